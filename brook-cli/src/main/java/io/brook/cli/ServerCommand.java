@@ -1,0 +1,89 @@
+package io.brook.cli;
+
+import io.brook.server.config.BrokerConfig;
+import io.brook.server.node.BrookNode;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code brook server}: runs a broker+controller node until SIGTERM or Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Run a Brook node (broker and controller) in the foreground.",
+        footer = {"", "Examples:",
+                "  bin/brook server",
+                "  bin/brook server --config config/server.properties",
+                "  bin/brook server --override listeners=PLAINTEXT://0.0.0.0:9092 --override log.dirs=/var/brook"})
+final class ServerCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A properties file with Kafka's broker setting names.")
+    File configFile;
+
+    @Option(names = "--override", paramLabel = "KEY=VALUE", description = "Set one setting (repeatable); wins over --config.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() {
+        BrokerConfig config;
+        try {
+            Map<String, String> settings = new HashMap<>();
+            if (configFile != null) {
+                settings.putAll(BrokerConfig.readProperties(configFile));
+            }
+            settings.putAll(overrides);
+            config = BrokerConfig.fromMap(settings);
+        } catch (IOException e) {
+            System.err.println("brook: cannot read " + configFile + ": " + e.getMessage());
+            return 2;
+        } catch (ConfigException e) {
+            System.err.println("brook: invalid setting: " + e.getMessage());
+            return 2;
+        }
+        BrookNode node;
+        try {
+            node = BrookNode.start(config);
+        } catch (Exception e) {
+            System.err.println("brook: the server could not start: " + describe(e));
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+            } catch (IOException e) {
+                System.err.println("brook: error during shutdown: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "brook-shutdown"));
+        BrokerConfig.Listener listener = config.listener();
+        System.out.println("Brook listening on " + listener.advertisedHost() + ":" + node.boundAddress().getPort()
+                + " (cluster " + node.clusterId() + ", data in " + config.logDir() + ")");
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof java.net.BindException) {
+            return "the port is in use (" + root.getMessage() + "); stop the other server or set "
+                    + "--override listeners=PLAINTEXT://localhost:PORT";
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
+    }
+}

@@ -1,0 +1,98 @@
+package io.brook.metadata.runtime;
+
+import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.log.MetadataLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The active controller of a single-node quorum: runs decisions one at a time on its own thread,
+ * writes their records to the metadata log, applies them to a new image and publishes it.
+ *
+ * <p>Decisions are pure functions of the current image ({@link io.brook.metadata.controller});
+ * a decision that throws writes nothing and fails its future with that exception.
+ *
+ * <p>Thread-safety: {@link #submit} and {@link #image} may be called from any thread.
+ */
+public final class MetadataController implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MetadataController.class);
+
+    private final ExecutorService thread;
+    private final MetadataLog metadataLog;
+    private final List<Consumer<MetadataImage>> publishers = new CopyOnWriteArrayList<>();
+    private volatile MetadataImage image;
+
+    private MetadataController(MetadataLog metadataLog, MetadataImage image) {
+        this.metadataLog = metadataLog;
+        this.image = image;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "brook-controller");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens the metadata log in {@code dir} and replays it into the first image. */
+    public static MetadataController open(File dir) throws IOException {
+        MetadataImage[] replayed = {MetadataImage.EMPTY};
+        MetadataLog metadataLog = MetadataLog.open(dir, (records, lastOffset) ->
+                replayed[0] = replayed[0].apply(records, lastOffset));
+        log.info("Replayed the metadata log up to offset {}: {} topics", replayed[0].offset(),
+                replayed[0].topicsByName().size());
+        return new MetadataController(metadataLog, replayed[0]);
+    }
+
+    public MetadataImage image() {
+        return image;
+    }
+
+    /** Registers a listener called (on the controller thread) with every new image. */
+    public void addPublisher(Consumer<MetadataImage> publisher) {
+        publishers.add(publisher);
+    }
+
+    /** Runs a decision against the latest image; completes once its records are durable and applied. */
+    public <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> decision) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        thread.execute(() -> {
+            try {
+                ControllerResult<T> result = decision.apply(image);
+                if (!result.records().isEmpty()) {
+                    long lastOffset = metadataLog.append(result.records());
+                    MetadataImage next = image.apply(result.records(), lastOffset);
+                    image = next;
+                    for (Consumer<MetadataImage> publisher : publishers) {
+                        publisher.accept(next);
+                    }
+                }
+                future.complete(result.response());
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return future;
+    }
+
+    @Override
+    public void close() throws IOException {
+        thread.shutdown();
+        try {
+            thread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        metadataLog.close();
+    }
+}

@@ -1,0 +1,29 @@
+package io.brook.server.api;
+
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Serves one Kafka API over a declared range of versions. {@link ApiRegistry} derives the
+ * ApiVersions answer from these declarations, so only what a handler implements is advertised.
+ *
+ * <p>Handlers run on request-handler threads (never a network event loop) and may block on disk;
+ * they may also complete later (long-poll fetch, acks=all). A future completing with null means
+ * "send no response" (produce with acks=0).
+ */
+public interface ApiHandler<Q extends ApiMessage> {
+
+    ApiKeys apiKey();
+
+    default short minVersion() {
+        return apiKey().oldestVersion();
+    }
+
+    default short maxVersion() {
+        return apiKey().latestVersion();
+    }
+
+    CompletableFuture<? extends ApiMessage> handle(RequestContext context, Q request);
+}

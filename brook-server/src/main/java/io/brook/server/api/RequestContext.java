@@ -1,0 +1,21 @@
+package io.brook.server.api;
+
+import org.apache.kafka.common.requests.RequestHeader;
+
+import java.net.InetAddress;
+
+/**
+ * Who sent a request and how: its header, the client's address and the software it reported in
+ * ApiVersions (empty until then). Immutable.
+ */
+public record RequestContext(RequestHeader header, InetAddress clientAddress, String connectionId,
+                             String clientSoftwareName, String clientSoftwareVersion) {
+
+    public short apiVersion() {
+        return header.apiVersion();
+    }
+
+    public String clientId() {
+        return header.clientId();
+    }
+}

@@ -1,0 +1,23 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.config.BrokerConfig;
+import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.partition.ReplicaManager;
+import io.brook.server.partition.ProducerIdManager;
+
+import java.util.List;
+
+/**
+ * What request handlers share: this node's identity and config, its partitions, the metadata
+ * controller, parked fetches and producer ids. One per node; no global state.
+ */
+public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
+                            int advertisedPort, ReplicaManager replicas, MetadataController controller,
+                            FetchWaiters fetchWaiters, ProducerIdManager producerIds) {
+
+    /** The brokers of the cluster: this node alone until replication lands. */
+    public List<Integer> brokerIds() {
+        return List.of(nodeId);
+    }
+}

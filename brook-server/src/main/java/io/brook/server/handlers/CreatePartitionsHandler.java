@@ -1,0 +1,88 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.controller.TopicControl;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsAssignment;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** CreatePartitions: grows topics, with explicit assignments or round-robin placement. */
+public final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsRequestData> {
+    private final BrokerContext broker;
+
+    public CreatePartitionsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.CREATE_PARTITIONS;
+    }
+
+    @Override
+    public CompletableFuture<CreatePartitionsResponseData> handle(RequestContext context,
+                                                                  CreatePartitionsRequestData request) {
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicated = new HashSet<>();
+        request.topics().forEach(t -> {
+            if (!seen.add(t.name())) {
+                duplicated.add(t.name());
+            }
+        });
+        List<CompletableFuture<CreatePartitionsTopicResult>> results = new ArrayList<>();
+        for (CreatePartitionsTopic topic : request.topics()) {
+            CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(topic.name());
+            if (duplicated.contains(topic.name())) {
+                results.add(CompletableFuture.completedFuture(fail(result,
+                        new InvalidRequestException("Duplicate topic in request: " + topic.name()))));
+                continue;
+            }
+            List<List<Integer>> assignments = null;
+            if (topic.assignments() != null) {
+                assignments = new ArrayList<>();
+                for (CreatePartitionsAssignment a : topic.assignments()) {
+                    assignments.add(a.brokerIds());
+                }
+            }
+            List<List<Integer>> requested = assignments;
+            CompletableFuture<Integer> done;
+            if (request.validateOnly()) {
+                done = new CompletableFuture<>();
+                try {
+                    done.complete(decide(broker.controller().image(), topic, requested).response());
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            } else {
+                done = broker.controller().submit(image -> decide(image, topic, requested));
+            }
+            results.add(done.handle((count, e) -> e == null ? result : fail(result, e)));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+            results.forEach(r -> response.results().add(r.join()));
+            return response;
+        });
+    }
+
+    private ControllerResult<Integer> decide(io.brook.metadata.image.MetadataImage image,
+                                             CreatePartitionsTopic topic, List<List<Integer>> assignments) {
+        return TopicControl.createPartitions(image, topic.name(), topic.count(), assignments, broker.brokerIds());
+    }
+
+    private static CreatePartitionsTopicResult fail(CreatePartitionsTopicResult result, Throwable e) {
+        return result.setErrorCode(ErrorMapping.errorFor(e).code()).setErrorMessage(ErrorMapping.messageFor(e));
+    }
+}

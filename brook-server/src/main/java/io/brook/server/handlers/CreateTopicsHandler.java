@@ -1,0 +1,140 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.controller.TopicControl;
+import io.brook.metadata.controller.TopicControl.CreatedTopic;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * CreateTopics: validates names, counts, assignments and configs, then writes the topics through
+ * the controller. {@code validateOnly} runs the same decision against the current image without
+ * writing anything.
+ */
+public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
+    private final BrokerContext broker;
+
+    public CreateTopicsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.CREATE_TOPICS;
+    }
+
+    @Override
+    public CompletableFuture<CreateTopicsResponseData> handle(RequestContext context,
+                                                              CreateTopicsRequestData request) {
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicated = new HashSet<>();
+        for (CreatableTopic topic : request.topics()) {
+            if (!seen.add(topic.name())) {
+                duplicated.add(topic.name());
+            }
+        }
+        List<CompletableFuture<CreatableTopicResult>> results = new ArrayList<>();
+        for (CreatableTopic topic : request.topics()) {
+            if (duplicated.contains(topic.name())) {
+                results.add(CompletableFuture.completedFuture(error(topic.name(), new InvalidRequestException(
+                        "Create topics request from client `" + context.clientId()
+                                + "` contains multiple entries for the following topics: " + topic.name()))));
+            } else {
+                results.add(create(topic, request.validateOnly()));
+            }
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            CreateTopicsResponseData response = new CreateTopicsResponseData();
+            for (CompletableFuture<CreatableTopicResult> result : results) {
+                response.topics().add(result.join());
+            }
+            return response;
+        });
+    }
+
+    private CompletableFuture<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        for (CreatableTopicConfig config : topic.configs()) {
+            configs.put(config.name(), config.value());
+        }
+        Map<Integer, List<Integer>> assignments = new HashMap<>();
+        for (CreatableReplicaAssignment a : topic.assignments()) {
+            assignments.put(a.partitionIndex(), a.brokerIds());
+        }
+        NewTopic newTopic = new NewTopic(topic.name(), topic.numPartitions(), topic.replicationFactor(),
+                assignments, configs);
+        try {
+            TopicConfigs.validate(configs);
+        } catch (ApiException e) {
+            return CompletableFuture.completedFuture(error(topic.name(), e));
+        }
+        CompletableFuture<CreatedTopic> created;
+        if (validateOnly) {
+            created = new CompletableFuture<>();
+            try {
+                created.complete(decide(broker.controller().image(), newTopic).response());
+            } catch (RuntimeException e) {
+                created.completeExceptionally(e);
+            }
+        } else {
+            created = broker.controller().submit(image -> decide(image, newTopic));
+        }
+        return created.handle((result, e) -> {
+            if (e != null) {
+                return error(topic.name(), e instanceof CompletionException ? e.getCause() : e);
+            }
+            return new CreatableTopicResult().setName(topic.name())
+                    .setTopicId(validateOnly ? Uuid.ZERO_UUID : result.topicId())
+                    .setNumPartitions(result.numPartitions())
+                    .setReplicationFactor(result.replicationFactor())
+                    .setConfigs(describeConfigs(configs));
+        });
+    }
+
+    private io.brook.metadata.controller.ControllerResult<CreatedTopic> decide(
+            io.brook.metadata.image.MetadataImage image, NewTopic newTopic) {
+        return TopicControl.createTopic(image, newTopic, broker.brokerIds(),
+                broker.config().getInt("num.partitions"), broker.config().getShort("default.replication.factor"),
+                Uuid::randomUuid);
+    }
+
+    private List<CreatableTopicConfigs> describeConfigs(Map<String, String> overrides) {
+        List<CreatableTopicConfigs> list = new ArrayList<>();
+        for (ConfigDescriber.Entry entry : ConfigDescriber.topicEntries(broker, overrides)) {
+            list.add(new CreatableTopicConfigs().setName(entry.name()).setValue(entry.value())
+                    .setReadOnly(false).setIsSensitive(false).setConfigSource(entry.source().id()));
+        }
+        return list;
+    }
+
+    private static CreatableTopicResult error(String name, Throwable e) {
+        Errors error = Errors.forException(e);
+        return new CreatableTopicResult().setName(name).setErrorCode(error.code())
+                .setErrorMessage(e.getMessage() != null ? e.getMessage() : error.message())
+                .setNumPartitions(-1).setReplicationFactor((short) -1)
+                .setTopicConfigErrorCode(Errors.NONE.code());
+    }
+
+}

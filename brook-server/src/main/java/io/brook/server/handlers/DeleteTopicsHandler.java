@@ -1,0 +1,82 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.controller.TopicControl;
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** DeleteTopics by name (all versions) or by topic id (v6+). Internal topics are refused. */
+public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequestData> {
+    private final BrokerContext broker;
+
+    public DeleteTopicsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DELETE_TOPICS;
+    }
+
+    @Override
+    public CompletableFuture<DeleteTopicsResponseData> handle(RequestContext context,
+                                                              DeleteTopicsRequestData request) {
+        List<DeleteTopicState> targets = new ArrayList<>();
+        if (context.apiVersion() >= 6) {
+            targets.addAll(request.topics());
+        } else {
+            for (String name : request.topicNames()) {
+                targets.add(new DeleteTopicState().setName(name).setTopicId(Uuid.ZERO_UUID));
+            }
+        }
+        List<CompletableFuture<DeletableTopicResult>> results = new ArrayList<>();
+        for (DeleteTopicState target : targets) {
+            results.add(delete(target));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+            results.forEach(r -> response.responses().add(r.join()));
+            return response;
+        });
+    }
+
+    private CompletableFuture<DeletableTopicResult> delete(DeleteTopicState target) {
+        boolean byName = target.name() != null;
+        DeletableTopicResult result = new DeletableTopicResult().setName(target.name())
+                .setTopicId(byName ? Uuid.ZERO_UUID : target.topicId());
+        if (byName && !Uuid.ZERO_UUID.equals(target.topicId())) {
+            return CompletableFuture.completedFuture(fail(result, new InvalidRequestException(
+                    "A topic must be named by its name or by its id, not both.")));
+        }
+        if (!broker.config().getBoolean("delete.topic.enable")) {
+            return CompletableFuture.completedFuture(fail(result, new TopicDeletionDisabledException(
+                    "Topic deletion is disabled (delete.topic.enable=false).")));
+        }
+        CompletableFuture<TopicImage> deleted = broker.controller().submit(image ->
+                TopicControl.deleteTopic(image, target.name(), byName ? null : target.topicId()));
+        return deleted.handle((topic, e) -> {
+            if (e != null) {
+                return fail(result, e);
+            }
+            return result.setName(topic.name()).setTopicId(topic.id());
+        });
+    }
+
+    private static DeletableTopicResult fail(DeletableTopicResult result, Throwable e) {
+        Errors error = ErrorMapping.errorFor(e);
+        return result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
+    }
+}

@@ -1,0 +1,90 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** DescribeConfigs for topics and this broker, with sources, synonyms and documentation on request. */
+public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestData> {
+    private final BrokerContext broker;
+
+    public DescribeConfigsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DESCRIBE_CONFIGS;
+    }
+
+    @Override
+    public CompletableFuture<DescribeConfigsResponseData> handle(RequestContext context,
+                                                                 DescribeConfigsRequestData request) {
+        DescribeConfigsResponseData response = new DescribeConfigsResponseData();
+        for (DescribeConfigsResource resource : request.resources()) {
+            response.results().add(describe(resource, request.includeSynonyms(), request.includeDocumentation()));
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private DescribeConfigsResult describe(DescribeConfigsResource resource, boolean synonyms, boolean docs) {
+        DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
+                .setResourceName(resource.resourceName());
+        ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+        List<ConfigDescriber.Entry> entries;
+        if (type == ConfigResource.Type.TOPIC) {
+            TopicImage topic = broker.replicas().image().topic(resource.resourceName());
+            if (topic == null) {
+                return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                        .setErrorMessage("Topic '" + resource.resourceName() + "' does not exist.");
+            }
+            entries = ConfigDescriber.topicEntries(broker, topic.configs());
+        } else if (type == ConfigResource.Type.BROKER) {
+            if (!resource.resourceName().isEmpty()
+                    && !resource.resourceName().equals(String.valueOf(broker.nodeId()))) {
+                return result.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("Unexpected broker id, expected " + broker.nodeId() + " or empty string, "
+                                + "but received " + resource.resourceName());
+            }
+            entries = ConfigDescriber.brokerEntries(broker.config());
+        } else {
+            return result.setErrorCode(Errors.INVALID_REQUEST.code())
+                    .setErrorMessage("Brook does not describe configs of resource type " + type + " yet.");
+        }
+        List<DescribeConfigsResourceResult> configs = new ArrayList<>();
+        for (ConfigDescriber.Entry entry : entries) {
+            if (resource.configurationKeys() != null && !resource.configurationKeys().contains(entry.name())) {
+                continue;
+            }
+            DescribeConfigsResourceResult config = new DescribeConfigsResourceResult()
+                    .setName(entry.name())
+                    .setValue(entry.sensitive() ? null : entry.value())
+                    .setReadOnly(type == ConfigResource.Type.BROKER)
+                    .setConfigSource(entry.source().id())
+                    .setIsSensitive(entry.sensitive())
+                    .setConfigType(entry.type().id())
+                    .setDocumentation(docs ? entry.documentation() : null);
+            if (synonyms) {
+                for (ConfigDescriber.Synonym s : entry.synonyms()) {
+                    config.synonyms().add(new DescribeConfigsSynonym().setName(s.name()).setValue(s.value())
+                            .setSource(s.source().id()));
+                }
+            }
+            configs.add(config);
+        }
+        return result.setConfigs(configs);
+    }
+}

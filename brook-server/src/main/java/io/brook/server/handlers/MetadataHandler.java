@@ -1,0 +1,131 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.controller.TopicControl;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Metadata: brokers, controller and the requested topics. Unknown topics are created first when
+ * the client allows it and {@code auto.create.topics.enable} is on; the answer waits for the
+ * creation to be durable, so the client sees the new topic at once.
+ */
+public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
+    private final BrokerContext broker;
+
+    public MetadataHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.METADATA;
+    }
+
+    @Override
+    public CompletableFuture<MetadataResponseData> handle(RequestContext context, MetadataRequestData request) {
+        short version = context.apiVersion();
+        boolean allowAutoCreate = (version < 4 || request.allowAutoTopicCreation())
+                && broker.config().getBoolean("auto.create.topics.enable");
+        MetadataImage image = broker.replicas().image();
+        List<String> toCreate = new ArrayList<>();
+        if (request.topics() != null && allowAutoCreate) {
+            for (MetadataRequestTopic t : request.topics()) {
+                if (t.name() != null && image.topic(t.name()) == null && isValidName(t.name())
+                        && !Topic.isInternal(t.name())) {
+                    toCreate.add(t.name());
+                }
+            }
+        }
+        List<CompletableFuture<?>> creations = new ArrayList<>();
+        for (String name : toCreate) {
+            NewTopic newTopic = new NewTopic(name, -1, (short) -1, Map.of(), Map.of());
+            creations.add(broker.controller().submit(current -> TopicControl.createTopic(current, newTopic,
+                    broker.brokerIds(), broker.config().getInt("num.partitions"),
+                    broker.config().getShort("default.replication.factor"), Uuid::randomUuid))
+                    .exceptionally(e -> null)); // a concurrent creation or a collision: answered below
+        }
+        return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> respond(request, broker.controller().image(), version));
+    }
+
+    private static boolean isValidName(String name) {
+        try {
+            Topic.validate(name);
+            return true;
+        } catch (InvalidTopicException e) {
+            return false;
+        }
+    }
+
+    private MetadataResponseData respond(MetadataRequestData request, MetadataImage image, short version) {
+        MetadataResponseData response = new MetadataResponseData()
+                .setClusterId(broker.clusterId())
+                .setControllerId(broker.nodeId());
+        response.brokers().add(new MetadataResponseBroker().setNodeId(broker.nodeId())
+                .setHost(broker.advertisedHost()).setPort(broker.advertisedPort())
+                .setRack(broker.config().getString("broker.rack")));
+        Map<String, MetadataResponseTopic> topics = new LinkedHashMap<>();
+        if (request.topics() == null) {
+            image.topicsByName().values().stream()
+                    .sorted((a, b) -> a.name().compareTo(b.name()))
+                    .forEach(t -> topics.put(t.name(), describe(t)));
+        } else {
+            for (MetadataRequestTopic requested : request.topics()) {
+                if (requested.name() == null) {
+                    TopicImage topic = image.topic(requested.topicId());
+                    topics.put(requested.topicId().toString(), topic != null ? describe(topic)
+                            : new MetadataResponseTopic().setTopicId(requested.topicId()).setName(null)
+                            .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+                    continue;
+                }
+                TopicImage topic = image.topic(requested.name());
+                if (topic != null) {
+                    topics.put(topic.name(), describe(topic));
+                } else {
+                    Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                            : Errors.INVALID_TOPIC_EXCEPTION;
+                    topics.put(requested.name(), new MetadataResponseTopic().setName(requested.name())
+                            .setErrorCode(error.code()).setIsInternal(Topic.isInternal(requested.name())));
+                }
+            }
+        }
+        topics.values().forEach(response.topics()::add);
+        return response;
+    }
+
+    private static MetadataResponseTopic describe(TopicImage topic) {
+        List<MetadataResponsePartition> partitions = new ArrayList<>();
+        for (PartitionImage p : topic.partitions().values()) {
+            partitions.add(new MetadataResponsePartition()
+                    .setPartitionIndex(p.partition())
+                    .setLeaderId(p.leader())
+                    .setLeaderEpoch(p.leaderEpoch())
+                    .setReplicaNodes(p.replicas())
+                    .setIsrNodes(p.isr())
+                    .setOfflineReplicas(List.of()));
+        }
+        return new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
+                .setIsInternal(topic.isInternal()).setPartitions(partitions);
+    }
+}

@@ -1,0 +1,125 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import io.brook.server.partition.Partition;
+import io.brook.storage.log.AppendResult;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Produce: appends each partition's batch as leader and answers per partition. acks=0 gets no
+ * answer; acks=1 and acks=all are answered once appended (on one node the in-sync replica set is
+ * the leader alone, so both mean "written to the leader's log"; with {@code brook.durable.append}
+ * the append is also fsynced first).
+ */
+public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
+    private final BrokerContext broker;
+
+    public ProduceHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.PRODUCE;
+    }
+
+    @Override
+    public CompletableFuture<ProduceResponseData> handle(RequestContext context, ProduceRequestData request) {
+        short acks = request.acks();
+        boolean validAcks = acks == -1 || acks == 0 || acks == 1;
+        MetadataImage image = broker.replicas().image();
+        ProduceResponseData response = new ProduceResponseData();
+        for (TopicProduceData topicData : request.topicData()) {
+            TopicImage topic = context.apiVersion() >= 13 ? image.topic(topicData.topicId())
+                    : image.topic(topicData.name());
+            TopicProduceResponse topicResponse = new TopicProduceResponse()
+                    .setName(context.apiVersion() >= 13 ? "" : topicData.name())
+                    .setTopicId(context.apiVersion() >= 13 ? topicData.topicId() : Uuid.ZERO_UUID);
+            for (PartitionProduceData data : topicData.partitionData()) {
+                PartitionProduceResponse result = new PartitionProduceResponse().setIndex(data.index())
+                        .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                if (!validAcks) {
+                    result.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
+                } else if (topic == null) {
+                    result.setErrorCode((context.apiVersion() >= 13 ? Errors.UNKNOWN_TOPIC_ID
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                } else {
+                    append(new TopicPartition(topic.name(), data.index()), topic, data, acks, result);
+                }
+                topicResponse.partitionResponses().add(result);
+            }
+            response.responses().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(acks == 0 ? null : response);
+    }
+
+    private void append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
+                        PartitionProduceResponse result) {
+        Partition partition = broker.replicas().partition(tp);
+        if (partition == null) {
+            result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            return;
+        }
+        try {
+            if (topic.isInternal()) {
+                throw new InvalidTopicException("Clients may not write to the internal topic " + topic.name());
+            }
+            MemoryRecords records = validate((MemoryRecords) data.records());
+            AppendResult appended = partition.appendAsLeader(records, acks);
+            result.setBaseOffset(appended.firstOffset())
+                    .setLogAppendTimeMs(appended.logAppendTimeMs())
+                    .setLogStartOffset(appended.logStartOffset());
+            broker.fetchWaiters().onAppend(tp);
+        } catch (Exception e) {
+            Errors error = ErrorMapping.errorFor(e);
+            result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
+            if (error == Errors.UNKNOWN_SERVER_ERROR || error == Errors.KAFKA_STORAGE_ERROR) {
+                org.slf4j.LoggerFactory.getLogger(ProduceHandler.class).error("Append to {} failed", tp, e);
+            }
+        }
+    }
+
+    /** Produce v3+ carries exactly one magic-2 batch per partition (Kafka's rule). */
+    private static MemoryRecords validate(MemoryRecords records) {
+        if (records == null) {
+            throw new InvalidRecordException("The produce request has no records for a partition.");
+        }
+        int batches = 0;
+        for (MutableRecordBatch batch : records.batches()) {
+            batches++;
+            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                throw new InvalidRecordException("Produce requests of version 3 or later must use record batch "
+                        + "format v2; got magic " + batch.magic() + ".");
+            }
+            if (batch.isTransactional()) {
+                throw new InvalidTxnStateException("Brook does not support transactions yet; the producer sent a "
+                        + "transactional batch.");
+            }
+        }
+        if (batches != 1) {
+            throw new InvalidRecordException("Produce requests of version 3 or later must contain exactly one "
+                    + "record batch per partition; got " + batches + ".");
+        }
+        return records;
+    }
+}

@@ -1,0 +1,222 @@
+package io.brook.server.network;
+
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.ApiRegistry;
+import io.brook.server.api.RequestContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleStateEvent;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One Kafka connection: decodes each frame into a request, hands it to its API handler on a
+ * request-handler thread, and writes responses in request order.
+ *
+ * <p>Requests of one connection are handled one at a time, as Kafka does: an idempotent
+ * producer's pipelined batches must reach the log in the order they were sent. Frames that
+ * arrive meanwhile queue here (reading pauses past {@value #MAX_QUEUED_FRAMES}).
+ *
+ * <p>Thread-safety: every field is touched only on the channel's event loop; handlers complete on
+ * other threads and hop back with {@code eventLoop().execute}.
+ */
+final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(KafkaChannelHandler.class);
+    /** Frames buffered per connection before reading pauses. */
+    static final int MAX_QUEUED_FRAMES = 16;
+
+    private final ApiRegistry registry;
+    private final Executor requestExecutor;
+    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    private boolean busy;
+    private String softwareName = "";
+    private String softwareVersion = "";
+    private String connectionId;
+
+    KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor) {
+        this.registry = registry;
+        this.requestExecutor = requestExecutor;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        queued.add((ByteBuf) msg);
+        if (queued.size() >= MAX_QUEUED_FRAMES) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        if (!busy) {
+            processNext(ctx);
+        }
+    }
+
+    private void processNext(ChannelHandlerContext ctx) {
+        while (!busy) {
+            ByteBuf frame = queued.poll();
+            if (frame == null) {
+                ctx.channel().config().setAutoRead(true);
+                return;
+            }
+            ByteBuffer buffer;
+            try {
+                buffer = ByteBuffer.allocate(frame.readableBytes());
+                frame.readBytes(buffer);
+                buffer.flip();
+            } finally {
+                frame.release();
+            }
+            dispatch(ctx, buffer);
+        }
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, ByteBuffer buffer) {
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(buffer);
+        } catch (RuntimeException e) {
+            closeWithReason(ctx, "an unreadable request header (" + e.getMessage() + ")");
+            return;
+        }
+        ApiKeys key = header.apiKey();
+        short version = header.apiVersion();
+        if (key == ApiKeys.API_VERSIONS && !registry.supports(key, version)) {
+            // KIP-511: answer in v0 so an older/newer client can pick a version it shares with us
+            send(ctx, header.correlationId(), (short) 0, registry.unsupportedVersionResponse(), (short) 0);
+            return;
+        }
+        AbstractRequest request;
+        try {
+            request = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(buffer)).request;
+        } catch (RuntimeException e) {
+            closeWithReason(ctx, "an unparsable " + key + " v" + version + " request (" + e.getMessage() + ")");
+            return;
+        }
+        if (request.data() instanceof ApiVersionsRequestData apiVersions) {
+            softwareName = apiVersions.clientSoftwareName();
+            softwareVersion = apiVersions.clientSoftwareVersion();
+        }
+        @SuppressWarnings("unchecked")
+        ApiHandler<ApiMessage> handler = (ApiHandler<ApiMessage>) registry.handler(key);
+        if (handler == null || !registry.supports(key, version)) {
+            respondWithError(ctx, header, request, Errors.UNSUPPORTED_VERSION.exception(
+                    key + " v" + version + " is not supported by Brook; see its ApiVersions answer"));
+            return;
+        }
+        RequestContext context = new RequestContext(header,
+                ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), connectionId, softwareName,
+                softwareVersion);
+        busy = true;
+        CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        try {
+            requestExecutor.execute(() -> {
+                try {
+                    handler.handle(context, request.data()).whenComplete((r, e) -> {
+                        if (e != null) {
+                            response.completeExceptionally(e);
+                        } else {
+                            response.complete(r);
+                        }
+                    });
+                } catch (Throwable t) {
+                    response.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            response.completeExceptionally(e);
+        }
+        response.whenComplete((body, error) -> ctx.channel().eventLoop().execute(() -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                if (!(cause instanceof ApiException)) {
+                    log.error("Unexpected error handling {} v{} from {}", key, version, connectionId, cause);
+                }
+                respondWithError(ctx, header, request, cause);
+            } else if (body != null) {
+                send(ctx, header.correlationId(), key.responseHeaderVersion(version), body, version);
+            }
+            busy = false;
+            if (ctx.channel().isActive()) {
+                processNext(ctx);
+            }
+        }));
+    }
+
+    private void respondWithError(ChannelHandlerContext ctx, RequestHeader header, AbstractRequest request,
+                                  Throwable error) {
+        ApiMessage body = request.getErrorResponse(0, error).data();
+        send(ctx, header.correlationId(), header.apiKey().responseHeaderVersion(header.apiVersion()), body,
+                header.apiVersion());
+    }
+
+    private void send(ChannelHandlerContext ctx, int correlationId, short headerVersion, ApiMessage body,
+                      short version) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        List<Object> parts = ResponseWriter.serialize(ctx.alloc(), correlationId, headerVersion, body, version);
+        for (int i = 0; i < parts.size() - 1; i++) {
+            ctx.write(parts.get(i), ctx.voidPromise());
+        }
+        ctx.writeAndFlush(parts.get(parts.size() - 1), ctx.voidPromise());
+    }
+
+    private void closeWithReason(ChannelHandlerContext ctx, String reason) {
+        log.info("Closing connection {}: it sent {}", connectionId, reason);
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            log.debug("Closing idle connection {} (connections.max.idle.ms)", connectionId);
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException || cause instanceof io.netty.handler.codec.CorruptedFrameException) {
+            closeWithReason(ctx, "a frame the server refuses: " + cause.getMessage());
+        } else if (cause instanceof java.io.IOException) {
+            log.debug("Connection {} failed: {}", connectionId, cause.toString());
+            ctx.close();
+        } else {
+            log.warn("Closing connection {} after an unexpected error", connectionId, cause);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ByteBuf frame;
+        while ((frame = queued.poll()) != null) {
+            frame.release();
+        }
+        super.channelInactive(ctx);
+    }
+}

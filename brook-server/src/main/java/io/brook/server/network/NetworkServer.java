@@ -1,0 +1,143 @@
+package io.brook.server.network;
+
+import io.brook.server.api.ApiRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Kafka listener: Netty (native epoll when available), Kafka's 4-byte size framing with
+ * {@code socket.request.max.bytes}, idle-connection closing and connection limits.
+ */
+public final class NetworkServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
+
+    /** Settings of the listener. */
+    public record Settings(String host, int port, int maxRequestBytes, long connectionsMaxIdleMs,
+                           int maxConnections, int maxConnectionsPerIp, int networkThreads) {
+    }
+
+    private final Settings settings;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final Map<InetAddress, AtomicInteger> connectionsPerIp = new ConcurrentHashMap<>();
+    private Channel serverChannel;
+
+    public NetworkServer(Settings settings) {
+        this.settings = settings;
+        boolean epoll = Epoll.isAvailable();
+        this.bossGroup = new MultiThreadIoEventLoopGroup(1,
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.workerGroup = new MultiThreadIoEventLoopGroup(settings.networkThreads(),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    /**
+     * Binds the listener without accepting connections yet (see {@link #acceptConnections});
+     * returns the bound address, which tells the real port when 0 was asked for.
+     */
+    public InetSocketAddress start(ApiRegistry registry, Executor requestExecutor) throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("limits", new ConnectionLimiter())
+                                .addLast("idle", new IdleStateHandler(0, 0, settings.connectionsMaxIdleMs(),
+                                        TimeUnit.MILLISECONDS))
+                                .addLast("frames", new LengthFieldBasedFrameDecoder(settings.maxRequestBytes(),
+                                        0, 4, 0, 4, true))
+                                .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor));
+                    }
+                });
+        serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.debug("Listening on {} ({})", bound, epoll ? "epoll" : "nio");
+        return bound;
+    }
+
+    /** Starts accepting connections once every handler is in place. */
+    public void acceptConnections() {
+        serverChannel.config().setAutoRead(true);
+        serverChannel.read();
+    }
+
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    @Override
+    public void close() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Enforces {@code max.connections} and {@code max.connections.per.ip}. */
+    private final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+        private InetAddress address;
+        private boolean counted;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            int total = connections.incrementAndGet();
+            int perIp = connectionsPerIp.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+            counted = true;
+            if (total > settings.maxConnections() || perIp > settings.maxConnectionsPerIp()) {
+                log.info("Refusing a connection from {}: {} connections in all (max.connections={}), {} from this "
+                        + "address (max.connections.per.ip={})", address, total, settings.maxConnections(), perIp,
+                        settings.maxConnectionsPerIp());
+                ctx.close();
+                return;
+            }
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            if (counted) {
+                connections.decrementAndGet();
+                AtomicInteger perIp = connectionsPerIp.get(address);
+                if (perIp != null && perIp.decrementAndGet() == 0) {
+                    connectionsPerIp.remove(address, perIp);
+                }
+            }
+            super.channelInactive(ctx);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.brook.server.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.DefaultFileRegion;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.network.TransferableChannel;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.protocol.Writable;
+import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Serializes a response (size prefix, header, body) into the pieces Netty writes: heap-free
+ * {@link ByteBuf}s for protocol fields and memory records, and {@link FileRegion}s for record
+ * bytes that come straight from segment files (zero copy).
+ *
+ * <p>Not thread-safe; one instance per response.
+ */
+final class ResponseWriter implements Writable {
+    private final ByteBufAllocator allocator;
+    private final List<Object> parts = new ArrayList<>(2);
+    private ByteBuf current;
+
+    private ResponseWriter(ByteBufAllocator allocator, int initialCapacity) {
+        this.allocator = allocator;
+        this.current = allocator.buffer(initialCapacity);
+    }
+
+    /**
+     * Serializes {@code body} with its header; the returned parts are owned by the caller, who must
+     * write (and so release) every one of them.
+     */
+    static List<Object> serialize(ByteBufAllocator allocator, int correlationId, short headerVersion,
+                                  ApiMessage body, short version) {
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
+        int headerSize = header.size(cache, headerVersion);
+        int bodySize = body.size(cache, version);
+        ResponseWriter writer = new ResponseWriter(allocator, Math.min(4 + headerSize + bodySize, 64 * 1024));
+        writer.writeInt(headerSize + bodySize);
+        header.write(writer, cache, headerVersion);
+        body.write(writer, cache, version);
+        return writer.finish();
+    }
+
+    private List<Object> finish() {
+        if (current.isReadable()) {
+            parts.add(current);
+        } else {
+            current.release();
+        }
+        current = null;
+        return parts;
+    }
+
+    @Override
+    public void writeByte(byte val) {
+        current.writeByte(val);
+    }
+
+    @Override
+    public void writeShort(short val) {
+        current.writeShort(val);
+    }
+
+    @Override
+    public void writeInt(int val) {
+        current.writeInt(val);
+    }
+
+    @Override
+    public void writeLong(long val) {
+        current.writeLong(val);
+    }
+
+    @Override
+    public void writeDouble(double val) {
+        current.writeDouble(val);
+    }
+
+    @Override
+    public void writeByteArray(byte[] arr) {
+        current.writeBytes(arr);
+    }
+
+    @Override
+    public void writeUnsignedVarint(int i) {
+        while ((i & 0xffffff80) != 0L) {
+            current.writeByte((i & 0x7f) | 0x80);
+            i >>>= 7;
+        }
+        current.writeByte(i);
+    }
+
+    @Override
+    public void writeByteBuffer(ByteBuffer buf) {
+        current.writeBytes(buf.duplicate());
+    }
+
+    @Override
+    public void writeVarint(int i) {
+        writeUnsignedVarint((i << 1) ^ (i >> 31));
+    }
+
+    @Override
+    public void writeVarlong(long v) {
+        long i = (v << 1) ^ (v >> 63);
+        while ((i & 0xffffffffffffff80L) != 0L) {
+            current.writeByte(((int) i & 0x7f) | 0x80);
+            i >>>= 7;
+        }
+        current.writeByte((int) i);
+    }
+
+    @Override
+    public void writeUuid(Uuid uuid) {
+        current.writeLong(uuid.getMostSignificantBits());
+        current.writeLong(uuid.getLeastSignificantBits());
+    }
+
+    @Override
+    public void writeRecords(BaseRecords records) {
+        if (records instanceof MemoryRecords memory) {
+            current.writeBytes(memory.buffer().duplicate());
+        } else if (records instanceof FileRecords file) {
+            if (file.sizeInBytes() == 0) {
+                return;
+            }
+            parts.add(current);
+            parts.add(fileRegion(file));
+            current = allocator.buffer(256);
+        } else {
+            throw new IllegalArgumentException("cannot send records of type " + records.getClass());
+        }
+    }
+
+    /** The file region of a FileRecords slice, found through the channel FileRecords transfers to. */
+    private static SegmentFileRegion fileRegion(FileRecords records) {
+        RegionCapture capture = new RegionCapture();
+        try {
+            records.writeTo(capture, 0, records.sizeInBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot locate records in " + records.file(), e);
+        }
+        return new SegmentFileRegion(capture.file, capture.position, capture.count);
+    }
+
+    /** A file region over a segment's channel; releasing it must not close the segment's file. */
+    static final class SegmentFileRegion extends DefaultFileRegion {
+        SegmentFileRegion(FileChannel file, long position, long count) {
+            super(file, position, count);
+        }
+
+        @Override
+        protected void deallocate() {
+            // the channel belongs to the segment, which closes it
+        }
+    }
+
+    /** Records where FileRecords would transfer from, without transferring. */
+    private static final class RegionCapture implements TransferableChannel {
+        FileChannel file;
+        long position;
+        long count;
+
+        @Override
+        public boolean hasPendingWrites() {
+            return false;
+        }
+
+        @Override
+        public long transferFrom(FileChannel fileChannel, long position, long count) {
+            this.file = fileChannel;
+            this.position = position;
+            this.count = count;
+            return count;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

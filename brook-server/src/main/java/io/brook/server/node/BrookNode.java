@@ -1,0 +1,183 @@
+package io.brook.server.node;
+
+import io.brook.metadata.image.TopicImage;
+import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.api.ApiRegistry;
+import io.brook.server.config.BrokerConfig;
+import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.handlers.ApiVersionsHandler;
+import io.brook.server.handlers.BrokerContext;
+import io.brook.server.handlers.CreatePartitionsHandler;
+import io.brook.server.handlers.CreateTopicsHandler;
+import io.brook.server.handlers.DeleteRecordsHandler;
+import io.brook.server.handlers.DeleteTopicsHandler;
+import io.brook.server.handlers.DescribeClusterHandler;
+import io.brook.server.handlers.DescribeConfigsHandler;
+import io.brook.server.handlers.FetchHandler;
+import io.brook.server.handlers.InitProducerIdHandler;
+import io.brook.server.handlers.ListOffsetsHandler;
+import io.brook.server.handlers.MetadataHandler;
+import io.brook.server.handlers.OffsetForLeaderEpochHandler;
+import io.brook.server.handlers.ProduceHandler;
+import io.brook.server.network.NetworkServer;
+import io.brook.server.partition.ProducerIdManager;
+import io.brook.server.partition.ReplicaManager;
+import io.brook.storage.log.LogManager;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One Brook node, broker and controller in one process: opens the metadata log and the partition
+ * logs under the log directory, wires the request handlers and starts the listener. {@link #close}
+ * stops in reverse order and leaves the clean-shutdown marker.
+ */
+public final class BrookNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrookNode.class);
+    /** Directory under the log dir that holds the metadata log. */
+    public static final String METADATA_DIR = LogManager.METADATA_TOPIC + "-0";
+    /** Requests waiting for a handler thread before new ones are refused. */
+    private static final int MAX_QUEUED_REQUESTS = 10_000;
+
+    private final BrokerConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService requestExecutor;
+    private final MetadataController controller;
+    private final LogManager logManager;
+    private final NetworkServer network;
+    private final InetSocketAddress boundAddress;
+    private final String clusterId;
+
+    private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, ExecutorService requestExecutor,
+                      MetadataController controller, LogManager logManager, NetworkServer network,
+                      InetSocketAddress boundAddress, String clusterId) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.requestExecutor = requestExecutor;
+        this.controller = controller;
+        this.logManager = logManager;
+        this.network = network;
+        this.boundAddress = boundAddress;
+        this.clusterId = clusterId;
+    }
+
+    /** Starts a node; returns once it accepts connections. */
+    public static BrookNode start(BrokerConfig config) throws IOException, InterruptedException {
+        Time time = Time.SYSTEM;
+        File logDir = config.logDir();
+        MetaProperties meta = MetaProperties.loadOrCreate(logDir, config.nodeId());
+        ScheduledExecutorService scheduler = new ScheduledThreadPoolExecutor(1, named("brook-scheduler"));
+        int ioThreads = config.getInt("num.io.threads");
+        ExecutorService requestExecutor = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(MAX_QUEUED_REQUESTS), named("brook-request-handler"));
+        MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR));
+        LogManager logManager = new LogManager(logDir, time, scheduler);
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
+        logManager.loadLogs(topic -> {
+            TopicImage t = controller.image().topic(topic);
+            return t == null ? null : replicas.logConfig(t);
+        }, topic -> {
+            TopicImage t = controller.image().topic(topic);
+            return t == null ? null : t.id();
+        });
+        replicas.onImage(controller.image());
+        controller.addPublisher(replicas::onImage);
+
+        BrokerConfig.Listener listener = config.listener();
+        NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
+                config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
+                config.getInt("max.connections"), config.getInt("max.connections.per.ip"),
+                config.getInt("num.network.threads")));
+        ApiRegistry registry = new ApiRegistry();
+        InetSocketAddress bound = network.start(registry, requestExecutor);
+        int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
+        BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
+                listener.advertisedHost(), advertisedPort, replicas, controller,
+                new FetchWaiters(scheduler, requestExecutor), new ProducerIdManager(controller));
+        registry.register(new ApiVersionsHandler(registry))
+                .register(new MetadataHandler(broker))
+                .register(new DescribeClusterHandler(broker))
+                .register(new CreateTopicsHandler(broker))
+                .register(new DeleteTopicsHandler(broker))
+                .register(new CreatePartitionsHandler(broker))
+                .register(new DescribeConfigsHandler(broker))
+                .register(new ProduceHandler(broker))
+                .register(new FetchHandler(broker))
+                .register(new ListOffsetsHandler(broker))
+                .register(new OffsetForLeaderEpochHandler(broker))
+                .register(new InitProducerIdHandler(broker))
+                .register(new DeleteRecordsHandler(broker));
+
+        long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
+        scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,
+                TimeUnit.MILLISECONDS);
+        long flushCheckMs = Math.min(config.getLong("log.flush.scheduler.interval.ms"), 60_000L);
+        scheduler.scheduleWithFixedDelay(logManager::flushByTime, flushCheckMs, flushCheckMs, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> checkpoint(logManager), 60, 60, TimeUnit.SECONDS);
+        long expiryCheckMs = config.getInt("producer.id.expiration.check.interval.ms");
+        long expirationMs = config.getInt("producer.id.expiration.ms");
+        scheduler.scheduleWithFixedDelay(() -> logManager.all().forEach(l -> l.expireProducers(expirationMs)),
+                expiryCheckMs, expiryCheckMs, TimeUnit.MILLISECONDS);
+
+        network.acceptConnections();
+        return new BrookNode(config, scheduler, requestExecutor, controller, logManager, network, bound,
+                meta.clusterId());
+    }
+
+    private static void checkpoint(LogManager logManager) {
+        try {
+            logManager.checkpoint();
+        } catch (IOException e) {
+            log.warn("Writing the log checkpoints failed", e);
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public InetSocketAddress boundAddress() {
+        return boundAddress;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** Stops accepting requests, lets running ones finish, then closes the logs and writes the clean-shutdown marker. */
+    @Override
+    public void close() throws IOException {
+        network.close();
+        requestExecutor.shutdown();
+        scheduler.shutdownNow();
+        try {
+            requestExecutor.awaitTermination(10, TimeUnit.SECONDS);
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        controller.close();
+        logManager.close();
+    }
+}

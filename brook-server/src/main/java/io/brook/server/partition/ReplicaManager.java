@@ -1,0 +1,103 @@
+package io.brook.server.partition;
+
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicImage;
+import io.brook.storage.log.LogConfig;
+import io.brook.storage.log.LogManager;
+import io.brook.storage.log.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The partitions this node hosts, kept in line with the metadata image: a new image creates the
+ * logs of new partitions, applies config changes and deletes the logs of deleted topics.
+ *
+ * <p>Thread-safety: {@link #onImage} runs on the metadata publisher thread; lookups may come from
+ * any thread and see either the old or the new set of partitions.
+ */
+public final class ReplicaManager {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    private final int nodeId;
+    private final LogManager logManager;
+    private final Map<String, String> topicDefaults;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+
+    public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults) {
+        this.nodeId = nodeId;
+        this.logManager = logManager;
+        this.topicDefaults = topicDefaults;
+    }
+
+    /** The log config of a topic: broker defaults overlaid with the topic's overrides. */
+    public LogConfig logConfig(TopicImage topic) {
+        return LogConfig.fromMap(effectiveConfigs(topic.configs()));
+    }
+
+    public Map<String, String> effectiveConfigs(Map<String, String> overrides) {
+        Map<String, String> merged = new HashMap<>(topicDefaults);
+        merged.putAll(overrides);
+        return merged;
+    }
+
+    /** Brings hosted partitions in line with {@code next}. */
+    public synchronized void onImage(MetadataImage next) {
+        MetadataImage previous = image;
+        try {
+            for (TopicImage topic : next.topicsByName().values()) {
+                TopicImage before = previous.topic(topic.id());
+                LogConfig config = logConfig(topic);
+                for (PartitionImage p : topic.partitions().values()) {
+                    if (!p.replicas().contains(nodeId)) {
+                        continue;
+                    }
+                    TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+                    Partition existing = partitions.get(tp);
+                    if (existing == null) {
+                        PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), config);
+                        partitions.put(tp, new Partition(tp, topic.id(), partitionLog, p, nodeId));
+                    } else {
+                        existing.update(p);
+                        if (before == null || !before.configs().equals(topic.configs())) {
+                            existing.log().updateConfig(config);
+                        }
+                    }
+                }
+            }
+            for (TopicImage topic : previous.topicsByName().values()) {
+                if (next.topic(topic.id()) == null) {
+                    for (PartitionImage p : topic.partitions().values()) {
+                        TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+                        partitions.remove(tp);
+                        logManager.delete(tp);
+                    }
+                    log.info("Deleted the logs of topic {} ({} partitions)", topic.name(), topic.partitions().size());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        image = next;
+    }
+
+    public Partition partition(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    public Map<TopicPartition, Partition> partitions() {
+        return partitions;
+    }
+
+    public MetadataImage image() {
+        return image;
+    }
+}

@@ -1,0 +1,174 @@
+package io.brook.storage.index;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * The sparse time index of one segment, in Kafka's {@code .timeindex} format.
+ *
+ * <pre>
+ * file = entry*            (no header, no preallocation: length = entries * 12)
+ * entry:
+ *   0: int64 timestamp        (largest timestamp seen in the segment so far)
+ *   8: int32 relativeOffset   (offset of the batch that carried it - segment base offset)
+ * </pre>
+ *
+ * Timestamps strictly increase from entry to entry; offsets do not decrease.
+ *
+ * <p>Thread-safety: as {@link OffsetIndex}.
+ */
+public final class TimeIndex implements AutoCloseable {
+    public static final int ENTRY_BYTES = 12;
+
+    private final long baseOffset;
+    private final int maxEntries;
+    private File file;
+    private final FileChannel channel;
+    private volatile long[] timestamps;
+    private volatile int[] relativeOffsets;
+    private volatile int entries;
+
+    private TimeIndex(File file, long baseOffset, int maxEntries, long[] timestamps, int[] relativeOffsets,
+                      int entries) throws IOException {
+        this.file = file;
+        this.baseOffset = baseOffset;
+        this.maxEntries = maxEntries;
+        this.timestamps = timestamps;
+        this.relativeOffsets = relativeOffsets;
+        this.entries = entries;
+        this.channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        this.channel.position(channel.size());
+    }
+
+    /** Opens (or creates) a time index; null when the file is not a valid index and must be rebuilt. */
+    public static TimeIndex openIfValid(File file, long baseOffset, int maxEntries, long nextOffset)
+            throws IOException {
+        long length = file.exists() ? file.length() : 0;
+        if (length % ENTRY_BYTES != 0 || length / ENTRY_BYTES > maxEntries) {
+            return null;
+        }
+        int n = (int) (length / ENTRY_BYTES);
+        long[] ts = new long[Math.max(16, n)];
+        int[] rel = new int[Math.max(16, n)];
+        if (n > 0) {
+            ByteBuffer buf = ByteBuffer.allocate((int) length);
+            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
+                while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                    // read fully
+                }
+            }
+            buf.flip();
+            for (int i = 0; i < n; i++) {
+                ts[i] = buf.getLong();
+                rel[i] = buf.getInt();
+                boolean ordered = i == 0 || (ts[i] > ts[i - 1] && rel[i] >= rel[i - 1]);
+                if (!ordered || rel[i] < 0 || baseOffset + rel[i] >= nextOffset) {
+                    return null;
+                }
+            }
+        }
+        return new TimeIndex(file, baseOffset, maxEntries, ts, rel, n);
+    }
+
+    public static TimeIndex createEmpty(File file, long baseOffset, int maxEntries) throws IOException {
+        java.nio.file.Files.deleteIfExists(file.toPath());
+        return new TimeIndex(file, baseOffset, maxEntries, new long[16], new int[16], 0);
+    }
+
+    public boolean isFull() {
+        return entries >= maxEntries;
+    }
+
+    public int entries() {
+        return entries;
+    }
+
+    public long lastTimestamp() {
+        int n = entries;
+        return n == 0 ? -1L : timestamps[n - 1];
+    }
+
+    /** Appends (timestamp, offset) if the timestamp is larger than the last entry's. */
+    public void maybeAppend(long timestamp, long offset) throws IOException {
+        int n = entries;
+        if (n > 0 && timestamp <= timestamps[n - 1]) {
+            return;
+        }
+        if (n >= maxEntries) {
+            throw new IllegalStateException("time index is full (" + maxEntries + " entries): " + file);
+        }
+        int rel = Math.toIntExact(offset - baseOffset);
+        ByteBuffer buf = ByteBuffer.allocate(ENTRY_BYTES).putLong(timestamp).putInt(rel).flip();
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+        long[] tss = timestamps;
+        int[] rels = relativeOffsets;
+        if (n == tss.length) {
+            tss = Arrays.copyOf(tss, Math.min(maxEntries, n * 2));
+            rels = Arrays.copyOf(rels, tss.length);
+        }
+        tss[n] = timestamp;
+        rels[n] = rel;
+        timestamps = tss;
+        relativeOffsets = rels;
+        entries = n + 1;
+    }
+
+    /**
+     * The offset to start searching from for the first record with timestamp &gt;= target: the
+     * offset of the largest entry whose timestamp is below the target, or the segment base offset.
+     */
+    public long lookupOffsetBefore(long targetTimestamp) {
+        int n = entries;
+        long[] tss = timestamps;
+        int[] rels = relativeOffsets;
+        int lo = 0;
+        int hi = n - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (tss[mid] < targetTimestamp) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found < 0 ? baseOffset : baseOffset + rels[found];
+    }
+
+    /** Removes every entry whose offset is at or after {@code offset}. */
+    public void truncateToOffset(long offset) throws IOException {
+        int n = entries;
+        while (n > 0 && baseOffset + relativeOffsets[n - 1] >= offset) {
+            n--;
+        }
+        entries = n;
+        channel.truncate((long) n * ENTRY_BYTES);
+        channel.position((long) n * ENTRY_BYTES);
+    }
+
+    public void flush() throws IOException {
+        channel.force(true);
+    }
+
+    public void renameTo(File target) throws IOException {
+        java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        file = target;
+    }
+
+    public File file() {
+        return file;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

@@ -1,0 +1,325 @@
+package io.brook.storage.log;
+
+import io.brook.storage.index.OffsetIndex;
+import io.brook.storage.index.TimeIndex;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.function.Consumer;
+
+/**
+ * One segment of a partition log: the {@code .log} file of record batches (Kafka's batch v2
+ * format, byte for byte) and its sparse {@code .index} and {@code .timeindex}.
+ *
+ * <p>Thread-safety: appends, truncation and recovery come from the partition's single appender;
+ * reads may run at any time and only look at bytes below a position published by the appender.
+ */
+public final class LogSegment implements AutoCloseable {
+    public static final String LOG_SUFFIX = ".log";
+    public static final String INDEX_SUFFIX = ".index";
+    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String DELETED_SUFFIX = ".deleted";
+
+    private final long baseOffset;
+    private final FileRecords log;
+    private final OffsetIndex offsetIndex;
+    private final TimeIndex timeIndex;
+    private final int indexIntervalBytes;
+    private final long createdMs;
+    private int bytesSinceLastIndexEntry;
+    private volatile long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+    private volatile long offsetOfMaxTimestampSoFar = -1;
+    private volatile long firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+    private volatile long nextOffset;
+
+    private LogSegment(long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
+                       int indexIntervalBytes, long createdMs) {
+        this.baseOffset = baseOffset;
+        this.log = log;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.createdMs = createdMs;
+        this.nextOffset = baseOffset;
+    }
+
+    public static String fileName(long offset, String suffix) {
+        return String.format("%020d%s", offset, suffix);
+    }
+
+    public static File logFile(File dir, long baseOffset) {
+        return new File(dir, fileName(baseOffset, LOG_SUFFIX));
+    }
+
+    /** Creates a new, empty segment. */
+    public static LogSegment create(File dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
+        FileRecords log = FileRecords.open(logFile(dir, baseOffset), false, 0, false);
+        OffsetIndex index = OffsetIndex.createEmpty(new File(dir, fileName(baseOffset, INDEX_SUFFIX)), baseOffset,
+                config.maxOffsetIndexEntries());
+        TimeIndex timeIndex = TimeIndex.createEmpty(new File(dir, fileName(baseOffset, TIME_INDEX_SUFFIX)),
+                baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES);
+        return new LogSegment(baseOffset, log, index, timeIndex, config.indexIntervalBytes(), nowMs);
+    }
+
+    /**
+     * Opens an existing segment. With {@code recover} the whole file is validated batch by batch,
+     * a corrupt or torn tail is truncated and both indexes are rebuilt; otherwise the indexes are
+     * loaded and rebuilt only if they fail their checks.
+     */
+    public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover,
+                                  Consumer<RecordBatch> onBatch) throws IOException {
+        return open(dir, baseOffset, config, recover, onBatch, null);
+    }
+
+    /** As {@link #open(File, long, LogConfig, boolean, Consumer)}, reporting bytes truncated. */
+    public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover,
+                                  Consumer<RecordBatch> onBatch, int[] truncatedBytes) throws IOException {
+        File file = logFile(dir, baseOffset);
+        FileRecords log = FileRecords.open(file, true, 0, false);
+        long createdMs = file.lastModified();
+        File indexFile = new File(dir, fileName(baseOffset, INDEX_SUFFIX));
+        File timeFile = new File(dir, fileName(baseOffset, TIME_INDEX_SUFFIX));
+        OffsetIndex index = recover ? null
+                : OffsetIndex.openIfValid(indexFile, baseOffset, config.maxOffsetIndexEntries(), log.sizeInBytes());
+        TimeIndex timeIndex = recover ? null
+                : TimeIndex.openIfValid(timeFile, baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES,
+                        Long.MAX_VALUE);
+        boolean rebuild = index == null || timeIndex == null;
+        if (index == null) {
+            index = OffsetIndex.createEmpty(indexFile, baseOffset, config.maxOffsetIndexEntries());
+        }
+        if (timeIndex == null) {
+            timeIndex = TimeIndex.createEmpty(timeFile, baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES);
+        }
+        LogSegment segment = new LogSegment(baseOffset, log, index, timeIndex, config.indexIntervalBytes(),
+                createdMs);
+        if (rebuild) {
+            index.truncateToPosition(0);
+            timeIndex.truncateToOffset(baseOffset);
+        }
+        int truncated = segment.scan(recover, rebuild, onBatch);
+        if (truncatedBytes != null) {
+            truncatedBytes[0] = truncated;
+        }
+        return segment;
+    }
+
+    /**
+     * Reads every batch: checks it, feeds it to {@code onBatch}, restores the max-timestamp state,
+     * optionally rebuilds the indexes, and truncates the file at the first invalid batch.
+     *
+     * @return the number of bytes truncated
+     */
+    private int scan(boolean validate, boolean rebuildIndexes, Consumer<RecordBatch> onBatch) throws IOException {
+        int validBytes = 0;
+        long expectedNextOffset = baseOffset;
+        try {
+            for (FileChannelRecordBatch batch : log.batches()) {
+                if (validate) {
+                    batch.ensureValid();
+                }
+                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                    throw new CorruptRecordException("unsupported magic " + batch.magic());
+                }
+                if (batch.baseOffset() < expectedNextOffset) {
+                    throw new CorruptRecordException("offset " + batch.baseOffset() + " goes backwards");
+                }
+                if (rebuildIndexes) {
+                    indexBatch(batch.lastOffset(), batch.maxTimestamp(), validBytes, batch.sizeInBytes());
+                } else {
+                    trackTimestamp(batch.maxTimestamp(), batch.lastOffset());
+                }
+                onBatch.accept(batch);
+                expectedNextOffset = batch.nextOffset();
+                validBytes += batch.sizeInBytes();
+            }
+        } catch (CorruptRecordException e) {
+            // torn or corrupt tail: everything from validBytes on is dropped below
+        }
+        nextOffset = expectedNextOffset;
+        int truncated = log.sizeInBytes() - validBytes;
+        if (truncated > 0) {
+            log.truncateTo(validBytes);
+            offsetIndex.truncateToPosition(validBytes);
+            timeIndex.truncateToOffset(expectedNextOffset);
+        }
+        return truncated;
+    }
+
+    private void trackTimestamp(long maxTimestamp, long lastOffset) {
+        if (firstBatchTimestamp == RecordBatch.NO_TIMESTAMP) {
+            firstBatchTimestamp = maxTimestamp;
+        }
+        if (maxTimestamp > maxTimestampSoFar) {
+            maxTimestampSoFar = maxTimestamp;
+            offsetOfMaxTimestampSoFar = lastOffset;
+        }
+    }
+
+    private void indexBatch(long lastOffset, long maxTimestamp, int position, int sizeBytes) throws IOException {
+        trackTimestamp(maxTimestamp, lastOffset);
+        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+            offsetIndex.append(lastOffset, position);
+            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += sizeBytes;
+    }
+
+    /**
+     * Appends batches whose offsets are already assigned and indexes them.
+     *
+     * @return the position at which the first batch starts
+     */
+    public int append(MemoryRecords records) throws IOException {
+        int position = log.sizeInBytes();
+        int batchPosition = position;
+        long last = -1;
+        for (RecordBatch batch : records.batches()) {
+            indexBatch(batch.lastOffset(), batch.maxTimestamp(), batchPosition, batch.sizeInBytes());
+            batchPosition += batch.sizeInBytes();
+            last = batch.lastOffset();
+        }
+        log.append(records);
+        if (last >= 0) {
+            nextOffset = last + 1;
+        }
+        return position;
+    }
+
+    /** The offset after the last batch of this segment (its base offset when empty). */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    /**
+     * Finds the batch holding {@code offset}, scanning from the index position.
+     *
+     * @return the position of that batch, or -1 if this segment has no batch at or after the offset
+     */
+    public int positionOf(long offset) throws IOException {
+        FileRecords.LogOffsetPosition found =
+                log.searchForOffsetFromPosition(offset, offsetIndex.lookupPosition(offset));
+        return found == null ? -1 : found.position;
+    }
+
+    /**
+     * The first offset in this segment whose timestamp is at least {@code timestamp}, with that
+     * timestamp, or null if the segment has none.
+     */
+    public FileRecords.TimestampAndOffset findOffsetByTimestamp(long timestamp, long startingOffset)
+            throws IOException {
+        long from = Math.max(timeIndex.lookupOffsetBefore(timestamp), startingOffset);
+        int position = offsetIndex.lookupPosition(from);
+        return log.searchForTimestamp(timestamp, position, startingOffset);
+    }
+
+    /** Slices [position, position + length) for a zero-copy read. */
+    public FileRecords slice(int position, int length) {
+        return log.slice(position, length);
+    }
+
+    /** Reads the header of the batch at {@code position}; null if there is none. */
+    public FileChannelRecordBatch batchAt(int position) {
+        var it = log.batchesFrom(position).iterator();
+        return it.hasNext() ? it.next() : null;
+    }
+
+    /** Drops every batch at or after {@code offset}; returns the bytes removed. */
+    public int truncateTo(long offset) throws IOException {
+        int position = positionOf(offset);
+        if (position < 0) {
+            return 0;
+        }
+        int removed = log.sizeInBytes() - position;
+        log.truncateTo(position);
+        offsetIndex.truncateToPosition(position);
+        timeIndex.truncateToOffset(offset);
+        maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+        offsetOfMaxTimestampSoFar = -1;
+        firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
+        bytesSinceLastIndexEntry = 0;
+        nextOffset = baseOffset;
+        for (FileChannelRecordBatch batch : log.batches()) {
+            trackTimestamp(batch.maxTimestamp(), batch.lastOffset());
+            nextOffset = batch.nextOffset();
+        }
+        return removed;
+    }
+
+    public boolean indexesFull() {
+        return offsetIndex.isFull() || timeIndex.isFull();
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    public int sizeInBytes() {
+        return log.sizeInBytes();
+    }
+
+    public long maxTimestamp() {
+        return maxTimestampSoFar;
+    }
+
+    public long offsetOfMaxTimestamp() {
+        return offsetOfMaxTimestampSoFar;
+    }
+
+    /** The time the segment is judged by for time-based rolling: its first batch's, else its creation. */
+    public long rollingBaseTimestamp() {
+        long first = firstBatchTimestamp;
+        return first == RecordBatch.NO_TIMESTAMP ? createdMs : first;
+    }
+
+    /** The time retention judges this segment by: its largest timestamp, else its file's mtime. */
+    public long largestTimestampForRetention() {
+        long max = maxTimestampSoFar;
+        return max == RecordBatch.NO_TIMESTAMP ? log.file().lastModified() : max;
+    }
+
+    public File logFile() {
+        return log.file();
+    }
+
+    public void flush() throws IOException {
+        log.flush();
+        offsetIndex.flush();
+        timeIndex.flush();
+    }
+
+    /** Renames the files with the {@code .deleted} suffix; deletion follows later. */
+    public void markDeleted() throws IOException {
+        File dir = log.file().getParentFile();
+        log.renameTo(new File(dir, log.file().getName() + DELETED_SUFFIX));
+        offsetIndex.renameTo(new File(dir, offsetIndex.file().getName() + DELETED_SUFFIX));
+        timeIndex.renameTo(new File(dir, timeIndex.file().getName() + DELETED_SUFFIX));
+    }
+
+    /** Closes and removes every file of this segment. */
+    public void delete() throws IOException {
+        close();
+        Files.deleteIfExists(log.file().toPath());
+        Files.deleteIfExists(offsetIndex.file().toPath());
+        Files.deleteIfExists(timeIndex.file().toPath());
+    }
+
+    @Override
+    public void close() throws IOException {
+        log.close();
+        offsetIndex.close();
+        timeIndex.close();
+    }
+
+    @Override
+    public String toString() {
+        return "LogSegment(" + log.file() + ", size=" + log.sizeInBytes() + ")";
+    }
+}

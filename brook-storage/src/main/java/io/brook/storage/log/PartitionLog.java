@@ -1,0 +1,621 @@
+package io.brook.storage.log;
+
+import io.brook.storage.checkpoint.PartitionMetadataFile;
+import io.brook.storage.epoch.LeaderEpochCache;
+import io.brook.storage.producer.ProducerStateTable;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The log of one partition: an ordered set of segments in {@code <dir>/<topic>-<partition>/}.
+ *
+ * <p>Thread-safety: appends, rolls, truncation and retention are serialized on this object's
+ * monitor (one appender at a time). Reads never take it: they read the published end offset
+ * ({@link #logEndOffsetMetadata()}) and only bytes below it, so they never see a partial batch.
+ */
+public final class PartitionLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    /** Result of a timestamp lookup: offset, the timestamp found there and its leader epoch. */
+    public record TimestampOffset(long timestamp, long offset, int leaderEpoch) {
+    }
+
+    private final TopicPartition topicPartition;
+    private final File dir;
+    private final Uuid topicId;
+    private final Time time;
+    private final ScheduledExecutorService scheduler;
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final ProducerStateTable producerState = new ProducerStateTable();
+    private final LeaderEpochCache epochCache;
+    private final Random random;
+    private final Object flushLock = new Object();
+    private volatile LogConfig config;
+    private volatile LogOffsetMetadata endMetadata;
+    private volatile long logStartOffset;
+    private volatile long recoveryPoint;
+    private volatile long lastFlushMs;
+    private long unflushedMessages;
+    private long activeSegmentJitterMs;
+    private volatile boolean closed;
+
+    private PartitionLog(TopicPartition topicPartition, File dir, Uuid topicId, LogConfig config, Time time,
+                         ScheduledExecutorService scheduler) throws IOException {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.topicId = topicId;
+        this.config = config;
+        this.time = time;
+        this.scheduler = scheduler;
+        this.epochCache = new LeaderEpochCache(dir);
+        this.random = new Random(topicPartition.hashCode());
+        this.lastFlushMs = time.milliseconds();
+    }
+
+    public static String dirName(TopicPartition tp) {
+        return tp.topic() + "-" + tp.partition();
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating it if needed. After an unclean shutdown every
+     * segment from the one holding {@code recoveryPoint} on is validated and repaired.
+     */
+    public static PartitionLog open(File dir, TopicPartition tp, Uuid topicId, LogConfig config,
+                                    long recoveryPoint, long checkpointedLogStart, boolean cleanShutdown,
+                                    Time time, ScheduledExecutorService scheduler) throws IOException {
+        Files.createDirectories(dir.toPath());
+        Uuid stored = PartitionMetadataFile.read(dir);
+        if (stored == null) {
+            PartitionMetadataFile.write(dir, topicId);
+        } else if (!stored.equals(topicId)) {
+            throw new IllegalStateException("Log directory " + dir + " belongs to topic id " + stored
+                    + ", not " + topicId);
+        }
+        PartitionLog partitionLog = new PartitionLog(tp, dir, topicId, config, time, scheduler);
+        partitionLog.load(recoveryPoint, checkpointedLogStart, cleanShutdown);
+        return partitionLog;
+    }
+
+    private void load(long checkpointRecoveryPoint, long checkpointedLogStart, boolean cleanShutdown)
+            throws IOException {
+        List<Long> baseOffsets = new ArrayList<>();
+        File[] files = dir.listFiles();
+        if (files == null) {
+            throw new IOException("cannot list " + dir);
+        }
+        for (File f : files) {
+            String name = f.getName();
+            if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(".cleaned") || name.endsWith(".swap")
+                    || name.endsWith(".tmp")) {
+                Files.deleteIfExists(f.toPath());
+            } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
+                baseOffsets.add(Long.parseLong(name.substring(0, name.length() - LogSegment.LOG_SUFFIX.length())));
+            }
+        }
+        baseOffsets.sort(Long::compare);
+        long recoverFrom = cleanShutdown ? Long.MAX_VALUE : checkpointRecoveryPoint;
+        boolean dropRest = false;
+        for (int i = 0; i < baseOffsets.size(); i++) {
+            long base = baseOffsets.get(i);
+            if (dropRest) {
+                log.warn("{}: deleting segment {} after a corrupt earlier segment", topicPartition, base);
+                LogSegment.open(dir, base, config, false, b -> { }).delete();
+                continue;
+            }
+            long nextBase = i + 1 < baseOffsets.size() ? baseOffsets.get(i + 1) : Long.MAX_VALUE;
+            boolean recover = nextBase > recoverFrom;
+            int[] truncated = new int[1];
+            LogSegment segment = LogSegment.open(dir, base, config, recover, producerState::onRecoveredBatch,
+                    truncated);
+            if (truncated[0] > 0) {
+                log.warn("{}: recovery truncated {} bytes of a torn or corrupt tail from {}", topicPartition,
+                        truncated[0], segment.logFile());
+                dropRest = true;
+            }
+            segments.put(base, segment);
+        }
+        if (segments.isEmpty()) {
+            long start = Math.max(0, checkpointedLogStart);
+            segments.put(start, LogSegment.create(dir, start, config, time.milliseconds()));
+        }
+        LogSegment active = segments.lastEntry().getValue();
+        endMetadata = new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
+        logStartOffset = Math.max(segments.firstKey(), Math.min(checkpointedLogStart, endMetadata.offset()));
+        recoveryPoint = endMetadata.offset();
+        epochCache.truncateFromEnd(endMetadata.offset());
+        activeSegmentJitterMs = nextJitter();
+    }
+
+    // ------------------------------------------------------------------ append
+
+    /**
+     * Validates client batches, assigns their offsets in place, stamps the leader epoch and appends
+     * them. A retried idempotent batch is answered with its original offsets and not written.
+     *
+     * @throws org.apache.kafka.common.KafkaException subclasses naming the Kafka error to return
+     */
+    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
+        throwIfClosed();
+        LogConfig cfg = config;
+        long nowMs = time.milliseconds();
+        BatchValidator.validate(records, cfg, nowMs);
+        for (MutableRecordBatch batch : records.batches()) {
+            if (batch.hasProducerId()) {
+                ProducerStateTable.BatchMetadata dup = producerState.check(batch.producerId(),
+                        batch.producerEpoch(), batch.baseSequence(), batch.lastSequence());
+                if (dup != null) {
+                    return AppendResult.duplicateOf(dup.firstOffset(), dup.lastOffset(), logStartOffset);
+                }
+            }
+        }
+        long firstOffset = endMetadata.offset();
+        long next = firstOffset;
+        long appendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME ? nowMs : RecordBatch.NO_TIMESTAMP;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        long messages = 0;
+        for (MutableRecordBatch batch : records.batches()) {
+            long delta = batch.lastOffset() - batch.baseOffset();
+            batch.setLastOffset(next + delta);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            if (appendTime != RecordBatch.NO_TIMESTAMP) {
+                batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, appendTime);
+            }
+            maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+            messages += delta + 1;
+            next += delta + 1;
+        }
+        appendAssigned(records, leaderEpoch, firstOffset, next - 1, maxTimestamp, nowMs);
+        for (MutableRecordBatch batch : records.batches()) {
+            producerState.onRecoveredBatch(batch);
+        }
+        unflushedMessages += messages;
+        if (unflushedMessages >= cfg.flushIntervalMessages()) {
+            flush();
+        }
+        return new AppendResult(firstOffset, next - 1, appendTime, logStartOffset, false);
+    }
+
+    private void appendAssigned(MemoryRecords records, int leaderEpoch, long firstOffset, long lastOffset,
+                                long maxTimestamp, long nowMs) throws IOException {
+        LogSegment segment = maybeRoll(records.sizeInBytes(), lastOffset, maxTimestamp, nowMs);
+        segment.append(records);
+        if (leaderEpoch >= 0 && leaderEpoch > epochCache.latestEpoch()) {
+            epochCache.assign(leaderEpoch, firstOffset);
+        }
+        endMetadata = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
+    }
+
+    private LogSegment maybeRoll(int batchBytes, long lastOffset, long maxTimestamp, long nowMs) throws IOException {
+        LogSegment active = segments.lastEntry().getValue();
+        LogConfig cfg = config;
+        boolean full = active.sizeInBytes() > cfg.segmentBytes() - batchBytes;
+        boolean old = active.sizeInBytes() > 0
+                && nowMs - active.rollingBaseTimestamp() > cfg.segmentMs() - activeSegmentJitterMs;
+        boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
+        if (active.sizeInBytes() > 0 && (full || old || active.indexesFull() || offsetOverflow)) {
+            return roll(nowMs);
+        }
+        return active;
+    }
+
+    /** Closes the active segment for appends and starts a new one at the log end offset. */
+    public synchronized LogSegment roll(long nowMs) throws IOException {
+        long newBase = endMetadata.offset();
+        LogSegment active = segments.lastEntry().getValue();
+        if (active.baseOffset() == newBase) {
+            return active;
+        }
+        active.flush();
+        LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
+        segments.put(newBase, segment);
+        activeSegmentJitterMs = nextJitter();
+        return segment;
+    }
+
+    private long nextJitter() {
+        long jitter = config.segmentJitterMs();
+        return jitter <= 0 ? 0 : Math.floorMod(random.nextLong(), Math.min(jitter, config.segmentMs()));
+    }
+
+    // ------------------------------------------------------------------ read
+
+    /**
+     * Reads from {@code fetchOffset}: a slice of one segment file starting at the batch holding the
+     * offset, at most {@code maxBytes} long (or one whole batch, if {@code minOneMessage} and the
+     * first batch is larger), and never past {@code maxOffset} (high watermark or log end).
+     *
+     * @throws OffsetOutOfRangeException when the offset is outside [log start, log end]
+     */
+    public Records read(long fetchOffset, int maxBytes, long maxOffset, boolean minOneMessage) throws IOException {
+        LogOffsetMetadata end = endMetadata;
+        long start = logStartOffset;
+        if (fetchOffset < start || fetchOffset > end.offset()) {
+            throw new OffsetOutOfRangeException("Offset " + fetchOffset + " is out of range for " + topicPartition
+                    + ": log start " + start + ", log end " + end.offset());
+        }
+        if (fetchOffset >= Math.min(maxOffset, end.offset())) {
+            return MemoryRecords.EMPTY;
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(fetchOffset);
+        while (entry != null) {
+            LogSegment segment = entry.getValue();
+            int maxPosition = maxPosition(segment, Math.min(maxOffset, end.offset()), end);
+            int position = segment.positionOf(fetchOffset);
+            if (position >= 0 && position < maxPosition) {
+                int length = maxPosition - position;
+                if (length > maxBytes) {
+                    int first = minOneMessage ? firstBatchSize(segment, position) : 0;
+                    length = Math.min(length, Math.max(maxBytes, first));
+                }
+                return length <= 0 ? MemoryRecords.EMPTY : segment.slice(position, length);
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return MemoryRecords.EMPTY;
+    }
+
+    private static int firstBatchSize(LogSegment segment, int position) {
+        FileChannelRecordBatch batch = segment.batchAt(position);
+        return batch == null ? 0 : batch.sizeInBytes();
+    }
+
+    private int maxPosition(LogSegment segment, long upperOffset, LogOffsetMetadata end) throws IOException {
+        if (upperOffset >= end.offset() && segment.baseOffset() == end.segmentBaseOffset()) {
+            return end.position();
+        }
+        if (upperOffset < segment.baseOffset()) {
+            return 0;
+        }
+        Map.Entry<Long, LogSegment> next = segments.higherEntry(segment.baseOffset());
+        if (next != null && upperOffset >= next.getKey()) {
+            return segment.sizeInBytes();
+        }
+        int position = segment.positionOf(upperOffset);
+        return position < 0 ? segment.sizeInBytes() : position;
+    }
+
+    // ------------------------------------------------------------------ offsets by time
+
+    /** The first offset whose timestamp is at least {@code timestamp}; null when there is none. */
+    public TimestampOffset offsetForTimestamp(long timestamp) throws IOException {
+        long start = logStartOffset;
+        for (LogSegment segment : segments.values()) {
+            if (segment.nextOffset() <= start || segment.maxTimestamp() < timestamp) {
+                continue;
+            }
+            FileRecords.TimestampAndOffset found =
+                    segment.findOffsetByTimestamp(timestamp, Math.max(start, segment.baseOffset()));
+            if (found != null) {
+                return new TimestampOffset(found.timestamp, found.offset, found.leaderEpoch.orElse(-1));
+            }
+        }
+        return null;
+    }
+
+    /** The record with the largest timestamp (the first such record); null for an empty log. */
+    public TimestampOffset maxTimestampOffset() throws IOException {
+        LogSegment best = null;
+        for (LogSegment segment : segments.values()) {
+            if (segment.nextOffset() > logStartOffset
+                    && (best == null || segment.maxTimestamp() > best.maxTimestamp())) {
+                best = segment;
+            }
+        }
+        if (best == null || best.maxTimestamp() == RecordBatch.NO_TIMESTAMP) {
+            return null;
+        }
+        int position = best.positionOf(best.offsetOfMaxTimestamp());
+        FileChannelRecordBatch batch = position < 0 ? null : best.batchAt(position);
+        if (batch == null) {
+            return null;
+        }
+        long offset = batch.lastOffset();
+        if (batch.timestampType() != TimestampType.LOG_APPEND_TIME) {
+            for (Record record : batch) {
+                if (record.timestamp() == batch.maxTimestamp()) {
+                    offset = record.offset();
+                    break;
+                }
+            }
+        } else {
+            offset = batch.baseOffset();
+        }
+        return new TimestampOffset(batch.maxTimestamp(), Math.max(offset, logStartOffset),
+                batch.partitionLeaderEpoch());
+    }
+
+    // ------------------------------------------------------------------ retention and start offset
+
+    /**
+     * Advances the log start offset (DeleteRecords) and deletes segments wholly below it.
+     *
+     * @return the new log start offset
+     */
+    public synchronized long advanceLogStartOffset(long offset) throws IOException {
+        if (offset > logStartOffset) {
+            logStartOffset = Math.min(offset, endMetadata.offset());
+            epochCache.truncateFromStart(logStartOffset);
+            deleteSegmentsBelowStart();
+        }
+        return logStartOffset;
+    }
+
+    /** Deletes segments beyond {@code retention.ms} / {@code retention.bytes}; returns how many. */
+    public synchronized int applyRetention() throws IOException {
+        LogConfig cfg = config;
+        if (!cfg.delete()) {
+            return deleteSegmentsBelowStart();
+        }
+        long nowMs = time.milliseconds();
+        int deleted = 0;
+        long totalBytes = size();
+        for (LogSegment segment : new ArrayList<>(segments.values())) {
+            boolean expired = cfg.retentionMs() >= 0
+                    && nowMs - segment.largestTimestampForRetention() > cfg.retentionMs();
+            boolean oversize = cfg.retentionBytes() >= 0 && totalBytes - segment.sizeInBytes() >= cfg.retentionBytes();
+            if (!(expired || oversize) || segment.sizeInBytes() == 0) {
+                break;
+            }
+            if (segment == segments.lastEntry().getValue()) {
+                roll(nowMs);
+            }
+            totalBytes -= segment.sizeInBytes();
+            removeSegment(segment);
+            deleted++;
+        }
+        if (deleted > 0) {
+            logStartOffset = Math.max(logStartOffset, segments.firstKey());
+            epochCache.truncateFromStart(logStartOffset);
+        }
+        return deleted + deleteSegmentsBelowStart();
+    }
+
+    private int deleteSegmentsBelowStart() throws IOException {
+        int deleted = 0;
+        while (segments.size() > 1) {
+            Map.Entry<Long, LogSegment> first = segments.firstEntry();
+            Map.Entry<Long, LogSegment> second = segments.higherEntry(first.getKey());
+            if (second.getKey() > logStartOffset) {
+                break;
+            }
+            removeSegment(first.getValue());
+            deleted++;
+        }
+        return deleted;
+    }
+
+    /** Renames a segment {@code .deleted} now and deletes its files after {@code file.delete.delay.ms}. */
+    private void removeSegment(LogSegment segment) throws IOException {
+        segments.remove(segment.baseOffset());
+        segment.markDeleted();
+        Runnable delete = () -> {
+            try {
+                segment.delete();
+            } catch (IOException e) {
+                log.warn("{}: could not delete {}", topicPartition, segment, e);
+            }
+        };
+        if (scheduler == null) {
+            delete.run();
+        } else {
+            scheduler.schedule(delete, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ------------------------------------------------------------------ truncation (replication)
+
+    /** Drops every record at or after {@code offset}. */
+    public synchronized void truncateTo(long offset) throws IOException {
+        if (offset >= endMetadata.offset()) {
+            return;
+        }
+        if (offset <= segments.firstKey()) {
+            truncateFullyAndStartAt(offset);
+            return;
+        }
+        for (LogSegment segment : new ArrayList<>(segments.tailMap(offset, false).values())) {
+            if (segment.baseOffset() > offset || (segment.baseOffset() == offset && segments.size() > 1)) {
+                segments.remove(segment.baseOffset());
+                segment.delete();
+            }
+        }
+        LogSegment active = segments.lastEntry().getValue();
+        active.truncateTo(offset);
+        endMetadata = new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
+        epochCache.truncateFromEnd(offset);
+        rebuildProducerState();
+    }
+
+    /** Deletes everything and restarts the log, empty, at {@code offset}. */
+    public synchronized void truncateFullyAndStartAt(long offset) throws IOException {
+        for (LogSegment segment : new ArrayList<>(segments.values())) {
+            segments.remove(segment.baseOffset());
+            segment.delete();
+        }
+        LogSegment segment = LogSegment.create(dir, offset, config, time.milliseconds());
+        segments.put(offset, segment);
+        endMetadata = new LogOffsetMetadata(offset, offset, 0);
+        logStartOffset = offset;
+        recoveryPoint = offset;
+        epochCache.clearAndFlush();
+        producerState.clear();
+    }
+
+    private void rebuildProducerState() {
+        producerState.clear();
+        for (LogSegment segment : segments.values()) {
+            int position = 0;
+            FileChannelRecordBatch batch;
+            while ((batch = segment.batchAt(position)) != null) {
+                producerState.onRecoveredBatch(batch);
+                position += batch.sizeInBytes();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ flush and lifecycle
+
+    /**
+     * Flushes everything appended so far to disk. Callers that arrive while a flush runs wait for
+     * it and return at once if it covered their data (group commit).
+     */
+    public void flushUpTo(long offset) throws IOException {
+        if (recoveryPoint > offset) {
+            return;
+        }
+        synchronized (flushLock) {
+            if (recoveryPoint > offset) {
+                return;
+            }
+            LogOffsetMetadata target = endMetadata;
+            for (LogSegment segment : segments.tailMap(segments.floorKey(Math.max(recoveryPoint,
+                    segments.firstKey()))).values()) {
+                segment.flush();
+            }
+            recoveryPoint = target.offset();
+            lastFlushMs = time.milliseconds();
+        }
+    }
+
+    public void flush() throws IOException {
+        unflushedMessages = 0;
+        flushUpTo(endMetadata.offset() - 1);
+    }
+
+    /** Flushes if {@code flush.ms} has passed since the last flush. */
+    public void maybeFlushByTime(long nowMs) throws IOException {
+        if (nowMs - lastFlushMs >= config.flushIntervalMs() && recoveryPoint < endMetadata.offset()) {
+            flush();
+        }
+    }
+
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (LogSegment segment : segments.values()) {
+            segment.close();
+        }
+    }
+
+    /** Closes the log and removes its directory. */
+    public synchronized void delete() throws IOException {
+        close();
+        for (LogSegment segment : segments.values()) {
+            segment.delete();
+        }
+        File[] rest = dir.listFiles();
+        if (rest != null) {
+            for (File f : rest) {
+                Files.deleteIfExists(f.toPath());
+            }
+        }
+        Files.deleteIfExists(dir.toPath());
+    }
+
+    /** Renames the directory out of the way, then deletes it; returns the new location. */
+    public synchronized File markForDeletion(File target) throws IOException {
+        close();
+        Files.move(dir.toPath(), target.toPath());
+        return target;
+    }
+
+    private void throwIfClosed() {
+        if (closed) {
+            throw new org.apache.kafka.common.errors.KafkaStorageException("Log " + topicPartition + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Uuid topicId() {
+        return topicId;
+    }
+
+    public File dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public long logEndOffset() {
+        return endMetadata.offset();
+    }
+
+    public LogOffsetMetadata logEndOffsetMetadata() {
+        return endMetadata;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public int latestEpoch() {
+        return epochCache.latestEpoch();
+    }
+
+    public LeaderEpochCache epochCache() {
+        return epochCache;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    public long size() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) {
+            total += segment.sizeInBytes();
+        }
+        return total;
+    }
+
+    public ProducerStateTable.Entry producerEntry(long producerId) {
+        synchronized (this) {
+            return producerState.get(producerId);
+        }
+    }
+
+    public synchronized void expireProducers(long expirationMs) {
+        producerState.expire(time.milliseconds(), expirationMs);
+    }
+}

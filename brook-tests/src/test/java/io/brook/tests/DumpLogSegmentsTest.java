@@ -1,0 +1,76 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.tools.DumpLogSegments;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Kafka's own DumpLogSegments reads Brook's segments and verifies their indexes. */
+class DumpLogSegmentsTest {
+    @TempDir
+    File dataDir;
+
+    @Test
+    void kafkaReadsBrookSegmentsAndIndexesWithoutErrors() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("dumped", 1, (short) 1).configs(Map.of(
+                        "segment.bytes", "65536", "index.interval.bytes", "1024")))).all().get();
+            }
+            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.BATCH_SIZE_CONFIG, 2048))) {
+                for (int i = 0; i < 5000; i++) {
+                    producer.send(new ProducerRecord<>("dumped", 0, ("k" + i).getBytes(StandardCharsets.UTF_8),
+                            ("value-" + i + "-" + "x".repeat(i % 100)).getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        File dir = new File(dataDir, "dumped-0");
+        File[] files = dir.listFiles((d, n) -> n.endsWith(".log") || n.endsWith(".index") || n.endsWith(".timeindex"));
+        assertTrue(files != null && files.length >= 6, "several segments with their indexes");
+        Arrays.sort(files);
+        List<String> args = new ArrayList<>(List.of("--deep-iteration", "--verify-index-only", "--files"));
+        args.add(String.join(",", Arrays.stream(files).map(File::getAbsolutePath).toList()));
+
+        String output = runDump(args.toArray(String[]::new));
+        assertFalse(output.contains("Mismatches in"), output);
+        assertFalse(output.contains("not found in"), output);
+        assertFalse(output.toLowerCase().contains("exception"), output);
+        assertFalse(output.toLowerCase().contains("corrupt"), output);
+
+        String deep = runDump(new String[]{"--deep-iteration", "--print-data-log", "--files",
+                new File(dir, "00000000000000000000.log").getAbsolutePath()});
+        assertTrue(deep.contains("offset: 0 ") && deep.contains("key: k0"), deep.substring(0, Math.min(2000, deep.length())));
+        assertTrue(deep.contains("compresscodec: lz4"), "batches stored as the producer compressed them");
+        assertEquals(-1, deep.indexOf("isvalid: false"));
+    }
+
+    private static String runDump(String[] args) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            DumpLogSegments.main(args);
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+}

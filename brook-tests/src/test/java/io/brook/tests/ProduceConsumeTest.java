@@ -1,0 +1,247 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Java producer and consumer (assign mode) against an in-process Brook node. */
+class ProduceConsumeTest {
+    @TempDir
+    File dataDir;
+    BrookFixture brook;
+
+    @BeforeEach
+    void start() throws Exception {
+        brook = new BrookFixture(dataDir);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        brook.close();
+    }
+
+    private void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
+        try (Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String string(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAll(TopicPartition tp, long from, int expected) {
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, from);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (records.size() < expected && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
+    void roundTripsKeysValuesAndHeadersWithEveryCodec(String codec) throws Exception {
+        String topic = "codec-" + codec;
+        createTopic(topic, 1, Map.of());
+        int count = 500;
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, codec))) {
+            for (int i = 0; i < count; i++) {
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, 0, 1_000_000L + i,
+                        i % 10 == 0 ? null : bytes("key-" + i), i % 7 == 0 ? null : bytes("value-" + i));
+                record.headers().add(new RecordHeader("h", bytes("header-" + i)));
+                producer.send(record);
+            }
+            producer.flush();
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition(topic, 0), 0, count);
+        assertEquals(count, records.size());
+        for (int i = 0; i < count; i++) {
+            ConsumerRecord<byte[], byte[]> r = records.get(i);
+            assertEquals(i, r.offset());
+            assertEquals(i % 10 == 0 ? null : "key-" + i, string(r.key()));
+            assertEquals(i % 7 == 0 ? null : "value-" + i, string(r.value()));
+            assertEquals(1_000_000L + i, r.timestamp());
+            assertEquals("header-" + i, string(r.headers().lastHeader("h").value()));
+        }
+    }
+
+    @Test
+    void sameKeyGoesToSamePartitionInOrder() throws Exception {
+        createTopic("keyed", 4, Map.of());
+        Map<String, Integer> partitionOfKey = new HashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                sends.add(producer.send(new ProducerRecord<>("keyed", bytes("k" + (i % 5)), bytes(String.valueOf(i)))));
+            }
+            for (int i = 0; i < sends.size(); i++) {
+                RecordMetadata md = sends.get(i).get();
+                Integer previous = partitionOfKey.put("k" + (i % 5), md.partition());
+                assertTrue(previous == null || previous == md.partition(), "a key moved partitions");
+            }
+        }
+        for (int p = 0; p < 4; p++) {
+            List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("keyed", p), 0, 0);
+            int last = -1;
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                int value = Integer.parseInt(string(r.value()));
+                assertTrue(value > last, "order kept within a partition");
+                last = value;
+            }
+        }
+    }
+
+    @Test
+    void seeksByOffsetAndTimestampAndKeepsEverythingAcrossRestart() throws Exception {
+        createTopic("timeline", 1, Map.of("segment.bytes", "4096"));
+        TopicPartition tp = new TopicPartition("timeline", 0);
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0))) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>("timeline", 0, 10_000L * (i + 1), null, bytes("v" + i))).get();
+            }
+        }
+        brook.restart();
+        List<ConsumerRecord<byte[], byte[]>> fromOffset = readAll(tp, 250, 50);
+        assertEquals(50, fromOffset.size());
+        assertEquals("v250", string(fromOffset.get(0).value()));
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of())) {
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(Map.of(tp, 10_000L * 120 - 5));
+            assertEquals(119, found.get(tp).offset());
+            assertEquals(0L, consumer.beginningOffsets(Set.of(tp)).get(tp));
+            assertEquals(300L, consumer.endOffsets(Set.of(tp)).get(tp));
+        }
+        assertEquals(300, readAll(tp, 0, 300).size());
+        assertTrue(new File(dataDir, "timeline-0").listFiles((d, n) -> n.endsWith(".log")).length > 1,
+                "small segment.bytes rolls segments");
+    }
+
+    @Test
+    void deleteRecordsMovesTheLogStart() throws Exception {
+        createTopic("trim", 1, Map.of());
+        TopicPartition tp = new TopicPartition("trim", 0);
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("trim", 0, null, bytes("v" + i)));
+            }
+        }
+        try (Admin admin = brook.admin()) {
+            long low = admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(40))).lowWatermarks().get(tp)
+                    .get().lowWatermark();
+            assertEquals(40, low);
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(tp, 40, 60);
+        assertEquals(60, records.size());
+        assertEquals(40, records.get(0).offset());
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of())) {
+            assertEquals(40L, consumer.beginningOffsets(Set.of(tp)).get(tp));
+        }
+    }
+
+    @Test
+    void aLongPollReturnsARecordProducedWhileWaiting() throws Exception {
+        createTopic("waiting", 1, Map.of());
+        TopicPartition tp = new TopicPartition("waiting", 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of("fetch.max.wait.ms", 5000));
+             KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            assertTrue(consumer.poll(Duration.ofMillis(300)).isEmpty());
+            long sent = System.nanoTime();
+            producer.send(new ProducerRecord<>("waiting", bytes("late"))).get();
+            List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+            while (got.isEmpty() && System.nanoTime() - sent < 10_000_000_000L) {
+                consumer.poll(Duration.ofMillis(100)).forEach(got::add);
+            }
+            assertEquals("late", string(got.get(0).value()));
+            assertTrue(System.nanoTime() - sent < 4_000_000_000L, "woken by the append, not the 5 s timeout");
+        }
+    }
+
+    @Test
+    void aOneMegabyteRecordFitsAndALargerOneIsRefused() throws Exception {
+        createTopic("big", 1, Map.of("max.message.bytes", String.valueOf(1_100_000)));
+        byte[] oneMiB = new byte[1024 * 1024];
+        oneMiB[12345] = 42;
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024))) {
+            producer.send(new ProducerRecord<>("big", 0, null, oneMiB)).get();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("big", 0, null, new byte[2 * 1024 * 1024])).get());
+            assertInstanceOf(RecordTooLargeException.class, e.getCause());
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("big", 0), 0, 1);
+        assertEquals(1, records.size());
+        assertArrayEquals(oneMiB, records.get(0).value());
+    }
+
+    @Test
+    void anIdempotentProducerIsTheDefaultAndWritesEachRecordOnce() throws Exception {
+        createTopic("once", 1, Map.of());
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 1000; i++) {
+                producer.send(new ProducerRecord<>("once", 0, null, bytes("v" + i)));
+            }
+            producer.flush();
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("once", 0), 0, 1000);
+        assertEquals(1000, records.size());
+        for (int i = 0; i < 1000; i++) {
+            assertEquals("v" + i, string(records.get(i).value()));
+        }
+    }
+
+    @Test
+    void autoCreatesATopicOnFirstUse() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            RecordMetadata md = producer.send(new ProducerRecord<>("auto-made", bytes("x"))).get();
+            assertEquals(0, md.offset());
+        }
+        try (Admin admin = brook.admin()) {
+            assertTrue(admin.listTopics().names().get().contains("auto-made"));
+        }
+    }
+}
