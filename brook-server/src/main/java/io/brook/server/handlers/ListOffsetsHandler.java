@@ -26,6 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * queries answer "none" (offset -1).
  */
 public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
+    /** The first version whose response carries the leader epoch. */
+    private static final short LEADER_EPOCH_VERSION = 4;
+
     private final BrokerContext broker;
 
     public ListOffsetsHandler(BrokerContext broker) {
@@ -44,8 +47,12 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                topicResponse.partitions().add(lookup(new TopicPartition(topic.name(), p.partitionIndex()), p,
-                        readCommitted));
+                ListOffsetsPartitionResponse result = lookup(new TopicPartition(topic.name(), p.partitionIndex()),
+                        p, readCommitted);
+                if (context.apiVersion() < LEADER_EPOCH_VERSION) {
+                    result.setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+                }
+                topicResponse.partitions().add(result);
             }
             response.topics().add(topicResponse);
         }

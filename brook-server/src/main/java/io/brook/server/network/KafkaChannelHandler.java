@@ -176,7 +176,15 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        List<Object> parts = ResponseWriter.serialize(ctx.alloc(), correlationId, headerVersion, body, version);
+        List<Object> parts;
+        try {
+            parts = ResponseWriter.serialize(ctx.alloc(), correlationId, headerVersion, body, version);
+        } catch (RuntimeException e) {
+            log.error("Closing connection {}: the {} v{} response could not be encoded", connectionId,
+                    body.apiKey(), version, e);
+            ctx.close();
+            return;
+        }
         for (int i = 0; i < parts.size() - 1; i++) {
             ctx.write(parts.get(i), ctx.voidPromise());
         }

@@ -47,10 +47,24 @@ final class ResponseWriter implements Writable {
         int headerSize = header.size(cache, headerVersion);
         int bodySize = body.size(cache, version);
         ResponseWriter writer = new ResponseWriter(allocator, Math.min(4 + headerSize + bodySize, 64 * 1024));
-        writer.writeInt(headerSize + bodySize);
-        header.write(writer, cache, headerVersion);
-        body.write(writer, cache, version);
-        return writer.finish();
+        try {
+            writer.writeInt(headerSize + bodySize);
+            header.write(writer, cache, headerVersion);
+            body.write(writer, cache, version);
+            return writer.finish();
+        } catch (RuntimeException e) {
+            writer.releaseAll();
+            throw e;
+        }
+    }
+
+    private void releaseAll() {
+        for (Object part : parts) {
+            io.netty.util.ReferenceCountUtil.release(part);
+        }
+        if (current != null) {
+            current.release();
+        }
     }
 
     private List<Object> finish() {
