@@ -103,7 +103,8 @@ public final class LogSegment implements AutoCloseable {
             index.truncateToPosition(0);
             timeIndex.truncateToOffset(baseOffset);
         }
-        int truncated = segment.scan(recover, rebuild, onBatch);
+        // only compaction leaves gaps between batches; elsewhere each batch starts where the last ended
+        int truncated = segment.scan(recover, rebuild, !config.compact(), onBatch);
         if (truncatedBytes != null) {
             truncatedBytes[0] = truncated;
         }
@@ -113,10 +114,12 @@ public final class LogSegment implements AutoCloseable {
     /**
      * Reads every batch: checks it, feeds it to {@code onBatch}, restores the max-timestamp state,
      * optionally rebuilds the indexes, and truncates the file at the first invalid batch.
+     * {@code contiguous} requires each batch to start right after the previous one.
      *
      * @return the number of bytes truncated
      */
-    private int scan(boolean validate, boolean rebuildIndexes, Consumer<RecordBatch> onBatch) throws IOException {
+    private int scan(boolean validate, boolean rebuildIndexes, boolean contiguous, Consumer<RecordBatch> onBatch)
+            throws IOException {
         int validBytes = 0;
         long expectedNextOffset = baseOffset;
         try {
@@ -127,8 +130,13 @@ public final class LogSegment implements AutoCloseable {
                 if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                     throw new CorruptRecordException("unsupported magic " + batch.magic());
                 }
-                if (batch.baseOffset() < expectedNextOffset) {
-                    throw new CorruptRecordException("offset " + batch.baseOffset() + " goes backwards");
+                // the base offset is outside the CRC: check it against its neighbours instead
+                if (batch.baseOffset() < expectedNextOffset
+                        || (contiguous && batch.baseOffset() != expectedNextOffset)
+                        || batch.lastOffset() < batch.baseOffset()
+                        || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
+                    throw new CorruptRecordException("batch offsets " + batch.baseOffset() + "-" + batch.lastOffset()
+                            + " do not follow offset " + expectedNextOffset);
                 }
                 if (rebuildIndexes) {
                     indexBatch(batch.lastOffset(), batch.maxTimestamp(), validBytes, batch.sizeInBytes());
@@ -273,10 +281,16 @@ public final class LogSegment implements AutoCloseable {
         return offsetOfMaxTimestampSoFar;
     }
 
-    /** The time the segment is judged by for time-based rolling: its first batch's, else its creation. */
-    public long rollingBaseTimestamp() {
+    /**
+     * How long this segment has been open, for time-based rolling (Kafka's rule): the new batch's
+     * timestamp minus the first batch's timestamp when both exist, else wall time since creation.
+     */
+    public long timeWaitedForRoll(long nowMs, long newBatchTimestamp) {
         long first = firstBatchTimestamp;
-        return first == RecordBatch.NO_TIMESTAMP ? createdMs : first;
+        if (first >= 0 && newBatchTimestamp >= 0) {
+            return newBatchTimestamp - first;
+        }
+        return nowMs - createdMs;
     }
 
     /** The time retention judges this segment by: its largest timestamp, else its file's mtime. */

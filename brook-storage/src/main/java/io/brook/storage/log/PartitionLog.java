@@ -213,7 +213,7 @@ public final class PartitionLog implements AutoCloseable {
         LogConfig cfg = config;
         boolean full = active.sizeInBytes() > cfg.segmentBytes() - batchBytes;
         boolean old = active.sizeInBytes() > 0
-                && nowMs - active.rollingBaseTimestamp() > cfg.segmentMs() - activeSegmentJitterMs;
+                && active.timeWaitedForRoll(nowMs, maxTimestamp) > cfg.segmentMs() - activeSegmentJitterMs;
         boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
         if (active.sizeInBytes() > 0 && (full || old || active.indexesFull() || offsetOverflow)) {
             return roll(nowMs);

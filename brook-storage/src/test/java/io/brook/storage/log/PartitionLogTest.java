@@ -1,0 +1,209 @@
+package io.brook.storage.log;
+
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+
+import static io.brook.storage.log.LogFixtures.batch;
+import static io.brook.storage.log.LogFixtures.config;
+import static io.brook.storage.log.LogFixtures.idempotent;
+import static io.brook.storage.log.LogFixtures.offsets;
+import static io.brook.storage.log.LogFixtures.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PartitionLogTest {
+    @TempDir
+    File dir;
+    final ManualTime time = new ManualTime(1_700_000_000_000L);
+
+    @Test
+    void assignsOffsetsAndReadsBackFromAnyOffsetAsAFileSlice() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            AppendResult first = log.appendAsLeader(batch(1000, "a", "b", "c"), 0);
+            AppendResult second = log.appendAsLeader(batch(2000, "d", "e"), 0);
+            assertEquals(0, first.firstOffset());
+            assertEquals(2, first.lastOffset());
+            assertEquals(3, second.firstOffset());
+            assertEquals(5, log.logEndOffset());
+
+            Records all = log.read(0, Integer.MAX_VALUE, log.logEndOffset(), true);
+            assertInstanceOf(FileRecords.class, all);
+            assertEquals(List.of("a", "b", "c", "d", "e"), values(all));
+            // a read from inside a batch starts at that batch (the client skips the rest)
+            assertEquals(List.of(3L, 4L), offsets(log.read(4, Integer.MAX_VALUE, 5, true)));
+            // the upper bound (high watermark) cuts whole batches
+            assertEquals(List.of(0L, 1L, 2L), offsets(log.read(0, Integer.MAX_VALUE, 3, true)));
+            assertEquals(0, log.read(5, 100, 5, true).sizeInBytes());
+            assertEquals(0, log.epochCache().entries().get(0).epoch());
+        }
+    }
+
+    @Test
+    void returnsAtLeastOneWholeBatchOnlyWhenAskedTo() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            log.appendAsLeader(batch(1000, "x".repeat(500)), 0);
+            log.appendAsLeader(batch(1000, "y"), 0);
+            Records oneBatch = log.read(0, 10, 2, true);
+            assertEquals(List.of("x".repeat(500)), values(oneBatch));
+            assertEquals(0, values(log.read(0, 10, 2, false)).size());
+        }
+    }
+
+    @Test
+    void refusesOffsetsOutsideTheLog() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            log.appendAsLeader(batch(1000, "a"), 0);
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(2, 100, 1, true));
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(-1, 100, 1, true));
+        }
+    }
+
+    @Test
+    void rollsSegmentsAndKeepsEverythingAcrossAReopen() throws Exception {
+        LogConfig config = config(Map.of("segment.bytes", "1024", "index.interval.bytes", "100"));
+        try (PartitionLog log = LogFixtures.open(dir, config, time)) {
+            for (int i = 0; i < 100; i++) {
+                log.appendAsLeader(batch(1000 + i, "value-" + i), 0);
+            }
+            assertTrue(log.segmentCount() > 5, "rolled by segment.bytes");
+        }
+        try (PartitionLog log = LogFixtures.reopen(dir, config, time, 100, true)) {
+            assertEquals(100, log.logEndOffset());
+            for (int offset : new int[]{0, 17, 55, 99}) {
+                assertEquals("value-" + offset, values(log.read(offset, 1, 100, true)).get(0));
+            }
+            assertEquals(42, log.offsetForTimestamp(1042).offset());
+            assertNull(log.offsetForTimestamp(5000));
+            assertEquals(99, log.maxTimestampOffset().offset());
+        }
+    }
+
+    @Test
+    void rollsBySegmentMs() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of("segment.ms", "1000")), time)) {
+            log.appendAsLeader(batch(time.milliseconds(), "a"), 0);
+            time.advance(1500);
+            log.appendAsLeader(batch(time.milliseconds(), "b"), 0);
+            assertEquals(2, log.segmentCount());
+        }
+    }
+
+    @Test
+    void retentionBySizeAndTimeDeletesWholeOldSegments() throws Exception {
+        LogConfig config = config(Map.of("segment.bytes", "1024", "retention.bytes", "3000"));
+        try (PartitionLog log = LogFixtures.open(dir, config, time)) {
+            for (int i = 0; i < 100; i++) {
+                log.appendAsLeader(batch(time.milliseconds(), "value-" + i), 0);
+            }
+            int before = log.segmentCount();
+            assertTrue(log.applyRetention() > 0);
+            assertTrue(log.segmentCount() < before);
+            assertTrue(log.size() <= 3000 + 1024);
+            assertTrue(log.logStartOffset() > 0);
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(0, 100, 100, true));
+            assertEquals("value-" + log.logStartOffset(), values(log.read(log.logStartOffset(), 1, 100, true)).get(0));
+        }
+        LogConfig byTime = config(Map.of("segment.bytes", "1024", "retention.ms", "60000"));
+        try (PartitionLog log = LogFixtures.reopen(dir, byTime, time, 100, true)) {
+            time.advance(120_000);
+            log.roll(time.milliseconds());
+            log.applyRetention();
+            assertEquals(100, log.logStartOffset(), "everything older than retention.ms is gone");
+            log.appendAsLeader(batch(time.milliseconds(), "fresh"), 0);
+            assertEquals(List.of("fresh"), values(log.read(100, 1000, 101, true)));
+        }
+    }
+
+    @Test
+    void deleteRecordsAdvancesTheLogStart() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            for (int i = 0; i < 10; i++) {
+                log.appendAsLeader(batch(1000, "v" + i), 0);
+            }
+            assertEquals(4, log.advanceLogStartOffset(4));
+            assertThrows(OffsetOutOfRangeException.class, () -> log.read(3, 100, 10, true));
+            assertEquals("v4", values(log.read(4, 1, 10, true)).get(0));
+        }
+    }
+
+    @Test
+    void answersARetriedBatchWithItsOriginalOffsets() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            log.appendAsLeader(idempotent(7, (short) 0, 0, "a", "b"), 0);
+            log.appendAsLeader(idempotent(7, (short) 0, 2, "c"), 0);
+            AppendResult retry = log.appendAsLeader(idempotent(7, (short) 0, 0, "a", "b"), 0);
+            assertTrue(retry.duplicate());
+            assertEquals(0, retry.firstOffset());
+            assertEquals(1, retry.lastOffset());
+            assertEquals(3, log.logEndOffset(), "not written twice");
+            assertThrows(OutOfOrderSequenceException.class,
+                    () -> log.appendAsLeader(idempotent(7, (short) 0, 5, "gap"), 0));
+            log.appendAsLeader(idempotent(7, (short) 1, 0, "new epoch"), 0);
+            assertThrows(InvalidProducerEpochException.class,
+                    () -> log.appendAsLeader(idempotent(7, (short) 0, 3, "fenced"), 0));
+            assertEquals(4, log.logEndOffset());
+        }
+    }
+
+    @Test
+    void validatesBatches() throws Exception {
+        LogConfig config = config(Map.of("max.message.bytes", "200", "message.timestamp.after.max.ms", "1000"));
+        try (PartitionLog log = LogFixtures.open(dir, config, time)) {
+            assertThrows(RecordTooLargeException.class, () -> log.appendAsLeader(batch(1000, "z".repeat(300)), 0));
+            assertThrows(InvalidTimestampException.class,
+                    () -> log.appendAsLeader(batch(time.milliseconds() + 60_000, "future"), 0));
+            MemoryRecords corrupt = batch(1000, "payload");
+            ByteBuffer buffer = corrupt.buffer();
+            buffer.put(buffer.limit() - 2, (byte) (buffer.get(buffer.limit() - 2) ^ 0x55));
+            assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(corrupt, 0));
+            assertEquals(0, log.logEndOffset(), "nothing written");
+        }
+    }
+
+    @Test
+    void stampsLogAppendTimeWhenTheTopicAsksForIt() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of("message.timestamp.type", "LogAppendTime")),
+                time)) {
+            AppendResult result = log.appendAsLeader(batch(5, "a", "b"), 0);
+            assertEquals(time.milliseconds(), result.logAppendTimeMs());
+            RecordBatch stored = log.read(0, 1000, 2, true).batches().iterator().next();
+            stored.ensureValid();
+            assertEquals(time.milliseconds(), stored.maxTimestamp());
+            stored.forEach(r -> assertEquals(time.milliseconds(), r.timestamp()));
+        }
+    }
+
+    @Test
+    void writesKafkasFileLayout() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            log.appendAsLeader(batch(1000, "a"), 3);
+        }
+        File partitionDir = new File(dir, "t-0");
+        assertTrue(new File(partitionDir, "00000000000000000000.log").isFile());
+        assertTrue(new File(partitionDir, "00000000000000000000.index").isFile());
+        assertTrue(new File(partitionDir, "00000000000000000000.timeindex").isFile());
+        assertTrue(new File(partitionDir, "partition.metadata").isFile());
+        assertEquals(List.of("0", "1", "3 0"),
+                java.nio.file.Files.readAllLines(new File(partitionDir, "leader-epoch-checkpoint").toPath()));
+        assertFalse(new File(partitionDir, "00000000000000000001.log").exists());
+    }
+}
