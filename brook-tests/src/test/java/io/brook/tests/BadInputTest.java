@@ -1,0 +1,196 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Malformed and invalid requests over a raw socket get Kafka's answer, and nobody else suffers. */
+class BadInputTest {
+    @TempDir
+    File dataDir;
+    BrookFixture brook;
+    RawConnection bystander;
+
+    @BeforeEach
+    void start() throws Exception {
+        brook = new BrookFixture(dataDir, Map.of("socket.request.max.bytes", "65536"));
+        try (Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get();
+        }
+        bystander = new RawConnection(brook.bootstrap());
+        assertBystanderServed();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        assertBystanderServed();
+        bystander.close();
+        brook.close();
+    }
+
+    private void assertBystanderServed() throws Exception {
+        ApiVersionsResponseData response = (ApiVersionsResponseData) bystander.call(ApiKeys.API_VERSIONS, (short) 3,
+                new ApiVersionsRequestData().setClientSoftwareName("bystander").setClientSoftwareVersion("1.0"));
+        assertEquals(Errors.NONE.code(), response.errorCode());
+    }
+
+    private void assertClosedAfter(byte[] bytes) throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            c.sendBytes(bytes);
+            assertTrue(c.closedByServer(), "the server closes the connection");
+        }
+    }
+
+    @Test
+    void garbageBytesCloseTheConnection() throws Exception {
+        byte[] garbage = new byte[64];
+        new java.util.Random(42).nextBytes(garbage);
+        ByteBuffer frame = ByteBuffer.allocate(4 + garbage.length).putInt(garbage.length).put(garbage);
+        assertClosedAfter(frame.array());
+    }
+
+    @Test
+    void aFrameOverSocketRequestMaxBytesClosesTheConnection() throws Exception {
+        assertClosedAfter(ByteBuffer.allocate(8).putInt(10_000_000).putInt(0).array());
+    }
+
+    @Test
+    void anUnknownApiKeyClosesTheConnection() throws Exception {
+        ByteBuffer frame = ByteBuffer.allocate(4 + 10);
+        frame.putInt(10).putShort((short) 999).putShort((short) 0).putInt(1).putShort((short) -1);
+        assertClosedAfter(frame.array());
+    }
+
+    @Test
+    void aTruncatedBodyClosesTheConnection() throws Exception {
+        byte[] full = RawConnection.frame(ApiKeys.METADATA, (short) 12, new MetadataRequestData()
+                .setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("some-topic-name"))), 1);
+        byte[] cut = Arrays.copyOf(full, full.length - 8);
+        ByteBuffer.wrap(cut).putInt(cut.length - 4);
+        assertClosedAfter(cut);
+    }
+
+    @Test
+    void anApiVersionsVersionFromTheFutureGetsTheV0Downgrade() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            // request header v2, as a client would send for a flexible version: null client id, no tags
+            ByteBuffer frame = ByteBuffer.allocate(4 + 11);
+            frame.putInt(11).putShort(ApiKeys.API_VERSIONS.id).putShort((short) 99).putInt(7).putShort((short) -1)
+                    .put((byte) 0);
+            c.sendBytes(frame.array());
+            ApiVersionsResponseData response = (ApiVersionsResponseData) c.read(ApiKeys.API_VERSIONS, (short) 0, 7);
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.errorCode());
+            assertEquals(4, response.apiKeys().find(ApiKeys.API_VERSIONS.id).maxVersion());
+        }
+    }
+
+    @Test
+    void anApiBrookDoesNotServeYetIsRefusedWithUnsupportedVersion() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            FindCoordinatorResponseData response = (FindCoordinatorResponseData) c.call(ApiKeys.FIND_COORDINATOR,
+                    (short) 4, new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("g")));
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.coordinators().get(0).errorCode());
+        }
+    }
+
+    private static ProduceRequestData produce(short acks, String topic, MemoryRecords records) {
+        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+        topics.add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+        return new ProduceRequestData().setAcks(acks).setTimeoutMs(5000).setTopicData(topics);
+    }
+
+    private static MemoryRecords records(String value) {
+        return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(System.currentTimeMillis(), null,
+                value.getBytes()));
+    }
+
+    private static short produceError(RawConnection c, ProduceRequestData request) throws Exception {
+        ProduceResponseData response = (ProduceResponseData) c.call(ApiKeys.PRODUCE, (short) 9, request);
+        return response.responses().iterator().next().partitionResponses().get(0).errorCode();
+    }
+
+    @Test
+    void produceErrorsArePerPartitionKafkaCodes() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            assertEquals(Errors.INVALID_REQUIRED_ACKS.code(), produceError(c, produce((short) 5, "t", records("a"))));
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
+                    produceError(c, produce((short) 1, "missing", records("a"))));
+
+            MemoryRecords corrupt = records("payload");
+            ByteBuffer buffer = corrupt.buffer();
+            buffer.put(buffer.limit() - 1, (byte) (buffer.get(buffer.limit() - 1) ^ 0x7f));
+            assertEquals(Errors.CORRUPT_MESSAGE.code(), produceError(c, produce((short) 1, "t", corrupt)));
+
+            ByteBuffer two = ByteBuffer.allocate(200);
+            two.put(records("one").buffer()).put(records("two").buffer()).flip();
+            assertEquals(Errors.INVALID_RECORD.code(),
+                    produceError(c, produce((short) 1, "t", MemoryRecords.readableRecords(two))));
+
+            assertEquals(Errors.NONE.code(), produceError(c, produce((short) 1, "t", records("fine"))));
+        }
+    }
+
+    @Test
+    void fetchErrorsAreKafkaCodes() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            FetchRequestData outOfRange = new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1 << 20)
+                    .setSessionEpoch(-1).setTopics(List.of(new FetchRequestData.FetchTopic().setTopic("t")
+                            .setPartitions(List.of(new FetchRequestData.FetchPartition().setPartition(0)
+                                    .setFetchOffset(100).setPartitionMaxBytes(1 << 20)))));
+            FetchResponseData response = (FetchResponseData) c.call(ApiKeys.FETCH, (short) 12, outOfRange);
+            assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), response.responses().get(0).partitions().get(0).errorCode());
+
+            FetchRequestData unknownId = new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1 << 20)
+                    .setSessionEpoch(-1).setTopics(List.of(new FetchRequestData.FetchTopic()
+                            .setTopicId(Uuid.randomUuid()).setPartitions(List.of(new FetchRequestData.FetchPartition()
+                                    .setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20)))));
+            response = (FetchResponseData) c.call(ApiKeys.FETCH, (short) 16, unknownId);
+            assertEquals(Errors.UNKNOWN_TOPIC_ID.code(), response.responses().get(0).partitions().get(0).errorCode());
+        }
+    }
+
+    @Test
+    void invalidTopicConfigsAreRefusedWithInvalidConfig() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            CreateTopicsRequestData.CreatableTopicConfigCollection configs =
+                    new CreateTopicsRequestData.CreatableTopicConfigCollection();
+            configs.add(new CreateTopicsRequestData.CreatableTopicConfig().setName("cleanup.policy").setValue("never"));
+            CreateTopicsRequestData.CreatableTopicCollection topics = new CreateTopicsRequestData.CreatableTopicCollection();
+            topics.add(new CreateTopicsRequestData.CreatableTopic().setName("x").setNumPartitions(1)
+                    .setReplicationFactor((short) 1).setConfigs(configs));
+            CreateTopicsResponseData response = (CreateTopicsResponseData) c.call(ApiKeys.CREATE_TOPICS, (short) 7,
+                    new CreateTopicsRequestData().setTopics(topics).setTimeoutMs(5000));
+            assertEquals(Errors.INVALID_CONFIG.code(), response.topics().find("x").errorCode());
+        }
+    }
+}
