@@ -1,0 +1,141 @@
+package io.brook.tests;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bin/brook server} as a real process, used by clients in their own processes: kcat
+ * (librdkafka) and Kafka's console producer, console consumer and topics tool. In CI kcat must
+ * be installed; elsewhere its part is skipped when it is missing.
+ */
+class ServerProcessTest {
+    private static final File ROOT = new File("..").getAbsoluteFile();
+    @TempDir
+    File dataDir;
+    Process server;
+    int port;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null && server.isAlive()) {
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void startServer() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(new File(ROOT, "bin/brook").getPath(), "server",
+                "--override", "listeners=PLAINTEXT://localhost:" + port,
+                "--override", "log.dirs=" + dataDir.getAbsolutePath())
+                .directory(ROOT).redirectErrorStream(true);
+        server = builder.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        long deadline = System.currentTimeMillis() + 120_000;
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("Brook listening on localhost:" + port)) {
+                break;
+            }
+            assertTrue(System.currentTimeMillis() < deadline, "server did not start");
+        }
+        assertTrue(line != null, "server exited before listening");
+        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "server-output");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    private static String run(List<String> command, String stdin) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        byte[] output = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "command timed out: " + command);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), command + " failed: " + err);
+        return new String(output, StandardCharsets.UTF_8);
+    }
+
+    private List<String> kafkaTool(String mainClass, String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                new File(System.getProperty("java.home"), "bin/java").getPath(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static boolean kcatAvailable() {
+        try {
+            return new ProcessBuilder("kcat", "-V").start().waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void consoleToolsAndKcatWorkAgainstTheServerProcessAcrossARestart() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        String bootstrap = "localhost:" + port;
+        startServer();
+
+        run(kafkaTool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
+                "--topic", "quickstart-events", "--partitions", "1"), null);
+        String described = run(kafkaTool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap,
+                "--describe", "--topic", "quickstart-events"), null);
+        assertTrue(described.contains("PartitionCount: 1"), described);
+
+        run(kafkaTool("org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", bootstrap,
+                "--topic", "quickstart-events"), "Hello, Kafka!\nThis is my first event\n");
+
+        boolean kcat = kcatAvailable();
+        if (!kcat && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("kcat is required in CI (apt-get install kcat)");
+        }
+        if (kcat) {
+            String metadata = run(List.of("kcat", "-b", bootstrap, "-L"), null);
+            assertTrue(metadata.contains("broker 1 at localhost:" + port), metadata);
+            assertTrue(metadata.contains("topic \"quickstart-events\" with 1 partitions"), metadata);
+            run(List.of("kcat", "-b", bootstrap, "-P", "-t", "quickstart-events", "-K:", "-H", "source=kcat",
+                    "-z", "lz4"), "key1:from kcat\n");
+        }
+
+        String consumed = run(kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server",
+                bootstrap, "--topic", "quickstart-events", "--partition", "0", "--from-beginning",
+                "--max-messages", kcat ? "3" : "2", "--timeout-ms", "20000"), null);
+        assertTrue(consumed.startsWith("Hello, Kafka!\nThis is my first event\n"), consumed);
+
+        server.destroy(); // SIGTERM: clean shutdown
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(new File(dataDir, ".kafka_cleanshutdown").exists(), "clean-shutdown marker written");
+        assertTrue(Files.size(new File(dataDir, "quickstart-events-0/00000000000000000000.log").toPath()) > 0);
+
+        startServer();
+        if (kcat) {
+            String again = run(List.of("kcat", "-b", bootstrap, "-C", "-t", "quickstart-events", "-e", "-q",
+                    "-f", "%o|%k|%s|%h\\n"), null);
+            assertEquals("0||Hello, Kafka!|\n1||This is my first event|\n2|key1|from kcat|source=kcat\n", again);
+        } else {
+            String again = run(kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server",
+                    bootstrap, "--topic", "quickstart-events", "--partition", "0", "--from-beginning",
+                    "--max-messages", "2", "--timeout-ms", "20000"), null);
+            assertEquals("Hello, Kafka!\nThis is my first event\n", again);
+        }
+    }
+}
