@@ -1,17 +1,21 @@
 package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicCollection;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -127,5 +131,64 @@ class AdminTest {
         Collection<ConfigEntry> entries = admin.describeConfigs(List.of(
                 new ConfigResource(ConfigResource.Type.BROKER, "1"))).all().get().values().iterator().next().entries();
         assertTrue(entries.stream().anyMatch(e -> e.name().equals("num.partitions") && e.value().equals("1")));
+    }
+
+    @Test
+    void altersTopicConfigsIncrementallyAndAppliesThemToTheLog() throws Exception {
+        admin.createTopics(List.of(new NewTopic("tuned", 1, (short) 1)
+                .configs(Map.of("retention.ms", "3600000", "segment.bytes", "1048576")))).all().get();
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "tuned");
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(
+                new AlterConfigOp(new ConfigEntry("max.message.bytes", "2048"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("retention.ms", null), AlterConfigOp.OpType.DELETE),
+                new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.APPEND))))
+                .all().get();
+        Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+        assertEquals("2048", config.get("max.message.bytes").value());
+        assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get("retention.ms").source());
+        assertEquals("delete,compact", config.get("cleanup.policy").value());
+        assertEquals("1048576", config.get("segment.bytes").value());
+
+        assertInstanceOf(InvalidConfigurationException.class, failure(() -> admin.incrementalAlterConfigs(Map.of(
+                resource, List.of(new AlterConfigOp(new ConfigEntry("retention.ms", "-7"),
+                        AlterConfigOp.OpType.SET)))).all().get()));
+        assertInstanceOf(UnknownTopicOrPartitionException.class, failure(() -> admin.incrementalAlterConfigs(Map.of(
+                new ConfigResource(ConfigResource.Type.TOPIC, "nope"), List.of(new AlterConfigOp(
+                        new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))).all().get()));
+        assertInstanceOf(InvalidRequestException.class, failure(() -> admin.incrementalAlterConfigs(Map.of(
+                new ConfigResource(ConfigResource.Type.BROKER, "1"), List.of(new AlterConfigOp(
+                        new ConfigEntry("num.partitions", "3"), AlterConfigOp.OpType.SET)))).all().get()));
+
+        // the new max.message.bytes is enforced by the partition
+        try (var producer = brook.producer(Map.of())) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> producer.send(
+                    new org.apache.kafka.clients.producer.ProducerRecord<>("tuned", 0, null, new byte[4096])).get());
+            assertInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void describesLogDirsProducersAndPagesThroughPartitions() throws Exception {
+        admin.createTopics(List.of(new NewTopic("wide", 5, (short) 1), new NewTopic("narrow", 1, (short) 1)))
+                .all().get();
+        try (var producer = brook.producer(Map.of())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("narrow", 0, null, new byte[100]))
+                    .get();
+        }
+        var dirs = admin.describeLogDirs(List.of(1)).allDescriptions().get().get(1);
+        assertEquals(1, dirs.size());
+        var dir = dirs.values().iterator().next();
+        assertTrue(dir.replicaInfos().get(new TopicPartition("narrow", 0)).size() > 100);
+        assertTrue(dir.totalBytes().isPresent());
+
+        var producers = admin.describeProducers(List.of(new TopicPartition("narrow", 0))).all().get()
+                .get(new TopicPartition("narrow", 0)).activeProducers();
+        assertEquals(1, producers.size());
+        assertEquals(0, producers.get(0).lastSequence());
+
+        Map<String, TopicDescription> described = admin.describeTopics(List.of("wide", "narrow"),
+                new DescribeTopicsOptions().partitionSizeLimitPerResponse(2)).allTopicNames().get();
+        assertEquals(5, described.get("wide").partitions().size());
+        assertEquals(1, described.get("narrow").partitions().size());
     }
 }

@@ -5,6 +5,7 @@ import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.handlers.AlterConfigsHandler;
 import io.brook.server.handlers.ApiVersionsHandler;
 import io.brook.server.handlers.BrokerContext;
 import io.brook.server.handlers.CreatePartitionsHandler;
@@ -13,7 +14,11 @@ import io.brook.server.handlers.DeleteRecordsHandler;
 import io.brook.server.handlers.DeleteTopicsHandler;
 import io.brook.server.handlers.DescribeClusterHandler;
 import io.brook.server.handlers.DescribeConfigsHandler;
+import io.brook.server.handlers.DescribeLogDirsHandler;
+import io.brook.server.handlers.DescribeProducersHandler;
+import io.brook.server.handlers.DescribeTopicPartitionsHandler;
 import io.brook.server.handlers.FetchHandler;
+import io.brook.server.handlers.IncrementalAlterConfigsHandler;
 import io.brook.server.handlers.InitProducerIdHandler;
 import io.brook.server.handlers.ListOffsetsHandler;
 import io.brook.server.handlers.MetadataHandler;
@@ -118,7 +123,12 @@ public final class BrookNode implements AutoCloseable {
                 .register(new ListOffsetsHandler(broker))
                 .register(new OffsetForLeaderEpochHandler(broker))
                 .register(new InitProducerIdHandler(broker))
-                .register(new DeleteRecordsHandler(broker));
+                .register(new DeleteRecordsHandler(broker))
+                .register(new AlterConfigsHandler(broker))
+                .register(new IncrementalAlterConfigsHandler(broker))
+                .register(new DescribeLogDirsHandler(broker))
+                .register(new DescribeProducersHandler(broker))
+                .register(new DescribeTopicPartitionsHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,

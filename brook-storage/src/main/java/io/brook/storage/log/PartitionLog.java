@@ -615,6 +615,10 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    public synchronized java.util.List<ProducerStateTable.ProducerSummary> activeProducers() {
+        return producerState.summaries();
+    }
+
     public synchronized void expireProducers(long expirationMs) {
         producerState.expire(time.milliseconds(), expirationMs);
     }

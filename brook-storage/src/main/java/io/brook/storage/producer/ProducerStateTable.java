@@ -1,12 +1,17 @@
 package io.brook.storage.producer;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -110,6 +115,16 @@ public final class ProducerStateTable {
                 it.remove();
             }
         }
+    }
+
+    /** What DescribeProducers reports of one producer. */
+    public record ProducerSummary(long producerId, short epoch, int lastSequence, long lastTimestamp) {
+    }
+
+    public List<ProducerSummary> summaries() {
+        List<ProducerSummary> list = new ArrayList<>();
+        producers.forEach((id, e) -> list.add(new ProducerSummary(id, e.epoch, e.lastSeq(), e.lastTimestamp)));
+        return list;
     }
 
     public Entry get(long producerId) {

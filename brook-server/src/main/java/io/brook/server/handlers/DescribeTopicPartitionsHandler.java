@@ -1,0 +1,84 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData.TopicRequest;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.Cursor;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponsePartition;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.DescribeTopicPartitionsResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * DescribeTopicPartitions (KIP-966): topics in name order with their partitions, at most
+ * {@code responsePartitionLimit} partitions per answer, continued from a cursor.
+ */
+public final class DescribeTopicPartitionsHandler implements ApiHandler<DescribeTopicPartitionsRequestData> {
+    /** The most partitions one answer carries, whatever the client asks ({@code max.request.partition.size.limit}). */
+    private static final int MAX_PARTITIONS_PER_RESPONSE = 2000;
+
+    private final BrokerContext broker;
+
+    public DescribeTopicPartitionsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DESCRIBE_TOPIC_PARTITIONS;
+    }
+
+    @Override
+    public CompletableFuture<DescribeTopicPartitionsResponseData> handle(RequestContext context,
+                                                                         DescribeTopicPartitionsRequestData request) {
+        MetadataImage image = broker.replicas().image();
+        TreeSet<String> names = new TreeSet<>();
+        if (request.topics().isEmpty()) {
+            names.addAll(image.topicsByName().keySet());
+        } else {
+            request.topics().stream().map(TopicRequest::name).forEach(names::add);
+        }
+        int budget = Math.min(Math.max(1, request.responsePartitionLimit()), MAX_PARTITIONS_PER_RESPONSE);
+        String firstTopic = request.cursor() == null ? null : request.cursor().topicName();
+        int firstPartition = request.cursor() == null ? 0 : request.cursor().partitionIndex();
+        DescribeTopicPartitionsResponseData response = new DescribeTopicPartitionsResponseData();
+        for (String name : firstTopic == null ? names : names.tailSet(firstTopic, true)) {
+            TopicImage topic = image.topic(name);
+            if (topic == null) {
+                response.topics().add(new DescribeTopicPartitionsResponseTopic().setName(name)
+                        .setTopicId(Uuid.ZERO_UUID).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+                continue;
+            }
+            DescribeTopicPartitionsResponseTopic result = new DescribeTopicPartitionsResponseTopic().setName(name)
+                    .setTopicId(topic.id()).setIsInternal(topic.isInternal());
+            int from = name.equals(firstTopic) ? firstPartition : 0;
+            for (PartitionImage p : topic.partitions().tailMap(from).values()) {
+                if (budget == 0) {
+                    response.setNextCursor(new Cursor().setTopicName(name).setPartitionIndex(p.partition()));
+                    break;
+                }
+                result.partitions().add(new DescribeTopicPartitionsResponsePartition()
+                        .setPartitionIndex(p.partition()).setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
+                        .setReplicaNodes(p.replicas()).setIsrNodes(p.isr())
+                        .setEligibleLeaderReplicas(List.of()).setLastKnownElr(List.of())
+                        .setOfflineReplicas(List.of()));
+                budget--;
+            }
+            response.topics().add(result);
+            if (response.nextCursor() != null) {
+                break;
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+}

@@ -1,0 +1,146 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import io.brook.storage.log.LogConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** IncrementalAlterConfigs for topics: SET, DELETE, and APPEND/SUBTRACT on list-valued configs. */
+public final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
+    private final BrokerContext broker;
+
+    public IncrementalAlterConfigsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.INCREMENTAL_ALTER_CONFIGS;
+    }
+
+    @Override
+    public CompletableFuture<IncrementalAlterConfigsResponseData> handle(RequestContext context,
+                                                                         IncrementalAlterConfigsRequestData request) {
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicated = new HashSet<>();
+        for (AlterConfigsResource r : request.resources()) {
+            if (!seen.add(r.resourceType() + "/" + r.resourceName())) {
+                duplicated.add(r.resourceType() + "/" + r.resourceName());
+            }
+        }
+        List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
+        for (AlterConfigsResource resource : request.resources()) {
+            AlterConfigsResourceResponse result = new AlterConfigsResourceResponse()
+                    .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
+            CompletableFuture<Void> done;
+            try {
+                if (duplicated.contains(resource.resourceType() + "/" + resource.resourceName())) {
+                    throw new InvalidRequestException("Resource " + resource.resourceName()
+                            + " appears more than once in the request.");
+                }
+                done = alter(resource, request.validateOnly());
+            } catch (RuntimeException e) {
+                done = CompletableFuture.failedFuture(e);
+            }
+            results.add(done.handle((ok, e) -> e == null ? result
+                    : result.setErrorCode(ErrorMapping.errorFor(e).code()).setErrorMessage(ErrorMapping.messageFor(e))));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
+            results.forEach(r -> response.responses().add(r.join()));
+            return response;
+        });
+    }
+
+    private CompletableFuture<Void> alter(AlterConfigsResource resource, boolean validateOnly) {
+        ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+        if (type == ConfigResource.Type.BROKER) {
+            throw TopicConfigChanges.brokerConfigsAreStatic();
+        }
+        if (type != ConfigResource.Type.TOPIC) {
+            throw new InvalidRequestException("Brook does not alter configs of resource type " + type + " yet.");
+        }
+        TopicImage topic = TopicConfigChanges.requireTopic(broker, resource.resourceName());
+        Map<String, String> overrides = new HashMap<>(topic.configs());
+        Set<String> names = new HashSet<>();
+        for (AlterableConfig config : resource.configs()) {
+            if (!names.add(config.name())) {
+                throw new InvalidRequestException("Config " + config.name() + " appears more than once.");
+            }
+            OpType op = OpType.forId(config.configOperation());
+            if (op == null) {
+                throw new InvalidRequestException("Unknown config operation " + config.configOperation());
+            }
+            switch (op) {
+                case SET:
+                    overrides.put(config.name(), config.value());
+                    break;
+                case DELETE:
+                    overrides.remove(config.name());
+                    break;
+                case APPEND:
+                case SUBTRACT:
+                    overrides.put(config.name(), applyListOp(op, config, effectiveValue(topic, config.name())));
+                    break;
+                default:
+                    throw new InvalidRequestException("Unknown config operation " + op);
+            }
+        }
+        return TopicConfigChanges.apply(broker, topic.name(), overrides, validateOnly);
+    }
+
+    private String effectiveValue(TopicImage topic, String name) {
+        return broker.replicas().effectiveConfigs(topic.configs()).getOrDefault(name,
+                defaultOf(name));
+    }
+
+    private static String defaultOf(String name) {
+        ConfigDef.ConfigKey key = LogConfig.CONFIG_DEF.configKeys().get(name);
+        return key == null || key.defaultValue == null ? "" : ConfigDef.convertToString(key.defaultValue, key.type);
+    }
+
+    private static String applyListOp(OpType op, AlterableConfig config, String current) {
+        ConfigDef.ConfigKey key = LogConfig.CONFIG_DEF.configKeys().get(config.name());
+        if (key == null) {
+            throw new InvalidConfigurationException("Unknown topic config name: " + config.name());
+        }
+        if (key.type != ConfigDef.Type.LIST) {
+            throw new InvalidConfigurationException("Config " + config.name() + " is not a list; "
+                    + op + " applies to list configs only.");
+        }
+        List<String> values = new ArrayList<>();
+        for (String v : current.split(",")) {
+            if (!v.trim().isEmpty()) {
+                values.add(v.trim());
+            }
+        }
+        List<String> operands = Arrays.stream(config.value() == null ? new String[0] : config.value().split(","))
+                .map(String::trim).filter(v -> !v.isEmpty()).toList();
+        if (op == OpType.APPEND) {
+            operands.stream().filter(v -> !values.contains(v)).forEach(values::add);
+        } else {
+            values.removeAll(operands);
+        }
+        return String.join(",", values);
+    }
+}
