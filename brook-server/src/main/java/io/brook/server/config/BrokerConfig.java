@@ -96,6 +96,10 @@ public final class BrokerConfig {
             .define("producer.id.expiration.check.interval.ms", INT, 600000, atLeast(1), LOW,
                     "How often idle producers are looked for, in milliseconds.")
             .define("fetch.max.bytes", INT, 57671680, atLeast(1024), MEDIUM, "Most bytes in one fetch response.")
+            .define("max.incremental.fetch.session.cache.slots", INT, 1000, atLeast(0), MEDIUM,
+                    "Most incremental fetch sessions kept at once.")
+            .define("min.incremental.fetch.session.eviction.ms", LONG, 120000L, atLeast(0), MEDIUM,
+                    "How long a fetch session must be idle before a new session may evict it.")
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node.")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 

@@ -5,6 +5,7 @@ import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.fetch.FetchSessionCache;
 import io.brook.server.handlers.AlterConfigsHandler;
 import io.brook.server.handlers.ApiVersionsHandler;
 import io.brook.server.handlers.BrokerContext;
@@ -111,6 +112,9 @@ public final class BrookNode implements AutoCloseable {
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controller,
                 new FetchWaiters(scheduler, requestExecutor), new ProducerIdManager(controller));
+        FetchSessionCache fetchSessions = new FetchSessionCache(
+                config.getInt("max.incremental.fetch.session.cache.slots"),
+                config.getLong("min.incremental.fetch.session.eviction.ms"));
         registry.register(new ApiVersionsHandler(registry))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
@@ -119,7 +123,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new CreatePartitionsHandler(broker))
                 .register(new DescribeConfigsHandler(broker))
                 .register(new ProduceHandler(broker))
-                .register(new FetchHandler(broker))
+                .register(new FetchHandler(broker, fetchSessions))
                 .register(new ListOffsetsHandler(broker))
                 .register(new OffsetForLeaderEpochHandler(broker))
                 .register(new InitProducerIdHandler(broker))
