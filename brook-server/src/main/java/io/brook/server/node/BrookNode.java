@@ -59,6 +59,7 @@ public final class BrookNode implements AutoCloseable {
 
     private final BrokerConfig config;
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService timer;
     private final ExecutorService requestExecutor;
     private final MetadataController controller;
     private final LogManager logManager;
@@ -66,11 +67,13 @@ public final class BrookNode implements AutoCloseable {
     private final InetSocketAddress boundAddress;
     private final String clusterId;
 
-    private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, ExecutorService requestExecutor,
+    private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, ScheduledExecutorService timer,
+                      ExecutorService requestExecutor,
                       MetadataController controller, LogManager logManager, NetworkServer network,
                       InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
+        this.timer = timer;
         this.requestExecutor = requestExecutor;
         this.controller = controller;
         this.logManager = logManager;
@@ -84,7 +87,12 @@ public final class BrookNode implements AutoCloseable {
         Time time = Time.SYSTEM;
         File logDir = config.logDir();
         MetaProperties meta = MetaProperties.loadOrCreate(logDir, config.nodeId());
-        ScheduledExecutorService scheduler = new ScheduledThreadPoolExecutor(1, named("brook-scheduler"));
+        // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
+        // of parked requests, so a long fsync never delays a long-poll deadline
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("brook-log-io"));
+        // delayed file deletions left at shutdown are finished by the next start instead
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1, named("brook-timer"));
         int ioThreads = config.getInt("num.io.threads");
         ExecutorService requestExecutor = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(MAX_QUEUED_REQUESTS), named("brook-request-handler"));
@@ -111,7 +119,7 @@ public final class BrookNode implements AutoCloseable {
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controller,
-                new FetchWaiters(scheduler, requestExecutor), new ProducerIdManager(controller));
+                new FetchWaiters(timer, requestExecutor), new ProducerIdManager(controller));
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -146,7 +154,7 @@ public final class BrookNode implements AutoCloseable {
                 expiryCheckMs, expiryCheckMs, TimeUnit.MILLISECONDS);
 
         network.acceptConnections();
-        return new BrookNode(config, scheduler, requestExecutor, controller, logManager, network, bound,
+        return new BrookNode(config, scheduler, timer, requestExecutor, controller, logManager, network, bound,
                 meta.clusterId());
     }
 
@@ -184,7 +192,8 @@ public final class BrookNode implements AutoCloseable {
     public void close() throws IOException {
         network.close();
         requestExecutor.shutdown();
-        scheduler.shutdownNow();
+        timer.shutdownNow();
+        scheduler.shutdown();
         try {
             requestExecutor.awaitTermination(10, TimeUnit.SECONDS);
             scheduler.awaitTermination(10, TimeUnit.SECONDS);

@@ -228,11 +228,28 @@ public final class PartitionLog implements AutoCloseable {
         if (active.baseOffset() == newBase) {
             return active;
         }
-        active.flush();
         LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
         segments.put(newBase, segment);
         activeSegmentJitterMs = nextJitter();
+        flushInBackground(newBase - 1);
         return segment;
+    }
+
+    /** Flushes the segment that was just closed without holding up appends (Kafka does the same). */
+    private void flushInBackground(long upTo) throws IOException {
+        if (scheduler == null) {
+            flushUpTo(upTo);
+            return;
+        }
+        scheduler.execute(() -> {
+            try {
+                if (!closed) {
+                    flushUpTo(upTo);
+                }
+            } catch (IOException e) {
+                log.warn("{}: flushing a rolled segment failed", topicPartition, e);
+            }
+        });
     }
 
     private long nextJitter() {

@@ -1,0 +1,45 @@
+"""Turns side-by-side.sh's results.tsv into a Brook/Kafka table of medians."""
+import statistics
+import sys
+from collections import defaultdict
+
+values = defaultdict(list)
+for line in open(sys.argv[1]):
+    system, run, row, metric, value = line.rstrip("\n").split("\t")
+    try:
+        values[(system, row, metric)].append(float(value))
+    except ValueError:
+        pass
+
+def median(system, row, metric):
+    v = values.get((system, row, metric))
+    return statistics.median(v) if v else None
+
+rows = []
+for (system, row, metric) in values:
+    if (row, metric) not in rows:
+        rows.append((row, metric))
+# derived: broker CPU-seconds per GB moved
+for row in sorted({r for r, _ in rows}):
+    for system in ("brook", "kafka"):
+        cpu, gb = median(system, row, "broker_cpu_s"), median(system, row, "gb")
+        if cpu is not None and gb:
+            values[(system, row, "cpu_s_per_gb")].append(cpu / gb)
+    if ("cpu_s_per_gb" not in [m for r, m in rows if r == row]) and median("brook", row, "cpu_s_per_gb"):
+        rows.append((row, "cpu_s_per_gb"))
+
+better_high = {"records_per_s", "mb_per_s"}
+print("| row | metric | Brook | Kafka 4.3.1 | Brook/Kafka | better |")
+print("| --- | --- | ---: | ---: | ---: | --- |")
+for row, metric in rows:
+    if metric in ("gb", "broker_cpu_s"):
+        continue
+    b, k = median("brook", row, metric), median("kafka", row, metric)
+    if b is None or k is None:
+        continue
+    ratio = b / k if k else float("nan")
+    if metric in better_high:
+        verdict = "Brook" if ratio >= 1 else "Kafka"
+    else:
+        verdict = "Brook" if ratio <= 1 else "Kafka"
+    print(f"| {row} | {metric} | {b:g} | {k:g} | {ratio:.2f} | {verdict} |")

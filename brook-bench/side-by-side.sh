@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Brook vs Apache Kafka 4.3.1, one after the other on loopback, same JVM heap, same client tools
+# (Kafka's ProducerPerformance and EndToEndLatency; an assign-mode consumer for reads).
+# Kafka is resolved from Maven Central at bench time (brook-bench/kafka/pom.xml).
+#
+#   brook-bench/side-by-side.sh                # full size: 3M x 100 B, 1M x 1 KiB, RUNS=1
+#   SCALE=10 RUNS=3 brook-bench/side-by-side.sh # a tenth of the records, 3 runs each, medians
+#
+# Results: brook-bench/target/side-by-side/results.tsv and report.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SCALE=${SCALE:-1}
+RUNS=${RUNS:-1}
+HEAP=${HEAP:--Xms1g -Xmx1g}
+PORT=${PORT:-19092}
+N_SMALL=$((3000000 / SCALE))
+N_KIB=$((1000000 / SCALE))
+N_E2E=${N_E2E:-5000}
+OUT="$ROOT/brook-bench/target/side-by-side"
+rm -rf "$OUT"; mkdir -p "$OUT"
+RESULTS="$OUT/results.tsv"
+: > "$RESULTS"
+
+echo "building Brook and resolving Apache Kafka 4.3.1..." >&2
+./mvnw -B -q -DskipTests install >&2
+(cd brook-bench && ../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/bench-cp.txt" -Dmdep.includeScope=runtime >&2)
+(cd brook-bench/kafka && ../../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
+KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
+BENCH_CP="$ROOT/brook-bench/target/classes:$(cat "$OUT/bench-cp.txt")"
+CLK_TCK=$(getconf CLK_TCK)
+
+tool() { java -Xmx512m -cp "$KAFKA_CP" "$@"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+wait_port() {
+  for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null && return 0; sleep 0.2; done
+  echo "server did not open port $PORT" >&2; return 1
+}
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS"; }  # system run row metric value
+
+start_brook() {
+  local dir="$1"
+  BROOK_JAVA_OPTS="$HEAP" bin/brook server --override "listeners=PLAINTEXT://localhost:$PORT" \
+      --override "log.dirs=$dir" > "$OUT/brook-server.log" 2>&1 &
+  SERVER_PID=$!
+}
+
+start_kafka() {
+  local dir="$1" props="$OUT/kafka.properties"
+  cat > "$props" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=localhost:$((PORT + 1))
+listeners=PLAINTEXT://localhost:$PORT,CONTROLLER://localhost:$((PORT + 1))
+advertised.listeners=PLAINTEXT://localhost:$PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir
+num.partitions=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  local cluster_id
+  cluster_id=$(tool kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+  tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" > "$OUT/kafka-format.log" 2>&1
+  java $HEAP -cp "$KAFKA_CP" kafka.Kafka "$props" > "$OUT/kafka-server.log" 2>&1 &
+  SERVER_PID=$!
+}
+
+# runs "$@" while measuring the server's CPU; prints the tool output; records cpu seconds
+measured() {
+  local system="$1" run="$2" row="$3"; shift 3
+  local before after
+  before=$(cpu_ticks "$SERVER_PID")
+  "$@" > "$OUT/$system-$run-$row.out" 2>&1
+  after=$(cpu_ticks "$SERVER_PID")
+  record "$system" "$run" "$row" broker_cpu_s "$(awk -v a="$after" -v b="$before" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (a-b)/t}')"
+}
+
+producer_row() {
+  local system="$1" run="$2" row="$3" topic="$4" records="$5" size="$6"; shift 6
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic "$topic" \
+      --partitions 6 --replication-factor 1 > /dev/null
+  measured "$system" "$run" "$row" tool org.apache.kafka.tools.ProducerPerformance --topic "$topic" \
+      --num-records "$records" --record-size "$size" --throughput -1 \
+      --producer-props "bootstrap.servers=localhost:$PORT" "$@"
+  local line
+  line=$(grep "records sent" "$OUT/$system-$run-$row.out" | tail -1)
+  record "$system" "$run" "$row" records_per_s "$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/')"
+  record "$system" "$run" "$row" mb_per_s "$(echo "$line" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/')"
+  record "$system" "$run" "$row" p50_ms "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 50th.*/\1/')"
+  record "$system" "$run" "$row" p99_ms "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99th.*/\1/')"
+  record "$system" "$run" "$row" p999_ms "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99.9th.*/\1/')"
+  record "$system" "$run" "$row" gb "$(awk -v n="$records" -v s="$size" 'BEGIN{printf "%.4f", n*s/1e9}')"
+}
+
+bench_system() {
+  local system="$1" run="$2" dir
+  dir="$(mktemp -d /tmp/side-by-side-$system.XXXXXX)"
+  "start_$system" "$dir"
+  wait_port
+  sleep 2
+  producer_row "$system" "$run" produce_100B_acks1 p100a1 "$N_SMALL" 100 acks=1
+  producer_row "$system" "$run" produce_100B_acksall p100all "$N_SMALL" 100 acks=all
+  producer_row "$system" "$run" produce_1KiB_none p1k "$N_KIB" 1024 acks=1 compression.type=none
+  producer_row "$system" "$run" produce_1KiB_lz4 p1klz4 "$N_KIB" 1024 acks=1 compression.type=lz4
+
+  measured "$system" "$run" consume_100B java -Xmx512m -cp "$BENCH_CP" io.brook.bench.AssignConsumePerf \
+      "localhost:$PORT" p100a1 "$N_SMALL"
+  read -r recs bytes secs < "$OUT/$system-$run-consume_100B.out"
+  record "$system" "$run" consume_100B records_per_s "$(awk -v r="$recs" -v s="$secs" 'BEGIN{printf "%.1f", r/s}')"
+  record "$system" "$run" consume_100B mb_per_s "$(awk -v b="$bytes" -v s="$secs" 'BEGIN{printf "%.2f", b/s/1048576}')"
+  record "$system" "$run" consume_100B gb "$(awk -v b="$bytes" 'BEGIN{printf "%.4f", b/1e9}')"
+
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic e2e \
+      --partitions 1 --replication-factor 1 > /dev/null
+  measured "$system" "$run" e2e_1KiB tool org.apache.kafka.tools.EndToEndLatency --bootstrap-server \
+      "localhost:$PORT" --topic e2e --num-records "$N_E2E" --producer-acks 1 --record-size 1024
+  local pct
+  pct=$(grep "Percentiles" "$OUT/$system-$run-e2e_1KiB.out" | tail -1)
+  record "$system" "$run" e2e_1KiB p50_ms "$(echo "$pct" | sed -E 's/.*50th = ([0-9.]+).*/\1/')"
+  record "$system" "$run" e2e_1KiB p99_ms "$(echo "$pct" | sed -E 's/.*99th = ([0-9.]+),.*/\1/')"
+  record "$system" "$run" e2e_1KiB p999_ms "$(echo "$pct" | sed -E 's/.*99.9th = ([0-9.]+).*/\1/')"
+
+  record "$system" "$run" all peak_rss_mb "$(( $(peak_rss_kb "$SERVER_PID") / 1024 ))"
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+for run in $(seq 1 "$RUNS"); do
+  for system in brook kafka; do
+    echo "run $run: $system" >&2
+    bench_system "$system" "$run"
+  done
+done
+python3 "$ROOT/brook-bench/report.py" "$RESULTS" > "$OUT/report.md"
+cat "$OUT/report.md"
