@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Brook vs Apache Kafka 4.3.1, one after the other on loopback, same JVM heap, same client tools
 # (Kafka's ProducerPerformance and EndToEndLatency; an assign-mode consumer for reads).
+# EndToEndLatency prints its percentiles and then fails against Brook when it commits offsets
+# (no group coordinator yet); the latencies it printed are still valid.
 # Kafka is resolved from Maven Central at bench time (brook-bench/kafka/pom.xml).
 #
 #   brook-bench/side-by-side.sh                # full size: 3M x 100 B, 1M x 1 KiB, RUNS=1
@@ -29,6 +31,11 @@ echo "building Brook and resolving Apache Kafka 4.3.1..." >&2
 KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
 BENCH_CP="$ROOT/brook-bench/target/classes:$(cat "$OUT/bench-cp.txt")"
 CLK_TCK=$(getconf CLK_TCK)
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true' EXIT
+if (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
+  echo "port $PORT is already in use; stop what listens there or set PORT" >&2; exit 1
+fi
 
 tool() { java -Xmx512m -cp "$KAFKA_CP" "$@"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -76,7 +83,7 @@ measured() {
   local system="$1" run="$2" row="$3"; shift 3
   local before after
   before=$(cpu_ticks "$SERVER_PID")
-  "$@" > "$OUT/$system-$run-$row.out" 2>&1
+  "$@" > "$OUT/$system-$run-$row.out" 2>&1 || echo "exit status $?" >> "$OUT/$system-$run-$row.out"
   after=$(cpu_ticks "$SERVER_PID")
   record "$system" "$run" "$row" broker_cpu_s "$(awk -v a="$after" -v b="$before" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (a-b)/t}')"
 }
@@ -111,7 +118,7 @@ bench_system() {
 
   measured "$system" "$run" consume_100B java -Xmx512m -cp "$BENCH_CP" io.brook.bench.AssignConsumePerf \
       "localhost:$PORT" p100a1 "$N_SMALL"
-  read -r recs bytes secs < "$OUT/$system-$run-consume_100B.out"
+  read -r recs bytes secs < <(grep -E '^[0-9]+ [0-9]+ [0-9.]+$' "$OUT/$system-$run-consume_100B.out" | tail -1)
   record "$system" "$run" consume_100B records_per_s "$(awk -v r="$recs" -v s="$secs" 'BEGIN{printf "%.1f", r/s}')"
   record "$system" "$run" consume_100B mb_per_s "$(awk -v b="$bytes" -v s="$secs" 'BEGIN{printf "%.2f", b/s/1048576}')"
   record "$system" "$run" consume_100B gb "$(awk -v b="$bytes" 'BEGIN{printf "%.4f", b/1e9}')"

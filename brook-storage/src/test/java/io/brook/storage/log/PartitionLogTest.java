@@ -165,6 +165,26 @@ class PartitionLogTest {
     }
 
     @Test
+    void producerStateIsRebuiltWhenTheLogIsReopened() throws Exception {
+        LogConfig config = config(Map.of("segment.bytes", "1024"));
+        try (PartitionLog log = LogFixtures.open(dir, config, time)) {
+            for (int seq = 0; seq < 20; seq++) {
+                log.appendAsLeader(idempotent(9, (short) 2, seq, "v" + seq), 0);
+            }
+        }
+        try (PartitionLog log = LogFixtures.reopen(dir, config, time, 20, true)) {
+            AppendResult retry = log.appendAsLeader(idempotent(9, (short) 2, 19, "v19"), 0);
+            assertTrue(retry.duplicate(), "a retry of the last batch is recognised after a restart");
+            assertEquals(19, retry.firstOffset());
+            assertThrows(OutOfOrderSequenceException.class,
+                    () -> log.appendAsLeader(idempotent(9, (short) 2, 25, "gap"), 0));
+            assertThrows(InvalidProducerEpochException.class,
+                    () -> log.appendAsLeader(idempotent(9, (short) 1, 20, "old"), 0));
+            assertEquals(20, log.appendAsLeader(idempotent(9, (short) 2, 20, "next"), 0).firstOffset());
+        }
+    }
+
+    @Test
     void validatesBatches() throws Exception {
         LogConfig config = config(Map.of("max.message.bytes", "200", "message.timestamp.after.max.ms", "1000"));
         try (PartitionLog log = LogFixtures.open(dir, config, time)) {
