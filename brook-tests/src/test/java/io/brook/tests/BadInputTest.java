@@ -12,6 +12,8 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -116,9 +118,22 @@ class BadInputTest {
     @Test
     void anApiBrookDoesNotServeYetIsRefusedWithUnsupportedVersion() throws Exception {
         try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            ListTransactionsResponseData response = (ListTransactionsResponseData) c.call(ApiKeys.LIST_TRANSACTIONS,
+                    (short) 0, new ListTransactionsRequestData());
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.errorCode());
+        }
+    }
+
+    @Test
+    void aTransactionCoordinatorLookupIsRefusedClearly() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
             FindCoordinatorResponseData response = (FindCoordinatorResponseData) c.call(ApiKeys.FIND_COORDINATOR,
-                    (short) 4, new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("g")));
-            assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.coordinators().get(0).errorCode());
+                    (short) 4, new FindCoordinatorRequestData().setKeyType((byte) 1).setCoordinatorKeys(List.of("tx")));
+            assertEquals(Errors.INVALID_REQUEST.code(), response.coordinators().get(0).errorCode());
+            response = (FindCoordinatorResponseData) c.call(ApiKeys.FIND_COORDINATOR, (short) 4,
+                    new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("group")));
+            assertEquals(Errors.NONE.code(), response.coordinators().get(0).errorCode());
+            assertEquals(1, response.coordinators().get(0).nodeId());
         }
     }
 

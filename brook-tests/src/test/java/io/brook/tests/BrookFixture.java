@@ -38,6 +38,8 @@ final class BrookFixture implements AutoCloseable {
         settings.put("log.dirs", dataDir.getAbsolutePath());
         settings.put("num.io.threads", "4");
         settings.put("num.network.threads", "2");
+        settings.put("group.initial.rebalance.delay.ms", "0");
+        settings.put("offsets.topic.num.partitions", "5");
         settings.putAll(overrides);
         node = BrookNode.start(BrokerConfig.fromMap(settings));
     }

@@ -121,6 +121,20 @@ class ServerProcessTest {
                 "--max-messages", kcat ? "3" : "2", "--timeout-ms", "20000"), null);
         assertTrue(consumed.startsWith("Hello, Kafka!\nThis is my first event\n"), consumed);
 
+        // a consumer group: Kafka's console consumer subscribes, kafka-consumer-groups describes it
+        String grouped = run(kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server",
+                bootstrap, "--topic", "quickstart-events", "--group", "quickstart-group", "--from-beginning",
+                "--max-messages", "2", "--timeout-ms", "30000"), null);
+        assertTrue(grouped.startsWith("Hello, Kafka!\nThis is my first event\n"), grouped);
+        String groups = run(kafkaTool("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                "--bootstrap-server", bootstrap, "--describe", "--group", "quickstart-group"), null);
+        assertTrue(groups.contains("quickstart-events") && groups.contains("quickstart-group"), groups);
+        if (kcat) {
+            String viaGroup = run(List.of("kcat", "-b", bootstrap, "-G", "kcat-group", "-X", "auto.offset.reset=earliest",
+                    "-e", "-q", "-f", "%s\n", "quickstart-events"), null);
+            assertTrue(viaGroup.contains("Hello, Kafka!") && viaGroup.contains("from kcat"), viaGroup);
+        }
+
         server.destroy(); // SIGTERM: clean shutdown
         assertTrue(server.waitFor(30, TimeUnit.SECONDS));
         assertTrue(new File(dataDir, ".kafka_cleanshutdown").exists(), "clean-shutdown marker written");

@@ -100,6 +100,22 @@ public final class BrokerConfig {
                     "Most incremental fetch sessions kept at once.")
             .define("min.incremental.fetch.session.eviction.ms", LONG, 120000L, atLeast(0), MEDIUM,
                     "How long a fetch session must be idle before a new session may evict it.")
+            .define("offsets.topic.num.partitions", INT, 50, atLeast(1), HIGH,
+                    "Partitions of the __consumer_offsets topic (fixed once it exists).")
+            .define("offsets.topic.replication.factor", SHORT, (short) 1, atLeast(1), HIGH,
+                    "Replication factor of the __consumer_offsets topic.")
+            .define("offsets.topic.segment.bytes", INT, 104857600, atLeast(1), HIGH,
+                    "Segment size of the __consumer_offsets topic.")
+            .define("offset.metadata.max.bytes", INT, 4096, atLeast(0), HIGH,
+                    "Largest metadata string an offset commit may carry.")
+            .define("group.min.session.timeout.ms", INT, 6000, atLeast(0), MEDIUM,
+                    "Smallest session timeout a group member may ask for.")
+            .define("group.max.session.timeout.ms", INT, 1800000, atLeast(0), MEDIUM,
+                    "Largest session timeout a group member may ask for.")
+            .define("group.initial.rebalance.delay.ms", INT, 3000, atLeast(0), MEDIUM,
+                    "How long the first rebalance of an empty group waits for more members.")
+            .define("group.max.size", INT, Integer.MAX_VALUE, atLeast(1), MEDIUM,
+                    "Most members a group may have.")
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node.")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 

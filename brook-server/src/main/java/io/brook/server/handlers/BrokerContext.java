@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.delayed.FetchWaiters;
@@ -10,11 +11,11 @@ import java.util.List;
 
 /**
  * What request handlers share: this node's identity and config, its partitions, the metadata
- * controller, parked fetches and producer ids. One per node; no global state.
+ * controller, parked fetches, producer ids and the group coordinator. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, MetadataController controller,
-                            FetchWaiters fetchWaiters, ProducerIdManager producerIds) {
+                            FetchWaiters fetchWaiters, ProducerIdManager producerIds, GroupCoordinator groups) {
 
     /** The brokers of the cluster: this node alone until replication lands. */
     public List<Integer> brokerIds() {

@@ -1,13 +1,26 @@
 package io.brook.server.node;
 
+import io.brook.coordinator.group.GroupConfig;
+import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
+import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.delayed.FetchWaiters;
 import io.brook.server.fetch.FetchSessionCache;
 import io.brook.server.handlers.AlterConfigsHandler;
 import io.brook.server.handlers.ApiVersionsHandler;
+import io.brook.server.handlers.DeleteGroupsHandler;
+import io.brook.server.handlers.DescribeGroupsHandler;
+import io.brook.server.handlers.FindCoordinatorHandler;
+import io.brook.server.handlers.HeartbeatHandler;
+import io.brook.server.handlers.JoinGroupHandler;
+import io.brook.server.handlers.LeaveGroupHandler;
+import io.brook.server.handlers.ListGroupsHandler;
+import io.brook.server.handlers.OffsetCommitHandler;
+import io.brook.server.handlers.OffsetFetchHandler;
+import io.brook.server.handlers.SyncGroupHandler;
 import io.brook.server.handlers.BrokerContext;
 import io.brook.server.handlers.CreatePartitionsHandler;
 import io.brook.server.handlers.CreateTopicsHandler;
@@ -36,6 +49,7 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -109,6 +123,16 @@ public final class BrookNode implements AutoCloseable {
         replicas.onImage(controller.image());
         controller.addPublisher(replicas::onImage);
 
+        OffsetsTopic offsetsTopic = OffsetsTopic.createIfAbsent(controller, replicas, List.of(config.nodeId()),
+                config.getInt("offsets.topic.num.partitions"), config.getShort("offsets.topic.replication.factor"),
+                config.getInt("offsets.topic.segment.bytes"));
+        GroupCoordinator groups = new GroupCoordinator(new GroupConfig(
+                config.getInt("group.min.session.timeout.ms"), config.getInt("group.max.session.timeout.ms"),
+                config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.max.size"),
+                config.getInt("offset.metadata.max.bytes")),
+                offsetsTopic, (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS));
+        offsetsTopic.replayInto(groups);
+
         BrokerConfig.Listener listener = config.listener();
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
                 config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
@@ -119,7 +143,7 @@ public final class BrookNode implements AutoCloseable {
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controller,
-                new FetchWaiters(timer, requestExecutor), new ProducerIdManager(controller));
+                new FetchWaiters(timer, requestExecutor), new ProducerIdManager(controller), groups);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -140,7 +164,17 @@ public final class BrookNode implements AutoCloseable {
                 .register(new IncrementalAlterConfigsHandler(broker))
                 .register(new DescribeLogDirsHandler(broker))
                 .register(new DescribeProducersHandler(broker))
-                .register(new DescribeTopicPartitionsHandler(broker));
+                .register(new DescribeTopicPartitionsHandler(broker))
+                .register(new FindCoordinatorHandler(broker))
+                .register(new JoinGroupHandler(broker))
+                .register(new SyncGroupHandler(broker))
+                .register(new HeartbeatHandler(broker))
+                .register(new LeaveGroupHandler(broker))
+                .register(new OffsetCommitHandler(broker))
+                .register(new OffsetFetchHandler(broker))
+                .register(new ListGroupsHandler(broker))
+                .register(new DescribeGroupsHandler(broker))
+                .register(new DeleteGroupsHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,

@@ -1,0 +1,650 @@
+package io.brook.coordinator.group;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * The classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and committed
+ * offsets, as Kafka's group coordinator runs them: members join, the group waits for every
+ * known member to rejoin (or for the rebalance timeout), the leader computes the assignment
+ * and hands it over in SyncGroup, heartbeats keep sessions alive and report rebalances.
+ *
+ * <p>Groups live in memory; committed offsets are written through {@link OffsetStore} before
+ * they are acknowledged and reloaded with {@link #loadOffset} at start. Timers come from
+ * {@link Timer}, so tests drive time.
+ *
+ * <p>Thread-safety: every operation holds the coordinator's monitor; futures may complete
+ * later (a join waits for the rebalance, a sync for the leader).
+ */
+public final class GroupCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+
+    /** Schedules coordinator timers (sessions, rebalances). */
+    public interface Timer {
+        ScheduledFuture<?> schedule(Runnable task, long delayMs);
+    }
+
+    public record Protocol(String name, byte[] metadata) {
+    }
+
+    public record JoinRequest(String groupId, String memberId, String instanceId, String clientId,
+                              String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,
+                              List<Protocol> protocols, boolean requireKnownMemberId) {
+    }
+
+    public record MemberMetadata(String memberId, String instanceId, byte[] metadata) {
+    }
+
+    public record JoinResult(Errors error, int generation, String protocolType, String protocolName, String leaderId,
+                             String memberId, List<MemberMetadata> members) {
+        static JoinResult error(Errors error, String memberId) {
+            return new JoinResult(error, -1, null, null, "", memberId, List.of());
+        }
+    }
+
+    public record SyncResult(Errors error, String protocolType, String protocolName, byte[] assignment) {
+        static SyncResult error(Errors error) {
+            return new SyncResult(error, null, null, new byte[0]);
+        }
+    }
+
+    public record MemberDescription(String memberId, String instanceId, String clientId, String clientHost,
+                                    byte[] metadata, byte[] assignment) {
+    }
+
+    public record GroupDescription(String groupId, String state, String protocolType, String protocolName,
+                                   List<MemberDescription> members) {
+    }
+
+    public record GroupListing(String groupId, String protocolType, String state) {
+    }
+
+    private final GroupConfig config;
+    private final OffsetStore store;
+    private final Timer timer;
+    private final Map<String, ClassicGroup> groups = new HashMap<>();
+    private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
+
+    public GroupCoordinator(GroupConfig config, OffsetStore store, Timer timer) {
+        this.config = config;
+        this.store = store;
+        this.timer = timer;
+    }
+
+    // ------------------------------------------------------------------ JoinGroup
+
+    public synchronized CompletableFuture<JoinResult> join(JoinRequest request) {
+        if (request.groupId() == null || request.groupId().isEmpty()) {
+            return done(JoinResult.error(Errors.INVALID_GROUP_ID, request.memberId()));
+        }
+        if (request.sessionTimeoutMs() < config.minSessionTimeoutMs()
+                || request.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
+            return done(JoinResult.error(Errors.INVALID_SESSION_TIMEOUT, request.memberId()));
+        }
+        ClassicGroup group = groups.get(request.groupId());
+        if (group == null) {
+            if (!request.memberId().isEmpty()) {
+                return done(JoinResult.error(Errors.UNKNOWN_MEMBER_ID, request.memberId()));
+            }
+            group = new ClassicGroup(request.groupId());
+            groups.put(group.groupId, group);
+        }
+        List<Member.Protocol> protocols = new ArrayList<>();
+        request.protocols().forEach(p -> protocols.add(new Member.Protocol(p.name(), p.metadata())));
+        if (!group.supportsProtocols(request.protocolType(), protocols)) {
+            return done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId()));
+        }
+        CompletableFuture<JoinResult> result = new CompletableFuture<>();
+        if (request.memberId().isEmpty()) {
+            joinUnknownMember(group, request, protocols, result);
+        } else {
+            joinKnownMember(group, request, protocols, result);
+        }
+        return result;
+    }
+
+    private void joinUnknownMember(ClassicGroup group, JoinRequest request, List<Member.Protocol> protocols,
+                                   CompletableFuture<JoinResult> result) {
+        String memberId = (request.clientId() == null || request.clientId().isEmpty() ? "member" : request.clientId())
+                + "-" + UUID.randomUUID();
+        if (group.members.size() + group.pendingMembers.size() >= config.maxSize()) {
+            result.complete(JoinResult.error(Errors.GROUP_MAX_SIZE_REACHED, ""));
+            return;
+        }
+        if (request.instanceId() != null) {
+            String previous = group.staticMembers.get(request.instanceId());
+            if (previous != null) {
+                // a restarted static member takes over: the old member id is fenced
+                removeMember(group, group.members.get(previous), Errors.FENCED_INSTANCE_ID);
+            }
+            addMember(group, memberId, request, protocols, result);
+        } else if (request.requireKnownMemberId()) {
+            group.pendingMembers.add(memberId);
+            timer.schedule(() -> expirePending(group.groupId, memberId), request.sessionTimeoutMs());
+            result.complete(JoinResult.error(Errors.MEMBER_ID_REQUIRED, memberId));
+        } else {
+            addMember(group, memberId, request, protocols, result);
+        }
+    }
+
+    private void joinKnownMember(ClassicGroup group, JoinRequest request, List<Member.Protocol> protocols,
+                                 CompletableFuture<JoinResult> result) {
+        String memberId = request.memberId();
+        if (group.pendingMembers.remove(memberId)) {
+            addMember(group, memberId, request, protocols, result);
+            return;
+        }
+        Member member = group.members.get(memberId);
+        if (member == null) {
+            result.complete(JoinResult.error(fencedOrUnknown(group, request.instanceId(), memberId), memberId));
+            return;
+        }
+        if (request.instanceId() != null && !memberId.equals(group.staticMembers.get(request.instanceId()))) {
+            result.complete(JoinResult.error(Errors.FENCED_INSTANCE_ID, memberId));
+            return;
+        }
+        switch (group.state) {
+            case PREPARING_REBALANCE:
+                update(member, request, protocols, result);
+                tryCompleteJoin(group);
+                break;
+            case COMPLETING_REBALANCE:
+            case STABLE:
+                boolean unchanged = member.sameProtocols(protocols);
+                if (unchanged && (group.state == GroupState.COMPLETING_REBALANCE || !group.isLeader(memberId))) {
+                    // a retried or follower join that changes nothing: answer with the current generation
+                    result.complete(joinResult(group, member));
+                } else {
+                    update(member, request, protocols, result);
+                    prepareRebalance(group, "member " + memberId + " rejoined with new metadata or as leader");
+                }
+                break;
+            default:
+                result.complete(JoinResult.error(Errors.UNKNOWN_MEMBER_ID, memberId));
+        }
+    }
+
+    private static Errors fencedOrUnknown(ClassicGroup group, String instanceId, String memberId) {
+        if (instanceId != null && group.staticMembers.containsKey(instanceId)
+                && !memberId.equals(group.staticMembers.get(instanceId))) {
+            return Errors.FENCED_INSTANCE_ID;
+        }
+        return Errors.UNKNOWN_MEMBER_ID;
+    }
+
+    private void addMember(ClassicGroup group, String memberId, JoinRequest request, List<Member.Protocol> protocols,
+                           CompletableFuture<JoinResult> result) {
+        if (group.members.size() >= config.maxSize()) {
+            result.complete(JoinResult.error(Errors.GROUP_MAX_SIZE_REACHED, memberId));
+            return;
+        }
+        Member member = new Member(memberId, request.instanceId(), request.clientId(), request.clientHost(),
+                request.sessionTimeoutMs(), request.rebalanceTimeoutMs(), protocols);
+        member.awaitingJoin = result;
+        if (group.members.isEmpty()) {
+            group.protocolType = request.protocolType();
+        }
+        group.members.put(memberId, member);
+        if (request.instanceId() != null) {
+            group.staticMembers.put(request.instanceId(), memberId);
+        }
+        if (group.leaderId == null) {
+            group.leaderId = memberId;
+        }
+        if (group.state == GroupState.PREPARING_REBALANCE) {
+            tryCompleteJoin(group);
+        } else {
+            prepareRebalance(group, "member " + memberId + " joined");
+        }
+    }
+
+    private static void update(Member member, JoinRequest request, List<Member.Protocol> protocols,
+                               CompletableFuture<JoinResult> result) {
+        member.protocols = protocols;
+        member.sessionTimeoutMs = request.sessionTimeoutMs();
+        member.rebalanceTimeoutMs = request.rebalanceTimeoutMs();
+        if (member.awaitingJoin != null && member.awaitingJoin != result) {
+            member.awaitingJoin.complete(JoinResult.error(Errors.UNKNOWN_MEMBER_ID, member.memberId));
+        }
+        member.awaitingJoin = result;
+    }
+
+    private void prepareRebalance(ClassicGroup group, String reason) {
+        if (group.state == GroupState.COMPLETING_REBALANCE) {
+            for (Member m : group.members.values()) {
+                m.assignment = new byte[0];
+                if (m.awaitingSync != null) {
+                    m.awaitingSync.complete(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
+                    m.awaitingSync = null;
+                }
+            }
+        }
+        boolean initial = group.state == GroupState.EMPTY;
+        group.state = GroupState.PREPARING_REBALANCE;
+        cancel(group.rebalanceTimer);
+        long delay = initial ? Math.min(config.initialRebalanceDelayMs(), group.maxRebalanceTimeoutMs())
+                : group.maxRebalanceTimeoutMs();
+        log.debug("Group {} is rebalancing: {}", group.groupId, reason);
+        if (initial && delay > 0) {
+            // give other members of a starting group the chance to join the first generation
+            group.initialDelayPending = true;
+            group.rebalanceTimer = timer.schedule(() -> onInitialDelay(group.groupId), delay);
+        } else {
+            group.rebalanceTimer = timer.schedule(() -> onRebalanceTimeout(group.groupId), delay);
+            tryCompleteJoin(group);
+        }
+    }
+
+    private synchronized void onInitialDelay(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.state != GroupState.PREPARING_REBALANCE) {
+            return;
+        }
+        group.initialDelayPending = false;
+        group.rebalanceTimer = timer.schedule(() -> onRebalanceTimeout(groupId), group.maxRebalanceTimeoutMs());
+        tryCompleteJoin(group);
+    }
+
+    private synchronized void onRebalanceTimeout(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group != null && group.state == GroupState.PREPARING_REBALANCE) {
+            completeJoin(group);
+        }
+    }
+
+    private void tryCompleteJoin(ClassicGroup group) {
+        if (group.state == GroupState.PREPARING_REBALANCE && !group.initialDelayPending && group.allMembersJoined()) {
+            completeJoin(group);
+        }
+    }
+
+    private void completeJoin(ClassicGroup group) {
+        cancel(group.rebalanceTimer);
+        group.rebalanceTimer = null;
+        group.initialDelayPending = false;
+        for (Member m : new ArrayList<>(group.members.values())) {
+            if (m.awaitingJoin == null) {
+                log.info("Removing member {} from group {}: it did not rejoin within the rebalance timeout",
+                        m.memberId, group.groupId);
+                removeMember(group, m, Errors.UNKNOWN_MEMBER_ID);
+            }
+        }
+        group.generation++;
+        if (group.members.isEmpty()) {
+            group.state = GroupState.EMPTY;
+            group.protocolName = null;
+            group.leaderId = null;
+            return;
+        }
+        group.protocolName = group.selectProtocol();
+        if (group.leaderId == null || !group.members.containsKey(group.leaderId)) {
+            group.leaderId = group.members.keySet().iterator().next();
+        }
+        group.state = GroupState.COMPLETING_REBALANCE;
+        for (Member m : group.members.values()) {
+            CompletableFuture<JoinResult> waiting = m.awaitingJoin;
+            m.awaitingJoin = null;
+            resetSession(group, m);
+            waiting.complete(joinResult(group, m));
+        }
+        log.info("Group {} generation {}: {} members, protocol {}, leader {}", group.groupId, group.generation,
+                group.members.size(), group.protocolName, group.leaderId);
+    }
+
+    private static JoinResult joinResult(ClassicGroup group, Member member) {
+        List<MemberMetadata> members = new ArrayList<>();
+        if (group.isLeader(member.memberId)) {
+            for (Member m : group.members.values()) {
+                members.add(new MemberMetadata(m.memberId, m.instanceId, m.metadataFor(group.protocolName)));
+            }
+        }
+        return new JoinResult(Errors.NONE, group.generation, group.protocolType, group.protocolName, group.leaderId,
+                member.memberId, members);
+    }
+
+    private synchronized void expirePending(String groupId, String memberId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group != null) {
+            group.pendingMembers.remove(memberId);
+            maybeForget(group);
+        }
+    }
+
+    // ------------------------------------------------------------------ SyncGroup
+
+    public synchronized CompletableFuture<SyncResult> sync(String groupId, int generation, String memberId,
+                                                           String instanceId, String protocolType,
+                                                           String protocolName, Map<String, byte[]> assignments) {
+        ClassicGroup group = groups.get(groupId);
+        Member member = group == null ? null : group.members.get(memberId);
+        if (member == null) {
+            return done(SyncResult.error(group == null ? Errors.UNKNOWN_MEMBER_ID
+                    : fencedOrUnknown(group, instanceId, memberId)));
+        }
+        if (instanceId != null && !memberId.equals(group.staticMembers.get(instanceId))) {
+            return done(SyncResult.error(Errors.FENCED_INSTANCE_ID));
+        }
+        if (generation != group.generation) {
+            return done(SyncResult.error(Errors.ILLEGAL_GENERATION));
+        }
+        if ((protocolType != null && !protocolType.equals(group.protocolType))
+                || (protocolName != null && !protocolName.equals(group.protocolName))) {
+            return done(SyncResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL));
+        }
+        switch (group.state) {
+            case PREPARING_REBALANCE:
+                return done(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
+            case COMPLETING_REBALANCE: {
+                CompletableFuture<SyncResult> result = new CompletableFuture<>();
+                member.awaitingSync = result;
+                resetSession(group, member);
+                if (group.isLeader(memberId)) {
+                    for (Member m : group.members.values()) {
+                        byte[] assignment = assignments.get(m.memberId);
+                        m.assignment = assignment == null ? new byte[0] : assignment;
+                    }
+                    group.state = GroupState.STABLE;
+                    for (Member m : group.members.values()) {
+                        if (m.awaitingSync != null) {
+                            m.awaitingSync.complete(new SyncResult(Errors.NONE, group.protocolType,
+                                    group.protocolName, m.assignment));
+                            m.awaitingSync = null;
+                        }
+                    }
+                }
+                return result;
+            }
+            case STABLE:
+                resetSession(group, member);
+                return done(new SyncResult(Errors.NONE, group.protocolType, group.protocolName, member.assignment));
+            default:
+                return done(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
+        }
+    }
+
+    // ------------------------------------------------------------------ Heartbeat and LeaveGroup
+
+    public synchronized Errors heartbeat(String groupId, int generation, String memberId, String instanceId) {
+        ClassicGroup group = groups.get(groupId);
+        Member member = group == null ? null : group.members.get(memberId);
+        if (member == null) {
+            return group == null ? Errors.UNKNOWN_MEMBER_ID : fencedOrUnknown(group, instanceId, memberId);
+        }
+        if (instanceId != null && !memberId.equals(group.staticMembers.get(instanceId))) {
+            return Errors.FENCED_INSTANCE_ID;
+        }
+        if (generation != group.generation) {
+            return Errors.ILLEGAL_GENERATION;
+        }
+        resetSession(group, member);
+        return group.state == GroupState.PREPARING_REBALANCE ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
+    }
+
+    /** A member leaving, named by member id, or by instance id when the member id is empty. */
+    public record Leaving(String memberId, String instanceId) {
+    }
+
+    public synchronized List<Errors> leave(String groupId, List<Leaving> leaving) {
+        ClassicGroup group = groups.get(groupId);
+        List<Errors> results = new ArrayList<>();
+        for (Leaving l : leaving) {
+            String memberId = l.memberId();
+            if (group != null && (memberId == null || memberId.isEmpty()) && l.instanceId() != null) {
+                memberId = group.staticMembers.get(l.instanceId());
+            }
+            Member member = group == null || memberId == null ? null : group.members.get(memberId);
+            if (member == null) {
+                results.add(Errors.UNKNOWN_MEMBER_ID);
+                continue;
+            }
+            if (l.instanceId() != null && !member.memberId.equals(group.staticMembers.get(l.instanceId()))) {
+                results.add(Errors.FENCED_INSTANCE_ID);
+                continue;
+            }
+            log.info("Member {} left group {}", member.memberId, groupId);
+            removeMember(group, member, Errors.UNKNOWN_MEMBER_ID);
+            afterMemberRemoved(group, "member " + member.memberId + " left");
+            results.add(Errors.NONE);
+        }
+        return results;
+    }
+
+    private void resetSession(ClassicGroup group, Member member) {
+        cancel(member.sessionTimer);
+        member.sessionTimer = timer.schedule(() -> onSessionTimeout(group.groupId, member.memberId),
+                member.sessionTimeoutMs);
+    }
+
+    private synchronized void onSessionTimeout(String groupId, String memberId) {
+        ClassicGroup group = groups.get(groupId);
+        Member member = group == null ? null : group.members.get(memberId);
+        if (member == null || member.awaitingJoin != null) {
+            return; // a member waiting in JoinGroup is not expected to heartbeat
+        }
+        log.info("Member {} of group {} missed its session timeout of {} ms", memberId, groupId,
+                member.sessionTimeoutMs);
+        removeMember(group, member, Errors.UNKNOWN_MEMBER_ID);
+        afterMemberRemoved(group, "member " + memberId + " timed out");
+    }
+
+    private void afterMemberRemoved(ClassicGroup group, String reason) {
+        switch (group.state) {
+            case PREPARING_REBALANCE:
+                tryCompleteJoin(group);
+                break;
+            case COMPLETING_REBALANCE:
+            case STABLE:
+                prepareRebalance(group, reason);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void removeMember(ClassicGroup group, Member member, Errors reason) {
+        if (member == null) {
+            return;
+        }
+        group.members.remove(member.memberId);
+        if (member.instanceId != null && member.memberId.equals(group.staticMembers.get(member.instanceId))) {
+            group.staticMembers.remove(member.instanceId);
+        }
+        cancel(member.sessionTimer);
+        if (member.awaitingJoin != null) {
+            member.awaitingJoin.complete(JoinResult.error(reason, member.memberId));
+        }
+        if (member.awaitingSync != null) {
+            member.awaitingSync.complete(SyncResult.error(reason));
+        }
+        if (member.memberId.equals(group.leaderId)) {
+            group.leaderId = group.members.isEmpty() ? null : group.members.keySet().iterator().next();
+        }
+    }
+
+    // ------------------------------------------------------------------ offsets
+
+    /**
+     * Commits offsets. A group that has no members accepts commits with generation -1 and an
+     * empty member id (consumers in assign mode); otherwise the member and generation must match.
+     */
+    public synchronized CompletableFuture<Map<TopicPartition, Errors>> commit(
+            String groupId, int generation, String memberId, String instanceId,
+            Map<TopicPartition, CommittedOffset> commits) {
+        Errors groupError = validateCommit(groupId, generation, memberId, instanceId);
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
+        for (Map.Entry<TopicPartition, CommittedOffset> e : commits.entrySet()) {
+            CommittedOffset offset = e.getValue();
+            if (groupError != Errors.NONE) {
+                results.put(e.getKey(), groupError);
+            } else if (offset.metadata() != null && offset.metadata().length() > config.offsetMetadataMaxBytes()) {
+                results.put(e.getKey(), Errors.OFFSET_METADATA_TOO_LARGE);
+            } else {
+                accepted.put(e.getKey(), offset);
+            }
+        }
+        if (accepted.isEmpty()) {
+            return done(results);
+        }
+        return store.write(groupId, accepted).handle((ok, failure) -> {
+            synchronized (this) {
+                for (TopicPartition tp : accepted.keySet()) {
+                    results.put(tp, failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE);
+                }
+                if (failure == null) {
+                    offsets.computeIfAbsent(groupId, g -> new HashMap<>()).putAll(accepted);
+                    groups.computeIfAbsent(groupId, ClassicGroup::new);
+                } else {
+                    log.warn("Writing offsets of group {} failed", groupId, failure);
+                }
+                Map<TopicPartition, Errors> ordered = new LinkedHashMap<>();
+                commits.keySet().forEach(tp -> ordered.put(tp, results.get(tp)));
+                return ordered;
+            }
+        });
+    }
+
+    private Errors validateCommit(String groupId, int generation, String memberId, String instanceId) {
+        if (groupId == null || groupId.isEmpty()) {
+            return Errors.INVALID_GROUP_ID;
+        }
+        ClassicGroup group = groups.get(groupId);
+        if (generation < 0 && (memberId == null || memberId.isEmpty())) {
+            return group == null || group.members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        }
+        Member member = group == null ? null : group.members.get(memberId);
+        if (member == null) {
+            return group == null ? Errors.UNKNOWN_MEMBER_ID : fencedOrUnknown(group, instanceId, memberId);
+        }
+        if (instanceId != null && !memberId.equals(group.staticMembers.get(instanceId))) {
+            return Errors.FENCED_INSTANCE_ID;
+        }
+        if (generation != group.generation) {
+            return Errors.ILLEGAL_GENERATION;
+        }
+        if (group.state != GroupState.STABLE) {
+            return Errors.REBALANCE_IN_PROGRESS;
+        }
+        resetSession(group, member);
+        return Errors.NONE;
+    }
+
+    /** Committed offsets of a group: for {@code partitions}, or every partition when null. */
+    public synchronized Map<TopicPartition, CommittedOffset> fetch(String groupId, List<TopicPartition> partitions) {
+        Map<TopicPartition, CommittedOffset> committed = offsets.getOrDefault(groupId, Map.of());
+        if (partitions == null) {
+            return new LinkedHashMap<>(committed);
+        }
+        Map<TopicPartition, CommittedOffset> result = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            result.put(tp, committed.get(tp));
+        }
+        return result;
+    }
+
+    /** Replays one offset record read back from the offsets topic (null: a tombstone). */
+    public synchronized void loadOffset(String groupId, TopicPartition tp, CommittedOffset offset) {
+        if (offset == null) {
+            Map<TopicPartition, CommittedOffset> committed = offsets.get(groupId);
+            if (committed != null) {
+                committed.remove(tp);
+                if (committed.isEmpty()) {
+                    offsets.remove(groupId);
+                    ClassicGroup group = groups.get(groupId);
+                    if (group != null) {
+                        maybeForget(group);
+                    }
+                }
+            }
+            return;
+        }
+        offsets.computeIfAbsent(groupId, g -> new HashMap<>()).put(tp, offset);
+        groups.computeIfAbsent(groupId, ClassicGroup::new);
+    }
+
+    private void maybeForget(ClassicGroup group) {
+        if (group.state == GroupState.EMPTY && group.members.isEmpty() && group.pendingMembers.isEmpty()
+                && !offsets.containsKey(group.groupId)) {
+            groups.remove(group.groupId);
+        }
+    }
+
+    // ------------------------------------------------------------------ administration
+
+    public synchronized List<GroupListing> list() {
+        List<GroupListing> listings = new ArrayList<>();
+        for (ClassicGroup g : groups.values()) {
+            listings.add(new GroupListing(g.groupId, g.protocolType == null ? "" : g.protocolType,
+                    g.state.kafkaName()));
+        }
+        return listings;
+    }
+
+    /** The group, or null when the coordinator knows nothing of it. */
+    public synchronized GroupDescription describe(String groupId) {
+        ClassicGroup g = groups.get(groupId);
+        if (g == null) {
+            return null;
+        }
+        List<MemberDescription> members = new ArrayList<>();
+        for (Member m : g.members.values()) {
+            members.add(new MemberDescription(m.memberId, m.instanceId, m.clientId, m.clientHost,
+                    g.state == GroupState.STABLE || g.state == GroupState.COMPLETING_REBALANCE
+                            ? m.metadataFor(g.protocolName) : new byte[0],
+                    g.state == GroupState.STABLE ? m.assignment : new byte[0]));
+        }
+        return new GroupDescription(g.groupId, g.state.kafkaName(), g.protocolType == null ? "" : g.protocolType,
+                g.state == GroupState.STABLE || g.state == GroupState.COMPLETING_REBALANCE
+                        ? g.protocolName : "", members);
+    }
+
+    /** Deletes an empty group and its offsets. */
+    public synchronized CompletableFuture<Errors> delete(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null && !offsets.containsKey(groupId)) {
+            return done(Errors.GROUP_ID_NOT_FOUND);
+        }
+        if (group != null && (!group.members.isEmpty() || group.state != GroupState.EMPTY)) {
+            return done(Errors.NON_EMPTY_GROUP);
+        }
+        Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
+        offsets.getOrDefault(groupId, Map.of()).keySet().forEach(tp -> tombstones.put(tp, null));
+        CompletableFuture<Void> written = tombstones.isEmpty() ? CompletableFuture.completedFuture(null)
+                : store.write(groupId, tombstones);
+        return written.handle((ok, failure) -> {
+            if (failure != null) {
+                return Errors.COORDINATOR_NOT_AVAILABLE;
+            }
+            synchronized (this) {
+                offsets.remove(groupId);
+                ClassicGroup current = groups.get(groupId);
+                if (current != null && current.members.isEmpty()) {
+                    current.state = GroupState.DEAD;
+                    groups.remove(groupId);
+                }
+                return Errors.NONE;
+            }
+        });
+    }
+
+    private static void cancel(ScheduledFuture<?> future) {
+        if (future != null) {
+            future.cancel(false);
+        }
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

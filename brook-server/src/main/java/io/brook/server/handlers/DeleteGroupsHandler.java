@@ -1,0 +1,41 @@
+package io.brook.server.handlers;
+
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** DeleteGroups: removes empty groups and their committed offsets. */
+public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequestData> {
+    private final BrokerContext broker;
+
+    public DeleteGroupsHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DELETE_GROUPS;
+    }
+
+    @Override
+    public CompletableFuture<DeleteGroupsResponseData> handle(RequestContext context,
+                                                              DeleteGroupsRequestData request) {
+        List<CompletableFuture<DeletableGroupResult>> results = new ArrayList<>();
+        for (String groupId : request.groupsNames()) {
+            results.add(broker.groups().delete(groupId).thenApply(error ->
+                    new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code())));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            DeleteGroupsResponseData response = new DeleteGroupsResponseData();
+            results.forEach(r -> response.results().add(r.join()));
+            return response;
+        });
+    }
+}

@@ -1,0 +1,62 @@
+package io.brook.server.handlers;
+
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * FindCoordinator, single (v0-3) and batched (v4+): on one node every group's coordinator is
+ * this node. Transaction coordinators do not exist yet: that key type gets INVALID_REQUEST.
+ */
+public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequestData> {
+    private static final short BATCHED_VERSION = 4;
+
+    private final BrokerContext broker;
+
+    public FindCoordinatorHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.FIND_COORDINATOR;
+    }
+
+    @Override
+    public CompletableFuture<FindCoordinatorResponseData> handle(RequestContext context,
+                                                                 FindCoordinatorRequestData request) {
+        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+        if (context.apiVersion() >= BATCHED_VERSION) {
+            for (String key : request.coordinatorKeys()) {
+                response.coordinators().add(find(key, request.keyType()));
+            }
+        } else {
+            Coordinator c = find(request.key(), request.keyType());
+            response.setErrorCode(c.errorCode()).setNodeId(c.nodeId()).setHost(c.host()).setPort(c.port());
+            if (context.apiVersion() >= 1) {
+                response.setErrorMessage(c.errorMessage());
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private Coordinator find(String key, byte keyType) {
+        Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
+        if (keyType != CoordinatorType.GROUP.id()) {
+            return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
+                    "Brook has only group coordinators so far; coordinator key type " + keyType + " is not served.");
+        }
+        if (key == null || key.isEmpty()) {
+            return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("The group id is empty.");
+        }
+        return c.setNodeId(broker.nodeId()).setHost(broker.advertisedHost()).setPort(broker.advertisedPort())
+                .setErrorCode(Errors.NONE.code());
+    }
+}

@@ -1,0 +1,30 @@
+package io.brook.server.handlers;
+
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+import java.util.concurrent.CompletableFuture;
+
+/** Heartbeat: keeps a member's session alive and tells it when the group rebalances. */
+public final class HeartbeatHandler implements ApiHandler<HeartbeatRequestData> {
+    private final BrokerContext broker;
+
+    public HeartbeatHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.HEARTBEAT;
+    }
+
+    @Override
+    public CompletableFuture<HeartbeatResponseData> handle(RequestContext context, HeartbeatRequestData request) {
+        return CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(broker.groups()
+                .heartbeat(request.groupId(), request.generationId(), request.memberId(), request.groupInstanceId())
+                .code()));
+    }
+}

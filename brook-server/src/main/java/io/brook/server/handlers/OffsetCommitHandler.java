@@ -1,0 +1,76 @@
+package io.brook.server.handlers;
+
+import io.brook.coordinator.group.CommittedOffset;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * OffsetCommit up to v9 (v10 names topics by id and is not advertised yet). Partitions of
+ * unknown topics get UNKNOWN_TOPIC_OR_PARTITION; the rest are written to the offsets topic
+ * before the answer.
+ */
+public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequestData> {
+    private final BrokerContext broker;
+
+    public OffsetCommitHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.OFFSET_COMMIT;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 9;
+    }
+
+    @Override
+    public CompletableFuture<OffsetCommitResponseData> handle(RequestContext context,
+                                                              OffsetCommitRequestData request) {
+        long now = System.currentTimeMillis();
+        Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        for (OffsetCommitRequestTopic topic : request.topics()) {
+            boolean known = broker.replicas().image().topic(topic.name()) != null;
+            for (OffsetCommitRequestPartition p : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
+                if (!known || broker.replicas().image().topic(topic.name()).partitions().get(p.partitionIndex()) == null) {
+                    results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else {
+                    commits.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
+                            p.committedMetadata(), now));
+                    results.put(tp, null);
+                }
+            }
+        }
+        CompletableFuture<Map<TopicPartition, Errors>> committed = commits.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of())
+                : broker.groups().commit(request.groupId(), request.generationIdOrMemberEpoch(), request.memberId(),
+                request.groupInstanceId(), commits);
+        return committed.thenApply(done -> {
+            OffsetCommitResponseData response = new OffsetCommitResponseData();
+            Map<String, OffsetCommitResponseTopic> topics = new LinkedHashMap<>();
+            results.forEach((tp, error) -> topics.computeIfAbsent(tp.topic(),
+                    t -> new OffsetCommitResponseTopic().setName(t)).partitions().add(
+                    new OffsetCommitResponsePartition().setPartitionIndex(tp.partition())
+                            .setErrorCode((error != null ? error : done.get(tp)).code())));
+            topics.values().forEach(response.topics()::add);
+            return response;
+        });
+    }
+}

@@ -1,0 +1,101 @@
+package io.brook.server.handlers;
+
+import io.brook.coordinator.group.CommittedOffset;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopic;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * OffsetFetch for one group (v1-7) or many (v8-9); v10 names topics by id and is not advertised
+ * yet. A partition without a commit answers offset -1. Without transactions there are no
+ * pending offsets, so require_stable changes nothing.
+ */
+public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestData> {
+    private static final short MULTI_GROUP_VERSION = 8;
+
+    private final BrokerContext broker;
+
+    public OffsetFetchHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.OFFSET_FETCH;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 9;
+    }
+
+    @Override
+    public CompletableFuture<OffsetFetchResponseData> handle(RequestContext context, OffsetFetchRequestData request) {
+        OffsetFetchResponseData response = new OffsetFetchResponseData();
+        if (context.apiVersion() >= MULTI_GROUP_VERSION) {
+            for (OffsetFetchRequestGroup group : request.groups()) {
+                List<TopicPartition> partitions = null;
+                if (group.topics() != null) {
+                    partitions = new ArrayList<>();
+                    for (OffsetFetchRequestTopics t : group.topics()) {
+                        for (int p : t.partitionIndexes()) {
+                            partitions.add(new TopicPartition(t.name(), p));
+                        }
+                    }
+                }
+                OffsetFetchResponseGroup result = new OffsetFetchResponseGroup().setGroupId(group.groupId());
+                Map<String, OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
+                broker.groups().fetch(group.groupId(), partitions).forEach((tp, offset) ->
+                        topics.computeIfAbsent(tp.topic(), n -> new OffsetFetchResponseTopics().setName(n))
+                                .partitions().add(partitionOf(tp, offset)));
+                topics.values().forEach(result.topics()::add);
+                response.groups().add(result);
+            }
+            return CompletableFuture.completedFuture(response);
+        }
+        List<TopicPartition> partitions = null;
+        if (request.topics() != null) {
+            partitions = new ArrayList<>();
+            for (OffsetFetchRequestTopic t : request.topics()) {
+                for (int p : t.partitionIndexes()) {
+                    partitions.add(new TopicPartition(t.name(), p));
+                }
+            }
+        }
+        Map<String, OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
+        broker.groups().fetch(request.groupId(), partitions).forEach((tp, offset) -> {
+            OffsetFetchResponsePartitions p = partitionOf(tp, offset);
+            topics.computeIfAbsent(tp.topic(), n -> new OffsetFetchResponseTopic().setName(n)).partitions()
+                    .add(new OffsetFetchResponsePartition().setPartitionIndex(p.partitionIndex())
+                            .setCommittedOffset(p.committedOffset()).setCommittedLeaderEpoch(p.committedLeaderEpoch())
+                            .setMetadata(p.metadata()).setErrorCode(Errors.NONE.code()));
+        });
+        topics.values().forEach(response.topics()::add);
+        return CompletableFuture.completedFuture(response.setErrorCode(Errors.NONE.code()));
+    }
+
+    private static OffsetFetchResponsePartitions partitionOf(TopicPartition tp, CommittedOffset offset) {
+        return new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition())
+                .setCommittedOffset(offset == null ? -1 : offset.offset())
+                .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())
+                .setMetadata(offset == null ? "" : offset.metadata());
+    }
+}

@@ -1,0 +1,218 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Consumer groups (classic protocol) with the Java consumer in subscribe mode. */
+class ConsumerGroupTest {
+    @TempDir
+    File dataDir;
+    BrookFixture brook;
+
+    @BeforeEach
+    void start() throws Exception {
+        brook = new BrookFixture(dataDir);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        brook.close();
+    }
+
+    private void createAndFill(String topic, int partitions, int records) throws Exception {
+        try (Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        }
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, i % partitions, null,
+                        String.valueOf(i).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> member(String group, Map<String, Object> extra) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+        props.putAll(extra);
+        return brook.consumer(props);
+    }
+
+    @Test
+    void threePartitionsFourMembersOneIdleEveryRecordOnce() throws Exception {
+        createAndFill("shared", 3, 300);
+        List<KafkaConsumer<byte[], byte[]>> members = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            KafkaConsumer<byte[], byte[]> c = member("g", Map.of());
+            c.subscribe(List.of("shared"));
+            members.add(c);
+        }
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (seen.size() < 300 && System.currentTimeMillis() < deadline) {
+            for (KafkaConsumer<byte[], byte[]> c : members) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    seen.merge(new String(r.value(), StandardCharsets.UTF_8), 1, Integer::sum);
+                }
+                c.commitSync();
+            }
+        }
+        assertEquals(300, seen.size());
+        assertTrue(seen.values().stream().allMatch(n -> n == 1), "every record exactly once");
+        for (int round = 0; round < 5; round++) {
+            members.forEach(c -> c.poll(Duration.ofMillis(50)));
+        }
+        int active = 0;
+        Set<TopicPartition> owned = new HashSet<>();
+        for (KafkaConsumer<byte[], byte[]> c : members) {
+            if (!c.assignment().isEmpty()) {
+                active++;
+            }
+            for (TopicPartition tp : c.assignment()) {
+                assertTrue(owned.add(tp), "one owner per partition");
+            }
+        }
+        assertEquals(3, active, "three members own a partition each, one is idle");
+        assertEquals(3, owned.size());
+        try (Admin admin = brook.admin()) {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("g")).all().get().get("g");
+            assertEquals(GroupState.STABLE, group.groupState());
+            assertEquals(4, group.members().size());
+            assertEquals(300L, admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata().get().values()
+                    .stream().mapToLong(OffsetAndMetadata::offset).sum());
+        }
+        members.forEach(KafkaConsumer::close);
+    }
+
+    @Test
+    void aCrashedMemberLosesItsPartitionsAfterTheSessionTimeout() throws Exception {
+        createAndFill("failover", 2, 0);
+        KafkaConsumer<byte[], byte[]> survivor = member("f", Map.of());
+        KafkaConsumer<byte[], byte[]> crasher = member("f", Map.of("internal.leave.group.on.close", false));
+        survivor.subscribe(List.of("failover"));
+        crasher.subscribe(List.of("failover"));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while ((survivor.assignment().size() != 1 || crasher.assignment().size() != 1)
+                && System.currentTimeMillis() < deadline) {
+            survivor.poll(Duration.ofMillis(100));
+            crasher.poll(Duration.ofMillis(100));
+        }
+        assertEquals(1, survivor.assignment().size());
+        crasher.close(Duration.ZERO); // no LeaveGroup: the coordinator must notice the silence
+        deadline = System.currentTimeMillis() + 30_000;
+        while (survivor.assignment().size() != 2 && System.currentTimeMillis() < deadline) {
+            survivor.poll(Duration.ofMillis(200));
+        }
+        assertEquals(2, survivor.assignment().size(), "the survivor took over both partitions");
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("failover", 0, null, "after".getBytes())).get();
+            producer.send(new ProducerRecord<>("failover", 1, null, "after".getBytes())).get();
+        }
+        int got = 0;
+        deadline = System.currentTimeMillis() + 15_000;
+        while (got < 2 && System.currentTimeMillis() < deadline) {
+            got += survivor.poll(Duration.ofMillis(200)).count();
+        }
+        assertEquals(2, got, "records keep flowing");
+        survivor.close();
+    }
+
+    @Test
+    void twoGroupsReadTheSameTopicIndependently() throws Exception {
+        createAndFill("both", 2, 100);
+        for (String group : List.of("a", "b")) {
+            try (KafkaConsumer<byte[], byte[]> c = member(group, Map.of())) {
+                c.subscribe(List.of("both"));
+                int count = 0;
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (count < 100 && System.currentTimeMillis() < deadline) {
+                    count += c.poll(Duration.ofMillis(200)).count();
+                }
+                assertEquals(100, count, "group " + group + " reads everything");
+                c.commitSync();
+            }
+        }
+    }
+
+    @Test
+    void resumesAtTheCommittedOffsetAfterABrokerRestart() throws Exception {
+        createAndFill("resume", 1, 50);
+        try (KafkaConsumer<byte[], byte[]> c = member("r", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20))) {
+            c.subscribe(List.of("resume"));
+            int count = 0;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (count < 20 && System.currentTimeMillis() < deadline) {
+                count += c.poll(Duration.ofMillis(200)).count();
+            }
+            assertEquals(20, count);
+            c.commitSync(Map.of(new TopicPartition("resume", 0), new OffsetAndMetadata(20, "half-way")));
+        }
+        brook.restart();
+        try (KafkaConsumer<byte[], byte[]> c = member("r", Map.of())) {
+            c.subscribe(List.of("resume"));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (records.size() < 30 && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            assertEquals(20, records.get(0).offset(), "resumed exactly at the committed offset");
+            assertEquals(30, records.size());
+            assertEquals("half-way", c.committed(Set.of(new TopicPartition("resume", 0)))
+                    .get(new TopicPartition("resume", 0)).metadata());
+        }
+    }
+
+    @Test
+    void listsDescribesAndDeletesGroups() throws Exception {
+        createAndFill("admin", 1, 10);
+        try (KafkaConsumer<byte[], byte[]> c = member("busy", Map.of());
+             Admin admin = brook.admin()) {
+            c.subscribe(List.of("admin"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (c.assignment().isEmpty() && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(100));
+            }
+            c.commitSync();
+            assertTrue(admin.listConsumerGroups().all().get().stream().anyMatch(g -> g.groupId().equals("busy")));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> admin.deleteConsumerGroups(List.of("busy")).all().get());
+            assertInstanceOf(GroupNotEmptyException.class, e.getCause());
+            c.close();
+            admin.deleteConsumerGroups(List.of("busy")).all().get();
+            assertTrue(admin.listConsumerGroups().all().get().stream().noneMatch(g -> g.groupId().equals("busy")));
+        }
+    }
+}
