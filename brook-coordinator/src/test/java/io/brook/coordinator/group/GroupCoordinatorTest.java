@@ -1,0 +1,233 @@
+package io.brook.coordinator.group;
+
+import io.brook.coordinator.group.GroupCoordinator.JoinRequest;
+import io.brook.coordinator.group.GroupCoordinator.JoinResult;
+import io.brook.coordinator.group.GroupCoordinator.Leaving;
+import io.brook.coordinator.group.GroupCoordinator.Protocol;
+import io.brook.coordinator.group.GroupCoordinator.SyncResult;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GroupCoordinatorTest {
+    static final int SESSION = 10_000;
+    static final int REBALANCE = 30_000;
+
+    final ManualTimer timer = new ManualTimer();
+    final Map<TopicPartition, CommittedOffset> written = new HashMap<>();
+    final GroupCoordinator coordinator = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096),
+            (group, offsets) -> {
+                written.putAll(offsets);
+                return CompletableFuture.completedFuture(null);
+            }, timer);
+
+    private JoinRequest join(String memberId) {
+        return new JoinRequest("g", memberId, null, "client", "/127.0.0.1", SESSION, REBALANCE, "consumer",
+                List.of(new Protocol("range", new byte[]{1})), true);
+    }
+
+    /** Joins a new member the KIP-394 way: MEMBER_ID_REQUIRED first, then with the given id. */
+    private CompletableFuture<JoinResult> joinNew() {
+        JoinResult first = coordinator.join(join("")).join();
+        assertEquals(Errors.MEMBER_ID_REQUIRED, first.error());
+        return coordinator.join(join(first.memberId()));
+    }
+
+    @Test
+    void aSingleMemberBecomesLeaderAndGetsItsAssignment() {
+        JoinResult joined = joinNew().join();
+        assertEquals(Errors.NONE, joined.error());
+        assertEquals(1, joined.generation());
+        assertEquals(joined.memberId(), joined.leaderId());
+        assertEquals("range", joined.protocolName());
+        assertEquals(1, joined.members().size());
+        SyncResult synced = coordinator.sync("g", 1, joined.memberId(), null, "consumer", "range",
+                Map.of(joined.memberId(), new byte[]{7})).join();
+        assertEquals(Errors.NONE, synced.error());
+        assertArrayEquals(new byte[]{7}, synced.assignment());
+        assertEquals(Errors.NONE, coordinator.heartbeat("g", 1, joined.memberId(), null));
+        assertEquals(Errors.ILLEGAL_GENERATION, coordinator.heartbeat("g", 0, joined.memberId(), null));
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.heartbeat("g", 1, "stranger", null));
+    }
+
+    @Test
+    void aSecondMemberTriggersARebalanceThatWaitsForTheFirstToRejoin() {
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of(a.memberId(), new byte[]{1})).join();
+        CompletableFuture<JoinResult> b = joinNew();
+        assertFalse(b.isDone(), "the join waits for the existing member");
+        assertEquals(Errors.REBALANCE_IN_PROGRESS, coordinator.heartbeat("g", 1, a.memberId(), null));
+        JoinResult aAgain = coordinator.join(join(a.memberId())).join();
+        assertTrue(b.isDone());
+        assertEquals(2, aAgain.generation());
+        assertEquals(a.memberId(), aAgain.leaderId(), "the leader stays");
+        assertEquals(2, aAgain.members().size(), "the leader sees every member");
+        assertEquals(0, b.join().members().size(), "followers see none");
+
+        CompletableFuture<SyncResult> followerSync = coordinator.sync("g", 2, b.join().memberId(), null, null,
+                null, Map.of());
+        assertFalse(followerSync.isDone(), "followers wait for the leader's assignment");
+        coordinator.sync("g", 2, a.memberId(), null, null, null,
+                Map.of(a.memberId(), new byte[]{1}, b.join().memberId(), new byte[]{2})).join();
+        assertArrayEquals(new byte[]{2}, followerSync.join().assignment());
+    }
+
+    @Test
+    void aSilentMemberIsRemovedAfterItsSessionTimeout() {
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).join();
+        CompletableFuture<JoinResult> b = joinNew();
+        JoinResult aAgain = coordinator.join(join(a.memberId())).join();
+        coordinator.sync("g", 2, aAgain.memberId(), null, null, null, Map.of()).join();
+        coordinator.sync("g", 2, b.join().memberId(), null, null, null, Map.of()).join();
+        for (int i = 0; i < 5; i++) {
+            timer.advance(SESSION / 2);
+            coordinator.heartbeat("g", 2, a.memberId(), null); // b stays silent
+        }
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.heartbeat("g", 2, b.join().memberId(), null));
+        assertEquals(Errors.REBALANCE_IN_PROGRESS, coordinator.heartbeat("g", 2, a.memberId(), null));
+        JoinResult alone = coordinator.join(join(a.memberId())).join();
+        assertEquals(3, alone.generation());
+        assertEquals(1, alone.members().size());
+    }
+
+    @Test
+    void aMemberThatDoesNotRejoinInTimeIsDropped() {
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).join();
+        CompletableFuture<JoinResult> b = joinNew();
+        timer.advance(REBALANCE);
+        assertEquals(Errors.NONE, b.join().error());
+        assertEquals(b.join().memberId(), b.join().leaderId(), "the remaining member leads");
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.heartbeat("g", 2, a.memberId(), null));
+    }
+
+    @Test
+    void leavingEmptiesTheGroupAndOffsetsFollowTheRules() {
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).join();
+        TopicPartition tp = new TopicPartition("t", 0);
+        CommittedOffset offset = new CommittedOffset(42, 0, "m", 1L);
+        assertEquals(Errors.ILLEGAL_GENERATION,
+                coordinator.commit("g", 7, a.memberId(), null, Map.of(tp, offset)).join().get(tp));
+        assertEquals(Errors.UNKNOWN_MEMBER_ID,
+                coordinator.commit("g", -1, "", null, Map.of(tp, offset)).join().get(tp), "the group is not empty");
+        assertEquals(Errors.NONE, coordinator.commit("g", 1, a.memberId(), null, Map.of(tp, offset)).join().get(tp));
+        assertEquals(offset, written.get(tp));
+        assertEquals(Errors.NON_EMPTY_GROUP, coordinator.delete("g").join());
+
+        assertEquals(List.of(Errors.NONE), coordinator.leave("g", List.of(new Leaving(a.memberId(), null))));
+        assertEquals("Empty", coordinator.describe("g").state());
+        assertEquals(42, coordinator.fetch("g", List.of(tp)).get(tp).offset());
+        assertEquals(Errors.NONE, coordinator.commit("g", -1, "", null,
+                Map.of(tp, new CommittedOffset(50, -1, "", 2L))).join().get(tp), "simple commits to an empty group");
+        assertEquals(Errors.NONE, coordinator.delete("g").join());
+        assertTrue(written.containsKey(tp) && written.get(tp) == null, "a tombstone was written");
+        assertEquals(null, coordinator.describe("g"));
+        assertEquals(Errors.GROUP_ID_NOT_FOUND, coordinator.delete("g").join());
+    }
+
+    @Test
+    void staticMembersAreFencedByTheirReplacement() {
+        JoinRequest first = new JoinRequest("g", "", "instance-1", "c", "/h", SESSION, REBALANCE, "consumer",
+                List.of(new Protocol("range", new byte[0])), true);
+        JoinResult old = coordinator.join(first).join();
+        assertEquals(Errors.NONE, old.error(), "static members skip MEMBER_ID_REQUIRED");
+        JoinResult replacement = coordinator.join(first).join();
+        assertEquals(Errors.NONE, replacement.error());
+        assertEquals(Errors.FENCED_INSTANCE_ID, coordinator.heartbeat("g", replacement.generation(), old.memberId(),
+                "instance-1"));
+    }
+
+    @Test
+    void refusesBadJoins() {
+        JoinRequest tooShort = new JoinRequest("g", "", null, "c", "/h", 10, REBALANCE, "consumer",
+                List.of(new Protocol("range", new byte[0])), true);
+        assertEquals(Errors.INVALID_SESSION_TIMEOUT, coordinator.join(tooShort).join().error());
+        JoinRequest noGroup = new JoinRequest("", "", null, "c", "/h", SESSION, REBALANCE, "consumer",
+                List.of(new Protocol("range", new byte[0])), true);
+        assertEquals(Errors.INVALID_GROUP_ID, coordinator.join(noGroup).join().error());
+        JoinResult a = joinNew().join();
+        JoinRequest otherProtocol = new JoinRequest("g", "", null, "c", "/h", SESSION, REBALANCE, "consumer",
+                List.of(new Protocol("roundrobin", new byte[0])), true);
+        assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL, coordinator.join(otherProtocol).join().error());
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.join(join("made-up")).join().error());
+        assertEquals(Errors.NONE, a.error());
+    }
+
+    /**
+     * Random sequences of joins, syncs, heartbeats, leaves and time passing: at every step a
+     * stable group has one leader among its members, every member's answered generation is
+     * the group's, and no future is left hanging once the group is stable.
+     */
+    @Property(tries = 200)
+    void randomEventSequencesKeepTheGroupConsistent(@ForAll long seed, @ForAll @IntRange(min = 1, max = 60) int steps) {
+        Random random = new Random(seed);
+        ManualTimer clock = new ManualTimer();
+        GroupCoordinator c = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096),
+                (g, o) -> CompletableFuture.completedFuture(null), clock);
+        List<String> known = new ArrayList<>();
+        Map<String, Integer> generationOf = new HashMap<>();
+        for (int step = 0; step < steps; step++) {
+            switch (random.nextInt(5)) {
+                case 0: {
+                    JoinResult r = c.join(joinRequest("")).join();
+                    if (r.error() == Errors.MEMBER_ID_REQUIRED) {
+                        CompletableFuture<JoinResult> f = c.join(joinRequest(r.memberId()));
+                        known.add(r.memberId());
+                        f.thenAccept(j -> generationOf.put(j.memberId(), j.generation()));
+                    }
+                    break;
+                }
+                case 1:
+                    if (!known.isEmpty()) {
+                        String m = known.get(random.nextInt(known.size()));
+                        c.join(joinRequest(m)).thenAccept(j -> generationOf.put(m, j.generation()));
+                    }
+                    break;
+                case 2:
+                    if (!known.isEmpty()) {
+                        String m = known.get(random.nextInt(known.size()));
+                        c.sync("g", generationOf.getOrDefault(m, -1), m, null, null, null, Map.of());
+                    }
+                    break;
+                case 3:
+                    if (!known.isEmpty()) {
+                        String m = known.remove(random.nextInt(known.size()));
+                        c.leave("g", List.of(new Leaving(m, null)));
+                    }
+                    break;
+                default:
+                    clock.advance(random.nextInt(40_000));
+                    break;
+            }
+            GroupCoordinator.GroupDescription d = c.describe("g");
+            if (d != null && d.state().equals("Stable")) {
+                assertFalse(d.members().isEmpty(), "a stable group has members");
+            }
+            if (d != null && d.state().equals("Empty")) {
+                assertTrue(d.members().isEmpty(), "an empty group has no members");
+            }
+        }
+    }
+
+    private static JoinRequest joinRequest(String memberId) {
+        return new JoinRequest("g", memberId, null, "client", "/h", SESSION, REBALANCE, "consumer",
+                List.of(new Protocol("range", new byte[]{1})), true);
+    }
+}
