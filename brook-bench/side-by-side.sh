@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Brook vs Apache Kafka 4.3.1, one after the other on loopback, same JVM heap, same client tools
-# (Kafka's ProducerPerformance and EndToEndLatency; an assign-mode consumer for reads).
-# EndToEndLatency prints its percentiles and then fails against Brook when it commits offsets
-# (no group coordinator yet); the latencies it printed are still valid.
+# (Kafka's ProducerPerformance, ConsumerPerformance and EndToEndLatency).
 # Kafka is resolved from Maven Central at bench time (brook-bench/kafka/pom.xml).
 #
 #   brook-bench/side-by-side.sh                # full size: 3M x 100 B, 1M x 1 KiB, RUNS=1
@@ -26,10 +24,8 @@ RESULTS="$OUT/results.tsv"
 
 echo "building Brook and resolving Apache Kafka 4.3.1..." >&2
 ./mvnw -B -q -DskipTests install >&2
-(cd brook-bench && ../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/bench-cp.txt" -Dmdep.includeScope=runtime >&2)
 (cd brook-bench/kafka && ../../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
 KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
-BENCH_CP="$ROOT/brook-bench/target/classes:$(cat "$OUT/bench-cp.txt")"
 CLK_TCK=$(getconf CLK_TCK)
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true' EXIT
@@ -49,7 +45,7 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS";
 start_brook() {
   local dir="$1"
   BROOK_JAVA_OPTS="$HEAP" bin/brook server --override "listeners=PLAINTEXT://localhost:$PORT" \
-      --override "log.dirs=$dir" > "$OUT/brook-server.log" 2>&1 &
+      --override "log.dirs=$dir" --override group.initial.rebalance.delay.ms=0 > "$OUT/brook-server.log" 2>&1 &
   SERVER_PID=$!
 }
 
@@ -116,12 +112,14 @@ bench_system() {
   producer_row "$system" "$run" produce_1KiB_none p1k "$N_KIB" 1024 acks=1 compression.type=none
   producer_row "$system" "$run" produce_1KiB_lz4 p1klz4 "$N_KIB" 1024 acks=1 compression.type=lz4
 
-  measured "$system" "$run" consume_100B java -Xmx512m -cp "$BENCH_CP" io.brook.bench.AssignConsumePerf \
-      "localhost:$PORT" p100a1 "$N_SMALL"
-  read -r recs bytes secs < <(grep -E '^[0-9]+ [0-9]+ [0-9.]+$' "$OUT/$system-$run-consume_100B.out" | tail -1)
-  record "$system" "$run" consume_100B records_per_s "$(awk -v r="$recs" -v s="$secs" 'BEGIN{printf "%.1f", r/s}')"
-  record "$system" "$run" consume_100B mb_per_s "$(awk -v b="$bytes" -v s="$secs" 'BEGIN{printf "%.2f", b/s/1048576}')"
-  record "$system" "$run" consume_100B gb "$(awk -v b="$bytes" 'BEGIN{printf "%.4f", b/1e9}')"
+  measured "$system" "$run" consume_100B tool org.apache.kafka.tools.ConsumerPerformance \
+      --bootstrap-server "localhost:$PORT" --topic p100a1 --messages "$N_SMALL" --group "perf-$run" --timeout 120000
+  # start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  local stats
+  stats=$(grep -E '^[0-9]{4}-' "$OUT/$system-$run-consume_100B.out" | tail -1)
+  record "$system" "$run" consume_100B records_per_s "$(echo "$stats" | awk -F', *' '{print $10}')"
+  record "$system" "$run" consume_100B mb_per_s "$(echo "$stats" | awk -F', *' '{print $9}')"
+  record "$system" "$run" consume_100B gb "$(echo "$stats" | awk -F', *' '{printf "%.4f", $3 * 1048576 / 1e9}')"
 
   tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic e2e \
       --partitions 1 --replication-factor 1 > /dev/null
