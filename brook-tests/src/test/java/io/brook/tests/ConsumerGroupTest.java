@@ -12,6 +12,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -209,8 +210,17 @@ class ConsumerGroupTest {
             assertTrue(admin.listConsumerGroups().all().get().stream().anyMatch(g -> g.groupId().equals("busy")));
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> admin.deleteConsumerGroups(List.of("busy")).all().get());
+
             assertInstanceOf(GroupNotEmptyException.class, e.getCause());
+            TopicPartition tp = new TopicPartition("admin", 0);
+            e = assertThrows(ExecutionException.class,
+                    () -> admin.deleteConsumerGroupOffsets("busy", Set.of(tp)).all().get());
+            assertInstanceOf(GroupSubscribedToTopicException.class, e.getCause());
             c.close();
+            assertEquals(10L, admin.listConsumerGroupOffsets("busy").partitionsToOffsetAndMetadata().get()
+                    .get(tp).offset());
+            admin.deleteConsumerGroupOffsets("busy", Set.of(tp)).all().get();
+            assertTrue(admin.listConsumerGroupOffsets("busy").partitionsToOffsetAndMetadata().get().isEmpty());
             admin.deleteConsumerGroups(List.of("busy")).all().get();
             assertTrue(admin.listConsumerGroups().all().get().stream().noneMatch(g -> g.groupId().equals("busy")));
         }

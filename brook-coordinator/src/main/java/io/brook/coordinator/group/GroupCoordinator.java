@@ -553,6 +553,61 @@ public final class GroupCoordinator {
         return result;
     }
 
+    /** The answer to OffsetDelete: a group-level error, or one error per partition. */
+    public record OffsetDeleteResult(Errors groupError, Map<TopicPartition, Errors> partitions) {
+    }
+
+    /**
+     * Deletes committed offsets (OffsetDelete). A group with members keeps the offsets of
+     * topics its members subscribe to (GROUP_SUBSCRIBED_TO_TOPIC); a non-consumer group with
+     * members refuses (NON_EMPTY_GROUP).
+     */
+    public synchronized CompletableFuture<OffsetDeleteResult> deleteOffsets(String groupId,
+                                                                           List<TopicPartition> partitions) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null && !offsets.containsKey(groupId)) {
+            return done(new OffsetDeleteResult(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+        }
+        java.util.Set<String> subscribed = new java.util.HashSet<>();
+        if (group != null && !group.members.isEmpty()) {
+            if (!ConsumerSubscriptions.PROTOCOL_TYPE.equals(group.protocolType)) {
+                return done(new OffsetDeleteResult(Errors.NON_EMPTY_GROUP, Map.of()));
+            }
+            for (Member m : group.members.values()) {
+                subscribed.addAll(ConsumerSubscriptions.topics(m.metadataFor(group.protocolName)));
+            }
+        }
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> committed = offsets.getOrDefault(groupId, Map.of());
+        for (TopicPartition tp : partitions) {
+            if (subscribed.contains(tp.topic())) {
+                results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+            } else {
+                results.put(tp, Errors.NONE);
+                if (committed.containsKey(tp)) {
+                    tombstones.put(tp, null);
+                }
+            }
+        }
+        if (tombstones.isEmpty()) {
+            return done(new OffsetDeleteResult(Errors.NONE, results));
+        }
+        return store.write(groupId, tombstones).handle((ok, failure) -> {
+            if (failure != null) {
+                return new OffsetDeleteResult(Errors.COORDINATOR_NOT_AVAILABLE, Map.of());
+            }
+            synchronized (this) {
+                // the (now possibly offset-less) group stays until deleted, as in Kafka
+                Map<TopicPartition, CommittedOffset> current = offsets.get(groupId);
+                if (current != null) {
+                    tombstones.keySet().forEach(current::remove);
+                }
+            }
+            return new OffsetDeleteResult(Errors.NONE, results);
+        });
+    }
+
     /** Replays one offset record read back from the offsets topic (null: a tombstone). */
     public synchronized void loadOffset(String groupId, TopicPartition tp, CommittedOffset offset) {
         if (offset == null) {

@@ -1,9 +1,12 @@
 package io.brook.server.handlers;
 
 import io.brook.coordinator.group.CommittedOffset;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
@@ -13,16 +16,19 @@ import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResp
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * OffsetCommit up to v9 (v10 names topics by id and is not advertised yet). Partitions of
- * unknown topics get UNKNOWN_TOPIC_OR_PARTITION; the rest are written to the offsets topic
- * before the answer.
+ * OffsetCommit, naming topics by name (v2-9) or by id (v10+). Partitions of unknown topics get
+ * UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id); the rest are written to the offsets
+ * topic before the answer.
  */
 public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequestData> {
+    private static final short TOPIC_ID_VERSION = 10;
+
     private final BrokerContext broker;
 
     public OffsetCommitHandler(BrokerContext broker) {
@@ -35,22 +41,22 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
     }
 
     @Override
-    public short maxVersion() {
-        return 9;
-    }
-
-    @Override
     public CompletableFuture<OffsetCommitResponseData> handle(RequestContext context,
                                                               OffsetCommitRequestData request) {
         long now = System.currentTimeMillis();
         Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        Map<String, Uuid> ids = new HashMap<>();
+        boolean byId = context.apiVersion() >= TOPIC_ID_VERSION;
+        MetadataImage image = broker.replicas().image();
         for (OffsetCommitRequestTopic topic : request.topics()) {
-            boolean known = broker.replicas().image().topic(topic.name()) != null;
+            TopicImage known = byId ? image.topic(topic.topicId()) : image.topic(topic.name());
+            String name = known != null ? known.name() : byId ? topic.topicId().toString() : topic.name();
+            ids.put(name, byId ? topic.topicId() : Uuid.ZERO_UUID);
             for (OffsetCommitRequestPartition p : topic.partitions()) {
-                TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                if (!known || broker.replicas().image().topic(topic.name()).partitions().get(p.partitionIndex()) == null) {
-                    results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                TopicPartition tp = new TopicPartition(name, p.partitionIndex());
+                if (known == null || known.partitions().get(p.partitionIndex()) == null) {
+                    results.put(tp, byId && known == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 } else {
                     commits.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
                             p.committedMetadata(), now));
@@ -65,8 +71,9 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
         return committed.thenApply(done -> {
             OffsetCommitResponseData response = new OffsetCommitResponseData();
             Map<String, OffsetCommitResponseTopic> topics = new LinkedHashMap<>();
-            results.forEach((tp, error) -> topics.computeIfAbsent(tp.topic(),
-                    t -> new OffsetCommitResponseTopic().setName(t)).partitions().add(
+            results.forEach((tp, error) -> topics.computeIfAbsent(tp.topic(), t -> byId
+                    ? new OffsetCommitResponseTopic().setTopicId(ids.get(t))
+                    : new OffsetCommitResponseTopic().setName(t)).partitions().add(
                     new OffsetCommitResponsePartition().setPartitionIndex(tp.partition())
                             .setErrorCode((error != null ? error : done.get(tp)).code())));
             topics.values().forEach(response.topics()::add);

@@ -1,6 +1,8 @@
 package io.brook.server.handlers;
 
 import io.brook.coordinator.group.CommittedOffset;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.TopicPartition;
@@ -24,12 +26,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * OffsetFetch for one group (v1-7) or many (v8-9); v10 names topics by id and is not advertised
- * yet. A partition without a commit answers offset -1. Without transactions there are no
- * pending offsets, so require_stable changes nothing.
+ * OffsetFetch for one group (v1-7) or many (v8+), naming topics by id from v10. A partition
+ * without a commit answers offset -1. Without transactions there are no pending offsets, so
+ * require_stable changes nothing.
  */
 public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestData> {
     private static final short MULTI_GROUP_VERSION = 8;
+    private static final short TOPIC_ID_VERSION = 10;
 
     private final BrokerContext broker;
 
@@ -43,29 +46,43 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
     }
 
     @Override
-    public short maxVersion() {
-        return 9;
-    }
-
-    @Override
     public CompletableFuture<OffsetFetchResponseData> handle(RequestContext context, OffsetFetchRequestData request) {
         OffsetFetchResponseData response = new OffsetFetchResponseData();
         if (context.apiVersion() >= MULTI_GROUP_VERSION) {
+            boolean byId = context.apiVersion() >= TOPIC_ID_VERSION;
+            MetadataImage image = broker.replicas().image();
             for (OffsetFetchRequestGroup group : request.groups()) {
+                OffsetFetchResponseGroup result = new OffsetFetchResponseGroup().setGroupId(group.groupId());
                 List<TopicPartition> partitions = null;
                 if (group.topics() != null) {
                     partitions = new ArrayList<>();
                     for (OffsetFetchRequestTopics t : group.topics()) {
+                        TopicImage topic = byId ? image.topic(t.topicId()) : null;
+                        if (byId && topic == null) {
+                            OffsetFetchResponseTopics unknown = new OffsetFetchResponseTopics().setTopicId(t.topicId());
+                            for (int p : t.partitionIndexes()) {
+                                unknown.partitions().add(partitionOf(new TopicPartition("", p), null)
+                                        .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+                            }
+                            result.topics().add(unknown);
+                            continue;
+                        }
+                        String name = byId ? topic.name() : t.name();
                         for (int p : t.partitionIndexes()) {
-                            partitions.add(new TopicPartition(t.name(), p));
+                            partitions.add(new TopicPartition(name, p));
                         }
                     }
                 }
-                OffsetFetchResponseGroup result = new OffsetFetchResponseGroup().setGroupId(group.groupId());
                 Map<String, OffsetFetchResponseTopics> topics = new LinkedHashMap<>();
-                broker.groups().fetch(group.groupId(), partitions).forEach((tp, offset) ->
-                        topics.computeIfAbsent(tp.topic(), n -> new OffsetFetchResponseTopics().setName(n))
-                                .partitions().add(partitionOf(tp, offset)));
+                broker.groups().fetch(group.groupId(), partitions).forEach((tp, offset) -> {
+                    TopicImage topic = image.topic(tp.topic());
+                    if (byId && topic == null) {
+                        return; // a deleted topic has no id to name it by
+                    }
+                    topics.computeIfAbsent(tp.topic(), n -> byId
+                            ? new OffsetFetchResponseTopics().setTopicId(topic.id())
+                            : new OffsetFetchResponseTopics().setName(n)).partitions().add(partitionOf(tp, offset));
+                });
                 topics.values().forEach(result.topics()::add);
                 response.groups().add(result);
             }

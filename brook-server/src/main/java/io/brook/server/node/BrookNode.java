@@ -19,6 +19,7 @@ import io.brook.server.handlers.JoinGroupHandler;
 import io.brook.server.handlers.LeaveGroupHandler;
 import io.brook.server.handlers.ListGroupsHandler;
 import io.brook.server.handlers.OffsetCommitHandler;
+import io.brook.server.handlers.OffsetDeleteHandler;
 import io.brook.server.handlers.OffsetFetchHandler;
 import io.brook.server.handlers.SyncGroupHandler;
 import io.brook.server.handlers.BrokerContext;
@@ -174,7 +175,8 @@ public final class BrookNode implements AutoCloseable {
                 .register(new OffsetFetchHandler(broker))
                 .register(new ListGroupsHandler(broker))
                 .register(new DescribeGroupsHandler(broker))
-                .register(new DeleteGroupsHandler(broker));
+                .register(new DeleteGroupsHandler(broker))
+                .register(new OffsetDeleteHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,
