@@ -1,0 +1,52 @@
+package io.brook.tests;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * kafka-clients of other versions, each in its own JVM so versions do not clash: the version is
+ * resolved from Maven Central by compat/java-clients/pom.xml and runs compat/java-clients/RoundTrip.java
+ * (admin, idempotent producer, consumer group with commits). Older clients send older API
+ * versions, which Brook must answer.
+ */
+class OlderJavaClientsTest {
+    private static final File ROOT = new File("..").getAbsoluteFile();
+    private static final File COMPAT = new File(ROOT, "compat/java-clients");
+    @TempDir
+    File dataDir;
+
+    private static String run(List<String> command, File dir) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + command);
+        assertEquals(0, p.exitValue(), command + " failed:\n" + output);
+        return output;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2.8.2", "3.6.2", "3.9.1", "4.3.1"})
+    void roundTripWithClientsOfVersion(String version) throws Exception {
+        File classpathFile = new File(COMPAT, "target/classpath-" + version + ".txt");
+        if (!classpathFile.exists()) {
+            run(List.of(new File(ROOT, "mvnw").getPath(), "-B", "-q", "-f", new File(COMPAT, "pom.xml").getPath(),
+                    "-Dclients.version=" + version, "dependency:build-classpath",
+                    "-Dmdep.outputFile=" + classpathFile.getPath()), ROOT);
+        }
+        String classpath = Files.readString(classpathFile.toPath()).trim();
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            String output = run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
+                    classpath, "RoundTrip.java", brook.bootstrap()), COMPAT);
+            assertTrue(output.contains("OK " + version), output);
+        }
+    }
+}
