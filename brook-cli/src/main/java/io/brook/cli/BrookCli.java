@@ -6,13 +6,19 @@ import picocli.CommandLine.Command;
 /** The {@code brook} command. */
 @Command(name = "brook", mixinStandardHelpOptions = true, version = "brook 0.1.0",
         description = "Brook: an event streaming platform that speaks Kafka's protocol.",
-        subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class,
+                GroupsCommand.class, CommandLine.HelpCommand.class})
 public final class BrookCli {
 
     public static void main(String[] args) {
-        int exitCode = new CommandLine(new BrookCli()).execute(args);
+        int exitCode = commandLine().execute(args);
         if (exitCode != 0) {
             System.exit(exitCode);
         }
+    }
+
+    /** The command line with Brook's error handling: one line per failure, exit 1; bad usage exits 2. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new BrookCli()).setExecutionExceptionHandler(new ErrorReporter());
     }
 }

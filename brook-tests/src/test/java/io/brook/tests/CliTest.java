@@ -1,0 +1,113 @@
+package io.brook.tests;
+
+import io.brook.cli.BrookCli;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The brook command's client subcommands against an in-process node. */
+class CliTest {
+    @TempDir
+    File dataDir;
+    @TempDir
+    File work;
+    BrookFixture brook;
+
+    record Result(int exitCode, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        brook = new BrookFixture(dataDir);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        brook.close();
+    }
+
+    private Result brook(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = BrookCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        String[] full = new String[args.length + 1];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "--bootstrap-server=" + brook.bootstrap();
+        int code = cli.execute(full);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void theTutorialFlowWithBrook() throws Exception {
+        Result created = brook("topics", "create", "--topic", "quickstart-events", "--partitions", "2",
+                "--config", "retention.ms=3600000");
+        assertEquals(0, created.exitCode(), created.err());
+        assertEquals(1, brook("topics", "create", "--topic", "quickstart-events").exitCode());
+        assertEquals(0, brook("topics", "create", "--topic", "quickstart-events", "--if-not-exists").exitCode());
+        assertTrue(brook("topics", "list").out().contains("quickstart-events"));
+
+        File input = new File(work, "events.txt");
+        Files.writeString(input.toPath(), "k1:Hello, Kafka!\nk2:This is my first event\nno separator here\n");
+        Result produced = brook("produce", "--topic", "quickstart-events", "--file", input.getPath(),
+                "--key-separator", ":", "--header", "source=cli", "--partition", "1");
+        assertEquals(1, produced.exitCode(), "a line without the separator counts as a failure");
+        assertTrue(produced.err().contains("Sent 2 records"), produced.err());
+
+        Result consumed = brook("consume", "--topic", "quickstart-events", "--from-beginning", "--max-messages", "2",
+                "--format", "json");
+        assertEquals(0, consumed.exitCode(), consumed.err());
+        assertTrue(consumed.out().contains("\"key\":\"k1\",\"value\":\"Hello, Kafka!\",\"headers\":{\"source\":\"cli\"}"),
+                consumed.out());
+        assertTrue(consumed.err().contains("Processed 2 records."));
+
+        Result grouped = brook("consume", "--topic", "quickstart-events", "--group", "readers", "--from-beginning",
+                "--max-messages", "2", "--format", "kv");
+        assertEquals("k1\tHello, Kafka!\nk2\tThis is my first event\n", grouped.out());
+        Result described = brook("groups", "describe", "--group", "readers");
+        assertTrue(described.out().contains("Total lag: 0"), described.out());
+        assertTrue(brook("groups", "list").out().contains("readers"));
+
+        Result topic = brook("topics", "describe", "--topic", "quickstart-events");
+        assertTrue(topic.out().contains("PartitionCount: 2") && topic.out().contains("retention.ms=3600000")
+                && topic.out().contains("Offsets: 0-2"), topic.out());
+        assertEquals(0, brook("topics", "alter", "--topic", "quickstart-events", "--partitions", "3",
+                "--delete-config", "retention.ms").exitCode());
+        assertTrue(brook("topics", "describe", "--topic", "quickstart-events").out().contains("PartitionCount: 3"));
+        assertEquals(0, brook("groups", "delete", "--group", "readers").exitCode());
+        assertEquals(0, brook("topics", "delete", "--topic", "quickstart-events").exitCode());
+        assertEquals(0, brook("topics", "delete", "--topic", "quickstart-events", "--if-exists").exitCode());
+    }
+
+    @Test
+    void errorsAreOneLineWithAHint() {
+        Result unknown = brook("topics", "describe", "--topic", "nope");
+        assertEquals(1, unknown.exitCode());
+        assertTrue(unknown.err().startsWith("brook: that topic does not exist") && unknown.err().contains(
+                "brook topics list"), unknown.err());
+        assertEquals(1, unknown.err().trim().split("\n").length, "one line");
+
+        Result usage = brook("topics", "create");
+        assertEquals(2, usage.exitCode());
+        assertTrue(usage.err().contains("Missing required option"), usage.err());
+
+        Result badConfig = brook("topics", "create", "--topic", "x", "--config", "novalue");
+        assertEquals(2, badConfig.exitCode(), badConfig.err());
+
+        StringWriter err = new StringWriter();
+        int code = BrookCli.commandLine().setErr(new PrintWriter(err)).execute("topics", "list",
+                "--bootstrap-server", "localhost:1");
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("cannot reach localhost:1 - is the server running? Start one with "
+                + "bin/brook server"), err.toString());
+    }
+}
