@@ -2,6 +2,7 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -31,8 +32,11 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Malformed and invalid requests over a raw socket get Kafka's answer, and nobody else suffers. */
@@ -206,6 +210,53 @@ class BadInputTest {
             CreateTopicsResponseData response = (CreateTopicsResponseData) c.call(ApiKeys.CREATE_TOPICS, (short) 7,
                     new CreateTopicsRequestData().setTopics(topics).setTimeoutMs(5000));
             assertEquals(Errors.INVALID_CONFIG.code(), response.topics().find("x").errorCode());
+        }
+    }
+
+    @Test
+    void internalTopicsAreProtected() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap());
+             Admin admin = brook.admin()) {
+            assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(),
+                    produceError(c, produce((short) 1, "__consumer_offsets", records("x"))));
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> admin.deleteTopics(List.of("__consumer_offsets")).all().get());
+            assertInstanceOf(InvalidTopicException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void aRetriedIdempotentBatchIsWrittenOnce() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            MemoryRecords batch = MemoryRecords.withIdempotentRecords(Compression.NONE, 4242L, (short) 0, 0,
+                    new SimpleRecord(System.currentTimeMillis(), null, "once".getBytes()));
+            ProduceResponseData first = (ProduceResponseData) c.call(ApiKeys.PRODUCE, (short) 9,
+                    produce((short) -1, "t", batch));
+            MemoryRecords retry = MemoryRecords.withIdempotentRecords(Compression.NONE, 4242L, (short) 0, 0,
+                    new SimpleRecord(System.currentTimeMillis(), null, "once".getBytes()));
+            ProduceResponseData second = (ProduceResponseData) c.call(ApiKeys.PRODUCE, (short) 9,
+                    produce((short) -1, "t", retry));
+            long firstOffset = first.responses().iterator().next().partitionResponses().get(0).baseOffset();
+            long secondOffset = second.responses().iterator().next().partitionResponses().get(0).baseOffset();
+            assertEquals(Errors.NONE.code(), second.responses().iterator().next().partitionResponses().get(0)
+                    .errorCode());
+            assertEquals(firstOffset, secondOffset, "the retry is answered with the original offset");
+            MemoryRecords gap = MemoryRecords.withIdempotentRecords(Compression.NONE, 4242L, (short) 0, 5,
+                    new SimpleRecord(System.currentTimeMillis(), null, "gap".getBytes()));
+            assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(), produceError(c, produce((short) -1, "t", gap)));
+        }
+    }
+
+    @Test
+    void idleConnectionsAreClosedAndPerAddressLimitsHold() throws Exception {
+        try (BrookFixture limited = new BrookFixture(new File(dataDir, "limited"), Map.of(
+                "connections.max.idle.ms", "500", "max.connections.per.ip", "2"));
+             RawConnection first = new RawConnection(limited.bootstrap());
+             RawConnection second = new RawConnection(limited.bootstrap());
+             RawConnection third = new RawConnection(limited.bootstrap())) {
+            assertTrue(third.closedByServer(), "a third connection from the same address is refused");
+            assertTrue(first.closedByServer(), "an idle connection is closed after connections.max.idle.ms");
+            assertTrue(second.closedByServer());
         }
     }
 }
