@@ -17,6 +17,9 @@ PORT=${PORT:-19092}
 N_SMALL=$((3000000 / SCALE))
 N_KIB=$((1000000 / SCALE))
 N_E2E=${N_E2E:-5000}
+IDLE_CONSUMERS=${IDLE_CONSUMERS:-100}
+IDLE_WINDOW_S=${IDLE_WINDOW_S:-20}
+ROWS=${ROWS:-produce consume e2e idle}
 OUT="$ROOT/brook-bench/target/side-by-side"
 rm -rf "$OUT"; mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
@@ -26,6 +29,7 @@ echo "building Brook and resolving Apache Kafka 4.3.1..." >&2
 ./mvnw -B -q -DskipTests install >&2
 (cd brook-bench/kafka && ../../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
 KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
+BENCH_CLASSES="$ROOT/brook-bench/target/classes"
 CLK_TCK=$(getconf CLK_TCK)
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true' EXIT
@@ -107,10 +111,15 @@ bench_system() {
   "start_$system" "$dir"
   wait_port
   sleep 2
-  producer_row "$system" "$run" produce_100B_acks1 p100a1 "$N_SMALL" 100 acks=1
-  producer_row "$system" "$run" produce_100B_acksall p100all "$N_SMALL" 100 acks=all
-  producer_row "$system" "$run" produce_1KiB_none p1k "$N_KIB" 1024 acks=1 compression.type=none
-  producer_row "$system" "$run" produce_1KiB_lz4 p1klz4 "$N_KIB" 1024 acks=1 compression.type=lz4
+  if [[ " $ROWS " == *" produce "* || " $ROWS " == *" consume "* ]]; then
+    producer_row "$system" "$run" produce_100B_acks1 p100a1 "$N_SMALL" 100 acks=1
+  fi
+  if [[ " $ROWS " == *" produce "* ]]; then
+    producer_row "$system" "$run" produce_100B_acksall p100all "$N_SMALL" 100 acks=all
+    producer_row "$system" "$run" produce_1KiB_none p1k "$N_KIB" 1024 acks=1 compression.type=none
+    producer_row "$system" "$run" produce_1KiB_lz4 p1klz4 "$N_KIB" 1024 acks=1 compression.type=lz4
+  fi
+  if [[ " $ROWS " == *" consume "* ]]; then
 
   measured "$system" "$run" consume_100B tool org.apache.kafka.tools.ConsumerPerformance \
       --bootstrap-server "localhost:$PORT" --topic p100a1 --messages "$N_SMALL" --group "perf-$run" --timeout 120000
@@ -120,7 +129,9 @@ bench_system() {
   record "$system" "$run" consume_100B records_per_s "$(echo "$stats" | awk -F', *' '{print $10}')"
   record "$system" "$run" consume_100B mb_per_s "$(echo "$stats" | awk -F', *' '{print $9}')"
   record "$system" "$run" consume_100B gb "$(echo "$stats" | awk -F', *' '{printf "%.4f", $3 * 1048576 / 1e9}')"
+  fi
 
+  if [[ " $ROWS " == *" e2e "* ]]; then
   tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic e2e \
       --partitions 1 --replication-factor 1 > /dev/null
   measured "$system" "$run" e2e_1KiB tool org.apache.kafka.tools.EndToEndLatency --bootstrap-server \
@@ -130,6 +141,17 @@ bench_system() {
   record "$system" "$run" e2e_1KiB p50_ms "$(echo "$pct" | sed -E 's/.*50th = ([0-9.]+).*/\1/')"
   record "$system" "$run" e2e_1KiB p99_ms "$(echo "$pct" | sed -E 's/.*99th = ([0-9.]+),.*/\1/')"
   record "$system" "$run" e2e_1KiB p999_ms "$(echo "$pct" | sed -E 's/.*99.9th = ([0-9.]+).*/\1/')"
+  fi
+  if [[ " $ROWS " == *" idle "* ]]; then
+    # many consumers long-polling an idle partition: the server should spend almost nothing on them
+    tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic idle \
+        --partitions 1 --replication-factor 1 > /dev/null
+    java -Xmx1g -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.IdleConsumers "localhost:$PORT" idle \
+        "$IDLE_CONSUMERS" "$IDLE_WINDOW_S" "$SERVER_PID" > "$OUT/$system-$run-idle.out" 2>&1 || true
+    read -r idle_cpu idle_window < <(grep -E '^[0-9.]+ [0-9]+$' "$OUT/$system-$run-idle.out" | tail -1)
+    record "$system" "$run" "idle_${IDLE_CONSUMERS}_consumers" broker_cpu_percent \
+        "$(awk -v c="$idle_cpu" -v w="$idle_window" 'BEGIN{printf "%.2f", 100 * c / w}')"
+  fi
 
   record "$system" "$run" all peak_rss_mb "$(( $(peak_rss_kb "$SERVER_PID") / 1024 ))"
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
