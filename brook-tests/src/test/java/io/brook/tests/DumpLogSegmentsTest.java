@@ -43,7 +43,8 @@ class DumpLogSegmentsTest {
             }
         }
         File dir = new File(dataDir, "dumped-0");
-        File[] files = dir.listFiles((d, n) -> n.endsWith(".log") || n.endsWith(".index") || n.endsWith(".timeindex"));
+        File[] files = dir.listFiles((d, n) -> n.endsWith(".log") || n.endsWith(".index") || n.endsWith(".timeindex")
+                || n.endsWith(".snapshot"));
         assertTrue(files != null && files.length >= 6, "several segments with their indexes");
         Arrays.sort(files);
         List<String> args = new ArrayList<>(List.of("--deep-iteration", "--verify-index-only", "--files"));
@@ -54,6 +55,7 @@ class DumpLogSegmentsTest {
         assertFalse(output.contains("not found in"), output);
         assertFalse(output.toLowerCase().contains("exception"), output);
         assertFalse(output.toLowerCase().contains("corrupt"), output);
+        assertTrue(output.contains("producerId:"), "Kafka reads Brook's producer snapshots: " + output);
 
         String deep = runDump(new String[]{"--deep-iteration", "--print-data-log", "--files",
                 new File(dir, "00000000000000000000.log").getAbsolutePath()});

@@ -2,6 +2,7 @@ package io.brook.storage.log;
 
 import io.brook.storage.checkpoint.PartitionMetadataFile;
 import io.brook.storage.epoch.LeaderEpochCache;
+import io.brook.storage.producer.ProducerSnapshotFile;
 import io.brook.storage.producer.ProducerStateTable;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.util.TreeMap;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +52,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateTable producerState = new ProducerStateTable();
+    /** Producer snapshots kept per partition (the newest ones). */
+    private static final int SNAPSHOTS_KEPT = 2;
     private final LeaderEpochCache epochCache;
     private final Random random;
     private final Object flushLock = new Object();
@@ -128,8 +132,7 @@ public final class PartitionLog implements AutoCloseable {
             long nextBase = i + 1 < baseOffsets.size() ? baseOffsets.get(i + 1) : Long.MAX_VALUE;
             boolean recover = nextBase > recoverFrom;
             int[] truncated = new int[1];
-            LogSegment segment = LogSegment.open(dir, base, config, recover, producerState::onRecoveredBatch,
-                    truncated);
+            LogSegment segment = LogSegment.open(dir, base, config, recover, batch -> { }, truncated);
             if (truncated[0] > 0) {
                 log.warn("{}: recovery truncated {} bytes of a torn or corrupt tail from {}", topicPartition,
                         truncated[0], segment.logFile());
@@ -147,6 +150,56 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = endMetadata.offset();
         epochCache.truncateFromEnd(endMetadata.offset());
         activeSegmentJitterMs = nextJitter();
+        loadProducerState();
+    }
+
+    /**
+     * Restores producer state from the newest intact snapshot at or below the log end, then
+     * replays the batch headers after it (all of the log when there is no snapshot).
+     */
+    private void loadProducerState() throws IOException {
+        long end = endMetadata.offset();
+        TreeMap<Long, File> snapshots = ProducerSnapshotFile.list(dir);
+        for (File stale : snapshots.tailMap(end, false).values()) {
+            Files.deleteIfExists(stale.toPath()); // the log was truncated below it
+        }
+        producerState.clear();
+        long from = logStartOffset;
+        for (Map.Entry<Long, File> snapshot : snapshots.headMap(end, true).descendingMap().entrySet()) {
+            List<ProducerSnapshotFile.Entry> entries = ProducerSnapshotFile.read(snapshot.getValue());
+            if (entries != null) {
+                producerState.load(entries);
+                from = Math.max(from, snapshot.getKey());
+                break;
+            }
+            log.warn("{}: ignoring damaged producer snapshot {}", topicPartition, snapshot.getValue());
+        }
+        replayProducerState(from);
+    }
+
+    private void replayProducerState(long from) throws IOException {
+        for (LogSegment segment : segments.values()) {
+            if (segment.nextOffset() <= from) {
+                continue;
+            }
+            int position = segment.baseOffset() >= from ? 0 : segment.positionOf(from);
+            FileChannelRecordBatch batch;
+            while (position >= 0 && (batch = segment.batchAt(position)) != null) {
+                if (batch.baseOffset() >= from) {
+                    producerState.onRecoveredBatch(batch);
+                }
+                position += batch.sizeInBytes();
+            }
+        }
+    }
+
+    /** Snapshots producer state as of the log end; keeps the newest {@value #SNAPSHOTS_KEPT}. */
+    private void writeProducerSnapshot() throws IOException {
+        ProducerSnapshotFile.write(dir, endMetadata.offset(), producerState.snapshotEntries());
+        TreeMap<Long, File> snapshots = ProducerSnapshotFile.list(dir);
+        while (snapshots.size() > SNAPSHOTS_KEPT) {
+            Files.deleteIfExists(snapshots.pollFirstEntry().getValue().toPath());
+        }
     }
 
     // ------------------------------------------------------------------ append
@@ -228,6 +281,7 @@ public final class PartitionLog implements AutoCloseable {
         if (active.baseOffset() == newBase) {
             return active;
         }
+        writeProducerSnapshot();
         LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
         segments.put(newBase, segment);
         activeSegmentJitterMs = nextJitter();
@@ -479,18 +533,13 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = offset;
         epochCache.clearAndFlush();
         producerState.clear();
+        for (File snapshot : ProducerSnapshotFile.list(dir).values()) {
+            Files.deleteIfExists(snapshot.toPath());
+        }
     }
 
-    private void rebuildProducerState() {
-        producerState.clear();
-        for (LogSegment segment : segments.values()) {
-            int position = 0;
-            FileChannelRecordBatch batch;
-            while ((batch = segment.batchAt(position)) != null) {
-                producerState.onRecoveredBatch(batch);
-                position += batch.sizeInBytes();
-            }
-        }
+    private void rebuildProducerState() throws IOException {
+        loadProducerState();
     }
 
     // ------------------------------------------------------------------ flush and lifecycle
@@ -538,6 +587,7 @@ public final class PartitionLog implements AutoCloseable {
         if (closed) {
             return;
         }
+        writeProducerSnapshot();
         closed = true;
         for (LogSegment segment : segments.values()) {
             segment.close();

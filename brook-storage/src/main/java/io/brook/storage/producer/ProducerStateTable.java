@@ -127,6 +127,28 @@ public final class ProducerStateTable {
         return list;
     }
 
+    /** The state to snapshot: each producer's epoch and last batch. */
+    public List<ProducerSnapshotFile.Entry> snapshotEntries() {
+        List<ProducerSnapshotFile.Entry> entries = new ArrayList<>();
+        producers.forEach((id, e) -> {
+            BatchMetadata last = e.batches.peekLast();
+            if (last != null) {
+                entries.add(new ProducerSnapshotFile.Entry(id, e.epoch, last.lastSeq(), last.lastOffset(),
+                        (int) (last.lastOffset() - last.firstOffset()), e.lastTimestamp));
+            }
+        });
+        return entries;
+    }
+
+    /** Replaces the state with a snapshot's. */
+    public void load(List<ProducerSnapshotFile.Entry> entries) {
+        producers.clear();
+        for (ProducerSnapshotFile.Entry e : entries) {
+            update(e.producerId(), e.epoch(), new BatchMetadata(e.lastSequence() - e.offsetDelta(), e.lastSequence(),
+                    e.lastOffset() - e.offsetDelta(), e.lastOffset(), e.timestamp()));
+        }
+    }
+
     public Entry get(long producerId) {
         return producers.get(producerId);
     }

@@ -182,6 +182,13 @@ class PartitionLogTest {
                     () -> log.appendAsLeader(idempotent(9, (short) 1, 20, "old"), 0));
             assertEquals(20, log.appendAsLeader(idempotent(9, (short) 2, 20, "next"), 0).firstOffset());
         }
+        File partitionDir = new File(dir, "t-0");
+        assertTrue(new File(partitionDir, "00000000000000000021.snapshot").isFile(), "snapshot at clean close");
+        // a damaged snapshot is ignored: the state is rebuilt from the log
+        java.nio.file.Files.write(new File(partitionDir, "00000000000000000021.snapshot").toPath(), new byte[]{1, 2});
+        try (PartitionLog log = LogFixtures.reopen(dir, config, time, 21, true)) {
+            assertTrue(log.appendAsLeader(idempotent(9, (short) 2, 20, "next"), 0).duplicate());
+        }
     }
 
     @Test
