@@ -17,10 +17,12 @@ import java.util.TreeMap;
 
 /** {@code brook groups}: list, describe (with lag) and delete consumer groups. */
 @Command(name = "groups", description = "List, describe and delete consumer groups.", mixinStandardHelpOptions = true,
-        subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.Delete.class},
+        subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.ResetOffsets.class,
+                GroupsCommand.Delete.class},
         footer = {"", "Examples:",
                 "  brook groups list",
                 "  brook groups describe --group billing",
+                "  brook groups reset-offsets --group billing --topic orders --to-earliest --execute",
                 "  brook groups delete --group billing"})
 final class GroupsCommand {
 
@@ -85,6 +87,104 @@ final class GroupsCommand {
             admin.deleteConsumerGroups(List.of(group)).all().get();
             out().println("Deleted group " + group + ".");
             return 0;
+        }
+    }
+
+    @Command(name = "reset-offsets", mixinStandardHelpOptions = true,
+            description = "Move a group's committed offsets. Shows the plan unless --execute is given; "
+                    + "refuses while the group has members.")
+    static final class ResetOffsets extends TopicsCommand.AdminCommand {
+        @Option(names = "--group", required = true, description = "Group id.")
+        String group;
+        @Option(names = "--topic", required = true, description = "Topic whose partitions to reset (repeatable).")
+        List<String> topics;
+        @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        Target target;
+        @Option(names = "--execute", description = "Apply the new offsets (default: only show them).")
+        boolean execute;
+        @Option(names = "--dry-run", description = "Only show the new offsets (the default).")
+        boolean dryRun;
+
+        static final class Target {
+            @Option(names = "--to-earliest", description = "The earliest offset.")
+            boolean earliest;
+            @Option(names = "--to-latest", description = "The latest offset.")
+            boolean latest;
+            @Option(names = "--to-offset", paramLabel = "N", description = "This offset (clamped to the log).")
+            Long offset;
+            @Option(names = "--shift-by", paramLabel = "N", description = "The committed offset plus N (may be negative).")
+            Long shift;
+            @Option(names = "--to-datetime", paramLabel = "ISO-8601",
+                    description = "The first offset at or after this time, e.g. 2026-11-25T10:00:00Z.")
+            String datetime;
+            @Option(names = "--by-duration", paramLabel = "DURATION",
+                    description = "The first offset at or after now minus this ISO-8601 duration, e.g. PT1H.")
+            String duration;
+        }
+
+        @Override
+        Integer run(Admin admin) throws Exception {
+            if (execute && dryRun) {
+                throw new ErrorReporter.UsageError("give either --execute or --dry-run");
+            }
+            var description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            if (!description.members().isEmpty()) {
+                throw new ErrorReporter.UsageError("group " + group + " has " + description.members().size()
+                        + " active member(s); stop its consumers before resetting offsets");
+            }
+            List<TopicPartition> partitions = new java.util.ArrayList<>();
+            admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
+                    d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
+            Map<TopicPartition, Long> earliest = offsets(admin, partitions, OffsetSpec.earliest());
+            Map<TopicPartition, Long> latest = offsets(admin, partitions, OffsetSpec.latest());
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, Long> byTime = null;
+            if (target.datetime != null || target.duration != null) {
+                long ts = target.datetime != null ? java.time.Instant.parse(target.datetime).toEpochMilli()
+                        : System.currentTimeMillis() - java.time.Duration.parse(target.duration).toMillis();
+                byTime = offsets(admin, partitions, OffsetSpec.forTimestamp(ts));
+            }
+            Map<TopicPartition, OffsetAndMetadata> plan = new java.util.LinkedHashMap<>();
+            out().println("TOPIC\tPARTITION\tCURRENT\tNEW");
+            for (TopicPartition tp : partitions) {
+                long low = earliest.get(tp);
+                long high = latest.get(tp);
+                OffsetAndMetadata current = committed.get(tp);
+                long next;
+                if (target.earliest) {
+                    next = low;
+                } else if (target.latest) {
+                    next = high;
+                } else if (target.offset != null) {
+                    next = target.offset;
+                } else if (target.shift != null) {
+                    next = (current == null ? high : current.offset()) + target.shift;
+                } else {
+                    long found = byTime.get(tp);
+                    next = found < 0 ? high : found;
+                }
+                next = Math.max(low, Math.min(high, next));
+                plan.put(tp, new OffsetAndMetadata(next));
+                out().printf("%s\t%d\t%s\t%d%n", tp.topic(), tp.partition(), current == null ? "-" : current.offset(),
+                        next);
+            }
+            if (execute) {
+                admin.alterConsumerGroupOffsets(group, plan).all().get();
+                out().println("Reset the offsets of group " + group + ".");
+            } else {
+                out().println("Dry run: add --execute to apply.");
+            }
+            return 0;
+        }
+
+        private static Map<TopicPartition, Long> offsets(Admin admin, List<TopicPartition> partitions, OffsetSpec spec)
+                throws Exception {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            partitions.forEach(tp -> request.put(tp, spec));
+            Map<TopicPartition, Long> result = new HashMap<>();
+            admin.listOffsets(request).all().get().forEach((tp, info) -> result.put(tp, info.offset()));
+            return result;
         }
     }
 }

@@ -83,6 +83,14 @@ class CliTest {
         assertEquals(0, brook("topics", "alter", "--topic", "quickstart-events", "--partitions", "3",
                 "--delete-config", "retention.ms").exitCode());
         assertTrue(brook("topics", "describe", "--topic", "quickstart-events").out().contains("PartitionCount: 3"));
+        Result plan = brook("groups", "reset-offsets", "--group", "readers", "--topic", "quickstart-events",
+                "--to-earliest");
+        assertEquals(0, plan.exitCode(), plan.err());
+        assertTrue(plan.out().contains("quickstart-events\t1\t2\t0") && plan.out().contains("Dry run"), plan.out());
+        assertTrue(brook("groups", "describe", "--group", "readers").out().contains("Total lag: 0"), "dry run");
+        assertEquals(0, brook("groups", "reset-offsets", "--group", "readers", "--topic", "quickstart-events",
+                "--shift-by", "-1", "--execute").exitCode());
+        assertTrue(brook("groups", "describe", "--group", "readers").out().contains("Total lag: 1"));
         assertEquals(0, brook("groups", "delete", "--group", "readers").exitCode());
         assertEquals(0, brook("topics", "delete", "--topic", "quickstart-events").exitCode());
         assertEquals(0, brook("topics", "delete", "--topic", "quickstart-events", "--if-exists").exitCode());
@@ -109,5 +117,21 @@ class CliTest {
         assertEquals(1, code);
         assertTrue(err.toString().contains("cannot reach localhost:1 - is the server running? Start one with "
                 + "bin/brook server"), err.toString());
+    }
+
+    @Test
+    void resetOffsetsRefusesWhileTheGroupIsActive() throws Exception {
+        assertEquals(0, brook("topics", "create", "--topic", "busy").exitCode());
+        try (var consumer = brook.consumer(java.util.Map.of("group.id", "active"))) {
+            consumer.subscribe(java.util.List.of("busy"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumer.assignment().isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(100));
+            }
+            Result refused = brook("groups", "reset-offsets", "--group", "active", "--topic", "busy", "--to-latest",
+                    "--execute");
+            assertEquals(2, refused.exitCode());
+            assertTrue(refused.err().contains("active member"), refused.err());
+        }
     }
 }
