@@ -22,6 +22,8 @@ final class ClassicGroup {
     /** group.instance.id to member id, for static members. */
     final Map<String, String> staticMembers = new HashMap<>();
     ScheduledFuture<?> rebalanceTimer;
+    /** When the group last became empty (wall clock), for offset retention. */
+    long emptySinceMs;
     /** The first rebalance of an empty group waits group.initial.rebalance.delay.ms for more members. */
     boolean initialDelayPending;
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.LongSupplier;
 
 /**
  * The classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and committed
@@ -22,7 +23,7 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <p>Groups live in memory; committed offsets are written through {@link OffsetStore} before
  * they are acknowledged and reloaded with {@link #loadOffset} at start. Timers come from
- * {@link Timer}, so tests drive time.
+ * {@link Timer} and wall-clock time from a {@link LongSupplier}, so tests drive both.
  *
  * <p>Thread-safety: every operation holds the coordinator's monitor; futures may complete
  * later (a join waits for the rebalance, a sync for the leader).
@@ -73,13 +74,15 @@ public final class GroupCoordinator {
     private final GroupConfig config;
     private final OffsetStore store;
     private final Timer timer;
+    private final LongSupplier clock;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
     private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
 
-    public GroupCoordinator(GroupConfig config, OffsetStore store, Timer timer) {
+    public GroupCoordinator(GroupConfig config, OffsetStore store, Timer timer, LongSupplier clock) {
         this.config = config;
         this.store = store;
         this.timer = timer;
+        this.clock = clock;
     }
 
     // ------------------------------------------------------------------ JoinGroup
@@ -283,6 +286,7 @@ public final class GroupCoordinator {
         group.generation++;
         if (group.members.isEmpty()) {
             group.state = GroupState.EMPTY;
+            group.emptySinceMs = clock.getAsLong();
             group.protocolName = null;
             group.leaderId = null;
             return;
@@ -551,6 +555,37 @@ public final class GroupCoordinator {
             result.put(tp, committed.get(tp));
         }
         return result;
+    }
+
+    /**
+     * Expires the offsets of groups without members (KIP-211): an offset goes once
+     * {@code retentionMs} has passed since it was committed and since the group became empty.
+     * Groups left with neither members nor offsets are forgotten.
+     *
+     * @return how many offsets expired
+     */
+    public synchronized int expireOffsets(long nowMs, long retentionMs) {
+        int expired = 0;
+        for (String groupId : new ArrayList<>(offsets.keySet())) {
+            ClassicGroup group = groups.get(groupId);
+            if (group != null && !group.members.isEmpty()) {
+                continue;
+            }
+            long emptySince = group == null ? 0 : group.emptySinceMs;
+            Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
+            offsets.get(groupId).forEach((tp, offset) -> {
+                if (nowMs - Math.max(offset.commitTimestampMs(), emptySince) > retentionMs) {
+                    tombstones.put(tp, null);
+                }
+            });
+            if (tombstones.isEmpty() || store.write(groupId, tombstones).isCompletedExceptionally()) {
+                continue;
+            }
+            tombstones.keySet().forEach(tp -> loadOffset(groupId, tp, null));
+            expired += tombstones.size();
+            log.info("Expired {} offsets of group {} (offsets.retention.minutes)", tombstones.size(), groupId);
+        }
+        return expired;
     }
 
     /** The answer to OffsetDelete: a group-level error, or one error per partition. */

@@ -34,7 +34,7 @@ class GroupCoordinatorTest {
             (group, offsets) -> {
                 written.putAll(offsets);
                 return CompletableFuture.completedFuture(null);
-            }, timer);
+            }, timer, timer::now);
 
     private JoinRequest join(String memberId) {
         return new JoinRequest("g", memberId, null, "client", "/127.0.0.1", SESSION, REBALANCE, "consumer",
@@ -170,6 +170,22 @@ class GroupCoordinatorTest {
         assertEquals(Errors.NONE, a.error());
     }
 
+    @Test
+    void offsetsOfAnEmptyGroupExpireAfterTheRetention() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        coordinator.commit("lonely", -1, "", null, Map.of(tp, new CommittedOffset(5, -1, "", timer.now()))).join();
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).join();
+        coordinator.commit("g", 1, a.memberId(), null, Map.of(tp, new CommittedOffset(7, -1, "", timer.now()))).join();
+        timer.advance(5_000);
+        coordinator.heartbeat("g", 1, a.memberId(), null);
+        assertEquals(1, coordinator.expireOffsets(timer.now() + 61_000, 60_000), "only the group without members");
+        assertEquals(null, coordinator.fetch("lonely", List.of(tp)).get(tp));
+        assertEquals(null, coordinator.describe("lonely"), "an empty group without offsets is forgotten");
+        assertEquals(7, coordinator.fetch("g", List.of(tp)).get(tp).offset());
+        assertTrue(written.containsKey(tp) && written.get(tp) == null, "a tombstone was written");
+    }
+
     /**
      * Random sequences of joins, syncs, heartbeats, leaves and time passing: at every step a
      * stable group has one leader among its members, every member's answered generation is
@@ -180,7 +196,7 @@ class GroupCoordinatorTest {
         Random random = new Random(seed);
         ManualTimer clock = new ManualTimer();
         GroupCoordinator c = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096),
-                (g, o) -> CompletableFuture.completedFuture(null), clock);
+                (g, o) -> CompletableFuture.completedFuture(null), clock, clock::now);
         List<String> known = new ArrayList<>();
         Map<String, Integer> generationOf = new HashMap<>();
         for (int step = 0; step < steps; step++) {

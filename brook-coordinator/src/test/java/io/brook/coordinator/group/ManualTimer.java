@@ -66,6 +66,10 @@ final class ManualTimer implements GroupCoordinator.Timer {
         return t;
     }
 
+    long now() {
+        return nowMs;
+    }
+
     void advance(long ms) {
         long target = nowMs + ms;
         while (true) {

@@ -106,6 +106,10 @@ public final class BrokerConfig {
                     "Replication factor of the __consumer_offsets topic.")
             .define("offsets.topic.segment.bytes", INT, 104857600, atLeast(1), HIGH,
                     "Segment size of the __consumer_offsets topic.")
+            .define("offsets.retention.minutes", INT, 10080, atLeast(1), HIGH,
+                    "Offsets of a group without members are deleted this long after the group became empty.")
+            .define("offsets.retention.check.interval.ms", LONG, 600000L, atLeast(1), HIGH,
+                    "How often expired offsets are looked for.")
             .define("offset.metadata.max.bytes", INT, 4096, atLeast(0), HIGH,
                     "Largest metadata string an offset commit may carry.")
             .define("group.min.session.timeout.ms", INT, 6000, atLeast(0), MEDIUM,

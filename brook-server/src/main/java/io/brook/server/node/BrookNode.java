@@ -131,7 +131,8 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("group.min.session.timeout.ms"), config.getInt("group.max.session.timeout.ms"),
                 config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.max.size"),
                 config.getInt("offset.metadata.max.bytes")),
-                offsetsTopic, (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS));
+                offsetsTopic, (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS),
+                System::currentTimeMillis);
         offsetsTopic.replayInto(groups);
 
         BrokerConfig.Listener listener = config.listener();
@@ -188,6 +189,11 @@ public final class BrookNode implements AutoCloseable {
         long expirationMs = config.getInt("producer.id.expiration.ms");
         scheduler.scheduleWithFixedDelay(() -> logManager.all().forEach(l -> l.expireProducers(expirationMs)),
                 expiryCheckMs, expiryCheckMs, TimeUnit.MILLISECONDS);
+
+        long offsetsCheckMs = config.getLong("offsets.retention.check.interval.ms");
+        long offsetsRetentionMs = config.getInt("offsets.retention.minutes") * 60_000L;
+        scheduler.scheduleWithFixedDelay(() -> groups.expireOffsets(System.currentTimeMillis(), offsetsRetentionMs),
+                offsetsCheckMs, offsetsCheckMs, TimeUnit.MILLISECONDS);
 
         network.acceptConnections();
         return new BrookNode(config, scheduler, timer, requestExecutor, controller, logManager, network, bound,
