@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Usage: IdleConsumers BOOTSTRAP TOPIC CONSUMERS WINDOW_SECONDS SERVER_PID
  */
 public final class IdleConsumers {
+    /** Time before the measured window, so both servers are past JIT warm-up. */
+    private static final long SETTLE_MS = 20_000;
     private IdleConsumers() {
     }
 
@@ -56,7 +58,7 @@ public final class IdleConsumers {
             threads.add(t);
         }
         polling.await();
-        Thread.sleep(2000); // let connection set-up settle
+        Thread.sleep(SETTLE_MS); // let connection set-up and JIT compilation settle
         double before = cpuSeconds(serverPid);
         Thread.sleep(windowSeconds * 1000L);
         double after = cpuSeconds(serverPid);
