@@ -78,8 +78,9 @@ public final class FetchWaiters {
             waiters.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(waiter);
         }
         waiter.deadline = timer.schedule(() -> executor.execute(waiter::expire), waitMs, TimeUnit.MILLISECONDS);
-        // data may have arrived between the caller's read and the registration above
-        executor.execute(waiter::attempt);
+        // data may have arrived between the caller's read and the registration above; the caller
+        // is a request thread already, so check here rather than hop to another thread
+        waiter.attempt();
     }
 
     /** Called after an append to {@code tp}. */
