@@ -134,4 +134,23 @@ class CliTest {
             assertTrue(refused.err().contains("active member"), refused.err());
         }
     }
+
+    @Test
+    void configsAndCluster() {
+        assertEquals(0, brook("topics", "create", "--topic", "tuned").exitCode());
+        assertEquals(0, brook("configs", "alter", "--topic", "tuned", "--add-config", "retention.ms=60000",
+                "--add-config", "max.message.bytes=2048").exitCode());
+        Result described = brook("configs", "describe", "--topic", "tuned");
+        assertTrue(described.out().contains("retention.ms=60000\t(DYNAMIC_TOPIC_CONFIG)"), described.out());
+        assertEquals(0, brook("configs", "alter", "--topic", "tuned", "--delete-config", "retention.ms").exitCode());
+        assertTrue(!brook("configs", "describe", "--topic", "tuned").out().contains("retention.ms="));
+        assertTrue(brook("configs", "describe", "--broker", "1", "--all").out().contains("num.partitions=1"));
+        Result refused = brook("configs", "alter", "--broker", "1", "--add-config", "num.partitions=3");
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().contains("server.properties"), refused.err());
+        Result cluster = brook("cluster");
+        assertEquals(0, cluster.exitCode(), cluster.err());
+        assertTrue(cluster.out().contains("Controller: 1") && cluster.out().contains("Offline: 0")
+                && cluster.out().contains("Under-replicated: 0"), cluster.out());
+    }
 }
