@@ -135,6 +135,26 @@ class ServerProcessTest {
             assertTrue(viaGroup.contains("Hello, Kafka!") && viaGroup.contains("from kcat"), viaGroup);
         }
 
+        if (kcat) {
+            // every codec librdkafka speaks, produced and read back by kcat
+            for (String codec : List.of("none", "gzip", "snappy", "lz4", "zstd")) {
+                run(List.of("kcat", "-b", bootstrap, "-P", "-t", "codecs", "-p", "0", "-z", codec, "-K:"),
+                        codec + ":" + codec + "-value\n");
+            }
+            String codecs = run(List.of("kcat", "-b", bootstrap, "-C", "-t", "codecs", "-p", "0", "-o", "beginning",
+                    "-e", "-q", "-f", "%k=%s\n"), null);
+            assertEquals("none=none-value\ngzip=gzip-value\nsnappy=snappy-value\nlz4=lz4-value\nzstd=zstd-value\n",
+                    codecs);
+        }
+        // Kafka's perf tools
+        String perf = run(kafkaTool("org.apache.kafka.tools.ProducerPerformance", "--topic", "perf",
+                "--num-records", "20000", "--record-size", "100", "--throughput", "-1", "--producer-props",
+                "bootstrap.servers=" + bootstrap), null);
+        assertTrue(perf.contains("20000 records sent"), perf);
+        String consumerPerf = run(kafkaTool("org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server",
+                bootstrap, "--topic", "perf", "--messages", "20000", "--timeout", "60000"), null);
+        assertTrue(consumerPerf.contains("20000"), consumerPerf);
+
         server.destroy(); // SIGTERM: clean shutdown
         assertTrue(server.waitFor(30, TimeUnit.SECONDS));
         assertTrue(new File(dataDir, ".kafka_cleanshutdown").exists(), "clean-shutdown marker written");
