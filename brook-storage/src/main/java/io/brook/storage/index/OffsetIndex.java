@@ -22,11 +22,19 @@ import java.util.Arrays;
  * in both fields. The entries are mirrored in memory for lookups (8 bytes per entry, one entry per
  * {@code index.interval.bytes} of log).
  *
- * <p>Thread-safety: one appender; lookups may run concurrently with appends and see either the
- * old or the new entry count (entries are published after both arrays are written).
+ * <p>New entries reach the file in batches ({@value #WRITE_BATCH_ENTRIES} at a time) and at
+ * every flush, truncation and close, not one write per entry: the log flushes a segment's
+ * indexes before its recovery point moves past it, and recovery rebuilds the indexes of
+ * everything after the recovery point, so a crash never leaves a trusted index short.
+ *
+ * <p>Thread-safety: one appender; changes and file writes are synchronized (a background flush
+ * may run during appends); lookups take no lock and see either the old or the new entry count
+ * (entries are published after both arrays are written).
  */
 public final class OffsetIndex implements AutoCloseable {
     public static final int ENTRY_BYTES = 8;
+    /** Entries kept in memory before they are written out together. */
+    static final int WRITE_BATCH_ENTRIES = 128;
 
     private final long baseOffset;
     private final int maxEntries;
@@ -35,6 +43,8 @@ public final class OffsetIndex implements AutoCloseable {
     private volatile int[] relativeOffsets;
     private volatile int[] positions;
     private volatile int entries;
+    /** Entries already in the file. */
+    private int persisted;
 
     private OffsetIndex(File file, long baseOffset, int maxEntries, int[] relativeOffsets, int[] positions,
                         int entries) throws IOException {
@@ -44,6 +54,7 @@ public final class OffsetIndex implements AutoCloseable {
         this.relativeOffsets = relativeOffsets;
         this.positions = positions;
         this.entries = entries;
+        this.persisted = entries;
         this.channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         this.channel.position(channel.size());
@@ -97,7 +108,7 @@ public final class OffsetIndex implements AutoCloseable {
     }
 
     /** Appends an entry; offsets and positions must increase. Caller is the single appender. */
-    public void append(long offset, int position) throws IOException {
+    public synchronized void append(long offset, int position) throws IOException {
         int rel = Math.toIntExact(offset - baseOffset);
         int n = entries;
         if (n > 0 && (rel <= relativeOffsets[n - 1] || position <= positions[n - 1])) {
@@ -106,10 +117,6 @@ public final class OffsetIndex implements AutoCloseable {
         }
         if (n >= maxEntries) {
             throw new IllegalStateException("index is full (" + maxEntries + " entries): " + file);
-        }
-        ByteBuffer buf = ByteBuffer.allocate(ENTRY_BYTES).putInt(rel).putInt(position).flip();
-        while (buf.hasRemaining()) {
-            channel.write(buf);
         }
         int[] rels = relativeOffsets;
         int[] poss = positions;
@@ -122,6 +129,27 @@ public final class OffsetIndex implements AutoCloseable {
         relativeOffsets = rels;
         positions = poss;
         entries = n + 1;
+        if (entries - persisted >= WRITE_BATCH_ENTRIES) {
+            writePending();
+        }
+    }
+
+    /** Writes the entries not yet in the file. */
+    private void writePending() throws IOException {
+        int n = entries;
+        if (n <= persisted) {
+            return;
+        }
+        ByteBuffer buf = ByteBuffer.allocate((n - persisted) * ENTRY_BYTES);
+        for (int i = persisted; i < n; i++) {
+            buf.putInt(relativeOffsets[i]).putInt(positions[i]);
+        }
+        buf.flip();
+        long at = (long) persisted * ENTRY_BYTES;
+        while (buf.hasRemaining()) {
+            at += channel.write(buf, at);
+        }
+        persisted = n;
     }
 
     /**
@@ -149,17 +177,19 @@ public final class OffsetIndex implements AutoCloseable {
     }
 
     /** Removes every entry whose position is at or after {@code position}. */
-    public void truncateToPosition(int position) throws IOException {
+    public synchronized void truncateToPosition(int position) throws IOException {
         int n = entries;
         while (n > 0 && positions[n - 1] >= position) {
             n--;
         }
         entries = n;
-        channel.truncate((long) n * ENTRY_BYTES);
-        channel.position((long) n * ENTRY_BYTES);
+        persisted = Math.min(persisted, n);
+        channel.truncate((long) persisted * ENTRY_BYTES);
+        writePending();
     }
 
-    public void flush() throws IOException {
+    public synchronized void flush() throws IOException {
+        writePending();
         channel.force(true);
     }
 
@@ -173,7 +203,10 @@ public final class OffsetIndex implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public synchronized void close() throws IOException {
+        if (channel.isOpen()) {
+            writePending();
+            channel.close();
+        }
     }
 }

@@ -23,6 +23,8 @@ import java.util.Arrays;
  */
 public final class TimeIndex implements AutoCloseable {
     public static final int ENTRY_BYTES = 12;
+    /** Entries kept in memory before they are written out together (see {@link OffsetIndex}). */
+    static final int WRITE_BATCH_ENTRIES = 128;
 
     private final long baseOffset;
     private final int maxEntries;
@@ -31,6 +33,8 @@ public final class TimeIndex implements AutoCloseable {
     private volatile long[] timestamps;
     private volatile int[] relativeOffsets;
     private volatile int entries;
+    /** Entries already in the file. */
+    private int persisted;
 
     private TimeIndex(File file, long baseOffset, int maxEntries, long[] timestamps, int[] relativeOffsets,
                       int entries) throws IOException {
@@ -40,6 +44,7 @@ public final class TimeIndex implements AutoCloseable {
         this.timestamps = timestamps;
         this.relativeOffsets = relativeOffsets;
         this.entries = entries;
+        this.persisted = entries;
         this.channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         this.channel.position(channel.size());
@@ -94,7 +99,7 @@ public final class TimeIndex implements AutoCloseable {
     }
 
     /** Appends (timestamp, offset) if the timestamp is larger than the last entry's. */
-    public void maybeAppend(long timestamp, long offset) throws IOException {
+    public synchronized void maybeAppend(long timestamp, long offset) throws IOException {
         int n = entries;
         if (n > 0 && timestamp <= timestamps[n - 1]) {
             return;
@@ -103,10 +108,6 @@ public final class TimeIndex implements AutoCloseable {
             throw new IllegalStateException("time index is full (" + maxEntries + " entries): " + file);
         }
         int rel = Math.toIntExact(offset - baseOffset);
-        ByteBuffer buf = ByteBuffer.allocate(ENTRY_BYTES).putLong(timestamp).putInt(rel).flip();
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
         long[] tss = timestamps;
         int[] rels = relativeOffsets;
         if (n == tss.length) {
@@ -118,6 +119,27 @@ public final class TimeIndex implements AutoCloseable {
         timestamps = tss;
         relativeOffsets = rels;
         entries = n + 1;
+        if (entries - persisted >= WRITE_BATCH_ENTRIES) {
+            writePending();
+        }
+    }
+
+    /** Writes the entries not yet in the file. */
+    private void writePending() throws IOException {
+        int n = entries;
+        if (n <= persisted) {
+            return;
+        }
+        ByteBuffer buf = ByteBuffer.allocate((n - persisted) * ENTRY_BYTES);
+        for (int i = persisted; i < n; i++) {
+            buf.putLong(timestamps[i]).putInt(relativeOffsets[i]);
+        }
+        buf.flip();
+        long at = (long) persisted * ENTRY_BYTES;
+        while (buf.hasRemaining()) {
+            at += channel.write(buf, at);
+        }
+        persisted = n;
     }
 
     /**
@@ -144,17 +166,19 @@ public final class TimeIndex implements AutoCloseable {
     }
 
     /** Removes every entry whose offset is at or after {@code offset}. */
-    public void truncateToOffset(long offset) throws IOException {
+    public synchronized void truncateToOffset(long offset) throws IOException {
         int n = entries;
         while (n > 0 && baseOffset + relativeOffsets[n - 1] >= offset) {
             n--;
         }
         entries = n;
-        channel.truncate((long) n * ENTRY_BYTES);
-        channel.position((long) n * ENTRY_BYTES);
+        persisted = Math.min(persisted, n);
+        channel.truncate((long) persisted * ENTRY_BYTES);
+        writePending();
     }
 
-    public void flush() throws IOException {
+    public synchronized void flush() throws IOException {
+        writePending();
         channel.force(true);
     }
 
@@ -168,7 +192,10 @@ public final class TimeIndex implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public synchronized void close() throws IOException {
+        if (channel.isOpen()) {
+            writePending();
+            channel.close();
+        }
     }
 }
