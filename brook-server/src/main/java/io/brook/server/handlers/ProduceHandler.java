@@ -32,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
  * the append is also fsynced first).
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProduceHandler.class);
+
     private final BrokerContext broker;
 
     public ProduceHandler(BrokerContext broker) {
@@ -94,7 +96,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             Errors error = ErrorMapping.errorFor(e);
             result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
             if (error == Errors.UNKNOWN_SERVER_ERROR || error == Errors.KAFKA_STORAGE_ERROR) {
-                org.slf4j.LoggerFactory.getLogger(ProduceHandler.class).error("Append to {} failed", tp, e);
+                log.error("Append to {} failed", tp, e);
             }
         }
     }

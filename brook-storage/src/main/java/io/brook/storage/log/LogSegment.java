@@ -11,7 +11,6 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.function.Consumer;
 
 /**
  * One segment of a partition log: the {@code .log} file of record batches (Kafka's batch v2
@@ -72,14 +71,13 @@ public final class LogSegment implements AutoCloseable {
      * a corrupt or torn tail is truncated and both indexes are rebuilt; otherwise the indexes are
      * loaded and rebuilt only if they fail their checks.
      */
-    public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover,
-                                  Consumer<RecordBatch> onBatch) throws IOException {
-        return open(dir, baseOffset, config, recover, onBatch, null);
+    public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover) throws IOException {
+        return open(dir, baseOffset, config, recover, null);
     }
 
-    /** As {@link #open(File, long, LogConfig, boolean, Consumer)}, reporting bytes truncated. */
+    /** As {@link #open(File, long, LogConfig, boolean)}, reporting the bytes truncated. */
     public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover,
-                                  Consumer<RecordBatch> onBatch, int[] truncatedBytes) throws IOException {
+                                  int[] truncatedBytes) throws IOException {
         File file = logFile(dir, baseOffset);
         FileRecords log = FileRecords.open(file, true, 0, false);
         long createdMs = file.lastModified();
@@ -104,7 +102,7 @@ public final class LogSegment implements AutoCloseable {
             timeIndex.truncateToOffset(baseOffset);
         }
         // only compaction leaves gaps between batches; elsewhere each batch starts where the last ended
-        int truncated = segment.scan(recover, rebuild, !config.compact(), onBatch);
+        int truncated = segment.scan(recover, rebuild, !config.compact());
         if (truncatedBytes != null) {
             truncatedBytes[0] = truncated;
         }
@@ -112,14 +110,13 @@ public final class LogSegment implements AutoCloseable {
     }
 
     /**
-     * Reads every batch: checks it, feeds it to {@code onBatch}, restores the max-timestamp state,
+     * Reads every batch: checks it, restores the max-timestamp state,
      * optionally rebuilds the indexes, and truncates the file at the first invalid batch.
      * {@code contiguous} requires each batch to start right after the previous one.
      *
      * @return the number of bytes truncated
      */
-    private int scan(boolean validate, boolean rebuildIndexes, boolean contiguous, Consumer<RecordBatch> onBatch)
-            throws IOException {
+    private int scan(boolean validate, boolean rebuildIndexes, boolean contiguous) throws IOException {
         int validBytes = 0;
         long expectedNextOffset = baseOffset;
         try {
@@ -143,7 +140,6 @@ public final class LogSegment implements AutoCloseable {
                 } else {
                     trackTimestamp(batch.maxTimestamp(), batch.lastOffset());
                 }
-                onBatch.accept(batch);
                 expectedNextOffset = batch.nextOffset();
                 validBytes += batch.sizeInBytes();
             }

@@ -126,13 +126,13 @@ public final class PartitionLog implements AutoCloseable {
             long base = baseOffsets.get(i);
             if (dropRest) {
                 log.warn("{}: deleting segment {} after a corrupt earlier segment", topicPartition, base);
-                LogSegment.open(dir, base, config, false, b -> { }).delete();
+                LogSegment.open(dir, base, config, false).delete();
                 continue;
             }
             long nextBase = i + 1 < baseOffsets.size() ? baseOffsets.get(i + 1) : Long.MAX_VALUE;
             boolean recover = nextBase > recoverFrom;
             int[] truncated = new int[1];
-            LogSegment segment = LogSegment.open(dir, base, config, recover, batch -> { }, truncated);
+            LogSegment segment = LogSegment.open(dir, base, config, recover, truncated);
             if (truncated[0] > 0) {
                 log.warn("{}: recovery truncated {} bytes of a torn or corrupt tail from {}", topicPartition,
                         truncated[0], segment.logFile());
@@ -517,7 +517,7 @@ public final class PartitionLog implements AutoCloseable {
         active.truncateTo(offset);
         endMetadata = new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
         epochCache.truncateFromEnd(offset);
-        rebuildProducerState();
+        loadProducerState();
     }
 
     /** Deletes everything and restarts the log, empty, at {@code offset}. */
@@ -536,10 +536,6 @@ public final class PartitionLog implements AutoCloseable {
         for (File snapshot : ProducerSnapshotFile.list(dir).values()) {
             Files.deleteIfExists(snapshot.toPath());
         }
-    }
-
-    private void rebuildProducerState() throws IOException {
-        loadProducerState();
     }
 
     // ------------------------------------------------------------------ flush and lifecycle
