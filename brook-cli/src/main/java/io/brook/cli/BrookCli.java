@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "brook", mixinStandardHelpOptions = true, version = "brook 0.1.0",
         description = "Brook: an event streaming platform that speaks Kafka's protocol.",
         subcommands = {ServerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                GroupsCommand.class, ConfigsCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+                GroupsCommand.class, ConfigsCommand.class, ClusterCommand.class, PerfCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BrookCli {
 
     public static void main(String[] args) {

@@ -153,4 +153,17 @@ class CliTest {
         assertTrue(cluster.out().contains("Controller: 1") && cluster.out().contains("Offline: 0")
                 && cluster.out().contains("Under-replicated: 0"), cluster.out());
     }
+
+    @Test
+    void perfProducesAndConsumes() {
+        assertEquals(0, brook("topics", "create", "--topic", "bench", "--partitions", "2").exitCode());
+        Result produced = brook("perf", "produce", "--topic", "bench", "--records", "5000", "--record-size", "50",
+                "--json");
+        assertEquals(0, produced.exitCode(), produced.err());
+        assertTrue(produced.out().startsWith("{\"records\":5000,\"failed\":0,") && produced.out().contains("\"p99\":"),
+                produced.out());
+        Result consumed = brook("perf", "consume", "--topic", "bench", "--records", "5000");
+        assertEquals(0, consumed.exitCode(), consumed.err());
+        assertTrue(consumed.out().startsWith("5000 records (250000 bytes) read"), consumed.out());
+    }
 }
