@@ -8,7 +8,10 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 import picocli.CommandLine.Command;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code brook cluster}: nodes, controller, topic and partition counts, unhealthy partitions. */
@@ -21,12 +24,7 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
     Integer run(Admin admin) throws Exception {
         DescribeClusterResult cluster = admin.describeCluster();
         Node controller = cluster.controller().get();
-        out().println("Cluster: " + cluster.clusterId().get());
-        out().println("Controller: " + (controller == null ? "none" : controller.id()));
-        for (Node node : cluster.nodes().get().stream().sorted(Comparator.comparingInt(Node::id)).toList()) {
-            out().printf("Node %d\t%s:%d%s%n", node.id(), node.host(), node.port(),
-                    node.hasRack() ? "\track " + node.rack() : "");
-        }
+        List<Node> nodes = cluster.nodes().get().stream().sorted(Comparator.comparingInt(Node::id)).toList();
         Map<String, TopicDescription> topics = admin.describeTopics(
                 admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get()).allTopicNames().get();
         int partitions = 0;
@@ -42,6 +40,33 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
                     underReplicated++;
                 }
             }
+        }
+        if (json()) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("clusterId", cluster.clusterId().get());
+            result.put("controller", controller == null ? null : controller.id());
+            List<Map<String, Object>> nodeList = new ArrayList<>();
+            for (Node node : nodes) {
+                Map<String, Object> n = new LinkedHashMap<>();
+                n.put("id", node.id());
+                n.put("host", node.host());
+                n.put("port", node.port());
+                n.put("rack", node.rack());
+                nodeList.add(n);
+            }
+            result.put("nodes", nodeList);
+            result.put("topics", topics.size());
+            result.put("partitions", partitions);
+            result.put("offlinePartitions", offline);
+            result.put("underReplicatedPartitions", underReplicated);
+            out().println(Json.value(result));
+            return 0;
+        }
+        out().println("Cluster: " + cluster.clusterId().get());
+        out().println("Controller: " + (controller == null ? "none" : controller.id()));
+        for (Node node : nodes) {
+            out().printf("Node %d\t%s:%d%s%n", node.id(), node.host(), node.port(),
+                    node.hasRack() ? "\track " + node.rack() : "");
         }
         out().printf("Topics: %d\tPartitions: %d\tOffline: %d\tUnder-replicated: %d%n", topics.size(), partitions,
                 offline, underReplicated);

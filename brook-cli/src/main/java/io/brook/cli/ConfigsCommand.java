@@ -48,12 +48,25 @@ final class ConfigsCommand {
         Integer run(Admin admin) throws Exception {
             ConfigResource resource = entity.resource();
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
-            config.entries().stream().sorted(Comparator.comparing(ConfigEntry::name))
+            List<ConfigEntry> shown = config.entries().stream().sorted(Comparator.comparing(ConfigEntry::name))
                     .filter(e -> all || e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
                             || e.source() == ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG
                             || e.source() == ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG)
-                    .forEach(e -> out().printf("%s=%s\t(%s)%n", e.name(), e.isSensitive() ? "[hidden]" : e.value(),
-                            e.source()));
+                    .toList();
+            if (json()) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (ConfigEntry e : shown) {
+                    Map<String, Object> row = new java.util.LinkedHashMap<>();
+                    row.put("name", e.name());
+                    row.put("value", e.isSensitive() ? null : e.value());
+                    row.put("source", e.source().toString());
+                    rows.add(row);
+                }
+                out().println(Json.value(rows));
+                return 0;
+            }
+            shown.forEach(e -> out().printf("%s=%s\t(%s)%n", e.name(), e.isSensitive() ? "[hidden]" : e.value(),
+                    e.source()));
             return 0;
         }
     }

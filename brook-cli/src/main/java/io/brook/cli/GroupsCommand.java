@@ -30,9 +30,20 @@ final class GroupsCommand {
     static final class ListGroups extends TopicsCommand.AdminCommand {
         @Override
         Integer run(Admin admin) throws Exception {
+            List<Map<String, Object>> groups = new java.util.ArrayList<>();
             admin.listGroups().all().get().stream()
                     .sorted(Comparator.comparing(g -> g.groupId()))
-                    .forEach(g -> out().println(g.groupId() + "\t" + g.groupState().map(Object::toString).orElse("")));
+                    .forEach(g -> {
+                        Map<String, Object> row = new java.util.LinkedHashMap<>();
+                        row.put("group", g.groupId());
+                        row.put("state", g.groupState().map(Object::toString).orElse(""));
+                        groups.add(row);
+                    });
+            if (json()) {
+                out().println(Json.value(groups));
+            } else {
+                groups.forEach(g -> out().println(g.get("group") + "\t" + g.get("state")));
+            }
             return 0;
         }
     }
@@ -57,20 +68,43 @@ final class GroupsCommand {
             committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
             owners.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
             var ends = admin.listOffsets(latest).all().get();
-            out().printf("Group: %s\tState: %s\tProtocol: %s\tMembers: %d%n", group, d.groupState(),
-                    d.partitionAssignor(), d.members().size());
-            out().println("TOPIC\tPARTITION\tCOMMITTED\tEND\tLAG\tOWNER");
             Map<TopicPartition, Long> lags = new TreeMap<>(Comparator.comparing(TopicPartition::topic)
                     .thenComparingInt(TopicPartition::partition));
             latest.keySet().forEach(tp -> lags.put(tp, 0L));
             long total = 0;
+            List<Map<String, Object>> rows = new java.util.ArrayList<>();
             for (TopicPartition tp : lags.keySet()) {
                 OffsetAndMetadata c = committed.get(tp);
                 long end = ends.get(tp).offset();
                 long lag = c == null ? end : Math.max(0, end - c.offset());
                 total += lag;
-                out().printf("%s\t%d\t%s\t%d\t%d\t%s%n", tp.topic(), tp.partition(), c == null ? "-" : c.offset(),
-                        end, lag, owners.getOrDefault(tp, "-"));
+                Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("topic", tp.topic());
+                row.put("partition", tp.partition());
+                row.put("committed", c == null ? null : c.offset());
+                row.put("end", end);
+                row.put("lag", lag);
+                row.put("owner", owners.get(tp));
+                rows.add(row);
+            }
+            if (json()) {
+                Map<String, Object> result = new java.util.LinkedHashMap<>();
+                result.put("group", group);
+                result.put("state", d.groupState().toString());
+                result.put("protocol", d.partitionAssignor());
+                result.put("members", d.members().size());
+                result.put("partitions", rows);
+                result.put("totalLag", total);
+                out().println(Json.value(result));
+                return 0;
+            }
+            out().printf("Group: %s\tState: %s\tProtocol: %s\tMembers: %d%n", group, d.groupState(),
+                    d.partitionAssignor(), d.members().size());
+            out().println("TOPIC\tPARTITION\tCOMMITTED\tEND\tLAG\tOWNER");
+            for (Map<String, Object> row : rows) {
+                out().printf("%s\t%s\t%s\t%s\t%s\t%s%n", row.get("topic"), row.get("partition"),
+                        row.get("committed") == null ? "-" : row.get("committed"), row.get("end"), row.get("lag"),
+                        row.get("owner") == null ? "-" : row.get("owner"));
             }
             out().println("Total lag: " + total);
             return 0;

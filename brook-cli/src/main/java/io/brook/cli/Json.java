@@ -5,6 +5,40 @@ final class Json {
     private Json() {
     }
 
+    /** Maps, lists, strings, numbers, booleans and null, as JSON. */
+    static String value(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof String s) {
+            return string(s);
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        if (v instanceof java.util.Map<?, ?> map) {
+            StringBuilder b = new StringBuilder("{");
+            map.forEach((k, val) -> {
+                if (b.length() > 1) {
+                    b.append(',');
+                }
+                b.append(string(String.valueOf(k))).append(':').append(value(val));
+            });
+            return b.append('}').toString();
+        }
+        if (v instanceof Iterable<?> list) {
+            StringBuilder b = new StringBuilder("[");
+            for (Object item : list) {
+                if (b.length() > 1) {
+                    b.append(',');
+                }
+                b.append(value(item));
+            }
+            return b.append(']').toString();
+        }
+        return string(v.toString());
+    }
+
     static String string(String s) {
         if (s == null) {
             return "null";

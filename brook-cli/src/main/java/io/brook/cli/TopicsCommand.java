@@ -49,10 +49,15 @@ final class TopicsCommand {
 
     /** Shared by the subcommands: client options, output, and the admin client. */
     abstract static class AdminCommand implements Callable<Integer>, ErrorReporter.HasClientOptions {
+        /** Output formats of the commands that print tables. */
+        enum Output { table, json }
+
         @Mixin
         ClientOptions client;
         @Spec
         CommandSpec spec;
+        @Option(names = "--output", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+        Output output;
 
         @Override
         public ClientOptions clientOptions() {
@@ -61,6 +66,10 @@ final class TopicsCommand {
 
         PrintWriter out() {
             return spec.commandLine().getOut();
+        }
+
+        boolean json() {
+            return output == Output.json;
         }
 
         @Override
@@ -123,7 +132,12 @@ final class TopicsCommand {
         @Override
         Integer run(Admin admin) throws Exception {
             var options = new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(internal);
-            new TreeSet<>(admin.listTopics(options).names().get()).forEach(out()::println);
+            TreeSet<String> names = new TreeSet<>(admin.listTopics(options).names().get());
+            if (json()) {
+                out().println(Json.value(names));
+            } else {
+                names.forEach(out()::println);
+            }
             return 0;
         }
     }
@@ -159,6 +173,28 @@ final class TopicsCommand {
                         sizes.merge(e.getKey(), e.getValue().size(), Long::sum);
                     }
                 }
+            }
+            if (json()) {
+                List<Map<String, Object>> parts = new ArrayList<>();
+                for (TopicPartitionInfo p : d.partitions()) {
+                    TopicPartition tp = new TopicPartition(topic, p.partition());
+                    Map<String, Object> part = new LinkedHashMap<>();
+                    part.put("partition", p.partition());
+                    part.put("leader", p.leader() == null ? null : p.leader().id());
+                    part.put("replicas", p.replicas().stream().map(Node::id).toList());
+                    part.put("isr", p.isr().stream().map(Node::id).toList());
+                    part.put("startOffset", starts.get(tp).offset());
+                    part.put("endOffset", ends.get(tp).offset());
+                    part.put("sizeBytes", sizes.getOrDefault(tp, 0L));
+                    parts.add(part);
+                }
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("topic", topic);
+                result.put("topicId", d.topicId().toString());
+                result.put("configs", overrides);
+                result.put("partitions", parts);
+                out().println(Json.value(result));
+                return 0;
             }
             out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n", topic,
                     d.topicId(), d.partitions().size(), d.partitions().get(0).replicas().size(), overrides);

@@ -76,6 +76,8 @@ class CliTest {
         Result described = brook("groups", "describe", "--group", "readers");
         assertTrue(described.out().contains("Total lag: 0"), described.out());
         assertTrue(brook("groups", "list").out().contains("readers"));
+        assertTrue(brook("groups", "describe", "--group", "readers", "--output", "json").out().contains("\"totalLag\":0"));
+        assertTrue(brook("groups", "list", "--output", "json").out().contains("{\"group\":\"readers\",\"state\":\"Empty\"}"));
 
         Result topic = brook("topics", "describe", "--topic", "quickstart-events");
         assertTrue(topic.out().contains("PartitionCount: 2") && topic.out().contains("retention.ms=3600000")
@@ -148,6 +150,14 @@ class CliTest {
         Result refused = brook("configs", "alter", "--broker", "1", "--add-config", "num.partitions=3");
         assertEquals(1, refused.exitCode());
         assertTrue(refused.err().contains("server.properties"), refused.err());
+        Result clusterJson = brook("cluster", "--output", "json");
+        assertTrue(clusterJson.out().contains("\"controller\":1") && clusterJson.out().contains("\"offlinePartitions\":0"),
+                clusterJson.out());
+        assertTrue(brook("topics", "list", "--output", "json").out().contains("\"tuned\""));
+        assertTrue(brook("topics", "describe", "--topic", "tuned", "--output", "json").out()
+                .contains("\"partitions\":[{\"partition\":0,\"leader\":1"));
+        assertTrue(brook("configs", "describe", "--topic", "tuned", "--output", "json").out()
+                .contains("{\"name\":\"max.message.bytes\",\"value\":\"2048\",\"source\":\"DYNAMIC_TOPIC_CONFIG\"}"));
         Result cluster = brook("cluster");
         assertEquals(0, cluster.exitCode(), cluster.err());
         assertTrue(cluster.out().contains("Controller: 1") && cluster.out().contains("Offline: 0")
