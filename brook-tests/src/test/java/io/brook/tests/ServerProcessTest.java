@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -154,6 +156,24 @@ class ServerProcessTest {
         String consumerPerf = run(kafkaTool("org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server",
                 bootstrap, "--topic", "perf", "--messages", "20000", "--timeout", "60000"), null);
         assertTrue(consumerPerf.contains("20000"), consumerPerf);
+
+        // the seed tutorial with brook itself: a consumer follows the topic, a producer sends to it
+        String brookCli = new File(ROOT, "bin/brook").getPath();
+        run(List.of(brookCli, "topics", "create", "--topic", "test-topic", "--partitions", "1",
+                "--bootstrap-server", bootstrap), null);
+        Process follower = new ProcessBuilder(brookCli, "consume", "--topic", "test-topic", "--from-beginning",
+                "--bootstrap-server", bootstrap).redirectErrorStream(true).start();
+        BlockingQueue<String> followed = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> new BufferedReader(new InputStreamReader(follower.getInputStream(),
+                StandardCharsets.UTF_8)).lines().forEach(followed::add), "follower-output");
+        reader.setDaemon(true);
+        reader.start();
+        run(List.of(brookCli, "produce", "--topic", "test-topic", "--bootstrap-server", bootstrap), "Hello, Kafka!\n");
+        assertEquals("Hello, Kafka!", followed.poll(60, TimeUnit.SECONDS), "the running consumer prints the record");
+        // Ctrl-C / SIGTERM: the consumer stops and says how many records it read
+        run(List.of("kill", "-TERM", String.valueOf(follower.pid())), null);
+        assertTrue(follower.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("Processed 1 records.", followed.poll(10, TimeUnit.SECONDS));
 
         server.destroy(); // SIGTERM: clean shutdown
         assertTrue(server.waitFor(30, TimeUnit.SECONDS));
