@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** {@code brook perf}: produce and consume throughput, with latency percentiles for produce. */
 @Command(name = "perf", description = "Measure produce and consume throughput and latency.",
-        mixinStandardHelpOptions = true, subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class},
+        mixinStandardHelpOptions = true,
+        subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class},
         footer = {"", "Examples:",
                 "  brook perf produce --topic bench --records 1000000 --record-size 100",
-                "  brook perf consume --topic bench --records 1000000 --json"})
+                "  brook perf consume --topic bench --records 1000000 --json",
+                "  brook perf e2e --topic latency --records 1000"})
 final class PerfCommand {
     /** Seconds between progress lines on stderr. */
     static final long PROGRESS_INTERVAL_MS = 5_000;
@@ -136,12 +138,13 @@ final class PerfCommand {
             return failed.get() == 0 ? 0 : 1;
         }
 
-        private static String ms(long[] sorted, double quantile) {
-            if (sorted.length == 0) {
-                return "0";
-            }
-            return String.format("%.1f", sorted[(int) Math.min(sorted.length - 1, quantile * sorted.length)] / 1e6);
+    }
+
+    static String ms(long[] sorted, double quantile) {
+        if (sorted.length == 0) {
+            return "0";
         }
+        return String.format("%.2f", sorted[(int) Math.min(sorted.length - 1, quantile * sorted.length)] / 1e6);
     }
 
     @Command(name = "consume", description = "Read records from the beginning as fast as possible.",
@@ -195,6 +198,69 @@ final class PerfCommand {
                         count / seconds, bytes / seconds / (1024 * 1024));
             }
             return count >= records ? 0 : 1;
+        }
+    }
+
+    @Command(name = "e2e", description = "End-to-end latency: one record at a time from producer to consumer.",
+            mixinStandardHelpOptions = true)
+    static final class EndToEnd extends PerfBase implements Callable<Integer> {
+        @Option(names = "--record-size", defaultValue = "1024", description = "Bytes per record (default: ${DEFAULT-VALUE}).")
+        int recordSize;
+        @Option(names = "--acks", defaultValue = "1", description = "0, 1 or all (default: ${DEFAULT-VALUE}).")
+        String acks;
+
+        @Override
+        public Integer call() throws Exception {
+            Properties producerProps = client.properties();
+            producerProps.put("acks", acks);
+            producerProps.put("linger.ms", "0");
+            Properties consumerProps = client.properties();
+            consumerProps.put("enable.auto.commit", "false");
+            consumerProps.put("fetch.max.wait.ms", "500");
+            TopicPartition tp = new TopicPartition(topic, 0);
+            long[] latencies = new long[(int) Math.min(records, Integer.MAX_VALUE - 8)];
+            byte[] payload = new byte[recordSize];
+            PrintWriter err = spec.commandLine().getErr();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
+                    new ByteArraySerializer());
+                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps,
+                         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                consumer.assign(List.of(tp));
+                consumer.seekToEnd(List.of(tp));
+                consumer.position(tp);
+                long lastProgress = System.currentTimeMillis();
+                for (int i = 0; i < latencies.length; i++) {
+                    long sent = System.nanoTime();
+                    producer.send(new ProducerRecord<>(topic, 0, null, payload));
+                    int got = 0;
+                    long deadline = System.currentTimeMillis() + ClientOptions.API_TIMEOUT_MS;
+                    while (got == 0) {
+                        got = consumer.poll(Duration.ofMillis(100)).count();
+                        if (got == 0 && System.currentTimeMillis() > deadline) {
+                            throw new org.apache.kafka.common.errors.TimeoutException("record " + i
+                                    + " did not arrive within " + ClientOptions.API_TIMEOUT_MS + " ms");
+                        }
+                    }
+                    latencies[i] = System.nanoTime() - sent;
+                    if (System.currentTimeMillis() - lastProgress >= PROGRESS_INTERVAL_MS) {
+                        err.printf("%d records round-tripped%n", i + 1);
+                        err.flush();
+                        lastProgress = System.currentTimeMillis();
+                    }
+                }
+            }
+            long[] sorted = latencies.clone();
+            Arrays.sort(sorted);
+            String max = String.format("%.2f", sorted[sorted.length - 1] / 1e6);
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.printf("{\"records\":%d,\"latency_ms\":{\"p50\":%s,\"p95\":%s,\"p99\":%s,\"p999\":%s,\"max\":%s}}%n",
+                        sorted.length, ms(sorted, 0.50), ms(sorted, 0.95), ms(sorted, 0.99), ms(sorted, 0.999), max);
+            } else {
+                out.printf("%d records end to end; latency ms p50 %s, p95 %s, p99 %s, p99.9 %s, max %s%n", sorted.length,
+                        ms(sorted, 0.50), ms(sorted, 0.95), ms(sorted, 0.99), ms(sorted, 0.999), max);
+            }
+            return 0;
         }
     }
 }

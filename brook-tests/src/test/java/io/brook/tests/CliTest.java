@@ -175,5 +175,8 @@ class CliTest {
         Result consumed = brook("perf", "consume", "--topic", "bench", "--records", "5000");
         assertEquals(0, consumed.exitCode(), consumed.err());
         assertTrue(consumed.out().startsWith("5000 records (250000 bytes) read"), consumed.out());
+        Result e2e = brook("perf", "e2e", "--topic", "bench", "--records", "50", "--json");
+        assertEquals(0, e2e.exitCode(), e2e.err());
+        assertTrue(e2e.out().startsWith("{\"records\":50,\"latency_ms\":{\"p50\":"), e2e.out());
     }
 }
