@@ -16,6 +16,8 @@ import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -257,6 +259,28 @@ class BadInputTest {
             assertTrue(third.closedByServer(), "a third connection from the same address is refused");
             assertTrue(first.closedByServer(), "an idle connection is closed after connections.max.idle.ms");
             assertTrue(second.closedByServer());
+        }
+    }
+
+    @Test
+    void offsetCommitsForUnknownTopicsOrMembersAreRefused() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            OffsetCommitRequestData unknownTopic = new OffsetCommitRequestData().setGroupId("g")
+                    .setGenerationIdOrMemberEpoch(-1).setMemberId("").setTopics(List.of(
+                            new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("missing").setPartitions(
+                                    List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                            .setPartitionIndex(0).setCommittedOffset(5)))));
+            OffsetCommitResponseData response = (OffsetCommitResponseData) c.call(ApiKeys.OFFSET_COMMIT, (short) 9,
+                    unknownTopic);
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
+                    response.topics().get(0).partitions().get(0).errorCode());
+            OffsetCommitRequestData unknownMember = new OffsetCommitRequestData().setGroupId("g")
+                    .setGenerationIdOrMemberEpoch(3).setMemberId("nobody").setTopics(List.of(
+                            new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t").setPartitions(
+                                    List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                            .setPartitionIndex(0).setCommittedOffset(5)))));
+            response = (OffsetCommitResponseData) c.call(ApiKeys.OFFSET_COMMIT, (short) 9, unknownMember);
+            assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), response.topics().get(0).partitions().get(0).errorCode());
         }
     }
 }

@@ -63,6 +63,26 @@ public final class MetadataController implements AutoCloseable {
         publishers.add(publisher);
     }
 
+    /**
+     * Runs a decision against the latest image; completes once its records are durable and
+     * applied. With {@code validateOnly} the decision is made the same way but nothing is written.
+     */
+    public <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> decision,
+                                           boolean validateOnly) {
+        if (!validateOnly) {
+            return submit(decision);
+        }
+        CompletableFuture<T> future = new CompletableFuture<>();
+        thread.execute(() -> {
+            try {
+                future.complete(decision.apply(image).response());
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
+        return future;
+    }
+
     /** Runs a decision against the latest image; completes once its records are durable and applied. */
     public <T> CompletableFuture<T> submit(Function<MetadataImage, ControllerResult<T>> decision) {
         CompletableFuture<T> future = new CompletableFuture<>();

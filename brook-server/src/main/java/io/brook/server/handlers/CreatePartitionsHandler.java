@@ -57,17 +57,8 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
                 }
             }
             List<List<Integer>> requested = assignments;
-            CompletableFuture<Integer> done;
-            if (request.validateOnly()) {
-                done = new CompletableFuture<>();
-                try {
-                    done.complete(decide(broker.controller().image(), topic, requested).response());
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            } else {
-                done = broker.controller().submit(image -> decide(image, topic, requested));
-            }
+            CompletableFuture<Integer> done = broker.controller().submit(image -> decide(image, topic, requested),
+                    request.validateOnly());
             results.add(done.handle((count, e) -> e == null ? result : fail(result, e)));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {

@@ -90,17 +90,8 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         } catch (ApiException e) {
             return CompletableFuture.completedFuture(error(topic.name(), e));
         }
-        CompletableFuture<CreatedTopic> created;
-        if (validateOnly) {
-            created = new CompletableFuture<>();
-            try {
-                created.complete(decide(broker.controller().image(), newTopic).response());
-            } catch (RuntimeException e) {
-                created.completeExceptionally(e);
-            }
-        } else {
-            created = broker.controller().submit(image -> decide(image, newTopic));
-        }
+        CompletableFuture<CreatedTopic> created = broker.controller().submit(image -> decide(image, newTopic),
+                validateOnly);
         return created.handle((result, e) -> {
             if (e != null) {
                 return error(topic.name(), e instanceof CompletionException ? e.getCause() : e);

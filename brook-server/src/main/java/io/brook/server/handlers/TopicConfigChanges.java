@@ -25,14 +25,11 @@ final class TopicConfigChanges {
                                          boolean validateOnly) {
         try {
             TopicConfigs.validate(newOverrides);
-            if (validateOnly) {
-                requireTopic(broker, topic);
-                return CompletableFuture.completedFuture(null);
-            }
         } catch (ApiException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return broker.controller().submit(image -> TopicControl.alterConfigs(image, topic, newOverrides, true));
+        return broker.controller().submit(image -> TopicControl.alterConfigs(image, topic, newOverrides, true),
+                validateOnly);
     }
 
     static TopicImage requireTopic(BrokerContext broker, String topic) {
