@@ -40,7 +40,11 @@ public record LogConfig(
         long flushIntervalMs,
         long fileDeleteDelayMs,
         int minInSyncReplicas,
-        boolean durableAppend) {
+        boolean durableAppend,
+        long deleteRetentionMs,
+        long minCompactionLagMs,
+        long maxCompactionLagMs,
+        double minCleanableDirtyRatio) {
 
     /** Brook's own topic option: fsync before acknowledging a produce (group commit). */
     public static final String DURABLE_APPEND_CONFIG = "brook.durable.append";
@@ -135,7 +139,20 @@ public record LogConfig(
                 (Long) v.get(TopicConfig.FLUSH_MS_CONFIG),
                 (Long) v.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG),
                 (Integer) v.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
-                (Boolean) v.get(DURABLE_APPEND_CONFIG));
+                (Boolean) v.get(DURABLE_APPEND_CONFIG),
+                (Long) v.get(TopicConfig.DELETE_RETENTION_MS_CONFIG),
+                (Long) v.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG),
+                (Long) v.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG),
+                (Double) v.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG));
+    }
+
+    /**
+     * How long the active segment may stay open: {@code segment.ms}, or {@code max.compaction.lag.ms}
+     * when that is shorter on a compacted topic (the active segment is never cleaned, so it must roll
+     * for its records to become cleanable in time; Kafka does the same).
+     */
+    public long maxSegmentMs() {
+        return compact ? Math.min(segmentMs, maxCompactionLagMs) : segmentMs;
     }
 
     /** Largest number of entries an offset index may hold before the segment rolls. */

@@ -34,6 +34,8 @@ public final class LogManager implements AutoCloseable {
     public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
     public static final String RECOVERY_POINT_FILE = "recovery-point-offset-checkpoint";
     public static final String LOG_START_FILE = "log-start-offset-checkpoint";
+    /** Where the log cleaner keeps how far it cleaned each log (written by {@code LogCleaner}). */
+    public static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
     public static final String DELETE_DIR_SUFFIX = "-delete";
     /** The metadata log's topic; its directory lives beside the partition logs but is not one of them. */
     public static final String METADATA_TOPIC = "__cluster_metadata";
@@ -70,6 +72,8 @@ public final class LogManager implements AutoCloseable {
             throws IOException {
         Map<TopicPartition, Long> points = recoveryPoints.read();
         Map<TopicPartition, Long> starts = logStarts.read();
+        // logs the cleaner has worked on may have offset gaps, whatever their cleanup.policy is now
+        Map<TopicPartition, Long> cleaned = new OffsetCheckpointFile(new File(logDir, CLEANER_CHECKPOINT_FILE)).read();
         File[] dirs = logDir.listFiles(File::isDirectory);
         if (dirs == null) {
             return;
@@ -93,7 +97,8 @@ public final class LogManager implements AutoCloseable {
                 continue;
             }
             PartitionLog partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
-                    starts.getOrDefault(tp, 0L), hadCleanShutdown, time, scheduler);
+                    starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp), time,
+                    scheduler);
             logs.put(tp, partitionLog);
         }
         log.info("Loaded {} partition logs from {} in {} ms ({} shutdown)", logs.size(), logDir,

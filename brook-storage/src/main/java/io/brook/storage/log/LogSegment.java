@@ -10,6 +10,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 
 /**
@@ -24,6 +25,10 @@ public final class LogSegment implements AutoCloseable {
     public static final String INDEX_SUFFIX = ".index";
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
     public static final String DELETED_SUFFIX = ".deleted";
+    /** A segment being written by the cleaner; deleted at start-up if found. */
+    public static final String CLEANED_SUFFIX = ".cleaned";
+    /** A cleaned segment committed to replace the segments it overlaps; the swap is finished at start-up. */
+    public static final String SWAP_SUFFIX = ".swap";
 
     private final long baseOffset;
     private final FileRecords log;
@@ -58,10 +63,16 @@ public final class LogSegment implements AutoCloseable {
 
     /** Creates a new, empty segment. */
     public static LogSegment create(File dir, long baseOffset, LogConfig config, long nowMs) throws IOException {
-        FileRecords log = FileRecords.open(logFile(dir, baseOffset), false, 0, false);
-        OffsetIndex index = OffsetIndex.createEmpty(new File(dir, fileName(baseOffset, INDEX_SUFFIX)), baseOffset,
-                config.maxOffsetIndexEntries());
-        TimeIndex timeIndex = TimeIndex.createEmpty(new File(dir, fileName(baseOffset, TIME_INDEX_SUFFIX)),
+        return create(dir, baseOffset, config, nowMs, "");
+    }
+
+    /** Creates a new, empty segment whose three file names end in {@code suffix} (e.g. {@link #CLEANED_SUFFIX}). */
+    public static LogSegment create(File dir, long baseOffset, LogConfig config, long nowMs, String suffix)
+            throws IOException {
+        FileRecords log = FileRecords.open(new File(dir, fileName(baseOffset, LOG_SUFFIX) + suffix), false, 0, false);
+        OffsetIndex index = OffsetIndex.createEmpty(new File(dir, fileName(baseOffset, INDEX_SUFFIX) + suffix),
+                baseOffset, config.maxOffsetIndexEntries());
+        TimeIndex timeIndex = TimeIndex.createEmpty(new File(dir, fileName(baseOffset, TIME_INDEX_SUFFIX) + suffix),
                 baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES);
         return new LogSegment(baseOffset, log, index, timeIndex, config.indexIntervalBytes(), nowMs);
     }
@@ -72,23 +83,29 @@ public final class LogSegment implements AutoCloseable {
      * loaded and rebuilt only if they fail their checks.
      */
     public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover) throws IOException {
-        return open(dir, baseOffset, config, recover, null);
+        return open(dir, baseOffset, config, recover, !config.compact(), null);
     }
 
-    /** As {@link #open(File, long, LogConfig, boolean)}, reporting the bytes truncated. */
-    public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover,
+    /**
+     * As {@link #open(File, long, LogConfig, boolean)}, reporting the bytes truncated. With
+     * {@code contiguous} every batch must start right after the previous one; only a log that was
+     * never compacted may require that.
+     */
+    public static LogSegment open(File dir, long baseOffset, LogConfig config, boolean recover, boolean contiguous,
                                   int[] truncatedBytes) throws IOException {
         File file = logFile(dir, baseOffset);
         FileRecords log = FileRecords.open(file, true, 0, false);
         long createdMs = file.lastModified();
         File indexFile = new File(dir, fileName(baseOffset, INDEX_SUFFIX));
         File timeFile = new File(dir, fileName(baseOffset, TIME_INDEX_SUFFIX));
+        boolean indexesPresent = indexFile.exists() && timeFile.exists();
         OffsetIndex index = recover ? null
                 : OffsetIndex.openIfValid(indexFile, baseOffset, config.maxOffsetIndexEntries(), log.sizeInBytes());
         TimeIndex timeIndex = recover ? null
                 : TimeIndex.openIfValid(timeFile, baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES,
                         Long.MAX_VALUE);
-        boolean rebuild = index == null || timeIndex == null;
+        boolean rebuild = index == null || timeIndex == null
+                || (log.sizeInBytes() > 0 && !indexesPresent);
         if (index == null) {
             index = OffsetIndex.createEmpty(indexFile, baseOffset, config.maxOffsetIndexEntries());
         }
@@ -101,8 +118,7 @@ public final class LogSegment implements AutoCloseable {
             index.truncateToPosition(0);
             timeIndex.truncateToOffset(baseOffset);
         }
-        // only compaction leaves gaps between batches; elsewhere each batch starts where the last ended
-        int truncated = segment.scan(recover, rebuild, !config.compact());
+        int truncated = segment.scan(recover, rebuild, contiguous);
         if (truncatedBytes != null) {
             truncatedBytes[0] = truncated;
         }
@@ -229,6 +245,16 @@ public final class LogSegment implements AutoCloseable {
         return log.slice(position, length);
     }
 
+    /**
+     * Reads bytes from {@code position} on into {@code buffer} (cleared by the caller), as many as
+     * it has room for or the segment has, and flips it for reading.
+     */
+    public void readInto(ByteBuffer buffer, int position) throws IOException {
+        buffer.limit(Math.min(buffer.limit(), buffer.position() + Math.max(0, log.sizeInBytes() - position)));
+        org.apache.kafka.common.utils.Utils.readFully(log.channel(), buffer, position);
+        buffer.flip();
+    }
+
     /** Reads the header of the batch at {@code position}; null if there is none. */
     public FileChannelRecordBatch batchAt(int position) {
         var it = log.batchesFrom(position).iterator();
@@ -257,6 +283,11 @@ public final class LogSegment implements AutoCloseable {
         return removed;
     }
 
+    /** Entries in the fuller of the two indexes. */
+    public int indexEntries() {
+        return Math.max(offsetIndex.entries(), timeIndex.entries());
+    }
+
     public boolean indexesFull() {
         return offsetIndex.isFull() || timeIndex.isFull();
     }
@@ -271,6 +302,11 @@ public final class LogSegment implements AutoCloseable {
 
     public long maxTimestamp() {
         return maxTimestampSoFar;
+    }
+
+    /** The max timestamp of the first batch, or {@link RecordBatch#NO_TIMESTAMP} when empty. */
+    public long firstBatchTimestamp() {
+        return firstBatchTimestamp;
     }
 
     public long offsetOfMaxTimestamp() {
@@ -303,6 +339,24 @@ public final class LogSegment implements AutoCloseable {
         log.flush();
         offsetIndex.flush();
         timeIndex.flush();
+    }
+
+    /**
+     * Renames the three files from names ending in {@code from} to names ending in {@code to}; the
+     * {@code .log} file is renamed last, so its new name marks a finished rename.
+     */
+    public void changeSuffix(String from, String to) throws IOException {
+        offsetIndex.renameTo(renamed(offsetIndex.file(), from, to));
+        timeIndex.renameTo(renamed(timeIndex.file(), from, to));
+        log.renameTo(renamed(log.file(), from, to));
+    }
+
+    private static File renamed(File file, String from, String to) {
+        String name = file.getName();
+        if (!name.endsWith(from)) {
+            throw new IllegalStateException(file + " does not end in '" + from + "'");
+        }
+        return new File(file.getParentFile(), name.substring(0, name.length() - from.length()) + to);
     }
 
     /** Renames the files with the {@code .deleted} suffix; deletion follows later. */

@@ -90,6 +90,18 @@ public final class PartitionLog implements AutoCloseable {
     public static PartitionLog open(File dir, TopicPartition tp, Uuid topicId, LogConfig config,
                                     long recoveryPoint, long checkpointedLogStart, boolean cleanShutdown,
                                     Time time, ScheduledExecutorService scheduler) throws IOException {
+        return open(dir, tp, topicId, config, recoveryPoint, checkpointedLogStart, cleanShutdown, config.compact(),
+                time, scheduler);
+    }
+
+    /**
+     * As above; {@code mayHaveGaps} says the log may have been compacted (now or while it had another
+     * {@code cleanup.policy}), so recovery must not require each batch to follow the previous one.
+     */
+    public static PartitionLog open(File dir, TopicPartition tp, Uuid topicId, LogConfig config,
+                                    long recoveryPoint, long checkpointedLogStart, boolean cleanShutdown,
+                                    boolean mayHaveGaps, Time time, ScheduledExecutorService scheduler)
+            throws IOException {
         Files.createDirectories(dir.toPath());
         Uuid stored = PartitionMetadataFile.read(dir);
         if (stored == null) {
@@ -99,21 +111,22 @@ public final class PartitionLog implements AutoCloseable {
                     + ", not " + topicId);
         }
         PartitionLog partitionLog = new PartitionLog(tp, dir, topicId, config, time, scheduler);
-        partitionLog.load(recoveryPoint, checkpointedLogStart, cleanShutdown);
+        partitionLog.load(recoveryPoint, checkpointedLogStart, cleanShutdown, mayHaveGaps);
         return partitionLog;
     }
 
-    private void load(long checkpointRecoveryPoint, long checkpointedLogStart, boolean cleanShutdown)
-            throws IOException {
+    private void load(long checkpointRecoveryPoint, long checkpointedLogStart, boolean cleanShutdown,
+                      boolean mayHaveGaps) throws IOException {
         List<Long> baseOffsets = new ArrayList<>();
+        finishInterruptedSwaps();
         File[] files = dir.listFiles();
         if (files == null) {
             throw new IOException("cannot list " + dir);
         }
         for (File f : files) {
             String name = f.getName();
-            if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(".cleaned") || name.endsWith(".swap")
-                    || name.endsWith(".tmp")) {
+            if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(LogSegment.CLEANED_SUFFIX)
+                    || name.endsWith(LogSegment.SWAP_SUFFIX) || name.endsWith(".tmp")) {
                 Files.deleteIfExists(f.toPath());
             } else if (name.endsWith(LogSegment.LOG_SUFFIX)) {
                 baseOffsets.add(Long.parseLong(name.substring(0, name.length() - LogSegment.LOG_SUFFIX.length())));
@@ -126,13 +139,13 @@ public final class PartitionLog implements AutoCloseable {
             long base = baseOffsets.get(i);
             if (dropRest) {
                 log.warn("{}: deleting segment {} after a corrupt earlier segment", topicPartition, base);
-                LogSegment.open(dir, base, config, false).delete();
+                LogSegment.open(dir, base, config, false, false, null).delete();
                 continue;
             }
             long nextBase = i + 1 < baseOffsets.size() ? baseOffsets.get(i + 1) : Long.MAX_VALUE;
             boolean recover = nextBase > recoverFrom;
             int[] truncated = new int[1];
-            LogSegment segment = LogSegment.open(dir, base, config, recover, truncated);
+            LogSegment segment = LogSegment.open(dir, base, config, recover, !mayHaveGaps, truncated);
             if (truncated[0] > 0) {
                 log.warn("{}: recovery truncated {} bytes of a torn or corrupt tail from {}", topicPartition,
                         truncated[0], segment.logFile());
@@ -151,6 +164,47 @@ public final class PartitionLog implements AutoCloseable {
         epochCache.truncateFromEnd(endMetadata.offset());
         activeSegmentJitterMs = nextJitter();
         loadProducerState();
+    }
+
+    /**
+     * Completes cleaner swaps cut short by a crash. A {@code <base>.log.swap} file is a cleaned segment
+     * that was fully written and flushed before it got that name, so it wins: the segments whose base
+     * offsets fall within its offsets are deleted and it takes its final name. Its indexes are rebuilt.
+     */
+    private void finishInterruptedSwaps() throws IOException {
+        File[] swaps = dir.listFiles((d, name) -> name.endsWith(LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX));
+        if (swaps == null) {
+            return;
+        }
+        for (File swap : swaps) {
+            String name = swap.getName();
+            long base = Long.parseLong(name.substring(0, name.indexOf('.')));
+            long last = base;
+            try (FileRecords records = FileRecords.open(swap, false)) {
+                for (FileChannelRecordBatch batch : records.batches()) {
+                    last = Math.max(last, batch.lastOffset());
+                }
+            }
+            File[] replaced = dir.listFiles((d, n) -> n.endsWith(LogSegment.LOG_SUFFIX));
+            for (File old : replaced == null ? new File[0] : replaced) {
+                long oldBase = Long.parseLong(old.getName().substring(0, old.getName().indexOf('.')));
+                if (oldBase >= base && oldBase <= last) {
+                    deleteSegmentFiles(oldBase, "");
+                }
+            }
+            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, LogSegment.INDEX_SUFFIX)
+                    + LogSegment.SWAP_SUFFIX).toPath());
+            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, LogSegment.TIME_INDEX_SUFFIX)
+                    + LogSegment.SWAP_SUFFIX).toPath());
+            Files.move(swap.toPath(), LogSegment.logFile(dir, base).toPath());
+            log.info("{}: finished an interrupted cleaner swap of segment {}", topicPartition, base);
+        }
+    }
+
+    private void deleteSegmentFiles(long base, String suffix) throws IOException {
+        for (String kind : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX}) {
+            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, kind) + suffix).toPath());
+        }
     }
 
     /**
@@ -266,7 +320,7 @@ public final class PartitionLog implements AutoCloseable {
         LogConfig cfg = config;
         boolean full = active.sizeInBytes() > cfg.segmentBytes() - batchBytes;
         boolean old = active.sizeInBytes() > 0
-                && active.timeWaitedForRoll(nowMs, maxTimestamp) > cfg.segmentMs() - activeSegmentJitterMs;
+                && active.timeWaitedForRoll(nowMs, maxTimestamp) > cfg.maxSegmentMs() - activeSegmentJitterMs;
         boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
         if (active.sizeInBytes() > 0 && (full || old || active.indexesFull() || offsetOverflow)) {
             return roll(nowMs);
@@ -284,6 +338,8 @@ public final class PartitionLog implements AutoCloseable {
         writeProducerSnapshot();
         LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
         segments.put(newBase, segment);
+        // readers bound the segment holding the log end by this position; it is the new one now
+        endMetadata = new LogOffsetMetadata(newBase, newBase, 0);
         activeSegmentJitterMs = nextJitter();
         flushInBackground(newBase - 1);
         return segment;
@@ -308,7 +364,7 @@ public final class PartitionLog implements AutoCloseable {
 
     private long nextJitter() {
         long jitter = config.segmentJitterMs();
-        return jitter <= 0 ? 0 : Math.floorMod(random.nextLong(), Math.min(jitter, config.segmentMs()));
+        return jitter <= 0 ? 0 : Math.floorMod(random.nextLong(), Math.min(jitter, config.maxSegmentMs()));
     }
 
     // ------------------------------------------------------------------ read
@@ -331,6 +387,9 @@ public final class PartitionLog implements AutoCloseable {
             return MemoryRecords.EMPTY;
         }
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(fetchOffset);
+        if (entry == null) {
+            entry = segments.firstEntry(); // compaction removed the first segment's records: a gap
+        }
         while (entry != null) {
             LogSegment segment = entry.getValue();
             int maxPosition = maxPosition(segment, Math.min(maxOffset, end.offset()), end);
@@ -447,10 +506,11 @@ public final class PartitionLog implements AutoCloseable {
             boolean expired = cfg.retentionMs() >= 0
                     && nowMs - segment.largestTimestampForRetention() > cfg.retentionMs();
             boolean oversize = cfg.retentionBytes() >= 0 && totalBytes - segment.sizeInBytes() >= cfg.retentionBytes();
-            if (!(expired || oversize) || segment.sizeInBytes() == 0) {
+            boolean active = segment == segments.lastEntry().getValue();
+            if (!(expired || oversize) || (active && segment.sizeInBytes() == 0)) {
                 break;
             }
-            if (segment == segments.lastEntry().getValue()) {
+            if (active) {
                 roll(nowMs);
             }
             totalBytes -= segment.sizeInBytes();
@@ -482,6 +542,10 @@ public final class PartitionLog implements AutoCloseable {
     private void removeSegment(LogSegment segment) throws IOException {
         segments.remove(segment.baseOffset());
         segment.markDeleted();
+        scheduleDelete(segment);
+    }
+
+    private void scheduleDelete(LogSegment segment) {
         Runnable delete = () -> {
             try {
                 segment.delete();
@@ -494,6 +558,68 @@ public final class PartitionLog implements AutoCloseable {
         } else {
             scheduler.schedule(delete, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    // ------------------------------------------------------------------ compaction
+
+    /** The segments in offset order; the last one is the active segment. */
+    public List<LogSegment> segments() {
+        return new ArrayList<>(segments.values());
+    }
+
+    /** Each producer's last appended offset (see {@link ProducerStateTable#lastOffsets()}). */
+    public synchronized Map<Long, Long> producerLastOffsets() {
+        return producerState.lastOffsets();
+    }
+
+    /** The steps of a segment swap, named so tests can stop a swap between them as a crash would. */
+    public interface SwapSteps {
+        SwapSteps NONE = step -> { };
+
+        /** Called after each step: {@code "committed"}, {@code "replaced"}, {@code "old-deleted"}. */
+        void reached(String step) throws IOException;
+    }
+
+    /**
+     * Replaces {@code olds} (consecutive, not active) with {@code cleaned}, a segment written and
+     * flushed under {@link LogSegment#CLEANED_SUFFIX} names holding a subset of their records, or with
+     * nothing when no record is left. Crash-safe: renaming the cleaned files to {@code .swap} commits
+     * the swap (start-up finishes it, see {@link #finishInterruptedSwaps}); before that a crash leaves
+     * the old segments. Readers see the old or the new segment, never neither: the cleaned segment
+     * enters the map before the old ones leave it.
+     *
+     * @return false, changing nothing, when the log changed meanwhile (an old segment was deleted or
+     *         the log closed); the caller then drops the cleaned segment
+     */
+    public synchronized boolean replaceSegments(List<LogSegment> olds, LogSegment cleaned, SwapSteps steps)
+            throws IOException {
+        if (closed) {
+            return false;
+        }
+        for (LogSegment old : olds) {
+            if (segments.get(old.baseOffset()) != old || old == segments.lastEntry().getValue()) {
+                return false;
+            }
+        }
+        if (cleaned != null) {
+            cleaned.changeSuffix(LogSegment.CLEANED_SUFFIX, LogSegment.SWAP_SUFFIX);
+            org.apache.kafka.common.utils.Utils.flushDir(dir.toPath());
+            steps.reached("committed");
+            segments.put(cleaned.baseOffset(), cleaned);
+        }
+        for (LogSegment old : olds) {
+            segments.remove(old.baseOffset(), old);
+        }
+        steps.reached("replaced");
+        for (LogSegment old : olds) {
+            old.markDeleted();
+            scheduleDelete(old);
+        }
+        steps.reached("old-deleted");
+        if (cleaned != null) {
+            cleaned.changeSuffix(LogSegment.SWAP_SUFFIX, "");
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ truncation (replication)

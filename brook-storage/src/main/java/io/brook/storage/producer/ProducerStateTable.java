@@ -127,6 +127,17 @@ public final class ProducerStateTable {
         return list;
     }
 
+    /** Each producer's last appended offset; the cleaner keeps those batches (maybe emptied) so sequences survive. */
+    public Map<Long, Long> lastOffsets() {
+        Map<Long, Long> last = new HashMap<>();
+        producers.forEach((id, e) -> {
+            if (!e.batches.isEmpty()) {
+                last.put(id, e.batches.peekLast().lastOffset());
+            }
+        });
+        return last;
+    }
+
     /** The state to snapshot: each producer's epoch and last batch. */
     public List<ProducerSnapshotFile.Entry> snapshotEntries() {
         List<ProducerSnapshotFile.Entry> entries = new ArrayList<>();

@@ -20,10 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** Helpers shared by the storage tests: opening logs and building batches. */
-final class LogFixtures {
-    static final TopicPartition TP = new TopicPartition("t", 0);
-    static final Uuid TOPIC_ID = Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAQ");
-    static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(r -> {
+public final class LogFixtures {
+    public static final TopicPartition TP = new TopicPartition("t", 0);
+    public static final Uuid TOPIC_ID = Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAQ");
+    public static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "test-scheduler");
         t.setDaemon(true);
         return t;
@@ -32,30 +32,30 @@ final class LogFixtures {
     private LogFixtures() {
     }
 
-    static LogConfig config(Map<String, String> overrides) {
+    public static LogConfig config(Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>();
         settings.put("file.delete.delay.ms", "0");
         settings.putAll(overrides);
         return LogConfig.fromMap(settings);
     }
 
-    static PartitionLog open(File dir, LogConfig config, ManualTime time) throws IOException {
+    public static PartitionLog open(File dir, LogConfig config, ManualTime time) throws IOException {
         return PartitionLog.open(new File(dir, PartitionLog.dirName(TP)), TP, TOPIC_ID, config, 0L, 0L, true, time,
                 SCHEDULER);
     }
 
-    static PartitionLog reopen(File dir, LogConfig config, ManualTime time, long recoveryPoint, boolean clean)
+    public static PartitionLog reopen(File dir, LogConfig config, ManualTime time, long recoveryPoint, boolean clean)
             throws IOException {
         return PartitionLog.open(new File(dir, PartitionLog.dirName(TP)), TP, TOPIC_ID, config, recoveryPoint, 0L,
                 clean, time, SCHEDULER);
     }
 
-    static SimpleRecord record(long timestamp, String key, String value) {
+    public static SimpleRecord record(long timestamp, String key, String value) {
         return new SimpleRecord(timestamp, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
-    static MemoryRecords batch(long timestamp, String... values) {
+    public static MemoryRecords batch(long timestamp, String... values) {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {
             records[i] = record(timestamp, "k" + i, values[i]);
@@ -63,7 +63,7 @@ final class LogFixtures {
         return MemoryRecords.withRecords(Compression.NONE, records);
     }
 
-    static MemoryRecords idempotent(long producerId, short epoch, int baseSequence, String... values) {
+    public static MemoryRecords idempotent(long producerId, short epoch, int baseSequence, String... values) {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {
             records[i] = record(1000L, null, values[i]);
@@ -72,7 +72,7 @@ final class LogFixtures {
     }
 
     /** Every record value read from {@code records}, validating each batch. */
-    static List<String> values(Records records) {
+    public static List<String> values(Records records) {
         List<String> values = new ArrayList<>();
         for (RecordBatch batch : records.batches()) {
             batch.ensureValid();
@@ -81,7 +81,7 @@ final class LogFixtures {
         return values;
     }
 
-    static List<Long> offsets(Records records) {
+    public static List<Long> offsets(Records records) {
         List<Long> offsets = new ArrayList<>();
         for (RecordBatch batch : records.batches()) {
             batch.forEach(r -> offsets.add(r.offset()));

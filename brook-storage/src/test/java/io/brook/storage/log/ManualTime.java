@@ -5,14 +5,14 @@ import org.apache.kafka.common.utils.Time;
 import java.util.function.Supplier;
 
 /** A clock the test moves by hand. */
-final class ManualTime implements Time {
+public final class ManualTime implements Time {
     private volatile long nowMs;
 
-    ManualTime(long startMs) {
+    public ManualTime(long startMs) {
         this.nowMs = startMs;
     }
 
-    void advance(long ms) {
+    public void advance(long ms) {
         nowMs += ms;
     }
 
