@@ -5,6 +5,7 @@
 #
 #   brook-bench/side-by-side.sh                # full size: 3M x 100 B, 1M x 1 KiB, RUNS=1
 #   SCALE=10 RUNS=3 brook-bench/side-by-side.sh # a tenth of the records, 3 runs each, medians
+#   ROWS=compact RUNS=3 brook-bench/side-by-side.sh # the log cleaner on 1 GiB of keyed data
 #
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
@@ -20,6 +21,8 @@ N_E2E=${N_E2E:-5000}
 IDLE_CONSUMERS=${IDLE_CONSUMERS:-100}
 IDLE_WINDOW_S=${IDLE_WINDOW_S:-20}
 ROWS=${ROWS:-produce consume e2e idle}
+N_COMPACT=$((1048576 / SCALE))   # records of 1 KiB: 1 GiB, 10% unique keys
+COMPACT_SEGMENT_BYTES=${COMPACT_SEGMENT_BYTES:-67108864}
 OUT="$ROOT/brook-bench/target/side-by-side"
 rm -rf "$OUT"; mkdir -p "$OUT"
 RESULTS="$OUT/results.tsv"
@@ -37,7 +40,8 @@ if (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
   echo "port $PORT is already in use; stop what listens there or set PORT" >&2; exit 1
 fi
 
-tool() { java -Xmx512m -cp "$KAFKA_CP" "$@"; }
+LOGGING="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+tool() { java -Xmx512m $LOGGING -cp "$KAFKA_CP" "$@"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 wait_port() {
@@ -74,7 +78,8 @@ PROPS
   local cluster_id
   cluster_id=$(tool kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
   tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" > "$OUT/kafka-format.log" 2>&1
-  java $HEAP -cp "$KAFKA_CP" kafka.Kafka "$props" > "$OUT/kafka-server.log" 2>&1 &
+  java $HEAP $LOGGING -Dorg.slf4j.simpleLogger.log.org.apache.kafka.storage.internals.log.LogCleaner\$CleanerThread=info \
+      -cp "$KAFKA_CP" kafka.Kafka "$props" > "$OUT/kafka-server.log" 2>&1 &
   SERVER_PID=$!
 }
 
@@ -146,11 +151,40 @@ bench_system() {
     # many consumers long-polling an idle partition: the server should spend almost nothing on them
     tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic idle \
         --partitions 1 --replication-factor 1 > /dev/null
-    java -Xmx1g -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.IdleConsumers "localhost:$PORT" idle \
+    java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.IdleConsumers "localhost:$PORT" idle \
         "$IDLE_CONSUMERS" "$IDLE_WINDOW_S" "$SERVER_PID" > "$OUT/$system-$run-idle.out" 2>&1 || true
     read -r idle_cpu idle_window < <(grep -E '^[0-9.]+ [0-9]+$' "$OUT/$system-$run-idle.out" | tail -1)
     record "$system" "$run" "idle_${IDLE_CONSUMERS}_consumers" broker_cpu_percent \
         "$(awk -v c="$idle_cpu" -v w="$idle_window" 'BEGIN{printf "%.2f", 100 * c / w}')"
+  fi
+
+  if [[ " $ROWS " == *" compact "* ]]; then
+    # 1 GiB written under cleanup.policy=delete, then switched to compact: both cleaners meet the
+    # same single dirty section and report their own timing (bytes rewritten / whole cleaning)
+    tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic compact \
+        --partitions 1 --replication-factor 1 --config "segment.bytes=$COMPACT_SEGMENT_BYTES" > /dev/null
+    local server_log="$OUT/$system-server.log" ms bytes mib secs rate
+    java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.KeyedLoad "localhost:$PORT" compact \
+        "$N_COMPACT" 1024 "$((N_COMPACT / 10))" > "$OUT/$system-$run-compact.out" 2>&1
+    for _ in $(seq 1 600); do
+      grep -qE "Cleaned compact-0|cleaned log compact-0" "$server_log" && break
+      sleep 1
+    done
+    sleep 2
+    if [ "$system" = brook ]; then
+      # Cleaned compact-0 up to offset N in M ms: A -> B bytes ...
+      read -r ms bytes < <(grep -m1 "Cleaned compact-0" "$server_log" | sed -E 's/.* in ([0-9]+) ms: ([0-9]+) -> .*/\1 \2/')
+      secs=$(awk -v m="$ms" 'BEGIN{printf "%.2f", m / 1000}')
+      mib=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b / 1048576}')
+    else
+      # <MiB> MB of log processed in <s> seconds (<MiB/s> MB/sec). -- the rate has the precision
+      read -r mib rate < <(grep -m1 "MB of log processed" "$server_log" | tr -d ',' \
+          | sed -E 's/.*[[:space:]]([0-9.]+) MB of log processed in [0-9.]+ seconds \(([0-9.]+) MB\/sec.*/\1 \2/')
+      secs=$(awk -v m="$mib" -v r="$rate" 'BEGIN{printf "%.2f", m / r}')
+    fi
+    record "$system" "$run" cleaner_1GiB_10pct_keys cleaned_mib "$mib"
+    record "$system" "$run" cleaner_1GiB_10pct_keys cleaning_s "$secs"
+    record "$system" "$run" cleaner_1GiB_10pct_keys mib_per_s "$(awk -v m="$mib" -v s="$secs" 'BEGIN{printf "%.1f", m / s}')"
   fi
 
   record "$system" "$run" all peak_rss_mb "$(( $(peak_rss_kb "$SERVER_PID") / 1024 ))"

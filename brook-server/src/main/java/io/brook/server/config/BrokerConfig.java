@@ -1,5 +1,6 @@
 package io.brook.server.config;
 
+import io.brook.storage.cleaner.CleanerConfig;
 import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -81,6 +82,27 @@ public final class BrokerConfig {
                     "How often retention runs, in milliseconds.")
             .define("log.cleanup.policy", LIST, "delete", ConfigDef.ValidList.in("compact", "delete"), MEDIUM,
                     TopicConfig.CLEANUP_POLICY_DOC)
+            .define("log.cleaner.enable", BOOLEAN, true, MEDIUM,
+                    "Whether the log cleaner runs (compacted topics, including __consumer_offsets, need it).")
+            .define("log.cleaner.threads", INT, 1, atLeast(1), MEDIUM, "Threads cleaning compacted logs.")
+            .define("log.cleaner.dedupe.buffer.size", LONG, 128L * 1024 * 1024, MEDIUM,
+                    "Memory for the cleaners' offset maps, shared by all threads (at least 1 MiB each).")
+            .define("log.cleaner.io.buffer.size", INT, 512 * 1024, atLeast(0), MEDIUM,
+                    "Memory for the cleaners' read and write buffers, shared by all threads.")
+            .define("log.cleaner.io.buffer.load.factor", ConfigDef.Type.DOUBLE, 0.9, between(0.01, 0.99), MEDIUM,
+                    "How full an offset map may get before a cleaning stops and continues in another pass.")
+            .define("log.cleaner.io.max.bytes.per.second", ConfigDef.Type.DOUBLE, Double.MAX_VALUE, MEDIUM,
+                    "Cleaner I/O (read plus written) allowed per second, all threads together.")
+            .define("log.cleaner.backoff.ms", LONG, 15000L, atLeast(0), MEDIUM,
+                    "How long a cleaner thread sleeps when no log needs cleaning.")
+            .define("log.cleaner.min.cleanable.ratio", ConfigDef.Type.DOUBLE, 0.5, between(0, 1), MEDIUM,
+                    TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_DOC)
+            .define("log.cleaner.delete.retention.ms", LONG, 86400000L, atLeast(0), MEDIUM,
+                    TopicConfig.DELETE_RETENTION_MS_DOC)
+            .define("log.cleaner.min.compaction.lag.ms", LONG, 0L, atLeast(0), MEDIUM,
+                    TopicConfig.MIN_COMPACTION_LAG_MS_DOC)
+            .define("log.cleaner.max.compaction.lag.ms", LONG, Long.MAX_VALUE, atLeast(1), MEDIUM,
+                    TopicConfig.MAX_COMPACTION_LAG_MS_DOC)
             .define("log.flush.interval.messages", LONG, Long.MAX_VALUE, atLeast(1), HIGH,
                     TopicConfig.FLUSH_MESSAGES_INTERVAL_DOC)
             .define("log.flush.interval.ms", LONG, null, HIGH, TopicConfig.FLUSH_MS_DOC)
@@ -123,6 +145,9 @@ public final class BrokerConfig {
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node.")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 
+    /** Kafka's floor for {@code log.cleaner.dedupe.buffer.size} per cleaner thread. */
+    private static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024 * 1024;
+
     /** Broker property name of each topic-level default, as Kafka pairs them. */
     private static final Map<String, String> TOPIC_SYNONYMS = new LinkedHashMap<>();
 
@@ -145,6 +170,10 @@ public final class BrokerConfig {
         TOPIC_SYNONYMS.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "min.insync.replicas");
         TOPIC_SYNONYMS.put(TopicConfig.COMPRESSION_TYPE_CONFIG, "compression.type");
         TOPIC_SYNONYMS.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "unclean.leader.election.enable");
+        TOPIC_SYNONYMS.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "log.cleaner.min.cleanable.ratio");
+        TOPIC_SYNONYMS.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, "log.cleaner.delete.retention.ms");
+        TOPIC_SYNONYMS.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "log.cleaner.min.compaction.lag.ms");
+        TOPIC_SYNONYMS.put(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, "log.cleaner.max.compaction.lag.ms");
     }
 
     /** An address to listen on and the one to tell clients. */
@@ -167,6 +196,11 @@ public final class BrokerConfig {
             if (!role.equals("broker") && !role.equals("controller")) {
                 throw new ConfigException("process.roles", roles, "roles are 'broker' and 'controller'");
             }
+        }
+        if (getLong("log.cleaner.dedupe.buffer.size") / getInt("log.cleaner.threads") < MIN_DEDUPE_BYTES_PER_THREAD) {
+            throw new ConfigException("log.cleaner.dedupe.buffer.size", getLong("log.cleaner.dedupe.buffer.size"),
+                    "must be at least 1 MiB per cleaner thread (log.cleaner.threads=" + getInt("log.cleaner.threads")
+                            + ")");
         }
         if (originals.get("log.dirs") != null && originals.get("log.dirs").contains(",")) {
             throw new ConfigException("log.dirs", originals.get("log.dirs"), "Brook supports one log directory for now");
@@ -317,7 +351,21 @@ public final class BrokerConfig {
         defaults.put(TopicConfig.COMPRESSION_TYPE_CONFIG, getString("compression.type"));
         defaults.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
                 String.valueOf(values.get("unclean.leader.election.enable")));
+        defaults.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+                String.valueOf(values.get("log.cleaner.min.cleanable.ratio")));
+        defaults.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, String.valueOf(getLong("log.cleaner.delete.retention.ms")));
+        defaults.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
+                String.valueOf(getLong("log.cleaner.min.compaction.lag.ms")));
+        defaults.put(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG,
+                String.valueOf(getLong("log.cleaner.max.compaction.lag.ms")));
         return Map.copyOf(defaults);
+    }
+
+    /** The log cleaner's settings. */
+    public CleanerConfig cleanerConfig() {
+        return new CleanerConfig(getInt("log.cleaner.threads"), getLong("log.cleaner.dedupe.buffer.size"),
+                (Double) values.get("log.cleaner.io.buffer.load.factor"), getInt("log.cleaner.io.buffer.size"),
+                (Double) values.get("log.cleaner.io.max.bytes.per.second"), getLong("log.cleaner.backoff.ms"));
     }
 
     /** Topic-level defaults derived from the broker settings (topic config name to value). */

@@ -42,6 +42,7 @@ import io.brook.server.handlers.ProduceHandler;
 import io.brook.server.network.NetworkServer;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
+import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogManager;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -78,13 +79,14 @@ public final class BrookNode implements AutoCloseable {
     private final ExecutorService requestExecutor;
     private final MetadataController controller;
     private final LogManager logManager;
+    private final LogCleaner cleaner;
     private final NetworkServer network;
     private final InetSocketAddress boundAddress;
     private final String clusterId;
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, ScheduledExecutorService timer,
                       ExecutorService requestExecutor,
-                      MetadataController controller, LogManager logManager, NetworkServer network,
+                      MetadataController controller, LogManager logManager, LogCleaner cleaner, NetworkServer network,
                       InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
@@ -92,6 +94,7 @@ public final class BrookNode implements AutoCloseable {
         this.requestExecutor = requestExecutor;
         this.controller = controller;
         this.logManager = logManager;
+        this.cleaner = cleaner;
         this.network = network;
         this.boundAddress = boundAddress;
         this.clusterId = clusterId;
@@ -123,6 +126,11 @@ public final class BrookNode implements AutoCloseable {
         });
         replicas.onImage(controller.image());
         controller.addPublisher(replicas::onImage);
+        LogCleaner cleaner = null;
+        if (config.getBoolean("log.cleaner.enable")) {
+            cleaner = new LogCleaner(config.cleanerConfig(), logManager, time);
+            cleaner.start();
+        }
 
         OffsetsTopic offsetsTopic = OffsetsTopic.createIfAbsent(controller, replicas, List.of(config.nodeId()),
                 config.getInt("offsets.topic.num.partitions"), config.getShort("offsets.topic.replication.factor"),
@@ -196,7 +204,7 @@ public final class BrookNode implements AutoCloseable {
                 offsetsCheckMs, offsetsCheckMs, TimeUnit.MILLISECONDS);
 
         network.acceptConnections();
-        return new BrookNode(config, scheduler, timer, requestExecutor, controller, logManager, network, bound,
+        return new BrookNode(config, scheduler, timer, requestExecutor, controller, logManager, cleaner, network, bound,
                 meta.clusterId());
     }
 
@@ -241,6 +249,9 @@ public final class BrookNode implements AutoCloseable {
             scheduler.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (cleaner != null) {
+            cleaner.close(); // lets a running cleaning finish its swap
         }
         controller.close();
         logManager.close();

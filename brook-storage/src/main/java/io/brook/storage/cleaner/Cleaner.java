@@ -100,7 +100,7 @@ public final class Cleaner {
      * @return the offset the map covers up to (exclusive): the end of this cleaning's dirty range
      */
     private long buildOffsetMap(PartitionLog log, long firstDirty, long firstUncleanable) throws IOException {
-        map.clear();
+        map.clear(firstUncleanable - firstDirty);
         for (LogSegment segment : log.segments()) {
             if (segment.nextOffset() <= firstDirty) {
                 continue;

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * digest would be confused, which MD5's 128 bits make negligible (Kafka makes the same trade).
  *
  * <p>Open addressing with double hashing over a prime number of slots; a slot whose stored offset
- * is 0 is empty (offsets are stored plus one). Not thread-safe: each cleaner thread owns one.
+ * is 0 is empty (offsets are stored plus one). Each cleaning uses only as many slots as its range
+ * can have keys, so small logs touch little memory. Not thread-safe: each cleaner thread owns one.
  */
 public final class OffsetMap {
     static final int HASH_BYTES = 16;
@@ -20,8 +21,10 @@ public final class OffsetMap {
 
     private final byte[] table;
     private final ByteBuffer view;
-    private final int slots;
-    private final int maxEntries;
+    private final int capacitySlots;
+    private final double loadFactor;
+    private int slots;
+    private int maxEntries;
     private final MessageDigest digest;
     private final byte[] hash = new byte[HASH_BYTES];
     private int entries;
@@ -36,15 +39,22 @@ public final class OffsetMap {
         if (fitting < 2) {
             throw new IllegalArgumentException("a dedupe buffer of " + memoryBytes + " bytes holds no entry");
         }
-        this.slots = largestPrimeAtMost(fitting);
-        this.maxEntries = Math.max(1, Math.min(slots - 1, (int) (slots * loadFactor))); // one slot stays empty
-        this.table = new byte[slots * ENTRY_BYTES];
+        this.capacitySlots = fitting;
+        this.loadFactor = loadFactor;
+        this.table = new byte[fitting * ENTRY_BYTES];
         this.view = ByteBuffer.wrap(table);
         try {
             this.digest = MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("MD5 is required of every JVM", e);
         }
+        resize(fitting);
+    }
+
+    /** Uses (and will clear) only as many slots as {@code slotsWanted}, at most the capacity. */
+    private void resize(int slotsWanted) {
+        this.slots = largestPrimeAtMost(Math.min(capacitySlots, Math.max(3, slotsWanted)));
+        this.maxEntries = Math.max(1, Math.min(slots - 1, (int) (slots * loadFactor))); // one slot stays empty
     }
 
     /** Records {@code offset} as the latest offset of {@code key}. */
@@ -86,7 +96,16 @@ public final class OffsetMap {
     }
 
     public void clear() {
-        Arrays.fill(table, (byte) 0);
+        clear(Long.MAX_VALUE);
+    }
+
+    /**
+     * Empties the map, sized for at most {@code maxKeys} keys (the offsets of the range to map are
+     * a bound): a small log neither clears nor scatters its keys over the whole buffer.
+     */
+    public void clear(long maxKeys) {
+        Arrays.fill(table, 0, slots * ENTRY_BYTES, (byte) 0); // nothing beyond the used slots is ever written
+        resize((int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(maxKeys / loadFactor) + 1));
         entries = 0;
         latestOffset = -1;
     }
