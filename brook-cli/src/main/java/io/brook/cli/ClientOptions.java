@@ -54,6 +54,9 @@ final class ClientOptions {
         if (commandConfig != null) {
             try (Reader reader = Files.newBufferedReader(commandConfig.toPath(), StandardCharsets.UTF_8)) {
                 props.load(reader);
+            } catch (IOException e) {
+                throw new ErrorReporter.UsageError("cannot read --command-config " + commandConfig + " ("
+                        + e.getClass().getSimpleName() + ")");
             }
         }
         return props;

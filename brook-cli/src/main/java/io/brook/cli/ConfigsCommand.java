@@ -37,7 +37,8 @@ final class ConfigsCommand {
     }
 
     @Command(name = "describe", description = "Show configs with their values and sources.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook configs describe --topic orders", "  brook configs describe --broker 1 --all"})
     static final class Describe extends TopicsCommand.AdminCommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Entity entity;
@@ -71,7 +72,8 @@ final class ConfigsCommand {
         }
     }
 
-    @Command(name = "alter", description = "Set or remove configs.", mixinStandardHelpOptions = true)
+    @Command(name = "alter", description = "Set or remove configs.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook configs alter --topic orders --add-config retention.ms=3600000", "  brook configs alter --topic orders --delete-config retention.ms"})
     static final class Alter extends TopicsCommand.AdminCommand {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Entity entity;

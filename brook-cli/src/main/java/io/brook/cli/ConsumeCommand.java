@@ -68,6 +68,7 @@ final class ConsumeCommand implements Callable<Integer>, ErrorReporter.HasClient
         }
         Properties props = client.properties();
         props.put("auto.offset.reset", fromBeginning ? "earliest" : "latest");
+        props.put("allow.auto.create.topics", "false"); // a mistyped topic is an error, not a new topic
         if (group != null) {
             props.put("group.id", group);
         } else {

@@ -1,5 +1,7 @@
 package io.brook.cli;
 
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -19,16 +21,19 @@ final class ErrorReporter implements IExecutionExceptionHandler {
     public int handleExecutionException(Exception exception, CommandLine commandLine, ParseResult parseResult) {
         Throwable cause = unwrap(exception);
         commandLine.getErr().println("brook: " + describe(cause, commandLine));
-        if (parseResult.hasMatchedOption("--verbose")) {
+        ParseResult ownResult = commandLine.getParseResult(); // the failing subcommand's, where --verbose lives
+        if ((ownResult != null && ownResult.hasMatchedOption("--verbose")) || parseResult.hasMatchedOption("--verbose")) {
             cause.printStackTrace(commandLine.getErr());
         }
         commandLine.getErr().flush();
-        return cause instanceof UsageError ? 2 : 1;
+        // a bad client setting (a flag value or a --command-config entry) is bad usage too
+        return cause instanceof UsageError || cause instanceof ConfigException ? 2 : 1;
     }
 
     static Throwable unwrap(Throwable t) {
-        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
-            t = t.getCause();
+        while (((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null)
+                || (t instanceof KafkaException && t.getCause() instanceof ConfigException)) {
+            t = t.getCause(); // "Failed to create new KafkaAdminClient" says less than its ConfigException
         }
         return t;
     }

@@ -26,7 +26,8 @@ import java.util.TreeMap;
                 "  brook groups delete --group billing"})
 final class GroupsCommand {
 
-    @Command(name = "list", description = "List consumer groups and their states.", mixinStandardHelpOptions = true)
+    @Command(name = "list", description = "List consumer groups and their states.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook groups list"})
     static final class ListGroups extends TopicsCommand.AdminCommand {
         @Override
         Integer run(Admin admin) throws Exception {
@@ -49,7 +50,8 @@ final class GroupsCommand {
     }
 
     @Command(name = "describe", description = "State, members, assignment and lag per partition.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook groups describe --group billing"})
     static final class Describe extends TopicsCommand.AdminCommand {
         @Option(names = "--group", required = true, description = "Group id.")
         String group;
@@ -111,7 +113,8 @@ final class GroupsCommand {
         }
     }
 
-    @Command(name = "delete", description = "Delete an empty group and its offsets.", mixinStandardHelpOptions = true)
+    @Command(name = "delete", description = "Delete an empty group and its offsets.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook groups delete --group billing"})
     static final class Delete extends TopicsCommand.AdminCommand {
         @Option(names = "--group", required = true, description = "Group id.")
         String group;
@@ -126,7 +129,8 @@ final class GroupsCommand {
 
     @Command(name = "reset-offsets", mixinStandardHelpOptions = true,
             description = "Move a group's committed offsets. Shows the plan unless --execute is given; "
-                    + "refuses while the group has members.")
+                    + "refuses while the group has members.",
+        footer = {"", "Examples:", "  brook groups reset-offsets --group billing --topic orders --to-earliest", "  brook groups reset-offsets --group billing --topic orders --by-duration PT1H --execute"})
     static final class ResetOffsets extends TopicsCommand.AdminCommand {
         @Option(names = "--group", required = true, description = "Group id.")
         String group;
@@ -175,9 +179,7 @@ final class GroupsCommand {
                     .partitionsToOffsetAndMetadata().get();
             Map<TopicPartition, Long> byTime = null;
             if (target.datetime != null || target.duration != null) {
-                long ts = target.datetime != null ? java.time.Instant.parse(target.datetime).toEpochMilli()
-                        : System.currentTimeMillis() - java.time.Duration.parse(target.duration).toMillis();
-                byTime = offsets(admin, partitions, OffsetSpec.forTimestamp(ts));
+                byTime = offsets(admin, partitions, OffsetSpec.forTimestamp(targetTimestamp()));
             }
             Map<TopicPartition, OffsetAndMetadata> plan = new java.util.LinkedHashMap<>();
             out().println("TOPIC\tPARTITION\tCURRENT\tNEW");
@@ -210,6 +212,18 @@ final class GroupsCommand {
                 out().println("Dry run: add --execute to apply.");
             }
             return 0;
+        }
+
+        /** The time --to-datetime or --by-duration names, in epoch milliseconds. */
+        private long targetTimestamp() {
+            try {
+                return target.datetime != null ? java.time.Instant.parse(target.datetime).toEpochMilli()
+                        : System.currentTimeMillis() - java.time.Duration.parse(target.duration).toMillis();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new ErrorReporter.UsageError(target.datetime != null
+                        ? "--to-datetime '" + target.datetime + "' is not an ISO-8601 time such as 2026-11-25T10:00:00Z"
+                        : "--by-duration '" + target.duration + "' is not an ISO-8601 duration such as PT1H or P1D");
+            }
         }
 
         private static Map<TopicPartition, Long> offsets(Admin admin, List<TopicPartition> partitions, OffsetSpec spec)

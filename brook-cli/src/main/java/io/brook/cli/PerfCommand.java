@@ -53,7 +53,8 @@ final class PerfCommand {
     }
 
     @Command(name = "produce", description = "Send records as fast as allowed; latency percentiles at the end.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook perf produce --topic bench --records 1000000 --record-size 100 --acks all"})
     static final class Produce extends PerfBase implements Callable<Integer> {
         @Option(names = "--record-size", defaultValue = "100", description = "Bytes per record (default: ${DEFAULT-VALUE}).")
         int recordSize;
@@ -148,7 +149,8 @@ final class PerfCommand {
     }
 
     @Command(name = "consume", description = "Read records from the beginning as fast as possible.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook perf consume --topic bench --records 1000000"})
     static final class Consume extends PerfBase implements Callable<Integer> {
         @Option(names = "--timeout", paramLabel = "MS", defaultValue = "10000",
                 description = "Give up after this long without records (default: ${DEFAULT-VALUE}).")
@@ -202,7 +204,8 @@ final class PerfCommand {
     }
 
     @Command(name = "e2e", description = "End-to-end latency: one record at a time from producer to consumer.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook perf e2e --topic latency --records 10000 --json"})
     static final class EndToEnd extends PerfBase implements Callable<Integer> {
         @Option(names = "--record-size", defaultValue = "1024", description = "Bytes per record (default: ${DEFAULT-VALUE}).")
         int recordSize;

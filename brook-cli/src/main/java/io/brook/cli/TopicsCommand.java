@@ -94,7 +94,8 @@ final class TopicsCommand {
         return configs;
     }
 
-    @Command(name = "create", description = "Create a topic.", mixinStandardHelpOptions = true)
+    @Command(name = "create", description = "Create a topic.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook topics create --topic orders --partitions 6", "  brook topics create --topic users --config cleanup.policy=compact --if-not-exists"})
     static final class Create extends AdminCommand {
         @Option(names = "--topic", required = true, description = "Topic name.")
         String topic;
@@ -124,7 +125,8 @@ final class TopicsCommand {
         }
     }
 
-    @Command(name = "list", description = "List topics.", mixinStandardHelpOptions = true)
+    @Command(name = "list", description = "List topics.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook topics list", "  brook topics list --internal --output json"})
     static final class ListTopics extends AdminCommand {
         @Option(names = "--internal", description = "Include internal topics such as __consumer_offsets.")
         boolean internal;
@@ -143,7 +145,8 @@ final class TopicsCommand {
     }
 
     @Command(name = "describe", description = "Describe a topic: partitions, leaders, replicas, offsets, size.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook topics describe --topic orders"})
     static final class Describe extends AdminCommand {
         @Option(names = "--topic", required = true, description = "Topic name.")
         String topic;
@@ -212,7 +215,8 @@ final class TopicsCommand {
         }
     }
 
-    @Command(name = "alter", description = "Add partitions or change topic configs.", mixinStandardHelpOptions = true)
+    @Command(name = "alter", description = "Add partitions or change topic configs.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook topics alter --topic orders --partitions 12", "  brook topics alter --topic orders --config retention.ms=86400000 --delete-config segment.bytes"})
     static final class Alter extends AdminCommand {
         @Option(names = "--topic", required = true, description = "Topic name.")
         String topic;
@@ -246,7 +250,8 @@ final class TopicsCommand {
         }
     }
 
-    @Command(name = "delete", description = "Delete a topic and its data.", mixinStandardHelpOptions = true)
+    @Command(name = "delete", description = "Delete a topic and its data.", mixinStandardHelpOptions = true,
+        footer = {"", "Examples:", "  brook topics delete --topic orders --if-exists"})
     static final class Delete extends AdminCommand {
         @Option(names = "--topic", required = true, description = "Topic name.")
         String topic;
