@@ -80,6 +80,22 @@ class CleanerTest {
     }
 
     @Test
+    void throttlerHoldsTheCleanerToItsRate() {
+        Throttler throttler = new Throttler(1000, time); // bytes per second; ManualTime.sleep advances the clock
+        long start = time.milliseconds();
+        for (int i = 0; i < 50; i++) {
+            throttler.maybeThrottle(100);
+            time.advance(10); // the throttler looks at the rate every 100 ms
+        }
+        // bytes are paid for at the next check, so the last ~100 ms worth may still be owed
+        assertTrue(time.milliseconds() - start >= 4_000, "5000 bytes at 1000 B/s take about 5 s: "
+                + (time.milliseconds() - start) + " ms");
+        long unthrottled = time.milliseconds();
+        new Throttler(Double.MAX_VALUE, time).maybeThrottle(1L << 40);
+        assertEquals(unthrottled, time.milliseconds());
+    }
+
+    @Test
     void plannerHonoursCompactionLagsAndRatio() {
         List<CleaningPlanner.SegmentInfo> segments = List.of(
                 new CleaningPlanner.SegmentInfo(0, 10, 1000, 1, NOW - 60_000, NOW - 50_000),
