@@ -157,6 +157,7 @@ public final class Cleaner {
                 cleaned.delete();
                 cleaned = null;
             } else {
+                cleaned.onBecomeInactive();
                 cleaned.flush();
                 File last = olds.get(olds.size() - 1).logFile();
                 cleaned.logFile().setLastModified(last.lastModified());

@@ -176,6 +176,12 @@ public final class OffsetIndex implements AutoCloseable {
         return found < 0 ? 0 : poss[found];
     }
 
+    /** The file position of the last entry, or 0 when there is none. */
+    public int lastPosition() {
+        int n = entries;
+        return n == 0 ? 0 : positions[n - 1];
+    }
+
     /** Removes every entry whose position is at or after {@code position}. */
     public synchronized void truncateToPosition(int position) throws IOException {
         int n = entries;

@@ -98,6 +98,12 @@ public final class TimeIndex implements AutoCloseable {
         return n == 0 ? -1L : timestamps[n - 1];
     }
 
+    /** The offset of the last entry, or -1 when there is none. */
+    public long lastOffset() {
+        int n = entries;
+        return n == 0 ? -1L : baseOffset + relativeOffsets[n - 1];
+    }
+
     /** Appends (timestamp, offset) if the timestamp is larger than the last entry's. */
     public synchronized void maybeAppend(long timestamp, long offset) throws IOException {
         int n = entries;

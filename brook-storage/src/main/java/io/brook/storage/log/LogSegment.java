@@ -118,11 +118,50 @@ public final class LogSegment implements AutoCloseable {
             index.truncateToPosition(0);
             timeIndex.truncateToOffset(baseOffset);
         }
-        int truncated = segment.scan(recover, rebuild, contiguous);
+        int truncated = 0;
+        if (recover || rebuild) {
+            truncated = segment.scan(recover, rebuild, contiguous);
+        } else {
+            segment.loadFromIndexes();
+        }
         if (truncatedBytes != null) {
             truncatedBytes[0] = truncated;
         }
         return segment;
+    }
+
+    /**
+     * Restores the state of a segment whose indexes are trusted without reading all of it: the max
+     * timestamp from the time index's last entry (exact for segments closed by a roll or a clean
+     * shutdown, see {@link #onBecomeInactive()}), the first batch's timestamp, and the next offset
+     * from a scan of the batches after the last offset index entry.
+     */
+    private void loadFromIndexes() {
+        FileChannelRecordBatch first = batchAt(0);
+        if (first != null) {
+            firstBatchTimestamp = first.maxTimestamp();
+        }
+        if (timeIndex.entries() > 0) {
+            maxTimestampSoFar = timeIndex.lastTimestamp();
+            offsetOfMaxTimestampSoFar = timeIndex.lastOffset();
+        }
+        long next = baseOffset;
+        for (FileChannelRecordBatch batch : log.batchesFrom(offsetIndex.lastPosition())) {
+            trackTimestamp(batch.maxTimestamp(), batch.lastOffset());
+            next = batch.nextOffset();
+        }
+        nextOffset = next;
+    }
+
+    /**
+     * Called when the segment stops being the active one (a roll, a clean close): records its max
+     * timestamp in the time index even if no index entry was due, so the next start can read it
+     * from there instead of from every batch (Kafka does the same).
+     */
+    public void onBecomeInactive() throws IOException {
+        if (maxTimestampSoFar != RecordBatch.NO_TIMESTAMP && !timeIndex.isFull()) {
+            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+        }
     }
 
     /**

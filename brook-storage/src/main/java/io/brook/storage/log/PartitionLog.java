@@ -336,6 +336,7 @@ public final class PartitionLog implements AutoCloseable {
             return active;
         }
         writeProducerSnapshot();
+        active.onBecomeInactive();
         LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
         segments.put(newBase, segment);
         // readers bound the segment holding the log end by this position; it is the new one now
@@ -711,6 +712,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         writeProducerSnapshot();
         closed = true;
+        segments.lastEntry().getValue().onBecomeInactive();
         for (LogSegment segment : segments.values()) {
             segment.close();
         }

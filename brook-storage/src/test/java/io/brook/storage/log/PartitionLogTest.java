@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,32 @@ class PartitionLogTest {
     @TempDir
     File dir;
     final ManualTime time = new ManualTime(1_700_000_000_000L);
+
+    @Test
+    void aCleanRestartRestoresTimestampsAndEndFromTheIndexesWithoutReadingEveryBatch() throws IOException {
+        // a large index interval: no index entry is due, only the one written when a segment closes
+        LogConfig cfg = config(Map.of("index.interval.bytes", "1000000", "segment.bytes", "500"));
+        long t = time.milliseconds();
+        try (PartitionLog log = LogFixtures.open(dir, cfg, time)) {
+            for (int i = 0; i < 40; i++) {
+                log.appendAsLeader(LogFixtures.batch(t + (i == 7 ? 100_000 : i), "v" + i), 0);
+            }
+            assertTrue(log.segmentCount() > 2);
+        }
+        try (PartitionLog log = LogFixtures.reopen(dir, cfg, time, 40, true)) {
+            assertEquals(40, log.logEndOffset());
+            PartitionLog.TimestampOffset max = log.maxTimestampOffset();
+            assertEquals(t + 100_000, max.timestamp());
+            assertEquals(7, max.offset());
+            List<LogSegment> segments = log.segments();
+            LogSegment active = segments.get(segments.size() - 1);
+            assertEquals(t + 39, active.maxTimestamp(), "the active segment's max, recorded at close");
+            LogSegment first = segments.get(0);
+            assertEquals(t + first.nextOffset() - 1, first.largestTimestampForRetention());
+            assertTrue(segments.stream().anyMatch(seg -> seg.largestTimestampForRetention() == t + 100_000));
+            assertEquals(40, log.appendAsLeader(LogFixtures.batch(t + 40, "next"), 0).firstOffset());
+        }
+    }
 
     @Test
     void assignsOffsetsAndReadsBackFromAnyOffsetAsAFileSlice() throws Exception {
