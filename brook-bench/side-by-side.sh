@@ -6,6 +6,7 @@
 #   brook-bench/side-by-side.sh                # full size: 3M x 100 B, 1M x 1 KiB, RUNS=1
 #   SCALE=10 RUNS=3 brook-bench/side-by-side.sh # a tenth of the records, 3 runs each, medians
 #   ROWS=compact RUNS=3 brook-bench/side-by-side.sh # the log cleaner on 1 GiB of keyed data
+#   ROWS=restart RUNS=3 brook-bench/side-by-side.sh # restart with 1 GiB, after SIGTERM and after SIGKILL
 #
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
@@ -75,9 +76,11 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
-  local cluster_id
-  cluster_id=$(tool kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
-  tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" > "$OUT/kafka-format.log" 2>&1
+  if [ "${2:-}" != keep ]; then
+    local cluster_id
+    cluster_id=$(tool kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+    tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" > "$OUT/kafka-format.log" 2>&1
+  fi
   java $HEAP $LOGGING -Dorg.slf4j.simpleLogger.log.org.apache.kafka.storage.internals.log.LogCleaner\$CleanerThread=info \
       -cp "$KAFKA_CP" kafka.Kafka "$props" > "$OUT/kafka-server.log" 2>&1 &
   SERVER_PID=$!
@@ -185,6 +188,31 @@ bench_system() {
     record "$system" "$run" cleaner_1GiB_10pct_keys cleaned_mib "$mib"
     record "$system" "$run" cleaner_1GiB_10pct_keys cleaning_s "$secs"
     record "$system" "$run" cleaner_1GiB_10pct_keys mib_per_s "$(awk -v m="$mib" -v s="$secs" 'BEGIN{printf "%.1f", m / s}')"
+  fi
+
+  if [[ " $ROWS " == *" restart "* ]]; then
+    # 1 GiB in one partition, then the time from launching the server again until it answers
+    # ListOffsets with the full log: after a clean stop (SIGTERM) and after a crash (SIGKILL,
+    # everything written since the last recovery-point checkpoint is scanned again)
+    tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic restart \
+        --partitions 1 --replication-factor 1 > /dev/null
+    tool org.apache.kafka.tools.ProducerPerformance --topic restart --num-records "$N_KIB" --record-size 1024 \
+        --throughput -1 --producer-props "bootstrap.servers=localhost:$PORT" acks=1 > "$OUT/$system-$run-restart-load.out" 2>&1
+    local signal waiter out
+    for signal in TERM KILL; do
+      kill -"$signal" "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+      # the waiter's client is up before the server is launched, so only the server's start counts
+      out="$OUT/$system-$run-restart-$signal.out"
+      rm -f "$OUT/launch"
+      java -Xmx256m $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.WaitReady "localhost:$PORT" restart \
+          "$N_KIB" "$OUT/launch" > "$out" 2>&1 &
+      waiter=$!
+      until grep -q waiting "$out"; do sleep 0.05; done
+      date +%s%3N > "$OUT/launch.tmp" && mv "$OUT/launch.tmp" "$OUT/launch"
+      "start_$system" "$dir" keep
+      wait "$waiter" || true
+      record "$system" "$run" "restart_1GiB_after_SIG$signal" ready_ms "$(tail -1 "$out")"
+    done
   fi
 
   record "$system" "$run" all peak_rss_mb "$(( $(peak_rss_kb "$SERVER_PID") / 1024 ))"

@@ -39,7 +39,8 @@ public final class OffsetIndex implements AutoCloseable {
     private final long baseOffset;
     private final int maxEntries;
     private File file;
-    private FileChannel channel;
+    /** Set by close: later writes are dropped (the files may be gone). */
+    private boolean closed;
     private volatile int[] relativeOffsets;
     private volatile int[] positions;
     private volatile int entries;
@@ -55,9 +56,8 @@ public final class OffsetIndex implements AutoCloseable {
         this.positions = positions;
         this.entries = entries;
         this.persisted = entries;
-        this.channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        this.channel.position(channel.size());
+        // no file handle is kept between writes: a node with many segments holds one per segment (its log)
+        withChannel(channel -> { });
     }
 
     /**
@@ -146,9 +146,13 @@ public final class OffsetIndex implements AutoCloseable {
         }
         buf.flip();
         long at = (long) persisted * ENTRY_BYTES;
-        while (buf.hasRemaining()) {
-            at += channel.write(buf, at);
-        }
+        long start = at;
+        withChannel(channel -> {
+            long position = start;
+            while (buf.hasRemaining()) {
+                position += channel.write(buf, position);
+            }
+        });
         persisted = n;
     }
 
@@ -190,18 +194,34 @@ public final class OffsetIndex implements AutoCloseable {
         }
         entries = n;
         persisted = Math.min(persisted, n);
-        channel.truncate((long) persisted * ENTRY_BYTES);
+        long length = (long) persisted * ENTRY_BYTES;
+        withChannel(channel -> channel.truncate(length));
         writePending();
     }
 
     public synchronized void flush() throws IOException {
         writePending();
-        channel.force(true);
+        withChannel(channel -> channel.force(true));
     }
 
-    public void renameTo(File target) throws IOException {
+    public synchronized void renameTo(File target) throws IOException {
         java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         file = target;
+    }
+
+    private interface ChannelAction {
+        void run(FileChannel channel) throws IOException;
+    }
+
+    /** Opens the file (creating it if needed) for one action; nothing once closed. */
+    private void withChannel(ChannelAction action) throws IOException {
+        if (closed) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            action.run(channel);
+        }
     }
 
     public File file() {
@@ -210,9 +230,9 @@ public final class OffsetIndex implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        if (channel.isOpen()) {
+        if (!closed) {
             writePending();
-            channel.close();
+            closed = true;
         }
     }
 }

@@ -29,7 +29,8 @@ public final class TimeIndex implements AutoCloseable {
     private final long baseOffset;
     private final int maxEntries;
     private File file;
-    private final FileChannel channel;
+    /** Set by close: later writes are dropped (the files may be gone). */
+    private boolean closed;
     private volatile long[] timestamps;
     private volatile int[] relativeOffsets;
     private volatile int entries;
@@ -45,9 +46,8 @@ public final class TimeIndex implements AutoCloseable {
         this.relativeOffsets = relativeOffsets;
         this.entries = entries;
         this.persisted = entries;
-        this.channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        this.channel.position(channel.size());
+        // no file handle is kept between writes: a node with many segments holds one per segment (its log)
+        withChannel(channel -> { });
     }
 
     /** Opens (or creates) a time index; null when the file is not a valid index and must be rebuilt. */
@@ -142,9 +142,13 @@ public final class TimeIndex implements AutoCloseable {
         }
         buf.flip();
         long at = (long) persisted * ENTRY_BYTES;
-        while (buf.hasRemaining()) {
-            at += channel.write(buf, at);
-        }
+        long start = at;
+        withChannel(channel -> {
+            long position = start;
+            while (buf.hasRemaining()) {
+                position += channel.write(buf, position);
+            }
+        });
         persisted = n;
     }
 
@@ -179,18 +183,34 @@ public final class TimeIndex implements AutoCloseable {
         }
         entries = n;
         persisted = Math.min(persisted, n);
-        channel.truncate((long) persisted * ENTRY_BYTES);
+        long length = (long) persisted * ENTRY_BYTES;
+        withChannel(channel -> channel.truncate(length));
         writePending();
     }
 
     public synchronized void flush() throws IOException {
         writePending();
-        channel.force(true);
+        withChannel(channel -> channel.force(true));
     }
 
-    public void renameTo(File target) throws IOException {
+    public synchronized void renameTo(File target) throws IOException {
         java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         file = target;
+    }
+
+    private interface ChannelAction {
+        void run(FileChannel channel) throws IOException;
+    }
+
+    /** Opens the file (creating it if needed) for one action; nothing once closed. */
+    private void withChannel(ChannelAction action) throws IOException {
+        if (closed) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            action.run(channel);
+        }
     }
 
     public File file() {
@@ -199,9 +219,9 @@ public final class TimeIndex implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        if (channel.isOpen()) {
+        if (!closed) {
             writePending();
-            channel.close();
+            closed = true;
         }
     }
 }

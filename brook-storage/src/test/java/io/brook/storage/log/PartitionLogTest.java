@@ -37,6 +37,34 @@ class PartitionLogTest {
     final ManualTime time = new ManualTime(1_700_000_000_000L);
 
     @Test
+    void aSegmentHoldsOneFileHandleItsLog() throws IOException {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of("segment.bytes", "200")), time)) {
+            for (int i = 0; i < 60; i++) {
+                log.appendAsLeader(LogFixtures.batch(time.milliseconds(), "value-" + i), 0);
+            }
+            log.flush();
+            int segments = log.segmentCount();
+            assertTrue(segments > 20, "rolled often: " + segments);
+            assertEquals(segments, openFilesUnder(log.dir()), "one handle per segment, none for indexes");
+        }
+        assertEquals(0, openFilesUnder(new File(dir, "t-0")), "all closed");
+    }
+
+    /** File descriptors of this process that point into {@code dir} (Linux /proc). */
+    private static long openFilesUnder(File dir) throws IOException {
+        String prefix = dir.getCanonicalPath() + File.separator;
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(fd).toString().startsWith(prefix);
+                } catch (IOException e) {
+                    return false; // closed while listing
+                }
+            }).count();
+        }
+    }
+
+    @Test
     void aCleanRestartRestoresTimestampsAndEndFromTheIndexesWithoutReadingEveryBatch() throws IOException {
         // a large index interval: no index entry is due, only the one written when a segment closes
         LogConfig cfg = config(Map.of("index.interval.bytes", "1000000", "segment.bytes", "500"));
