@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -116,6 +118,90 @@ class ConsumerGroupTest {
                     .stream().mapToLong(OffsetAndMetadata::offset).sum());
         }
         members.forEach(KafkaConsumer::close);
+    }
+
+    /**
+     * Each client-side assignor the Java consumer ships, eager and cooperative: members join one
+     * by one and one leaves; at every step each partition has one owner, the load is even, and
+     * every record is read exactly once across the group.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"org.apache.kafka.clients.consumer.RangeAssignor",
+            "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+            "org.apache.kafka.clients.consumer.StickyAssignor",
+            "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"})
+    void everyClientAssignorSharesThePartitions(String assignor) throws Exception {
+        String topic = "assigned-" + assignor.substring(assignor.lastIndexOf('.') + 1);
+        String group = "group-" + topic;
+        createAndFill(topic, 6, 600);
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        List<KafkaConsumer<byte[], byte[]>> members = new ArrayList<>();
+        for (int size = 1; size <= 3; size++) {
+            KafkaConsumer<byte[], byte[]> joining = member(group,
+                    Map.of(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor));
+            // what was read is committed before partitions move, so nothing is read twice
+            joining.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                    joining.commitSync();
+                }
+
+                @Override
+                public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                }
+            });
+            members.add(joining);
+            pollUntilBalanced(members, 6, seen);
+        }
+        members.remove(0).close(); // leaves the group; the other two take over its partitions
+        pollUntilBalanced(members, 6, seen);
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            for (int i = 600; i < 900; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 6, null, String.valueOf(i).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (seen.size() < 900 && System.currentTimeMillis() < deadline) {
+            pollAll(members, seen);
+        }
+        assertEquals(900, seen.size(), assignor);
+        assertTrue(seen.values().stream().allMatch(n -> n == 1), "every record exactly once with " + assignor);
+        members.forEach(KafkaConsumer::close);
+    }
+
+    /** Polls (and commits) until all partitions are owned, once each, evenly across the members. */
+    private static void pollUntilBalanced(List<KafkaConsumer<byte[], byte[]>> members, int partitions,
+                                          Map<String, Integer> seen) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            pollAll(members, seen);
+            Set<TopicPartition> owned = new HashSet<>();
+            boolean even = true;
+            int total = 0;
+            for (KafkaConsumer<byte[], byte[]> c : members) {
+                owned.addAll(c.assignment());
+                total += c.assignment().size();
+                even &= c.assignment().size() == partitions / members.size();
+            }
+            if (owned.size() == partitions && total == partitions && even) {
+                return;
+            }
+        }
+        throw new AssertionError("the group never spread " + partitions + " partitions over " + members.size()
+                + " members");
+    }
+
+    private static void pollAll(List<KafkaConsumer<byte[], byte[]>> members, Map<String, Integer> seen) {
+        for (KafkaConsumer<byte[], byte[]> c : members) {
+            for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+                seen.merge(new String(r.value(), StandardCharsets.UTF_8), 1, Integer::sum);
+            }
+            try {
+                c.commitSync();
+            } catch (org.apache.kafka.common.errors.RebalanceInProgressException e) {
+                // a cooperative rebalance is under way: the next poll completes it, then we commit
+            }
+        }
     }
 
     @Test

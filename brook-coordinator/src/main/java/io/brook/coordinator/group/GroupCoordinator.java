@@ -537,7 +537,10 @@ public final class GroupCoordinator {
         if (generation != group.generation) {
             return Errors.ILLEGAL_GENERATION;
         }
-        if (group.state != GroupState.STABLE) {
+        // Kafka's rule: a member of the current generation may still commit while the group prepares
+        // a rebalance (that is when consumers commit what they read before giving partitions up);
+        // only between JoinGroup and SyncGroup, when no one holds an assignment, is a commit refused
+        if (group.state == GroupState.COMPLETING_REBALANCE) {
             return Errors.REBALANCE_IN_PROGRESS;
         }
         resetSession(group, member);

@@ -88,6 +88,20 @@ class GroupCoordinatorTest {
     }
 
     @Test
+    void commitsAreTakenWhileARebalanceIsPreparedButNotWhileItCompletes() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        CommittedOffset offset = new CommittedOffset(5, 0, "", 1L);
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of(a.memberId(), new byte[]{1})).join();
+        CompletableFuture<JoinResult> b = joinNew(); // PreparingRebalance: a still owns its partitions
+        assertEquals(Errors.NONE, coordinator.commit("g", 1, a.memberId(), null, Map.of(tp, offset)).join().get(tp),
+                "a member commits what it read before it gives its partitions up");
+        coordinator.join(join(a.memberId())).join(); // CompletingRebalance: no one holds an assignment
+        assertEquals(Errors.REBALANCE_IN_PROGRESS,
+                coordinator.commit("g", 2, b.join().memberId(), null, Map.of(tp, offset)).join().get(tp));
+    }
+
+    @Test
     void aSilentMemberIsRemovedAfterItsSessionTimeout() {
         JoinResult a = joinNew().join();
         coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).join();
