@@ -1,0 +1,91 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Kafka's own admin scripts, each run in its own JVM from the classpath compat/kafka-core/pom.xml
+ * resolves: kafka-configs (ConfigCommand, in Kafka's core jar) describing and altering topic and
+ * broker configs, and kafka-consumer-groups resetting a group's offsets.
+ */
+class KafkaAdminToolsTest {
+    private static final File ROOT = new File("..").getAbsoluteFile();
+    private static final File COMPAT = new File(ROOT, "compat/kafka-core");
+
+    @TempDir
+    File dataDir;
+
+    private static String classpath() throws Exception {
+        File classpathFile = new File(COMPAT, "target/classpath.txt");
+        if (!classpathFile.exists()) {
+            Processes.run(List.of(new File(ROOT, "mvnw").getPath(), "-B", "-q", "-f",
+                    new File(COMPAT, "pom.xml").getPath(), "dependency:build-classpath",
+                    "-Dmdep.outputFile=" + classpathFile.getPath()), null);
+        }
+        return Files.readString(classpathFile.toPath()).trim();
+    }
+
+    private static String tool(String mainClass, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
+                "-cp", classpath(), mainClass));
+        command.addAll(List.of(args));
+        return Processes.run(command, null);
+    }
+
+    @Test
+    void kafkaConfigsAndConsumerGroupsResetOffsets() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            String bootstrap = brook.bootstrap();
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("tools", 1, (short) 1))).all().get();
+            }
+            tool("kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, "--entity-type", "topics",
+                    "--entity-name", "tools", "--alter", "--add-config", "retention.ms=3600000,cleanup.policy=compact");
+            String topic = tool("kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, "--entity-type",
+                    "topics", "--entity-name", "tools", "--describe");
+            assertTrue(topic.contains("retention.ms=3600000") && topic.contains("cleanup.policy=compact"), topic);
+            tool("kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, "--entity-type", "topics",
+                    "--entity-name", "tools", "--alter", "--delete-config", "retention.ms");
+            assertTrue(!tool("kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, "--entity-type", "topics",
+                    "--entity-name", "tools", "--describe").contains("retention.ms="));
+            String broker = tool("kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap, "--entity-type",
+                    "brokers", "--entity-name", "1", "--describe", "--all");
+            assertTrue(broker.contains("log.cleaner.threads=1") && broker.contains("num.partitions=1"), broker);
+
+            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+                for (int i = 0; i < 10; i++) {
+                    producer.send(new ProducerRecord<>("tools", ("k" + i).getBytes(), ("v" + i).getBytes()));
+                }
+            }
+            TopicPartition tp = new TopicPartition("tools", 0);
+            try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g"))) {
+                consumer.assign(List.of(tp));
+                consumer.commitSync(Map.of(tp, new OffsetAndMetadata(10)));
+            }
+            String plan = tool("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server",
+                    bootstrap, "--group", "g", "--topic", "tools", "--reset-offsets", "--to-offset", "3", "--execute");
+            assertTrue(plan.contains("tools") && plan.contains("3"), plan);
+            try (Admin admin = brook.admin()) {
+                assertEquals(3, admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata().get().get(tp)
+                        .offset());
+            }
+        }
+    }
+}
