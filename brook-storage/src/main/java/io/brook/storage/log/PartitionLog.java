@@ -189,21 +189,18 @@ public final class PartitionLog implements AutoCloseable {
             for (File old : replaced == null ? new File[0] : replaced) {
                 long oldBase = Long.parseLong(old.getName().substring(0, old.getName().indexOf('.')));
                 if (oldBase >= base && oldBase <= last) {
-                    deleteSegmentFiles(oldBase, "");
+                    deleteSegmentFiles(oldBase);
                 }
             }
-            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, LogSegment.INDEX_SUFFIX)
-                    + LogSegment.SWAP_SUFFIX).toPath());
-            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, LogSegment.TIME_INDEX_SUFFIX)
-                    + LogSegment.SWAP_SUFFIX).toPath());
+            // its .index.swap/.timeindex.swap go with the other leftovers; the indexes are rebuilt
             Files.move(swap.toPath(), LogSegment.logFile(dir, base).toPath());
             log.info("{}: finished an interrupted cleaner swap of segment {}", topicPartition, base);
         }
     }
 
-    private void deleteSegmentFiles(long base, String suffix) throws IOException {
+    private void deleteSegmentFiles(long base) throws IOException {
         for (String kind : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX}) {
-            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, kind) + suffix).toPath());
+            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, kind)).toPath());
         }
     }
 
