@@ -65,6 +65,7 @@ class AdminTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: admin: topics"})
     void createsDescribesGrowsAndDeletesTopics() throws Exception {
         admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1)
                 .configs(Map.of("retention.ms", "3600000")))).all().get();
@@ -134,6 +135,7 @@ class AdminTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: admin: configs"})
     void altersTopicConfigsIncrementallyAndAppliesThemToTheLog() throws Exception {
         admin.createTopics(List.of(new NewTopic("tuned", 1, (short) 1)
                 .configs(Map.of("retention.ms", "3600000", "segment.bytes", "1048576")))).all().get();

@@ -46,6 +46,7 @@ class CompactionTest {
     File dataDir;
 
     @Test
+    @Compat({"Java 4.3.1: compacted topics", "kcat: compacted topics", "Java 4.3.1: admin: configs"})
     void aConsumerAndKcatReadTheLatestValueOfEveryKeyWhileAndAfterTheCleanerRuns() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir, FAST_CLEANER);
              Admin admin = brook.admin()) {

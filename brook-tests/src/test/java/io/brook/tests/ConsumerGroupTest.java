@@ -75,6 +75,7 @@ class ConsumerGroupTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: consumer group (classic protocol)"})
     void threePartitionsFourMembersOneIdleEveryRecordOnce() throws Exception {
         createAndFill("shared", 3, 300);
         List<KafkaConsumer<byte[], byte[]>> members = new ArrayList<>();
@@ -130,6 +131,7 @@ class ConsumerGroupTest {
             "org.apache.kafka.clients.consumer.RoundRobinAssignor",
             "org.apache.kafka.clients.consumer.StickyAssignor",
             "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"})
+    @Compat({"Java 4.3.1: assignor {0}"})
     void everyClientAssignorSharesThePartitions(String assignor) throws Exception {
         String topic = "assigned-" + assignor.substring(assignor.lastIndexOf('.') + 1);
         String group = "group-" + topic;
@@ -255,6 +257,7 @@ class ConsumerGroupTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: committed offsets survive a restart"})
     void resumesAtTheCommittedOffsetAfterABrokerRestart() throws Exception {
         createAndFill("resume", 1, 50);
         try (KafkaConsumer<byte[], byte[]> c = member("r", Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20))) {

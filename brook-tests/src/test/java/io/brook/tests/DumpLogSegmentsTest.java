@@ -28,6 +28,7 @@ class DumpLogSegmentsTest {
     File dataDir;
 
     @Test
+    @Compat({"Kafka tools 4.3.1: DumpLogSegments on Brook files"})
     void kafkaReadsBrookSegmentsAndIndexesWithoutErrors() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir)) {
             try (Admin admin = brook.admin()) {

@@ -50,6 +50,7 @@ class KafkaAdminToolsTest {
     }
 
     @Test
+    @Compat({"Kafka tools 4.3.1: kafka-configs", "Kafka tools 4.3.1: kafka-consumer-groups --reset-offsets"})
     void kafkaConfigsAndConsumerGroupsResetOffsets() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir)) {
             String bootstrap = brook.bootstrap();

@@ -42,6 +42,10 @@ class MixedGroupTest {
     File dataDir;
 
     @Test
+    @Compat({
+            "Java 4.3.1: one group shared with other clients",
+            "kcat: one group shared with other clients",
+            "kafkajs 2.2.4: one group shared with other clients"})
     void javaKcatAndKafkajsShareOneGroup() throws Exception {
         boolean kafkajs = new File(KAFKAJS, "node_modules/kafkajs").isDirectory();
         if (!kafkajs && "true".equals(System.getenv("CI"))) {

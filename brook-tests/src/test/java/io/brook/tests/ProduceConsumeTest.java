@@ -82,6 +82,7 @@ class ProduceConsumeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
+    @Compat({"Java 4.3.1: produce and consume (keys, values, headers)", "Java 4.3.1: compression {0}"})
     void roundTripsKeysValuesAndHeadersWithEveryCodec(String codec) throws Exception {
         String topic = "codec-" + codec;
         createTopic(topic, 1, Map.of());
@@ -109,6 +110,7 @@ class ProduceConsumeTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: per-key ordering"})
     void sameKeyGoesToSamePartitionInOrder() throws Exception {
         createTopic("keyed", 4, Map.of());
         Map<String, Integer> partitionOfKey = new HashMap<>();
@@ -135,6 +137,7 @@ class ProduceConsumeTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: seek by offset and timestamp"})
     void seeksByOffsetAndTimestampAndKeepsEverythingAcrossRestart() throws Exception {
         createTopic("timeline", 1, Map.of("segment.bytes", "4096"));
         TopicPartition tp = new TopicPartition("timeline", 0);
@@ -159,6 +162,7 @@ class ProduceConsumeTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: admin: delete records"})
     void deleteRecordsMovesTheLogStart() throws Exception {
         createTopic("trim", 1, Map.of());
         TopicPartition tp = new TopicPartition("trim", 0);
@@ -218,6 +222,7 @@ class ProduceConsumeTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: idempotent producer"})
     void anIdempotentProducerIsTheDefaultAndWritesEachRecordOnce() throws Exception {
         createTopic("once", 1, Map.of());
         try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
@@ -235,6 +240,7 @@ class ProduceConsumeTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: topic auto-creation"})
     void autoCreatesATopicOnFirstUse() throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
             RecordMetadata md = producer.send(new ProducerRecord<>("auto-made", bytes("x"))).get();

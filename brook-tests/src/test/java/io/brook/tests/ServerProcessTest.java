@@ -73,6 +73,19 @@ class ServerProcessTest {
     }
 
     @Test
+    @Compat({
+            "Kafka tools 4.3.1: kafka-topics",
+            "Kafka tools 4.3.1: console producer and consumer",
+            "Kafka tools 4.3.1: kafka-consumer-groups --describe",
+            "Kafka tools 4.3.1: producer and consumer perf tools",
+            "kcat: metadata",
+            "kcat: produce and consume (keys, values, headers)",
+            "kcat: compression none",
+            "kcat: compression gzip",
+            "kcat: compression snappy",
+            "kcat: compression lz4",
+            "kcat: compression zstd",
+            "kcat: consumer group (classic protocol)"})
     void consoleToolsAndKcatWorkAgainstTheServerProcessAcrossARestart() throws Exception {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();

@@ -41,6 +41,7 @@ class StreamsWordCountTest {
     File stateDir;
 
     @Test
+    @Compat({"Streams 4.3.1: WordCount (at-least-once)"})
     void wordCountCountsEveryWord() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir)) {
             try (Admin admin = brook.admin()) {

@@ -1,0 +1,143 @@
+package io.brook.tests;
+
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Builds the client x feature compatibility matrix from the run itself: every test method
+ * annotated with {@link Compat} marks its cells pass or fail by its outcome (a test skipped for a
+ * missing client leaves them "not run"); compat/not-yet.txt lists what is known not to work yet.
+ * The matrix is written to brook-tests/target/compatibility.md, and to docs/compatibility.md when
+ * BROOK_COMPAT_DOC=1 and CI=true, as {@code .ci/run} sets them: the document is never edited by hand.
+ */
+public final class CompatMatrix implements TestExecutionListener {
+    private static final File ROOT = new File("..").getAbsoluteFile();
+    private static final String PASS = "pass";
+    private static final String FAIL = "FAIL";
+    private static final String NOT_RUN = "not run";
+
+    /** client -> feature -> outcome. */
+    private final Map<String, Map<String, String>> cells = new TreeMap<>();
+
+    @Override
+    public void executionSkipped(TestIdentifier test, String reason) {
+        record(test, NOT_RUN);
+    }
+
+    @Override
+    public void executionFinished(TestIdentifier test, TestExecutionResult result) {
+        record(test, switch (result.getStatus()) {
+            case SUCCESSFUL -> PASS;
+            case ABORTED -> NOT_RUN;
+            case FAILED -> FAIL;
+        });
+    }
+
+    private synchronized void record(TestIdentifier test, String outcome) {
+        Compat compat = test.isTest() ? compatOf(test) : null; // not the container of parameterized runs
+        if (compat == null) {
+            return;
+        }
+        String argument = argumentOf(test);
+        for (String template : compat.value()) {
+            String cell = template.replace("{0}", argument);
+            int colon = cell.indexOf(':');
+            String client = cell.substring(0, colon).trim();
+            String feature = cell.substring(colon + 1).trim();
+            // a feature proven by several tests passes only if all of them ran and passed
+            cells.computeIfAbsent(client, c -> new TreeMap<>()).merge(feature, outcome,
+                    (a, b) -> a.equals(FAIL) || b.equals(FAIL) ? FAIL : a.equals(PASS) && b.equals(PASS) ? PASS
+                            : NOT_RUN);
+        }
+    }
+
+    /** The argument of a parameterized invocation ("[2] gzip" -> gzip; a class name -> its simple name). */
+    private static String argumentOf(TestIdentifier test) {
+        String argument = test.getDisplayName().replaceFirst("^\\[\\d+\\]\\s*", "");
+        return argument.matches("([a-z0-9]+\\.)+[A-Z]\\w*") ? argument.substring(argument.lastIndexOf('.') + 1)
+                : argument;
+    }
+
+    private static Compat compatOf(TestIdentifier test) {
+        if (test.getSource().orElse(null) instanceof MethodSource source) {
+            try {
+                Class<?> type = Class.forName(source.getClassName());
+                for (Method method : type.getDeclaredMethods()) {
+                    if (method.getName().equals(source.getMethodName()) && method.isAnnotationPresent(Compat.class)) {
+                        return method.getAnnotation(Compat.class);
+                    }
+                }
+            } catch (ClassNotFoundException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized void testPlanExecutionFinished(TestPlan plan) {
+        if (cells.isEmpty()) {
+            return;
+        }
+        try {
+            String markdown = render();
+            File target = new File("target/compatibility.md");
+            Files.writeString(target.toPath(), markdown, StandardCharsets.UTF_8);
+            // only where every client is required (CI=true): elsewhere a missing client may skip cells silently
+            if ("1".equals(System.getenv("BROOK_COMPAT_DOC")) && "true".equals(System.getenv("CI"))) {
+                Files.writeString(new File(ROOT, "docs/compatibility.md").toPath(), markdown, StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the compatibility matrix", e);
+        }
+    }
+
+    private String render() throws IOException {
+        Map<String, Map<String, String>> all = new TreeMap<>();
+        cells.forEach((client, features) -> all.put(client, new TreeMap<>(features)));
+        for (String line : Files.readAllLines(new File(ROOT, "compat/not-yet.txt").toPath())) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            all.computeIfAbsent(line.substring(0, colon).trim(), c -> new TreeMap<>())
+                    .putIfAbsent(line.substring(colon + 1).trim(), "not yet");
+        }
+        TreeSet<String> features = new TreeSet<>();
+        all.values().forEach(f -> features.addAll(f.keySet()));
+        List<String> clients = new ArrayList<>(all.keySet());
+        StringBuilder md = new StringBuilder();
+        md.append("# Compatibility matrix\n\n")
+                .append("Generated by the test suite from its own results (`CI=true bash .ci/run`); ")
+                .append("do not edit. A cell is `pass` when every test proving it passed in that run, `FAIL` ")
+                .append("when one failed, `not run` when its client was missing, `not yet` when the feature ")
+                .append("is known not to work yet (compat/not-yet.txt), and empty when nothing tests it.\n\n");
+        md.append("| feature |");
+        clients.forEach(c -> md.append(' ').append(c).append(" |"));
+        md.append("\n| --- |");
+        clients.forEach(c -> md.append(" :---: |"));
+        md.append('\n');
+        for (String feature : features) {
+            md.append("| ").append(feature).append(" |");
+            for (String client : clients) {
+                md.append(' ').append(all.get(client).getOrDefault(feature, "")).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+}
