@@ -13,14 +13,15 @@ import java.util.Arrays;
  *
  * <p>Open addressing with double hashing over a prime number of slots; a slot whose stored offset
  * is 0 is empty (offsets are stored plus one). Each cleaning uses only as many slots as its range
- * can have keys, so small logs touch little memory. Not thread-safe: each cleaner thread owns one.
+ * can have keys, and the array is only as large as the largest such range so far, so a node that
+ * compacts only small logs never holds the whole buffer. Not thread-safe: each cleaner thread owns one.
  */
 public final class OffsetMap {
     static final int HASH_BYTES = 16;
     static final int ENTRY_BYTES = HASH_BYTES + Long.BYTES;
 
-    private final byte[] table;
-    private final ByteBuffer view;
+    private byte[] table;
+    private ByteBuffer view;
     private final int capacitySlots;
     private final double loadFactor;
     private int slots;
@@ -31,7 +32,7 @@ public final class OffsetMap {
     private long latestOffset = -1;
 
     /**
-     * @param memoryBytes memory for the table
+     * @param memoryBytes most memory for the table
      * @param loadFactor  fraction of the slots that may be filled before {@link #isFull()}
      */
     public OffsetMap(int memoryBytes, double loadFactor) {
@@ -41,8 +42,6 @@ public final class OffsetMap {
         }
         this.capacitySlots = fitting;
         this.loadFactor = loadFactor;
-        this.table = new byte[fitting * ENTRY_BYTES];
-        this.view = ByteBuffer.wrap(table);
         try {
             this.digest = MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
@@ -51,14 +50,26 @@ public final class OffsetMap {
         resize(fitting);
     }
 
-    /** Uses (and will clear) only as many slots as {@code slotsWanted}, at most the capacity. */
+    /** Uses only as many slots as {@code slotsWanted}, at most the capacity. */
     private void resize(int slotsWanted) {
         this.slots = largestPrimeAtMost(Math.min(capacitySlots, Math.max(3, slotsWanted)));
         this.maxEntries = Math.max(1, Math.min(slots - 1, (int) (slots * loadFactor))); // one slot stays empty
     }
 
+    /**
+     * Allocates the table when it is first used or too small for the slots in use (new arrays are
+     * zeroed), so memory follows the largest range cleaned so far, not the configured maximum.
+     */
+    private void ensureTable() {
+        if (table == null || table.length < slots * ENTRY_BYTES) {
+            table = new byte[slots * ENTRY_BYTES];
+            view = ByteBuffer.wrap(table);
+        }
+    }
+
     /** Records {@code offset} as the latest offset of {@code key}. */
     public void put(ByteBuffer key, long offset) {
+        ensureTable();
         int slot = find(key);
         int at = slot * ENTRY_BYTES;
         if (view.getLong(at + HASH_BYTES) == 0) {
@@ -74,6 +85,7 @@ public final class OffsetMap {
 
     /** The latest offset recorded for {@code key}, or -1. */
     public long get(ByteBuffer key) {
+        ensureTable();
         return view.getLong(find(key) * ENTRY_BYTES + HASH_BYTES) - 1;
     }
 
@@ -104,7 +116,9 @@ public final class OffsetMap {
      * a bound): a small log neither clears nor scatters its keys over the whole buffer.
      */
     public void clear(long maxKeys) {
-        Arrays.fill(table, 0, slots * ENTRY_BYTES, (byte) 0); // nothing beyond the used slots is ever written
+        if (table != null) {
+            Arrays.fill(table, 0, Math.min(table.length, slots * ENTRY_BYTES), (byte) 0); // only used slots are written
+        }
         resize((int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(maxKeys / loadFactor) + 1));
         entries = 0;
         latestOffset = -1;
