@@ -7,6 +7,7 @@
 #   SCALE=10 RUNS=3 brook-bench/side-by-side.sh # a tenth of the records, 3 runs each, medians
 #   ROWS=compact RUNS=3 brook-bench/side-by-side.sh # the log cleaner on 1 GiB of keyed data
 #   ROWS=restart RUNS=3 brook-bench/side-by-side.sh # restart with 1 GiB, after SIGTERM and after SIGKILL
+#   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
 #
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
@@ -212,6 +213,20 @@ bench_system() {
       "start_$system" "$dir" keep
       wait "$waiter" || true
       record "$system" "$run" "restart_1GiB_after_SIG$signal" ready_ms "$(tail -1 "$out")"
+    done
+  fi
+
+  if [[ " $ROWS " == *" rebalance "* ]]; then
+    # classic protocol, eager (range) and cooperative (cooperative-sticky); KIP-848 is not served yet
+    local assignor name out
+    for assignor in org.apache.kafka.clients.consumer.RangeAssignor \
+        org.apache.kafka.clients.consumer.CooperativeStickyAssignor; do
+      name="${assignor##*.}"
+      out="$OUT/$system-$run-rebalance-$name.out"
+      java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.RebalanceBench "localhost:$PORT" \
+          "$assignor" > "$out" 2>&1 || true
+      record "$system" "$run" "rebalance_10x100_${name}_join" ms "$(awk '/^join_ms/ {print $2}' "$out")"
+      record "$system" "$run" "rebalance_10x100_${name}_crash" ms "$(awk '/^crash_ms/ {print $2}' "$out")"
     done
   fi
 
