@@ -28,14 +28,19 @@ final class Processes {
 
     /** Whether kcat is installed; in CI (CI=true) its absence fails the test instead. */
     static boolean kcatAvailable() {
+        return toolAvailable("kcat");
+    }
+
+    /** Whether the Debian tool {@code name} runs ({@code name -V}); in CI its absence fails the test instead. */
+    static boolean toolAvailable(String name) {
         boolean found;
         try {
-            found = new ProcessBuilder("kcat", "-V").start().waitFor() == 0;
+            found = new ProcessBuilder(name, "-V").start().waitFor() == 0;
         } catch (Exception e) {
             found = false;
         }
         if (!found && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("kcat is required in CI (apt-get install kcat)");
+            throw new AssertionError(name + " is required in CI (apt-get install " + name + ")");
         }
         return found;
     }
