@@ -4,10 +4,13 @@ import io.brook.server.config.BrokerConfig;
 import io.brook.server.node.BrookNode;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,8 +32,13 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--override", paramLabel = "KEY=VALUE", description = "Set one setting (repeatable); wins over --config.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        // the command line's writers, as every other command uses (System.err when run from bin/brook)
+        PrintWriter err = spec.commandLine().getErr();
         BrokerConfig config;
         try {
             Map<String, String> settings = new HashMap<>();
@@ -40,17 +48,20 @@ final class ServerCommand implements Callable<Integer> {
             settings.putAll(overrides);
             config = BrokerConfig.fromMap(settings);
         } catch (IOException e) {
-            System.err.println("brook: cannot read " + configFile + ": " + e.getMessage());
+            err.println("brook: cannot read " + configFile + ": " + e.getMessage());
+            err.flush();
             return 2;
         } catch (ConfigException e) {
-            System.err.println("brook: invalid setting: " + e.getMessage());
+            err.println("brook: invalid setting: " + e.getMessage());
+            err.flush();
             return 2;
         }
         BrookNode node;
         try {
             node = BrookNode.start(config);
         } catch (Exception e) {
-            System.err.println("brook: the server could not start: " + describe(e));
+            err.println("brook: the server could not start: " + describe(e));
+            err.flush();
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -58,7 +69,8 @@ final class ServerCommand implements Callable<Integer> {
             try {
                 node.close();
             } catch (IOException e) {
-                System.err.println("brook: error during shutdown: " + e.getMessage());
+                err.println("brook: error during shutdown: " + e.getMessage());
+                err.flush();
             } finally {
                 stopped.countDown();
             }

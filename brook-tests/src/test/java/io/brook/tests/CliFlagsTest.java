@@ -163,6 +163,20 @@ class CliFlagsTest {
                 "yesterday");
         assertEquals(2, badDate.exitCode());
         assertTrue(badDate.err().contains("yesterday"), badDate.err());
+        Result badDuration = brook("groups", "reset-offsets", "--group", "g", "--topic", "ro", "--by-duration",
+                "an hour");
+        assertEquals(2, badDuration.exitCode());
+        assertEquals("brook: --by-duration 'an hour' is not an ISO-8601 duration such as PT1H or P1D",
+                badDuration.err().trim());
+    }
+
+    @Test
+    void aServerWithTooSmallACleanerBufferRefusesToStart() {
+        Result refused = run("server", "--override", "log.dirs=" + new File(work, "data").getPath(), "--override",
+                "log.cleaner.dedupe.buffer.size=1000", "--override", "listeners=PLAINTEXT://localhost:0");
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertEquals("brook: invalid setting: Invalid value 1000 for configuration log.cleaner.dedupe.buffer.size: "
+                + "must be at least 1 MiB per cleaner thread (log.cleaner.threads=1)", refused.err().trim());
     }
 
     @Test
