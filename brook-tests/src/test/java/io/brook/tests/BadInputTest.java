@@ -13,8 +13,18 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
-import org.apache.kafka.common.message.ListTransactionsRequestData;
-import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
@@ -124,22 +134,74 @@ class BadInputTest {
     @Test
     void anApiBrookDoesNotServeYetIsRefusedWithUnsupportedVersion() throws Exception {
         try (RawConnection c = new RawConnection(brook.bootstrap())) {
-            ListTransactionsResponseData response = (ListTransactionsResponseData) c.call(ApiKeys.LIST_TRANSACTIONS,
-                    (short) 0, new ListTransactionsRequestData());
+            DescribeAclsResponseData response = (DescribeAclsResponseData) c.call(ApiKeys.DESCRIBE_ACLS,
+                    (short) 3, new DescribeAclsRequestData().setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1)
+                            .setOperation((byte) 1).setPermissionType((byte) 1));
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.errorCode());
         }
     }
 
     @Test
-    void aTransactionCoordinatorLookupIsRefusedClearly() throws Exception {
+    void aShareCoordinatorLookupIsRefusedClearly() throws Exception {
         try (RawConnection c = new RawConnection(brook.bootstrap())) {
             FindCoordinatorResponseData response = (FindCoordinatorResponseData) c.call(ApiKeys.FIND_COORDINATOR,
-                    (short) 4, new FindCoordinatorRequestData().setKeyType((byte) 1).setCoordinatorKeys(List.of("tx")));
+                    (short) 6, new FindCoordinatorRequestData().setKeyType((byte) 2).setCoordinatorKeys(List.of("s")));
             assertEquals(Errors.INVALID_REQUEST.code(), response.coordinators().get(0).errorCode());
             response = (FindCoordinatorResponseData) c.call(ApiKeys.FIND_COORDINATOR, (short) 4,
-                    new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("group")));
+                    new FindCoordinatorRequestData().setKeyType((byte) 1).setCoordinatorKeys(List.of("tx")));
             assertEquals(Errors.NONE.code(), response.coordinators().get(0).errorCode());
             assertEquals(1, response.coordinators().get(0).nodeId());
+        }
+    }
+
+    @Test
+    void badTransactionalRequestsGetKafkasErrorsAndCommittedDataStays() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            InitProducerIdResponseData tooLong = (InitProducerIdResponseData) c.call(ApiKeys.INIT_PRODUCER_ID,
+                    (short) 4, new InitProducerIdRequestData().setTransactionalId("tx").setTransactionTimeoutMs(900_001)
+                            .setProducerId(-1).setProducerEpoch((short) -1));
+            assertEquals(Errors.INVALID_TRANSACTION_TIMEOUT.code(), tooLong.errorCode());
+            EndTxnResponseData unknown = (EndTxnResponseData) c.call(ApiKeys.END_TXN, (short) 3,
+                    new EndTxnRequestData().setTransactionalId("nobody").setProducerId(5).setProducerEpoch((short) 0)
+                            .setCommitted(true));
+            assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING.code(), unknown.errorCode());
+
+            InitProducerIdResponseData init = (InitProducerIdResponseData) c.call(ApiKeys.INIT_PRODUCER_ID,
+                    (short) 4, new InitProducerIdRequestData().setTransactionalId("tx").setTransactionTimeoutMs(60_000)
+                            .setProducerId(-1).setProducerEpoch((short) -1));
+            assertEquals(Errors.NONE.code(), init.errorCode());
+            long pid = init.producerId();
+            short epoch = init.producerEpoch();
+            MemoryRecords txnRecords = MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, 0,
+                    new SimpleRecord(System.currentTimeMillis(), null, "sneaky".getBytes()));
+            ProduceRequestData sneaky = produce((short) -1, "t", txnRecords).setTransactionalId("tx");
+            assertEquals(Errors.INVALID_TXN_STATE.code(), produceError(c, sneaky),
+                    "a transactional produce to a partition never added to the transaction");
+            assertEquals(Errors.INVALID_TXN_STATE.code(), produceError(c, produce((short) -1, "t", txnRecords)),
+                    "a transactional batch without a transactional id");
+
+            AddOffsetsToTxnResponseData added = (AddOffsetsToTxnResponseData) c.call(ApiKeys.ADD_OFFSETS_TO_TXN,
+                    (short) 3, new AddOffsetsToTxnRequestData().setTransactionalId("tx").setProducerId(pid)
+                            .setProducerEpoch(epoch).setGroupId("g"));
+            assertEquals(Errors.NONE.code(), added.errorCode());
+            TxnOffsetCommitResponseData stale = (TxnOffsetCommitResponseData) c.call(ApiKeys.TXN_OFFSET_COMMIT,
+                    (short) 3, new TxnOffsetCommitRequestData().setTransactionalId("tx").setGroupId("g")
+                            .setProducerId(pid).setProducerEpoch(epoch).setGenerationId(4).setMemberId("gone")
+                            .setTopics(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic()
+                                    .setName("t").setPartitions(List.of(
+                                            new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                                                    .setPartitionIndex(0).setCommittedOffset(1))))));
+            assertEquals(Errors.ILLEGAL_GENERATION.code(), stale.topics().get(0).partitions().get(0).errorCode(),
+                    "a generation of a group that does not exist");
+            AddPartitionsToTxnResponseData fenced = (AddPartitionsToTxnResponseData) c.call(
+                    ApiKeys.ADD_PARTITIONS_TO_TXN, (short) 3, new AddPartitionsToTxnRequestData()
+                            .setV3AndBelowTransactionalId("tx").setV3AndBelowProducerId(pid)
+                            .setV3AndBelowProducerEpoch((short) (epoch - 1)).setV3AndBelowTopics(
+                                    new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection(List.of(
+                                            new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic().setName("t")
+                                                    .setPartitions(List.of(0))).iterator())));
+            assertEquals(Errors.PRODUCER_FENCED.code(), fenced.resultsByTopicV3AndBelow().find("t")
+                    .resultsByPartition().find(0).partitionErrorCode());
         }
     }
 
@@ -280,7 +342,8 @@ class BadInputTest {
                                     List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
                                             .setPartitionIndex(0).setCommittedOffset(5)))));
             response = (OffsetCommitResponseData) c.call(ApiKeys.OFFSET_COMMIT, (short) 9, unknownMember);
-            assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), response.topics().get(0).partitions().get(0).errorCode());
+            assertEquals(Errors.ILLEGAL_GENERATION.code(), response.topics().get(0).partitions().get(0).errorCode(),
+                    "a generation of a group that does not exist");
         }
     }
 }

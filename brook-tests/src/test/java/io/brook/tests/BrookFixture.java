@@ -40,6 +40,7 @@ final class BrookFixture implements AutoCloseable {
         settings.put("num.network.threads", "2");
         settings.put("group.initial.rebalance.delay.ms", "0");
         settings.put("offsets.topic.num.partitions", "5");
+        settings.put("transaction.state.log.num.partitions", "5");
         settings.putAll(overrides);
         node = BrookNode.start(BrokerConfig.fromMap(settings));
     }

@@ -65,6 +65,50 @@ class DumpLogSegmentsTest {
         assertEquals(-1, deep.indexOf("isvalid: false"));
     }
 
+    @Test
+    @Compat({"Kafka tools 4.3.1: DumpLogSegments on transaction indexes and state"})
+    void kafkaReadsBrookTransactionIndexesMarkersAndTransactionState() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("txn-dumped", 1, (short) 1))).all().get();
+            }
+            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, "dumper"))) {
+                producer.initTransactions();
+                for (int t = 0; t < 4; t++) {
+                    producer.beginTransaction();
+                    producer.send(new ProducerRecord<>("txn-dumped", ("t" + t).getBytes(StandardCharsets.UTF_8)));
+                    producer.flush();
+                    if (t % 2 == 0) {
+                        producer.abortTransaction();
+                    } else {
+                        producer.commitTransaction();
+                    }
+                }
+            }
+        }
+        File dir = new File(dataDir, "txn-dumped-0");
+        String index = runDump(new String[]{"--files", new File(dir, "00000000000000000000.txnindex").getAbsolutePath()});
+        assertEquals(2, index.lines().filter(l -> l.contains("producerId:")).count(), "two aborted: " + index);
+        assertTrue(index.contains("firstOffset: 0") && index.contains("lastOffset: 1"), index);
+        String log = runDump(new String[]{"--deep-iteration", "--files",
+                new File(dir, "00000000000000000000.log").getAbsolutePath()});
+        assertEquals(4, log.lines().filter(l -> l.contains("isControl: true")).count(), "four markers: " + log);
+
+        File[] state = dataDir.listFiles((d, n) -> n.startsWith("__transaction_state-"));
+        StringBuilder decoded = new StringBuilder();
+        for (File partition : state) {
+            File segment = new File(partition, "00000000000000000000.log");
+            if (segment.length() > 0) {
+                decoded.append(runDump(new String[]{"--transaction-log-decoder", "--print-data-log", "--files",
+                        segment.getAbsolutePath()}));
+            }
+        }
+        assertTrue(decoded.toString().contains("\"transactionalId\":\"dumper\"")
+                        && decoded.toString().contains("\"transactionStatus\":4"), // CompleteCommit
+                "Kafka decodes Brook's __transaction_state: " + decoded);
+    }
+
     private static String runDump(String[] args) throws Exception {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

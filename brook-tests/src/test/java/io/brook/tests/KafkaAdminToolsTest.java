@@ -89,4 +89,43 @@ class KafkaAdminToolsTest {
             }
         }
     }
+
+    @Test
+    @Compat({"Kafka tools 4.3.1: kafka-transactions"})
+    void kafkaTransactionsListsDescribesAndAbortsAHangingTransaction() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            String bootstrap = brook.bootstrap();
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("hanging", 1, (short) 1))).all().get();
+            }
+            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of("transactional.id", "stuck"))) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("hanging", "k".getBytes(), "never-ended".getBytes())).get();
+
+                String list = tool("org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", bootstrap,
+                        "list");
+                assertTrue(list.contains("stuck") && list.contains("Ongoing"), list);
+                String describe = tool("org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", bootstrap,
+                        "describe", "--transactional-id", "stuck");
+                assertTrue(describe.contains("Ongoing") && describe.contains("hanging-0"), describe);
+                String producers = tool("org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server",
+                        bootstrap, "describe-producers", "--topic", "hanging", "--partition", "0");
+                assertTrue(producers.lines().anyMatch(l -> l.trim().endsWith("0")), "transaction starts at 0: "
+                        + producers);
+
+                tool("org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", bootstrap, "abort",
+                        "--topic", "hanging", "--partition", "0", "--start-offset", "0");
+                TopicPartition tp = new TopicPartition("hanging", 0);
+                try (KafkaConsumer<byte[], byte[]> committed = brook.consumer(
+                        Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+                    assertEquals(2, committed.endOffsets(List.of(tp)).get(tp),
+                            "the abort marker ends the hanging transaction for readers");
+                    committed.assign(List.of(tp));
+                    committed.seekToBeginning(List.of(tp));
+                    assertTrue(committed.poll(java.time.Duration.ofSeconds(2)).isEmpty(), "nothing visible");
+                }
+            }
+        }
+    }
 }

@@ -77,6 +77,8 @@ public final class GroupCoordinator {
     private final LongSupplier clock;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
     private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
+    /** Offsets committed in open transactions: producer id -> group -> partition -> offset. */
+    private final Map<Long, Map<String, Map<TopicPartition, CommittedOffset>>> pendingTxnOffsets = new HashMap<>();
 
     public GroupCoordinator(GroupConfig config, OffsetStore store, Timer timer, LongSupplier clock) {
         this.config = config;
@@ -383,7 +385,8 @@ public final class GroupCoordinator {
         ClassicGroup group = groups.get(groupId);
         Member member = group == null ? null : group.members.get(memberId);
         if (member == null) {
-            return group == null ? Errors.UNKNOWN_MEMBER_ID : fencedOrUnknown(group, instanceId, memberId);
+            // Kafka's rule: a generation for a group that does not exist is an illegal one
+            return group == null ? Errors.ILLEGAL_GENERATION : fencedOrUnknown(group, instanceId, memberId);
         }
         if (instanceId != null && !memberId.equals(group.staticMembers.get(instanceId))) {
             return Errors.FENCED_INSTANCE_ID;
@@ -519,6 +522,95 @@ public final class GroupCoordinator {
         });
     }
 
+    /**
+     * Commits offsets inside a producer's transaction (TxnOffsetCommit): validated like a commit
+     * (generation and member, when given), written at once, visible only after the commit marker.
+     */
+    public synchronized CompletableFuture<Map<TopicPartition, Errors>> txnCommit(
+            String groupId, long producerId, short producerEpoch, int generation, String memberId,
+            String instanceId, Map<TopicPartition, CommittedOffset> commits) {
+        Errors groupError = validateCommit(groupId, generation, memberId, instanceId);
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
+        for (Map.Entry<TopicPartition, CommittedOffset> e : commits.entrySet()) {
+            if (groupError != Errors.NONE) {
+                results.put(e.getKey(), groupError);
+            } else if (e.getValue().metadata() != null
+                    && e.getValue().metadata().length() > config.offsetMetadataMaxBytes()) {
+                results.put(e.getKey(), Errors.OFFSET_METADATA_TOO_LARGE);
+            } else {
+                accepted.put(e.getKey(), e.getValue());
+                results.put(e.getKey(), Errors.NONE);
+            }
+        }
+        if (accepted.isEmpty()) {
+            return done(results);
+        }
+        return store.writeTransactional(groupId, producerId, producerEpoch, accepted).handle((ok, failure) -> {
+            synchronized (this) {
+                if (failure != null) {
+                    log.warn("Writing transactional offsets of group {} for producer {} failed", groupId, producerId,
+                            failure);
+                    Errors error = Errors.forException(failure instanceof java.util.concurrent.CompletionException
+                            && failure.getCause() != null ? failure.getCause() : failure);
+                    accepted.keySet().forEach(tp -> results.put(tp, error == Errors.UNKNOWN_SERVER_ERROR
+                            ? Errors.COORDINATOR_NOT_AVAILABLE : error));
+                    return results;
+                }
+                loadTransactionalOffsets(producerId, groupId, accepted);
+                return results;
+            }
+        });
+    }
+
+    /** Replays (or records) offsets written in a producer's transaction, pending until its marker. */
+    public synchronized void loadTransactionalOffsets(long producerId, String groupId,
+                                                      Map<TopicPartition, CommittedOffset> committed) {
+        pendingTxnOffsets.computeIfAbsent(producerId, id -> new HashMap<>())
+                .computeIfAbsent(groupId, g -> new HashMap<>()).putAll(committed);
+        groups.computeIfAbsent(groupId, ClassicGroup::new);
+    }
+
+    /**
+     * A transaction marker reached an offsets partition: the producer's pending offsets of the
+     * groups stored there ({@code groupsOfPartition}) take effect on commit and are dropped on abort.
+     */
+    public synchronized void completeTransaction(long producerId, boolean commit,
+                                                 java.util.function.Predicate<String> groupsOfPartition) {
+        Map<String, Map<TopicPartition, CommittedOffset>> pending = pendingTxnOffsets.get(producerId);
+        if (pending == null) {
+            return;
+        }
+        pending.entrySet().removeIf(e -> {
+            if (!groupsOfPartition.test(e.getKey())) {
+                return false;
+            }
+            if (commit) {
+                e.getValue().forEach((tp, offset) -> loadOffset(e.getKey(), tp, offset));
+            } else {
+                ClassicGroup group = groups.get(e.getKey());
+                if (group != null) {
+                    maybeForget(group);
+                }
+            }
+            return true;
+        });
+        if (pending.isEmpty()) {
+            pendingTxnOffsets.remove(producerId);
+        }
+    }
+
+    /** Whether an open transaction has offsets of {@code groupId} for {@code tp} (OffsetFetch require_stable). */
+    public synchronized boolean hasPendingTransactionalOffset(String groupId, TopicPartition tp) {
+        for (Map<String, Map<TopicPartition, CommittedOffset>> byGroup : pendingTxnOffsets.values()) {
+            Map<TopicPartition, CommittedOffset> pending = byGroup.get(groupId);
+            if (pending != null && pending.containsKey(tp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Errors validateCommit(String groupId, int generation, String memberId, String instanceId) {
         if (groupId == null || groupId.isEmpty()) {
             return Errors.INVALID_GROUP_ID;
@@ -529,7 +621,8 @@ public final class GroupCoordinator {
         }
         Member member = group == null ? null : group.members.get(memberId);
         if (member == null) {
-            return group == null ? Errors.UNKNOWN_MEMBER_ID : fencedOrUnknown(group, instanceId, memberId);
+            // Kafka's rule: a generation for a group that does not exist is an illegal one
+            return group == null ? Errors.ILLEGAL_GENERATION : fencedOrUnknown(group, instanceId, memberId);
         }
         if (instanceId != null && !memberId.equals(group.staticMembers.get(instanceId))) {
             return Errors.FENCED_INSTANCE_ID;

@@ -11,4 +11,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface OffsetStore {
     CompletableFuture<Void> write(String groupId, Map<TopicPartition, CommittedOffset> offsets);
+
+    /**
+     * Writes offsets committed inside a producer's transaction (TxnOffsetCommit): they take effect
+     * only when the transaction's commit marker reaches the same partition.
+     */
+    CompletableFuture<Void> writeTransactional(String groupId, long producerId, short producerEpoch,
+                                               Map<TopicPartition, CommittedOffset> offsets);
 }

@@ -1,5 +1,6 @@
 package io.brook.coordinator.group;
 
+import io.brook.coordinator.ManualTimer;
 import io.brook.coordinator.group.GroupCoordinator.JoinRequest;
 import io.brook.coordinator.group.GroupCoordinator.JoinResult;
 import io.brook.coordinator.group.GroupCoordinator.Leaving;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GroupCoordinatorTest {
@@ -29,12 +31,10 @@ class GroupCoordinatorTest {
     static final int REBALANCE = 30_000;
 
     final ManualTimer timer = new ManualTimer();
-    final Map<TopicPartition, CommittedOffset> written = new HashMap<>();
+    final MemoryOffsetStore store = new MemoryOffsetStore();
+    final Map<TopicPartition, CommittedOffset> written = store.written;
     final GroupCoordinator coordinator = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096),
-            (group, offsets) -> {
-                written.putAll(offsets);
-                return CompletableFuture.completedFuture(null);
-            }, timer, timer::now);
+            store, timer, timer::now);
 
     private JoinRequest join(String memberId) {
         return new JoinRequest("g", memberId, null, "client", "/127.0.0.1", SESSION, REBALANCE, "consumer",
@@ -63,6 +63,28 @@ class GroupCoordinatorTest {
         assertEquals(Errors.NONE, coordinator.heartbeat("g", 1, joined.memberId(), null));
         assertEquals(Errors.ILLEGAL_GENERATION, coordinator.heartbeat("g", 0, joined.memberId(), null));
         assertEquals(Errors.UNKNOWN_MEMBER_ID, coordinator.heartbeat("g", 1, "stranger", null));
+    }
+
+    @Test
+    void transactionalOffsetsTakeEffectOnlyWithTheCommitMarker() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        CommittedOffset offset = new CommittedOffset(42, -1, "", 0);
+        assertEquals(Map.of(tp, Errors.NONE),
+                coordinator.txnCommit("g", 7, (short) 0, -1, "", null, Map.of(tp, offset)).join());
+        assertEquals(offset, store.writtenInTransactions.get(7L).get(tp));
+        assertNull(coordinator.fetch("g", List.of(tp)).get(tp), "invisible while the transaction is open");
+        assertTrue(coordinator.hasPendingTransactionalOffset("g", tp));
+        coordinator.completeTransaction(7, true, group -> !group.equals("g"));
+        assertTrue(coordinator.hasPendingTransactionalOffset("g", tp), "a marker in another partition changes nothing");
+        coordinator.completeTransaction(7, true, group -> group.equals("g"));
+        assertEquals(offset, coordinator.fetch("g", List.of(tp)).get(tp));
+        assertFalse(coordinator.hasPendingTransactionalOffset("g", tp));
+
+        coordinator.txnCommit("g", 8, (short) 0, -1, "", null, Map.of(tp, new CommittedOffset(99, -1, "", 0))).join();
+        coordinator.completeTransaction(8, false, group -> true);
+        assertEquals(offset, coordinator.fetch("g", List.of(tp)).get(tp), "an aborted commit is dropped");
+        assertEquals(Map.of(tp, Errors.UNKNOWN_MEMBER_ID),
+                coordinator.txnCommit("g", 9, (short) 0, 3, "nobody", null, Map.of(tp, offset)).join());
     }
 
     @Test
@@ -210,7 +232,7 @@ class GroupCoordinatorTest {
         Random random = new Random(seed);
         ManualTimer clock = new ManualTimer();
         GroupCoordinator c = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096),
-                (g, o) -> CompletableFuture.completedFuture(null), clock, clock::now);
+                new MemoryOffsetStore(), clock, clock::now);
         List<String> known = new ArrayList<>();
         Map<String, Integer> generationOf = new HashMap<>();
         for (int step = 0; step < steps; step++) {

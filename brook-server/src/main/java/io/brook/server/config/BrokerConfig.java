@@ -128,6 +128,22 @@ public final class BrokerConfig {
                     "Replication factor of the __consumer_offsets topic.")
             .define("offsets.topic.segment.bytes", INT, 104857600, atLeast(1), HIGH,
                     "Segment size of the __consumer_offsets topic.")
+            .define("transaction.state.log.num.partitions", INT, 50, atLeast(1), HIGH,
+                    "Partitions of the __transaction_state topic (fixed once it exists).")
+            .define("transaction.state.log.replication.factor", SHORT, (short) 1, atLeast(1), HIGH,
+                    "Replication factor of the __transaction_state topic.")
+            .define("transaction.state.log.min.isr", INT, 1, atLeast(1), HIGH,
+                    "min.insync.replicas of the __transaction_state topic.")
+            .define("transaction.state.log.segment.bytes", INT, 104857600, atLeast(1), HIGH,
+                    "Segment size of the __transaction_state topic.")
+            .define("transaction.max.timeout.ms", INT, 900000, atLeast(1), HIGH,
+                    "Largest transaction.timeout.ms a producer may ask for.")
+            .define("transactional.id.expiration.ms", INT, 604800000, atLeast(1), HIGH,
+                    "A transactional id without a transaction is forgotten after this many milliseconds.")
+            .define("transaction.abort.timed.out.transaction.cleanup.interval.ms", INT, 10000, atLeast(1), LOW,
+                    "How often transactions older than their timeout are looked for and aborted.")
+            .define("transaction.remove.expired.transaction.cleanup.interval.ms", INT, 3600000, atLeast(1), LOW,
+                    "How often expired transactional ids are looked for.")
             .define("offsets.retention.minutes", INT, 10080, atLeast(1), HIGH,
                     "Offsets of a group without members are deleted this long after the group became empty.")
             .define("offsets.retention.check.interval.ms", LONG, 600000L, atLeast(1), HIGH,

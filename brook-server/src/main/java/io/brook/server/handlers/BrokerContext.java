@@ -1,6 +1,9 @@
 package io.brook.server.handlers;
 
 import io.brook.coordinator.group.GroupCoordinator;
+import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.LocalMarkerWriter;
+import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.delayed.FetchWaiters;
@@ -11,11 +14,14 @@ import java.util.List;
 
 /**
  * What request handlers share: this node's identity and config, its partitions, the metadata
- * controller, parked fetches, producer ids and the group coordinator. One per node; no global state.
+ * controller, parked fetches, producer ids, the group and transaction coordinators and the writer
+ * of transaction markers. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, MetadataController controller,
-                            FetchWaiters fetchWaiters, ProducerIdManager producerIds, GroupCoordinator groups) {
+                            FetchWaiters fetchWaiters, ProducerIdManager producerIds, GroupCoordinator groups,
+                            OffsetsTopic offsetsTopic, TransactionCoordinator transactions,
+                            LocalMarkerWriter markers) {
 
     /** The brokers of the cluster: this node alone until replication lands. */
     public List<Integer> brokerIds() {

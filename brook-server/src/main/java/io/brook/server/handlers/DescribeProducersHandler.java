@@ -49,8 +49,8 @@ public final class DescribeProducersHandler implements ApiHandler<DescribeProduc
                     for (ProducerSummary p : partition.log().activeProducers()) {
                         result.activeProducers().add(new ProducerState().setProducerId(p.producerId())
                                 .setProducerEpoch(p.epoch()).setLastSequence(p.lastSequence())
-                                .setLastTimestamp(p.lastTimestamp()).setCoordinatorEpoch(-1)
-                                .setCurrentTxnStartOffset(-1));
+                                .setLastTimestamp(p.lastTimestamp()).setCoordinatorEpoch(p.coordinatorEpoch())
+                                .setCurrentTxnStartOffset(p.currentTxnStartOffset()));
                     }
                 }
                 topicResponse.partitions().add(result);

@@ -8,6 +8,7 @@ import io.brook.server.fetch.FetchSession;
 import io.brook.server.fetch.FetchSession.Key;
 import io.brook.server.fetch.FetchSessionCache;
 import io.brook.server.partition.Partition;
+import io.brook.storage.index.TransactionIndex;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.requests.FetchMetadata;
 
 import java.util.ArrayList;
@@ -237,7 +239,14 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             data.setHighWatermark(highWatermark).setLastStableOffset(stable)
                     .setLogStartOffset(partition.log().logStartOffset());
             long upper = readCommitted ? stable : highWatermark;
-            data.setRecords(partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage));
+            Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
+            data.setRecords(records);
+            if (readCommitted && records.sizeInBytes() > 0) {
+                for (TransactionIndex.AbortedTxn txn : partition.log().abortedTransactions(target.fetchOffset(), upper)) {
+                    data.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                            .setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
+                }
+            }
         } catch (Exception e) {
             data.setErrorCode(ErrorMapping.errorFor(e).code()).setRecords(MemoryRecords.EMPTY);
         }

@@ -12,8 +12,8 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * FindCoordinator, single (v0-3) and batched (v4+): on one node every group's coordinator is
- * this node. Transaction coordinators do not exist yet: that key type gets INVALID_REQUEST.
+ * FindCoordinator, single (v0-3) and batched (v4+): on one node the coordinator of every group
+ * and every transactional id is this node. Share-group keys (type 2) are not served.
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequestData> {
     private static final short BATCHED_VERSION = 4;
@@ -49,12 +49,14 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
     private Coordinator find(String key, byte keyType) {
         Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
-        if (keyType != CoordinatorType.GROUP.id()) {
+        if (keyType != CoordinatorType.GROUP.id() && keyType != CoordinatorType.TRANSACTION.id()) {
             return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
-                    "Brook has only group coordinators so far; coordinator key type " + keyType + " is not served.");
+                    "Brook serves group and transaction coordinators; coordinator key type " + keyType
+                            + " is not served.");
         }
         if (key == null || key.isEmpty()) {
-            return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("The group id is empty.");
+            return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
+                    keyType == CoordinatorType.GROUP.id() ? "The group id is empty." : "The transactional id is empty.");
         }
         return c.setNodeId(broker.nodeId()).setHost(broker.advertisedHost()).setPort(broker.advertisedPort())
                 .setErrorCode(Errors.NONE.code());

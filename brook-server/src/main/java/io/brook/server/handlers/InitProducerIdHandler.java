@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.coordinator.transaction.TransactionCoordinator.InitResult;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -10,11 +11,14 @@ import org.apache.kafka.common.protocol.Errors;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * InitProducerId for idempotent producers: a fresh producer id with epoch 0, as Kafka gives to a
- * producer without a transactional id. Transactional ids need the transaction coordinator, which
- * Brook does not have yet; they are refused with INVALID_REQUEST.
+ * InitProducerId: an idempotent producer (no transactional id) gets a fresh producer id with epoch
+ * 0; a transactional one gets its id's producer id and a new epoch from the transaction
+ * coordinator, which fences earlier instances. Version 6 (two-phase commit, KIP-939) is not served.
  */
 public final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequestData> {
+    /** First version whose clients know PRODUCER_FENCED; older ones get INVALID_PRODUCER_EPOCH. */
+    private static final short PRODUCER_FENCED_VERSION = 4;
+
     private final BrokerContext broker;
 
     public InitProducerIdHandler(BrokerContext broker) {
@@ -27,13 +31,27 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
     }
 
     @Override
+    public short maxVersion() {
+        return 5;
+    }
+
+    @Override
     public CompletableFuture<InitProducerIdResponseData> handle(RequestContext context,
                                                                 InitProducerIdRequestData request) {
-        if (request.transactionalId() != null) {
-            return CompletableFuture.completedFuture(new InitProducerIdResponseData()
-                    .setErrorCode(Errors.INVALID_REQUEST.code()).setProducerId(-1).setProducerEpoch((short) -1));
+        if (request.transactionalId() == null) {
+            return broker.producerIds().nextId().thenApply(id -> new InitProducerIdResponseData()
+                    .setProducerId(id).setProducerEpoch((short) 0));
         }
-        return broker.producerIds().nextId().thenApply(id -> new InitProducerIdResponseData()
-                .setProducerId(id).setProducerEpoch((short) 0));
+        return broker.transactions().initProducerId(request.transactionalId(), request.transactionTimeoutMs(),
+                request.producerId(), request.producerEpoch()).thenApply(result -> response(context, result));
+    }
+
+    private static InitProducerIdResponseData response(RequestContext context, InitResult result) {
+        Errors error = result.error();
+        if (error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION) {
+            error = Errors.INVALID_PRODUCER_EPOCH;
+        }
+        return new InitProducerIdResponseData().setErrorCode(error.code()).setProducerId(result.producerId())
+                .setProducerEpoch(result.producerEpoch());
     }
 }

@@ -27,8 +27,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * OffsetFetch for one group (v1-7) or many (v8+), naming topics by id from v10. A partition
- * without a commit answers offset -1. Without transactions there are no pending offsets, so
- * require_stable changes nothing.
+ * without a commit answers offset -1. With require_stable (v7+), a partition whose offset an open
+ * transaction is committing answers UNSTABLE_OFFSET_COMMIT, and the consumer retries.
  */
 public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestData> {
     private static final short MULTI_GROUP_VERSION = 8;
@@ -81,7 +81,8 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
                     }
                     topics.computeIfAbsent(tp.topic(), n -> byId
                             ? new OffsetFetchResponseTopics().setTopicId(topic.id())
-                            : new OffsetFetchResponseTopics().setName(n)).partitions().add(partitionOf(tp, offset));
+                            : new OffsetFetchResponseTopics().setName(n)).partitions().add(
+                                    stable(group.groupId(), request.requireStable(), tp, partitionOf(tp, offset)));
                 });
                 topics.values().forEach(result.topics()::add);
                 response.groups().add(result);
@@ -99,14 +100,23 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
         }
         Map<String, OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
         broker.groups().fetch(request.groupId(), partitions).forEach((tp, offset) -> {
-            OffsetFetchResponsePartitions p = partitionOf(tp, offset);
+            OffsetFetchResponsePartitions p = stable(request.groupId(), request.requireStable(), tp,
+                    partitionOf(tp, offset));
             topics.computeIfAbsent(tp.topic(), n -> new OffsetFetchResponseTopic().setName(n)).partitions()
                     .add(new OffsetFetchResponsePartition().setPartitionIndex(p.partitionIndex())
                             .setCommittedOffset(p.committedOffset()).setCommittedLeaderEpoch(p.committedLeaderEpoch())
-                            .setMetadata(p.metadata()).setErrorCode(Errors.NONE.code()));
+                            .setMetadata(p.metadata()).setErrorCode(p.errorCode()));
         });
         topics.values().forEach(response.topics()::add);
         return CompletableFuture.completedFuture(response.setErrorCode(Errors.NONE.code()));
+    }
+
+    private OffsetFetchResponsePartitions stable(String groupId, boolean requireStable, TopicPartition tp,
+                                                 OffsetFetchResponsePartitions partition) {
+        if (requireStable && broker.groups().hasPendingTransactionalOffset(groupId, tp)) {
+            return partition.setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code()).setCommittedOffset(-1);
+        }
+        return partition;
     }
 
     private static OffsetFetchResponsePartitions partitionOf(TopicPartition tp, CommittedOffset offset) {

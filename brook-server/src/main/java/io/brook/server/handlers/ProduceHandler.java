@@ -66,7 +66,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     result.setErrorCode((context.apiVersion() >= 13 ? Errors.UNKNOWN_TOPIC_ID
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else {
-                    append(new TopicPartition(topic.name(), data.index()), topic, data, acks, result);
+                    append(new TopicPartition(topic.name(), data.index()), topic, data, acks,
+                            request.transactionalId(), result);
                 }
                 topicResponse.partitionResponses().add(result);
             }
@@ -76,7 +77,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     private void append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
-                        PartitionProduceResponse result) {
+                        String transactionalId, PartitionProduceResponse result) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -87,6 +88,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 throw new InvalidTopicException("Clients may not write to the internal topic " + topic.name());
             }
             MemoryRecords records = validate((MemoryRecords) data.records());
+            verifyTransaction(transactionalId, records, tp);
             AppendResult appended = partition.appendAsLeader(records, acks);
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
@@ -101,6 +103,31 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         }
     }
 
+    /**
+     * A transactional batch may only go to a partition of the producer's open transaction
+     * (KIP-890 verification): this stops a fenced or confused producer from writing records that
+     * no marker would ever end.
+     */
+    private void verifyTransaction(String transactionalId, MemoryRecords records, TopicPartition tp) {
+        RecordBatch batch = records.firstBatch();
+        if (batch == null || !batch.isTransactional()) {
+            return;
+        }
+        if (transactionalId == null) {
+            throw new InvalidTxnStateException("A transactional batch for " + tp + " came without a transactional id.");
+        }
+        Errors error = broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
+        if (error != Errors.NONE) {
+            throw error.exception(switch (error) {
+                case INVALID_TXN_STATE -> tp + " is not part of the open transaction of " + transactionalId
+                        + "; add it with AddPartitionsToTxn first.";
+                case INVALID_PRODUCER_EPOCH -> "Producer epoch " + batch.producerEpoch() + " of " + transactionalId
+                        + " is not the current one; the producer was fenced.";
+                default -> "Producer id " + batch.producerId() + " does not belong to " + transactionalId + ".";
+            });
+        }
+    }
+
     /** Produce v3+ carries exactly one magic-2 batch per partition (Kafka's rule). */
     private static MemoryRecords validate(MemoryRecords records) {
         if (records == null) {
@@ -112,10 +139,6 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                 throw new InvalidRecordException("Produce requests of version 3 or later must use record batch "
                         + "format v2; got magic " + batch.magic() + ".");
-            }
-            if (batch.isTransactional()) {
-                throw new InvalidTxnStateException("Brook does not support transactions yet; the producer sent a "
-                        + "transactional batch.");
             }
         }
         if (batches != 1) {

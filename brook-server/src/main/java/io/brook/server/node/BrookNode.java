@@ -6,7 +6,18 @@ import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
+import io.brook.coordinator.transaction.TransactionConfig;
+import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
+import io.brook.server.coordinator.TransactionTopic;
+import io.brook.server.handlers.AddOffsetsToTxnHandler;
+import io.brook.server.handlers.AddPartitionsToTxnHandler;
+import io.brook.server.handlers.DescribeTransactionsHandler;
+import io.brook.server.handlers.EndTxnHandler;
+import io.brook.server.handlers.ListTransactionsHandler;
+import io.brook.server.handlers.TxnOffsetCommitHandler;
+import io.brook.server.handlers.WriteTxnMarkersHandler;
 import io.brook.server.delayed.FetchWaiters;
 import io.brook.server.fetch.FetchSessionCache;
 import io.brook.server.handlers.AlterConfigsHandler;
@@ -53,6 +64,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -70,6 +82,8 @@ public final class BrookNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrookNode.class);
     /** Directory under the log dir that holds the metadata log. */
     public static final String METADATA_DIR = LogManager.METADATA_TOPIC + "-0";
+    /** The epoch of this node's transaction coordinators: one node never loses them to another. */
+    private static final int COORDINATOR_EPOCH = 0;
     /** Requests waiting for a handler thread before new ones are refused. */
     private static final int MAX_QUEUED_REQUESTS = 10_000;
 
@@ -77,6 +91,7 @@ public final class BrookNode implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ScheduledExecutorService timer;
     private final ExecutorService requestExecutor;
+    private final ExecutorService markerExecutor;
     private final MetadataController controller;
     private final LogManager logManager;
     private final LogCleaner cleaner;
@@ -85,13 +100,14 @@ public final class BrookNode implements AutoCloseable {
     private final String clusterId;
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, ScheduledExecutorService timer,
-                      ExecutorService requestExecutor,
+                      ExecutorService requestExecutor, ExecutorService markerExecutor,
                       MetadataController controller, LogManager logManager, LogCleaner cleaner, NetworkServer network,
                       InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
         this.timer = timer;
         this.requestExecutor = requestExecutor;
+        this.markerExecutor = markerExecutor;
         this.controller = controller;
         this.logManager = logManager;
         this.cleaner = cleaner;
@@ -143,6 +159,21 @@ public final class BrookNode implements AutoCloseable {
                 System::currentTimeMillis);
         offsetsTopic.replayInto(groups);
 
+        TransactionTopic transactionTopic = TransactionTopic.createIfAbsent(controller, replicas,
+                List.of(config.nodeId()), config.getInt("transaction.state.log.num.partitions"),
+                config.getShort("transaction.state.log.replication.factor"),
+                config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
+        FetchWaiters fetchWaiters = new FetchWaiters(timer, requestExecutor);
+        ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
+        LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, fetchWaiters, markerExecutor);
+        ProducerIdManager producerIds = new ProducerIdManager(controller);
+        TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
+                config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
+                COORDINATOR_EPOCH), transactionTopic, markers, producerIds::nextId,
+                (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS), System::currentTimeMillis);
+        transactionTopic.replayInto(transactions);
+        transactions.resumePreparedTransactions();
+
         BrokerConfig.Listener listener = config.listener();
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
                 config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
@@ -152,8 +183,8 @@ public final class BrookNode implements AutoCloseable {
         InetSocketAddress bound = network.start(registry, requestExecutor);
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
-                listener.advertisedHost(), advertisedPort, replicas, controller,
-                new FetchWaiters(timer, requestExecutor), new ProducerIdManager(controller), groups);
+                listener.advertisedHost(), advertisedPort, replicas, controller, fetchWaiters, producerIds, groups,
+                offsetsTopic, transactions, markers);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -185,7 +216,14 @@ public final class BrookNode implements AutoCloseable {
                 .register(new ListGroupsHandler(broker))
                 .register(new DescribeGroupsHandler(broker))
                 .register(new DeleteGroupsHandler(broker))
-                .register(new OffsetDeleteHandler(broker));
+                .register(new OffsetDeleteHandler(broker))
+                .register(new AddPartitionsToTxnHandler(broker))
+                .register(new AddOffsetsToTxnHandler(broker))
+                .register(new EndTxnHandler(broker))
+                .register(new TxnOffsetCommitHandler(broker))
+                .register(new WriteTxnMarkersHandler(broker))
+                .register(new ListTransactionsHandler(broker))
+                .register(new DescribeTransactionsHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,
@@ -203,9 +241,16 @@ public final class BrookNode implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(() -> groups.expireOffsets(System.currentTimeMillis(), offsetsRetentionMs),
                 offsetsCheckMs, offsetsCheckMs, TimeUnit.MILLISECONDS);
 
+        long txnTimeoutCheckMs = config.getInt("transaction.abort.timed.out.transaction.cleanup.interval.ms");
+        scheduler.scheduleWithFixedDelay(transactions::abortTimedOut, txnTimeoutCheckMs, txnTimeoutCheckMs,
+                TimeUnit.MILLISECONDS);
+        long txnExpiryCheckMs = config.getInt("transaction.remove.expired.transaction.cleanup.interval.ms");
+        scheduler.scheduleWithFixedDelay(transactions::expireTransactionalIds, txnExpiryCheckMs, txnExpiryCheckMs,
+                TimeUnit.MILLISECONDS);
+
         network.acceptConnections();
-        return new BrookNode(config, scheduler, timer, requestExecutor, controller, logManager, cleaner, network, bound,
-                meta.clusterId());
+        return new BrookNode(config, scheduler, timer, requestExecutor, markerExecutor, controller, logManager, cleaner,
+                network, bound, meta.clusterId());
     }
 
     private static void checkpoint(LogManager logManager) {
@@ -242,10 +287,12 @@ public final class BrookNode implements AutoCloseable {
     public void close() throws IOException {
         network.close();
         requestExecutor.shutdown();
+        markerExecutor.shutdown();
         timer.shutdownNow();
         scheduler.shutdown();
         try {
             requestExecutor.awaitTermination(10, TimeUnit.SECONDS);
+            markerExecutor.awaitTermination(10, TimeUnit.SECONDS);
             scheduler.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

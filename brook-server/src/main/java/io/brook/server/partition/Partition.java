@@ -54,6 +54,30 @@ public final class Partition {
      * @param requiredAcks -1 (all), 0 or 1
      */
     public AppendResult appendAsLeader(MemoryRecords records, short requiredAcks) throws IOException {
+        PartitionImage s = leaderState(requiredAcks);
+        AppendResult result = log.appendAsLeader(records, s.leaderEpoch());
+        afterAppend(result.lastOffset(), result.duplicate());
+        return result;
+    }
+
+    /** Appends batches a coordinator wrote (offset commits, transactional or not), with acks=all. */
+    public AppendResult appendAsCoordinator(MemoryRecords records) throws IOException {
+        PartitionImage s = leaderState((short) -1);
+        AppendResult result = log.appendAsCoordinator(records, s.leaderEpoch());
+        afterAppend(result.lastOffset(), result.duplicate());
+        return result;
+    }
+
+    /** Appends a transaction marker (WriteTxnMarkers); returns its offset. */
+    public long appendMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit)
+            throws IOException {
+        PartitionImage s = leaderState((short) -1);
+        long offset = log.appendMarker(producerId, producerEpoch, coordinatorEpoch, commit, s.leaderEpoch());
+        afterAppend(offset, false);
+        return offset;
+    }
+
+    private PartitionImage leaderState(short requiredAcks) {
         PartitionImage s = state;
         if (s.leader() != localNodeId) {
             throw new NotLeaderOrFollowerException("Node " + localNodeId + " is not the leader of " + topicPartition);
@@ -63,12 +87,14 @@ public final class Partition {
             throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + s.isr()
                     + " are fewer than min.insync.replicas=" + minIsr);
         }
-        AppendResult result = log.appendAsLeader(records, s.leaderEpoch());
+        return s;
+    }
+
+    private void afterAppend(long lastOffset, boolean duplicate) throws IOException {
         maybeAdvanceHighWatermark();
-        if (log.config().durableAppend() && !result.duplicate()) {
-            log.flushUpTo(result.lastOffset());
+        if (log.config().durableAppend() && !duplicate) {
+            log.flushUpTo(lastOffset);
         }
-        return result;
     }
 
     /** With the leader as the only in-sync replica the high watermark is the log end offset. */
@@ -120,9 +146,9 @@ public final class Partition {
         return highWatermark;
     }
 
-    /** The last stable offset: equal to the high watermark until transactions exist. */
+    /** The last stable offset: the high watermark, or the first offset of an open transaction below it. */
     public long lastStableOffset() {
-        return highWatermark;
+        return log.lastStableOffset(highWatermark);
     }
 
     public List<Integer> replicas() {

@@ -1,5 +1,6 @@
 package io.brook.storage.cleaner;
 
+import io.brook.storage.index.TransactionIndex;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogSegment;
 import io.brook.storage.log.PartitionLog;
@@ -60,7 +61,9 @@ public final class Cleaner {
 
     /** Cleans {@code log} as {@code plan} says. */
     public Result clean(PartitionLog log, CleaningPlanner.Plan plan) throws IOException {
-        long endOffset = buildOffsetMap(log, plan.firstDirtyOffset(), plan.firstUncleanableOffset());
+        AbortedRanges aborted = new AbortedRanges(log.abortedTransactions(log.logStartOffset(),
+                plan.firstUncleanableOffset()));
+        long endOffset = buildOffsetMap(log, plan.firstDirtyOffset(), plan.firstUncleanableOffset(), aborted);
         long nowMs = time.milliseconds();
         LogConfig config = log.config();
         List<LogSegment> all = log.segments();
@@ -74,7 +77,7 @@ public final class Cleaner {
             infos.add(new CleaningPlanner.SegmentInfo(segment.baseOffset(), segment.nextOffset(),
                     segment.sizeInBytes(), segment.indexEntries(), 0, 0));
         }
-        Filter filter = new Filter(nowMs, config.deleteRetentionMs(), log.producerLastOffsets());
+        Filter filter = new Filter(nowMs, config.deleteRetentionMs(), log.producerLastOffsets(), aborted);
         Stats stats = new Stats();
         int segmentsAfter = 0;
         for (List<Integer> group : CleaningPlanner.groupBySize(infos, config.segmentBytes(),
@@ -99,7 +102,8 @@ public final class Cleaner {
      *
      * @return the offset the map covers up to (exclusive): the end of this cleaning's dirty range
      */
-    private long buildOffsetMap(PartitionLog log, long firstDirty, long firstUncleanable) throws IOException {
+    private long buildOffsetMap(PartitionLog log, long firstDirty, long firstUncleanable, AbortedRanges aborted)
+            throws IOException {
         map.clear(firstUncleanable - firstDirty);
         for (LogSegment segment : log.segments()) {
             if (segment.nextOffset() <= firstDirty) {
@@ -118,7 +122,7 @@ public final class Cleaner {
                     if (batch.baseOffset() >= firstUncleanable) {
                         return firstUncleanable;
                     }
-                    if (!batch.isControlBatch()) { // transactions (issue 9): skip aborted batches here too
+                    if (!batch.isControlBatch() && !aborted.contains(batch)) {
                         for (Record record : batch) {
                             if (record.offset() < firstDirty || !record.hasKey()) {
                                 continue;
@@ -150,6 +154,7 @@ public final class Cleaner {
         try {
             for (LogSegment old : olds) {
                 copyRetained(old, cleaned, filter, stats);
+                cleaned.txnIndex().appendAll(old.txnIndex().entries()); // markers are kept, so are their entries
             }
             // an emptied group leaves a gap; only the log's first segment stays, empty, so the log
             // still starts at its log start offset
@@ -236,18 +241,20 @@ public final class Cleaner {
     /** Which batches and records survive a cleaning; see the class comment. */
     private final class Filter extends RecordFilter {
         private final Map<Long, Long> producerLastOffsets;
+        private final AbortedRanges aborted;
         long tombstonesExpireAtMs = Long.MAX_VALUE;
 
-        Filter(long nowMs, long deleteRetentionMs, Map<Long, Long> producerLastOffsets) {
+        Filter(long nowMs, long deleteRetentionMs, Map<Long, Long> producerLastOffsets, AbortedRanges aborted) {
             super(nowMs, deleteRetentionMs);
             this.producerLastOffsets = producerLastOffsets;
+            this.aborted = aborted;
         }
 
         @Override
         protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
             if (batch.isControlBatch()) {
-                // transactions (issue 9): commit/abort markers are kept until their transaction no
-                // longer matters, and aborted data is removed, as Kafka's cleaner does
+                // commit/abort markers stay: read_committed readers and the aborted-transaction
+                // index need them (Kafka removes them once their transaction no longer matters)
                 return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
             }
             boolean producersLast = batch.hasProducerId()
@@ -260,6 +267,9 @@ public final class Cleaner {
         protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
             if (batch.isControlBatch()) {
                 return true;
+            }
+            if (aborted.contains(batch)) {
+                return false; // never visible to read_committed; gone like an overwritten record
             }
             if (!record.hasKey()) {
                 return false; // a compacted log cannot hold records without a key
@@ -278,6 +288,32 @@ public final class Cleaner {
             }
             tombstonesExpireAtMs = Math.min(tombstonesExpireAtMs, expiresAt);
             return true;
+        }
+    }
+
+    /** The aborted transactions of the cleaned range, by producer: which transactional batches to drop. */
+    static final class AbortedRanges {
+        private final Map<Long, List<TransactionIndex.AbortedTxn>> byProducer = new java.util.HashMap<>();
+
+        AbortedRanges(List<TransactionIndex.AbortedTxn> txns) {
+            for (TransactionIndex.AbortedTxn txn : txns) {
+                byProducer.computeIfAbsent(txn.producerId(), id -> new ArrayList<>()).add(txn);
+            }
+        }
+
+        boolean contains(RecordBatch batch) {
+            if (!batch.isTransactional()) {
+                return false;
+            }
+            List<TransactionIndex.AbortedTxn> txns = byProducer.get(batch.producerId());
+            if (txns != null) {
+                for (TransactionIndex.AbortedTxn txn : txns) {
+                    if (batch.baseOffset() >= txn.firstOffset() && batch.lastOffset() <= txn.lastOffset()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
     }
 }

@@ -45,7 +45,9 @@ public final class CleaningPlanner {
             infos.add(SegmentInfo.of(segment));
         }
         LogConfig config = log.config();
-        return plan(infos, log.logStartOffset(), checkpoint, config.minCompactionLagMs(),
+        // records of open transactions wait: whether they stay is decided by their marker
+        long unstable = log.lastStableOffset(Long.MAX_VALUE);
+        return plan(infos, log.logStartOffset(), checkpoint, unstable, config.minCompactionLagMs(),
                 config.maxCompactionLagMs(), nowMs);
     }
 
@@ -53,12 +55,20 @@ public final class CleaningPlanner {
      * @param segments   every segment of the log in offset order; the last is the active segment,
      *                   which is never cleaned
      * @param checkpoint where the last cleaning stopped (reset to the log start when out of range)
+     * @param firstUnstableOffset the first offset of the earliest open transaction (Long.MAX_VALUE when
+     *                   none): its segment and those after it are not cleaned
      */
-    public static Plan plan(List<SegmentInfo> segments, long logStart, long checkpoint, long minCompactionLagMs,
-                            long maxCompactionLagMs, long nowMs) {
+    public static Plan plan(List<SegmentInfo> segments, long logStart, long checkpoint, long firstUnstableOffset,
+                            long minCompactionLagMs, long maxCompactionLagMs, long nowMs) {
         SegmentInfo active = segments.get(segments.size() - 1);
         long firstDirty = checkpoint < logStart || checkpoint > active.nextOffset() ? logStart : checkpoint;
         long firstUncleanable = active.baseOffset();
+        for (SegmentInfo segment : segments) {
+            if (segment.nextOffset() > firstUnstableOffset) {
+                firstUncleanable = Math.min(firstUncleanable, segment.baseOffset());
+                break;
+            }
+        }
         boolean maxLagExceeded = false;
         boolean firstDirtySegment = true;
         for (SegmentInfo segment : segments) {

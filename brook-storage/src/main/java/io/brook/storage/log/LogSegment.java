@@ -2,6 +2,7 @@ package io.brook.storage.log;
 
 import io.brook.storage.index.OffsetIndex;
 import io.brook.storage.index.TimeIndex;
+import io.brook.storage.index.TransactionIndex;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -24,6 +25,7 @@ public final class LogSegment implements AutoCloseable {
     public static final String LOG_SUFFIX = ".log";
     public static final String INDEX_SUFFIX = ".index";
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String TXN_INDEX_SUFFIX = ".txnindex";
     public static final String DELETED_SUFFIX = ".deleted";
     /** A segment being written by the cleaner; deleted at start-up if found. */
     public static final String CLEANED_SUFFIX = ".cleaned";
@@ -34,6 +36,7 @@ public final class LogSegment implements AutoCloseable {
     private final FileRecords log;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final int indexIntervalBytes;
     private final long createdMs;
     private int bytesSinceLastIndexEntry;
@@ -43,11 +46,12 @@ public final class LogSegment implements AutoCloseable {
     private volatile long nextOffset;
 
     private LogSegment(long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
-                       int indexIntervalBytes, long createdMs) {
+                       TransactionIndex txnIndex, int indexIntervalBytes, long createdMs) {
         this.baseOffset = baseOffset;
         this.log = log;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = txnIndex;
         this.indexIntervalBytes = indexIntervalBytes;
         this.createdMs = createdMs;
         this.nextOffset = baseOffset;
@@ -74,7 +78,10 @@ public final class LogSegment implements AutoCloseable {
                 baseOffset, config.maxOffsetIndexEntries());
         TimeIndex timeIndex = TimeIndex.createEmpty(new File(dir, fileName(baseOffset, TIME_INDEX_SUFFIX) + suffix),
                 baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES);
-        return new LogSegment(baseOffset, log, index, timeIndex, config.indexIntervalBytes(), nowMs);
+        File txnFile = new File(dir, fileName(baseOffset, TXN_INDEX_SUFFIX) + suffix);
+        Files.deleteIfExists(txnFile.toPath());
+        return new LogSegment(baseOffset, log, index, timeIndex, TransactionIndex.open(txnFile),
+                config.indexIntervalBytes(), nowMs);
     }
 
     /**
@@ -112,8 +119,9 @@ public final class LogSegment implements AutoCloseable {
         if (timeIndex == null) {
             timeIndex = TimeIndex.createEmpty(timeFile, baseOffset, config.segmentIndexBytes() / TimeIndex.ENTRY_BYTES);
         }
-        LogSegment segment = new LogSegment(baseOffset, log, index, timeIndex, config.indexIntervalBytes(),
-                createdMs);
+        LogSegment segment = new LogSegment(baseOffset, log, index, timeIndex,
+                TransactionIndex.open(new File(dir, fileName(baseOffset, TXN_INDEX_SUFFIX))),
+                config.indexIntervalBytes(), createdMs);
         if (rebuild) {
             index.truncateToPosition(0);
             timeIndex.truncateToOffset(baseOffset);
@@ -124,6 +132,7 @@ public final class LogSegment implements AutoCloseable {
         } else {
             segment.loadFromIndexes();
         }
+        segment.txnIndex.truncateTo(segment.nextOffset); // entries of markers lost with a torn tail
         if (truncatedBytes != null) {
             truncatedBytes[0] = truncated;
         }
@@ -309,6 +318,7 @@ public final class LogSegment implements AutoCloseable {
         int removed = log.sizeInBytes() - position;
         log.truncateTo(position);
         offsetIndex.truncateToPosition(position);
+        txnIndex.truncateTo(offset);
         timeIndex.truncateToOffset(offset);
         maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
         offsetOfMaxTimestampSoFar = -1;
@@ -325,6 +335,11 @@ public final class LogSegment implements AutoCloseable {
     /** Entries in the fuller of the two indexes. */
     public int indexEntries() {
         return Math.max(offsetIndex.entries(), timeIndex.entries());
+    }
+
+    /** The transactions aborted by markers in this segment. */
+    public TransactionIndex txnIndex() {
+        return txnIndex;
     }
 
     public boolean indexesFull() {
@@ -378,6 +393,7 @@ public final class LogSegment implements AutoCloseable {
         log.flush();
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
     /**
@@ -387,6 +403,7 @@ public final class LogSegment implements AutoCloseable {
     public void changeSuffix(String from, String to) throws IOException {
         offsetIndex.renameTo(renamed(offsetIndex.file(), from, to));
         timeIndex.renameTo(renamed(timeIndex.file(), from, to));
+        txnIndex.renameTo(renamed(txnIndex.file(), from, to));
         log.renameTo(renamed(log.file(), from, to));
     }
 
@@ -404,6 +421,7 @@ public final class LogSegment implements AutoCloseable {
         log.renameTo(new File(dir, log.file().getName() + DELETED_SUFFIX));
         offsetIndex.renameTo(new File(dir, offsetIndex.file().getName() + DELETED_SUFFIX));
         timeIndex.renameTo(new File(dir, timeIndex.file().getName() + DELETED_SUFFIX));
+        txnIndex.renameTo(new File(dir, txnIndex.file().getName() + DELETED_SUFFIX));
     }
 
     /** Closes and removes every file of this segment. */
@@ -412,6 +430,7 @@ public final class LogSegment implements AutoCloseable {
         Files.deleteIfExists(log.file().toPath());
         Files.deleteIfExists(offsetIndex.file().toPath());
         Files.deleteIfExists(timeIndex.file().toPath());
+        txnIndex.delete();
     }
 
     @Override

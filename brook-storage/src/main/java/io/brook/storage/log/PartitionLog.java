@@ -2,13 +2,17 @@ package io.brook.storage.log;
 
 import io.brook.storage.checkpoint.PartitionMetadataFile;
 import io.brook.storage.epoch.LeaderEpochCache;
+import io.brook.storage.index.TransactionIndex;
 import io.brook.storage.producer.ProducerSnapshotFile;
 import io.brook.storage.producer.ProducerStateTable;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -24,6 +28,7 @@ import java.io.IOException;
 import java.util.TreeMap;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -61,6 +66,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile LogOffsetMetadata endMetadata;
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
+    /** First offset of the earliest open transaction, -1 when none: bounds the last stable offset. */
+    private volatile long firstUnstableOffset = -1;
     private volatile long lastFlushMs;
     private long unflushedMessages;
     private long activeSegmentJitterMs;
@@ -185,13 +192,23 @@ public final class PartitionLog implements AutoCloseable {
                     last = Math.max(last, batch.lastOffset());
                 }
             }
+            // the cleaned segment's aborted transactions are those of the segments it replaces; the
+            // swap may have renamed its .txnindex already, so take the union of whatever is there
+            java.util.TreeMap<Long, TransactionIndex.AbortedTxn> aborted = new java.util.TreeMap<>();
+            File txnSwap = new File(dir, LogSegment.fileName(base, LogSegment.TXN_INDEX_SUFFIX) + LogSegment.SWAP_SUFFIX);
+            TransactionIndex.open(txnSwap).entries().forEach(t -> aborted.put(t.lastOffset(), t));
             File[] replaced = dir.listFiles((d, n) -> n.endsWith(LogSegment.LOG_SUFFIX));
             for (File old : replaced == null ? new File[0] : replaced) {
                 long oldBase = Long.parseLong(old.getName().substring(0, old.getName().indexOf('.')));
                 if (oldBase >= base && oldBase <= last) {
+                    TransactionIndex.open(new File(dir, LogSegment.fileName(oldBase, LogSegment.TXN_INDEX_SUFFIX)))
+                            .entries().forEach(t -> aborted.put(t.lastOffset(), t));
                     deleteSegmentFiles(oldBase);
                 }
             }
+            Files.deleteIfExists(txnSwap.toPath());
+            TransactionIndex.open(new File(dir, LogSegment.fileName(base, LogSegment.TXN_INDEX_SUFFIX)))
+                    .appendAll(new ArrayList<>(aborted.values()));
             // its .index.swap/.timeindex.swap go with the other leftovers; the indexes are rebuilt
             Files.move(swap.toPath(), LogSegment.logFile(dir, base).toPath());
             log.info("{}: finished an interrupted cleaner swap of segment {}", topicPartition, base);
@@ -199,7 +216,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private void deleteSegmentFiles(long base) throws IOException {
-        for (String kind : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX}) {
+        for (String kind : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX,
+                LogSegment.TXN_INDEX_SUFFIX}) {
             Files.deleteIfExists(new File(dir, LogSegment.fileName(base, kind)).toPath());
         }
     }
@@ -237,10 +255,39 @@ public final class PartitionLog implements AutoCloseable {
             FileChannelRecordBatch batch;
             while (position >= 0 && (batch = segment.batchAt(position)) != null) {
                 if (batch.baseOffset() >= from) {
-                    producerState.onRecoveredBatch(batch);
+                    if (batch.isControlBatch()) {
+                        onMarkerAppended(segment, batch);
+                    } else {
+                        producerState.onDataBatch(batch);
+                    }
                 }
                 position += batch.sizeInBytes();
             }
+        }
+        firstUnstableOffset = producerState.firstUnstableOffset();
+    }
+
+    /**
+     * Applies an appended (or replayed) transaction marker: ends the producer's transaction and, for
+     * an abort, indexes it in the segment holding the marker unless the index has it already.
+     */
+    private void onMarkerAppended(LogSegment segment, RecordBatch batch) throws IOException {
+        Iterator<Record> records = batch.iterator();
+        if (!records.hasNext()) {
+            return; // emptied by the cleaner
+        }
+        Record record = records.next();
+        ControlRecordType type = ControlRecordType.parse(record.key());
+        if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
+            return;
+        }
+        EndTransactionMarker marker = EndTransactionMarker.deserialize(record);
+        ProducerStateTable.CompletedTxn txn = producerState.onMarker(batch.producerId(), batch.producerEpoch(),
+                marker.coordinatorEpoch(), batch.baseOffset(), type == ControlRecordType.COMMIT, batch.maxTimestamp());
+        if (txn != null && txn.aborted() && segment.txnIndex().lastIndexedOffset() < txn.lastOffset()) {
+            long stable = producerState.firstUnstableOffset();
+            segment.txnIndex().append(new TransactionIndex.AbortedTxn(txn.producerId(), txn.firstOffset(),
+                    txn.lastOffset(), stable < 0 ? txn.lastOffset() + 1 : stable));
         }
     }
 
@@ -261,15 +308,30 @@ public final class PartitionLog implements AutoCloseable {
      *
      * @throws org.apache.kafka.common.KafkaException subclasses naming the Kafka error to return
      */
-    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
+    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
+        return appendAsLeader(records, leaderEpoch, true);
+    }
+
+    /**
+     * Appends batches a coordinator wrote (offset commits, transactional ones included): validated
+     * like a client's, but their producer sequences are not checked (coordinators write none).
+     */
+    public AppendResult appendAsCoordinator(MemoryRecords records, int leaderEpoch) throws IOException {
+        return appendAsLeader(records, leaderEpoch, false);
+    }
+
+    private synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
+            throws IOException {
         throwIfClosed();
         LogConfig cfg = config;
         long nowMs = time.milliseconds();
         BatchValidator.validate(records, cfg, nowMs);
         for (MutableRecordBatch batch : records.batches()) {
+            if (batch.isControlBatch()) {
+                throw new InvalidRecordException("Clients may not write control batches to " + topicPartition);
+            }
             if (batch.hasProducerId()) {
-                ProducerStateTable.BatchMetadata dup = producerState.check(batch.producerId(),
-                        batch.producerEpoch(), batch.baseSequence(), batch.lastSequence());
+                ProducerStateTable.BatchMetadata dup = producerState.checkClientBatch(batch, checkSequence);
                 if (dup != null) {
                     return AppendResult.duplicateOf(dup.firstOffset(), dup.lastOffset(), logStartOffset);
                 }
@@ -293,8 +355,9 @@ public final class PartitionLog implements AutoCloseable {
         }
         appendAssigned(records, leaderEpoch, firstOffset, next - 1, maxTimestamp, nowMs);
         for (MutableRecordBatch batch : records.batches()) {
-            producerState.onRecoveredBatch(batch);
+            producerState.onDataBatch(batch);
         }
+        firstUnstableOffset = producerState.firstUnstableOffset();
         unflushedMessages += messages;
         if (unflushedMessages >= cfg.flushIntervalMessages()) {
             flush();
@@ -310,6 +373,33 @@ public final class PartitionLog implements AutoCloseable {
             epochCache.assign(leaderEpoch, firstOffset);
         }
         endMetadata = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
+    }
+
+    /**
+     * Appends a transaction marker (a control batch) for {@code producerId}, as WriteTxnMarkers does:
+     * the producer's open transaction in this partition ends, committed or aborted.
+     *
+     * @return the marker's offset
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException for an epoch older than the producer's
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException for a stale coordinator epoch
+     */
+    public synchronized long appendMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+                                          int leaderEpoch) throws IOException {
+        throwIfClosed();
+        producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+        long nowMs = time.milliseconds();
+        long offset = endMetadata.offset();
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(offset, nowMs, leaderEpoch, producerId,
+                producerEpoch, new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                        coordinatorEpoch));
+        appendAssigned(marker, leaderEpoch, offset, offset, nowMs, nowMs);
+        onMarkerAppended(segments.lastEntry().getValue(), marker.batches().iterator().next());
+        firstUnstableOffset = producerState.firstUnstableOffset();
+        unflushedMessages++;
+        if (unflushedMessages >= config.flushIntervalMessages()) {
+            flush();
+        }
+        return offset;
     }
 
     private LogSegment maybeRoll(int batchBytes, long lastOffset, long maxTimestamp, long nowMs) throws IOException {
@@ -657,6 +747,7 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = offset;
         epochCache.clearAndFlush();
         producerState.clear();
+        firstUnstableOffset = -1;
         for (File snapshot : ProducerSnapshotFile.list(dir).values()) {
             Files.deleteIfExists(snapshot.toPath());
         }
@@ -805,6 +896,29 @@ public final class PartitionLog implements AutoCloseable {
 
     public synchronized java.util.List<ProducerStateTable.ProducerSummary> activeProducers() {
         return producerState.summaries();
+    }
+
+    /**
+     * The last stable offset given the high watermark: below it every transaction is decided, so
+     * read_committed consumers read up to it.
+     */
+    public long lastStableOffset(long highWatermark) {
+        long unstable = firstUnstableOffset;
+        return unstable < 0 ? highWatermark : Math.max(logStartOffset, Math.min(unstable, highWatermark));
+    }
+
+    /**
+     * The aborted transactions a read_committed fetch from {@code fetchOffset} up to
+     * {@code upperBoundOffset} must be told of: those with records before the bound whose abort
+     * marker is at or after the fetch offset.
+     */
+    public List<TransactionIndex.AbortedTxn> abortedTransactions(long fetchOffset, long upperBoundOffset) {
+        List<TransactionIndex.AbortedTxn> aborted = new ArrayList<>();
+        Long from = segments.floorKey(fetchOffset);
+        for (LogSegment segment : segments.tailMap(from == null ? segments.firstKey() : from).values()) {
+            segment.txnIndex().collect(fetchOffset, upperBoundOffset, aborted);
+        }
+        return aborted;
     }
 
     public synchronized void expireProducers(long expirationMs) {

@@ -15,8 +15,8 @@ import java.util.TreeMap;
  * Producer-state snapshots, {@code <20-digit offset>.snapshot}, in Kafka's format (version 1):
  * version int16, CRC32C uint32 of what follows, then an array of (producer id int64, epoch
  * int16, last sequence int32, last offset int64, offset delta int32, timestamp int64,
- * coordinator epoch int32, current transaction first offset int64). The offset in the name is
- * the log end offset the state reflects.
+ * coordinator epoch int32, current transaction first offset int64, -1 when none). The offset in
+ * the name is the log end offset the state reflects.
  */
 public final class ProducerSnapshotFile {
     public static final String SUFFIX = ".snapshot";
@@ -27,9 +27,9 @@ public final class ProducerSnapshotFile {
     private ProducerSnapshotFile() {
     }
 
-    /** One producer's entry: the last batch it wrote. */
+    /** One producer's entry: the last batch it wrote (sequence -1 when none at its epoch) and its open transaction. */
     public record Entry(long producerId, short epoch, int lastSequence, long lastOffset, int offsetDelta,
-                        long timestamp) {
+                        long timestamp, int coordinatorEpoch, long currentTxnFirstOffset) {
     }
 
     public static File file(File dir, long offset) {
@@ -42,7 +42,8 @@ public final class ProducerSnapshotFile {
         buffer.putShort(VERSION).putInt(0).putInt(entries.size());
         for (Entry e : entries) {
             buffer.putLong(e.producerId()).putShort(e.epoch()).putInt(e.lastSequence()).putLong(e.lastOffset())
-                    .putInt(e.offsetDelta()).putLong(e.timestamp()).putInt(-1).putLong(-1L);
+                    .putInt(e.offsetDelta()).putLong(e.timestamp()).putInt(e.coordinatorEpoch())
+                    .putLong(e.currentTxnFirstOffset());
         }
         long crc = Crc32C.compute(buffer.array(), ENTRIES_OFFSET, buffer.capacity() - ENTRIES_OFFSET);
         buffer.putInt(2, (int) crc);
@@ -68,11 +69,8 @@ public final class ProducerSnapshotFile {
         }
         List<Entry> entries = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            Entry e = new Entry(buffer.getLong(), buffer.getShort(), buffer.getInt(), buffer.getLong(),
-                    buffer.getInt(), buffer.getLong());
-            buffer.getInt();
-            buffer.getLong();
-            entries.add(e);
+            entries.add(new Entry(buffer.getLong(), buffer.getShort(), buffer.getInt(), buffer.getLong(),
+                    buffer.getInt(), buffer.getLong(), buffer.getInt(), buffer.getLong()));
         }
         return entries;
     }

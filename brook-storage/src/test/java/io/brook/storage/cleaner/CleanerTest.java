@@ -101,22 +101,22 @@ class CleanerTest {
                 new CleaningPlanner.SegmentInfo(0, 10, 1000, 1, NOW - 60_000, NOW - 50_000),
                 new CleaningPlanner.SegmentInfo(10, 20, 1000, 1, NOW - 50_000, NOW - 5_000),
                 new CleaningPlanner.SegmentInfo(20, 25, 300, 0, NOW - 4_000, NOW - 1_000)); // active
-        CleaningPlanner.Plan all = CleaningPlanner.plan(segments, 0, -1, 0, Long.MAX_VALUE, NOW);
+        CleaningPlanner.Plan all = CleaningPlanner.plan(segments, 0, -1, Long.MAX_VALUE, 0, Long.MAX_VALUE, NOW);
         assertEquals(new CleaningPlanner.Plan(0, 20, 0, 2000, false), all);
         assertEquals(1.0, all.dirtyRatio());
 
-        CleaningPlanner.Plan lagged = CleaningPlanner.plan(segments, 0, -1, 10_000, Long.MAX_VALUE, NOW);
+        CleaningPlanner.Plan lagged = CleaningPlanner.plan(segments, 0, -1, Long.MAX_VALUE, 10_000, Long.MAX_VALUE, NOW);
         assertEquals(10, lagged.firstUncleanableOffset(), "the second segment is younger than the min lag");
 
-        CleaningPlanner.Plan half = CleaningPlanner.plan(segments, 0, 10, 0, Long.MAX_VALUE, NOW);
+        CleaningPlanner.Plan half = CleaningPlanner.plan(segments, 0, 10, Long.MAX_VALUE, 0, Long.MAX_VALUE, NOW);
         assertEquals(0.5, half.dirtyRatio());
         assertFalse(CleaningPlanner.isDue(half, 0.5, Long.MAX_VALUE, NOW), "due only above the ratio");
         assertTrue(CleaningPlanner.isDue(half, 0.49, Long.MAX_VALUE, NOW));
-        CleaningPlanner.Plan overdue = CleaningPlanner.plan(segments, 0, 10, 0, 40_000, NOW);
+        CleaningPlanner.Plan overdue = CleaningPlanner.plan(segments, 0, 10, Long.MAX_VALUE, 0, 40_000, NOW);
         assertTrue(overdue.maxLagExceeded(), "the first dirty record waited 50 s, over the 40 s max lag");
         assertTrue(CleaningPlanner.isDue(overdue, 0.99, Long.MAX_VALUE, NOW));
 
-        CleaningPlanner.Plan clean = CleaningPlanner.plan(segments, 0, 20, 0, Long.MAX_VALUE, NOW);
+        CleaningPlanner.Plan clean = CleaningPlanner.plan(segments, 0, 20, Long.MAX_VALUE, 0, Long.MAX_VALUE, NOW);
         assertFalse(CleaningPlanner.isDue(clean, 0, Long.MAX_VALUE, NOW));
         assertTrue(CleaningPlanner.isDue(clean, 0, NOW, NOW), "a tombstone reached its delete horizon");
 

@@ -12,7 +12,11 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import io.brook.storage.index.TransactionIndex.AbortedTxn;
+
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,5 +91,65 @@ public final class LogFixtures {
             batch.forEach(r -> offsets.add(r.offset()));
         }
         return offsets;
+    }
+
+    /** A transactional batch of key/value pairs; {@code sequences} tracks each producer's next sequence. */
+    public static MemoryRecords transactional(Map<Long, Integer> sequences, long producerId, long timestamp,
+                                              String... keysAndValues) {
+        SimpleRecord[] records = new SimpleRecord[keysAndValues.length / 2];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = record(timestamp, keysAndValues[2 * i], keysAndValues[2 * i + 1]);
+        }
+        int seq = sequences.merge(producerId, records.length, Integer::sum) - records.length;
+        return MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, seq, records);
+    }
+
+    /** What a read_committed consumer sees: latest value per key, aborted transactions dropped. */
+    public static Map<String, String> readCommitted(PartitionLog log) throws IOException {
+        long end = log.lastStableOffset(log.logEndOffset());
+        Records records = readAll(log, log.logStartOffset(), end);
+        List<AbortedTxn> aborted = log.abortedTransactions(log.logStartOffset(), end);
+        Map<String, String> visible = new HashMap<>();
+        Set<Long> abortedProducers = new HashSet<>();
+        List<AbortedTxn> pending = new ArrayList<>(aborted);
+        for (RecordBatch batch : records.batches()) {
+            pending.removeIf(t -> {
+                if (t.firstOffset() <= batch.lastOffset()) {
+                    abortedProducers.add(t.producerId());
+                    return true;
+                }
+                return false;
+            });
+            if (batch.isControlBatch()) {
+                abortedProducers.remove(batch.producerId());
+                continue;
+            }
+            if (batch.isTransactional() && abortedProducers.contains(batch.producerId())) {
+                continue;
+            }
+            batch.forEach(r -> visible.put(
+                    StandardCharsets.UTF_8.decode(r.key()).toString(),
+                    r.hasValue() ? StandardCharsets.UTF_8.decode(r.value()).toString() : null));
+        }
+        return visible;
+    }
+
+    /** Everything from {@code from} up to {@code upTo}, across segments, as one set of records. */
+    public static MemoryRecords readAll(PartitionLog log, long from, long upTo) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        long offset = from;
+        while (offset < upTo) {
+            Records chunk = log.read(offset, Integer.MAX_VALUE, upTo, true);
+            if (chunk.sizeInBytes() == 0) {
+                break;
+            }
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(chunk.sizeInBytes());
+            for (RecordBatch batch : chunk.batches()) {
+                batch.writeTo(buffer);
+                offset = batch.nextOffset();
+            }
+            out.write(buffer.array(), 0, buffer.position());
+        }
+        return MemoryRecords.readableRecords(java.nio.ByteBuffer.wrap(out.toByteArray()));
     }
 }

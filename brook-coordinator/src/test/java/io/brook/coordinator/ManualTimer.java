@@ -1,4 +1,7 @@
-package io.brook.coordinator.group;
+package io.brook.coordinator;
+
+import io.brook.coordinator.group.GroupCoordinator;
+import io.brook.coordinator.transaction.TransactionCoordinator;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,7 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A timer the test advances by hand; tasks run in deadline order on the test thread. */
-final class ManualTimer implements GroupCoordinator.Timer {
+public final class ManualTimer implements GroupCoordinator.Timer, TransactionCoordinator.Timer {
     private long nowMs;
     private final List<Task> tasks = new ArrayList<>();
 
@@ -66,11 +69,11 @@ final class ManualTimer implements GroupCoordinator.Timer {
         return t;
     }
 
-    long now() {
+    public long now() {
         return nowMs;
     }
 
-    void advance(long ms) {
+    public void advance(long ms) {
         long target = nowMs + ms;
         while (true) {
             Task next = tasks.stream().filter(t -> !t.cancelled && t.deadline <= target)

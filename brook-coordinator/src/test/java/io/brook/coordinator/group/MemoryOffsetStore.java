@@ -1,0 +1,26 @@
+package io.brook.coordinator.group;
+
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** An offset store in memory: what was written, plain and transactional. */
+final class MemoryOffsetStore implements OffsetStore {
+    final Map<TopicPartition, CommittedOffset> written = new HashMap<>();
+    final Map<Long, Map<TopicPartition, CommittedOffset>> writtenInTransactions = new HashMap<>();
+
+    @Override
+    public synchronized CompletableFuture<Void> write(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+        written.putAll(offsets);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> writeTransactional(String groupId, long producerId, short epoch,
+                                                                   Map<TopicPartition, CommittedOffset> offsets) {
+        writtenInTransactions.computeIfAbsent(producerId, id -> new HashMap<>()).putAll(offsets);
+        return CompletableFuture.completedFuture(null);
+    }
+}

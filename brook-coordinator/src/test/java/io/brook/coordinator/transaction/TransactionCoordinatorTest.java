@@ -1,0 +1,164 @@
+package io.brook.coordinator.transaction;
+
+import io.brook.coordinator.ManualTimer;
+import io.brook.coordinator.transaction.TransactionCoordinator.InitResult;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TransactionCoordinatorTest {
+    static final TopicPartition A = new TopicPartition("a", 0);
+    static final TopicPartition B = new TopicPartition("b", 1);
+
+    /** A marker as the partitions would receive it. */
+    record Marker(long producerId, short epoch, boolean commit, Set<TopicPartition> partitions) {
+    }
+
+    final ManualTimer timer = new ManualTimer();
+    final Map<String, TransactionRecord> log = new LinkedHashMap<>();
+    final List<Marker> markers = new ArrayList<>();
+    final AtomicLong nextId = new AtomicLong(1000);
+    boolean markersFail;
+    TransactionCoordinator coordinator = newCoordinator();
+
+    TransactionCoordinator newCoordinator() {
+        return new TransactionCoordinator(new TransactionConfig(60_000, 7 * 24 * 3600_000L, 0),
+                (id, record) -> {
+                    if (record == null) {
+                        log.remove(id);
+                    } else {
+                        log.put(id, record);
+                    }
+                    return CompletableFuture.completedFuture(null);
+                },
+                (pid, epoch, coordinatorEpoch, commit, partitions) -> {
+                    if (markersFail) {
+                        return CompletableFuture.failedFuture(new java.io.IOException("disk"));
+                    }
+                    markers.add(new Marker(pid, epoch, commit, partitions));
+                    return CompletableFuture.completedFuture(null);
+                },
+                () -> CompletableFuture.completedFuture(nextId.getAndIncrement()), timer, timer::now);
+    }
+
+    InitResult init(String id) {
+        return coordinator.initProducerId(id, 10_000, -1, (short) -1).join();
+    }
+
+    @Test
+    void commitWritesMarkersToEveryPartitionAndCompletes() {
+        InitResult p = init("tx");
+        assertEquals(new InitResult(Errors.NONE, 1000, (short) 0), p);
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
+        assertEquals(Errors.NONE, coordinator.verify("tx", 1000, (short) 0, A));
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.verify("tx", 1000, (short) 0, B), "B was not added");
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, List.of(B)).join());
+        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, true).join());
+        assertEquals(List.of(new Marker(1000, (short) 0, true, Set.of(A, B))), markers);
+        assertEquals(TransactionState.COMPLETE_COMMIT, log.get("tx").state());
+        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, true).join(), "a retried commit");
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTxn("tx", 1000, (short) 0, false).join());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.verify("tx", 1000, (short) 0, A), "no open transaction");
+    }
+
+    @Test
+    void aNewInstanceFencesTheOldOneAndAbortsItsTransaction() {
+        init("tx");
+        coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join();
+        InitResult retry = init("tx");
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, retry.error(), "the open transaction is aborted first");
+        assertEquals(List.of(new Marker(1000, (short) 1, false, Set.of(A))), markers, "aborted with a bumped epoch");
+        InitResult fresh = init("tx");
+        assertEquals(new InitResult(Errors.NONE, 1000, (short) 2), fresh);
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTxn("tx", 1000, (short) 0, true).join());
+        assertEquals(Errors.INVALID_PRODUCER_EPOCH, coordinator.verify("tx", 1000, (short) 0, A));
+        assertEquals(Errors.PRODUCER_FENCED,
+                coordinator.initProducerId("tx", 10_000, 1000, (short) 0).join().error(), "KIP-360 with a stale epoch");
+    }
+
+    @Test
+    void transactionsOlderThanTheirTimeoutAreAborted() {
+        init("tx");
+        coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join();
+        timer.advance(9_000);
+        assertEquals(0, coordinator.abortTimedOut());
+        timer.advance(2_000);
+        assertEquals(1, coordinator.abortTimedOut());
+        assertEquals(List.of(new Marker(1000, (short) 1, false, Set.of(A))), markers);
+        assertEquals(TransactionState.COMPLETE_ABORT, log.get("tx").state());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTxn("tx", 1000, (short) 0, true).join(),
+                "the timed-out producer is fenced");
+    }
+
+    @Test
+    void failedMarkersAreRetriedAndTheIdStaysBusyMeanwhile() {
+        init("tx");
+        coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join();
+        markersFail = true;
+        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, false).join());
+        assertEquals(TransactionState.PREPARE_ABORT, log.get("tx").state());
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
+        markersFail = false;
+        timer.advance(TransactionCoordinator.MARKER_RETRY_BACKOFF_MS);
+        assertEquals(TransactionState.COMPLETE_ABORT, log.get("tx").state());
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
+    }
+
+    @Test
+    void aReloadedCoordinatorFinishesDecidedTransactions() {
+        init("tx");
+        coordinator.addPartitions("tx", 1000, (short) 0, List.of(A, B)).join();
+        markersFail = true;
+        coordinator.endTxn("tx", 1000, (short) 0, true).join();
+        markersFail = false;
+        markers.clear();
+        coordinator = newCoordinator(); // a restart: replay the log, markers may be missing
+        log.forEach(coordinator::load);
+        coordinator.resumePreparedTransactions();
+        assertEquals(List.of(new Marker(1000, (short) 0, true, Set.of(A, B))), markers);
+        assertEquals(TransactionState.COMPLETE_COMMIT, log.get("tx").state());
+    }
+
+    @Test
+    void badRequestsGetKafkasErrors() {
+        assertEquals(Errors.INVALID_TRANSACTION_TIMEOUT,
+                coordinator.initProducerId("tx", 60_001, -1, (short) -1).join().error());
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.endTxn("unknown", 1, (short) 0, true).join());
+        init("tx");
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("tx", 1, (short) 0, List.of(A)).join());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTxn("tx", 1000, (short) 0, true).join(),
+                "no transaction to end");
+    }
+
+    @Test
+    void idleTransactionalIdsExpire() {
+        init("tx");
+        timer.advance(7 * 24 * 3600_000L + 1);
+        assertEquals(1, coordinator.expireTransactionalIds());
+        assertNull(log.get("tx"));
+        assertNull(coordinator.describe("tx"));
+    }
+
+    @Test
+    void recordsRoundTripInKafkasFormat() {
+        TransactionRecord record = new TransactionRecord("tx", 5, (short) 3, 60_000, TransactionState.ONGOING,
+                Set.of(A, B, new TopicPartition("a", 7)), 123, 100);
+        assertEquals(record, TransactionRecords.parseValue("tx", ByteBuffer.wrap(TransactionRecords.value(record))));
+        assertEquals("tx", TransactionRecords.parseKey(ByteBuffer.wrap(TransactionRecords.key("tx"))));
+        assertTrue(TransactionRecords.partitionFor("tx", 50) >= 0);
+    }
+}

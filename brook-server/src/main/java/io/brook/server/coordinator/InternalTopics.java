@@ -1,0 +1,71 @@
+package io.brook.server.coordinator;
+
+import io.brook.metadata.controller.TopicControl;
+import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.partition.Partition;
+import io.brook.server.partition.ReplicaManager;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/** What the coordinators' internal topics share: creation at first start and replay at every start. */
+final class InternalTopics {
+    /** Bytes read per step when replaying. */
+    private static final int REPLAY_CHUNK_BYTES = 1024 * 1024;
+
+    private InternalTopics() {
+    }
+
+    /** Creates {@code name} unless it exists; returns its partition count. */
+    static int createIfAbsent(MetadataController controller, List<Integer> brokers, String name, int partitions,
+                              short replicationFactor, Map<String, String> configs) throws IOException {
+        if (controller.image().topic(name) == null) {
+            TopicControl.NewTopic topic = new TopicControl.NewTopic(name, partitions, replicationFactor, Map.of(),
+                    configs);
+            try {
+                controller.submit(image -> TopicControl.createTopic(image, topic, brokers, partitions,
+                        replicationFactor, Uuid::randomUuid)).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while creating " + name, e);
+            } catch (ExecutionException e) {
+                throw new IOException("could not create " + name + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        return controller.image().topic(name).partitions().size();
+    }
+
+    /** Something that takes each batch of a partition in offset order. */
+    interface BatchConsumer {
+        void accept(int partition, RecordBatch batch) throws IOException;
+    }
+
+    /** Reads every hosted partition of {@code name} from its start and hands each batch over. */
+    static void replay(ReplicaManager replicas, String name, int partitions, BatchConsumer consumer)
+            throws IOException {
+        for (int p = 0; p < partitions; p++) {
+            Partition partition = replicas.partition(new TopicPartition(name, p));
+            if (partition == null) {
+                continue;
+            }
+            long offset = partition.log().logStartOffset();
+            long end = partition.log().logEndOffset();
+            while (offset < end) {
+                Records chunk = partition.log().read(offset, REPLAY_CHUNK_BYTES, end, true);
+                if (chunk.sizeInBytes() == 0) {
+                    break;
+                }
+                for (RecordBatch batch : chunk.batches()) {
+                    consumer.accept(p, batch);
+                    offset = batch.nextOffset();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.brook.server.coordinator;
+
+import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.coordinator.transaction.TransactionRecord;
+import io.brook.coordinator.transaction.TransactionRecords;
+import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.partition.Partition;
+import io.brook.server.partition.ReplicaManager;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The {@code __transaction_state} topic: created at first start (compacted, with
+ * {@code transaction.state.log.*} settings), replayed into the transaction coordinator at every
+ * start, and written by it before a state change takes effect.
+ */
+public final class TransactionTopic implements TransactionCoordinator.TransactionLog {
+    private static final Logger log = LoggerFactory.getLogger(TransactionTopic.class);
+
+    private final ReplicaManager replicas;
+    private final int partitions;
+
+    private TransactionTopic(ReplicaManager replicas, int partitions) {
+        this.replicas = replicas;
+        this.partitions = partitions;
+    }
+
+    public static TransactionTopic createIfAbsent(MetadataController controller, ReplicaManager replicas,
+                                                  List<Integer> brokers, int numPartitions, short replicationFactor,
+                                                  int minIsr, int segmentBytes) throws IOException {
+        int actual = InternalTopics.createIfAbsent(controller, brokers, Topic.TRANSACTION_STATE_TOPIC_NAME,
+                numPartitions, replicationFactor, Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minIsr),
+                        TopicConfig.COMPRESSION_TYPE_CONFIG, "uncompressed"));
+        return new TransactionTopic(replicas, actual);
+    }
+
+    /** The partition holding a transactional id's state. */
+    public int partitionFor(String transactionalId) {
+        return TransactionRecords.partitionFor(transactionalId, partitions);
+    }
+
+    /** Reads every partition from its start and hands each record to the coordinator. */
+    public void replayInto(TransactionCoordinator coordinator) throws IOException {
+        int[] records = new int[1];
+        InternalTopics.replay(replicas, Topic.TRANSACTION_STATE_TOPIC_NAME, partitions, (partition, batch) -> {
+            if (batch.isControlBatch()) {
+                return;
+            }
+            for (Record record : batch) {
+                String id = record.hasKey() ? TransactionRecords.parseKey(record.key()) : null;
+                if (id == null) {
+                    continue;
+                }
+                try {
+                    coordinator.load(id, record.hasValue() ? TransactionRecords.parseValue(id, record.value()) : null);
+                    records[0]++;
+                } catch (IllegalArgumentException e) {
+                    log.warn("Skipping an unreadable record of transactional id {} at offset {} of {}-{}: {}", id,
+                            record.offset(), Topic.TRANSACTION_STATE_TOPIC_NAME, partition, e.getMessage());
+                }
+            }
+        });
+        log.info("Loaded {} transaction state records from {}", records[0], Topic.TRANSACTION_STATE_TOPIC_NAME);
+    }
+
+    @Override
+    public CompletableFuture<Void> write(String transactionalId, TransactionRecord record) {
+        TopicPartition tp = new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, partitionFor(transactionalId));
+        Partition partition = replicas.partition(tp);
+        if (partition == null) {
+            return CompletableFuture.failedFuture(new IOException(tp + " is not hosted here"));
+        }
+        try {
+            partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(
+                    System.currentTimeMillis(), TransactionRecords.key(transactionalId),
+                    record == null ? null : TransactionRecords.value(record))));
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}

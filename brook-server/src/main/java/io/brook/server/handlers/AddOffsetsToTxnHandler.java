@@ -1,0 +1,47 @@
+package io.brook.server.handlers;
+
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * AddOffsetsToTxn: adds the {@code __consumer_offsets} partition of the group to the producer's
+ * transaction, so the offsets it commits there (TxnOffsetCommit) get the transaction's marker.
+ */
+public final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnRequestData> {
+    private static final short PRODUCER_FENCED_VERSION = 2;
+
+    private final BrokerContext broker;
+
+    public AddOffsetsToTxnHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.ADD_OFFSETS_TO_TXN;
+    }
+
+    @Override
+    public CompletableFuture<AddOffsetsToTxnResponseData> handle(RequestContext context,
+                                                                 AddOffsetsToTxnRequestData request) {
+        if (request.groupId() == null || request.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
+                    .setErrorCode(Errors.INVALID_GROUP_ID.code()));
+        }
+        TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
+                broker.offsetsTopic().partitionFor(request.groupId()));
+        return broker.transactions().addPartitions(request.transactionalId(), request.producerId(),
+                request.producerEpoch(), List.of(offsets)).thenApply(error -> new AddOffsetsToTxnResponseData()
+                .setErrorCode((error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION
+                        ? Errors.INVALID_PRODUCER_EPOCH : error).code()));
+    }
+}

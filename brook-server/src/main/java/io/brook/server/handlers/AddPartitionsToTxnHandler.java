@@ -1,0 +1,115 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResult;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnResult;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResultCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * AddPartitionsToTxn: v0-3 from clients (one transaction); v4+ the batched form brokers use,
+ * where {@code VerifyOnly} asks whether the partitions are already in each transaction (KIP-890)
+ * without adding them. Unknown partitions fail the whole transaction's request:
+ * UNKNOWN_TOPIC_OR_PARTITION for them, OPERATION_NOT_ATTEMPTED for the rest.
+ */
+public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRequestData> {
+    private static final short BATCHED_VERSION = 4;
+    private static final short PRODUCER_FENCED_VERSION = 2;
+
+    private final BrokerContext broker;
+
+    public AddPartitionsToTxnHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.ADD_PARTITIONS_TO_TXN;
+    }
+
+    @Override
+    public CompletableFuture<AddPartitionsToTxnResponseData> handle(RequestContext context,
+                                                                    AddPartitionsToTxnRequestData request) {
+        if (context.apiVersion() < BATCHED_VERSION) {
+            return add(context, request.v3AndBelowTransactionalId(), request.v3AndBelowProducerId(),
+                    request.v3AndBelowProducerEpoch(), false, request.v3AndBelowTopics())
+                    .thenApply(results -> new AddPartitionsToTxnResponseData().setResultsByTopicV3AndBelow(results));
+        }
+        List<CompletableFuture<AddPartitionsToTxnResult>> futures = new ArrayList<>();
+        for (AddPartitionsToTxnTransaction txn : request.transactions()) {
+            futures.add(add(context, txn.transactionalId(), txn.producerId(), txn.producerEpoch(), txn.verifyOnly(),
+                    txn.topics()).thenApply(results -> new AddPartitionsToTxnResult()
+                    .setTransactionalId(txn.transactionalId()).setTopicResults(results)));
+        }
+        return CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).thenApply(v -> {
+            AddPartitionsToTxnResponseData response = new AddPartitionsToTxnResponseData();
+            futures.forEach(f -> response.resultsByTransaction().add(f.join()));
+            return response;
+        });
+    }
+
+    private CompletableFuture<AddPartitionsToTxnTopicResultCollection> add(
+            RequestContext context, String transactionalId, long producerId, short epoch, boolean verifyOnly,
+            AddPartitionsToTxnTopicCollection topics) {
+        MetadataImage image = broker.replicas().image();
+        List<TopicPartition> partitions = new ArrayList<>();
+        Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
+        boolean unknown = false;
+        for (AddPartitionsToTxnTopic topic : topics) {
+            TopicImage known = image.topic(topic.name());
+            for (int p : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.name(), p);
+                partitions.add(tp);
+                if (known == null || known.partitions().get(p) == null) {
+                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                    unknown = true;
+                }
+            }
+        }
+        if (unknown) {
+            partitions.forEach(tp -> errors.putIfAbsent(tp, Errors.OPERATION_NOT_ATTEMPTED));
+            return CompletableFuture.completedFuture(results(errors));
+        }
+        if (verifyOnly) {
+            partitions.forEach(tp -> errors.put(tp, broker.transactions().verify(transactionalId, producerId, epoch, tp)));
+            return CompletableFuture.completedFuture(results(errors));
+        }
+        return broker.transactions().addPartitions(transactionalId, producerId, epoch, partitions).thenApply(error -> {
+            Errors e = error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION
+                    ? Errors.INVALID_PRODUCER_EPOCH : error;
+            partitions.forEach(tp -> errors.put(tp, e));
+            return results(errors);
+        });
+    }
+
+    private static AddPartitionsToTxnTopicResultCollection results(Map<TopicPartition, Errors> errors) {
+        AddPartitionsToTxnTopicResultCollection topics = new AddPartitionsToTxnTopicResultCollection();
+        errors.forEach((tp, error) -> {
+            AddPartitionsToTxnTopicResult topic = topics.find(tp.topic());
+            if (topic == null) {
+                topic = new AddPartitionsToTxnTopicResult().setName(tp.topic());
+                topics.add(topic);
+            }
+            topic.resultsByPartition().add(new AddPartitionsToTxnPartitionResult()
+                    .setPartitionIndex(tp.partition()).setPartitionErrorCode(error.code()));
+        });
+        return topics;
+    }
+}

@@ -1,0 +1,87 @@
+package io.brook.server.handlers;
+
+import io.brook.coordinator.group.CommittedOffset;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.TopicImage;
+import io.brook.server.api.ApiHandler;
+import io.brook.server.api.RequestContext;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * TxnOffsetCommit: offsets a transactional producer commits for a group; they become the group's
+ * committed offsets only when the transaction commits. The group's offsets partition must be in
+ * the producer's transaction (AddOffsetsToTxn first). Served up to version 4: version 5 belongs to
+ * transaction protocol 2.
+ */
+public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitRequestData> {
+    private final BrokerContext broker;
+
+    public TxnOffsetCommitHandler(BrokerContext broker) {
+        this.broker = broker;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.TXN_OFFSET_COMMIT;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 4;
+    }
+
+    @Override
+    public CompletableFuture<TxnOffsetCommitResponseData> handle(RequestContext context,
+                                                                 TxnOffsetCommitRequestData request) {
+        long now = System.currentTimeMillis();
+        MetadataImage image = broker.replicas().image();
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
+        Errors txnError = request.groupId() == null || request.groupId().isEmpty() ? Errors.INVALID_GROUP_ID
+                : broker.transactions().verify(request.transactionalId(), request.producerId(),
+                request.producerEpoch(), new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
+                        broker.offsetsTopic().partitionFor(request.groupId())));
+        for (TxnOffsetCommitRequestTopic topic : request.topics()) {
+            TopicImage known = image.topic(topic.name());
+            for (TxnOffsetCommitRequestPartition p : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
+                if (txnError != Errors.NONE) {
+                    results.put(tp, txnError);
+                } else if (known == null || known.partitions().get(p.partitionIndex()) == null) {
+                    results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else {
+                    commits.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
+                            p.committedMetadata(), now));
+                    results.put(tp, null);
+                }
+            }
+        }
+        CompletableFuture<Map<TopicPartition, Errors>> committed = commits.isEmpty()
+                ? CompletableFuture.completedFuture(Map.of())
+                : broker.groups().txnCommit(request.groupId(), request.producerId(), request.producerEpoch(),
+                request.generationId(), request.memberId(), request.groupInstanceId(), commits);
+        return committed.thenApply(done -> {
+            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+            Map<String, TxnOffsetCommitResponseTopic> topics = new LinkedHashMap<>();
+            results.forEach((tp, error) -> topics.computeIfAbsent(tp.topic(),
+                    t -> new TxnOffsetCommitResponseTopic().setName(t)).partitions().add(
+                    new TxnOffsetCommitResponsePartition().setPartitionIndex(tp.partition())
+                            .setErrorCode((error != null ? error : done.get(tp)).code())));
+            topics.values().forEach(response.topics()::add);
+            return response;
+        });
+    }
+}
