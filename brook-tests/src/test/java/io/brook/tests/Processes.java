@@ -33,14 +33,26 @@ final class Processes {
 
     /** Whether the Debian tool {@code name} runs ({@code name -V}); in CI its absence fails the test instead. */
     static boolean toolAvailable(String name) {
+        return available(name, List.of(name, "-V"));
+    }
+
+    /** Debian's python with its librdkafka binding (package python3-confluent-kafka). */
+    static final String DEBIAN_PYTHON = "/usr/bin/python3";
+
+    /** Whether Debian's python3-confluent-kafka is installed; in CI its absence fails the test instead. */
+    static boolean librdkafkaPythonAvailable() {
+        return available("python3-confluent-kafka", List.of(DEBIAN_PYTHON, "-c", "import confluent_kafka"));
+    }
+
+    private static boolean available(String debianPackage, List<String> check) {
         boolean found;
         try {
-            found = new ProcessBuilder(name, "-V").start().waitFor() == 0;
+            found = new ProcessBuilder(check).start().waitFor() == 0;
         } catch (Exception e) {
             found = false;
         }
         if (!found && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError(name + " is required in CI (apt-get install " + name + ")");
+            throw new AssertionError(debianPackage + " is required in CI (apt-get install " + debianPackage + ")");
         }
         return found;
     }

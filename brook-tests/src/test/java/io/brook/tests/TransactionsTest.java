@@ -288,4 +288,22 @@ class TransactionsTest {
             }
         }
     }
+
+    @Test
+    @Compat({"librdkafka 2.0.2: transactions", "librdkafka 2.0.2: read_committed"})
+    void librdkafkaCommitsAndAbortsAndReadsCommitted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Processes.librdkafkaPythonAvailable(),
+                "python3-confluent-kafka is not installed");
+        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic("librdkafka-txn", 1, (short) 1))).all().get();
+            String output = Processes.run(List.of(Processes.DEBIAN_PYTHON,
+                    new File("../compat/librdkafka/txn.py").getAbsolutePath(), brook.bootstrap(), "librdkafka-txn"),
+                    null);
+            assertTrue(output.contains("consumer: read_committed saw exactly the 3 committed records"), output);
+            assertEquals(List.of("committed-0", "committed-1", "committed-2", "aborted-0", "aborted-1"),
+                    readAll(brook, "librdkafka-txn", "read_uncommitted", 5), "the aborted records reached the log");
+            assertEquals(List.of("committed-0", "committed-1", "committed-2"),
+                    readAll(brook, "librdkafka-txn", "read_committed", 3), "and the Java client agrees");
+        }
+    }
 }

@@ -49,14 +49,23 @@ public final class LocalMarkerWriter implements TransactionCoordinator.MarkerWri
         return CompletableFuture.supplyAsync(() -> writeNow(producerId, producerEpoch, coordinatorEpoch, commit,
                 partitions), executor).thenCompose(errors -> {
                     for (Map.Entry<TopicPartition, Errors> e : errors.entrySet()) {
-                        // a deleted partition needs no marker; anything else is retried by the coordinator
-                        if (e.getValue() != Errors.NONE && e.getValue() != Errors.UNKNOWN_TOPIC_OR_PARTITION) {
+                        if (needsRetry(e.getValue())) {
                             return CompletableFuture.failedFuture(e.getValue().exception(
                                     "Writing a transaction marker to " + e.getKey() + " failed"));
                         }
                     }
                     return CompletableFuture.completedFuture(null);
                 });
+    }
+
+    /**
+     * Whether a failed marker must be written again. Kafka's rule: a deleted partition needs none,
+     * and a partition that has seen a newer producer epoch or coordinator epoch has moved past this
+     * transaction; anything else (not leader, storage error) is retried by the coordinator.
+     */
+    static boolean needsRetry(Errors error) {
+        return error != Errors.NONE && error != Errors.UNKNOWN_TOPIC_OR_PARTITION
+                && error != Errors.INVALID_PRODUCER_EPOCH && error != Errors.TRANSACTION_COORDINATOR_FENCED;
     }
 
     /** Writes one marker into each partition; the error of each (NONE when written). */
