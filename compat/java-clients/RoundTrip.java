@@ -1,7 +1,9 @@
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -17,7 +19,8 @@ import java.util.Set;
 /**
  * A round trip with whatever kafka-clients version is on the class path (2.8 and later):
  * admin create/list/delete, an idempotent acks=all producer with keys and headers, a consumer
- * group that reads everything and commits. Run as a single-file program:
+ * group that reads everything and commits, then a transactional producer that commits, aborts and
+ * commits offsets in a transaction, read back with read_committed. Run as a single-file program:
  * java -cp CLASSPATH RoundTrip.java HOST:PORT
  */
 public class RoundTrip {
@@ -73,9 +76,60 @@ public class RoundTrip {
                 throw new IllegalStateException("read " + values.size() + " records, committed " + committed);
             }
         }
+        transactions(common, topic);
         try (Admin admin = Admin.create(common)) {
             admin.deleteTopics(Collections.singleton(topic)).all().get();
         }
         System.out.println("OK " + org.apache.kafka.common.utils.AppInfoParser.getVersion());
+    }
+
+    /** Commits 10 records, aborts 5 (flushed first, so they reach the log), commits an offset; checks what read_committed sees. */
+    static void transactions(Properties common, String topic) throws Exception {
+        String txnTopic = topic + "-txn";
+        try (Admin admin = Admin.create(common)) {
+            admin.createTopics(Collections.singleton(new NewTopic(txnTopic, 1, (short) 1))).all().get();
+        }
+        TopicPartition tp = new TopicPartition(txnTopic, 0);
+        Properties p = new Properties();
+        p.putAll(common);
+        p.put("transactional.id", txnTopic + "-producer");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(txnTopic, "k" + i, "committed-" + i));
+            }
+            producer.sendOffsetsToTransaction(Collections.singletonMap(tp, new OffsetAndMetadata(7)),
+                    new ConsumerGroupMetadata(txnTopic + "-group"));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(txnTopic, "a" + i, "aborted-" + i));
+            }
+            producer.flush();
+            producer.abortTransaction();
+        }
+        Properties c = new Properties();
+        c.putAll(common);
+        c.put("group.id", txnTopic + "-group");
+        c.put("isolation.level", "read_committed");
+        c.put("enable.auto.commit", "false");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new StringDeserializer())) {
+            long committed = consumer.committed(Collections.singleton(tp)).get(tp).offset();
+            consumer.assign(Collections.singleton(tp));
+            consumer.seekToBeginning(Collections.singleton(tp));
+            Set<String> values = new HashSet<>();
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(r.value());
+                }
+            }
+            if (committed != 7 || values.size() != 10 || values.stream().anyMatch(v -> v.startsWith("aborted"))) {
+                throw new IllegalStateException("transactions: offset " + committed + ", read_committed saw " + values);
+            }
+        }
     }
 }

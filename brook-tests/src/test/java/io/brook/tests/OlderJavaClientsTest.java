@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * kafka-clients of other versions, each in its own JVM so versions do not clash: the version is
  * resolved from Maven Central by compat/java-clients/pom.xml and runs compat/java-clients/RoundTrip.java
- * (admin, idempotent producer, consumer group with commits). Older clients send older API
+ * (admin, idempotent producer, consumer group with commits, transactions). Older clients send older API
  * versions, which Brook must answer.
  */
 class OlderJavaClientsTest {
@@ -35,7 +35,8 @@ class OlderJavaClientsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"2.8.2", "3.6.2", "3.9.1", "4.3.1"})
-    @Compat({"Java {0}: produce and consume (keys, values, headers)", "Java {0}: admin: topics"})
+    @Compat({"Java {0}: produce and consume (keys, values, headers)", "Java {0}: admin: topics",
+            "Java {0}: transactions commit/abort", "Java {0}: read_committed"})
     void roundTripWithClientsOfVersion(String version) throws Exception {
         File classpathFile = new File(COMPAT, "target/classpath-" + version + ".txt");
         if (!classpathFile.exists()) {
