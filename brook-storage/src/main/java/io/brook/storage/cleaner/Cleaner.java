@@ -28,7 +28,12 @@ import java.util.OptionalLong;
  *
  * <p>Offsets never change; emptied batches of a producer's last write stay (empty) so its
  * sequence numbers survive; tombstones get a delete horizon the first time they are cleaned and
- * are dropped by the first cleaning after it. Memory is the offset map plus two I/O buffers.
+ * are dropped by the first cleaning after it. Records of aborted transactions go, and do not
+ * count as the latest value of their key; a transaction marker goes the same way as a tombstone
+ * once no record of its transaction is left ({@link TransactionTracker}); the cleaned segment's
+ * aborted-transaction index keeps the entries of the abort markers it keeps. Records of open
+ * transactions are never cleaned (the plan stops at the first unstable offset). Memory is the
+ * offset map plus two I/O buffers.
  * Not thread-safe: each cleaner thread owns one.
  */
 public final class Cleaner {
@@ -61,9 +66,10 @@ public final class Cleaner {
 
     /** Cleans {@code log} as {@code plan} says. */
     public Result clean(PartitionLog log, CleaningPlanner.Plan plan) throws IOException {
-        AbortedRanges aborted = new AbortedRanges(log.abortedTransactions(log.logStartOffset(),
-                plan.firstUncleanableOffset()));
-        long endOffset = buildOffsetMap(log, plan.firstDirtyOffset(), plan.firstUncleanableOffset(), aborted);
+        List<TransactionIndex.AbortedTxn> aborted = log.abortedTransactions(log.logStartOffset(),
+                plan.firstUncleanableOffset());
+        long endOffset = buildOffsetMap(log, plan.firstDirtyOffset(), plan.firstUncleanableOffset(),
+                new TransactionTracker(aborted));
         long nowMs = time.milliseconds();
         LogConfig config = log.config();
         List<LogSegment> all = log.segments();
@@ -77,7 +83,8 @@ public final class Cleaner {
             infos.add(new CleaningPlanner.SegmentInfo(segment.baseOffset(), segment.nextOffset(),
                     segment.sizeInBytes(), segment.indexEntries(), 0, 0));
         }
-        Filter filter = new Filter(nowMs, config.deleteRetentionMs(), log.producerLastOffsets(), aborted);
+        Filter filter = new Filter(nowMs, config.deleteRetentionMs(), log.producerLastOffsets(),
+                new TransactionTracker(aborted));
         Stats stats = new Stats();
         int segmentsAfter = 0;
         for (List<Integer> group : CleaningPlanner.groupBySize(infos, config.segmentBytes(),
@@ -102,7 +109,7 @@ public final class Cleaner {
      *
      * @return the offset the map covers up to (exclusive): the end of this cleaning's dirty range
      */
-    private long buildOffsetMap(PartitionLog log, long firstDirty, long firstUncleanable, AbortedRanges aborted)
+    private long buildOffsetMap(PartitionLog log, long firstDirty, long firstUncleanable, TransactionTracker txns)
             throws IOException {
         map.clear(firstUncleanable - firstDirty);
         for (LogSegment segment : log.segments()) {
@@ -122,7 +129,7 @@ public final class Cleaner {
                     if (batch.baseOffset() >= firstUncleanable) {
                         return firstUncleanable;
                     }
-                    if (!batch.isControlBatch() && !aborted.contains(batch)) {
+                    if (!batch.isControlBatch() && !txns.isAborted(batch)) {
                         for (Record record : batch) {
                             if (record.offset() < firstDirty || !record.hasKey()) {
                                 continue;
@@ -152,9 +159,10 @@ public final class Cleaner {
         LogSegment cleaned = LogSegment.create(log.dir(), olds.get(0).baseOffset(), config, nowMs,
                 LogSegment.CLEANED_SUFFIX);
         try {
+            cleaned.txnIndex().createFile(); // so a crash mid-swap can tell the new index from the old one
             for (LogSegment old : olds) {
                 copyRetained(old, cleaned, filter, stats);
-                cleaned.txnIndex().appendAll(old.txnIndex().entries()); // markers are kept, so are their entries
+                cleaned.txnIndex().appendAll(filter.txns.drainRetained());
             }
             // an emptied group leaves a gap; only the log's first segment stays, empty, so the log
             // still starts at its log start offset
@@ -241,35 +249,47 @@ public final class Cleaner {
     /** Which batches and records survive a cleaning; see the class comment. */
     private final class Filter extends RecordFilter {
         private final Map<Long, Long> producerLastOffsets;
-        private final AbortedRanges aborted;
+        final TransactionTracker txns;
         long tombstonesExpireAtMs = Long.MAX_VALUE;
+        /** The records of the current batch go whatever their keys: aborted data or an expired marker. */
+        private boolean discardBatchRecords;
 
-        Filter(long nowMs, long deleteRetentionMs, Map<Long, Long> producerLastOffsets, AbortedRanges aborted) {
+        Filter(long nowMs, long deleteRetentionMs, Map<Long, Long> producerLastOffsets, TransactionTracker txns) {
             super(nowMs, deleteRetentionMs);
             this.producerLastOffsets = producerLastOffsets;
-            this.aborted = aborted;
+            this.txns = txns;
         }
 
         @Override
         protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-            if (batch.isControlBatch()) {
-                // commit/abort markers stay: read_committed readers and the aborted-transaction
-                // index need them (Kafka removes them once their transaction no longer matters)
-                return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
-            }
             boolean producersLast = batch.hasProducerId()
                     && producerLastOffsets.getOrDefault(batch.producerId(), -1L) == batch.lastOffset();
-            return new BatchRetentionResult(producersLast ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
-                    false);
+            boolean emptyTxnMarker = false;
+            if (batch.isControlBatch()) {
+                // a marker whose transaction left no record here goes once its delete horizon passed
+                // (set at the first cleaning that found it so); until then consumers may still need it
+                emptyTxnMarker = txns.onControlBatch(batch);
+                OptionalLong horizon = batch.deleteHorizonMs();
+                discardBatchRecords = emptyTxnMarker && horizon.isPresent() && horizon.getAsLong() <= currentTime;
+                if (emptyTxnMarker && !discardBatchRecords) {
+                    tombstonesExpireAtMs = Math.min(tombstonesExpireAtMs,
+                            horizon.isPresent() ? horizon.getAsLong() : currentTime + deleteRetentionMs);
+                }
+            } else {
+                discardBatchRecords = txns.onDataBatch(batch); // aborted: never visible to read_committed
+            }
+            BatchRetention retention = producersLast ? BatchRetention.RETAIN_EMPTY
+                    : discardBatchRecords ? BatchRetention.DELETE : BatchRetention.DELETE_EMPTY;
+            return new BatchRetentionResult(retention, emptyTxnMarker);
         }
 
         @Override
         protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+            if (discardBatchRecords) {
+                return false;
+            }
             if (batch.isControlBatch()) {
                 return true;
-            }
-            if (aborted.contains(batch)) {
-                return false; // never visible to read_committed; gone like an overwritten record
             }
             if (!record.hasKey()) {
                 return false; // a compacted log cannot hold records without a key
@@ -288,32 +308,6 @@ public final class Cleaner {
             }
             tombstonesExpireAtMs = Math.min(tombstonesExpireAtMs, expiresAt);
             return true;
-        }
-    }
-
-    /** The aborted transactions of the cleaned range, by producer: which transactional batches to drop. */
-    static final class AbortedRanges {
-        private final Map<Long, List<TransactionIndex.AbortedTxn>> byProducer = new java.util.HashMap<>();
-
-        AbortedRanges(List<TransactionIndex.AbortedTxn> txns) {
-            for (TransactionIndex.AbortedTxn txn : txns) {
-                byProducer.computeIfAbsent(txn.producerId(), id -> new ArrayList<>()).add(txn);
-            }
-        }
-
-        boolean contains(RecordBatch batch) {
-            if (!batch.isTransactional()) {
-                return false;
-            }
-            List<TransactionIndex.AbortedTxn> txns = byProducer.get(batch.producerId());
-            if (txns != null) {
-                for (TransactionIndex.AbortedTxn txn : txns) {
-                    if (batch.baseOffset() >= txn.firstOffset() && batch.lastOffset() <= txn.lastOffset()) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
     }
 }

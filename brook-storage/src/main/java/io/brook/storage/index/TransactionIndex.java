@@ -70,6 +70,13 @@ public final class TransactionIndex {
         entries.add(txn);
     }
 
+    /** Creates the (empty) file if there is none. */
+    public void createFile() throws IOException {
+        if (!file.exists()) {
+            Files.createFile(file.toPath());
+        }
+    }
+
     /** The last marker offset indexed, or -1. */
     public long lastIndexedOffset() {
         List<AbortedTxn> snapshot = entries;

@@ -192,33 +192,33 @@ public final class PartitionLog implements AutoCloseable {
                     last = Math.max(last, batch.lastOffset());
                 }
             }
-            // the cleaned segment's aborted transactions are those of the segments it replaces; the
-            // swap may have renamed its .txnindex already, so take the union of whatever is there
-            java.util.TreeMap<Long, TransactionIndex.AbortedTxn> aborted = new java.util.TreeMap<>();
+            // the cleaner always writes a .txnindex for the new segment; if it is still .swap, the
+            // .txnindex of an old segment with the same base is the old one, else it is the new one
             File txnSwap = new File(dir, LogSegment.fileName(base, LogSegment.TXN_INDEX_SUFFIX) + LogSegment.SWAP_SUFFIX);
-            TransactionIndex.open(txnSwap).entries().forEach(t -> aborted.put(t.lastOffset(), t));
+            boolean txnIndexRenamed = !txnSwap.exists();
             File[] replaced = dir.listFiles((d, n) -> n.endsWith(LogSegment.LOG_SUFFIX));
             for (File old : replaced == null ? new File[0] : replaced) {
                 long oldBase = Long.parseLong(old.getName().substring(0, old.getName().indexOf('.')));
                 if (oldBase >= base && oldBase <= last) {
-                    TransactionIndex.open(new File(dir, LogSegment.fileName(oldBase, LogSegment.TXN_INDEX_SUFFIX)))
-                            .entries().forEach(t -> aborted.put(t.lastOffset(), t));
-                    deleteSegmentFiles(oldBase);
+                    deleteSegmentFiles(oldBase, !(oldBase == base && txnIndexRenamed));
                 }
             }
-            Files.deleteIfExists(txnSwap.toPath());
-            TransactionIndex.open(new File(dir, LogSegment.fileName(base, LogSegment.TXN_INDEX_SUFFIX)))
-                    .appendAll(new ArrayList<>(aborted.values()));
+            if (!txnIndexRenamed) {
+                Files.move(txnSwap.toPath(), new File(dir, LogSegment.fileName(base, LogSegment.TXN_INDEX_SUFFIX)).toPath(),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
             // its .index.swap/.timeindex.swap go with the other leftovers; the indexes are rebuilt
             Files.move(swap.toPath(), LogSegment.logFile(dir, base).toPath());
             log.info("{}: finished an interrupted cleaner swap of segment {}", topicPartition, base);
         }
     }
 
-    private void deleteSegmentFiles(long base) throws IOException {
-        for (String kind : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX,
-                LogSegment.TXN_INDEX_SUFFIX}) {
+    private void deleteSegmentFiles(long base, boolean withTxnIndex) throws IOException {
+        for (String kind : new String[] {LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX, LogSegment.TIME_INDEX_SUFFIX}) {
             Files.deleteIfExists(new File(dir, LogSegment.fileName(base, kind)).toPath());
+        }
+        if (withTxnIndex) {
+            Files.deleteIfExists(new File(dir, LogSegment.fileName(base, LogSegment.TXN_INDEX_SUFFIX)).toPath());
         }
     }
 

@@ -55,4 +55,128 @@ class TransactionCompactionTest {
         }
     }
 
+
+    @Test
+    void markersGoOnceTheirTransactionsLeftNoRecordAndTheDeleteHorizonPassed() throws Exception {
+        LogConfig cfg = config(Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.01",
+                "delete.retention.ms", "1000"));
+        try (PartitionLog log = LogFixtures.open(dir, cfg, time)) {
+            log.appendAsLeader(txn(1, "k", "aborted"), 0);               // 0
+            log.appendMarker(1, (short) 0, 0, false, 0);                 // 1
+            log.appendAsLeader(txn(1, "j", "p1"), 0);                    // 2: producer 1's last batch
+            log.appendMarker(1, (short) 0, 0, true, 0);                  // 3
+            log.appendAsLeader(txn(2, "k", "old"), 0);                   // 4
+            log.appendMarker(2, (short) 0, 0, true, 0);                  // 5
+            log.appendAsLeader(LogFixtures.batch(time.milliseconds(), "newer"), 0); // 6, key k0
+            log.appendAsLeader(txn(2, "k", "latest"), 0);                // 7
+            log.appendMarker(2, (short) 0, 0, true, 0);                  // 8
+            log.roll(time.milliseconds());
+            Cleaner cleaner = new Cleaner(new OffsetMap(1 << 16, 0.9), 4096, new Throttler(Double.MAX_VALUE, time), time);
+            for (int round = 0; round < 3; round++) {
+                cleaner.clean(log, CleaningPlanner.plan(log, -1, time.milliseconds()));
+                time.advance(1_001);
+            }
+            List<Long> markers = new java.util.ArrayList<>();
+            for (var batch : LogFixtures.readAll(log, 0, log.logEndOffset()).batches()) {
+                if (batch.isControlBatch()) {
+                    markers.add(batch.baseOffset());
+                }
+            }
+            assertEquals(List.of(3L, 8L), markers, "only the markers of transactions whose records stay");
+            assertEquals(List.of(), log.abortedTransactions(0, log.logEndOffset()), "no aborted transaction left");
+            assertEquals(Map.of("k", "latest", "k0", "newer", "j", "p1"), LogFixtures.readCommitted(log));
+        }
+    }
+
+    /**
+     * Random committed and aborted transactions of a few producers among plain records, cleaned
+     * twice with delete.retention.ms passing in between, sometimes crashing mid-swap: what
+     * read_committed sees (latest value per key) never changes, aborted records are gone after the
+     * first cleaning, and markers of transactions without records are gone after the second.
+     */
+    @net.jqwik.api.Property(tries = 80)
+    void cleaningNeverChangesWhatReadCommittedSees(@net.jqwik.api.ForAll long seed) throws Exception {
+        File base = CompactedLogs.tempDir();
+        try {
+            runRandom(new java.util.Random(seed), base);
+        } finally {
+            CompactedLogs.deleteRecursively(base);
+        }
+    }
+
+    private void runRandom(java.util.Random random, File base) throws Exception {
+        LogConfig cfg = config(Map.of("cleanup.policy", "compact", "segment.bytes", String.valueOf(200 + random.nextInt(800)),
+                "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "1000"));
+        Map<Long, Integer> seqs = new HashMap<>();
+        Map<String, String> before;
+        java.util.Set<String> abortedValues = new java.util.HashSet<>();
+        long openProducer = random.nextBoolean() ? 9 : -1;
+        try (PartitionLog log = LogFixtures.open(base, cfg, time)) {
+            java.util.Set<Long> open = new java.util.HashSet<>();
+            Map<Long, List<String>> pending = new HashMap<>();
+            int value = 0;
+            for (int i = 0; i < 40 + random.nextInt(80); i++) {
+                long producer = 1 + random.nextInt(3);
+                int choice = random.nextInt(10);
+                String key = "k" + random.nextInt(6);
+                if (choice < 5) {
+                    String v = "v" + value++;
+                    log.appendAsLeader(LogFixtures.transactional(seqs, producer, time.milliseconds(), key, v), 0);
+                    open.add(producer);
+                    pending.computeIfAbsent(producer, p -> new java.util.ArrayList<>()).add(v);
+                } else if (choice < 8 && open.remove(producer)) {
+                    boolean commit = random.nextBoolean();
+                    log.appendMarker(producer, (short) 0, 0, commit, 0);
+                    if (!commit) {
+                        abortedValues.addAll(pending.get(producer));
+                    }
+                    pending.remove(producer);
+                } else {
+                    log.appendAsLeader(MemoryRecords.withRecords(org.apache.kafka.common.compress.Compression.NONE,
+                            LogFixtures.record(time.milliseconds(), key, "plain" + value++)), 0);
+                }
+                time.advance(random.nextInt(5));
+            }
+            for (long producer : open) {
+                boolean commit = random.nextBoolean();
+                log.appendMarker(producer, (short) 0, 0, commit, 0);
+                if (!commit) {
+                    abortedValues.addAll(pending.get(producer));
+                }
+            }
+            if (openProducer > 0) {
+                log.appendAsLeader(LogFixtures.transactional(seqs, openProducer, time.milliseconds(), "k0", "undecided"), 0);
+            }
+            log.roll(time.milliseconds());
+            before = LogFixtures.readCommitted(log);
+        }
+        for (int round = 0; round < 2; round++) {
+            boolean crash = random.nextInt(3) == 0;
+            int crashAt = 1 + random.nextInt(8);
+            int[] reached = new int[1];
+            PartitionLog log = LogFixtures.reopen(base, cfg, time, 0, true);
+            Cleaner cleaner = new Cleaner(new OffsetMap(1 << 16, 0.9), 4096, new Throttler(Double.MAX_VALUE, time), time,
+                    step -> {
+                        if (crash && ++reached[0] == crashAt) {
+                            throw new IllegalStateException("crash");
+                        }
+                    });
+            boolean crashed = false;
+            try {
+                cleaner.clean(log, CleaningPlanner.plan(log, -1, time.milliseconds()));
+                log.close();
+            } catch (IllegalStateException e) {
+                crashed = true; // abandoned as it is; the next open recovers
+            }
+            try (PartitionLog reopened = LogFixtures.reopen(base, cfg, time, 0, !crashed)) {
+                assertEquals(before, LogFixtures.readCommitted(reopened), "round " + round + (crashed ? " (crashed)" : ""));
+                if (!crashed && openProducer < 0) { // everything was cleanable
+                    List<String> all = LogFixtures.values(LogFixtures.readAll(reopened, reopened.logStartOffset(),
+                            reopened.logEndOffset()));
+                    assertFalse(all.stream().anyMatch(abortedValues::contains), "no aborted record left: " + all);
+                }
+            }
+            time.advance(1_001); // past delete.retention.ms: markers without records may go next round
+        }
+    }
 }
