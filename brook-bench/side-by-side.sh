@@ -8,6 +8,7 @@
 #   ROWS=compact RUNS=3 brook-bench/side-by-side.sh # the log cleaner on 1 GiB of keyed data
 #   ROWS=restart RUNS=3 brook-bench/side-by-side.sh # restart with 1 GiB, after SIGTERM and after SIGKILL
 #   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
+#   ROWS=txn RUNS=3 SCALE=2 brook-bench/side-by-side.sh # transactional producer, a commit every 100 ms
 #
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
@@ -127,6 +128,11 @@ bench_system() {
     producer_row "$system" "$run" produce_100B_acksall p100all "$N_SMALL" 100 acks=all
     producer_row "$system" "$run" produce_1KiB_none p1k "$N_KIB" 1024 acks=1 compression.type=none
     producer_row "$system" "$run" produce_1KiB_lz4 p1klz4 "$N_KIB" 1024 acks=1 compression.type=lz4
+  fi
+  if [[ " $ROWS " == *" txn "* ]]; then
+    # a transactional producer committing every 100 ms (the pace of Kafka Streams exactly-once), acks=all
+    producer_row "$system" "$run" produce_1KiB_txn_100ms ptxn "$N_KIB" 1024 acks=all \
+        --transactional-id "perf-txn-$run" --transaction-duration-ms 100
   fi
   if [[ " $ROWS " == *" consume "* ]]; then
 

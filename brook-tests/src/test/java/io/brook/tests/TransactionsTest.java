@@ -14,6 +14,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -77,11 +79,17 @@ class TransactionsTest {
         return values;
     }
 
-    @Test
+    /** Brook's setting for the transaction protocol clients are offered (ApiVersions' transaction.version). */
+    static Map<String, String> protocol(short version) {
+        return Map.of("brook.transaction.version", String.valueOf(version));
+    }
+
+    @ParameterizedTest(name = "transaction protocol {0}")
+    @ValueSource(shorts = {1, 2})
     @Compat({"Java 4.3.1: transactions commit/abort", "Java 4.3.1: read_committed", "kcat: read_committed",
-            "Java 4.3.1: admin: list/describe transactions"})
-    void readCommittedSeesOnlyCommittedRecordsInOrder() throws Exception {
-        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
+            "Java 4.3.1: admin: list/describe transactions", "Java 4.3.1: transaction protocol 2 (KIP-890)"})
+    void readCommittedSeesOnlyCommittedRecordsInOrder(short transactionVersion) throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir, protocol(transactionVersion)); Admin admin = brook.admin()) {
             admin.createTopics(List.of(new NewTopic("txn", 1, (short) 1))).all().get();
             try (KafkaProducer<byte[], byte[]> producer = brook.producer(transactional("tx-1"))) {
                 producer.initTransactions();
@@ -130,6 +138,8 @@ class TransactionsTest {
                     admin.describeTransactions(List.of("tx-1")).all().get();
             assertEquals(org.apache.kafka.clients.admin.TransactionState.COMPLETE_COMMIT,
                     described.get("tx-1").state());
+            assertEquals(transactionVersion == 2 ? 4 : 0, described.get("tx-1").producerEpoch(),
+                    "protocol 2 bumps the epoch at each of the 4 commits and aborts");
             List<String> listed = new ArrayList<>();
             for (TransactionListing l : admin.listTransactions().all().get()) {
                 listed.add(l.transactionalId());
@@ -138,11 +148,12 @@ class TransactionsTest {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "transaction protocol {0}")
+    @ValueSource(shorts = {1, 2})
     @Compat({"Java 4.3.1: sendOffsetsToTransaction (consume-transform-produce)"})
-    void aConsumeTransformProduceLoopNeitherLosesNorDuplicates() throws Exception {
+    void aConsumeTransformProduceLoopNeitherLosesNorDuplicates(short transactionVersion) throws Exception {
         int total = 200;
-        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
+        try (BrookFixture brook = new BrookFixture(dataDir, protocol(transactionVersion)); Admin admin = brook.admin()) {
             admin.createTopics(List.of(new NewTopic("in", 3, (short) 1), new NewTopic("out", 2, (short) 1)))
                     .all().get();
             try (KafkaProducer<byte[], byte[]> plain = brook.producer(Map.of())) {

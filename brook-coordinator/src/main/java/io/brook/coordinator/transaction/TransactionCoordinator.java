@@ -19,11 +19,13 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Kafka's transaction coordinator, transaction protocol version 1 (clients add partitions with
- * AddPartitionsToTxn; the epoch changes at InitProducerId and when a transaction is fenced):
- * InitProducerId for transactional ids, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, the
- * produce-time verification that a partition is in the producer's transaction, and the abort of
- * transactions that outlive their timeout.
+ * Kafka's transaction coordinator: InitProducerId for transactional ids, AddPartitionsToTxn,
+ * AddOffsetsToTxn, EndTxn, the produce-time verification that a partition is in the producer's
+ * transaction, and the abort of transactions that outlive their timeout. Both transaction
+ * protocols: version 1, where clients add partitions and the epoch changes only at InitProducerId
+ * and when a transaction is fenced, and version 2 (KIP-890), where partitions are added as they
+ * are written to and every EndTxn bumps the epoch (a new producer id when the epochs run out), so
+ * a late write of a finished transaction can never join the next one.
  *
  * <p>Every change of a transactional id's state is written through {@link TransactionLog} before
  * it takes effect or is acknowledged; {@link #load} replays those records at start. Ending a
@@ -61,17 +63,38 @@ public final class TransactionCoordinator {
         }
     }
 
+    /** The answer to EndTxn: with protocol 2, the producer id and epoch of the next transaction. */
+    public record EndResult(Errors error, long producerId, short producerEpoch) {
+        static EndResult error(Errors error) {
+            return new EndResult(error, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
+        }
+    }
+
     /** A transactional id's state as the admin APIs report it. */
     public record TransactionDescription(String transactionalId, long producerId, short producerEpoch,
                                          int timeoutMs, TransactionState state, Set<TopicPartition> partitions,
                                          long startMs) {
     }
 
-    /** The in-memory state of one transactional id; {@code pending} while a write is in flight. */
+    /**
+     * The in-memory state of one transactional id; {@code pending} while a write is in flight.
+     * {@code continueWith} is the producer id and epoch a protocol-2 transaction moves on to when it
+     * completes; {@code ended} and {@code answered} the producer id and epoch of the last
+     * protocol-2 EndTxn and its answer, to recognise a retry of it.
+     */
     private static final class Txn {
         final String transactionalId;
         TransactionRecord current;
         TransactionState pending;
+        EndResult continueWith;
+        EndResult ended;
+        EndResult answered;
+
+        void forgetEnd() {
+            continueWith = null;
+            ended = null;
+            answered = null;
+        }
 
         Txn(String transactionalId) {
             this.transactionalId = transactionalId;
@@ -158,7 +181,9 @@ public final class TransactionCoordinator {
                 ? new InitResult(Errors.NONE, id, (short) 0) : InitResult.error(error));
     }
 
-    private CompletableFuture<InitResult> bump(Txn txn, int timeoutMs, long producerId, short epoch, long now) {
+    private synchronized CompletableFuture<InitResult> bump(Txn txn, int timeoutMs, long producerId, short epoch,
+                                                            long now) {
+        txn.forgetEnd();
         TransactionRecord record = new TransactionRecord(txn.transactionalId, producerId, epoch, timeoutMs,
                 TransactionState.EMPTY, Set.of(), now, -1);
         return write(txn, record).thenApply(error -> error == Errors.NONE
@@ -216,36 +241,93 @@ public final class TransactionCoordinator {
     /**
      * Ends the producer's transaction. Answers once the decision is written; the markers follow.
      * A retried EndTxn for a transaction that already ended the same way succeeds.
+     *
+     * @param bumpEpoch transaction protocol 2 (EndTxn v5+): the markers carry the next epoch, which
+     *                  the answer hands to the producer (with a new producer id when epochs run out)
      */
-    public synchronized CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short epoch,
-                                                         boolean commit) {
+    public synchronized CompletableFuture<EndResult> endTxn(String transactionalId, long producerId, short epoch,
+                                                            boolean commit, boolean bumpEpoch) {
         Txn txn = txns.get(transactionalId);
+        if (bumpEpoch && txn != null && txn.ended != null && txn.ended.producerId() == producerId
+                && txn.ended.producerEpoch() == epoch) {
+            return done(retriedEnd(txn, commit)); // the answer to the first attempt was lost
+        }
         Errors error = validateProducer(txn, producerId, epoch);
         if (error != Errors.NONE) {
-            return done(error);
+            return done(EndResult.error(error));
         }
         TransactionRecord cur = txn.current;
-        return switch (cur.state()) {
-            case ONGOING -> prepare(txn, commit);
-            case COMPLETE_COMMIT -> done(commit ? Errors.NONE : Errors.INVALID_TXN_STATE);
-            case COMPLETE_ABORT -> done(commit ? Errors.INVALID_TXN_STATE : Errors.NONE);
-            case PREPARE_COMMIT -> done(commit ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
-            case PREPARE_ABORT -> done(commit ? Errors.INVALID_TXN_STATE : Errors.CONCURRENT_TRANSACTIONS);
-            case PREPARE_EPOCH_FENCE -> done(Errors.PRODUCER_FENCED);
-            case EMPTY, DEAD -> done(Errors.INVALID_TXN_STATE);
+        // protocol 1 answers a retry from the completed state; protocol 2 retries carry the old epoch
+        // (above), and an abort without a transaction just moves the producer to the next epoch
+        Errors outcome = switch (cur.state()) {
+            case ONGOING -> null;
+            case EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT -> bumpEpoch ? (commit ? Errors.INVALID_TXN_STATE : null)
+                    : endedAs(cur.state(), commit) ? Errors.NONE : Errors.INVALID_TXN_STATE;
+            case PREPARE_COMMIT -> commit ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE;
+            case PREPARE_ABORT -> commit ? Errors.INVALID_TXN_STATE : Errors.CONCURRENT_TRANSACTIONS;
+            case PREPARE_EPOCH_FENCE -> Errors.PRODUCER_FENCED;
+            case DEAD -> Errors.INVALID_TXN_STATE;
         };
+        if (outcome == null) {
+            return bumpEpoch ? nextProducer(cur).thenCompose(next -> prepare(txn, commit, next))
+                    : prepare(txn, commit, null);
+        }
+        return done(outcome == Errors.NONE
+                ? new EndResult(Errors.NONE, cur.producerId(), cur.producerEpoch()) : EndResult.error(outcome));
     }
 
-    private CompletableFuture<Errors> prepare(Txn txn, boolean commit) {
+    private static boolean endedAs(TransactionState state, boolean commit) {
+        return state == (commit ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT);
+    }
+
+    /** A retried protocol-2 EndTxn: the same decision again is answered as the first one was. */
+    private static EndResult retriedEnd(Txn txn, boolean commit) {
+        TransactionState state = txn.current.state();
+        boolean committed = state == TransactionState.COMPLETE_COMMIT || state == TransactionState.PREPARE_COMMIT;
+        boolean aborted = state == TransactionState.COMPLETE_ABORT || state == TransactionState.PREPARE_ABORT;
+        if (commit ? !committed : !aborted) {
+            return EndResult.error(Errors.PRODUCER_FENCED);
+        }
+        return state.isPreparing() ? EndResult.error(Errors.CONCURRENT_TRANSACTIONS) : txn.answered;
+    }
+
+    /** The producer id and epoch after this transaction: the next epoch, or a new id once epochs run out. */
+    private CompletableFuture<EndResult> nextProducer(TransactionRecord cur) {
+        if (cur.producerEpoch() < Short.MAX_VALUE - 1) {
+            return done(new EndResult(Errors.NONE, cur.producerId(), (short) (cur.producerEpoch() + 1)));
+        }
+        return producerIds.get().thenApply(id -> new EndResult(Errors.NONE, id, (short) 0));
+    }
+
+    /**
+     * Writes the decision. With {@code next} (protocol 2) the markers carry the epoch after the
+     * transaction's (Short.MAX_VALUE when a new producer id follows) and the id moves on to
+     * {@code next} when the transaction completes.
+     */
+    private synchronized CompletableFuture<EndResult> prepare(Txn txn, boolean commit, EndResult next) {
         TransactionRecord cur = txn.current;
-        TransactionRecord prepared = new TransactionRecord(txn.transactionalId, cur.producerId(), cur.producerEpoch(),
+        if (txn.pending != null || cur.state() != TransactionState.ONGOING && !cur.state().isIdle()) {
+            return done(EndResult.error(Errors.CONCURRENT_TRANSACTIONS)); // changed while a new id was allocated
+        }
+        short markerEpoch = next == null ? cur.producerEpoch()
+                : next.producerId() == cur.producerId() ? next.producerEpoch() : Short.MAX_VALUE;
+        TransactionRecord prepared = new TransactionRecord(txn.transactionalId, cur.producerId(), markerEpoch,
                 cur.timeoutMs(), commit ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT,
                 cur.partitions(), clock.getAsLong(), cur.startMs());
         return write(txn, prepared).thenApply(error -> {
-            if (error == Errors.NONE) {
-                sendMarkers(txn.transactionalId, prepared);
+            if (error != Errors.NONE) {
+                return EndResult.error(error);
             }
-            return error;
+            synchronized (this) {
+                txn.forgetEnd();
+                if (next != null) {
+                    txn.continueWith = next;
+                    txn.ended = new EndResult(Errors.NONE, cur.producerId(), cur.producerEpoch());
+                    txn.answered = next;
+                }
+            }
+            sendMarkers(txn.transactionalId, prepared);
+            return next != null ? next : new EndResult(Errors.NONE, cur.producerId(), cur.producerEpoch());
         });
     }
 
@@ -262,6 +344,7 @@ public final class TransactionCoordinator {
                 : (short) (cur.producerEpoch() + 1);
         log.info("Aborting the transaction of {} (producer {}, epoch {}): {}", txn.transactionalId,
                 cur.producerId(), cur.producerEpoch(), reason);
+        txn.forgetEnd();
         TransactionRecord prepared = new TransactionRecord(txn.transactionalId, cur.producerId(), epoch,
                 cur.timeoutMs(), TransactionState.PREPARE_ABORT, cur.partitions(), clock.getAsLong(), cur.startMs());
         write(txn, prepared).thenAccept(error -> {
@@ -290,13 +373,18 @@ public final class TransactionCoordinator {
         if (txn == null || !txn.current.equals(prepared)) {
             return;
         }
-        TransactionRecord completed = new TransactionRecord(transactionalId, prepared.producerId(),
-                prepared.producerEpoch(), prepared.timeoutMs(),
+        // a protocol-2 transaction continues with its next producer id and epoch
+        EndResult next = txn.continueWith;
+        long producerId = next != null ? next.producerId() : prepared.producerId();
+        short epoch = next != null ? next.producerEpoch() : prepared.producerEpoch();
+        TransactionRecord completed = new TransactionRecord(transactionalId, producerId, epoch, prepared.timeoutMs(),
                 prepared.state() == TransactionState.PREPARE_COMMIT ? TransactionState.COMPLETE_COMMIT
                         : TransactionState.COMPLETE_ABORT, Set.of(), clock.getAsLong(), prepared.startMs());
         write(txn, completed).thenAccept(error -> {
             if (error != Errors.NONE) {
                 timer.schedule(() -> complete(transactionalId, prepared), MARKER_RETRY_BACKOFF_MS);
+            } else {
+                txn.continueWith = null;
             }
         });
     }

@@ -66,12 +66,46 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.NONE, coordinator.verify("tx", 1000, (short) 0, A));
         assertEquals(Errors.INVALID_TXN_STATE, coordinator.verify("tx", 1000, (short) 0, B), "B was not added");
         assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, List.of(B)).join());
-        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, true).join());
+        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, true, false).join().error());
         assertEquals(List.of(new Marker(1000, (short) 0, true, Set.of(A, B))), markers);
         assertEquals(TransactionState.COMPLETE_COMMIT, log.get("tx").state());
-        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, true).join(), "a retried commit");
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTxn("tx", 1000, (short) 0, false).join());
+        assertEquals(Errors.NONE, end("tx", 1000, 0, true, false).error(), "a retried commit");
+        assertEquals(Errors.INVALID_TXN_STATE, end("tx", 1000, 0, false, false).error());
         assertEquals(Errors.INVALID_TXN_STATE, coordinator.verify("tx", 1000, (short) 0, A), "no open transaction");
+    }
+
+    TransactionCoordinator.EndResult end(String id, long producerId, int epoch, boolean commit, boolean bump) {
+        return coordinator.endTxn(id, producerId, (short) epoch, commit, bump).join();
+    }
+
+    @Test
+    void protocolTwoBumpsTheEpochAtEveryEndAndAnswersARetryAsBefore() {
+        init("tx");
+        coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join();
+        TransactionCoordinator.EndResult ended = end("tx", 1000, 0, true, true);
+        assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, 1000, (short) 1), ended);
+        assertEquals(List.of(new Marker(1000, (short) 1, true, Set.of(A))), markers, "markers carry the new epoch");
+        assertEquals(TransactionState.COMPLETE_COMMIT, log.get("tx").state());
+        assertEquals(1, log.get("tx").producerEpoch());
+        assertEquals(ended, end("tx", 1000, 0, true, true), "a retry gets the same answer");
+        assertEquals(Errors.PRODUCER_FENCED, end("tx", 1000, 0, false, true).error(), "not the same decision");
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join(),
+                "the old epoch cannot start a transaction");
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 1, List.of(B)).join());
+        assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, 1000, (short) 2), end("tx", 1000, 1, false, true));
+        assertEquals(new Marker(1000, (short) 2, false, Set.of(B)), markers.get(1));
+    }
+
+    @Test
+    void protocolTwoMovesToANewProducerIdWhenTheEpochsRunOut() {
+        coordinator.load("tx", new TransactionRecord("tx", 7, (short) (Short.MAX_VALUE - 1), 10_000,
+                TransactionState.ONGOING, Set.of(A), timer.now(), timer.now()));
+        assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, 1000, (short) 0),
+                end("tx", 7, Short.MAX_VALUE - 1, true, true));
+        assertEquals(List.of(new Marker(7, Short.MAX_VALUE, true, Set.of(A))), markers);
+        assertEquals(1000, log.get("tx").producerId());
+        assertEquals(0, log.get("tx").producerEpoch());
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
     }
 
     @Test
@@ -84,7 +118,7 @@ class TransactionCoordinatorTest {
         InitResult fresh = init("tx");
         assertEquals(new InitResult(Errors.NONE, 1000, (short) 2), fresh);
         assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTxn("tx", 1000, (short) 0, true).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTxn("tx", 1000, (short) 0, true, false).join().error());
         assertEquals(Errors.INVALID_PRODUCER_EPOCH, coordinator.verify("tx", 1000, (short) 0, A));
         assertEquals(Errors.PRODUCER_FENCED,
                 coordinator.initProducerId("tx", 10_000, 1000, (short) 0).join().error(), "KIP-360 with a stale epoch");
@@ -100,7 +134,7 @@ class TransactionCoordinatorTest {
         assertEquals(1, coordinator.abortTimedOut());
         assertEquals(List.of(new Marker(1000, (short) 1, false, Set.of(A))), markers);
         assertEquals(TransactionState.COMPLETE_ABORT, log.get("tx").state());
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTxn("tx", 1000, (short) 0, true).join(),
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTxn("tx", 1000, (short) 0, true, false).join().error(),
                 "the timed-out producer is fenced");
     }
 
@@ -109,7 +143,7 @@ class TransactionCoordinatorTest {
         init("tx");
         coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join();
         markersFail = true;
-        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, false).join());
+        assertEquals(Errors.NONE, coordinator.endTxn("tx", 1000, (short) 0, false, false).join().error());
         assertEquals(TransactionState.PREPARE_ABORT, log.get("tx").state());
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
         markersFail = false;
@@ -123,7 +157,7 @@ class TransactionCoordinatorTest {
         init("tx");
         coordinator.addPartitions("tx", 1000, (short) 0, List.of(A, B)).join();
         markersFail = true;
-        coordinator.endTxn("tx", 1000, (short) 0, true).join();
+        coordinator.endTxn("tx", 1000, (short) 0, true, false).join().error();
         markersFail = false;
         markers.clear();
         coordinator = newCoordinator(); // a restart: replay the log, markers may be missing
@@ -137,10 +171,10 @@ class TransactionCoordinatorTest {
     void badRequestsGetKafkasErrors() {
         assertEquals(Errors.INVALID_TRANSACTION_TIMEOUT,
                 coordinator.initProducerId("tx", 60_001, -1, (short) -1).join().error());
-        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.endTxn("unknown", 1, (short) 0, true).join());
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, end("unknown", 1, 0, true, false).error());
         init("tx");
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("tx", 1, (short) 0, List.of(A)).join());
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTxn("tx", 1000, (short) 0, true).join(),
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTxn("tx", 1000, (short) 0, true, false).join().error(),
                 "no transaction to end");
     }
 

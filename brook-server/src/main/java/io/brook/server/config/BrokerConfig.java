@@ -128,6 +128,10 @@ public final class BrokerConfig {
                     "Replication factor of the __consumer_offsets topic.")
             .define("offsets.topic.segment.bytes", INT, 104857600, atLeast(1), HIGH,
                     "Segment size of the __consumer_offsets topic.")
+            .define("brook.transaction.version", SHORT, (short) 2, between(0, 2), HIGH,
+                    "The transaction.version feature Brook finalizes for clients: 2 (KIP-890: partitions "
+                            + "added as they are written to, an epoch bump at every commit or abort) or 0/1 "
+                            + "(the earlier protocol). Clients that do not know version 2 use the earlier one.")
             .define("transaction.state.log.num.partitions", INT, 50, atLeast(1), HIGH,
                     "Partitions of the __transaction_state topic (fixed once it exists).")
             .define("transaction.state.log.replication.factor", SHORT, (short) 1, atLeast(1), HIGH,

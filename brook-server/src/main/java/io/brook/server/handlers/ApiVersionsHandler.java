@@ -12,17 +12,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
- * ApiVersions: the version range of every API a handler is registered for, nothing more. No
- * features are finalized yet, so clients use their baseline behaviour (transaction version 0).
+ * ApiVersions: the version range of every API a handler is registered for, and (v3+) the one
+ * feature Brook finalizes: {@code transaction.version}, at the level {@code brook.transaction.version}
+ * sets (2 by default: Kafka 4 clients then use transaction protocol 2, KIP-890). No other feature is
+ * finalized, so clients use their baseline behaviour for the rest (e.g. no KIP-848 group protocol).
  */
 public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestData> {
     /** KIP-511: software name and version must be alphanumerics, '.', '-'. */
     private static final Pattern SOFTWARE_FIELD = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
 
-    private final ApiRegistry registry;
+    /** Kafka's name of the transaction protocol feature. */
+    public static final String TRANSACTION_VERSION = "transaction.version";
+    /** The highest transaction protocol Brook implements. */
+    public static final short MAX_TRANSACTION_VERSION = 2;
+    /** Finalized features never change while a node runs; clients cache them by this epoch. */
+    private static final long FEATURES_EPOCH = 1;
+    private static final short FEATURES_VERSION = 3;
+    private static final short ZERO_MIN_VERSION = 4;
 
-    public ApiVersionsHandler(ApiRegistry registry) {
+    private final ApiRegistry registry;
+    private final short transactionVersion;
+
+    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion) {
         this.registry = registry;
+        this.transactionVersion = transactionVersion;
     }
 
     @Override
@@ -33,6 +46,18 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
     @Override
     public CompletableFuture<ApiVersionsResponseData> handle(RequestContext context, ApiVersionsRequestData request) {
         ApiVersionsResponseData response = new ApiVersionsResponseData().setApiKeys(registry.apiVersions());
+        if (context.apiVersion() >= FEATURES_VERSION) {
+            // clients before ApiVersions v4 reject a supported minimum of 0 (KAFKA-17011): they get 1
+            short min = context.apiVersion() >= ZERO_MIN_VERSION ? (short) 0 : (short) 1;
+            response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                    .setName(TRANSACTION_VERSION).setMinVersion(min).setMaxVersion(MAX_TRANSACTION_VERSION));
+            response.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
+            if (transactionVersion > 0) {
+                response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
+                        .setName(TRANSACTION_VERSION).setMinVersionLevel(transactionVersion)
+                        .setMaxVersionLevel(transactionVersion));
+            }
+        }
         if (context.apiVersion() >= 3 && (!SOFTWARE_FIELD.matcher(request.clientSoftwareName()).matches()
                 || !SOFTWARE_FIELD.matcher(request.clientSoftwareVersion()).matches())) {
             response.setErrorCode(Errors.INVALID_REQUEST.code());

@@ -10,12 +10,13 @@ import org.apache.kafka.common.protocol.Errors;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * EndTxn: commits or aborts the producer's transaction. Served up to version 4: version 5 is
- * transaction protocol 2 (KIP-890 part 2, an epoch bump at every end), which Brook does not
- * advertise, so clients stay on protocol 1.
+ * EndTxn: commits or aborts the producer's transaction. Version 5 is transaction protocol 2
+ * (KIP-890): the epoch is bumped at every end and the answer carries the producer id and epoch
+ * of the producer's next transaction.
  */
 public final class EndTxnHandler implements ApiHandler<EndTxnRequestData> {
     private static final short PRODUCER_FENCED_VERSION = 2;
+    private static final short TRANSACTION_V2_VERSION = 5;
 
     private final BrokerContext broker;
 
@@ -29,15 +30,14 @@ public final class EndTxnHandler implements ApiHandler<EndTxnRequestData> {
     }
 
     @Override
-    public short maxVersion() {
-        return 4;
-    }
-
-    @Override
     public CompletableFuture<EndTxnResponseData> handle(RequestContext context, EndTxnRequestData request) {
+        boolean v2 = context.apiVersion() >= TRANSACTION_V2_VERSION;
         return broker.transactions().endTxn(request.transactionalId(), request.producerId(), request.producerEpoch(),
-                request.committed()).thenApply(error -> new EndTxnResponseData().setErrorCode(
-                (error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION
-                        ? Errors.INVALID_PRODUCER_EPOCH : error).code()));
+                request.committed(), v2).thenApply(result -> {
+                    Errors error = result.error() == Errors.PRODUCER_FENCED
+                            && context.apiVersion() < PRODUCER_FENCED_VERSION ? Errors.INVALID_PRODUCER_EPOCH : result.error();
+                    return new EndTxnResponseData().setErrorCode(error.code()).setProducerId(result.producerId())
+                            .setProducerEpoch(result.producerEpoch());
+                });
     }
 }

@@ -10,7 +10,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
@@ -23,6 +25,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -33,6 +36,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProduceHandler.class);
+
+    /** First Produce version of transaction protocol 2 clients (KIP-890). */
+    private static final short TRANSACTION_V2_VERSION = 12;
 
     private final BrokerContext broker;
 
@@ -67,7 +73,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else {
                     append(new TopicPartition(topic.name(), data.index()), topic, data, acks,
-                            request.transactionalId(), result);
+                            request.transactionalId(), context.apiVersion(), result);
                 }
                 topicResponse.partitionResponses().add(result);
             }
@@ -77,7 +83,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     private void append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
-                        String transactionalId, PartitionProduceResponse result) {
+                        String transactionalId, short apiVersion, PartitionProduceResponse result) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -88,7 +94,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 throw new InvalidTopicException("Clients may not write to the internal topic " + topic.name());
             }
             MemoryRecords records = validate((MemoryRecords) data.records());
-            verifyTransaction(transactionalId, records, tp);
+            admitToTransaction(transactionalId, records, tp, apiVersion);
             AppendResult appended = partition.appendAsLeader(records, acks);
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
@@ -104,11 +110,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     /**
-     * A transactional batch may only go to a partition of the producer's open transaction
-     * (KIP-890 verification): this stops a fenced or confused producer from writing records that
-     * no marker would ever end.
+     * A transactional batch may only go to a partition of the producer's open transaction: with
+     * transaction protocol 1 (Produce up to v11) the client added it and this only verifies that
+     * (KIP-890 part 1); protocol 2 clients (v12+) add partitions by writing to them, so it is added
+     * here. Either way a fenced or confused producer cannot write records no marker would end.
      */
-    private void verifyTransaction(String transactionalId, MemoryRecords records, TopicPartition tp) {
+    private void admitToTransaction(String transactionalId, MemoryRecords records, TopicPartition tp,
+                                    short apiVersion) {
         RecordBatch batch = records.firstBatch();
         if (batch == null || !batch.isTransactional()) {
             return;
@@ -116,15 +124,21 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         if (transactionalId == null) {
             throw new InvalidTxnStateException("A transactional batch for " + tp + " came without a transactional id.");
         }
-        Errors error = broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
-        if (error != Errors.NONE) {
-            throw error.exception(switch (error) {
-                case INVALID_TXN_STATE -> tp + " is not part of the open transaction of " + transactionalId
-                        + "; add it with AddPartitionsToTxn first.";
-                case INVALID_PRODUCER_EPOCH -> "Producer epoch " + batch.producerEpoch() + " of " + transactionalId
-                        + " is not the current one; the producer was fenced.";
-                default -> "Producer id " + batch.producerId() + " does not belong to " + transactionalId + ".";
-            });
+        Errors error = apiVersion >= TRANSACTION_V2_VERSION
+                ? broker.transactions().addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(),
+                        List.of(tp)).join()
+                : broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
+        switch (error) {
+            case NONE -> { }
+            // the previous transaction's markers are still being written: the client retries
+            case CONCURRENT_TRANSACTIONS -> throw new NotEnoughReplicasException("The previous transaction of "
+                    + transactionalId + " is still completing; retry.");
+            case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> throw new InvalidProducerEpochException("Producer epoch "
+                    + batch.producerEpoch() + " of " + transactionalId + " is not the current one; it was fenced.");
+            case INVALID_TXN_STATE -> throw new InvalidTxnStateException(tp + " is not part of the open transaction of "
+                    + transactionalId + "; add it with AddPartitionsToTxn first.");
+            default -> throw error.exception("Producer id " + batch.producerId() + " and " + transactionalId
+                    + ": " + error.message());
         }
     }
 

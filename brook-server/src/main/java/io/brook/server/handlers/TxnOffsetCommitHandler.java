@@ -22,11 +22,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * TxnOffsetCommit: offsets a transactional producer commits for a group; they become the group's
- * committed offsets only when the transaction commits. The group's offsets partition must be in
- * the producer's transaction (AddOffsetsToTxn first). Served up to version 4: version 5 belongs to
- * transaction protocol 2.
+ * committed offsets only when the transaction commits. Up to version 4 (transaction protocol 1) the
+ * group's offsets partition must already be in the transaction (AddOffsetsToTxn); from version 5
+ * (protocol 2) it is added here.
  */
 public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitRequestData> {
+    private static final short TRANSACTION_V2_VERSION = 5;
+
     private final BrokerContext broker;
 
     public TxnOffsetCommitHandler(BrokerContext broker) {
@@ -39,11 +41,6 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
     }
 
     @Override
-    public short maxVersion() {
-        return 4;
-    }
-
-    @Override
     public CompletableFuture<TxnOffsetCommitResponseData> handle(RequestContext context,
                                                                  TxnOffsetCommitRequestData request) {
         long now = System.currentTimeMillis();
@@ -51,9 +48,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
         Errors txnError = request.groupId() == null || request.groupId().isEmpty() ? Errors.INVALID_GROUP_ID
-                : broker.transactions().verify(request.transactionalId(), request.producerId(),
-                request.producerEpoch(), new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
-                        broker.offsetsTopic().partitionFor(request.groupId())));
+                : inTransaction(context, request);
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             TopicImage known = image.topic(topic.name());
             for (TxnOffsetCommitRequestPartition p : topic.partitions()) {
@@ -83,5 +78,17 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
             topics.values().forEach(response.topics()::add);
             return response;
         });
+    }
+
+    /** Whether the group's offsets partition is in the producer's transaction (added here from v5). */
+    private Errors inTransaction(RequestContext context, TxnOffsetCommitRequestData request) {
+        TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
+                broker.offsetsTopic().partitionFor(request.groupId()));
+        if (context.apiVersion() >= TRANSACTION_V2_VERSION) {
+            return broker.transactions().addPartitions(request.transactionalId(), request.producerId(),
+                    request.producerEpoch(), java.util.List.of(offsets)).join();
+        }
+        return broker.transactions().verify(request.transactionalId(), request.producerId(), request.producerEpoch(),
+                offsets);
     }
 }

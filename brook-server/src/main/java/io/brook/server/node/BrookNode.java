@@ -188,7 +188,7 @@ public final class BrookNode implements AutoCloseable {
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
-        registry.register(new ApiVersionsHandler(registry))
+        registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version")))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
                 .register(new CreateTopicsHandler(broker))

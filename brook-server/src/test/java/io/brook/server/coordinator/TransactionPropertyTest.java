@@ -126,10 +126,8 @@ class TransactionPropertyTest {
                 coordinator.addPartitions(id, instance.producerId(), instance.epoch(), List.of(tp)).join();
             } else if (choice < 55) {
                 produce(instance, tp);
-            } else if (choice < 65) {
-                coordinator.endTxn(id, instance.producerId(), instance.epoch(), true).join();
             } else if (choice < 72) {
-                coordinator.endTxn(id, instance.producerId(), instance.epoch(), false).join();
+                end(instance, choice < 65);
             } else if (choice < 78 && !fenced.isEmpty()) {
                 produce(fenced.get(random.nextInt(fenced.size())), tp); // a zombie
             } else if (choice < 84) {
@@ -163,9 +161,38 @@ class TransactionPropertyTest {
             }
         }
 
-        /** Appends one record the way Produce does: only if the coordinator verifies the partition. */
+        /**
+         * Ends the transaction with protocol 1 or 2 (chosen per instance); with 2 the instance
+         * continues under the new epoch and the old one becomes a zombie.
+         */
+        void end(Instance instance, boolean commit) {
+            boolean v2 = protocolTwo(instance);
+            TransactionCoordinator.EndResult result = coordinator.endTxn(instance.id(), instance.producerId(),
+                    instance.epoch(), commit, v2).join();
+            if (v2 && result.error() == Errors.NONE && current.get(instance.id()) == instance
+                    && (result.producerId() != instance.producerId() || result.producerEpoch() != instance.epoch())) {
+                Instance next = new Instance(instance.id(), result.producerId(), result.producerEpoch());
+                current.put(instance.id(), next);
+                fenced.add(instance);
+                idOfProducer.put(next.producerId(), next.id());
+                sequences.put(next.id() + "@" + next.epoch(), 0);
+            }
+        }
+
+        /** Half the producer instances speak transaction protocol 2. */
+        boolean protocolTwo(Instance instance) {
+            return (instance.producerId() + instance.id().hashCode()) % 2 == 0;
+        }
+
+        /**
+         * Appends one record the way Produce does: protocol 1 only if the coordinator verifies the
+         * partition is in the transaction, protocol 2 after adding it implicitly.
+         */
         void produce(Instance instance, TopicPartition tp) throws IOException {
-            if (coordinator.verify(instance.id(), instance.producerId(), instance.epoch(), tp) != Errors.NONE) {
+            Errors admitted = protocolTwo(instance)
+                    ? coordinator.addPartitions(instance.id(), instance.producerId(), instance.epoch(), List.of(tp)).join()
+                    : coordinator.verify(instance.id(), instance.producerId(), instance.epoch(), tp);
+            if (admitted != Errors.NONE) {
                 return;
             }
             String key = instance.id() + "@" + instance.epoch();

@@ -141,10 +141,14 @@ public final class TransactionIndex {
         }
     }
 
-    /** Renames the file (if there is one) and keeps the new name for later writes. */
+    /**
+     * Renames the file (if there is one) and keeps the new name for later writes. The rename
+     * replaces a file of the target name atomically: a delayed deletion of an older segment with
+     * the same name may remove that file at any moment.
+     */
     public void renameTo(File target) throws IOException {
         if (file.exists()) {
-            Files.move(file.toPath(), target.toPath(), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(file.toPath(), target.toPath(), StandardCopyOption.ATOMIC_MOVE);
         }
         file = target;
     }
