@@ -219,6 +219,49 @@ class TransactionsTest {
     }
 
     @Test
+    void offsetsFromAnEarlierGenerationOfTheGroupAreRefusedAndTheTransactionAborts() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic("gen-in", 2, (short) 1))).all().get();
+            Map<String, Object> props = Map.of(ConsumerConfig.GROUP_ID_CONFIG, "gen");
+            try (KafkaConsumer<byte[], byte[]> first = brook.consumer(props);
+                 KafkaConsumer<byte[], byte[]> second = brook.consumer(props);
+                 KafkaProducer<byte[], byte[]> producer = brook.producer(transactional("gen-tx"))) {
+                first.subscribe(List.of("gen-in"));
+                awaitAssignment(first, 2);
+                var stale = first.groupMetadata();
+                second.subscribe(List.of("gen-in"));
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (first.groupMetadata().generationId() == stale.generationId()
+                        && System.currentTimeMillis() < deadline) {
+                    first.poll(Duration.ofMillis(100));
+                    second.poll(Duration.ofMillis(100));
+                }
+                assertTrue(first.groupMetadata().generationId() > stale.generationId(), "the group rebalanced");
+
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("gen-in", bytes("x")));
+                Exception refused = assertThrows(Exception.class, () -> producer.sendOffsetsToTransaction(
+                        Map.of(new TopicPartition("gen-in", 0), new OffsetAndMetadata(1)), stale));
+                assertTrue(refused instanceof org.apache.kafka.clients.consumer.CommitFailedException
+                        || refused.getCause() instanceof org.apache.kafka.clients.consumer.CommitFailedException,
+                        "ILLEGAL_GENERATION reaches the client as a failed commit: " + refused);
+                producer.abortTransaction();
+                assertEquals(null, first.committed(Set.of(new TopicPartition("gen-in", 0)))
+                        .get(new TopicPartition("gen-in", 0)), "nothing committed");
+            }
+        }
+    }
+
+    private static void awaitAssignment(KafkaConsumer<byte[], byte[]> consumer, int partitions) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (consumer.assignment().size() < partitions && System.currentTimeMillis() < deadline) {
+            consumer.poll(Duration.ofMillis(100));
+        }
+        assertEquals(partitions, consumer.assignment().size());
+    }
+
+    @Test
     @Compat({"Java 4.3.1: transactional producer fencing"})
     void aNewInstanceFencesTheOldOneAndAbortsItsOpenTransaction() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {

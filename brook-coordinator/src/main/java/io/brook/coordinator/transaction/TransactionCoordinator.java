@@ -89,6 +89,8 @@ public final class TransactionCoordinator {
         EndResult continueWith;
         EndResult ended;
         EndResult answered;
+        /** Completes when the transaction being ended is complete (markers written). */
+        CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
 
         void forgetEnd() {
             continueWith = null;
@@ -216,6 +218,15 @@ public final class TransactionCoordinator {
         }
         return write(txn, new TransactionRecord(transactionalId, producerId, epoch, cur.timeoutMs(),
                 TransactionState.ONGOING, all, now, start));
+    }
+
+    /**
+     * A future that completes once the transaction of {@code transactionalId} that is being ended
+     * is complete (at once when none is): writers that got CONCURRENT_TRANSACTIONS wait on it.
+     */
+    public synchronized CompletableFuture<Void> whenSettled(String transactionalId) {
+        Txn txn = txns.get(transactionalId);
+        return txn == null ? CompletableFuture.completedFuture(null) : txn.settled;
     }
 
     /**
@@ -445,7 +456,9 @@ public final class TransactionCoordinator {
             txns.remove(transactionalId);
             return;
         }
-        txns.computeIfAbsent(transactionalId, Txn::new).current = record;
+        Txn txn = txns.computeIfAbsent(transactionalId, Txn::new);
+        txn.current = record;
+        txn.settled = record.state().isPreparing() ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
     }
 
     /** After loading: finishes the transactions whose outcome was decided but whose markers may be missing. */
@@ -515,6 +528,11 @@ public final class TransactionCoordinator {
                     return Errors.COORDINATOR_NOT_AVAILABLE;
                 }
                 txn.current = next;
+                if (next.state().isPreparing() && txn.settled.isDone()) {
+                    txn.settled = new CompletableFuture<>();
+                } else if (!next.state().isPreparing()) {
+                    txn.settled.complete(null);
+                }
                 return Errors.NONE;
             }
         });

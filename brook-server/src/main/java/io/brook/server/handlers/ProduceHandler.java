@@ -25,7 +25,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -125,12 +124,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             throw new InvalidTxnStateException("A transactional batch for " + tp + " came without a transactional id.");
         }
         Errors error = apiVersion >= TRANSACTION_V2_VERSION
-                ? broker.transactions().addPartitions(transactionalId, batch.producerId(), batch.producerEpoch(),
-                        List.of(tp)).join()
+                ? TransactionAdmission.add(broker, transactionalId, batch.producerId(), batch.producerEpoch(), tp)
                 : broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
         switch (error) {
             case NONE -> { }
-            // the previous transaction's markers are still being written: the client retries
+            // the previous transaction's markers are still not written: the client retries
             case CONCURRENT_TRANSACTIONS -> throw new NotEnoughReplicasException("The previous transaction of "
                     + transactionalId + " is still completing; retry.");
             case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> throw new InvalidProducerEpochException("Producer epoch "

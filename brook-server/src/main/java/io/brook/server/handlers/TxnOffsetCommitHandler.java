@@ -85,8 +85,8 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
                 broker.offsetsTopic().partitionFor(request.groupId()));
         if (context.apiVersion() >= TRANSACTION_V2_VERSION) {
-            return broker.transactions().addPartitions(request.transactionalId(), request.producerId(),
-                    request.producerEpoch(), java.util.List.of(offsets)).join();
+            return TransactionAdmission.add(broker, request.transactionalId(), request.producerId(),
+                    request.producerEpoch(), offsets);
         }
         return broker.transactions().verify(request.transactionalId(), request.producerId(), request.producerEpoch(),
                 offsets);
