@@ -56,7 +56,9 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS";
 start_brook() {
   local dir="$1"
   BROOK_JAVA_OPTS="$HEAP" bin/brook server --override "listeners=PLAINTEXT://localhost:$PORT" \
-      --override "log.dirs=$dir" --override group.initial.rebalance.delay.ms=0 > "$OUT/brook-server.log" 2>&1 &
+      --override "log.dirs=$dir" --override group.initial.rebalance.delay.ms=0 \
+      --override group.consumer.session.timeout.ms=6000 --override group.consumer.heartbeat.interval.ms=1000 \
+      > "$OUT/brook-server.log" 2>&1 &
   SERVER_PID=$!
 }
 
@@ -77,6 +79,10 @@ offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=6000
+group.consumer.min.heartbeat.interval.ms=1000
+group.consumer.heartbeat.interval.ms=1000
 PROPS
   if [ "${2:-}" != keep ]; then
     local cluster_id
@@ -223,10 +229,10 @@ bench_system() {
   fi
 
   if [[ " $ROWS " == *" rebalance "* ]]; then
-    # classic protocol, eager (range) and cooperative (cooperative-sticky); KIP-848 is not served yet
+    # classic protocol, eager (range) and cooperative (cooperative-sticky), and KIP-848 (consumer)
     local assignor name out
     for assignor in org.apache.kafka.clients.consumer.RangeAssignor \
-        org.apache.kafka.clients.consumer.CooperativeStickyAssignor; do
+        org.apache.kafka.clients.consumer.CooperativeStickyAssignor consumer; do
       name="${assignor##*.}"
       out="$OUT/$system-$run-rebalance-$name.out"
       java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.RebalanceBench "localhost:$PORT" \

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with every partition owned once: after an 11th member joins, and after the child is killed
  * (SIGKILL: no LeaveGroup, so its session timeout of 6 s is part of the figure).
  *
- * <p>Usage: {@code RebalanceBench <bootstrap> <assignor class>}; prints {@code join_ms N} and
+ * <p>Usage: {@code RebalanceBench <bootstrap> <assignor class | consumer>}; {@code consumer} runs the
+ * members with {@code group.protocol=consumer} (KIP-848, the server's uniform assignor; session and
+ * heartbeat are then the server's {@code group.consumer.*} settings). Prints {@code join_ms N} and
  * {@code crash_ms N}.
  */
 public final class RebalanceBench {
@@ -34,6 +36,7 @@ public final class RebalanceBench {
     private static final int MEMBERS = 10;
     private static final int SESSION_TIMEOUT_MS = 6000;
     private static final long GIVE_UP_MS = 120_000;
+    private static final String CONSUMER_PROTOCOL = "consumer";
 
     private RebalanceBench() {
     }
@@ -115,7 +118,11 @@ public final class RebalanceBench {
     }
 
     private static void runMember(String bootstrap, String assignor, String topic, AtomicBoolean stop) {
-        Map<String, Object> props = Map.of(
+        Map<String, Object> props = assignor.equals(CONSUMER_PROTOCOL) ? Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, topic + "-group",
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG, CONSUMER_PROTOCOL,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false) : Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, topic + "-group",
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, assignor,

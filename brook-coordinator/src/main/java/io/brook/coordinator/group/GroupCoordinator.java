@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -68,7 +69,11 @@ public final class GroupCoordinator {
                                    List<MemberDescription> members) {
     }
 
-    public record GroupListing(String groupId, String protocolType, String state) {
+    /** A group as ListGroups shows it; {@code consumerProtocol} for KIP-848 groups (type "consumer"). */
+    public record GroupListing(String groupId, String protocolType, String state, boolean consumerProtocol) {
+        public GroupListing(String groupId, String protocolType, String state) {
+            this(groupId, protocolType, state, false);
+        }
     }
 
     private final GroupConfig config;
@@ -77,6 +82,7 @@ public final class GroupCoordinator {
     private final LongSupplier clock;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
     private final Map<String, Map<TopicPartition, CommittedOffset>> offsets = new HashMap<>();
+    private final Map<String, ConsumerGroup> consumerGroups = new HashMap<>();
     /** Offsets committed in open transactions: producer id -> group -> partition -> offset. */
     private final Map<Long, Map<String, Map<TopicPartition, CommittedOffset>>> pendingTxnOffsets = new HashMap<>();
 
@@ -96,6 +102,13 @@ public final class GroupCoordinator {
         if (request.sessionTimeoutMs() < config.minSessionTimeoutMs()
                 || request.sessionTimeoutMs() > config.maxSessionTimeoutMs()) {
             return done(JoinResult.error(Errors.INVALID_SESSION_TIMEOUT, request.memberId()));
+        }
+        ConsumerGroup consumerGroup = consumerGroups.get(request.groupId());
+        if (consumerGroup != null) {
+            if (!consumerGroup.members.isEmpty()) { // no live conversion between the protocols
+                return done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId()));
+            }
+            consumerGroups.remove(request.groupId()); // an empty consumer group becomes a classic one
         }
         ClassicGroup group = groups.get(request.groupId());
         if (group == null) {
@@ -511,7 +524,7 @@ public final class GroupCoordinator {
                 }
                 if (failure == null) {
                     offsets.computeIfAbsent(groupId, g -> new HashMap<>()).putAll(accepted);
-                    groups.computeIfAbsent(groupId, ClassicGroup::new);
+                    trackOffsetsOnlyGroup(groupId);
                 } else {
                     log.warn("Writing offsets of group {} failed", groupId, failure);
                 }
@@ -568,7 +581,7 @@ public final class GroupCoordinator {
                                                       Map<TopicPartition, CommittedOffset> committed) {
         pendingTxnOffsets.computeIfAbsent(producerId, id -> new HashMap<>())
                 .computeIfAbsent(groupId, g -> new HashMap<>()).putAll(committed);
-        groups.computeIfAbsent(groupId, ClassicGroup::new);
+        trackOffsetsOnlyGroup(groupId);
     }
 
     /**
@@ -611,9 +624,28 @@ public final class GroupCoordinator {
         return false;
     }
 
+    /** A group known only by its offsets is listed as an empty classic group, unless it is a consumer group. */
+    private void trackOffsetsOnlyGroup(String groupId) {
+        if (!consumerGroups.containsKey(groupId)) {
+            groups.computeIfAbsent(groupId, ClassicGroup::new);
+        }
+    }
+
     private Errors validateCommit(String groupId, int generation, String memberId, String instanceId) {
         if (groupId == null || groupId.isEmpty()) {
             return Errors.INVALID_GROUP_ID;
+        }
+        ConsumerGroup consumerGroup = consumerGroups.get(groupId);
+        if (consumerGroup != null) { // KIP-848: the generation field carries the member epoch
+            if (generation < 0 && (memberId == null || memberId.isEmpty())) {
+                return consumerGroup.members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+            }
+            ConsumerGroup.ConsumerMember member = consumerGroup.members.get(memberId);
+            if (member == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            return generation > member.memberEpoch ? Errors.FENCED_MEMBER_EPOCH
+                    : generation < member.memberEpoch ? Errors.STALE_MEMBER_EPOCH : Errors.NONE;
         }
         ClassicGroup group = groups.get(groupId);
         if (generation < 0 && (memberId == null || memberId.isEmpty())) {
@@ -664,10 +696,12 @@ public final class GroupCoordinator {
         int expired = 0;
         for (String groupId : new ArrayList<>(offsets.keySet())) {
             ClassicGroup group = groups.get(groupId);
-            if (group != null && !group.members.isEmpty()) {
+            ConsumerGroup consumerGroup = consumerGroups.get(groupId);
+            if (group != null && !group.members.isEmpty()
+                    || consumerGroup != null && !consumerGroup.members.isEmpty()) {
                 continue;
             }
-            long emptySince = group == null ? 0 : group.emptySinceMs;
+            long emptySince = group != null ? group.emptySinceMs : consumerGroup != null ? consumerGroup.emptySinceMs : 0;
             Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
             offsets.get(groupId).forEach((tp, offset) -> {
                 if (nowMs - Math.max(offset.commitTimestampMs(), emptySince) > retentionMs) {
@@ -756,7 +790,7 @@ public final class GroupCoordinator {
             return;
         }
         offsets.computeIfAbsent(groupId, g -> new HashMap<>()).put(tp, offset);
-        groups.computeIfAbsent(groupId, ClassicGroup::new);
+        trackOffsetsOnlyGroup(groupId);
     }
 
     private void maybeForget(ClassicGroup group) {
@@ -766,6 +800,239 @@ public final class GroupCoordinator {
         }
     }
 
+    // ------------------------------------------------------------------ consumer group protocol (KIP-848)
+
+    /** A ConsumerGroupHeartbeat; null fields did not change since the member's last heartbeat. */
+    public record ConsumerHeartbeat(String groupId, String memberId, int memberEpoch, String instanceId,
+                                    String rackId, int rebalanceTimeoutMs, List<String> subscribedTopicNames,
+                                    String subscribedTopicRegex, String serverAssignor,
+                                    Set<TopicPartition> ownedPartitions, String clientId, String clientHost) {
+    }
+
+    /** The answer: the member's id and epoch, and its assignment when it changed (else null). */
+    public record ConsumerHeartbeatResult(Errors error, String message, String memberId, int memberEpoch,
+                                          int heartbeatIntervalMs, Set<TopicPartition> assignment) {
+        static ConsumerHeartbeatResult error(Errors error, String message) {
+            return new ConsumerHeartbeatResult(error, message, null, -1, 0, null);
+        }
+    }
+
+    /** A member of a consumer group as ConsumerGroupDescribe shows it. */
+    public record ConsumerMemberDescription(String memberId, String instanceId, String rackId, int memberEpoch,
+                                            String clientId, String clientHost, List<String> subscribedTopicNames,
+                                            String subscribedTopicRegex, Set<TopicPartition> assignment,
+                                            Set<TopicPartition> targetAssignment) {
+    }
+
+    public record ConsumerGroupDescription(String groupId, String state, int groupEpoch, int assignmentEpoch,
+                                           String assignor, List<ConsumerMemberDescription> members) {
+    }
+
+    private static final int LEAVE_EPOCH = -1;
+    private static final int STATIC_LEAVE_EPOCH = -2;
+
+    /**
+     * A heartbeat of the consumer group protocol: joins (epoch 0), leaves (-1, -2), or reports and
+     * gets the member's state, moving it towards the group's target assignment.
+     *
+     * @param topics every topic's partition count, as the metadata has it now
+     */
+    public synchronized ConsumerHeartbeatResult consumerHeartbeat(ConsumerHeartbeat hb, Map<String, Integer> topics) {
+        String groupId = hb.groupId();
+        if (groupId == null || groupId.isEmpty()) {
+            return ConsumerHeartbeatResult.error(Errors.INVALID_REQUEST, "The group id is empty.");
+        }
+        if (hb.memberEpoch() == 0 && (hb.rebalanceTimeoutMs() <= 0
+                || hb.subscribedTopicNames() == null && hb.subscribedTopicRegex() == null)) {
+            return ConsumerHeartbeatResult.error(Errors.INVALID_REQUEST,
+                    "A joining member must give its rebalance timeout and its subscription.");
+        }
+        if (hb.serverAssignor() != null && !config.consumerAssignors().contains(hb.serverAssignor())) {
+            return ConsumerHeartbeatResult.error(Errors.UNSUPPORTED_ASSIGNOR, "Assignor " + hb.serverAssignor()
+                    + " is not one of " + config.consumerAssignors() + ".");
+        }
+        if (hb.subscribedTopicRegex() != null && !hb.subscribedTopicRegex().isEmpty()) {
+            try {
+                java.util.regex.Pattern.compile(hb.subscribedTopicRegex());
+            } catch (java.util.regex.PatternSyntaxException e) {
+                return ConsumerHeartbeatResult.error(Errors.INVALID_REGULAR_EXPRESSION, e.getMessage());
+            }
+        }
+        ConsumerGroup group = consumerGroups.get(groupId);
+        if (group == null) {
+            ClassicGroup classic = groups.get(groupId);
+            if (classic != null && (!classic.members.isEmpty() || classic.state != GroupState.EMPTY)) {
+                return ConsumerHeartbeatResult.error(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId
+                        + " is a classic group with members; it cannot be used with group.protocol=consumer now.");
+            }
+            if (hb.memberEpoch() != 0) {
+                return ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no members.");
+            }
+            groups.remove(groupId); // an empty classic group (offsets only) becomes a consumer group
+            group = new ConsumerGroup(groupId);
+            group.assignor = config.consumerAssignors().get(0);
+            consumerGroups.put(groupId, group);
+        }
+        if (hb.memberEpoch() == LEAVE_EPOCH || hb.memberEpoch() == STATIC_LEAVE_EPOCH) {
+            ConsumerGroup.ConsumerMember leaving = group.members.get(hb.memberId());
+            if (leaving == null) {
+                return ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "No member " + hb.memberId());
+            }
+            removeConsumerMember(group, leaving, "it left the group");
+            return new ConsumerHeartbeatResult(Errors.NONE, null, hb.memberId(), hb.memberEpoch(),
+                    config.consumerHeartbeatIntervalMs(), null);
+        }
+        ConsumerGroup.ConsumerMember member;
+        boolean changed = false;
+        if (hb.memberEpoch() == 0) {
+            String memberId = hb.memberId() == null || hb.memberId().isEmpty() ? UUID.randomUUID().toString()
+                    : hb.memberId();
+            ConsumerGroup.ConsumerMember previous = group.members.get(memberId);
+            if (previous == null && hb.instanceId() != null) {
+                previous = group.members.values().stream().filter(m -> hb.instanceId().equals(m.instanceId))
+                        .findFirst().orElse(null); // a static member replaced by its new instance
+            }
+            if (previous != null) {
+                removeConsumerMember(group, previous, "it joined again");
+            } else if (group.members.size() >= config.consumerMaxSize()) {
+                return ConsumerHeartbeatResult.error(Errors.GROUP_MAX_SIZE_REACHED, "Group " + groupId + " has "
+                        + group.members.size() + " members, group.consumer.max.size.");
+            }
+            member = new ConsumerGroup.ConsumerMember(memberId);
+            group.members.put(memberId, member);
+            changed = true;
+        } else {
+            member = group.members.get(hb.memberId());
+            if (member == null) {
+                return ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "No member " + hb.memberId()
+                        + " in group " + groupId + ".");
+            }
+            boolean lostAnswer = hb.memberEpoch() == member.previousMemberEpoch && hb.ownedPartitions() != null
+                    && member.assigned.containsAll(hb.ownedPartitions());
+            if (hb.memberEpoch() != member.memberEpoch && !lostAnswer) {
+                return ConsumerHeartbeatResult.error(Errors.FENCED_MEMBER_EPOCH, "Member epoch " + hb.memberEpoch()
+                        + " is not the current " + member.memberEpoch + ".");
+            }
+        }
+        member.clientId = hb.clientId();
+        member.clientHost = hb.clientHost();
+        if (hb.instanceId() != null) {
+            member.instanceId = hb.instanceId();
+        }
+        if (hb.rackId() != null) {
+            member.rackId = hb.rackId();
+        }
+        if (hb.rebalanceTimeoutMs() > 0) {
+            member.rebalanceTimeoutMs = hb.rebalanceTimeoutMs();
+        }
+        if (hb.subscribedTopicNames() != null
+                && !new java.util.HashSet<>(hb.subscribedTopicNames()).equals(new java.util.HashSet<>(
+                member.subscribedTopicNames))) {
+            member.subscribedTopicNames = List.copyOf(hb.subscribedTopicNames());
+            changed = true;
+        }
+        if (hb.subscribedTopicRegex() != null) {
+            String regex = hb.subscribedTopicRegex().isEmpty() ? null : hb.subscribedTopicRegex();
+            if (!java.util.Objects.equals(regex, member.subscribedTopicRegex)) {
+                member.subscribedTopicRegex = regex;
+                changed = true;
+            }
+        }
+        if (hb.serverAssignor() != null && !hb.serverAssignor().equals(group.assignor)) {
+            group.assignor = hb.serverAssignor();
+            changed = true;
+        }
+        Map<String, Integer> subscribed = new HashMap<>();
+        for (ConsumerGroup.ConsumerMember m : group.members.values()) {
+            for (String topic : m.subscribedTopics(topics.keySet())) {
+                Integer count = topics.get(topic);
+                if (count != null) {
+                    subscribed.put(topic, count);
+                }
+            }
+        }
+        if (!subscribed.equals(group.subscribedTopicPartitions)) { // topics created, deleted or grown
+            group.subscribedTopicPartitions = subscribed;
+            changed = true;
+        }
+        if (changed) {
+            group.groupEpoch++;
+        }
+        if (group.assignmentEpoch < group.groupEpoch) {
+            group.computeTargetAssignment(group.subscribedTopicPartitions);
+        }
+        boolean revoking = group.reconcile(member, hb.ownedPartitions());
+        if (revoking && member.revocationTimer == null) {
+            String memberId = member.memberId;
+            member.revocationTimer = timer.schedule(() -> onConsumerRevocationTimeout(groupId, memberId),
+                    member.rebalanceTimeoutMs);
+        } else if (!revoking) {
+            cancel(member.revocationTimer);
+            member.revocationTimer = null;
+        }
+        cancel(member.sessionTimer);
+        String memberId = member.memberId;
+        member.sessionTimer = timer.schedule(() -> onConsumerSessionTimeout(groupId, memberId),
+                config.consumerSessionTimeoutMs());
+        Set<TopicPartition> assignment = null;
+        if (member.lastSent == null || !member.lastSent.equals(member.assigned)) {
+            assignment = Set.copyOf(member.assigned);
+            member.lastSent = assignment;
+        }
+        return new ConsumerHeartbeatResult(Errors.NONE, null, member.memberId, member.memberEpoch,
+                config.consumerHeartbeatIntervalMs(), assignment);
+    }
+
+    private synchronized void onConsumerSessionTimeout(String groupId, String memberId) {
+        ConsumerGroup group = consumerGroups.get(groupId);
+        ConsumerGroup.ConsumerMember member = group == null ? null : group.members.get(memberId);
+        if (member != null) {
+            removeConsumerMember(group, member, "its session timed out");
+        }
+    }
+
+    private synchronized void onConsumerRevocationTimeout(String groupId, String memberId) {
+        ConsumerGroup group = consumerGroups.get(groupId);
+        ConsumerGroup.ConsumerMember member = group == null ? null : group.members.get(memberId);
+        if (member != null && !member.revoking.isEmpty()) {
+            removeConsumerMember(group, member, "it did not give up its partitions within its rebalance timeout");
+        }
+    }
+
+    private void removeConsumerMember(ConsumerGroup group, ConsumerGroup.ConsumerMember member, String reason) {
+        cancel(member.sessionTimer);
+        cancel(member.revocationTimer);
+        group.remove(member);
+        group.groupEpoch++;
+        if (group.members.isEmpty()) {
+            group.emptySinceMs = clock.getAsLong();
+        }
+        log.info("Member {} left consumer group {} (epoch {}): {}", member.memberId, group.groupId,
+                group.groupEpoch, reason);
+    }
+
+    /** ConsumerGroupDescribe: null when {@code groupId} is not a consumer group. */
+    public synchronized ConsumerGroupDescription describeConsumerGroup(String groupId) {
+        ConsumerGroup group = consumerGroups.get(groupId);
+        if (group == null) {
+            return null;
+        }
+        List<ConsumerMemberDescription> members = new ArrayList<>();
+        for (ConsumerGroup.ConsumerMember m : group.members.values()) {
+            members.add(new ConsumerMemberDescription(m.memberId, m.instanceId, m.rackId, m.memberEpoch, m.clientId,
+                    m.clientHost, m.subscribedTopicNames, m.subscribedTopicRegex, Set.copyOf(m.assigned),
+                    Set.copyOf(group.targetAssignment.getOrDefault(m.memberId, Set.of()))));
+        }
+        return new ConsumerGroupDescription(groupId, group.state(), group.groupEpoch, group.assignmentEpoch,
+                group.assignor, members);
+    }
+
+    /** Whether {@code groupId} is a consumer-protocol group (JoinGroup and DescribeGroups refuse it). */
+    public synchronized boolean isConsumerGroup(String groupId) {
+        ConsumerGroup group = consumerGroups.get(groupId);
+        return group != null && !group.members.isEmpty();
+    }
+
     // ------------------------------------------------------------------ administration
 
     public synchronized List<GroupListing> list() {
@@ -773,6 +1040,9 @@ public final class GroupCoordinator {
         for (ClassicGroup g : groups.values()) {
             listings.add(new GroupListing(g.groupId, g.protocolType == null ? "" : g.protocolType,
                     g.state.kafkaName()));
+        }
+        for (ConsumerGroup g : consumerGroups.values()) {
+            listings.add(new GroupListing(g.groupId, ConsumerSubscriptions.PROTOCOL_TYPE, g.state(), true));
         }
         return listings;
     }
@@ -797,6 +1067,14 @@ public final class GroupCoordinator {
 
     /** Deletes an empty group and its offsets. */
     public synchronized CompletableFuture<Errors> delete(String groupId) {
+        ConsumerGroup consumerGroup = consumerGroups.get(groupId);
+        if (consumerGroup != null) {
+            if (!consumerGroup.members.isEmpty()) {
+                return done(Errors.NON_EMPTY_GROUP);
+            }
+            consumerGroups.remove(groupId);
+            groups.put(groupId, new ClassicGroup(groupId)); // deleted below, with its offsets
+        }
         ClassicGroup group = groups.get(groupId);
         if (group == null && !offsets.containsKey(groupId)) {
             return done(Errors.GROUP_ID_NOT_FOUND);

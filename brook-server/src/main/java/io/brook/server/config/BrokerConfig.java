@@ -162,6 +162,15 @@ public final class BrokerConfig {
                     "How long the first rebalance of an empty group waits for more members.")
             .define("group.max.size", INT, Integer.MAX_VALUE, atLeast(1), MEDIUM,
                     "Most members a group may have.")
+            .define("group.consumer.session.timeout.ms", INT, 45000, atLeast(1), MEDIUM,
+                    "Session timeout of members of consumer-protocol groups (KIP-848).")
+            .define("group.consumer.heartbeat.interval.ms", INT, 5000, atLeast(1), MEDIUM,
+                    "Heartbeat interval the coordinator gives members of consumer-protocol groups.")
+            .define("group.consumer.max.size", INT, Integer.MAX_VALUE, atLeast(1), MEDIUM,
+                    "Most members a consumer-protocol group may have.")
+            .define("group.consumer.assignors", LIST, "uniform,range",
+                    ConfigDef.ValidList.in("uniform", "range"), MEDIUM,
+                    "Server-side assignors of consumer-protocol groups; the first is the default.")
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node.")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 

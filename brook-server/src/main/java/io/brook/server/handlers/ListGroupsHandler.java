@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 /** ListGroups, with the state (v4+) and type (v5+) filters. Every group is a classic group. */
 public final class ListGroupsHandler implements ApiHandler<ListGroupsRequestData> {
     private static final String CLASSIC = "classic";
+    private static final String CONSUMER = "consumer";
 
     private final BrokerContext broker;
 
@@ -34,8 +35,9 @@ public final class ListGroupsHandler implements ApiHandler<ListGroupsRequestData
                     .noneMatch(s -> s.equalsIgnoreCase(g.state()))) {
                 continue;
             }
+            String type = g.consumerProtocol() ? CONSUMER : CLASSIC;
             if (!request.typesFilter().isEmpty() && request.typesFilter().stream()
-                    .noneMatch(t -> t.toLowerCase(Locale.ROOT).equals(CLASSIC))) {
+                    .noneMatch(t -> t.toLowerCase(Locale.ROOT).equals(type))) {
                 continue;
             }
             ListedGroup listed = new ListedGroup().setGroupId(g.groupId()).setProtocolType(g.protocolType());
@@ -43,7 +45,7 @@ public final class ListGroupsHandler implements ApiHandler<ListGroupsRequestData
                 listed.setGroupState(g.state());
             }
             if (context.apiVersion() >= 5) {
-                listed.setGroupType(CLASSIC);
+                listed.setGroupType(type);
             }
             response.groups().add(listed);
         }

@@ -92,7 +92,9 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                     .forEach(t -> topics.put(t.name(), describe(t)));
         } else {
             for (MetadataRequestTopic requested : request.topics()) {
-                if (requested.name() == null) {
+                boolean byId = requested.name() == null
+                        || requested.name().isEmpty() && !Uuid.ZERO_UUID.equals(requested.topicId());
+                if (byId) { // a topic id lookup (the consumer resolves the ids of its assignment this way)
                     TopicImage topic = image.topic(requested.topicId());
                     topics.put(requested.topicId().toString(), topic != null ? describe(topic)
                             : new MetadataResponseTopic().setTopicId(requested.topicId()).setName(null)

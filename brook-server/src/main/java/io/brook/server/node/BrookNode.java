@@ -12,6 +12,8 @@ import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
 import io.brook.server.handlers.AddOffsetsToTxnHandler;
+import io.brook.server.handlers.ConsumerGroupDescribeHandler;
+import io.brook.server.handlers.ConsumerGroupHeartbeatHandler;
 import io.brook.server.handlers.AddPartitionsToTxnHandler;
 import io.brook.server.handlers.DescribeTransactionsHandler;
 import io.brook.server.handlers.EndTxnHandler;
@@ -154,7 +156,9 @@ public final class BrookNode implements AutoCloseable {
         GroupCoordinator groups = new GroupCoordinator(new GroupConfig(
                 config.getInt("group.min.session.timeout.ms"), config.getInt("group.max.session.timeout.ms"),
                 config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.max.size"),
-                config.getInt("offset.metadata.max.bytes")),
+                config.getInt("offset.metadata.max.bytes"), config.getInt("group.consumer.session.timeout.ms"),
+                config.getInt("group.consumer.heartbeat.interval.ms"), config.getInt("group.consumer.max.size"),
+                config.getList("group.consumer.assignors")),
                 offsetsTopic, (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS),
                 System::currentTimeMillis);
         offsetsTopic.replayInto(groups);
@@ -217,6 +221,8 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DescribeGroupsHandler(broker))
                 .register(new DeleteGroupsHandler(broker))
                 .register(new OffsetDeleteHandler(broker))
+                .register(new ConsumerGroupHeartbeatHandler(broker))
+                .register(new ConsumerGroupDescribeHandler(broker))
                 .register(new AddPartitionsToTxnHandler(broker))
                 .register(new AddOffsetsToTxnHandler(broker))
                 .register(new EndTxnHandler(broker))
