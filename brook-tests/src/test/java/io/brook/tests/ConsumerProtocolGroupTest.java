@@ -183,6 +183,38 @@ class ConsumerProtocolGroupTest {
     }
 
     @Test
+    void aKilledMemberLosesItsPartitionsAfterTheSessionTimeout() throws Exception {
+        createAndFill("killed", 4, 4);
+        Process child = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), GroupMemberApp.class.getName(), brook.bootstrap(),
+                "k", "killed", "consumer").redirectErrorStream(true).start();
+        try (KafkaConsumer<byte[], byte[]> survivor = member("k")) {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    child.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("ASSIGNED")) {
+                // the child's log lines
+            }
+            assertEquals("ASSIGNED", line, "the child joined and owns partitions");
+            survivor.subscribe(List.of("killed"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (survivor.assignment().size() != 2 && System.currentTimeMillis() < deadline) {
+                survivor.poll(Duration.ofMillis(100));
+            }
+            assertEquals(2, survivor.assignment().size(), "two members share four partitions");
+            child.destroyForcibly().waitFor(); // SIGKILL: no leave heartbeat
+            long killedAt = System.currentTimeMillis();
+            while (survivor.assignment().size() != 4 && System.currentTimeMillis() < killedAt + 30_000) {
+                survivor.poll(Duration.ofMillis(100));
+            }
+            assertEquals(4, survivor.assignment().size(), "the survivor took over after the session timeout");
+            assertTrue(System.currentTimeMillis() - killedAt >= 5_000, "not before the 6 s session timeout");
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
     void aClassicMemberCannotJoinAConsumerProtocolGroupWithMembers() throws Exception {
         createAndFill("mixed", 1, 1);
         try (KafkaConsumer<byte[], byte[]> modern = member("mixed-group");
