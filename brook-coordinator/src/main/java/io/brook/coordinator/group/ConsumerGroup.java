@@ -34,6 +34,7 @@ final class ConsumerGroup {
         int previousMemberEpoch = -1;
         List<String> subscribedTopicNames = List.of();
         String subscribedTopicRegex;
+        private Pattern pattern;
         int rebalanceTimeoutMs;
         final Set<TopicPartition> assigned = new HashSet<>();
         final Set<TopicPartition> revoking = new HashSet<>();
@@ -45,10 +46,14 @@ final class ConsumerGroup {
             this.memberId = memberId;
         }
 
+        void subscribeTo(String regex) {
+            subscribedTopicRegex = regex;
+            pattern = regex == null ? null : Pattern.compile(regex);
+        }
+
         Set<String> subscribedTopics(Iterable<String> allTopics) {
             Set<String> topics = new HashSet<>(subscribedTopicNames);
-            if (subscribedTopicRegex != null && !subscribedTopicRegex.isEmpty()) {
-                Pattern pattern = Pattern.compile(subscribedTopicRegex);
+            if (pattern != null) {
                 for (String topic : allTopics) {
                     if (pattern.matcher(topic).matches()) {
                         topics.add(topic);

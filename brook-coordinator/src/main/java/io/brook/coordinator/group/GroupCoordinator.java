@@ -20,7 +20,9 @@ import java.util.function.LongSupplier;
  * The classic group protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and committed
  * offsets, as Kafka's group coordinator runs them: members join, the group waits for every
  * known member to rejoin (or for the rebalance timeout), the leader computes the assignment
- * and hands it over in SyncGroup, heartbeats keep sessions alive and report rebalances.
+ * and hands it over in SyncGroup, heartbeats keep sessions alive and report rebalances. Also
+ * the consumer group protocol of KIP-848 ({@link #consumerHeartbeat}, state in {@link ConsumerGroup})
+ * and offsets committed inside transactions, pending until their marker.
  *
  * <p>Groups live in memory; committed offsets are written through {@link OffsetStore} before
  * they are acknowledged and reloaded with {@link #loadOffset} at start. Timers come from
@@ -934,7 +936,7 @@ public final class GroupCoordinator {
         if (hb.subscribedTopicRegex() != null) {
             String regex = hb.subscribedTopicRegex().isEmpty() ? null : hb.subscribedTopicRegex();
             if (!java.util.Objects.equals(regex, member.subscribedTopicRegex)) {
-                member.subscribedTopicRegex = regex;
+                member.subscribeTo(regex);
                 changed = true;
             }
         }
@@ -1025,12 +1027,6 @@ public final class GroupCoordinator {
         }
         return new ConsumerGroupDescription(groupId, group.state(), group.groupEpoch, group.assignmentEpoch,
                 group.assignor, members);
-    }
-
-    /** Whether {@code groupId} is a consumer-protocol group (JoinGroup and DescribeGroups refuse it). */
-    public synchronized boolean isConsumerGroup(String groupId) {
-        ConsumerGroup group = consumerGroups.get(groupId);
-        return group != null && !group.members.isEmpty();
     }
 
     // ------------------------------------------------------------------ administration
