@@ -400,8 +400,7 @@ public final class GroupCoordinator {
         ClassicGroup group = groups.get(groupId);
         Member member = group == null ? null : group.members.get(memberId);
         if (member == null) {
-            // Kafka's rule: a generation for a group that does not exist is an illegal one
-            return group == null ? Errors.ILLEGAL_GENERATION : fencedOrUnknown(group, instanceId, memberId);
+            return group == null ? Errors.UNKNOWN_MEMBER_ID : fencedOrUnknown(group, instanceId, memberId);
         }
         if (instanceId != null && !memberId.equals(group.staticMembers.get(instanceId))) {
             return Errors.FENCED_INSTANCE_ID;
