@@ -78,22 +78,19 @@ public final class TransactionCoordinator {
 
     /**
      * The in-memory state of one transactional id; {@code pending} while a write is in flight.
-     * {@code continueWith} is the producer id and epoch a protocol-2 transaction moves on to when it
-     * completes; {@code ended} and {@code answered} the producer id and epoch of the last
-     * protocol-2 EndTxn and its answer, to recognise a retry of it.
+     * {@code ended} and {@code answered} are the producer id and epoch of the last protocol-2 EndTxn
+     * and its answer, to recognise a retry of it.
      */
     private static final class Txn {
         final String transactionalId;
         TransactionRecord current;
         TransactionState pending;
-        EndResult continueWith;
         EndResult ended;
         EndResult answered;
         /** Completes when the transaction being ended is complete (markers written). */
         CompletableFuture<Void> settled = CompletableFuture.completedFuture(null);
 
         void forgetEnd() {
-            continueWith = null;
             ended = null;
             answered = null;
         }
@@ -312,19 +309,21 @@ public final class TransactionCoordinator {
 
     /**
      * Writes the decision. With {@code next} (protocol 2) the markers carry the epoch after the
-     * transaction's (Short.MAX_VALUE when a new producer id follows) and the id moves on to
-     * {@code next} when the transaction completes.
+     * transaction's (Short.MAX_VALUE when a new producer id follows, recorded in the Prepare record)
+     * and the id moves on to {@code next} when the transaction completes.
      */
     private synchronized CompletableFuture<EndResult> prepare(Txn txn, boolean commit, EndResult next) {
         TransactionRecord cur = txn.current;
         if (txn.pending != null || cur.state() != TransactionState.ONGOING && !cur.state().isIdle()) {
             return done(EndResult.error(Errors.CONCURRENT_TRANSACTIONS)); // changed while a new id was allocated
         }
-        short markerEpoch = next == null ? cur.producerEpoch()
-                : next.producerId() == cur.producerId() ? next.producerEpoch() : Short.MAX_VALUE;
+        boolean newProducerId = next != null && next.producerId() != cur.producerId();
+        short markerEpoch = next == null ? cur.producerEpoch() : newProducerId ? Short.MAX_VALUE : next.producerEpoch();
         TransactionRecord prepared = new TransactionRecord(txn.transactionalId, cur.producerId(), markerEpoch,
                 cur.timeoutMs(), commit ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT,
-                cur.partitions(), clock.getAsLong(), cur.startMs());
+                cur.partitions(), clock.getAsLong(), cur.startMs(),
+                newProducerId ? next.producerId() : RecordBatch.NO_PRODUCER_ID,
+                newProducerId ? next.producerEpoch() : RecordBatch.NO_PRODUCER_EPOCH);
         return write(txn, prepared).thenApply(error -> {
             if (error != Errors.NONE) {
                 return EndResult.error(error);
@@ -332,7 +331,6 @@ public final class TransactionCoordinator {
             synchronized (this) {
                 txn.forgetEnd();
                 if (next != null) {
-                    txn.continueWith = next;
                     txn.ended = new EndResult(Errors.NONE, cur.producerId(), cur.producerEpoch());
                     txn.answered = next;
                 }
@@ -384,18 +382,17 @@ public final class TransactionCoordinator {
         if (txn == null || !txn.current.equals(prepared)) {
             return;
         }
-        // a protocol-2 transaction continues with its next producer id and epoch
-        EndResult next = txn.continueWith;
-        long producerId = next != null ? next.producerId() : prepared.producerId();
-        short epoch = next != null ? next.producerEpoch() : prepared.producerEpoch();
+        // a protocol-2 transaction continues with the markers' epoch, or with the new producer id
+        // its PrepareCommit/PrepareAbort record carries (persisted, so a restart completes it alike)
+        boolean newProducerId = prepared.nextProducerId() != RecordBatch.NO_PRODUCER_ID;
+        long producerId = newProducerId ? prepared.nextProducerId() : prepared.producerId();
+        short epoch = newProducerId ? prepared.nextProducerEpoch() : prepared.producerEpoch();
         TransactionRecord completed = new TransactionRecord(transactionalId, producerId, epoch, prepared.timeoutMs(),
                 prepared.state() == TransactionState.PREPARE_COMMIT ? TransactionState.COMPLETE_COMMIT
                         : TransactionState.COMPLETE_ABORT, Set.of(), clock.getAsLong(), prepared.startMs());
         write(txn, completed).thenAccept(error -> {
             if (error != Errors.NONE) {
                 timer.schedule(() -> complete(transactionalId, prepared), MARKER_RETRY_BACKOFF_MS);
-            } else {
-                txn.continueWith = null;
             }
         });
     }

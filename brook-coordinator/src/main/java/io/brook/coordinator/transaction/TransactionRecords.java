@@ -1,6 +1,8 @@
 package io.brook.coordinator.transaction;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.ByteUtils;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.ByteBuffer;
@@ -16,11 +18,16 @@ import java.util.TreeMap;
  * The records of {@code __transaction_state} in Kafka's format, so Kafka's tools can read them:
  * key = version int16 (0) + transactional id string; value = version int16 (0), producer id
  * int64, epoch int16, timeout int32, state int8, partitions (nullable array of topic string and
- * int32 array), last update int64, start int64. A null value (tombstone) removes the id.
+ * int32 array), last update int64, start int64. A value with a next producer id is written as
+ * version 1 (flexible: compact arrays and strings, tagged fields NextProducerId (1) and
+ * NextProducerEpoch (3)). A null value (tombstone) removes the id.
  */
 public final class TransactionRecords {
     private static final short KEY_VERSION = 0;
     private static final short VALUE_VERSION = 0;
+    private static final short FLEXIBLE_VALUE_VERSION = 1;
+    private static final int NEXT_PRODUCER_ID_TAG = 1;
+    private static final int NEXT_PRODUCER_EPOCH_TAG = 3;
     /** Versions this reader knows; version 1 adds only tagged fields after the same layout. */
     private static final short MAX_VALUE_VERSION = 1;
 
@@ -51,20 +58,41 @@ public final class TransactionRecords {
         for (TopicPartition tp : r.partitions()) {
             byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition());
         }
-        int size = 2 + 8 + 2 + 4 + 1 + 4 + 8 + 8;
-        for (Map.Entry<String, List<Integer>> e : byTopic.entrySet()) {
-            size += 2 + e.getKey().getBytes(StandardCharsets.UTF_8).length + 4 + 4 * e.getValue().size();
+        boolean flexible = r.nextProducerId() >= 0;
+        ByteBuffer b = ByteBuffer.allocate(64 + byTopic.size() * 16 + byTopic.entrySet().stream()
+                .mapToInt(e -> e.getKey().getBytes(StandardCharsets.UTF_8).length + 4 * e.getValue().size()).sum());
+        b.putShort(flexible ? FLEXIBLE_VALUE_VERSION : VALUE_VERSION).putLong(r.producerId())
+                .putShort(r.producerEpoch()).putInt(r.timeoutMs()).put(r.state().id());
+        if (flexible) {
+            ByteUtils.writeUnsignedVarint(byTopic.size() + 1, b);
+        } else {
+            b.putInt(byTopic.size());
         }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.putShort(VALUE_VERSION).putLong(r.producerId()).putShort(r.producerEpoch()).putInt(r.timeoutMs())
-                .put(r.state().id()).putInt(byTopic.size());
         for (Map.Entry<String, List<Integer>> e : byTopic.entrySet()) {
             byte[] topic = e.getKey().getBytes(StandardCharsets.UTF_8);
-            b.putShort((short) topic.length).put(topic).putInt(e.getValue().size());
+            if (flexible) {
+                ByteUtils.writeUnsignedVarint(topic.length + 1, b);
+                b.put(topic);
+                ByteUtils.writeUnsignedVarint(e.getValue().size() + 1, b);
+            } else {
+                b.putShort((short) topic.length).put(topic).putInt(e.getValue().size());
+            }
             e.getValue().stream().sorted().forEach(b::putInt);
+            if (flexible) {
+                ByteUtils.writeUnsignedVarint(0, b); // no tagged fields in the partition entry
+            }
         }
         b.putLong(r.lastUpdateMs()).putLong(r.startMs());
-        return b.array();
+        if (flexible) {
+            ByteUtils.writeUnsignedVarint(2, b);
+            ByteUtils.writeUnsignedVarint(NEXT_PRODUCER_ID_TAG, b);
+            ByteUtils.writeUnsignedVarint(8, b);
+            b.putLong(r.nextProducerId());
+            ByteUtils.writeUnsignedVarint(NEXT_PRODUCER_EPOCH_TAG, b);
+            ByteUtils.writeUnsignedVarint(2, b);
+            b.putShort(r.nextProducerEpoch());
+        }
+        return java.util.Arrays.copyOf(b.array(), b.position());
     }
 
     /**
@@ -95,8 +123,26 @@ public final class TransactionRecords {
                     skipTaggedFields(b);
                 }
             }
+            long lastUpdateMs = b.getLong();
+            long startMs = b.getLong();
+            long nextProducerId = RecordBatch.NO_PRODUCER_ID;
+            short nextProducerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+            if (version > 0) {
+                int fields = readUnsignedVarint(b);
+                for (int i = 0; i < fields; i++) {
+                    int tag = readUnsignedVarint(b);
+                    int size = readUnsignedVarint(b);
+                    if (tag == NEXT_PRODUCER_ID_TAG) {
+                        nextProducerId = b.getLong();
+                    } else if (tag == NEXT_PRODUCER_EPOCH_TAG) {
+                        nextProducerEpoch = b.getShort();
+                    } else {
+                        b.position(b.position() + size);
+                    }
+                }
+            }
             return new TransactionRecord(transactionalId, producerId, epoch, timeoutMs, state, partitions,
-                    b.getLong(), b.getLong());
+                    lastUpdateMs, startMs, nextProducerId, nextProducerEpoch);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("Truncated transaction log value", e);
         }
@@ -117,10 +163,11 @@ public final class TransactionRecords {
     }
 
     private static int readUnsignedVarint(ByteBuffer b) {
-        return org.apache.kafka.common.utils.ByteUtils.readUnsignedVarint(b);
+        return ByteUtils.readUnsignedVarint(b);
     }
 
     private static void skipTaggedFields(ByteBuffer b) {
+        // the tagged fields of a partition entry (none are defined)
         int fields = readUnsignedVarint(b);
         for (int i = 0; i < fields; i++) {
             readUnsignedVarint(b);

@@ -109,6 +109,26 @@ class TransactionCoordinatorTest {
     }
 
     @Test
+    void aRestartBetweenPrepareAndCompleteStillMovesToTheNewProducerId() {
+        coordinator.load("tx", new TransactionRecord("tx", 7, (short) (Short.MAX_VALUE - 1), 10_000,
+                TransactionState.ONGOING, Set.of(A), timer.now(), timer.now()));
+        markersFail = true;
+        assertEquals(new TransactionCoordinator.EndResult(Errors.NONE, 1000, (short) 0),
+                end("tx", 7, Short.MAX_VALUE - 1, false, true));
+        TransactionRecord prepared = log.get("tx");
+        assertEquals(1000, prepared.nextProducerId(), "the Prepare record carries the next producer id");
+        assertEquals(prepared, TransactionRecords.parseValue("tx", ByteBuffer.wrap(TransactionRecords.value(prepared))),
+                "and it survives the log's format (value version 1)");
+        markersFail = false;
+        coordinator = newCoordinator();
+        log.forEach(coordinator::load);
+        coordinator.resumePreparedTransactions();
+        assertEquals(TransactionState.COMPLETE_ABORT, log.get("tx").state());
+        assertEquals(1000, log.get("tx").producerId());
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join());
+    }
+
+    @Test
     void aNewInstanceFencesTheOldOneAndAbortsItsTransaction() {
         init("tx");
         coordinator.addPartitions("tx", 1000, (short) 0, List.of(A)).join();
