@@ -50,6 +50,9 @@ public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsR
         }
         File dir = broker.config().logDir().getAbsoluteFile();
         DescribeLogDirsResult result = new DescribeLogDirsResult().setLogDir(dir.getPath());
+        if (broker.replicas().logDirOffline()) { // Kafka's answer for an offline directory
+            result.setErrorCode(org.apache.kafka.common.protocol.Errors.KAFKA_STORAGE_ERROR.code());
+        }
         if (context.apiVersion() >= 4) {
             result.setTotalBytes(dir.getTotalSpace()).setUsableBytes(dir.getUsableSpace());
         }

@@ -100,4 +100,9 @@ public final class ReplicaManager {
     public MetadataImage image() {
         return image;
     }
+
+    /** Whether the log directory went offline after an I/O error. */
+    public boolean logDirOffline() {
+        return logManager.isOffline();
+    }
 }

@@ -48,6 +48,8 @@ public final class LogManager implements AutoCloseable {
     private final OffsetCheckpointFile logStarts;
     private final boolean hadCleanShutdown;
 
+    private volatile boolean offline;
+
     public LogManager(File logDir, Time time, ScheduledExecutorService scheduler) throws IOException {
         this.logDir = logDir;
         this.time = time;
@@ -99,6 +101,7 @@ public final class LogManager implements AutoCloseable {
             PartitionLog partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
                     starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp), time,
                     scheduler);
+            watch(partitionLog);
             logs.put(tp, partitionLog);
         }
         log.info("Loaded {} partition logs from {} in {} ms ({} shutdown)", logs.size(), logDir,
@@ -128,11 +131,43 @@ public final class LogManager implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
+            if (offline) {
+                throw new org.apache.kafka.common.errors.KafkaStorageException("Log directory " + logDir
+                        + " is offline after an I/O error");
+            }
             PartitionLog created = PartitionLog.open(new File(logDir, PartitionLog.dirName(tp)), tp, topicId, config,
                     0L, 0L, true, time, scheduler);
+            watch(created);
             logs.put(tp, created);
             return created;
         }
+    }
+
+    private void watch(PartitionLog partitionLog) {
+        partitionLog.onIoFailure(this::markOffline);
+        if (offline) {
+            partitionLog.markDirOffline();
+        }
+    }
+
+    /**
+     * Takes the log directory offline after an I/O error (a full disk, a failing device): every
+     * partition in it answers KAFKA_STORAGE_ERROR from now on, nothing more is written, and the
+     * clean-shutdown marker is not written, so the next start recovers the logs. The node keeps
+     * serving everything else.
+     */
+    public synchronized void markOffline(IOException cause) {
+        if (offline) {
+            return;
+        }
+        offline = true;
+        log.error("Log directory {} is offline after an I/O error; its partitions answer KAFKA_STORAGE_ERROR "
+                + "until the node is restarted", logDir, cause);
+        logs.values().forEach(PartitionLog::markDirOffline);
+    }
+
+    public boolean isOffline() {
+        return offline;
     }
 
     public PartitionLog get(TopicPartition tp) {
@@ -199,6 +234,10 @@ public final class LogManager implements AutoCloseable {
     /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
     @Override
     public void close() throws IOException {
+        if (offline) {
+            log.warn("Log directory {} is offline: closing it without flushing or a clean-shutdown marker", logDir);
+            return; // the files stay as they are; the next start recovers them
+        }
         for (PartitionLog partitionLog : logs.values()) {
             partitionLog.flush();
         }

@@ -72,6 +72,9 @@ public final class PartitionLog implements AutoCloseable {
     private long unflushedMessages;
     private long activeSegmentJitterMs;
     private volatile boolean closed;
+    /** Set when an I/O error took the log directory offline: nothing is read or written any more. */
+    private volatile boolean dirOffline;
+    private volatile java.util.function.Consumer<IOException> ioFailureListener = e -> { };
 
     private PartitionLog(TopicPartition topicPartition, File dir, Uuid topicId, LogConfig config, Time time,
                          ScheduledExecutorService scheduler) throws IOException {
@@ -322,6 +325,15 @@ public final class PartitionLog implements AutoCloseable {
 
     private synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
             throws IOException {
+        try {
+            return doAppendAsLeader(records, leaderEpoch, checkSequence);
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+    }
+
+    private AppendResult doAppendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
+            throws IOException {
         throwIfClosed();
         LogConfig cfg = config;
         long nowMs = time.milliseconds();
@@ -385,6 +397,15 @@ public final class PartitionLog implements AutoCloseable {
      */
     public synchronized long appendMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
                                           int leaderEpoch) throws IOException {
+        try {
+            return doAppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, leaderEpoch);
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+    }
+
+    private long doAppendMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+                                int leaderEpoch) throws IOException {
         throwIfClosed();
         producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
         long nowMs = time.milliseconds();
@@ -465,6 +486,15 @@ public final class PartitionLog implements AutoCloseable {
      * @throws OffsetOutOfRangeException when the offset is outside [log start, log end]
      */
     public Records read(long fetchOffset, int maxBytes, long maxOffset, boolean minOneMessage) throws IOException {
+        throwIfOffline();
+        try {
+            return doRead(fetchOffset, maxBytes, maxOffset, minOneMessage);
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+    }
+
+    private Records doRead(long fetchOffset, int maxBytes, long maxOffset, boolean minOneMessage) throws IOException {
         LogOffsetMetadata end = endMetadata;
         long start = logStartOffset;
         if (fetchOffset < start || fetchOffset > end.offset()) {
@@ -763,6 +793,15 @@ public final class PartitionLog implements AutoCloseable {
         if (recoveryPoint > offset) {
             return;
         }
+        throwIfOffline();
+        try {
+            doFlushUpTo(offset);
+        } catch (IOException e) {
+            throw ioFailure(e);
+        }
+    }
+
+    private void doFlushUpTo(long offset) throws IOException {
         synchronized (flushLock) {
             if (recoveryPoint > offset) {
                 return;
@@ -798,7 +837,9 @@ public final class PartitionLog implements AutoCloseable {
         if (closed) {
             return;
         }
-        writeProducerSnapshot();
+        if (!dirOffline) {
+            writeProducerSnapshot();
+        }
         closed = true;
         segments.lastEntry().getValue().onBecomeInactive();
         for (LogSegment segment : segments.values()) {
@@ -828,7 +869,40 @@ public final class PartitionLog implements AutoCloseable {
         return target;
     }
 
+    /**
+     * Tells {@code listener} of the first I/O error this log meets (the log manager then takes the
+     * whole log directory offline, as Kafka does).
+     */
+    public void onIoFailure(java.util.function.Consumer<IOException> listener) {
+        this.ioFailureListener = listener;
+    }
+
+    /** Stops every read and write: they fail with KAFKA_STORAGE_ERROR; what is on disk stays as it is. */
+    public void markDirOffline() {
+        dirOffline = true;
+    }
+
+    public boolean isDirOffline() {
+        return dirOffline;
+    }
+
+    private IOException ioFailure(IOException e) {
+        // a closed channel is Brook's own doing (a segment deleted or the log closed meanwhile), not the disk's
+        if (!dirOffline && !(e instanceof java.nio.channels.ClosedChannelException)) {
+            ioFailureListener.accept(e);
+        }
+        return e;
+    }
+
+    private void throwIfOffline() {
+        if (dirOffline) {
+            throw new org.apache.kafka.common.errors.KafkaStorageException("The log directory of " + topicPartition
+                    + " is offline after an I/O error; restart the node once the disk is fixed");
+        }
+    }
+
     private void throwIfClosed() {
+        throwIfOffline();
         if (closed) {
             throw new org.apache.kafka.common.errors.KafkaStorageException("Log " + topicPartition + " is closed");
         }

@@ -65,6 +65,42 @@ class PartitionLogTest {
     }
 
     @Test
+    void anIoErrorTakesTheLogOfflineAndWhatWasWrittenSurvives() throws IOException {
+        LogConfig cfg = config(Map.of("segment.bytes", "300"));
+        File partitionDir = new File(dir, "t-0");
+        File away = new File(dir, "elsewhere");
+        List<IOException> failures = new java.util.ArrayList<>();
+        try (PartitionLog log = LogFixtures.open(dir, cfg, time)) {
+            log.onIoFailure(e -> {
+                failures.add(e);
+                log.markDirOffline(); // what the log manager does for every log of the directory
+            });
+            for (int i = 0; i < 3; i++) {
+                log.appendAsLeader(batch(time.milliseconds(), "kept-" + i), 0);
+            }
+            log.flush();
+            long end = log.logEndOffset();
+            java.nio.file.Files.move(partitionDir.toPath(), away.toPath()); // the directory is gone: the next roll fails
+            assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 20; i++) {
+                    log.appendAsLeader(batch(time.milliseconds(), "lost-" + i), 0);
+                }
+            });
+            assertEquals(1, failures.size());
+            assertTrue(log.isDirOffline());
+            assertThrows(org.apache.kafka.common.errors.KafkaStorageException.class,
+                    () -> log.appendAsLeader(batch(time.milliseconds(), "refused"), 0));
+            assertThrows(org.apache.kafka.common.errors.KafkaStorageException.class,
+                    () -> log.read(0, 1000, end, true));
+            java.nio.file.Files.move(away.toPath(), partitionDir.toPath());
+        }
+        try (PartitionLog reopened = LogFixtures.reopen(dir, cfg, time, 0, false)) {
+            List<String> values = values(LogFixtures.readAll(reopened, 0, reopened.logEndOffset()));
+            assertTrue(values.containsAll(List.of("kept-0", "kept-1", "kept-2")), values.toString());
+        }
+    }
+
+    @Test
     void aCleanRestartRestoresTimestampsAndEndFromTheIndexesWithoutReadingEveryBatch() throws IOException {
         // a large index interval: no index entry is due, only the one written when a segment closes
         LogConfig cfg = config(Map.of("index.interval.bytes", "1000000", "segment.bytes", "500"));
