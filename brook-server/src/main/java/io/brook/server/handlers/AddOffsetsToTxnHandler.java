@@ -41,7 +41,6 @@ public final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnR
                 broker.offsetsTopic().partitionFor(request.groupId()));
         return broker.transactions().addPartitions(request.transactionalId(), request.producerId(),
                 request.producerEpoch(), List.of(offsets)).thenApply(error -> new AddOffsetsToTxnResponseData()
-                .setErrorCode((error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION
-                        ? Errors.INVALID_PRODUCER_EPOCH : error).code()));
+                .setErrorCode(ErrorMapping.fencedFor(error, context.apiVersion(), PRODUCER_FENCED_VERSION).code()));
     }
 }

@@ -92,8 +92,7 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
             return CompletableFuture.completedFuture(results(errors));
         }
         return broker.transactions().addPartitions(transactionalId, producerId, epoch, partitions).thenApply(error -> {
-            Errors e = error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION
-                    ? Errors.INVALID_PRODUCER_EPOCH : error;
+            Errors e = ErrorMapping.fencedFor(error, context.apiVersion(), PRODUCER_FENCED_VERSION);
             partitions.forEach(tp -> errors.put(tp, e));
             return results(errors);
         });

@@ -34,8 +34,7 @@ public final class EndTxnHandler implements ApiHandler<EndTxnRequestData> {
         boolean v2 = context.apiVersion() >= TRANSACTION_V2_VERSION;
         return broker.transactions().endTxn(request.transactionalId(), request.producerId(), request.producerEpoch(),
                 request.committed(), v2).thenApply(result -> {
-                    Errors error = result.error() == Errors.PRODUCER_FENCED
-                            && context.apiVersion() < PRODUCER_FENCED_VERSION ? Errors.INVALID_PRODUCER_EPOCH : result.error();
+                    Errors error = ErrorMapping.fencedFor(result.error(), context.apiVersion(), PRODUCER_FENCED_VERSION);
                     return new EndTxnResponseData().setErrorCode(error.code()).setProducerId(result.producerId())
                             .setProducerEpoch(result.producerEpoch());
                 });

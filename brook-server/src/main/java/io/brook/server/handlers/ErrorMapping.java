@@ -30,4 +30,12 @@ final class ErrorMapping {
         t = unwrap(t);
         return t.getMessage() != null ? t.getMessage() : errorFor(t).message();
     }
+
+    /**
+     * PRODUCER_FENCED as a client of {@code version} understands it: versions before
+     * {@code firstVersionKnowingIt} get INVALID_PRODUCER_EPOCH, as Kafka answers them.
+     */
+    static Errors fencedFor(Errors error, short version, short firstVersionKnowingIt) {
+        return error == Errors.PRODUCER_FENCED && version < firstVersionKnowingIt ? Errors.INVALID_PRODUCER_EPOCH : error;
+    }
 }

@@ -47,10 +47,7 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
     }
 
     private static InitProducerIdResponseData response(RequestContext context, InitResult result) {
-        Errors error = result.error();
-        if (error == Errors.PRODUCER_FENCED && context.apiVersion() < PRODUCER_FENCED_VERSION) {
-            error = Errors.INVALID_PRODUCER_EPOCH;
-        }
+        Errors error = ErrorMapping.fencedFor(result.error(), context.apiVersion(), PRODUCER_FENCED_VERSION);
         return new InitProducerIdResponseData().setErrorCode(error.code()).setProducerId(result.producerId())
                 .setProducerEpoch(result.producerEpoch());
     }
