@@ -18,6 +18,12 @@ import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
@@ -202,6 +208,44 @@ class BadInputTest {
                                                     .setPartitions(List.of(0))).iterator())));
             assertEquals(Errors.PRODUCER_FENCED.code(), fenced.resultsByTopicV3AndBelow().find("t")
                     .resultsByPartition().find(0).partitionErrorCode());
+        }
+    }
+
+    @Test
+    void badTransactionAdminRequestsAndUnstableOffsetsGetKafkasAnswers() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap())) {
+            ListTransactionsResponseData listed = (ListTransactionsResponseData) c.call(ApiKeys.LIST_TRANSACTIONS,
+                    (short) 2, new ListTransactionsRequestData().setStateFilters(List.of("Bogus")));
+            assertEquals(List.of("Bogus"), listed.unknownStateFilters());
+            listed = (ListTransactionsResponseData) c.call(ApiKeys.LIST_TRANSACTIONS, (short) 2,
+                    new ListTransactionsRequestData().setTransactionalIdPattern("("));
+            assertEquals(Errors.INVALID_REGULAR_EXPRESSION.code(), listed.errorCode());
+            DescribeTransactionsResponseData described = (DescribeTransactionsResponseData) c.call(
+                    ApiKeys.DESCRIBE_TRANSACTIONS, (short) 0,
+                    new DescribeTransactionsRequestData().setTransactionalIds(List.of("nobody")));
+            assertEquals(Errors.TRANSACTIONAL_ID_NOT_FOUND.code(), described.transactionStates().get(0).errorCode());
+
+            // offsets committed in an open transaction: require_stable readers are told to wait
+            InitProducerIdResponseData init = (InitProducerIdResponseData) c.call(ApiKeys.INIT_PRODUCER_ID,
+                    (short) 4, new InitProducerIdRequestData().setTransactionalId("stable").setTransactionTimeoutMs(60_000)
+                            .setProducerId(-1).setProducerEpoch((short) -1));
+            c.call(ApiKeys.ADD_OFFSETS_TO_TXN, (short) 3, new AddOffsetsToTxnRequestData().setTransactionalId("stable")
+                    .setProducerId(init.producerId()).setProducerEpoch(init.producerEpoch()).setGroupId("sg"));
+            TxnOffsetCommitResponseData committed = (TxnOffsetCommitResponseData) c.call(ApiKeys.TXN_OFFSET_COMMIT,
+                    (short) 3, new TxnOffsetCommitRequestData().setTransactionalId("stable").setGroupId("sg")
+                            .setProducerId(init.producerId()).setProducerEpoch(init.producerEpoch()).setGenerationId(-1)
+                            .setMemberId("").setTopics(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic()
+                                    .setName("t").setPartitions(List.of(
+                                            new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                                                    .setPartitionIndex(0).setCommittedOffset(1))))));
+            assertEquals(Errors.NONE.code(), committed.topics().get(0).partitions().get(0).errorCode());
+            OffsetFetchResponseData fetched = (OffsetFetchResponseData) c.call(ApiKeys.OFFSET_FETCH, (short) 8,
+                    new OffsetFetchRequestData().setRequireStable(true).setGroups(List.of(
+                            new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("sg").setTopics(List.of(
+                                    new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("t")
+                                            .setPartitionIndexes(List.of(0)))))));
+            assertEquals(Errors.UNSTABLE_OFFSET_COMMIT.code(),
+                    fetched.groups().get(0).topics().get(0).partitions().get(0).errorCode());
         }
     }
 

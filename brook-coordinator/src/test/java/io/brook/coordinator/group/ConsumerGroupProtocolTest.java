@@ -104,6 +104,32 @@ class ConsumerGroupProtocolTest {
                 null, null, 30_000, List.of("t"), null, "sticky", Set.of(), "c", "h"), topics).error());
     }
 
+    @Test
+    void badHeartbeatsAndCommitsGetKafkasErrors() {
+        assertEquals(Errors.INVALID_REQUEST, coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "x", 0, null,
+                null, 30_000, null, null, null, Set.of(), "c", "h"), topics).error(), "a join without a subscription");
+        assertEquals(Errors.INVALID_REGULAR_EXPRESSION, coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "x",
+                0, null, null, 30_000, null, "(", null, Set.of(), "c", "h"), topics).error());
+        coordinator.join(new GroupCoordinator.JoinRequest("classic", "", null, "c", "h", 10_000, 30_000, "consumer",
+                List.of(new GroupCoordinator.Protocol("range", new byte[0])), false)).join();
+        assertEquals(Errors.GROUP_ID_NOT_FOUND, coordinator.consumerHeartbeat(new ConsumerHeartbeat("classic", "x",
+                0, null, null, 30_000, List.of("t"), null, null, Set.of(), "c", "h"), topics).error(),
+                "a classic group with members");
+
+        Client a = new Client("a");
+        beat(a, true);
+        beat(new Client("b"), true); // moves the group to epoch 2; a follows on its next heartbeat
+        beat(a, false);
+        beat(a, false);
+        assertEquals(2, a.epoch);
+        TopicPartition tp = new TopicPartition("t", 0);
+        CommittedOffset offset = new CommittedOffset(1, -1, "", 0);
+        assertEquals(Map.of(tp, Errors.STALE_MEMBER_EPOCH), coordinator.commit("g", 1, "a", null, Map.of(tp, offset)).join());
+        assertEquals(Map.of(tp, Errors.FENCED_MEMBER_EPOCH), coordinator.commit("g", 3, "a", null, Map.of(tp, offset)).join());
+        assertEquals(Map.of(tp, Errors.UNKNOWN_MEMBER_ID), coordinator.commit("g", 2, "z", null, Map.of(tp, offset)).join());
+        assertEquals(Map.of(tp, Errors.NONE), coordinator.commit("g", 2, "a", null, Map.of(tp, offset)).join());
+    }
+
     /**
      * Random joins, leaves, heartbeats (with or without confirming), topic growth and session
      * timeouts: no partition ever has two owners among the clients, and once everyone has
