@@ -39,6 +39,8 @@ final class ConsumerGroup {
         final Set<TopicPartition> assigned = new HashSet<>();
         final Set<TopicPartition> revoking = new HashSet<>();
         Set<TopicPartition> lastSent;
+        /** A static member that left with epoch -2: it keeps its place until its session ends. */
+        boolean staticLeft;
         ScheduledFuture<?> sessionTimer;
         ScheduledFuture<?> revocationTimer;
 
@@ -147,6 +149,31 @@ final class ConsumerGroup {
             }
         }
         return false;
+    }
+
+    /**
+     * Gives a static member's place (epoch, subscription, partitions) to its new instance, without
+     * a rebalance.
+     */
+    ConsumerMember replaceMember(ConsumerMember old, String newMemberId) {
+        ConsumerMember member = new ConsumerMember(newMemberId);
+        member.instanceId = old.instanceId;
+        member.rackId = old.rackId;
+        member.memberEpoch = old.memberEpoch;
+        member.previousMemberEpoch = old.previousMemberEpoch;
+        member.subscribedTopicNames = old.subscribedTopicNames;
+        member.subscribeTo(old.subscribedTopicRegex);
+        member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+        member.assigned.addAll(old.assigned);
+        member.revoking.addAll(old.revoking);
+        members.remove(old.memberId);
+        members.put(newMemberId, member);
+        owners.replaceAll((tp, owner) -> owner.equals(old.memberId) ? newMemberId : owner);
+        Set<TopicPartition> target = targetAssignment.remove(old.memberId);
+        if (target != null) {
+            targetAssignment.put(newMemberId, target);
+        }
+        return member;
     }
 
     /** Forgets a member; its partitions are free for others. */

@@ -879,7 +879,12 @@ public final class GroupCoordinator {
             if (leaving == null) {
                 return ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "No member " + hb.memberId());
             }
-            removeConsumerMember(group, leaving, "it left the group");
+            if (hb.memberEpoch() == STATIC_LEAVE_EPOCH && leaving.instanceId != null) {
+                // a static member away for a while (a restart) keeps its partitions until its session ends
+                leaving.staticLeft = true;
+            } else {
+                removeConsumerMember(group, leaving, "it left the group");
+            }
             return new ConsumerHeartbeatResult(Errors.NONE, null, hb.memberId(), hb.memberEpoch(),
                     config.consumerHeartbeatIntervalMs(), null);
         }
@@ -888,20 +893,30 @@ public final class GroupCoordinator {
         if (hb.memberEpoch() == 0) {
             String memberId = hb.memberId() == null || hb.memberId().isEmpty() ? UUID.randomUUID().toString()
                     : hb.memberId();
-            ConsumerGroup.ConsumerMember previous = group.members.get(memberId);
-            if (previous == null && hb.instanceId() != null) {
-                previous = group.members.values().stream().filter(m -> hb.instanceId().equals(m.instanceId))
-                        .findFirst().orElse(null); // a static member replaced by its new instance
+            ConsumerGroup.ConsumerMember staticPrevious = hb.instanceId() == null ? null
+                    : group.members.values().stream().filter(m -> hb.instanceId().equals(m.instanceId))
+                    .findFirst().orElse(null);
+            if (staticPrevious != null && !staticPrevious.memberId.equals(memberId)) {
+                if (!staticPrevious.staticLeft) {
+                    return ConsumerHeartbeatResult.error(Errors.UNRELEASED_INSTANCE_ID, "Instance "
+                            + hb.instanceId() + " is still held by member " + staticPrevious.memberId + ".");
+                }
+                // the static member is back: the new instance takes over its epoch and partitions
+                cancel(staticPrevious.sessionTimer);
+                cancel(staticPrevious.revocationTimer);
+                member = group.replaceMember(staticPrevious, memberId);
+            } else {
+                ConsumerGroup.ConsumerMember previous = group.members.get(memberId);
+                if (previous != null) {
+                    removeConsumerMember(group, previous, "it joined again");
+                } else if (group.members.size() >= config.consumerMaxSize()) {
+                    return ConsumerHeartbeatResult.error(Errors.GROUP_MAX_SIZE_REACHED, "Group " + groupId + " has "
+                            + group.members.size() + " members, group.consumer.max.size.");
+                }
+                member = new ConsumerGroup.ConsumerMember(memberId);
+                group.members.put(memberId, member);
+                changed = true;
             }
-            if (previous != null) {
-                removeConsumerMember(group, previous, "it joined again");
-            } else if (group.members.size() >= config.consumerMaxSize()) {
-                return ConsumerHeartbeatResult.error(Errors.GROUP_MAX_SIZE_REACHED, "Group " + groupId + " has "
-                        + group.members.size() + " members, group.consumer.max.size.");
-            }
-            member = new ConsumerGroup.ConsumerMember(memberId);
-            group.members.put(memberId, member);
-            changed = true;
         } else {
             member = group.members.get(hb.memberId());
             if (member == null) {

@@ -104,6 +104,35 @@ class ConsumerGroupProtocolTest {
                 null, null, 30_000, List.of("t"), null, "sticky", Set.of(), "c", "h"), topics).error());
     }
 
+    ConsumerHeartbeatResult beatStatic(String memberId, int epoch, String instanceId) {
+        return coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", memberId, epoch, instanceId, null, 30_000,
+                epoch == 0 ? List.of("t") : null, null, null, epoch == 0 ? Set.of() : null, "c", "h"), topics);
+    }
+
+    @Test
+    void aStaticMemberThatLeavesForAWhileGetsItsPartitionsBackWithoutARebalance() {
+        ConsumerHeartbeatResult first = beatStatic("a1", 0, "instance-a");
+        Client b = new Client("b");
+        beat(b, true);
+        beatStatic("a1", first.memberEpoch(), "instance-a");
+        beatStatic("a1", 1, "instance-a");
+        beat(b, false);
+        GroupCoordinator.ConsumerMemberDescription a = coordinator.describeConsumerGroup("g").members().stream()
+                .filter(m -> m.memberId().equals("a1")).findFirst().orElseThrow();
+        Set<TopicPartition> aOwned = a.assignment();
+        assertEquals(3, aOwned.size());
+        int groupEpoch = coordinator.describeConsumerGroup("g").groupEpoch();
+
+        assertEquals(Errors.NONE, beatStatic("a1", -2, "instance-a").error()); // a restart begins
+        ConsumerHeartbeatResult back = beatStatic("a2", 0, "instance-a");
+        assertEquals(Errors.NONE, back.error());
+        assertEquals(aOwned, back.assignment(), "the new instance gets the same partitions");
+        assertTrue(back.memberEpoch() >= a.memberEpoch(), "and its epoch, not a new member's");
+        assertEquals(Errors.UNRELEASED_INSTANCE_ID, beatStatic("a4", 0, "instance-a").error(),
+                "the instance id is taken while its member is active");
+        assertEquals(groupEpoch, coordinator.describeConsumerGroup("g").groupEpoch(), "no rebalance");
+    }
+
     @Test
     void badHeartbeatsAndCommitsGetKafkasErrors() {
         assertEquals(Errors.INVALID_REQUEST, coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "x", 0, null,
