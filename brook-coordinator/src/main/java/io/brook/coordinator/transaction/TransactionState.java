@@ -49,11 +49,6 @@ public enum TransactionState {
         return null;
     }
 
-    /** A transaction is open: records may be written and it has yet to end. */
-    public boolean isOpen() {
-        return this == ONGOING;
-    }
-
     /** The outcome is decided and markers are being written. */
     public boolean isPreparing() {
         return this == PREPARE_COMMIT || this == PREPARE_ABORT;

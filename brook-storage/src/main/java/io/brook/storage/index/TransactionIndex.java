@@ -125,10 +125,6 @@ public final class TransactionIndex {
         return buffer.flip();
     }
 
-    public boolean isEmpty() {
-        return entries.isEmpty();
-    }
-
     public File file() {
         return file;
     }
