@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Java Admin client against an in-process Brook node: topics, partitions, configs. */
+/** The Java Admin client against a {@code bin/brook server} process: topics, partitions, configs. */
 class AdminTest {
     @TempDir
     File dataDir;
@@ -126,7 +126,7 @@ class AdminTest {
 
     @Test
     void describesTheClusterAndTheBroker() throws Exception {
-        assertEquals(brook.node().clusterId(), admin.describeCluster().clusterId().get());
+        assertEquals(brook.clusterId(), admin.describeCluster().clusterId().get());
         assertEquals(1, admin.describeCluster().nodes().get().size());
         assertEquals(1, admin.describeCluster().controller().get().id());
         Collection<ConfigEntry> entries = admin.describeConfigs(List.of(

@@ -1,7 +1,5 @@
 package io.brook.tests;
 
-import io.brook.server.config.BrokerConfig;
-import io.brook.server.node.BrookNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -12,19 +10,52 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** A Brook node in this JVM on a free port, over a given data directory, plus client factories. */
+/**
+ * A real {@code bin/brook server} process over a given data directory, plus client factories.
+ * The first start takes a free port; restarts keep it, so clients can ride through a restart.
+ * The server's output goes to {@code target/server-logs/}, and into the failure message when it
+ * does not start.
+ */
 final class BrookFixture implements AutoCloseable {
+    static final File ROOT = new File("..").getAbsoluteFile();
+    private static final File LOGS = new File("target/server-logs").getAbsoluteFile();
+    private static final long START_TIMEOUT_MS = 120_000;
+    private static final long STOP_TIMEOUT_S = 60;
+    private static final Pattern LISTENING = Pattern.compile("Brook listening on [^:]+:(\\d+) \\(cluster ([^,]+),");
+
     private final File dataDir;
     private final Map<String, String> overrides;
-    private BrookNode node;
+    private final File logFile;
+    /** The open-files limit ({@code ulimit -n}) of the server process, or 0 to inherit the test's. */
+    private final int openFileLimit;
+    private int port;
+    private String clusterId;
+    private Process server;
+    private Thread killOnExit;
 
     BrookFixture(File dataDir, Map<String, String> overrides) throws Exception {
+        this(dataDir, overrides, 0);
+    }
+
+    BrookFixture(File dataDir, Map<String, String> overrides, int openFileLimit) throws Exception {
         this.dataDir = dataDir;
         this.overrides = overrides;
+        this.openFileLimit = openFileLimit;
+        Files.createDirectories(LOGS.toPath());
+        this.logFile = File.createTempFile("brook-server-", ".log", LOGS);
         start();
     }
 
@@ -32,9 +63,10 @@ final class BrookFixture implements AutoCloseable {
         this(dataDir, Map.of());
     }
 
+    /** Starts the server process and waits until it listens. */
     void start() throws Exception {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("listeners", "PLAINTEXT://localhost:0");
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "PLAINTEXT://localhost:" + port);
         settings.put("log.dirs", dataDir.getAbsolutePath());
         settings.put("num.io.threads", "4");
         settings.put("num.network.threads", "2");
@@ -42,21 +74,92 @@ final class BrookFixture implements AutoCloseable {
         settings.put("offsets.topic.num.partitions", "5");
         settings.put("transaction.state.log.num.partitions", "5");
         settings.putAll(overrides);
-        node = BrookNode.start(BrokerConfig.fromMap(settings));
+        List<String> command = new ArrayList<>();
+        if (openFileLimit > 0) {
+            command.addAll(List.of("bash", "-c", "ulimit -n " + openFileLimit + " && exec \"$0\" \"$@\""));
+        }
+        command.addAll(List.of(new File(ROOT, "bin/brook").getPath(), "server"));
+        settings.forEach((key, value) -> command.addAll(List.of("--override", key + "=" + value)));
+
+        long logStart = logFile.length();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile));
+        builder.environment().put("BROOK_JAVA_OPTS", "-Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError");
+        server = builder.start();
+        Process started = server;
+        killOnExit = new Thread(started::destroyForcibly, "brook-server-kill");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        while (true) {
+            Matcher listening = LISTENING.matcher(output(logStart));
+            if (listening.find()) {
+                port = Integer.parseInt(listening.group(1));
+                clusterId = listening.group(2);
+                return;
+            }
+            if (!server.isAlive() || System.currentTimeMillis() > deadline) {
+                server.destroyForcibly().waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS);
+                throw new AssertionError("bin/brook server did not start (exit "
+                        + (server.isAlive() ? "none" : server.exitValue()) + "):\n" + output(logStart));
+            }
+            Thread.sleep(50);
+        }
     }
 
-    /** Stops cleanly and starts again on the same data directory (a new port). */
+    /** SIGTERM, as an operator stops it: a clean shutdown. Fails if it does not exit in time. */
+    void stop() throws Exception {
+        server.destroy();
+        boolean exited = server.waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS);
+        forget();
+        if (!exited) {
+            server.destroyForcibly().waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS);
+            throw new AssertionError("bin/brook server did not stop within " + STOP_TIMEOUT_S + " s");
+        }
+    }
+
+    /** SIGKILL: the process dies at once, without a clean shutdown (the page cache keeps what it wrote). */
+    void kill() throws Exception {
+        server.destroyForcibly().waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS);
+        forget();
+    }
+
+    /** Stops cleanly and starts again on the same data directory and port. */
     void restart() throws Exception {
-        node.close();
+        stop();
         start();
     }
 
-    String bootstrap() {
-        return "localhost:" + node.boundAddress().getPort();
+    private void forget() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
     }
 
-    BrookNode node() {
-        return node;
+    private String output(long from) throws IOException {
+        byte[] all = Files.readAllBytes(logFile.toPath());
+        int start = (int) Math.min(from, all.length);
+        return new String(all, start, all.length - start, StandardCharsets.UTF_8);
+    }
+
+    String bootstrap() {
+        return "localhost:" + port;
+    }
+
+    /** The server's process id (bin/brook execs java, so this is the JVM's). */
+    long pid() {
+        return server.pid();
+    }
+
+    String clusterId() {
+        return clusterId;
+    }
+
+    /** What the server process printed since the fixture was created. */
+    String serverOutput() throws IOException {
+        return output(0);
     }
 
     Admin admin() {
@@ -84,6 +187,8 @@ final class BrookFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        node.close();
+        if (server.isAlive()) {
+            stop();
+        }
     }
 }

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The flags of the brook command not covered by {@link CliTest}: every one is used once against an
- * in-process node, and the bad-usage paths answer with exit code 2 and one readable line.
+ * {@code bin/brook server} process, and the bad-usage paths answer with exit code 2 and one readable line.
  */
 class CliFlagsTest {
     @TempDir

@@ -15,7 +15,7 @@ import java.nio.file.Files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The brook command's client subcommands against an in-process node. */
+/** The brook command's client subcommands against a {@code bin/brook server} process. */
 class CliTest {
     @TempDir
     File dataDir;

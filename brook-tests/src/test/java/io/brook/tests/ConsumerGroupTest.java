@@ -291,17 +291,19 @@ class ConsumerGroupTest {
         try (KafkaConsumer<byte[], byte[]> c = member("busy", Map.of());
              Admin admin = brook.admin()) {
             c.subscribe(List.of("admin"));
+            TopicPartition tp = new TopicPartition("admin", 0);
+            int consumed = 0;
             long deadline = System.currentTimeMillis() + 30_000;
-            while (c.assignment().isEmpty() && System.currentTimeMillis() < deadline) {
-                c.poll(Duration.ofMillis(100));
+            while (consumed < 10 && System.currentTimeMillis() < deadline) {
+                consumed += c.poll(Duration.ofMillis(100)).count();
             }
+            assertEquals(10, consumed);
             c.commitSync();
             assertTrue(admin.listConsumerGroups().all().get().stream().anyMatch(g -> g.groupId().equals("busy")));
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> admin.deleteConsumerGroups(List.of("busy")).all().get());
 
             assertInstanceOf(GroupNotEmptyException.class, e.getCause());
-            TopicPartition tp = new TopicPartition("admin", 0);
             e = assertThrows(ExecutionException.class,
                     () -> admin.deleteConsumerGroupOffsets("busy", Set.of(tp)).all().get());
             assertInstanceOf(GroupSubscribedToTopicException.class, e.getCause());

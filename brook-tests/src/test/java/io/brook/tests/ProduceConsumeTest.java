@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Java producer and consumer (assign mode) against an in-process Brook node. */
+/** The Java producer and consumer (assign mode) against a {@code bin/brook server} process. */
 class ProduceConsumeTest {
     @TempDir
     File dataDir;
@@ -159,6 +159,39 @@ class ProduceConsumeTest {
         assertEquals(300, readAll(tp, 0, 300).size());
         assertTrue(new File(dataDir, "timeline-0").listFiles((d, n) -> n.endsWith(".log")).length > 1,
                 "small segment.bytes rolls segments");
+    }
+
+    @Test
+    @Compat({"Java 4.3.1: idempotent producer across a server crash (SIGKILL)"})
+    void idempotentProducerRidesThroughAServerCrashWithoutLossOrDuplicates() throws Exception {
+        createTopic("crash", 2, Map.of("segment.bytes", "65536"));
+        int count = 6000;
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
+                ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200))) {
+            for (int i = 0; i < count; i++) {
+                sends.add(producer.send(new ProducerRecord<>("crash", i % 2, null, bytes("v" + i))));
+                if (i == count / 2) {
+                    sends.get(i).get(); // the first half is acknowledged; later ones are in flight
+                    brook.kill();
+                    assertTrue(!new File(dataDir, ".kafka_cleanshutdown").exists(), "no clean-shutdown marker");
+                    brook.start(); // same port: the producer reconnects and retries what was not acknowledged
+                }
+            }
+            for (Future<RecordMetadata> send : sends) {
+                send.get();
+            }
+        }
+        for (int p = 0; p < 2; p++) {
+            List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("crash", p), 0, count / 2);
+            assertEquals(count / 2, records.size(), "every record once in partition " + p);
+            for (int i = 0; i < records.size(); i++) {
+                assertEquals("v" + (2 * i + p), string(records.get(i).value()), "order in partition " + p);
+                assertEquals(i, records.get(i).offset());
+            }
+        }
     }
 
     @Test

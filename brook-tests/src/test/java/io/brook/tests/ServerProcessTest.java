@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -20,43 +19,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code bin/brook server} as a real process, used by clients in their own processes: kcat
+ * The seed tutorial and the console tools end to end, across a clean stop (SIGTERM) and start: kcat
  * (librdkafka) and Kafka's console producer, console consumer and topics tool. In CI kcat must
  * be installed; elsewhere its part is skipped when it is missing.
  */
 class ServerProcessTest {
-    private static final File ROOT = new File("..").getAbsoluteFile();
+    private static final File ROOT = BrookFixture.ROOT;
     @TempDir
     File dataDir;
-    Process server;
-    int port;
+    BrookFixture brook;
 
     @AfterEach
     void stop() throws Exception {
-        if (server != null && server.isAlive()) {
-            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        if (brook != null) {
+            brook.close();
         }
-    }
-
-    private void startServer() throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(new File(ROOT, "bin/brook").getPath(), "server",
-                "--override", "listeners=PLAINTEXT://localhost:" + port,
-                "--override", "log.dirs=" + dataDir.getAbsolutePath())
-                .directory(ROOT).redirectErrorStream(true);
-        server = builder.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.currentTimeMillis() + 120_000;
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.startsWith("Brook listening on localhost:" + port)) {
-                break;
-            }
-            assertTrue(System.currentTimeMillis() < deadline, "server did not start");
-        }
-        assertTrue(line != null, "server exited before listening");
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "server-output");
-        drain.setDaemon(true);
-        drain.start();
     }
 
     private static String run(List<String> command, String stdin) throws Exception {
@@ -87,11 +64,8 @@ class ServerProcessTest {
             "kcat: compression zstd",
             "kcat: consumer group (classic protocol)"})
     void consoleToolsAndKcatWorkAgainstTheServerProcessAcrossARestart() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        String bootstrap = "localhost:" + port;
-        startServer();
+        brook = new BrookFixture(dataDir);
+        String bootstrap = brook.bootstrap();
 
         run(kafkaTool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bootstrap, "--create",
                 "--topic", "quickstart-events", "--partitions", "1"), null);
@@ -105,7 +79,7 @@ class ServerProcessTest {
         boolean kcat = Processes.kcatAvailable();
         if (kcat) {
             String metadata = run(List.of("kcat", "-b", bootstrap, "-L"), null);
-            assertTrue(metadata.contains("broker 1 at localhost:" + port), metadata);
+            assertTrue(metadata.contains("broker 1 at " + bootstrap), metadata);
             assertTrue(metadata.contains("topic \"quickstart-events\" with 1 partitions"), metadata);
             run(List.of("kcat", "-b", bootstrap, "-P", "-t", "quickstart-events", "-K:", "-H", "source=kcat",
                     "-z", "lz4"), "key1:from kcat\n");
@@ -168,12 +142,11 @@ class ServerProcessTest {
         assertTrue(follower.waitFor(30, TimeUnit.SECONDS));
         assertEquals("Processed 1 records.", followed.poll(10, TimeUnit.SECONDS));
 
-        server.destroy(); // SIGTERM: clean shutdown
-        assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        brook.stop(); // SIGTERM: clean shutdown
         assertTrue(new File(dataDir, ".kafka_cleanshutdown").exists(), "clean-shutdown marker written");
         assertTrue(Files.size(new File(dataDir, "quickstart-events-0/00000000000000000000.log").toPath()) > 0);
 
-        startServer();
+        brook.start();
         if (kcat) {
             String again = run(List.of("kcat", "-b", bootstrap, "-C", "-t", "quickstart-events", "-e", "-q",
                     "-f", "%o|%k|%s|%h\\n"), null);

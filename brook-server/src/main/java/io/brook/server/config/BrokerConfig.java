@@ -108,6 +108,11 @@ public final class BrokerConfig {
             .define("log.flush.interval.ms", LONG, null, HIGH, TopicConfig.FLUSH_MS_DOC)
             .define("log.flush.scheduler.interval.ms", LONG, Long.MAX_VALUE, HIGH,
                     "How often logs are checked for flush.ms, in milliseconds.")
+            .define("brook.log.segment.idle.ms", LONG, 300000L, atLeast(1000), MEDIUM,
+                    "A segment nothing read or wrote for this many milliseconds closes its .log file and "
+                            + "drops its index entries from memory; the next use opens them again. Keeps open "
+                            + "files and index memory bounded by the partitions in use, not those held. A "
+                            + "fetch response must be sent within this time (clients time out long before).")
             .define("log.segment.delete.delay.ms", LONG, 60000L, atLeast(0), HIGH, TopicConfig.FILE_DELETE_DELAY_MS_DOC)
             .define("min.insync.replicas", INT, 1, atLeast(1), HIGH, TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
             .define("compression.type", STRING, "producer", MEDIUM, TopicConfig.COMPRESSION_TYPE_DOC)

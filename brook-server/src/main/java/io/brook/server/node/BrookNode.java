@@ -88,6 +88,8 @@ public final class BrookNode implements AutoCloseable {
     private static final int COORDINATOR_EPOCH = 0;
     /** Requests waiting for a handler thread before new ones are refused. */
     private static final int MAX_QUEUED_REQUESTS = 10_000;
+    /** Longest wait between two looks for idle segments (half the idle time when that is shorter). */
+    private static final long MAX_IDLE_SEGMENT_CHECK_MS = 30_000;
 
     private final BrokerConfig config;
     private final ScheduledExecutorService scheduler;
@@ -237,6 +239,10 @@ public final class BrookNode implements AutoCloseable {
         long flushCheckMs = Math.min(config.getLong("log.flush.scheduler.interval.ms"), 60_000L);
         scheduler.scheduleWithFixedDelay(logManager::flushByTime, flushCheckMs, flushCheckMs, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> checkpoint(logManager), 60, 60, TimeUnit.SECONDS);
+        long segmentIdleMs = config.getLong("brook.log.segment.idle.ms");
+        long idleCheckMs = Math.min(segmentIdleMs / 2, MAX_IDLE_SEGMENT_CHECK_MS);
+        scheduler.scheduleWithFixedDelay(() -> logManager.releaseIdleSegments(segmentIdleMs), idleCheckMs,
+                idleCheckMs, TimeUnit.MILLISECONDS);
         long expiryCheckMs = config.getInt("producer.id.expiration.check.interval.ms");
         long expirationMs = config.getInt("producer.id.expiration.ms");
         scheduler.scheduleWithFixedDelay(() -> logManager.all().forEach(l -> l.expireProducers(expirationMs)),

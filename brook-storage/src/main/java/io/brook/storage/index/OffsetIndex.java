@@ -20,7 +20,8 @@ import java.util.Arrays;
  * An entry maps the last offset of a batch to the position where that batch starts, so a
  * lookup of any offset at or after it may start scanning there. Entries are strictly increasing
  * in both fields. The entries are mirrored in memory for lookups (8 bytes per entry, one entry per
- * {@code index.interval.bytes} of log).
+ * {@code index.interval.bytes} of log); {@link #unload()} drops that copy for an idle segment and
+ * the next lookup or append reads the file again.
  *
  * <p>New entries reach the file in batches ({@value #WRITE_BATCH_ENTRIES} at a time) and at
  * every flush, truncation and close, not one write per entry: the log flushes a segment's
@@ -29,7 +30,8 @@ import java.util.Arrays;
  *
  * <p>Thread-safety: one appender; changes and file writes are synchronized (a background flush
  * may run during appends); lookups take no lock and see either the old or the new entry count
- * (entries are published after both arrays are written).
+ * (entries are published after both arrays are written; a lookup that finds the entries
+ * unloaded loads them under the lock).
  */
 public final class OffsetIndex implements AutoCloseable {
     public static final int ENTRY_BYTES = 8;
@@ -41,8 +43,8 @@ public final class OffsetIndex implements AutoCloseable {
     private File file;
     /** Set by close: later writes are dropped (the files may be gone). */
     private boolean closed;
-    private volatile int[] relativeOffsets;
-    private volatile int[] positions;
+    /** The entries in memory; null while unloaded. */
+    private volatile Loaded loaded;
     private volatile int entries;
     /** Entries already in the file. */
     private int persisted;
@@ -52,8 +54,7 @@ public final class OffsetIndex implements AutoCloseable {
         this.file = file;
         this.baseOffset = baseOffset;
         this.maxEntries = maxEntries;
-        this.relativeOffsets = relativeOffsets;
-        this.positions = positions;
+        this.loaded = new Loaded(relativeOffsets, positions);
         this.entries = entries;
         this.persisted = entries;
         // no file handle is kept between writes: a node with many segments holds one per segment (its log)
@@ -111,23 +112,21 @@ public final class OffsetIndex implements AutoCloseable {
     public synchronized void append(long offset, int position) throws IOException {
         int rel = Math.toIntExact(offset - baseOffset);
         int n = entries;
-        if (n > 0 && (rel <= relativeOffsets[n - 1] || position <= positions[n - 1])) {
+        Loaded e = load();
+        if (n > 0 && (rel <= e.relativeOffsets[n - 1] || position <= e.positions[n - 1])) {
             throw new IllegalStateException("index entry out of order: offset " + offset + " at " + position
-                    + " after " + (baseOffset + relativeOffsets[n - 1]) + " at " + positions[n - 1] + " in " + file);
+                    + " after " + (baseOffset + e.relativeOffsets[n - 1]) + " at " + e.positions[n - 1] + " in " + file);
         }
         if (n >= maxEntries) {
             throw new IllegalStateException("index is full (" + maxEntries + " entries): " + file);
         }
-        int[] rels = relativeOffsets;
-        int[] poss = positions;
-        if (n == rels.length) {
-            rels = Arrays.copyOf(rels, Math.min(maxEntries, n * 2));
-            poss = Arrays.copyOf(poss, rels.length);
+        if (n == e.relativeOffsets.length) {
+            int capacity = Math.min(maxEntries, n * 2);
+            e = new Loaded(Arrays.copyOf(e.relativeOffsets, capacity), Arrays.copyOf(e.positions, capacity));
         }
-        rels[n] = rel;
-        poss[n] = position;
-        relativeOffsets = rels;
-        positions = poss;
+        e.relativeOffsets[n] = rel;
+        e.positions[n] = position;
+        loaded = e;
         entries = n + 1;
         if (entries - persisted >= WRITE_BATCH_ENTRIES) {
             writePending();
@@ -140,9 +139,10 @@ public final class OffsetIndex implements AutoCloseable {
         if (n <= persisted) {
             return;
         }
+        Loaded e = load();
         ByteBuffer buf = ByteBuffer.allocate((n - persisted) * ENTRY_BYTES);
         for (int i = persisted; i < n; i++) {
-            buf.putInt(relativeOffsets[i]).putInt(positions[i]);
+            buf.putInt(e.relativeOffsets[i]).putInt(e.positions[i]);
         }
         buf.flip();
         long at = (long) persisted * ENTRY_BYTES;
@@ -160,10 +160,12 @@ public final class OffsetIndex implements AutoCloseable {
      * The position to start scanning from for {@code targetOffset}: the position of the largest
      * entry whose offset is at most the target, or 0 when there is none.
      */
-    public int lookupPosition(long targetOffset) {
+    public int lookupPosition(long targetOffset) throws IOException {
         int n = entries;
-        int[] rels = relativeOffsets;
-        int[] poss = positions;
+        Loaded e = load();
+        int[] rels = e.relativeOffsets;
+        int[] poss = e.positions;
+        n = Math.min(n, rels.length);
         long rel = targetOffset - baseOffset;
         int lo = 0;
         int hi = n - 1;
@@ -181,14 +183,15 @@ public final class OffsetIndex implements AutoCloseable {
     }
 
     /** The file position of the last entry, or 0 when there is none. */
-    public int lastPosition() {
+    public int lastPosition() throws IOException {
         int n = entries;
-        return n == 0 ? 0 : positions[n - 1];
+        return n == 0 ? 0 : load().positions[n - 1];
     }
 
     /** Removes every entry whose position is at or after {@code position}. */
     public synchronized void truncateToPosition(int position) throws IOException {
         int n = entries;
+        int[] positions = load().positions;
         while (n > 0 && positions[n - 1] >= position) {
             n--;
         }
@@ -197,6 +200,57 @@ public final class OffsetIndex implements AutoCloseable {
         long length = (long) persisted * ENTRY_BYTES;
         withChannel(channel -> channel.truncate(length));
         writePending();
+    }
+
+    /**
+     * Drops the in-memory entries after writing those still pending; the next lookup or append
+     * reads them back from the file. Nothing once closed.
+     */
+    public synchronized void unload() throws IOException {
+        if (!closed) {
+            writePending();
+            loaded = null;
+        }
+    }
+
+    /** Whether the entries are in memory. */
+    public boolean isLoaded() {
+        return loaded != null;
+    }
+
+    private Loaded load() throws IOException {
+        Loaded e = loaded;
+        return e != null ? e : loadFromFile();
+    }
+
+    /** Reads the entries back after {@link #unload()} (all of them are in the file then). */
+    private synchronized Loaded loadFromFile() throws IOException {
+        if (loaded != null) {
+            return loaded;
+        }
+        int n = entries;
+        int[] rels = new int[Math.max(16, n)];
+        int[] poss = new int[rels.length];
+        if (n > 0 && !closed) {
+            ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES);
+            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
+                while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                    // read fully
+                }
+            }
+            buf.flip();
+            for (int i = 0; i < n; i++) {
+                rels[i] = buf.getInt();
+                poss[i] = buf.getInt();
+            }
+        }
+        // a closed index (its segment deleted meanwhile) answers from zeros: position 0, a full scan
+        loaded = new Loaded(rels, poss);
+        return loaded;
+    }
+
+    /** Two parallel arrays, valid up to {@link #entries}. */
+    private record Loaded(int[] relativeOffsets, int[] positions) {
     }
 
     public synchronized void flush() throws IOException {

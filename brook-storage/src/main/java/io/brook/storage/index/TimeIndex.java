@@ -31,8 +31,8 @@ public final class TimeIndex implements AutoCloseable {
     private File file;
     /** Set by close: later writes are dropped (the files may be gone). */
     private boolean closed;
-    private volatile long[] timestamps;
-    private volatile int[] relativeOffsets;
+    /** The entries in memory; null while unloaded (see {@link OffsetIndex#unload()}). */
+    private volatile Loaded loaded;
     private volatile int entries;
     /** Entries already in the file. */
     private int persisted;
@@ -42,8 +42,7 @@ public final class TimeIndex implements AutoCloseable {
         this.file = file;
         this.baseOffset = baseOffset;
         this.maxEntries = maxEntries;
-        this.timestamps = timestamps;
-        this.relativeOffsets = relativeOffsets;
+        this.loaded = new Loaded(timestamps, relativeOffsets);
         this.entries = entries;
         this.persisted = entries;
         // no file handle is kept between writes: a node with many segments holds one per segment (its log)
@@ -93,37 +92,35 @@ public final class TimeIndex implements AutoCloseable {
         return entries;
     }
 
-    public long lastTimestamp() {
+    public long lastTimestamp() throws IOException {
         int n = entries;
-        return n == 0 ? -1L : timestamps[n - 1];
+        return n == 0 ? -1L : load().timestamps[n - 1];
     }
 
     /** The offset of the last entry, or -1 when there is none. */
-    public long lastOffset() {
+    public long lastOffset() throws IOException {
         int n = entries;
-        return n == 0 ? -1L : baseOffset + relativeOffsets[n - 1];
+        return n == 0 ? -1L : baseOffset + load().relativeOffsets[n - 1];
     }
 
     /** Appends (timestamp, offset) if the timestamp is larger than the last entry's. */
     public synchronized void maybeAppend(long timestamp, long offset) throws IOException {
         int n = entries;
-        if (n > 0 && timestamp <= timestamps[n - 1]) {
+        Loaded e = load();
+        if (n > 0 && timestamp <= e.timestamps[n - 1]) {
             return;
         }
         if (n >= maxEntries) {
             throw new IllegalStateException("time index is full (" + maxEntries + " entries): " + file);
         }
         int rel = Math.toIntExact(offset - baseOffset);
-        long[] tss = timestamps;
-        int[] rels = relativeOffsets;
-        if (n == tss.length) {
-            tss = Arrays.copyOf(tss, Math.min(maxEntries, n * 2));
-            rels = Arrays.copyOf(rels, tss.length);
+        if (n == e.timestamps.length) {
+            int capacity = Math.min(maxEntries, n * 2);
+            e = new Loaded(Arrays.copyOf(e.timestamps, capacity), Arrays.copyOf(e.relativeOffsets, capacity));
         }
-        tss[n] = timestamp;
-        rels[n] = rel;
-        timestamps = tss;
-        relativeOffsets = rels;
+        e.timestamps[n] = timestamp;
+        e.relativeOffsets[n] = rel;
+        loaded = e;
         entries = n + 1;
         if (entries - persisted >= WRITE_BATCH_ENTRIES) {
             writePending();
@@ -136,9 +133,10 @@ public final class TimeIndex implements AutoCloseable {
         if (n <= persisted) {
             return;
         }
+        Loaded e = load();
         ByteBuffer buf = ByteBuffer.allocate((n - persisted) * ENTRY_BYTES);
         for (int i = persisted; i < n; i++) {
-            buf.putLong(timestamps[i]).putInt(relativeOffsets[i]);
+            buf.putLong(e.timestamps[i]).putInt(e.relativeOffsets[i]);
         }
         buf.flip();
         long at = (long) persisted * ENTRY_BYTES;
@@ -156,10 +154,12 @@ public final class TimeIndex implements AutoCloseable {
      * The offset to start searching from for the first record with timestamp &gt;= target: the
      * offset of the largest entry whose timestamp is below the target, or the segment base offset.
      */
-    public long lookupOffsetBefore(long targetTimestamp) {
+    public long lookupOffsetBefore(long targetTimestamp) throws IOException {
         int n = entries;
-        long[] tss = timestamps;
-        int[] rels = relativeOffsets;
+        Loaded e = load();
+        long[] tss = e.timestamps;
+        int[] rels = e.relativeOffsets;
+        n = Math.min(n, tss.length);
         int lo = 0;
         int hi = n - 1;
         int found = -1;
@@ -178,6 +178,7 @@ public final class TimeIndex implements AutoCloseable {
     /** Removes every entry whose offset is at or after {@code offset}. */
     public synchronized void truncateToOffset(long offset) throws IOException {
         int n = entries;
+        int[] relativeOffsets = load().relativeOffsets;
         while (n > 0 && baseOffset + relativeOffsets[n - 1] >= offset) {
             n--;
         }
@@ -186,6 +187,54 @@ public final class TimeIndex implements AutoCloseable {
         long length = (long) persisted * ENTRY_BYTES;
         withChannel(channel -> channel.truncate(length));
         writePending();
+    }
+
+    /** Drops the in-memory entries after writing those still pending (see {@link OffsetIndex#unload()}). */
+    public synchronized void unload() throws IOException {
+        if (!closed) {
+            writePending();
+            loaded = null;
+        }
+    }
+
+    /** Whether the entries are in memory. */
+    public boolean isLoaded() {
+        return loaded != null;
+    }
+
+    private Loaded load() throws IOException {
+        Loaded e = loaded;
+        return e != null ? e : loadFromFile();
+    }
+
+    /** Reads the entries back after {@link #unload()} (all of them are in the file then). */
+    private synchronized Loaded loadFromFile() throws IOException {
+        if (loaded != null) {
+            return loaded;
+        }
+        int n = entries;
+        long[] tss = new long[Math.max(16, n)];
+        int[] rels = new int[tss.length];
+        if (n > 0 && !closed) {
+            ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES);
+            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
+                while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                    // read fully
+                }
+            }
+            buf.flip();
+            for (int i = 0; i < n; i++) {
+                tss[i] = buf.getLong();
+                rels[i] = buf.getInt();
+            }
+        }
+        // a closed index (its segment deleted meanwhile) answers from zeros: the segment's base offset
+        loaded = new Loaded(tss, rels);
+        return loaded;
+    }
+
+    /** Two parallel arrays, valid up to {@link #entries}. */
+    private record Loaded(long[] timestamps, int[] relativeOffsets) {
     }
 
     public synchronized void flush() throws IOException {

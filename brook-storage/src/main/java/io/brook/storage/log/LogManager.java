@@ -101,6 +101,7 @@ public final class LogManager implements AutoCloseable {
             PartitionLog partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
                     starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp), time,
                     scheduler);
+            partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
             watch(partitionLog);
             logs.put(tp, partitionLog);
         }
@@ -137,6 +138,7 @@ public final class LogManager implements AutoCloseable {
             }
             PartitionLog created = PartitionLog.open(new File(logDir, PartitionLog.dirName(tp)), tp, topicId, config,
                     0L, 0L, true, time, scheduler);
+            created.releaseIdleSegments(System.nanoTime(), 0); // creating many partitions holds no files
             watch(created);
             logs.put(tp, created);
             return created;
@@ -217,6 +219,25 @@ public final class LogManager implements AutoCloseable {
                 log.error("Flush failed for {}", partitionLog.topicPartition(), e);
             }
         }
+    }
+
+    /**
+     * Releases the file handles and index memory of every segment idle for {@code idleMs}, so the
+     * open files and index memory follow the partitions in use, not the partitions held.
+     * Returns the number of segments released.
+     */
+    public int releaseIdleSegments(long idleMs) {
+        long now = System.nanoTime();
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMs);
+        int released = 0;
+        for (PartitionLog partitionLog : logs.values()) {
+            try {
+                released += partitionLog.releaseIdleSegments(now, idleNanos);
+            } catch (IOException e) {
+                log.warn("Releasing idle segments of {} failed", partitionLog.topicPartition(), e);
+            }
+        }
+        return released;
     }
 
     /** Writes the recovery-point and log-start checkpoints. */

@@ -33,7 +33,7 @@ public final class LogSegment implements AutoCloseable {
     public static final String SWAP_SUFFIX = ".swap";
 
     private final long baseOffset;
-    private final FileRecords log;
+    private final SegmentFile log;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
     private final TransactionIndex txnIndex;
@@ -48,7 +48,7 @@ public final class LogSegment implements AutoCloseable {
     private LogSegment(long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
                        TransactionIndex txnIndex, int indexIntervalBytes, long createdMs) {
         this.baseOffset = baseOffset;
-        this.log = log;
+        this.log = new SegmentFile(log);
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
         this.txnIndex = txnIndex;
@@ -145,7 +145,7 @@ public final class LogSegment implements AutoCloseable {
      * shutdown, see {@link #onBecomeInactive()}), the first batch's timestamp, and the next offset
      * from a scan of the batches after the last offset index entry.
      */
-    private void loadFromIndexes() {
+    private void loadFromIndexes() throws IOException {
         FileChannelRecordBatch first = batchAt(0);
         if (first != null) {
             firstBatchTimestamp = first.maxTimestamp();
@@ -155,7 +155,7 @@ public final class LogSegment implements AutoCloseable {
             offsetOfMaxTimestampSoFar = timeIndex.lastOffset();
         }
         long next = baseOffset;
-        for (FileChannelRecordBatch batch : log.batchesFrom(offsetIndex.lastPosition())) {
+        for (FileChannelRecordBatch batch : log.records().batchesFrom(offsetIndex.lastPosition())) {
             trackTimestamp(batch.maxTimestamp(), batch.lastOffset());
             next = batch.nextOffset();
         }
@@ -184,7 +184,7 @@ public final class LogSegment implements AutoCloseable {
         int validBytes = 0;
         long expectedNextOffset = baseOffset;
         try {
-            for (FileChannelRecordBatch batch : log.batches()) {
+            for (FileChannelRecordBatch batch : log.records().batches()) {
                 if (validate) {
                     batch.ensureValid();
                 }
@@ -213,7 +213,7 @@ public final class LogSegment implements AutoCloseable {
         nextOffset = expectedNextOffset;
         int truncated = log.sizeInBytes() - validBytes;
         if (truncated > 0) {
-            log.truncateTo(validBytes);
+            log.records().truncateTo(validBytes);
             offsetIndex.truncateToPosition(validBytes);
             timeIndex.truncateToOffset(expectedNextOffset);
         }
@@ -254,7 +254,7 @@ public final class LogSegment implements AutoCloseable {
             batchPosition += batch.sizeInBytes();
             last = batch.lastOffset();
         }
-        log.append(records);
+        log.records().append(records);
         if (last >= 0) {
             nextOffset = last + 1;
         }
@@ -273,7 +273,7 @@ public final class LogSegment implements AutoCloseable {
      */
     public int positionOf(long offset) throws IOException {
         FileRecords.LogOffsetPosition found =
-                log.searchForOffsetFromPosition(offset, offsetIndex.lookupPosition(offset));
+                log.records().searchForOffsetFromPosition(offset, offsetIndex.lookupPosition(offset));
         return found == null ? -1 : found.position;
     }
 
@@ -285,12 +285,12 @@ public final class LogSegment implements AutoCloseable {
             throws IOException {
         long from = Math.max(timeIndex.lookupOffsetBefore(timestamp), startingOffset);
         int position = offsetIndex.lookupPosition(from);
-        return log.searchForTimestamp(timestamp, position, startingOffset);
+        return log.records().searchForTimestamp(timestamp, position, startingOffset);
     }
 
     /** Slices [position, position + length) for a zero-copy read. */
-    public FileRecords slice(int position, int length) {
-        return log.slice(position, length);
+    public FileRecords slice(int position, int length) throws IOException {
+        return log.records().slice(position, length);
     }
 
     /**
@@ -299,13 +299,13 @@ public final class LogSegment implements AutoCloseable {
      */
     public void readInto(ByteBuffer buffer, int position) throws IOException {
         buffer.limit(Math.min(buffer.limit(), buffer.position() + Math.max(0, log.sizeInBytes() - position)));
-        org.apache.kafka.common.utils.Utils.readFully(log.channel(), buffer, position);
+        org.apache.kafka.common.utils.Utils.readFully(log.records().channel(), buffer, position);
         buffer.flip();
     }
 
     /** Reads the header of the batch at {@code position}; null if there is none. */
-    public FileChannelRecordBatch batchAt(int position) {
-        var it = log.batchesFrom(position).iterator();
+    public FileChannelRecordBatch batchAt(int position) throws IOException {
+        var it = log.records().batchesFrom(position).iterator();
         return it.hasNext() ? it.next() : null;
     }
 
@@ -316,7 +316,7 @@ public final class LogSegment implements AutoCloseable {
             return 0;
         }
         int removed = log.sizeInBytes() - position;
-        log.truncateTo(position);
+        log.records().truncateTo(position);
         offsetIndex.truncateToPosition(position);
         txnIndex.truncateTo(offset);
         timeIndex.truncateToOffset(offset);
@@ -325,11 +325,30 @@ public final class LogSegment implements AutoCloseable {
         firstBatchTimestamp = RecordBatch.NO_TIMESTAMP;
         bytesSinceLastIndexEntry = 0;
         nextOffset = baseOffset;
-        for (FileChannelRecordBatch batch : log.batches()) {
+        for (FileChannelRecordBatch batch : log.records().batches()) {
             trackTimestamp(batch.maxTimestamp(), batch.lastOffset());
             nextOffset = batch.nextOffset();
         }
         return removed;
+    }
+
+    /**
+     * Releases what an idle segment holds if nothing used it for {@code idleNanos}: the handle of
+     * its {@code .log} file and the in-memory entries of its indexes; the next use reloads them.
+     * Returns whether it released anything.
+     */
+    public boolean releaseIfIdle(long nowNanos, long idleNanos) throws IOException {
+        if (!log.closeIfIdle(nowNanos, idleNanos)) {
+            return false;
+        }
+        offsetIndex.unload();
+        timeIndex.unload();
+        return true;
+    }
+
+    /** Whether the {@code .log} file handle is open (it is closed while the segment is idle). */
+    public boolean isFileOpen() {
+        return log.isOpen();
     }
 
     /** Entries in the fuller of the two indexes. */
@@ -390,7 +409,7 @@ public final class LogSegment implements AutoCloseable {
     }
 
     public void flush() throws IOException {
-        log.flush();
+        log.records().flush();
         offsetIndex.flush();
         timeIndex.flush();
         txnIndex.flush();

@@ -525,7 +525,7 @@ public final class PartitionLog implements AutoCloseable {
         return MemoryRecords.EMPTY;
     }
 
-    private static int firstBatchSize(LogSegment segment, int position) {
+    private static int firstBatchSize(LogSegment segment, int position) throws IOException {
         FileChannelRecordBatch batch = segment.batchAt(position);
         return batch == null ? 0 : batch.sizeInBytes();
     }
@@ -683,6 +683,23 @@ public final class PartitionLog implements AutoCloseable {
     /** The segments in offset order; the last one is the active segment. */
     public List<LogSegment> segments() {
         return new ArrayList<>(segments.values());
+    }
+
+    /**
+     * Releases the {@code .log} file handles and in-memory index entries of the segments nothing
+     * used for {@code idleNanos} (see {@link LogSegment#releaseIfIdle}); returns how many.
+     */
+    public int releaseIdleSegments(long nowNanos, long idleNanos) throws IOException {
+        if (closed || dirOffline) {
+            return 0;
+        }
+        int released = 0;
+        for (LogSegment segment : segments.values()) {
+            if (segment.releaseIfIdle(nowNanos, idleNanos)) {
+                released++;
+            }
+        }
+        return released;
     }
 
     /** Each producer's last appended offset (see {@link ProducerStateTable#lastOffsets()}). */
