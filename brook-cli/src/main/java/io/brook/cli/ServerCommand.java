@@ -77,7 +77,8 @@ final class ServerCommand implements Callable<Integer> {
         }, "brook-shutdown"));
         BrokerConfig.Listener listener = config.listener();
         System.out.println("Brook listening on " + listener.advertisedHost() + ":" + node.boundAddress().getPort()
-                + " (cluster " + node.clusterId() + ", data in " + config.logDir() + ")");
+                + " (cluster " + node.clusterId() + ", data in " + config.logDirs().stream().map(File::getPath)
+                .collect(java.util.stream.Collectors.joining(", ")) + ")");
         System.out.flush();
         try {
             stopped.await();

@@ -49,7 +49,8 @@ public final class BrokerConfig {
             .define("advertised.listeners", STRING, null, HIGH, "Listeners published to clients (default: listeners).")
             .define("controller.listener.names", LIST, "", MEDIUM, "Listener names used by the controller quorum.")
             .define("listener.security.protocol.map", STRING, "", LOW, "Listener name to security protocol.")
-            .define("log.dirs", STRING, null, HIGH, "Directories holding the log data (only one is supported).")
+            .define("log.dirs", STRING, null, HIGH, "Comma-separated directories holding the log data; new "
+                    + "partitions go to the one holding the fewest, the first also holds the metadata log.")
             .define("log.dir", STRING, "./data", HIGH, "Directory holding the log data, used if log.dirs is not set.")
             .define("num.partitions", INT, 1, atLeast(1), MEDIUM, "Default partition count of new topics.")
             .define("default.replication.factor", SHORT, (short) 1, atLeast(1), MEDIUM, "Default replication factor.")
@@ -236,8 +237,8 @@ public final class BrokerConfig {
                     "must be at least 1 MiB per cleaner thread (log.cleaner.threads=" + getInt("log.cleaner.threads")
                             + ")");
         }
-        if (originals.get("log.dirs") != null && originals.get("log.dirs").contains(",")) {
-            throw new ConfigException("log.dirs", originals.get("log.dirs"), "Brook supports one log directory for now");
+        if (logDirs().isEmpty()) {
+            throw new ConfigException("log.dirs", getString("log.dirs"), "names no directory");
         }
     }
 
@@ -433,9 +434,16 @@ public final class BrokerConfig {
         return listener;
     }
 
-    public File logDir() {
+    /** The log directories ({@code log.dirs}, comma-separated, else {@code log.dir}), in the order given. */
+    public List<File> logDirs() {
         String dirs = getString("log.dirs");
-        return new File(dirs != null ? dirs.trim() : getString("log.dir"));
+        return Arrays.stream((dirs != null ? dirs : getString("log.dir")).split(","))
+                .map(String::trim).filter(d -> !d.isEmpty()).map(File::new).toList();
+    }
+
+    /** The first log directory: it also holds the metadata log. */
+    public File logDir() {
+        return logDirs().get(0);
     }
 
     public int getInt(String name) {

@@ -3,6 +3,8 @@ package io.brook.server.handlers;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
+import io.brook.storage.log.LogDir;
+import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData.DescribableLogDirTopic;
@@ -11,6 +13,7 @@ import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDi
 import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDirsResult;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData.DescribeLogDirsTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.io.File;
 import java.util.ArrayList;
@@ -19,7 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
-/** DescribeLogDirs: the node's log directory, its space, and the size on disk of each partition. */
+/** DescribeLogDirs: each log directory of the node, its space or its error, and the size on disk of each partition. */
 public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsRequestData> {
     private final BrokerContext broker;
 
@@ -35,31 +38,41 @@ public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsR
     @Override
     public CompletableFuture<DescribeLogDirsResponseData> handle(RequestContext context,
                                                                  DescribeLogDirsRequestData request) {
-        Map<String, List<DescribeLogDirsPartition>> byTopic = new TreeMap<>();
-        for (Map.Entry<TopicPartition, Partition> e : broker.replicas().partitions().entrySet()) {
-            TopicPartition tp = e.getKey();
-            if (request.topics() != null) {
-                DescribableLogDirTopic wanted = request.topics().find(tp.topic());
-                if (wanted == null || !wanted.partitions().contains(tp.partition())) {
+        Map<TopicPartition, Partition> hosted = broker.replicas().partitions();
+        DescribeLogDirsResponseData response = new DescribeLogDirsResponseData();
+        for (LogDir logDir : broker.replicas().logDirs()) {
+            File dir = logDir.logDir().getAbsoluteFile();
+            DescribeLogDirsResult result = new DescribeLogDirsResult().setLogDir(dir.getPath());
+            response.results().add(result);
+            if (logDir.isOffline()) { // Kafka's answer for an offline directory: the error, no partitions
+                result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+                continue;
+            }
+            if (context.apiVersion() >= 4) {
+                result.setTotalBytes(dir.getTotalSpace()).setUsableBytes(dir.getUsableSpace());
+            }
+            Map<String, List<DescribeLogDirsPartition>> byTopic = new TreeMap<>();
+            for (PartitionLog log : logDir.all()) {
+                TopicPartition tp = log.topicPartition();
+                if (!hosted.containsKey(tp) || !wanted(request, tp)) {
                     continue;
                 }
+                byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(new DescribeLogDirsPartition()
+                        .setPartitionIndex(tp.partition()).setPartitionSize(log.size())
+                        .setOffsetLag(0).setIsFutureKey(false));
             }
-            byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(new DescribeLogDirsPartition()
-                    .setPartitionIndex(tp.partition()).setPartitionSize(e.getValue().log().size())
-                    .setOffsetLag(0).setIsFutureKey(false));
+            byTopic.forEach((topic, partitions) -> result.topics().add(new DescribeLogDirsTopic().setName(topic)
+                    .setPartitions(partitions)));
         }
-        File dir = broker.config().logDir().getAbsoluteFile();
-        DescribeLogDirsResult result = new DescribeLogDirsResult().setLogDir(dir.getPath());
-        if (broker.replicas().logDirOffline()) { // Kafka's answer for an offline directory
-            result.setErrorCode(org.apache.kafka.common.protocol.Errors.KAFKA_STORAGE_ERROR.code());
-        }
-        if (context.apiVersion() >= 4) {
-            result.setTotalBytes(dir.getTotalSpace()).setUsableBytes(dir.getUsableSpace());
-        }
-        byTopic.forEach((topic, partitions) -> result.topics().add(new DescribeLogDirsTopic().setName(topic)
-                .setPartitions(partitions)));
-        DescribeLogDirsResponseData response = new DescribeLogDirsResponseData();
-        response.results().add(result);
         return CompletableFuture.completedFuture(response);
+    }
+
+    /** Null topics ask for every partition. */
+    private static boolean wanted(DescribeLogDirsRequestData request, TopicPartition tp) {
+        if (request.topics() == null) {
+            return true;
+        }
+        DescribableLogDirTopic topic = request.topics().find(tp.topic());
+        return topic != null && topic.partitions().contains(tp.partition());
     }
 }

@@ -102,7 +102,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         } catch (Exception e) {
             Errors error = ErrorMapping.errorFor(e);
             result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
-            if (error == Errors.UNKNOWN_SERVER_ERROR || error == Errors.KAFKA_STORAGE_ERROR) {
+            // an offline directory's refusals are not logged again: its I/O error was, once
+            boolean refusedOffline = e instanceof org.apache.kafka.common.errors.KafkaStorageException;
+            if (error == Errors.UNKNOWN_SERVER_ERROR || (error == Errors.KAFKA_STORAGE_ERROR && !refusedOffline)) {
                 log.error("Append to {} failed", tp, e);
             }
         }

@@ -56,6 +56,7 @@ import io.brook.server.network.NetworkServer;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.storage.cleaner.LogCleaner;
+import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -83,7 +84,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BrookNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrookNode.class);
     /** Directory under the log dir that holds the metadata log. */
-    public static final String METADATA_DIR = LogManager.METADATA_TOPIC + "-0";
+    public static final String METADATA_DIR = LogDir.METADATA_TOPIC + "-0";
     /** The epoch of this node's transaction coordinators: one node never loses them to another. */
     private static final int COORDINATOR_EPOCH = 0;
     /** Requests waiting for a handler thread before new ones are refused. */
@@ -124,7 +125,7 @@ public final class BrookNode implements AutoCloseable {
     public static BrookNode start(BrokerConfig config) throws IOException, InterruptedException {
         Time time = Time.SYSTEM;
         File logDir = config.logDir();
-        MetaProperties meta = MetaProperties.loadOrCreate(logDir, config.nodeId());
+        MetaProperties meta = MetaProperties.loadOrCreate(config.logDirs(), config.nodeId());
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
         // of parked requests, so a long fsync never delays a long-poll deadline
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("brook-log-io"));
@@ -135,7 +136,7 @@ public final class BrookNode implements AutoCloseable {
         ExecutorService requestExecutor = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(MAX_QUEUED_REQUESTS), named("brook-request-handler"));
         MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR));
-        LogManager logManager = new LogManager(logDir, time, scheduler);
+        LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         logManager.loadLogs(topic -> {
             TopicImage t = controller.image().topic(topic);

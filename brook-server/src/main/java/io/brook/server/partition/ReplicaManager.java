@@ -4,6 +4,7 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.storage.log.LogConfig;
+import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
 import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -101,8 +103,8 @@ public final class ReplicaManager {
         return image;
     }
 
-    /** Whether the log directory went offline after an I/O error. */
-    public boolean logDirOffline() {
-        return logManager.isOffline();
+    /** The node's log directories, each online or offline after an I/O error. */
+    public List<LogDir> logDirs() {
+        return logManager.dirs();
     }
 }

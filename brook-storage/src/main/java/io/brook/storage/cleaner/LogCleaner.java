@@ -1,6 +1,7 @@
 package io.brook.storage.cleaner;
 
 import io.brook.storage.checkpoint.OffsetCheckpointFile;
+import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
 import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
@@ -12,6 +13,7 @@ import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,13 +29,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LogCleaner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
-    public static final String CHECKPOINT_FILE = LogManager.CLEANER_CHECKPOINT_FILE;
+    public static final String CHECKPOINT_FILE = LogDir.CLEANER_CHECKPOINT_FILE;
 
     private final CleanerConfig config;
     private final LogManager logs;
     private final Time time;
     private final Throttler throttler;
-    private final OffsetCheckpointFile checkpointFile;
     private final Map<TopicPartition, Long> checkpoints;
     private final Map<TopicPartition, Long> tombstoneExpiry = new ConcurrentHashMap<>();
     private final Set<TopicPartition> inProgress = ConcurrentHashMap.newKeySet();
@@ -47,8 +48,10 @@ public final class LogCleaner implements AutoCloseable {
         this.logs = logs;
         this.time = time;
         this.throttler = new Throttler(config.maxIoBytesPerSecond(), time);
-        this.checkpointFile = new OffsetCheckpointFile(new File(logs.logDir(), CHECKPOINT_FILE));
-        this.checkpoints = new ConcurrentHashMap<>(checkpointFile.read());
+        this.checkpoints = new ConcurrentHashMap<>();
+        for (LogDir dir : logs.dirs()) { // each directory checkpoints its own logs
+            checkpoints.putAll(checkpointFile(dir).read());
+        }
     }
 
     /** Starts the cleaner threads. */
@@ -156,14 +159,24 @@ public final class LogCleaner implements AutoCloseable {
     }
 
     private synchronized void writeCheckpoints() throws IOException {
-        Map<TopicPartition, Long> live = new HashMap<>();
-        checkpoints.forEach((tp, offset) -> {
-            if (logs.get(tp) != null) {
-                live.put(tp, offset);
+        Set<TopicPartition> live = new HashSet<>();
+        for (LogDir dir : logs.dirs()) {
+            Map<TopicPartition, Long> ofDir = new HashMap<>();
+            checkpoints.forEach((tp, offset) -> {
+                if (dir.get(tp) != null) {
+                    ofDir.put(tp, offset);
+                }
+            });
+            live.addAll(ofDir.keySet());
+            if (!dir.isOffline()) {
+                checkpointFile(dir).write(ofDir);
             }
-        });
-        checkpoints.keySet().retainAll(live.keySet());
-        checkpointFile.write(live);
+        }
+        checkpoints.keySet().retainAll(live);
+    }
+
+    private static OffsetCheckpointFile checkpointFile(LogDir dir) {
+        return new OffsetCheckpointFile(new File(dir.logDir(), CHECKPOINT_FILE));
     }
 
     /** Partitions whose cleaning failed (Kafka's uncleanable partitions). */

@@ -1,292 +1,177 @@
 package io.brook.storage.log;
 
-import io.brook.storage.checkpoint.OffsetCheckpointFile;
-import io.brook.storage.checkpoint.PartitionMetadataFile;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.utils.Time;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.Collection;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * All partition logs of one log directory: loading them at start-up (with recovery after an
- * unclean stop), creating and deleting them, background retention and time-based flushes, and
- * the directory-level files ({@code .kafka_cleanshutdown}, {@code recovery-point-offset-checkpoint},
- * {@code log-start-offset-checkpoint}).
+ * Every log directory of the node ({@code log.dirs}): a new partition goes to the online
+ * directory holding the fewest partitions (Kafka's rule), a partition's log is found wherever it
+ * lives, and the background work runs over all of them. A directory that goes offline after an
+ * I/O error stops only its own partitions; the others keep serving.
  *
- * <p>Thread-safety: safe for concurrent use; the map of logs is concurrent and each log guards
- * its own appends.
+ * <p>Thread-safety: safe for concurrent use; creation is serialized so a partition lands in one
+ * directory only.
  */
 public final class LogManager implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    private final List<LogDir> dirs;
 
-    public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
-    public static final String RECOVERY_POINT_FILE = "recovery-point-offset-checkpoint";
-    public static final String LOG_START_FILE = "log-start-offset-checkpoint";
-    /** Where the log cleaner keeps how far it cleaned each log (written by {@code LogCleaner}). */
-    public static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
-    public static final String DELETE_DIR_SUFFIX = "-delete";
-    /** The metadata log's topic; its directory lives beside the partition logs but is not one of them. */
-    public static final String METADATA_TOPIC = "__cluster_metadata";
-
-    private final File logDir;
-    private final Time time;
-    private final ScheduledExecutorService scheduler;
-    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
-    private final OffsetCheckpointFile recoveryPoints;
-    private final OffsetCheckpointFile logStarts;
-    private final boolean hadCleanShutdown;
-
-    private volatile boolean offline;
-
-    public LogManager(File logDir, Time time, ScheduledExecutorService scheduler) throws IOException {
-        this.logDir = logDir;
-        this.time = time;
-        this.scheduler = scheduler;
-        Files.createDirectories(logDir.toPath());
-        this.recoveryPoints = new OffsetCheckpointFile(new File(logDir, RECOVERY_POINT_FILE));
-        this.logStarts = new OffsetCheckpointFile(new File(logDir, LOG_START_FILE));
-        File marker = new File(logDir, CLEAN_SHUTDOWN_FILE);
-        this.hadCleanShutdown = marker.exists();
-        Files.deleteIfExists(marker.toPath());
+    public LogManager(List<File> logDirs, Time time, ScheduledExecutorService scheduler) throws IOException {
+        Set<File> distinct = new HashSet<>();
+        List<LogDir> opened = new ArrayList<>();
+        for (File dir : logDirs) {
+            if (!distinct.add(dir.getCanonicalFile())) {
+                throw new IllegalArgumentException("log directory " + dir + " is listed twice in log.dirs");
+            }
+            opened.add(new LogDir(dir, time, scheduler));
+        }
+        if (opened.isEmpty()) {
+            throw new IllegalArgumentException("no log directory given");
+        }
+        this.dirs = List.copyOf(opened);
     }
 
+    /** One log directory. */
+    public LogManager(File logDir, Time time, ScheduledExecutorService scheduler) throws IOException {
+        this(List.of(logDir), time, scheduler);
+    }
+
+    public List<LogDir> dirs() {
+        return dirs;
+    }
+
+    /** Whether every directory was closed cleanly the last time. */
     public boolean hadCleanShutdown() {
-        return hadCleanShutdown;
+        return dirs.stream().allMatch(LogDir::hadCleanShutdown);
     }
 
     /**
-     * Opens every partition directory found on disk; {@code configFor} gives the config of a
-     * topic (or null when the topic no longer exists, in which case the directory is deleted).
+     * Opens the partition logs of every directory (see {@link LogDir#loadLogs}). A partition
+     * found in two directories stops the start: one of them is a stale copy an operator must remove.
      */
     public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
             throws IOException {
-        Map<TopicPartition, Long> points = recoveryPoints.read();
-        Map<TopicPartition, Long> starts = logStarts.read();
-        // logs the cleaner has worked on may have offset gaps, whatever their cleanup.policy is now
-        Map<TopicPartition, Long> cleaned = new OffsetCheckpointFile(new File(logDir, CLEANER_CHECKPOINT_FILE)).read();
-        File[] dirs = logDir.listFiles(File::isDirectory);
-        if (dirs == null) {
-            return;
-        }
-        long startMs = time.milliseconds();
-        for (File dir : dirs) {
-            if (dir.getName().endsWith(DELETE_DIR_SUFFIX)) {
-                deleteRecursively(dir);
-                continue;
+        Map<TopicPartition, File> seen = new HashMap<>();
+        for (LogDir dir : dirs) {
+            dir.loadLogs(configFor, topicIdFor);
+            for (PartitionLog partitionLog : dir.all()) {
+                File other = seen.put(partitionLog.topicPartition(), dir.logDir());
+                if (other != null) {
+                    throw new IllegalStateException("partition " + partitionLog.topicPartition() + " is in both "
+                            + other + " and " + dir.logDir() + "; remove the stale copy and start again");
+                }
             }
-            TopicPartition tp = parseDirName(dir.getName());
-            if (tp == null || tp.topic().equals(METADATA_TOPIC)) {
-                continue;
-            }
-            LogConfig config = configFor.apply(tp.topic());
-            Uuid topicId = topicIdFor.apply(tp.topic());
-            Uuid stored = PartitionMetadataFile.read(dir);
-            if (config == null || topicId == null || (stored != null && !stored.equals(topicId))) {
-                log.info("Deleting {}: its topic no longer exists", dir);
-                deleteRecursively(dir);
-                continue;
-            }
-            PartitionLog partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
-                    starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp), time,
-                    scheduler);
-            partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
-            watch(partitionLog);
-            logs.put(tp, partitionLog);
-        }
-        log.info("Loaded {} partition logs from {} in {} ms ({} shutdown)", logs.size(), logDir,
-                time.milliseconds() - startMs, hadCleanShutdown ? "after a clean" : "recovering from an unclean");
-    }
-
-    static TopicPartition parseDirName(String name) {
-        int dash = name.lastIndexOf('-');
-        if (dash <= 0 || dash == name.length() - 1) {
-            return null;
-        }
-        try {
-            return new TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1)));
-        } catch (NumberFormatException e) {
-            return null;
         }
     }
 
-    /** Returns the log of {@code tp}, creating an empty one if it does not exist. */
+    /** Returns the log of {@code tp}, creating it in the online directory with the fewest partitions. */
     public PartitionLog getOrCreate(TopicPartition tp, Uuid topicId, LogConfig config) throws IOException {
-        PartitionLog existing = logs.get(tp);
+        PartitionLog existing = get(tp);
         if (existing != null) {
             return existing;
         }
         synchronized (this) {
-            existing = logs.get(tp);
+            existing = get(tp);
             if (existing != null) {
                 return existing;
             }
-            if (offline) {
-                throw new org.apache.kafka.common.errors.KafkaStorageException("Log directory " + logDir
-                        + " is offline after an I/O error");
-            }
-            PartitionLog created = PartitionLog.open(new File(logDir, PartitionLog.dirName(tp)), tp, topicId, config,
-                    0L, 0L, true, time, scheduler);
-            created.releaseIdleSegments(System.nanoTime(), 0); // creating many partitions holds no files
-            watch(created);
-            logs.put(tp, created);
-            return created;
+            LogDir target = dirs.stream().filter(dir -> !dir.isOffline())
+                    .min(Comparator.comparingInt(LogDir::logCount))
+                    .orElseThrow(() -> new KafkaStorageException("Every log directory is offline after an I/O "
+                            + "error; restart the node once the disks are fixed"));
+            return target.getOrCreate(tp, topicId, config);
         }
-    }
-
-    private void watch(PartitionLog partitionLog) {
-        partitionLog.onIoFailure(this::markOffline);
-        if (offline) {
-            partitionLog.markDirOffline();
-        }
-    }
-
-    /**
-     * Takes the log directory offline after an I/O error (a full disk, a failing device): every
-     * partition in it answers KAFKA_STORAGE_ERROR from now on, nothing more is written, and the
-     * clean-shutdown marker is not written, so the next start recovers the logs. The node keeps
-     * serving everything else.
-     */
-    public synchronized void markOffline(IOException cause) {
-        if (offline) {
-            return;
-        }
-        offline = true;
-        log.error("Log directory {} is offline after an I/O error; its partitions answer KAFKA_STORAGE_ERROR "
-                + "until the node is restarted", logDir, cause);
-        logs.values().forEach(PartitionLog::markDirOffline);
-    }
-
-    public boolean isOffline() {
-        return offline;
     }
 
     public PartitionLog get(TopicPartition tp) {
-        return logs.get(tp);
-    }
-
-    public Collection<PartitionLog> all() {
-        return logs.values();
-    }
-
-    /** Removes the log of {@code tp}: renamed {@code <dir>.<uuid>-delete} at once, deleted in the background. */
-    public void delete(TopicPartition tp) throws IOException {
-        PartitionLog removed = logs.remove(tp);
-        if (removed == null) {
-            return;
+        for (LogDir dir : dirs) {
+            PartitionLog found = dir.get(tp);
+            if (found != null) {
+                return found;
+            }
         }
-        File target = new File(logDir, PartitionLog.dirName(tp) + "." + Uuid.randomUuid() + DELETE_DIR_SUFFIX);
-        File moved = removed.markForDeletion(target);
-        Runnable task = () -> deleteRecursively(moved);
-        if (scheduler == null) {
-            task.run();
-        } else {
-            scheduler.schedule(task, removed.config().fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+        return null;
+    }
+
+    /** Every partition log of every directory. */
+    public List<PartitionLog> all() {
+        List<PartitionLog> all = new ArrayList<>();
+        dirs.forEach(dir -> all.addAll(dir.all()));
+        return all;
+    }
+
+    /** The directory holding {@code tp}'s log, or null. */
+    public LogDir dirOf(TopicPartition tp) {
+        for (LogDir dir : dirs) {
+            if (dir.get(tp) != null) {
+                return dir;
+            }
+        }
+        return null;
+    }
+
+    /** Removes the log of {@code tp} (see {@link LogDir#delete}). */
+    public void delete(TopicPartition tp) throws IOException {
+        LogDir dir = dirOf(tp);
+        if (dir != null) {
+            dir.delete(tp);
         }
     }
 
     /** One pass of retention over every log; returns the number of segments deleted. */
     public int applyRetention() {
-        int deleted = 0;
-        for (PartitionLog partitionLog : logs.values()) {
-            try {
-                deleted += partitionLog.applyRetention();
-            } catch (IOException e) {
-                log.error("Retention failed for {}", partitionLog.topicPartition(), e);
-            }
-        }
-        return deleted;
+        return dirs.stream().mapToInt(LogDir::applyRetention).sum();
     }
 
     /** Flushes logs whose {@code flush.ms} has passed. */
     public void flushByTime() {
-        long now = time.milliseconds();
-        for (PartitionLog partitionLog : logs.values()) {
-            try {
-                partitionLog.maybeFlushByTime(now);
-            } catch (IOException e) {
-                log.error("Flush failed for {}", partitionLog.topicPartition(), e);
-            }
-        }
+        dirs.forEach(LogDir::flushByTime);
     }
 
-    /**
-     * Releases the file handles and index memory of every segment idle for {@code idleMs}, so the
-     * open files and index memory follow the partitions in use, not the partitions held.
-     * Returns the number of segments released.
-     */
+    /** See {@link LogDir#releaseIdleSegments}. */
     public int releaseIdleSegments(long idleMs) {
-        long now = System.nanoTime();
-        long idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMs);
-        int released = 0;
-        for (PartitionLog partitionLog : logs.values()) {
-            try {
-                released += partitionLog.releaseIdleSegments(now, idleNanos);
-            } catch (IOException e) {
-                log.warn("Releasing idle segments of {} failed", partitionLog.topicPartition(), e);
+        return dirs.stream().mapToInt(dir -> dir.releaseIdleSegments(idleMs)).sum();
+    }
+
+    /** Writes each directory's recovery-point and log-start checkpoints. */
+    public void checkpoint() throws IOException {
+        for (LogDir dir : dirs) {
+            if (!dir.isOffline()) {
+                dir.checkpoint();
             }
         }
-        return released;
     }
 
-    /** Writes the recovery-point and log-start checkpoints. */
-    public void checkpoint() throws IOException {
-        Map<TopicPartition, Long> points = new HashMap<>();
-        Map<TopicPartition, Long> starts = new HashMap<>();
-        for (PartitionLog partitionLog : logs.values()) {
-            points.put(partitionLog.topicPartition(), partitionLog.recoveryPoint());
-            starts.put(partitionLog.topicPartition(), partitionLog.logStartOffset());
-        }
-        recoveryPoints.write(points);
-        logStarts.write(starts);
-    }
-
-    /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
+    /** Closes every directory (see {@link LogDir#close}); the first failure is thrown after all were tried. */
     @Override
     public void close() throws IOException {
-        if (offline) {
-            log.warn("Log directory {} is offline: closing it without flushing or a clean-shutdown marker", logDir);
-            return; // the files stay as they are; the next start recovers them
-        }
-        for (PartitionLog partitionLog : logs.values()) {
-            partitionLog.flush();
-        }
-        checkpoint();
-        for (PartitionLog partitionLog : logs.values()) {
-            partitionLog.close();
-        }
-        Files.createFile(new File(logDir, CLEAN_SHUTDOWN_FILE).toPath());
-        log.info("Log directory {} closed cleanly", logDir);
-    }
-
-    public File logDir() {
-        return logDir;
-    }
-
-    private static void deleteRecursively(File dir) {
-        File[] files = dir.listFiles();
-        if (files != null) {
-            for (File f : files) {
-                if (f.isDirectory()) {
-                    deleteRecursively(f);
-                } else if (!f.delete()) {
-                    log.warn("Could not delete {}", f);
+        IOException failure = null;
+        for (LogDir dir : dirs) {
+            try {
+                dir.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
             }
         }
-        if (!dir.delete()) {
-            log.warn("Could not delete {}", dir);
+        if (failure != null) {
+            throw failure;
         }
     }
 }

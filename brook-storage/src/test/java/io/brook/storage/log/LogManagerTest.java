@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -17,94 +16,106 @@ import static io.brook.storage.log.LogFixtures.config;
 import static io.brook.storage.log.LogFixtures.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Several log directories: placement, a directory going offline alone, reloading from all of them. */
 class LogManagerTest {
     @TempDir
-    File dir;
+    File root;
     final ManualTime time = new ManualTime(1_700_000_000_000L);
+    final LogConfig cfg = config(Map.of("segment.bytes", "300"));
 
-    @Test
-    void anIoErrorInOneLogTakesTheWholeDirectoryOfflineAndSkipsTheCleanShutdownMarker() throws IOException {
-        LogManager manager = new LogManager(dir, time, null);
-        LogConfig cfg = config(Map.of("segment.bytes", "300"));
-        PartitionLog a = manager.getOrCreate(new TopicPartition("a", 0), LogFixtures.TOPIC_ID, cfg);
-        PartitionLog b = manager.getOrCreate(new TopicPartition("b", 0), LogFixtures.TOPIC_ID, cfg);
-        b.appendAsLeader(batch(time.milliseconds(), "b-kept"), 0);
-        File aDir = a.dir();
-        File away = new File(dir, "away");
-        Files.move(aDir.toPath(), away.toPath());
-        assertThrows(IOException.class, () -> {
-            for (int i = 0; i < 20; i++) {
-                a.appendAsLeader(batch(time.milliseconds(), "a-" + i), 0);
-            }
-        });
-        assertTrue(manager.isOffline());
-        assertThrows(KafkaStorageException.class, () -> b.appendAsLeader(batch(time.milliseconds(), "b-refused"), 0),
-                "every log of the directory stops");
-        assertThrows(KafkaStorageException.class,
-                () -> manager.getOrCreate(new TopicPartition("c", 0), LogFixtures.TOPIC_ID, cfg));
-        Files.move(away.toPath(), aDir.toPath());
-        manager.close();
-        assertFalse(new File(dir, LogManager.CLEAN_SHUTDOWN_FILE).exists(), "the next start recovers the logs");
+    private List<File> dirs() {
+        return List.of(new File(root, "d1"), new File(root, "d2"), new File(root, "d3"));
+    }
+
+    private static TopicPartition tp(int p) {
+        return new TopicPartition("t", p);
     }
 
     @Test
-    void idleSegmentsCloseTheirFilesAndDropTheirIndexesAndComeBackOnUse() throws IOException {
-        LogManager manager = new LogManager(dir, time, null);
-        LogConfig cfg = config(Map.of("segment.bytes", "1000", "index.interval.bytes", "100"));
-        int partitions = 200;
-        List<PartitionLog> logs = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            PartitionLog log = manager.getOrCreate(new TopicPartition("many", p), LogFixtures.TOPIC_ID, cfg);
-            for (int i = 0; i < 40; i++) { // a few segments each
-                log.appendAsLeader(batch(time.milliseconds() + i, "p" + p + "-" + i), 0);
-            }
-            logs.add(log);
+    void newPartitionsGoToTheDirectoryWithTheFewestAndReloadFromWhereTheyAre() throws IOException {
+        LogManager manager = new LogManager(dirs(), time, null);
+        for (int p = 0; p < 9; p++) {
+            manager.getOrCreate(tp(p), LogFixtures.TOPIC_ID, cfg).appendAsLeader(batch(time.milliseconds(), "v" + p), 0);
         }
-        int segments = logs.stream().mapToInt(PartitionLog::segmentCount).sum();
-        assertTrue(segments > 2 * partitions, segments + " segments");
-        assertEquals(segments, openLogFiles(), "one handle per segment until they idle");
-
-        assertEquals(0, manager.releaseIdleSegments(60_000), "nothing idles that long yet");
-        assertEquals(segments, manager.releaseIdleSegments(0));
-        assertEquals(0, openLogFiles());
-        for (LogSegment segment : logs.get(0).segments()) {
-            assertFalse(segment.isFileOpen());
+        for (LogDir dir : manager.dirs()) {
+            assertEquals(3, dir.logCount(), dir.logDir() + " holds a third");
         }
-
-        // reads, lookups by time and appends reopen what they touch, and only that
-        PartitionLog first = logs.get(0);
-        assertEquals(List.of("p0-17", "p0-18"), values(LogFixtures.readAll(first, 17, 19)));
-        assertEquals(25, first.offsetForTimestamp(time.milliseconds() + 25).offset());
-        PartitionLog last = logs.get(partitions - 1);
-        last.appendAsLeader(batch(time.milliseconds(), "after-idle"), 0);
-        assertEquals(List.of("p199-39", "after-idle"), values(LogFixtures.readAll(last, 39, 41)));
-        assertTrue(openLogFiles() <= 4, openLogFiles() + " open after touching two partitions");
-
-        // a clean restart finds every record where it was
-        manager.releaseIdleSegments(0);
+        assertNotEquals(manager.dirOf(tp(0)).logDir(), manager.dirOf(tp(1)).logDir());
         manager.close();
-        LogManager again = new LogManager(dir, time, null);
-        again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID);
+        for (File dir : dirs()) {
+            assertTrue(new File(dir, LogDir.CLEAN_SHUTDOWN_FILE).exists());
+        }
+
+        LogManager again = new LogManager(dirs(), time, null);
         assertTrue(again.hadCleanShutdown());
-        PartitionLog reloaded = again.get(new TopicPartition("many", partitions - 1));
-        assertEquals(41, reloaded.logEndOffset());
-        assertEquals(List.of("p199-0", "p199-1"), values(LogFixtures.readAll(reloaded, 0, 2)));
+        again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID);
+        assertEquals(9, again.all().size());
+        for (int p = 0; p < 9; p++) {
+            assertEquals(List.of("v" + p), values(LogFixtures.readAll(again.get(tp(p)), 0, 1)));
+        }
         again.close();
     }
 
-    /** File handles of this process open on {@code .log} files under the test directory. */
-    private long openLogFiles() throws IOException {
-        try (var fds = Files.list(new File("/proc/self/fd").toPath())) {
-            return fds.map(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString();
-                } catch (IOException gone) {
-                    return "";
-                }
-            }).filter(target -> target.startsWith(dir.getAbsolutePath()) && target.endsWith(".log")).count();
+    @Test
+    void anIoErrorTakesOnlyItsOwnDirectoryOfflineAndNewPartitionsAvoidIt() throws IOException {
+        LogManager manager = new LogManager(dirs(), time, null);
+        for (int p = 0; p < 3; p++) {
+            manager.getOrCreate(tp(p), LogFixtures.TOPIC_ID, cfg);
+        }
+        PartitionLog broken = manager.get(tp(0));
+        LogDir brokenDir = manager.dirOf(tp(0));
+        File away = new File(root, "away");
+        File partitionDir = broken.dir();
+        Files.move(partitionDir.toPath(), away.toPath());
+        assertThrows(IOException.class, () -> {
+            for (int i = 0; i < 20; i++) {
+                broken.appendAsLeader(batch(time.milliseconds(), "lost-" + i), 0);
+            }
+        });
+        assertTrue(brokenDir.isOffline());
+        for (int p = 1; p < 3; p++) {
+            assertFalse(manager.dirOf(tp(p)).isOffline());
+            manager.get(tp(p)).appendAsLeader(batch(time.milliseconds(), "kept-" + p), 0);
+        }
+        assertThrows(KafkaStorageException.class, () -> broken.appendAsLeader(batch(time.milliseconds(), "x"), 0));
+        for (int p = 3; p < 7; p++) {
+            manager.getOrCreate(tp(p), LogFixtures.TOPIC_ID, cfg);
+            assertNotEquals(brokenDir, manager.dirOf(tp(p)), "no new partition in the offline directory");
+        }
+        Files.move(away.toPath(), partitionDir.toPath());
+        manager.close();
+        assertFalse(new File(brokenDir.logDir(), LogDir.CLEAN_SHUTDOWN_FILE).exists(), "the broken one recovers");
+
+        LogManager again = new LogManager(dirs(), time, null);
+        assertFalse(again.hadCleanShutdown());
+        again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID);
+        assertEquals(List.of("kept-1"), values(LogFixtures.readAll(again.get(tp(1)), 0, 1)));
+        again.close();
+    }
+
+    @Test
+    void aPartitionInTwoDirectoriesStopsTheStart() throws IOException {
+        LogManager manager = new LogManager(dirs(), time, null);
+        PartitionLog log = manager.getOrCreate(tp(0), LogFixtures.TOPIC_ID, cfg);
+        File copy = new File(dirs().get(2), log.dir().getName());
+        manager.close();
+        copyDir(log.dir(), copy);
+        LogManager again = new LogManager(dirs(), time, null);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID));
+        assertTrue(e.getMessage().contains("remove the stale copy"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new LogManager(List.of(dirs().get(0), dirs().get(0)), time, null));
+    }
+
+    private static void copyDir(File from, File to) throws IOException {
+        Files.createDirectories(to.toPath());
+        for (File f : from.listFiles()) {
+            Files.copy(f.toPath(), new File(to, f.getName()).toPath());
         }
     }
 }

@@ -1,0 +1,110 @@
+package io.brook.storage.log;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.brook.storage.log.LogFixtures.batch;
+import static io.brook.storage.log.LogFixtures.config;
+import static io.brook.storage.log.LogFixtures.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LogDirTest {
+    @TempDir
+    File dir;
+    final ManualTime time = new ManualTime(1_700_000_000_000L);
+
+    @Test
+    void anIoErrorInOneLogTakesTheWholeDirectoryOfflineAndSkipsTheCleanShutdownMarker() throws IOException {
+        LogDir manager = new LogDir(dir, time, null);
+        LogConfig cfg = config(Map.of("segment.bytes", "300"));
+        PartitionLog a = manager.getOrCreate(new TopicPartition("a", 0), LogFixtures.TOPIC_ID, cfg);
+        PartitionLog b = manager.getOrCreate(new TopicPartition("b", 0), LogFixtures.TOPIC_ID, cfg);
+        b.appendAsLeader(batch(time.milliseconds(), "b-kept"), 0);
+        File aDir = a.dir();
+        File away = new File(dir, "away");
+        Files.move(aDir.toPath(), away.toPath());
+        assertThrows(IOException.class, () -> {
+            for (int i = 0; i < 20; i++) {
+                a.appendAsLeader(batch(time.milliseconds(), "a-" + i), 0);
+            }
+        });
+        assertTrue(manager.isOffline());
+        assertThrows(KafkaStorageException.class, () -> b.appendAsLeader(batch(time.milliseconds(), "b-refused"), 0),
+                "every log of the directory stops");
+        assertThrows(KafkaStorageException.class,
+                () -> manager.getOrCreate(new TopicPartition("c", 0), LogFixtures.TOPIC_ID, cfg));
+        Files.move(away.toPath(), aDir.toPath());
+        manager.close();
+        assertFalse(new File(dir, LogDir.CLEAN_SHUTDOWN_FILE).exists(), "the next start recovers the logs");
+    }
+
+    @Test
+    void idleSegmentsCloseTheirFilesAndDropTheirIndexesAndComeBackOnUse() throws IOException {
+        LogDir manager = new LogDir(dir, time, null);
+        LogConfig cfg = config(Map.of("segment.bytes", "1000", "index.interval.bytes", "100"));
+        int partitions = 200;
+        List<PartitionLog> logs = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            PartitionLog log = manager.getOrCreate(new TopicPartition("many", p), LogFixtures.TOPIC_ID, cfg);
+            for (int i = 0; i < 40; i++) { // a few segments each
+                log.appendAsLeader(batch(time.milliseconds() + i, "p" + p + "-" + i), 0);
+            }
+            logs.add(log);
+        }
+        int segments = logs.stream().mapToInt(PartitionLog::segmentCount).sum();
+        assertTrue(segments > 2 * partitions, segments + " segments");
+        assertEquals(segments, openLogFiles(), "one handle per segment until they idle");
+
+        assertEquals(0, manager.releaseIdleSegments(60_000), "nothing idles that long yet");
+        assertEquals(segments, manager.releaseIdleSegments(0));
+        assertEquals(0, openLogFiles());
+        for (LogSegment segment : logs.get(0).segments()) {
+            assertFalse(segment.isFileOpen());
+        }
+
+        // reads, lookups by time and appends reopen what they touch, and only that
+        PartitionLog first = logs.get(0);
+        assertEquals(List.of("p0-17", "p0-18"), values(LogFixtures.readAll(first, 17, 19)));
+        assertEquals(25, first.offsetForTimestamp(time.milliseconds() + 25).offset());
+        PartitionLog last = logs.get(partitions - 1);
+        last.appendAsLeader(batch(time.milliseconds(), "after-idle"), 0);
+        assertEquals(List.of("p199-39", "after-idle"), values(LogFixtures.readAll(last, 39, 41)));
+        assertTrue(openLogFiles() <= 4, openLogFiles() + " open after touching two partitions");
+
+        // a clean restart finds every record where it was
+        manager.releaseIdleSegments(0);
+        manager.close();
+        LogDir again = new LogDir(dir, time, null);
+        again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID);
+        assertTrue(again.hadCleanShutdown());
+        PartitionLog reloaded = again.get(new TopicPartition("many", partitions - 1));
+        assertEquals(41, reloaded.logEndOffset());
+        assertEquals(List.of("p199-0", "p199-1"), values(LogFixtures.readAll(reloaded, 0, 2)));
+        again.close();
+    }
+
+    /** File handles of this process open on {@code .log} files under the test directory. */
+    private long openLogFiles() throws IOException {
+        try (var fds = Files.list(new File("/proc/self/fd").toPath())) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString();
+                } catch (IOException gone) {
+                    return "";
+                }
+            }).filter(target -> target.startsWith(dir.getAbsolutePath()) && target.endsWith(".log")).count();
+        }
+    }
+}
