@@ -9,6 +9,7 @@
 #   ROWS=restart RUNS=3 brook-bench/side-by-side.sh # restart with 1 GiB, after SIGTERM and after SIGKILL
 #   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
 #   ROWS=txn RUNS=3 SCALE=2 brook-bench/side-by-side.sh # transactional producer, a commit every 100 ms
+#   ROWS=partitions RUNS=3 brook-bench/side-by-side.sh # 10,000 partitions: create, write one record each, hold
 #
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
@@ -23,6 +24,10 @@ N_KIB=$((1000000 / SCALE))
 N_E2E=${N_E2E:-5000}
 IDLE_CONSUMERS=${IDLE_CONSUMERS:-100}
 IDLE_WINDOW_S=${IDLE_WINDOW_S:-20}
+PARTITION_TOPICS=${PARTITION_TOPICS:-10}        # x 1,000 partitions each
+PARTITIONS_QUIET_S=${PARTITIONS_QUIET_S:-60}    # nothing happens this long before open files are counted
+# Brook's idle-segment time for that row: a quiet minute sees every segment idle (default 5 min)
+BROOK_PARTITIONS_IDLE_MS=${BROOK_PARTITIONS_IDLE_MS:-30000}
 ROWS=${ROWS:-produce consume e2e idle}
 N_COMPACT=$((1048576 / SCALE))   # records of 1 KiB: 1 GiB, 10% unique keys
 COMPACT_SEGMENT_BYTES=${COMPACT_SEGMENT_BYTES:-67108864}
@@ -54,11 +59,12 @@ wait_port() {
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS"; }  # system run row metric value
 
 start_brook() {
-  local dir="$1"
+  local dir="$1" BROOK_IDLE_MS=300000
+  [[ " $ROWS " == *" partitions "* ]] && BROOK_IDLE_MS=$BROOK_PARTITIONS_IDLE_MS
   BROOK_JAVA_OPTS="$HEAP" bin/brook server --override "listeners=PLAINTEXT://localhost:$PORT" \
       --override "log.dirs=$dir" --override group.initial.rebalance.delay.ms=0 \
       --override group.consumer.session.timeout.ms=6000 --override group.consumer.heartbeat.interval.ms=1000 \
-      > "$OUT/brook-server.log" 2>&1 &
+      --override "brook.log.segment.idle.ms=$BROOK_IDLE_MS" > "$OUT/brook-server.log" 2>&1 &
   SERVER_PID=$!
 }
 
@@ -240,6 +246,20 @@ bench_system() {
       record "$system" "$run" "rebalance_10x100_${name}_join" ms "$(awk '/^join_ms/ {print $2}' "$out")"
       record "$system" "$run" "rebalance_10x100_${name}_crash" ms "$(awk '/^crash_ms/ {print $2}' "$out")"
     done
+  fi
+
+  if [[ " $ROWS " == *" partitions "* ]]; then
+    # PARTITION_TOPICS x 1,000 partitions, one record written to each; after a quiet spell, the
+    # files the server holds open (segment files, index mmaps do not count) and its resident memory
+    out="$OUT/$system-$run-partitions.out"
+    java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.ManyPartitionsLoad "localhost:$PORT" \
+        "$PARTITION_TOPICS" 1000 > "$out" 2>&1 || true
+    local row="partitions_${PARTITION_TOPICS}000"
+    record "$system" "$run" "$row" create_ms "$(awk '/^create_ms/ {print $2}' "$out")"
+    record "$system" "$run" "$row" produce_one_each_ms "$(awk '/^produce_ms/ {print $2}' "$out")"
+    sleep "$PARTITIONS_QUIET_S"
+    record "$system" "$run" "$row" open_files "$(ls "/proc/$SERVER_PID/fd" | wc -l)"
+    record "$system" "$run" "$row" rss_mb "$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$SERVER_PID/status")"
   fi
 
   record "$system" "$run" all peak_rss_mb "$(( $(peak_rss_kb "$SERVER_PID") / 1024 ))"
