@@ -112,8 +112,10 @@ public final class PartitionLog implements AutoCloseable {
                                     long recoveryPoint, long checkpointedLogStart, boolean cleanShutdown,
                                     boolean mayHaveGaps, Time time, ScheduledExecutorService scheduler)
             throws IOException {
+        // a new partition's directory holds nothing to read, list or recover: creating many is cheaper
+        boolean fresh = !dir.exists();
         Files.createDirectories(dir.toPath());
-        Uuid stored = PartitionMetadataFile.read(dir);
+        Uuid stored = fresh ? null : PartitionMetadataFile.read(dir);
         if (stored == null) {
             PartitionMetadataFile.write(dir, topicId);
         } else if (!stored.equals(topicId)) {
@@ -121,15 +123,17 @@ public final class PartitionLog implements AutoCloseable {
                     + ", not " + topicId);
         }
         PartitionLog partitionLog = new PartitionLog(tp, dir, topicId, config, time, scheduler);
-        partitionLog.load(recoveryPoint, checkpointedLogStart, cleanShutdown, mayHaveGaps);
+        partitionLog.load(recoveryPoint, checkpointedLogStart, cleanShutdown, mayHaveGaps, fresh);
         return partitionLog;
     }
 
     private void load(long checkpointRecoveryPoint, long checkpointedLogStart, boolean cleanShutdown,
-                      boolean mayHaveGaps) throws IOException {
+                      boolean mayHaveGaps, boolean fresh) throws IOException {
         List<Long> baseOffsets = new ArrayList<>();
-        finishInterruptedSwaps();
-        File[] files = dir.listFiles();
+        if (!fresh) {
+            finishInterruptedSwaps();
+        }
+        File[] files = fresh ? new File[0] : dir.listFiles();
         if (files == null) {
             throw new IOException("cannot list " + dir);
         }
@@ -173,7 +177,9 @@ public final class PartitionLog implements AutoCloseable {
         recoveryPoint = endMetadata.offset();
         epochCache.truncateFromEnd(endMetadata.offset());
         activeSegmentJitterMs = nextJitter();
-        loadProducerState();
+        if (!fresh) {
+            loadProducerState();
+        }
     }
 
     /**
