@@ -13,6 +13,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,6 +162,28 @@ class ProduceConsumeTest {
         assertEquals(300, readAll(tp, 0, 300).size());
         assertTrue(new File(dataDir, "timeline-0").listFiles((d, n) -> n.endsWith(".log")).length > 1,
                 "small segment.bytes rolls segments");
+    }
+
+    @Test
+    @Compat({"Java 4.3.1: topic compression.type re-encodes batches"})
+    void aTopicsCompressionTypeReencodesWhatProducersSend() throws Exception {
+        createTopic("zstd-topic", 1, Map.of("compression.type", "zstd"));
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip"))) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("zstd-topic", 0, bytes("k" + i), bytes("v" + i)));
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("zstd-topic", 0), 0, 100);
+        assertEquals(100, records.size());
+        for (int i = 0; i < 100; i++) {
+            assertEquals("v" + i, string(records.get(i).value()));
+        }
+        try (FileRecords segment = FileRecords.open(new File(dataDir, "zstd-topic-0/00000000000000000000.log"))) {
+            for (RecordBatch batch : segment.batches()) {
+                assertEquals(CompressionType.ZSTD, batch.compressionType(), "stored in the topic's codec");
+            }
+        }
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.brook.storage.log;
 
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.TimestampType;
 
 import java.util.HashMap;
@@ -44,7 +46,11 @@ public record LogConfig(
         long deleteRetentionMs,
         long minCompactionLagMs,
         long maxCompactionLagMs,
-        double minCleanableDirtyRatio) {
+        double minCleanableDirtyRatio,
+        Compression compression) {
+
+    /** {@code compression.type=producer}: batches keep the codec their producer chose. */
+    public static final String PRODUCER_COMPRESSION = "producer";
 
     /** Brook's own topic option: fsync before acknowledging a produce (group commit). */
     public static final String DURABLE_APPEND_CONFIG = "brook.durable.append";
@@ -84,8 +90,14 @@ public record LogConfig(
             .define(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, INT, 1, atLeast(1), HIGH,
                     TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
             .define(TopicConfig.COMPRESSION_TYPE_CONFIG, STRING, "producer",
-                    ConfigDef.ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"), MEDIUM,
-                    TopicConfig.COMPRESSION_TYPE_DOC)
+                    ConfigDef.ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", PRODUCER_COMPRESSION),
+                    MEDIUM, TopicConfig.COMPRESSION_TYPE_DOC)
+            .define(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, INT, CompressionType.GZIP.defaultLevel(),
+                    CompressionType.GZIP.levelValidator(), MEDIUM, TopicConfig.COMPRESSION_GZIP_LEVEL_DOC)
+            .define(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, INT, CompressionType.LZ4.defaultLevel(),
+                    CompressionType.LZ4.levelValidator(), MEDIUM, TopicConfig.COMPRESSION_LZ4_LEVEL_DOC)
+            .define(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, INT, CompressionType.ZSTD.defaultLevel(),
+                    CompressionType.ZSTD.levelValidator(), MEDIUM, TopicConfig.COMPRESSION_ZSTD_LEVEL_DOC)
             .define(TopicConfig.DELETE_RETENTION_MS_CONFIG, LONG, 86400000L, atLeast(0), MEDIUM,
                     TopicConfig.DELETE_RETENTION_MS_DOC)
             .define(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, LONG, 0L, atLeast(0), MEDIUM,
@@ -143,7 +155,22 @@ public record LogConfig(
                 (Long) v.get(TopicConfig.DELETE_RETENTION_MS_CONFIG),
                 (Long) v.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG),
                 (Long) v.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG),
-                (Double) v.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG));
+                (Double) v.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG),
+                compression(v));
+    }
+
+    /** The codec the topic's {@code compression.type} requires, or null for {@code producer}. */
+    private static Compression compression(Map<String, Object> v) {
+        String type = ((String) v.get(TopicConfig.COMPRESSION_TYPE_CONFIG)).toLowerCase(Locale.ROOT);
+        return switch (type) {
+            case PRODUCER_COMPRESSION -> null;
+            case "uncompressed" -> Compression.NONE;
+            case "gzip" -> Compression.gzip().level((Integer) v.get(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG)).build();
+            case "lz4" -> Compression.lz4().level((Integer) v.get(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG)).build();
+            case "zstd" -> Compression.zstd().level((Integer) v.get(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG)).build();
+            case "snappy" -> Compression.snappy().build();
+            default -> throw new IllegalStateException("unvalidated compression.type " + type);
+        };
     }
 
     /**

@@ -344,6 +344,7 @@ public final class PartitionLog implements AutoCloseable {
         LogConfig cfg = config;
         long nowMs = time.milliseconds();
         BatchValidator.validate(records, cfg, nowMs);
+        records = Recompression.apply(records, cfg.compression(), cfg.maxMessageBytes());
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.isControlBatch()) {
                 throw new InvalidRecordException("Clients may not write control batches to " + topicPartition);
