@@ -112,6 +112,8 @@ class AdminTest {
                 new NewTopic("cfg", 1, (short) 1).configs(Map.of("no.such.config", "1")))).all().get()));
         assertInstanceOf(InvalidConfigurationException.class, failure(() -> admin.createTopics(List.of(
                 new NewTopic("cfg", 1, (short) 1).configs(Map.of("retention.ms", "soon")))).all().get()));
+        assertInstanceOf(InvalidConfigurationException.class, failure(() -> admin.createTopics(List.of(
+                new NewTopic("cfg", 1, (short) 1).configs(Map.of("compression.zstd.level", "99")))).all().get()));
         assertInstanceOf(UnknownTopicOrPartitionException.class,
                 failure(() -> admin.deleteTopics(List.of("missing")).all().get()));
         assertFalse(admin.listTopics().names().get().contains("cfg"));

@@ -180,6 +180,33 @@ class CliFlagsTest {
     }
 
     @Test
+    void aServerRefusesLogDirsItCannotUse() throws Exception {
+        String data = new File(work, "data").getPath();
+        Result twice = run("server", "--override", "log.dirs=" + data + "," + data, "--override",
+                "listeners=PLAINTEXT://localhost:0");
+        assertEquals(1, twice.exitCode(), twice.err());
+        assertEquals("brook: the server could not start: log directory " + data + " is listed twice in log.dirs",
+                twice.err().trim());
+        Result none = run("server", "--override", "log.dirs= , ", "--override", "listeners=PLAINTEXT://localhost:0");
+        assertEquals(2, none.exitCode(), none.err());
+        assertEquals("brook: invalid setting: Invalid value , for configuration log.dirs: names no directory; "
+                + "give one or more paths separated by commas",
+                none.err().trim());
+        File a = new File(work, "cluster-a");
+        File b = new File(work, "cluster-b");
+        for (File dir : List.of(a, b)) {
+            Files.createDirectories(dir.toPath());
+            Files.writeString(new File(dir, "meta.properties").toPath(),
+                    "version=1\nnode.id=1\ncluster.id=" + dir.getName() + "\n");
+        }
+        Result mixed = run("server", "--override", "log.dirs=" + a + "," + b, "--override",
+                "listeners=PLAINTEXT://localhost:0");
+        assertEquals(1, mixed.exitCode(), mixed.err());
+        assertTrue(mixed.err().trim().startsWith("brook: the server could not start: The log directories " + a
+                + " (cluster cluster-a) and " + b + " (cluster cluster-b) belong to different clusters"), mixed.err());
+    }
+
+    @Test
     void commandConfigAndOutputFlags() throws Exception {
         File props = new File(work, "client.properties");
         Files.writeString(props.toPath(), "client.id=from-command-config\nretries=3\n");

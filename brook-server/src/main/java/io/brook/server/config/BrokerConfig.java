@@ -238,7 +238,8 @@ public final class BrokerConfig {
                             + ")");
         }
         if (logDirs().isEmpty()) {
-            throw new ConfigException("log.dirs", getString("log.dirs"), "names no directory");
+            throw new ConfigException("log.dirs", getString("log.dirs"),
+                    "names no directory; give one or more paths separated by commas");
         }
     }
 
