@@ -157,11 +157,6 @@ final class BrookFixture implements AutoCloseable {
         return clusterId;
     }
 
-    /** What the server process printed since the fixture was created. */
-    String serverOutput() throws IOException {
-        return output(0);
-    }
-
     Admin admin() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());

@@ -75,13 +75,7 @@ public final class OffsetIndex implements AutoCloseable {
         int[] rel = new int[Math.max(16, n)];
         int[] pos = new int[Math.max(16, n)];
         if (n > 0) {
-            ByteBuffer buf = ByteBuffer.allocate((int) length);
-            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
-                while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                    // read fully
-                }
-            }
-            buf.flip();
+            ByteBuffer buf = IndexFile.read(file, (int) length);
             for (int i = 0; i < n; i++) {
                 rel[i] = buf.getInt();
                 pos[i] = buf.getInt();
@@ -213,11 +207,6 @@ public final class OffsetIndex implements AutoCloseable {
         }
     }
 
-    /** Whether the entries are in memory. */
-    public boolean isLoaded() {
-        return loaded != null;
-    }
-
     private Loaded load() throws IOException {
         Loaded e = loaded;
         return e != null ? e : loadFromFile();
@@ -232,13 +221,7 @@ public final class OffsetIndex implements AutoCloseable {
         int[] rels = new int[Math.max(16, n)];
         int[] poss = new int[rels.length];
         if (n > 0 && !closed) {
-            ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES);
-            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
-                while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                    // read fully
-                }
-            }
-            buf.flip();
+            ByteBuffer buf = IndexFile.read(file, n * ENTRY_BYTES);
             for (int i = 0; i < n; i++) {
                 rels[i] = buf.getInt();
                 poss[i] = buf.getInt();

@@ -60,13 +60,7 @@ public final class TimeIndex implements AutoCloseable {
         long[] ts = new long[Math.max(16, n)];
         int[] rel = new int[Math.max(16, n)];
         if (n > 0) {
-            ByteBuffer buf = ByteBuffer.allocate((int) length);
-            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
-                while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                    // read fully
-                }
-            }
-            buf.flip();
+            ByteBuffer buf = IndexFile.read(file, (int) length);
             for (int i = 0; i < n; i++) {
                 ts[i] = buf.getLong();
                 rel[i] = buf.getInt();
@@ -197,11 +191,6 @@ public final class TimeIndex implements AutoCloseable {
         }
     }
 
-    /** Whether the entries are in memory. */
-    public boolean isLoaded() {
-        return loaded != null;
-    }
-
     private Loaded load() throws IOException {
         Loaded e = loaded;
         return e != null ? e : loadFromFile();
@@ -216,13 +205,7 @@ public final class TimeIndex implements AutoCloseable {
         long[] tss = new long[Math.max(16, n)];
         int[] rels = new int[tss.length];
         if (n > 0 && !closed) {
-            ByteBuffer buf = ByteBuffer.allocate(n * ENTRY_BYTES);
-            try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
-                while (buf.hasRemaining() && ch.read(buf) >= 0) {
-                    // read fully
-                }
-            }
-            buf.flip();
+            ByteBuffer buf = IndexFile.read(file, n * ENTRY_BYTES);
             for (int i = 0; i < n; i++) {
                 tss[i] = buf.getLong();
                 rels[i] = buf.getInt();
