@@ -57,8 +57,8 @@ public final class OffsetIndex implements AutoCloseable {
         this.loaded = new Loaded(relativeOffsets, positions);
         this.entries = entries;
         this.persisted = entries;
-        // no file handle is kept between writes: a node with many segments holds one per segment (its log)
-        withChannel(channel -> { });
+        // no file handle is kept between writes, and the file appears with the first write (as in
+        // Kafka): creating a segment, and so a partition, creates only its .log
     }
 
     /**
@@ -241,8 +241,11 @@ public final class OffsetIndex implements AutoCloseable {
         withChannel(channel -> channel.force(true));
     }
 
+    /** Renames the file; an index never written has no file yet and only takes the new name. */
     public synchronized void renameTo(File target) throws IOException {
-        java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (file.exists()) {
+            java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
         file = target;
     }
 

@@ -45,8 +45,8 @@ public final class TimeIndex implements AutoCloseable {
         this.loaded = new Loaded(timestamps, relativeOffsets);
         this.entries = entries;
         this.persisted = entries;
-        // no file handle is kept between writes: a node with many segments holds one per segment (its log)
-        withChannel(channel -> { });
+        // no file handle is kept between writes, and the file appears with the first write (as in
+        // Kafka): creating a segment, and so a partition, creates only its .log
     }
 
     /** Opens (or creates) a time index; null when the file is not a valid index and must be rebuilt. */
@@ -225,8 +225,11 @@ public final class TimeIndex implements AutoCloseable {
         withChannel(channel -> channel.force(true));
     }
 
+    /** Renames the file; an index never written has no file yet and only takes the new name. */
     public synchronized void renameTo(File target) throws IOException {
-        java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (file.exists()) {
+            java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
         file = target;
     }
 

@@ -314,6 +314,7 @@ class PartitionLogTest {
     void writesKafkasFileLayout() throws Exception {
         try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
             log.appendAsLeader(batch(1000, "a"), 3);
+            log.flush(); // index files appear with their first write or flush, as in Kafka
         }
         File partitionDir = new File(dir, "t-0");
         assertTrue(new File(partitionDir, "00000000000000000000.log").isFile());
