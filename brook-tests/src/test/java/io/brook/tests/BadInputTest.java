@@ -17,14 +17,14 @@ import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
-import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeDelegationTokenRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
-import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.DescribeDelegationTokenResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -140,9 +140,8 @@ class BadInputTest {
     @Test
     void anApiBrookDoesNotServeYetIsRefusedWithUnsupportedVersion() throws Exception {
         try (RawConnection c = new RawConnection(brook.bootstrap())) {
-            DescribeAclsResponseData response = (DescribeAclsResponseData) c.call(ApiKeys.DESCRIBE_ACLS,
-                    (short) 3, new DescribeAclsRequestData().setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1)
-                            .setOperation((byte) 1).setPermissionType((byte) 1));
+            DescribeDelegationTokenResponseData response = (DescribeDelegationTokenResponseData) c.call(
+                    ApiKeys.DESCRIBE_DELEGATION_TOKEN, (short) 3, new DescribeDelegationTokenRequestData());
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.errorCode());
         }
     }

@@ -495,14 +495,11 @@ public final class GroupCoordinator {
 
     // ------------------------------------------------------------------ offsets
 
-    /**
-     * Commits offsets. A group that has no members accepts commits with generation -1 and an
-     * empty member id (consumers in assign mode); otherwise the member and generation must match.
-     */
+    /** Commits offsets, if {@link #validateCommit} lets the request commit into the group. */
     public synchronized CompletableFuture<Map<TopicPartition, Errors>> commit(
             String groupId, int generation, String memberId, String instanceId,
             Map<TopicPartition, CommittedOffset> commits) {
-        Errors groupError = validateCommit(groupId, generation, memberId, instanceId);
+        Errors groupError = validateCommit(groupId, generation, memberId, instanceId, false);
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, CommittedOffset> e : commits.entrySet()) {
@@ -537,13 +534,13 @@ public final class GroupCoordinator {
     }
 
     /**
-     * Commits offsets inside a producer's transaction (TxnOffsetCommit): validated like a commit
-     * (generation and member, when given), written at once, visible only after the commit marker.
+     * Commits offsets inside a producer's transaction (TxnOffsetCommit): validated by {@link #validateCommit},
+     * written at once, visible only after the commit marker.
      */
     public synchronized CompletableFuture<Map<TopicPartition, Errors>> txnCommit(
             String groupId, long producerId, short producerEpoch, int generation, String memberId,
             String instanceId, Map<TopicPartition, CommittedOffset> commits) {
-        Errors groupError = validateCommit(groupId, generation, memberId, instanceId);
+        Errors groupError = validateCommit(groupId, generation, memberId, instanceId, true);
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, CommittedOffset> e : commits.entrySet()) {
@@ -632,16 +629,28 @@ public final class GroupCoordinator {
         }
     }
 
-    private Errors validateCommit(String groupId, int generation, String memberId, String instanceId) {
+    /**
+     * Kafka's rules for who may commit. Generation -1 into an empty or unknown group is a simple
+     * consumer (assign mode, tools), whatever member id it names. Otherwise a request naming a member,
+     * a generation or an instance must match one. A transactional commit that names none (TxnOffsetCommit
+     * before version 3 carries no such fields) is accepted into a group with members too; a plain one
+     * is not, and neither is refused while a classic group waits for its assignment.
+     */
+    private Errors validateCommit(String groupId, int generation, String memberId, String instanceId,
+                                  boolean transactional) {
         if (groupId == null || groupId.isEmpty()) {
             return Errors.INVALID_GROUP_ID;
         }
+        boolean namesMember = memberId != null && !memberId.isEmpty();
         ConsumerGroup consumerGroup = consumerGroups.get(groupId);
         if (consumerGroup != null) { // KIP-848: the generation field carries the member epoch
-            if (generation < 0 && (memberId == null || memberId.isEmpty())) {
-                return consumerGroup.members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+            if (generation < 0 && consumerGroup.members.isEmpty()) {
+                return Errors.NONE;
             }
-            ConsumerGroup.ConsumerMember member = consumerGroup.members.get(memberId);
+            if (transactional && generation < 0 && !namesMember && instanceId == null) {
+                return Errors.NONE;
+            }
+            ConsumerGroup.ConsumerMember member = namesMember ? consumerGroup.members.get(memberId) : null;
             if (member == null) {
                 return Errors.UNKNOWN_MEMBER_ID;
             }
@@ -649,8 +658,11 @@ public final class GroupCoordinator {
                     : generation < member.memberEpoch ? Errors.STALE_MEMBER_EPOCH : Errors.NONE;
         }
         ClassicGroup group = groups.get(groupId);
-        if (generation < 0 && (memberId == null || memberId.isEmpty())) {
-            return group == null || group.members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        if (generation < 0 && (group == null || group.members.isEmpty())) {
+            return Errors.NONE;
+        }
+        if (generation < 0 && !namesMember && instanceId == null) {
+            return transactional ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
         }
         Member member = group == null ? null : group.members.get(memberId);
         if (member == null) {
@@ -665,8 +677,8 @@ public final class GroupCoordinator {
         }
         // Kafka's rule: a member of the current generation may still commit while the group prepares
         // a rebalance (that is when consumers commit what they read before giving partitions up);
-        // only between JoinGroup and SyncGroup, when no one holds an assignment, is a commit refused
-        if (group.state == GroupState.COMPLETING_REBALANCE) {
+        // only between JoinGroup and SyncGroup, when no one holds an assignment, is a plain commit refused
+        if (!transactional && group.state == GroupState.COMPLETING_REBALANCE) {
             return Errors.REBALANCE_IN_PROGRESS;
         }
         resetSession(group, member);

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.storage.log.RecordValidationException;
 import org.apache.kafka.common.protocol.Errors;
 
 import java.io.IOException;
@@ -12,7 +13,7 @@ final class ErrorMapping {
     }
 
     static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof RecordValidationException) && t.getCause() != null) {
             t = t.getCause();
         }
         return t;

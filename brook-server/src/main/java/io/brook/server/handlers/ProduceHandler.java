@@ -6,6 +6,7 @@ import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
 import io.brook.storage.log.AppendResult;
+import io.brook.storage.log.RecordValidationException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.InvalidRecordException;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -102,6 +104,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         } catch (Exception e) {
             Errors error = ErrorMapping.errorFor(e);
             result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
+            if (e instanceof RecordValidationException invalid) { // KIP-467: which records, so only they fail
+                invalid.recordErrors().forEach(r -> result.recordErrors().add(new BatchIndexAndErrorMessage()
+                        .setBatchIndex(r.batchIndex()).setBatchIndexErrorMessage(r.message())));
+            }
             // an offline directory's refusals are not logged again: its I/O error was, once
             boolean refusedOffline = e instanceof org.apache.kafka.common.errors.KafkaStorageException;
             if (error == Errors.UNKNOWN_SERVER_ERROR || (error == Errors.KAFKA_STORAGE_ERROR && !refusedOffline)) {

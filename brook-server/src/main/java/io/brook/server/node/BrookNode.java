@@ -12,6 +12,9 @@ import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
 import io.brook.server.handlers.AddOffsetsToTxnHandler;
+import io.brook.server.handlers.CreateAclsHandler;
+import io.brook.server.handlers.DeleteAclsHandler;
+import io.brook.server.handlers.DescribeAclsHandler;
 import io.brook.server.handlers.ConsumerGroupDescribeHandler;
 import io.brook.server.handlers.ConsumerGroupHeartbeatHandler;
 import io.brook.server.handlers.AddPartitionsToTxnHandler;
@@ -232,7 +235,10 @@ public final class BrookNode implements AutoCloseable {
                 .register(new TxnOffsetCommitHandler(broker))
                 .register(new WriteTxnMarkersHandler(broker))
                 .register(new ListTransactionsHandler(broker))
-                .register(new DescribeTransactionsHandler(broker));
+                .register(new DescribeTransactionsHandler(broker))
+                .register(new DescribeAclsHandler())
+                .register(new CreateAclsHandler())
+                .register(new DeleteAclsHandler());
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,

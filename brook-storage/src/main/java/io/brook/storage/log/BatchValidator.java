@@ -1,16 +1,21 @@
 package io.brook.storage.log;
 
+import io.brook.storage.log.RecordValidationException.RecordError;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.BufferSupplier;
 import org.apache.kafka.common.utils.CloseableIterator;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Checks the batches a client sent before they are appended. Pure: no state, no I/O; throws the
@@ -61,35 +66,58 @@ public final class BatchValidator {
             throw new InvalidRecordException("Record batch declares " + count + " records but an offset span of "
                     + span);
         }
-        if (config.timestampType() == TimestampType.CREATE_TIME) {
-            checkTimestamp(batch.maxTimestamp(), config, nowMs);
-        }
-        if (config.compact()) {
-            requireKeys(batch);
-        }
-    }
-
-    static void checkTimestamp(long timestamp, LogConfig config, long nowMs) {
-        if (timestamp == RecordBatch.NO_TIMESTAMP) {
-            return;
-        }
-        if (timestamp < nowMs && nowMs - timestamp > config.timestampBeforeMaxMs()) {
-            throw new InvalidTimestampException("Timestamp " + timestamp + " is more than "
-                    + "message.timestamp.before.max.ms=" + config.timestampBeforeMaxMs() + " before now (" + nowMs + ")");
-        }
-        if (timestamp > nowMs && timestamp - nowMs > config.timestampAfterMaxMs()) {
-            throw new InvalidTimestampException("Timestamp " + timestamp + " is more than "
-                    + "message.timestamp.after.max.ms=" + config.timestampAfterMaxMs() + " after now (" + nowMs + ")");
+        boolean checkTimestamps = config.timestampType() == TimestampType.CREATE_TIME
+                && (batch instanceof DefaultRecordBatch v2 && timestampError(v2.baseTimestamp(), config, nowMs) != null
+                || timestampError(batch.maxTimestamp(), config, nowMs) != null);
+        if (checkTimestamps || config.compact()) {
+            checkRecords(batch, config, nowMs, checkTimestamps);
         }
     }
 
-    private static void requireKeys(RecordBatch batch) {
+    /**
+     * Checks each record of the batch, as Kafka does, and refuses the batch naming every bad record
+     * (KIP-467): a record without a key on a compacted topic, and, when {@code checkTimestamps}, a
+     * create time outside the topic's window. Only a batch whose header range falls outside the window
+     * has its records' timestamps checked: the header check keeps compressed batches of valid records
+     * from being decompressed here.
+     */
+    private static void checkRecords(RecordBatch batch, LogConfig config, long nowMs, boolean checkTimestamps) {
+        List<RecordError> errors = new ArrayList<>();
+        boolean badTimestamp = false;
+        int index = 0;
         try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
             while (it.hasNext()) {
-                if (!it.next().hasKey()) {
-                    throw new InvalidRecordException("Compacted topics accept only records with a key");
+                Record record = it.next();
+                String timestampError = checkTimestamps ? timestampError(record.timestamp(), config, nowMs) : null;
+                if (timestampError != null) {
+                    errors.add(new RecordError(index, timestampError));
+                    badTimestamp = true;
+                } else if (config.compact() && !record.hasKey()) {
+                    errors.add(new RecordError(index, "Compacted topics accept only records with a key"));
                 }
+                index++;
             }
         }
+        if (!errors.isEmpty()) {
+            throw new RecordValidationException(badTimestamp
+                    ? new InvalidTimestampException("One or more records have been rejected due to invalid timestamp")
+                    : new InvalidRecordException(RecordValidationException.summary(errors)), errors);
+        }
+    }
+
+    /** Why a create time is outside the topic's window, or null when it is inside. */
+    static String timestampError(long timestamp, LogConfig config, long nowMs) {
+        if (timestamp == RecordBatch.NO_TIMESTAMP) {
+            return null;
+        }
+        if (timestamp < nowMs && nowMs - timestamp > config.timestampBeforeMaxMs()) {
+            return "Timestamp " + timestamp + " is more than message.timestamp.before.max.ms="
+                    + config.timestampBeforeMaxMs() + " before now (" + nowMs + ")";
+        }
+        if (timestamp > nowMs && timestamp - nowMs > config.timestampAfterMaxMs()) {
+            return "Timestamp " + timestamp + " is more than message.timestamp.after.max.ms="
+                    + config.timestampAfterMaxMs() + " after now (" + nowMs + ")";
+        }
+        return null;
     }
 }

@@ -36,6 +36,14 @@ public final class LogFixtures {
     private LogFixtures() {
     }
 
+    /**
+     * Waits until the scheduler has run what is due now (segment deletions with file.delete.delay.ms=0),
+     * so a test's temporary directory is not deleted while the scheduler still deletes files in it.
+     */
+    public static void drainScheduler() throws Exception {
+        SCHEDULER.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     public static LogConfig config(Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>();
         settings.put("file.delete.delay.ms", "0");

@@ -1,5 +1,7 @@
 package io.brook.storage.log;
 
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTimestampException;
@@ -9,7 +11,9 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.record.internal.Records;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +39,11 @@ class PartitionLogTest {
     @TempDir
     File dir;
     final ManualTime time = new ManualTime(1_700_000_000_000L);
+
+    @AfterEach
+    void finishPendingDeletes() throws Exception {
+        LogFixtures.drainScheduler();
+    }
 
     @Test
     void aSegmentHoldsOneFileHandleItsLog() throws IOException {
@@ -287,13 +296,44 @@ class PartitionLogTest {
         LogConfig config = config(Map.of("max.message.bytes", "200", "message.timestamp.after.max.ms", "1000"));
         try (PartitionLog log = LogFixtures.open(dir, config, time)) {
             assertThrows(RecordTooLargeException.class, () -> log.appendAsLeader(batch(1000, "z".repeat(300)), 0));
-            assertThrows(InvalidTimestampException.class,
+            RecordValidationException future = assertThrows(RecordValidationException.class,
                     () -> log.appendAsLeader(batch(time.milliseconds() + 60_000, "future"), 0));
+            assertInstanceOf(InvalidTimestampException.class, future.getCause());
+            assertEquals(List.of(0), future.recordErrors().stream().map(e -> e.batchIndex()).toList());
             MemoryRecords corrupt = batch(1000, "payload");
             ByteBuffer buffer = corrupt.buffer();
             buffer.put(buffer.limit() - 2, (byte) (buffer.get(buffer.limit() - 2) ^ 0x55));
             assertThrows(CorruptRecordException.class, () -> log.appendAsLeader(corrupt, 0));
             assertEquals(0, log.logEndOffset(), "nothing written");
+        }
+    }
+
+    /** KIP-467: the batch is refused and exactly the bad records are named, so a client fails only those. */
+    @Test
+    void namesEachInvalidRecordOfARefusedBatch() throws Exception {
+        long now = time.milliseconds();
+        SimpleRecord keyed = new SimpleRecord(now, "k".getBytes(), "v".getBytes());
+        SimpleRecord keyless = new SimpleRecord(now, null, "v".getBytes());
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of("cleanup.policy", "compact")), time)) {
+            for (Compression compression : List.of(Compression.NONE, Compression.lz4().build())) {
+                RecordValidationException refused = assertThrows(RecordValidationException.class, () ->
+                        log.appendAsLeader(MemoryRecords.withRecords(compression, keyed, keyless, keyed, keyless), 0));
+                assertInstanceOf(InvalidRecordException.class, refused.getCause());
+                assertEquals(List.of(1, 3), refused.recordErrors().stream().map(e -> e.batchIndex()).toList());
+                assertTrue(refused.getMessage().contains("2 record errors"), refused.getMessage());
+            }
+            assertEquals(0, log.logEndOffset(), "nothing written");
+        }
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of("message.timestamp.before.max.ms", "1000")),
+                time)) {
+            // the batch header's range is out of the window: each record's own time decides
+            MemoryRecords mixed = MemoryRecords.withRecords(Compression.NONE,
+                    new SimpleRecord(now - 60_000, "a".getBytes(), "old".getBytes()),
+                    new SimpleRecord(now, "b".getBytes(), "new".getBytes()));
+            RecordValidationException refused = assertThrows(RecordValidationException.class,
+                    () -> log.appendAsLeader(mixed, 0));
+            assertInstanceOf(InvalidTimestampException.class, refused.getCause());
+            assertEquals(List.of(0), refused.recordErrors().stream().map(e -> e.batchIndex()).toList());
         }
     }
 
