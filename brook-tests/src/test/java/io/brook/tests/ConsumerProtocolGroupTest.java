@@ -189,20 +189,14 @@ class ConsumerProtocolGroupTest {
                 "-cp", System.getProperty("java.class.path"), GroupMemberApp.class.getName(), brook.bootstrap(),
                 "k", "killed", "consumer").redirectErrorStream(true).start();
         try (KafkaConsumer<byte[], byte[]> survivor = member("k")) {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
-                    child.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("ASSIGNED")) {
-                // the child's log lines
-            }
-            assertEquals("ASSIGNED", line, "the child joined and owns partitions");
+            new Processes.Lines(child).await("ASSIGNED", Duration.ofSeconds(60)); // joined, owns partitions
             survivor.subscribe(List.of("killed"));
             long deadline = System.currentTimeMillis() + 30_000;
             while (survivor.assignment().size() != 2 && System.currentTimeMillis() < deadline) {
                 survivor.poll(Duration.ofMillis(100));
             }
             assertEquals(2, survivor.assignment().size(), "two members share four partitions");
-            child.destroyForcibly().waitFor(); // SIGKILL: no leave heartbeat
+            Processes.kill(child); // SIGKILL: no leave heartbeat
             long killedAt = System.currentTimeMillis();
             while (survivor.assignment().size() != 4 && System.currentTimeMillis() < killedAt + 30_000) {
                 survivor.poll(Duration.ofMillis(100));
@@ -210,7 +204,7 @@ class ConsumerProtocolGroupTest {
             assertEquals(4, survivor.assignment().size(), "the survivor took over after the session timeout");
             assertTrue(System.currentTimeMillis() - killedAt >= 5_000, "not before the 6 s session timeout");
         } finally {
-            child.destroyForcibly();
+            Processes.kill(child);
         }
     }
 

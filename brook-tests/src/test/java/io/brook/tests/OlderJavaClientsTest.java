@@ -5,12 +5,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -26,11 +24,7 @@ class OlderJavaClientsTest {
     File dataDir;
 
     private static String run(List<String> command, File dir) throws Exception {
-        Process p = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + command);
-        assertEquals(0, p.exitValue(), command + " failed:\n" + output);
-        return output;
+        return Processes.run(new ProcessBuilder(command).directory(dir), null, Duration.ofSeconds(300));
     }
 
     @ParameterizedTest

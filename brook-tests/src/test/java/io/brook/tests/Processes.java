@@ -1,11 +1,15 @@
 package io.brook.tests;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,6 +79,38 @@ final class Processes {
     static void kill(Process p) throws InterruptedException {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Follows the output of a running process line by line, on a daemon thread, so a test can wait for
+     * a line with a deadline instead of blocking in {@code readLine}.
+     */
+    static final class Lines {
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final StringBuilder seen = new StringBuilder();
+
+        Lines(Process process) {
+            Thread reader = new Thread(() -> new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8)).lines().forEach(lines::add), "process-" + process.pid() + "-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        /** Waits for a line equal to {@code expected}; fails with everything read so far after {@code timeout}. */
+        void await(String expected, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    throw new AssertionError("no line \"" + expected + "\" within " + timeout.toSeconds()
+                            + " s; the process printed:\n" + seen);
+                }
+                seen.append(line).append('\n');
+                if (line.equals(expected)) {
+                    return;
+                }
+            }
+        }
     }
 
     private static String read(File file) throws IOException {
