@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
 public final class BrookCli {
 
     public static void main(String[] args) {
-        int exitCode = commandLine().execute(args);
+        LoggingCheck logging = LoggingCheck.listen();
+        CommandLine commandLine = commandLine();
+        ((ServerCommand) commandLine.getSubcommands().get("server").getCommand()).logging = logging;
+        int exitCode = commandLine.execute(args);
         if (exitCode != 0) {
             System.exit(exitCode);
         }

@@ -35,10 +35,20 @@ final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Set by {@link BrookCli#main}: what Log4j2 said of its configuration, listened to from the start. */
+    LoggingCheck logging;
+
     @Override
     public Integer call() {
         // the command line's writers, as every other command uses (System.err when run from bin/brook)
         PrintWriter err = spec.commandLine().getErr();
+        String loggingProblem = logging == null ? null : logging.problem();
+        if (loggingProblem != null) {
+            err.println("brook: cannot use the logging configuration: " + loggingProblem
+                    + "; fix it, or point BROOK_LOG4J_OPTS at another (-Dlog4j2.configurationFile=FILE)");
+            err.flush();
+            return 2;
+        }
         BrokerConfig config;
         try {
             Map<String, String> settings = new HashMap<>();

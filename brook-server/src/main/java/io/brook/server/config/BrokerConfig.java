@@ -5,8 +5,6 @@ import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
@@ -36,12 +34,10 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 
 /**
  * The node's settings, under Kafka's broker property names and defaults, all checked at start-up.
- * Invalid values fail with a {@link ConfigException} naming the key and value; unknown keys are
- * logged once. Immutable.
+ * Invalid values fail with a {@link ConfigException} naming the key and value; keys without effect are
+ * reported by {@link #warnings()}. Immutable.
  */
 public final class BrokerConfig {
-    private static final Logger log = LoggerFactory.getLogger(BrokerConfig.class);
-
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define("node.id", INT, 1, atLeast(0), HIGH, "The id of this node.")
             .define("process.roles", LIST, "broker,controller", HIGH, "Roles of this node: broker, controller.")
@@ -244,17 +240,26 @@ public final class BrokerConfig {
     }
 
     public static BrokerConfig fromMap(Map<String, String> properties) {
-        List<String> unknown = new ArrayList<>();
-        for (String key : properties.keySet()) {
-            if (!CONFIG_DEF.names().contains(key)) {
-                unknown.add(key);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            unknown.sort(String::compareTo);
-            log.info("Ignoring settings Brook does not use: {}", String.join(", ", unknown));
-        }
         return new BrokerConfig(properties);
+    }
+
+    /**
+     * What the operator must be warned of: every supplied setting Brook does not know, and every one it
+     * knows of but does not honour yet (see {@link SettingsReport}).
+     */
+    public List<String> warnings() {
+        List<String> warnings = new ArrayList<>(SettingsReport.warnings(originals, CONFIG_DEF));
+        if (originals.containsKey("process.roles") && !getList("process.roles").containsAll(List.of("broker",
+                "controller"))) {
+            warnings.add("The setting process.roles=" + originals.get("process.roles") + " has no effect yet: this "
+                    + "node runs as both broker and controller.");
+        }
+        return warnings;
+    }
+
+    /** The effective value of every setting, secrets masked, for the start-up log. */
+    public String effectiveSettings() {
+        return SettingsReport.effective(values, CONFIG_DEF);
     }
 
     public static BrokerConfig defaults() {

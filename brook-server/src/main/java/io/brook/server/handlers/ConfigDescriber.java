@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.server.logging.LoggerLevels;
 import io.brook.server.config.BrokerConfig;
 import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -23,6 +24,14 @@ final class ConfigDescriber {
 
     record Entry(String name, String value, ConfigSource source, ConfigType type, String documentation,
                  boolean sensitive, List<Synonym> synonyms) {
+    }
+
+    /** The node's loggers and their levels, as Kafka describes a BROKER_LOGGER resource. */
+    static List<Entry> loggerEntries(LoggerLevels loggers) {
+        List<Entry> entries = new ArrayList<>();
+        loggers.levels().forEach((name, level) -> entries.add(new Entry(name, level,
+                ConfigSource.DYNAMIC_BROKER_LOGGER_CONFIG, ConfigType.STRING, null, false, List.of())));
+        return entries;
     }
 
     static List<Entry> topicEntries(BrokerContext broker, Map<String, String> overrides) {

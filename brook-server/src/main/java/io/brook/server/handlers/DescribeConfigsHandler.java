@@ -3,6 +3,7 @@ package io.brook.server.handlers;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.logging.LoggerLevels;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
@@ -20,9 +21,11 @@ import java.util.concurrent.CompletableFuture;
 /** DescribeConfigs for topics and this broker, with sources, synonyms and documentation on request. */
 public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestData> {
     private final BrokerContext broker;
+    private final LoggerLevels loggers;
 
-    public DescribeConfigsHandler(BrokerContext broker) {
+    public DescribeConfigsHandler(BrokerContext broker, LoggerLevels loggers) {
         this.broker = broker;
+        this.loggers = loggers;
     }
 
     @Override
@@ -52,14 +55,15 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                         .setErrorMessage("Topic '" + resource.resourceName() + "' does not exist.");
             }
             entries = ConfigDescriber.topicEntries(broker, topic.configs());
-        } else if (type == ConfigResource.Type.BROKER) {
+        } else if (type == ConfigResource.Type.BROKER || type == ConfigResource.Type.BROKER_LOGGER) {
             if (!resource.resourceName().isEmpty()
                     && !resource.resourceName().equals(String.valueOf(broker.nodeId()))) {
                 return result.setErrorCode(Errors.INVALID_REQUEST.code())
                         .setErrorMessage("Unexpected broker id, expected " + broker.nodeId() + " or empty string, "
                                 + "but received " + resource.resourceName());
             }
-            entries = ConfigDescriber.brokerEntries(broker.config());
+            entries = type == ConfigResource.Type.BROKER ? ConfigDescriber.brokerEntries(broker.config())
+                    : ConfigDescriber.loggerEntries(loggers);
         } else {
             return result.setErrorCode(Errors.INVALID_REQUEST.code())
                     .setErrorMessage("Brook does not describe configs of resource type " + type + " yet.");
@@ -72,7 +76,7 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             DescribeConfigsResourceResult config = new DescribeConfigsResourceResult()
                     .setName(entry.name())
                     .setValue(entry.sensitive() ? null : entry.value())
-                    .setReadOnly(type == ConfigResource.Type.BROKER)
+                    .setReadOnly(type == ConfigResource.Type.BROKER) // logger levels can be changed
                     .setConfigSource(entry.source().id())
                     .setIsSensitive(entry.sensitive())
                     .setConfigType(entry.type().id())

@@ -3,6 +3,7 @@ package io.brook.server.handlers;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.logging.LoggerLevels;
 import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
@@ -15,6 +16,8 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,10 +30,14 @@ import java.util.concurrent.CompletableFuture;
 
 /** IncrementalAlterConfigs for topics: SET, DELETE, and APPEND/SUBTRACT on list-valued configs. */
 public final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
-    private final BrokerContext broker;
+    private static final Logger log = LoggerFactory.getLogger(IncrementalAlterConfigsHandler.class);
 
-    public IncrementalAlterConfigsHandler(BrokerContext broker) {
+    private final BrokerContext broker;
+    private final LoggerLevels loggers;
+
+    public IncrementalAlterConfigsHandler(BrokerContext broker, LoggerLevels loggers) {
         this.broker = broker;
+        this.loggers = loggers;
     }
 
     @Override
@@ -77,6 +84,10 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
         if (type == ConfigResource.Type.BROKER) {
             throw TopicConfigChanges.brokerConfigsAreStatic();
         }
+        if (type == ConfigResource.Type.BROKER_LOGGER) {
+            alterLoggers(resource, validateOnly);
+            return CompletableFuture.completedFuture(null);
+        }
         if (type != ConfigResource.Type.TOPIC) {
             throw new InvalidRequestException("Brook does not alter configs of resource type " + type + " yet.");
         }
@@ -107,6 +118,40 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
             }
         }
         return TopicConfigChanges.apply(broker, topic.name(), overrides, validateOnly);
+    }
+
+    /** Logger levels (BROKER_LOGGER): SET a level or DELETE a logger's own; all are checked before any is changed. */
+    private void alterLoggers(AlterConfigsResource resource, boolean validateOnly) {
+        if (!resource.resourceName().isEmpty() && !resource.resourceName().equals(String.valueOf(broker.nodeId()))) {
+            throw new InvalidRequestException("Unexpected broker id, expected " + broker.nodeId()
+                    + " or empty string, but received " + resource.resourceName());
+        }
+        Set<String> names = new HashSet<>();
+        for (AlterableConfig config : resource.configs()) {
+            if (!names.add(config.name())) {
+                throw new InvalidRequestException("Config " + config.name() + " appears more than once.");
+            }
+            OpType op = OpType.forId(config.configOperation());
+            if (op == OpType.SET) {
+                loggers.validateSet(config.name(), config.value());
+            } else if (op == OpType.DELETE) {
+                loggers.validateUnset(config.name());
+            } else {
+                throw new InvalidRequestException(op + " operation is not allowed for the BROKER_LOGGER resource");
+            }
+        }
+        if (validateOnly) {
+            return;
+        }
+        for (AlterableConfig config : resource.configs()) {
+            if (OpType.forId(config.configOperation()) == OpType.SET) {
+                loggers.set(config.name(), config.value());
+            } else {
+                loggers.unset(config.name());
+            }
+            log.info("Logger {} set to {} (IncrementalAlterConfigs)", config.name(),
+                    loggers.levels().getOrDefault(config.name(), config.value()));
+        }
     }
 
     private String effectiveValue(TopicImage topic, String name) {

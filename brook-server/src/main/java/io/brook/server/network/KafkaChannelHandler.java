@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One Kafka connection: decodes each frame into a request, hands it to its API handler on a
@@ -40,6 +41,8 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KafkaChannelHandler.class);
+    /** Kafka's request logger: one line per request and its response at DEBUG, off (WARN) by default. */
+    private static final Logger REQUEST_LOG = LoggerFactory.getLogger("kafka.request.logger");
     /** Frames buffered per connection before reading pauses. */
     static final int MAX_QUEUED_FRAMES = 16;
 
@@ -129,6 +132,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), connectionId, softwareName,
                 softwareVersion);
         busy = true;
+        long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         try {
             requestExecutor.execute(() -> {
@@ -148,6 +152,12 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             response.completeExceptionally(e);
         }
         response.whenComplete((body, error) -> ctx.channel().eventLoop().execute(() -> {
+            if (REQUEST_LOG.isDebugEnabled()) {
+                REQUEST_LOG.debug("Completed request {} v{} (correlation id {}) from connection {} ({} {}) in {} us: "
+                        + "{} -> {}", key, version, header.correlationId(), connectionId, softwareName, softwareVersion,
+                        TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - receivedNs), request.data(),
+                        error != null ? error : body);
+            }
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                 if (!(cause instanceof ApiException)) {

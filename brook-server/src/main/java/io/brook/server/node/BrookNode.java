@@ -12,6 +12,7 @@ import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
 import io.brook.server.handlers.AddOffsetsToTxnHandler;
+import io.brook.server.logging.LoggerLevels;
 import io.brook.server.handlers.CreateAclsHandler;
 import io.brook.server.handlers.DeleteAclsHandler;
 import io.brook.server.handlers.DescribeAclsHandler;
@@ -86,6 +87,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BrookNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrookNode.class);
+    /** This build's version, from the jar's manifest ("dev" when run from classes). */
+    public static final String VERSION = java.util.Objects.requireNonNullElse(
+            BrookNode.class.getPackage().getImplementationVersion(), "dev");
     /** Directory under the log dir that holds the metadata log. */
     public static final String METADATA_DIR = LogDir.METADATA_TOPIC + "-0";
     /** The epoch of this node's transaction coordinators: one node never loses them to another. */
@@ -126,6 +130,11 @@ public final class BrookNode implements AutoCloseable {
 
     /** Starts a node; returns once it accepts connections. */
     public static BrookNode start(BrokerConfig config) throws IOException, InterruptedException {
+        long startNs = System.nanoTime();
+        log.info("Starting Brook {} (node {}): listeners {}, log directories {}", VERSION, config.nodeId(),
+                config.getString("listeners"), config.logDirs());
+        log.info("{}", config.effectiveSettings());
+        config.warnings().forEach(log::warn);
         Time time = Time.SYSTEM;
         File logDir = config.logDir();
         MetaProperties meta = MetaProperties.loadOrCreate(config.logDirs(), config.nodeId());
@@ -190,6 +199,7 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("max.connections"), config.getInt("max.connections.per.ip"),
                 config.getInt("num.network.threads")));
         ApiRegistry registry = new ApiRegistry();
+        LoggerLevels loggers = new LoggerLevels();
         InetSocketAddress bound = network.start(registry, requestExecutor);
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
@@ -204,7 +214,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new CreateTopicsHandler(broker))
                 .register(new DeleteTopicsHandler(broker))
                 .register(new CreatePartitionsHandler(broker))
-                .register(new DescribeConfigsHandler(broker))
+                .register(new DescribeConfigsHandler(broker, loggers))
                 .register(new ProduceHandler(broker))
                 .register(new FetchHandler(broker, fetchSessions))
                 .register(new ListOffsetsHandler(broker))
@@ -212,7 +222,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new InitProducerIdHandler(broker))
                 .register(new DeleteRecordsHandler(broker))
                 .register(new AlterConfigsHandler(broker))
-                .register(new IncrementalAlterConfigsHandler(broker))
+                .register(new IncrementalAlterConfigsHandler(broker, loggers))
                 .register(new DescribeLogDirsHandler(broker))
                 .register(new DescribeProducersHandler(broker))
                 .register(new DescribeTopicPartitionsHandler(broker))
@@ -268,6 +278,8 @@ public final class BrookNode implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
 
         network.acceptConnections();
+        log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         return new BrookNode(config, scheduler, timer, requestExecutor, markerExecutor, controller, logManager, cleaner,
                 network, bound, meta.clusterId());
     }
