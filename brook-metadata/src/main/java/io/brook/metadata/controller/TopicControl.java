@@ -198,6 +198,10 @@ public final class TopicControl {
                 byIndex.put(i, assignments.get(i));
             }
             placement = validateAssignment(byIndex, brokers);
+            if (placement.get(0).size() != rf) {
+                throw new InvalidReplicaAssignmentException("The new partitions are assigned "
+                        + placement.get(0).size() + " replica(s) each, but the topic's partitions have " + rf + ".");
+            }
         } else {
             placement = place(newCount - current, rf, brokers, current);
         }

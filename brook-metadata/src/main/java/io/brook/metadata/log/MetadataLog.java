@@ -27,7 +27,10 @@ import java.util.zip.CRC32C;
  *   8: payload = int32 recordCount, then per record: int32 length, bytes (MetadataRecordSerde)
  * </pre>
  *
- * A torn or corrupt tail (a frame cut by a crash) is truncated when the log is opened.
+ * A torn or corrupt tail (a frame cut by a crash) is truncated when the log is opened: the first frame
+ * that is incomplete, has an impossible length or fails its checksum ends the log. A frame that passes
+ * its checksum but does not decode was written so (a bug or a newer format, not a crash): opening
+ * fails with an {@link IOException} naming its position, and nothing is truncated.
  * This is the seam where the Raft quorum replaces local storage: callers only append batches
  * and replay them.
  *
@@ -47,53 +50,89 @@ public final class MetadataLog implements AutoCloseable {
         this.nextOffset = nextOffset;
     }
 
-    /** Opens the log in {@code dir}, replaying every complete frame into {@code onBatch}. */
+    /**
+     * Opens the log in {@code dir}, replaying every complete frame into {@code onBatch}.
+     *
+     * @throws IOException if a frame passing its checksum does not decode, or on an I/O error
+     */
     public static MetadataLog open(File dir, BiConsumer<List<MetadataRecord>, Long> onBatch) throws IOException {
         Files.createDirectories(dir.toPath());
-        FileChannel channel = FileChannel.open(new File(dir, FILE_NAME).toPath(), StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        long position = 0;
-        long offset = 0;
-        long size = channel.size();
-        ByteBuffer header = ByteBuffer.allocate(8);
-        while (position + 8 <= size) {
-            header.clear();
-            channel.read(header, position);
-            header.flip();
-            int length = header.getInt();
-            int crc = header.getInt();
-            if (length < 4 || length > MAX_FRAME_BYTES || position + 8 + length > size) {
-                break;
+        File file = new File(dir, FILE_NAME);
+        FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            long position = 0;
+            long offset = 0;
+            long size = channel.size();
+            ByteBuffer header = ByteBuffer.allocate(8);
+            while (position + 8 <= size) {
+                header.clear();
+                channel.read(header, position);
+                header.flip();
+                int length = header.getInt();
+                int crc = header.getInt();
+                if (length < 4 || length > MAX_FRAME_BYTES || position + 8 + length > size) {
+                    break;
+                }
+                ByteBuffer payload = ByteBuffer.allocate(length);
+                channel.read(payload, position + 8);
+                CRC32C check = new CRC32C();
+                check.update(payload.array(), 0, length);
+                if ((int) check.getValue() != crc) {
+                    break;
+                }
+                payload.flip();
+                List<MetadataRecord> records;
+                try {
+                    records = decodeFrame(payload);
+                } catch (IOException e) {
+                    throw new IOException(file + ": the frame at byte " + position + " passes its checksum but does "
+                            + "not decode: " + e.getMessage(), e);
+                }
+                offset += records.size();
+                onBatch.accept(records, offset - 1);
+                position += 8 + length;
             }
-            ByteBuffer payload = ByteBuffer.allocate(length);
-            channel.read(payload, position + 8);
-            CRC32C check = new CRC32C();
-            check.update(payload.array(), 0, length);
-            if ((int) check.getValue() != crc) {
-                break;
+            if (position < size) {
+                log.warn("Truncating {} bytes of a torn or corrupt tail from the metadata log", size - position);
+                channel.truncate(position);
+                channel.force(true);
             }
-            payload.flip();
-            List<MetadataRecord> records = decode(payload);
-            offset += records.size();
-            onBatch.accept(records, offset - 1);
-            position += 8 + length;
+            channel.position(position);
+            return new MetadataLog(channel, offset);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
-        if (position < size) {
-            log.warn("Truncating {} bytes of a torn or corrupt tail from the metadata log", size - position);
-            channel.truncate(position);
-            channel.force(true);
-        }
-        channel.position(position);
-        return new MetadataLog(channel, offset);
     }
 
-    private static List<MetadataRecord> decode(ByteBuffer payload) throws IOException {
+    /**
+     * Decodes a frame payload that must be filled exactly by its records.
+     *
+     * @throws IOException if it is not such a payload; no other exception for any input
+     */
+    static List<MetadataRecord> decodeFrame(ByteBuffer payload) throws IOException {
+        if (payload.remaining() < 4) {
+            throw new IOException("frame of " + payload.remaining() + " bytes has no record count");
+        }
         int count = payload.getInt();
+        // every record takes at least 4 bytes of length and 2 of header
+        if (count < 0 || count > payload.remaining() / 6) {
+            throw new IOException("bad record count " + count + " for " + payload.remaining() + " bytes");
+        }
         List<MetadataRecord> records = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            byte[] bytes = new byte[payload.getInt()];
+            int length = payload.remaining() < 4 ? -1 : payload.getInt();
+            if (length < 0 || length > payload.remaining()) {
+                throw new IOException("record " + i + " of " + count + " has a bad length " + length + " with "
+                        + payload.remaining() + " bytes left");
+            }
+            byte[] bytes = new byte[length];
             payload.get(bytes);
             records.add(MetadataRecordSerde.deserialize(bytes));
+        }
+        if (payload.hasRemaining()) {
+            throw new IOException(payload.remaining() + " trailing bytes after " + count + " records");
         }
         return records;
     }
@@ -125,6 +164,11 @@ public final class MetadataLog implements AutoCloseable {
         channel.force(false);
         nextOffset += records.size();
         return nextOffset - 1;
+    }
+
+    /** Offset the next appended record will get. */
+    public long nextOffset() {
+        return nextOffset;
     }
 
     @Override

@@ -18,7 +18,8 @@ import java.util.List;
 
 /**
  * Binary form of metadata records: a type byte, a version byte, then the fields in order
- * (strings as modified UTF-8 with a presence flag, uuids as two longs, int lists count-prefixed).
+ * (strings as modified UTF-8 with a presence flag byte 0 or 1, uuids as two longs, int lists
+ * count-prefixed). Only {@link ConfigRecord#value()} may be absent.
  */
 public final class MetadataRecordSerde {
     private static final byte VERSION = 0;
@@ -67,6 +68,13 @@ public final class MetadataRecordSerde {
         return bytes.toByteArray();
     }
 
+    /**
+     * Decodes one record that must fill {@code data} exactly.
+     *
+     * @throws IOException if {@code data} is not the one encoding of such a record (cut short, unknown
+     *                     type or version, a missing required string, a bad presence flag, string or list
+     *                     length, overlong UTF-8, or trailing bytes); no other exception for any input
+     */
     public static MetadataRecord deserialize(byte[] data) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
         byte type = in.readByte();
@@ -74,15 +82,19 @@ public final class MetadataRecordSerde {
         if (version != VERSION) {
             throw new IOException("unknown metadata record version " + version + " for type " + type);
         }
-        return switch (type) {
-            case TOPIC -> new TopicRecord(readString(in), readUuid(in));
+        MetadataRecord record = switch (type) {
+            case TOPIC -> new TopicRecord(readRequiredString(in), readUuid(in));
             case PARTITION -> new PartitionRecord(readUuid(in), in.readInt(), readInts(in), readInts(in), in.readInt(),
                     in.readInt(), in.readInt());
-            case CONFIG -> new ConfigRecord(readString(in), readString(in), readString(in));
+            case CONFIG -> new ConfigRecord(readRequiredString(in), readRequiredString(in), readString(in));
             case REMOVE_TOPIC -> new RemoveTopicRecord(readUuid(in));
             case PRODUCER_IDS -> new ProducerIdsRecord(in.readLong());
             default -> throw new IOException("unknown metadata record type " + type);
         };
+        if (in.available() > 0) {
+            throw new IOException(in.available() + " trailing bytes after metadata record " + record);
+        }
+        return record;
     }
 
     private static void header(DataOutputStream out, byte type) throws IOException {
@@ -98,7 +110,37 @@ public final class MetadataRecordSerde {
     }
 
     private static String readString(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
+        byte present = in.readByte();
+        if (present != 0 && present != 1) {
+            throw new IOException("bad string presence flag " + present);
+        }
+        if (present == 0) {
+            return null;
+        }
+        int before = in.available();
+        String s = in.readUTF();
+        if (before - in.available() != 2 + encodedLength(s)) {
+            throw new IOException("overlong modified UTF-8 in string " + s);
+        }
+        return s;
+    }
+
+    /** Length of {@code s} in modified UTF-8, as {@link DataOutputStream#writeUTF} writes it. */
+    private static int encodedLength(String s) {
+        int length = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            length += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+        }
+        return length;
+    }
+
+    private static String readRequiredString(DataInputStream in) throws IOException {
+        String s = readString(in);
+        if (s == null) {
+            throw new IOException("missing required string");
+        }
+        return s;
     }
 
     private static void writeUuid(DataOutputStream out, Uuid id) throws IOException {
@@ -119,8 +161,8 @@ public final class MetadataRecordSerde {
 
     private static List<Integer> readInts(DataInputStream in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > 1_000_000) {
-            throw new IOException("bad list length " + n);
+        if (n < 0 || n > in.available() / Integer.BYTES) {
+            throw new IOException("bad list length " + n + " with " + in.available() + " bytes left");
         }
         List<Integer> values = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

@@ -22,7 +22,8 @@ import java.util.function.Function;
  * writes their records to the metadata log, applies them to a new image and publishes it.
  *
  * <p>Decisions are pure functions of the current image ({@link io.brook.metadata.controller});
- * a decision that throws writes nothing and fails its future with that exception.
+ * a decision that throws, or whose records the image rejects, writes nothing and fails its future
+ * with that exception.
  *
  * <p>Thread-safety: {@link #submit} and {@link #image} may be called from any thread.
  */
@@ -90,8 +91,11 @@ public final class MetadataController implements AutoCloseable {
             try {
                 ControllerResult<T> result = decision.apply(image);
                 if (!result.records().isEmpty()) {
-                    long lastOffset = metadataLog.append(result.records());
-                    MetadataImage next = image.apply(result.records(), lastOffset);
+                    // applied before written: records the image rejects must not reach the log, where
+                    // they would fail every later replay
+                    MetadataImage next = image.apply(result.records(),
+                            metadataLog.nextOffset() + result.records().size() - 1);
+                    metadataLog.append(result.records());
                     image = next;
                     for (Consumer<MetadataImage> publisher : publishers) {
                         publisher.accept(next);

@@ -1,0 +1,207 @@
+package io.brook.metadata.log;
+
+import io.brook.metadata.MetadataOps;
+import io.brook.metadata.MetadataOps.Op;
+import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.record.MetadataRecord;
+import io.brook.metadata.runtime.MetadataController;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.brook.metadata.MetadataOps.assertSameImage;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+/**
+ * Random sequences of controller decisions, written to the metadata log, then replayed; the log
+ * file is then cut or damaged the way a crash or bad disk would, and reopened.
+ *
+ * <p>What Brook does with a damaged log, made explicit here: the log ends at the first frame that is
+ * incomplete or fails its checksum, and that frame and everything after it are truncated at the open;
+ * the state is exactly that of the frames before it. (A frame that passes its checksum but does not
+ * decode fails the open instead: see {@link MetadataLogTest}.)
+ *
+ * <p>jqwik runs these properties, not JUnit Jupiter, so the class {@code @Timeout} does not reach them:
+ * each try is bounded by {@link #bounded}.
+ */
+@Timeout(60)
+class MetadataLogPropertyTest {
+
+    @Provide
+    Arbitrary<List<Op>> ops() {
+        return MetadataOps.ops(25);
+    }
+
+    /** The image replayed from disk equals the one the controller built in memory, after every decision. */
+    @Property(tries = 60)
+    void replayingTheLogGivesTheImageBuiltInMemory(@ForAll("ops") List<Op> ops) {
+        bounded(() -> inTempDir(dir -> {
+            MetadataImage expected = MetadataImage.EMPTY;
+            try (MetadataController controller = MetadataController.open(dir)) {
+                for (Op op : ops) {
+                    MetadataImage before = expected;
+                    List<MetadataRecord> records = MetadataOps.decide(before, op);
+                    controller.submit(image -> ControllerResult.of(MetadataOps.decide(image, op), null))
+                            .get(10, TimeUnit.SECONDS);
+                    if (!records.isEmpty()) {
+                        expected = before.apply(records, before.offset() + records.size());
+                    }
+                    assertSameImage(expected, controller.image());
+                }
+            }
+            try (MetadataController reopened = MetadataController.open(dir)) {
+                assertSameImage(expected, reopened.image());
+            }
+        }));
+    }
+
+    /**
+     * A log cut at any byte (a crash during an append, or a lost tail) opens to the state of its
+     * complete frames, loses the rest from the file, and takes appends again.
+     */
+    @Property(tries = 60)
+    void aLogCutAtAnyByteRecoversToItsCompleteFrames(@ForAll("ops") List<Op> ops,
+                                                     @ForAll @DoubleRange(max = 1.0, maxIncluded = false) double cut) {
+        bounded(() -> inTempDir(dir -> {
+            List<List<MetadataRecord>> batches = MetadataOps.batches(ops);
+            List<Long> ends = write(dir, batches);
+            long cutAt = (long) (cut * ends.get(ends.size() - 1));
+            setLength(dir, cutAt);
+            int complete = 0;
+            while (complete + 1 < ends.size() && ends.get(complete + 1) <= cutAt) {
+                complete++;
+            }
+            assertRecovers(dir, batches, complete, ends.get(complete));
+        }));
+    }
+
+    /** Damage anywhere in the last frame: the log opens to the state before that frame. */
+    @Property(tries = 60)
+    void damageInTheLastFrameDropsOnlyThatFrame(@ForAll("ops") List<Op> ops, @ForAll long seed,
+                                                @ForAll @IntRange(min = 1, max = 8) int damagedBytes) {
+        bounded(() -> inTempDir(dir -> {
+            List<List<MetadataRecord>> batches = MetadataOps.batches(ops);
+            List<Long> ends = write(dir, batches);
+            int last = batches.size();
+            if (last == 0) {
+                return;
+            }
+            damage(dir, new Random(seed), ends.get(last - 1), ends.get(last), damagedBytes);
+            assertRecovers(dir, batches, last - 1, ends.get(last - 1));
+        }));
+    }
+
+    /** Damage anywhere in the log: it opens to the state before the first damaged frame. */
+    @Property(tries = 60)
+    void damageAnywhereDropsTheFirstDamagedFrameAndAllAfterIt(@ForAll("ops") List<Op> ops, @ForAll long seed,
+                                                               @ForAll @IntRange(min = 1, max = 8) int damagedBytes) {
+        bounded(() -> inTempDir(dir -> {
+            List<List<MetadataRecord>> batches = MetadataOps.batches(ops);
+            List<Long> ends = write(dir, batches);
+            long size = ends.get(ends.size() - 1);
+            if (size == 0) {
+                return;
+            }
+            long first = damage(dir, new Random(seed), 0, size, damagedBytes);
+            int intact = 0;
+            while (ends.get(intact + 1) <= first) {
+                intact++;
+            }
+            assertRecovers(dir, batches, intact, ends.get(intact));
+        }));
+    }
+
+    /** Writes the batches; returns the file size before the first and after each batch. */
+    private static List<Long> write(File dir, List<List<MetadataRecord>> batches) throws IOException {
+        List<Long> ends = new ArrayList<>();
+        ends.add(0L);
+        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
+            for (List<MetadataRecord> batch : batches) {
+                log.append(batch);
+                ends.add(new File(dir, MetadataLog.FILE_NAME).length());
+            }
+        }
+        return ends;
+    }
+
+    /** The log opens to the image of the first {@code complete} batches, is cut to their end, and appends. */
+    private static void assertRecovers(File dir, List<List<MetadataRecord>> batches, int complete, long end)
+            throws IOException {
+        List<MetadataImage> images = MetadataOps.images(batches);
+        assertSameImage(images.get(complete), replay(dir));
+        assertEquals(end, new File(dir, MetadataLog.FILE_NAME).length(), "the damaged tail is truncated");
+        List<MetadataRecord> more = List.of(new MetadataRecord.ProducerIdsRecord(Long.MAX_VALUE));
+        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
+            log.append(more);
+        }
+        MetadataImage expected = images.get(complete);
+        assertSameImage(expected.apply(more, expected.offset() + 1), replay(dir));
+    }
+
+    private static MetadataImage replay(File dir) throws IOException {
+        MetadataImage[] image = {MetadataImage.EMPTY};
+        MetadataLog.open(dir, (records, last) -> image[0] = image[0].apply(records, last)).close();
+        return image[0];
+    }
+
+    private static void setLength(File dir, long length) throws IOException {
+        try (RandomAccessFile file = new RandomAccessFile(new File(dir, MetadataLog.FILE_NAME), "rw")) {
+            file.setLength(length);
+        }
+    }
+
+    /** Changes {@code count} random bytes in [from, to); returns the position of the first one changed. */
+    private static long damage(File dir, Random random, long from, long to, int count) throws IOException {
+        long first = Long.MAX_VALUE;
+        try (RandomAccessFile file = new RandomAccessFile(new File(dir, MetadataLog.FILE_NAME), "rw")) {
+            for (int i = 0; i < count; i++) {
+                long at = from + (long) (random.nextDouble() * (to - from));
+                file.seek(at);
+                int b = file.read();
+                file.seek(at);
+                file.write(b ^ (1 + random.nextInt(255)));
+                first = Math.min(first, at);
+            }
+        }
+        return first;
+    }
+
+    private interface DirTest {
+        void run(File dir) throws Exception;
+    }
+
+    private static void inTempDir(DirTest test) throws Exception {
+        Path dir = Files.createTempDirectory("brook-metadata");
+        try {
+            test.run(dir.toFile());
+        } finally {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void bounded(Executable tryBody) {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), tryBody);
+    }
+}
