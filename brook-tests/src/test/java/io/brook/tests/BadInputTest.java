@@ -43,6 +43,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -51,13 +52,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Malformed and invalid requests over a raw socket get Kafka's answer, and nobody else suffers. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 class BadInputTest {
     @TempDir
     File dataDir;
@@ -355,16 +359,53 @@ class BadInputTest {
     }
 
     @Test
-    void idleConnectionsAreClosedAndPerAddressLimitsHold() throws Exception {
-        try (BrookFixture limited = new BrookFixture(new File(dataDir, "limited"), Map.of(
-                "connections.max.idle.ms", "500", "max.connections.per.ip", "2"));
-             RawConnection first = new RawConnection(limited.bootstrap());
-             RawConnection second = new RawConnection(limited.bootstrap());
-             RawConnection third = new RawConnection(limited.bootstrap())) {
-            assertTrue(third.closedByServer(), "a third connection from the same address is refused");
-            assertTrue(first.closedByServer(), "an idle connection is closed after connections.max.idle.ms");
-            assertTrue(second.closedByServer());
+    void anIdleConnectionIsClosedAfterConnectionsMaxIdleMs() throws Exception {
+        try (BrookFixture idle = new BrookFixture(new File(dataDir, "idle"), Map.of("connections.max.idle.ms", "500"));
+             RawConnection c = new RawConnection(idle.bootstrap())) {
+            assertServed(c);
+            long idleSince = System.nanoTime();
+            assertTrue(c.closedByServerWithin(10_000), "an idle connection is closed after connections.max.idle.ms");
+            assertTrue(System.nanoTime() - idleSince >= 400_000_000L, "closed for idling, not at once");
         }
+    }
+
+    /** The idle timeout is far beyond the test: a closed connection was refused by the limit. */
+    @Test
+    void aThirdConnectionFromOneAddressIsRefusedAtOnceWhileTwoStayOpen() throws Exception {
+        try (BrookFixture limited = new BrookFixture(new File(dataDir, "limited"), Map.of(
+                "connections.max.idle.ms", "600000", "max.connections.per.ip", "2"));
+             RawConnection first = new RawConnection(limited.bootstrap());
+             RawConnection second = new RawConnection(limited.bootstrap())) {
+            assertServed(first);
+            assertServed(second);
+            try (RawConnection third = new RawConnection(limited.bootstrap())) {
+                long connected = System.nanoTime();
+                assertTrue(third.closedByServerWithin(5_000), "a third connection from the same address is refused");
+                assertTrue(System.nanoTime() - connected < 5_000_000_000L);
+            }
+            assertFalse(first.closedByServerWithin(1_000), "connections under the limit stay open");
+            assertFalse(second.closedByServerWithin(1_000), "connections under the limit stay open");
+            assertServed(first);
+            assertServed(second);
+
+            first.close(); // frees a place (once the server saw the close)
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (true) {
+                try (RawConnection again = new RawConnection(limited.bootstrap())) {
+                    if (!again.closedByServerWithin(300)) {
+                        assertServed(again);
+                        break;
+                    }
+                }
+                assertTrue(System.currentTimeMillis() < deadline, "a freed place is never given to a new connection");
+            }
+        }
+    }
+
+    private static void assertServed(RawConnection c) throws Exception {
+        ApiVersionsResponseData response = (ApiVersionsResponseData) c.call(ApiKeys.API_VERSIONS, (short) 3,
+                new ApiVersionsRequestData().setClientSoftwareName("limit-test").setClientSoftwareVersion("1.0"));
+        assertEquals(Errors.NONE.code(), response.errorCode());
     }
 
     @Test

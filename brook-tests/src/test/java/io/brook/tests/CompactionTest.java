@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * read exactly the latest record of each key (tombstones included, within delete.retention.ms);
  * {@code __consumer_offsets} is compacted too, and offsets survive it.
  */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CompactionTest {
     private static final int KEYS = 50;
     private static final int ROUNDS = 30;
@@ -127,6 +130,7 @@ class CompactionTest {
                 }
             }
             File partitionDir = offsetsPartitionDir("g");
+            assertTrue(directoryLogBytes(partitionDir) > 0, "the group's commits are in " + partitionDir);
             long deadline = System.currentTimeMillis() + 30_000;
             while (directoryLogBytes(partitionDir) > 3 * 4096 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(100);
@@ -148,10 +152,14 @@ class CompactionTest {
         return new File(dataDir, "__consumer_offsets-" + partition);
     }
 
+    /** The size of the directory's segments; fails if there is no such directory. */
     private static long directoryLogBytes(File dir) {
         long total = 0;
         File[] logs = dir.listFiles((d, name) -> name.endsWith(".log"));
-        for (File f : logs == null ? new File[0] : logs) {
+        if (logs == null) {
+            throw new AssertionError("no directory " + dir);
+        }
+        for (File f : logs) {
             total += f.length();
         }
         return total;

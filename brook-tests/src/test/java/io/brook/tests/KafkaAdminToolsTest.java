@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * resolves: kafka-configs (ConfigCommand, in Kafka's core jar) describing and altering topic and
  * broker configs, and kafka-consumer-groups resetting a group's offsets.
  */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KafkaAdminToolsTest {
     private static final File ROOT = new File("..").getAbsoluteFile();
     private static final File COMPAT = new File(ROOT, "compat/kafka-core");
@@ -111,8 +114,19 @@ class KafkaAdminToolsTest {
                 assertTrue(describe.contains("Ongoing") && describe.contains("hanging-0"), describe);
                 String producers = tool("org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server",
                         bootstrap, "describe-producers", "--topic", "hanging", "--partition", "0");
-                assertTrue(producers.lines().anyMatch(l -> l.trim().endsWith("0")), "transaction starts at 0: "
-                        + producers);
+                long producerId;
+                try (Admin admin = brook.admin()) {
+                    producerId = admin.describeTransactions(List.of("stuck")).all().get().get("stuck").producerId();
+                }
+                List<String> rows = producers.strip().lines().toList();
+                assertEquals(2, rows.size(), "a header and the one producer: " + producers);
+                List<String> header = List.of(rows.get(0).trim().split("\\s+"));
+                List<String> row = List.of(rows.get(1).trim().split("\\s+"));
+                assertEquals(header.size(), row.size(), producers);
+                assertEquals(String.valueOf(producerId), row.get(header.indexOf("ProducerId")), producers);
+                assertEquals("0", row.get(header.indexOf("LastSequence")), "one record sent: " + producers);
+                assertEquals("0", row.get(header.indexOf("CurrentTransactionStartOffset")),
+                        "the open transaction starts at offset 0: " + producers);
 
                 tool("org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", bootstrap, "abort",
                         "--topic", "hanging", "--partition", "0", "--start-offset", "0");

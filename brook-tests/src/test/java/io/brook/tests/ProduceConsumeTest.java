@@ -2,6 +2,7 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,11 +30,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Java producer and consumer (assign mode) against a {@code bin/brook server} process. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProduceConsumeTest {
     @TempDir
     File dataDir;
@@ -83,6 +88,22 @@ class ProduceConsumeTest {
         }
     }
 
+    /** Reads the partition from its start up to its end offset (as of now): every record it holds. */
+    private List<ConsumerRecord<byte[], byte[]>> readToEnd(TopicPartition tp) {
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (consumer.position(tp) < end) {
+                assertTrue(System.currentTimeMillis() < deadline, tp + " not read to its end " + end + " in time");
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
     @Compat({"Java 4.3.1: produce and consume (keys, values, headers)", "Java 4.3.1: compression {0}"})
@@ -117,6 +138,7 @@ class ProduceConsumeTest {
     void sameKeyGoesToSamePartitionInOrder() throws Exception {
         createTopic("keyed", 4, Map.of());
         Map<String, Integer> partitionOfKey = new HashMap<>();
+        Map<Integer, List<String>> sentTo = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -126,17 +148,16 @@ class ProduceConsumeTest {
                 RecordMetadata md = sends.get(i).get();
                 Integer previous = partitionOfKey.put("k" + (i % 5), md.partition());
                 assertTrue(previous == null || previous == md.partition(), "a key moved partitions");
+                sentTo.computeIfAbsent(md.partition(), p -> new ArrayList<>()).add(String.valueOf(i));
             }
         }
+        int total = 0;
         for (int p = 0; p < 4; p++) {
-            List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("keyed", p), 0, 0);
-            int last = -1;
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                int value = Integer.parseInt(string(r.value()));
-                assertTrue(value > last, "order kept within a partition");
-                last = value;
-            }
+            List<String> values = readToEnd(new TopicPartition("keyed", p)).stream().map(r -> string(r.value())).toList();
+            assertEquals(sentTo.getOrDefault(p, List.of()), values, "partition " + p + " holds its records in order");
+            total += values.size();
         }
+        assertEquals(200, total);
     }
 
     @Test
@@ -210,7 +231,7 @@ class ProduceConsumeTest {
             }
         }
         for (int p = 0; p < 2; p++) {
-            List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("crash", p), 0, count / 2);
+            List<ConsumerRecord<byte[], byte[]>> records = readToEnd(new TopicPartition("crash", p));
             assertEquals(count / 2, records.size(), "every record once in partition " + p);
             for (int i = 0; i < records.size(); i++) {
                 assertEquals("v" + (2 * i + p), string(records.get(i).value()), "order in partition " + p);
@@ -279,22 +300,71 @@ class ProduceConsumeTest {
         assertArrayEquals(oneMiB, records.get(0).value());
     }
 
+    /**
+     * The broker is frozen (SIGSTOP) with a batch in flight until the producer times the request out
+     * and sends it again on a new connection; thawed (SIGCONT), the broker reads the first request,
+     * appends it, and then gets the retry: a duplicate only idempotence keeps out of the log.
+     */
     @Test
     @Compat({"Java 4.3.1: idempotent producer"})
-    void anIdempotentProducerIsTheDefaultAndWritesEachRecordOnce() throws Exception {
+    void anIdempotentProducerIsTheDefaultAndWritesEachRecordOnceThroughRetries() throws Exception {
         createTopic("once", 1, Map.of());
+        TopicPartition tp = new TopicPartition("once", 0);
+        int count = 2000;
+        // no enable.idempotence (nor acks, retries, max.in.flight): Kafka's defaults make it idempotent
         try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"))) {
-            for (int i = 0; i < 1000; i++) {
-                producer.send(new ProducerRecord<>("once", 0, null, bytes("v" + i)));
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                if (i == count / 2) {
+                    signalServer("STOP");
+                }
+                sends.add(producer.send(new ProducerRecord<>("once", 0, null, bytes("v" + i))));
+                if (i == count / 2) {
+                    try {
+                        long deadline = System.currentTimeMillis() + 20_000;
+                        while (retries(producer) == 0) {
+                            assertTrue(System.currentTimeMillis() < deadline, "the producer never retried");
+                            Thread.sleep(50);
+                        }
+                        Thread.sleep(500); // the retry is on its way to the frozen broker
+                    } finally {
+                        signalServer("CONT");
+                    }
+                }
             }
-            producer.flush();
+            for (Future<RecordMetadata> send : sends) {
+                send.get();
+            }
         }
-        List<ConsumerRecord<byte[], byte[]>> records = readAll(new TopicPartition("once", 0), 0, 1000);
-        assertEquals(1000, records.size());
-        for (int i = 0; i < 1000; i++) {
-            assertEquals("v" + i, string(records.get(i).value()));
+        List<ConsumerRecord<byte[], byte[]>> records = readToEnd(tp);
+        List<String> values = records.stream().map(r -> string(r.value())).toList();
+        assertEquals(count, values.size(), "every record once: " + duplicates(values));
+        for (int i = 0; i < count; i++) {
+            assertEquals("v" + i, values.get(i), "in order");
         }
+        try (Admin admin = brook.admin()) {
+            List<ProducerState> producers = admin.describeProducers(List.of(tp)).partitionResult(tp).get()
+                    .activeProducers();
+            assertEquals(1, producers.size(), "one idempotent producer wrote: " + producers);
+            assertTrue(producers.get(0).producerId() >= 0, producers.toString());
+            assertEquals(count - 1, producers.get(0).lastSequence(), "one sequence number per record: " + producers);
+        }
+    }
+
+    private void signalServer(String signal) throws Exception {
+        Processes.run(List.of("kill", "-" + signal, String.valueOf(brook.pid())), null);
+    }
+
+    private static double retries(KafkaProducer<byte[], byte[]> producer) {
+        return producer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals("producer-metrics") && e.getKey().name().equals("record-retry-total"))
+                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum();
+    }
+
+    private static List<String> duplicates(List<String> values) {
+        Set<String> seen = new HashSet<>();
+        return values.stream().filter(v -> !seen.add(v)).toList();
     }
 
     @Test

@@ -72,6 +72,12 @@ final class RawConnection implements AutoCloseable {
 
     /** True when the server closed the connection (EOF) within the socket timeout. */
     boolean closedByServer() throws IOException {
+        return closedByServerWithin(10_000);
+    }
+
+    /** True when the server closed the connection (EOF) within {@code millis}. */
+    boolean closedByServerWithin(int millis) throws IOException {
+        socket.setSoTimeout(millis);
         try {
             return in.read() == -1;
         } catch (EOFException e) {

@@ -1,14 +1,21 @@
 package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -21,34 +28,63 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kafka Streams 4.3.1 with exactly_once_v2 against Brook: a word count and a stream-table join run
- * in a child JVM that is killed (SIGKILL) in the middle of the input and started again. Read with
- * read_committed afterwards, every word is counted exactly once and every order joined exactly once.
+ * in a child JVM while the input is fed; in the middle either the Streams JVM is killed (SIGKILL)
+ * inside an open transaction and started again, or the broker is killed and started again. Once
+ * the application has consumed all its input, the output read with read_committed holds every
+ * word's count updates 1, 2, ... n exactly once and in order, and every order joined exactly once.
  */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class StreamsExactlyOnceTest {
     private static final int ROUNDS = 60;
     private static final List<String> WORDS = List.of("apple", "banana", "cherry", "date");
+    private static final List<String> OUTPUTS = List.of("counts", "enriched");
 
     @TempDir
     File dataDir;
     @TempDir
     File stateDir;
 
+    /** What the test does in the middle of the input. */
+    private interface Disruption {
+        /** Returns the Streams application that runs afterwards. */
+        Process apply(BrookFixture brook, Process app) throws Exception;
+    }
+
     @Test
     @Compat({"Streams 4.3.1: exactly-once (exactly_once_v2)"})
-    void countsAndJoinsAreExactAfterAnInstanceIsKilledMidRun() throws Exception {
+    void countsAndJoinsAreExactAfterAnInstanceIsKilledInsideATransaction() throws Exception {
+        runKeepingCount((brook, app) -> {
+            killInsideATransaction(brook, app);
+            return start(brook);
+        });
+    }
+
+    @Test
+    void countsAndJoinsAreExactAfterTheBrokerIsKilledMidRun() throws Exception {
+        runKeepingCount((brook, app) -> {
+            brook.kill();
+            brook.start();
+            return app;
+        });
+    }
+
+    private void runKeepingCount(Disruption disruption) throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
             admin.createTopics(List.of(new NewTopic("lines", 2, (short) 1), new NewTopic("counts", 2, (short) 1),
                     new NewTopic("orders", 2, (short) 1), new NewTopic("customers", 2, (short) 1),
                     new NewTopic("enriched", 2, (short) 1))).all().get();
-            Map<String, Long> expected = new HashMap<>();
-            int orders = 0;
+            Map<String, Integer> expected = new HashMap<>();
             try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
                 for (int c = 0; c < 5; c++) {
                     producer.send(new ProducerRecord<>("customers", bytes("c" + c), bytes("name" + c)));
@@ -59,55 +95,151 @@ class StreamsExactlyOnceTest {
                     for (int round = 0; round < ROUNDS; round++) {
                         String line = WORDS.get(round % WORDS.size()) + " " + WORDS.get((round * 7 + 1) % WORDS.size());
                         for (String w : line.split(" ")) {
-                            expected.merge(w, 1L, Long::sum);
+                            expected.merge(w, 1, Integer::sum);
                         }
                         producer.send(new ProducerRecord<>("lines", bytes("l" + round), bytes(line)));
                         producer.send(new ProducerRecord<>("orders", bytes("c" + round % 5), bytes("o" + round)));
-                        orders++;
                         producer.flush();
                         Thread.sleep(50);
                         if (round == ROUNDS / 2) {
-                            app.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no clean anything
-                            app = start(brook);
+                            app = disruption.apply(brook, app);
                         }
                     }
-                    Map<String, Long> counts = new HashMap<>();
-                    List<String> enriched = new ArrayList<>();
-                    long deadline = System.currentTimeMillis() + 120_000;
-                    try (KafkaConsumer<byte[], byte[]> reader = brook.consumer(
-                            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-                        List<TopicPartition> tps = new ArrayList<>();
-                        for (String t : List.of("counts", "enriched")) {
-                            for (int p = 0; p < 2; p++) {
-                                tps.add(new TopicPartition(t, p));
-                            }
-                        }
-                        reader.assign(tps);
-                        while ((!counts.equals(expected) || enriched.size() < orders)
-                                && System.currentTimeMillis() < deadline) {
-                            for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(250))) {
-                                if (r.topic().equals("counts")) {
-                                    counts.put(string(r.key()), ByteBuffer.wrap(r.value()).getLong());
-                                } else {
-                                    enriched.add(string(r.value()));
-                                }
-                            }
-                        }
-                        reader.poll(Duration.ofSeconds(1)).forEach(r -> {
-                            if (r.topic().equals("enriched")) {
-                                enriched.add(string(r.value()));
-                            }
-                        });
-                    }
-                    assertEquals(expected, counts, "no word counted twice or lost");
-                    assertEquals(orders, enriched.size(), "every order joined exactly once: " + enriched);
-                    assertEquals(orders, enriched.stream().distinct().count());
-                    assertTrue(enriched.stream().anyMatch(v -> v.startsWith("name")), "the table was joined");
+                    awaitInputConsumed(brook);
+                    awaitNoOpenTransactionOnOutputs(brook);
                 } finally {
                     app.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
             }
+
+            Map<String, List<Long>> counts = new HashMap<>();
+            List<String> enriched = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : readCommittedToEnd(brook)) {
+                if (r.topic().equals("counts")) {
+                    counts.computeIfAbsent(string(r.key()), w -> new ArrayList<>()).add(ByteBuffer.wrap(r.value()).getLong());
+                } else {
+                    enriched.add(string(r.value()));
+                }
+            }
+            Map<String, List<Long>> expectedUpdates = expected.entrySet().stream().collect(Collectors.toMap(
+                    Map.Entry::getKey, e -> IntStream.rangeClosed(1, e.getValue()).mapToObj(n -> (long) n).toList()));
+            assertEquals(expectedUpdates, counts, "each word counted once per occurrence, in order");
+            List<String> orderIds = enriched.stream().map(v -> v.substring(v.indexOf(':') + 1)).sorted().toList();
+            assertEquals(IntStream.range(0, ROUNDS).mapToObj(i -> "o" + i).sorted().toList(), orderIds,
+                    "every order joined exactly once: " + enriched);
+            assertTrue(enriched.stream().anyMatch(v -> v.startsWith("name")), "the table was joined: " + enriched);
         }
+    }
+
+    /**
+     * Freezes the Streams JVM (SIGSTOP) until it holds a transaction open with output written but not
+     * committed, then kills it (SIGKILL) there: the transaction is left Ongoing for Brook to abort.
+     */
+    private static void killInsideATransaction(BrookFixture brook, Process app) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        try (Admin admin = brook.admin()) {
+            while (true) {
+                signal(app, "STOP");
+                Thread.sleep(200); // what was already on its way (a commit, say) arrives
+                if (!ongoing(admin).isEmpty() && outputsWithOpenTransaction(admin) > 0) {
+                    app.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    break;
+                }
+                signal(app, "CONT");
+                assertTrue(System.currentTimeMillis() < deadline, "never caught the application in a transaction");
+                Thread.sleep(20);
+            }
+            // still so after the kill: the kill landed inside the transaction
+            List<TransactionListing> open = ongoing(admin);
+            assertFalse(open.isEmpty(), "an Ongoing transaction of the killed instance");
+            assertEquals(TransactionState.ONGOING, admin.describeTransactions(List.of(open.get(0).transactionalId()))
+                    .all().get().get(open.get(0).transactionalId()).state());
+            assertTrue(outputsWithOpenTransaction(admin) > 0, "output written inside it is not yet stable");
+        }
+    }
+
+    /** The application's Ongoing transactions (its transactional ids start with its application id). */
+    private static List<TransactionListing> ongoing(Admin admin) throws Exception {
+        return admin.listTransactions().all().get().stream()
+                .filter(t -> t.transactionalId().startsWith("eos-") && t.state() == TransactionState.ONGOING)
+                .toList();
+    }
+
+    /** How many output partitions have a last stable offset behind their end (an open transaction). */
+    private static int outputsWithOpenTransaction(Admin admin) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        outputPartitions().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        var stable = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+        var end = admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get();
+        return (int) latest.keySet().stream().filter(tp -> stable.get(tp).offset() < end.get(tp).offset()).count();
+    }
+
+    /** Waits until the application's group has committed the end of lines and orders. */
+    private static void awaitInputConsumed(BrookFixture brook) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        try (Admin admin = brook.admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String topic : List.of("lines", "orders")) {
+                for (int p = 0; p < 2; p++) {
+                    latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+            }
+            var end = admin.listOffsets(latest).all().get();
+            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
+            while (true) {
+                committed = admin.listConsumerGroupOffsets("eos").partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, OffsetAndMetadata> seen = committed;
+                if (end.entrySet().stream().allMatch(e -> seen.get(e.getKey()) != null
+                        && seen.get(e.getKey()).offset() == e.getValue().offset())) {
+                    return;
+                }
+                assertTrue(System.currentTimeMillis() < deadline, "the input was not consumed: " + committed
+                        + ", ends " + end);
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static void awaitNoOpenTransactionOnOutputs(BrookFixture brook) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        try (Admin admin = brook.admin()) {
+            while (outputsWithOpenTransaction(admin) > 0) {
+                assertTrue(System.currentTimeMillis() < deadline, "an output transaction stays open");
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static List<TopicPartition> outputPartitions() {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (String t : OUTPUTS) {
+            for (int p = 0; p < 2; p++) {
+                tps.add(new TopicPartition(t, p));
+            }
+        }
+        return tps;
+    }
+
+    /** Everything committed on the output partitions, read up to their last stable offsets. */
+    private static List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(BrookFixture brook) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> reader = brook.consumer(
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            List<TopicPartition> tps = outputPartitions();
+            reader.assign(tps);
+            reader.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = reader.endOffsets(tps);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (tps.stream().anyMatch(tp -> reader.position(tp) < end.get(tp))) {
+                assertTrue(System.currentTimeMillis() < deadline, "the output was not read to " + end);
+                reader.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        Processes.run(List.of("kill", "-" + signal, String.valueOf(process.pid())), null);
     }
 
     /** Starts the Streams application in its own JVM and waits until it runs. */
@@ -115,22 +247,26 @@ class StreamsExactlyOnceTest {
         Process p = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(), "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), StreamsEosApp.class.getName(), brook.bootstrap(),
                 stateDir.getAbsolutePath()).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.currentTimeMillis() + 60_000;
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.equals("RUNNING")) {
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "streams-app-output");
-                drain.setDaemon(true);
-                drain.start();
-                return p;
+        CountDownLatch running = new CountDownLatch(1);
+        Thread output = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                out.lines().forEach(line -> {
+                    if (line.equals("RUNNING")) {
+                        running.countDown();
+                    }
+                });
+            } catch (Exception ended) {
+                // the application was killed
             }
-            if (System.currentTimeMillis() > deadline) {
-                break;
-            }
+        }, "streams-app-output");
+        output.setDaemon(true);
+        output.start();
+        if (!running.await(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the Streams application did not reach RUNNING");
         }
-        p.destroyForcibly();
-        throw new AssertionError("the Streams application did not reach RUNNING");
+        return p;
     }
 
     private static byte[] bytes(String s) {
