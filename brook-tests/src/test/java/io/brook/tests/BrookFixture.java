@@ -39,6 +39,10 @@ final class BrookFixture implements AutoCloseable {
     private final File dataDir;
     private final Map<String, String> overrides;
     private final File logFile;
+    /** The server's LOG_DIR: its logs/server.log. */
+    private final File logDir;
+    /** Environment variables of the server process beyond the defaults (BROOK_LOG4J_OPTS, say). */
+    private final Map<String, String> environment;
     /** The open-files limit ({@code ulimit -n}) of the server process, or 0 to inherit the test's. */
     private final int openFileLimit;
     private int port;
@@ -51,11 +55,19 @@ final class BrookFixture implements AutoCloseable {
     }
 
     BrookFixture(File dataDir, Map<String, String> overrides, int openFileLimit) throws Exception {
+        this(dataDir, overrides, openFileLimit, Map.of());
+    }
+
+    /** A server whose process also gets {@code environment} (BROOK_LOG4J_OPTS, say). */
+    BrookFixture(File dataDir, Map<String, String> overrides, int openFileLimit, Map<String, String> environment)
+            throws Exception {
         this.dataDir = dataDir;
         this.overrides = overrides;
         this.openFileLimit = openFileLimit;
+        this.environment = Map.copyOf(environment);
         Files.createDirectories(LOGS.toPath());
         this.logFile = File.createTempFile("brook-server-", ".log", LOGS);
+        this.logDir = new File(LOGS, logFile.getName().replaceFirst("\\.log$", ""));
         start();
     }
 
@@ -85,6 +97,8 @@ final class BrookFixture implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile));
         builder.environment().put("BROOK_JAVA_OPTS", "-Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError");
+        builder.environment().put("LOG_DIR", logDir.getPath()); // server.log of this server only
+        builder.environment().putAll(environment);
         server = builder.start();
         Process started = server;
         killOnExit = new Thread(started::destroyForcibly, "brook-server-kill");
@@ -142,6 +156,11 @@ final class BrookFixture implements AutoCloseable {
         byte[] all = Files.readAllBytes(logFile.toPath());
         int start = (int) Math.min(from, all.length);
         return new String(all, start, all.length - start, StandardCharsets.UTF_8);
+    }
+
+    /** The server's log directory (LOG_DIR), where its server.log is. */
+    File logDir() {
+        return logDir;
     }
 
     String bootstrap() {

@@ -158,6 +158,8 @@ public final class TransactionCoordinator {
                 return done(InitResult.error(Errors.CONCURRENT_TRANSACTIONS));
             }
             default -> {
+                log.info("Transactional id {} started again: producer {} epoch {} is fenced", transactionalId,
+                        cur.producerId(), cur.producerEpoch());
                 if (cur.producerEpoch() >= Short.MAX_VALUE - 1) {
                     return producerIds.get().thenCompose(id -> bump(txn, timeoutMs, id, (short) 0, now));
                 }

@@ -58,6 +58,7 @@ public final class ReplicaManager {
             for (TopicImage topic : next.topicsByName().values()) {
                 TopicImage before = previous.topic(topic.id());
                 LogConfig config = logConfig(topic);
+                int created = 0;
                 for (PartitionImage p : topic.partitions().values()) {
                     if (!p.replicas().contains(nodeId)) {
                         continue;
@@ -67,12 +68,20 @@ public final class ReplicaManager {
                     if (existing == null) {
                         PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), config);
                         partitions.put(tp, new Partition(tp, topic.id(), partitionLog, p, nodeId));
+                        created++;
                     } else {
                         existing.update(p);
                         if (before == null || !before.configs().equals(topic.configs())) {
                             existing.log().updateConfig(config);
                         }
                     }
+                }
+                if (created > 0 && before == null && previous != MetadataImage.EMPTY) {
+                    log.info("Created topic {} (id {}): {} partitions, configs {}", topic.name(), topic.id(), created,
+                            topic.configs());
+                } else if (created > 0 && before != null) {
+                    log.info("Added {} partitions to topic {}: now {}", created, topic.name(),
+                            topic.partitions().size());
                 }
             }
             for (TopicImage topic : previous.topicsByName().values()) {

@@ -645,6 +645,8 @@ public final class PartitionLog implements AutoCloseable {
         if (deleted > 0) {
             logStartOffset = Math.max(logStartOffset, segments.firstKey());
             epochCache.truncateFromStart(logStartOffset);
+            log.info("{}: deleted {} segments by retention (retention.ms={}, retention.bytes={}); the log now starts "
+                    + "at offset {}", topicPartition, deleted, cfg.retentionMs(), cfg.retentionBytes(), logStartOffset);
         }
         return deleted + deleteSegmentsBelowStart();
     }
