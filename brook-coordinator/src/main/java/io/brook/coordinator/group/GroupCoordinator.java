@@ -368,6 +368,10 @@ public final class GroupCoordinator {
                 return done(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
             case COMPLETING_REBALANCE: {
                 CompletableFuture<SyncResult> result = new CompletableFuture<>();
+                if (member.awaitingSync != null) {
+                    // a repeated SyncGroup replaces the waiting one, which is answered rather than left hanging
+                    member.awaitingSync.complete(SyncResult.error(Errors.REBALANCE_IN_PROGRESS));
+                }
                 member.awaitingSync = result;
                 resetSession(group, member);
                 if (group.isLeader(memberId)) {

@@ -12,20 +12,26 @@ import net.jqwik.api.constraints.IntRange;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(10)
 class GroupCoordinatorTest {
     static final int SESSION = 10_000;
     static final int REBALANCE = 30_000;
@@ -107,6 +113,23 @@ class GroupCoordinatorTest {
         coordinator.sync("g", 2, a.memberId(), null, null, null,
                 Map.of(a.memberId(), new byte[]{1}, b.join().memberId(), new byte[]{2})).join();
         assertArrayEquals(new byte[]{2}, followerSync.join().assignment());
+    }
+
+    @Test
+    void aRepeatedSyncGroupIsAnsweredAndTheEarlierOneIsNotLeftHanging() {
+        JoinResult a = joinNew().join();
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of(a.memberId(), new byte[]{1})).join();
+        CompletableFuture<JoinResult> b = joinNew();
+        coordinator.join(join(a.memberId())).join(); // CompletingRebalance, generation 2
+        CompletableFuture<SyncResult> first = coordinator.sync("g", 2, b.join().memberId(), null, null, null, Map.of());
+        CompletableFuture<SyncResult> retried = coordinator.sync("g", 2, b.join().memberId(), null, null, null,
+                Map.of());
+        assertTrue(first.isDone(), "the replaced SyncGroup is answered");
+        assertEquals(Errors.REBALANCE_IN_PROGRESS, first.join().error());
+        assertFalse(retried.isDone(), "the retried one waits for the leader's assignment");
+        coordinator.sync("g", 2, a.memberId(), null, null, null,
+                Map.of(a.memberId(), new byte[]{1}, b.join().memberId(), new byte[]{2})).join();
+        assertArrayEquals(new byte[]{2}, retried.join().assignment());
     }
 
     @Test
@@ -223,58 +246,153 @@ class GroupCoordinatorTest {
     }
 
     /**
-     * Random sequences of joins, syncs, heartbeats, leaves and time passing: at every step a
-     * stable group has one leader among its members, every member's answered generation is
-     * the group's, and no future is left hanging once the group is stable.
+     * Random sequences of joins, syncs, leaves and time passing (sessions and rebalances expire),
+     * checked after every step against what the coordinator answered: an Empty group has no
+     * members; a CompletingRebalance or Stable group has members, each last answered (successfully)
+     * with the group's generation, the newest handed out, and the same leader, one of them, the only
+     * one sent the member list, which names exactly the members; a JoinGroup waits only while the
+     * group prepares a rebalance and a SyncGroup only while it completes one, each for a current
+     * member, at most one of each per member; so once the group is stable, no future is left hanging.
      */
     @Property(tries = 200)
     void randomEventSequencesKeepTheGroupConsistent(@ForAll long seed, @ForAll @IntRange(min = 1, max = 60) int steps) {
+        // jqwik ignores JUnit's @Timeout: each try gets its own deadline
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> randomEvents(seed, steps));
+    }
+
+    private static void randomEvents(long seed, int steps) {
         Random random = new Random(seed);
         ManualTimer clock = new ManualTimer();
         GroupCoordinator c = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096),
                 new MemoryOffsetStore(), clock, clock::now);
         List<String> known = new ArrayList<>();
         Map<String, Integer> generationOf = new HashMap<>();
+        Answers answers = new Answers();
         for (int step = 0; step < steps; step++) {
+            String event;
             switch (random.nextInt(5)) {
                 case 0: {
+                    event = "a new member joins";
                     JoinResult r = c.join(joinRequest("")).join();
                     if (r.error() == Errors.MEMBER_ID_REQUIRED) {
-                        CompletableFuture<JoinResult> f = c.join(joinRequest(r.memberId()));
                         known.add(r.memberId());
-                        f.thenAccept(j -> generationOf.put(j.memberId(), j.generation()));
+                        answers.join(r.memberId(), c.join(joinRequest(r.memberId())), generationOf);
                     }
                     break;
                 }
                 case 1:
+                    event = "a member rejoins";
                     if (!known.isEmpty()) {
                         String m = known.get(random.nextInt(known.size()));
-                        c.join(joinRequest(m)).thenAccept(j -> generationOf.put(m, j.generation()));
+                        answers.join(m, c.join(joinRequest(m)), generationOf);
                     }
                     break;
                 case 2:
+                    event = "a member syncs";
                     if (!known.isEmpty()) {
                         String m = known.get(random.nextInt(known.size()));
-                        c.sync("g", generationOf.getOrDefault(m, -1), m, null, null, null, Map.of());
+                        answers.syncs.add(Map.entry(m, c.sync("g", generationOf.getOrDefault(m, -1), m, null, null,
+                                null, Map.of())));
                     }
                     break;
                 case 3:
+                    event = "a member leaves";
                     if (!known.isEmpty()) {
                         String m = known.remove(random.nextInt(known.size()));
                         c.leave("g", List.of(new Leaving(m, null)));
                     }
                     break;
                 default:
-                    clock.advance(random.nextInt(40_000));
+                    event = "time passes"; // mostly within the session timeout, sometimes past the rebalance timeout
+                    clock.advance(random.nextInt(random.nextInt(4) == 0 ? 40_000 : 4_000));
                     break;
             }
-            GroupCoordinator.GroupDescription d = c.describe("g");
-            if (d != null && d.state().equals("Stable")) {
-                assertFalse(d.members().isEmpty(), "a stable group has members");
+            answers.check(c.describe("g"), "step " + step + " (" + event + ")");
+        }
+    }
+
+    /** What the random sequence's members were answered, and the checks on it. */
+    private static final class Answers {
+        final List<Map.Entry<String, CompletableFuture<JoinResult>>> joins = new ArrayList<>();
+        final List<Map.Entry<String, CompletableFuture<SyncResult>>> syncs = new ArrayList<>();
+        /** Each member's latest successful JoinGroup answer, in the order the answers were given. */
+        final Map<String, JoinResult> lastJoined = new HashMap<>();
+        int newestGeneration = -1;
+        /** Successful answers to the wrong member or with an older generation than one already given. */
+        final List<String> wrongAnswers = new ArrayList<>();
+
+        void join(String memberId, CompletableFuture<JoinResult> answer, Map<String, Integer> generationOf) {
+            joins.add(Map.entry(memberId, answer));
+            answer.thenAccept(j -> { // runs when the coordinator answers, on this thread
+                generationOf.put(memberId, j.generation());
+                if (j.error() == Errors.NONE) {
+                    if (!j.memberId().equals(memberId) || j.generation() < newestGeneration) {
+                        wrongAnswers.add(memberId + " was answered " + j + " after generation " + newestGeneration);
+                    }
+                    lastJoined.put(memberId, j);
+                    newestGeneration = j.generation();
+                }
+            });
+        }
+
+        void check(GroupCoordinator.GroupDescription d, String where) {
+            String state = d == null ? "forgotten" : d.state();
+            Set<String> members = new HashSet<>();
+            if (d != null) {
+                d.members().forEach(m -> members.add(m.memberId()));
             }
-            if (d != null && d.state().equals("Empty")) {
-                assertTrue(d.members().isEmpty(), "an empty group has no members");
+            where = where + ", " + state + " with " + members.size() + " members";
+            assertEquals(List.of(), wrongAnswers, where);
+            List<String> waitingJoins = waiting(joins);
+            List<String> waitingSyncs = waiting(syncs);
+            assertTrue(members.containsAll(waitingJoins), "JoinGroups wait only for members: " + where);
+            assertEquals(new HashSet<>(waitingJoins).size(), waitingJoins.size(),
+                    "at most one waiting JoinGroup per member: " + where);
+            assertTrue(waitingJoins.isEmpty() || state.equals("PreparingRebalance"),
+                    waitingJoins.size() + " JoinGroups wait: " + where);
+            assertTrue(members.containsAll(waitingSyncs), "SyncGroups wait only for members: " + where);
+            assertEquals(new HashSet<>(waitingSyncs).size(), waitingSyncs.size(),
+                    "at most one waiting SyncGroup per member: " + where);
+            assertTrue(waitingSyncs.isEmpty() || state.equals("CompletingRebalance"),
+                    waitingSyncs.size() + " SyncGroups wait: " + where);
+            switch (state) {
+                case "forgotten" -> { // a new group of this name starts again from generation 0, as in Kafka
+                    newestGeneration = -1;
+                    lastJoined.clear();
+                }
+                case "Empty" -> assertEquals(Set.of(), members, where);
+                case "CompletingRebalance", "Stable" -> {
+                    assertFalse(members.isEmpty(), where);
+                    Set<String> leaders = new HashSet<>();
+                    List<String> sentTheMembers = new ArrayList<>();
+                    for (String m : members) {
+                        JoinResult j = lastJoined.get(m);
+                        assertTrue(j != null, m + " was answered: " + where);
+                        assertEquals(newestGeneration, j.generation(), m + "'s generation: " + where);
+                        leaders.add(j.leaderId());
+                        if (!j.members().isEmpty()) {
+                            sentTheMembers.add(m);
+                            Set<String> listed = new HashSet<>();
+                            j.members().forEach(listedMember -> listed.add(listedMember.memberId()));
+                            assertEquals(members, listed, "the members the leader was sent: " + where);
+                        }
+                    }
+                    assertEquals(1, leaders.size(), "one leader: " + where);
+                    assertTrue(members.containsAll(leaders), "the leader is a member: " + where);
+                    assertEquals(List.copyOf(leaders), sentTheMembers, "only the leader is sent the members: " + where);
+                }
+                default -> assertEquals("PreparingRebalance", state, where);
             }
+        }
+
+        private static <T> List<String> waiting(List<Map.Entry<String, CompletableFuture<T>>> futures) {
+            List<String> waiting = new ArrayList<>();
+            futures.forEach(f -> {
+                if (!f.getValue().isDone()) {
+                    waiting.add(f.getKey());
+                }
+            });
+            return waiting;
         }
     }
 

@@ -5,6 +5,7 @@ import io.brook.coordinator.transaction.TransactionCoordinator.InitResult;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(10)
 class TransactionCoordinatorTest {
     static final TopicPartition A = new TopicPartition("a", 0);
     static final TopicPartition B = new TopicPartition("b", 1);
@@ -213,6 +214,10 @@ class TransactionCoordinatorTest {
                 Set.of(A, B, new TopicPartition("a", 7)), 123, 100);
         assertEquals(record, TransactionRecords.parseValue("tx", ByteBuffer.wrap(TransactionRecords.value(record))));
         assertEquals("tx", TransactionRecords.parseKey(ByteBuffer.wrap(TransactionRecords.key("tx"))));
-        assertTrue(TransactionRecords.partitionFor("tx", 50) >= 0);
+        // Kafka's rule, so clients and Kafka tools find the same coordinator partition:
+        // abs(hashCode) % partitions, with abs(Integer.MIN_VALUE) = 0
+        assertEquals(16, TransactionRecords.partitionFor("tx", 50), "hashCode 3716");
+        assertEquals(42, TransactionRecords.partitionFor("transactional-producer-7", 50), "hashCode -447076992");
+        assertEquals(0, TransactionRecords.partitionFor("polygenelubricants", 50), "hashCode Integer.MIN_VALUE");
     }
 }

@@ -6,17 +6,20 @@ import io.brook.storage.log.ManualTime;
 import io.brook.storage.log.PartitionLog;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -26,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * survives the full cleaning is missing, nothing not in the log before is present, and a crash
  * before the first commit leaves the log exactly as before.
  */
+@Timeout(120)
 class CleanerCrashTest {
 
     /** Stands for the process dying: an Error, so no cleanup code in the cleaner runs. */
@@ -37,7 +41,8 @@ class CleanerCrashTest {
         File before = CompactedLogs.tempDir();
         File crashed = CompactedLogs.tempDir();
         try {
-            run(new Random(seed), before, crashed);
+            // jqwik ignores JUnit's @Timeout: each try gets its own deadline
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run(new Random(seed), before, crashed));
         } finally {
             CompactedLogs.deleteRecursively(before);
             CompactedLogs.deleteRecursively(crashed);
@@ -58,8 +63,11 @@ class CleanerCrashTest {
         List<CompactedLogs.Entry> original;
         List<CompactedLogs.Entry> cleaned;
         AtomicInteger steps = new AtomicInteger();
+        long endOffset;
         try (PartitionLog log = LogFixtures.reopen(dir, config, time, 0, true)) {
             original = CompactedLogs.readAll(log);
+            endOffset = log.logEndOffset();
+            assertEquals(original.get(original.size() - 1).offset() + 1, endOffset, "the log ends with its last record");
             Cleaner cleaner = new Cleaner(new OffsetMap(mapBytes, 0.9), 4096, new Throttler(Double.MAX_VALUE, time),
                     time, step -> steps.incrementAndGet());
             cleaner.clean(log, CleaningPlanner.plan(log, -1, time.milliseconds()));
@@ -95,8 +103,7 @@ class CleanerCrashTest {
             } else if (!stepNames.contains("committed") && !stepNames.contains("old-deleted")) {
                 assertEquals(original, entries, "no swap committed: " + where);
             }
-            assertEquals(original.isEmpty() ? recovered.logEndOffset() : original.get(original.size() - 1).offset() + 1,
-                    recovered.logEndOffset());
+            assertEquals(endOffset, recovered.logEndOffset(), "cleaning never moves the log end: " + where);
         }
     }
 

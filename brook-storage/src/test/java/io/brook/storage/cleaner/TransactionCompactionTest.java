@@ -1,14 +1,19 @@
 package io.brook.storage.cleaner;
 
+import io.brook.storage.index.TransactionIndex.AbortedTxn;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogFixtures;
 import io.brook.storage.log.ManualTime;
 import io.brook.storage.log.PartitionLog;
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +21,16 @@ import java.util.Map;
 import static io.brook.storage.log.LogFixtures.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The cleaner over transactional data: aborted records go, open transactions wait, markers stay. */
+@Timeout(10)
 class TransactionCompactionTest {
+    /** Stands for the process dying mid-cleaning: an Error, so no cleanup code in the cleaner runs. */
+    private static final class Crash extends Error {
+    }
+
     @TempDir
     File dir;
     final ManualTime time = new ManualTime(1_700_000_000_000L);
@@ -90,15 +101,21 @@ class TransactionCompactionTest {
 
     /**
      * Random committed and aborted transactions of a few producers among plain records, cleaned
-     * twice with delete.retention.ms passing in between, sometimes crashing mid-swap: what
-     * read_committed sees (latest value per key) never changes, aborted records are gone after the
-     * first cleaning, and markers of transactions without records are gone after the second.
+     * three times with delete.retention.ms passing in between, sometimes crashing mid-swap: what
+     * read_committed sees (latest value per key) never changes, and once every transaction is
+     * decided, aborted records are gone after any whole cleaning. Markers go as in Kafka: a cleaning
+     * that finds no batch of a marker's transaction sets the marker's delete horizon, the first
+     * cleaning after the horizon drops it; a cleaning that drops a transaction's last batch still
+     * saw it, so after three whole cleanings only markers with a batch of their transaction are
+     * left, and the aborted-transaction index lists exactly the abort markers left. A marker never
+     * goes before the last batch of its transaction (a producer's last data batch stays, emptied).
      */
     @net.jqwik.api.Property(tries = 80)
     void cleaningNeverChangesWhatReadCommittedSees(@net.jqwik.api.ForAll long seed) throws Exception {
         File base = CompactedLogs.tempDir();
         try {
-            runRandom(new java.util.Random(seed), base);
+            // jqwik ignores JUnit's @Timeout: each try gets its own deadline
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> runRandom(new java.util.Random(seed), base));
         } finally {
             CompactedLogs.deleteRecursively(base);
         }
@@ -150,7 +167,8 @@ class TransactionCompactionTest {
             log.roll(time.milliseconds());
             before = LogFixtures.readCommitted(log);
         }
-        for (int round = 0; round < 2; round++) {
+        boolean everyRoundWhole = true;
+        for (int round = 0; round < 3; round++) {
             boolean crash = random.nextInt(3) == 0;
             int crashAt = 1 + random.nextInt(8);
             int[] reached = new int[1];
@@ -158,25 +176,86 @@ class TransactionCompactionTest {
             Cleaner cleaner = new Cleaner(new OffsetMap(1 << 16, 0.9), 4096, new Throttler(Double.MAX_VALUE, time), time,
                     step -> {
                         if (crash && ++reached[0] == crashAt) {
-                            throw new IllegalStateException("crash");
+                            throw new Crash();
                         }
                     });
             boolean crashed = false;
             try {
                 cleaner.clean(log, CleaningPlanner.plan(log, -1, time.milliseconds()));
                 log.close();
-            } catch (IllegalStateException e) {
-                crashed = true; // abandoned as it is; the next open recovers
+            } catch (Crash e) {
+                crashed = true; // abandoned as it is, open files and all; the next open recovers
             }
+            everyRoundWhole &= !crashed;
+            String where = "round " + round + (crashed ? " (crashed)" : "");
             try (PartitionLog reopened = LogFixtures.reopen(base, cfg, time, 0, !crashed)) {
-                assertEquals(before, LogFixtures.readCommitted(reopened), "round " + round + (crashed ? " (crashed)" : ""));
-                if (!crashed && openProducer < 0) { // everything was cleanable
-                    List<String> all = LogFixtures.values(LogFixtures.readAll(reopened, reopened.logStartOffset(),
-                            reopened.logEndOffset()));
-                    assertFalse(all.stream().anyMatch(abortedValues::contains), "no aborted record left: " + all);
+                assertEquals(before, LogFixtures.readCommitted(reopened), where);
+                if (openProducer < 0) { // everything is cleanable
+                    MemoryRecords records = LogFixtures.readAll(reopened, reopened.logStartOffset(),
+                            reopened.logEndOffset());
+                    assertEquals(java.util.Set.of(), unendedTransactions(records),
+                            "producers with a batch after their last marker, " + where);
+                    if (!crashed) {
+                        List<String> all = LogFixtures.values(records);
+                        assertFalse(all.stream().anyMatch(abortedValues::contains),
+                                "no aborted record left after a whole cleaning, " + where + ": " + all);
+                    }
+                    if (everyRoundWhole && round == 2) {
+                        assertEquals(List.of(), markersWithoutBatches(records),
+                                "markers of transactions that left no batch, three cleanings apart");
+                        assertEquals(abortMarkers(records), reopened.abortedTransactions(0, reopened.logEndOffset())
+                                .stream().map(AbortedTxn::lastOffset).toList(), "aborted transactions left");
+                    }
                 }
             }
-            time.advance(1_001); // past delete.retention.ms: markers without records may go next round
+            time.advance(1_001); // past delete.retention.ms: markers without batches may go next round
         }
+    }
+
+    /**
+     * The offsets of the markers whose transaction has no batch between the producer's previous
+     * marker and this one. A batch counts even when emptied: a producer's last data batch stays,
+     * empty, to keep its sequence, and (as in Kafka) its transaction's marker stays with it.
+     */
+    private static List<Long> markersWithoutBatches(MemoryRecords records) {
+        List<Long> found = new java.util.ArrayList<>();
+        java.util.Set<Long> withBatches = new java.util.HashSet<>();
+        for (RecordBatch batch : records.batches()) {
+            if (batch.isControlBatch()) {
+                if (!withBatches.remove(batch.producerId())) {
+                    found.add(batch.baseOffset());
+                }
+            } else if (batch.isTransactional()) {
+                withBatches.add(batch.producerId());
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The producers with a transactional batch after their last marker: to a reader (and to the
+     * producer state rebuilt from the log) they have a transaction open, holding back the LSO.
+     */
+    private static java.util.Set<Long> unendedTransactions(MemoryRecords records) {
+        java.util.Set<Long> open = new java.util.HashSet<>();
+        for (RecordBatch batch : records.batches()) {
+            if (batch.isControlBatch()) {
+                open.remove(batch.producerId());
+            } else if (batch.isTransactional()) {
+                open.add(batch.producerId());
+            }
+        }
+        return open;
+    }
+
+    private static List<Long> abortMarkers(MemoryRecords records) {
+        List<Long> found = new java.util.ArrayList<>();
+        for (RecordBatch batch : records.batches()) {
+            if (batch.isControlBatch()
+                    && ControlRecordType.parse(batch.iterator().next().key()) == ControlRecordType.ABORT) {
+                found.add(batch.baseOffset());
+            }
+        }
+        return found;
     }
 }
