@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * offset, time retention goes by a segment's largest timestamp (rolling the active segment when all
  * of it expired), size retention never deletes the active segment.
  */
-@Timeout(120)
+@Timeout(180)
 class RetentionTest {
     private static final int RECORDS = 60;
     private static final Map<String, String> FAST_RETENTION = Map.of("log.retention.check.interval.ms", "100");
@@ -218,22 +218,8 @@ class RetentionTest {
      */
     private static void assertReads(BrookFixture brook, TopicPartition tp, long logStart, long end) {
         long below = Math.max(0, logStart - 7);
-        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(
-                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"))) {
-            consumer.assign(List.of(tp));
-            consumer.seek(tp, below);
-            long deadline = System.currentTimeMillis() + 10_000;
-            OffsetOutOfRangeException outOfRange = null;
-            while (outOfRange == null && System.currentTimeMillis() < deadline) {
-                try {
-                    List<ConsumerRecord<byte[], byte[]>> records = consumer.poll(Duration.ofMillis(100)).records(tp);
-                    assertEquals(List.of(), records, "no record below the log start " + logStart);
-                } catch (OffsetOutOfRangeException e) {
-                    outOfRange = e;
-                }
-            }
-            assertTrue(outOfRange != null, "reset none: seeking to " + below + " below " + logStart + " fails");
-            assertEquals(Map.of(tp, below), outOfRange.offsetOutOfRangePartitions());
+        for (long offset : new java.util.TreeSet<>(List.of(below, logStart - 1))) {
+            assertOutOfRange(brook, tp, offset, logStart);
         }
 
         List<ConsumerRecord<byte[], byte[]>> records = readFrom(brook, tp, below, "earliest", (int) (end - logStart));
@@ -256,6 +242,28 @@ class RetentionTest {
                 assertEquals(List.of(), consumer.poll(Duration.ofMillis(100)).records(tp), "reset latest: nothing");
             }
             assertEquals(end, consumer.position(tp, Duration.ofSeconds(5)), "reset latest: the log end");
+        }
+    }
+
+    /** With {@code auto.offset.reset=none}, a consumer at {@code offset} gets OffsetOutOfRangeException. */
+    private static void assertOutOfRange(BrookFixture brook, TopicPartition tp, long offset, long logStart) {
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(
+                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"))) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, offset);
+            long deadline = System.currentTimeMillis() + 10_000;
+            OffsetOutOfRangeException outOfRange = null;
+            while (outOfRange == null && System.currentTimeMillis() < deadline) {
+                try {
+                    List<Long> read = consumer.poll(Duration.ofMillis(100)).records(tp).stream()
+                            .map(ConsumerRecord::offset).toList();
+                    assertEquals(List.of(), read, "no record below the log start " + logStart);
+                } catch (OffsetOutOfRangeException e) {
+                    outOfRange = e;
+                }
+            }
+            assertTrue(outOfRange != null, "reset none: seeking to " + offset + " below " + logStart + " fails");
+            assertEquals(Map.of(tp, offset), outOfRange.offsetOutOfRangePartitions());
         }
     }
 
