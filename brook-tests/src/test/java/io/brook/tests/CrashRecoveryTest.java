@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * compacts: committed offsets, transaction outcomes and the latest value of every key survive, and
  * the Java clients carry on.
  */
-@Timeout(240)
+@Timeout(300)
 class CrashRecoveryTest {
     @TempDir
     File dataDir;
@@ -87,7 +87,9 @@ class CrashRecoveryTest {
                 produce(producer, topic, partitions, 200, 300);
                 Map<TopicPartition, List<Long>> readAfter = new HashMap<>();
                 deadline = System.currentTimeMillis() + 40_000;
-                while (count(read) < 300 && System.currentTimeMillis() < deadline) {
+                // members are not kept across a restart (docs/design/server.md): they rejoin one by one
+                while ((count(read) < 300 || !shareThePartitions(group, partitions))
+                        && System.currentTimeMillis() < deadline) {
                     for (KafkaConsumer<byte[], byte[]> consumer : group) {
                         pollAndCommit(consumer, read, readAfter);
                     }
@@ -99,7 +101,7 @@ class CrashRecoveryTest {
                             tp + ": after the restart the group goes on from the committed offset, "
                                     + "re-reading nothing before it: " + readAfter.get(tp));
                 }
-                assertTrue(!first.assignment().isEmpty() && !second.assignment().isEmpty(),
+                assertTrue(shareThePartitions(group, partitions),
                         "both members are in the group: " + first.assignment() + " " + second.assignment());
             }
         }
@@ -108,18 +110,26 @@ class CrashRecoveryTest {
     private static void awaitBothAssigned(List<KafkaConsumer<byte[], byte[]>> group, int partitions) {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
-            Set<TopicPartition> all = new HashSet<>();
-            boolean each = true;
             for (KafkaConsumer<byte[], byte[]> consumer : group) {
                 assertEquals(0, consumer.poll(Duration.ofMillis(100)).count(), "the topic is still empty");
-                each &= !consumer.assignment().isEmpty();
-                all.addAll(consumer.assignment());
             }
-            if (each && all.size() == partitions) {
+            if (shareThePartitions(group, partitions)) {
                 return;
             }
         }
         throw new AssertionError("the two members did not share the partitions within 30 s");
+    }
+
+    /** Whether every member holds some partitions and together they hold all. */
+    private static boolean shareThePartitions(List<KafkaConsumer<byte[], byte[]>> group, int partitions) {
+        Set<TopicPartition> all = new HashSet<>();
+        for (KafkaConsumer<byte[], byte[]> consumer : group) {
+            if (consumer.assignment().isEmpty()) {
+                return false;
+            }
+            all.addAll(consumer.assignment());
+        }
+        return all.size() == partitions;
     }
 
     /**
@@ -210,9 +220,10 @@ class CrashRecoveryTest {
 
             Map<TopicPartition, Long> end = endOffsets(brook, tps, "read_uncommitted");
             Map<TopicPartition, Long> stable = endOffsets(brook, tps, "read_committed");
-            assertEquals(Map.of(tps.get(0), 28L, tps.get(1), 28L), end, "5 records per transaction and partition, "
-                    + "a marker per ended one: all of it survived the kill");
             for (TopicPartition tp : tps) {
+                // 5 records per transaction and partition, a marker per ended one (and one more if the
+                // timed-out transaction was aborted already)
+                assertTrue(end.get(tp) == 28 || end.get(tp) == 29, "all of it survived the kill: " + end);
                 assertTrue(stable.get(tp) < end.get(tp), "the undecided transactions hold the LSO back: " + stable);
             }
             Map<TopicPartition, List<String>> visibleBefore = new HashMap<>();
@@ -326,8 +337,11 @@ class CrashRecoveryTest {
                 try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
                     List<Future<RecordMetadata>> sent = new ArrayList<>();
                     List<String> entries = new ArrayList<>();
-                    for (int k = 0; k < keys; k++) {
-                        String key = "key-" + k;
+                    // the first round writes every key, later ones random keys: the latest values end
+                    // up spread over the log, so cleanings move them into new segments
+                    int writes = round == 0 ? keys : 2 * keys;
+                    for (int i = 0; i < writes; i++) {
+                        String key = "key-" + (round == 0 ? i : random.nextInt(keys));
                         String value = "round-" + round + "-" + "v".repeat(random.nextInt(100));
                         sent.add(producer.send(new ProducerRecord<>(topic, 0, bytes(key), bytes(value))));
                         entries.add(key + "=" + value);
@@ -392,7 +406,14 @@ class CrashRecoveryTest {
             }
             assertEquals(end, consumer.position(tp, Duration.ofSeconds(15)), when + ": read to the end");
         }
-        assertEquals(latest, new TreeMap<>(last), when + ": the latest value of every key");
+        List<String> wrong = new ArrayList<>();
+        latest.forEach((key, value) -> {
+            if (!value.equals(last.get(key))) {
+                wrong.add(key + " is " + last.get(key) + ", latest " + value);
+            }
+        });
+        assertEquals(List.of(), wrong, when + ": the latest value of every key, " + wrong.size() + " wrong");
+        assertEquals(latest.keySet(), new TreeSet<>(last.keySet()), when + ": no other key");
         return read;
     }
 
