@@ -57,7 +57,8 @@ class CrashRecoveryTest {
              KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
             Map<String, Object> member = Map.of(ConsumerConfig.GROUP_ID_CONFIG, "crash-group",
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 7);
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 7,
+                    ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500); // members learn of a rebalance sooner
             try (KafkaConsumer<byte[], byte[]> first = brook.consumer(member);
                  KafkaConsumer<byte[], byte[]> second = brook.consumer(member)) {
                 List<KafkaConsumer<byte[], byte[]>> group = List.of(first, second);
@@ -161,7 +162,7 @@ class CrashRecoveryTest {
         return next;
     }
 
-    /** Sends records {@code from} until {@code to} round robin over the partitions; values name partition and offset. */
+    /** Sends records {@code from} until {@code to} round robin over the partitions; values name partition, offset. */
     private static void produce(KafkaProducer<byte[], byte[]> producer, String topic, int partitions, int from, int to)
             throws Exception {
         List<Future<RecordMetadata>> sent = new ArrayList<>();

@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code earliest}, the log end with {@code latest}), and every record from it on is intact and in
  * order. Retention deletes whole segments, as Kafka does: the log start is always a segment's base
  * offset, time retention goes by a segment's largest timestamp (rolling the active segment when all
- * of it expired), size retention never deletes the active segment.
+ * of it expired), size retention above 0 bytes keeps the active segment.
  */
 @Timeout(180)
 class RetentionTest {
@@ -118,7 +118,7 @@ class RetentionTest {
             assertEquals(segments.tailMap(expectedStart, true).keySet(), segments(tp).keySet());
             assertReads(brook, tp, expectedStart, RECORDS);
 
-            // however small retention.bytes is, the active segment and its records stay
+            // retention.bytes=1: all but the active segment go; it stays, with its records (0 would take it too)
             alter(admin, tp.topic(), "retention.bytes", "1");
             long active = segments.lastKey();
             assertEquals(active, awaitLogStart(admin, tp, active));
