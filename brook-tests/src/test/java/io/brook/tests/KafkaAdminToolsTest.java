@@ -45,7 +45,8 @@ class KafkaAdminToolsTest {
         return Files.readString(classpathFile.toPath()).trim();
     }
 
-    private static String tool(String mainClass, String... args) throws Exception {
+    /** Runs one of Kafka's tools (main class of its core or tools jar) to completion; returns its output. */
+    static String tool(String mainClass, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
                 "-cp", classpath(), mainClass));
         command.addAll(List.of(args));
