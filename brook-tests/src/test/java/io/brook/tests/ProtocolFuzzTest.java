@@ -79,8 +79,7 @@ class ProtocolFuzzTest {
                 long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (workers.stream().anyMatch(Thread::isAlive)) {
                     Thread.sleep(500);
-                    assertTrue(ProcessHandle.of(brook.pid()).map(ProcessHandle::isAlive).orElse(false),
-                            "the server process exited during the fuzz run: " + fuzzer.summary());
+                    assertAlive(brook, fuzzer);
                     long rss = rssKb(brook.pid());
                     maxRssKb = Math.max(maxRssKb, rss);
                     assertTrue(rss < MAX_RSS_KB, "server RSS " + rss + " kB over " + MAX_RSS_KB + " kB");
@@ -93,7 +92,12 @@ class ProtocolFuzzTest {
                         fuzzer.stop(); // report the first failures now, do not wait for the end
                     }
                     if (System.nanoTime() > nextRoundTrip) {
-                        bystander.roundTrip();
+                        try {
+                            bystander.roundTrip();
+                        } catch (Exception | AssertionError e) {
+                            assertAlive(brook, fuzzer); // the likelier cause first
+                            throw e;
+                        }
                         nextRoundTrip = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
                     }
                     if (System.nanoTime() > nextReport) {
@@ -115,13 +119,18 @@ class ProtocolFuzzTest {
                 assertEquals(List.of(), fuzzer.failures(), "seed " + seed + ": " + fuzzer.summary());
                 assertEquals(List.of(), serverErrors(brook.logFile()), "seed " + seed + ": the server logged errors "
                         + "(a handler failing, an answer it could not encode); " + fuzzer.summary());
-                assertTrue(ProcessHandle.of(brook.pid()).map(ProcessHandle::isAlive).orElse(false),
-                        "the server process is alive after the run");
+                assertAlive(brook, fuzzer);
                 if (frameBudget == Long.MAX_VALUE) {
                     assertTrue(fuzzer.frames.sum() >= 10_000, "at least 10,000 frames: " + fuzzer.summary());
                 }
             }
         }
+    }
+
+    private static void assertAlive(BrookFixture brook, ProtocolFuzzer fuzzer) {
+        assertTrue(ProcessHandle.of(brook.pid()).map(ProcessHandle::isAlive).orElse(false),
+                "the server process exited during the fuzz run (see its log in target/server-logs): "
+                        + fuzzer.summary());
     }
 
     /** Every version of every API the server lists in its ApiVersions answer. */
