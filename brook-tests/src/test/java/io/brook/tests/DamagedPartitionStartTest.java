@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * starts, says which partition is offline and why, refuses that partition with a retriable error and
  * serves the others.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class DamagedPartitionStartTest {
     @TempDir
     File dataDir;

@@ -2,15 +2,20 @@ package io.brook.tests;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.ShareFetchRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.utils.ImplicitLinkedHashMultiCollection;
 
 import java.lang.reflect.Method;
@@ -45,8 +50,10 @@ final class FrameGenerator {
     record Frame(byte[] bytes, boolean wellFramed, String kind) {
     }
 
-    private static final int[] INTERESTING_INTS = {0, 1, -1, 2, -2, 3, 7, 16, 255, 256, 65535, 65536,
-            Integer.MAX_VALUE, Integer.MIN_VALUE, Integer.MAX_VALUE - 1, 0x10000000, 0x7fff, 0x8000};
+    private static final int[] INTERESTING_INTS = {0, 1, -1, 2, -2, 3, 7, 16, 255, 256, Integer.MAX_VALUE,
+            Integer.MIN_VALUE, Integer.MAX_VALUE - 1, 0x10000000, 0x7fffff, 0x800000};
+    /** Partition counts above this are left out (see {@link #next}). */
+    private static final int MAX_PARTITIONS = 1000;
     private static final String NEVER_MATCHES = "fuzz-"; // random names never collide with the bystander's topic
 
     private final Random random;
@@ -58,8 +65,21 @@ final class FrameGenerator {
         this.apis = apis;
     }
 
-    /** A frame of a random advertised API and version, mutated with some probability. */
+    /**
+     * A frame of a random advertised API and version, mutated with some probability; never one
+     * that asks for thousands of partitions, real work that may take the server longer than the
+     * answer deadline and hold up the requests queued behind it.
+     */
     Frame next() {
+        while (true) {
+            Frame frame = generate();
+            if (!createsManyPartitions(frame)) {
+                return frame;
+            }
+        }
+    }
+
+    private Frame generate() {
         Api api = apis.get(random.nextInt(apis.size()));
         byte[] valid = validFrame(api);
         int choice = random.nextInt(100);
@@ -101,6 +121,27 @@ final class FrameGenerator {
             }
         }
         return RawConnection.frame(api.key(), api.version(), api.key().messageType.newRequest(), id);
+    }
+
+    static boolean createsManyPartitions(Frame frame) {
+        ApiMessage request = frame.wellFramed() ? parse(frame) : null;
+        if (request instanceof CreateTopicsRequestData create) {
+            return create.topics().stream().anyMatch(t -> t.numPartitions() > MAX_PARTITIONS);
+        }
+        return request instanceof CreatePartitionsRequestData create
+                && create.topics().stream().anyMatch(t -> t.count() > MAX_PARTITIONS);
+    }
+
+    /** The request in a frame as kafka-clients parses it, or null when it does not parse. */
+    static ApiMessage parse(Frame frame) {
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(frame.bytes(), 4, frame.bytes().length - 4).slice();
+            RequestHeader header = RequestHeader.parse(buffer);
+            return AbstractRequest.parseRequest(header.apiKey(), header.apiVersion(),
+                    new ByteBufferAccessor(buffer)).request.data();
+        } catch (RuntimeException unparsable) {
+            return null;
+        }
     }
 
     /**

@@ -6,9 +6,6 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ShareFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
-import org.apache.kafka.common.requests.AbstractRequest;
-import org.apache.kafka.common.requests.RequestHeader;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -173,7 +170,7 @@ final class ProtocolFuzzer {
             byte[] bytes = frame.bytes();
             int correlationId = bytes.length < 12 ? Integer.MIN_VALUE : ByteBuffer.wrap(bytes).getInt(8);
             // an acks=0 produce the server parses gets no answer (a failing one closes the connection)
-            boolean answered = !(frame.wellFramed() && parse(frame) instanceof ProduceRequestData produce
+            boolean answered = !(frame.wellFramed() && FrameGenerator.parse(frame) instanceof ProduceRequestData produce
                     && produce.acks() == 0);
             return new Sent(frame, correlationId, answered);
         }
@@ -238,23 +235,12 @@ final class ProtocolFuzzer {
                 + hex(sent.frame().bytes());
     }
 
-    private static ApiMessage parse(FrameGenerator.Frame frame) {
-        try {
-            ByteBuffer buffer = ByteBuffer.wrap(frame.bytes(), 4, frame.bytes().length - 4).slice();
-            RequestHeader header = RequestHeader.parse(buffer);
-            return AbstractRequest.parseRequest(header.apiKey(), header.apiVersion(),
-                    new ByteBufferAccessor(buffer)).request.data();
-        } catch (RuntimeException unparsable) {
-            return null;
-        }
-    }
-
     /**
      * Whether a request may take longer than the deadline by design: a group join or sync waits
      * for the other members (up to the rebalance timeout it names), a fetch up to its max wait.
      */
     static boolean mayWaitLegitimately(FrameGenerator.Frame frame) {
-        ApiMessage request = parse(frame);
+        ApiMessage request = FrameGenerator.parse(frame);
         if (request instanceof JoinGroupRequestData || request instanceof SyncGroupRequestData) {
             return true; // up to the largest rebalance timeout among the group's members
         }
