@@ -54,7 +54,7 @@ final class FrameGenerator {
             Integer.MIN_VALUE, Integer.MAX_VALUE - 1, 0x10000000, 0x7fffff, 0x800000};
     /** Partition counts above this are left out (see {@link #next}). */
     private static final int MAX_PARTITIONS = 1000;
-    private static final String NEVER_MATCHES = "fuzz-"; // random names never collide with the bystander's topic
+    private static final String NAME_PREFIX = "fuzz-"; // random names never collide with the bystander's topic
 
     private final Random random;
     private final List<Api> apis;
@@ -347,9 +347,9 @@ final class FrameGenerator {
         return switch (random.nextInt(10)) {
             case 0 -> null;
             case 1 -> "";
-            case 2 -> NEVER_MATCHES + "x".repeat(random.nextInt(300));
+            case 2 -> NAME_PREFIX + "x".repeat(random.nextInt(300));
             case 3 -> new String(randomBytes(random.nextInt(20)), StandardCharsets.ISO_8859_1);
-            default -> NEVER_MATCHES + Integer.toString(random.nextInt(50), 36);
+            default -> NAME_PREFIX + Integer.toString(random.nextInt(50), 36);
         };
     }
 

@@ -1,5 +1,9 @@
 package io.brook.tests;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -42,6 +46,26 @@ class FuzzFindingsTest {
             assertEquals(List.of(), ProtocolFuzzTest.serverErrors(brook.logFile()));
         } finally {
             brook.close();
+        }
+    }
+
+    /**
+     * Found: deleting a topic whose name is near the 249-character limit failed (its directory's
+     * {@code .<uuid>-delete} name was over 255 bytes), after which every metadata change failed.
+     */
+    @Test
+    void aTopicWithTheLongestNameCanBeDeletedAndCreatedAgain() throws Exception {
+        String name = "t".repeat(249);
+        try (Admin admin = brook.admin()) {
+            for (int round = 0; round < 2; round++) {
+                admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+                    producer.send(new ProducerRecord<>(name, new byte[]{1})).get(30, TimeUnit.SECONDS);
+                }
+                admin.deleteTopics(List.of(name)).all().get(30, TimeUnit.SECONDS);
+            }
+            admin.createTopics(List.of(new NewTopic("after-" + name.substring(6), 1, (short) 1))).all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 

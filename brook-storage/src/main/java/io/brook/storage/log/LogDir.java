@@ -38,6 +38,8 @@ public final class LogDir implements AutoCloseable {
     /** Where the log cleaner keeps how far it cleaned each log (written by {@code LogCleaner}). */
     public static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
     public static final String DELETE_DIR_SUFFIX = "-delete";
+    /** The longest file name most file systems take (topic names are ASCII: one byte a character). */
+    private static final int MAX_FILE_NAME_BYTES = 255;
     /** The metadata log's topic; its directory lives beside the partition logs but is not one of them. */
     public static final String METADATA_TOPIC = "__cluster_metadata";
 
@@ -223,7 +225,7 @@ public final class LogDir implements AutoCloseable {
         if (removed == null) {
             return;
         }
-        File target = new File(logDir, PartitionLog.dirName(tp) + "." + Uuid.randomUuid() + DELETE_DIR_SUFFIX);
+        File target = new File(logDir, deleteDirName(tp));
         File moved = removed.markForDeletion(target);
         Runnable task = () -> deleteRecursively(moved);
         if (scheduler == null) {
@@ -231,6 +233,15 @@ public final class LogDir implements AutoCloseable {
         } else {
             scheduler.schedule(task, removed.config().fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * {@code <topic>-<partition>.<uuid>-delete}, the topic name cut short (as Kafka does) so that
+     * a topic name of up to 249 characters still gives a file name within 255 bytes.
+     */
+    static String deleteDirName(TopicPartition tp) {
+        String suffix = "-" + tp.partition() + "." + Uuid.randomUuid() + DELETE_DIR_SUFFIX;
+        return tp.topic().substring(0, Math.min(tp.topic().length(), MAX_FILE_NAME_BYTES - suffix.length())) + suffix;
     }
 
     /** One pass of retention over every log; returns the number of segments deleted. */
