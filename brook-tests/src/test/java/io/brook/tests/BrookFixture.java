@@ -172,6 +172,11 @@ final class BrookFixture implements AutoCloseable {
         return server.pid();
     }
 
+    /** The file the server's output goes to (every start of this fixture appends to it). */
+    File logFile() {
+        return logFile;
+    }
+
     String clusterId() {
         return clusterId;
     }

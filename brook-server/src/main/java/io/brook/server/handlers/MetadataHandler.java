@@ -8,6 +8,7 @@ import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -45,6 +46,14 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     @Override
     public CompletableFuture<MetadataResponseData> handle(RequestContext context, MetadataRequestData request) {
         short version = context.apiVersion();
+        if (request.topics() != null && version < 12) { // Kafka's rule: the v10-11 answer has no room for either
+            for (MetadataRequestTopic t : request.topics()) {
+                if (t.name() == null || !Uuid.ZERO_UUID.equals(t.topicId())) {
+                    return CompletableFuture.failedFuture(new InvalidRequestException("Metadata v" + version
+                            + " requests name every topic and carry no topic ids; topic ids need v12 or later"));
+                }
+            }
+        }
         boolean allowAutoCreate = (version < 4 || request.allowAutoTopicCreation())
                 && broker.config().getBoolean("auto.create.topics.enable");
         MetadataImage image = broker.replicas().image();

@@ -176,7 +176,14 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     private void respondWithError(ChannelHandlerContext ctx, RequestHeader header, AbstractRequest request,
                                   Throwable error) {
-        ApiMessage body = request.getErrorResponse(0, error).data();
+        ApiMessage body;
+        try {
+            body = request.getErrorResponse(0, error).data();
+        } catch (RuntimeException e) { // kafka-clients cannot build it for some requests (a null list)
+            closeWithReason(ctx, "a " + header.apiKey() + " v" + header.apiVersion() + " request whose error answer ("
+                    + error.getMessage() + ") cannot be built: " + e);
+            return;
+        }
         send(ctx, header.correlationId(), header.apiKey().responseHeaderVersion(header.apiVersion()), body,
                 header.apiVersion());
     }

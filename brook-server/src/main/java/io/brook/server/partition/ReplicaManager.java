@@ -8,6 +8,7 @@ import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
 import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,12 @@ public final class ReplicaManager {
                     TopicPartition tp = new TopicPartition(topic.name(), p.partition());
                     Partition existing = partitions.get(tp);
                     if (existing == null) {
-                        PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), config);
+                        PartitionLog partitionLog;
+                        try {
+                            partitionLog = logManager.getOrCreate(tp, topic.id(), config);
+                        } catch (KafkaStorageException offline) {
+                            continue; // its files did not load at start-up (logged then): not hosted
+                        }
                         partitions.put(tp, new Partition(tp, topic.id(), partitionLog, p, nodeId));
                         created++;
                     } else {

@@ -38,6 +38,8 @@ public final class LogDir implements AutoCloseable {
     /** Where the log cleaner keeps how far it cleaned each log (written by {@code LogCleaner}). */
     public static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
     public static final String DELETE_DIR_SUFFIX = "-delete";
+    /** The longest file name most file systems take (topic names are ASCII: one byte a character). */
+    private static final int MAX_FILE_NAME_BYTES = 255;
     /** The metadata log's topic; its directory lives beside the partition logs but is not one of them. */
     public static final String METADATA_TOPIC = "__cluster_metadata";
 
@@ -45,6 +47,8 @@ public final class LogDir implements AutoCloseable {
     private final Time time;
     private final ScheduledExecutorService scheduler;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** Partitions found on disk whose files could not be loaded at start-up (offline until a restart). */
+    private final Map<TopicPartition, Exception> failures = new ConcurrentHashMap<>();
     private final OffsetCheckpointFile recoveryPoints;
     private final OffsetCheckpointFile logStarts;
     private final boolean hadCleanShutdown;
@@ -98,16 +102,30 @@ public final class LogDir implements AutoCloseable {
             }
             LogConfig config = configFor.apply(tp.topic());
             Uuid topicId = topicIdFor.apply(tp.topic());
-            Uuid stored = PartitionMetadataFile.read(dir);
-            if (config == null || topicId == null || (stored != null && !stored.equals(topicId))) {
+            if (config == null || topicId == null) {
                 log.info("Deleting {}: its topic no longer exists", dir);
                 deleteRecursively(dir);
                 continue;
             }
-            PartitionLog partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
-                    starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp), time,
-                    scheduler);
-            partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
+            PartitionLog partitionLog;
+            try {
+                Uuid stored = PartitionMetadataFile.read(dir);
+                if (stored != null && !stored.equals(topicId)) {
+                    log.info("Deleting {}: its topic no longer exists (it belonged to topic id {})", dir, stored);
+                    deleteRecursively(dir);
+                    continue;
+                }
+                partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
+                        starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp),
+                        time, scheduler);
+                partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
+            } catch (IOException | RuntimeException e) {
+                // damaged files the recovery cannot repair stop this partition only, not the node's start
+                log.error("Partition {} is offline: its files in {} could not be loaded; the other partitions are "
+                        + "served. Repair or remove that directory and restart the node", tp, dir, e);
+                failures.put(tp, e);
+                continue;
+            }
             watch(partitionLog);
             logs.put(tp, partitionLog);
         }
@@ -142,12 +160,27 @@ public final class LogDir implements AutoCloseable {
                 throw new org.apache.kafka.common.errors.KafkaStorageException("Log directory " + logDir
                         + " is offline after an I/O error");
             }
+            checkLoaded(tp);
             PartitionLog created = PartitionLog.open(new File(logDir, PartitionLog.dirName(tp)), tp, topicId, config,
                     0L, 0L, true, time, scheduler);
             created.releaseIdleSegments(System.nanoTime(), 0); // creating many partitions holds no files
             watch(created);
             logs.put(tp, created);
             return created;
+        }
+    }
+
+    /** Why {@code tp}'s files could not be loaded at start-up, or null when they were (or there were none). */
+    public Exception failure(TopicPartition tp) {
+        return failures.get(tp);
+    }
+
+    /** Refuses to create a partition whose files are on disk but could not be loaded. */
+    void checkLoaded(TopicPartition tp) {
+        Exception failure = failures.get(tp);
+        if (failure != null) {
+            throw new org.apache.kafka.common.errors.KafkaStorageException("Partition " + tp + " in " + logDir
+                    + " is offline: its files could not be loaded at start-up (" + failure + ")");
         }
     }
 
@@ -192,7 +225,7 @@ public final class LogDir implements AutoCloseable {
         if (removed == null) {
             return;
         }
-        File target = new File(logDir, PartitionLog.dirName(tp) + "." + Uuid.randomUuid() + DELETE_DIR_SUFFIX);
+        File target = new File(logDir, deleteDirName(tp));
         File moved = removed.markForDeletion(target);
         Runnable task = () -> deleteRecursively(moved);
         if (scheduler == null) {
@@ -200,6 +233,15 @@ public final class LogDir implements AutoCloseable {
         } else {
             scheduler.schedule(task, removed.config().fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * {@code <topic>-<partition>.<uuid>-delete}, the topic name cut short (as Kafka does) so that
+     * a topic name of up to 249 characters still gives a file name within 255 bytes.
+     */
+    static String deleteDirName(TopicPartition tp) {
+        String suffix = "-" + tp.partition() + "." + Uuid.randomUuid() + DELETE_DIR_SUFFIX;
+        return tp.topic().substring(0, Math.min(tp.topic().length(), MAX_FILE_NAME_BYTES - suffix.length())) + suffix;
     }
 
     /** One pass of retention over every log; returns the number of segments deleted. */

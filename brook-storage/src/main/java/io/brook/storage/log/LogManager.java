@@ -88,6 +88,7 @@ public final class LogManager implements AutoCloseable {
             if (existing != null) {
                 return existing;
             }
+            dirs.forEach(dir -> dir.checkLoaded(tp)); // not a fresh copy elsewhere of a partition that did not load
             LogDir target = dirs.stream().filter(dir -> !dir.isOffline())
                     .min(Comparator.comparingInt(LogDir::logCount))
                     .orElseThrow(() -> new KafkaStorageException("Every log directory is offline after an I/O "
