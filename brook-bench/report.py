@@ -1,4 +1,5 @@
-"""Turns side-by-side.sh's results.tsv into a Brook/Kafka table of medians."""
+"""Turns side-by-side.sh's results.tsv into a Brook/Kafka table of medians (and Brook/baseline when an
+earlier Brook ran in the same runs)."""
 import statistics
 import sys
 from collections import defaultdict
@@ -21,7 +22,7 @@ for (system, row, metric) in values:
         rows.append((row, metric))
 # derived: broker CPU-seconds per GB moved
 for row in sorted({r for r, _ in rows}):
-    for system in ("brook", "kafka"):
+    for system in ("brook", "baseline", "kafka"):
         cpu, gb = median(system, row, "broker_cpu_s"), median(system, row, "gb")
         if cpu is not None and gb:
             values[(system, row, "cpu_s_per_gb")].append(cpu / gb)
@@ -29,8 +30,13 @@ for row in sorted({r for r, _ in rows}):
         rows.append((row, "cpu_s_per_gb"))
 
 better_high = {"records_per_s", "mb_per_s"}
-print("| row | metric | Brook | Kafka 4.3.1 | Brook/Kafka | better |")
-print("| --- | --- | ---: | ---: | ---: | --- |")
+baseline = any(system == "baseline" for system, _, _ in values)
+if baseline:
+    print("| row | metric | Brook | Brook baseline | Kafka 4.3.1 | Brook/baseline | Brook/Kafka | better |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+else:
+    print("| row | metric | Brook | Kafka 4.3.1 | Brook/Kafka | better |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
 for row, metric in rows:
     if metric in ("gb", "broker_cpu_s"):
         continue
@@ -42,4 +48,9 @@ for row, metric in rows:
         verdict = "Brook" if ratio >= 1 else "Kafka"
     else:
         verdict = "Brook" if ratio <= 1 else "Kafka"
-    print(f"| {row} | {metric} | {b:g} | {k:g} | {ratio:.2f} | {verdict} |")
+    if baseline:
+        a = median("baseline", row, metric)
+        vs = f"{b / a:.2f}" if a else "-"
+        print(f"| {row} | {metric} | {b:g} | {a if a is not None else '-'} | {k:g} | {vs} | {ratio:.2f} | {verdict} |")
+    else:
+        print(f"| {row} | {metric} | {b:g} | {k:g} | {ratio:.2f} | {verdict} |")

@@ -10,6 +10,8 @@
 #   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
 #   ROWS=txn RUNS=3 SCALE=2 brook-bench/side-by-side.sh # transactional producer, a commit every 100 ms
 #   ROWS=partitions RUNS=3 brook-bench/side-by-side.sh # 10,000 partitions: create, write one record each, hold
+#   BASELINE=/path/to/brook-checkout ROWS=produce RUNS=5 brook-bench/side-by-side.sh
+#                                               # also an earlier Brook (a built checkout), in the same runs
 #
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
@@ -59,13 +61,18 @@ wait_port() {
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS"; }  # system run row metric value
 
 start_brook() {
-  local dir="$1" BROOK_IDLE_MS=300000
+  local dir="$1" BROOK_IDLE_MS=300000 home="${2:-$ROOT}"
   [[ " $ROWS " == *" partitions "* ]] && BROOK_IDLE_MS=$BROOK_PARTITIONS_IDLE_MS
-  BROOK_JAVA_OPTS="$HEAP" bin/brook server --override "listeners=PLAINTEXT://localhost:$PORT" \
+  LOG_DIR="$OUT/logs-$(basename "$dir")" BROOK_JAVA_OPTS="$HEAP" "$home/bin/brook" server \
+      --override "listeners=PLAINTEXT://localhost:$PORT" \
       --override "log.dirs=$dir" --override group.initial.rebalance.delay.ms=0 \
       --override group.consumer.session.timeout.ms=6000 --override group.consumer.heartbeat.interval.ms=1000 \
       --override "brook.log.segment.idle.ms=$BROOK_IDLE_MS" > "$OUT/brook-server.log" 2>&1 &
   SERVER_PID=$!
+}
+
+start_baseline() {
+  start_brook "$1" "$BASELINE"
 }
 
 start_kafka() {
@@ -267,8 +274,10 @@ bench_system() {
   rm -rf "$dir"
 }
 
+SYSTEMS="brook kafka"
+[ -n "${BASELINE:-}" ] && SYSTEMS="brook baseline kafka"
 for run in $(seq 1 "$RUNS"); do
-  for system in brook kafka; do
+  for system in $SYSTEMS; do
     echo "run $run: $system" >&2
     bench_system "$system" "$run"
   done
