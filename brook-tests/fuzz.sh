@@ -11,8 +11,8 @@ SECONDS_MAX="${2:-${BROOK_FUZZ_SECONDS:-3600}}"
 SEED="${3:-${BROOK_FUZZ_SEED:-}}"
 cd "$ROOT"
 status=0
-./mvnw -B -o -q -pl brook-tests -am verify -Dtest=ProtocolFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
-  -Djunit.jupiter.execution.timeout.mode=disabled \
+./mvnw -B -q -pl brook-tests -am verify -Dtest=ProtocolFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
+  -Djunit.jupiter.execution.timeout.mode=disabled -Dbrook.test.fork.timeout.s=0 \
   -Dbrook.fuzz.frames="$FRAMES" -Dbrook.fuzz.seconds="$SECONDS_MAX" ${SEED:+-Dbrook.fuzz.seed="$SEED"} || status=$?
 grep -h "FUZZ SUMMARY\|^after\|^fuzzing" brook-tests/target/surefire-reports/io.brook.tests.ProtocolFuzzTest-output.txt || true
 exit $status
