@@ -255,7 +255,7 @@ public final class GroupCoordinator {
         cancel(group.rebalanceTimer);
         long delay = initial ? Math.min(config.initialRebalanceDelayMs(), group.maxRebalanceTimeoutMs())
                 : group.maxRebalanceTimeoutMs();
-        log.debug("Group {} is rebalancing: {}", group.groupId, reason);
+        log.info("Preparing to rebalance group {} with old generation {}: {}", group.groupId, group.generation, reason);
         if (initial && delay > 0) {
             // give other members of a starting group the chance to join the first generation
             group.initialDelayPending = true;
@@ -992,6 +992,8 @@ public final class GroupCoordinator {
         }
         if (group.assignmentEpoch < group.groupEpoch) {
             group.computeTargetAssignment(group.subscribedTopicPartitions);
+            log.info("Consumer group {} epoch {}: {} members, {} partitions assigned", group.groupId, group.groupEpoch,
+                    group.members.size(), group.targetAssignment.values().stream().mapToInt(Set::size).sum());
         }
         boolean revoking = group.reconcile(member, hb.ownedPartitions());
         if (revoking && member.revocationTimer == null) {
