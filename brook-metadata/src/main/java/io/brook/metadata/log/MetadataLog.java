@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 
 /**
@@ -47,6 +48,11 @@ import java.util.zip.CRC32C;
  * A frame that passes its checksum but does not decode was written so (a bug or a newer format, not a
  * crash): opening fails with an {@link IOException} naming its position, and nothing is truncated.
  *
+ * <p>A failed append (an I/O error while writing or syncing its frame) truncates the file back to the
+ * start of that frame, so a partial frame never stays in front of later appends. If that truncation fails
+ * too, the log is failed: every further append throws, and the next open sorts out the tail by the rules
+ * above.
+ *
  * <p>This is the seam where the Raft quorum replaces local storage: callers only append batches
  * and replay them.
  *
@@ -60,10 +66,14 @@ public final class MetadataLog implements AutoCloseable {
     /** Bytes read at a time when scanning the file after a damaged frame. */
     private static final int SCAN_WINDOW_BYTES = 1024 * 1024;
 
+    private final File file;
     private final FileChannel channel;
     private long nextOffset;
+    /** Why the log refuses appends: an append failed and its partial frame could not be removed; or null. */
+    private IOException failure;
 
-    private MetadataLog(FileChannel channel, long nextOffset) {
+    private MetadataLog(File file, FileChannel channel, long nextOffset) {
+        this.file = file;
         this.channel = channel;
         this.nextOffset = nextOffset;
     }
@@ -75,10 +85,16 @@ public final class MetadataLog implements AutoCloseable {
      *                     frame after it, or on an I/O error
      */
     public static MetadataLog open(File dir, BiConsumer<List<MetadataRecord>, Long> onBatch) throws IOException {
+        return open(dir, onBatch, UnaryOperator.identity());
+    }
+
+    /** {@link #open(File, BiConsumer)} using {@code wrap} of the file's channel: a seam to inject I/O errors. */
+    static MetadataLog open(File dir, BiConsumer<List<MetadataRecord>, Long> onBatch,
+                            UnaryOperator<FileChannel> wrap) throws IOException {
         Files.createDirectories(dir.toPath());
         File file = new File(dir, FILE_NAME);
-        FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel = wrap.apply(FileChannel.open(file.toPath(), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE));
         try {
             long position = 0;
             long offset = 0;
@@ -110,7 +126,7 @@ public final class MetadataLog implements AutoCloseable {
                 channel.force(true);
             }
             channel.position(position);
-            return new MetadataLog(channel, offset);
+            return new MetadataLog(file, channel, offset);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -240,8 +256,15 @@ public final class MetadataLog implements AutoCloseable {
         return records;
     }
 
-    /** Appends the records as one frame and fsyncs; returns the offset of the last record. */
+    /**
+     * Appends the records as one frame and fsyncs; returns the offset of the last record. If this fails,
+     * the frame is removed from the file again, or, if that fails too, the log refuses all further appends.
+     */
     public long append(List<MetadataRecord> records) throws IOException {
+        if (failure != null) {
+            throw new IOException(file + ": the metadata log refuses appends since an append failed and its partial "
+                    + "frame could not be removed; restart to recover", failure);
+        }
         List<byte[]> encoded = new ArrayList<>(records.size());
         int length = 4;
         for (MetadataRecord record : records) {
@@ -261,10 +284,24 @@ public final class MetadataLog implements AutoCloseable {
         crc.update(frame.array(), 8, length);
         frame.putInt(4, (int) crc.getValue());
         frame.flip();
-        while (frame.hasRemaining()) {
-            channel.write(frame);
+        long start = channel.position();
+        try {
+            while (frame.hasRemaining()) {
+                channel.write(frame);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            try {
+                channel.truncate(start); // also moves the position back to start
+                channel.force(true);
+            } catch (IOException truncateFailure) {
+                e.addSuppressed(truncateFailure);
+                failure = e;
+                log.error("Could not remove the partial frame at byte {} of the metadata log {} after a failed "
+                        + "append; refusing further appends", start, file, truncateFailure);
+            }
+            throw e;
         }
-        channel.force(false);
         nextOffset += records.size();
         return nextOffset - 1;
     }

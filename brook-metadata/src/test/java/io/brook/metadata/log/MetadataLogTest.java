@@ -256,6 +256,83 @@ class MetadataLogTest {
         assertEquals(0, openHandles(), "the file is closed");
     }
 
+    /** A write failing partway leaves no partial frame in front of later appends, which survive a restart. */
+    @Test
+    void aWriteFailingPartwayRemovesItsPartialFrame() throws IOException {
+        FailingChannel[] channel = new FailingChannel[1];
+        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, log.append(FIRST));
+            long firstEnd = file().length();
+            channel[0].writeBudget = 5;
+            IOException e = assertThrows(IOException.class, () -> log.append(SECOND));
+            assertEquals("injected write failure after 5 bytes", e.getMessage());
+            assertEquals(firstEnd, file().length(), "the partial frame is removed");
+            assertEquals(2, log.nextOffset());
+            channel[0].writeBudget = -1;
+            assertEquals(2, log.append(SECOND));
+            assertEquals(3, log.append(SECOND));
+        }
+        assertEquals(List.of(new Replayed(FIRST, 1), new Replayed(SECOND, 2), new Replayed(SECOND, 3)), replay());
+    }
+
+    /** A failed fsync fails the append, so its frame, though written, must not be replayed either. */
+    @Test
+    void aFailedSyncRemovesTheFrame() throws IOException {
+        FailingChannel[] channel = new FailingChannel[1];
+        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, log.append(FIRST));
+            long firstEnd = file().length();
+            channel[0].failingForces = 1;
+            IOException e = assertThrows(IOException.class, () -> log.append(SECOND));
+            assertEquals("injected force failure", e.getMessage());
+            assertEquals(firstEnd, file().length(), "the frame is removed");
+            assertEquals(2, log.append(SECOND));
+        }
+        assertEquals(List.of(new Replayed(FIRST, 1), new Replayed(SECOND, 2)), replay());
+    }
+
+    /**
+     * When the partial frame of a failed append cannot be removed, later appends would go after it and be
+     * lost at the next open: the log refuses them instead, until a restart recovers the tail.
+     */
+    @Test
+    void aPartialFrameThatCannotBeRemovedFailsTheLog() throws IOException {
+        FailingChannel[] channel = new FailingChannel[1];
+        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, log.append(FIRST));
+            long firstEnd = file().length();
+            channel[0].writeBudget = 5;
+            channel[0].failTruncate = true;
+            IOException e = assertThrows(IOException.class, () -> log.append(SECOND));
+            assertEquals("injected write failure after 5 bytes", e.getMessage());
+            assertEquals("injected truncate failure", e.getSuppressed()[0].getMessage());
+            channel[0].writeBudget = -1;
+            channel[0].failTruncate = false;
+            IOException refused = assertThrows(IOException.class, () -> log.append(SECOND));
+            assertEquals(file() + ": the metadata log refuses appends since an append failed and its partial frame "
+                    + "could not be removed; restart to recover", refused.getMessage());
+            assertEquals(e, refused.getCause());
+            assertEquals(firstEnd + 5, file().length(), "the refused append wrote nothing");
+            assertEquals(2, log.nextOffset());
+        }
+        assertEquals(List.of(new Replayed(FIRST, 1)), replay());
+        assertEquals(8 + MetadataDecoderFuzzTest.frame(FIRST).length, file().length(), "the partial frame is gone");
+    }
+
+    /** A failed sync whose removal of the frame cannot be synced either fails the log too. */
+    @Test
+    void aFrameWhoseRemovalCannotBeSyncedFailsTheLog() throws IOException {
+        FailingChannel[] channel = new FailingChannel[1];
+        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, log.append(FIRST));
+            channel[0].failingForces = 2;
+            assertThrows(IOException.class, () -> log.append(SECOND));
+            IOException refused = assertThrows(IOException.class, () -> log.append(SECOND));
+            assertTrue(refused.getMessage().endsWith("the metadata log refuses appends since an append failed and its "
+                    + "partial frame could not be removed; restart to recover"), refused.getMessage());
+        }
+    }
+
     /**
      * A frame with a valid checksum that does not decode was written so: truncating it would drop
      * committed metadata, so opening fails, names the position, and leaves the file alone.
