@@ -316,15 +316,14 @@ class ProduceConsumeTest {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                if (i == count / 2) {
-                    signalServer("STOP");
-                }
                 sends.add(producer.send(new ProducerRecord<>("once", 0, null, bytes("v" + i))));
-                if (i == count / 2) {
+                // freeze the broker with batches in flight until the producer retries; a few chances, as
+                // on a loaded machine the whole window can pass before the request is even sent
+                if (i % (count / 4) == count / 8 && retries(producer) == 0) {
+                    signalServer("STOP");
                     try {
-                        long deadline = System.currentTimeMillis() + 20_000;
-                        while (retries(producer) == 0) {
-                            assertTrue(System.currentTimeMillis() < deadline, "the producer never retried");
+                        long deadline = System.currentTimeMillis() + 10_000;
+                        while (retries(producer) == 0 && System.currentTimeMillis() < deadline) {
                             Thread.sleep(50);
                         }
                         Thread.sleep(500); // the retry is on its way to the frozen broker
@@ -333,6 +332,7 @@ class ProduceConsumeTest {
                     }
                 }
             }
+            assertTrue(retries(producer) > 0, "the producer never retried");
             for (Future<RecordMetadata> send : sends) {
                 send.get();
             }
