@@ -48,6 +48,7 @@ class StartupFuzzTest {
         try {
             run(new Random(seed), root);
         } finally {
+            LogFixtures.drainScheduler(); // deletions already due, not under the walk
             try (var paths = Files.walk(root.toPath())) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
