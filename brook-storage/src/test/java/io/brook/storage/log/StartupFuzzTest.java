@@ -43,7 +43,7 @@ class StartupFuzzTest {
             "u", Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAg"));
 
     @Property(tries = 100)
-    void aDamagedPartitionNeverStopsTheStart(@ForAll long seed) throws IOException {
+    void aDamagedPartitionNeverStopsTheStart(@ForAll long seed) throws Exception {
         File root = Files.createTempDirectory("brook-startup-fuzz").toFile();
         try {
             run(new Random(seed), root);
