@@ -545,6 +545,9 @@ public final class GroupCoordinator {
             String groupId, long producerId, short producerEpoch, int generation, String memberId,
             String instanceId, Map<TopicPartition, CommittedOffset> commits) {
         Errors groupError = validateCommit(groupId, generation, memberId, instanceId, true);
+        if (groupError == Errors.STALE_MEMBER_EPOCH) {
+            groupError = Errors.ILLEGAL_GENERATION; // as Kafka answers a transactional commit
+        }
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, CommittedOffset> e : commits.entrySet()) {

@@ -94,7 +94,8 @@ class OffsetCommitRulesTest {
         assertEquals(Errors.UNKNOWN_MEMBER_ID, commit(-1, "a-client-generated-member-id"));
         assertEquals(Errors.NONE, txnCommit(-1, ""));
         assertEquals(Errors.UNKNOWN_MEMBER_ID, txnCommit(epoch, "stranger"));
-        assertEquals(Errors.STALE_MEMBER_EPOCH, txnCommit(epoch - 1, "m"));
+        assertEquals(Errors.STALE_MEMBER_EPOCH, commit(epoch - 1, "m"));
+        assertEquals(Errors.ILLEGAL_GENERATION, txnCommit(epoch - 1, "m")); // Kafka's answer to a stale epoch here
         assertEquals(Errors.FENCED_MEMBER_EPOCH, commit(epoch + 1, "m"));
         assertEquals(Errors.NONE, commit(epoch, "m"));
         assertEquals(Errors.NONE, txnCommit(epoch, "m"));
