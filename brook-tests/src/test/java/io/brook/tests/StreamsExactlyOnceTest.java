@@ -28,8 +28,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -92,19 +95,35 @@ class StreamsExactlyOnceTest {
                 producer.flush();
                 Process app = start(brook);
                 try {
+                    // the input keeps flowing while the disruption happens, so there are transactions to catch
+                    AtomicInteger sent = new AtomicInteger();
+                    CompletableFuture<Void> input = CompletableFuture.runAsync(() -> {
+                        for (int round = 0; round < ROUNDS; round++) {
+                            String line = WORDS.get(round % WORDS.size()) + " " + WORDS.get((round * 7 + 1) % WORDS.size());
+                            producer.send(new ProducerRecord<>("lines", bytes("l" + round), bytes(line)));
+                            producer.send(new ProducerRecord<>("orders", bytes("c" + round % 5), bytes("o" + round)));
+                            producer.flush();
+                            sent.incrementAndGet();
+                            try {
+                                Thread.sleep(round < ROUNDS / 2 ? 50 : 150); // the second half lasts the disruption
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    });
                     for (int round = 0; round < ROUNDS; round++) {
                         String line = WORDS.get(round % WORDS.size()) + " " + WORDS.get((round * 7 + 1) % WORDS.size());
                         for (String w : line.split(" ")) {
                             expected.merge(w, 1, Integer::sum);
                         }
-                        producer.send(new ProducerRecord<>("lines", bytes("l" + round), bytes(line)));
-                        producer.send(new ProducerRecord<>("orders", bytes("c" + round % 5), bytes("o" + round)));
-                        producer.flush();
-                        Thread.sleep(50);
-                        if (round == ROUNDS / 2) {
-                            app = disruption.apply(brook, app);
-                        }
                     }
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (sent.get() < ROUNDS / 2 && !input.isDone()) {
+                        assertTrue(System.currentTimeMillis() < deadline, "half the input was not sent in time");
+                        Thread.sleep(20);
+                    }
+                    app = disruption.apply(brook, app);
+                    input.get(120, TimeUnit.SECONDS);
                     awaitInputConsumed(brook);
                     awaitNoOpenTransactionOnOutputs(brook);
                 } finally {
@@ -136,8 +155,14 @@ class StreamsExactlyOnceTest {
      * committed, then kills it (SIGKILL) there: the transaction is left Ongoing for Brook to abort.
      */
     private static void killInsideATransaction(BrookFixture brook, Process app) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
+        long deadline = System.currentTimeMillis() + 60_000;
+        Random random = new Random();
         try (Admin admin = brook.admin()) {
+            // first let it start and commit something: freezing it often would starve a JVM still starting
+            while (admin.listConsumerGroupOffsets("eos").partitionsToOffsetAndMetadata().get().isEmpty()) {
+                assertTrue(System.currentTimeMillis() < deadline, "the application never committed");
+                Thread.sleep(100);
+            }
             while (true) {
                 signal(app, "STOP");
                 Thread.sleep(200); // what was already on its way (a commit, say) arrives
@@ -147,7 +172,7 @@ class StreamsExactlyOnceTest {
                 }
                 signal(app, "CONT");
                 assertTrue(System.currentTimeMillis() < deadline, "never caught the application in a transaction");
-                Thread.sleep(20);
+                Thread.sleep(50 + random.nextInt(200)); // running long enough to open the next transaction
             }
             // still so after the kill: the kill landed inside the transaction
             List<TransactionListing> open = ongoing(admin);
