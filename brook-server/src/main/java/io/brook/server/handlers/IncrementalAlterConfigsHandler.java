@@ -146,11 +146,11 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
         for (AlterableConfig config : resource.configs()) {
             if (OpType.forId(config.configOperation()) == OpType.SET) {
                 loggers.set(config.name(), config.value());
+                log.info("Logger {} set to {} (IncrementalAlterConfigs)", config.name(), config.value());
             } else {
                 loggers.unset(config.name());
+                log.info("Logger {} reset to its parent's level (IncrementalAlterConfigs)", config.name());
             }
-            log.info("Logger {} set to {} (IncrementalAlterConfigs)", config.name(),
-                    loggers.levels().getOrDefault(config.name(), config.value()));
         }
     }
 

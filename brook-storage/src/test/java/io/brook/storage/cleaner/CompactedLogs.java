@@ -161,18 +161,7 @@ final class CompactedLogs {
         return Files.createTempDirectory("brook-cleaner").toFile();
     }
 
-    /**
-     * Deletes a test's directory once the shared scheduler has run the segment deletions already due
-     * (file.delete.delay.ms=0), which would otherwise remove files under the walk.
-     */
     static void deleteRecursively(File dir) throws IOException {
-        try {
-            io.brook.storage.log.LogFixtures.drainScheduler();
-        } catch (Exception e) {
-            throw new IOException("the test scheduler did not finish its deletions", e);
-        }
-        try (var paths = Files.walk(dir.toPath())) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        io.brook.storage.log.LogFixtures.deleteRecursively(dir);
     }
 }

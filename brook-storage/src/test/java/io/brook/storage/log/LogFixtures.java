@@ -44,6 +44,18 @@ public final class LogFixtures {
         SCHEDULER.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /** Deletes a test's directory, once the scheduler's due deletions in it are done (see {@link #drainScheduler}). */
+    public static void deleteRecursively(File dir) throws IOException {
+        try {
+            drainScheduler();
+        } catch (Exception e) {
+            throw new IOException("the test scheduler did not finish its deletions", e);
+        }
+        try (var paths = java.nio.file.Files.walk(dir.toPath())) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     public static LogConfig config(Map<String, String> overrides) {
         Map<String, String> settings = new HashMap<>();
         settings.put("file.delete.delay.ms", "0");

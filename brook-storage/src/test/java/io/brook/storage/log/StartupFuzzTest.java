@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,15 +42,12 @@ class StartupFuzzTest {
             "u", Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAg"));
 
     @Property(tries = 100)
-    void aDamagedPartitionNeverStopsTheStart(@ForAll long seed) throws Exception {
+    void aDamagedPartitionNeverStopsTheStart(@ForAll long seed) throws IOException {
         File root = Files.createTempDirectory("brook-startup-fuzz").toFile();
         try {
             run(new Random(seed), root);
         } finally {
-            LogFixtures.drainScheduler(); // deletions already due, not under the walk
-            try (var paths = Files.walk(root.toPath())) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LogFixtures.deleteRecursively(root);
         }
     }
 
