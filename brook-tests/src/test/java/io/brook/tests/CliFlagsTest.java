@@ -76,6 +76,23 @@ class CliFlagsTest {
     }
 
     @Test
+    void loggerFlags() {
+        Result set = brook("loggers", "set", "--logger", "kafka.request.logger", "--level", "debug");
+        assertEquals(0, set.exitCode(), set.err());
+        assertEquals("Logger kafka.request.logger is now at DEBUG.", set.out().strip());
+        Result described = brook("loggers", "describe", "--logger", "kafka.request");
+        assertEquals("kafka.request.logger=DEBUG", described.out().strip());
+        Result reset = brook("loggers", "set", "--logger", "kafka.request.logger", "--reset");
+        assertEquals("Logger kafka.request.logger now inherits its parent's level.", reset.out().strip());
+        Result neither = brook("loggers", "set", "--logger", "kafka.request.logger");
+        assertEquals(2, neither.exitCode());
+        assertEquals("brook: give either --level LEVEL or --reset", neither.err().strip());
+        Result bad = brook("loggers", "set", "--logger", "root", "--level", "LOUD");
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().startsWith("brook: Cannot set the log level of root to LOUD"), bad.err());
+    }
+
+    @Test
     void topicFlags() throws Exception {
         Result created = brook("topics", "create", "--topic", "flags", "--partitions", "3", "--replication-factor", "1",
                 "--config", "cleanup.policy=compact", "--config", "segment.bytes=1048576");

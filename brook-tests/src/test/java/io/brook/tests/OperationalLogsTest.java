@@ -140,6 +140,14 @@ class OperationalLogsTest {
                 + ": Unable to locate plugin type for NoSuchAppender; fix it, or point BROOK_LOG4J_OPTS at another "
                 + "(-Dlog4j2.configurationFile=FILE)", last);
         assertFalse(output.stdout().contains("Brook listening"), "the node did not start");
+
+        File missing = new File(scratch, "missing.properties");
+        server.environment().put("BROOK_LOG4J_OPTS", "-Dlog4j2.configurationFile=" + missing.getAbsolutePath());
+        output = Processes.exec(server, null, Duration.ofSeconds(60));
+        assertEquals(2, output.exitCode(), output.all());
+        assertEquals("brook: cannot use the logging configuration: " + missing.getAbsolutePath() + " does not exist; "
+                + "fix it, or point BROOK_LOG4J_OPTS at another (-Dlog4j2.configurationFile=FILE)",
+                output.stderr().strip().lines().reduce((a, b) -> b).orElse(""));
     }
 
     private static void assertFails(Class<? extends Exception> expected, Admin admin, ConfigResource loggers,
