@@ -27,13 +27,16 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Produce: appends each partition's batch as leader and answers per partition. acks=0 gets no
  * answer; acks=1 and acks=all are answered once appended (on one node the in-sync replica set is
  * the leader alone, so both mean "written to the leader's log"; with {@code brook.durable.append}
- * the append is also fsynced first).
+ * the answer waits, without holding a request thread, until the log directory's flusher has
+ * fsynced the batch, a retried duplicate's original included).
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProduceHandler.class);
@@ -58,6 +61,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         boolean validAcks = acks == -1 || acks == 0 || acks == 1;
         MetadataImage image = broker.replicas().image();
         ProduceResponseData response = new ProduceResponseData();
+        List<CompletableFuture<Void>> durable = new ArrayList<>();
         for (TopicProduceData topicData : request.topicData()) {
             TopicImage topic = context.apiVersion() >= 13 ? image.topic(topicData.topicId())
                     : image.topic(topicData.name());
@@ -74,17 +78,22 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else {
                     append(new TopicPartition(topic.name(), data.index()), topic, data, acks,
-                            request.transactionalId(), context.apiVersion(), result);
+                            request.transactionalId(), context.apiVersion(), result, durable);
                 }
                 topicResponse.partitionResponses().add(result);
             }
             response.responses().add(topicResponse);
         }
-        return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        if (durable.isEmpty()) {
+            return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        }
+        return CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new))
+                .handle((done, failure) -> acks == 0 ? null : response);
     }
 
     private void append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
-                        String transactionalId, short apiVersion, PartitionProduceResponse result) {
+                        String transactionalId, short apiVersion, PartitionProduceResponse result,
+                        List<CompletableFuture<Void>> durable) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -101,6 +110,21 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
                     .setLogStartOffset(appended.logStartOffset());
             broker.fetchWaiters().onAppend(tp);
+            CompletableFuture<Void> fsynced = partition.whenDurable(appended.lastOffset());
+            if (!fsynced.isDone() || fsynced.isCompletedExceptionally()) { // durable mode: answered from the flusher
+                durable.add(fsynced.handle((done, failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                                && failure.getCause() != null ? failure.getCause() : failure;
+                        result.setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)
+                                .setErrorCode(ErrorMapping.errorFor(cause).code())
+                                .setErrorMessage(ErrorMapping.messageFor(cause));
+                    } else {
+                        broker.fetchWaiters().onAppend(tp); // the high watermark moved at the fsync
+                    }
+                    return null;
+                }));
+            }
         } catch (Exception e) {
             Errors error = ErrorMapping.errorFor(e);
             result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));

@@ -2,6 +2,7 @@ package io.brook.server.partition;
 
 import io.brook.metadata.image.PartitionImage;
 import io.brook.storage.log.AppendResult;
+import io.brook.storage.log.LogOffsetMetadata;
 import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -13,22 +14,40 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A partition hosted on this node: its log plus the replication state the metadata gives it
  * (leader, leader epoch, replicas, ISR) and the high watermark. On a single node the ISR is the
- * leader alone, so the high watermark follows the log end offset.
+ * leader alone, so the high watermark follows the log end offset (in durable mode: the fsynced
+ * end, see {@link PartitionLog#durableEnd()}).
+ *
+ * <p>The high watermark and last stable offset are offset-plus-position values that only move
+ * forward: they are computed under this partition's watermark lock from the log's current
+ * {@link PartitionLog.Tail} (published after producer state took the appended batches in), never
+ * from a value read before the lock, so appends finishing out of order cannot move them back or
+ * leave them below the log end. A listener hears of every advance, outside the lock.
  *
  * <p>Thread-safety: state fields are volatile and replaced whole by metadata updates; appends
- * are serialized by the log.
+ * are serialized by the log; the watermarks are one volatile snapshot written under the lock.
  */
 public final class Partition {
+    /** How long a coordinator write waits for its fsync in durable mode before it fails. */
+    private static final long COORDINATOR_DURABLE_WAIT_MS = 30_000;
     private final TopicPartition topicPartition;
     private final Uuid topicId;
     private final PartitionLog log;
     private final int localNodeId;
     private volatile PartitionImage state;
-    private volatile long highWatermark;
+    private final Object watermarkLock = new Object();
+    /** Written under {@link #watermarkLock} only; both parts only move forward. */
+    private volatile Watermarks watermarks;
+    private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
+
+    /** The high watermark and the last stable offset (at most the high watermark), read together. */
+    public record Watermarks(LogOffsetMetadata highWatermark, LogOffsetMetadata lastStable) {
+    }
 
     public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, PartitionImage state,
                      int localNodeId) {
@@ -37,11 +56,21 @@ public final class Partition {
         this.log = log;
         this.state = state;
         this.localNodeId = localNodeId;
-        this.highWatermark = log.logEndOffset();
+        LogOffsetMetadata start = log.config().durableAppend() ? log.durableEnd() : log.logEndOffsetMetadata();
+        this.watermarks = new Watermarks(start, lastStable(start, log.tail(), null));
     }
 
     public void update(PartitionImage newState) {
         this.state = newState;
+        maybeAdvanceHighWatermark();
+    }
+
+    /**
+     * Sets what is called, outside any lock and on the thread that moved it (an appender's or, in
+     * durable mode, the flusher's), after every advance of the high watermark; it must not block.
+     */
+    public void onHighWatermarkAdvanced(Consumer<TopicPartition> listener) {
+        this.highWatermarkListener = listener;
     }
 
     public boolean isLeader() {
@@ -65,6 +94,7 @@ public final class Partition {
         PartitionImage s = leaderState((short) -1);
         AppendResult result = log.appendAsCoordinator(records, s.leaderEpoch());
         afterAppend(result.lastOffset(), result.duplicate());
+        awaitDurable(result.lastOffset());
         return result;
     }
 
@@ -74,6 +104,7 @@ public final class Partition {
         PartitionImage s = leaderState((short) -1);
         long offset = log.appendMarker(producerId, producerEpoch, coordinatorEpoch, commit, s.leaderEpoch());
         afterAppend(offset, false);
+        awaitDurable(offset);
         return offset;
     }
 
@@ -90,19 +121,104 @@ public final class Partition {
         return s;
     }
 
-    private void afterAppend(long lastOffset, boolean duplicate) throws IOException {
-        maybeAdvanceHighWatermark();
-        if (log.config().durableAppend() && !duplicate) {
-            log.flushUpTo(lastOffset);
+    private void afterAppend(long lastOffset, boolean duplicate) {
+        if (log.config().durableAppend()) {
+            whenDurable(lastOffset); // the high watermark moves when the flusher has fsynced the batch
+        } else {
+            maybeAdvanceHighWatermark();
         }
     }
 
-    /** With the leader as the only in-sync replica the high watermark is the log end offset. */
-    private void maybeAdvanceHighWatermark() {
-        PartitionImage s = state;
-        if (s.isr().size() == 1 && s.isr().get(0) == localNodeId) {
-            highWatermark = log.logEndOffset();
+    /**
+     * Coordinator writes (offset commits, transaction state, markers) answer their callers only
+     * once durable in durable mode; the fsync runs on the flusher, this thread waits for it.
+     */
+    private void awaitDurable(long lastOffset) throws IOException {
+        if (!log.config().durableAppend()) {
+            return;
         }
+        try {
+            whenDurable(lastOffset).get(COORDINATOR_DURABLE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted waiting for the fsync of " + topicPartition);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new org.apache.kafka.common.errors.KafkaStorageException("fsync of " + topicPartition + " failed",
+                    e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new org.apache.kafka.common.errors.KafkaStorageException("fsync of " + topicPartition
+                    + " took longer than " + COORDINATOR_DURABLE_WAIT_MS + " ms");
+        }
+    }
+
+    /**
+     * Completes once {@code lastOffset} may be acknowledged: at once unless the log is in durable
+     * mode, where it completes after the flusher fsynced it and the high watermark moved past it
+     * (a retried duplicate waits for its original's fsync the same way).
+     */
+    public CompletableFuture<Void> whenDurable(long lastOffset) {
+        if (!log.config().durableAppend()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return log.whenDurable(lastOffset).thenRun(this::maybeAdvanceHighWatermark);
+    }
+
+    /**
+     * With the leader as the only in-sync replica the high watermark is the log end (the fsynced
+     * end in durable mode). Reads the log's tail under the lock, so the value it sets is never
+     * older than one set before, and moves forward only.
+     */
+    private void maybeAdvanceHighWatermark() {
+        boolean advanced = false;
+        synchronized (watermarkLock) {
+            PartitionImage s = state;
+            if (s.isr().size() != 1 || s.isr().get(0) != localNodeId) {
+                return;
+            }
+            PartitionLog.Tail tail = log.tail();
+            LogOffsetMetadata target = tail.end();
+            if (log.config().durableAppend()) {
+                LogOffsetMetadata durable = log.durableEnd();
+                if (durable.offset() < target.offset()) {
+                    target = durable;
+                }
+            }
+            Watermarks current = watermarks;
+            LogOffsetMetadata highWatermark = target.offset() > current.highWatermark().offset()
+                    ? target : current.highWatermark();
+            LogOffsetMetadata lastStable = lastStable(highWatermark, tail, current.lastStable());
+            if (highWatermark != current.highWatermark() || lastStable != current.lastStable()) {
+                advanced = highWatermark != current.highWatermark();
+                watermarks = new Watermarks(highWatermark, lastStable);
+            }
+        }
+        if (advanced) {
+            highWatermarkListener.accept(topicPartition);
+        }
+    }
+
+    /**
+     * The last stable offset for {@code highWatermark}: the first offset of the earliest open
+     * transaction when that is below it, else the high watermark; never below {@code previous}.
+     */
+    private LogOffsetMetadata lastStable(LogOffsetMetadata highWatermark, PartitionLog.Tail tail,
+                                         LogOffsetMetadata previous) {
+        LogOffsetMetadata stable = highWatermark;
+        LogOffsetMetadata unstable = tail.firstUnstable();
+        if (unstable != null && unstable.offset() < highWatermark.offset()) {
+            long logStart = log.logStartOffset();
+            stable = unstable.offset() >= logStart ? unstable : new LogOffsetMetadata(logStart, -1, -1);
+        }
+        if (previous != null && previous.offset() >= stable.offset()) {
+            return previous;
+        }
+        return stable;
     }
 
     /**
@@ -143,12 +259,17 @@ public final class Partition {
     }
 
     public long highWatermark() {
-        return highWatermark;
+        return watermarks.highWatermark().offset();
     }
 
     /** The last stable offset: the high watermark, or the first offset of an open transaction below it. */
     public long lastStableOffset() {
-        return log.lastStableOffset(highWatermark);
+        return watermarks.lastStable().offset();
+    }
+
+    /** Both watermarks, with their positions, from one snapshot. */
+    public Watermarks watermarks() {
+        return watermarks;
     }
 
     public List<Integer> replicas() {

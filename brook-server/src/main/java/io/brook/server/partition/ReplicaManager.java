@@ -34,6 +34,7 @@ public final class ReplicaManager {
     private final Map<String, String> topicDefaults;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    private volatile java.util.function.Consumer<TopicPartition> highWatermarkListener = tp -> { };
 
     public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults) {
         this.nodeId = nodeId;
@@ -73,7 +74,9 @@ public final class ReplicaManager {
                         } catch (KafkaStorageException offline) {
                             continue; // its files did not load at start-up (logged then): not hosted
                         }
-                        partitions.put(tp, new Partition(tp, topic.id(), partitionLog, p, nodeId));
+                        Partition partition = new Partition(tp, topic.id(), partitionLog, p, nodeId);
+                        partition.onHighWatermarkAdvanced(highWatermarkListener);
+                        partitions.put(tp, partition);
                         created++;
                     } else {
                         existing.update(p);
@@ -104,6 +107,15 @@ public final class ReplicaManager {
             throw new UncheckedIOException(e);
         }
         image = next;
+    }
+
+    /**
+     * Sets what every hosted partition calls after its high watermark advanced (see
+     * {@link Partition#onHighWatermarkAdvanced}): delayed operations waiting on it are checked then.
+     */
+    public void onHighWatermarkAdvanced(java.util.function.Consumer<TopicPartition> listener) {
+        this.highWatermarkListener = listener;
+        partitions.values().forEach(p -> p.onHighWatermarkAdvanced(listener));
     }
 
     public Partition partition(TopicPartition tp) {

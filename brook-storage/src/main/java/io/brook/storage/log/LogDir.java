@@ -54,6 +54,8 @@ public final class LogDir implements AutoCloseable {
     private final boolean hadCleanShutdown;
 
     private volatile boolean offline;
+    /** Durable-mode fsyncs of this directory's logs: one thread per directory, started on first use. */
+    private final LogFlusher flusher;
 
     public LogDir(File logDir, Time time, ScheduledExecutorService scheduler) throws IOException {
         this.logDir = logDir;
@@ -64,6 +66,7 @@ public final class LogDir implements AutoCloseable {
         this.logStarts = new OffsetCheckpointFile(new File(logDir, LOG_START_FILE));
         File marker = new File(logDir, CLEAN_SHUTDOWN_FILE);
         this.hadCleanShutdown = marker.exists();
+        this.flusher = new LogFlusher("brook-flusher-" + logDir.getName());
         Files.deleteIfExists(marker.toPath());
     }
 
@@ -186,6 +189,7 @@ public final class LogDir implements AutoCloseable {
 
     private void watch(PartitionLog partitionLog) {
         partitionLog.onIoFailure(this::markOffline);
+        partitionLog.attachFlusher(flusher);
         if (offline) {
             partitionLog.markDirOffline();
         }
@@ -303,6 +307,7 @@ public final class LogDir implements AutoCloseable {
     /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
     @Override
     public void close() throws IOException {
+        flusher.close();
         if (offline) {
             log.warn("Log directory {} is offline: closing it without flushing or a clean-shutdown marker", logDir);
             return; // the files stay as they are; the next start recovers them
@@ -320,6 +325,11 @@ public final class LogDir implements AutoCloseable {
 
     public File logDir() {
         return logDir;
+    }
+
+    /** The thread running this directory's durable-mode fsyncs. */
+    public LogFlusher flusher() {
+        return flusher;
     }
 
     private static void deleteRecursively(File dir) {

@@ -408,6 +408,11 @@ public final class LogSegment implements AutoCloseable {
         return log.file();
     }
 
+    /** Fsyncs the {@code .log} file only (durable mode: recovery rebuilds the indexes from it). */
+    public void flushData() throws IOException {
+        log.records().flush();
+    }
+
     public void flush() throws IOException {
         log.records().flush();
         offsetIndex.flush();

@@ -40,11 +40,24 @@ import java.util.concurrent.TimeUnit;
  * The log of one partition: an ordered set of segments in {@code <dir>/<topic>-<partition>/}.
  *
  * <p>Thread-safety: appends, rolls, truncation and retention are serialized on this object's
- * monitor (one appender at a time). Reads never take it: they read the published end offset
- * ({@link #logEndOffsetMetadata()}) and only bytes below it, so they never see a partial batch.
+ * monitor (one appender at a time); a client append's CRC checks and re-compression run before it
+ * is taken. Reads never take it: they read the published {@link #tail()} (the log end and the
+ * first unstable offset, one volatile snapshot written after producer state is updated) and only
+ * bytes below its end, so they never see a partial batch, nor a batch of a transaction whose
+ * opening is not yet reflected in the first unstable offset.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    /**
+     * The log end and the first offset of the earliest open transaction (null when none is open),
+     * published together: a reader of one snapshot never pairs a new end with an older first
+     * unstable offset, so it never computes a last stable offset past an undecided batch.
+     * {@code firstUnstable}'s position is -1 when it is not known (a transaction opened before
+     * this process loaded the log).
+     */
+    public record Tail(LogOffsetMetadata end, LogOffsetMetadata firstUnstable) {
+    }
 
     /** Result of a timestamp lookup: offset, the timestamp found there and its leader epoch. */
     public record TimestampOffset(long timestamp, long offset, int leaderEpoch) {
@@ -63,11 +76,17 @@ public final class PartitionLog implements AutoCloseable {
     private final Random random;
     private final Object flushLock = new Object();
     private volatile LogConfig config;
-    private volatile LogOffsetMetadata endMetadata;
+    /** Published with one volatile write after every change of the end or of producer state. */
+    private volatile Tail tail = new Tail(new LogOffsetMetadata(0, 0, 0), null);
+    /** Where each open transaction's first batch sits, when this process appended or replayed it; under this. */
+    private final TreeMap<Long, LogOffsetMetadata> txnStarts = new TreeMap<>();
+    /** Everything below it is fsynced (the {@code .log} data; indexes are rebuilt on recovery). */
+    private volatile LogOffsetMetadata durableEnd = new LogOffsetMetadata(0, 0, 0);
+    private final Object dataFlushLock = new Object();
+    /** Runs durable-mode fsyncs; null flushes on the caller's thread (logs opened outside a {@link LogDir}). */
+    private volatile LogFlusher flusher;
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
-    /** First offset of the earliest open transaction, -1 when none: bounds the last stable offset. */
-    private volatile long firstUnstableOffset = -1;
     private volatile long lastFlushMs;
     private long unflushedMessages;
     private long activeSegmentJitterMs;
@@ -172,10 +191,11 @@ public final class PartitionLog implements AutoCloseable {
             segments.put(start, LogSegment.create(dir, start, config, time.milliseconds()));
         }
         LogSegment active = segments.lastEntry().getValue();
-        endMetadata = new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
-        logStartOffset = Math.max(segments.firstKey(), Math.min(checkpointedLogStart, endMetadata.offset()));
-        recoveryPoint = endMetadata.offset();
-        epochCache.truncateFromEnd(endMetadata.offset());
+        publishEnd(new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes()));
+        durableEnd = tail.end();
+        logStartOffset = Math.max(segments.firstKey(), Math.min(checkpointedLogStart, tail.end().offset()));
+        recoveryPoint = tail.end().offset();
+        epochCache.truncateFromEnd(tail.end().offset());
         activeSegmentJitterMs = nextJitter();
         if (!fresh) {
             loadProducerState();
@@ -236,12 +256,13 @@ public final class PartitionLog implements AutoCloseable {
      * replays the batch headers after it (all of the log when there is no snapshot).
      */
     private void loadProducerState() throws IOException {
-        long end = endMetadata.offset();
+        long end = tail.end().offset();
         TreeMap<Long, File> snapshots = ProducerSnapshotFile.list(dir);
         for (File stale : snapshots.tailMap(end, false).values()) {
             Files.deleteIfExists(stale.toPath()); // the log was truncated below it
         }
         producerState.clear();
+        txnStarts.clear();
         long from = logStartOffset;
         for (Map.Entry<Long, File> snapshot : snapshots.headMap(end, true).descendingMap().entrySet()) {
             List<ProducerSnapshotFile.Entry> entries = ProducerSnapshotFile.read(snapshot.getValue());
@@ -268,12 +289,44 @@ public final class PartitionLog implements AutoCloseable {
                         onMarkerAppended(segment, batch);
                     } else {
                         producerState.onDataBatch(batch);
+                        noteTxnStart(batch, segment, position);
                     }
                 }
                 position += batch.sizeInBytes();
             }
         }
-        firstUnstableOffset = producerState.firstUnstableOffset();
+        publishEnd(tail.end());
+    }
+
+    /** Remembers where a transaction starts if {@code batch} (just applied to producer state) opened one. */
+    private void noteTxnStart(RecordBatch batch, LogSegment segment, int position) {
+        if (batch.isTransactional()) {
+            ProducerStateTable.Entry entry = producerState.get(batch.producerId());
+            if (entry != null && entry.currentTxnFirstOffset() == batch.baseOffset()) {
+                txnStarts.put(batch.baseOffset(), new LogOffsetMetadata(batch.baseOffset(), segment.baseOffset(),
+                        position));
+            }
+        }
+    }
+
+    /**
+     * Publishes {@code end} with the first unstable offset of the current producer state, in one
+     * volatile write. Called with this object's monitor held (or during load), after producer
+     * state has taken in everything below {@code end}.
+     */
+    private void publishEnd(LogOffsetMetadata end) {
+        long unstable = producerState.firstUnstableOffset();
+        LogOffsetMetadata firstUnstable = null;
+        if (unstable < 0) {
+            txnStarts.clear();
+        } else {
+            txnStarts.headMap(unstable).clear();
+            firstUnstable = txnStarts.get(unstable);
+            if (firstUnstable == null) {
+                firstUnstable = new LogOffsetMetadata(unstable, -1, -1);
+            }
+        }
+        tail = new Tail(end, firstUnstable);
     }
 
     /**
@@ -302,7 +355,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Snapshots producer state as of the log end; keeps the newest {@value #SNAPSHOTS_KEPT}. */
     private void writeProducerSnapshot() throws IOException {
-        ProducerSnapshotFile.write(dir, endMetadata.offset(), producerState.snapshotEntries());
+        ProducerSnapshotFile.write(dir, tail.end().offset(), producerState.snapshotEntries());
         TreeMap<Long, File> snapshots = ProducerSnapshotFile.list(dir);
         while (snapshots.size() > SNAPSHOTS_KEPT) {
             Files.deleteIfExists(snapshots.pollFirstEntry().getValue().toPath());
@@ -329,26 +382,32 @@ public final class PartitionLog implements AutoCloseable {
         return appendAsLeader(records, leaderEpoch, false);
     }
 
-    private synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
-            throws IOException {
-        try {
-            return doAppendAsLeader(records, leaderEpoch, checkSequence);
-        } catch (IOException e) {
-            throw ioFailure(e);
-        }
-    }
-
-    private AppendResult doAppendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
+    private AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
             throws IOException {
         throwIfClosed();
+        // per-request CPU work (CRC checks, re-compression) needs no log state: it runs before the lock
         LogConfig cfg = config;
-        long nowMs = time.milliseconds();
-        BatchValidator.validate(records, cfg, nowMs);
-        records = Recompression.apply(records, cfg.compression(), cfg.maxMessageBytes());
-        for (MutableRecordBatch batch : records.batches()) {
+        BatchValidator.validate(records, cfg, time.milliseconds());
+        MemoryRecords validated = Recompression.apply(records, cfg.compression(), cfg.maxMessageBytes());
+        for (MutableRecordBatch batch : validated.batches()) {
             if (batch.isControlBatch()) {
                 throw new InvalidRecordException("Clients may not write control batches to " + topicPartition);
             }
+        }
+        synchronized (this) {
+            try {
+                return doAppendAsLeader(validated, cfg, leaderEpoch, checkSequence);
+            } catch (IOException e) {
+                throw ioFailure(e);
+            }
+        }
+    }
+
+    private AppendResult doAppendAsLeader(MemoryRecords records, LogConfig cfg, int leaderEpoch,
+                                          boolean checkSequence) throws IOException {
+        throwIfClosed();
+        long nowMs = time.milliseconds();
+        for (MutableRecordBatch batch : records.batches()) {
             if (batch.hasProducerId()) {
                 ProducerStateTable.BatchMetadata dup = producerState.checkClientBatch(batch, checkSequence);
                 if (dup != null) {
@@ -356,7 +415,7 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
         }
-        long firstOffset = endMetadata.offset();
+        long firstOffset = tail.end().offset();
         long next = firstOffset;
         long appendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME ? nowMs : RecordBatch.NO_TIMESTAMP;
         long maxTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -372,11 +431,15 @@ public final class PartitionLog implements AutoCloseable {
             messages += delta + 1;
             next += delta + 1;
         }
-        appendAssigned(records, leaderEpoch, firstOffset, next - 1, maxTimestamp, nowMs);
+        LogSegment segment = appendAssigned(records, leaderEpoch, firstOffset, next - 1, maxTimestamp, nowMs);
+        int position = segment.sizeInBytes() - records.sizeInBytes();
         for (MutableRecordBatch batch : records.batches()) {
             producerState.onDataBatch(batch);
+            noteTxnStart(batch, segment, position);
+            position += batch.sizeInBytes();
         }
-        firstUnstableOffset = producerState.firstUnstableOffset();
+        // the new end becomes visible only now, together with the first unstable offset it implies
+        publishEnd(new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes()));
         unflushedMessages += messages;
         if (unflushedMessages >= cfg.flushIntervalMessages()) {
             flush();
@@ -384,14 +447,18 @@ public final class PartitionLog implements AutoCloseable {
         return new AppendResult(firstOffset, next - 1, appendTime, logStartOffset, false);
     }
 
-    private void appendAssigned(MemoryRecords records, int leaderEpoch, long firstOffset, long lastOffset,
-                                long maxTimestamp, long nowMs) throws IOException {
+    /**
+     * Writes batches whose offsets are assigned; returns the segment they went to. Does not publish
+     * the new end: the caller does, once producer state has taken the batches in.
+     */
+    private LogSegment appendAssigned(MemoryRecords records, int leaderEpoch, long firstOffset, long lastOffset,
+                                      long maxTimestamp, long nowMs) throws IOException {
         LogSegment segment = maybeRoll(records.sizeInBytes(), lastOffset, maxTimestamp, nowMs);
         segment.append(records);
         if (leaderEpoch >= 0 && leaderEpoch > epochCache.latestEpoch()) {
             epochCache.assign(leaderEpoch, firstOffset);
         }
-        endMetadata = new LogOffsetMetadata(lastOffset + 1, segment.baseOffset(), segment.sizeInBytes());
+        return segment;
     }
 
     /**
@@ -416,13 +483,13 @@ public final class PartitionLog implements AutoCloseable {
         throwIfClosed();
         producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch);
         long nowMs = time.milliseconds();
-        long offset = endMetadata.offset();
+        long offset = tail.end().offset();
         MemoryRecords marker = MemoryRecords.withEndTransactionMarker(offset, nowMs, leaderEpoch, producerId,
                 producerEpoch, new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
                         coordinatorEpoch));
-        appendAssigned(marker, leaderEpoch, offset, offset, nowMs, nowMs);
-        onMarkerAppended(segments.lastEntry().getValue(), marker.batches().iterator().next());
-        firstUnstableOffset = producerState.firstUnstableOffset();
+        LogSegment segment = appendAssigned(marker, leaderEpoch, offset, offset, nowMs, nowMs);
+        onMarkerAppended(segment, marker.batches().iterator().next());
+        publishEnd(new LogOffsetMetadata(offset + 1, segment.baseOffset(), segment.sizeInBytes()));
         unflushedMessages++;
         if (unflushedMessages >= config.flushIntervalMessages()) {
             flush();
@@ -445,7 +512,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Closes the active segment for appends and starts a new one at the log end offset. */
     public synchronized LogSegment roll(long nowMs) throws IOException {
-        long newBase = endMetadata.offset();
+        long newBase = tail.end().offset();
         LogSegment active = segments.lastEntry().getValue();
         if (active.baseOffset() == newBase) {
             return active;
@@ -455,7 +522,7 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
         segments.put(newBase, segment);
         // readers bound the segment holding the log end by this position; it is the new one now
-        endMetadata = new LogOffsetMetadata(newBase, newBase, 0);
+        publishEnd(new LogOffsetMetadata(newBase, newBase, 0));
         activeSegmentJitterMs = nextJitter();
         flushInBackground(newBase - 1);
         return segment;
@@ -502,7 +569,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private Records doRead(long fetchOffset, int maxBytes, long maxOffset, boolean minOneMessage) throws IOException {
-        LogOffsetMetadata end = endMetadata;
+        LogOffsetMetadata end = tail.end();
         long start = logStartOffset;
         if (fetchOffset < start || fetchOffset > end.offset()) {
             throw new OffsetOutOfRangeException("Offset " + fetchOffset + " is out of range for " + topicPartition
@@ -611,7 +678,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public synchronized long advanceLogStartOffset(long offset) throws IOException {
         if (offset > logStartOffset) {
-            logStartOffset = Math.min(offset, endMetadata.offset());
+            logStartOffset = Math.min(offset, tail.end().offset());
             epochCache.truncateFromStart(logStartOffset);
             deleteSegmentsBelowStart();
         }
@@ -770,7 +837,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Drops every record at or after {@code offset}. */
     public synchronized void truncateTo(long offset) throws IOException {
-        if (offset >= endMetadata.offset()) {
+        if (offset >= tail.end().offset()) {
             return;
         }
         if (offset <= segments.firstKey()) {
@@ -785,7 +852,8 @@ public final class PartitionLog implements AutoCloseable {
         }
         LogSegment active = segments.lastEntry().getValue();
         active.truncateTo(offset);
-        endMetadata = new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
+        publishEnd(new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes()));
+        lowerDurableEnd(tail.end());
         epochCache.truncateFromEnd(offset);
         loadProducerState();
     }
@@ -798,12 +866,14 @@ public final class PartitionLog implements AutoCloseable {
         }
         LogSegment segment = LogSegment.create(dir, offset, config, time.milliseconds());
         segments.put(offset, segment);
-        endMetadata = new LogOffsetMetadata(offset, offset, 0);
+        producerState.clear();
+        publishEnd(new LogOffsetMetadata(offset, offset, 0));
+        synchronized (dataFlushLock) {
+            durableEnd = tail.end();
+        }
         logStartOffset = offset;
         recoveryPoint = offset;
         epochCache.clearAndFlush();
-        producerState.clear();
-        firstUnstableOffset = -1;
         for (File snapshot : ProducerSnapshotFile.list(dir).values()) {
             Files.deleteIfExists(snapshot.toPath());
         }
@@ -828,11 +898,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private void doFlushUpTo(long offset) throws IOException {
+        LogOffsetMetadata target;
         synchronized (flushLock) {
             if (recoveryPoint > offset) {
                 return;
             }
-            LogOffsetMetadata target = endMetadata;
+            target = tail.end();
             for (LogSegment segment : segments.tailMap(segments.floorKey(Math.max(recoveryPoint,
                     segments.firstKey()))).values()) {
                 segment.flush();
@@ -840,16 +911,101 @@ public final class PartitionLog implements AutoCloseable {
             recoveryPoint = target.offset();
             lastFlushMs = time.milliseconds();
         }
+        raiseDurableEnd(target);
+    }
+
+    // ------------------------------------------------------------------ durable mode
+
+    /** Runs this log's durable-mode fsyncs on {@code flusher} (its directory's) from now on. */
+    public void attachFlusher(LogFlusher flusher) {
+        this.flusher = flusher;
+    }
+
+    /** Everything below this is fsynced: the {@code .log} data, enough to rebuild the rest on recovery. */
+    public LogOffsetMetadata durableEnd() {
+        return durableEnd;
+    }
+
+    /**
+     * Completes once {@code offset} is fsynced: at once if it is already, else after an fsync of
+     * this log's data by the flusher of its directory (the caller's thread when it has none). A
+     * flusher fsyncs once for everything appended since its last fsync (group commit).
+     */
+    public java.util.concurrent.CompletableFuture<Void> whenDurable(long offset) {
+        if (durableEnd.offset() > offset) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        LogFlusher f = flusher;
+        if (f != null) {
+            return f.request(this, offset);
+        }
+        try {
+            flushData();
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        } catch (IOException | RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Fsyncs the {@code .log} files holding data not yet durable, up to the current end (one fsync
+     * per file however many batches it got since the last). The indexes are not fsynced: recovery
+     * rebuilds them from the data. Returns whether it fsynced anything.
+     */
+    public boolean flushData() throws IOException {
+        throwIfOffline();
+        synchronized (dataFlushLock) {
+            LogOffsetMetadata target = tail.end();
+            LogOffsetMetadata from = durableEnd;
+            if (target.offset() <= from.offset()) {
+                return false;
+            }
+            try {
+                Long first = segments.floorKey(Math.max(from.offset(), segments.firstKey()));
+                for (LogSegment segment : segments.tailMap(first == null ? segments.firstKey() : first).values()) {
+                    if (segment.baseOffset() > target.offset()) {
+                        break;
+                    }
+                    try {
+                        segment.flushData();
+                    } catch (java.nio.channels.ClosedChannelException e) {
+                        if (segments.get(segment.baseOffset()) == segment && !closed) {
+                            throw e; // still part of the log: a real failure
+                        } // else deleted or replaced meanwhile: nothing of it needs to be durable
+                    }
+                }
+            } catch (IOException e) {
+                throw ioFailure(e);
+            }
+            durableEnd = target;
+            return true;
+        }
+    }
+
+    private void raiseDurableEnd(LogOffsetMetadata flushed) {
+        synchronized (dataFlushLock) {
+            if (flushed.offset() > durableEnd.offset()) {
+                durableEnd = flushed;
+            }
+        }
+    }
+
+    private void lowerDurableEnd(LogOffsetMetadata end) {
+        synchronized (dataFlushLock) {
+            if (durableEnd.offset() > end.offset()) {
+                durableEnd = end;
+            }
+        }
     }
 
     public void flush() throws IOException {
         unflushedMessages = 0;
-        flushUpTo(endMetadata.offset() - 1);
+        flushUpTo(tail.end().offset() - 1);
     }
 
     /** Flushes if {@code flush.ms} has passed since the last flush. */
     public void maybeFlushByTime(long nowMs) throws IOException {
-        if (nowMs - lastFlushMs >= config.flushIntervalMs() && recoveryPoint < endMetadata.offset()) {
+        if (nowMs - lastFlushMs >= config.flushIntervalMs() && recoveryPoint < tail.end().offset()) {
             flush();
         }
     }
@@ -953,11 +1109,16 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public long logEndOffset() {
-        return endMetadata.offset();
+        return tail.end().offset();
     }
 
     public LogOffsetMetadata logEndOffsetMetadata() {
-        return endMetadata;
+        return tail.end();
+    }
+
+    /** The log end and first unstable offset, one consistent snapshot (see {@link Tail}). */
+    public Tail tail() {
+        return tail;
     }
 
     public long logStartOffset() {
@@ -1003,7 +1164,8 @@ public final class PartitionLog implements AutoCloseable {
      * read_committed consumers read up to it.
      */
     public long lastStableOffset(long highWatermark) {
-        long unstable = firstUnstableOffset;
+        LogOffsetMetadata firstUnstable = tail.firstUnstable();
+        long unstable = firstUnstable == null ? -1 : firstUnstable.offset();
         return unstable < 0 ? highWatermark : Math.max(logStartOffset, Math.min(unstable, highWatermark));
     }
 
