@@ -44,6 +44,8 @@ public final class Partition {
     /** Written under {@link #watermarkLock} only; both parts only move forward. */
     private volatile Watermarks watermarks;
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    /** Runs between reading the log's tail and publishing watermarks from it; tests widen race windows here. */
+    private volatile Runnable watermarkProbe = () -> { };
 
     /** The high watermark and the last stable offset (at most the high watermark), read together. */
     public record Watermarks(LogOffsetMetadata highWatermark, LogOffsetMetadata lastStable) {
@@ -129,6 +131,11 @@ public final class Partition {
         }
     }
 
+    /** Test seam: see {@link #watermarkProbe}. */
+    void watermarkProbe(Runnable probe) {
+        this.watermarkProbe = probe;
+    }
+
     /**
      * Coordinator writes (offset commits, transaction state, markers) answer their callers only
      * once durable in durable mode; the fsync runs on the flusher, this thread waits for it.
@@ -182,6 +189,7 @@ public final class Partition {
                 return;
             }
             PartitionLog.Tail tail = log.tail();
+            watermarkProbe.run();
             LogOffsetMetadata target = tail.end();
             if (log.config().durableAppend()) {
                 LogOffsetMetadata durable = log.durableEnd();

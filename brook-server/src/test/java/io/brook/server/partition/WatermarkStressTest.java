@@ -75,6 +75,13 @@ class WatermarkStressTest {
     @Test
     void theHighWatermarkNeverMovesBackAndCatchesUpWithTheLogEnd() throws Exception {
         Partition partition = open(Map.of());
+        // now and then an appender pauses between reading the log end and setting the watermarks, as a
+        // preempted thread would: an unlocked read-then-write would then set a stale, lower value
+        partition.watermarkProbe(() -> {
+            if (java.util.concurrent.ThreadLocalRandom.current().nextInt(16) == 0) {
+                Thread.yield();
+            }
+        });
         int threads = 4;
         int rounds = 40;
         int appendsPerRound = 250;
@@ -104,7 +111,12 @@ class WatermarkStressTest {
                     appenders.add(pool.submit(() -> {
                         start.await(WAIT_SECONDS, TimeUnit.SECONDS);
                         for (int i = 0; i < appendsPerRound; i++) {
-                            partition.appendAsLeader(plain("t" + thread + "-" + i), (short) 1);
+                            long last = partition.appendAsLeader(plain("t" + thread + "-" + i), (short) 1).lastOffset();
+                            long hw = partition.highWatermark();
+                            if (hw <= last) {
+                                violation.compareAndSet(null, "append of offset " + last + " returned but the high "
+                                        + "watermark is " + hw);
+                            }
                         }
                         return null;
                     }));
