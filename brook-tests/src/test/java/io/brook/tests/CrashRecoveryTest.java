@@ -308,6 +308,53 @@ class CrashRecoveryTest {
         }
     }
 
+    // ------------------------------------------------------------------ durable mode
+
+    /**
+     * A topic with {@code brook.durable.append}: produce answers come from the log directory's
+     * flusher after the fsync, with acks=1 and acks=all, idempotent and transactional (its markers
+     * and the coordinator's writes wait for their fsync too); every acknowledged record is there
+     * after a SIGKILL, once, and read_committed sees the committed transaction.
+     */
+    @Test
+    void durableModeAnswersAfterTheFsyncAndKeepsEveryAcknowledgedRecordThroughASigkill() throws Exception {
+        String topic = "durable-crash";
+        List<TopicPartition> tps = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1).configs(Map.of(
+                    "brook.durable.append", "true")))).all().get();
+            Map<TopicPartition, List<String>> committed = new HashMap<>();
+            try (KafkaProducer<byte[], byte[]> acksAll = brook.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+                 KafkaProducer<byte[], byte[]> acksOne = brook.producer(Map.of(ProducerConfig.ACKS_CONFIG, "1",
+                         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false));
+                 KafkaProducer<byte[], byte[]> txn = brook.producer(transactional("durable-txn", 60_000))) {
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    KafkaProducer<byte[], byte[]> producer = i % 2 == 0 ? acksAll : acksOne;
+                    String value = "plain-" + i;
+                    sent.add(producer.send(new ProducerRecord<>(topic, i % 2, null, bytes(value))));
+                    committed.computeIfAbsent(tps.get(i % 2), k -> new ArrayList<>()).add(value);
+                }
+                for (Future<RecordMetadata> f : sent) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                txn.initTransactions();
+                transaction(txn, topic, "committed", committed);
+                txn.commitTransaction();
+            }
+            brook.kill();
+            brook.start();
+            Map<TopicPartition, List<String>> read = readCommitted(brook, tps, 310);
+            for (TopicPartition tp : tps) {
+                List<String> expected = new ArrayList<>(committed.get(tp));
+                List<String> got = new ArrayList<>(read.getOrDefault(tp, List.of()));
+                expected.sort(null);
+                got.sort(null);
+                assertEquals(expected, got, tp + ": every acknowledged record, once");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ compaction
 
     @Test

@@ -234,8 +234,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 return;
             }
             partition.throwIfEpochMismatch(target.currentLeaderEpoch());
-            long highWatermark = partition.highWatermark();
-            long stable = partition.lastStableOffset();
+            Partition.Watermarks watermarks = partition.watermarks(); // both from one snapshot
+            long highWatermark = watermarks.highWatermark().offset();
+            long stable = watermarks.lastStable().offset();
             data.setHighWatermark(highWatermark).setLastStableOffset(stable)
                     .setLogStartOffset(partition.log().logStartOffset());
             long upper = readCommitted ? stable : highWatermark;
