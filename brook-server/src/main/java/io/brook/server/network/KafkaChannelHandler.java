@@ -51,12 +51,19 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger REQUEST_LOG = LoggerFactory.getLogger("kafka.request.logger");
     /** Frames buffered per connection before reading pauses. */
     static final int MAX_QUEUED_FRAMES = 16;
+    /**
+     * Bytes of queued (read, not yet dispatched) frames per connection before reading pauses: a
+     * client that stops reading its responses gets no request dispatched, so its queued frames keep
+     * their request memory; this bounds what it pins to this plus the frames crossing it.
+     */
+    static final int MAX_QUEUED_BYTES = 1024 * 1024;
 
     private final ApiRegistry registry;
     private final Executor requestExecutor;
     private final RequestMemory memory;
     private final ReadGate gate;
     private final ArrayDeque<RequestFrameDecoder.Frame> queued = new ArrayDeque<>();
+    private long queuedBytes;
     private boolean busy;
     private String softwareName = "";
     private String softwareVersion = "";
@@ -77,8 +84,10 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        queued.add((RequestFrameDecoder.Frame) msg);
-        if (queued.size() >= MAX_QUEUED_FRAMES) {
+        RequestFrameDecoder.Frame frame = (RequestFrameDecoder.Frame) msg;
+        queued.add(frame);
+        queuedBytes += frame.reserved();
+        if (queued.size() >= MAX_QUEUED_FRAMES || queuedBytes >= MAX_QUEUED_BYTES) {
             gate.pause(ReadGate.QUEUE_FULL);
         }
         processNext(ctx);
@@ -106,7 +115,8 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             if (frame == null) {
                 return;
             }
-            if (queued.size() < MAX_QUEUED_FRAMES) {
+            queuedBytes -= frame.reserved();
+            if (queued.size() < MAX_QUEUED_FRAMES && queuedBytes < MAX_QUEUED_BYTES) {
                 gate.resume(ReadGate.QUEUE_FULL);
             }
             ByteBuffer buffer;
@@ -279,6 +289,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             frame.bytes().release();
             memory.release(frame.reserved());
         }
+        queuedBytes = 0;
         super.channelInactive(ctx);
     }
 }
