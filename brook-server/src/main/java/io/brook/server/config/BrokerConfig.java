@@ -55,6 +55,15 @@ public final class BrokerConfig {
             .define("connections.max.idle.ms", LONG, 600000L, atLeast(1), MEDIUM, "Idle connections close after this.")
             .define("max.connections", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections at once.")
             .define("max.connections.per.ip", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections per client address.")
+            .define("queued.max.request.bytes", LONG, null, MEDIUM, "The number of queued bytes allowed before no "
+                    + "more requests are read: requests hold their size from the moment their size prefix is "
+                    + "read until they are answered, and connections stop reading while the total is used up "
+                    + "(one request may take it past the limit, as in Kafka). 0 or less is unbounded (Kafka's "
+                    + "default, -1); Brook's default, when it is not set, is a quarter of the maximum heap.")
+            .define("brook.connection.write.buffer.bytes", INT, 1024 * 1024, atLeast(1), MEDIUM, "Most bytes of "
+                    + "responses (zero-copy fetch data included) queued on one connection but not yet taken by "
+                    + "its client: above it the connection stops reading and dispatching requests until its "
+                    + "queue is below half of it. Bounds what a client that stops reading can make the node hold.")
             .define("num.network.threads", INT, 3, atLeast(1), HIGH, "Network (event loop) threads.")
             .define("num.io.threads", INT, 8, atLeast(1), HIGH, "Request handler threads.")
             .define("log.segment.bytes", INT, 1024 * 1024 * 1024, atLeast(14), HIGH, TopicConfig.SEGMENT_BYTES_DOC)
@@ -109,7 +118,7 @@ public final class BrokerConfig {
                     "A segment nothing read or wrote for this many milliseconds closes its .log file and "
                             + "drops its index entries from memory; the next use opens them again. Keeps open "
                             + "files and index memory bounded by the partitions in use, not those held. A "
-                            + "fetch response must be sent within this time (clients time out long before).")
+                            + "segment a fetch response is still being sent from stays open until it is sent.")
             .define("log.segment.delete.delay.ms", LONG, 60000L, atLeast(0), HIGH, TopicConfig.FILE_DELETE_DELAY_MS_DOC)
             .define("min.insync.replicas", INT, 1, atLeast(1), HIGH, TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
             .define("compression.type", STRING, "producer", MEDIUM, TopicConfig.COMPRESSION_TYPE_DOC)

@@ -34,7 +34,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Requests of one connection are handled one at a time, as Kafka does: an idempotent
  * producer's pipelined batches must reach the log in the order they were sent. Frames that
- * arrive meanwhile queue here (reading pauses past {@value #MAX_QUEUED_FRAMES}).
+ * arrive meanwhile queue here (reading pauses past {@value #MAX_QUEUED_FRAMES}), each holding
+ * its reservation of the node's request memory until it has been answered.
+ *
+ * <p>Write backpressure: while the connection's unsent responses are above the write buffer's
+ * high watermark (the channel is not writable; file regions count with their size) no new request
+ * is dispatched and reading pauses; both resume when the client has consumed enough to bring them
+ * below the low watermark ({@link #channelWritabilityChanged}).
  *
  * <p>Thread-safety: every field is touched only on the channel's event loop; handlers complete on
  * other threads and hop back with {@code eventLoop().execute}.
@@ -45,18 +51,29 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private static final Logger REQUEST_LOG = LoggerFactory.getLogger("kafka.request.logger");
     /** Frames buffered per connection before reading pauses. */
     static final int MAX_QUEUED_FRAMES = 16;
+    /**
+     * Bytes of queued (read, not yet dispatched) frames per connection before reading pauses: a
+     * client that stops reading its responses gets no request dispatched, so its queued frames keep
+     * their request memory; this bounds what it pins to this plus the frames crossing it.
+     */
+    static final int MAX_QUEUED_BYTES = 1024 * 1024;
 
     private final ApiRegistry registry;
     private final Executor requestExecutor;
-    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    private final RequestMemory memory;
+    private final ReadGate gate;
+    private final ArrayDeque<RequestFrameDecoder.Frame> queued = new ArrayDeque<>();
+    private long queuedBytes;
     private boolean busy;
     private String softwareName = "";
     private String softwareVersion = "";
     private String connectionId;
 
-    KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor) {
+    KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate) {
         this.registry = registry;
         this.requestExecutor = requestExecutor;
+        this.memory = memory;
+        this.gate = gate;
     }
 
     @Override
@@ -67,40 +84,70 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        queued.add((ByteBuf) msg);
-        if (queued.size() >= MAX_QUEUED_FRAMES) {
-            ctx.channel().config().setAutoRead(false);
+        RequestFrameDecoder.Frame frame = (RequestFrameDecoder.Frame) msg;
+        queued.add(frame);
+        queuedBytes += frame.reserved();
+        if (queued.size() >= MAX_QUEUED_FRAMES || queuedBytes >= MAX_QUEUED_BYTES) {
+            gate.pause(ReadGate.QUEUE_FULL);
         }
-        if (!busy) {
-            processNext(ctx);
-        }
+        processNext(ctx);
     }
 
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            gate.resume(ReadGate.UNWRITABLE);
+            processNext(ctx);
+        } else {
+            gate.pause(ReadGate.UNWRITABLE);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** Dispatches queued requests while none is in flight and the client consumes its responses. */
     private void processNext(ChannelHandlerContext ctx) {
-        while (!busy) {
-            ByteBuf frame = queued.poll();
-            if (frame == null) {
-                ctx.channel().config().setAutoRead(true);
+        while (!busy && ctx.channel().isActive()) {
+            if (!ctx.channel().isWritable()) {
+                gate.pause(ReadGate.UNWRITABLE); // resumed by channelWritabilityChanged
                 return;
             }
+            RequestFrameDecoder.Frame frame = queued.poll();
+            if (frame == null) {
+                return;
+            }
+            queuedBytes -= frame.reserved();
+            if (queued.size() < MAX_QUEUED_FRAMES && queuedBytes < MAX_QUEUED_BYTES) {
+                gate.resume(ReadGate.QUEUE_FULL);
+            }
             ByteBuffer buffer;
+            ByteBuf bytes = frame.bytes();
             try {
-                buffer = ByteBuffer.allocate(frame.readableBytes());
-                frame.readBytes(buffer);
+                buffer = ByteBuffer.allocate(bytes.readableBytes());
+                bytes.readBytes(buffer);
                 buffer.flip();
             } finally {
-                frame.release();
+                bytes.release();
             }
-            dispatch(ctx, buffer);
+            busy = true;
+            dispatch(ctx, buffer, frame.reserved());
         }
     }
 
-    private void dispatch(ChannelHandlerContext ctx, ByteBuffer buffer) {
+    /** The request is answered (or dropped): its memory goes back, the next one may go. */
+    private void finished(ChannelHandlerContext ctx, int reserved) {
+        memory.release(reserved);
+        busy = false;
+        processNext(ctx);
+    }
+
+    /** Handles one request; {@link #finished} follows exactly once, when it has been answered. */
+    private void dispatch(ChannelHandlerContext ctx, ByteBuffer buffer, int reserved) {
         RequestHeader header;
         try {
             header = RequestHeader.parse(buffer);
         } catch (RuntimeException e) {
             closeWithReason(ctx, "an unreadable request header (" + e.getMessage() + ")");
+            finished(ctx, reserved);
             return;
         }
         ApiKeys key = header.apiKey();
@@ -108,6 +155,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         if (key == ApiKeys.API_VERSIONS && !registry.supports(key, version)) {
             // KIP-511: answer in v0 so an older/newer client can pick a version it shares with us
             send(ctx, header.correlationId(), (short) 0, registry.unsupportedVersionResponse(), (short) 0);
+            finished(ctx, reserved);
             return;
         }
         AbstractRequest request;
@@ -115,6 +163,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             request = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(buffer)).request;
         } catch (RuntimeException e) {
             closeWithReason(ctx, "an unparsable " + key + " v" + version + " request (" + e.getMessage() + ")");
+            finished(ctx, reserved);
             return;
         }
         if (request.data() instanceof ApiVersionsRequestData apiVersions) {
@@ -126,12 +175,12 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         if (handler == null || !registry.supports(key, version)) {
             respondWithError(ctx, header, request, Errors.UNSUPPORTED_VERSION.exception(
                     key + " v" + version + " is not supported by Brook; see its ApiVersions answer"));
+            finished(ctx, reserved);
             return;
         }
         RequestContext context = new RequestContext(header,
                 ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), connectionId, softwareName,
                 softwareVersion);
-        busy = true;
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         try {
@@ -167,10 +216,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             } else if (body != null) {
                 send(ctx, header.correlationId(), key.responseHeaderVersion(version), body, version);
             }
-            busy = false;
-            if (ctx.channel().isActive()) {
-                processNext(ctx);
-            }
+            finished(ctx, reserved);
         }));
     }
 
@@ -238,10 +284,12 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        ByteBuf frame;
+        RequestFrameDecoder.Frame frame;
         while ((frame = queued.poll()) != null) {
-            frame.release();
+            frame.bytes().release();
+            memory.release(frame.reserved());
         }
+        queuedBytes = 0;
         super.channelInactive(ctx);
     }
 }

@@ -9,13 +9,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,25 +30,50 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Kafka listener: Netty (native epoll when available), Kafka's 4-byte size framing with
- * {@code socket.request.max.bytes}, idle-connection closing and connection limits.
+ * {@code socket.request.max.bytes}, idle-connection closing and connection limits, and bounded
+ * memory: a node-wide budget for requests in flight ({@code queued.max.request.bytes}, see
+ * {@link RequestMemory}) and a per-connection limit on unsent response bytes (write buffer
+ * watermarks, file regions counted with their size) past which the connection stops reading
+ * and dispatching until its client has consumed them (see {@link KafkaChannelHandler}).
  */
 public final class NetworkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
 
     /** Settings of the listener. */
     public record Settings(String host, int port, int maxRequestBytes, long connectionsMaxIdleMs,
-                           int maxConnections, int maxConnectionsPerIp, int networkThreads) {
+                           int maxConnections, int maxConnectionsPerIp, int networkThreads,
+                           long queuedMaxRequestBytes, int writeBufferBytes) {
+        /** The listener without memory bounds beyond Brook's defaults (tests, tools). */
+        public Settings(String host, int port, int maxRequestBytes, long connectionsMaxIdleMs, int maxConnections,
+                        int maxConnectionsPerIp, int networkThreads) {
+            this(host, port, maxRequestBytes, connectionsMaxIdleMs, maxConnections, maxConnectionsPerIp,
+                    networkThreads, defaultQueuedMaxRequestBytes(), DEFAULT_WRITE_BUFFER_BYTES);
+        }
+    }
+
+    /** Brook's default per-connection limit on unsent response bytes (the high watermark; low is half). */
+    public static final int DEFAULT_WRITE_BUFFER_BYTES = 1024 * 1024;
+
+    /**
+     * Brook's default {@code queued.max.request.bytes} when it is not set: a quarter of the JVM's
+     * maximum heap (Kafka's default, -1, leaves it unbounded; any request's bytes are copied onto
+     * the heap, so the heap is what must not run out).
+     */
+    public static long defaultQueuedMaxRequestBytes() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     private final Settings settings;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final AtomicInteger connections = new AtomicInteger();
+    private final RequestMemory requestMemory;
     private final Map<InetAddress, AtomicInteger> connectionsPerIp = new ConcurrentHashMap<>();
     private Channel serverChannel;
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
+        this.requestMemory = new RequestMemory(settings.queuedMaxRequestBytes());
         boolean epoll = Epoll.isAvailable();
         this.bossGroup = new MultiThreadIoEventLoopGroup(1,
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -70,16 +95,21 @@ public final class NetworkServer implements AutoCloseable {
                 .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        Math.max(1, settings.writeBufferBytes() / 2), Math.max(1, settings.writeBufferBytes())))
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, PendingBytes.INSTANCE)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ReadGate gate = new ReadGate(ch);
                         ch.pipeline()
                                 .addLast("limits", new ConnectionLimiter())
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
-                                .addLast("frames", new LengthFieldBasedFrameDecoder(settings.maxRequestBytes(),
-                                        0, 4, 0, 4, true))
-                                .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor));
+                                .addLast("frames", new RequestFrameDecoder(settings.maxRequestBytes(), requestMemory,
+                                        gate))
+                                .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
+                                        gate));
                     }
                 });
         serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
@@ -96,6 +126,11 @@ public final class NetworkServer implements AutoCloseable {
 
     public int connectionCount() {
         return connections.get();
+    }
+
+    /** Bytes of the node's request memory held by requests in flight now (0 when unbounded). */
+    public long requestMemoryInUse() {
+        return requestMemory.used();
     }
 
     @Override

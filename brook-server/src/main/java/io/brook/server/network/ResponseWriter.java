@@ -1,5 +1,6 @@
 package io.brook.server.network;
 
+import io.brook.storage.log.SegmentRecords;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultFileRegion;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -146,6 +148,14 @@ final class ResponseWriter implements Writable {
     public void writeRecords(BaseRecords records) {
         if (records instanceof MemoryRecords memory) {
             current.writeBytes(memory.buffer().duplicate());
+        } else if (records instanceof SegmentRecords segment) {
+            if (segment.sizeInBytes() == 0) {
+                return;
+            }
+            SegmentFileRegion region = leasedRegion(segment);
+            parts.add(current);
+            parts.add(region);
+            current = allocator.buffer(256);
         } else if (records instanceof FileRecords file) {
             if (file.sizeInBytes() == 0) {
                 return;
@@ -158,6 +168,17 @@ final class ResponseWriter implements Writable {
         }
     }
 
+    /** A file region holding a lease on the segment's file until Netty releases it (sent or dropped). */
+    private static SegmentFileRegion leasedRegion(SegmentRecords records) {
+        SegmentRecords.Lease lease;
+        try {
+            lease = records.lease();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot send " + records, e);
+        }
+        return new SegmentFileRegion(lease.channel(), lease.position(), lease.count(), lease);
+    }
+
     /** The file region of a FileRecords slice, found through the channel FileRecords transfers to. */
     private static SegmentFileRegion fileRegion(FileRecords records) {
         RegionCapture capture = new RegionCapture();
@@ -166,18 +187,30 @@ final class ResponseWriter implements Writable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot locate records in " + records.file(), e);
         }
-        return new SegmentFileRegion(capture.file, capture.position, capture.count);
+        return new SegmentFileRegion(capture.file, capture.position, capture.count, null);
     }
 
-    /** A file region over a segment's channel; releasing it must not close the segment's file. */
+    /**
+     * A file region over a segment's channel; releasing it must not close the channel (it belongs to
+     * the segment) but gives back the segment's lease, if it has one (see {@link SegmentRecords#lease}).
+     */
     static final class SegmentFileRegion extends DefaultFileRegion {
-        SegmentFileRegion(FileChannel file, long position, long count) {
+        private final AutoCloseable lease;
+
+        SegmentFileRegion(FileChannel file, long position, long count, AutoCloseable lease) {
             super(file, position, count);
+            this.lease = lease;
         }
 
         @Override
         protected void deallocate() {
-            // the channel belongs to the segment, which closes it
+            if (lease != null) {
+                try {
+                    lease.close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(ResponseWriter.class).warn("Could not release a segment lease", e);
+                }
+            }
         }
     }
 

@@ -197,7 +197,10 @@ public final class BrookNode implements AutoCloseable {
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
                 config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
                 config.getInt("max.connections"), config.getInt("max.connections.per.ip"),
-                config.getInt("num.network.threads")));
+                config.getInt("num.network.threads"),
+                config.value("queued.max.request.bytes") != null ? config.getLong("queued.max.request.bytes")
+                        : NetworkServer.defaultQueuedMaxRequestBytes(),
+                config.getInt("brook.connection.write.buffer.bytes")));
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
         InetSocketAddress bound = network.start(registry, requestExecutor);

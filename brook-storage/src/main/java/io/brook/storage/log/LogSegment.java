@@ -288,9 +288,14 @@ public final class LogSegment implements AutoCloseable {
         return log.records().searchForTimestamp(timestamp, position, startingOffset);
     }
 
-    /** Slices [position, position + length) for a zero-copy read. */
-    public FileRecords slice(int position, int length) throws IOException {
-        return log.records().slice(position, length);
+    /** Slices [position, position + length) for a zero-copy read (see {@link SegmentRecords#lease}). */
+    public SegmentRecords slice(int position, int length) throws IOException {
+        return new SegmentRecords(log, log.records().slice(position, length), position);
+    }
+
+    /** Leases held by zero-copy sends of this segment's bytes still in flight. */
+    public int sendsInFlight() {
+        return log.leases();
     }
 
     /**

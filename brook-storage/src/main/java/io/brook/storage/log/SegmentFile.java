@@ -6,18 +6,26 @@ import org.apache.kafka.common.utils.Utils;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 
 /**
  * The {@code .log} file of a segment, whose file handle is opened on first use and closed again
  * when the segment has been idle for a while, so a node's open files follow what is being read
  * and written, not how many segments it holds.
  *
- * <p>Safety rule: whoever gets the records from {@link #records()} must be done with them (a
- * read, an append, or a zero-copy send of a slice) well within the idle time passed to
- * {@link #closeIfIdle}; every call counts as a use. A slice still queued on a connection after
- * that fails with a closed channel and the connection is closed, which a client takes as a
- * broken connection and retries. Nothing written is affected: a closed handle loses no data
- * (the page cache keeps it and a later fsync through a new handle covers it).
+ * <p>Zero-copy sends hold the handle: a send takes a lease ({@link #acquire}) when its response
+ * is serialized and gives it back ({@link #release}) when the bytes are on the socket or the
+ * connection is gone. While a lease is held the handle is never closed for idleness, and a close
+ * for good (the segment deleted by retention, truncation or cleaning, or the log closed) only
+ * stops new uses: the handle itself closes when the last lease is released, so the send completes
+ * with the bytes it was promised (a deleted file stays readable through an open handle on POSIX
+ * file systems, and its space is freed when that handle closes).
+ *
+ * <p>Other uses ({@link #records()}: a read, an append, the slice a fetch hands to the network
+ * layer) count as uses for the idle time; the fetch's slice is leased when it is serialized,
+ * which happens well within the idle time and {@code file.delete.delay.ms} of the read. Nothing
+ * written is affected by closing: a closed handle loses no data (the page cache keeps it and a
+ * later fsync through a new handle covers it).
  *
  * <p>Thread-safety: all methods are synchronized; a use costs one uncontended lock.
  */
@@ -29,6 +37,10 @@ final class SegmentFile {
     private int closedSize;
     private long lastUsedNanos;
     private boolean closedForGood;
+    /** Whether {@link #records} has been closed (it is kept after a close for good). */
+    private boolean handleClosed;
+    /** Leases held by zero-copy sends on the current handle. */
+    private int leases;
 
     SegmentFile(FileRecords records) {
         this.file = records.file();
@@ -39,17 +51,50 @@ final class SegmentFile {
     /** The records of the file, reopened if the handle was closed for idleness. */
     synchronized FileRecords records() throws IOException {
         lastUsedNanos = System.nanoTime();
+        if (closedForGood) {
+            throw new ClosedChannelException();
+        }
         if (records == null) {
-            if (closedForGood) {
-                throw new ClosedChannelException();
-            }
             records = FileRecords.open(file, true, 0, false);
+            handleClosed = false;
         }
         return records;
     }
 
+    /**
+     * Takes a lease on the open handle for a zero-copy send (reopening it if it was closed for
+     * idleness); the caller must {@link #release} it exactly once.
+     *
+     * @throws ClosedChannelException when the segment was closed for good
+     */
+    synchronized FileChannel acquire() throws IOException {
+        if (closedForGood) {
+            throw new ClosedChannelException();
+        }
+        FileChannel channel = records().channel();
+        leases++;
+        return channel;
+    }
+
+    /** Gives back a lease of {@link #acquire}; the last one after a close for good closes the handle. */
+    synchronized void release() throws IOException {
+        if (leases <= 0) {
+            throw new IllegalStateException("no lease to release on " + file);
+        }
+        leases--;
+        lastUsedNanos = System.nanoTime();
+        if (leases == 0 && closedForGood) {
+            closeHandle();
+        }
+    }
+
+    /** Leases held by sends in flight. */
+    synchronized int leases() {
+        return leases;
+    }
+
     synchronized int sizeInBytes() {
-        return records != null ? records.sizeInBytes() : closedSize;
+        return records != null && !handleClosed ? records.sizeInBytes() : closedSize;
     }
 
     synchronized File file() {
@@ -57,12 +102,12 @@ final class SegmentFile {
     }
 
     synchronized boolean isOpen() {
-        return records != null;
+        return records != null && !handleClosed;
     }
 
     synchronized void renameTo(File target) throws IOException {
         if (records != null) {
-            records.renameTo(target);
+            records.renameTo(target); // moves the file only; an open handle stays valid
         } else {
             Utils.atomicMoveWithFallback(file.toPath(), target.toPath());
         }
@@ -70,11 +115,11 @@ final class SegmentFile {
     }
 
     /**
-     * Closes the handle if nobody used it for {@code idleNanos} (see the class comment); the next
-     * use opens it again. Returns whether it closed a handle.
+     * Closes the handle if nobody used it for {@code idleNanos} and no send holds it (see the class
+     * comment); the next use opens it again. Returns whether it closed a handle.
      */
     synchronized boolean closeIfIdle(long nowNanos, long idleNanos) throws IOException {
-        if (records == null || nowNanos - lastUsedNanos < idleNanos) {
+        if (records == null || handleClosed || leases > 0 || nowNanos - lastUsedNanos < idleNanos) {
             return false;
         }
         closedSize = records.sizeInBytes();
@@ -83,13 +128,25 @@ final class SegmentFile {
         return true;
     }
 
-    /** Closes the handle for good: later uses fail with {@link ClosedChannelException}. */
+    /**
+     * Closes the handle for good: later uses fail with {@link ClosedChannelException}; a handle
+     * still leased by sends closes when the last of them is released.
+     */
     synchronized void close() throws IOException {
         closedForGood = true;
-        if (records != null) {
+        if (records != null && !handleClosed) {
             closedSize = records.sizeInBytes();
+            if (leases == 0) {
+                closeHandle();
+            }
+            // keep the (closed) records: uses fail on its closed channel, as before the handle was closed
+        }
+    }
+
+    private void closeHandle() throws IOException {
+        if (records != null && !handleClosed) {
+            handleClosed = true;
             records.close();
-            // keep the closed records: uses fail on its closed channel, as before the handle was closed
         }
     }
 }

@@ -8,7 +8,6 @@ import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -146,7 +145,7 @@ class PartitionLogTest {
             assertEquals(5, log.logEndOffset());
 
             Records all = log.read(0, Integer.MAX_VALUE, log.logEndOffset(), true);
-            assertInstanceOf(FileRecords.class, all);
+            assertInstanceOf(SegmentRecords.class, all);
             assertEquals(List.of("a", "b", "c", "d", "e"), values(all));
             // a read from inside a batch starts at that batch (the client skips the rest)
             assertEquals(List.of(3L, 4L), offsets(log.read(4, Integer.MAX_VALUE, 5, true)));
