@@ -27,13 +27,17 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Produce: appends each partition's batch as leader and answers per partition. acks=0 gets no
- * answer; acks=1 and acks=all are answered once appended (on one node the in-sync replica set is
- * the leader alone, so both mean "written to the leader's log"; with {@code brook.durable.append}
- * the append is also fsynced first).
+ * answer; acks=1 is answered once appended; acks=all waits in the produce purgatory
+ * ({@link DelayedProduce}) until the high watermark passes each batch. On one node the in-sync
+ * replica set is the leader alone and the high watermark moves at the append, so acks=all
+ * completes at once, but through that path (with {@code brook.durable.append} the append is also
+ * fsynced first).
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProduceHandler.class);
@@ -58,6 +62,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         boolean validAcks = acks == -1 || acks == 0 || acks == 1;
         MetadataImage image = broker.replicas().image();
         ProduceResponseData response = new ProduceResponseData();
+        List<DelayedProduce.Pending> pending = new ArrayList<>();
         for (TopicProduceData topicData : request.topicData()) {
             TopicImage topic = context.apiVersion() >= 13 ? image.topic(topicData.topicId())
                     : image.topic(topicData.name());
@@ -73,22 +78,39 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     result.setErrorCode((context.apiVersion() >= 13 ? Errors.UNKNOWN_TOPIC_ID
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else {
-                    append(new TopicPartition(topic.name(), data.index()), topic, data, acks,
-                            request.transactionalId(), context.apiVersion(), result);
+                    TopicPartition tp = new TopicPartition(topic.name(), data.index());
+                    AppendResult appended = append(tp, topic, data, acks, request.transactionalId(),
+                            context.apiVersion(), result);
+                    if (appended != null) {
+                        // outside append's error handling: what follows a successful append cannot make it an error
+                        broker.delayed().checkAndComplete(tp);
+                        if (acks == -1) {
+                            pending.add(new DelayedProduce.Pending(tp, appended.lastOffset() + 1, result));
+                        }
+                    }
                 }
                 topicResponse.partitionResponses().add(result);
             }
             response.responses().add(topicResponse);
         }
-        return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        if (pending.isEmpty()) {
+            return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        }
+        // acks=all: answered once the high watermark passes each batch (at once on one node)
+        CompletableFuture<ProduceResponseData> answer = new CompletableFuture<>();
+        DelayedProduce delayed = new DelayedProduce(request.timeoutMs(), pending, broker.replicas(),
+                () -> answer.complete(response));
+        broker.delayed().produces().tryCompleteElseWatch(delayed, delayed.partitions());
+        return answer;
     }
 
-    private void append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
+    /** Appends one partition's batch; its result, or null when it failed (the error is then set). */
+    private AppendResult append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
                         String transactionalId, short apiVersion, PartitionProduceResponse result) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-            return;
+            return null;
         }
         try {
             if (topic.isInternal()) {
@@ -100,7 +122,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
                     .setLogStartOffset(appended.logStartOffset());
-            broker.fetchWaiters().onAppend(tp);
+            return appended;
         } catch (Exception e) {
             Errors error = ErrorMapping.errorFor(e);
             result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
@@ -113,6 +135,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             if (error == Errors.UNKNOWN_SERVER_ERROR || (error == Errors.KAFKA_STORAGE_ERROR && !refusedOffline)) {
                 log.error("Append to {} failed", tp, e);
             }
+            return null;
         }
     }
 
