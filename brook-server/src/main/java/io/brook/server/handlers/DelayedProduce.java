@@ -2,13 +2,13 @@ package io.brook.server.handlers;
 
 import io.brook.server.delayed.DelayedOperation;
 import io.brook.server.partition.Partition;
-import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A produce with acks=all waiting until the high watermark of every partition it appended to has
@@ -26,17 +26,18 @@ final class DelayedProduce extends DelayedOperation {
     }
 
     private final List<Pending> pending;
-    private final ReplicaManager replicas;
+    private final Function<TopicPartition, Partition> partitions;
     private final Runnable respond;
 
-    DelayedProduce(long timeoutMs, List<Pending> pending, ReplicaManager replicas, Runnable respond) {
+    DelayedProduce(long timeoutMs, List<Pending> pending, Function<TopicPartition, Partition> partitions,
+                   Runnable respond) {
         super(timeoutMs);
         this.pending = pending;
-        this.replicas = replicas;
+        this.partitions = partitions;
         this.respond = respond;
     }
 
-    List<TopicPartition> partitions() {
+    List<TopicPartition> watchKeys() {
         List<TopicPartition> tps = new ArrayList<>(pending.size());
         pending.forEach(p -> tps.add(p.tp()));
         return tps;
@@ -54,7 +55,7 @@ final class DelayedProduce extends DelayedOperation {
 
     /** NONE once replicated, NOT_LEADER_OR_FOLLOWER once it cannot be, REQUEST_TIMED_OUT while it waits. */
     private Errors state(Pending p) {
-        Partition partition = replicas.partition(p.tp());
+        Partition partition = partitions.apply(p.tp());
         if (partition == null || !partition.isLeader()) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }

@@ -98,9 +98,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         }
         // acks=all: answered once the high watermark passes each batch (at once on one node)
         CompletableFuture<ProduceResponseData> answer = new CompletableFuture<>();
-        DelayedProduce delayed = new DelayedProduce(request.timeoutMs(), pending, broker.replicas(),
+        DelayedProduce delayed = new DelayedProduce(request.timeoutMs(), pending, broker.replicas()::partition,
                 () -> answer.complete(response));
-        broker.delayed().produces().tryCompleteElseWatch(delayed, delayed.partitions());
+        broker.delayed().produces().tryCompleteElseWatch(delayed, delayed.watchKeys());
         return answer;
     }
 
