@@ -3,6 +3,8 @@ package io.brook.server.delayed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -67,11 +69,15 @@ public final class HierarchicalTimer {
         if (!task.bind(entry)) {
             return; // cancelled before it was scheduled
         }
+        boolean due;
         lock.readLock().lock();
         try {
-            addEntry(entry);
+            due = !wheel.add(entry);
         } finally {
             lock.readLock().unlock();
+        }
+        if (due && !task.isCancelled()) {
+            run(task);
         }
     }
 
@@ -82,13 +88,10 @@ public final class HierarchicalTimer {
         return task;
     }
 
-    private void addEntry(TimerBucket.Entry entry) {
-        if (!wheel.add(entry) && !entry.task.isCancelled()) {
-            run(entry.task);
-        }
-    }
-
     private void run(TimerTask task) {
+        if (task.isCancelled()) {
+            return; // cancelled after it came due
+        }
         try {
             executor.execute(task);
         } catch (RejectedExecutionException e) {
@@ -116,17 +119,24 @@ public final class HierarchicalTimer {
         if (bucket == null) {
             return false;
         }
+        List<TimerTask> due = new ArrayList<>();
         lock.writeLock().lock();
         try {
             while (bucket != null) {
                 wheel.advanceClock(bucket.expirationMs());
                 for (TimerBucket.Entry entry : bucket.flush()) {
-                    addEntry(entry);
+                    if (!wheel.add(entry) && !entry.task.isCancelled()) {
+                        due.add(entry.task);
+                    }
                 }
                 bucket = queue.poll();
             }
         } finally {
             lock.writeLock().unlock();
+        }
+        // handed over (or run here, if refused) without the lock: adds are not held up meanwhile
+        for (TimerTask task : due) {
+            run(task);
         }
         return true;
     }

@@ -106,7 +106,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
 
     /** Appends one partition's batch; its result, or null when it failed (the error is then set). */
     private AppendResult append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
-                        String transactionalId, short apiVersion, PartitionProduceResponse result) {
+                                String transactionalId, short apiVersion, PartitionProduceResponse result) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
