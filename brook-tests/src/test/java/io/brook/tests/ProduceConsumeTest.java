@@ -284,6 +284,34 @@ class ProduceConsumeTest {
     }
 
     @Test
+    void aLongPollWaitsForMinBytesCountedFromOffsetsNotForTheFirstSmallRecord() throws Exception {
+        createTopic("min-bytes", 1, Map.of());
+        TopicPartition tp = new TopicPartition("min-bytes", 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of("fetch.max.wait.ms", 30_000,
+                "fetch.min.bytes", 4_000));
+             KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            producer.send(new ProducerRecord<>("min-bytes", bytes("small"))).get();
+            // the parked fetch sees a few bytes past its position: not enough, it keeps waiting
+            long start = System.nanoTime();
+            List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+            while (System.nanoTime() - start < 1_500_000_000L) {
+                consumer.poll(Duration.ofMillis(100)).forEach(got::add);
+            }
+            assertTrue(got.isEmpty(), "answered before min.bytes was reached: " + got.size());
+            producer.send(new ProducerRecord<>("min-bytes", new byte[5_000])).get();
+            long sent = System.nanoTime();
+            while (got.size() < 2 && System.nanoTime() - sent < 20_000_000_000L) {
+                consumer.poll(Duration.ofMillis(100)).forEach(got::add);
+            }
+            assertEquals(2, got.size());
+            assertEquals("small", string(got.get(0).value()));
+            assertTrue(System.nanoTime() - sent < 15_000_000_000L, "woken once enough bytes arrived, not at 30 s");
+        }
+    }
+
+    @Test
     void aOneMegabyteRecordFitsAndALargerOneIsRefused() throws Exception {
         createTopic("big", 1, Map.of("max.message.bytes", String.valueOf(1_100_000)));
         byte[] oneMiB = new byte[1024 * 1024];

@@ -2,10 +2,11 @@ package io.brook.server.coordinator;
 
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
-import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.protocol.Errors;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Writes transaction markers into the partitions this node leads, as WriteTxnMarkers does on a
@@ -31,31 +33,39 @@ public final class LocalMarkerWriter implements TransactionCoordinator.MarkerWri
     private final ReplicaManager replicas;
     private final GroupCoordinator groups;
     private final OffsetsTopic offsetsTopic;
-    private final FetchWaiters fetchWaiters;
+    private final DelayedOperations delayed;
     private final Executor executor;
 
     public LocalMarkerWriter(ReplicaManager replicas, GroupCoordinator groups, OffsetsTopic offsetsTopic,
-                             FetchWaiters fetchWaiters, Executor executor) {
+                             DelayedOperations delayed, Executor executor) {
         this.replicas = replicas;
         this.groups = groups;
         this.offsetsTopic = offsetsTopic;
-        this.fetchWaiters = fetchWaiters;
+        this.delayed = delayed;
         this.executor = executor;
     }
 
     @Override
     public CompletableFuture<Void> write(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
                                          Set<TopicPartition> partitions) {
-        return CompletableFuture.supplyAsync(() -> writeNow(producerId, producerEpoch, coordinatorEpoch, commit,
-                partitions), executor).thenCompose(errors -> {
-                    for (Map.Entry<TopicPartition, Errors> e : errors.entrySet()) {
-                        if (needsRetry(e.getValue())) {
-                            return CompletableFuture.failedFuture(e.getValue().exception(
-                                    "Writing a transaction marker to " + e.getKey() + " failed"));
-                        }
-                    }
-                    return CompletableFuture.completedFuture(null);
-                });
+        CompletableFuture<Map<TopicPartition, Errors>> written;
+        try {
+            written = CompletableFuture.supplyAsync(() -> writeNow(producerId, producerEpoch, coordinatorEpoch, commit,
+                    partitions), executor);
+        } catch (RejectedExecutionException e) {
+            // nothing was written: a retriable failure, which the coordinator retries (not an exception in its code)
+            return CompletableFuture.failedFuture(new NotEnoughReplicasException(
+                    "The transaction marker writer is not accepting work (node stopping); nothing was written."));
+        }
+        return written.thenCompose(errors -> {
+            for (Map.Entry<TopicPartition, Errors> e : errors.entrySet()) {
+                if (needsRetry(e.getValue())) {
+                    return CompletableFuture.failedFuture(e.getValue().exception(
+                            "Writing a transaction marker to " + e.getKey() + " failed"));
+                }
+            }
+            return CompletableFuture.completedFuture(null);
+        });
     }
 
     /**
@@ -97,7 +107,7 @@ public final class LocalMarkerWriter implements TransactionCoordinator.MarkerWri
         if (tp.topic().equals(Topic.GROUP_METADATA_TOPIC_NAME)) {
             groups.completeTransaction(producerId, commit, group -> offsetsTopic.partitionFor(group) == tp.partition());
         }
-        fetchWaiters.onAppend(tp);
+        delayed.checkAndComplete(tp); // the last stable offset may have moved: wakes read_committed fetches
         return Errors.NONE;
     }
 }

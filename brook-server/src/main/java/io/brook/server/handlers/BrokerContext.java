@@ -6,7 +6,7 @@ import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.config.BrokerConfig;
-import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.partition.ProducerIdManager;
 
@@ -14,12 +14,12 @@ import java.util.List;
 
 /**
  * What request handlers share: this node's identity and config, its partitions, the metadata
- * controller, parked fetches, producer ids, the group and transaction coordinators and the writer
+ * controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
  * of transaction markers. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, MetadataController controller,
-                            FetchWaiters fetchWaiters, ProducerIdManager producerIds, GroupCoordinator groups,
+                            DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
                             OffsetsTopic offsetsTopic, TransactionCoordinator transactions,
                             LocalMarkerWriter markers) {
 

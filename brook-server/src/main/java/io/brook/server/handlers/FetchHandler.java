@@ -4,11 +4,13 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.delayed.DelayedOperation;
 import io.brook.server.fetch.FetchSession;
 import io.brook.server.fetch.FetchSession.Key;
 import io.brook.server.fetch.FetchSessionCache;
 import io.brook.server.partition.Partition;
 import io.brook.storage.index.TransactionIndex;
+import io.brook.storage.log.LogOffsetMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -34,8 +36,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Fetch for consumers: reads each partition up to the high watermark (or the last stable offset
  * under read_committed) and returns file slices that are sent with zero copy. When less than
- * {@code min.bytes} is available the fetch is parked in {@link io.brook.server.delayed.FetchWaiters}
- * and answered on the next append or at {@code max.wait.ms}.
+ * {@code min.bytes} is available the fetch is parked in the fetch purgatory
+ * ({@link io.brook.server.delayed.DelayedOperationPurgatory}), watched under its partitions, and
+ * answered once enough bytes are past its positions (offsets compared, no file read) or at
+ * {@code max.wait.ms}.
  *
  * <p>Incremental fetch sessions (KIP-227, v7+): epoch 0 opens a session holding the requested
  * partitions; later requests with the session's next epoch carry only changed partitions (and
@@ -118,33 +122,155 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private CompletableFuture<FetchResponseData> fetch(FetchRequestData request, short version, List<Target> targets,
                                                        FetchSession session, boolean incremental) {
+        boolean mayWait = request.maxWaitMs() > 0 && !targets.isEmpty();
+        // the bounds are taken before the first read: bytes appended in between count twice at
+        // worst (the fetch answers a little early), never not at all
+        List<Watch> watches = mayWait ? watches(request, targets) : List.of();
         Pass first = read(request, targets);
-        if (request.maxWaitMs() <= 0 || first.bytes() >= request.minBytes() || first.hasError() || targets.isEmpty()) {
+        if (!mayWait || first.bytes() >= request.minBytes() || first.hasError()) {
             return CompletableFuture.completedFuture(respond(version, targets, first, session, incremental));
         }
         CompletableFuture<FetchResponseData> result = new CompletableFuture<>();
-        // attempts may run concurrently after appends to several partitions; exactly one responds,
-        // because responding records in the session what the client was told
-        broker.fetchWaiters().park(topicPartitions(targets), request.maxWaitMs(), () -> {
-            synchronized (result) {
-                if (result.isDone()) {
-                    return true;
-                }
-                Pass pass = read(request, targets);
-                if (pass.bytes() >= request.minBytes() || pass.hasError()) {
-                    result.complete(respond(version, targets, pass, session, incremental));
-                    return true;
-                }
-                return false;
+        List<TopicPartition> keys = new ArrayList<>(watches.size());
+        for (int i = 0; i < watches.size(); i++) {
+            Watch w = watches.get(i);
+            if (w != null) {
+                w.bytesAtPark = first.partitions().get(i).records().sizeInBytes();
+                keys.add(w.tp);
             }
-        }, () -> {
-            synchronized (result) {
-                if (!result.isDone()) {
-                    result.complete(respond(version, targets, read(request, targets), session, incremental));
-                }
-            }
-        });
+        }
+        broker.delayed().fetches().tryCompleteElseWatch(new DelayedFetch(request, version, targets, session,
+                incremental, watches, result), keys);
         return result;
+    }
+
+    /**
+     * What a parked fetch watches in one partition: the bound it reads up to (high watermark or
+     * last stable offset, with its file position when known) when it was parked, and how many
+     * bytes it found then.
+     */
+    private static final class Watch {
+        final TopicPartition tp;
+        final long fetchOffset;
+        final int maxBytes;
+        final int leaderEpoch;
+        final LogOffsetMetadata boundAtPark;
+        int bytesAtPark;
+
+        Watch(TopicPartition tp, long fetchOffset, int maxBytes, int leaderEpoch, LogOffsetMetadata boundAtPark) {
+            this.tp = tp;
+            this.fetchOffset = fetchOffset;
+            this.maxBytes = maxBytes;
+            this.leaderEpoch = leaderEpoch;
+            this.boundAtPark = boundAtPark;
+        }
+    }
+
+    /** One watch per target (null where the partition is unknown: the read reports that). */
+    private List<Watch> watches(FetchRequestData request, List<Target> targets) {
+        boolean readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+        MetadataImage image = broker.replicas().image();
+        List<Watch> watches = new ArrayList<>(targets.size());
+        for (Target t : targets) {
+            String name = topicName(image, t.key());
+            TopicPartition tp = name == null ? null : new TopicPartition(name, t.key().partition());
+            Partition partition = tp == null ? null : broker.replicas().partition(tp);
+            watches.add(partition == null ? null : new Watch(tp, t.fetchOffset(), t.maxBytes(),
+                    partition.leaderEpoch(), bound(partition, readCommitted)));
+        }
+        return watches;
+    }
+
+    /**
+     * The offset a fetch reads up to, with its segment and position when it is the log end (on one
+     * node the high watermark is); otherwise the offset alone. No file is read.
+     */
+    private static LogOffsetMetadata bound(Partition partition, boolean readCommitted) {
+        LogOffsetMetadata end = partition.log().logEndOffsetMetadata();
+        long upper = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
+        return upper >= end.offset() ? end : new LogOffsetMetadata(upper, -1, -1);
+    }
+
+    /**
+     * A fetch waiting for {@code min.bytes}. Whether enough has arrived is computed from offsets
+     * and file positions, as Kafka's DelayedFetch: bytes found at park plus how far the bound has
+     * moved in the same segment. A bound that moved to a new segment, or whose position is not
+     * known, or a partition that changed leader, epoch or log start, completes the fetch: the
+     * answer's read then says what is there.
+     */
+    private final class DelayedFetch extends DelayedOperation {
+        private final FetchRequestData request;
+        private final short version;
+        private final List<Target> targets;
+        private final FetchSession session;
+        private final boolean incremental;
+        private final List<Watch> watches;
+        private final boolean readCommitted;
+        private final CompletableFuture<FetchResponseData> result;
+
+        DelayedFetch(FetchRequestData request, short version, List<Target> targets, FetchSession session,
+                     boolean incremental, List<Watch> watches, CompletableFuture<FetchResponseData> result) {
+            super(request.maxWaitMs());
+            this.request = request;
+            this.version = version;
+            this.targets = targets;
+            this.session = session;
+            this.incremental = incremental;
+            this.watches = watches;
+            this.readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+            this.result = result;
+        }
+
+        @Override
+        protected boolean canComplete() {
+            long bytes = 0;
+            for (Watch w : watches) {
+                if (w == null) {
+                    continue;
+                }
+                Partition partition = broker.replicas().partition(w.tp);
+                if (partition == null || !partition.isLeader() || partition.leaderEpoch() != w.leaderEpoch
+                        || partition.log().logStartOffset() > w.fetchOffset) {
+                    return true;
+                }
+                LogOffsetMetadata now = bound(partition, readCommitted);
+                LogOffsetMetadata then = w.boundAtPark;
+                if (now.offset() < then.offset()) {
+                    return true; // truncated
+                }
+                long available = w.bytesAtPark;
+                if (now.offset() > then.offset() && now.offset() > w.fetchOffset) {
+                    if (now.position() < 0 || then.position() < 0 || now.segmentBaseOffset() != then.segmentBaseOffset()
+                            || w.fetchOffset > then.offset()) {
+                        return true; // new data of a size not known without reading: answer with it
+                    }
+                    available += now.position() - then.position();
+                }
+                bytes += Math.min(available, w.maxBytes);
+                if (bytes >= request.minBytes()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        protected void onComplete() {
+            answer();
+        }
+
+        @Override
+        protected void onExpire() {
+            answer();
+        }
+
+        private void answer() {
+            try {
+                result.complete(respond(version, targets, read(request, targets), session, incremental));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
     }
 
     private static Key key(boolean ids, Uuid topicId, String topic, int partition) {
@@ -176,18 +302,6 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
         TopicImage t = image.topic(key.topicId());
         return t == null ? null : t.name();
-    }
-
-    private List<TopicPartition> topicPartitions(List<Target> targets) {
-        MetadataImage image = broker.replicas().image();
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (Target t : targets) {
-            String name = topicName(image, t.key());
-            if (name != null) {
-                partitions.add(new TopicPartition(name, t.key().partition()));
-            }
-        }
-        return partitions;
     }
 
     private Pass read(FetchRequestData request, List<Target> targets) {

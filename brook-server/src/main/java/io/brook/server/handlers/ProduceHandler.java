@@ -33,10 +33,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Produce: appends each partition's batch as leader and answers per partition. acks=0 gets no
- * answer; acks=1 and acks=all are answered once appended (on one node the in-sync replica set is
- * the leader alone, so both mean "written to the leader's log"; with {@code brook.durable.append}
- * the answer waits, without holding a request thread, until the log directory's flusher has
- * fsynced the batch, a retried duplicate's original included).
+ * answer; acks=1 is answered once appended; acks=all waits in the produce purgatory
+ * ({@link DelayedProduce}) until the high watermark passes each batch. On one node the in-sync
+ * replica set is the leader alone and the high watermark moves at the append, so acks=all
+ * completes at once, but through that path. With {@code brook.durable.append} the high watermark
+ * moves only once the log directory's flusher has fsynced the batch, so acks=all waits for the
+ * fsync there, and acks=1 waits for it through {@link Partition#whenDurable} (a retried
+ * duplicate waits for its original's fsync); neither holds a request thread while it waits.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProduceHandler.class);
@@ -62,6 +65,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         MetadataImage image = broker.replicas().image();
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<Void>> durable = new ArrayList<>();
+        List<DelayedProduce.Pending> pending = new ArrayList<>();
         for (TopicProduceData topicData : request.topicData()) {
             TopicImage topic = context.apiVersion() >= 13 ? image.topic(topicData.topicId())
                     : image.topic(topicData.name());
@@ -77,27 +81,75 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     result.setErrorCode((context.apiVersion() >= 13 ? Errors.UNKNOWN_TOPIC_ID
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else {
-                    append(new TopicPartition(topic.name(), data.index()), topic, data, acks,
-                            request.transactionalId(), context.apiVersion(), result, durable);
+                    TopicPartition tp = new TopicPartition(topic.name(), data.index());
+                    AppendResult appended = append(tp, topic, data, acks, request.transactionalId(),
+                            context.apiVersion(), result);
+                    if (appended != null) {
+                        // outside append's error handling: what follows a successful append cannot make it an error
+                        awaitFsync(tp, appended, result, durable);
+                        if (acks == -1) {
+                            pending.add(new DelayedProduce.Pending(tp, appended.lastOffset() + 1, result));
+                        }
+                    }
                 }
                 topicResponse.partitionResponses().add(result);
             }
             response.responses().add(topicResponse);
         }
-        if (durable.isEmpty()) {
-            return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        CompletableFuture<Void> fsynced = durable.isEmpty() ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new));
+        if (pending.isEmpty()) {
+            return fsynced.handle((done, failure) -> acks == 0 ? null : response);
         }
-        return CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new))
-                .handle((done, failure) -> acks == 0 ? null : response);
+        // acks=all: answered once the high watermark passes each batch (at once on one node, at the
+        // fsync in durable mode)
+        CompletableFuture<ProduceResponseData> answer = new CompletableFuture<>();
+        fsynced.whenComplete((done, failure) -> {
+            // a batch whose fsync failed already carries its error: it waits for nothing
+            List<DelayedProduce.Pending> waiting = pending.stream()
+                    .filter(p -> p.result().errorCode() == Errors.NONE.code()).toList();
+            if (waiting.isEmpty()) {
+                answer.complete(response);
+                return;
+            }
+            DelayedProduce delayed = new DelayedProduce(request.timeoutMs(), waiting, broker.replicas()::partition,
+                    () -> answer.complete(response));
+            broker.delayed().produces().tryCompleteElseWatch(delayed, delayed.watchKeys());
+        });
+        return answer;
     }
 
-    private void append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
-                        String transactionalId, short apiVersion, PartitionProduceResponse result,
-                        List<CompletableFuture<Void>> durable) {
+    /**
+     * In durable mode an append is acknowledged only once fsynced: adds that wait to {@code durable}
+     * (a failed fsync turns the partition's answer into its error).
+     */
+    private void awaitFsync(TopicPartition tp, AppendResult appended, PartitionProduceResponse result,
+                            List<CompletableFuture<Void>> durable) {
+        Partition partition = broker.replicas().partition(tp);
+        CompletableFuture<Void> fsynced = partition == null ? CompletableFuture.completedFuture(null)
+                : partition.whenDurable(appended.lastOffset());
+        if (fsynced.isDone() && !fsynced.isCompletedExceptionally()) {
+            return;
+        }
+        durable.add(fsynced.handle((done, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure;
+                result.setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)
+                        .setErrorCode(ErrorMapping.errorFor(cause).code())
+                        .setErrorMessage(ErrorMapping.messageFor(cause));
+            }
+            return null;
+        }));
+    }
+
+    /** Appends one partition's batch; its result, or null when it failed (the error is then set). */
+    private AppendResult append(TopicPartition tp, TopicImage topic, PartitionProduceData data, short acks,
+                                String transactionalId, short apiVersion, PartitionProduceResponse result) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-            return;
+            return null;
         }
         try {
             if (topic.isInternal()) {
@@ -109,22 +161,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
                     .setLogStartOffset(appended.logStartOffset());
-            broker.fetchWaiters().onAppend(tp);
-            CompletableFuture<Void> fsynced = partition.whenDurable(appended.lastOffset());
-            if (!fsynced.isDone() || fsynced.isCompletedExceptionally()) { // durable mode: answered from the flusher
-                durable.add(fsynced.handle((done, failure) -> {
-                    if (failure != null) {
-                        Throwable cause = failure instanceof java.util.concurrent.CompletionException
-                                && failure.getCause() != null ? failure.getCause() : failure;
-                        result.setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)
-                                .setErrorCode(ErrorMapping.errorFor(cause).code())
-                                .setErrorMessage(ErrorMapping.messageFor(cause));
-                    } else {
-                        broker.fetchWaiters().onAppend(tp); // the high watermark moved at the fsync
-                    }
-                    return null;
-                }));
-            }
+            return appended;
         } catch (Exception e) {
             Errors error = ErrorMapping.errorFor(e);
             result.setErrorCode(error.code()).setErrorMessage(ErrorMapping.messageFor(e));
@@ -137,6 +174,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             if (error == Errors.UNKNOWN_SERVER_ERROR || (error == Errors.KAFKA_STORAGE_ERROR && !refusedOffline)) {
                 log.error("Append to {} failed", tp, e);
             }
+            return null;
         }
     }
 

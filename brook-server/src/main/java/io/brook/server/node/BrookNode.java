@@ -24,7 +24,8 @@ import io.brook.server.handlers.EndTxnHandler;
 import io.brook.server.handlers.ListTransactionsHandler;
 import io.brook.server.handlers.TxnOffsetCommitHandler;
 import io.brook.server.handlers.WriteTxnMarkersHandler;
-import io.brook.server.delayed.FetchWaiters;
+import io.brook.server.delayed.CoordinatorTimer;
+import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.fetch.FetchSessionCache;
 import io.brook.server.handlers.AlterConfigsHandler;
 import io.brook.server.handlers.ApiVersionsHandler;
@@ -101,7 +102,7 @@ public final class BrookNode implements AutoCloseable {
 
     private final BrokerConfig config;
     private final ScheduledExecutorService scheduler;
-    private final ScheduledExecutorService timer;
+    private final DelayedOperations delayed;
     private final ExecutorService requestExecutor;
     private final ExecutorService markerExecutor;
     private final MetadataController controller;
@@ -111,13 +112,13 @@ public final class BrookNode implements AutoCloseable {
     private final InetSocketAddress boundAddress;
     private final String clusterId;
 
-    private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, ScheduledExecutorService timer,
+    private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
                       MetadataController controller, LogManager logManager, LogCleaner cleaner, NetworkServer network,
                       InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
-        this.timer = timer;
+        this.delayed = delayed;
         this.requestExecutor = requestExecutor;
         this.markerExecutor = markerExecutor;
         this.controller = controller;
@@ -139,17 +140,23 @@ public final class BrookNode implements AutoCloseable {
         File logDir = config.logDir();
         MetaProperties meta = MetaProperties.loadOrCreate(config.logDirs(), config.nodeId());
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
-        // of parked requests, so a long fsync never delays a long-poll deadline
+        // of delayed operations, so a long fsync never delays a long-poll deadline
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("brook-log-io"));
         // delayed file deletions left at shutdown are finished by the next start instead
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        ScheduledExecutorService timer = new ScheduledThreadPoolExecutor(1, named("brook-timer"));
         int ioThreads = config.getInt("num.io.threads");
         ExecutorService requestExecutor = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(MAX_QUEUED_REQUESTS), named("brook-request-handler"));
+        // parked fetches and produces and the coordinators' deadlines: one timing wheel, one reaper
+        // thread; expiries run on the request handlers
+        DelayedOperations delayed = new DelayedOperations(requestExecutor);
+        CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
         MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR));
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
+        // a high watermark that moves (at the append; at the fsync in durable mode) completes the
+        // produces and fetches parked on that partition
+        replicas.onHighWatermarkAdvanced(delayed::checkAndComplete);
         logManager.loadLogs(topic -> {
             TopicImage t = controller.image().topic(topic);
             return t == null ? null : replicas.logConfig(t);
@@ -174,22 +181,20 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("offset.metadata.max.bytes"), config.getInt("group.consumer.session.timeout.ms"),
                 config.getInt("group.consumer.heartbeat.interval.ms"), config.getInt("group.consumer.max.size"),
                 config.getList("group.consumer.assignors")),
-                offsetsTopic, (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS),
-                System::currentTimeMillis);
+                offsetsTopic, coordinatorTimer, System::currentTimeMillis);
         offsetsTopic.replayInto(groups);
 
         TransactionTopic transactionTopic = TransactionTopic.createIfAbsent(controller, replicas,
                 List.of(config.nodeId()), config.getInt("transaction.state.log.num.partitions"),
                 config.getShort("transaction.state.log.replication.factor"),
                 config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
-        FetchWaiters fetchWaiters = new FetchWaiters(timer, requestExecutor);
         ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
-        LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, fetchWaiters, markerExecutor);
+        LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
         ProducerIdManager producerIds = new ProducerIdManager(controller);
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
                 config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
                 COORDINATOR_EPOCH), transactionTopic, markers, producerIds::nextId,
-                (task, delayMs) -> timer.schedule(task, delayMs, TimeUnit.MILLISECONDS), System::currentTimeMillis);
+                coordinatorTimer, System::currentTimeMillis);
         transactionTopic.replayInto(transactions);
         transactions.resumePreparedTransactions();
 
@@ -206,7 +211,7 @@ public final class BrookNode implements AutoCloseable {
         InetSocketAddress bound = network.start(registry, requestExecutor);
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
-                listener.advertisedHost(), advertisedPort, replicas, controller, fetchWaiters, producerIds, groups,
+                listener.advertisedHost(), advertisedPort, replicas, controller, delayed, producerIds, groups,
                 offsetsTopic, transactions, markers);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
@@ -283,7 +288,7 @@ public final class BrookNode implements AutoCloseable {
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
-        return new BrookNode(config, scheduler, timer, requestExecutor, markerExecutor, controller, logManager, cleaner,
+        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller, logManager, cleaner,
                 network, bound, meta.clusterId());
     }
 
@@ -322,7 +327,7 @@ public final class BrookNode implements AutoCloseable {
         network.close();
         requestExecutor.shutdown();
         markerExecutor.shutdown();
-        timer.shutdownNow();
+        delayed.close();
         scheduler.shutdown();
         try {
             requestExecutor.awaitTermination(10, TimeUnit.SECONDS);

@@ -1,0 +1,118 @@
+package io.brook.server.delayed;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Parked operations of one kind, watched under keys (partitions): {@link #tryCompleteElseWatch}
+ * parks an operation that cannot complete yet, {@link #checkAndComplete} re-checks the watchers
+ * of a key after an event (an append, a high-watermark move), and the shared
+ * {@link HierarchicalTimer} expires whatever is left at its timeout.
+ *
+ * <p>Events are checked on the caller's thread: no executor hop, so nothing an event does can be
+ * refused by a full executor. A completed operation leaves its watch lists at once.
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ *
+ * @param <K> the watch key
+ */
+public final class DelayedOperationPurgatory<K> {
+    private static final Logger log = LoggerFactory.getLogger(DelayedOperationPurgatory.class);
+
+    private final String name;
+    private final HierarchicalTimer timer;
+    private final Map<K, Set<DelayedOperation>> watchers = new ConcurrentHashMap<>();
+
+    public DelayedOperationPurgatory(String name, HierarchicalTimer timer) {
+        this.name = name;
+        this.timer = timer;
+    }
+
+    /**
+     * Completes the operation now if it can; otherwise watches it under {@code keys} and starts its
+     * timeout. Returns true if it completed in this call.
+     */
+    public boolean tryCompleteElseWatch(DelayedOperation operation, Collection<K> keys) {
+        if (operation.tryComplete()) {
+            return true;
+        }
+        operation.watchedUnder(keys, () -> unwatch(operation));
+        for (K key : keys) {
+            if (operation.isCompleted()) {
+                break;
+            }
+            watchers.compute(key, (k, set) -> {
+                Set<DelayedOperation> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+                s.add(operation);
+                return s;
+            });
+        }
+        // an event between the first check and the registration above found no watcher: check again
+        if (operation.tryComplete()) {
+            unwatch(operation); // it may have completed while being added
+            return true;
+        }
+        timer.add(operation, operation.timeoutMs());
+        if (operation.isCompleted()) {
+            unwatch(operation); // completed (or expired) meanwhile by another thread
+        }
+        return false;
+    }
+
+    /** Re-checks the operations watching {@code key}; returns how many completed. */
+    public int checkAndComplete(K key) {
+        Set<DelayedOperation> set = watchers.get(key);
+        if (set == null) {
+            return 0;
+        }
+        int completed = 0;
+        for (DelayedOperation operation : set) {
+            try {
+                if (!operation.isCompleted() && operation.tryComplete()) {
+                    completed++; // completing unwatches it
+                }
+            } catch (RuntimeException e) {
+                // the event's own work (an append) succeeded: one operation's failure must not undo it
+                log.error("{} purgatory: checking a parked operation on {} failed", name, key, e);
+            }
+        }
+        return completed;
+    }
+
+    private void unwatch(DelayedOperation operation) {
+        for (Object key : operation.keys()) {
+            watchers.computeIfPresent(cast(key), (k, set) -> {
+                set.remove(operation);
+                return set.isEmpty() ? null : set;
+            });
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private K cast(Object key) {
+        return (K) key;
+    }
+
+    /** Operations watched under any key (one operation under two keys counts twice). */
+    public int watched() {
+        int n = 0;
+        for (Set<DelayedOperation> set : watchers.values()) {
+            n += set.size();
+        }
+        return n;
+    }
+
+    /** Keys with at least one watcher. */
+    public int watchedKeys() {
+        return watchers.size();
+    }
+
+    public String name() {
+        return name;
+    }
+}
