@@ -1,7 +1,9 @@
 package io.brook.server.partition;
 
+import io.brook.metadata.image.MetadataDelta;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicDelta;
 import io.brook.metadata.image.TopicImage;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogDir;
@@ -20,11 +22,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The partitions this node hosts, kept in line with the metadata image: a new image creates the
- * logs of new partitions, applies config changes and deletes the logs of deleted topics.
+ * The partitions this node hosts, kept in line with the metadata image: each committed
+ * {@link MetadataDelta} creates the logs of new partitions, applies config changes and deletes the
+ * logs of deleted topics. It visits only what the delta changed, so a producer-id block or a new
+ * topic costs nothing for the topics already there. {@link #onImage} reconciles with a whole
+ * image once, at start-up.
  *
- * <p>Thread-safety: {@link #onImage} runs on the metadata publisher thread; lookups may come from
- * any thread and see either the old or the new set of partitions.
+ * <p>Thread-safety: {@link #onImage} and {@link #onMetadataUpdate} run on the metadata publisher
+ * thread; lookups may come from any thread and see either the old or the new set of partitions.
  */
 public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -52,7 +57,71 @@ public final class ReplicaManager {
         return merged;
     }
 
-    /** Brings hosted partitions in line with {@code next}. */
+    /** Brings hosted partitions in line with the committed change {@code delta}, which made {@code next}. */
+    public synchronized void onMetadataUpdate(MetadataDelta delta, MetadataImage next) {
+        try {
+            for (TopicImage gone : delta.deletedTopics()) {
+                deleteLogs(gone);
+            }
+            for (TopicDelta changed : delta.changedTopics()) {
+                TopicImage topic = next.topic(changed.id());
+                LogConfig config = logConfig(topic); // parsed once per changed topic, not per partition
+                int created = 0;
+                for (PartitionImage p : changed.changedPartitions().values()) {
+                    if (p.replicas().contains(nodeId)) {
+                        created += host(topic, p, config) ? 1 : 0;
+                    }
+                }
+                if (!changed.created() && changed.configsChanged()) {
+                    for (PartitionImage p : topic.partitions().values()) {
+                        Partition existing = partitions.get(new TopicPartition(topic.name(), p.partition()));
+                        if (existing != null) {
+                            existing.log().updateConfig(config);
+                        }
+                    }
+                }
+                if (created > 0 && changed.created()) {
+                    log.info("Created topic {} (id {}): {} partitions, configs {}", topic.name(), topic.id(), created,
+                            topic.configs());
+                } else if (created > 0) {
+                    log.info("Added {} partitions to topic {}: now {}", created, topic.name(),
+                            topic.partitions().size());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        image = next;
+    }
+
+    /** Creates the log of a partition new to this node (true), or updates the one it has (false). */
+    private boolean host(TopicImage topic, PartitionImage p, LogConfig config) throws IOException {
+        TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+        Partition existing = partitions.get(tp);
+        if (existing != null) {
+            existing.update(p);
+            return false;
+        }
+        PartitionLog partitionLog;
+        try {
+            partitionLog = logManager.getOrCreate(tp, topic.id(), config);
+        } catch (KafkaStorageException offline) {
+            return false; // its files did not load at start-up (logged then): not hosted
+        }
+        partitions.put(tp, new Partition(tp, topic.id(), partitionLog, p, nodeId));
+        return true;
+    }
+
+    private void deleteLogs(TopicImage topic) throws IOException {
+        for (PartitionImage p : topic.partitions().values()) {
+            TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+            partitions.remove(tp);
+            logManager.delete(tp);
+        }
+        log.info("Deleted the logs of topic {} ({} partitions)", topic.name(), topic.partitions().size());
+    }
+
+    /** Brings hosted partitions in line with the whole image {@code next} (at start-up). */
     public synchronized void onImage(MetadataImage next) {
         MetadataImage previous = image;
         try {
@@ -92,12 +161,7 @@ public final class ReplicaManager {
             }
             for (TopicImage topic : previous.topicsByName().values()) {
                 if (next.topic(topic.id()) == null) {
-                    for (PartitionImage p : topic.partitions().values()) {
-                        TopicPartition tp = new TopicPartition(topic.name(), p.partition());
-                        partitions.remove(tp);
-                        logManager.delete(tp);
-                    }
-                    log.info("Deleted the logs of topic {} ({} partitions)", topic.name(), topic.partitions().size());
+                    deleteLogs(topic);
                 }
             }
         } catch (IOException e) {
