@@ -1,6 +1,7 @@
 package io.brook.metadata.runtime;
 
 import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.image.MetadataDelta;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.log.MetadataLog;
 import org.slf4j.Logger;
@@ -14,16 +15,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * The active controller of a single-node quorum: runs decisions one at a time on its own thread,
  * writes their records to the metadata log, applies them to a new image and publishes it.
  *
- * <p>Decisions are pure functions of the current image ({@link io.brook.metadata.controller});
- * a decision that throws, or whose records the image rejects, writes nothing and fails its future
- * with that exception.
+ * <p>Decisions are pure functions of the controller's <em>proposed</em> image
+ * ({@link io.brook.metadata.controller}): the committed image plus the records it has decided but
+ * not yet seen committed. Publishers and {@link #image()} only ever see <em>committed</em> images,
+ * which a record joins once the metadata log has it. With a single node's synchronous log the two
+ * differ only while a decision is being written; a Raft log (many records in flight) keeps the
+ * split, and a failed write drops the proposed state back to the committed one.
+ *
+ * <p>A decision that throws, or whose records the image rejects, writes nothing and fails its
+ * future with that exception.
  *
  * <p>Thread-safety: {@link #submit} and {@link #image} may be called from any thread.
  */
@@ -32,12 +38,16 @@ public final class MetadataController implements AutoCloseable {
 
     private final ExecutorService thread;
     private final MetadataLog metadataLog;
-    private final List<Consumer<MetadataImage>> publishers = new CopyOnWriteArrayList<>();
+    private final List<MetadataPublisher> publishers = new CopyOnWriteArrayList<>();
+    /** The committed image: what brokers serve. */
     private volatile MetadataImage image;
+    /** The image decisions are made against; only touched on the controller thread. */
+    private MetadataImage proposed;
 
     private MetadataController(MetadataLog metadataLog, MetadataImage image) {
         this.metadataLog = metadataLog;
         this.image = image;
+        this.proposed = image;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "brook-controller");
             t.setDaemon(true);
@@ -55,12 +65,13 @@ public final class MetadataController implements AutoCloseable {
         return new MetadataController(metadataLog, replayed[0]);
     }
 
+    /** The latest committed image. */
     public MetadataImage image() {
         return image;
     }
 
-    /** Registers a listener called (on the controller thread) with every new image. */
-    public void addPublisher(Consumer<MetadataImage> publisher) {
+    /** Registers a listener called (on the controller thread) with every committed delta and its image. */
+    public void addPublisher(MetadataPublisher publisher) {
         publishers.add(publisher);
     }
 
@@ -76,7 +87,7 @@ public final class MetadataController implements AutoCloseable {
         CompletableFuture<T> future = new CompletableFuture<>();
         thread.execute(() -> {
             try {
-                future.complete(decision.apply(image).response());
+                future.complete(decision.apply(proposed).response());
             } catch (Throwable t) {
                 future.completeExceptionally(t);
             }
@@ -89,16 +100,23 @@ public final class MetadataController implements AutoCloseable {
         CompletableFuture<T> future = new CompletableFuture<>();
         thread.execute(() -> {
             try {
-                ControllerResult<T> result = decision.apply(image);
+                ControllerResult<T> result = decision.apply(proposed);
                 if (!result.records().isEmpty()) {
-                    // applied before written: records the image rejects must not reach the log, where
+                    // replayed before written: records the image rejects must not reach the log, where
                     // they would fail every later replay
-                    MetadataImage next = image.apply(result.records(),
-                            metadataLog.nextOffset() + result.records().size() - 1);
-                    metadataLog.append(result.records());
+                    MetadataDelta delta = new MetadataDelta(proposed);
+                    result.records().forEach(delta::replay);
+                    MetadataImage next = delta.apply(metadataLog.nextOffset() + result.records().size() - 1);
+                    proposed = next;
+                    try {
+                        metadataLog.append(result.records());
+                    } catch (Throwable t) {
+                        proposed = image; // never committed: later decisions must not build on it
+                        throw t;
+                    }
                     image = next;
-                    for (Consumer<MetadataImage> publisher : publishers) {
-                        publisher.accept(next);
+                    for (MetadataPublisher publisher : publishers) {
+                        publisher.onMetadataUpdate(delta, next);
                     }
                 }
                 future.complete(result.response());

@@ -58,7 +58,7 @@ class MetadataControllerTest {
         MetadataImage last;
         try (MetadataController controller = MetadataController.open(dir)) {
             assertSame(MetadataImage.EMPTY, controller.image());
-            controller.addPublisher(published::add);
+            controller.addPublisher((delta, image) -> published.add(image));
             CreatedTopic created = await(controller.submit(create("t")));
             assertEquals(created.topicId(), controller.image().topic("t").id());
             assertEquals(0L, await(controller.submit(ProducerIdControl::allocateBlock)));

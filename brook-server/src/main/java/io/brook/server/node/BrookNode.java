@@ -165,7 +165,7 @@ public final class BrookNode implements AutoCloseable {
             return t == null ? null : t.id();
         });
         replicas.onImage(controller.image());
-        controller.addPublisher(replicas::onImage);
+        controller.addPublisher(replicas::onMetadataUpdate);
         LogCleaner cleaner = null;
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new LogCleaner(config.cleanerConfig(), logManager, time);

@@ -1,7 +1,9 @@
 package io.brook.server.partition;
 
+import io.brook.metadata.image.MetadataDelta;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicDelta;
 import io.brook.metadata.image.TopicImage;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogDir;
@@ -14,20 +16,38 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The partitions this node hosts, kept in line with the metadata image: a new image creates the
- * logs of new partitions, applies config changes and deletes the logs of deleted topics.
+ * The partitions this node hosts, kept in line with the metadata image: each committed
+ * {@link MetadataDelta} creates the logs of new partitions, applies config changes and deletes the
+ * logs of deleted topics. It visits only what the delta changed, so a producer-id block or a new
+ * topic costs nothing for the topics already there. {@link #onImage} reconciles with a whole
+ * image once, at start-up.
  *
- * <p>Thread-safety: {@link #onImage} runs on the metadata publisher thread; lookups may come from
- * any thread and see either the old or the new set of partitions.
+ * <p>Thread-safety: {@link #onImage} and {@link #onMetadataUpdate} run on the metadata publisher
+ * thread; lookups may come from any thread and see either the old or the new set of partitions.
  */
 public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    /** Threads creating the logs of many new partitions side by side. */
+    static final int CREATION_THREADS = 8;
+    /** Fewer new partitions than this are created on the publisher thread itself. */
+    static final int PARALLEL_CREATION_MIN = 16;
+    private static final long CREATION_THREAD_IDLE_S = 10;
 
     private final int nodeId;
     private final LogManager logManager;
@@ -35,6 +55,8 @@ public final class ReplicaManager {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile java.util.function.Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    /** Made on first use; its idle threads end by themselves (guarded by this). */
+    private ExecutorService creationPool;
 
     public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults) {
         this.nodeId = nodeId;
@@ -53,7 +75,150 @@ public final class ReplicaManager {
         return merged;
     }
 
-    /** Brings hosted partitions in line with {@code next}. */
+    /** Brings hosted partitions in line with the committed change {@code delta}, which made {@code next}. */
+    public synchronized void onMetadataUpdate(MetadataDelta delta, MetadataImage next) {
+        try {
+            for (TopicImage gone : delta.deletedTopics()) {
+                deleteLogs(gone);
+            }
+            List<Creation> creations = new ArrayList<>();
+            Map<TopicDelta, AtomicInteger> createdPerTopic = new LinkedHashMap<>();
+            for (TopicDelta changed : delta.changedTopics()) {
+                TopicImage topic = next.topic(changed.id());
+                LogConfig config = logConfig(topic); // parsed once per changed topic, not per partition
+                AtomicInteger created = new AtomicInteger();
+                createdPerTopic.put(changed, created);
+                for (PartitionImage p : changed.changedPartitions().values()) {
+                    if (!p.replicas().contains(nodeId)) {
+                        continue;
+                    }
+                    Partition existing = partitions.get(new TopicPartition(topic.name(), p.partition()));
+                    if (existing != null) {
+                        existing.update(p);
+                    } else {
+                        creations.add(new Creation(topic, p, config, created));
+                    }
+                }
+                if (!changed.created() && changed.configsChanged()) {
+                    for (PartitionImage p : topic.partitions().values()) {
+                        Partition existing = partitions.get(new TopicPartition(topic.name(), p.partition()));
+                        if (existing != null) {
+                            existing.log().updateConfig(config);
+                        }
+                    }
+                }
+            }
+            createAll(creations);
+            for (Map.Entry<TopicDelta, AtomicInteger> e : createdPerTopic.entrySet()) {
+                TopicImage topic = next.topic(e.getKey().id());
+                int created = e.getValue().get();
+                if (created > 0 && e.getKey().created()) {
+                    log.info("Created topic {} (id {}): {} partitions, configs {}", topic.name(), topic.id(), created,
+                            topic.configs());
+                } else if (created > 0) {
+                    log.info("Added {} partitions to topic {}: now {}", created, topic.name(),
+                            topic.partitions().size());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        image = next;
+    }
+
+    /** Creates the log of a partition new to this node; false when its directory is offline. */
+    private boolean create(TopicImage topic, PartitionImage p, LogConfig config) {
+        TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+        PartitionLog partitionLog;
+        try {
+            partitionLog = logManager.getOrCreate(tp, topic.id(), config);
+        } catch (KafkaStorageException offline) {
+            return false; // its files did not load at start-up (logged then): not hosted
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Partition partition = new Partition(tp, topic.id(), partitionLog, p, nodeId);
+        partition.onHighWatermarkAdvanced(highWatermarkListener);
+        partitions.put(tp, partition);
+        return true;
+    }
+
+    /** A partition new to this node, whose log is to be created; {@code created} counts its topic's. */
+    private record Creation(TopicImage topic, PartitionImage partition, LogConfig config, AtomicInteger created) {
+    }
+
+    /**
+     * Creates the logs of one delta's new partitions and returns once all exist: on up to
+     * {@link #CREATION_THREADS} threads when there are many, since a new file mostly waits on the
+     * file system's journal and many such waits overlap (a node creating 1,000 partitions spends
+     * little CPU). The first failure is thrown once every creation has finished.
+     */
+    private void createAll(List<Creation> creations) {
+        if (creations.size() < PARALLEL_CREATION_MIN) {
+            for (Creation c : creations) {
+                if (create(c.topic(), c.partition(), c.config())) {
+                    c.created().incrementAndGet();
+                }
+            }
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>();
+        for (Creation c : creations) {
+            futures.add(creationPool().submit(() -> {
+                if (create(c.topic(), c.partition(), c.config())) {
+                    c.created().incrementAndGet();
+                }
+            }));
+        }
+        RuntimeException failure = null;
+        boolean interrupted = false;
+        for (Future<?> future : futures) {
+            while (true) {
+                try {
+                    future.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // every creation must have finished before the image moves on
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+                    }
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private synchronized ExecutorService creationPool() {
+        if (creationPool == null) {
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(CREATION_THREADS, CREATION_THREADS,
+                    CREATION_THREAD_IDLE_S, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "brook-log-creator");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true); // no threads kept once the creations are done
+            creationPool = pool;
+        }
+        return creationPool;
+    }
+
+    private void deleteLogs(TopicImage topic) throws IOException {
+        for (PartitionImage p : topic.partitions().values()) {
+            TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+            partitions.remove(tp);
+            logManager.delete(tp);
+        }
+        log.info("Deleted the logs of topic {} ({} partitions)", topic.name(), topic.partitions().size());
+    }
+
+    /** Brings hosted partitions in line with the whole image {@code next} (at start-up). */
     public synchronized void onImage(MetadataImage next) {
         MetadataImage previous = image;
         try {
@@ -95,12 +260,7 @@ public final class ReplicaManager {
             }
             for (TopicImage topic : previous.topicsByName().values()) {
                 if (next.topic(topic.id()) == null) {
-                    for (PartitionImage p : topic.partitions().values()) {
-                        TopicPartition tp = new TopicPartition(topic.name(), p.partition());
-                        partitions.remove(tp);
-                        logManager.delete(tp);
-                    }
-                    log.info("Deleted the logs of topic {} ({} partitions)", topic.name(), topic.partitions().size());
+                    deleteLogs(topic);
                 }
             }
         } catch (IOException e) {
