@@ -156,7 +156,7 @@ public final class BrookNode implements AutoCloseable {
         }, topic -> {
             TopicImage t = controller.image().topic(topic);
             return t == null ? null : t.id();
-        });
+        }, config.getInt("num.recovery.threads.per.data.dir"));
         replicas.onImage(controller.image());
         controller.addPublisher(replicas::onImage);
         LogCleaner cleaner = null;

@@ -11,12 +11,19 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -76,12 +83,27 @@ public final class LogDir implements AutoCloseable {
         return hadCleanShutdown;
     }
 
+    /** Kafka's default of {@code num.recovery.threads.per.data.dir}. */
+    public static final int DEFAULT_RECOVERY_THREADS = 2;
+
+    /** As {@link #loadLogs(Function, Function, int)} with {@link #DEFAULT_RECOVERY_THREADS} threads. */
+    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
+            throws IOException {
+        loadLogs(configFor, topicIdFor, DEFAULT_RECOVERY_THREADS);
+    }
+
     /**
      * Opens every partition directory found on disk; {@code configFor} gives the config of a
      * topic (or null when the topic no longer exists, in which case the directory is deleted).
+     * Partitions are opened (and recovered after an unclean stop) by {@code threads} threads at once
+     * ({@code num.recovery.threads.per.data.dir}); each partition is opened by one thread only, and
+     * this returns once all are done. A partition whose files cannot be loaded goes offline alone.
      */
-    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
+    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor, int threads)
             throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("recovery threads must be at least 1, not " + threads);
+        }
         Map<TopicPartition, Long> points = recoveryPoints.read();
         Map<TopicPartition, Long> starts = logStarts.read();
         // logs the cleaner has worked on may have offset gaps, whatever their cleanup.policy is now
@@ -91,6 +113,7 @@ public final class LogDir implements AutoCloseable {
             return;
         }
         long startMs = time.milliseconds();
+        List<Runnable> opens = new ArrayList<>();
         for (File dir : dirs) {
             if (dir.getName().endsWith(DELETE_DIR_SUFFIX)) {
                 deleteRecursively(dir);
@@ -107,30 +130,69 @@ public final class LogDir implements AutoCloseable {
                 deleteRecursively(dir);
                 continue;
             }
-            PartitionLog partitionLog;
-            try {
-                Uuid stored = PartitionMetadataFile.read(dir);
-                if (stored != null && !stored.equals(topicId)) {
-                    log.info("Deleting {}: its topic no longer exists (it belonged to topic id {})", dir, stored);
-                    deleteRecursively(dir);
-                    continue;
-                }
-                partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
-                        starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp),
-                        time, scheduler);
-                partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
-            } catch (IOException | RuntimeException e) {
-                // damaged files the recovery cannot repair stop this partition only, not the node's start
-                log.error("Partition {} is offline: its files in {} could not be loaded; the other partitions are "
-                        + "served. Repair or remove that directory and restart the node", tp, dir, e);
-                failures.put(tp, e);
-                continue;
-            }
-            watch(partitionLog);
-            logs.put(tp, partitionLog);
+            opens.add(() -> open(dir, tp, topicId, config, points.getOrDefault(tp, 0L), starts.getOrDefault(tp, 0L),
+                    config.compact() || cleaned.containsKey(tp)));
         }
-        log.info("Loaded {} partition logs from {} in {} ms ({} shutdown)", logs.size(), logDir,
-                time.milliseconds() - startMs, hadCleanShutdown ? "after a clean" : "recovering from an unclean");
+        runAll(opens, Math.min(threads, opens.size()));
+        log.info("Loaded {} partition logs from {} in {} ms with {} threads ({} shutdown)", logs.size(), logDir,
+                time.milliseconds() - startMs, Math.max(1, Math.min(threads, opens.size())),
+                hadCleanShutdown ? "after a clean" : "recovering from an unclean");
+    }
+
+    /** Opens (and recovers) one partition found on disk; a failure takes only this partition offline. */
+    private void open(File dir, TopicPartition tp, Uuid topicId, LogConfig config, long recoveryPoint,
+                      long logStart, boolean mayHaveGaps) {
+        PartitionLog partitionLog;
+        try {
+            Uuid stored = PartitionMetadataFile.read(dir);
+            if (stored != null && !stored.equals(topicId)) {
+                log.info("Deleting {}: its topic no longer exists (it belonged to topic id {})", dir, stored);
+                deleteRecursively(dir);
+                return;
+            }
+            partitionLog = PartitionLog.open(dir, tp, topicId, config, recoveryPoint, logStart, hadCleanShutdown,
+                    mayHaveGaps, time, scheduler);
+            partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
+        } catch (IOException | RuntimeException e) {
+            // damaged files the recovery cannot repair stop this partition only, not the node's start
+            log.error("Partition {} is offline: its files in {} could not be loaded; the other partitions are "
+                    + "served. Repair or remove that directory and restart the node", tp, dir, e);
+            failures.put(tp, e);
+            return;
+        }
+        watch(partitionLog);
+        logs.put(tp, partitionLog);
+    }
+
+    /**
+     * Runs every task, {@code threads} at a time (the calling thread alone when that is 1), and
+     * returns when all are done. The threads live only while loading: nothing is kept after start-up.
+     */
+    private void runAll(List<Runnable> tasks, int threads) throws IOException {
+        if (threads <= 1) {
+            tasks.forEach(Runnable::run);
+            return;
+        }
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "brook-log-recovery-" + logDir.getName() + "-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            tasks.forEach(task -> done.add(pool.submit(task)));
+            for (Future<?> f : done) {
+                f.get(); // open() catches what a partition throws; an Error still stops the start
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while loading the logs of " + logDir);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("loading the logs of " + logDir + " failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static TopicPartition parseDirName(String name) {

@@ -95,6 +95,58 @@ class LogDirTest {
         again.close();
     }
 
+    @Test
+    void partitionsRecoverInParallelAfterAnUncleanStopEachToItsLastIntactBatch() throws IOException {
+        LogConfig cfg = config(Map.of("segment.bytes", "400"));
+        LogDir first = new LogDir(dir, time, null);
+        int partitions = 24;
+        Map<Integer, Long> activeSizes = new java.util.HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            PartitionLog log = first.getOrCreate(new TopicPartition("r", p), LogFixtures.TOPIC_ID, cfg);
+            for (int i = 0; i < p + 5; i++) {
+                log.appendAsLeader(batch(time.milliseconds() + i, "r" + p + "-" + i), 0);
+            }
+            if (p % 3 == 0) {
+                log.flush(); // some partitions recover from a later recovery point than others
+            }
+            activeSizes.put(p, activeLogFile(log).length());
+        }
+        first.checkpoint();
+        // no close: an unclean stop; half the partitions end in a torn write past their last batch
+        for (int p = 0; p < partitions; p += 2) {
+            File active = activeLogFile(first.get(new TopicPartition("r", p)));
+            Files.write(active.toPath(), new byte[] {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 1, 0, 42, 42},
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+        // and one partition whose files cannot be read at all
+        File broken = new File(dir, "r-" + partitions);
+        Files.createDirectories(new File(broken, "00000000000000000000.log").toPath());
+
+        LogDir again = new LogDir(dir, time, null);
+        assertFalse(again.hadCleanShutdown());
+        again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID, 4);
+        for (int p = 0; p < partitions; p++) {
+            PartitionLog log = again.get(new TopicPartition("r", p));
+            assertEquals(p + 5, log.logEndOffset(), "partition " + p);
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < p + 5; i++) {
+                expected.add("r" + p + "-" + i);
+            }
+            assertEquals(expected, values(LogFixtures.readAll(log, 0, p + 5)), "partition " + p);
+            assertEquals(activeSizes.get(p), activeLogFile(log).length(), "torn tail of partition " + p + " cut");
+        }
+        assertEquals(partitions, again.logCount());
+        TopicPartition brokenTp = new TopicPartition("r", partitions);
+        assertTrue(again.failure(brokenTp) != null, "the unreadable partition is offline, alone");
+        assertThrows(KafkaStorageException.class, () -> again.getOrCreate(brokenTp, LogFixtures.TOPIC_ID, cfg));
+        again.close();
+    }
+
+    private static File activeLogFile(PartitionLog log) {
+        List<LogSegment> segments = new ArrayList<>(log.segments());
+        return new File(log.dir(), String.format("%020d.log", segments.get(segments.size() - 1).baseOffset()));
+    }
+
     /** File handles of this process open on {@code .log} files under the test directory. */
     private long openLogFiles() throws IOException {
         try (var fds = Files.list(new File("/proc/self/fd").toPath())) {
