@@ -154,6 +154,11 @@ public final class LogManager implements AutoCloseable {
         return dirs.stream().mapToInt(dir -> dir.releaseIdleSegments(idleMs)).sum();
     }
 
+    /** Forgets producers idle for {@code expirationMs} (see {@link LogDir#expireProducers}). */
+    public void expireProducers(long expirationMs) {
+        dirs.forEach(dir -> dir.expireProducers(expirationMs));
+    }
+
     /** Writes each directory's recovery-point and log-start checkpoints. */
     public void checkpoint() throws IOException {
         for (LogDir dir : dirs) {

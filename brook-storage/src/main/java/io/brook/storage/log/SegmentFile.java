@@ -29,6 +29,8 @@ final class SegmentFile {
     private int closedSize;
     private long lastUsedNanos;
     private boolean closedForGood;
+    /** Told when the handle is opened again after it was closed for idleness. */
+    private Runnable onReopen = () -> { };
 
     SegmentFile(FileRecords records) {
         this.file = records.file();
@@ -44,8 +46,14 @@ final class SegmentFile {
                 throw new ClosedChannelException();
             }
             records = FileRecords.open(file, true, 0, false);
+            onReopen.run();
         }
         return records;
+    }
+
+    /** Tells {@code listener} (quick, taking no lock of a log) whenever the handle is reopened. */
+    synchronized void onReopen(Runnable listener) {
+        this.onReopen = listener;
     }
 
     synchronized int sizeInBytes() {
