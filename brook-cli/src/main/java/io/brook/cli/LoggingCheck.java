@@ -18,6 +18,8 @@ import java.util.List;
  */
 final class LoggingCheck implements StatusListener {
     private final List<String> errors = new ArrayList<>();
+    /** Reads the configuration while the caller does other start-up work; null when not started so. */
+    private Thread reader;
 
     /** Starts listening; must run before the first logger is created, when Log4j2 reads its configuration. */
     static LoggingCheck listen() {
@@ -26,8 +28,33 @@ final class LoggingCheck implements StatusListener {
         return check;
     }
 
+    /**
+     * Has Log4j2 read its configuration on another thread, so that the caller's own start-up work
+     * (parsing the command line and the settings) overlaps it: reading the configuration (plugins,
+     * appenders, layouts) is a third of a server's start. {@link #problem()} waits for it; nothing may
+     * log before that (a logger used meanwhile would see the configuration only once it is read).
+     */
+    void startInBackground() {
+        Thread thread = new Thread(() -> LogManager.getContext(false), "brook-logging-init");
+        thread.setDaemon(true);
+        reader = thread;
+        thread.start();
+    }
+
     /** What is wrong with the logging configuration, or null when Log4j2 took it without an error. */
-    synchronized String problem() {
+    String problem() {
+        Thread thread = reader;
+        if (thread != null) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return check();
+    }
+
+    private synchronized String check() {
         String configured = System.getProperty("log4j2.configurationFile");
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         StatusLogger.getLogger().removeListener(this);

@@ -66,6 +66,8 @@ public final class BrokerConfig {
                     + "queue is below half of it. Bounds what a client that stops reading can make the node hold.")
             .define("num.network.threads", INT, 3, atLeast(1), HIGH, "Network (event loop) threads.")
             .define("num.io.threads", INT, 8, atLeast(1), HIGH, "Request handler threads.")
+            .define("num.recovery.threads.per.data.dir", INT, 2, atLeast(1), HIGH, "Threads per log directory "
+                    + "opening (and after an unclean stop recovering) partition logs at start-up.")
             .define("log.segment.bytes", INT, 1024 * 1024 * 1024, atLeast(14), HIGH, TopicConfig.SEGMENT_BYTES_DOC)
             .define("log.roll.ms", LONG, null, HIGH, TopicConfig.SEGMENT_MS_DOC)
             .define("log.roll.hours", INT, 168, atLeast(1), HIGH, TopicConfig.SEGMENT_MS_DOC)

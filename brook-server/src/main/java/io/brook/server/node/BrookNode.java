@@ -163,7 +163,7 @@ public final class BrookNode implements AutoCloseable {
         }, topic -> {
             TopicImage t = controller.image().topic(topic);
             return t == null ? null : t.id();
-        });
+        }, config.getInt("num.recovery.threads.per.data.dir"));
         replicas.onImage(controller.image());
         controller.addPublisher(replicas::onMetadataUpdate);
         LogCleaner cleaner = null;
@@ -270,7 +270,7 @@ public final class BrookNode implements AutoCloseable {
                 idleCheckMs, TimeUnit.MILLISECONDS);
         long expiryCheckMs = config.getInt("producer.id.expiration.check.interval.ms");
         long expirationMs = config.getInt("producer.id.expiration.ms");
-        scheduler.scheduleWithFixedDelay(() -> logManager.all().forEach(l -> l.expireProducers(expirationMs)),
+        scheduler.scheduleWithFixedDelay(() -> logManager.expireProducers(expirationMs),
                 expiryCheckMs, expiryCheckMs, TimeUnit.MILLISECONDS);
 
         long offsetsCheckMs = config.getLong("offsets.retention.check.interval.ms");

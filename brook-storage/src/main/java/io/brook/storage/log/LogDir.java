@@ -11,12 +11,22 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -59,6 +69,30 @@ public final class LogDir implements AutoCloseable {
     /** Durable-mode fsyncs of this directory's logs: one thread per directory, started on first use. */
     private final LogFlusher flusher;
 
+    // background work (see applyRetention and the methods after it)
+    private final Set<PartitionLog> retentionChanged = ConcurrentHashMap.newKeySet();
+    private final Set<PartitionLog> flushChanged = ConcurrentHashMap.newKeySet();
+    private final Set<PartitionLog> checkpointChanged = ConcurrentHashMap.newKeySet();
+    private final Set<PartitionLog> producersChanged = ConcurrentHashMap.newKeySet();
+    /** Logs that may hold a segment whose file handle is open. */
+    private final Set<PartitionLog> maybeOpen = ConcurrentHashMap.newKeySet();
+    private final DueQueue<PartitionLog> retentionDue = new DueQueue<>();
+    private final DueQueue<PartitionLog> flushDue = new DueQueue<>();
+    private final DueQueue<PartitionLog> producerExpiryDue = new DueQueue<>();
+    /** Serializes checkpoint writes; guards the three fields after it. */
+    private final Object checkpointLock = new Object();
+    /** What the checkpoint files hold. */
+    private final Map<TopicPartition, Long> checkpointedPoints = new HashMap<>();
+    private final Map<TopicPartition, Long> checkpointedStarts = new HashMap<>();
+    /** A log came or went since the checkpoints were written. */
+    private boolean checkpointMembershipChanged;
+    private final AtomicLong retentionVisits = new AtomicLong();
+    private final AtomicLong flushVisits = new AtomicLong();
+    private final AtomicLong checkpointVisits = new AtomicLong();
+    private final AtomicLong checkpointWrites = new AtomicLong();
+    private final AtomicLong idleVisits = new AtomicLong();
+    private final AtomicLong producerExpiryVisits = new AtomicLong();
+
     public LogDir(File logDir, Time time, ScheduledExecutorService scheduler) throws IOException {
         this.logDir = logDir;
         this.time = time;
@@ -81,12 +115,27 @@ public final class LogDir implements AutoCloseable {
         return hadCleanShutdown;
     }
 
+    /** Kafka's default of {@code num.recovery.threads.per.data.dir}. */
+    public static final int DEFAULT_RECOVERY_THREADS = 2;
+
+    /** As {@link #loadLogs(Function, Function, int)} with {@link #DEFAULT_RECOVERY_THREADS} threads. */
+    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
+            throws IOException {
+        loadLogs(configFor, topicIdFor, DEFAULT_RECOVERY_THREADS);
+    }
+
     /**
      * Opens every partition directory found on disk; {@code configFor} gives the config of a
      * topic (or null when the topic no longer exists, in which case the directory is deleted).
+     * Partitions are opened (and recovered after an unclean stop) by {@code threads} threads at once
+     * ({@code num.recovery.threads.per.data.dir}); each partition is opened by one thread only, and
+     * this returns once all are done. A partition whose files cannot be loaded goes offline alone.
      */
-    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
+    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor, int threads)
             throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("recovery threads must be at least 1, not " + threads);
+        }
         Map<TopicPartition, Long> points = recoveryPoints.read();
         Map<TopicPartition, Long> starts = logStarts.read();
         // logs the cleaner has worked on may have offset gaps, whatever their cleanup.policy is now
@@ -96,6 +145,7 @@ public final class LogDir implements AutoCloseable {
             return;
         }
         long startMs = time.milliseconds();
+        List<Runnable> opens = new ArrayList<>();
         for (File dir : dirs) {
             if (dir.getName().endsWith(DELETE_DIR_SUFFIX)) {
                 deleteRecursively(dir);
@@ -112,30 +162,69 @@ public final class LogDir implements AutoCloseable {
                 deleteRecursively(dir);
                 continue;
             }
-            PartitionLog partitionLog;
-            try {
-                Uuid stored = PartitionMetadataFile.read(dir);
-                if (stored != null && !stored.equals(topicId)) {
-                    log.info("Deleting {}: its topic no longer exists (it belonged to topic id {})", dir, stored);
-                    deleteRecursively(dir);
-                    continue;
-                }
-                partitionLog = PartitionLog.open(dir, tp, topicId, config, points.getOrDefault(tp, 0L),
-                        starts.getOrDefault(tp, 0L), hadCleanShutdown, config.compact() || cleaned.containsKey(tp),
-                        time, scheduler);
-                partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
-            } catch (IOException | RuntimeException e) {
-                // damaged files the recovery cannot repair stop this partition only, not the node's start
-                log.error("Partition {} is offline: its files in {} could not be loaded; the other partitions are "
-                        + "served. Repair or remove that directory and restart the node", tp, dir, e);
-                failures.put(tp, e);
-                continue;
-            }
-            watch(partitionLog);
-            logs.put(tp, partitionLog);
+            opens.add(() -> open(dir, tp, topicId, config, points.getOrDefault(tp, 0L), starts.getOrDefault(tp, 0L),
+                    config.compact() || cleaned.containsKey(tp)));
         }
-        log.info("Loaded {} partition logs from {} in {} ms ({} shutdown)", logs.size(), logDir,
-                time.milliseconds() - startMs, hadCleanShutdown ? "after a clean" : "recovering from an unclean");
+        runAll(opens, Math.min(threads, opens.size()));
+        log.info("Loaded {} partition logs from {} in {} ms with {} threads ({} shutdown)", logs.size(), logDir,
+                time.milliseconds() - startMs, Math.max(1, Math.min(threads, opens.size())),
+                hadCleanShutdown ? "after a clean" : "recovering from an unclean");
+    }
+
+    /** Opens (and recovers) one partition found on disk; a failure takes only this partition offline. */
+    private void open(File dir, TopicPartition tp, Uuid topicId, LogConfig config, long recoveryPoint,
+                      long logStart, boolean mayHaveGaps) {
+        PartitionLog partitionLog;
+        try {
+            Uuid stored = PartitionMetadataFile.read(dir);
+            if (stored != null && !stored.equals(topicId)) {
+                log.info("Deleting {}: its topic no longer exists (it belonged to topic id {})", dir, stored);
+                deleteRecursively(dir);
+                return;
+            }
+            partitionLog = PartitionLog.open(dir, tp, topicId, config, recoveryPoint, logStart, hadCleanShutdown,
+                    mayHaveGaps, time, scheduler);
+            partitionLog.releaseIdleSegments(System.nanoTime(), 0); // opened when first used, not all at start
+        } catch (IOException | RuntimeException e) {
+            // damaged files the recovery cannot repair stop this partition only, not the node's start
+            log.error("Partition {} is offline: its files in {} could not be loaded; the other partitions are "
+                    + "served. Repair or remove that directory and restart the node", tp, dir, e);
+            failures.put(tp, e);
+            return;
+        }
+        watch(partitionLog);
+        logs.put(tp, partitionLog);
+    }
+
+    /**
+     * Runs every task, {@code threads} at a time (the calling thread alone when that is 1), and
+     * returns when all are done. The threads live only while loading: nothing is kept after start-up.
+     */
+    private void runAll(List<Runnable> tasks, int threads) throws IOException {
+        if (threads <= 1) {
+            tasks.forEach(Runnable::run);
+            return;
+        }
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "brook-log-recovery-" + logDir.getName() + "-" + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            tasks.forEach(task -> done.add(pool.submit(task)));
+            for (Future<?> f : done) {
+                f.get(); // open() catches what a partition throws; an Error still stops the start
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while loading the logs of " + logDir);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("loading the logs of " + logDir + " failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     static TopicPartition parseDirName(String name) {
@@ -201,6 +290,7 @@ public final class LogDir implements AutoCloseable {
     private void watch(PartitionLog partitionLog) {
         partitionLog.onIoFailure(this::markOffline);
         partitionLog.attachFlusher(flusher);
+        track(partitionLog);
         if (offline) {
             partitionLog.markDirOffline();
         }
@@ -240,6 +330,7 @@ public final class LogDir implements AutoCloseable {
         if (removed == null) {
             return;
         }
+        untrack(removed);
         File target = new File(logDir, deleteDirName(tp));
         File moved = removed.markForDeletion(target);
         Runnable task = () -> deleteRecursively(moved);
@@ -259,60 +350,227 @@ public final class LogDir implements AutoCloseable {
         return tp.topic().substring(0, Math.min(tp.topic().length(), MAX_FILE_NAME_BYTES - suffix.length())) + suffix;
     }
 
-    /** One pass of retention over every log; returns the number of segments deleted. */
+    // ------------------------------------------------------------------ background work
+    //
+    // Each job visits only the logs that changed since its last pass (told by PartitionLog.onChange)
+    // and those whose due time has come (a DueQueue per job), never every log of the directory:
+    // retention by the first segment's largest timestamp + retention.ms, flush.ms by the last flush,
+    // producer expiry by the earliest producer's last timestamp; checkpoints rewrite the files only
+    // when a recovery point or log start moved; the idle sweep looks at logs holding open segments.
+
+    /** Retention pass: one visit per log that changed or whose first segment may have expired. */
     public int applyRetention() {
+        long now = time.milliseconds();
+        for (PartitionLog changedLog : drain(retentionChanged)) {
+            retentionVisits.incrementAndGet();
+            retentionDue.schedule(changedLog, dueOrNow(changedLog.retentionDueMs(), now));
+        }
         int deleted = 0;
-        for (PartitionLog partitionLog : logs.values()) {
+        for (PartitionLog partitionLog : retentionDue.pollDue(now)) {
+            if (!isCurrent(partitionLog)) {
+                continue;
+            }
+            retentionVisits.incrementAndGet();
             try {
                 deleted += partitionLog.applyRetention();
             } catch (IOException e) {
                 log.error("Retention failed for {}", partitionLog.topicPartition(), e);
             }
+            retentionChanged.remove(partitionLog); // its own deletions: the due time is taken just below
+            long next = partitionLog.retentionDueMs();
+            // due again at once (retention.bytes still exceeded, a failure): the next pass, not this one
+            retentionDue.schedule(partitionLog, next <= now ? now + 1 : next);
         }
         return deleted;
     }
 
-    /** Flushes logs whose {@code flush.ms} has passed. */
+    /** Flushes the logs whose {@code flush.ms} has passed: one visit per log changed or due. */
     public void flushByTime() {
         long now = time.milliseconds();
-        for (PartitionLog partitionLog : logs.values()) {
+        for (PartitionLog changedLog : drain(flushChanged)) {
+            flushVisits.incrementAndGet();
+            flushDue.schedule(changedLog, changedLog.flushDueMs());
+        }
+        for (PartitionLog partitionLog : flushDue.pollDue(now)) {
+            if (!isCurrent(partitionLog)) {
+                continue;
+            }
+            flushVisits.incrementAndGet();
             try {
                 partitionLog.maybeFlushByTime(now);
             } catch (IOException e) {
                 log.error("Flush failed for {}", partitionLog.topicPartition(), e);
             }
+            flushChanged.remove(partitionLog);
+            long next = partitionLog.flushDueMs();
+            flushDue.schedule(partitionLog, next <= now ? now + 1 : next);
+        }
+    }
+
+    /** Forgets producers idle for {@code expirationMs}: one visit per log changed or due. */
+    public void expireProducers(long expirationMs) {
+        long now = time.milliseconds();
+        for (PartitionLog changedLog : drain(producersChanged)) {
+            producerExpiryVisits.incrementAndGet();
+            producerExpiryDue.schedule(changedLog, changedLog.producerExpiryDueMs(expirationMs));
+        }
+        for (PartitionLog partitionLog : producerExpiryDue.pollDue(now)) {
+            if (!isCurrent(partitionLog)) {
+                continue;
+            }
+            producerExpiryVisits.incrementAndGet();
+            partitionLog.expireProducers(expirationMs);
+            long next = partitionLog.producerExpiryDueMs(expirationMs);
+            producerExpiryDue.schedule(partitionLog, next <= now ? now + 1 : next);
         }
     }
 
     /**
      * Releases the file handles and index memory of every segment idle for {@code idleMs}, so the
-     * open files and index memory follow the partitions in use, not the partitions held.
+     * open files and index memory follow the partitions in use, not the partitions held. Visits only
+     * logs that may hold an open segment (used since they were last found with none open).
      * Returns the number of segments released.
      */
     public int releaseIdleSegments(long idleMs) {
         long now = System.nanoTime();
         long idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMs);
         int released = 0;
-        for (PartitionLog partitionLog : logs.values()) {
+        for (PartitionLog partitionLog : drain(maybeOpen)) {
+            if (!isCurrent(partitionLog)) {
+                continue;
+            }
+            idleVisits.incrementAndGet();
             try {
                 released += partitionLog.releaseIdleSegments(now, idleNanos);
             } catch (IOException e) {
                 log.warn("Releasing idle segments of {} failed", partitionLog.topicPartition(), e);
             }
+            if (partitionLog.openSegmentCount() > 0) {
+                maybeOpen.add(partitionLog);
+            }
         }
         return released;
     }
 
-    /** Writes the recovery-point and log-start checkpoints. */
+    /**
+     * Writes the recovery-point and log-start checkpoints if a log's recovery point or log start
+     * moved, or a log came or went, since the last write; visits only the logs that changed.
+     */
     public void checkpoint() throws IOException {
-        Map<TopicPartition, Long> points = new HashMap<>();
-        Map<TopicPartition, Long> starts = new HashMap<>();
-        for (PartitionLog partitionLog : logs.values()) {
-            points.put(partitionLog.topicPartition(), partitionLog.recoveryPoint());
-            starts.put(partitionLog.topicPartition(), partitionLog.logStartOffset());
+        synchronized (checkpointLock) {
+            checkpointChangedLogs();
         }
-        recoveryPoints.write(points);
-        logStarts.write(starts);
+    }
+
+    private void checkpointChangedLogs() throws IOException {
+        boolean moved = checkpointMembershipChanged;
+        for (PartitionLog partitionLog : drain(checkpointChanged)) {
+            if (!isCurrent(partitionLog)) {
+                continue;
+            }
+            checkpointVisits.incrementAndGet();
+            Long point = checkpointedPoints.put(partitionLog.topicPartition(), partitionLog.recoveryPoint());
+            Long start = checkpointedStarts.put(partitionLog.topicPartition(), partitionLog.logStartOffset());
+            moved |= point == null || point != partitionLog.recoveryPoint()
+                    || start == null || start != partitionLog.logStartOffset();
+        }
+        if (!moved) {
+            return;
+        }
+        checkpointMembershipChanged = false;
+        recoveryPoints.write(new HashMap<>(checkpointedPoints));
+        logStarts.write(new HashMap<>(checkpointedStarts));
+        checkpointWrites.incrementAndGet();
+    }
+
+    /** Writes both checkpoints from every log (at close). */
+    private void checkpointAll() throws IOException {
+        synchronized (checkpointLock) {
+            writeAllCheckpoints();
+        }
+    }
+
+    private void writeAllCheckpoints() throws IOException {
+        drain(checkpointChanged);
+        checkpointedPoints.clear();
+        checkpointedStarts.clear();
+        for (PartitionLog partitionLog : logs.values()) {
+            checkpointedPoints.put(partitionLog.topicPartition(), partitionLog.recoveryPoint());
+            checkpointedStarts.put(partitionLog.topicPartition(), partitionLog.logStartOffset());
+        }
+        checkpointMembershipChanged = false;
+        recoveryPoints.write(new HashMap<>(checkpointedPoints));
+        logStarts.write(new HashMap<>(checkpointedStarts));
+        checkpointWrites.incrementAndGet();
+    }
+
+    /**
+     * Logs visited by each background job so far, a visit being a look at one log: to take the due
+     * time of one that changed, or to do the work of one that is due (for tests and metrics).
+     */
+    public BackgroundVisits backgroundVisits() {
+        return new BackgroundVisits(retentionVisits.get(), flushVisits.get(), checkpointVisits.get(),
+                checkpointWrites.get(), idleVisits.get(), producerExpiryVisits.get());
+    }
+
+    /** How many logs each background job visited, and how often the checkpoint files were written. */
+    public record BackgroundVisits(long retention, long flush, long checkpoint, long checkpointWrites, long idle,
+                                   long producerExpiry) {
+    }
+
+    /** Registers a log with the background work: every job looks at it once, then when it changes. */
+    private void track(PartitionLog partitionLog) {
+        partitionLog.onChange(() -> {
+            retentionChanged.add(partitionLog);
+            flushChanged.add(partitionLog);
+            checkpointChanged.add(partitionLog);
+            producersChanged.add(partitionLog);
+            maybeOpen.add(partitionLog);
+        }, () -> checkpointChanged.add(partitionLog));
+        partitionLog.onSegmentOpened(() -> maybeOpen.add(partitionLog));
+        retentionChanged.add(partitionLog);
+        flushChanged.add(partitionLog);
+        checkpointChanged.add(partitionLog);
+        producersChanged.add(partitionLog);
+        maybeOpen.add(partitionLog);
+    }
+
+    /** Forgets a removed log in every job. */
+    private void untrack(PartitionLog partitionLog) {
+        partitionLog.onChange(() -> { }, () -> { });
+        partitionLog.onSegmentOpened(() -> { });
+        retentionChanged.remove(partitionLog);
+        flushChanged.remove(partitionLog);
+        checkpointChanged.remove(partitionLog);
+        producersChanged.remove(partitionLog);
+        maybeOpen.remove(partitionLog);
+        retentionDue.remove(partitionLog);
+        flushDue.remove(partitionLog);
+        producerExpiryDue.remove(partitionLog);
+        synchronized (checkpointLock) {
+            checkpointedPoints.remove(partitionLog.topicPartition());
+            checkpointedStarts.remove(partitionLog.topicPartition());
+            checkpointMembershipChanged = true;
+        }
+    }
+
+    /** Whether {@code partitionLog} is still this directory's log of its partition (not deleted meanwhile). */
+    private boolean isCurrent(PartitionLog partitionLog) {
+        return logs.get(partitionLog.topicPartition()) == partitionLog;
+    }
+
+    private static long dueOrNow(long dueMs, long nowMs) {
+        return dueMs == Long.MIN_VALUE ? nowMs : dueMs;
+    }
+
+    /** Takes every element out of {@code set}; elements added meanwhile may stay for the next drain. */
+    private static List<PartitionLog> drain(Set<PartitionLog> set) {
+        List<PartitionLog> drained = new ArrayList<>();
+        for (Iterator<PartitionLog> it = set.iterator(); it.hasNext(); ) {
+            drained.add(it.next());
+            it.remove();
+        }
+        return drained;
     }
 
     /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
@@ -326,7 +584,7 @@ public final class LogDir implements AutoCloseable {
         for (PartitionLog partitionLog : logs.values()) {
             partitionLog.flush();
         }
-        checkpoint();
+        checkpointAll();
         for (PartitionLog partitionLog : logs.values()) {
             partitionLog.close();
         }

@@ -62,15 +62,22 @@ public final class LogManager implements AutoCloseable {
         return dirs.stream().allMatch(LogDir::hadCleanShutdown);
     }
 
-    /**
-     * Opens the partition logs of every directory (see {@link LogDir#loadLogs}). A partition
-     * found in two directories stops the start: one of them is a stale copy an operator must remove.
-     */
+    /** As {@link #loadLogs(Function, Function, int)} with Kafka's default of two threads per directory. */
     public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
+            throws IOException {
+        loadLogs(configFor, topicIdFor, LogDir.DEFAULT_RECOVERY_THREADS);
+    }
+
+    /**
+     * Opens the partition logs of every directory (see {@link LogDir#loadLogs}), {@code threadsPerDir}
+     * partitions of a directory at once ({@code num.recovery.threads.per.data.dir}). A partition found
+     * in two directories stops the start: one of them is a stale copy an operator must remove.
+     */
+    public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor, int threadsPerDir)
             throws IOException {
         Map<TopicPartition, File> seen = new HashMap<>();
         for (LogDir dir : dirs) {
-            dir.loadLogs(configFor, topicIdFor);
+            dir.loadLogs(configFor, topicIdFor, threadsPerDir);
             for (PartitionLog partitionLog : dir.all()) {
                 File other = seen.put(partitionLog.topicPartition(), dir.logDir());
                 if (other != null) {
@@ -154,6 +161,11 @@ public final class LogManager implements AutoCloseable {
     /** See {@link LogDir#releaseIdleSegments}. */
     public int releaseIdleSegments(long idleMs) {
         return dirs.stream().mapToInt(dir -> dir.releaseIdleSegments(idleMs)).sum();
+    }
+
+    /** Forgets producers idle for {@code expirationMs} (see {@link LogDir#expireProducers}). */
+    public void expireProducers(long expirationMs) {
+        dirs.forEach(dir -> dir.expireProducers(expirationMs));
     }
 
     /** Writes each directory's recovery-point and log-start checkpoints. */

@@ -351,6 +351,11 @@ public final class LogSegment implements AutoCloseable {
         return true;
     }
 
+    /** Tells {@code listener} whenever the {@code .log} handle is opened again after an idle release. */
+    public void onFileOpened(Runnable listener) {
+        log.onReopen(listener);
+    }
+
     /** Whether the {@code .log} file handle is open (it is closed while the segment is idle). */
     public boolean isFileOpen() {
         return log.isOpen();

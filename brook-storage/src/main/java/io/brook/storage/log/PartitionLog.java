@@ -94,6 +94,14 @@ public final class PartitionLog implements AutoCloseable {
     /** Set when an I/O error took the log directory offline: nothing is read or written any more. */
     private volatile boolean dirOffline;
     private volatile java.util.function.Consumer<IOException> ioFailureListener = e -> { };
+    /** Told after a change background work may have to act on (see {@link #onChange}). */
+    private volatile Runnable changeListener = () -> { };
+    /** Told after a flush (the recovery point may have moved): only the checkpoint cares. */
+    private volatile Runnable flushListener = () -> { };
+    /** Told when a segment's file handle is reopened after it was closed for idleness. */
+    private volatile Runnable segmentOpenListener = () -> { };
+    /** Given to every segment: forwards to whatever {@link #segmentOpenListener} is at the time. */
+    private final Runnable segmentOpened = () -> segmentOpenListener.run();
 
     private PartitionLog(TopicPartition topicPartition, File dir, Uuid topicId, LogConfig config, Time time,
                          ScheduledExecutorService scheduler) throws IOException {
@@ -183,12 +191,17 @@ public final class PartitionLog implements AutoCloseable {
                 log.warn("{}: recovery truncated {} bytes of a torn or corrupt tail from {}", topicPartition,
                         truncated[0], segment.logFile());
                 dropRest = true;
+            } else if (recover && !mayHaveGaps && nextBase != Long.MAX_VALUE && segment.nextOffset() != nextBase) {
+                // cut short at a batch boundary: what follows would leave a hole in the offsets
+                log.warn("{}: {} ends at offset {} but the next segment starts at {}: recovery keeps the log up "
+                        + "to there", topicPartition, segment.logFile(), segment.nextOffset(), nextBase);
+                dropRest = true;
             }
-            segments.put(base, segment);
+            putSegment(base, segment);
         }
         if (segments.isEmpty()) {
             long start = Math.max(0, checkpointedLogStart);
-            segments.put(start, LogSegment.create(dir, start, config, time.milliseconds()));
+            putSegment(start, LogSegment.create(dir, start, config, time.milliseconds()));
         }
         LogSegment active = segments.lastEntry().getValue();
         publishEnd(new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes()));
@@ -371,7 +384,11 @@ public final class PartitionLog implements AutoCloseable {
      * @throws org.apache.kafka.common.KafkaException subclasses naming the Kafka error to return
      */
     public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) throws IOException {
-        return appendAsLeader(records, leaderEpoch, true);
+        try {
+            return appendAsLeader(records, leaderEpoch, true);
+        } finally {
+            changed();
+        }
     }
 
     /**
@@ -379,7 +396,11 @@ public final class PartitionLog implements AutoCloseable {
      * like a client's, but their producer sequences are not checked (coordinators write none).
      */
     public AppendResult appendAsCoordinator(MemoryRecords records, int leaderEpoch) throws IOException {
-        return appendAsLeader(records, leaderEpoch, false);
+        try {
+            return appendAsLeader(records, leaderEpoch, false);
+        } finally {
+            changed();
+        }
     }
 
     private AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, boolean checkSequence)
@@ -475,6 +496,8 @@ public final class PartitionLog implements AutoCloseable {
             return doAppendMarker(producerId, producerEpoch, coordinatorEpoch, commit, leaderEpoch);
         } catch (IOException e) {
             throw ioFailure(e);
+        } finally {
+            changed();
         }
     }
 
@@ -520,7 +543,7 @@ public final class PartitionLog implements AutoCloseable {
         writeProducerSnapshot();
         active.onBecomeInactive();
         LogSegment segment = LogSegment.create(dir, newBase, config, nowMs);
-        segments.put(newBase, segment);
+        putSegment(newBase, segment);
         // readers bound the segment holding the log end by this position; it is the new one now
         publishEnd(new LogOffsetMetadata(newBase, newBase, 0));
         activeSegmentJitterMs = nextJitter();
@@ -681,6 +704,7 @@ public final class PartitionLog implements AutoCloseable {
             logStartOffset = Math.min(offset, tail.end().offset());
             epochCache.truncateFromStart(logStartOffset);
             deleteSegmentsBelowStart();
+            changed();
         }
         return logStartOffset;
     }
@@ -714,6 +738,7 @@ public final class PartitionLog implements AutoCloseable {
             epochCache.truncateFromStart(logStartOffset);
             log.info("{}: deleted {} segments by retention (retention.ms={}, retention.bytes={}); the log now starts "
                     + "at offset {}", topicPartition, deleted, cfg.retentionMs(), cfg.retentionBytes(), logStartOffset);
+            changed();
         }
         return deleted + deleteSegmentsBelowStart();
     }
@@ -816,7 +841,7 @@ public final class PartitionLog implements AutoCloseable {
             cleaned.changeSuffix(LogSegment.CLEANED_SUFFIX, LogSegment.SWAP_SUFFIX);
             org.apache.kafka.common.utils.Utils.flushDir(dir.toPath());
             steps.reached("committed");
-            segments.put(cleaned.baseOffset(), cleaned);
+            putSegment(cleaned.baseOffset(), cleaned);
         }
         for (LogSegment old : olds) {
             segments.remove(old.baseOffset(), old);
@@ -830,6 +855,7 @@ public final class PartitionLog implements AutoCloseable {
         if (cleaned != null) {
             cleaned.changeSuffix(LogSegment.SWAP_SUFFIX, "");
         }
+        changed(); // the first segment, and so when retention is due, may be another now
         return true;
     }
 
@@ -856,6 +882,7 @@ public final class PartitionLog implements AutoCloseable {
         lowerDurableEnd(tail.end());
         epochCache.truncateFromEnd(offset);
         loadProducerState();
+        changed();
     }
 
     /** Deletes everything and restarts the log, empty, at {@code offset}. */
@@ -865,7 +892,7 @@ public final class PartitionLog implements AutoCloseable {
             segment.delete();
         }
         LogSegment segment = LogSegment.create(dir, offset, config, time.milliseconds());
-        segments.put(offset, segment);
+        putSegment(offset, segment);
         producerState.clear();
         publishEnd(new LogOffsetMetadata(offset, offset, 0));
         synchronized (dataFlushLock) {
@@ -877,6 +904,7 @@ public final class PartitionLog implements AutoCloseable {
         for (File snapshot : ProducerSnapshotFile.list(dir).values()) {
             Files.deleteIfExists(snapshot.toPath());
         }
+        changed();
     }
 
     // ------------------------------------------------------------------ flush and lifecycle
@@ -894,6 +922,8 @@ public final class PartitionLog implements AutoCloseable {
             doFlushUpTo(offset);
         } catch (IOException e) {
             throw ioFailure(e);
+        } finally {
+            flushListener.run();
         }
     }
 
@@ -1012,6 +1042,7 @@ public final class PartitionLog implements AutoCloseable {
 
     public void updateConfig(LogConfig newConfig) {
         this.config = newConfig;
+        changed();
     }
 
     @Override
@@ -1057,6 +1088,89 @@ public final class PartitionLog implements AutoCloseable {
      */
     public void onIoFailure(java.util.function.Consumer<IOException> listener) {
         this.ioFailureListener = listener;
+    }
+
+    /**
+     * Tells {@code listener} after every change background work may have to act on: an append (the
+     * log end, its timestamps, producer state), a move of the log start, a truncation, a segment swap,
+     * a config change; and {@code flushed} after a flush (the recovery point). The log directory uses it to visit only such
+     * logs (see {@code LogDir}). Runs on the changing thread, possibly under this log's lock: it must
+     * be quick and take no lock of a log.
+     */
+    public void onChange(Runnable listener, Runnable flushed) {
+        this.changeListener = listener;
+        this.flushListener = flushed;
+    }
+
+    /**
+     * Tells {@code listener} when a segment's file handle is opened again after it was released for
+     * idleness (a read or a lookup reopened it), so the idle sweep knows to come back to this log.
+     * Same rules as {@link #onChange}.
+     */
+    public void onSegmentOpened(Runnable listener) {
+        this.segmentOpenListener = listener;
+    }
+
+    private void changed() {
+        changeListener.run();
+    }
+
+    private void putSegment(long baseOffset, LogSegment segment) {
+        segment.onFileOpened(segmentOpened);
+        segments.put(baseOffset, segment);
+    }
+
+    /** How many segments hold their file handle open (they are released when idle). */
+    public int openSegmentCount() {
+        int open = 0;
+        for (LogSegment segment : segments.values()) {
+            if (segment.isFileOpen()) {
+                open++;
+            }
+        }
+        return open;
+    }
+
+    /**
+     * When retention may next delete a segment of this log, in ms; {@link Long#MIN_VALUE} when it may
+     * now, {@link Long#MAX_VALUE} when nothing can be due before the log changes (see {@link #onChange}).
+     * Time retention judges the first segment by its largest timestamp, which only grows while it is
+     * the first, so the time given is never later than the segment's real expiry.
+     */
+    public long retentionDueMs() {
+        LogConfig cfg = config;
+        if (closed || !cfg.delete()) {
+            return Long.MAX_VALUE; // DeleteRecords deletes the segments below the log start at once
+        }
+        Map.Entry<Long, LogSegment> firstEntry = segments.firstEntry();
+        if (firstEntry == null) {
+            return Long.MAX_VALUE;
+        }
+        LogSegment first = firstEntry.getValue();
+        if (first == segments.lastEntry().getValue() && first.sizeInBytes() == 0) {
+            return Long.MAX_VALUE; // an empty log: its first append is a change
+        }
+        if (cfg.retentionBytes() >= 0 && size() - first.sizeInBytes() >= cfg.retentionBytes()) {
+            return Long.MIN_VALUE;
+        }
+        if (cfg.retentionMs() < 0) {
+            return Long.MAX_VALUE;
+        }
+        long expiresAfter = first.largestTimestampForRetention() + cfg.retentionMs();
+        return expiresAfter < first.largestTimestampForRetention() ? Long.MAX_VALUE : expiresAfter + 1;
+    }
+
+    /**
+     * When {@code flush.ms} next asks for a flush of this log, in ms; {@link Long#MAX_VALUE} when
+     * everything is flushed or no time-based flush is configured.
+     */
+    public long flushDueMs() {
+        long intervalMs = config.flushIntervalMs();
+        if (closed || intervalMs == Long.MAX_VALUE || recoveryPoint >= endMetadata.offset()) {
+            return Long.MAX_VALUE;
+        }
+        long last = lastFlushMs;
+        return last + intervalMs < last ? Long.MAX_VALUE : last + intervalMs;
     }
 
     /** Stops every read and write: they fail with KAFKA_STORAGE_ERROR; what is on disk stays as it is. */
@@ -1185,5 +1299,13 @@ public final class PartitionLog implements AutoCloseable {
 
     public synchronized void expireProducers(long expirationMs) {
         producerState.expire(time.milliseconds(), expirationMs);
+    }
+
+    /**
+     * When {@link #expireProducers} may next remove a producer, in ms; {@link Long#MAX_VALUE} when no
+     * producer can expire before the log changes (none, or all inside an open transaction).
+     */
+    public synchronized long producerExpiryDueMs(long expirationMs) {
+        return closed ? Long.MAX_VALUE : producerState.earliestExpiryMs(expirationMs);
     }
 }

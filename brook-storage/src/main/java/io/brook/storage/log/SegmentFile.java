@@ -41,6 +41,8 @@ final class SegmentFile {
     private boolean handleClosed;
     /** Leases held by zero-copy sends on the current handle. */
     private int leases;
+    /** Told when the handle is opened again after it was closed for idleness. */
+    private Runnable onReopen = () -> { };
 
     SegmentFile(FileRecords records) {
         this.file = records.file();
@@ -57,6 +59,7 @@ final class SegmentFile {
         if (records == null) {
             records = FileRecords.open(file, true, 0, false);
             handleClosed = false;
+            onReopen.run();
         }
         return records;
     }
@@ -91,6 +94,11 @@ final class SegmentFile {
     /** Leases held by sends in flight. */
     synchronized int leases() {
         return leases;
+    }
+
+    /** Tells {@code listener} (quick, taking no lock of a log) whenever the handle is reopened. */
+    synchronized void onReopen(Runnable listener) {
+        this.onReopen = listener;
     }
 
     synchronized int sizeInBytes() {

@@ -195,6 +195,21 @@ public final class ProducerStateTable {
         }
     }
 
+    /**
+     * When {@link #expire} may next forget a producer: just after the earliest last timestamp plus
+     * {@code expirationMs} among producers outside a transaction; {@link Long#MAX_VALUE} when there is none.
+     */
+    public long earliestExpiryMs(long expirationMs) {
+        long earliest = Long.MAX_VALUE;
+        for (Entry e : producers.values()) {
+            if (e.currentTxnFirstOffset == NO_TXN) {
+                long due = e.lastTimestamp + expirationMs + 1;
+                earliest = Math.min(earliest, due < e.lastTimestamp ? Long.MAX_VALUE : due);
+            }
+        }
+        return earliest;
+    }
+
     /** What DescribeProducers reports of one producer. */
     public record ProducerSummary(long producerId, short epoch, int lastSequence, long lastTimestamp,
                                   int coordinatorEpoch, long currentTxnStartOffset) {

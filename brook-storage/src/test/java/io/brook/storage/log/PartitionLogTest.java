@@ -109,6 +109,41 @@ class PartitionLogTest {
     }
 
     @Test
+    void aSegmentCutShortAtABatchBoundaryEndsTheRecoveredLogThereWithoutAHoleInTheOffsets() throws IOException {
+        LogConfig cfg = config(Map.of("segment.bytes", "250"));
+        List<LogSegment> segments;
+        try (PartitionLog log = LogFixtures.open(dir, cfg, time)) {
+            for (int i = 0; i < 12; i++) {
+                log.appendAsLeader(batch(time.milliseconds(), "v" + i), 0);
+            }
+            segments = log.segments();
+        }
+        assertTrue(segments.size() >= 4, segments.size() + " segments");
+        LogSegment middle = segments.get(1);
+        File middleFile = middle.logFile();
+        int firstBatchBytes;
+        try (FileRecords records = FileRecords.open(middleFile)) {
+            firstBatchBytes = records.batches().iterator().next().sizeInBytes();
+        }
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(middleFile.toPath(),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(firstBatchBytes); // a clean cut: every batch left is whole
+        }
+        try (PartitionLog reopened = LogFixtures.reopen(dir, cfg, time, 0, false)) {
+            long end = middle.baseOffset() + 1;
+            assertEquals(end, reopened.logEndOffset());
+            List<String> expected = new java.util.ArrayList<>();
+            for (int i = 0; i < end; i++) {
+                expected.add("v" + i);
+            }
+            assertEquals(expected, values(LogFixtures.readAll(reopened, 0, end)));
+            assertEquals(2, reopened.segmentCount(), "the segments after the cut are deleted");
+            reopened.appendAsLeader(batch(time.milliseconds(), "next"), 0);
+            assertEquals(List.of("next"), values(LogFixtures.readAll(reopened, end, end + 1)));
+        }
+    }
+
+    @Test
     void aCleanRestartRestoresTimestampsAndEndFromTheIndexesWithoutReadingEveryBatch() throws IOException {
         // a large index interval: no index entry is due, only the one written when a segment closes
         LogConfig cfg = config(Map.of("index.interval.bytes", "1000000", "segment.bytes", "500"));
