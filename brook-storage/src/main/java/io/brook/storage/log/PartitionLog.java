@@ -1166,7 +1166,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public long flushDueMs() {
         long intervalMs = config.flushIntervalMs();
-        if (closed || intervalMs == Long.MAX_VALUE || recoveryPoint >= endMetadata.offset()) {
+        if (closed || intervalMs == Long.MAX_VALUE || recoveryPoint >= tail.end().offset()) {
             return Long.MAX_VALUE;
         }
         long last = lastFlushMs;
