@@ -147,6 +147,8 @@ class DurableAppendTest {
         assertEquals(batches, partition.log().logEndOffset());
         assertEquals(batches, partition.highWatermark());
         long fsyncs = flusher.fsyncCount();
+        System.out.println("group commit: " + fsyncs + " fsyncs for " + batches + " batches from " + threads
+                + " threads");
         assertTrue(fsyncs <= batches / 3, fsyncs + " fsyncs for " + batches + " batches: group commit shares them");
     }
 }
