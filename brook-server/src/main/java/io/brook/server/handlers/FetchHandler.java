@@ -182,13 +182,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     /**
-     * The offset a fetch reads up to, with its segment and position when it is the log end (on one
-     * node the high watermark is); otherwise the offset alone. No file is read.
+     * The offset a fetch reads up to, with its segment and position where the watermark carries
+     * them (a last stable offset known only by offset, after a restart, has none). No file is read.
      */
     private static LogOffsetMetadata bound(Partition partition, boolean readCommitted) {
-        LogOffsetMetadata end = partition.log().logEndOffsetMetadata();
-        long upper = readCommitted ? partition.lastStableOffset() : partition.highWatermark();
-        return upper >= end.offset() ? end : new LogOffsetMetadata(upper, -1, -1);
+        Partition.Watermarks watermarks = partition.watermarks();
+        return readCommitted ? watermarks.lastStable() : watermarks.highWatermark();
     }
 
     /**
