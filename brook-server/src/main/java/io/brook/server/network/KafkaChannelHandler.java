@@ -65,6 +65,8 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<RequestFrameDecoder.Frame> queued = new ArrayDeque<>();
     private long queuedBytes;
     private boolean busy;
+    /** The network buffer the request in flight is parsed from, if it was not copied (see {@link #readsInPlace}). */
+    private ByteBuf inFlightFrame;
     private String softwareName = "";
     private String softwareVersion = "";
     private String connectionId;
@@ -119,22 +121,43 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             if (queued.size() < MAX_QUEUED_FRAMES && queuedBytes < MAX_QUEUED_BYTES) {
                 gate.resume(ReadGate.QUEUE_FULL);
             }
-            ByteBuffer buffer;
             ByteBuf bytes = frame.bytes();
-            try {
-                buffer = ByteBuffer.allocate(bytes.readableBytes());
-                bytes.readBytes(buffer);
-                buffer.flip();
-            } finally {
-                bytes.release();
+            ByteBuffer buffer;
+            if (readsInPlace(bytes)) {
+                buffer = bytes.nioBuffer(); // released in finished(), once the request is answered
+                inFlightFrame = bytes;
+            } else {
+                try {
+                    buffer = ByteBuffer.allocate(bytes.readableBytes());
+                    bytes.readBytes(buffer);
+                    buffer.flip();
+                } finally {
+                    bytes.release();
+                }
             }
             busy = true;
             dispatch(ctx, buffer, frame.reserved());
         }
     }
 
+    /**
+     * Whether a request is parsed straight from its network buffer instead of a heap copy: only
+     * Produce, whose record bytes then go to the segment file without a copy (a heap buffer would be
+     * copied into a JDK temporary direct buffer by the file write). Its handler is done with the
+     * request when it answers (nothing keeps the records), which is when the buffer is released.
+     * Other requests get a heap copy: their parsed fields may be kept (group metadata, say).
+     */
+    private static boolean readsInPlace(ByteBuf bytes) {
+        return bytes.readableBytes() >= 2 && bytes.getShort(bytes.readerIndex()) == ApiKeys.PRODUCE.id
+                && bytes.isDirect() && bytes.nioBufferCount() == 1;
+    }
+
     /** The request is answered (or dropped): its memory goes back, the next one may go. */
     private void finished(ChannelHandlerContext ctx, int reserved) {
+        if (inFlightFrame != null) {
+            inFlightFrame.release();
+            inFlightFrame = null;
+        }
         memory.release(reserved);
         busy = false;
         processNext(ctx);
