@@ -76,7 +76,7 @@ class ReplicaManagerTest {
 
     @Test
     void aTopicOfManyPartitionsGetsEveryLogOnDiskBeforeTheImageMovesOn() {
-        int count = ReplicaManager.PARALLEL_CREATION_MIN * 20; // the side-by-side path
+        int count = 320;
         commit(topic("many", A, count, List.of(NODE)));
         assertSame(image, replicas.image());
         assertEquals(count, replicas.partitions().size());
