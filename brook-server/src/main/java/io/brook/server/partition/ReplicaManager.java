@@ -16,19 +16,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The partitions this node hosts, kept in line with the metadata image: each committed
@@ -43,20 +34,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
-    /** Threads creating the logs of many new partitions side by side. */
-    static final int CREATION_THREADS = 8;
-    /** Fewer new partitions than this are created on the publisher thread itself. */
-    static final int PARALLEL_CREATION_MIN = 16;
-    private static final long CREATION_THREAD_IDLE_S = 10;
-
     private final int nodeId;
     private final LogManager logManager;
     private final Map<String, String> topicDefaults;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile java.util.function.Consumer<TopicPartition> highWatermarkListener = tp -> { };
-    /** Made on first use; its idle threads end by themselves (guarded by this). */
-    private ExecutorService creationPool;
 
     public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults) {
         this.nodeId = nodeId;
@@ -81,22 +64,13 @@ public final class ReplicaManager {
             for (TopicImage gone : delta.deletedTopics()) {
                 deleteLogs(gone);
             }
-            List<Creation> creations = new ArrayList<>();
-            Map<TopicDelta, AtomicInteger> createdPerTopic = new LinkedHashMap<>();
             for (TopicDelta changed : delta.changedTopics()) {
                 TopicImage topic = next.topic(changed.id());
                 LogConfig config = logConfig(topic); // parsed once per changed topic, not per partition
-                AtomicInteger created = new AtomicInteger();
-                createdPerTopic.put(changed, created);
+                int created = 0;
                 for (PartitionImage p : changed.changedPartitions().values()) {
-                    if (!p.replicas().contains(nodeId)) {
-                        continue;
-                    }
-                    Partition existing = partitions.get(new TopicPartition(topic.name(), p.partition()));
-                    if (existing != null) {
-                        existing.update(p);
-                    } else {
-                        creations.add(new Creation(topic, p, config, created));
+                    if (p.replicas().contains(nodeId)) {
+                        created += host(topic, p, config) ? 1 : 0;
                     }
                 }
                 if (!changed.created() && changed.configsChanged()) {
@@ -107,12 +81,7 @@ public final class ReplicaManager {
                         }
                     }
                 }
-            }
-            createAll(creations);
-            for (Map.Entry<TopicDelta, AtomicInteger> e : createdPerTopic.entrySet()) {
-                TopicImage topic = next.topic(e.getKey().id());
-                int created = e.getValue().get();
-                if (created > 0 && e.getKey().created()) {
+                if (created > 0 && changed.created()) {
                     log.info("Created topic {} (id {}): {} partitions, configs {}", topic.name(), topic.id(), created,
                             topic.configs());
                 } else if (created > 0) {
@@ -126,87 +95,24 @@ public final class ReplicaManager {
         image = next;
     }
 
-    /** Creates the log of a partition new to this node; false when its directory is offline. */
-    private boolean create(TopicImage topic, PartitionImage p, LogConfig config) {
+    /** Creates the log of a partition new to this node (true), or updates the one it has (false). */
+    private boolean host(TopicImage topic, PartitionImage p, LogConfig config) throws IOException {
         TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+        Partition existing = partitions.get(tp);
+        if (existing != null) {
+            existing.update(p);
+            return false;
+        }
         PartitionLog partitionLog;
         try {
             partitionLog = logManager.getOrCreate(tp, topic.id(), config);
         } catch (KafkaStorageException offline) {
             return false; // its files did not load at start-up (logged then): not hosted
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
         Partition partition = new Partition(tp, topic.id(), partitionLog, p, nodeId);
         partition.onHighWatermarkAdvanced(highWatermarkListener);
         partitions.put(tp, partition);
         return true;
-    }
-
-    /** A partition new to this node, whose log is to be created; {@code created} counts its topic's. */
-    private record Creation(TopicImage topic, PartitionImage partition, LogConfig config, AtomicInteger created) {
-    }
-
-    /**
-     * Creates the logs of one delta's new partitions and returns once all exist: on up to
-     * {@link #CREATION_THREADS} threads when there are many, since a new file mostly waits on the
-     * file system's journal and many such waits overlap (a node creating 1,000 partitions spends
-     * little CPU). The first failure is thrown once every creation has finished.
-     */
-    private void createAll(List<Creation> creations) {
-        if (creations.size() < PARALLEL_CREATION_MIN) {
-            for (Creation c : creations) {
-                if (create(c.topic(), c.partition(), c.config())) {
-                    c.created().incrementAndGet();
-                }
-            }
-            return;
-        }
-        List<Future<?>> futures = new ArrayList<>();
-        for (Creation c : creations) {
-            futures.add(creationPool().submit(() -> {
-                if (create(c.topic(), c.partition(), c.config())) {
-                    c.created().incrementAndGet();
-                }
-            }));
-        }
-        RuntimeException failure = null;
-        boolean interrupted = false;
-        for (Future<?> future : futures) {
-            while (true) {
-                try {
-                    future.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // every creation must have finished before the image moves on
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
-                    }
-                    break;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
-    private synchronized ExecutorService creationPool() {
-        if (creationPool == null) {
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(CREATION_THREADS, CREATION_THREADS,
-                    CREATION_THREAD_IDLE_S, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "brook-log-creator");
-                        t.setDaemon(true);
-                        return t;
-                    });
-            pool.allowCoreThreadTimeOut(true); // no threads kept once the creations are done
-            creationPool = pool;
-        }
-        return creationPool;
     }
 
     private void deleteLogs(TopicImage topic) throws IOException {

@@ -59,8 +59,6 @@ public final class LogDir implements AutoCloseable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Partitions found on disk whose files could not be loaded at start-up (offline until a restart). */
     private final Map<TopicPartition, Exception> failures = new ConcurrentHashMap<>();
-    /** A lock per partition being created (removed once created). */
-    private final Map<TopicPartition, Object> creating = new ConcurrentHashMap<>();
     private final OffsetCheckpointFile recoveryPoints;
     private final OffsetCheckpointFile logStarts;
     private final boolean hadCleanShutdown;
@@ -245,31 +243,22 @@ public final class LogDir implements AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        // one creator per partition; different partitions are created in parallel (file creation waits
-        // on the file system's journal, so many at once take little longer than one)
-        Object lock = creating.computeIfAbsent(tp, k -> new Object());
-        try {
-            synchronized (lock) {
-                existing = logs.get(tp);
-                if (existing != null) {
-                    return existing;
-                }
-                if (offline) {
-                    throw new org.apache.kafka.common.errors.KafkaStorageException("Log directory " + logDir
-                            + " is offline after an I/O error");
-                }
-                checkLoaded(tp);
-                PartitionLog created = PartitionLog.open(new File(logDir, PartitionLog.dirName(tp)), tp, topicId,
-                        config, 0L, 0L, true, time, scheduler);
-                created.releaseIdleSegments(System.nanoTime(), 0); // creating many partitions holds no files
-                // in the map before the offline check of watch(): a concurrent markOffline either sees it
-                // there or has set the flag that check reads
-                logs.put(tp, created);
-                watch(created);
-                return created;
+        synchronized (this) {
+            existing = logs.get(tp);
+            if (existing != null) {
+                return existing;
             }
-        } finally {
-            creating.remove(tp, lock);
+            if (offline) {
+                throw new org.apache.kafka.common.errors.KafkaStorageException("Log directory " + logDir
+                        + " is offline after an I/O error");
+            }
+            checkLoaded(tp);
+            PartitionLog created = PartitionLog.open(new File(logDir, PartitionLog.dirName(tp)), tp, topicId, config,
+                    0L, 0L, true, time, scheduler);
+            created.releaseIdleSegments(System.nanoTime(), 0); // creating many partitions holds no files
+            watch(created);
+            logs.put(tp, created);
+            return created;
         }
     }
 

@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
@@ -24,14 +23,11 @@ import java.util.function.Function;
  * lives, and the background work runs over all of them. A directory that goes offline after an
  * I/O error stops only its own partitions; the others keep serving.
  *
- * <p>Thread-safety: safe for concurrent use; creations of one partition are serialized (under a
- * lock of that partition) so it lands in one directory only, and different partitions are created
- * in parallel.
+ * <p>Thread-safety: safe for concurrent use; creation is serialized so a partition lands in one
+ * directory only.
  */
 public final class LogManager implements AutoCloseable {
     private final List<LogDir> dirs;
-    /** A lock per partition being created (removed once created). */
-    private final Map<TopicPartition, Object> creating = new ConcurrentHashMap<>();
 
     public LogManager(List<File> logDirs, Time time, ScheduledExecutorService scheduler) throws IOException {
         Set<File> distinct = new HashSet<>();
@@ -94,22 +90,17 @@ public final class LogManager implements AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        Object lock = creating.computeIfAbsent(tp, k -> new Object());
-        try {
-            synchronized (lock) {
-                existing = get(tp);
-                if (existing != null) {
-                    return existing;
-                }
-                dirs.forEach(dir -> dir.checkLoaded(tp)); // not a fresh copy elsewhere of a partition that did not load
-                LogDir target = dirs.stream().filter(dir -> !dir.isOffline())
-                        .min(Comparator.comparingInt(LogDir::logCount))
-                        .orElseThrow(() -> new KafkaStorageException("Every log directory is offline after an I/O "
-                                + "error; restart the node once the disks are fixed"));
-                return target.getOrCreate(tp, topicId, config);
+        synchronized (this) {
+            existing = get(tp);
+            if (existing != null) {
+                return existing;
             }
-        } finally {
-            creating.remove(tp, lock);
+            dirs.forEach(dir -> dir.checkLoaded(tp)); // not a fresh copy elsewhere of a partition that did not load
+            LogDir target = dirs.stream().filter(dir -> !dir.isOffline())
+                    .min(Comparator.comparingInt(LogDir::logCount))
+                    .orElseThrow(() -> new KafkaStorageException("Every log directory is offline after an I/O "
+                            + "error; restart the node once the disks are fixed"));
+            return target.getOrCreate(tp, topicId, config);
         }
     }
 

@@ -1,0 +1,121 @@
+package io.brook.server.partition;
+
+import io.brook.metadata.image.MetadataDelta;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.record.MetadataRecord;
+import io.brook.metadata.record.MetadataRecord.ConfigRecord;
+import io.brook.metadata.record.MetadataRecord.PartitionRecord;
+import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
+import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
+import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import io.brook.server.config.BrokerConfig;
+import io.brook.storage.log.LogManager;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link ReplicaManager} applies committed deltas to the logs of a real {@link LogManager}. */
+@Timeout(120)
+class ReplicaManagerTest {
+    private static final int NODE = 1;
+    private static final Uuid A = new Uuid(1, 1);
+    private static final Uuid B = new Uuid(2, 2);
+
+    @TempDir
+    File dir;
+    private LogManager logManager;
+    private ReplicaManager replicas;
+    private MetadataImage image = MetadataImage.EMPTY;
+
+    @BeforeEach
+    void open() throws Exception {
+        logManager = new LogManager(List.of(new File(dir, "data")), Time.SYSTEM, null);
+        logManager.loadLogs(topic -> null, topic -> null);
+        replicas = new ReplicaManager(NODE, logManager, BrokerConfig.defaults().topicDefaults());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        logManager.close();
+    }
+
+    private MetadataDelta commit(List<MetadataRecord> records) {
+        MetadataDelta delta = new MetadataDelta(image);
+        records.forEach(delta::replay);
+        image = delta.apply(image.offset() + records.size());
+        replicas.onMetadataUpdate(delta, image);
+        return delta;
+    }
+
+    private static List<MetadataRecord> topic(String name, Uuid id, int partitions, List<Integer> replicas) {
+        List<MetadataRecord> records = new ArrayList<>();
+        records.add(new TopicRecord(name, id));
+        for (int p = 0; p < partitions; p++) {
+            records.add(new PartitionRecord(id, p, replicas, replicas, replicas.get(0), 0, 0));
+        }
+        return records;
+    }
+
+    @Test
+    void aTopicOfManyPartitionsGetsEveryLogOnDiskBeforeTheImageMovesOn() {
+        int count = 320;
+        commit(topic("many", A, count, List.of(NODE)));
+        assertSame(image, replicas.image());
+        assertEquals(count, replicas.partitions().size());
+        for (int p = 0; p < count; p++) {
+            Partition partition = replicas.partition(new TopicPartition("many", p));
+            assertNotNull(partition, "partition " + p);
+            assertTrue(new File(dir, "data/many-" + p).isDirectory(), "directory of partition " + p);
+            assertSame(partition.log(), logManager.get(new TopicPartition("many", p)));
+        }
+    }
+
+    @Test
+    void aDeltaTouchesOnlyWhatItChanged() {
+        commit(topic("a", A, 40, List.of(NODE)));
+        Map<TopicPartition, Partition> before = new HashMap<>(replicas.partitions());
+        // a producer-id block, then a second topic (one partition hosted elsewhere), change nothing of "a"
+        commit(List.of(new ProducerIdsRecord(1000)));
+        List<MetadataRecord> b = new ArrayList<>(topic("b", B, 3, List.of(NODE)));
+        b.add(new PartitionRecord(B, 3, List.of(2), List.of(2), 2, 0, 0));
+        commit(b);
+        assertEquals(43, replicas.partitions().size());
+        assertNull(replicas.partition(new TopicPartition("b", 3)), "not a replica of b-3");
+        before.forEach((tp, partition) -> assertSame(partition, replicas.partition(tp)));
+        // a config of "a" reaches a's logs, not b's
+        commit(List.of(new ConfigRecord("a", "retention.ms", "12345")));
+        assertEquals(12345, replicas.partition(new TopicPartition("a", 7)).log().config().retentionMs());
+        assertFalse(replicas.partition(new TopicPartition("b", 0)).log().config().retentionMs() == 12345);
+        // a new leader epoch for one partition
+        commit(List.of(new PartitionRecord(A, 5, List.of(NODE), List.of(NODE), NODE, 3, 1)));
+        assertEquals(3, replicas.partition(new TopicPartition("a", 5)).state().leaderEpoch());
+        assertEquals(0, replicas.partition(new TopicPartition("a", 6)).state().leaderEpoch());
+        // deleting "a" and re-creating it in one delta leaves fresh logs of the new topic
+        List<MetadataRecord> recreate = new ArrayList<>();
+        recreate.add(new RemoveTopicRecord(A));
+        recreate.addAll(topic("a", new Uuid(3, 3), 2, List.of(NODE)));
+        commit(recreate);
+        assertEquals(5, replicas.partitions().size());
+        assertEquals(new Uuid(3, 3), replicas.partition(new TopicPartition("a", 1)).log().topicId());
+        assertNull(replicas.partition(new TopicPartition("a", 2)));
+        assertEquals(40, before.size());
+    }
+}
