@@ -7,14 +7,19 @@ import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -145,21 +150,21 @@ public final class Partition {
             return;
         }
         try {
-            whenDurable(lastOffset).get(COORDINATOR_DURABLE_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            whenDurable(lastOffset).get(COORDINATOR_DURABLE_WAIT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting for the fsync of " + topicPartition);
-        } catch (java.util.concurrent.ExecutionException e) {
+            throw new InterruptedIOException("interrupted waiting for the fsync of " + topicPartition);
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
-            throw new org.apache.kafka.common.errors.KafkaStorageException("fsync of " + topicPartition + " failed",
+            throw new KafkaStorageException("fsync of " + topicPartition + " failed",
                     e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new org.apache.kafka.common.errors.KafkaStorageException("fsync of " + topicPartition
+        } catch (TimeoutException e) {
+            throw new KafkaStorageException("fsync of " + topicPartition
                     + " took longer than " + COORDINATOR_DURABLE_WAIT_MS + " ms");
         }
     }

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The partitions this node hosts, kept in line with the metadata image: each committed
@@ -39,7 +40,7 @@ public final class ReplicaManager {
     private final Map<String, String> topicDefaults;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
-    private volatile java.util.function.Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
 
     public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults) {
         this.nodeId = nodeId;
@@ -179,7 +180,7 @@ public final class ReplicaManager {
      * Sets what every hosted partition calls after its high watermark advanced (see
      * {@link Partition#onHighWatermarkAdvanced}): delayed operations waiting on it are checked then.
      */
-    public void onHighWatermarkAdvanced(java.util.function.Consumer<TopicPartition> listener) {
+    public void onHighWatermarkAdvanced(Consumer<TopicPartition> listener) {
         this.highWatermarkListener = listener;
         partitions.values().forEach(p -> p.onHighWatermarkAdvanced(listener));
     }
