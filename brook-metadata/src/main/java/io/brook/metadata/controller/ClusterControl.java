@@ -224,7 +224,7 @@ public final class ClusterControl {
                 .setIsFenced(fenced).setShouldShutDown(shouldShutDown));
     }
 
-    /** Whether every usable broker other than {@code self} has reported a metadata offset of at least {@code offset}. */
+    /** Whether every usable broker but {@code self} has reported a metadata offset of at least {@code offset}. */
     private boolean othersReached(ClusterImage cluster, int self, long offset) {
         for (BrokerRegistration other : cluster.brokers().values()) {
             if (other.id() == self || !other.usable()) {

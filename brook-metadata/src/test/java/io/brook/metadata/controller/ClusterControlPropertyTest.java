@@ -93,7 +93,8 @@ class ClusterControlPropertyTest {
                 .as(Register::new);
         Arbitrary<Op> heartbeat = Combinators.combine(broker, Arbitraries.of(true, true, true, false),
                 Arbitraries.of(false, false, false, false, false, true),
-                Arbitraries.of(false, false, false, false, true), Arbitraries.of(false, false, false, false, false, true))
+                Arbitraries.of(false, false, false, false, true),
+                Arbitraries.of(false, false, false, false, false, true))
                 .as(Heartbeat::new);
         Arbitrary<Op> advance = Arbitraries.of(STEPS).map(Advance::new);
         Arbitrary<Op> pass = Arbitraries.just(new FencePass());

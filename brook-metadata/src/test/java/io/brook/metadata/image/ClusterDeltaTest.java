@@ -112,7 +112,8 @@ class ClusterDeltaTest {
                 new BrokerRegistrationChangeRecord().setBrokerId(1).setBrokerEpoch(10)
                         .setInControlledShutdown(ClusterDelta.IN_CONTROLLED_SHUTDOWN));
         List<ApiMessageAndVersion> records = image.toRecords();
-        assertEquals(List.of(1, 2), records.stream().map(r -> ((RegisterBrokerRecord) r.message()).brokerId()).toList());
+        assertEquals(List.of(1, 2),
+                records.stream().map(r -> ((RegisterBrokerRecord) r.message()).brokerId()).toList());
 
         MetadataRecordSerde serde = MetadataRecordSerde.INSTANCE;
         ClusterDelta delta = new ClusterDelta(ClusterImage.EMPTY);
