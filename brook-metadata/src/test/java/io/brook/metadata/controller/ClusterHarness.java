@@ -27,9 +27,9 @@ import java.util.Map;
  * metadata log would (each record takes the next offset).
  *
  * <p>Until the metadata image replays Kafka's {@code PartitionChangeRecord} itself, {@link #apply}
- * turns each one into the full partition state it leads to (leader epoch +1 when the leader
- * changes, partition epoch +1 on every change, as Kafka's replay does); that is the one place to
- * change when it does.
+ * turns each one into the full partition state it leads to (leader epoch +1 when the record sets
+ * the leader, partition epoch +1 on every change, as Kafka's {@code PartitionRegistration.merge});
+ * that is the one place to change when it does.
  */
 final class ClusterHarness {
     static final String CLUSTER_ID = "brook-test-cluster";
@@ -71,8 +71,9 @@ final class ClusterHarness {
             int leader = change.leader() == PartitionMoves.NO_LEADER_CHANGE ? old.leader() : change.leader();
             List<Integer> isr = change.isr() == null ? old.isr() : List.copyOf(change.isr());
             List<Integer> replicas = change.replicas() == null ? old.replicas() : List.copyOf(change.replicas());
+            boolean leaderSet = change.leader() != PartitionMoves.NO_LEADER_CHANGE;
             PartitionImage next = new PartitionImage(old.partition(), replicas, isr, leader,
-                    leader != old.leader() ? old.leaderEpoch() + 1 : old.leaderEpoch(), old.partitionEpoch() + 1);
+                    leaderSet ? old.leaderEpoch() + 1 : old.leaderEpoch(), old.partitionEpoch() + 1);
             working.put(key, next);
             partitionRecords.add(new PartitionRecord(change.topicId(), next.partition(), next.replicas(), next.isr(),
                     next.leader(), next.leaderEpoch(), next.partitionEpoch()));

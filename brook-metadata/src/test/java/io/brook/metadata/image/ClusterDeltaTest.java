@@ -80,9 +80,16 @@ class ClusterDeltaTest {
         assertFalse(reregistered.broker(1).inControlledShutdown(), "a new incarnation leaves controlled shutdown");
         assertSame(image.broker(2), reregistered.broker(2), "untouched brokers are shared");
 
-        ClusterImage gone = replay(reregistered, new UnregisterBrokerRecord().setBrokerId(1).setBrokerEpoch(20));
+        ClusterDelta last = new ClusterDelta(reregistered);
+        last.replay(new UnregisterBrokerRecord().setBrokerId(1).setBrokerEpoch(20));
+        last.replay(new UnfenceBrokerRecord().setId(2).setEpoch(11));
+        assertEquals(Map.of(1, Optional.empty(), 2, Optional.of(reregistered.broker(2).withFenced(false))),
+                last.changedBrokers());
+        assertNull(last.broker(1));
+        ClusterImage gone = last.apply();
         assertNull(gone.broker(1));
         assertEquals(1, gone.brokers().size());
+        assertTrue(gone.usable(2));
     }
 
     @Test
