@@ -47,7 +47,9 @@ import java.util.TreeSet;
  *   <li>A registration gets epoch = the offset of its {@code RegisterBrokerRecord} (supplied by the
  *       caller) and starts fenced. A registration of an id whose current incarnation still has a live
  *       session is refused with DUPLICATE_BROKER_REGISTRATION; otherwise it replaces the old one, whose
- *       leaderships and ISR places are given up in the same batch.</li>
+ *       leaderships and ISR places are given up in the same batch. The same incarnation registering
+ *       again (a retry whose answer was lost) gets a new epoch and keeps its fenced and controlled
+ *       shutdown state, as Kafka amends such a registration.</li>
  *   <li>A heartbeat with another epoch is refused with STALE_BROKER_EPOCH (unknown id:
  *       BROKER_ID_NOT_REGISTERED). It renews the session. A fenced broker is unfenced once the metadata
  *       offset it reports has reached its registration (it has seen itself registered), unless it asks
@@ -137,9 +139,13 @@ public final class ClusterControl {
             throw new DuplicateBrokerRegistrationException("Another broker is registered with broker id " + id
                     + " (incarnation " + existing.incarnationId() + ") and its session is still alive.");
         }
+        // the same incarnation again (its answer was lost) amends its registration and keeps its state;
+        // a new one starts fenced
+        boolean amend = existing != null && existing.incarnationId().equals(request.incarnationId());
         RegisterBrokerRecord record = new RegisterBrokerRecord().setBrokerId(id)
                 .setIncarnationId(request.incarnationId()).setBrokerEpoch(brokerEpoch).setRack(request.rack())
-                .setFenced(true).setInControlledShutdown(false);
+                .setFenced(!amend || existing.fenced())
+                .setInControlledShutdown(amend && existing.inControlledShutdown());
         for (BrokerRegistrationRequestData.Listener l : request.listeners()) {
             record.endPoints().add(new RegisterBrokerRecord.BrokerEndpoint().setName(l.name()).setHost(l.host())
                     .setPort(l.port()).setSecurityProtocol(l.securityProtocol()));
@@ -153,7 +159,7 @@ public final class ClusterControl {
 
         List<ApiMessageAndVersion> records = new ArrayList<>();
         records.add(registered.toRecord());
-        if (existing != null) {
+        if (existing != null && !amend) {
             // the old incarnation is gone: its leaderships and ISR places go with it
             records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
         }

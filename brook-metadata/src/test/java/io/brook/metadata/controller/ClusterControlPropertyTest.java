@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * unregistrations, placements of new topics) through {@link ClusterControl} and
  * {@link ReplicaPlacer}, each decision applied as the metadata log would. After every step:
  * <ul>
- *   <li>no fenced or shutting-down broker leads a partition, and every leader is in its ISR or -1;</li>
+ *   <li>no fenced or shutting-down broker leads a partition, and every leader is in its ISR or -1;
+ *       no ISR is ever emptied or holds a broker outside the replicas;</li>
  *   <li>a fence pass fences exactly the unfenced brokers silent for longer than the session timeout
  *       (so never one silent for the timeout or less), and no other decision fences a broker other
  *       than the one it is about;</li>
@@ -225,14 +226,22 @@ class ClusterControlPropertyTest {
         boolean alive = lastContact.containsKey(r.broker()) && now - lastContact.get(r.broker()) <= TIMEOUT;
         boolean refused = existing != null && !existing.incarnationId().equals(incarnation) && alive;
         ClusterImage before = h.cluster;
+        MetadataImage imageBefore = h.image;
         try {
             h.register(control, r.broker(), incarnation, rack(r.broker()).orElse(null), now);
             lastContact.put(r.broker(), now);
             assertTrue(!refused, "a new incarnation registered while the old session lived: " + r);
-            assertTrue(h.cluster.broker(r.broker()).fenced(), "a registration starts fenced");
+            BrokerRegistration registered = h.cluster.broker(r.broker());
+            if (existing != null && existing.incarnationId().equals(incarnation)) {
+                assertEquals(existing.fenced(), registered.fenced(), "an amended registration keeps its state");
+                assertEquals(existing.inControlledShutdown(), registered.inControlledShutdown());
+            } else {
+                assertTrue(registered.fenced() && !registered.inControlledShutdown(), "a new incarnation starts fenced");
+            }
         } catch (ApiException e) {
             assertTrue(refused, "refused " + r + ": " + e);
             assertSame(before, h.cluster);
+            assertSame(imageBefore, h.image);
         }
     }
 
@@ -344,6 +353,8 @@ class ClusterControlPropertyTest {
     private static void checkLeaders(ClusterHarness h, Op op) {
         for (TopicImage topic : h.image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
+                assertTrue(!partition.isr().isEmpty() && partition.replicas().containsAll(partition.isr()),
+                        "after " + op + ": ISR empty or outside the replicas in " + partition);
                 int leader = partition.leader();
                 if (leader == -1) {
                     continue;

@@ -101,11 +101,29 @@ class ClusterControlTest {
     }
 
     @Test
-    void theSameIncarnationMayRegisterAgainAtOnce() {
+    void theSameIncarnationMayRegisterAgainAtOnceAndKeepsItsState() {
         Uuid incarnation = Uuid.randomUuid();
         h.register(control, 1, incarnation, null, 0);
         long epoch = h.register(control, 1, incarnation, null, 1);
         assertEquals(epoch, h.cluster.broker(1).epoch());
+        assertTrue(h.cluster.broker(1).fenced());
+
+        h.heartbeat(control, 1, false, 2);
+        h.registerUnfenced(control, 2, null, 2);
+        Uuid t = h.createTopic("t", List.of(List.of(1, 2)));
+        ClusterResult<?> amended = control.register(h.cluster, h.image,
+                ClusterHarness.registration(1, incarnation, null), h.nextOffset(), Map.of(), 3);
+        assertEquals(1, amended.records().size(), "nothing moves");
+        h.apply(amended);
+        assertTrue(h.cluster.usable(1), "still unfenced, at a new epoch");
+        assertEquals(1, h.partition(t, 0).leader());
+
+        h.heartbeat(control, 1, true, 4);
+        h.register(control, 1, incarnation, null, 5);
+        assertTrue(h.cluster.broker(1).inControlledShutdown(), "only a new incarnation leaves controlled shutdown");
+        h.register(control, 1, Uuid.randomUuid(), null, 5 + TIMEOUT + 1);
+        assertFalse(h.cluster.broker(1).inControlledShutdown());
+        assertTrue(h.cluster.broker(1).fenced());
     }
 
     @Test
