@@ -60,6 +60,18 @@ class ReplicaPlacerTest {
     }
 
     @Test
+    void placementOverAClusterCountsTheLeadershipsItsBrokersHave() {
+        ClusterControl control = new ClusterControl(ClusterHarness.CLUSTER_ID, 9_000);
+        ClusterHarness h = new ClusterHarness();
+        h.registerUnfenced(control, 1, null, 0);
+        h.registerUnfenced(control, 2, null, 0);
+        h.register(control, 3, Uuid.randomUuid(), null, 0);
+        h.createTopic("old", List.of(List.of(1), List.of(1)));
+        assertEquals(List.of(List.of(2), List.of(2)), ReplicaPlacer.place(h.cluster, h.image, 2, 1, 5),
+                "broker 1 leads 2 already, broker 3 is fenced");
+    }
+
+    @Test
     void replicasSpreadOverRacksAndLeadersAreBalanced() {
         List<UsableBroker> brokers = brokers(6, 3);
         List<List<Integer>> placement = ReplicaPlacer.place(12, 3, brokers, Load.NONE, 42);
