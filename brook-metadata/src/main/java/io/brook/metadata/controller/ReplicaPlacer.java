@@ -82,6 +82,15 @@ public final class ReplicaPlacer {
     }
 
     /**
+     * Places new partitions over the usable brokers of {@code cluster}, balancing against the
+     * leaders and replicas they have in {@code image} (what CreateTopics and CreatePartitions use).
+     */
+    public static List<List<Integer>> place(ClusterImage cluster, MetadataImage image, int partitions,
+                                            int replicationFactor, long seed) {
+        return place(partitions, replicationFactor, usableBrokers(cluster), loadOf(image), seed);
+    }
+
+    /**
      * Places {@code partitions} partitions of {@code replicationFactor} replicas each.
      *
      * @return one replica list per partition, leader first

@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Random sequences of broker events on a fake clock (registrations with new or repeated
  * incarnations, heartbeats caught up or behind, asking to be fenced or to shut down, with stale
  * epochs, clock advances landing on and around the session timeout, fence passes,
- * unregistrations, placements of new topics) through {@link ClusterControl} and
+ * unregistrations, placements of new topics, a new active controller) through {@link ClusterControl} and
  * {@link ReplicaPlacer}, each decision applied as the metadata log would. After every step:
  * <ul>
  *   <li>no fenced or shutting-down broker leads a partition, and every leader is in its ISR or -1;
@@ -83,6 +83,10 @@ class ClusterControlPropertyTest {
     record Place(int partitions, int replicationFactor, long seed) implements Op {
     }
 
+    /** Another controller becomes active: soft state starts afresh from the image. */
+    record Failover() implements Op {
+    }
+
     private static Optional<String> rack(int broker) {
         return broker == BROKERS ? Optional.empty() : Optional.of("r" + (broker + 1) / 2);
     }
@@ -105,7 +109,7 @@ class ClusterControlPropertyTest {
         return Arbitraries.frequencyOf(
                 Tuple.of(4, register), Tuple.of(10, heartbeat),
                 Tuple.of(5, advance), Tuple.of(4, pass),
-                Tuple.of(1, unregister), Tuple.of(3, place))
+                Tuple.of(1, unregister), Tuple.of(3, place), Tuple.of(1, Arbitraries.just(new Failover())))
                 .list().ofMinSize(10).ofMaxSize(60);
     }
 
@@ -119,6 +123,7 @@ class ClusterControlPropertyTest {
         ClusterControl control = new ClusterControl(ClusterHarness.CLUSTER_ID, TIMEOUT);
         ClusterHarness h = new ClusterHarness();
         long now = 0;
+        int failovers = 0;
         int topics = 0;
         // most runs start from a working cluster, so the random events meet leaders to move
         List<Op> all = new ArrayList<>();
@@ -163,6 +168,13 @@ class ClusterControlPropertyTest {
                 }
             } else if (op instanceof Place p) {
                 place(h, p, "t" + topics++);
+            } else if (op instanceof Failover) {
+                control = new ClusterControl(ClusterHarness.CLUSTER_ID, TIMEOUT);
+                control.activate(h.cluster, now);
+                for (int broker : h.cluster.brokers().keySet()) {
+                    lastContact.put(broker, now); // a full session for everyone registered
+                }
+                failovers++;
             }
             if (!(op instanceof FencePass)) {
                 Set<Integer> newlyFenced = new TreeSet<>(fenced(h.cluster));
@@ -184,6 +196,7 @@ class ClusterControlPropertyTest {
         Statistics.label("a leader moved to another broker or to -1").collect(leaderMovedAway);
         Statistics.label("a broker entered controlled shutdown").collect(shutDown);
         Statistics.label("topics placed").collect(Math.min(topics, 3));
+        Statistics.label("controller failovers").collect(Math.min(failovers, 2));
         Statistics.label("a leaderless partition got a leader back").collect(leaderBack);
         // the runs must reach the states the invariants are about (far below the rates seen: no flakiness)
         Statistics.label("a fence pass fenced a broker").coverage(c -> c.check(true).percentage(pc -> pc > 15));
