@@ -1,0 +1,308 @@
+package io.brook.metadata.controller;
+
+import io.brook.metadata.image.BrokerRegistration;
+import io.brook.metadata.image.BrokerRegistration.FeatureRange;
+import io.brook.metadata.image.ClusterDelta;
+import io.brook.metadata.image.ClusterImage;
+import io.brook.metadata.image.MetadataImage;
+import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
+import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
+import org.apache.kafka.common.errors.InconsistentClusterIdException;
+import org.apache.kafka.common.errors.StaleBrokerEpochException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.metadata.BrokerRegistrationChangeRecord;
+import org.apache.kafka.common.metadata.FenceBrokerRecord;
+import org.apache.kafka.common.metadata.RegisterBrokerRecord;
+import org.apache.kafka.common.metadata.UnfenceBrokerRecord;
+import org.apache.kafka.common.metadata.UnregisterBrokerRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The active controller's decisions about brokers (KRaft's {@code ClusterControlManager} with its
+ * {@code BrokerHeartbeatManager}): registration, heartbeats, fencing, controlled shutdown and
+ * unregistration. Each decision takes the current (proposed) {@link ClusterImage} and
+ * {@link MetadataImage}, the request and the time, and returns the records to write with the
+ * answer to give once they are committed; a refused request throws the Kafka
+ * {@link org.apache.kafka.common.errors.ApiException} for its error code and writes nothing.
+ *
+ * <p>Hard state (registrations, fenced, in controlled shutdown) lives only in the image, so every
+ * controller that replays the log agrees on it. Soft state lives here and is never written: when
+ * each broker last made contact, the metadata offset it last reported, and the offset its
+ * controlled shutdown waits for. A controller that becomes active calls {@link #activate} so every
+ * registered broker gets a full session before it can be fenced; a standby keeps no soft state.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>A registration gets epoch = the offset of its {@code RegisterBrokerRecord} (supplied by the
+ *       caller) and starts fenced. A registration of an id whose current incarnation still has a live
+ *       session is refused with DUPLICATE_BROKER_REGISTRATION; otherwise it replaces the old one, whose
+ *       leaderships and ISR places are given up in the same batch. The same incarnation registering
+ *       again (a retry whose answer was lost) gets a new epoch and keeps its fenced and controlled
+ *       shutdown state, as Kafka amends such a registration.</li>
+ *   <li>A heartbeat with another epoch is refused with STALE_BROKER_EPOCH (unknown id:
+ *       BROKER_ID_NOT_REGISTERED). It renews the session. A fenced broker is unfenced once the metadata
+ *       offset it reports has reached its registration (it has seen itself registered), unless it asks
+ *       to stay fenced or is in controlled shutdown; leaderless partitions it can lead get it as leader.</li>
+ *   <li>{@code wantShutDown} from an unfenced broker starts a controlled shutdown: the broker is marked,
+ *       its leaderships move to other usable ISR replicas (or -1) and it leaves the ISRs. It is told
+ *       {@code shouldShutDown} at once when nothing had to move, else once it leads nothing and every
+ *       other usable broker has reported a metadata offset at or past the image that shows the moves
+ *       (so no client is sent to it by a broker that has not heard). A fenced broker may shut down at once.</li>
+ *   <li>{@link #fenceStaleBrokers} fences every unfenced broker silent for longer than
+ *       {@code broker.session.timeout.ms} and moves its leaderships the same way; a broker silent for
+ *       the timeout or less is never fenced by it.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: not thread-safe; the controller calls it from its single decision thread.
+ */
+public final class ClusterControl {
+    /** Kafka's default {@code broker.session.timeout.ms}. */
+    public static final long DEFAULT_SESSION_TIMEOUT_MS = 9_000;
+
+    /** One broker's soft state: last contact, last reported metadata offset, controlled shutdown target. */
+    private static final class Session {
+        long lastContactMs;
+        long metadataOffset = -1;
+        /** The image offset that must reach every other usable broker before it may stop; -1 until known. */
+        long shutdownOffset = -1;
+
+        Session(long lastContactMs) {
+            this.lastContactMs = lastContactMs;
+        }
+    }
+
+    private final String clusterId;
+    private final long sessionTimeoutMs;
+    private final Map<Integer, Session> sessions = new HashMap<>();
+
+    /**
+     * @param clusterId        the cluster id registrations must carry
+     * @param sessionTimeoutMs {@code broker.session.timeout.ms}: silence longer than this fences a broker
+     */
+    public ClusterControl(String clusterId, long sessionTimeoutMs) {
+        if (sessionTimeoutMs <= 0) {
+            throw new IllegalArgumentException("session timeout must be positive, was " + sessionTimeoutMs);
+        }
+        this.clusterId = clusterId;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+    }
+
+    /** Becoming the active controller: every registered broker starts a fresh session at {@code nowMs}. */
+    public void activate(ClusterImage cluster, long nowMs) {
+        sessions.clear();
+        for (int id : cluster.brokers().keySet()) {
+            sessions.put(id, new Session(nowMs));
+        }
+    }
+
+    /** Whether broker {@code id} has made contact within the session timeout before {@code nowMs}. */
+    public boolean hasLiveSession(int id, long nowMs) {
+        Session session = sessions.get(id);
+        return session != null && !expired(session, nowMs);
+    }
+
+    private boolean expired(Session session, long nowMs) {
+        return nowMs - session.lastContactMs > sessionTimeoutMs;
+    }
+
+    /**
+     * Decides a BrokerRegistration request.
+     *
+     * @param brokerEpoch       the offset its {@code RegisterBrokerRecord} (the batch's first record) will get
+     * @param finalizedFeatures finalized feature levels the broker must support (a feature it does not
+     *                          list counts as supported at level 0 only)
+     */
+    public ClusterResult<BrokerRegistrationResponseData> register(ClusterImage cluster, MetadataImage image,
+                                                                 BrokerRegistrationRequestData request,
+                                                                 long brokerEpoch,
+                                                                 Map<String, Short> finalizedFeatures,
+                                                                 long nowMs) {
+        if (!clusterId.equals(request.clusterId())) {
+            throw new InconsistentClusterIdException("Expected cluster ID " + clusterId + ", but the broker sent "
+                    + request.clusterId() + ".");
+        }
+        int id = request.brokerId();
+        BrokerRegistration existing = cluster.broker(id);
+        if (existing != null && !existing.incarnationId().equals(request.incarnationId())
+                && hasLiveSession(id, nowMs)) {
+            throw new DuplicateBrokerRegistrationException("Another broker is registered with broker id " + id
+                    + " (incarnation " + existing.incarnationId() + ") and its session is still alive.");
+        }
+        // the same incarnation again (its answer was lost) amends its registration and keeps its state;
+        // a new one starts fenced
+        boolean amend = existing != null && existing.incarnationId().equals(request.incarnationId());
+        RegisterBrokerRecord record = new RegisterBrokerRecord().setBrokerId(id)
+                .setIncarnationId(request.incarnationId()).setBrokerEpoch(brokerEpoch).setRack(request.rack())
+                .setFenced(!amend || existing.fenced())
+                .setInControlledShutdown(amend && existing.inControlledShutdown());
+        for (BrokerRegistrationRequestData.Listener l : request.listeners()) {
+            record.endPoints().add(new RegisterBrokerRecord.BrokerEndpoint().setName(l.name()).setHost(l.host())
+                    .setPort(l.port()).setSecurityProtocol(l.securityProtocol()));
+        }
+        for (BrokerRegistrationRequestData.Feature f : request.features()) {
+            record.features().add(new RegisterBrokerRecord.BrokerFeature().setName(f.name())
+                    .setMinSupportedVersion(f.minSupportedVersion()).setMaxSupportedVersion(f.maxSupportedVersion()));
+        }
+        BrokerRegistration registered = BrokerRegistration.fromRecord(record);
+        checkFeatures(registered, finalizedFeatures);
+
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(registered.toRecord());
+        if (existing != null && !amend) {
+            // the old incarnation is gone: its leaderships and ISR places go with it
+            records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
+        }
+        sessions.put(id, new Session(nowMs));
+        return ClusterResult.of(records, new BrokerRegistrationResponseData().setBrokerEpoch(brokerEpoch));
+    }
+
+    private static void checkFeatures(BrokerRegistration broker, Map<String, Short> finalizedFeatures) {
+        for (Map.Entry<String, Short> finalized : finalizedFeatures.entrySet()) {
+            FeatureRange supported = broker.supportedFeatures().getOrDefault(finalized.getKey(),
+                    new FeatureRange((short) 0, (short) 0));
+            if (!supported.contains(finalized.getValue())) {
+                throw new UnsupportedVersionException("Broker " + broker.id() + " cannot register: the cluster's "
+                        + finalized.getKey() + " is at level " + finalized.getValue() + ", and the broker supports "
+                        + "levels " + supported.min() + " to " + supported.max() + ".");
+            }
+        }
+    }
+
+    /** Decides a BrokerHeartbeat request (see the class comment for the rules). */
+    public ClusterResult<BrokerHeartbeatResponseData> heartbeat(ClusterImage cluster, MetadataImage image,
+                                                               BrokerHeartbeatRequestData request, long nowMs) {
+        int id = request.brokerId();
+        BrokerRegistration broker = requireEpoch(cluster, id, request.brokerEpoch());
+        Session session = sessions.computeIfAbsent(id, k -> new Session(nowMs));
+        session.lastContactMs = nowMs;
+        session.metadataOffset = request.currentMetadataOffset();
+        boolean caughtUp = request.currentMetadataOffset() >= broker.epoch();
+
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        boolean fenced = broker.fenced();
+        boolean shouldShutDown = false;
+        if (broker.fenced()) {
+            if (request.wantShutDown()) {
+                shouldShutDown = true; // leads nothing, in no ISR that needs it: may go at once
+            } else if (!request.wantFence() && caughtUp && !broker.inControlledShutdown()) {
+                records.add(new ApiMessageAndVersion(new UnfenceBrokerRecord().setId(id).setEpoch(broker.epoch()),
+                        (short) 0));
+                records.addAll(PartitionMoves.electLeaderless(image, b -> b == id || cluster.usable(b)));
+                fenced = false;
+            }
+        } else if (broker.inControlledShutdown()) {
+            if (PartitionMoves.leadsAny(image, id)) {
+                // led something again (or the moves were lost with a leader change): move it again
+                records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
+                session.shutdownOffset = -1;
+            } else {
+                if (session.shutdownOffset < 0) {
+                    session.shutdownOffset = image.offset();
+                }
+                shouldShutDown = othersReached(cluster, id, session.shutdownOffset);
+            }
+        } else if (request.wantFence()) {
+            records.add(fenceRecord(broker));
+            records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
+            fenced = true;
+            shouldShutDown = request.wantShutDown();
+        } else if (request.wantShutDown()) {
+            records.add(new ApiMessageAndVersion(new BrokerRegistrationChangeRecord().setBrokerId(id)
+                    .setBrokerEpoch(broker.epoch()).setInControlledShutdown(ClusterDelta.IN_CONTROLLED_SHUTDOWN),
+                    (short) 1));
+            List<ApiMessageAndVersion> moves = PartitionMoves.awayFrom(image, Set.of(id),
+                    b -> b != id && cluster.usable(b));
+            records.addAll(moves);
+            shouldShutDown = moves.isEmpty(); // nothing moved: nobody has anything to learn first
+        }
+        return ClusterResult.of(records, new BrokerHeartbeatResponseData().setIsCaughtUp(caughtUp)
+                .setIsFenced(fenced).setShouldShutDown(shouldShutDown));
+    }
+
+    /** Whether every usable broker but {@code self} has reported a metadata offset of at least {@code offset}. */
+    private boolean othersReached(ClusterImage cluster, int self, long offset) {
+        for (BrokerRegistration other : cluster.brokers().values()) {
+            if (other.id() == self || !other.usable()) {
+                continue;
+            }
+            Session session = sessions.get(other.id());
+            if (session == null || session.metadataOffset < offset) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Fences every unfenced broker silent for longer than the session timeout at {@code nowMs}, and
+     * moves its leaderships. A registered broker this controller has no session for (registered by an
+     * earlier active controller after this one activated) gets a fresh session instead.
+     *
+     * @return the records and the ids of the brokers fenced, ascending
+     */
+    public ClusterResult<List<Integer>> fenceStaleBrokers(ClusterImage cluster, MetadataImage image, long nowMs) {
+        Set<Integer> stale = new TreeSet<>();
+        for (BrokerRegistration broker : cluster.brokers().values()) {
+            if (broker.fenced()) {
+                continue;
+            }
+            Session session = sessions.get(broker.id());
+            if (session == null) {
+                sessions.put(broker.id(), new Session(nowMs));
+            } else if (expired(session, nowMs)) {
+                stale.add(broker.id());
+            }
+        }
+        if (stale.isEmpty()) {
+            return ClusterResult.of(List.of(), List.of());
+        }
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        for (int id : stale) {
+            records.add(fenceRecord(cluster.broker(id)));
+        }
+        records.addAll(PartitionMoves.awayFrom(image, stale, b -> !stale.contains(b) && cluster.usable(b)));
+        return ClusterResult.of(records, List.copyOf(stale));
+    }
+
+    /** Decides an UnregisterBroker request: its leaderships and ISR places go, then its registration. */
+    public ClusterResult<Void> unregister(ClusterImage cluster, MetadataImage image, int brokerId) {
+        BrokerRegistration broker = cluster.broker(brokerId);
+        if (broker == null) {
+            throw new BrokerIdNotRegisteredException("Broker " + brokerId + " is not registered.");
+        }
+        List<ApiMessageAndVersion> records = new ArrayList<>(
+                PartitionMoves.awayFrom(image, Set.of(brokerId), b -> b != brokerId && cluster.usable(b)));
+        records.add(new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(brokerId)
+                .setBrokerEpoch(broker.epoch()), (short) 0));
+        sessions.remove(brokerId);
+        return ClusterResult.of(records, null);
+    }
+
+    private static BrokerRegistration requireEpoch(ClusterImage cluster, int id, long epoch) {
+        BrokerRegistration broker = cluster.broker(id);
+        if (broker == null) {
+            throw new BrokerIdNotRegisteredException("Broker " + id + " is not registered.");
+        }
+        if (broker.epoch() != epoch) {
+            throw new StaleBrokerEpochException("Broker " + id + " sent epoch " + epoch + ", but its registration "
+                    + "has epoch " + broker.epoch() + ".");
+        }
+        return broker;
+    }
+
+    private static ApiMessageAndVersion fenceRecord(BrokerRegistration broker) {
+        return new ApiMessageAndVersion(new FenceBrokerRecord().setId(broker.id()).setEpoch(broker.epoch()),
+                (short) 0);
+    }
+}
