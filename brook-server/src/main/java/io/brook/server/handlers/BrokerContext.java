@@ -4,8 +4,8 @@ import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
-import io.brook.metadata.runtime.MetadataController;
 import io.brook.server.config.BrokerConfig;
+import io.brook.server.controller.ControllerChannel;
 import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.partition.ProducerIdManager;
@@ -13,12 +13,12 @@ import io.brook.server.partition.ProducerIdManager;
 import java.util.List;
 
 /**
- * What request handlers share: this node's identity and config, its partitions, the metadata
- * controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
+ * What request handlers share: this node's identity and config, its partitions, the way to the
+ * active controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
  * of transaction markers. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
-                            int advertisedPort, ReplicaManager replicas, MetadataController controller,
+                            int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
                             DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
                             OffsetsTopic offsetsTopic, TransactionCoordinator transactions,
                             LocalMarkerWriter markers) {

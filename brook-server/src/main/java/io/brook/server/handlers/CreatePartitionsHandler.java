@@ -1,7 +1,5 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.controller.ControllerResult;
-import io.brook.metadata.controller.TopicControl;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -57,9 +55,9 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
                 }
             }
             List<List<Integer>> requested = assignments;
-            CompletableFuture<Integer> done = broker.controller().submit(image -> decide(image, topic, requested),
-                    request.validateOnly());
-            results.add(done.handle((count, e) -> e == null ? result : fail(result, e)));
+            CompletableFuture<Void> done = broker.controller().createPartitions(topic.name(), topic.count(),
+                    requested, request.validateOnly());
+            results.add(done.handle((ignored, e) -> e == null ? result : fail(result, e)));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             CreatePartitionsResponseData response = new CreatePartitionsResponseData();
@@ -68,10 +66,6 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
         });
     }
 
-    private ControllerResult<Integer> decide(io.brook.metadata.image.MetadataImage image,
-                                             CreatePartitionsTopic topic, List<List<Integer>> assignments) {
-        return TopicControl.createPartitions(image, topic.name(), topic.count(), assignments, broker.brokerIds());
-    }
 
     private static CreatePartitionsTopicResult fail(CreatePartitionsTopicResult result, Throwable e) {
         return result.setErrorCode(ErrorMapping.errorFor(e).code()).setErrorMessage(ErrorMapping.messageFor(e));

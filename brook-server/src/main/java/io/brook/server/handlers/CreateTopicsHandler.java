@@ -1,6 +1,5 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.server.api.ApiHandler;
@@ -90,8 +89,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         } catch (ApiException e) {
             return CompletableFuture.completedFuture(error(topic.name(), e));
         }
-        CompletableFuture<CreatedTopic> created = broker.controller().submit(image -> decide(image, newTopic),
-                validateOnly);
+        CompletableFuture<CreatedTopic> created = broker.controller().createTopic(newTopic, validateOnly);
         return created.handle((result, e) -> {
             if (e != null) {
                 return error(topic.name(), e instanceof CompletionException ? e.getCause() : e);
@@ -104,12 +102,6 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         });
     }
 
-    private io.brook.metadata.controller.ControllerResult<CreatedTopic> decide(
-            io.brook.metadata.image.MetadataImage image, NewTopic newTopic) {
-        return TopicControl.createTopic(image, newTopic, broker.brokerIds(),
-                broker.config().getInt("num.partitions"), broker.config().getShort("default.replication.factor"),
-                Uuid::randomUuid);
-    }
 
     private List<CreatableTopicConfigs> describeConfigs(Map<String, String> overrides) {
         List<CreatableTopicConfigs> list = new ArrayList<>();

@@ -1,9 +1,8 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.controller.TopicControl;
-import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.controller.ControllerChannel;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
@@ -65,8 +64,8 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
             return CompletableFuture.completedFuture(fail(result, new TopicDeletionDisabledException(
                     "Topic deletion is disabled (delete.topic.enable=false).")));
         }
-        CompletableFuture<TopicImage> deleted = broker.controller().submit(image ->
-                TopicControl.deleteTopic(image, target.name(), byName ? null : target.topicId()));
+        CompletableFuture<ControllerChannel.DeletedTopic> deleted = broker.controller().deleteTopic(target.name(),
+                byName ? null : target.topicId());
         return deleted.handle((topic, e) -> {
             if (e != null) {
                 return fail(result, e);

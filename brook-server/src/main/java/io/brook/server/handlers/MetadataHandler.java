@@ -1,6 +1,5 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
@@ -69,13 +68,11 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         List<CompletableFuture<?>> creations = new ArrayList<>();
         for (String name : toCreate) {
             NewTopic newTopic = new NewTopic(name, -1, (short) -1, Map.of(), Map.of());
-            creations.add(broker.controller().submit(current -> TopicControl.createTopic(current, newTopic,
-                    broker.brokerIds(), broker.config().getInt("num.partitions"),
-                    broker.config().getShort("default.replication.factor"), Uuid::randomUuid))
+            creations.add(broker.controller().createTopic(newTopic, false)
                     .exceptionally(e -> null)); // a concurrent creation or a collision: answered below
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> respond(request, broker.controller().image(), version));
+                .thenApply(ignored -> respond(request, broker.replicas().image(), version));
     }
 
     private static boolean isValidName(String name) {

@@ -1,6 +1,5 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.image.TopicImage;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -28,8 +27,7 @@ final class TopicConfigChanges {
         } catch (ApiException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return broker.controller().submit(image -> TopicControl.alterConfigs(image, topic, newOverrides, true),
-                validateOnly);
+        return broker.controller().alterTopicConfigs(topic, newOverrides, validateOnly);
     }
 
     static TopicImage requireTopic(BrokerContext broker, String topic) {

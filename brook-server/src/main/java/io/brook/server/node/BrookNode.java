@@ -4,6 +4,8 @@ import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
+import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
@@ -190,7 +192,9 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
         ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
-        ProducerIdManager producerIds = new ProducerIdManager(controller);
+        ControllerChannel controllerChannel = new LocalControllerChannel(controller, () -> List.of(config.nodeId()),
+                config.getInt("num.partitions"), config.getShort("default.replication.factor"));
+        ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
                 config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
                 COORDINATOR_EPOCH), transactionTopic, markers, producerIds::nextId,
@@ -211,7 +215,7 @@ public final class BrookNode implements AutoCloseable {
         InetSocketAddress bound = network.start(registry, requestExecutor);
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
-                listener.advertisedHost(), advertisedPort, replicas, controller, delayed, producerIds, groups,
+                listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
                 offsetsTopic, transactions, markers);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),

@@ -1,7 +1,6 @@
 package io.brook.server.partition;
 
-import io.brook.metadata.controller.ProducerIdControl;
-import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -12,12 +11,14 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safety: synchronized; a block reservation completes asynchronously.
  */
 public final class ProducerIdManager {
-    private final MetadataController controller;
+    private final ControllerChannel controller;
+    private final int nodeId;
     private long next;
     private long blockEnd;
 
-    public ProducerIdManager(MetadataController controller) {
+    public ProducerIdManager(ControllerChannel controller, int nodeId) {
         this.controller = controller;
+        this.nodeId = nodeId;
     }
 
     public CompletableFuture<Long> nextId() {
@@ -26,11 +27,11 @@ public final class ProducerIdManager {
                 return CompletableFuture.completedFuture(next++);
             }
         }
-        return controller.submit(ProducerIdControl::allocateBlock).thenCompose(first -> {
+        return controller.allocateProducerIds(nodeId).thenCompose(block -> {
             synchronized (this) {
                 if (next >= blockEnd) {
-                    next = first;
-                    blockEnd = first + ProducerIdControl.BLOCK_SIZE;
+                    next = block.firstId();
+                    blockEnd = block.firstId() + block.size();
                 }
             }
             return nextId();

@@ -1,0 +1,46 @@
+package io.brook.server.controller;
+
+import io.brook.metadata.controller.TopicControl.CreatedTopic;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import org.apache.kafka.common.Uuid;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How a broker asks the active controller for a metadata change. Every operation completes once
+ * the controller has committed its records (or with the {@link org.apache.kafka.common.errors.ApiException}
+ * that refused it, carrying Kafka's error code and message); {@code validateOnly} decides the same
+ * way without writing. The broker learns the change itself by following the metadata log.
+ *
+ * <p>On a node that is the active controller the call runs locally ({@link LocalControllerChannel});
+ * elsewhere it is forwarded to the leader in Kafka's own request data ({@link ForwardingControllerChannel}).
+ *
+ * <p>Thread-safety: implementations may be called from any thread.
+ */
+public interface ControllerChannel {
+
+    CompletableFuture<CreatedTopic> createTopic(NewTopic topic, boolean validateOnly);
+
+    /** Deletes a topic named by {@code name}, or by {@code id} when the name is null. */
+    CompletableFuture<DeletedTopic> deleteTopic(String name, Uuid id);
+
+    /** Grows {@code topic} to {@code newCount} partitions; {@code assignments} (or null) places the new ones. */
+    CompletableFuture<Void> createPartitions(String topic, int newCount, List<List<Integer>> assignments,
+                                             boolean validateOnly);
+
+    /** Replaces every config override of {@code topic} with {@code overrides}. */
+    CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides, boolean validateOnly);
+
+    /** Reserves a block of producer ids for {@code brokerId}; completes with the block. */
+    CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);
+
+    /** A deleted topic's name and id. */
+    record DeletedTopic(String name, Uuid id) {
+    }
+
+    /** Producer ids {@code [firstId, firstId + size)}, handed out to one broker. */
+    record ProducerIdBlock(long firstId, int size) {
+    }
+}

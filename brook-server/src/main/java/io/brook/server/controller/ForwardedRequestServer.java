@@ -1,0 +1,190 @@
+package io.brook.server.controller;
+
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
+import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The active controller's side of {@link ForwardingControllerChannel}: decodes a forwarded request,
+ * runs it through the local controller and encodes the answer, with the refusal (if any) as the
+ * error code and message of the response. Exactly one entry per request, as the forwarding side sends.
+ */
+public final class ForwardedRequestServer {
+    private final ControllerChannel local;
+
+    public ForwardedRequestServer(ControllerChannel local) {
+        this.local = local;
+    }
+
+    /** Answers one forwarded request; a request this node cannot read fails the future. */
+    public CompletableFuture<ByteBuffer> serve(ByteBuffer frame) {
+        ForwardedRequests.Request request;
+        try {
+            request = ForwardedRequests.decode(frame);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new InvalidRequestException(e.getMessage()));
+        }
+        short version = request.version();
+        CompletableFuture<? extends ApiMessage> answer;
+        try {
+            answer = dispatch(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return answer.thenApply(response -> ForwardedRequests.encodeResponse(response, version));
+    }
+
+    private CompletableFuture<? extends ApiMessage> dispatch(ForwardedRequests.Request request) {
+        short version = request.version();
+        return switch (request.api()) {
+            case CREATE_TOPICS -> createTopic(new CreateTopicsRequestData(request.body(), version));
+            case DELETE_TOPICS -> deleteTopic(new DeleteTopicsRequestData(request.body(), version));
+            case CREATE_PARTITIONS -> createPartitions(new CreatePartitionsRequestData(request.body(), version));
+            case ALTER_CONFIGS -> alterConfigs(new AlterConfigsRequestData(request.body(), version));
+            case ALLOCATE_PRODUCER_IDS ->
+                    allocateProducerIds(new AllocateProducerIdsRequestData(request.body(), version));
+            default -> CompletableFuture.failedFuture(new InvalidRequestException(
+                    request.api() + " is not an operation of the controller"));
+        };
+    }
+
+    private CompletableFuture<CreateTopicsResponseData> createTopic(CreateTopicsRequestData request) {
+        CreateTopicsRequestData.CreatableTopic topic = single(request.topics());
+        Map<Integer, List<Integer>> assignments = new HashMap<>();
+        topic.assignments().forEach(a -> assignments.put(a.partitionIndex(), a.brokerIds()));
+        Map<String, String> configs = new LinkedHashMap<>();
+        topic.configs().forEach(c -> configs.put(c.name(), c.value()));
+        NewTopic newTopic = new NewTopic(topic.name(), topic.numPartitions(), topic.replicationFactor(),
+                assignments, configs);
+        return local.createTopic(newTopic, request.validateOnly()).handle((created, e) -> {
+            CreateTopicsResponseData.CreatableTopicResult result = new CreateTopicsResponseData
+                    .CreatableTopicResult().setName(topic.name());
+            if (e != null) {
+                setError(e, result::setErrorCode, result::setErrorMessage);
+            } else {
+                result.setTopicId(created.topicId()).setNumPartitions(created.numPartitions())
+                        .setReplicationFactor(created.replicationFactor());
+            }
+            CreateTopicsResponseData response = new CreateTopicsResponseData();
+            response.topics().add(result);
+            return response;
+        });
+    }
+
+    private CompletableFuture<DeleteTopicsResponseData> deleteTopic(DeleteTopicsRequestData request) {
+        DeleteTopicsRequestData.DeleteTopicState topic = single(request.topics());
+        Uuid id = Uuid.ZERO_UUID.equals(topic.topicId()) ? null : topic.topicId();
+        return local.deleteTopic(topic.name(), id).handle((deleted, e) -> {
+            DeleteTopicsResponseData.DeletableTopicResult result = new DeleteTopicsResponseData
+                    .DeletableTopicResult().setName(topic.name()).setTopicId(topic.topicId());
+            if (e != null) {
+                setError(e, result::setErrorCode, result::setErrorMessage);
+            } else {
+                result.setName(deleted.name()).setTopicId(deleted.id());
+            }
+            DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+            response.responses().add(result);
+            return response;
+        });
+    }
+
+    private CompletableFuture<CreatePartitionsResponseData> createPartitions(CreatePartitionsRequestData request) {
+        CreatePartitionsRequestData.CreatePartitionsTopic topic = single(request.topics());
+        List<List<Integer>> assignments = null;
+        if (topic.assignments() != null) {
+            assignments = new ArrayList<>();
+            for (CreatePartitionsRequestData.CreatePartitionsAssignment a : topic.assignments()) {
+                assignments.add(a.brokerIds());
+            }
+        }
+        return local.createPartitions(topic.name(), topic.count(), assignments, request.validateOnly())
+                .handle((ignored, e) -> {
+                    CreatePartitionsResponseData.CreatePartitionsTopicResult result = new CreatePartitionsResponseData
+                            .CreatePartitionsTopicResult().setName(topic.name());
+                    if (e != null) {
+                        setError(e, result::setErrorCode, result::setErrorMessage);
+                    }
+                    CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+                    response.results().add(result);
+                    return response;
+                });
+    }
+
+    private CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request) {
+        AlterConfigsRequestData.AlterConfigsResource resource = single(request.resources());
+        AlterConfigsResponseData.AlterConfigsResourceResponse result = new AlterConfigsResponseData
+                .AlterConfigsResourceResponse().setResourceType(resource.resourceType())
+                .setResourceName(resource.resourceName());
+        AlterConfigsResponseData response = new AlterConfigsResponseData();
+        response.responses().add(result);
+        if (resource.resourceType() != ConfigResource.Type.TOPIC.id()) {
+            setError(new InvalidRequestException("Only topic configs are changed through the controller"),
+                    result::setErrorCode, result::setErrorMessage);
+            return CompletableFuture.completedFuture(response);
+        }
+        Map<String, String> overrides = new LinkedHashMap<>();
+        resource.configs().forEach(c -> overrides.put(c.name(), c.value()));
+        return local.alterTopicConfigs(resource.resourceName(), overrides, request.validateOnly())
+                .handle((ignored, e) -> {
+                    if (e != null) {
+                        setError(e, result::setErrorCode, result::setErrorMessage);
+                    }
+                    return response;
+                });
+    }
+
+    private CompletableFuture<AllocateProducerIdsResponseData> allocateProducerIds(
+            AllocateProducerIdsRequestData request) {
+        return local.allocateProducerIds(request.brokerId()).handle((block, e) -> {
+            AllocateProducerIdsResponseData response = new AllocateProducerIdsResponseData();
+            if (e != null) {
+                setError(e, response::setErrorCode, message -> response);
+            } else {
+                response.setProducerIdStart(block.firstId()).setProducerIdLen(block.size());
+            }
+            return response;
+        });
+    }
+
+    private static <T> T single(Collection<T> entries) {
+        if (entries.size() != 1) {
+            throw new InvalidRequestException("a forwarded request carries exactly one entry, not "
+                    + entries.size());
+        }
+        return entries.iterator().next();
+    }
+
+    private static void setError(Throwable e, Function<Short, ?> code,
+                                 Function<String, ?> message) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Errors error = Errors.forException(cause);
+        code.apply(error.code());
+        message.apply(cause instanceof ApiException && cause.getMessage() != null ? cause.getMessage()
+                : error.message());
+    }
+}

@@ -1,0 +1,142 @@
+package io.brook.server.controller;
+
+import io.brook.metadata.controller.TopicControl.CreatedTopic;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
+import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * {@link ControllerChannel} of a node that is not the active controller: each operation becomes
+ * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
+ * AllocateProducerIds) with one entry, is sent through {@code transport} to the active controller
+ * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
+ * same exception a local decision would have thrown.
+ */
+public final class ForwardingControllerChannel implements ControllerChannel {
+    private final Function<ByteBuffer, CompletableFuture<ByteBuffer>> transport;
+
+    /** @param transport sends a request's bytes to the active controller and completes with its answer */
+    public ForwardingControllerChannel(Function<ByteBuffer, CompletableFuture<ByteBuffer>> transport) {
+        this.transport = transport;
+    }
+
+    @Override
+    public CompletableFuture<CreatedTopic> createTopic(NewTopic topic, boolean validateOnly) {
+        CreateTopicsRequestData.CreatableTopic creatable = new CreateTopicsRequestData.CreatableTopic()
+                .setName(topic.name()).setNumPartitions(topic.numPartitions())
+                .setReplicationFactor(topic.replicationFactor());
+        topic.assignments().forEach((partition, brokers) -> creatable.assignments().add(
+                new CreateTopicsRequestData.CreatableReplicaAssignment().setPartitionIndex(partition)
+                        .setBrokerIds(new ArrayList<>(brokers))));
+        topic.configs().forEach((name, value) -> creatable.configs().add(
+                new CreateTopicsRequestData.CreatableTopicConfig().setName(name).setValue(value)));
+        CreateTopicsRequestData request = new CreateTopicsRequestData().setValidateOnly(validateOnly);
+        request.topics().add(creatable);
+        return call(ApiKeys.CREATE_TOPICS, request, CreateTopicsResponseData::new).thenApply(response -> {
+            CreateTopicsResponseData.CreatableTopicResult result = response.topics().iterator().next();
+            throwIfError(result.errorCode(), result.errorMessage());
+            return new CreatedTopic(result.topicId(), result.numPartitions(), result.replicationFactor());
+        });
+    }
+
+    @Override
+    public CompletableFuture<DeletedTopic> deleteTopic(String name, Uuid id) {
+        DeleteTopicsRequestData request = new DeleteTopicsRequestData();
+        request.topics().add(new DeleteTopicsRequestData.DeleteTopicState().setName(name)
+                .setTopicId(id == null ? Uuid.ZERO_UUID : id));
+        return call(ApiKeys.DELETE_TOPICS, request, DeleteTopicsResponseData::new).thenApply(response -> {
+            DeleteTopicsResponseData.DeletableTopicResult result = response.responses().iterator().next();
+            throwIfError(result.errorCode(), result.errorMessage());
+            return new DeletedTopic(result.name(), result.topicId());
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> createPartitions(String topic, int newCount, List<List<Integer>> assignments,
+                                                    boolean validateOnly) {
+        CreatePartitionsRequestData.CreatePartitionsTopic entry = new CreatePartitionsRequestData
+                .CreatePartitionsTopic().setName(topic).setCount(newCount);
+        if (assignments != null) {
+            List<CreatePartitionsRequestData.CreatePartitionsAssignment> list = new ArrayList<>();
+            for (List<Integer> brokers : assignments) {
+                list.add(new CreatePartitionsRequestData.CreatePartitionsAssignment()
+                        .setBrokerIds(new ArrayList<>(brokers)));
+            }
+            entry.setAssignments(list);
+        } else {
+            entry.setAssignments(null);
+        }
+        CreatePartitionsRequestData request = new CreatePartitionsRequestData().setValidateOnly(validateOnly);
+        request.topics().add(entry);
+        return call(ApiKeys.CREATE_PARTITIONS, request, CreatePartitionsResponseData::new).thenApply(response -> {
+            CreatePartitionsResponseData.CreatePartitionsTopicResult result = response.results().get(0);
+            throwIfError(result.errorCode(), result.errorMessage());
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides,
+                                                     boolean validateOnly) {
+        AlterConfigsRequestData.AlterConfigsResource resource = new AlterConfigsRequestData.AlterConfigsResource()
+                .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName(topic);
+        overrides.forEach((name, value) -> resource.configs().add(
+                new AlterConfigsRequestData.AlterableConfig().setName(name).setValue(value)));
+        AlterConfigsRequestData request = new AlterConfigsRequestData().setValidateOnly(validateOnly);
+        request.resources().add(resource);
+        return call(ApiKeys.ALTER_CONFIGS, request, AlterConfigsResponseData::new).thenApply(response -> {
+            AlterConfigsResponseData.AlterConfigsResourceResponse result = response.responses().get(0);
+            throwIfError(result.errorCode(), result.errorMessage());
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
+        AllocateProducerIdsRequestData request = new AllocateProducerIdsRequestData().setBrokerId(brokerId)
+                .setBrokerEpoch(-1);
+        return call(ApiKeys.ALLOCATE_PRODUCER_IDS, request, AllocateProducerIdsResponseData::new)
+                .thenApply(response -> {
+                    throwIfError(response.errorCode(), null);
+                    return new ProducerIdBlock(response.producerIdStart(), response.producerIdLen());
+                });
+    }
+
+    /** A response data class read from the answer to a request of {@code version}. */
+    private interface ResponseReader<R> {
+        R read(org.apache.kafka.common.protocol.Readable readable, short version);
+    }
+
+    private <R extends ApiMessage> CompletableFuture<R> call(ApiKeys api, ApiMessage request,
+                                                             ResponseReader<R> reader) {
+        return transport.apply(ForwardedRequests.encode(api, request))
+                .thenApply(answer -> reader.read(ForwardedRequests.response(answer), api.latestVersion()));
+    }
+
+    private static void throwIfError(short code, String message) {
+        Errors error = Errors.forCode(code);
+        if (error != Errors.NONE) {
+            throw error.exception(message);
+        }
+    }
+}
