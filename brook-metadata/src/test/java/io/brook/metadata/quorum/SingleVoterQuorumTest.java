@@ -1,0 +1,90 @@
+package io.brook.metadata.quorum;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.brook.metadata.quorum.QuorumCluster.bytes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The single-node default: one voter elects itself at once, commits alone and resumes after a restart. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class SingleVoterQuorumTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void leadsAtOnceCommitsAndResumesFromSnapshotPlusLog() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 1, b -> b.electionTimeout(QuorumConfig.DEFAULT_ELECTION_TIMEOUT), id -> null)) {
+            long started = System.nanoTime();
+            RaftQuorum q = cluster.start(1);
+            long startMs = (System.nanoTime() - started) / 1_000_000;
+            cluster.awaitLeader(WAIT);
+            long leaderMs = (System.nanoTime() - started) / 1_000_000;
+            System.out.printf("single voter: start() %d ms, leader ready %d ms after start() was called%n",
+                    startMs, leaderMs);
+            RecordingListener owner = cluster.listener(1);
+            QuorumCluster.await("leader change delivered", WAIT,
+                    () -> owner.leaderChanges.contains(new RecordingListener.LeaderChange(1, q.term())));
+
+            List<CompletableFuture<Committed>> proposed = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                proposed.add(q.propose(bytes("a" + i)));
+            }
+            long lastIndex = -1;
+            for (CompletableFuture<Committed> f : proposed) {
+                Committed c = f.get(30, TimeUnit.SECONDS);
+                assertTrue(c.index() > lastIndex, "indexes increase: " + c);
+                assertEquals(q.term(), c.term());
+                lastIndex = c.index();
+            }
+            // the propose future completes after the listener was given the entry
+            assertEquals(20, owner.entries().size());
+            assertEquals(expected("a", 20), owner.payloads());
+
+            long snapshotIndex = q.takeSnapshot().get(30, TimeUnit.SECONDS);
+            assertEquals(1, owner.snapshotsTaken.get());
+            assertTrue(snapshotIndex >= lastIndex, snapshotIndex + " covers " + lastIndex);
+            for (int i = 0; i < 5; i++) {
+                q.propose(bytes("b" + i)).get(30, TimeUnit.SECONDS);
+            }
+            assertTrue(owner.violations.isEmpty(), owner.violations.toString());
+            cluster.stop(1);
+
+            // restart: the owner loads its snapshot (20 entries), the quorum replays the 5 after it
+            long restarted = System.nanoTime();
+            RaftQuorum again = cluster.start(1);
+            cluster.awaitLeader(WAIT);
+            System.out.printf("single voter restart: leader ready %d ms after start() was called%n",
+                    (System.nanoTime() - restarted) / 1_000_000);
+            RecordingListener reloaded = cluster.listener(1);
+            List<String> all = new ArrayList<>(expected("a", 20));
+            all.addAll(expected("b", 5));
+            QuorumCluster.await("snapshot plus tail replayed", WAIT, () -> reloaded.payloads().size() >= 25);
+            assertEquals(all, reloaded.payloads());
+            assertEquals(0, reloaded.snapshotsInstalled.get(), "the owner's own snapshot was current");
+            Committed next = again.propose(bytes("c0")).get(30, TimeUnit.SECONDS);
+            assertTrue(next.index() > lastIndex);
+            assertEquals("c0", reloaded.payloads().get(25));
+            assertTrue(reloaded.violations.isEmpty(), reloaded.violations.toString());
+        }
+    }
+
+    static List<String> expected(String prefix, int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(prefix + i);
+        }
+        return out;
+    }
+}
