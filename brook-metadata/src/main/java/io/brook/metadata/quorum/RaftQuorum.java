@@ -127,7 +127,7 @@ public final class RaftQuorum implements AutoCloseable {
                     + " bytes is larger than the quorum's limit of " + config.maxEntryBytes() + " bytes", false));
         }
         if (!isLeader()) {
-            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), leaderId()));
+            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), otherLeader()));
         }
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
@@ -156,7 +156,7 @@ public final class RaftQuorum implements AutoCloseable {
         RaftException e = reply.getException();
         if (reply.getNotLeaderException() != null || e instanceof LeaderNotReadyException
                 || e instanceof LeaderSteppingDownException) {
-            throw new NotLeaderException(config.nodeId(), leaderId());
+            throw new NotLeaderException(config.nodeId(), otherLeader());
         }
         throw new QuorumException("metadata quorum node " + config.nodeId() + " could not commit: "
                 + (e == null ? "unknown failure" : e.getMessage()), true, e);
@@ -179,6 +179,12 @@ public final class RaftQuorum implements AutoCloseable {
     public int leaderId() {
         RaftServer.Division d = division;
         return d == null ? -1 : RatisProperties.nodeId(d.getInfo().getLeaderId());
+    }
+
+    /** The leader to send a refused request to: -1 rather than this voter itself while it steps down. */
+    private int otherLeader() {
+        int leader = leaderId();
+        return leader == config.nodeId() ? -1 : leader;
     }
 
     /** This voter's current Raft term. */
@@ -343,7 +349,7 @@ public final class RaftQuorum implements AutoCloseable {
                     + config.nodeId() + " is not running", false));
         }
         if (!isLeader()) {
-            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), leaderId()));
+            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), otherLeader()));
         }
         SetConfigurationRequest request = new SetConfigurationRequest(clientId, selfId, groupId,
                 callIds.incrementAndGet(), SetConfigurationRequest.Arguments.newBuilder()

@@ -126,6 +126,7 @@ final class RecordingListener implements QuorumListener {
             violations.add("snapshot with " + files.size() + " files: " + files);
         }
         List<Entry> loaded = read(files.get(0));
+        snapshotsInstalled.incrementAndGet(); // before the state changes: tests wait for the state
         state.clear();
         state.addAll(loaded);
         lastIndex = index;
@@ -133,7 +134,6 @@ final class RecordingListener implements QuorumListener {
         Path copy = ownDir.resolve("owner-" + index + "-" + term + ".snap");
         write(copy, loaded);
         own = new QuorumSnapshot(index, term, List.of(copy));
-        snapshotsInstalled.incrementAndGet();
     }
 
     @Override
