@@ -77,6 +77,22 @@ class SingleVoterQuorumTest {
             assertTrue(next.index() > lastIndex);
             assertEquals("c0", reloaded.payloads().get(25));
             assertTrue(reloaded.violations.isEmpty(), reloaded.violations.toString());
+            QuorumSnapshot ratisCopy = again.latestSnapshot();
+            assertEquals(snapshotIndex, ratisCopy.index());
+            cluster.stop(1);
+
+            // a crash between the owner writing a snapshot and the quorum linking it: the owner's is newer
+            // than any in Ratis's storage; the voter starts from the owner's, never replaying what it covers
+            Path snapshotDir = ratisCopy.files().get(0).getParent();
+            SnapshotStore.deleteRecursively(snapshotDir.getParent());
+            RaftQuorum third = cluster.start(1);
+            cluster.awaitLeader(WAIT);
+            RecordingListener owner3 = cluster.listener(1);
+            all.add("c0");
+            QuorumCluster.await("snapshot plus tail replayed", WAIT, () -> owner3.payloads().size() >= 26);
+            assertEquals(all, owner3.payloads());
+            assertEquals(snapshotIndex, third.latestSnapshot().index(), "the owner's snapshot is Ratis's again");
+            assertTrue(owner3.violations.isEmpty(), owner3.violations.toString());
         }
     }
 
