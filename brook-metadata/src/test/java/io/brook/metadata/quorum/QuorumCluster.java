@@ -26,6 +26,8 @@ final class QuorumCluster implements AutoCloseable {
     private final Map<Integer, RecordingListener> listeners = new LinkedHashMap<>();
     private final UnaryOperator<QuorumConfig.Builder> tuning;
     private final ForwardedRequestHandlerFactory handlers;
+    /** Voters 1..initialVoters start with a configuration of only those; later ones know all voters. */
+    private int initialVoters;
 
     interface ForwardedRequestHandlerFactory {
         ForwardedRequestHandler forNode(int nodeId);
@@ -39,6 +41,13 @@ final class QuorumCluster implements AutoCloseable {
         for (int id = 1; id <= size; id++) {
             voters.put(id, new InetSocketAddress("127.0.0.1", freePort()));
         }
+        this.initialVoters = size;
+    }
+
+    /** Only voters 1..n form the initial configuration; the others join with {@link RaftQuorum#addVoter}. */
+    QuorumCluster initialVoters(int n) {
+        this.initialVoters = n;
+        return this;
     }
 
     QuorumCluster(Path root, int size) {
@@ -59,8 +68,14 @@ final class QuorumCluster implements AutoCloseable {
     }
 
     QuorumConfig config(int id) {
+        Map<Integer, InetSocketAddress> known = new LinkedHashMap<>();
+        voters.forEach((voter, address) -> {
+            if (voter <= initialVoters || id > initialVoters) {
+                known.put(voter, address);
+            }
+        });
         return tuning.apply(QuorumConfig.builder(id, root.resolve("node-" + id).resolve("quorum"))
-                .voters(voters)
+                .voters(known)
                 .electionTimeout(ELECTION_TIMEOUT)
                 .requestTimeout(REQUEST_TIMEOUT)).build();
     }
@@ -77,7 +92,9 @@ final class QuorumCluster implements AutoCloseable {
 
     void startAll() throws IOException {
         for (int id : voters.keySet()) {
-            start(id);
+            if (id <= initialVoters) {
+                start(id);
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import static io.brook.metadata.quorum.QuorumCluster.await;
 import static io.brook.metadata.quorum.QuorumCluster.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -181,6 +182,41 @@ class ThreeVoterQuorumTest {
                 assertTrue(owner.violations.isEmpty(), owner.violations.toString());
             }
             assertEquals(cluster.listener(leaderId).payloads(), cluster.listener(a).payloads());
+        }
+    }
+
+    @Test
+    void aVoterIsAddedAndRemovedWhileTheQuorumRuns() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 4).initialVoters(3)) {
+            cluster.startAll();
+            RaftQuorum leader = cluster.awaitLeader(WAIT);
+            for (int i = 0; i < 10; i++) {
+                leader.propose(bytes("x" + i)).get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(1, 2, 3), leader.voterIds());
+
+            RaftQuorum added = cluster.start(4);
+            leader.addVoter(4, cluster.voters().get(4)).get(60, TimeUnit.SECONDS);
+            assertEquals(List.of(1, 2, 3, 4), leader.voterIds());
+            leader.propose(bytes("with-four")).get(30, TimeUnit.SECONDS);
+            RecordingListener fourth = cluster.listener(4);
+            await("the new voter has every entry", WAIT, () -> fourth.payloads().contains("with-four"));
+            assertEquals(cluster.listener(leader.config().nodeId()).payloads(), fourth.payloads());
+            await("the new voter knows the configuration", WAIT, () -> added.voterIds().equals(List.of(1, 2, 3, 4)));
+            await("the leader tracks the new voter", WAIT, () -> leader.status().voters().size() == 4
+                    && leader.status().voters().get(3).logEndIndex() > 0);
+
+            // a follower refuses voter changes, naming the leader
+            int followerId = leader.config().nodeId() % 3 + 1;
+            ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> cluster.node(followerId).removeVoter(4).get(30, TimeUnit.SECONDS));
+            assertEquals(leader.config().nodeId(), assertInstanceOf(NotLeaderException.class, refused.getCause()).leaderId());
+
+            leader.removeVoter(4).get(60, TimeUnit.SECONDS);
+            assertEquals(List.of(1, 2, 3), leader.voterIds());
+            cluster.stop(4);
+            leader.propose(bytes("without-four")).get(30, TimeUnit.SECONDS);
+            assertFalse(fourth.payloads().contains("without-four"));
         }
     }
 }
