@@ -48,6 +48,9 @@ public final class QuorumClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumClient.class);
     /** Pause before retrying when no leader is known or a voter is unreachable. */
     public static final Duration RETRY_BACKOFF = Duration.ofMillis(100);
+    /** Pause before following a voter's leader hint: short, but two voters that name each other during an
+     *  election cannot make the client spin. */
+    static final Duration REDIRECT_DELAY = Duration.ofMillis(5);
 
     private final List<RaftPeerId> voters = new ArrayList<>();
     private final RaftGroupId groupId;
@@ -153,7 +156,7 @@ public final class QuorumClient implements AutoCloseable {
                     leaderGuess = hinted;
                     retryLater(message, hinted, deadlineNs, timeout, result,
                             new QuorumException("voter " + target + " answered: not the leader (leader hint "
-                                    + answer.leaderHint() + ")", true));
+                                    + answer.leaderHint() + ")", true), RETRY_BACKOFF);
                 }
             }
             return;
@@ -162,13 +165,10 @@ public final class QuorumClient implements AutoCloseable {
             RaftPeer suggested = nle.getSuggestedLeader();
             RaftPeerId next = suggested != null && !suggested.getId().equals(target) ? suggested.getId() : next(target);
             leaderGuess = next;
-            if (suggested != null) {
-                attempt(message, next, deadlineNs, timeout, result, cause);
-            } else {
-                retryLater(message, next, deadlineNs, timeout, result, cause);
-            }
+            retryLater(message, next, deadlineNs, timeout, result, cause,
+                    suggested != null ? REDIRECT_DELAY : RETRY_BACKOFF);
         } else if (cause instanceof LeaderNotReadyException) {
-            retryLater(message, target, deadlineNs, timeout, result, cause);
+            retryLater(message, target, deadlineNs, timeout, result, cause, RETRY_BACKOFF);
         } else if (cause instanceof StateMachineException) {
             result.completeExceptionally(new QuorumException(cause.getMessage(), false, cause));
         } else {
@@ -179,7 +179,7 @@ public final class QuorumClient implements AutoCloseable {
             RaftPeerId next = next(target);
             leaderGuess = next;
             log.debug("forwarding to voter {} failed ({}); trying {}", target, cause.toString(), next);
-            retryLater(message, next, deadlineNs, timeout, result, cause);
+            retryLater(message, next, deadlineNs, timeout, result, cause, RETRY_BACKOFF);
         }
     }
 
@@ -189,9 +189,9 @@ public final class QuorumClient implements AutoCloseable {
     }
 
     private void retryLater(Message message, RaftPeerId target, long deadlineNs, Duration timeout,
-                            CompletableFuture<ByteBuffer> result, Throwable lastFailure) {
+                            CompletableFuture<ByteBuffer> result, Throwable lastFailure, Duration delay) {
         long remainingNs = deadlineNs - System.nanoTime();
-        long delayNs = Math.max(0, Math.min(RETRY_BACKOFF.toNanos(), remainingNs));
+        long delayNs = Math.max(0, Math.min(delay.toNanos(), remainingNs));
         try {
             retries.schedule(() -> attempt(message, target, deadlineNs, timeout, result, lastFailure),
                     delayNs, TimeUnit.NANOSECONDS);

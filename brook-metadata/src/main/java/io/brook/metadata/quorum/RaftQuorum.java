@@ -27,6 +27,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -237,7 +239,7 @@ public final class RaftQuorum implements AutoCloseable {
                 ? -1 : d.getRaftLog().getLastEntryTermIndex().getIndex();
         int leader = leaderId();
         List<QuorumStatus.Voter> voters = new ArrayList<>();
-        Map<Integer, long[]> followers = new java.util.HashMap<>();
+        Map<Integer, long[]> followers = new HashMap<>();
         if (role.getRole() == RaftPeerRole.LEADER && role.hasLeaderInfo()) {
             List<ServerRpcProto> infos = role.getLeaderInfo().getFollowerInfoList();
             long[] match = d.getInfo().getFollowerMatchIndices();
@@ -265,7 +267,7 @@ public final class RaftQuorum implements AutoCloseable {
                 voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.UNKNOWN, -1, -1));
             }
         }
-        voters.sort(java.util.Comparator.comparingInt(QuorumStatus.Voter::id));
+        voters.sort(Comparator.comparingInt(QuorumStatus.Voter::id));
         return new QuorumStatus(config.nodeId(), leader, term(), lastCommittedIndex(), lastAppliedIndex(), voters);
     }
 

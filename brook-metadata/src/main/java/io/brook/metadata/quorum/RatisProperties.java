@@ -40,6 +40,9 @@ final class RatisProperties {
     static final int SNAPSHOTS_RETAINED = 2;
     /** Ratis's log purge waits until this many entries are covered by a new snapshot. */
     static final int PURGE_GAP = 16;
+    /** Ratis's log entry around a proposed entry (term, index, client id, call id): an entry of
+     *  {@link QuorumConfig#maxEntryBytes()} plus this always fits Ratis's limits. */
+    static final int ENTRY_HEADROOM_BYTES = 1024;
     /** How long a server remembers a request for duplicate detection; Brook never resends a proposal. */
     static final Duration RETRY_CACHE_EXPIRY = Duration.ofSeconds(10);
 
@@ -108,9 +111,10 @@ final class RatisProperties {
         }
 
         // log: small buffers, a torn tail after SIGKILL is truncated instead of refusing to start
-        int maxEntry = config.maxEntryBytes();
-        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(maxEntry));
-        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(maxEntry + 8));
+        int maxLogEntry = config.maxEntryBytes() + ENTRY_HEADROOM_BYTES;
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(maxLogEntry));
+        // Ratis's rule: room for one entry plus its 4-byte length and 4-byte checksum
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(maxLogEntry + 8));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.setPreallocatedSize(p,
                 SizeInBytes.valueOf(Math.min(PREALLOCATED_BYTES, config.logSegmentBytes())));

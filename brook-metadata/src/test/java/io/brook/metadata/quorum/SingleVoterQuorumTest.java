@@ -9,10 +9,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static io.brook.metadata.quorum.QuorumCluster.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The single-node default: one voter elects itself at once, commits alone and resumes after a restart. */
@@ -51,6 +55,16 @@ class SingleVoterQuorumTest {
             // the propose future completes after the listener was given the entry
             assertEquals(20, owner.entries().size());
             assertEquals(expected("a", 20), owner.payloads());
+
+            // the largest entry the config allows commits; one byte more is refused before Ratis sees it
+            int max = q.config().maxEntryBytes();
+            ExecutionException tooLarge = assertThrows(ExecutionException.class,
+                    () -> q.propose(java.nio.ByteBuffer.allocate(max + 1)).get(30, TimeUnit.SECONDS));
+            assertFalse(assertInstanceOf(QuorumException.class, tooLarge.getCause()).retriable());
+            Committed largest = q.propose(java.nio.ByteBuffer.allocate(max)).get(30, TimeUnit.SECONDS);
+            QuorumCluster.await("largest entry delivered", WAIT, () -> owner.entries().size() == 21);
+            assertEquals(largest.index(), owner.entries().get(20).index());
+            owner.dropLast(); // keep the owner's state to the small entries below
 
             long snapshotIndex = q.takeSnapshot().get(30, TimeUnit.SECONDS);
             assertEquals(1, owner.snapshotsTaken.get());
