@@ -195,6 +195,15 @@ final class QuorumStateMachine extends BaseStateMachine {
     @Override
     public void close() throws IOException {
         super.close();
+        stopListenerThread();
+    }
+
+    /** Lets the listener finish its queue, then stops its thread; idempotent (Ratis closes the state
+     *  machine when its server stops, the quorum again in case the server never started). */
+    void stopListenerThread() {
+        if (listenerThread.isTerminated()) {
+            return;
+        }
         listenerThread.shutdown();
         try {
             if (!listenerThread.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {

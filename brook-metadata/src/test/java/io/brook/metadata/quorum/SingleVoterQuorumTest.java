@@ -110,6 +110,21 @@ class SingleVoterQuorumTest {
         }
     }
 
+    @Test
+    void aTakenAddressFailsStartWithOneClearLineAndLeavesNothingRunning() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            QuorumConfig config = QuorumConfig.builder(1, dir.resolve("quorum"))
+                    .voters("1@127.0.0.1:" + taken.getLocalPort()).build();
+            RaftQuorum q = new RaftQuorum(config, new RecordingListener(dir.resolve("owner")), null);
+            java.io.IOException e = assertThrows(java.io.IOException.class, q::start);
+            assertEquals("metadata quorum node 1 cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " (its controller.quorum.voters address): Address already in use", e.getMessage());
+            q.close();
+            assertTrue(Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.isAlive() && t.getName().startsWith("brook-quorum-1")), "no listener thread left");
+        }
+    }
+
     static List<String> expected(String prefix, int n) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
