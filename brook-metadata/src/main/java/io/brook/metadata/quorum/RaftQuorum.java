@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,6 +87,7 @@ public final class RaftQuorum implements AutoCloseable {
         if (server != null || closed.get()) {
             throw new IllegalStateException("metadata quorum node " + config.nodeId() + " was already started");
         }
+        checkAddressFree();
         RaftGroup group = RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
         RaftServer s = RaftServer.newBuilder()
                 .setServerId(selfId)
@@ -101,9 +103,10 @@ public final class RaftQuorum implements AutoCloseable {
             this.division = d;
             this.server = s;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(s);
+            abandon(s);
+            stateMachine.stopListenerThread();
             throw new IOException("metadata quorum node " + config.nodeId() + " could not start on "
-                    + config.ownAddress() + " with storage " + config.storageDir() + ": " + e.getMessage(), e);
+                    + address() + " with storage " + config.storageDir() + ": " + rootMessage(e), e);
         }
         log.info("metadata quorum node {} started: voters {}, storage {}", config.nodeId(), config.voters().keySet(),
                 config.storageDir());
@@ -401,14 +404,49 @@ public final class RaftQuorum implements AutoCloseable {
             }
             log.info("metadata quorum node {} stopped", config.nodeId());
         }
+        stateMachine.stopListenerThread();
     }
 
-    private static void closeQuietly(RaftServer s) {
+    /**
+     * Ratis's server does not close after a failed start (its state goes back to NEW, where close does
+     * nothing), but its division already runs: close that and the transport by hand.
+     */
+    private void abandon(RaftServer s) {
         try {
+            s.getDivision(groupId).close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing the division of a server that failed to start", e);
+        }
+        try {
+            s.getServerRpc().close();
             s.close();
         } catch (IOException | RuntimeException e) {
             log.debug("closing a server that failed to start", e);
         }
+    }
+
+    /** Fails with one clear line when this voter's address is taken, before Ratis starts anything. */
+    private void checkAddressFree() throws IOException {
+        InetSocketAddress own = config.ownAddress();
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(own.getHostString(), own.getPort()));
+        } catch (IOException e) {
+            throw new IOException("metadata quorum node " + config.nodeId() + " cannot listen on " + address()
+                    + " (its controller.quorum.voters address): " + e.getMessage(), e);
+        }
+    }
+
+    private String address() {
+        return config.ownAddress().getHostString() + ":" + config.ownAddress().getPort();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
     }
 
     @Override
