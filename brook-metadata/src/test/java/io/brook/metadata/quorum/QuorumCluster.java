@@ -16,8 +16,9 @@ import java.util.function.UnaryOperator;
 
 /** Voters in this JVM on loopback with ephemeral ports; each has a Ratis storage and an owner directory. */
 final class QuorumCluster implements AutoCloseable {
-    /** Short enough for quick failovers, long enough for a loaded 2-core machine. */
-    static final Duration ELECTION_TIMEOUT = Duration.ofMillis(500);
+    /** Short enough for quick failovers, long enough for a loaded 2-core machine
+     *  ({@code -Dbrook.quorum.test.election.ms=1000} measures with Kafka's default). */
+    static final Duration ELECTION_TIMEOUT = Duration.ofMillis(Long.getLong("brook.quorum.test.election.ms", 500));
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
     private final Path root;
