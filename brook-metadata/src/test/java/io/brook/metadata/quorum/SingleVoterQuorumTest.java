@@ -125,6 +125,65 @@ class SingleVoterQuorumTest {
         }
     }
 
+    @Test
+    void aListenerThatFailsOnAnEntryStopsTheVoterWhichResumesAfterARestart() throws Exception {
+        int port = QuorumCluster.freePort();
+        QuorumConfig config = QuorumConfig.builder(1, dir.resolve("quorum")).voters("1@127.0.0.1:" + port).build();
+        RecordingListener recorder = new RecordingListener(dir.resolve("owner"));
+        QuorumListener failing = new QuorumListener() {
+            @Override
+            public void onCommitted(long index, long term, java.nio.ByteBuffer entry) {
+                if (QuorumCluster.string(entry).equals("boom")) {
+                    throw new IllegalStateException("the owner cannot apply this entry");
+                }
+                recorder.onCommitted(index, term, entry);
+            }
+
+            @Override
+            public void onLeaderChange(int leaderId, long term) {
+                recorder.onLeaderChange(leaderId, term);
+            }
+
+            @Override
+            public List<Path> takeSnapshot(long index, long term) throws java.io.IOException {
+                return recorder.takeSnapshot(index, term);
+            }
+
+            @Override
+            public void installSnapshot(List<Path> files, long index, long term) throws java.io.IOException {
+                recorder.installSnapshot(files, index, term);
+            }
+
+            @Override
+            public java.util.Optional<QuorumSnapshot> latestSnapshot() {
+                return recorder.latestSnapshot();
+            }
+        };
+        try (RaftQuorum q = new RaftQuorum(config, failing, null)) {
+            q.start();
+            QuorumCluster.await("leader", WAIT, q::isLeader);
+            q.propose(bytes("fine")).get(30, TimeUnit.SECONDS);
+            ExecutionException failed = assertThrows(ExecutionException.class,
+                    () -> q.propose(bytes("boom")).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(QuorumException.class, failed.getCause());
+            ExecutionException stopped = assertThrows(ExecutionException.class,
+                    () -> q.propose(bytes("after")).get(30, TimeUnit.SECONDS));
+            QuorumException e = assertInstanceOf(QuorumException.class, stopped.getCause());
+            assertFalse(e.retriable(), e.getMessage());
+            QuorumCluster.await("the voter left the quorum", WAIT, () -> q.leaderId() == -1);
+        }
+        assertEquals(List.of("fine"), recorder.payloads());
+
+        // a fixed owner resumes: the committed entry is delivered again after the restart
+        RecordingListener fixed = new RecordingListener(dir.resolve("owner"));
+        try (RaftQuorum again = new RaftQuorum(config, fixed, null)) {
+            again.start();
+            QuorumCluster.await("leader after the restart", WAIT, again::isLeader);
+            QuorumCluster.await("both entries replayed", WAIT, () -> fixed.payloads().size() >= 2);
+            assertEquals(List.of("fine", "boom"), fixed.payloads());
+        }
+    }
+
     static List<String> expected(String prefix, int n) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
