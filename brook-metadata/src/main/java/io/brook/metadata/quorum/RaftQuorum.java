@@ -27,6 +27,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,6 +57,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RaftQuorum implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftQuorum.class);
+    /** How long {@link #close} waits for another thread's close of the same voter. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
 
     private final QuorumConfig config;
     private final RaftGroupId groupId;
@@ -63,6 +67,8 @@ public final class RaftQuorum implements AutoCloseable {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Completed once {@link #close} finished, for callers that found another thread closing. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile RaftServer server;
     private volatile RaftServer.Division division;
 
@@ -385,12 +391,30 @@ public final class RaftQuorum implements AutoCloseable {
         stopper.start();
     }
 
-    /** Leaves the quorum: stops the transport, lets the listener finish its queue, closes the log. */
+    /**
+     * Leaves the quorum: stops the transport, lets the listener finish its queue, closes the log. Returns
+     * once stopped, also when another thread is already closing (up to {@link #CLOSE_WAIT}).
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            try {
+                stopped.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("metadata quorum node {} did not stop within {} ms", config.nodeId(), CLOSE_WAIT.toMillis());
+            }
             return;
         }
+        try {
+            stop();
+        } finally {
+            stopped.complete(null);
+        }
+    }
+
+    private void stop() {
         RaftServer s;
         synchronized (this) {
             s = server;

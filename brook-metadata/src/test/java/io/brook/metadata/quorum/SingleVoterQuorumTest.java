@@ -115,13 +115,16 @@ class SingleVoterQuorumTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             QuorumConfig config = QuorumConfig.builder(1, dir.resolve("quorum"))
                     .voters("1@127.0.0.1:" + taken.getLocalPort()).build();
+            java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
             RaftQuorum q = new RaftQuorum(config, new RecordingListener(dir.resolve("owner")), null);
             java.io.IOException e = assertThrows(java.io.IOException.class, q::start);
             assertEquals("metadata quorum node 1 cannot listen on 127.0.0.1:" + taken.getLocalPort()
                     + " (its controller.quorum.voters address): Address already in use", e.getMessage());
             q.close();
-            assertTrue(Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(t -> t.isAlive() && t.getName().startsWith("brook-quorum-1")), "no listener thread left");
+            QuorumCluster.await("no thread of the failed voter left", WAIT, () -> Thread.getAllStackTraces().keySet()
+                    .stream().noneMatch(t -> t.isAlive() && !before.contains(t) && !t.isDaemon()));
+            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.isAlive() && !before.contains(t)
+                    && t.getName().startsWith("brook-quorum-")), "no listener thread left");
         }
     }
 
