@@ -1,0 +1,480 @@
+package io.brook.metadata.quorum;
+
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One voter of the metadata quorum: a Raft log of opaque entries replicated among the controller voters
+ * with Apache Ratis over its Netty transport. The leader accepts {@link #propose proposals}; every voter
+ * hands each committed entry, in log order, to its {@link QuorumListener}, which also owns the snapshots.
+ * The leader also answers requests other nodes forward with {@link QuorumClient}.
+ *
+ * <p>Ratis listens on this voter's own address from {@code controller.quorum.voters} and keeps its log in
+ * {@link QuorumConfig#storageDir()}; a voter restarted after a crash (even SIGKILL) resumes from its own
+ * snapshot and log, a torn log tail being truncated.
+ *
+ * <p>Thread-safety: every method may be called from any thread. Life cycle: construct, {@link #start},
+ * {@link #close}; not restartable (build a new one on the same storage).
+ */
+public final class RaftQuorum implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RaftQuorum.class);
+    /** How long {@link #close} waits for another thread's close of the same voter. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
+
+    private final QuorumConfig config;
+    private final RaftGroupId groupId;
+    private final RaftPeerId selfId;
+    private final QuorumStateMachine stateMachine;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Completed once {@link #close} finished, for callers that found another thread closing. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile RaftServer server;
+    private volatile RaftServer.Division division;
+
+    /**
+     * @param handler answers forwarded requests while this voter leads; null when it takes none
+     */
+    public RaftQuorum(QuorumConfig config, QuorumListener listener, ForwardedRequestHandler handler) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.groupId = RatisProperties.groupId(config.clusterId());
+        this.selfId = RatisProperties.peerId(config.nodeId());
+        this.stateMachine = new QuorumStateMachine(config.nodeId(), Objects.requireNonNull(listener, "listener"),
+                handler, config.requestTimeout(), this::stopAfterListenerFailure);
+    }
+
+    /**
+     * Opens the storage, hands the start-up snapshot to the listener, binds the transport and joins the
+     * quorum. Returns without waiting for a leader.
+     *
+     * @throws IOException when the storage cannot be opened or the address cannot be bound
+     */
+    public synchronized void start() throws IOException {
+        if (server != null || closed.get()) {
+            throw new IllegalStateException("metadata quorum node " + config.nodeId() + " was already started");
+        }
+        checkAddressFree();
+        RaftGroup group = RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
+        RaftServer s = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(RatisProperties.server(config))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        try {
+            s.start();
+            RaftServer.Division d = s.getDivision(groupId);
+            stateMachine.attach(d);
+            this.division = d;
+            this.server = s;
+        } catch (IOException | RuntimeException e) {
+            abandon(s);
+            stateMachine.stopListenerThread();
+            throw new IOException("metadata quorum node " + config.nodeId() + " could not start on "
+                    + address() + " with storage " + config.storageDir() + ": " + rootMessage(e), e);
+        }
+        log.info("metadata quorum node {} started: voters {}, storage {}", config.nodeId(), config.voters().keySet(),
+                config.storageDir());
+    }
+
+    /**
+     * Appends an entry; completes once a majority has it and this voter's listener has been given it.
+     * Fails at once with {@link NotLeaderException} on a voter that is not the ready leader, and with
+     * {@link QuorumTimeoutException} after the request timeout (the entry may then still commit).
+     */
+    public CompletableFuture<Committed> propose(ByteBuffer entry) {
+        RaftServer.Division d = division;
+        if (d == null || closed.get()) {
+            return CompletableFuture.failedFuture(new QuorumException(
+                    "metadata quorum node " + config.nodeId() + " is not running", false));
+        }
+        if (stateMachine.failed()) {
+            return CompletableFuture.failedFuture(new QuorumException(
+                    "metadata quorum node " + config.nodeId() + " stopped after its listener failed", false));
+        }
+        if (entry.remaining() > config.maxEntryBytes()) {
+            return CompletableFuture.failedFuture(new QuorumException("entry of " + entry.remaining()
+                    + " bytes is larger than the quorum's limit of " + config.maxEntryBytes() + " bytes", false));
+        }
+        if (!isLeader()) {
+            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), otherLeader()));
+        }
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(selfId)
+                .setGroupId(groupId)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(entry.duplicate())))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new QuorumException(e.getMessage(), true, e));
+        }
+        long timeoutMs = config.requestTimeout().toMillis();
+        return reply.thenApply(this::committed)
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(mapFailure(e, timeoutMs)));
+    }
+
+    private Committed committed(RaftClientReply reply) {
+        if (reply.isSuccess()) {
+            return new Committed(reply.getLogIndex(), QuorumStateMachine.termOf(reply.getMessage()));
+        }
+        RaftException e = reply.getException();
+        if (reply.getNotLeaderException() != null || e instanceof LeaderNotReadyException
+                || e instanceof LeaderSteppingDownException) {
+            throw new NotLeaderException(config.nodeId(), otherLeader());
+        }
+        throw new QuorumException("metadata quorum node " + config.nodeId() + " could not commit: "
+                + (e == null ? "unknown failure" : e.getMessage()), true, e);
+    }
+
+    private Throwable mapFailure(Throwable e, long timeoutMs) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof QuorumException) {
+            return cause;
+        }
+        if (cause instanceof TimeoutException) {
+            return new QuorumTimeoutException("metadata quorum node " + config.nodeId() + ": no commit within "
+                    + timeoutMs + " ms (no majority of " + config.voters().size()
+                    + " voters reachable?); the entry may still commit", cause);
+        }
+        return new QuorumException("metadata quorum node " + config.nodeId() + ": " + cause, true, cause);
+    }
+
+    /** The leader this voter knows of (itself included, even before it is ready), or -1. */
+    public int leaderId() {
+        RaftServer.Division d = division;
+        return d == null ? -1 : RatisProperties.nodeId(d.getInfo().getLeaderId());
+    }
+
+    /** The leader to send a refused request to: -1 rather than this voter itself while it steps down. */
+    private int otherLeader() {
+        int leader = leaderId();
+        return leader == config.nodeId() ? -1 : leader;
+    }
+
+    /** This voter's current Raft term. */
+    public long term() {
+        RaftServer.Division d = division;
+        return d == null ? -1 : d.getInfo().getCurrentTerm();
+    }
+
+    /** True while this voter leads and has applied every entry of earlier terms: it may propose. */
+    public boolean isLeader() {
+        RaftServer.Division d = division;
+        return d != null && d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+    }
+
+    /** The highest Raft index this voter knows committed. */
+    public long lastCommittedIndex() {
+        RaftServer.Division d = division;
+        return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
+    }
+
+    /** The highest index given to the listener (entries and Raft's own entries). */
+    public long lastAppliedIndex() {
+        return stateMachine.deliveredIndex();
+    }
+
+    /** The first index still in this voter's Raft log (earlier ones are in a snapshot). */
+    long firstLogIndex() {
+        RaftServer.Division d = division;
+        return d == null ? -1 : d.getRaftLog().getStartIndex();
+    }
+
+    /** The newest snapshot in the quorum's storage, or null. */
+    QuorumSnapshot latestSnapshot() {
+        return stateMachine.store().latest();
+    }
+
+    public QuorumConfig config() {
+        return config;
+    }
+
+    /** This voter's view of the quorum (complete on the leader), for DescribeQuorum. */
+    public QuorumStatus status() {
+        RaftServer.Division d = division;
+        if (d == null) {
+            return new QuorumStatus(config.nodeId(), -1, -1, -1, lastAppliedIndex(), List.of());
+        }
+        long now = System.currentTimeMillis();
+        RoleInfoProto role = d.getInfo().getRoleInfoProto();
+        long ownLogEnd = d.getRaftLog().getLastEntryTermIndex() == null
+                ? -1 : d.getRaftLog().getLastEntryTermIndex().getIndex();
+        int leader = leaderId();
+        List<QuorumStatus.Voter> voters = new ArrayList<>();
+        Map<Integer, long[]> followers = new HashMap<>();
+        if (role.getRole() == RaftPeerRole.LEADER && role.hasLeaderInfo()) {
+            List<ServerRpcProto> infos = role.getLeaderInfo().getFollowerInfoList();
+            long[] match = d.getInfo().getFollowerMatchIndices();
+            for (int i = 0; i < infos.size(); i++) {
+                ServerRpcProto info = infos.get(i);
+                long matchIndex = match != null && match.length == infos.size() ? match[i] : -1;
+                followers.put(RatisProperties.nodeId(RaftPeerId.valueOf(info.getId().getId())),
+                        new long[] {matchIndex, now - info.getLastRpcElapsedTimeMs()});
+            }
+        }
+        long leaderContact = -1;
+        if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+            leaderContact = now - role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
+        }
+        for (RaftPeer peer : d.getRaftConf().getCurrentPeers()) {
+            int id = RatisProperties.nodeId(peer.getId());
+            if (id == config.nodeId()) {
+                voters.add(new QuorumStatus.Voter(id, role(role.getRole()), ownLogEnd, now));
+            } else if (followers.containsKey(id)) {
+                long[] f = followers.get(id);
+                voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.FOLLOWER, f[0], f[1]));
+            } else if (id == leader) {
+                voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.LEADER, -1, leaderContact));
+            } else {
+                voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.UNKNOWN, -1, -1));
+            }
+        }
+        voters.sort(Comparator.comparingInt(QuorumStatus.Voter::id));
+        return new QuorumStatus(config.nodeId(), leader, term(), lastCommittedIndex(), lastAppliedIndex(), voters);
+    }
+
+    private static QuorumStatus.Role role(RaftPeerRole role) {
+        return switch (role) {
+            case LEADER -> QuorumStatus.Role.LEADER;
+            case FOLLOWER -> QuorumStatus.Role.FOLLOWER;
+            case CANDIDATE -> QuorumStatus.Role.CANDIDATE;
+            default -> QuorumStatus.Role.UNKNOWN;
+        };
+    }
+
+    /**
+     * Asks this voter to snapshot now (its listener's {@code takeSnapshot}) and purge its log; completes
+     * with the snapshot's index. Each voter snapshots on its own; Ratis also does it every
+     * {@link QuorumConfig#snapshotThreshold()} entries.
+     */
+    public CompletableFuture<Long> takeSnapshot() {
+        RaftServer s = server;
+        if (s == null || closed.get()) {
+            return CompletableFuture.failedFuture(new QuorumException("metadata quorum node "
+                    + config.nodeId() + " is not running", false));
+        }
+        SnapshotManagementRequest request = SnapshotManagementRequest.newCreate(clientId, selfId, groupId,
+                callIds.incrementAndGet(), config.requestTimeout().toMillis() * 5, 1);
+        return s.snapshotManagementAsync(request).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new QuorumException("snapshot on node " + config.nodeId() + " failed: "
+                        + reply.getException(), true, reply.getException());
+            }
+            return reply.getLogIndex();
+        });
+    }
+
+    /**
+     * Adds a voter (KIP-853's AddRaftVoter): on the leader only. The new voter must already run with a
+     * voter set that includes itself; it catches up from the leader's snapshot and log.
+     */
+    public CompletableFuture<Void> addVoter(int id, InetSocketAddress address) {
+        List<RaftPeer> peers = new ArrayList<>();
+        RaftServer.Division d = division;
+        if (d != null) {
+            for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
+                if (RatisProperties.nodeId(p.getId()) != id) {
+                    peers.add(p);
+                }
+            }
+        }
+        peers.add(RatisProperties.peer(id, address));
+        return setVoters(peers);
+    }
+
+    /** Removes a voter (KIP-853's RemoveRaftVoter): on the leader only. */
+    public CompletableFuture<Void> removeVoter(int id) {
+        List<RaftPeer> peers = new ArrayList<>();
+        RaftServer.Division d = division;
+        if (d != null) {
+            for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
+                if (RatisProperties.nodeId(p.getId()) != id) {
+                    peers.add(p);
+                }
+            }
+        }
+        return setVoters(peers);
+    }
+
+    /** The voter ids of the current Raft configuration (the static voters until one is added or removed). */
+    public List<Integer> voterIds() {
+        RaftServer.Division d = division;
+        if (d == null) {
+            return List.copyOf(config.voters().keySet());
+        }
+        return d.getRaftConf().getCurrentPeers().stream().map(p -> RatisProperties.nodeId(p.getId()))
+                .sorted().toList();
+    }
+
+    private CompletableFuture<Void> setVoters(List<RaftPeer> peers) {
+        RaftServer s = server;
+        if (s == null || closed.get()) {
+            return CompletableFuture.failedFuture(new QuorumException("metadata quorum node "
+                    + config.nodeId() + " is not running", false));
+        }
+        if (!isLeader()) {
+            return CompletableFuture.failedFuture(new NotLeaderException(config.nodeId(), otherLeader()));
+        }
+        SetConfigurationRequest request = new SetConfigurationRequest(clientId, selfId, groupId,
+                callIds.incrementAndGet(), SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(peers).build());
+        try {
+            return s.setConfigurationAsync(request).thenApply(reply -> {
+                if (!reply.isSuccess()) {
+                    throw new QuorumException("changing the voters to " + peers + " failed: "
+                            + reply.getException(), true, reply.getException());
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new QuorumException(e.getMessage(), true, e));
+        }
+    }
+
+    /** The listener threw on a committed entry: this voter's state is unknown, so it leaves the quorum. */
+    private void stopAfterListenerFailure() {
+        Thread stopper = new Thread(() -> {
+            try {
+                close();
+            } catch (RuntimeException e) {
+                log.warn("metadata quorum node {} did not stop cleanly", config.nodeId(), e);
+            }
+        }, "brook-quorum-" + config.nodeId() + "-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    /**
+     * Leaves the quorum: stops the transport, lets the listener finish its queue, closes the log. Returns
+     * once stopped, also when another thread is already closing (up to {@link #CLOSE_WAIT}).
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            try {
+                stopped.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("metadata quorum node {} did not stop within {} ms", config.nodeId(), CLOSE_WAIT.toMillis());
+            }
+            return;
+        }
+        try {
+            stop();
+        } finally {
+            stopped.complete(null);
+        }
+    }
+
+    private void stop() {
+        RaftServer s;
+        synchronized (this) {
+            s = server;
+            division = null;
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("metadata quorum node " + config.nodeId() + " did not close", e);
+            }
+            log.info("metadata quorum node {} stopped", config.nodeId());
+        }
+        stateMachine.stopListenerThread();
+    }
+
+    /**
+     * Ratis's server does not close after a failed start (its state goes back to NEW, where close does
+     * nothing), but its division already runs: close that and the transport by hand.
+     */
+    private void abandon(RaftServer s) {
+        try {
+            s.getDivision(groupId).close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing the division of a server that failed to start", e);
+        }
+        try {
+            s.getServerRpc().close();
+            s.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing a server that failed to start", e);
+        }
+    }
+
+    /** Fails with one clear line when this voter's address is taken, before Ratis starts anything. */
+    private void checkAddressFree() throws IOException {
+        InetSocketAddress own = config.ownAddress();
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(own.getHostString(), own.getPort()));
+        } catch (IOException e) {
+            throw new IOException("metadata quorum node " + config.nodeId() + " cannot listen on " + address()
+                    + " (its controller.quorum.voters address): " + e.getMessage(), e);
+        }
+    }
+
+    private String address() {
+        return config.ownAddress().getHostString() + ":" + config.ownAddress().getPort();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+    }
+
+    @Override
+    public String toString() {
+        return "RaftQuorum{node=" + config.nodeId() + ", leader=" + leaderId() + ", term=" + term() + "}";
+    }
+}
