@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,6 +72,9 @@ public final class NetworkServer implements AutoCloseable {
     private final RequestMemory requestMemory;
     private final Map<InetAddress, AtomicInteger> connectionsPerIp = new ConcurrentHashMap<>();
     private Channel serverChannel;
+    /** Listeners bound after the first ({@link #bind}); set on the starting thread before connections are accepted. */
+    private final List<Channel> extraChannels = new CopyOnWriteArrayList<>();
+    private ServerBootstrap bootstrap;
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
@@ -112,9 +117,25 @@ public final class NetworkServer implements AutoCloseable {
                                         gate));
                     }
                 });
+        this.bootstrap = bootstrap;
         serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.debug("Listening on {} ({})", bound, epoll ? "epoll" : "nio");
+        return bound;
+    }
+
+    /**
+     * Binds one more listener after {@link #start}, served like the first (same handlers, threads, limits and
+     * memory budget); it accepts connections from {@link #acceptConnections} on. Returns the bound address.
+     */
+    public InetSocketAddress bind(String host, int port) throws InterruptedException {
+        if (bootstrap == null) {
+            throw new IllegalStateException("start the server before binding more listeners");
+        }
+        Channel channel = bootstrap.bind(host, port).sync().channel();
+        extraChannels.add(channel);
+        InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+        log.debug("Listening also on {}", bound);
         return bound;
     }
 
@@ -122,6 +143,10 @@ public final class NetworkServer implements AutoCloseable {
     public void acceptConnections() {
         serverChannel.config().setAutoRead(true);
         serverChannel.read();
+        for (Channel channel : extraChannels) {
+            channel.config().setAutoRead(true);
+            channel.read();
+        }
     }
 
     public int connectionCount() {
@@ -138,6 +163,7 @@ public final class NetworkServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        extraChannels.forEach(channel -> channel.close().syncUninterruptibly());
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

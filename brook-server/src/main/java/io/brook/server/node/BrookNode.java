@@ -63,6 +63,8 @@ import io.brook.server.partition.ReplicaManager;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
+import org.apache.kafka.common.DirectoryId;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,8 +139,11 @@ public final class BrookNode implements AutoCloseable {
         log.info("{}", config.effectiveSettings());
         config.warnings().forEach(log::warn);
         Time time = Time.SYSTEM;
-        File logDir = config.logDir();
-        MetaProperties meta = MetaProperties.loadOrCreate(config.logDirs(), config.nodeId());
+        // meta.properties of every directory: checked (and nothing written) before anything else happens
+        MetaDirectories.Plan meta = MetaDirectories.read(config.metaPropertiesDirs()).planStart(config.nodeId(),
+                config.isMultiNodeQuorum(), () -> Uuid.randomUuid().toString(), DirectoryId::random);
+        refuseWhatThisBuildCannotRun(config);
+        meta.write();
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
         // of delayed operations, so a long fsync never delays a long-poll deadline
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("brook-log-io"));
@@ -151,7 +156,7 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR));
+        MetadataController controller = MetadataController.open(new File(config.metadataLogDir(), METADATA_DIR));
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
@@ -198,7 +203,7 @@ public final class BrookNode implements AutoCloseable {
         transactionTopic.replayInto(transactions);
         transactions.resumePreparedTransactions();
 
-        BrokerConfig.Listener listener = config.listener();
+        BrokerConfig.Listener listener = config.listener(); // the first broker listener: the one advertised
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
                 config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
                 config.getInt("max.connections"), config.getInt("max.connections.per.ip"),
@@ -209,6 +214,10 @@ public final class BrookNode implements AutoCloseable {
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
         InetSocketAddress bound = network.start(registry, requestExecutor);
+        // every other broker listener too; the controller listener is left to the quorum's transport
+        for (BrokerConfig.Listener other : config.brokerListeners().subList(1, config.brokerListeners().size())) {
+            network.bind(other.bindHost(), other.port());
+        }
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controller, delayed, producerIds, groups,
@@ -290,6 +299,23 @@ public final class BrookNode implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller, logManager, cleaner,
                 network, bound, meta.clusterId());
+    }
+
+    /**
+     * The one place that stops a configuration this build cannot run yet (remove it when the quorum of
+     * issue 18 is wired into the node): Brook runs as one node that is broker, controller and its whole
+     * quorum. Called after the meta.properties checks and before anything is written.
+     */
+    private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
+        if (config.isMultiNodeQuorum()) {
+            throw new IOException("a quorum of more than one controller is not available in this build yet; "
+                    + "run one node that is its own quorum (leave controller.quorum.voters and "
+                    + "controller.quorum.bootstrap.servers unset)");
+        }
+        if (!config.isBroker() || !config.isController()) {
+            throw new IOException("a node with process.roles=" + String.join(",", config.processRoles())
+                    + " is not available in this build yet; run one node with process.roles=broker,controller");
+        }
     }
 
     private static void checkpoint(LogManager logManager) {
