@@ -137,12 +137,12 @@ public final class BrookNode implements AutoCloseable {
         log.info("Starting Brook {} (node {}): listeners {}, log directories {}", VERSION, config.nodeId(),
                 config.getString("listeners"), config.logDirs());
         log.info("{}", config.effectiveSettings());
-        config.warnings().forEach(log::warn);
         Time time = Time.SYSTEM;
         // meta.properties of every directory: checked (and nothing written) before anything else happens
         MetaDirectories.Plan meta = MetaDirectories.read(config.metaPropertiesDirs()).planStart(config.nodeId(),
                 config.isMultiNodeQuorum(), () -> Uuid.randomUuid().toString(), DirectoryId::random);
         refuseWhatThisBuildCannotRun(config);
+        config.warnings().forEach(log::warn); // after the refusals: a refused start says one thing
         meta.write();
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
         // of delayed operations, so a long fsync never delays a long-poll deadline
