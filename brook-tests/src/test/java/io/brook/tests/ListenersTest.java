@@ -2,6 +2,8 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.common.Node;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,9 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * A node with several listeners ({@code bin/brook server}): every broker listener serves Kafka clients, the
- * controller listener (the single-node quorum's own voter entry) is left to the quorum's transport and not
- * bound by the Kafka-protocol server.
+ * A node with several listeners ({@code bin/brook server}): every broker listener serves Kafka clients and
+ * tells them its own advertised address (as Kafka answers per listener), the controller listener (the
+ * single-node quorum's own voter entry) is left to the quorum's transport and not bound by the Kafka-protocol
+ * server.
  */
 class ListenersTest {
     @TempDir
@@ -53,12 +56,19 @@ class ListenersTest {
                 "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "controller.listener.names", "CONTROLLER",
                 "controller.quorum.voters", "1@localhost:" + controller,
+                "advertised.listeners", "INTERNAL://127.0.0.1:" + internal,
                 "inter.broker.listener.name", "INTERNAL"));
-        for (String bootstrap : List.of(brook.bootstrap(), "localhost:" + internal)) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        Map<String, String> advertisedOn = Map.of(brook.bootstrap(), brook.bootstrap(),
+                "localhost:" + internal, "127.0.0.1:" + internal);
+        for (Map.Entry<String, String> listener : advertisedOn.entrySet()) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, listener.getKey(),
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
-                assertEquals(brook.clusterId(), admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS),
-                        "served on " + bootstrap);
+                DescribeClusterResult cluster = admin.describeCluster();
+                assertEquals(brook.clusterId(), cluster.clusterId().get(30, TimeUnit.SECONDS),
+                        "served on " + listener.getKey());
+                Node node = cluster.nodes().get(30, TimeUnit.SECONDS).iterator().next();
+                assertEquals(listener.getValue(), node.host() + ":" + node.port(),
+                        "the address of the listener the client came in on");
             }
         }
         try (Socket socket = new Socket()) {

@@ -72,7 +72,9 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -213,15 +215,20 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("brook.connection.write.buffer.bytes")));
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
-        InetSocketAddress bound = network.start(registry, requestExecutor);
-        // every other broker listener too; the controller listener is left to the quorum's transport
-        for (BrokerConfig.Listener other : config.brokerListeners().subList(1, config.brokerListeners().size())) {
-            network.bind(other.bindHost(), other.port());
-        }
+        InetSocketAddress bound = network.start(registry, requestExecutor, listener.name());
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
+        // every other broker listener too, each advertising its own address (its bound port if it asked for
+        // port 0); the controller listener is left to the quorum's transport
+        Map<String, InetSocketAddress> advertised = new HashMap<>();
+        advertised.put(listener.name(), InetSocketAddress.createUnresolved(listener.advertisedHost(), advertisedPort));
+        for (BrokerConfig.Listener other : config.brokerListeners().subList(1, config.brokerListeners().size())) {
+            int port = network.bind(other.name(), other.bindHost(), other.port()).getPort();
+            advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
+                    other.advertisedPort() == 0 ? port : other.advertisedPort()));
+        }
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controller, delayed, producerIds, groups,
-                offsetsTopic, transactions, markers);
+                offsetsTopic, transactions, markers, advertised);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
