@@ -50,7 +50,8 @@ public final class BrokerConfig {
             .define("listeners", STRING, "PLAINTEXT://localhost:9092", HIGH, "Listeners: NAME://host:port, "
                     + "comma-separated; every one but the controller listener serves Kafka clients.")
             .define("advertised.listeners", STRING, null, HIGH, "Listeners published to clients and other brokers "
-                    + "(default: listeners); never the controller listener, never 0.0.0.0.")
+                    + "(default: listeners), never 0.0.0.0; a controller's own controller listener here is the "
+                    + "address the other controllers use (KIP-853), never given to clients.")
             .define("controller.listener.names", LIST, "", MEDIUM, "Listener names used by the controller quorum; "
                     + "the first one in listeners is this controller's. Required for a quorum of more than one "
                     + "controller and on broker-only nodes.")
@@ -452,8 +453,9 @@ public final class BrokerConfig {
 
     /**
      * The controller listener (the first of {@code controller.listener.names} found in {@code listeners}),
-     * whose port the quorum's transport uses; empty when this node is not a controller or, in the
-     * single-node default, names none.
+     * whose port the quorum's transport binds; its advertised address is the one {@code advertised.listeners}
+     * gives it (the address other controllers use, KIP-853), else its own. Empty when this node is not a
+     * controller or, in the single-node default, names none.
      */
     public Optional<Listener> controllerListener() {
         return Optional.ofNullable(listeners.controllerListener());

@@ -20,7 +20,9 @@ import java.util.Map;
  * SASL_PLAINTEXT, SASL_SSL to themselves and, while the map is not set, every controller listener to
  * PLAINTEXT), the controller listener ({@code controller.listener.names}: the quorum's transport, never
  * served by the Kafka-protocol server), the broker listeners that are, what they advertise
- * ({@code advertised.listeners}) and the listener brokers talk to each other on
+ * ({@code advertised.listeners}: to clients only broker listeners; a controller's own controller listener may be
+ * listed too, as in Kafka 4 (KIP-853), as the address the other controllers use, never given to clients) and
+ * the listener brokers talk to each other on
  * ({@code inter.broker.listener.name}). Only PLAINTEXT is served for now. Pure; immutable.
  */
 public final class ListenerSettings {
@@ -127,10 +129,11 @@ public final class ListenerSettings {
         Map<String, Endpoint> advertised = in.advertisedListeners() == null ? Map.of()
                 : endpoints("advertised.listeners", in.advertisedListeners());
         for (Endpoint e : advertised.values()) {
-            if (controllerNames.contains(e.name())) {
+            if (controllerNames.contains(e.name())
+                    && (controllerListener == null || !controllerListener.name().equals(e.name()))) {
                 throw new ConfigException("advertised.listeners", in.advertisedListeners(), "the controller listener "
-                        + e.name() + " must not be advertised: clients and brokers reach brokers, never controllers, "
-                        + "through advertised.listeners");
+                        + e.name() + " cannot be advertised by this node: only a controller advertises its own "
+                        + "controller listener (to the other controllers, as in KIP-853); clients are never given it");
             }
             if (!listeners.containsKey(e.name())) {
                 throw new ConfigException("advertised.listeners", in.advertisedListeners(), "the listener " + e.name()
@@ -143,6 +146,11 @@ public final class ListenerSettings {
             }
         }
 
+        if (controllerListener != null && advertised.containsKey(controllerListener.name())) {
+            Endpoint shown = advertised.get(controllerListener.name());
+            controllerListener = new Listener(controllerListener.name(), controllerListener.bindHost(),
+                    controllerListener.port(), shown.host(), shown.port());
+        }
         List<Listener> brokerListeners = new ArrayList<>();
         Listener interBroker = null;
         if (in.broker()) {

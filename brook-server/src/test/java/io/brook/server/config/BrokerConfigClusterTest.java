@@ -264,9 +264,24 @@ class BrokerConfigClusterTest {
         assertEquals(19092, config.listener().port());
         assertContains(refused(with(combined(), "advertised.listeners", "PLAINTEXT://0.0.0.0:19092")),
                 "cannot use the non-routable meta-address 0.0.0.0 for PLAINTEXT");
-        assertContains(refused(with(combined(), "advertised.listeners",
-                "PLAINTEXT://localhost:19092,CONTROLLER://localhost:19093")),
-                "the controller listener CONTROLLER must not be advertised");
+        // as in Kafka 4 (KIP-853): a controller may list its own controller listener, for the other controllers;
+        // clients are never given it
+        BrokerConfig withController = BrokerConfig.fromMap(with(combined(), "advertised.listeners",
+                "PLAINTEXT://broker1.example:19092,CONTROLLER://controller1.example:19093"));
+        assertEquals("controller1.example", withController.controllerListener().orElseThrow().advertisedHost());
+        assertEquals("localhost", withController.controllerListener().orElseThrow().bindHost());
+        assertEquals(List.of("PLAINTEXT"), withController.brokerListeners().stream()
+                .map(BrokerConfig.Listener::name).toList());
+        assertEquals("broker1.example", withController.listener().advertisedHost());
+        assertContains(refused(with(combined(), "controller.quorum.voters", null, "controller.listener.names",
+                "CONTROLLER,OTHER", "listeners", "PLAINTEXT://localhost:19092,CONTROLLER://localhost:19093,"
+                        + "OTHER://localhost:19094", "advertised.listeners", "OTHER://localhost:19094")),
+                "the controller listener OTHER cannot be advertised by this node");
+        assertContains(refused(with(combined(), "process.roles", "broker", "node.id", "4", "listeners",
+                "PLAINTEXT://localhost:49092", "advertised.listeners", "CONTROLLER://localhost:19093")),
+                "the controller listener CONTROLLER cannot be advertised by this node");
+        assertContains(refused(with(combined(), "advertised.listeners", "CONTROLLER://0.0.0.0:19093")),
+                "non-routable meta-address 0.0.0.0 for CONTROLLER");
         assertContains(refused(with(combined(), "advertised.listeners", "OTHER://localhost:19092")),
                 "the listener OTHER is not in listeners");
         assertContains(refused(with(combined(), "advertised.listeners", "PLAINTEXT//localhost:19092")),
