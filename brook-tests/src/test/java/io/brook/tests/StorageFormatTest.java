@@ -1,5 +1,7 @@
 package io.brook.tests;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -170,6 +174,31 @@ class StorageFormatTest {
                 + ") belong to different clusters"), twoClusters.all());
         assertEquals(formatted, snapshot(data));
         assertEquals(otherBefore, snapshot(otherMeta));
+    }
+
+    @Test
+    void theSingleNodeDefaultFormatsItselfWithASeparateMetadataLogDirAndUpgradesBrooksEarlierFiles() throws Exception {
+        File data = new File(work, "data");
+        File meta = new File(work, "metadata");
+        // a directory as earlier Brook builds left it: version 1 without a directory id
+        Files.createDirectories(data.toPath());
+        Files.writeString(new File(data, "meta.properties").toPath(), "version=1\nnode.id=1\ncluster.id=" + "MkU3OEVBNTcwNTJENDM2Qg\n");
+        try (BrookFixture brook = new BrookFixture(data, Map.of("metadata.log.dir", meta.getPath()));
+             Admin admin = brook.admin()) {
+            assertEquals("MkU3OEVBNTcwNTJENDM2Qg", brook.clusterId(), "the existing cluster id is kept");
+            admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            brook.stop();
+            for (File dir : List.of(data, meta)) {
+                String file = Files.readString(new File(dir, "meta.properties").toPath());
+                assertTrue(file.contains("version=1") && file.contains("cluster.id=MkU3OEVBNTcwNTJENDM2Qg")
+                        && file.contains("node.id=1") && file.contains("directory.id="), dir + ": " + file);
+            }
+            assertTrue(new File(meta, "__cluster_metadata-0").isDirectory(), "the metadata log is in metadata.log.dir");
+            assertFalse(new File(data, "__cluster_metadata-0").exists());
+            brook.start();
+            assertEquals(Set.of("kept"), admin.listTopics().names().get(30, TimeUnit.SECONDS),
+                    "the topic is read back from metadata.log.dir");
+        }
     }
 
     private static String[] concat(String[] a, String[] b) {
