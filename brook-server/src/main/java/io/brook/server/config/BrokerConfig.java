@@ -79,7 +79,8 @@ public final class BrokerConfig {
             .define("metadata.log.max.snapshot.interval.ms", LONG, 3600000L, atLeast(0), MEDIUM, "Longest time "
                     + "between two snapshots of the metadata image while it changes (0: no time-based snapshots).")
             .define("log.dirs", STRING, null, HIGH, "Comma-separated directories holding the log data; new "
-                    + "partitions go to the one holding the fewest, the first also holds the metadata log.")
+                    + "partitions go to the one holding the fewest, the first also holds the metadata log unless "
+                    + "metadata.log.dir names another.")
             .define("log.dir", STRING, "./data", HIGH, "Directory holding the log data, used if log.dirs is not set.")
             .define("num.partitions", INT, 1, atLeast(1), MEDIUM, "Default partition count of new topics.")
             .define("default.replication.factor", SHORT, (short) 1, atLeast(1), MEDIUM, "Default replication factor.")
@@ -217,8 +218,8 @@ public final class BrokerConfig {
             .define("group.consumer.assignors", LIST, "uniform,range",
                     ConfigDef.ValidList.in("uniform", "range"), MEDIUM,
                     "Server-side assignors of consumer-protocol groups; the first is the default.")
-            .define("broker.rack", STRING, null, MEDIUM, "The rack of this node: replicas of a partition are "
-                    + "spread over racks.")
+            .define("broker.rack", STRING, null, MEDIUM, "The rack of this node, told to clients (and used to "
+                    + "spread a partition's replicas once nodes form a cluster).")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 
     /** Kafka's floor for {@code log.cleaner.dedupe.buffer.size} per cleaner thread. */
