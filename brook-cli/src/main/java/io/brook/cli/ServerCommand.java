@@ -2,6 +2,7 @@ package io.brook.cli;
 
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.node.BrookNode;
+import io.brook.server.node.MetaDirectories;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +70,12 @@ final class ServerCommand implements Callable<Integer> {
         BrookNode node;
         try {
             node = BrookNode.start(config);
+        } catch (MetaDirectories.NotFormattedException e) {
+            err.println("brook: the server could not start: " + e.getMessage() + "; run bin/brook storage "
+                    + "random-uuid once, then on every node: " + StorageCommand.formatCommand("<that id>",
+                    configFile, overrides));
+            err.flush();
+            return 1;
         } catch (Exception e) {
             err.println("brook: the server could not start: " + describe(e));
             err.flush();

@@ -5,20 +5,25 @@ import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 
 import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
@@ -40,13 +45,42 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
 public final class BrokerConfig {
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define("node.id", INT, 1, atLeast(0), HIGH, "The id of this node.")
-            .define("process.roles", LIST, "broker,controller", HIGH, "Roles of this node: broker, controller.")
-            .define("listeners", STRING, "PLAINTEXT://localhost:9092", HIGH, "Listeners: NAME://host:port, comma-separated.")
-            .define("advertised.listeners", STRING, null, HIGH, "Listeners published to clients (default: listeners).")
-            .define("controller.listener.names", LIST, "", MEDIUM, "Listener names used by the controller quorum.")
-            .define("listener.security.protocol.map", STRING, "", LOW, "Listener name to security protocol.")
+            .define("process.roles", LIST, "broker,controller", HIGH, "Roles of this node: broker, controller, "
+                    + "or both (Brook's default: one node that is its own cluster).")
+            .define("listeners", STRING, "PLAINTEXT://localhost:9092", HIGH, "Listeners: NAME://host:port, "
+                    + "comma-separated; every one but the controller listener serves Kafka clients.")
+            .define("advertised.listeners", STRING, null, HIGH, "Listeners published to clients and other brokers "
+                    + "(default: listeners), never 0.0.0.0; a controller's own controller listener here is the "
+                    + "address the other controllers use (KIP-853), never given to clients.")
+            .define("controller.listener.names", LIST, "", MEDIUM, "Listener names used by the controller quorum; "
+                    + "the first one in listeners is this controller's. Required for a quorum of more than one "
+                    + "controller and on broker-only nodes.")
+            .define("listener.security.protocol.map", STRING, null, LOW, "Listener name to security protocol "
+                    + "(NAME:PROTOCOL,...). Default: Kafka's (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL map to "
+                    + "themselves, controller listeners to PLAINTEXT). Only PLAINTEXT is served for now.")
+            .define("inter.broker.listener.name", STRING, null, MEDIUM, "The listener brokers reach each other "
+                    + "on (default: the first listener that is not a controller listener).")
+            .define("controller.quorum.voters", LIST, "", HIGH, "The static controller quorum: id@host:port of "
+                    + "every voter, comma-separated; the port is the voter's controller listener.")
+            .define("controller.quorum.bootstrap.servers", LIST, "", HIGH, "The controllers (host:port) to "
+                    + "bootstrap a dynamic quorum (KIP-853) from; not together with controller.quorum.voters.")
+            .define("controller.quorum.election.timeout.ms", INT, 1000, atLeast(1), MEDIUM, "How long a "
+                    + "controller waits without a leader before it calls an election.")
+            .define("controller.quorum.request.timeout.ms", INT, 2000, atLeast(1), MEDIUM, "How long a "
+                    + "controller waits for a quorum request to be answered.")
+            .define("broker.session.timeout.ms", INT, 9000, atLeast(1), MEDIUM, "A broker whose heartbeats stop "
+                    + "for this long is fenced by the controller.")
+            .define("broker.heartbeat.interval.ms", INT, 2000, atLeast(1), MEDIUM, "How often a broker sends the "
+                    + "controller a heartbeat.")
+            .define("metadata.log.dir", STRING, null, HIGH, "The directory of the metadata log (default: the "
+                    + "first of log.dirs); formatted like the log directories.")
+            .define("metadata.log.max.record.bytes.between.snapshots", LONG, 20L * 1024 * 1024, atLeast(1), MEDIUM,
+                    "Bytes of metadata records after which a new snapshot of the metadata image is taken.")
+            .define("metadata.log.max.snapshot.interval.ms", LONG, 3600000L, atLeast(0), MEDIUM, "Longest time "
+                    + "between two snapshots of the metadata image while it changes (0: no time-based snapshots).")
             .define("log.dirs", STRING, null, HIGH, "Comma-separated directories holding the log data; new "
-                    + "partitions go to the one holding the fewest, the first also holds the metadata log.")
+                    + "partitions go to the one holding the fewest, the first also holds the metadata log unless "
+                    + "metadata.log.dir names another.")
             .define("log.dir", STRING, "./data", HIGH, "Directory holding the log data, used if log.dirs is not set.")
             .define("num.partitions", INT, 1, atLeast(1), MEDIUM, "Default partition count of new topics.")
             .define("default.replication.factor", SHORT, (short) 1, atLeast(1), MEDIUM, "Default replication factor.")
@@ -184,7 +218,8 @@ public final class BrokerConfig {
             .define("group.consumer.assignors", LIST, "uniform,range",
                     ConfigDef.ValidList.in("uniform", "range"), MEDIUM,
                     "Server-side assignors of consumer-protocol groups; the first is the default.")
-            .define("broker.rack", STRING, null, MEDIUM, "The rack of this node.")
+            .define("broker.rack", STRING, null, MEDIUM, "The rack of this node, told to clients (and used to "
+                    + "spread a partition's replicas once nodes form a cluster).")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 
     /** Kafka's floor for {@code log.cleaner.dedupe.buffer.size} per cleaner thread. */
@@ -222,23 +257,29 @@ public final class BrokerConfig {
     public record Listener(String name, String bindHost, int port, String advertisedHost, int advertisedPort) {
     }
 
+    /** The {@code process.roles} values. */
+    public static final String ROLE_BROKER = "broker";
+    public static final String ROLE_CONTROLLER = "controller";
+
     private final Map<String, String> originals;
     private final Map<String, Object> values;
-    private final Listener listener;
+    private final Set<String> roles;
+    private final QuorumSettings quorum;
+    private final ListenerSettings listeners;
     private final Map<String, String> topicDefaults;
 
     private BrokerConfig(Map<String, String> originals) {
         this.originals = Map.copyOf(originals);
         this.values = CONFIG_DEF.parse(originals);
-        this.listener = parseListener();
+        this.roles = parseRoles();
+        this.quorum = QuorumSettings.parse(getList(QuorumSettings.VOTERS), getList(QuorumSettings.BOOTSTRAP_SERVERS));
+        quorum.check(nodeId(), roles);
+        this.listeners = ListenerSettings.parse(new ListenerSettings.Input(getString("listeners"),
+                getString("advertised.listeners"), getString("listener.security.protocol.map"),
+                getList("controller.listener.names"), getString("inter.broker.listener.name"), isBroker(),
+                isController(), quorum.voters().get(nodeId()), quorum.hasOtherNodes(nodeId())));
         this.topicDefaults = computeTopicDefaults();
         LogConfig.fromMap(topicDefaults); // the derived topic defaults must be valid too
-        List<String> roles = getList("process.roles");
-        for (String role : roles) {
-            if (!role.equals("broker") && !role.equals("controller")) {
-                throw new ConfigException("process.roles", roles, "roles are 'broker' and 'controller'");
-            }
-        }
         if (getLong("log.cleaner.dedupe.buffer.size") / getInt("log.cleaner.threads") < MIN_DEDUPE_BYTES_PER_THREAD) {
             throw new ConfigException("log.cleaner.dedupe.buffer.size", getLong("log.cleaner.dedupe.buffer.size"),
                     "must be at least 1 MiB per cleaner thread (log.cleaner.threads=" + getInt("log.cleaner.threads")
@@ -248,6 +289,40 @@ public final class BrokerConfig {
             throw new ConfigException("log.dirs", getString("log.dirs"),
                     "names no directory; give one or more paths separated by commas");
         }
+        String metadataLogDir = getString("metadata.log.dir");
+        if (metadataLogDir != null && metadataLogDir.isBlank()) {
+            throw new ConfigException("metadata.log.dir", metadataLogDir, "names no directory; leave it out to "
+                    + "keep the metadata log in the first of log.dirs");
+        }
+        if (getInt("broker.heartbeat.interval.ms") >= getInt("broker.session.timeout.ms")) {
+            throw new ConfigException("broker.heartbeat.interval.ms", getInt("broker.heartbeat.interval.ms"),
+                    "must be less than broker.session.timeout.ms (" + getInt("broker.session.timeout.ms")
+                            + "), or every broker would be fenced between two heartbeats");
+        }
+        String rack = getString("broker.rack");
+        if (rack != null && rack.isBlank()) {
+            throw new ConfigException("broker.rack", rack, "is blank; give a rack name or leave it out");
+        }
+    }
+
+    private Set<String> parseRoles() {
+        List<String> given = getList("process.roles");
+        Set<String> parsed = new LinkedHashSet<>();
+        for (String raw : given) {
+            String role = raw.trim().toLowerCase(Locale.ROOT);
+            if (!role.equals(ROLE_BROKER) && !role.equals(ROLE_CONTROLLER)) {
+                throw new ConfigException("process.roles", String.join(",", given), "the roles are broker, "
+                        + "controller, or both (broker,controller)");
+            }
+            if (!parsed.add(role)) {
+                throw new ConfigException("process.roles", String.join(",", given), "the role " + role
+                        + " is listed twice");
+            }
+        }
+        if (parsed.isEmpty()) {
+            throw new ConfigException("process.roles", "", "give broker, controller, or both (broker,controller)");
+        }
+        return Collections.unmodifiableSet(parsed);
     }
 
     public static BrokerConfig fromMap(Map<String, String> properties) {
@@ -259,13 +334,7 @@ public final class BrokerConfig {
      * knows of but does not honour yet (see {@link SettingsReport}).
      */
     public List<String> warnings() {
-        List<String> warnings = new ArrayList<>(SettingsReport.warnings(originals, CONFIG_DEF));
-        if (originals.containsKey("process.roles") && !getList("process.roles").containsAll(List.of("broker",
-                "controller"))) {
-            warnings.add("The setting process.roles=" + originals.get("process.roles") + " has no effect yet: this "
-                    + "node runs as both broker and controller.");
-        }
-        return warnings;
+        return SettingsReport.warnings(originals, CONFIG_DEF);
     }
 
     /** The effective value of every setting, secrets masked, for the start-up log. */
@@ -288,86 +357,6 @@ public final class BrokerConfig {
             map.put(name, properties.getProperty(name).trim());
         }
         return map;
-    }
-
-    private Listener parseListener() {
-        List<String> controllerNames = getList("controller.listener.names");
-        Listener found = null;
-        for (String entry : getString("listeners").split(",")) {
-            String spec = entry.trim();
-            if (spec.isEmpty()) {
-                continue;
-            }
-            Endpoint endpoint = Endpoint.parse("listeners", spec);
-            if (controllerNames.contains(endpoint.name())) {
-                continue; // the single-node quorum is local; controller listeners are not needed
-            }
-            if (found != null) {
-                throw new ConfigException("listeners", getString("listeners"),
-                        "Brook serves one client listener for now");
-            }
-            if (!endpoint.name().equals("PLAINTEXT") && !protocolOf(endpoint.name()).equals("PLAINTEXT")) {
-                throw new ConfigException("listeners", spec, "only PLAINTEXT listeners are supported for now");
-            }
-            found = new Listener(endpoint.name(), endpoint.host(), endpoint.port(), endpoint.host(), endpoint.port());
-        }
-        if (found == null) {
-            throw new ConfigException("listeners", getString("listeners"), "no client listener is configured");
-        }
-        String advertised = getString("advertised.listeners");
-        String host = found.bindHost();
-        int port = found.port();
-        if (advertised != null) {
-            for (String entry : advertised.split(",")) {
-                Endpoint endpoint = Endpoint.parse("advertised.listeners", entry.trim());
-                if (endpoint.name().equals(found.name())) {
-                    host = endpoint.host();
-                    port = endpoint.port();
-                }
-            }
-        }
-        if (host.isEmpty() || host.equals("0.0.0.0")) {
-            try {
-                host = InetAddress.getLocalHost().getCanonicalHostName();
-            } catch (IOException e) {
-                host = "localhost";
-            }
-        }
-        return new Listener(found.name(), found.bindHost().isEmpty() ? "0.0.0.0" : found.bindHost(), found.port(),
-                host, port);
-    }
-
-    private String protocolOf(String listenerName) {
-        for (String pair : getString("listener.security.protocol.map").split(",")) {
-            String[] kv = pair.trim().split(":");
-            if (kv.length == 2 && kv[0].trim().equals(listenerName)) {
-                return kv[1].trim().toUpperCase(Locale.ROOT);
-            }
-        }
-        return listenerName;
-    }
-
-    private record Endpoint(String name, String host, int port) {
-        static Endpoint parse(String key, String spec) {
-            int sep = spec.indexOf("://");
-            int colon = spec.lastIndexOf(':');
-            if (sep <= 0 || colon <= sep) {
-                throw new ConfigException(key, spec, "expected NAME://host:port");
-            }
-            String host = spec.substring(sep + 3, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            try {
-                int port = Integer.parseInt(spec.substring(colon + 1));
-                if (port < 0 || port > 65535) {
-                    throw new NumberFormatException();
-                }
-                return new Endpoint(spec.substring(0, sep).toUpperCase(Locale.ROOT), host, port);
-            } catch (NumberFormatException e) {
-                throw new ConfigException(key, spec, "the port must be a number from 0 to 65535");
-            }
-        }
     }
 
     private Map<String, String> computeTopicDefaults() {
@@ -447,8 +436,131 @@ public final class BrokerConfig {
         return getInt("node.id");
     }
 
+    /**
+     * The first broker listener: the address {@code bin/brook server} reports and the one the node advertises
+     * to clients; null on a controller-only node.
+     */
     public Listener listener() {
-        return listener;
+        return listeners.brokerListeners().isEmpty() ? null : listeners.brokerListeners().get(0);
+    }
+
+    /**
+     * Every listener the Kafka-protocol server binds (all but the controller listener), in the order of
+     * {@code listeners}, with what each advertises; empty on a controller-only node.
+     */
+    public List<Listener> brokerListeners() {
+        return listeners.brokerListeners();
+    }
+
+    /**
+     * The controller listener (the first of {@code controller.listener.names} found in {@code listeners}),
+     * whose port the quorum's transport binds; its advertised address is the one {@code advertised.listeners}
+     * gives it (the address other controllers use, KIP-853), else its own. Empty when this node is not a
+     * controller or, in the single-node default, names none.
+     */
+    public Optional<Listener> controllerListener() {
+        return Optional.ofNullable(listeners.controllerListener());
+    }
+
+    /** The listener brokers reach this one on ({@code inter.broker.listener.name}); null on a controller-only node. */
+    public Listener interBrokerListener() {
+        return listeners.interBrokerListener();
+    }
+
+    /** The names in {@code controller.listener.names}, upper case. */
+    public List<String> controllerListenerNames() {
+        return listeners.controllerNames();
+    }
+
+    /** The effective {@code listener.security.protocol.map} (Kafka's default when not set). */
+    public Map<String, SecurityProtocol> securityProtocols() {
+        return listeners.securityProtocols();
+    }
+
+    /** The node's roles ({@code process.roles}). */
+    public Set<String> processRoles() {
+        return roles;
+    }
+
+    public boolean isBroker() {
+        return roles.contains(ROLE_BROKER);
+    }
+
+    public boolean isController() {
+        return roles.contains(ROLE_CONTROLLER);
+    }
+
+    /**
+     * The static voters ({@code controller.quorum.voters}) by node id, addresses unresolved; empty for a
+     * dynamic quorum and in the single-node default.
+     */
+    public Map<Integer, InetSocketAddress> quorumVoters() {
+        return quorum.voters();
+    }
+
+    /** The controllers a dynamic quorum bootstraps from ({@code controller.quorum.bootstrap.servers}), unresolved. */
+    public List<InetSocketAddress> quorumBootstrapServers() {
+        return quorum.bootstrapServers();
+    }
+
+    /**
+     * Whether this node's quorum involves other nodes (other voters, or a dynamic quorum). Such a node's
+     * directories must be formatted with the cluster's id ({@code bin/brook storage format}) before it
+     * starts; a node that is its own quorum (the single-node default) creates its meta.properties itself.
+     */
+    public boolean isMultiNodeQuorum() {
+        return quorum.hasOtherNodes(nodeId());
+    }
+
+    /** The rack of this node ({@code broker.rack}), if set. */
+    public Optional<String> rack() {
+        return Optional.ofNullable(getString("broker.rack"));
+    }
+
+    /** The directory of the metadata log ({@code metadata.log.dir}, else the first of the log directories). */
+    public File metadataLogDir() {
+        String dir = getString("metadata.log.dir");
+        return dir != null ? new File(dir.trim()) : logDir();
+    }
+
+    /**
+     * Every directory that holds a {@code meta.properties}: the log directories, then the metadata log's
+     * directory if it is not one of them.
+     */
+    public List<File> metaPropertiesDirs() {
+        List<File> dirs = new ArrayList<>(logDirs());
+        File metadata = metadataLogDir();
+        if (dirs.stream().noneMatch(d -> d.getAbsoluteFile().toPath().normalize()
+                .equals(metadata.getAbsoluteFile().toPath().normalize()))) {
+            dirs.add(metadata);
+        }
+        return List.copyOf(dirs);
+    }
+
+    public int brokerSessionTimeoutMs() {
+        return getInt("broker.session.timeout.ms");
+    }
+
+    public int brokerHeartbeatIntervalMs() {
+        return getInt("broker.heartbeat.interval.ms");
+    }
+
+    public int quorumElectionTimeoutMs() {
+        return getInt("controller.quorum.election.timeout.ms");
+    }
+
+    public int quorumRequestTimeoutMs() {
+        return getInt("controller.quorum.request.timeout.ms");
+    }
+
+    /** Bytes of metadata records after which the image is snapshotted. */
+    public long metadataMaxBytesBetweenSnapshots() {
+        return getLong("metadata.log.max.record.bytes.between.snapshots");
+    }
+
+    /** Longest time between two snapshots of a changing image; 0 disables time-based snapshots. */
+    public long metadataMaxSnapshotIntervalMs() {
+        return getLong("metadata.log.max.snapshot.interval.ms");
     }
 
     /** The log directories ({@code log.dirs}, comma-separated, else {@code log.dir}), in the order given. */
@@ -458,7 +570,7 @@ public final class BrokerConfig {
                 .map(String::trim).filter(d -> !d.isEmpty()).map(File::new).toList();
     }
 
-    /** The first log directory: it also holds the metadata log. */
+    /** The first log directory: it holds the metadata log unless {@code metadata.log.dir} says otherwise. */
     public File logDir() {
         return logDirs().get(0);
     }

@@ -22,7 +22,8 @@ public final class SettingsReport {
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
             "ssl.", "TLS is not supported yet: every listener is PLAINTEXT",
             "sasl.", "SASL is not supported yet: clients are not authenticated",
-            "listener.name.", "per-listener settings are not supported yet: Brook serves one PLAINTEXT listener",
+            "listener.name.", "per-listener settings are not supported yet: every listener is PLAINTEXT "
+                    + "with the node's settings",
             "replica.", "replication is not supported yet: each partition has one replica, on this node",
             "quota.", "quotas are not supported yet: clients are not throttled",
             "controller.quorum.", "clusters are not supported yet: this node is its own metadata quorum");
@@ -40,7 +41,12 @@ public final class SettingsReport {
             Map.entry("num.replica.fetchers", "replication is not supported yet: each partition has one replica"),
             Map.entry("auto.leader.rebalance.enable", "replication is not supported yet: this node leads every "
                     + "partition"),
-            Map.entry("metadata.log.dir", "the metadata log is kept in the first directory of log.dirs"),
+            Map.entry("broker.session.timeout.ms", "clusters are not supported yet: this node is the only broker"),
+            Map.entry("broker.heartbeat.interval.ms", "clusters are not supported yet: this node is the only broker"),
+            Map.entry("metadata.log.max.record.bytes.between.snapshots", "the metadata image is not snapshotted yet: "
+                    + "the metadata log is replayed whole at start"),
+            Map.entry("metadata.log.max.snapshot.interval.ms", "the metadata image is not snapshotted yet: "
+                    + "the metadata log is replayed whole at start"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
             Map.entry("unclean.leader.election.enable", "replication is not supported yet: this node leads every "
                     + "partition"),

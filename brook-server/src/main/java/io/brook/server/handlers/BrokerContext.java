@@ -10,7 +10,9 @@ import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.partition.ProducerIdManager;
 
+import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What request handlers share: this node's identity and config, its partitions, the way to the
@@ -21,7 +23,20 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
                             DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
                             OffsetsTopic offsetsTopic, TransactionCoordinator transactions,
-                            LocalMarkerWriter markers) {
+                            LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners) {
+
+    public BrokerContext {
+        advertisedListeners = Map.copyOf(advertisedListeners);
+    }
+
+    /**
+     * The address (unresolved) to tell a client that came in on {@code listenerName}: that listener's
+     * advertised address, as Kafka answers per listener; the first broker listener's for any other.
+     */
+    public InetSocketAddress advertised(String listenerName) {
+        InetSocketAddress address = advertisedListeners.get(listenerName);
+        return address != null ? address : InetSocketAddress.createUnresolved(advertisedHost, advertisedPort);
+    }
 
     /** The brokers of the cluster: this node alone until replication lands. */
     public List<Integer> brokerIds() {

@@ -8,6 +8,7 @@ import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClust
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /** DescribeCluster: this node as the only broker and the controller. */
@@ -37,8 +38,9 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         }
         response.setClusterId(broker.clusterId()).setControllerId(broker.nodeId())
 ;
+        InetSocketAddress advertised = broker.advertised(context.listenerName());
         response.brokers().add(new DescribeClusterBroker().setBrokerId(broker.nodeId())
-                .setHost(broker.advertisedHost()).setPort(broker.advertisedPort())
+                .setHost(advertised.getHostString()).setPort(advertised.getPort())
                 .setRack(broker.config().getString("broker.rack")));
         return CompletableFuture.completedFuture(response);
     }

@@ -9,6 +9,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,10 +36,10 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (context.apiVersion() >= BATCHED_VERSION) {
             for (String key : request.coordinatorKeys()) {
-                response.coordinators().add(find(key, request.keyType()));
+                response.coordinators().add(find(key, request.keyType(), context));
             }
         } else {
-            Coordinator c = find(request.key(), request.keyType());
+            Coordinator c = find(request.key(), request.keyType(), context);
             response.setErrorCode(c.errorCode()).setNodeId(c.nodeId()).setHost(c.host()).setPort(c.port());
             if (context.apiVersion() >= 1) {
                 response.setErrorMessage(c.errorMessage());
@@ -47,7 +48,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         return CompletableFuture.completedFuture(response);
     }
 
-    private Coordinator find(String key, byte keyType) {
+    private Coordinator find(String key, byte keyType, RequestContext context) {
         Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
         if (keyType != CoordinatorType.GROUP.id() && keyType != CoordinatorType.TRANSACTION.id()) {
             return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
@@ -58,7 +59,8 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
             return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
                     keyType == CoordinatorType.GROUP.id() ? "The group id is empty." : "The transactional id is empty.");
         }
-        return c.setNodeId(broker.nodeId()).setHost(broker.advertisedHost()).setPort(broker.advertisedPort())
+        InetSocketAddress advertised = broker.advertised(context.listenerName());
+        return c.setNodeId(broker.nodeId()).setHost(advertised.getHostString()).setPort(advertised.getPort())
                 .setErrorCode(Errors.NONE.code());
     }
 }

@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,7 +73,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                     .exceptionally(e -> null)); // a concurrent creation or a collision: answered below
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> respond(request, broker.replicas().image(), version));
+                .thenApply(ignored -> respond(request, broker.replicas().image(), version,
+                        broker.advertised(context.listenerName())));
     }
 
     private static boolean isValidName(String name) {
@@ -84,12 +86,13 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         }
     }
 
-    private MetadataResponseData respond(MetadataRequestData request, MetadataImage image, short version) {
+    private MetadataResponseData respond(MetadataRequestData request, MetadataImage image, short version,
+                                         InetSocketAddress advertised) {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(broker.clusterId())
                 .setControllerId(broker.nodeId());
         response.brokers().add(new MetadataResponseBroker().setNodeId(broker.nodeId())
-                .setHost(broker.advertisedHost()).setPort(broker.advertisedPort())
+                .setHost(advertised.getHostString()).setPort(advertised.getPort())
                 .setRack(broker.config().getString("broker.rack")));
         Map<String, MetadataResponseTopic> topics = new LinkedHashMap<>();
         if (request.topics() == null) {

@@ -70,8 +70,11 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private String softwareName = "";
     private String softwareVersion = "";
     private String connectionId;
+    private final String listenerName;
 
-    KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate) {
+    KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
+                        String listenerName) {
+        this.listenerName = listenerName;
         this.registry = registry;
         this.requestExecutor = requestExecutor;
         this.memory = memory;
@@ -203,7 +206,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         RequestContext context = new RequestContext(header,
                 ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), connectionId, softwareName,
-                softwareVersion);
+                softwareVersion, listenerName);
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         try {

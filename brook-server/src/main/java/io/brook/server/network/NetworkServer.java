@@ -17,13 +17,16 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +66,11 @@ public final class NetworkServer implements AutoCloseable {
         return Runtime.getRuntime().maxMemory() / 4;
     }
 
+    /** The listener name of requests on a server started without one. */
+    public static final String DEFAULT_LISTENER_NAME = "PLAINTEXT";
+    /** On each bound (server) channel: the name of its listener, which its connections' requests carry. */
+    private static final AttributeKey<String> LISTENER_NAME = AttributeKey.valueOf("brook.listener.name");
+
     private final Settings settings;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -70,6 +78,9 @@ public final class NetworkServer implements AutoCloseable {
     private final RequestMemory requestMemory;
     private final Map<InetAddress, AtomicInteger> connectionsPerIp = new ConcurrentHashMap<>();
     private Channel serverChannel;
+    /** Listeners bound after the first ({@link #bind}); set on the starting thread before connections are accepted. */
+    private final List<Channel> extraChannels = new CopyOnWriteArrayList<>();
+    private ServerBootstrap bootstrap;
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
@@ -86,6 +97,12 @@ public final class NetworkServer implements AutoCloseable {
      * returns the bound address, which tells the real port when 0 was asked for.
      */
     public InetSocketAddress start(ApiRegistry registry, Executor requestExecutor) throws InterruptedException {
+        return start(registry, requestExecutor, DEFAULT_LISTENER_NAME);
+    }
+
+    /** {@link #start(ApiRegistry, Executor)} for the listener named {@code listenerName}. */
+    public InetSocketAddress start(ApiRegistry registry, Executor requestExecutor, String listenerName)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -109,12 +126,30 @@ public final class NetworkServer implements AutoCloseable {
                                 .addLast("frames", new RequestFrameDecoder(settings.maxRequestBytes(), requestMemory,
                                         gate))
                                 .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
-                                        gate));
+                                        gate, ch.parent().attr(LISTENER_NAME).get()));
                     }
                 });
+        this.bootstrap = bootstrap;
         serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+        serverChannel.attr(LISTENER_NAME).set(listenerName); // before any accept: see acceptConnections
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.debug("Listening on {} ({})", bound, epoll ? "epoll" : "nio");
+        return bound;
+    }
+
+    /**
+     * Binds one more listener after {@link #start}, served like the first (same handlers, threads, limits and
+     * memory budget); it accepts connections from {@link #acceptConnections} on. Returns the bound address.
+     */
+    public InetSocketAddress bind(String listenerName, String host, int port) throws InterruptedException {
+        if (bootstrap == null) {
+            throw new IllegalStateException("start the server before binding more listeners");
+        }
+        Channel channel = bootstrap.bind(host, port).sync().channel();
+        channel.attr(LISTENER_NAME).set(listenerName);
+        extraChannels.add(channel);
+        InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
+        log.debug("Listening also on {}", bound);
         return bound;
     }
 
@@ -122,6 +157,10 @@ public final class NetworkServer implements AutoCloseable {
     public void acceptConnections() {
         serverChannel.config().setAutoRead(true);
         serverChannel.read();
+        for (Channel channel : extraChannels) {
+            channel.config().setAutoRead(true);
+            channel.read();
+        }
     }
 
     public int connectionCount() {
@@ -138,6 +177,7 @@ public final class NetworkServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        extraChannels.forEach(channel -> channel.close().syncUninterruptibly());
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -65,6 +65,8 @@ import io.brook.server.partition.ReplicaManager;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
+import org.apache.kafka.common.DirectoryId;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +74,9 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -137,10 +141,13 @@ public final class BrookNode implements AutoCloseable {
         log.info("Starting Brook {} (node {}): listeners {}, log directories {}", VERSION, config.nodeId(),
                 config.getString("listeners"), config.logDirs());
         log.info("{}", config.effectiveSettings());
-        config.warnings().forEach(log::warn);
         Time time = Time.SYSTEM;
-        File logDir = config.logDir();
-        MetaProperties meta = MetaProperties.loadOrCreate(config.logDirs(), config.nodeId());
+        // meta.properties of every directory: checked (and nothing written) before anything else happens
+        MetaDirectories.Plan meta = MetaDirectories.read(config.metaPropertiesDirs()).planStart(config.nodeId(),
+                config.isMultiNodeQuorum(), () -> Uuid.randomUuid().toString(), DirectoryId::random);
+        refuseWhatThisBuildCannotRun(config);
+        config.warnings().forEach(log::warn); // after the refusals: a refused start says one thing
+        meta.write();
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
         // of delayed operations, so a long fsync never delays a long-poll deadline
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("brook-log-io"));
@@ -153,7 +160,7 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR));
+        MetadataController controller = MetadataController.open(new File(config.metadataLogDir(), METADATA_DIR));
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
@@ -202,7 +209,7 @@ public final class BrookNode implements AutoCloseable {
         transactionTopic.replayInto(transactions);
         transactions.resumePreparedTransactions();
 
-        BrokerConfig.Listener listener = config.listener();
+        BrokerConfig.Listener listener = config.listener(); // the first broker listener: the one advertised
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
                 config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
                 config.getInt("max.connections"), config.getInt("max.connections.per.ip"),
@@ -212,11 +219,20 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("brook.connection.write.buffer.bytes")));
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
-        InetSocketAddress bound = network.start(registry, requestExecutor);
+        InetSocketAddress bound = network.start(registry, requestExecutor, listener.name());
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
+        // every other broker listener too, each advertising its own address (its bound port if it asked for
+        // port 0); the controller listener is left to the quorum's transport
+        Map<String, InetSocketAddress> advertised = new HashMap<>();
+        advertised.put(listener.name(), InetSocketAddress.createUnresolved(listener.advertisedHost(), advertisedPort));
+        for (BrokerConfig.Listener other : config.brokerListeners().subList(1, config.brokerListeners().size())) {
+            int port = network.bind(other.name(), other.bindHost(), other.port()).getPort();
+            advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
+                    other.advertisedPort() == 0 ? port : other.advertisedPort()));
+        }
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactions, markers);
+                offsetsTopic, transactions, markers, advertised);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -294,6 +310,23 @@ public final class BrookNode implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller, logManager, cleaner,
                 network, bound, meta.clusterId());
+    }
+
+    /**
+     * The one place that stops a configuration this build cannot run yet (remove it when the quorum of
+     * issue 18 is wired into the node): Brook runs as one node that is broker, controller and its whole
+     * quorum. Called after the meta.properties checks and before anything is written.
+     */
+    private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
+        if (config.isMultiNodeQuorum()) {
+            throw new IOException("a quorum of more than one controller is not available in this build yet; "
+                    + "run one node that is its own quorum (leave controller.quorum.voters and "
+                    + "controller.quorum.bootstrap.servers unset)");
+        }
+        if (!config.isBroker() || !config.isController()) {
+            throw new IOException("a node with process.roles=" + String.join(",", config.processRoles())
+                    + " is not available in this build yet; run one node with process.roles=broker,controller");
+        }
     }
 
     private static void checkpoint(LogManager logManager) {

@@ -6,51 +6,38 @@ import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
+import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
- * {@code meta.properties} in each log directory, as Kafka writes it: the cluster id and node id
- * the directory belongs to. Created on first start; a later start with another node.id fails
- * instead of mixing two nodes' data.
+ * One directory's {@code meta.properties}, in Kafka's format, so Kafka's tools and Brook read each other's:
+ * version 1 ({@code version=1}, {@code cluster.id}, {@code node.id}, and {@code directory.id}, the directory's
+ * own Uuid of KIP-858) is what Brook writes; version 0 ({@code broker.id} instead of {@code node.id}, as
+ * ZooKeeper-era Kafka wrote it) and Brook's earlier version-1 files without a directory id are read too.
+ * {@code directoryId} is null when the file has none. The decisions over a node's directories are in
+ * {@link MetaDirectories}. Immutable.
  */
-public record MetaProperties(String clusterId, int nodeId) {
+public record MetaProperties(int version, String clusterId, int nodeId, Uuid directoryId) {
     public static final String FILE_NAME = "meta.properties";
 
-    /**
-     * Reads every directory's file; those without one (a first start, a directory added to
-     * {@code log.dirs}) get one with the cluster id the others agree on, or a new id.
-     */
-    public static MetaProperties loadOrCreate(List<File> logDirs, int nodeId) throws IOException {
-        MetaProperties found = null;
-        File foundIn = null;
-        for (File dir : logDirs) {
-            MetaProperties meta = load(dir, nodeId);
-            if (meta != null && found != null && !meta.clusterId().equals(found.clusterId())) {
-                throw new IOException("The log directories " + foundIn + " (cluster " + found.clusterId() + ") and "
-                        + dir + " (cluster " + meta.clusterId() + ") belong to different clusters; "
-                        + "list only one cluster's directories in log.dirs");
-            }
-            if (meta != null && found == null) {
-                found = meta;
-                foundIn = dir;
-            }
-        }
-        MetaProperties meta = found != null ? found : new MetaProperties(Uuid.randomUuid().toString(), nodeId);
-        for (File dir : logDirs) {
-            if (!new File(dir, FILE_NAME).exists()) {
-                write(dir, meta);
-            }
-        }
-        return meta;
+    /** A version-1 file for a directory of {@code nodeId} in {@code clusterId}. */
+    public static MetaProperties of(String clusterId, int nodeId, Uuid directoryId) {
+        return new MetaProperties(1, clusterId, nodeId, directoryId);
     }
 
-    private static MetaProperties load(File logDir, int nodeId) throws IOException {
-        Files.createDirectories(logDir.toPath());
-        File file = new File(logDir, FILE_NAME);
+    /** This file as version 1 with the given directory id (an upgrade of an older or id-less file). */
+    public MetaProperties withDirectoryId(Uuid id) {
+        return of(clusterId, nodeId, id);
+    }
+
+    /** The file of {@code dir}, or null when it has none; a file Brook cannot use is a {@link MetaPropertiesException}. */
+    public static MetaProperties read(File dir) throws IOException {
+        File file = new File(dir, FILE_NAME);
         if (!file.exists()) {
             return null;
         }
@@ -58,28 +45,88 @@ public record MetaProperties(String clusterId, int nodeId) {
         try (Reader reader = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
             props.load(reader);
         }
-        String clusterId = props.getProperty("cluster.id");
-        int storedNode = Integer.parseInt(props.getProperty("node.id", String.valueOf(nodeId)));
-        if (clusterId == null) {
-            throw new IOException(file + " has no cluster.id; remove the file or the directory to start fresh");
+        String version = trimmed(props, "version");
+        String clusterId = trimmed(props, "cluster.id");
+        if (version == null) {
+            throw new MetaPropertiesException(file + " has no version; it is not a meta.properties Brook or Kafka "
+                    + "wrote (remove it, or the directory, to start fresh)");
         }
-        if (storedNode != nodeId) {
-            throw new IOException("The log directory " + logDir + " belongs to node " + storedNode
-                    + " but this node is node.id=" + nodeId + "; use another log.dirs or the same node.id");
+        if (clusterId == null || clusterId.isEmpty()) {
+            throw new MetaPropertiesException(file + " has no cluster.id; remove the file (or format the "
+                    + "directory again) to start fresh");
         }
-        return new MetaProperties(clusterId, nodeId);
+        switch (version) {
+            case "0" -> {
+                return new MetaProperties(0, clusterId, intValue(file, props, "broker.id"), null);
+            }
+            case "1" -> {
+                String directoryId = trimmed(props, "directory.id");
+                Uuid id = null;
+                if (directoryId != null) {
+                    try {
+                        id = Uuid.fromString(directoryId);
+                    } catch (IllegalArgumentException e) {
+                        throw new MetaPropertiesException(file + " has an invalid directory.id '" + directoryId
+                                + "'; remove that line to give the directory a new id");
+                    }
+                }
+                return new MetaProperties(1, clusterId, intValue(file, props, "node.id"), id);
+            }
+            default -> throw new MetaPropertiesException(file + " has version " + version
+                    + ", which this build does not know (it reads versions 0 and 1)");
+        }
     }
 
-    private static void write(File logDir, MetaProperties meta) throws IOException {
+    /**
+     * Writes this file into {@code dir} (created if missing) as version 1: to a temporary file, forced to
+     * disk, renamed over the old one, and the directory forced, so a crash leaves the old file or the new.
+     */
+    public void write(File dir) throws IOException {
+        if (version != 1 || directoryId == null) {
+            throw new IllegalStateException("Brook writes version 1 with a directory id, not " + this);
+        }
+        Files.createDirectories(dir.toPath());
         Properties props = new Properties();
         props.setProperty("version", "1");
-        props.setProperty("cluster.id", meta.clusterId());
-        props.setProperty("node.id", String.valueOf(meta.nodeId()));
-        File tmp = new File(logDir, FILE_NAME + ".tmp");
-        try (Writer writer = Files.newBufferedWriter(tmp.toPath(), StandardCharsets.UTF_8)) {
+        props.setProperty("cluster.id", clusterId);
+        props.setProperty("node.id", String.valueOf(nodeId));
+        props.setProperty("directory.id", directoryId.toString());
+        File tmp = new File(dir, FILE_NAME + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            Writer writer = Channels.newWriter(channel, StandardCharsets.UTF_8);
             props.store(writer, "Written by Brook");
+            writer.flush();
+            channel.force(true);
         }
-        Files.move(tmp.toPath(), new File(logDir, FILE_NAME).toPath(), StandardCopyOption.ATOMIC_MOVE,
+        Files.move(tmp.toPath(), new File(dir, FILE_NAME).toPath(), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(dir.toPath(), StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException e) {
+            // some file systems cannot open a directory for reading; the rename is then as durable as they make it
+        }
+    }
+
+    private static String trimmed(Properties props, String key) {
+        String value = props.getProperty(key);
+        return value == null ? null : value.trim();
+    }
+
+    private static int intValue(File file, Properties props, String key) throws MetaPropertiesException {
+        String value = trimmed(props, key);
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new MetaPropertiesException(file + (value == null ? " has no " + key : " has an invalid " + key
+                    + " '" + value + "'") + "; remove the file (or format the directory again) to start fresh");
+        }
+    }
+
+    /** A node's directories cannot be used as they are: the message is one line saying why and what to do. */
+    public static class MetaPropertiesException extends IOException {
+        public MetaPropertiesException(String message) {
+            super(message);
+        }
     }
 }
