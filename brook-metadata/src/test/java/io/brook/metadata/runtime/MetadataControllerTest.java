@@ -7,7 +7,6 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.log.MetadataLog;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.Test;
@@ -32,6 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import static io.brook.metadata.record.MetadataRecords.topic;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
+
 @Timeout(30)
 class MetadataControllerTest {
     private static final List<Integer> BROKERS = List.of(1);
@@ -49,7 +54,7 @@ class MetadataControllerTest {
     }
 
     private long logBytes() {
-        return new File(dir, MetadataLog.FILE_NAME).length();
+        return new File(dir, MetadataLog.segmentName(0)).length();
     }
 
     @Test
@@ -111,7 +116,7 @@ class MetadataControllerTest {
             await(controller.submit(create("t")));
             image = controller.image();
             ExecutionException e = assertThrows(ExecutionException.class, () -> await(controller.submit(
-                    current -> ControllerResult.of(List.of(new PartitionRecord(new Uuid(7, 7), 0, List.of(1),
+                    current -> ControllerResult.of(List.of(partition(new Uuid(7, 7), 0, List.of(1),
                             List.of(1), 1, 0, 0)), null))));
             assertInstanceOf(IllegalStateException.class, e.getCause());
             assertSame(image, controller.image());
@@ -138,10 +143,11 @@ class MetadataControllerTest {
 
     @Test
     void aLogThatDoesNotReplayFailsTheOpen() throws IOException {
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-            log.append(List.of(new PartitionRecord(new Uuid(7, 7), 0, List.of(1), List.of(1), 1, 0, 0)));
+        try (MetadataLog log = MetadataLog.open(dir)) {
+            log.append(List.of(partition(new Uuid(7, 7), 0, List.of(1), List.of(1), 1, 0, 0)), 1, 0L);
         }
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MetadataController.open(dir));
-        assertEquals("metadata record for unknown topic id " + new Uuid(7, 7), e.getMessage());
+        IOException e = assertThrows(IOException.class, () -> MetadataController.open(dir));
+        assertEquals(dir + ": the metadata batch at offset 0 does not apply: metadata record for unknown topic id "
+                + new Uuid(7, 7), e.getMessage());
     }
 }

@@ -4,6 +4,7 @@ import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
@@ -151,7 +152,8 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR));
+        // Kafka's defaults of metadata.log.max.record.bytes.between.snapshots and metadata.log.max.snapshot.interval.ms
+        MetadataController controller = MetadataController.open(new File(logDir, METADATA_DIR), SnapshotPolicy.DEFAULT);
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
