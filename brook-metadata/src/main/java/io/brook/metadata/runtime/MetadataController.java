@@ -99,6 +99,7 @@ public final class MetadataController implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        thread.execute(this::cleanUp); // a snapshot finished while the previous run was closing
         if (policy.maxIntervalMs() > 0) {
             long period = Math.min(policy.maxIntervalMs(), MAX_SNAPSHOT_CHECK_MS);
             thread.scheduleWithFixedDelay(this::maybeSnapshot, period, period, TimeUnit.MILLISECONDS);
@@ -297,24 +298,30 @@ public final class MetadataController implements AutoCloseable {
         }
     }
 
-    /** On the controller thread: keeps the latest snapshots and drops the segments below the oldest kept. */
+    /** On the controller thread, after a snapshot was written (or failed): cleans up, and snapshots again if due. */
     private void afterSnapshot(SnapshotId id, boolean written) {
         snapshotInFlight = false;
-        if (!written) {
-            return;
+        if (written) {
+            latestSnapshot = id;
+            cleanUp();
         }
-        latestSnapshot = id;
+        maybeSnapshot(); // writes that came while this one was written may have made the next one due
+    }
+
+    /** Keeps the latest snapshots and drops the log segments below the oldest kept; controller thread only. */
+    private void cleanUp() {
         try {
             List<SnapshotId> ids = MetadataSnapshots.list(dir);
             for (SnapshotId old : SnapshotPolicy.toDelete(ids)) {
                 MetadataSnapshots.delete(dir, old);
             }
-            int deleted = metadataLog.deleteSegmentsBelow(SnapshotPolicy.retainFrom(ids));
+            long retainFrom = SnapshotPolicy.retainFrom(ids);
+            int deleted = metadataLog.deleteSegmentsBelow(retainFrom);
             if (deleted > 0) {
-                log.info("Deleted {} metadata log segments below offset {}", deleted, SnapshotPolicy.retainFrom(ids));
+                log.info("Deleted {} metadata log segments below offset {}", deleted, retainFrom);
             }
         } catch (IOException e) {
-            log.warn("Could not delete old metadata snapshots or segments after the snapshot {}", id.fileName(), e);
+            log.warn("Could not delete old metadata snapshots or log segments in {}", dir, e);
         }
     }
 
