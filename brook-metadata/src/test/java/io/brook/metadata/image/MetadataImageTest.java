@@ -1,5 +1,6 @@
 package io.brook.metadata.image;
 
+import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,43 @@ class MetadataImageTest {
         assertEquals(new PartitionImage(1, List.of(1), List.of(1), 1, 0, 0), a.partitions().get(1));
         assertEquals(Map.of(), a.configs());
         assertFalse(a.isInternal());
+    }
+
+    /** Kafka's PartitionChangeRecord semantics: -2 and null lists change nothing, -1 is no leader; epochs bump. */
+    @Test
+    void aPartitionChangeRecordChangesOnlyWhatItSets() {
+        MetadataImage base = withTopicA().apply(List.of(
+                partition(A, 1, List.of(1, 2, 3), List.of(1, 2, 3), 1, 5, 7)), 3);
+        MetadataImage shrunk = base.apply(List.of(
+                MetadataRecords.partitionChange(A, 1, null, List.of(1, 2), MetadataRecords.NO_LEADER_CHANGE)), 4);
+        assertEquals(new PartitionImage(1, List.of(1, 2, 3), List.of(1, 2), 1, 5, 8),
+                shrunk.topic("a").partitions().get(1), "ISR only: the partition epoch moves, the leader epoch not");
+        MetadataImage moved = shrunk.apply(List.of(MetadataRecords.partitionChange(A, 1, null, null, 2)), 5);
+        assertEquals(new PartitionImage(1, List.of(1, 2, 3), List.of(1, 2), 2, 6, 9),
+                moved.topic("a").partitions().get(1), "a new leader: both epochs move");
+        MetadataImage leaderless = moved.apply(List.of(MetadataRecords.partitionChange(A, 1, List.of(3, 2), List.of(),
+                MetadataRecords.NO_LEADER)), 6);
+        assertEquals(new PartitionImage(1, List.of(3, 2), List.of(), -1, 7, 10),
+                leaderless.topic("a").partitions().get(1));
+        assertSame(base.topic("a").partitions().get(0), leaderless.topic("a").partitions().get(0));
+        assertThrows(IllegalStateException.class, () -> base.apply(List.of(
+                MetadataRecords.partitionChange(A, 9, null, null, 1)), 4), "an unknown partition");
+    }
+
+    @Test
+    void brokerConfigsAndFeaturesAreKept() {
+        MetadataImage image = MetadataImage.EMPTY.apply(List.of(
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "", "log.retention.ms", "5"),
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "1", "log.retention.ms", "6"),
+                MetadataRecords.featureLevel("metadata.version", (short) 30)), 2);
+        assertEquals(Map.of("", Map.of("log.retention.ms", "5"), "1", Map.of("log.retention.ms", "6")),
+                image.brokerConfigs());
+        assertEquals(Map.of("metadata.version", (short) 30), image.features());
+        MetadataImage removed = image.apply(List.of(
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "1", "log.retention.ms", null)), 3);
+        assertEquals(Map.of("", Map.of("log.retention.ms", "5")), removed.brokerConfigs());
+        assertThrows(IllegalStateException.class, () -> image.apply(List.of(
+                MetadataRecords.config((byte) 8, "x", "a", "b")), 3), "a resource type Brook does not keep");
     }
 
     @Test
