@@ -6,6 +6,7 @@ import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.image.MetadataImage;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.metadata.runtime.SnapshotPolicy;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -80,6 +81,37 @@ class MetadataLogPropertyTest {
             }
             try (MetadataController reopened = MetadataController.open(dir)) {
                 assertSameImage(expected, reopened.image());
+            }
+        }));
+    }
+
+    /**
+     * Snapshot plus tail equals full replay, on disk: decisions through a controller that snapshots every
+     * few hundred bytes (so it rolls segments, deletes old ones and keeps two snapshots meanwhile), then a
+     * restart, which loads the latest snapshot and replays the tail, gives the image built in memory.
+     */
+    @Property(tries = 30)
+    void aRestartFromSnapshotsAndTheTailGivesTheImageBuiltInMemory(@ForAll("ops") List<Op> ops,
+                                                                   @ForAll @IntRange(min = 1, max = 1500) int snapshotBytes) {
+        bounded(() -> inTempDir(dir -> {
+            MetadataImage expected = MetadataImage.EMPTY;
+            SnapshotPolicy policy = new SnapshotPolicy(snapshotBytes, 0);
+            try (MetadataController controller = MetadataController.open(dir, policy)) {
+                for (Op op : ops) {
+                    MetadataImage before = expected;
+                    List<ApiMessageAndVersion> records = MetadataOps.decide(before, op);
+                    controller.submit(image -> ControllerResult.of(MetadataOps.decide(image, op), null))
+                            .get(10, TimeUnit.SECONDS);
+                    if (!records.isEmpty()) {
+                        expected = before.apply(records, before.offset() + records.size());
+                    }
+                }
+            }
+            try (MetadataController reopened = MetadataController.open(dir, policy)) {
+                assertSameImage(expected, reopened.image());
+            }
+            try (MetadataController again = MetadataController.open(dir, policy)) {
+                assertSameImage(expected, again.image());
             }
         }));
     }
