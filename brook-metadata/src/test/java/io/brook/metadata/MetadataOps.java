@@ -6,7 +6,7 @@ import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
-import io.brook.metadata.record.MetadataRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -49,7 +49,7 @@ public final class MetadataOps {
     }
 
     /** The records the controller writes for {@code op} on {@code image}; empty if it refuses the op. */
-    public static List<MetadataRecord> decide(MetadataImage image, Op op) {
+    public static List<ApiMessageAndVersion> decide(MetadataImage image, Op op) {
         String topic = TOPICS[op.topic()];
         try {
             ControllerResult<?> result = switch (op.kind()) {
@@ -83,11 +83,11 @@ public final class MetadataOps {
     }
 
     /** The non-empty batches of {@code ops}, each decided on the image left by the previous ones. */
-    public static List<List<MetadataRecord>> batches(List<Op> ops) {
-        List<List<MetadataRecord>> batches = new ArrayList<>();
+    public static List<List<ApiMessageAndVersion>> batches(List<Op> ops) {
+        List<List<ApiMessageAndVersion>> batches = new ArrayList<>();
         MetadataImage image = MetadataImage.EMPTY;
         for (Op op : ops) {
-            List<MetadataRecord> records = decide(image, op);
+            List<ApiMessageAndVersion> records = decide(image, op);
             if (!records.isEmpty()) {
                 batches.add(records);
                 image = image.apply(records, image.offset() + records.size());
@@ -97,11 +97,11 @@ public final class MetadataOps {
     }
 
     /** images.get(k) is the image after the first k batches (offsets as the metadata log gives them). */
-    public static List<MetadataImage> images(List<List<MetadataRecord>> batches) {
+    public static List<MetadataImage> images(List<List<ApiMessageAndVersion>> batches) {
         List<MetadataImage> images = new ArrayList<>();
         MetadataImage image = MetadataImage.EMPTY;
         images.add(image);
-        for (List<MetadataRecord> batch : batches) {
+        for (List<ApiMessageAndVersion> batch : batches) {
             image = image.apply(batch, image.offset() + batch.size());
             images.add(image);
         }

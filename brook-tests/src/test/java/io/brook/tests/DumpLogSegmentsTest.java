@@ -1,10 +1,17 @@
 package io.brook.tests;
 
+import io.brook.metadata.controller.ProducerIdControl;
+import io.brook.metadata.log.MetadataSnapshots;
+import io.brook.metadata.runtime.MetadataController;
+import io.brook.metadata.runtime.SnapshotPolicy;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.tools.DumpLogSegments;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -107,6 +115,63 @@ class DumpLogSegmentsTest {
         assertTrue(decoded.toString().contains("\"transactionalId\":\"dumper\"")
                         && decoded.toString().contains("\"transactionStatus\":4"), // CompleteCommit
                 "Kafka decodes Brook's __transaction_state: " + decoded);
+    }
+
+    /**
+     * Kafka's dump tool decodes Brook's metadata log and snapshots with its cluster-metadata decoder: the
+     * topics, partitions and configs a real node wrote through the admin client, as Kafka's own records.
+     */
+    @Test
+    @Compat({"Kafka tools 4.3.1: DumpLogSegments --cluster-metadata-decoder on the metadata log and snapshots"})
+    void kafkaDecodesBrookMetadataLogAndSnapshots() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("meta-dumped", 3, (short) 1))).all().get();
+                ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "meta-dumped");
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new AlterConfigOp(
+                        new ConfigEntry("retention.ms", "4242"), AlterConfigOp.OpType.SET)))).all().get();
+            }
+        }
+        File metadataDir = new File(dataDir, "__cluster_metadata-0");
+        String segment = runDump(new String[]{"--cluster-metadata-decoder", "--files",
+                new File(metadataDir, "00000000000000000000.log").getAbsolutePath()});
+        assertMetadataDecoded(segment);
+        assertTrue(segment.contains("baseOffset: 0 ") && segment.contains("partitionLeaderEpoch: 1"), segment);
+        assertFalse(segment.contains("isvalid: false"), segment);
+
+        // a snapshot taken the way the controller takes them (here after every byte), then dumped
+        MetadataSnapshots.SnapshotId id;
+        try (MetadataController controller = MetadataController.open(metadataDir, new SnapshotPolicy(1, 0))) {
+            controller.submit(ProducerIdControl::allocateBlock).get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (controller.latestSnapshot() == null && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            id = controller.latestSnapshot();
+            assertTrue(id != null, "a snapshot was written");
+        }
+        String snapshot = runDump(new String[]{"--cluster-metadata-decoder", "--deep-iteration", "--print-data-log", "--files",
+                new File(metadataDir, id.fileName()).getAbsolutePath()});
+        assertMetadataDecoded(snapshot);
+        assertTrue(snapshot.contains("Snapshot end offset: " + id.endOffset() + ", epoch: 1"), snapshot);
+        assertTrue(snapshot.contains("SnapshotHeader") && snapshot.contains("SnapshotFooter"), snapshot);
+        assertTrue(snapshot.contains("\"type\":\"PRODUCER_IDS_RECORD\"") && snapshot.contains("\"nextProducerId\":1000"), snapshot);
+    }
+
+    private static void assertMetadataDecoded(String output) {
+        assertTrue(output.contains("\"type\":\"TOPIC_RECORD\"") && output.contains("\"name\":\"meta-dumped\""),
+                output);
+        java.util.regex.Matcher topic = java.util.regex.Pattern.compile(
+                "\"name\":\"meta-dumped\",\"topicId\":\"([^\"]+)\"").matcher(output);
+        assertTrue(topic.find(), "the topic record of meta-dumped: " + output);
+        String topicId = topic.group(1);
+        assertEquals(3, output.lines().filter(l -> l.contains("\"type\":\"PARTITION_RECORD\"")
+                && l.contains("\"topicId\":\"" + topicId + "\"")).count(), "its three partitions: " + output);
+        assertTrue(output.contains("\"type\":\"CONFIG_RECORD\"") && output.contains("\"resourceType\":2")
+                && output.contains("\"resourceName\":\"meta-dumped\"") && output.contains("\"name\":\"retention.ms\"")
+                && output.contains("\"value\":\"4242\""), output);
+        assertFalse(output.toLowerCase().contains("exception"), output);
+        assertFalse(output.contains("Error"), output);
     }
 
     private static String runDump(String[] args) throws Exception {

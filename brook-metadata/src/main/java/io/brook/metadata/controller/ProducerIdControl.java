@@ -1,7 +1,7 @@
 package io.brook.metadata.controller;
 
 import io.brook.metadata.image.MetadataImage;
-import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
+import io.brook.metadata.record.MetadataRecords;
 
 import java.util.List;
 
@@ -13,9 +13,15 @@ public final class ProducerIdControl {
     private ProducerIdControl() {
     }
 
-    /** Reserves the next block; the response is the first id of the block. */
+    /** Reserves the next block for a broker not named (broker id and epoch -1 in the record). */
     public static ControllerResult<Long> allocateBlock(MetadataImage image) {
+        return allocateBlockFor(image, -1, -1);
+    }
+
+    /** Reserves the next block for broker {@code brokerId}; the response is the first id of the block. */
+    public static ControllerResult<Long> allocateBlockFor(MetadataImage image, int brokerId, long brokerEpoch) {
         long first = image.nextProducerId();
-        return ControllerResult.of(List.of(new ProducerIdsRecord(first + BLOCK_SIZE)), first);
+        return ControllerResult.of(List.of(MetadataRecords.producerIds(brokerId, brokerEpoch, first + BLOCK_SIZE)),
+                first);
     }
 }

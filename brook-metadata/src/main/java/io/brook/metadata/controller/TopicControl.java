@@ -3,11 +3,7 @@ package io.brook.metadata.controller;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -19,6 +15,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -95,14 +92,14 @@ public final class TopicControl {
             assignment = place(partitions, rf, brokers, 0);
         }
         Uuid id = idSupplier.get();
-        List<MetadataRecord> records = new ArrayList<>();
-        records.add(new TopicRecord(request.name(), id));
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(MetadataRecords.topic(request.name(), id));
         for (int p = 0; p < assignment.size(); p++) {
             List<Integer> replicas = assignment.get(p);
-            records.add(new PartitionRecord(id, p, replicas, replicas, replicas.get(0), 0, 0));
+            records.add(MetadataRecords.partition(id, p, replicas, replicas, replicas.get(0), 0, 0));
         }
         for (Map.Entry<String, String> e : request.configs().entrySet()) {
-            records.add(new ConfigRecord(request.name(), e.getKey(), e.getValue()));
+            records.add(MetadataRecords.topicConfig(request.name(), e.getKey(), e.getValue()));
         }
         return ControllerResult.of(records, new CreatedTopic(id, assignment.size(),
                 (short) assignment.get(0).size()));
@@ -164,7 +161,7 @@ public final class TopicControl {
         if (topic.isInternal()) {
             throw new InvalidTopicException("Topic '" + topic.name() + "' is internal and cannot be deleted.");
         }
-        return ControllerResult.of(List.of(new RemoveTopicRecord(topic.id())), topic);
+        return ControllerResult.of(List.of(MetadataRecords.removeTopic(topic.id())), topic);
     }
 
     /** Decides growing a topic to {@code newCount} partitions. */
@@ -205,10 +202,10 @@ public final class TopicControl {
         } else {
             placement = place(newCount - current, rf, brokers, current);
         }
-        List<MetadataRecord> records = new ArrayList<>();
+        List<ApiMessageAndVersion> records = new ArrayList<>();
         for (int i = 0; i < placement.size(); i++) {
             List<Integer> replicas = placement.get(i);
-            records.add(new PartitionRecord(topic.id(), current + i, replicas, replicas, replicas.get(0), 0, 0));
+            records.add(MetadataRecords.partition(topic.id(), current + i, replicas, replicas, replicas.get(0), 0, 0));
         }
         return ControllerResult.of(records, newCount);
     }
@@ -223,17 +220,17 @@ public final class TopicControl {
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("This server does not host topic '" + name + "'.");
         }
-        List<MetadataRecord> records = new ArrayList<>();
+        List<ApiMessageAndVersion> records = new ArrayList<>();
         Set<String> named = changes.keySet();
         if (replaceAll) {
             for (String existing : topic.configs().keySet()) {
                 if (!named.contains(existing)) {
-                    records.add(new ConfigRecord(name, existing, null));
+                    records.add(MetadataRecords.topicConfig(name, existing, null));
                 }
             }
         }
         for (Map.Entry<String, String> e : changes.entrySet()) {
-            records.add(new ConfigRecord(name, e.getKey(), e.getValue()));
+            records.add(MetadataRecords.topicConfig(name, e.getKey(), e.getValue()));
         }
         return ControllerResult.of(records, null);
     }

@@ -1,17 +1,22 @@
 package io.brook.metadata.image;
 
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
-import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.metadata.ConfigRecord;
+import org.apache.kafka.common.metadata.FeatureLevelRecord;
+import org.apache.kafka.common.metadata.MetadataRecordType;
+import org.apache.kafka.common.metadata.PartitionChangeRecord;
+import org.apache.kafka.common.metadata.PartitionRecord;
+import org.apache.kafka.common.metadata.ProducerIdsRecord;
+import org.apache.kafka.common.metadata.RemoveTopicRecord;
+import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,8 +25,15 @@ import java.util.Map;
  * new image, which shares every topic the records did not touch with the base. Listeners get the
  * delta with the new image, so they visit what changed instead of the whole cluster.
  *
+ * <p>Records are Kafka's metadata records ({@link MetadataRecords}) and replay as Kafka's image does:
+ * a {@code PartitionChangeRecord} changes only the fields it sets and bumps the partition epoch (and
+ * the leader epoch when it names a leader); a {@code RemoveTopicRecord} also drops the topic's
+ * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
+ * sets an override or, with a null value, removes it.
+ *
  * <p>A record the base image plus the records before it cannot take (a partition of an unknown
- * topic, say) throws {@link IllegalStateException} and leaves the delta unusable.
+ * topic, a record type Brook does not keep, say) throws {@link IllegalStateException} and leaves the
+ * delta unusable.
  *
  * <p>Thread-safety: not thread-safe while records are replayed; read-only once applied and
  * handed to listeners.
@@ -35,6 +47,10 @@ public final class MetadataDelta {
     /** Names of the topics the delta created, to find them by name before the image exists. */
     private final Map<String, Uuid> createdNames = new HashMap<>();
     private long nextProducerId;
+    /** Broker config changes by resource name ("" = cluster default): name to value, null removes. */
+    private final Map<String, Map<String, String>> brokerConfigChanges = new HashMap<>();
+    /** Finalized feature levels set by the delta (level 0 removes the feature, as in Kafka). */
+    private final Map<String, Short> featureChanges = new HashMap<>();
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
@@ -46,37 +62,75 @@ public final class MetadataDelta {
     }
 
     /** Adds one record to the delta. */
-    public void replay(MetadataRecord record) {
-        if (record instanceof TopicRecord r) {
-            replayTopic(r);
-        } else if (record instanceof PartitionRecord r) {
-            topicDelta(requireLive(r.topicId())).replacePartition(new PartitionImage(r.partition(), r.replicas(),
-                    r.isr(), r.leader(), r.leaderEpoch(), r.partitionEpoch()));
-        } else if (record instanceof ConfigRecord r) {
-            Uuid id = liveId(r.topic());
+    public void replay(ApiMessageAndVersion record) {
+        MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
+        switch (type) {
+            case TOPIC_RECORD -> replayTopic((TopicRecord) record.message());
+            case PARTITION_RECORD -> {
+                PartitionRecord r = (PartitionRecord) record.message();
+                topicDelta(requireLive(r.topicId())).replacePartition(new PartitionImage(r.partitionId(),
+                        List.copyOf(r.replicas()), List.copyOf(r.isr()), r.leader(), r.leaderEpoch(),
+                        r.partitionEpoch()));
+            }
+            case PARTITION_CHANGE_RECORD -> replayPartitionChange((PartitionChangeRecord) record.message());
+            case CONFIG_RECORD -> replayConfig((ConfigRecord) record.message());
+            case REMOVE_TOPIC_RECORD -> {
+                Uuid id = requireLive(((RemoveTopicRecord) record.message()).topicId());
+                TopicDelta delta = changed.remove(id);
+                if (delta != null && delta.created()) {
+                    createdNames.remove(delta.name());
+                }
+                TopicImage inBase = base.topic(id);
+                if (inBase != null) {
+                    removed.put(id, inBase);
+                }
+            }
+            case PRODUCER_IDS_RECORD -> nextProducerId = Math.max(nextProducerId,
+                    ((ProducerIdsRecord) record.message()).nextProducerId());
+            case FEATURE_LEVEL_RECORD -> {
+                FeatureLevelRecord r = (FeatureLevelRecord) record.message();
+                featureChanges.put(r.name(), r.featureLevel());
+            }
+            default -> throw new IllegalStateException("metadata record of a type Brook does not keep: " + record);
+        }
+    }
+
+    private void replayPartitionChange(PartitionChangeRecord r) {
+        TopicDelta topic = topicDelta(requireLive(r.topicId()));
+        PartitionImage current = topic.partition(r.partitionId());
+        if (current == null) {
+            throw new IllegalStateException("partition change record for unknown partition " + r.partitionId()
+                    + " of topic " + topic.name());
+        }
+        boolean leaderChanges = r.leader() != MetadataRecords.NO_LEADER_CHANGE;
+        topic.replacePartition(new PartitionImage(current.partition(),
+                r.replicas() == null ? current.replicas() : List.copyOf(r.replicas()),
+                r.isr() == null ? current.isr() : List.copyOf(r.isr()),
+                leaderChanges ? r.leader() : current.leader(),
+                leaderChanges ? current.leaderEpoch() + 1 : current.leaderEpoch(),
+                current.partitionEpoch() + 1));
+    }
+
+    private void replayConfig(ConfigRecord r) {
+        if (r.resourceType() == MetadataRecords.TOPIC_RESOURCE) {
+            Uuid id = liveId(r.resourceName());
             if (id == null) {
-                throw new IllegalStateException("config record for unknown topic " + r.topic());
+                throw new IllegalStateException("config record for unknown topic " + r.resourceName());
             }
             topicDelta(id).changeConfig(r.name(), r.value());
-        } else if (record instanceof RemoveTopicRecord r) {
-            Uuid id = requireLive(r.topicId());
-            TopicDelta delta = changed.remove(id);
-            if (delta != null && delta.created()) {
-                createdNames.remove(delta.name());
-            }
-            TopicImage inBase = base.topic(id);
-            if (inBase != null) {
-                removed.put(id, inBase);
-            }
-        } else if (record instanceof ProducerIdsRecord r) {
-            nextProducerId = Math.max(nextProducerId, r.nextProducerId());
+        } else if (r.resourceType() == MetadataRecords.BROKER_RESOURCE) {
+            brokerConfigChanges.computeIfAbsent(r.resourceName(), k -> new HashMap<>()).put(r.name(), r.value());
         } else {
-            throw new IllegalStateException("unknown metadata record " + record);
+            throw new IllegalStateException("config record of resource type " + r.resourceType()
+                    + " that Brook does not keep: " + r);
         }
     }
 
     /** A topic record starts the topic afresh: one that exists under the same id is replaced. */
     private void replayTopic(TopicRecord r) {
+        if (r.name() == null || r.topicId() == null) {
+            throw new IllegalStateException("topic record without a name or id: " + r);
+        }
         Uuid sameName = liveId(r.name());
         if (sameName != null && !sameName.equals(r.topicId())) {
             throw new IllegalStateException("topic record for " + r.name() + " (id " + r.topicId()
@@ -160,6 +214,16 @@ public final class MetadataDelta {
         return nextProducerId != base.nextProducerId();
     }
 
+    /** Whether a config record touched a broker's (or the cluster default) config. */
+    public boolean brokerConfigsChanged() {
+        return !brokerConfigChanges.isEmpty();
+    }
+
+    /** Whether a feature-level record was replayed. */
+    public boolean featuresChanged() {
+        return !featureChanges.isEmpty();
+    }
+
     /** The image after this delta, whose last record has offset {@code lastOffset}. */
     public MetadataImage apply(long lastOffset) {
         PersistentMap<Uuid, TopicImage> byId = base.topicsById();
@@ -173,6 +237,44 @@ public final class MetadataDelta {
             byId = byId.plus(topic.id(), topic);
             byName = byName.plus(topic.name(), topic);
         }
-        return new MetadataImage(lastOffset, byName, byId, nextProducerId);
+        return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures());
+    }
+
+    private Map<String, Map<String, String>> applyBrokerConfigs() {
+        if (brokerConfigChanges.isEmpty()) {
+            return base.brokerConfigs();
+        }
+        Map<String, Map<String, String>> result = new HashMap<>(base.brokerConfigs());
+        for (Map.Entry<String, Map<String, String>> resource : brokerConfigChanges.entrySet()) {
+            Map<String, String> configs = new HashMap<>(result.getOrDefault(resource.getKey(), Map.of()));
+            for (Map.Entry<String, String> change : resource.getValue().entrySet()) {
+                if (change.getValue() == null) {
+                    configs.remove(change.getKey());
+                } else {
+                    configs.put(change.getKey(), change.getValue());
+                }
+            }
+            if (configs.isEmpty()) {
+                result.remove(resource.getKey());
+            } else {
+                result.put(resource.getKey(), Map.copyOf(configs));
+            }
+        }
+        return Map.copyOf(result);
+    }
+
+    private Map<String, Short> applyFeatures() {
+        if (featureChanges.isEmpty()) {
+            return base.features();
+        }
+        Map<String, Short> result = new HashMap<>(base.features());
+        featureChanges.forEach((name, level) -> {
+            if (level == 0) {
+                result.remove(name);
+            } else {
+                result.put(name, level);
+            }
+        });
+        return Map.copyOf(result);
     }
 }

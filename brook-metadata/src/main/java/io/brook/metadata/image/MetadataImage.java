@@ -1,9 +1,13 @@
 package io.brook.metadata.image;
 
-import io.brook.metadata.record.MetadataRecord;
+import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The cluster metadata at one point of the metadata log: immutable, shared freely between
@@ -12,25 +16,31 @@ import java.util.List;
  * {@link PersistentMap}s), so a change costs what it touches, not the size of the cluster.
  */
 public final class MetadataImage {
-    public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0);
+    public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0,
+            Map.of(), Map.of());
 
     private final long offset;
     private final PersistentMap<String, TopicImage> topicsByName;
     private final PersistentMap<Uuid, TopicImage> topicsById;
     private final long nextProducerId;
+    private final Map<String, Map<String, String>> brokerConfigs;
+    private final Map<String, Short> features;
 
     MetadataImage(long offset, PersistentMap<String, TopicImage> topicsByName,
-                  PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId) {
+                  PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId,
+                  Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features) {
         this.offset = offset;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
         this.nextProducerId = nextProducerId;
+        this.brokerConfigs = brokerConfigs;
+        this.features = features;
     }
 
     /** The image after {@code records}, which were written at offsets up to {@code lastOffset}. */
-    public MetadataImage apply(List<MetadataRecord> records, long lastOffset) {
+    public MetadataImage apply(List<ApiMessageAndVersion> records, long lastOffset) {
         MetadataDelta delta = new MetadataDelta(this);
-        for (MetadataRecord record : records) {
+        for (ApiMessageAndVersion record : records) {
             delta.replay(record);
         }
         return delta.apply(lastOffset);
@@ -63,11 +73,48 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
-    /** Images are equal when they hold the same topics and producer ids at the same offset. */
+    /** Dynamic broker config overrides by resource name (a broker id, or "" for the cluster default). */
+    public Map<String, Map<String, String>> brokerConfigs() {
+        return brokerConfigs;
+    }
+
+    /** Finalized feature levels by feature name (for example {@code metadata.version}). */
+    public Map<String, Short> features() {
+        return features;
+    }
+
+    /**
+     * The records that rebuild this image from {@link #EMPTY} (what a snapshot holds): features, then
+     * per topic its topic record, every partition's full state and its configs, then broker configs and
+     * the producer-id high mark. Replayed in one delta and applied at {@link #offset()}, they give an
+     * image equal to this one.
+     */
+    public List<ApiMessageAndVersion> records() {
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        new TreeMap<>(features).forEach((name, level) -> records.add(MetadataRecords.featureLevel(name, level)));
+        for (TopicImage topic : topicsById.values()) {
+            records.add(MetadataRecords.topic(topic.name(), topic.id()));
+            for (PartitionImage p : topic.partitions().values()) {
+                records.add(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
+                        p.leaderEpoch(), p.partitionEpoch()));
+            }
+            new TreeMap<>(topic.configs()).forEach((name, value) ->
+                    records.add(MetadataRecords.topicConfig(topic.name(), name, value)));
+        }
+        new TreeMap<>(brokerConfigs).forEach((resource, configs) -> new TreeMap<>(configs).forEach((name, value) ->
+                records.add(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value))));
+        if (nextProducerId > 0) {
+            records.add(MetadataRecords.producerIds(-1, -1, nextProducerId));
+        }
+        return records;
+    }
+
+    /** Images are equal when they hold the same topics, configs, features and producer ids at the same offset. */
     @Override
     public boolean equals(Object o) {
         return o instanceof MetadataImage other && offset == other.offset && nextProducerId == other.nextProducerId
-                && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName);
+                && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName)
+                && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features);
     }
 
     @Override
@@ -78,6 +125,7 @@ public final class MetadataImage {
     @Override
     public String toString() {
         return "MetadataImage(offset " + offset + ", next producer id " + nextProducerId + ", topics "
-                + topicsById.values() + ")";
+                + topicsById.values() + (brokerConfigs.isEmpty() ? "" : ", broker configs " + brokerConfigs)
+                + (features.isEmpty() ? "" : ", features " + features) + ")";
     }
 }

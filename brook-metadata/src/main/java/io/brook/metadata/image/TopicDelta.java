@@ -57,6 +57,15 @@ public final class TopicDelta {
         return !configChanges.isEmpty();
     }
 
+    /** The partition at this point of the delta (changed, else as in the base), or null. */
+    PartitionImage partition(int partition) {
+        PartitionImage changedPartition = changedPartitions.get(partition);
+        if (changedPartition != null || base == null) {
+            return changedPartition;
+        }
+        return base.partitions().get(partition);
+    }
+
     void replacePartition(PartitionImage partition) {
         changedPartitions.put(partition.partition(), partition);
     }

@@ -4,11 +4,7 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -32,6 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import io.brook.metadata.record.MetadataRecords;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
 
 @Timeout(30)
 class TopicControlTest {
@@ -65,13 +67,13 @@ class TopicControlTest {
                 new NewTopic("orders", 4, (short) 2, null, configs));
         assertEquals(new CreatedTopic(ID, 4, (short) 2), result.response());
         assertEquals(List.of(
-                new TopicRecord("orders", ID),
-                new PartitionRecord(ID, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0),
-                new PartitionRecord(ID, 1, List.of(2, 3), List.of(2, 3), 2, 0, 0),
-                new PartitionRecord(ID, 2, List.of(3, 1), List.of(3, 1), 3, 0, 0),
-                new PartitionRecord(ID, 3, List.of(1, 2), List.of(1, 2), 1, 0, 0),
-                new ConfigRecord("orders", "retention.ms", "1000"),
-                new ConfigRecord("orders", "cleanup.policy", "compact")), result.records());
+                MetadataRecords.topic("orders", ID),
+                partition(ID, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0),
+                partition(ID, 1, List.of(2, 3), List.of(2, 3), 2, 0, 0),
+                partition(ID, 2, List.of(3, 1), List.of(3, 1), 3, 0, 0),
+                partition(ID, 3, List.of(1, 2), List.of(1, 2), 1, 0, 0),
+                topicConfig("orders", "retention.ms", "1000"),
+                topicConfig("orders", "cleanup.policy", "compact")), result.records());
         TopicImage created = imageWith(result).topic("orders");
         assertEquals(4, created.partitions().size());
         assertEquals(configs, created.configs());
@@ -125,7 +127,7 @@ class TopicControlTest {
         ControllerResult<CreatedTopic> result = create(MetadataImage.EMPTY, new NewTopic("t", -1, (short) -1,
                 Map.of(0, List.of(2, 3), 1, List.of(3, 1)), Map.of()));
         assertEquals(new CreatedTopic(ID, 2, (short) 2), result.response());
-        assertEquals(new PartitionRecord(ID, 1, List.of(3, 1), List.of(3, 1), 3, 0, 0), result.records().get(2));
+        assertEquals(partition(ID, 1, List.of(3, 1), List.of(3, 1), 3, 0, 0), result.records().get(2));
     }
 
     @Test
@@ -150,9 +152,9 @@ class TopicControlTest {
     void deleteTopicByNameOrId() {
         MetadataImage image = imageWith(create(MetadataImage.EMPTY, topic("t", 1, 1)));
         ControllerResult<TopicImage> byName = TopicControl.deleteTopic(image, "t", null);
-        assertEquals(List.of(new RemoveTopicRecord(ID)), byName.records());
+        assertEquals(List.of(removeTopic(ID)), byName.records());
         assertSame(image.topic("t"), byName.response());
-        assertEquals(List.of(new RemoveTopicRecord(ID)), TopicControl.deleteTopic(image, null, ID).records());
+        assertEquals(List.of(removeTopic(ID)), TopicControl.deleteTopic(image, null, ID).records());
     }
 
     @Test
@@ -172,8 +174,8 @@ class TopicControlTest {
         MetadataImage image = imageWith(create(MetadataImage.EMPTY, topic("t", 2, 2)));
         ControllerResult<Integer> result = TopicControl.createPartitions(image, "t", 4, null, BROKERS);
         assertEquals(4, result.response());
-        assertEquals(List.of(new PartitionRecord(ID, 2, List.of(3, 1), List.of(3, 1), 3, 0, 0),
-                new PartitionRecord(ID, 3, List.of(1, 2), List.of(1, 2), 1, 0, 0)), result.records());
+        assertEquals(List.of(partition(ID, 2, List.of(3, 1), List.of(3, 1), 3, 0, 0),
+                partition(ID, 3, List.of(1, 2), List.of(1, 2), 1, 0, 0)), result.records());
         MetadataImage grown = image.apply(result.records(), 10);
         assertEquals(4, grown.topic("t").partitions().size());
         assertEquals(image.topic("t").partitions().get(0), grown.topic("t").partitions().get(0));
@@ -184,8 +186,8 @@ class TopicControlTest {
         MetadataImage image = imageWith(create(MetadataImage.EMPTY, topic("t", 1, 2)));
         ControllerResult<Integer> result = TopicControl.createPartitions(image, "t", 3,
                 List.of(List.of(3, 2), List.of(2, 1)), BROKERS);
-        assertEquals(List.of(new PartitionRecord(ID, 1, List.of(3, 2), List.of(3, 2), 3, 0, 0),
-                new PartitionRecord(ID, 2, List.of(2, 1), List.of(2, 1), 2, 0, 0)), result.records());
+        assertEquals(List.of(partition(ID, 1, List.of(3, 2), List.of(3, 2), 3, 0, 0),
+                partition(ID, 2, List.of(2, 1), List.of(2, 1), 2, 0, 0)), result.records());
     }
 
     @Test
@@ -224,12 +226,12 @@ class TopicControlTest {
         Map<String, String> changes = new LinkedHashMap<>();
         changes.put("a", "10");
         changes.put("c", null);
-        assertEquals(List.of(new ConfigRecord("t", "a", "10"), new ConfigRecord("t", "c", null)),
+        assertEquals(List.of(topicConfig("t", "a", "10"), topicConfig("t", "c", null)),
                 TopicControl.alterConfigs(image, "t", changes, false).records());
         ControllerResult<Void> replace = TopicControl.alterConfigs(image, "t", Map.of("a", "10"), true);
-        assertEquals(List.of(new ConfigRecord("t", "b", null), new ConfigRecord("t", "a", "10")), replace.records());
+        assertEquals(List.of(topicConfig("t", "b", null), topicConfig("t", "a", "10")), replace.records());
         assertEquals(Map.of("a", "10"), image.apply(replace.records(), 9).topic("t").configs());
-        assertEquals(List.<MetadataRecord>of(), TopicControl.alterConfigs(image, "t", Map.of(), false).records());
+        assertEquals(List.<ApiMessageAndVersion>of(), TopicControl.alterConfigs(image, "t", Map.of(), false).records());
         assertError(Errors.UNKNOWN_TOPIC_OR_PARTITION, () -> TopicControl.alterConfigs(image, "u", Map.of(), true));
     }
 

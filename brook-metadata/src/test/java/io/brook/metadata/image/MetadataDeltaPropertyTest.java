@@ -1,17 +1,20 @@
 package io.brook.metadata.image;
 
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
-import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.metadata.ConfigRecord;
+import org.apache.kafka.common.metadata.FeatureLevelRecord;
+import org.apache.kafka.common.metadata.PartitionChangeRecord;
+import org.apache.kafka.common.metadata.PartitionRecord;
+import org.apache.kafka.common.metadata.ProducerIdsRecord;
+import org.apache.kafka.common.metadata.RemoveTopicRecord;
+import org.apache.kafka.common.metadata.TopicRecord;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,10 +30,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.partitionChange;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import static io.brook.metadata.record.MetadataRecords.topic;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
+
 /**
- * Random valid record sequences (topics created, re-created under a reused name or id, deleted;
- * partitions created and changed; configs set and removed; producer-id blocks), cut into random
- * batches:
+ * Random valid sequences of Kafka's metadata records (topics created, re-created under a reused name or
+ * id, deleted; partitions created, replaced and changed by partition-change records with Kafka's "no
+ * change" defaults; topic and broker configs set and removed; feature levels; producer-id blocks), cut
+ * into random batches:
  * <ul>
  *   <li>the image built batch by batch through deltas equals the image of one delta over all the
  *       records, and both equal a plain mutable model that replays the records from scratch;</li>
@@ -50,6 +61,8 @@ class MetadataDeltaPropertyTest {
         }
 
         final Map<Uuid, Topic> topics = new LinkedHashMap<>();
+        final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
+        final Map<String, Short> features = new HashMap<>();
         long nextProducerId;
 
         Uuid idOf(String name) {
@@ -61,28 +74,49 @@ class MetadataDeltaPropertyTest {
             return null;
         }
 
-        void replay(MetadataRecord record) {
-            if (record instanceof TopicRecord r) {
+        void replay(ApiMessageAndVersion record) {
+            if (record.message() instanceof TopicRecord r) {
                 topics.put(r.topicId(), new Topic(r.name(), new TreeMap<>(), new HashMap<>()));
-            } else if (record instanceof PartitionRecord r) {
-                topics.get(r.topicId()).partitions().put(r.partition(), new PartitionImage(r.partition(),
+            } else if (record.message() instanceof PartitionRecord r) {
+                topics.get(r.topicId()).partitions().put(r.partitionId(), new PartitionImage(r.partitionId(),
                         r.replicas(), r.isr(), r.leader(), r.leaderEpoch(), r.partitionEpoch()));
-            } else if (record instanceof ConfigRecord r) {
-                Map<String, String> configs = topics.get(idOf(r.topic())).configs();
+            } else if (record.message() instanceof PartitionChangeRecord r) {
+                TreeMap<Integer, PartitionImage> partitions = topics.get(r.topicId()).partitions();
+                PartitionImage p = partitions.get(r.partitionId());
+                boolean newLeader = r.leader() != -2;
+                partitions.put(r.partitionId(), new PartitionImage(p.partition(),
+                        r.replicas() != null ? r.replicas() : p.replicas(), r.isr() != null ? r.isr() : p.isr(),
+                        newLeader ? r.leader() : p.leader(), newLeader ? p.leaderEpoch() + 1 : p.leaderEpoch(),
+                        p.partitionEpoch() + 1));
+            } else if (record.message() instanceof ConfigRecord r) {
+                Map<String, String> configs = r.resourceType() == MetadataRecords.TOPIC_RESOURCE
+                        ? topics.get(idOf(r.resourceName())).configs()
+                        : brokerConfigs.computeIfAbsent(r.resourceName(), k -> new HashMap<>());
                 if (r.value() == null) {
                     configs.remove(r.name());
                 } else {
                     configs.put(r.name(), r.value());
                 }
-            } else if (record instanceof RemoveTopicRecord r) {
+                brokerConfigs.values().removeIf(Map::isEmpty);
+            } else if (record.message() instanceof RemoveTopicRecord r) {
                 topics.remove(r.topicId());
-            } else if (record instanceof ProducerIdsRecord r) {
+            } else if (record.message() instanceof ProducerIdsRecord r) {
                 nextProducerId = Math.max(nextProducerId, r.nextProducerId());
+            } else if (record.message() instanceof FeatureLevelRecord r) {
+                if (r.featureLevel() == 0) {
+                    features.remove(r.name());
+                } else {
+                    features.put(r.name(), r.featureLevel());
+                }
+            } else {
+                throw new AssertionError("the model has no rule for " + record);
             }
         }
 
         void assertMatches(MetadataImage image) {
             assertEquals(nextProducerId, image.nextProducerId());
+            assertEquals(brokerConfigs, image.brokerConfigs());
+            assertEquals(features, image.features());
             assertEquals(topics.size(), image.topicsById().size());
             assertEquals(topics.size(), image.topicsByName().size());
             for (Map.Entry<Uuid, Topic> e : topics.entrySet()) {
@@ -98,37 +132,55 @@ class MetadataDeltaPropertyTest {
     }
 
     /** Turns a seed into a valid record sequence by deciding each record against the model so far. */
-    private static List<MetadataRecord> records(long seed, int count) {
+    private static List<ApiMessageAndVersion> records(long seed, int count) {
         Random random = new Random(seed);
         Model model = new Model();
-        List<MetadataRecord> records = new ArrayList<>();
+        List<ApiMessageAndVersion> records = new ArrayList<>();
         long ids = 1;
         while (records.size() < count) {
             List<Uuid> live = new ArrayList<>(model.topics.keySet());
             Uuid some = live.isEmpty() ? null : live.get(random.nextInt(live.size()));
-            MetadataRecord record;
+            ApiMessageAndVersion record;
             int kind = random.nextInt(100);
             if (kind < 15 || some == null) {
                 String name = NAMES[random.nextInt(NAMES.length)];
                 Uuid existing = model.idOf(name);
                 if (existing != null && random.nextBoolean()) {
-                    record = new TopicRecord(name, existing); // the same id again: the topic starts afresh
+                    record = topic(name, existing); // the same id again: the topic starts afresh
                 } else if (existing != null) {
-                    record = new RemoveTopicRecord(existing); // the name is reused next time round
+                    record = removeTopic(existing); // the name is reused next time round
                 } else {
-                    record = new TopicRecord(name, new Uuid(7, ids++));
+                    record = topic(name, new Uuid(7, ids++));
                 }
-            } else if (kind < 65) {
+            } else if (kind < 45 || kind < 65 && model.topics.get(some).partitions().isEmpty()) {
                 List<Integer> replicas = random.ints(1 + random.nextInt(3), 0, 4).boxed().distinct().toList();
-                record = new PartitionRecord(some, random.nextInt(6), replicas, replicas.subList(0, 1),
+                record = partition(some, random.nextInt(6), replicas, replicas.subList(0, 1),
                         replicas.get(0), random.nextInt(5), random.nextInt(5));
-            } else if (kind < 85) {
-                record = new ConfigRecord(model.topics.get(some).name(), CONFIGS[random.nextInt(CONFIGS.length)],
+            } else if (kind < 65) {
+                List<Integer> indexes = new ArrayList<>(model.topics.get(some).partitions().keySet());
+                int p = indexes.get(random.nextInt(indexes.size()));
+                List<Integer> replicas = random.ints(1 + random.nextInt(3), 0, 4).boxed().distinct().toList();
+                int leader = switch (random.nextInt(4)) {
+                    case 0 -> MetadataRecords.NO_LEADER_CHANGE;
+                    case 1 -> MetadataRecords.NO_LEADER;
+                    default -> replicas.get(0);
+                };
+                record = partitionChange(some, p, random.nextBoolean() ? null : replicas,
+                        random.nextBoolean() ? null : replicas.subList(0, 1), leader);
+            } else if (kind < 75) {
+                record = topicConfig(model.topics.get(some).name(), CONFIGS[random.nextInt(CONFIGS.length)],
                         random.nextInt(3) == 0 ? null : Integer.toString(random.nextInt(100)));
+            } else if (kind < 80) {
+                record = MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, random.nextBoolean() ? "" : "1",
+                        CONFIGS[random.nextInt(CONFIGS.length)],
+                        random.nextInt(3) == 0 ? null : Integer.toString(random.nextInt(100)));
+            } else if (kind < 83) {
+                record = MetadataRecords.featureLevel(random.nextBoolean() ? "metadata.version" : "x.version",
+                        (short) random.nextInt(3));
             } else if (kind < 93) {
-                record = new RemoveTopicRecord(some);
+                record = removeTopic(some);
             } else {
-                record = new ProducerIdsRecord(random.nextInt(5000));
+                record = producerIds(-1, -1, random.nextInt(5000));
             }
             model.replay(record);
             records.add(record);
@@ -144,14 +196,14 @@ class MetadataDeltaPropertyTest {
     @Property(tries = 300)
     void deltasGiveTheImageAFullReplayGives(@ForAll("seeds") long seed) {
         Random random = new Random(seed ^ 0x5DEECE66DL);
-        List<MetadataRecord> records = records(seed, 1 + random.nextInt(120));
+        List<ApiMessageAndVersion> records = records(seed, 1 + random.nextInt(120));
         MetadataImage image = MetadataImage.EMPTY;
         Model model = new Model();
         List<MetadataImage> versions = new ArrayList<>();
         List<Model> snapshots = new ArrayList<>();
         int next = 0;
         while (next < records.size()) {
-            List<MetadataRecord> batch = records.subList(next, Math.min(records.size(), next + 1 + random.nextInt(12)));
+            List<ApiMessageAndVersion> batch = records.subList(next, Math.min(records.size(), next + 1 + random.nextInt(12)));
             next += batch.size();
             MetadataDelta delta = new MetadataDelta(image);
             batch.forEach(delta::replay);
@@ -169,6 +221,33 @@ class MetadataDeltaPropertyTest {
         for (int i = 0; i < versions.size(); i++) {
             snapshots.get(i).assertMatches(versions.get(i));
         }
+    }
+
+    /**
+     * Snapshot plus tail equals full replay: the records of the image after any batch ({@link
+     * MetadataImage#records}) rebuild it exactly, and the remaining batches applied on top give the image
+     * of replaying everything.
+     */
+    @Property(tries = 200)
+    void aSnapshotPlusTheTailGivesTheImageOfAFullReplay(@ForAll("seeds") long seed) {
+        Random random = new Random(seed ^ 0x1234L);
+        List<ApiMessageAndVersion> records = records(seed, 1 + random.nextInt(150));
+        int cut = random.nextInt(records.size() + 1);
+        MetadataImage atCut = MetadataImage.EMPTY.apply(records.subList(0, cut), cut - 1);
+        MetadataImage fromSnapshot = MetadataImage.EMPTY.apply(atCut.records(), cut - 1);
+        assertEquals(atCut, fromSnapshot);
+        MetadataImage image = fromSnapshot;
+        int next = cut;
+        while (next < records.size()) {
+            List<ApiMessageAndVersion> batch = records.subList(next, Math.min(records.size(), next + 1 + random.nextInt(12)));
+            next += batch.size();
+            image = image.apply(batch, next - 1);
+        }
+        MetadataImage full = MetadataImage.EMPTY.apply(records, records.size() - 1);
+        assertEquals(full, image);
+        Model model = new Model();
+        records.forEach(model::replay);
+        model.assertMatches(image);
     }
 
     private static void assertDeltaDescribesTheChange(MetadataImage before, MetadataDelta delta, MetadataImage after) {
@@ -206,6 +285,8 @@ class MetadataDeltaPropertyTest {
         model.topics.forEach((id, t) -> copy.topics.put(id,
                 new Model.Topic(t.name(), new TreeMap<>(t.partitions()), new HashMap<>(t.configs()))));
         copy.nextProducerId = model.nextProducerId;
+        model.brokerConfigs.forEach((k, v) -> copy.brokerConfigs.put(k, new HashMap<>(v)));
+        copy.features.putAll(model.features);
         return copy;
     }
 }

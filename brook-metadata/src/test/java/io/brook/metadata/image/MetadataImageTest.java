@@ -1,11 +1,7 @@
 package io.brook.metadata.image;
 
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
-import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import io.brook.metadata.record.MetadataRecords;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,15 +16,21 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import static io.brook.metadata.record.MetadataRecords.topic;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
+
 @Timeout(30)
 class MetadataImageTest {
     private static final Uuid A = new Uuid(1, 1);
     private static final Uuid B = new Uuid(2, 2);
 
     private static MetadataImage withTopicA() {
-        return MetadataImage.EMPTY.apply(List.of(new TopicRecord("a", A),
-                new PartitionRecord(A, 0, List.of(1), List.of(1), 1, 0, 0),
-                new PartitionRecord(A, 1, List.of(1), List.of(1), 1, 0, 0)), 2);
+        return MetadataImage.EMPTY.apply(List.of(topic("a", A),
+                partition(A, 0, List.of(1), List.of(1), 1, 0, 0),
+                partition(A, 1, List.of(1), List.of(1), 1, 0, 0)), 2);
     }
 
     @Test
@@ -51,10 +53,47 @@ class MetadataImageTest {
         assertFalse(a.isInternal());
     }
 
+    /** Kafka's PartitionChangeRecord semantics: -2 and null lists change nothing, -1 is no leader; epochs bump. */
+    @Test
+    void aPartitionChangeRecordChangesOnlyWhatItSets() {
+        MetadataImage base = withTopicA().apply(List.of(
+                partition(A, 1, List.of(1, 2, 3), List.of(1, 2, 3), 1, 5, 7)), 3);
+        MetadataImage shrunk = base.apply(List.of(
+                MetadataRecords.partitionChange(A, 1, null, List.of(1, 2), MetadataRecords.NO_LEADER_CHANGE)), 4);
+        assertEquals(new PartitionImage(1, List.of(1, 2, 3), List.of(1, 2), 1, 5, 8),
+                shrunk.topic("a").partitions().get(1), "ISR only: the partition epoch moves, the leader epoch not");
+        MetadataImage moved = shrunk.apply(List.of(MetadataRecords.partitionChange(A, 1, null, null, 2)), 5);
+        assertEquals(new PartitionImage(1, List.of(1, 2, 3), List.of(1, 2), 2, 6, 9),
+                moved.topic("a").partitions().get(1), "a new leader: both epochs move");
+        MetadataImage leaderless = moved.apply(List.of(MetadataRecords.partitionChange(A, 1, List.of(3, 2), List.of(),
+                MetadataRecords.NO_LEADER)), 6);
+        assertEquals(new PartitionImage(1, List.of(3, 2), List.of(), -1, 7, 10),
+                leaderless.topic("a").partitions().get(1));
+        assertSame(base.topic("a").partitions().get(0), leaderless.topic("a").partitions().get(0));
+        assertThrows(IllegalStateException.class, () -> base.apply(List.of(
+                MetadataRecords.partitionChange(A, 9, null, null, 1)), 4), "an unknown partition");
+    }
+
+    @Test
+    void brokerConfigsAndFeaturesAreKept() {
+        MetadataImage image = MetadataImage.EMPTY.apply(List.of(
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "", "log.retention.ms", "5"),
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "1", "log.retention.ms", "6"),
+                MetadataRecords.featureLevel("metadata.version", (short) 30)), 2);
+        assertEquals(Map.of("", Map.of("log.retention.ms", "5"), "1", Map.of("log.retention.ms", "6")),
+                image.brokerConfigs());
+        assertEquals(Map.of("metadata.version", (short) 30), image.features());
+        MetadataImage removed = image.apply(List.of(
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "1", "log.retention.ms", null)), 3);
+        assertEquals(Map.of("", Map.of("log.retention.ms", "5")), removed.brokerConfigs());
+        assertThrows(IllegalStateException.class, () -> image.apply(List.of(
+                MetadataRecords.config((byte) 8, "x", "a", "b")), 3), "a resource type Brook does not keep");
+    }
+
     @Test
     void aPartitionRecordReplacesThePartitionAndKeepsTheOthers() {
         MetadataImage image = withTopicA().apply(List.of(
-                new PartitionRecord(A, 1, List.of(1, 2), List.of(2), 2, 3, 4)), 3);
+                partition(A, 1, List.of(1, 2), List.of(2), 2, 3, 4)), 3);
         assertEquals(new PartitionImage(1, List.of(1, 2), List.of(2), 2, 3, 4), image.topic("a").partitions().get(1));
         assertEquals(new PartitionImage(0, List.of(1), List.of(1), 1, 0, 0), image.topic("a").partitions().get(0));
         assertEquals(image.topic("a"), image.topic(A));
@@ -63,12 +102,12 @@ class MetadataImageTest {
     @Test
     void configRecordsSetReplaceAndRemoveOverrides() {
         MetadataImage image = withTopicA().apply(List.of(
-                new ConfigRecord("a", "retention.ms", "1"),
-                new ConfigRecord("a", "cleanup.policy", "compact"),
-                new ConfigRecord("a", "retention.ms", "2")), 5);
+                topicConfig("a", "retention.ms", "1"),
+                topicConfig("a", "cleanup.policy", "compact"),
+                topicConfig("a", "retention.ms", "2")), 5);
         assertEquals(Map.of("retention.ms", "2", "cleanup.policy", "compact"), image.topic("a").configs());
-        image = image.apply(List.of(new ConfigRecord("a", "retention.ms", null),
-                new ConfigRecord("a", "never.set", null)), 7);
+        image = image.apply(List.of(topicConfig("a", "retention.ms", null),
+                topicConfig("a", "never.set", null)), 7);
         assertEquals(Map.of("cleanup.policy", "compact"), image.topic("a").configs());
         assertEquals(2, image.topic(A).partitions().size(), "configs keep the partitions");
         assertEquals(image.topic("a"), image.topic(A));
@@ -76,30 +115,30 @@ class MetadataImageTest {
 
     @Test
     void removeTopicDeletesTheTopicItsPartitionsAndConfigs() {
-        MetadataImage image = withTopicA().apply(List.of(new ConfigRecord("a", "x", "y"),
-                new TopicRecord("b", B)), 4);
-        image = image.apply(List.of(new RemoveTopicRecord(A)), 5);
+        MetadataImage image = withTopicA().apply(List.of(topicConfig("a", "x", "y"),
+                topic("b", B)), 4);
+        image = image.apply(List.of(removeTopic(A)), 5);
         assertNull(image.topic("a"));
         assertNull(image.topic(A));
         assertEquals(List.of("b"), List.copyOf(image.topicsByName().keySet()));
-        image = image.apply(List.of(new TopicRecord("a", A)), 6);
+        image = image.apply(List.of(topic("a", A)), 6);
         assertTrue(image.topic("a").partitions().isEmpty(), "a re-created topic starts empty");
         assertTrue(image.topic("a").configs().isEmpty());
     }
 
     @Test
     void producerIdsOnlyGrow() {
-        MetadataImage image = MetadataImage.EMPTY.apply(List.of(new ProducerIdsRecord(1000)), 0);
+        MetadataImage image = MetadataImage.EMPTY.apply(List.of(producerIds(-1, -1, 1000)), 0);
         assertEquals(1000, image.nextProducerId());
-        assertEquals(2000, image.apply(List.of(new ProducerIdsRecord(2000)), 1).nextProducerId());
-        assertEquals(1000, image.apply(List.of(new ProducerIdsRecord(500)), 1).nextProducerId());
+        assertEquals(2000, image.apply(List.of(producerIds(-1, -1, 2000)), 1).nextProducerId());
+        assertEquals(1000, image.apply(List.of(producerIds(-1, -1, 500)), 1).nextProducerId());
     }
 
     @Test
     void applyLeavesThePreviousImageUnchanged() {
         MetadataImage before = withTopicA();
-        MetadataImage after = before.apply(List.of(new RemoveTopicRecord(A), new TopicRecord("b", B),
-                new ProducerIdsRecord(7)), 5);
+        MetadataImage after = before.apply(List.of(removeTopic(A), topic("b", B),
+                producerIds(-1, -1, 7)), 5);
         assertEquals(2, before.offset());
         assertEquals(List.of("a"), List.copyOf(before.topicsByName().keySet()));
         assertEquals(2, before.topic("a").partitions().size());
@@ -113,19 +152,19 @@ class MetadataImageTest {
     @Test
     void recordsForAnUnknownTopicAreRejected() {
         MetadataImage image = withTopicA();
-        List<MetadataRecord> partition = List.of(new PartitionRecord(B, 0, List.of(1), List.of(1), 1, 0, 0));
+        List<ApiMessageAndVersion> partition = List.of(partition(B, 0, List.of(1), List.of(1), 1, 0, 0));
         assertEquals("metadata record for unknown topic id " + B,
                 assertThrows(IllegalStateException.class, () -> image.apply(partition, 3)).getMessage());
         assertEquals("metadata record for unknown topic id " + B, assertThrows(IllegalStateException.class,
-                () -> image.apply(List.of(new RemoveTopicRecord(B)), 3)).getMessage());
+                () -> image.apply(List.of(removeTopic(B)), 3)).getMessage());
         assertEquals("config record for unknown topic b", assertThrows(IllegalStateException.class,
-                () -> image.apply(List.of(new ConfigRecord("b", "x", "y")), 3)).getMessage());
+                () -> image.apply(List.of(topicConfig("b", "x", "y")), 3)).getMessage());
     }
 
     @Test
     void internalTopicsStartWithTwoUnderscores() {
-        MetadataImage image = MetadataImage.EMPTY.apply(List.of(new TopicRecord("__consumer_offsets", A),
-                new TopicRecord("_single", B)), 1);
+        MetadataImage image = MetadataImage.EMPTY.apply(List.of(topic("__consumer_offsets", A),
+                topic("_single", B)), 1);
         assertTrue(image.topic("__consumer_offsets").isInternal());
         assertFalse(image.topic("_single").isInternal());
     }

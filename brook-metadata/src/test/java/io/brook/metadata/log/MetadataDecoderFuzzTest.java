@@ -2,8 +2,8 @@ package io.brook.metadata.log;
 
 import io.brook.metadata.MetadataOps;
 import io.brook.metadata.MetadataOps.Op;
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecordSerde;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
+import io.brook.metadata.record.MetadataRecordCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -23,12 +23,13 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Fuzzing of the two decoders of the metadata log: {@link MetadataRecordSerde#deserialize} and the
- * frame payload decoder. Inputs are valid encodings mutated at random (flipped bytes, extreme length
+ * Fuzzing of the decoders of the metadata log: the record decoder ({@link MetadataRecordCodec}, Kafka's
+ * serde underneath), the batch decoder ({@link MetadataBatches#decode}) and the legacy frame decoder
+ * ({@link LegacyMetadataLog}). Inputs are valid encodings mutated at random (flipped bytes, extreme length
  * values, cuts, insertions, splices) and plain random bytes. For every input the decoder must decode
  * or throw an {@link IOException}: anything else (a RuntimeException, OutOfMemoryError, a hang, caught by
- * the preemptive timeout) fails. An input that decodes must be exactly the encoding of what it decoded
- * to, so no garbage (trailing bytes, odd flags, overlong strings) is silently accepted.
+ * the preemptive timeout) fails. A record that decodes must encode to bytes that decode to the same
+ * record; a legacy frame that decodes must be exactly the encoding of what it decoded to.
  *
  * <p>CI runs {@value #CI_TRIES} inputs per decoder, or as many as fit in {@link #CI_BUDGET} on a busy
  * machine, with a fresh seed (printed on failure). A long run, or a replay:
@@ -49,7 +50,12 @@ class MetadataDecoderFuzzTest {
     }
 
     @Test
-    void frameDecoderDecodesOrThrowsIOException() {
+    void batchDecoderDecodesOrThrowsIOException() {
+        fuzzBatchDecoder(CI_TRIES, deadline(CI_BUDGET));
+    }
+
+    @Test
+    void legacyFrameDecoderDecodesOrThrowsIOException() {
         fuzzFrameDecoder(CI_TRIES, deadline(CI_BUDGET));
     }
 
@@ -59,6 +65,7 @@ class MetadataDecoderFuzzTest {
     void longRun() {
         int tries = Integer.getInteger("brook.fuzz.tries");
         fuzzRecordDecoder(tries, Long.MAX_VALUE);
+        fuzzBatchDecoder(tries, Long.MAX_VALUE);
         fuzzFrameDecoder(tries, Long.MAX_VALUE);
     }
 
@@ -69,24 +76,51 @@ class MetadataDecoderFuzzTest {
     private void fuzzRecordDecoder(int tries, long deadlineNanos) {
         Random random = new Random(seed);
         List<byte[]> corpus = new ArrayList<>();
-        for (List<MetadataRecord> batch : validBatches(random)) {
-            for (MetadataRecord record : batch) {
-                corpus.add(MetadataRecordSerde.serialize(record));
+        for (List<ApiMessageAndVersion> batch : validBatches(random)) {
+            for (ApiMessageAndVersion record : batch) {
+                corpus.add(MetadataRecordCodec.encode(record));
             }
         }
         for (int i = 0; i < tries && !(i % 1024 == 0 && System.nanoTime() > deadlineNanos); i++) {
             byte[] input = mutate(random, corpus);
-            MetadataRecord record;
+            ApiMessageAndVersion record;
             try {
-                record = MetadataRecordSerde.deserialize(input);
+                record = MetadataRecordCodec.decode(ByteBuffer.wrap(input));
             } catch (IOException expected) {
                 continue;
             } catch (Throwable t) {
                 throw crash("record", i, input, t);
             }
-            if (!Arrays.equals(input, MetadataRecordSerde.serialize(record))) {
-                throw crash("record", i, input, new AssertionError("accepted as " + record + ", whose encoding is "
-                        + HexFormat.of().formatHex(MetadataRecordSerde.serialize(record))));
+            try {
+                ApiMessageAndVersion again = MetadataRecordCodec.decode(ByteBuffer.wrap(MetadataRecordCodec.encode(record)));
+                if (!again.equals(record)) {
+                    throw new AssertionError("accepted as " + record + ", which encodes to " + again);
+                }
+            } catch (Throwable t) {
+                throw crash("record", i, input, t);
+            }
+        }
+    }
+
+    private void fuzzBatchDecoder(int tries, long deadlineNanos) {
+        Random random = new Random(seed);
+        List<byte[]> corpus = new ArrayList<>();
+        long offset = 0;
+        for (List<ApiMessageAndVersion> batch : validBatches(random)) {
+            ByteBuffer encoded = MetadataBatches.encode(batch, offset, 1 + random.nextInt(3), random.nextInt(Integer.MAX_VALUE));
+            offset += batch.size();
+            byte[] bytes = new byte[encoded.remaining()];
+            encoded.get(bytes);
+            corpus.add(bytes);
+        }
+        for (int i = 0; i < tries && !(i % 1024 == 0 && System.nanoTime() > deadlineNanos); i++) {
+            byte[] input = mutate(random, corpus);
+            try {
+                MetadataBatches.decode(ByteBuffer.wrap(input));
+            } catch (IOException expected) {
+                // refused
+            } catch (Throwable t) {
+                throw crash("batch", i, input, t);
             }
         }
     }
@@ -94,27 +128,27 @@ class MetadataDecoderFuzzTest {
     private void fuzzFrameDecoder(int tries, long deadlineNanos) {
         Random random = new Random(seed);
         List<byte[]> corpus = new ArrayList<>();
-        for (List<MetadataRecord> batch : validBatches(random)) {
-            corpus.add(frame(batch));
+        for (List<ApiMessageAndVersion> batch : validBatches(random)) {
+            corpus.add(LegacyEncoding.payload(batch));
         }
-        corpus.add(frame(List.of()));
+        corpus.add(LegacyEncoding.payload(List.of()));
         for (int i = 0; i < tries && !(i % 1024 == 0 && System.nanoTime() > deadlineNanos); i++) {
             byte[] input = mutate(random, corpus);
-            List<MetadataRecord> records;
+            List<ApiMessageAndVersion> records;
             try {
-                records = MetadataLog.decodeFrame(ByteBuffer.wrap(input));
+                records = LegacyMetadataLog.decodeFrame(ByteBuffer.wrap(input));
             } catch (IOException expected) {
                 continue;
             } catch (Throwable t) {
                 throw crash("frame", i, input, t);
             }
-            if (!Arrays.equals(input, frame(records))) {
+            if (!Arrays.equals(input, LegacyEncoding.payload(records))) {
                 throw crash("frame", i, input, new AssertionError("accepted as " + records));
             }
         }
     }
 
-    /** Crashes the fuzzer found before the frame decoder was hardened, kept as regression tests. */
+    /** Crashes the fuzzer found before the legacy frame decoder was hardened, kept as regression tests. */
     @Test
     void crashesFoundByTheFuzzer() {
         assertAll(Stream.of(
@@ -126,7 +160,7 @@ class MetadataDecoderFuzzTest {
                 new byte[]{0, 0}                           // no count at all: BufferUnderflowException
         ).map(frame -> () -> {
             try {
-                MetadataLog.decodeFrame(ByteBuffer.wrap(frame));
+                LegacyMetadataLog.decodeFrame(ByteBuffer.wrap(frame));
                 fail("decoded " + HexFormat.of().formatHex(frame));
             } catch (IOException expected) {
                 // refused
@@ -136,20 +170,12 @@ class MetadataDecoderFuzzTest {
         }));
     }
 
-    private static List<List<MetadataRecord>> validBatches(Random random) {
+    private static List<List<ApiMessageAndVersion>> validBatches(Random random) {
         List<Op> ops = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
             ops.add(new Op(random.nextInt(6), random.nextInt(8), random.nextInt(1000), random.nextInt(1000)));
         }
         return MetadataOps.batches(ops);
-    }
-
-    static byte[] frame(List<MetadataRecord> records) {
-        List<byte[]> encoded = records.stream().map(MetadataRecordSerde::serialize).toList();
-        ByteBuffer frame = ByteBuffer.allocate(4 + encoded.stream().mapToInt(b -> 4 + b.length).sum());
-        frame.putInt(records.size());
-        encoded.forEach(b -> frame.putInt(b.length).put(b));
-        return frame.array();
     }
 
     private static byte[] mutate(Random random, List<byte[]> corpus) {

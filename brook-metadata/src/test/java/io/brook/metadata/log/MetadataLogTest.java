@@ -1,10 +1,16 @@
 package io.brook.metadata.log;
 
 import io.brook.metadata.image.MetadataImage;
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import io.brook.metadata.log.MetadataBatches.Batch;
+import io.brook.metadata.record.MetadataRecordCodec;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -22,42 +28,66 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import static io.brook.metadata.record.MetadataRecords.topic;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
+
 @Timeout(30)
 class MetadataLogTest {
-    private static final List<MetadataRecord> FIRST = List.of(new TopicRecord("a", new Uuid(1, 1)),
-            new ConfigRecord("a", "x", "y"));
-    private static final List<MetadataRecord> SECOND = List.of(new ProducerIdsRecord(1000));
+    private static final List<ApiMessageAndVersion> FIRST = List.of(topic("a", new Uuid(1, 1)),
+            topicConfig("a", "x", "y"));
+    private static final List<ApiMessageAndVersion> SECOND = List.of(producerIds(-1, -1, 1000));
+    private static final int EPOCH = 3;
+    private static final long TIMESTAMP = 1_700_000_000_000L;
 
     @TempDir
     File dir;
 
     /** Batches replayed by {@link MetadataLog#open}, with the offset of their last record. */
-    private record Replayed(List<MetadataRecord> records, long lastOffset) {
+    private record Replayed(List<ApiMessageAndVersion> records, long lastOffset) {
     }
 
     private List<Replayed> replay() throws IOException {
         List<Replayed> replayed = new ArrayList<>();
-        try (MetadataLog ignored = MetadataLog.open(dir, (records, last) -> replayed.add(new Replayed(records, last)))) {
+        try (MetadataLog log = MetadataLog.open(dir)) {
+            log.replay(log.startOffset(), batch -> replayed.add(new Replayed(batch.records(), batch.lastOffset())));
             return replayed;
         }
     }
 
     private File file() {
-        return new File(dir, MetadataLog.FILE_NAME);
+        return new File(dir, MetadataLog.segmentName(0));
+    }
+
+    private static long append(MetadataLog log, List<ApiMessageAndVersion> records) throws IOException {
+        return log.append(records, EPOCH, TIMESTAMP);
+    }
+
+    /** Bytes of the batch of {@code records} at {@code baseOffset}. */
+    static int batchBytes(List<ApiMessageAndVersion> records, long baseOffset) {
+        return MetadataBatches.encode(records, baseOffset, EPOCH, TIMESTAMP).remaining();
+    }
+
+    private static byte[] batch(List<ApiMessageAndVersion> records, long baseOffset) {
+        ByteBuffer b = MetadataBatches.encode(records, baseOffset, EPOCH, TIMESTAMP);
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return bytes;
     }
 
     private void appendBoth() throws IOException {
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
+        try (MetadataLog log = MetadataLog.open(dir)) {
             assertEquals(0, log.nextOffset());
-            assertEquals(1, log.append(FIRST));
-            assertEquals(2, log.append(SECOND));
+            assertEquals(1, append(log, FIRST));
+            assertEquals(2, append(log, SECOND));
             assertEquals(3, log.nextOffset());
         }
     }
@@ -65,10 +95,13 @@ class MetadataLogTest {
     @Test
     void anEmptyDirectoryOpensAnEmptyLog() throws IOException {
         File nested = new File(dir, "a/b");
-        try (MetadataLog log = MetadataLog.open(nested, (r, o) -> { throw new AssertionError("replayed " + r); })) {
+        try (MetadataLog log = MetadataLog.open(nested)) {
             assertEquals(0, log.nextOffset());
+            log.replay(0, batch -> {
+                throw new AssertionError("replayed " + batch);
+            });
         }
-        assertEquals(0, new File(nested, MetadataLog.FILE_NAME).length());
+        assertEquals(0, new File(nested, "00000000000000000000.log").length());
     }
 
     @Test
@@ -80,41 +113,54 @@ class MetadataLogTest {
     @Test
     void appendsAfterAReopenContinueTheOffsets() throws IOException {
         appendBoth();
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
+        try (MetadataLog log = MetadataLog.open(dir)) {
             assertEquals(3, log.nextOffset());
-            assertEquals(4, log.append(FIRST));
+            assertEquals(4, append(log, FIRST));
         }
         assertEquals(List.of(new Replayed(FIRST, 1), new Replayed(SECOND, 2), new Replayed(FIRST, 4)), replay());
     }
 
+    /** The segment is Kafka record batches v2: one per append, epoch and offsets in the batch header. */
     @Test
-    void theFrameFormatIsLengthChecksumCountThenRecords() throws IOException {
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-            log.append(SECOND);
+    void theSegmentHoldsKafkaRecordBatchesOfMetadataRecords() throws IOException {
+        appendBoth();
+        MemoryRecords records = MemoryRecords.readableRecords(ByteBuffer.wrap(Files.readAllBytes(file().toPath())));
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        records.batches().forEach(batches::add);
+        assertEquals(2, batches.size());
+        List<ApiMessageAndVersion> values = new ArrayList<>();
+        for (MutableRecordBatch batch : batches) {
+            assertEquals(RecordBatch.MAGIC_VALUE_V2, batch.magic());
+            assertTrue(batch.isValid(), "checksum");
+            assertEquals(EPOCH, batch.partitionLeaderEpoch());
+            assertEquals(RecordBatch.NO_PRODUCER_ID, batch.producerId());
+            for (Record record : batch) {
+                assertEquals(TIMESTAMP, record.timestamp());
+                assertTrue(!record.hasKey(), "null key");
+                values.add(MetadataRecordCodec.decode(record.value()));
+            }
         }
-        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(file().toPath()));
-        byte[] payload = MetadataDecoderFuzzTest.frame(SECOND);
-        assertEquals(8 + payload.length, file.remaining());
-        assertEquals(payload.length, file.getInt());
-        CRC32C crc = new CRC32C();
-        crc.update(payload);
-        assertEquals((int) crc.getValue(), file.getInt());
-        assertEquals(ByteBuffer.wrap(payload), file);
+        assertEquals(0, batches.get(0).baseOffset());
+        assertEquals(1, batches.get(0).lastOffset());
+        assertEquals(2, batches.get(1).baseOffset());
+        List<ApiMessageAndVersion> expected = new ArrayList<>(FIRST);
+        expected.addAll(SECOND);
+        assertEquals(expected, values);
     }
 
     @Test
     void aTornLastFrameIsTruncatedAndTheLogStaysUsable() throws IOException {
         appendBoth();
         long full = file().length();
-        long firstEnd = full - (8 + MetadataDecoderFuzzTest.frame(SECOND).length);
+        long firstEnd = full - batchBytes(SECOND, 2);
         for (long cut = full - 1; cut > firstEnd; cut--) {
             try (RandomAccessFile raf = new RandomAccessFile(file(), "rw")) {
                 raf.setLength(cut);
             }
             assertEquals(List.of(new Replayed(FIRST, 1)), replay(), "cut at " + cut);
             assertEquals(firstEnd, file().length(), "the torn tail is gone from the file");
-            try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-                assertEquals(2, log.append(SECOND));
+            try (MetadataLog log = MetadataLog.open(dir)) {
+                assertEquals(2, append(log, SECOND));
             }
             assertEquals(full, file().length());
         }
@@ -165,21 +211,22 @@ class MetadataLogTest {
     @Test
     void aFailedChecksumWithAValidFrameAfterItFailsTheOpenAndKeepsTheFile() throws IOException {
         appendBoth();
-        long secondStart = 8 + MetadataDecoderFuzzTest.frame(FIRST).length;
-        flipByte(10); // in the payload of the first frame
+        long secondStart = batchBytes(FIRST, 0);
+        flipByte(70); // in the records of the first batch
         assertOpenRefusedKeepingTheFile(0, secondStart);
     }
 
     @Test
     void anImpossibleLengthWithAValidFrameAfterItFailsTheOpen() throws IOException {
         appendBoth();
-        int firstLength = MetadataDecoderFuzzTest.frame(FIRST).length;
+        int firstLength = batchBytes(FIRST, 0);
         // too short, negative, too long, past the end of the file, and one that only fails the checksum
-        for (int length : new int[] {0, 3, -1, MetadataLog.MAX_FRAME_BYTES + 1, 100_000, firstLength - 1}) {
+        for (int length : new int[] {0, 48, -1, MetadataBatches.MAX_BATCH_BYTES, 100_000, firstLength - 13}) {
             try (RandomAccessFile raf = new RandomAccessFile(file(), "rw")) {
+                raf.seek(8);
                 raf.writeInt(length);
             }
-            assertOpenRefusedKeepingTheFile(0, 8 + firstLength);
+            assertOpenRefusedKeepingTheFile(0, firstLength);
         }
     }
 
@@ -189,11 +236,11 @@ class MetadataLogTest {
      */
     @Test
     void aPartialFrameWithAppendsAfterItFailsTheOpen() throws IOException {
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-            log.append(FIRST);
+        try (MetadataLog log = MetadataLog.open(dir)) {
+            append(log, FIRST);
         }
         long firstEnd = file().length();
-        byte[] second = rawFrame(MetadataDecoderFuzzTest.frame(SECOND));
+        byte[] second = batch(SECOND, 2);
         appendRaw(Arrays.copyOf(second, 5));
         appendRaw(second);
         assertOpenRefusedKeepingTheFile(firstEnd, firstEnd + 5);
@@ -202,18 +249,18 @@ class MetadataLogTest {
     /** The scan reads the file in windows of 1 MiB: damage in a frame of megabytes, and what follows it. */
     @Test
     void theScanAfterDamageCrossesReadWindows() throws IOException {
-        List<MetadataRecord> big = new ArrayList<>();
+        List<ApiMessageAndVersion> big = new ArrayList<>();
         for (int i = 0; i < 80_000; i++) {
-            big.add(new TopicRecord("topic-" + i, new Uuid(i, i)));
+            big.add(topic("topic-" + i, new Uuid(i, i)));
         }
         long bigStart;
         long bigEnd;
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-            log.append(FIRST);
+        try (MetadataLog log = MetadataLog.open(dir)) {
+            append(log, FIRST);
             bigStart = file().length();
-            log.append(big);
+            append(log, big);
             bigEnd = file().length();
-            log.append(SECOND);
+            append(log, SECOND);
         }
         assertTrue(bigEnd - bigStart > 2 * 1024 * 1024, "the big frame spans several windows: " + (bigEnd - bigStart));
         flipByte(bigStart + 100);
@@ -232,7 +279,7 @@ class MetadataLogTest {
         try (RandomAccessFile raf = new RandomAccessFile(file(), "rw")) {
             raf.setLength(raf.length() - 1);
         }
-        flipByte(10);
+        flipByte(70);
         assertEquals(List.of(), replay());
         assertEquals(0, file().length());
     }
@@ -249,9 +296,10 @@ class MetadataLogTest {
     private void assertOpenRefusedKeepingTheFile(long damagedAt, long validAt) throws IOException {
         byte[] before = Files.readAllBytes(file().toPath());
         IOException e = assertThrows(IOException.class, this::replay);
-        assertEquals(file() + ": the frame at byte " + damagedAt + " is damaged (incomplete, impossible length or "
-                + "failed checksum) but a valid frame follows at byte " + validAt + ": refusing to open rather than "
-                + "drop the committed metadata after the damage; restore the file from a backup", e.getMessage());
+        assertEquals(file() + ": the batch at byte " + damagedAt + " is damaged (incomplete, impossible length, "
+                + "failed checksum or wrong offset) but an intact batch follows at byte " + validAt + ": refusing to "
+                + "open rather than drop the committed metadata after the damage; restore the file from a backup",
+                e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(file().toPath()), "nothing truncated");
         assertEquals(0, openHandles(), "the file is closed");
     }
@@ -260,17 +308,17 @@ class MetadataLogTest {
     @Test
     void aWriteFailingPartwayRemovesItsPartialFrame() throws IOException {
         FailingChannel[] channel = new FailingChannel[1];
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
-            assertEquals(1, log.append(FIRST));
+        try (MetadataLog log = MetadataLog.open(dir, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, append(log, FIRST));
             long firstEnd = file().length();
             channel[0].writeBudget = 5;
-            IOException e = assertThrows(IOException.class, () -> log.append(SECOND));
+            IOException e = assertThrows(IOException.class, () -> append(log, SECOND));
             assertEquals("injected write failure after 5 bytes", e.getMessage());
-            assertEquals(firstEnd, file().length(), "the partial frame is removed");
+            assertEquals(firstEnd, file().length(), "the partial batch is removed");
             assertEquals(2, log.nextOffset());
             channel[0].writeBudget = -1;
-            assertEquals(2, log.append(SECOND));
-            assertEquals(3, log.append(SECOND));
+            assertEquals(2, append(log, SECOND));
+            assertEquals(3, append(log, SECOND));
         }
         assertEquals(List.of(new Replayed(FIRST, 1), new Replayed(SECOND, 2), new Replayed(SECOND, 3)), replay());
     }
@@ -279,14 +327,14 @@ class MetadataLogTest {
     @Test
     void aFailedSyncRemovesTheFrame() throws IOException {
         FailingChannel[] channel = new FailingChannel[1];
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
-            assertEquals(1, log.append(FIRST));
+        try (MetadataLog log = MetadataLog.open(dir, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, append(log, FIRST));
             long firstEnd = file().length();
             channel[0].failingForces = 1;
-            IOException e = assertThrows(IOException.class, () -> log.append(SECOND));
+            IOException e = assertThrows(IOException.class, () -> append(log, SECOND));
             assertEquals("injected force failure", e.getMessage());
-            assertEquals(firstEnd, file().length(), "the frame is removed");
-            assertEquals(2, log.append(SECOND));
+            assertEquals(firstEnd, file().length(), "the batch is removed");
+            assertEquals(2, append(log, SECOND));
         }
         assertEquals(List.of(new Replayed(FIRST, 1), new Replayed(SECOND, 2)), replay());
     }
@@ -298,80 +346,76 @@ class MetadataLogTest {
     @Test
     void aPartialFrameThatCannotBeRemovedFailsTheLog() throws IOException {
         FailingChannel[] channel = new FailingChannel[1];
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
-            assertEquals(1, log.append(FIRST));
+        try (MetadataLog log = MetadataLog.open(dir, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, append(log, FIRST));
             long firstEnd = file().length();
             channel[0].writeBudget = 5;
             channel[0].failTruncate = true;
-            IOException e = assertThrows(IOException.class, () -> log.append(SECOND));
+            IOException e = assertThrows(IOException.class, () -> append(log, SECOND));
             assertEquals("injected write failure after 5 bytes", e.getMessage());
             assertEquals("injected truncate failure", e.getSuppressed()[0].getMessage());
             channel[0].writeBudget = -1;
             channel[0].failTruncate = false;
-            IOException refused = assertThrows(IOException.class, () -> log.append(SECOND));
-            assertEquals(file() + ": the metadata log refuses appends since an append failed and its partial frame "
+            IOException refused = assertThrows(IOException.class, () -> append(log, SECOND));
+            assertEquals(file() + ": the metadata log refuses appends since an append failed and its partial batch "
                     + "could not be removed; restart to recover", refused.getMessage());
             assertEquals(e, refused.getCause());
             assertEquals(firstEnd + 5, file().length(), "the refused append wrote nothing");
             assertEquals(2, log.nextOffset());
         }
         assertEquals(List.of(new Replayed(FIRST, 1)), replay());
-        assertEquals(8 + MetadataDecoderFuzzTest.frame(FIRST).length, file().length(), "the partial frame is gone");
+        assertEquals(batchBytes(FIRST, 0), file().length(), "the partial batch is gone");
     }
 
     /** A failed sync whose removal of the frame cannot be synced either fails the log too. */
     @Test
     void aFrameWhoseRemovalCannotBeSyncedFailsTheLog() throws IOException {
         FailingChannel[] channel = new FailingChannel[1];
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { }, c -> channel[0] = new FailingChannel(c))) {
-            assertEquals(1, log.append(FIRST));
+        try (MetadataLog log = MetadataLog.open(dir, c -> channel[0] = new FailingChannel(c))) {
+            assertEquals(1, append(log, FIRST));
             channel[0].failingForces = 2;
-            assertThrows(IOException.class, () -> log.append(SECOND));
-            IOException refused = assertThrows(IOException.class, () -> log.append(SECOND));
+            assertThrows(IOException.class, () -> append(log, SECOND));
+            IOException refused = assertThrows(IOException.class, () -> append(log, SECOND));
             assertTrue(refused.getMessage().endsWith("the metadata log refuses appends since an append failed and its "
-                    + "partial frame could not be removed; restart to recover"), refused.getMessage());
+                    + "partial batch could not be removed; restart to recover"), refused.getMessage());
         }
     }
 
     /**
-     * A frame with a valid checksum that does not decode was written so: truncating it would drop
-     * committed metadata, so opening fails, names the position, and leaves the file alone.
+     * A batch with a valid checksum that does not decode was written so: truncating it would drop
+     * committed metadata, so the replay fails, names the position, and leaves the file alone.
      */
     @Test
-    void aFramePassingItsChecksumButNotDecodingFailsTheOpen() throws IOException {
+    void aBatchPassingItsChecksumButNotDecodingFailsTheReplay() throws IOException {
         appendBoth();
         long size = file().length();
-        byte[] payload = {0, 0, 0, 1, 0, 0, 0, 2, 9, 0}; // one record of unknown type 9
-        appendRawFrame(payload);
+        byte[] raw = rawBatch(3, new byte[] {1, 99, 0}); // frame version 1, api key 99: no such record
+        appendRaw(raw);
         IOException e = assertThrows(IOException.class, this::replay);
-        assertEquals(file() + ": the frame at byte " + size + " passes its checksum but does not decode: "
-                + "unknown metadata record type 9", e.getMessage());
-        assertEquals(size + 8 + payload.length, file().length(), "nothing truncated");
+        assertTrue(e.getMessage().startsWith(file() + ": the batch at byte " + size + " does not decode: "),
+                e.getMessage());
+        assertEquals(size + raw.length, file().length(), "nothing truncated");
     }
 
-    /** A topic record without a name used to be accepted, then crash the replay with a NullPointerException. */
+    /** A topic record without a name (Kafka's schema does not allow one) fails the replay clearly. */
     @Test
-    void aTopicRecordWithoutANameFailsTheOpenClearly() throws IOException {
-        ByteBuffer payload = ByteBuffer.allocate(4 + 4 + 19).putInt(1).putInt(19)
-                .put((byte) 1).put((byte) 0).put((byte) 0).putLong(1).putLong(2);
-        appendRawFrame(payload.array());
-        MetadataImage[] image = {MetadataImage.EMPTY};
-        IOException e = assertThrows(IOException.class,
-                () -> MetadataLog.open(dir, (records, last) -> image[0] = image[0].apply(records, last)));
-        assertEquals(file() + ": the frame at byte 0 passes its checksum but does not decode: "
-                + "missing required string", e.getMessage());
+    void aTopicRecordWithoutANameFailsTheReplayClearly() throws IOException {
+        ByteBuffer value = ByteBuffer.allocate(21).put((byte) 1).put((byte) 2).put((byte) 0) // frame v1, TopicRecord v0
+                .put((byte) 0) // compact string length 0: null
+                .putLong(1).putLong(2).put((byte) 0); // topic id, no tagged fields
+        appendRaw(rawBatch(0, value.array()));
+        IOException e = assertThrows(IOException.class, this::replay);
+        assertTrue(e.getMessage().startsWith(file() + ": the batch at byte 0 does not decode: "), e.getMessage());
     }
 
-    /** Appends a frame with a valid checksum around {@code payload}. */
-    private void appendRawFrame(byte[] payload) throws IOException {
-        appendRaw(rawFrame(payload));
-    }
-
-    private static byte[] rawFrame(byte[] payload) {
-        CRC32C crc = new CRC32C();
-        crc.update(payload);
-        return ByteBuffer.allocate(8 + payload.length).putInt(payload.length).putInt((int) crc.getValue())
-                .put(payload).array();
+    /** A batch with a valid checksum holding one record of value {@code value}. */
+    private static byte[] rawBatch(long baseOffset, byte[] value) {
+        ByteBuffer b = MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V2, baseOffset, Compression.NONE,
+                TimestampType.CREATE_TIME, -1L, (short) -1, -1, EPOCH, false,
+                new SimpleRecord(TIMESTAMP, null, value)).buffer();
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        return bytes;
     }
 
     private void appendRaw(byte[] bytes) throws IOException {
@@ -384,9 +428,13 @@ class MetadataLogTest {
     @Test
     void aBatchTheReplayRejectsFailsTheOpenAndReleasesTheFile() throws IOException {
         appendBoth();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MetadataLog.open(dir, (r, o) -> {
-            throw new IllegalStateException("rejected");
-        }));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+            try (MetadataLog log = MetadataLog.open(dir)) {
+                log.replay(0, batch -> {
+                    throw new IllegalStateException("rejected");
+                });
+            }
+        });
         assertEquals("rejected", e.getMessage());
         assertEquals(0, openHandles(), "the file is closed");
     }
@@ -409,16 +457,16 @@ class MetadataLogTest {
 
     @Test
     void anOversizedBatchIsRefusedAndWritesNothing() throws IOException {
-        List<MetadataRecord> huge = new ArrayList<>();
-        String value = "v".repeat(60_000);
-        for (int i = 0; i < MetadataLog.MAX_FRAME_BYTES / 60_000 + 1; i++) {
-            huge.add(new ConfigRecord("t", "c" + i, value));
+        List<ApiMessageAndVersion> huge = new ArrayList<>();
+        String value = "v".repeat(30_000); // Kafka's strings hold up to 32767 bytes
+        for (int i = 0; i < MetadataBatches.MAX_BATCH_BYTES / 30_000 + 1; i++) {
+            huge.add(topicConfig("t", "c" + i, value));
         }
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-            IOException e = assertThrows(IOException.class, () -> log.append(huge));
+        try (MetadataLog log = MetadataLog.open(dir)) {
+            IOException e = assertThrows(IOException.class, () -> append(log, huge));
             assertTrue(e.getMessage().startsWith("metadata batch of "), e.getMessage());
             assertEquals(0, log.nextOffset());
-            assertEquals(0, log.append(SECOND));
+            assertEquals(0, append(log, SECOND));
         }
         assertEquals(List.of(new Replayed(SECOND, 0)), replay());
     }

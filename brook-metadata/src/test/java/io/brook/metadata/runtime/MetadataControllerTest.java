@@ -7,7 +7,7 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.log.MetadataLog;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
+import io.brook.metadata.log.MetadataSnapshots;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.Test;
@@ -31,6 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import static io.brook.metadata.record.MetadataRecords.topic;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
 
 @Timeout(30)
 class MetadataControllerTest {
@@ -49,7 +56,7 @@ class MetadataControllerTest {
     }
 
     private long logBytes() {
-        return new File(dir, MetadataLog.FILE_NAME).length();
+        return new File(dir, MetadataLog.segmentName(0)).length();
     }
 
     @Test
@@ -111,7 +118,7 @@ class MetadataControllerTest {
             await(controller.submit(create("t")));
             image = controller.image();
             ExecutionException e = assertThrows(ExecutionException.class, () -> await(controller.submit(
-                    current -> ControllerResult.of(List.of(new PartitionRecord(new Uuid(7, 7), 0, List.of(1),
+                    current -> ControllerResult.of(List.of(partition(new Uuid(7, 7), 0, List.of(1),
                             List.of(1), 1, 0, 0)), null))));
             assertInstanceOf(IllegalStateException.class, e.getCause());
             assertSame(image, controller.image());
@@ -138,10 +145,141 @@ class MetadataControllerTest {
 
     @Test
     void aLogThatDoesNotReplayFailsTheOpen() throws IOException {
-        try (MetadataLog log = MetadataLog.open(dir, (r, o) -> { })) {
-            log.append(List.of(new PartitionRecord(new Uuid(7, 7), 0, List.of(1), List.of(1), 1, 0, 0)));
+        try (MetadataLog log = MetadataLog.open(dir)) {
+            log.append(List.of(partition(new Uuid(7, 7), 0, List.of(1), List.of(1), 1, 0, 0)), 1, 0L);
         }
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MetadataController.open(dir));
-        assertEquals("metadata record for unknown topic id " + new Uuid(7, 7), e.getMessage());
+        IOException e = assertThrows(IOException.class, () -> MetadataController.open(dir));
+        assertEquals(dir + ": the metadata batch at offset 0 does not apply: metadata record for unknown topic id "
+                + new Uuid(7, 7), e.getMessage());
+    }
+
+    /** Files in the metadata directory whose names end with {@code suffix}, sorted. */
+    private List<String> files(String suffix) {
+        String[] names = dir.list((d, name) -> name.endsWith(suffix));
+        return names == null ? List.of() : java.util.Arrays.stream(names).sorted().toList();
+    }
+
+    /** Waits (bounded) until {@code condition} holds, polling the controller's state. */
+    private void eventually(java.util.function.BooleanSupplier condition, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; files: " + files(""));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * With a small byte threshold every few decisions take a snapshot: the log rolls, the latest two
+     * snapshots stay, segments below the older kept one go, and a restart loads the latest snapshot and
+     * replays only the tail to the same image.
+     */
+    @Test
+    void snapshotsAreTakenByBytesKeptTwoDeepAndBoundTheLog() throws Exception {
+        SnapshotPolicy policy = new SnapshotPolicy(600, 0);
+        MetadataImage last;
+        try (MetadataController controller = MetadataController.open(dir, policy)) {
+            for (int i = 0; i < 12 || files(".checkpoint").size() < 2 && i < 500; i++) {
+                await(controller.submit(create("t" + i)));
+                await(controller.submit(ProducerIdControl::allocateBlock));
+            }
+            last = controller.image();
+            eventually(() -> controller.latestSnapshot() != null && files(".checkpoint").size() == 2
+                    && files(".log").size() <= 3, "two snapshots and a bounded log");
+            MetadataSnapshots.SnapshotId latest = controller.latestSnapshot();
+            assertEquals(files(".checkpoint").get(1), latest.fileName());
+            assertEquals(MetadataController.SINGLE_NODE_EPOCH, latest.epoch());
+        }
+        List<MetadataSnapshots.SnapshotId> ids = MetadataSnapshots.list(dir);
+        long oldestSegment = Long.parseLong(files(".log").get(0).substring(0, 20));
+        assertTrue(oldestSegment > 0, "the first segments were deleted");
+        assertTrue(oldestSegment <= ids.get(0).endOffset(), "the log still reaches back to the older snapshot");
+        try (MetadataController reopened = MetadataController.open(dir, policy)) {
+            assertSameImage(last, reopened.image());
+            assertEquals(ids.get(ids.size() - 1), reopened.latestSnapshot());
+            assertNotNull(await(reopened.submit(create("after"))));
+        }
+    }
+
+    /** A damaged latest snapshot is skipped: start-up falls back to the older one and a longer tail. */
+    @Test
+    void aDamagedLatestSnapshotFallsBackToTheOlderOne() throws Exception {
+        SnapshotPolicy policy = new SnapshotPolicy(600, 0);
+        MetadataImage last;
+        try (MetadataController controller = MetadataController.open(dir, policy)) {
+            for (int i = 0; i < 12 || files(".checkpoint").size() < 2 && i < 500; i++) {
+                await(controller.submit(create("t" + i)));
+            }
+            eventually(() -> files(".checkpoint").size() == 2, "two snapshots");
+            eventually(() -> controller.latestSnapshot() != null, "the snapshot recorded");
+            last = controller.image();
+        }
+        List<MetadataSnapshots.SnapshotId> ids = MetadataSnapshots.list(dir);
+        ids = ids.subList(ids.size() - 2, ids.size()); // a third may have finished while closing
+        File latest = new File(dir, ids.get(1).fileName());
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(latest, "rw")) {
+            raf.setLength(raf.length() - 10);
+        }
+        try (MetadataController reopened = MetadataController.open(dir, policy)) {
+            assertSameImage(last, reopened.image());
+            assertEquals(ids.get(0), reopened.latestSnapshot());
+        }
+        // with both snapshots unreadable and the first segments gone, start-up refuses rather than lose topics
+        for (MetadataSnapshots.SnapshotId id : MetadataSnapshots.list(dir)) {
+            try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(new File(dir, id.fileName()), "rw")) {
+                raf.setLength(raf.length() - 10);
+            }
+        }
+        if (Long.parseLong(files(".log").get(0).substring(0, 20)) > 0) {
+            IOException e = assertThrows(IOException.class, () -> MetadataController.open(dir, policy));
+            assertTrue(e.getMessage().contains("no readable snapshot covers the offsets before it"), e.getMessage());
+        }
+    }
+
+    /** The interval trigger, on a fake clock: nothing written, no snapshot; written and the interval passed, one. */
+    @Test
+    void snapshotsAreTakenByTimeOnlyAfterWrites() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+        SnapshotPolicy policy = new SnapshotPolicy(Long.MAX_VALUE, 50);
+        try (MetadataController controller = MetadataController.open(dir, policy, now::get)) {
+            now.addAndGet(1_000);
+            Thread.sleep(200); // several timer checks with nothing written
+            assertEquals(List.of(), files(".checkpoint"));
+            await(controller.submit(create("t")));
+            assertEquals(List.of(), files(".checkpoint"), "the interval has not passed since the last write");
+            now.addAndGet(1_000);
+            eventually(() -> controller.latestSnapshot() != null, "a snapshot by time");
+            assertEquals(1, files(".checkpoint").size());
+            assertEquals(controller.image().offset() + 1, controller.latestSnapshot().endOffset());
+        }
+    }
+
+    /** A data directory of the previous build: its metadata.log is converted once, with the same image. */
+    @Test
+    void aLegacyMetadataLogIsConvertedOnce() throws Exception {
+        try (java.io.InputStream in = getClass().getResourceAsStream("/legacy/metadata.log")) {
+            assertNotNull(in, "the legacy fixture, written by the previous build's MetadataLog");
+            java.nio.file.Files.copy(in, new File(dir, "metadata.log").toPath());
+        }
+        MetadataImage converted;
+        try (MetadataController controller = MetadataController.open(dir)) {
+            converted = controller.image();
+        }
+        assertTrue(new File(dir, "metadata.log.migrated").isFile());
+        assertTrue(!new File(dir, "metadata.log").exists());
+        assertEquals(11, converted.offset(), "12 records in 7 batches");
+        assertEquals(2000, converted.nextProducerId());
+        assertEquals(1, converted.topicsByName().size());
+        io.brook.metadata.image.TopicImage orders = converted.topic("orders");
+        assertEquals(new Uuid(0x1111L, 0x2222L), orders.id());
+        assertEquals(3, orders.partitions().size());
+        assertEquals(Map.of("cleanup.policy", "compact"), orders.configs());
+        try (MetadataController reopened = MetadataController.open(dir)) {
+            assertSameImage(converted, reopened.image());
+            await(reopened.submit(create("new")));
+            assertEquals(12 + 4, reopened.image().offset() + 1);
+        }
+        assertEquals(List.of("00000000000000000000.log"), files(".log"));
     }
 }

@@ -43,10 +43,6 @@ public final class SettingsReport {
                     + "partition"),
             Map.entry("broker.session.timeout.ms", "clusters are not supported yet: this node is the only broker"),
             Map.entry("broker.heartbeat.interval.ms", "clusters are not supported yet: this node is the only broker"),
-            Map.entry("metadata.log.max.record.bytes.between.snapshots", "the metadata image is not snapshotted yet: "
-                    + "the metadata log is replayed whole at start"),
-            Map.entry("metadata.log.max.snapshot.interval.ms", "the metadata image is not snapshotted yet: "
-                    + "the metadata log is replayed whole at start"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
             Map.entry("unclean.leader.election.enable", "replication is not supported yet: this node leads every "
                     + "partition"),

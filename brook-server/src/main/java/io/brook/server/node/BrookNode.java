@@ -4,6 +4,7 @@ import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.api.ApiRegistry;
@@ -160,7 +161,8 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = MetadataController.open(new File(config.metadataLogDir(), METADATA_DIR));
+        MetadataController controller = MetadataController.open(new File(config.metadataLogDir(), METADATA_DIR),
+                new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(), config.metadataMaxSnapshotIntervalMs()));
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the

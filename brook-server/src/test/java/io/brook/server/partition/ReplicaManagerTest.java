@@ -2,12 +2,7 @@ package io.brook.server.partition;
 
 import io.brook.metadata.image.MetadataDelta;
 import io.brook.metadata.image.MetadataImage;
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.ConfigRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.ProducerIdsRecord;
-import io.brook.metadata.record.MetadataRecord.RemoveTopicRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import io.brook.server.config.BrokerConfig;
 import io.brook.storage.log.LogManager;
 import org.apache.kafka.common.TopicPartition;
@@ -31,6 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static io.brook.metadata.record.MetadataRecords.partition;
+import static io.brook.metadata.record.MetadataRecords.producerIds;
+import static io.brook.metadata.record.MetadataRecords.removeTopic;
+import io.brook.metadata.record.MetadataRecords;
+import static io.brook.metadata.record.MetadataRecords.topicConfig;
 
 /** {@link ReplicaManager} applies committed deltas to the logs of a real {@link LogManager}. */
 @Timeout(120)
@@ -57,7 +58,7 @@ class ReplicaManagerTest {
         logManager.close();
     }
 
-    private MetadataDelta commit(List<MetadataRecord> records) {
+    private MetadataDelta commit(List<ApiMessageAndVersion> records) {
         MetadataDelta delta = new MetadataDelta(image);
         records.forEach(delta::replay);
         image = delta.apply(image.offset() + records.size());
@@ -65,11 +66,11 @@ class ReplicaManagerTest {
         return delta;
     }
 
-    private static List<MetadataRecord> topic(String name, Uuid id, int partitions, List<Integer> replicas) {
-        List<MetadataRecord> records = new ArrayList<>();
-        records.add(new TopicRecord(name, id));
+    private static List<ApiMessageAndVersion> topic(String name, Uuid id, int partitions, List<Integer> replicas) {
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(MetadataRecords.topic(name, id));
         for (int p = 0; p < partitions; p++) {
-            records.add(new PartitionRecord(id, p, replicas, replicas, replicas.get(0), 0, 0));
+            records.add(partition(id, p, replicas, replicas, replicas.get(0), 0, 0));
         }
         return records;
     }
@@ -93,24 +94,24 @@ class ReplicaManagerTest {
         commit(topic("a", A, 40, List.of(NODE)));
         Map<TopicPartition, Partition> before = new HashMap<>(replicas.partitions());
         // a producer-id block, then a second topic (one partition hosted elsewhere), change nothing of "a"
-        commit(List.of(new ProducerIdsRecord(1000)));
-        List<MetadataRecord> b = new ArrayList<>(topic("b", B, 3, List.of(NODE)));
-        b.add(new PartitionRecord(B, 3, List.of(2), List.of(2), 2, 0, 0));
+        commit(List.of(producerIds(-1, -1, 1000)));
+        List<ApiMessageAndVersion> b = new ArrayList<>(topic("b", B, 3, List.of(NODE)));
+        b.add(partition(B, 3, List.of(2), List.of(2), 2, 0, 0));
         commit(b);
         assertEquals(43, replicas.partitions().size());
         assertNull(replicas.partition(new TopicPartition("b", 3)), "not a replica of b-3");
         before.forEach((tp, partition) -> assertSame(partition, replicas.partition(tp)));
         // a config of "a" reaches a's logs, not b's
-        commit(List.of(new ConfigRecord("a", "retention.ms", "12345")));
+        commit(List.of(topicConfig("a", "retention.ms", "12345")));
         assertEquals(12345, replicas.partition(new TopicPartition("a", 7)).log().config().retentionMs());
         assertFalse(replicas.partition(new TopicPartition("b", 0)).log().config().retentionMs() == 12345);
         // a new leader epoch for one partition
-        commit(List.of(new PartitionRecord(A, 5, List.of(NODE), List.of(NODE), NODE, 3, 1)));
+        commit(List.of(partition(A, 5, List.of(NODE), List.of(NODE), NODE, 3, 1)));
         assertEquals(3, replicas.partition(new TopicPartition("a", 5)).state().leaderEpoch());
         assertEquals(0, replicas.partition(new TopicPartition("a", 6)).state().leaderEpoch());
         // deleting "a" and re-creating it in one delta leaves fresh logs of the new topic
-        List<MetadataRecord> recreate = new ArrayList<>();
-        recreate.add(new RemoveTopicRecord(A));
+        List<ApiMessageAndVersion> recreate = new ArrayList<>();
+        recreate.add(removeTopic(A));
         recreate.addAll(topic("a", new Uuid(3, 3), 2, List.of(NODE)));
         commit(recreate);
         assertEquals(5, replicas.partitions().size());
