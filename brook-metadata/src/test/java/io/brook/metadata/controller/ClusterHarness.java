@@ -4,7 +4,6 @@ import io.brook.metadata.image.ClusterDelta;
 import io.brook.metadata.image.ClusterImage;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
-import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
