@@ -104,7 +104,7 @@ class MappedIndexTest {
         assertEquals(10L * OffsetIndex.ENTRY_BYTES, indexFile().length(), "trimmed to the entries");
         assertEquals(10L * TimeIndex.ENTRY_BYTES, timeFile().length(), "trimmed to the entries");
         assertFalse(index.isMapped() || timeIndex.isMapped(), "a trim unmaps");
-        assertEquals(List.of(mappingsOf(indexFile()), mappingsOf(timeFile())), List.of(0L, 0L), "nothing mapped");
+        assertEquals(List.of(0L, 0L), List.of(mappingsOf(indexFile()), mappingsOf(timeFile())), "nothing mapped");
 
         checkLookups(index, 10); // maps the trimmed file again, read-only
         assertTrue(index.isMapped());
@@ -117,7 +117,7 @@ class MappedIndexTest {
         timeIndex.close();
         assertEquals(11L * OffsetIndex.ENTRY_BYTES, indexFile().length(), "closing trims");
         assertEquals(0, index.lookupPosition(offsetOf(5)), "a closed index answers: scan from the start");
-        assertEquals(List.of(mappingsOf(indexFile()), mappingsOf(timeFile())), List.of(0L, 0L), "unmapped");
+        assertEquals(List.of(0L, 0L), List.of(mappingsOf(indexFile()), mappingsOf(timeFile())), "unmapped");
     }
 
     @Test
