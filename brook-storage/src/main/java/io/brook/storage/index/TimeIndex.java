@@ -86,6 +86,19 @@ public final class TimeIndex extends MappedIndex {
 
     /** Appends (timestamp, offset) if the timestamp is larger than the last entry's (or than -1). */
     public synchronized void maybeAppend(long timestamp, long offset) throws IOException {
+        maybeAppend(timestamp, offset, false);
+    }
+
+    /**
+     * As {@link #maybeAppend(long, long)}, for the last entry of a segment that stops being active
+     * (its max timestamp, at a roll or a clean close): written without preallocating and mapping the
+     * file when it is not mapped already (see {@link MappedIndex#appendWithoutMapping}).
+     */
+    public synchronized void maybeAppendLast(long timestamp, long offset) throws IOException {
+        maybeAppend(timestamp, offset, true);
+    }
+
+    private void maybeAppend(long timestamp, long offset, boolean last) throws IOException {
         int n = entries();
         if (timestamp <= lastTimestamp()) {
             return;
@@ -98,9 +111,11 @@ public final class TimeIndex extends MappedIndex {
             throw new IllegalStateException("time index entry out of order: offset " + offset + " after "
                     + lastOffset() + " in " + file());
         }
-        ByteBuffer buf = writableMapping(n);
-        buf.putLong(n * ENTRY_BYTES, timestamp);
-        buf.putInt(n * ENTRY_BYTES + 8, rel);
+        if (!last || !appendWithoutMapping(n, ByteBuffer.allocate(ENTRY_BYTES).putLong(timestamp).putInt(rel).flip())) {
+            ByteBuffer buf = writableMapping(n);
+            buf.putLong(n * ENTRY_BYTES, timestamp);
+            buf.putInt(n * ENTRY_BYTES + 8, rel);
+        }
         lastTimestamp = timestamp;
         lastRelativeOffset = rel;
         publishEntries(n + 1);

@@ -176,7 +176,7 @@ public final class LogSegment implements AutoCloseable {
      */
     public void onBecomeInactive() throws IOException {
         if (maxTimestampSoFar != RecordBatch.NO_TIMESTAMP && !timeIndex.isFull()) {
-            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            timeIndex.maybeAppendLast(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
         }
         // no more appends: the preallocated index files shrink to their entries, as Kafka's do
         offsetIndex.trimToValidSize();

@@ -165,6 +165,33 @@ class MappedIndexTest {
     }
 
     @Test
+    void theLastTimeEntryOfAnInactiveSegmentIsWrittenWithoutPreallocatingOrMapping() throws IOException {
+        try (TimeIndex index = TimeIndex.createEmpty(timeFile(), BASE, 400)) {
+            index.maybeAppendLast(7_000, BASE + 3); // an idle segment closing: no entry before
+            assertEquals(12L, timeFile().length(), "one entry, no preallocation");
+            assertFalse(index.isMapped());
+            assertEquals(BASE + 3, index.lookupOffsetBefore(7_001));
+            index.unload();
+            index.maybeAppendLast(7_005, BASE + 9); // unmapped, exact: appended in place
+            assertEquals(24L, timeFile().length());
+            assertEquals(List.of(7_005L, BASE + 9), List.of(index.lastTimestamp(), index.lastOffset()));
+            assertEquals(BASE + 9, index.lookupOffsetBefore(8_000));
+            assertEquals(BASE + 3, index.lookupOffsetBefore(7_005));
+            index.maybeAppend(7_010, BASE + 12); // an active segment again: preallocated and mapped
+            assertEquals(400L * TimeIndex.ENTRY_BYTES, timeFile().length());
+            index.maybeAppendLast(7_020, BASE + 15); // through the mapping, then trimmed by the caller
+            index.trimToValidSize();
+            assertEquals(48L, timeFile().length());
+        }
+        TimeIndex reopened = TimeIndex.openIfValid(timeFile(), BASE, 400, Long.MAX_VALUE);
+        assertNotNull(reopened);
+        try (reopened) {
+            assertEquals(4, reopened.entries());
+            assertEquals(BASE + 12, reopened.lookupOffsetBefore(7_020));
+        }
+    }
+
+    @Test
     void truncationDropsTheEntriesAtOrAfterAnOffsetOrAPositionAndAppendsGoOn() throws IOException {
         try (OffsetIndex index = OffsetIndex.createEmpty(indexFile(), BASE, MAX_ENTRIES)) {
             for (int i = 0; i < 2_000; i++) {
