@@ -1,55 +1,51 @@
 package io.brook.storage.index;
 
+import org.apache.kafka.common.record.internal.RecordBatch;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
+import java.nio.file.Files;
 
 /**
- * The sparse time index of one segment, in Kafka's {@code .timeindex} format.
+ * The sparse time index of one segment, in Kafka's {@code .timeindex} format, memory-mapped (see
+ * {@link MappedIndex}).
  *
  * <pre>
- * file = entry*            (no header, no preallocation: length = entries * 12)
+ * file = entry*            (no header; preallocated with zeros while the segment is active,
+ *                           exactly entries * 12 bytes once it rolled or closed)
  * entry:
  *   0: int64 timestamp        (largest timestamp seen in the segment so far)
  *   8: int32 relativeOffset   (offset of the batch that carried it - segment base offset)
  * </pre>
  *
- * Timestamps strictly increase from entry to entry; offsets do not decrease.
+ * Timestamps strictly increase from entry to entry and are never negative (as in Kafka, a
+ * timestamp is appended only when it is larger than the last one, which is -1 for an empty index);
+ * offsets do not decrease.
  *
- * <p>Thread-safety: as {@link OffsetIndex}.
+ * <p>Thread-safety: as {@link MappedIndex}.
  */
-public final class TimeIndex implements AutoCloseable {
+public final class TimeIndex extends MappedIndex {
     public static final int ENTRY_BYTES = 12;
-    /** Entries kept in memory before they are written out together (see {@link OffsetIndex}). */
-    static final int WRITE_BATCH_ENTRIES = 128;
+    private static final Key TIMESTAMP = (buf, slot) -> buf.getLong(slot * ENTRY_BYTES);
+    private static final Key RELATIVE_OFFSET = (buf, slot) -> buf.getInt(slot * ENTRY_BYTES + 8);
 
-    private final long baseOffset;
-    private final int maxEntries;
-    private File file;
-    /** Set by close: later writes are dropped (the files may be gone). */
-    private boolean closed;
-    /** The entries in memory; null while unloaded (see {@link OffsetIndex#unload()}). */
-    private volatile Loaded loaded;
-    private volatile int entries;
-    /** Entries already in the file. */
-    private int persisted;
+    /** The last entry's fields (NO_TIMESTAMP and 0 when there is none), kept so that start-up needs no mapping. */
+    private volatile long lastTimestamp;
+    private volatile int lastRelativeOffset;
 
-    private TimeIndex(File file, long baseOffset, int maxEntries, long[] timestamps, int[] relativeOffsets,
-                      int entries) throws IOException {
-        this.file = file;
-        this.baseOffset = baseOffset;
-        this.maxEntries = maxEntries;
-        this.loaded = new Loaded(timestamps, relativeOffsets);
-        this.entries = entries;
-        this.persisted = entries;
-        // no file handle is kept between writes, and the file appears with the first write (as in
-        // Kafka): creating a segment, and so a partition, creates only its .log
+    private TimeIndex(File file, long baseOffset, int maxEntries, int entries, long lastTimestamp,
+                      int lastRelativeOffset) {
+        super(file, baseOffset, ENTRY_BYTES, maxEntries, entries);
+        this.lastTimestamp = lastTimestamp;
+        this.lastRelativeOffset = lastRelativeOffset;
     }
 
-    /** Opens (or creates) a time index; null when the file is not a valid index and must be rebuilt. */
+    /**
+     * Opens an existing time index after checking it, without mapping it; null when the file is not
+     * a valid index (see {@link OffsetIndex#openIfValid}; a preallocated tail of zeros fails because
+     * timestamps must strictly increase) or names an offset at or after {@code nextOffset}.
+     */
     public static TimeIndex openIfValid(File file, long baseOffset, int maxEntries, long nextOffset)
             throws IOException {
         long length = file.exists() ? file.length() : 0;
@@ -57,91 +53,72 @@ public final class TimeIndex implements AutoCloseable {
             return null;
         }
         int n = (int) (length / ENTRY_BYTES);
-        long[] ts = new long[Math.max(16, n)];
-        int[] rel = new int[Math.max(16, n)];
-        if (n > 0) {
-            ByteBuffer buf = IndexFile.read(file, (int) length);
-            for (int i = 0; i < n; i++) {
-                ts[i] = buf.getLong();
-                rel[i] = buf.getInt();
-                boolean ordered = i == 0 || (ts[i] > ts[i - 1] && rel[i] >= rel[i - 1]);
-                if (!ordered || rel[i] < 0 || baseOffset + rel[i] >= nextOffset) {
-                    return null;
-                }
-            }
+        long[] last = {RecordBatch.NO_TIMESTAMP, 0};
+        boolean valid = IndexFile.checkEntries(file, ENTRY_BYTES, n, (buf, at, slot) -> {
+            long ts = buf.getLong(at);
+            int rel = buf.getInt(at + 8);
+            boolean ordered = ts > last[0] && (slot == 0 ? rel >= 0 : rel >= last[1]);
+            last[0] = ts;
+            last[1] = rel;
+            return ordered && baseOffset + rel < nextOffset;
+        });
+        if (!valid) {
+            return null;
         }
-        return new TimeIndex(file, baseOffset, maxEntries, ts, rel, n);
+        return new TimeIndex(file, baseOffset, maxEntries, n, last[0], (int) last[1]);
     }
 
+    /** Creates an empty index, replacing any file there (the file appears with the first entry). */
     public static TimeIndex createEmpty(File file, long baseOffset, int maxEntries) throws IOException {
-        java.nio.file.Files.deleteIfExists(file.toPath());
-        return new TimeIndex(file, baseOffset, maxEntries, new long[16], new int[16], 0);
+        Files.deleteIfExists(file.toPath());
+        return new TimeIndex(file, baseOffset, maxEntries, 0, RecordBatch.NO_TIMESTAMP, 0);
     }
 
-    public boolean isFull() {
-        return entries >= maxEntries;
-    }
-
-    public int entries() {
-        return entries;
-    }
-
-    public long lastTimestamp() throws IOException {
-        int n = entries;
-        return n == 0 ? -1L : load().timestamps[n - 1];
+    /** The timestamp of the last entry, or -1 when there is none. */
+    public long lastTimestamp() {
+        return entries() == 0 ? RecordBatch.NO_TIMESTAMP : lastTimestamp;
     }
 
     /** The offset of the last entry, or -1 when there is none. */
-    public long lastOffset() throws IOException {
-        int n = entries;
-        return n == 0 ? -1L : baseOffset + load().relativeOffsets[n - 1];
+    public long lastOffset() {
+        return entries() == 0 ? -1L : baseOffset + lastRelativeOffset;
     }
 
-    /** Appends (timestamp, offset) if the timestamp is larger than the last entry's. */
+    /** Appends (timestamp, offset) if the timestamp is larger than the last entry's (or than -1). */
     public synchronized void maybeAppend(long timestamp, long offset) throws IOException {
-        int n = entries;
-        Loaded e = load();
-        if (n > 0 && timestamp <= e.timestamps[n - 1]) {
+        maybeAppend(timestamp, offset, false);
+    }
+
+    /**
+     * As {@link #maybeAppend(long, long)}, for the last entry of a segment that stops being active
+     * (its max timestamp, at a roll or a clean close): written without preallocating and mapping the
+     * file when it is not mapped already (see {@link MappedIndex#appendWithoutMapping}).
+     */
+    public synchronized void maybeAppendLast(long timestamp, long offset) throws IOException {
+        maybeAppend(timestamp, offset, true);
+    }
+
+    private void maybeAppend(long timestamp, long offset, boolean last) throws IOException {
+        int n = entries();
+        if (timestamp <= lastTimestamp()) {
             return;
         }
-        if (n >= maxEntries) {
-            throw new IllegalStateException("time index is full (" + maxEntries + " entries): " + file);
+        if (isFull()) {
+            throw new IllegalStateException("time index is full (" + maxEntries() + " entries): " + file());
         }
         int rel = Math.toIntExact(offset - baseOffset);
-        if (n == e.timestamps.length) {
-            int capacity = Math.min(maxEntries, n * 2);
-            e = new Loaded(Arrays.copyOf(e.timestamps, capacity), Arrays.copyOf(e.relativeOffsets, capacity));
+        if (rel < 0 || (n > 0 && rel < lastRelativeOffset)) {
+            throw new IllegalStateException("time index entry out of order: offset " + offset + " after "
+                    + lastOffset() + " in " + file());
         }
-        e.timestamps[n] = timestamp;
-        e.relativeOffsets[n] = rel;
-        loaded = e;
-        entries = n + 1;
-        if (entries - persisted >= WRITE_BATCH_ENTRIES) {
-            writePending();
+        if (!last || !appendWithoutMapping(n, ByteBuffer.allocate(ENTRY_BYTES).putLong(timestamp).putInt(rel).flip())) {
+            ByteBuffer buf = writableMapping(n);
+            buf.putLong(n * ENTRY_BYTES, timestamp);
+            buf.putInt(n * ENTRY_BYTES + 8, rel);
         }
-    }
-
-    /** Writes the entries not yet in the file. */
-    private void writePending() throws IOException {
-        int n = entries;
-        if (n <= persisted) {
-            return;
-        }
-        Loaded e = load();
-        ByteBuffer buf = ByteBuffer.allocate((n - persisted) * ENTRY_BYTES);
-        for (int i = persisted; i < n; i++) {
-            buf.putLong(e.timestamps[i]).putInt(e.relativeOffsets[i]);
-        }
-        buf.flip();
-        long at = (long) persisted * ENTRY_BYTES;
-        long start = at;
-        withChannel(channel -> {
-            long position = start;
-            while (buf.hasRemaining()) {
-                position += channel.write(buf, position);
-            }
-        });
-        persisted = n;
+        lastTimestamp = timestamp;
+        lastRelativeOffset = rel;
+        publishEntries(n + 1);
     }
 
     /**
@@ -149,114 +126,49 @@ public final class TimeIndex implements AutoCloseable {
      * offset of the largest entry whose timestamp is below the target, or the segment base offset.
      */
     public long lookupOffsetBefore(long targetTimestamp) throws IOException {
-        int n = entries;
-        Loaded e = load();
-        long[] tss = e.timestamps;
-        int[] rels = e.relativeOffsets;
-        n = Math.min(n, tss.length);
-        int lo = 0;
-        int hi = n - 1;
-        int found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (tss[mid] < targetTimestamp) {
-                found = mid;
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
+        if (targetTimestamp == Long.MIN_VALUE) {
+            return baseOffset;
         }
-        return found < 0 ? baseOffset : baseOffset + rels[found];
+        long stamp = beginRead();
+        try {
+            ByteBuffer buf = mapped();
+            if (buf == null) {
+                return baseOffset;
+            }
+            int slot = floorSlot(buf, readableEntries(), targetTimestamp - 1, TIMESTAMP);
+            return slot < 0 ? baseOffset : baseOffset + buf.getInt(slot * ENTRY_BYTES + 8);
+        } finally {
+            endRead(stamp);
+        }
     }
 
-    /** Removes every entry whose offset is at or after {@code offset}. */
+    /** Removes every entry whose offset is at or after {@code offset} (Kafka's {@code truncateTo}). */
     public synchronized void truncateToOffset(long offset) throws IOException {
-        int n = entries;
-        int[] relativeOffsets = load().relativeOffsets;
-        while (n > 0 && baseOffset + relativeOffsets[n - 1] >= offset) {
-            n--;
-        }
-        entries = n;
-        persisted = Math.min(persisted, n);
-        long length = (long) persisted * ENTRY_BYTES;
-        withChannel(channel -> channel.truncate(length));
-        writePending();
-    }
-
-    /** Drops the in-memory entries after writing those still pending (see {@link OffsetIndex#unload()}). */
-    public synchronized void unload() throws IOException {
-        if (!closed) {
-            writePending();
-            loaded = null;
-        }
-    }
-
-    private Loaded load() throws IOException {
-        Loaded e = loaded;
-        return e != null ? e : loadFromFile();
-    }
-
-    /** Reads the entries back after {@link #unload()} (all of them are in the file then). */
-    private synchronized Loaded loadFromFile() throws IOException {
-        if (loaded != null) {
-            return loaded;
-        }
-        int n = entries;
-        long[] tss = new long[Math.max(16, n)];
-        int[] rels = new int[tss.length];
-        if (n > 0 && !closed) {
-            ByteBuffer buf = IndexFile.read(file, n * ENTRY_BYTES);
-            for (int i = 0; i < n; i++) {
-                tss[i] = buf.getLong();
-                rels[i] = buf.getInt();
-            }
-        }
-        // a closed index (its segment deleted meanwhile) answers from zeros: the segment's base offset
-        loaded = new Loaded(tss, rels);
-        return loaded;
-    }
-
-    /** Two parallel arrays, valid up to {@link #entries}. */
-    private record Loaded(long[] timestamps, int[] relativeOffsets) {
-    }
-
-    public synchronized void flush() throws IOException {
-        writePending();
-        withChannel(channel -> channel.force(true));
-    }
-
-    /** Renames the file; an index never written has no file yet and only takes the new name. */
-    public synchronized void renameTo(File target) throws IOException {
-        if (file.exists()) {
-            java.nio.file.Files.move(file.toPath(), target.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-        file = target;
-    }
-
-    private interface ChannelAction {
-        void run(FileChannel channel) throws IOException;
-    }
-
-    /** Opens the file (creating it if needed) for one action; nothing once closed. */
-    private void withChannel(ChannelAction action) throws IOException {
-        if (closed) {
+        int n = entries();
+        if (n == 0 || baseOffset + lastRelativeOffset < offset) {
             return;
         }
-        try (FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
-            action.run(channel);
+        int keep;
+        long ts = RecordBatch.NO_TIMESTAMP;
+        int rel = 0;
+        long stamp = beginRead();
+        try {
+            ByteBuffer buf = mapped();
+            keep = buf == null ? 0 : floorSlot(buf, readableEntries(), offset - baseOffset - 1, RELATIVE_OFFSET) + 1;
+            if (keep > 0) {
+                ts = buf.getLong((keep - 1) * ENTRY_BYTES);
+                rel = buf.getInt((keep - 1) * ENTRY_BYTES + 8);
+            }
+        } finally {
+            endRead(stamp);
         }
-    }
-
-    public File file() {
-        return file;
+        lastTimestamp = ts;
+        lastRelativeOffset = rel;
+        truncateToEntries(keep);
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (!closed) {
-            writePending();
-            closed = true;
-        }
+    public String toString() {
+        return "TimeIndex(" + file() + ", entries=" + entries() + ")";
     }
 }

@@ -133,6 +133,12 @@ public final class LogSegment implements AutoCloseable {
             segment.loadFromIndexes();
         }
         segment.txnIndex.truncateTo(segment.nextOffset); // entries of markers lost with a torn tail
+        if (recover || rebuild) {
+            // rebuilt indexes were mapped and preallocated by their appends: cut them to their entries and
+            // unmap them, so loading a log leaves nothing mapped (the active segment's first append maps again)
+            index.trimToValidSize();
+            timeIndex.trimToValidSize();
+        }
         if (truncatedBytes != null) {
             truncatedBytes[0] = truncated;
         }
@@ -165,12 +171,16 @@ public final class LogSegment implements AutoCloseable {
     /**
      * Called when the segment stops being the active one (a roll, a clean close): records its max
      * timestamp in the time index even if no index entry was due, so the next start can read it
-     * from there instead of from every batch (Kafka does the same).
+     * from there instead of from every batch, and trims both index files to their entries (Kafka
+     * does the same).
      */
     public void onBecomeInactive() throws IOException {
         if (maxTimestampSoFar != RecordBatch.NO_TIMESTAMP && !timeIndex.isFull()) {
-            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            timeIndex.maybeAppendLast(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
         }
+        // no more appends: the preallocated index files shrink to their entries, as Kafka's do
+        offsetIndex.trimToValidSize();
+        timeIndex.trimToValidSize();
     }
 
     /**
@@ -339,7 +349,7 @@ public final class LogSegment implements AutoCloseable {
 
     /**
      * Releases what an idle segment holds if nothing used it for {@code idleNanos}: the handle of
-     * its {@code .log} file and the in-memory entries of its indexes; the next use reloads them.
+     * its {@code .log} file and the mappings of its indexes; the next use opens and maps them again.
      * Returns whether it released anything.
      */
     public boolean releaseIfIdle(long nowNanos, long idleNanos) throws IOException {
@@ -458,20 +468,30 @@ public final class LogSegment implements AutoCloseable {
         txnIndex.renameTo(new File(dir, txnIndex.file().getName() + DELETED_SUFFIX));
     }
 
-    /** Closes and removes every file of this segment. */
+    /**
+     * Closes and removes every file of this segment. The index mappings go at once (a lookup still
+     * running finishes first, see {@code MappedIndex}); a zero-copy send still in flight keeps the
+     * {@code .log} handle until it is done (see {@link SegmentFile}).
+     */
     public void delete() throws IOException {
-        close();
+        log.close();
+        offsetIndex.deleteFile();
+        timeIndex.deleteFile();
         Files.deleteIfExists(log.file().toPath());
-        Files.deleteIfExists(offsetIndex.file().toPath());
-        Files.deleteIfExists(timeIndex.file().toPath());
         txnIndex.delete();
     }
 
+    /** Closes the {@code .log} handle (once no send holds it) and trims and unmaps the indexes. */
     @Override
     public void close() throws IOException {
         log.close();
         offsetIndex.close();
         timeIndex.close();
+    }
+
+    /** Whether either index is mapped now (they are unmapped while idle, and once inactive until a lookup). */
+    public boolean indexesMapped() {
+        return offsetIndex.isMapped() || timeIndex.isMapped();
     }
 
     @Override
