@@ -2,6 +2,7 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -141,6 +142,38 @@ class KafkaAdminToolsTest {
                     assertTrue(committed.poll(java.time.Duration.ofSeconds(2)).isEmpty(), "nothing visible");
                 }
             }
+        }
+    }
+
+    @Test
+    @Compat({"Kafka tools 4.3.1: kafka-metadata-quorum describe --status/--replication",
+            "Java admin client 4.3.1: describeMetadataQuorum"})
+    void kafkaMetadataQuorumDescribesTheSingleNodeQuorum() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            String bootstrap = brook.bootstrap();
+            long highWatermark;
+            try (Admin admin = brook.admin()) {
+                long before = admin.describeMetadataQuorum().quorumInfo().get().highWatermark();
+                admin.createTopics(List.of(new NewTopic("quorum-a", 2, (short) 1))).all().get();
+                QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get();
+                highWatermark = quorum.highWatermark();
+                assertEquals(1, quorum.leaderId());
+                assertTrue(highWatermark >= before + 3, "a topic record and two partition records were committed: "
+                        + before + " -> " + highWatermark);
+                assertEquals(1, quorum.voters().size());
+                assertEquals(1, quorum.voters().get(0).replicaId());
+                assertEquals(highWatermark, quorum.voters().get(0).logEndOffset());
+                assertTrue(quorum.observers().isEmpty());
+            }
+            String status = tool("org.apache.kafka.tools.MetadataQuorumCommand", "--bootstrap-server", bootstrap,
+                    "describe", "--status");
+            assertTrue(status.contains("LeaderId:") && status.lines().anyMatch(l -> l.matches("LeaderId:\\s+1")),
+                    status);
+            assertTrue(status.lines().anyMatch(l -> l.matches("HighWatermark:\\s+\\d+")), status);
+            String replication = tool("org.apache.kafka.tools.MetadataQuorumCommand", "--bootstrap-server",
+                    bootstrap, "describe", "--replication");
+            assertTrue(replication.lines().anyMatch(l -> l.trim().startsWith("1 ") && l.contains("Leader")),
+                    replication);
         }
     }
 }

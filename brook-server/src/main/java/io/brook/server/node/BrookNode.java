@@ -7,6 +7,7 @@ import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
+import io.brook.server.controller.QuorumDescription;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
@@ -49,6 +50,7 @@ import io.brook.server.handlers.CreateTopicsHandler;
 import io.brook.server.handlers.DeleteRecordsHandler;
 import io.brook.server.handlers.DeleteTopicsHandler;
 import io.brook.server.handlers.DescribeClusterHandler;
+import io.brook.server.handlers.DescribeQuorumHandler;
 import io.brook.server.handlers.DescribeConfigsHandler;
 import io.brook.server.handlers.DescribeLogDirsHandler;
 import io.brook.server.handlers.DescribeProducersHandler;
@@ -241,6 +243,9 @@ public final class BrookNode implements AutoCloseable {
         registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version")))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
+                .register(new DescribeQuorumHandler(() -> QuorumDescription.singleNode(config.nodeId(),
+                        MetadataController.SINGLE_NODE_EPOCH, controller.image().offset() + 1,
+                        System.currentTimeMillis())))
                 .register(new CreateTopicsHandler(broker))
                 .register(new DeleteTopicsHandler(broker))
                 .register(new CreatePartitionsHandler(broker))
