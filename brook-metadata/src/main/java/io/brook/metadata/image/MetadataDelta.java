@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The changes a run of metadata records makes to a base image (KRaft's {@code MetadataDelta}):
@@ -29,7 +30,8 @@ import java.util.Map;
  * a {@code PartitionChangeRecord} changes only the fields it sets and bumps the partition epoch (and
  * the leader epoch when it names a leader); a {@code RemoveTopicRecord} also drops the topic's
  * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
- * sets an override or, with a null value, removes it.
+ * sets an override or, with a null value, removes it. The five broker records go to a
+ * {@link ClusterDelta} ({@link #cluster()}).
  *
  * <p>A record the base image plus the records before it cannot take (a partition of an unknown
  * topic, a record type Brook does not keep, say) throws {@link IllegalStateException} and leaves the
@@ -51,9 +53,12 @@ public final class MetadataDelta {
     private final Map<String, Map<String, String>> brokerConfigChanges = new HashMap<>();
     /** Finalized feature levels set by the delta (level 0 removes the feature, as in Kafka). */
     private final Map<String, Short> featureChanges = new HashMap<>();
+    /** The broker records (register, fence, unfence, registration change, unregister). */
+    private final ClusterDelta cluster;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
+        this.cluster = new ClusterDelta(base.cluster());
         this.nextProducerId = base.nextProducerId();
     }
 
@@ -63,6 +68,9 @@ public final class MetadataDelta {
 
     /** Adds one record to the delta. */
     public void replay(ApiMessageAndVersion record) {
+        if (cluster.replay(record.message())) {
+            return;
+        }
         MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
         switch (type) {
             case TOPIC_RECORD -> replayTopic((TopicRecord) record.message());
@@ -219,6 +227,24 @@ public final class MetadataDelta {
         return !brokerConfigChanges.isEmpty();
     }
 
+    /** The broker part of this delta. */
+    public ClusterDelta cluster() {
+        return cluster;
+    }
+
+    /**
+     * Brokers the delta registered or changed (mapped to their registration) or unregistered (mapped to
+     * empty), in order of first change (read-only).
+     */
+    public Map<Integer, Optional<BrokerRegistration>> changedBrokers() {
+        return cluster.changedBrokers();
+    }
+
+    /** Whether a broker record was replayed. */
+    public boolean brokersChanged() {
+        return !cluster.changedBrokers().isEmpty();
+    }
+
     /** Whether a feature-level record was replayed. */
     public boolean featuresChanged() {
         return !featureChanges.isEmpty();
@@ -237,7 +263,8 @@ public final class MetadataDelta {
             byId = byId.plus(topic.id(), topic);
             byName = byName.plus(topic.name(), topic);
         }
-        return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures());
+        return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures(),
+                cluster.apply());
     }
 
     private Map<String, Map<String, String>> applyBrokerConfigs() {

@@ -1,23 +1,16 @@
 package io.brook.metadata.controller;
 
-import io.brook.metadata.image.ClusterDelta;
 import io.brook.metadata.image.ClusterImage;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
-import io.brook.metadata.image.TopicImage;
-import io.brook.metadata.record.MetadataRecord;
-import io.brook.metadata.record.MetadataRecord.PartitionRecord;
-import io.brook.metadata.record.MetadataRecord.TopicRecord;
+import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
-import org.apache.kafka.common.metadata.PartitionChangeRecord;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,10 +19,8 @@ import java.util.Map;
  * image, with the offset the next record gets, and the decisions' records applied to both as the
  * metadata log would (each record takes the next offset).
  *
- * <p>Until the metadata image replays Kafka's {@code PartitionChangeRecord} itself, {@link #apply}
- * turns each one into the full partition state it leads to (leader epoch +1 when the record sets
- * the leader, partition epoch +1 on every change, as Kafka's {@code PartitionRegistration.merge});
- * that is the one place to change when it does.
+ * <p>The metadata image replays the broker records too ({@link MetadataImage#cluster()}); {@link #cluster}
+ * is kept as a field for the tests' brevity.
  */
 final class ClusterHarness {
     static final String CLUSTER_ID = "brook-test-cluster";
@@ -51,46 +42,18 @@ final class ClusterHarness {
         if (records.isEmpty()) {
             return;
         }
-        ClusterDelta delta = new ClusterDelta(cluster);
-        Map<String, PartitionImage> working = new HashMap<>();
-        List<MetadataRecord> partitionRecords = new ArrayList<>();
-        for (ApiMessageAndVersion record : records) {
-            ApiMessage message = record.message();
-            if (delta.replay(message)) {
-                continue;
-            }
-            if (!(message instanceof PartitionChangeRecord change)) {
-                throw new IllegalStateException("unexpected record " + message);
-            }
-            String key = change.topicId() + "-" + change.partitionId();
-            PartitionImage old = working.get(key);
-            if (old == null) {
-                TopicImage topic = image.topic(change.topicId());
-                old = topic.partitions().get(change.partitionId());
-            }
-            int leader = change.leader() == PartitionMoves.NO_LEADER_CHANGE ? old.leader() : change.leader();
-            List<Integer> isr = change.isr() == null ? old.isr() : List.copyOf(change.isr());
-            List<Integer> replicas = change.replicas() == null ? old.replicas() : List.copyOf(change.replicas());
-            boolean leaderSet = change.leader() != PartitionMoves.NO_LEADER_CHANGE;
-            PartitionImage next = new PartitionImage(old.partition(), replicas, isr, leader,
-                    leaderSet ? old.leaderEpoch() + 1 : old.leaderEpoch(), old.partitionEpoch() + 1);
-            working.put(key, next);
-            partitionRecords.add(new PartitionRecord(change.topicId(), next.partition(), next.replicas(), next.isr(),
-                    next.leader(), next.leaderEpoch(), next.partitionEpoch()));
-        }
-        long lastOffset = image.offset() + records.size();
-        cluster = delta.apply();
-        image = image.apply(partitionRecords, lastOffset);
+        image = image.apply(records, image.offset() + records.size());
+        cluster = image.cluster();
     }
 
     /** Creates a topic with the given replica lists (leader = first replica, ISR = all replicas). */
     Uuid createTopic(String name, List<List<Integer>> assignment) {
         Uuid id = new Uuid(name.hashCode() + 1L, assignment.size() + 1L);
-        List<MetadataRecord> records = new ArrayList<>();
-        records.add(new TopicRecord(name, id));
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(MetadataRecords.topic(name, id));
         for (int p = 0; p < assignment.size(); p++) {
             List<Integer> replicas = assignment.get(p);
-            records.add(new PartitionRecord(id, p, replicas, replicas, replicas.get(0), 0, 0));
+            records.add(MetadataRecords.partition(id, p, replicas, replicas, replicas.get(0), 0, 0));
         }
         image = image.apply(records, image.offset() + records.size());
         return id;

@@ -168,4 +168,30 @@ class MetadataImageTest {
         assertTrue(image.topic("__consumer_offsets").isInternal());
         assertFalse(image.topic("_single").isInternal());
     }
+
+    @Test
+    void brokerRecordsBuildTheClusterImageAndSnapshotsKeepThem() {
+        org.apache.kafka.common.metadata.RegisterBrokerRecord register =
+                new org.apache.kafka.common.metadata.RegisterBrokerRecord().setBrokerId(3).setBrokerEpoch(7)
+                        .setIncarnationId(B).setRack("r1");
+        MetadataDelta delta = new MetadataDelta(withTopicA());
+        delta.replay(new ApiMessageAndVersion(register, (short) 0));
+        delta.replay(new ApiMessageAndVersion(new org.apache.kafka.common.metadata.UnfenceBrokerRecord()
+                .setId(3).setEpoch(7), (short) 0));
+        assertTrue(delta.brokersChanged());
+        assertEquals(List.of(3), List.copyOf(delta.changedBrokers().keySet()));
+        assertTrue(delta.changedTopics().isEmpty());
+        MetadataImage image = delta.apply(4);
+        assertTrue(image.cluster().usable(3));
+        assertEquals(7, image.cluster().broker(3).epoch());
+
+        MetadataImage rebuilt = MetadataImage.EMPTY.apply(image.records(), image.offset());
+        assertEquals(image, rebuilt);
+        assertEquals(image.cluster(), rebuilt.cluster());
+
+        MetadataDelta topicsOnly = new MetadataDelta(image);
+        topicsOnly.replay(topic("b", A == B ? null : new Uuid(9, 9)));
+        assertFalse(topicsOnly.brokersChanged());
+        assertSame(image.cluster(), topicsOnly.apply(5).cluster());
+    }
 }
