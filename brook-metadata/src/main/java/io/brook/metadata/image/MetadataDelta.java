@@ -10,6 +10,7 @@ import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.common.metadata.UnregisterBrokerRecord;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.Collection;
@@ -64,6 +65,68 @@ public final class MetadataDelta {
 
     public MetadataImage base() {
         return base;
+    }
+
+    /**
+     * A delta from {@code from} that leads to {@code to}'s metadata: for a snapshot that replaces the
+     * image wholesale (a lagging voter catching up), so publishers still see one delta naming what
+     * changed. Removed topics, brokers, configs and features get their removal records; new or changed
+     * ones their full state ({@link MetadataImage#records()}'s records); unchanged ones nothing.
+     * The producer-id mark only ever rises.
+     */
+    public static MetadataDelta between(MetadataImage from, MetadataImage to) {
+        MetadataDelta delta = new MetadataDelta(from);
+        for (TopicImage old : from.topicsById().values()) {
+            if (to.topic(old.id()) == null) {
+                delta.replay(MetadataRecords.removeTopic(old.id()));
+            }
+        }
+        for (BrokerRegistration old : from.cluster().brokers().values()) {
+            if (to.cluster().broker(old.id()) == null) {
+                delta.replay(new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(old.id())
+                        .setBrokerEpoch(old.epoch()), (short) 0));
+            }
+        }
+        from.brokerConfigs().forEach((resource, configs) -> configs.keySet().forEach(name -> {
+            if (!to.brokerConfigs().getOrDefault(resource, Map.of()).containsKey(name)) {
+                delta.replay(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, null));
+            }
+        }));
+        from.features().keySet().forEach(name -> {
+            if (!to.features().containsKey(name)) {
+                delta.replay(MetadataRecords.featureLevel(name, (short) 0));
+            }
+        });
+        new java.util.TreeMap<>(to.features()).forEach((name, level) -> {
+            if (!level.equals(from.features().get(name))) {
+                delta.replay(MetadataRecords.featureLevel(name, level));
+            }
+        });
+        for (BrokerRegistration broker : to.cluster().brokers().values()) {
+            if (!broker.equals(from.cluster().broker(broker.id()))) {
+                delta.replay(broker.toRecord());
+            }
+        }
+        for (TopicImage topic : to.topicsById().values()) {
+            if (!topic.equals(from.topic(topic.id()))) {
+                delta.replay(MetadataRecords.topic(topic.name(), topic.id()));
+                for (PartitionImage p : topic.partitions().values()) {
+                    delta.replay(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(),
+                            p.leader(), p.leaderEpoch(), p.partitionEpoch()));
+                }
+                new java.util.TreeMap<>(topic.configs()).forEach((name, value) ->
+                        delta.replay(MetadataRecords.topicConfig(topic.name(), name, value)));
+            }
+        }
+        to.brokerConfigs().forEach((resource, configs) -> configs.forEach((name, value) -> {
+            if (!value.equals(from.brokerConfigs().getOrDefault(resource, Map.of()).get(name))) {
+                delta.replay(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value));
+            }
+        }));
+        if (to.nextProducerId() > from.nextProducerId()) {
+            delta.replay(MetadataRecords.producerIds(-1, -1, to.nextProducerId()));
+        }
+        return delta;
     }
 
     /** Adds one record to the delta. */

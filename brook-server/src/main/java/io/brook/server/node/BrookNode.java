@@ -3,6 +3,7 @@ package io.brook.server.node;
 import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.image.TopicImage;
+import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.controller.ControllerChannel;
@@ -161,8 +162,9 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = MetadataController.open(new File(config.metadataLogDir(), METADATA_DIR),
-                new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(), config.metadataMaxSnapshotIntervalMs()));
+        MetadataController controller = LocalMetadataController.open(new File(config.metadataLogDir(), METADATA_DIR),
+                new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(), config.metadataMaxSnapshotIntervalMs()),
+                config.nodeId());
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
