@@ -40,7 +40,7 @@ import static io.brook.metadata.record.MetadataRecords.topic;
 import static io.brook.metadata.record.MetadataRecords.topicConfig;
 
 @Timeout(30)
-class MetadataControllerTest {
+class LocalMetadataControllerTest {
     private static final List<Integer> BROKERS = List.of(1);
 
     @TempDir
