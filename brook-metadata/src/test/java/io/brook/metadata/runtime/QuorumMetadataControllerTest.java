@@ -59,6 +59,7 @@ class QuorumMetadataControllerTest {
     private final Map<Integer, InetSocketAddress> voters = new LinkedHashMap<>();
     private final Map<Integer, QuorumMetadataController> running = new LinkedHashMap<>();
     private UnaryOperator<QuorumConfig.Builder> tuning = b -> b;
+    private SnapshotPolicy policy = new SnapshotPolicy(SnapshotPolicy.DEFAULT_MAX_BYTES_BETWEEN_SNAPSHOTS, 0);
 
     @AfterEach
     void stopAll() throws IOException {
@@ -82,7 +83,7 @@ class QuorumMetadataControllerTest {
                 .voters(voters).electionTimeout(ELECTION_TIMEOUT).requestTimeout(Duration.ofSeconds(3))).build();
         QuorumMetadataController c = QuorumMetadataController.open(
                 root.resolve("node-" + id).resolve("__cluster_metadata-0").toFile(), config,
-                new SnapshotPolicy(SnapshotPolicy.DEFAULT_MAX_BYTES_BETWEEN_SNAPSHOTS, 0), null);
+                policy, null);
         running.put(id, c);
         return c;
     }
@@ -290,5 +291,44 @@ class QuorumMetadataControllerTest {
         get(again.submit(create("t6")));
         assertAllEqual(again);
         assertEquals(before.offset() + 2, again.image().offset());
+    }
+
+    @Test
+    void theSnapshotPolicyMakesEveryVoterSnapshotAndARestartLoadsIt() throws Exception {
+        policy = new SnapshotPolicy(1, 0); // a snapshot after every change
+        startCluster();
+        QuorumMetadataController active = awaitActive();
+        for (int i = 0; i < 4; i++) {
+            get(active.submit(create("t" + i)));
+        }
+        assertAllEqual(active);
+        long end = active.image().offset() + 1;
+        for (int id : voters.keySet()) {
+            java.io.File dir = root.resolve("node-" + id).resolve("__cluster_metadata-0").toFile();
+            await("voter " + id + " snapshots up to offset " + end, () -> {
+                List<io.brook.metadata.log.MetadataSnapshots.SnapshotId> ids =
+                        io.brook.metadata.log.MetadataSnapshots.list(dir);
+                return !ids.isEmpty() && ids.get(ids.size() - 1).endOffset() == end;
+            });
+            List<io.brook.metadata.log.MetadataSnapshots.SnapshotId> ids =
+                    io.brook.metadata.log.MetadataSnapshots.list(dir);
+            assertTrue(ids.size() <= SnapshotPolicy.KEPT, "old snapshots are deleted: " + ids);
+            assertTrue(QuorumMetadataController.sidecar(dir, ids.get(ids.size() - 1)).isFile(),
+                    "the checkpoint has its sidecar");
+        }
+        MetadataImage before = active.image();
+        for (int id : List.copyOf(running.keySet())) {
+            stop(id);
+        }
+        policy = new SnapshotPolicy(SnapshotPolicy.DEFAULT_MAX_BYTES_BETWEEN_SNAPSHOTS, 0);
+        for (int id : voters.keySet()) {
+            start(id);
+        }
+        for (QuorumMetadataController c : running.values()) {
+            assertEquals(before, c.image(), "loaded from the snapshot before the quorum re-delivers anything");
+        }
+        QuorumMetadataController again = awaitActive();
+        get(again.submit(create("t4")));
+        assertAllEqual(again);
     }
 }
