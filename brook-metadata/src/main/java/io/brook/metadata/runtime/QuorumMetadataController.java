@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -91,6 +92,8 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     static final Duration LISTENER_WAIT = Duration.ofSeconds(60);
     /** Longest pause between two checks of the snapshot interval. */
     private static final long MAX_SNAPSHOT_CHECK_MS = 60_000;
+    /** Pause before asking the quorum again after a snapshot request failed. */
+    private static final long SNAPSHOT_RETRY_MS = 1_000;
 
     private final int nodeId;
     private final File dir;
@@ -115,6 +118,8 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     private long bytesSinceSnapshot;
     private long lastSnapshotMs;
     private boolean snapshotRequested;
+    /** Raft index of the last snapshot written or installed here (-1 for none). */
+    private long lastSnapshotIndex = -1;
     /** Decisions whose entries are in flight, by proposal number. */
     private final Map<Long, CompletableFuture<?>> inFlight = new LinkedHashMap<>();
     private long nextProposal;
@@ -132,6 +137,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
         this.lastEpoch = lastEpoch;
         this.lastBatchTimestamp = lastBatchTimestamp;
         this.loadedSnapshot = loadedSnapshot;
+        this.lastSnapshotIndex = loadedSnapshot == null ? -1 : loadedSnapshot.index();
         this.policy = policy;
         this.clock = clock;
         this.lastSnapshotMs = clock.getAsLong();
@@ -337,7 +343,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
         }
         NotControllerException e = notController();
         if (error != null) {
-            e.initCause(error);
+            e.initCause(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
         }
         future.completeExceptionally(e);
         resetProposed();
@@ -474,6 +480,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
         bytesSinceSnapshot = 0;
         lastSnapshotMs = clock.getAsLong();
         snapshotRequested = false;
+        lastSnapshotIndex = Math.max(lastSnapshotIndex, index);
         log.info("Metadata quorum node {} wrote the snapshot {} (Raft index {}) in {} ms", nodeId, id.fileName(),
                 index, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         cleanUp();
@@ -511,6 +518,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
         lastEpoch = id.epoch();
         lastBatchTimestamp = snapshot.lastContainedLogTimestamp();
         bytesSinceSnapshot = 0;
+        lastSnapshotIndex = Math.max(lastSnapshotIndex, index);
         log.info("Metadata quorum node {} installed the snapshot {} (Raft index {}, term {}): {} topics", nodeId,
                 id.fileName(), index, term, next.topicsById().size());
         publish(delta, next);
@@ -530,12 +538,28 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             return;
         }
         snapshotRequested = true;
+        long before = lastSnapshotIndex;
         quorum.takeSnapshot().whenComplete((index, error) -> {
             if (error != null) {
                 log.warn("Metadata quorum node {}: a snapshot failed: {}", nodeId, error.getMessage());
             }
             try {
-                thread.execute(() -> snapshotRequested = false);
+                // changes applied while it was written (or a refused request) make the next one due now
+                // or, after a failure, a little later
+                thread.execute(() -> {
+                    // a request that wrote nothing here (failed, or the quorum found nothing new) is not
+                    // repeated at once: no busy loop
+                    boolean wrote = lastSnapshotIndex > before;
+                    if (wrote) {
+                        snapshotRequested = false;
+                        maybeSnapshot();
+                    } else {
+                        thread.schedule(() -> {
+                            snapshotRequested = false;
+                            maybeSnapshot();
+                        }, SNAPSHOT_RETRY_MS, TimeUnit.MILLISECONDS);
+                    }
+                });
             } catch (RejectedExecutionException closing) {
                 // closing
             }

@@ -331,4 +331,45 @@ class QuorumMetadataControllerTest {
         get(again.submit(create("t4")));
         assertAllEqual(again);
     }
+
+    @Test
+    void withoutAMajorityDecisionsFailRetriablyAndResumeWhenItReturns() throws Exception {
+        // the leader keeps leading (long election timeout) while its proposal times out (short request timeout)
+        tuning = b -> b.electionTimeout(Duration.ofSeconds(5)).requestTimeout(Duration.ofSeconds(1));
+        startCluster();
+        QuorumMetadataController active = awaitActive();
+        get(active.submit(create("before")));
+        int leader = active.quorum().config().nodeId();
+        List<Integer> followers = running.keySet().stream().filter(id -> id != leader).toList();
+        for (int id : followers) {
+            stop(id);
+        }
+        assertTrue(active.isActive(), "still leading: the proposal below is in flight when it fails");
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> get(active.submit(create("lost"))));
+        assertInstanceOf(NotControllerException.class, refused.getCause(), refused.getCause().toString());
+        assertInstanceOf(io.brook.metadata.quorum.QuorumTimeoutException.class, refused.getCause().getCause(),
+                "the proposal timed out");
+        assertEquals(null, active.image().topic("lost"), "not committed, so not applied");
+
+        for (int id : followers) {
+            start(id);
+        }
+        // the refused entry may still commit once a majority is back: then every voter applies it
+        QuorumMetadataController again = awaitActive();
+        CreatedTopic after = null;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (after == null) {
+            try {
+                after = get(awaitActive().submit(create("after")));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof NotControllerException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100); // leadership moved meanwhile: retry, as a Kafka client does
+            }
+        }
+        again = awaitActive();
+        assertEquals(after.topicId(), again.image().topic("after").id());
+        assertAllEqual(again);
+    }
 }
