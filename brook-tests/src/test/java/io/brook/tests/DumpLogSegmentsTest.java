@@ -2,6 +2,7 @@ package io.brook.tests;
 
 import io.brook.metadata.controller.ProducerIdControl;
 import io.brook.metadata.log.MetadataSnapshots;
+import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import org.apache.kafka.clients.admin.Admin;
@@ -141,7 +142,7 @@ class DumpLogSegmentsTest {
 
         // a snapshot taken the way the controller takes them (here after every byte), then dumped
         MetadataSnapshots.SnapshotId id;
-        try (MetadataController controller = MetadataController.open(metadataDir, new SnapshotPolicy(1, 0))) {
+        try (LocalMetadataController controller = LocalMetadataController.open(metadataDir, new SnapshotPolicy(1, 0))) {
             controller.submit(ProducerIdControl::allocateBlock).get(30, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (controller.latestSnapshot() == null && System.nanoTime() < deadline) {

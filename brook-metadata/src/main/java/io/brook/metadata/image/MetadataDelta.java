@@ -10,6 +10,7 @@ import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.common.metadata.UnregisterBrokerRecord;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.Collection;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The changes a run of metadata records makes to a base image (KRaft's {@code MetadataDelta}):
@@ -29,7 +31,8 @@ import java.util.Map;
  * a {@code PartitionChangeRecord} changes only the fields it sets and bumps the partition epoch (and
  * the leader epoch when it names a leader); a {@code RemoveTopicRecord} also drops the topic's
  * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
- * sets an override or, with a null value, removes it.
+ * sets an override or, with a null value, removes it. The five broker records go to a
+ * {@link ClusterDelta} ({@link #cluster()}).
  *
  * <p>A record the base image plus the records before it cannot take (a partition of an unknown
  * topic, a record type Brook does not keep, say) throws {@link IllegalStateException} and leaves the
@@ -51,9 +54,12 @@ public final class MetadataDelta {
     private final Map<String, Map<String, String>> brokerConfigChanges = new HashMap<>();
     /** Finalized feature levels set by the delta (level 0 removes the feature, as in Kafka). */
     private final Map<String, Short> featureChanges = new HashMap<>();
+    /** The broker records (register, fence, unfence, registration change, unregister). */
+    private final ClusterDelta cluster;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
+        this.cluster = new ClusterDelta(base.cluster());
         this.nextProducerId = base.nextProducerId();
     }
 
@@ -61,8 +67,73 @@ public final class MetadataDelta {
         return base;
     }
 
+    /**
+     * A delta from {@code from} that leads to {@code to}'s metadata: for a snapshot that replaces the
+     * image wholesale (a lagging voter catching up), so publishers still see one delta naming what
+     * changed. Removed topics, brokers, configs and features get their removal records; new or changed
+     * ones their full state ({@link MetadataImage#records()}'s records); unchanged ones nothing.
+     * The producer-id mark only ever rises.
+     */
+    public static MetadataDelta between(MetadataImage from, MetadataImage to) {
+        MetadataDelta delta = new MetadataDelta(from);
+        for (TopicImage old : from.topicsById().values()) {
+            if (to.topic(old.id()) == null) {
+                delta.replay(MetadataRecords.removeTopic(old.id()));
+            }
+        }
+        for (BrokerRegistration old : from.cluster().brokers().values()) {
+            if (to.cluster().broker(old.id()) == null) {
+                delta.replay(new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(old.id())
+                        .setBrokerEpoch(old.epoch()), (short) 0));
+            }
+        }
+        from.brokerConfigs().forEach((resource, configs) -> configs.keySet().forEach(name -> {
+            if (!to.brokerConfigs().getOrDefault(resource, Map.of()).containsKey(name)) {
+                delta.replay(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, null));
+            }
+        }));
+        from.features().keySet().forEach(name -> {
+            if (!to.features().containsKey(name)) {
+                delta.replay(MetadataRecords.featureLevel(name, (short) 0));
+            }
+        });
+        new java.util.TreeMap<>(to.features()).forEach((name, level) -> {
+            if (!level.equals(from.features().get(name))) {
+                delta.replay(MetadataRecords.featureLevel(name, level));
+            }
+        });
+        for (BrokerRegistration broker : to.cluster().brokers().values()) {
+            if (!broker.equals(from.cluster().broker(broker.id()))) {
+                delta.replay(broker.toRecord());
+            }
+        }
+        for (TopicImage topic : to.topicsById().values()) {
+            if (!topic.equals(from.topic(topic.id()))) {
+                delta.replay(MetadataRecords.topic(topic.name(), topic.id()));
+                for (PartitionImage p : topic.partitions().values()) {
+                    delta.replay(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(),
+                            p.leader(), p.leaderEpoch(), p.partitionEpoch()));
+                }
+                new java.util.TreeMap<>(topic.configs()).forEach((name, value) ->
+                        delta.replay(MetadataRecords.topicConfig(topic.name(), name, value)));
+            }
+        }
+        to.brokerConfigs().forEach((resource, configs) -> configs.forEach((name, value) -> {
+            if (!value.equals(from.brokerConfigs().getOrDefault(resource, Map.of()).get(name))) {
+                delta.replay(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value));
+            }
+        }));
+        if (to.nextProducerId() > from.nextProducerId()) {
+            delta.replay(MetadataRecords.producerIds(-1, -1, to.nextProducerId()));
+        }
+        return delta;
+    }
+
     /** Adds one record to the delta. */
     public void replay(ApiMessageAndVersion record) {
+        if (cluster.replay(record.message())) {
+            return;
+        }
         MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
         switch (type) {
             case TOPIC_RECORD -> replayTopic((TopicRecord) record.message());
@@ -219,6 +290,24 @@ public final class MetadataDelta {
         return !brokerConfigChanges.isEmpty();
     }
 
+    /** The broker part of this delta. */
+    public ClusterDelta cluster() {
+        return cluster;
+    }
+
+    /**
+     * Brokers the delta registered or changed (mapped to their registration) or unregistered (mapped to
+     * empty), in order of first change (read-only).
+     */
+    public Map<Integer, Optional<BrokerRegistration>> changedBrokers() {
+        return cluster.changedBrokers();
+    }
+
+    /** Whether a broker record was replayed. */
+    public boolean brokersChanged() {
+        return !cluster.changedBrokers().isEmpty();
+    }
+
     /** Whether a feature-level record was replayed. */
     public boolean featuresChanged() {
         return !featureChanges.isEmpty();
@@ -237,7 +326,8 @@ public final class MetadataDelta {
             byId = byId.plus(topic.id(), topic);
             byName = byName.plus(topic.name(), topic);
         }
-        return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures());
+        return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures(),
+                cluster.apply());
     }
 
     private Map<String, Map<String, String>> applyBrokerConfigs() {

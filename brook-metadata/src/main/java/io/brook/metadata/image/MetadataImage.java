@@ -17,7 +17,7 @@ import java.util.TreeMap;
  */
 public final class MetadataImage {
     public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0,
-            Map.of(), Map.of());
+            Map.of(), Map.of(), ClusterImage.EMPTY);
 
     private final long offset;
     private final PersistentMap<String, TopicImage> topicsByName;
@@ -25,16 +25,19 @@ public final class MetadataImage {
     private final long nextProducerId;
     private final Map<String, Map<String, String>> brokerConfigs;
     private final Map<String, Short> features;
+    private final ClusterImage cluster;
 
     MetadataImage(long offset, PersistentMap<String, TopicImage> topicsByName,
                   PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId,
-                  Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features) {
+                  Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features,
+                  ClusterImage cluster) {
         this.offset = offset;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
         this.nextProducerId = nextProducerId;
         this.brokerConfigs = brokerConfigs;
         this.features = features;
+        this.cluster = cluster;
     }
 
     /** The image after {@code records}, which were written at offsets up to {@code lastOffset}. */
@@ -83,15 +86,21 @@ public final class MetadataImage {
         return features;
     }
 
+    /** The registered brokers (KRaft's cluster image). */
+    public ClusterImage cluster() {
+        return cluster;
+    }
+
     /**
      * The records that rebuild this image from {@link #EMPTY} (what a snapshot holds): features, then
-     * per topic its topic record, every partition's full state and its configs, then broker configs and
+     * the broker registrations, then per topic its topic record, every partition's full state and its configs, then broker configs and
      * the producer-id high mark. Replayed in one delta and applied at {@link #offset()}, they give an
      * image equal to this one.
      */
     public List<ApiMessageAndVersion> records() {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         new TreeMap<>(features).forEach((name, level) -> records.add(MetadataRecords.featureLevel(name, level)));
+        records.addAll(cluster.toRecords());
         for (TopicImage topic : topicsById.values()) {
             records.add(MetadataRecords.topic(topic.name(), topic.id()));
             for (PartitionImage p : topic.partitions().values()) {
@@ -109,12 +118,16 @@ public final class MetadataImage {
         return records;
     }
 
-    /** Images are equal when they hold the same topics, configs, features and producer ids at the same offset. */
+    /**
+     * Images are equal when they hold the same topics, configs, features, brokers and producer ids at the
+     * same offset.
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof MetadataImage other && offset == other.offset && nextProducerId == other.nextProducerId
                 && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName)
-                && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features);
+                && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features)
+                && cluster.equals(other.cluster);
     }
 
     @Override
@@ -126,6 +139,7 @@ public final class MetadataImage {
     public String toString() {
         return "MetadataImage(offset " + offset + ", next producer id " + nextProducerId + ", topics "
                 + topicsById.values() + (brokerConfigs.isEmpty() ? "" : ", broker configs " + brokerConfigs)
-                + (features.isEmpty() ? "" : ", features " + features) + ")";
+                + (features.isEmpty() ? "" : ", features " + features)
+                + (cluster.brokers().isEmpty() ? "" : ", brokers " + cluster.brokers().values()) + ")";
     }
 }

@@ -1,6 +1,5 @@
 package io.brook.metadata.controller;
 
-import io.brook.metadata.image.ClusterDelta;
 import io.brook.metadata.image.ClusterImage;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
@@ -9,8 +8,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
-import org.apache.kafka.common.metadata.PartitionChangeRecord;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.ArrayList;
@@ -21,6 +18,9 @@ import java.util.Map;
  * A controller's proposed state for the cluster decisions: the cluster image and the metadata
  * image, with the offset the next record gets, and the decisions' records applied to both as the
  * metadata log would (each record takes the next offset).
+ *
+ * <p>The metadata image replays the broker records too ({@link MetadataImage#cluster()}); {@link #cluster}
+ * is kept as a field for the tests' brevity.
  */
 final class ClusterHarness {
     static final String CLUSTER_ID = "brook-test-cluster";
@@ -42,21 +42,8 @@ final class ClusterHarness {
         if (records.isEmpty()) {
             return;
         }
-        ClusterDelta delta = new ClusterDelta(cluster);
-        List<ApiMessageAndVersion> partitionRecords = new ArrayList<>();
-        for (ApiMessageAndVersion record : records) {
-            ApiMessage message = record.message();
-            if (delta.replay(message)) {
-                continue;
-            }
-            if (!(message instanceof PartitionChangeRecord)) {
-                throw new IllegalStateException("unexpected record " + message);
-            }
-            partitionRecords.add(record);
-        }
-        long lastOffset = image.offset() + records.size();
-        cluster = delta.apply();
-        image = image.apply(partitionRecords, lastOffset);
+        image = image.apply(records, image.offset() + records.size());
+        cluster = image.cluster();
     }
 
     /** Creates a topic with the given replica lists (leader = first replica, ISR = all replicas). */

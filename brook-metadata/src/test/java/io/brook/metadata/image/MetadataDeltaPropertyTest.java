@@ -10,6 +10,10 @@ import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.FeatureLevelRecord;
+import org.apache.kafka.common.metadata.FenceBrokerRecord;
+import org.apache.kafka.common.metadata.RegisterBrokerRecord;
+import org.apache.kafka.common.metadata.UnfenceBrokerRecord;
+import org.apache.kafka.common.metadata.UnregisterBrokerRecord;
 import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
@@ -40,7 +44,8 @@ import static io.brook.metadata.record.MetadataRecords.topicConfig;
 /**
  * Random valid sequences of Kafka's metadata records (topics created, re-created under a reused name or
  * id, deleted; partitions created, replaced and changed by partition-change records with Kafka's "no
- * change" defaults; topic and broker configs set and removed; feature levels; producer-id blocks), cut
+ * change" defaults; topic and broker configs set and removed; feature levels; producer-id blocks; brokers
+ * registered, re-registered, fenced, unfenced and unregistered), cut
  * into random batches:
  * <ul>
  *   <li>the image built batch by batch through deltas equals the image of one delta over all the
@@ -63,6 +68,8 @@ class MetadataDeltaPropertyTest {
         final Map<Uuid, Topic> topics = new LinkedHashMap<>();
         final Map<String, Map<String, String>> brokerConfigs = new HashMap<>();
         final Map<String, Short> features = new HashMap<>();
+        /** Registered brokers: id to {epoch, fenced 0/1}. */
+        final Map<Integer, long[]> brokers = new TreeMap<>();
         long nextProducerId;
 
         Uuid idOf(String name) {
@@ -108,6 +115,14 @@ class MetadataDeltaPropertyTest {
                 } else {
                     features.put(r.name(), r.featureLevel());
                 }
+            } else if (record.message() instanceof RegisterBrokerRecord r) {
+                brokers.put(r.brokerId(), new long[] {r.brokerEpoch(), r.fenced() ? 1 : 0});
+            } else if (record.message() instanceof FenceBrokerRecord r) {
+                brokers.get(r.id())[1] = 1;
+            } else if (record.message() instanceof UnfenceBrokerRecord r) {
+                brokers.get(r.id())[1] = 0;
+            } else if (record.message() instanceof UnregisterBrokerRecord r) {
+                brokers.remove(r.brokerId());
             } else {
                 throw new AssertionError("the model has no rule for " + record);
             }
@@ -117,6 +132,11 @@ class MetadataDeltaPropertyTest {
             assertEquals(nextProducerId, image.nextProducerId());
             assertEquals(brokerConfigs, image.brokerConfigs());
             assertEquals(features, image.features());
+            assertEquals(brokers.keySet(), new java.util.TreeSet<>(image.cluster().brokers().keySet()));
+            brokers.forEach((id, state) -> {
+                assertEquals(state[0], image.cluster().broker(id).epoch());
+                assertEquals(state[1] == 1, image.cluster().broker(id).fenced());
+            });
             assertEquals(topics.size(), image.topicsById().size());
             assertEquals(topics.size(), image.topicsByName().size());
             for (Map.Entry<Uuid, Topic> e : topics.entrySet()) {
@@ -179,13 +199,51 @@ class MetadataDeltaPropertyTest {
                         (short) random.nextInt(3));
             } else if (kind < 93) {
                 record = removeTopic(some);
-            } else {
+            } else if (kind < 96) {
                 record = producerIds(-1, -1, random.nextInt(5000));
+            } else {
+                record = brokerRecord(random, model, records.size());
             }
             model.replay(record);
             records.add(record);
         }
         return records;
+    }
+
+    /** A valid broker record for broker 1..3: register (afresh or again), fence, unfence or unregister. */
+    private static ApiMessageAndVersion brokerRecord(Random random, Model model, long epoch) {
+        int id = 1 + random.nextInt(3);
+        long[] state = model.brokers.get(id);
+        int choice = state == null ? 0 : random.nextInt(4);
+        return switch (choice) {
+            case 0 -> new ApiMessageAndVersion(new RegisterBrokerRecord().setBrokerId(id).setBrokerEpoch(epoch)
+                    .setIncarnationId(new Uuid(5, id)).setFenced(random.nextBoolean()), (short) 0);
+            case 1 -> new ApiMessageAndVersion(new FenceBrokerRecord().setId(id).setEpoch(state[0]), (short) 0);
+            case 2 -> new ApiMessageAndVersion(new UnfenceBrokerRecord().setId(id).setEpoch(state[0]), (short) 0);
+            default -> new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(id)
+                    .setBrokerEpoch(state[0]), (short) 0);
+        };
+    }
+
+    /**
+     * The delta between any two images of one history ({@link MetadataDelta#between}, an installed
+     * snapshot) leads from the earlier to the later one exactly.
+     */
+    @Property(tries = 200)
+    void betweenTwoImagesLeadsFromTheFirstToTheSecond(@ForAll("seeds") long seed) {
+        Random random = new Random(seed ^ 0x77L);
+        List<ApiMessageAndVersion> records = records(seed, 1 + random.nextInt(150));
+        int second = random.nextInt(records.size() + 1);
+        int first = random.nextInt(second + 1);
+        MetadataImage from = MetadataImage.EMPTY.apply(records.subList(0, first), first - 1);
+        MetadataImage to = MetadataImage.EMPTY.apply(records.subList(0, second), second - 1);
+        MetadataDelta delta = MetadataDelta.between(from, to);
+        assertEquals(to, delta.apply(to.offset()));
+        for (TopicImage topic : to.topicsById().values()) {
+            if (topic.equals(from.topic(topic.id()))) {
+                assertEquals(null, delta.topic(topic.id()), "an unchanged topic is not in the delta");
+            }
+        }
     }
 
     @Provide
@@ -278,6 +336,14 @@ class MetadataDeltaPropertyTest {
         for (TopicImage gone : delta.deletedTopics()) {
             assertSame(before.topic(gone.id()), gone);
         }
+        for (int id = 1; id <= 3; id++) {
+            java.util.Optional<BrokerRegistration> change = delta.changedBrokers().get(id);
+            if (change == null) {
+                assertSame(before.cluster().broker(id), after.cluster().broker(id), "an untouched broker is shared");
+            } else {
+                assertEquals(change.orElse(null), after.cluster().broker(id), "the delta names broker " + id);
+            }
+        }
     }
 
     private static Model copy(Model model) {
@@ -287,6 +353,7 @@ class MetadataDeltaPropertyTest {
         copy.nextProducerId = model.nextProducerId;
         model.brokerConfigs.forEach((k, v) -> copy.brokerConfigs.put(k, new HashMap<>(v)));
         copy.features.putAll(model.features);
+        model.brokers.forEach((id, state) -> copy.brokers.put(id, state.clone()));
         return copy;
     }
 }

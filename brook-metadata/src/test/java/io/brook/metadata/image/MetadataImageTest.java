@@ -168,4 +168,62 @@ class MetadataImageTest {
         assertTrue(image.topic("__consumer_offsets").isInternal());
         assertFalse(image.topic("_single").isInternal());
     }
+
+    @Test
+    void brokerRecordsBuildTheClusterImageAndSnapshotsKeepThem() {
+        org.apache.kafka.common.metadata.RegisterBrokerRecord register =
+                new org.apache.kafka.common.metadata.RegisterBrokerRecord().setBrokerId(3).setBrokerEpoch(7)
+                        .setIncarnationId(B).setRack("r1");
+        MetadataDelta delta = new MetadataDelta(withTopicA());
+        delta.replay(new ApiMessageAndVersion(register, (short) 0));
+        delta.replay(new ApiMessageAndVersion(new org.apache.kafka.common.metadata.UnfenceBrokerRecord()
+                .setId(3).setEpoch(7), (short) 0));
+        assertTrue(delta.brokersChanged());
+        assertEquals(List.of(3), List.copyOf(delta.changedBrokers().keySet()));
+        assertTrue(delta.changedTopics().isEmpty());
+        MetadataImage image = delta.apply(4);
+        assertTrue(image.cluster().usable(3));
+        assertEquals(7, image.cluster().broker(3).epoch());
+
+        MetadataImage rebuilt = MetadataImage.EMPTY.apply(image.records(), image.offset());
+        assertEquals(image, rebuilt);
+        assertEquals(image.cluster(), rebuilt.cluster());
+
+        MetadataDelta topicsOnly = new MetadataDelta(image);
+        topicsOnly.replay(topic("b", A == B ? null : new Uuid(9, 9)));
+        assertFalse(topicsOnly.brokersChanged());
+        assertSame(image.cluster(), topicsOnly.apply(5).cluster());
+    }
+
+    @Test
+    void betweenTwoImagesMakesOneDeltaToTheSecond() {
+        org.apache.kafka.common.metadata.RegisterBrokerRecord three =
+                new org.apache.kafka.common.metadata.RegisterBrokerRecord().setBrokerId(3).setBrokerEpoch(7)
+                        .setIncarnationId(B);
+        org.apache.kafka.common.metadata.RegisterBrokerRecord four =
+                new org.apache.kafka.common.metadata.RegisterBrokerRecord().setBrokerId(4).setBrokerEpoch(8)
+                        .setIncarnationId(B);
+        Uuid c = new Uuid(3, 3);
+        Uuid d = new Uuid(4, 4);
+        MetadataImage from = withTopicA().apply(List.of(topic("b", B), partition(B, 0, List.of(1), List.of(1), 1, 0, 0),
+                topic("c", c), topicConfig("c", "retention.ms", "1"),
+                new ApiMessageAndVersion(three, (short) 0),
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "", "x", "1"),
+                MetadataRecords.featureLevel("f", (short) 2), producerIds(1, 1, 1000)), 10);
+        MetadataImage to = withTopicA().apply(List.of(topic("c", d), topicConfig("c", "retention.ms", "2"),
+                new ApiMessageAndVersion(four, (short) 0),
+                MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "", "y", "2"),
+                MetadataRecords.featureLevel("g", (short) 1), producerIds(1, 1, 2000)), 20);
+
+        MetadataDelta delta = MetadataDelta.between(from, to);
+        assertEquals(to, delta.apply(to.offset()));
+        assertEquals(java.util.Set.of(B, c), delta.deletedTopics().stream().map(TopicImage::id)
+                .collect(java.util.stream.Collectors.toSet()));
+        assertEquals(List.of(d), delta.changedTopics().stream().map(TopicDelta::id).toList(),
+                "topic a is unchanged, so not in the delta");
+        assertEquals(java.util.Set.of(3, 4), delta.changedBrokers().keySet());
+        assertTrue(delta.brokerConfigsChanged() && delta.featuresChanged() && delta.producerIdsChanged());
+        assertEquals(from, MetadataDelta.between(from, from).apply(from.offset()));
+        assertTrue(MetadataDelta.between(from, from).changedTopics().isEmpty());
+    }
 }

@@ -5,6 +5,7 @@ import io.brook.metadata.MetadataOps.Op;
 import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.image.MetadataImage;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
+import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import net.jqwik.api.Arbitrary;
@@ -67,7 +68,7 @@ class MetadataLogPropertyTest {
     void replayingTheLogGivesTheImageBuiltInMemory(@ForAll("ops") List<Op> ops) {
         bounded(() -> inTempDir(dir -> {
             MetadataImage expected = MetadataImage.EMPTY;
-            try (MetadataController controller = MetadataController.open(dir)) {
+            try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
                 for (Op op : ops) {
                     MetadataImage before = expected;
                     List<ApiMessageAndVersion> records = MetadataOps.decide(before, op);
@@ -79,7 +80,7 @@ class MetadataLogPropertyTest {
                     assertSameImage(expected, controller.image());
                 }
             }
-            try (MetadataController reopened = MetadataController.open(dir)) {
+            try (LocalMetadataController reopened = LocalMetadataController.open(dir)) {
                 assertSameImage(expected, reopened.image());
             }
         }));
@@ -96,7 +97,7 @@ class MetadataLogPropertyTest {
         bounded(() -> inTempDir(dir -> {
             MetadataImage expected = MetadataImage.EMPTY;
             SnapshotPolicy policy = new SnapshotPolicy(snapshotBytes, 0);
-            try (MetadataController controller = MetadataController.open(dir, policy)) {
+            try (LocalMetadataController controller = LocalMetadataController.open(dir, policy)) {
                 for (Op op : ops) {
                     MetadataImage before = expected;
                     List<ApiMessageAndVersion> records = MetadataOps.decide(before, op);
@@ -107,10 +108,10 @@ class MetadataLogPropertyTest {
                     }
                 }
             }
-            try (MetadataController reopened = MetadataController.open(dir, policy)) {
+            try (LocalMetadataController reopened = LocalMetadataController.open(dir, policy)) {
                 assertSameImage(expected, reopened.image());
             }
-            try (MetadataController again = MetadataController.open(dir, policy)) {
+            try (LocalMetadataController again = LocalMetadataController.open(dir, policy)) {
                 assertSameImage(expected, again.image());
             }
         }));

@@ -3,6 +3,7 @@ package io.brook.server.node;
 import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.image.TopicImage;
+import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.controller.ControllerChannel;
@@ -163,8 +164,9 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = MetadataController.open(new File(config.metadataLogDir(), METADATA_DIR),
-                new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(), config.metadataMaxSnapshotIntervalMs()));
+        MetadataController controller = LocalMetadataController.open(new File(config.metadataLogDir(), METADATA_DIR),
+                new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(), config.metadataMaxSnapshotIntervalMs()),
+                config.nodeId());
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
@@ -244,7 +246,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
                 .register(new DescribeQuorumHandler(() -> QuorumDescription.singleNode(config.nodeId(),
-                        MetadataController.SINGLE_NODE_EPOCH, controller.image().offset() + 1,
+                        LocalMetadataController.SINGLE_NODE_EPOCH, controller.image().offset() + 1,
                         System.currentTimeMillis())))
                 .register(new CreateTopicsHandler(broker))
                 .register(new DeleteTopicsHandler(broker))

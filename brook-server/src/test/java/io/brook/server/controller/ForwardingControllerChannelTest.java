@@ -2,6 +2,7 @@ package io.brook.server.controller;
 
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -45,7 +46,7 @@ class ForwardingControllerChannelTest {
 
     @BeforeEach
     void open() throws Exception {
-        controller = MetadataController.open(dir);
+        controller = LocalMetadataController.open(dir);
         local = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1);
         ForwardedRequestServer server = new ForwardedRequestServer(local);
         forwarding = new ForwardingControllerChannel(request -> {

@@ -40,7 +40,7 @@ import static io.brook.metadata.record.MetadataRecords.topic;
 import static io.brook.metadata.record.MetadataRecords.topicConfig;
 
 @Timeout(30)
-class MetadataControllerTest {
+class LocalMetadataControllerTest {
     private static final List<Integer> BROKERS = List.of(1);
 
     @TempDir
@@ -63,7 +63,7 @@ class MetadataControllerTest {
     void decisionsAreWrittenAppliedPublishedAndReplayed() throws Exception {
         List<MetadataImage> published = new CopyOnWriteArrayList<>();
         MetadataImage last;
-        try (MetadataController controller = MetadataController.open(dir)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             assertSame(MetadataImage.EMPTY, controller.image());
             controller.addPublisher((delta, image) -> published.add(image));
             CreatedTopic created = await(controller.submit(create("t")));
@@ -75,7 +75,7 @@ class MetadataControllerTest {
             assertEquals(3, published.size());
             assertSame(last, published.get(2));
         }
-        try (MetadataController reopened = MetadataController.open(dir)) {
+        try (LocalMetadataController reopened = LocalMetadataController.open(dir)) {
             assertSameImage(last, reopened.image());
             assertEquals(2000L, await(reopened.submit(ProducerIdControl::allocateBlock)));
         }
@@ -83,7 +83,7 @@ class MetadataControllerTest {
 
     @Test
     void aRefusedDecisionWritesNothing() throws Exception {
-        try (MetadataController controller = MetadataController.open(dir)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             await(controller.submit(create("t")));
             MetadataImage image = controller.image();
             long bytes = logBytes();
@@ -96,7 +96,7 @@ class MetadataControllerTest {
 
     @Test
     void validateOnlyDecidesButWritesNothing() throws Exception {
-        try (MetadataController controller = MetadataController.open(dir)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             CreatedTopic created = await(controller.submit(create("t"), true));
             assertNotNull(created.topicId());
             assertNull(controller.image().topic("t"));
@@ -114,7 +114,7 @@ class MetadataControllerTest {
     @Test
     void recordsTheImageRejectsAreNotWritten() throws Exception {
         MetadataImage image;
-        try (MetadataController controller = MetadataController.open(dir)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             await(controller.submit(create("t")));
             image = controller.image();
             ExecutionException e = assertThrows(ExecutionException.class, () -> await(controller.submit(
@@ -125,7 +125,7 @@ class MetadataControllerTest {
             await(controller.submit(create("u")));
             image = controller.image();
         }
-        try (MetadataController reopened = MetadataController.open(dir)) {
+        try (LocalMetadataController reopened = LocalMetadataController.open(dir)) {
             assertSameImage(image, reopened.image());
         }
         assertEquals(7, image.offset(), "offsets stay contiguous");
@@ -134,11 +134,11 @@ class MetadataControllerTest {
     @Test
     void closeWaitsForSubmittedDecisions() throws Exception {
         CompletableFuture<CreatedTopic> pending;
-        try (MetadataController controller = MetadataController.open(dir)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             pending = controller.submit(create("t"));
         }
         assertNotNull(await(pending));
-        try (MetadataController reopened = MetadataController.open(dir)) {
+        try (LocalMetadataController reopened = LocalMetadataController.open(dir)) {
             assertNotNull(reopened.image().topic("t"));
         }
     }
@@ -148,7 +148,7 @@ class MetadataControllerTest {
         try (MetadataLog log = MetadataLog.open(dir)) {
             log.append(List.of(partition(new Uuid(7, 7), 0, List.of(1), List.of(1), 1, 0, 0)), 1, 0L);
         }
-        IOException e = assertThrows(IOException.class, () -> MetadataController.open(dir));
+        IOException e = assertThrows(IOException.class, () -> LocalMetadataController.open(dir));
         assertEquals(dir + ": the metadata batch at offset 0 does not apply: metadata record for unknown topic id "
                 + new Uuid(7, 7), e.getMessage());
     }
@@ -179,7 +179,7 @@ class MetadataControllerTest {
     void snapshotsAreTakenByBytesKeptTwoDeepAndBoundTheLog() throws Exception {
         SnapshotPolicy policy = new SnapshotPolicy(600, 0);
         MetadataImage last;
-        try (MetadataController controller = MetadataController.open(dir, policy)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir, policy)) {
             for (int i = 0; i < 12 || files(".checkpoint").size() < 2 && i < 500; i++) {
                 await(controller.submit(create("t" + i)));
                 await(controller.submit(ProducerIdControl::allocateBlock));
@@ -189,13 +189,13 @@ class MetadataControllerTest {
                     && files(".log").size() <= 3, "two snapshots and a bounded log");
             MetadataSnapshots.SnapshotId latest = controller.latestSnapshot();
             assertEquals(files(".checkpoint").get(1), latest.fileName());
-            assertEquals(MetadataController.SINGLE_NODE_EPOCH, latest.epoch());
+            assertEquals(LocalMetadataController.SINGLE_NODE_EPOCH, latest.epoch());
         }
         List<MetadataSnapshots.SnapshotId> ids = MetadataSnapshots.list(dir);
         long oldestSegment = Long.parseLong(files(".log").get(0).substring(0, 20));
         assertTrue(oldestSegment > 0, "the first segments were deleted");
         assertTrue(oldestSegment <= ids.get(0).endOffset(), "the log still reaches back to the older snapshot");
-        try (MetadataController reopened = MetadataController.open(dir, policy)) {
+        try (LocalMetadataController reopened = LocalMetadataController.open(dir, policy)) {
             assertSameImage(last, reopened.image());
             assertEquals(ids.get(ids.size() - 1), reopened.latestSnapshot());
             assertNotNull(await(reopened.submit(create("after"))));
@@ -207,7 +207,7 @@ class MetadataControllerTest {
     void aDamagedLatestSnapshotFallsBackToTheOlderOne() throws Exception {
         SnapshotPolicy policy = new SnapshotPolicy(600, 0);
         MetadataImage last;
-        try (MetadataController controller = MetadataController.open(dir, policy)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir, policy)) {
             for (int i = 0; i < 12 || files(".checkpoint").size() < 2 && i < 500; i++) {
                 await(controller.submit(create("t" + i)));
             }
@@ -221,7 +221,7 @@ class MetadataControllerTest {
         try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(latest, "rw")) {
             raf.setLength(raf.length() - 10);
         }
-        try (MetadataController reopened = MetadataController.open(dir, policy)) {
+        try (LocalMetadataController reopened = LocalMetadataController.open(dir, policy)) {
             assertSameImage(last, reopened.image());
             assertEquals(ids.get(0), reopened.latestSnapshot());
         }
@@ -232,7 +232,7 @@ class MetadataControllerTest {
             }
         }
         if (Long.parseLong(files(".log").get(0).substring(0, 20)) > 0) {
-            IOException e = assertThrows(IOException.class, () -> MetadataController.open(dir, policy));
+            IOException e = assertThrows(IOException.class, () -> LocalMetadataController.open(dir, policy));
             assertTrue(e.getMessage().contains("no readable snapshot covers the offsets before it"), e.getMessage());
         }
     }
@@ -242,7 +242,7 @@ class MetadataControllerTest {
     void snapshotsAreTakenByTimeOnlyAfterWrites() throws Exception {
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
         SnapshotPolicy policy = new SnapshotPolicy(Long.MAX_VALUE, 50);
-        try (MetadataController controller = MetadataController.open(dir, policy, now::get)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir, policy, now::get)) {
             now.addAndGet(1_000);
             Thread.sleep(200); // several timer checks with nothing written
             assertEquals(List.of(), files(".checkpoint"));
@@ -263,7 +263,7 @@ class MetadataControllerTest {
             java.nio.file.Files.copy(in, new File(dir, "metadata.log").toPath());
         }
         MetadataImage converted;
-        try (MetadataController controller = MetadataController.open(dir)) {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             converted = controller.image();
         }
         assertTrue(new File(dir, "metadata.log.migrated").isFile());
@@ -275,7 +275,7 @@ class MetadataControllerTest {
         assertEquals(new Uuid(0x1111L, 0x2222L), orders.id());
         assertEquals(3, orders.partitions().size());
         assertEquals(Map.of("cleanup.policy", "compact"), orders.configs());
-        try (MetadataController reopened = MetadataController.open(dir)) {
+        try (LocalMetadataController reopened = LocalMetadataController.open(dir)) {
             assertSameImage(converted, reopened.image());
             await(reopened.submit(create("new")));
             assertEquals(12 + 4, reopened.image().offset() + 1);
