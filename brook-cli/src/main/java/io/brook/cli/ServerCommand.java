@@ -50,21 +50,8 @@ final class ServerCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        BrokerConfig config;
-        try {
-            Map<String, String> settings = new HashMap<>();
-            if (configFile != null) {
-                settings.putAll(BrokerConfig.readProperties(configFile));
-            }
-            settings.putAll(overrides);
-            config = BrokerConfig.fromMap(settings);
-        } catch (IOException e) {
-            err.println("brook: cannot read " + configFile + ": " + e.getMessage());
-            err.flush();
-            return 2;
-        } catch (ConfigException e) {
-            err.println("brook: invalid setting: " + e.getMessage());
-            err.flush();
+        BrokerConfig config = loadConfig(configFile, overrides, err);
+        if (config == null) {
             return 2;
         }
         BrookNode node;
@@ -115,5 +102,26 @@ final class ServerCommand implements Callable<Integer> {
                     + "--override listeners=PLAINTEXT://localhost:PORT";
         }
         return root.getMessage() != null ? root.getMessage() : root.toString();
+    }
+
+    /**
+     * The node's settings: {@code configFile} (or none) with {@code overrides} on top; null after one line
+     * on {@code err} saying why they cannot be read or are invalid.
+     */
+    static BrokerConfig loadConfig(File configFile, Map<String, String> overrides, PrintWriter err) {
+        try {
+            Map<String, String> settings = new HashMap<>();
+            if (configFile != null) {
+                settings.putAll(BrokerConfig.readProperties(configFile));
+            }
+            settings.putAll(overrides);
+            return BrokerConfig.fromMap(settings);
+        } catch (IOException e) {
+            err.println("brook: cannot read " + configFile + ": " + e.getMessage());
+        } catch (ConfigException e) {
+            err.println("brook: invalid setting: " + e.getMessage());
+        }
+        err.flush();
+        return null;
     }
 }

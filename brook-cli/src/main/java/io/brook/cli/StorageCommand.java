@@ -6,7 +6,6 @@ import io.brook.server.node.MetaProperties;
 import io.brook.server.node.MetaProperties.MetaPropertiesException;
 import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,7 +15,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,21 +75,8 @@ final class StorageCommand {
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
-            BrokerConfig config;
-            try {
-                Map<String, String> settings = new HashMap<>();
-                if (configFile != null) {
-                    settings.putAll(BrokerConfig.readProperties(configFile));
-                }
-                settings.putAll(overrides);
-                config = BrokerConfig.fromMap(settings);
-            } catch (IOException e) {
-                err.println("brook: cannot read " + configFile + ": " + e.getMessage());
-                err.flush();
-                return 2;
-            } catch (ConfigException e) {
-                err.println("brook: invalid setting: " + e.getMessage());
-                err.flush();
+            BrokerConfig config = ServerCommand.loadConfig(configFile, overrides, err);
+            if (config == null) {
                 return 2;
             }
             try {
