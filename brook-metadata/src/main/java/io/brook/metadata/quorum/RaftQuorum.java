@@ -222,7 +222,7 @@ public final class RaftQuorum implements AutoCloseable {
     }
 
     /** The first index still in this voter's Raft log (earlier ones are in a snapshot). */
-    long firstLogIndex() {
+    public long firstLogIndex() {
         RaftServer.Division d = division;
         return d == null ? -1 : d.getRaftLog().getStartIndex();
     }

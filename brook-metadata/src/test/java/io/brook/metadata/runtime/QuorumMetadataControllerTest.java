@@ -241,6 +241,7 @@ class QuorumMetadataControllerTest {
         get(active.submit(create("early")));
         int lagging = running.keySet().stream().filter(id -> running.get(id) != active).findFirst().orElseThrow();
         await("voter " + lagging + " has the early topic", () -> running.get(lagging).image().topic("early") != null);
+        long laggingHas = active.quorum().lastCommittedIndex();
         stop(lagging);
 
         List<CompletableFuture<CreatedTopic>> bulk = new ArrayList<>();
@@ -255,6 +256,9 @@ class QuorumMetadataControllerTest {
             get(c.quorum().takeSnapshot());
         }
         get(active.submit(create("tail-0")));
+        // Ratis purges after a snapshot on its log worker, a moment after takeSnapshot returns
+        await("the active voter purged what voter " + lagging + " misses (after index " + laggingHas + ")",
+                () -> active.quorum().firstLogIndex() > laggingHas);
 
         QuorumMetadataController restarted = start(lagging);
         assertAllEqual(active);
