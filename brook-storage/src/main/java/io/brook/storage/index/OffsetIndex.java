@@ -125,23 +125,7 @@ public final class OffsetIndex extends MappedIndex {
         if (n == 0 || lastPosition < position) {
             return;
         }
-        int keep;
-        int rel = 0;
-        int pos = 0;
-        long stamp = beginRead();
-        try {
-            ByteBuffer buf = mapped();
-            keep = buf == null ? 0 : floorSlot(buf, readableEntries(), (long) position - 1, POSITION) + 1;
-            if (keep > 0) {
-                rel = buf.getInt((keep - 1) * ENTRY_BYTES);
-                pos = buf.getInt((keep - 1) * ENTRY_BYTES + 4);
-            }
-        } finally {
-            endRead(stamp);
-        }
-        lastRelativeOffset = rel;
-        lastPosition = pos;
-        truncateToEntries(keep);
+        keepEntriesUpTo((long) position - 1, POSITION);
     }
 
     /** Removes every entry for an offset at or after {@code offset} (Kafka's {@code truncateTo}). */
@@ -150,13 +134,18 @@ public final class OffsetIndex extends MappedIndex {
         if (n == 0 || baseOffset + lastRelativeOffset < offset) {
             return;
         }
+        keepEntriesUpTo(offset - baseOffset - 1, RELATIVE_OFFSET);
+    }
+
+    /** Keeps the entries whose {@code field} is at most {@code key} and drops the rest; under the index's lock. */
+    private void keepEntriesUpTo(long key, Key field) throws IOException {
         int keep;
         int rel = 0;
         int pos = 0;
         long stamp = beginRead();
         try {
             ByteBuffer buf = mapped();
-            keep = buf == null ? 0 : floorSlot(buf, readableEntries(), offset - baseOffset - 1, RELATIVE_OFFSET) + 1;
+            keep = buf == null ? 0 : floorSlot(buf, readableEntries(), key, field) + 1;
             if (keep > 0) {
                 rel = buf.getInt((keep - 1) * ENTRY_BYTES);
                 pos = buf.getInt((keep - 1) * ENTRY_BYTES + 4);
