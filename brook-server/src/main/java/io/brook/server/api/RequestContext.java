@@ -1,16 +1,20 @@
 package io.brook.server.api;
 
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 import java.net.InetAddress;
 
 /**
  * Who sent a request and how: its header, the client's address, the software it reported in
  * ApiVersions (empty until then) and the listener it came in on (Kafka answers with that listener's
- * advertised addresses). Immutable.
+ * advertised addresses), the listener's security protocol and the principal the connection
+ * authenticated as ({@link KafkaPrincipal#ANONYMOUS} on a PLAINTEXT listener). Immutable.
  */
 public record RequestContext(RequestHeader header, InetAddress clientAddress, String connectionId,
-                             String clientSoftwareName, String clientSoftwareVersion, String listenerName) {
+                             String clientSoftwareName, String clientSoftwareVersion, String listenerName,
+                             SecurityProtocol securityProtocol, KafkaPrincipal principal) {
 
     public short apiVersion() {
         return header.apiVersion();

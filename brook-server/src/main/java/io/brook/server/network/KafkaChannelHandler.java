@@ -16,6 +16,8 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,9 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private String softwareVersion = "";
     private String connectionId;
     private final String listenerName;
+    private final SecurityProtocol securityProtocol = SecurityProtocol.PLAINTEXT;
+    /** Who this connection authenticated as: anonymous until a TLS or SASL handshake says otherwise. */
+    private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
 
     KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
                         String listenerName) {
@@ -206,7 +211,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         RequestContext context = new RequestContext(header,
                 ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), connectionId, softwareName,
-                softwareVersion, listenerName);
+                softwareVersion, listenerName, securityProtocol, principal);
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
         try {
