@@ -5,6 +5,7 @@ import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.group.OffsetRecords;
 import io.brook.coordinator.group.OffsetStore;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
@@ -51,10 +52,10 @@ public final class OffsetsTopic implements OffsetStore {
      * Creates the topic if it does not exist yet (with {@code offsets.topic.num.partitions}
      * partitions, compacted, {@code offsets.topic.segment.bytes} segments).
      */
-    public static OffsetsTopic createIfAbsent(MetadataController controller, ReplicaManager replicas,
-                                              List<Integer> brokers, int numPartitions, short replicationFactor,
+    public static OffsetsTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
+                                              ReplicaManager replicas, int numPartitions, short replicationFactor,
                                               int segmentBytes) throws IOException {
-        int actual = InternalTopics.createIfAbsent(controller, brokers, Topic.GROUP_METADATA_TOPIC_NAME, numPartitions,
+        int actual = InternalTopics.createIfAbsent(channel, controller, Topic.GROUP_METADATA_TOPIC_NAME, numPartitions,
                 replicationFactor, Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                         TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),

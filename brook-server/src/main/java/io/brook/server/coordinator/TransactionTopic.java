@@ -4,6 +4,7 @@ import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.coordinator.transaction.TransactionRecord;
 import io.brook.coordinator.transaction.TransactionRecords;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
@@ -37,10 +38,10 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
         this.partitions = partitions;
     }
 
-    public static TransactionTopic createIfAbsent(MetadataController controller, ReplicaManager replicas,
-                                                  List<Integer> brokers, int numPartitions, short replicationFactor,
+    public static TransactionTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
+                                                  ReplicaManager replicas, int numPartitions, short replicationFactor,
                                                   int minIsr, int segmentBytes) throws IOException {
-        int actual = InternalTopics.createIfAbsent(controller, brokers, Topic.TRANSACTION_STATE_TOPIC_NAME,
+        int actual = InternalTopics.createIfAbsent(channel, controller, Topic.TRANSACTION_STATE_TOPIC_NAME,
                 numPartitions, replicationFactor, Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                         TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),
