@@ -265,7 +265,7 @@ public final class BrookNode implements AutoCloseable {
         }
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactions, markers, advertised);
+                offsetsTopic, transactionTopic, transactions, markers, advertised, controller::leaderId);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
