@@ -43,6 +43,11 @@ public final class SettingsReport {
                     + "partition"),
             Map.entry("broker.session.timeout.ms", "clusters are not supported yet: this node is the only broker"),
             Map.entry("broker.heartbeat.interval.ms", "clusters are not supported yet: this node is the only broker"),
+            Map.entry("initial.broker.registration.timeout.ms", "clusters are not supported yet: this node is the "
+                    + "only broker"),
+            Map.entry("controlled.shutdown.enable", "clusters are not supported yet: this node is the only broker"),
+            Map.entry("brook.controlled.shutdown.timeout.ms", "clusters are not supported yet: this node is the "
+                    + "only broker"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
             Map.entry("unclean.leader.election.enable", "replication is not supported yet: this node leads every "
                     + "partition"),
