@@ -218,6 +218,7 @@ class ForwardingControllerChannelTest {
     void lifecycleRefusalsArriveAsTheSameExceptionAsALocalCall() throws Exception {
         Uuid incarnation = Uuid.randomUuid();
         long epoch = get(local.registerBroker(registration(2, incarnation))).brokerEpoch();
+        get(local.brokerHeartbeat(heartbeat(2, epoch, epoch))); // unfenced: only then is another process a duplicate
         BrokerRegistrationRequestData wrongCluster = registration(3, Uuid.randomUuid()).setClusterId("other");
         assertSameRefusal(local.registerBroker(wrongCluster), forwarding.registerBroker(wrongCluster),
                 InconsistentClusterIdException.class, false);
@@ -246,7 +247,8 @@ class ForwardingControllerChannelTest {
 
     @Test
     void aControllerThatBecomesActiveGivesEveryRegisteredBrokerAFullSession() throws Exception {
-        get(local.registerBroker(registration(2, Uuid.randomUuid())));
+        long epoch = get(local.registerBroker(registration(2, Uuid.randomUuid()))).brokerEpoch();
+        get(local.brokerHeartbeat(heartbeat(2, epoch, epoch))); // unfenced
         controller.close();
         clock.addAndGet(10 * SESSION_MS); // the old session is long over, but a new controller cannot know
         controller = LocalMetadataController.open(dir);
