@@ -29,14 +29,13 @@ final class InternalTopics {
     }
 
     /**
-     * Creates {@code name} through the active controller unless it exists, waits until this node's image
-     * shows it, and returns its partition count.
+     * Creates {@code topic} through the active controller unless it exists, and waits until this node's
+     * image shows it.
      */
-    static int createIfAbsent(ControllerChannel channel, MetadataController controller, String name, int partitions,
-                              short replicationFactor, Map<String, String> configs) throws IOException {
+    static void createIfAbsent(ControllerChannel channel, MetadataController controller, TopicControl.NewTopic topic)
+            throws IOException {
+        String name = topic.name();
         if (controller.image().topic(name) == null) {
-            TopicControl.NewTopic topic = new TopicControl.NewTopic(name, partitions, replicationFactor, Map.of(),
-                    configs);
             try {
                 channel.createTopic(topic, false).get(CREATE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -65,7 +64,6 @@ final class InternalTopics {
                 throw new IOException("interrupted while waiting for " + name, e);
             }
         }
-        return controller.image().topic(name).partitions().size();
     }
 
     /** Something that takes each batch of a partition in offset order. */

@@ -2,6 +2,7 @@ package io.brook.server.handlers;
 
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
@@ -31,7 +32,7 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
                             DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
                             OffsetsTopic offsetsTopic, TransactionTopic transactionTopic,
-                            TransactionCoordinator transactions,
+                            CoordinatorTopics coordinatorTopics, TransactionCoordinator transactions,
                             LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners,
                             IntSupplier activeController) {
 

@@ -59,7 +59,11 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
             return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
                     keyType == CoordinatorType.GROUP.id() ? "The group id is empty." : "The transactional id is empty.");
         }
-        int node = broker.coordinatorNode(key, CoordinatorType.forId(keyType));
+        CoordinatorType type = CoordinatorType.forId(keyType);
+        int node = broker.coordinatorNode(key, type);
+        if (node < 0) { // in a cluster, the first lookup creates the internal topic
+            broker.coordinatorTopics().createIfAbsent(type, broker.replicas().image());
+        }
         Optional<ClusterBrokers.Broker> coordinator = node < 0 ? Optional.empty()
                 : broker.broker(node, context.listenerName());
         if (coordinator.isEmpty()) { // its partition has no leader, or the leader is fenced: retriable

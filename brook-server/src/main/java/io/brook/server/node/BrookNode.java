@@ -2,6 +2,7 @@ package io.brook.server.node;
 
 import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
+import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.quorum.QuorumClient;
@@ -20,6 +21,7 @@ import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
@@ -212,13 +214,24 @@ public final class BrookNode implements AutoCloseable {
             cleaner.start();
         }
 
-        if (controllerSetup.quorum() != null) {
-            awaitActiveController(controllerSetup.quorum(), config);
-        }
-        OffsetsTopic offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas,
-                config.getInt("offsets.topic.num.partitions"),
+        NewTopic offsetsSpec = OffsetsTopic.spec(config.getInt("offsets.topic.num.partitions"),
                 internalReplicationFactor(config, "offsets.topic.replication.factor"),
                 config.getInt("offsets.topic.segment.bytes"));
+        NewTopic transactionsSpec = TransactionTopic.spec(config.getInt("transaction.state.log.num.partitions"),
+                internalReplicationFactor(config, "transaction.state.log.replication.factor"),
+                config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
+        OffsetsTopic offsetsTopic;
+        TransactionTopic transactionTopic;
+        if (controllerSetup.quorum() == null) { // a single node: both exist from its first start
+            offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec);
+            transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
+                    transactionsSpec);
+        } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
+            awaitActiveController(controllerSetup.quorum(), config);
+            offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions());
+            transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions());
+        }
+        CoordinatorTopics coordinatorTopics = new CoordinatorTopics(controllerChannel, offsetsSpec, transactionsSpec);
         GroupCoordinator groups = new GroupCoordinator(new GroupConfig(
                 config.getInt("group.min.session.timeout.ms"), config.getInt("group.max.session.timeout.ms"),
                 config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.max.size"),
@@ -228,10 +241,6 @@ public final class BrookNode implements AutoCloseable {
                 offsetsTopic, coordinatorTimer, System::currentTimeMillis);
         offsetsTopic.replayInto(groups);
 
-        TransactionTopic transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
-                config.getInt("transaction.state.log.num.partitions"),
-                internalReplicationFactor(config, "transaction.state.log.replication.factor"),
-                config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
         ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
         ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
@@ -265,7 +274,8 @@ public final class BrookNode implements AutoCloseable {
         }
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactionTopic, transactions, markers, advertised, controller::leaderId);
+                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
+                controller::leaderId);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
