@@ -10,6 +10,7 @@ import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.controller.LocalControllerChannel;
+import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
@@ -138,11 +139,13 @@ class NotCoordinatorTest {
         executor = Executors.newFixedThreadPool(2);
         delayed = new DelayedOperations(executor);
         CoordinatorTimer timer = new CoordinatorTimer(delayed.timer());
-        OffsetsTopic offsets = OffsetsTopic.createIfAbsent(channel, controller, replicas, 8, (short) 1, 1 << 20);
+        NewTopic offsetsSpec = OffsetsTopic.spec(8, (short) 1, 1 << 20);
+        NewTopic transactionsSpec = TransactionTopic.spec(8, (short) 1, 1, 1 << 20);
+        OffsetsTopic offsets = OffsetsTopic.createIfAbsent(channel, controller, replicas, offsetsSpec);
         GroupCoordinator groups = new GroupCoordinator(new GroupConfig(6000, 300000, 0, 100, 4096), offsets, timer,
                 System::currentTimeMillis);
-        TransactionTopic transactionTopic = TransactionTopic.createIfAbsent(channel, controller, replicas, 8,
-                (short) 1, 1, 1 << 20);
+        TransactionTopic transactionTopic = TransactionTopic.createIfAbsent(channel, controller, replicas,
+                transactionsSpec);
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsets, delayed, executor);
         ProducerIdManager producerIds = new ProducerIdManager(channel, NODE);
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(900000, 604800000L, 0),
@@ -156,7 +159,8 @@ class NotCoordinatorTest {
             Thread.sleep(10);
         }
         broker = new BrokerContext(NODE, "cluster", config, "localhost", 9092, replicas, channel, delayed, producerIds,
-                groups, offsets, transactionTopic, transactions, markers, Map.of(), () -> NODE);
+                groups, offsets, transactionTopic, new CoordinatorTopics(channel, offsetsSpec, transactionsSpec),
+                transactions, markers, Map.of(), () -> NODE);
         remoteGroup = keyLedBy(OTHER, CoordinatorType.GROUP);
         localGroup = keyLedBy(NODE, CoordinatorType.GROUP);
         remoteTxn = keyLedBy(OTHER, CoordinatorType.TRANSACTION);
