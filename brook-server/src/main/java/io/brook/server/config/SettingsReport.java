@@ -20,10 +20,9 @@ public final class SettingsReport {
 
     /** Settings (by prefix, ending in '.') that Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
-            "ssl.", "TLS is not supported yet: every listener is PLAINTEXT",
             "sasl.", "SASL is not supported yet: clients are not authenticated",
-            "listener.name.", "per-listener settings are not supported yet: every listener is PLAINTEXT "
-                    + "with the node's settings",
+            "listener.name.", "per-listener settings other than TLS (ssl.*) are not supported yet: "
+                    + "every listener has the node's settings",
             "replica.", "replication is not supported yet: each partition has one replica, on this node",
             "quota.", "quotas are not supported yet: clients are not throttled",
             "controller.quorum.", "clusters are not supported yet: this node is its own metadata quorum");
@@ -34,7 +33,7 @@ public final class SettingsReport {
                     + "and the ACL APIs answer SECURITY_DISABLED"),
             Map.entry("super.users", "ACLs are not supported yet: every client may do everything"),
             Map.entry("allow.everyone.if.no.acl.found", "ACLs are not supported yet: every client may do everything"),
-            Map.entry("security.inter.broker.protocol", "security is not supported yet: every listener is PLAINTEXT"),
+            Map.entry("security.inter.broker.protocol", "there is no traffic between brokers yet"),
             Map.entry("inter.broker.listener.name", "clusters are not supported yet: there is no inter-broker traffic"),
             Map.entry("principal.builder.class", "authentication is not supported yet: every client is anonymous"),
             Map.entry("connections.max.reauth.ms", "authentication is not supported yet: every client is anonymous"),
@@ -58,7 +57,7 @@ public final class SettingsReport {
             String instead = notHonoured(key);
             if (instead != null) {
                 warnings.add("The setting " + key + " has no effect yet: " + instead + ".");
-            } else if (!known.names().contains(key)) {
+            } else if (!known.names().contains(key) && !TlsSettings.isTlsKey(key)) {
                 warnings.add("The configuration '" + key + "' was supplied but isn't a known config.");
             }
         }
@@ -66,6 +65,9 @@ public final class SettingsReport {
     }
 
     private static String notHonoured(String key) {
+        if (TlsSettings.isTlsKey(key)) {
+            return null;
+        }
         String instead = NOT_HONOURED.get(key);
         if (instead != null) {
             return instead;
