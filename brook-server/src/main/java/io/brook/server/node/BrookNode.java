@@ -261,7 +261,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new InitProducerIdHandler(broker))
                 .register(new DeleteRecordsHandler(broker))
                 .register(new AlterConfigsHandler(broker))
-                .register(new IncrementalAlterConfigsHandler(broker, loggers))
+                .register(new IncrementalAlterConfigsHandler(broker, loggers, tls))
                 .register(new DescribeLogDirsHandler(broker))
                 .register(new DescribeProducersHandler(broker))
                 .register(new DescribeTopicPartitionsHandler(broker))

@@ -70,7 +70,8 @@ public final class TlsContextFactory {
             context = builder.build();
             engine = context.newEngine(ByteBufAllocator.DEFAULT);
         } catch (IOException | RuntimeException e) {
-            throw new ConfigException(where + "cannot set up TLS (" + TlsSettings.ENABLED_PROTOCOLS + "="
+            throw new ConfigException(where + "cannot set up TLS with this key store and these settings ("
+                    + TlsSettings.ENABLED_PROTOCOLS + "="
                     + String.join(",", s.enabledProtocols()) + ", " + TlsSettings.CIPHER_SUITES + "="
                     + String.join(",", s.cipherSuites()) + "): " + message(e));
         }

@@ -10,7 +10,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 /**
  * The TLS side of one listener (SSL, or SASL_SSL under its SASL layer): its server context, the principal
  * mapping of client certificates and the handshake limit. {@link #install} puts the TLS handlers at the front
- * of a new connection's pipeline. {@link #reload} swaps in a new context (new certificates) for connections
+ * of a new connection's pipeline. {@link TlsListeners#alter} swaps in a new context (new certificates) for connections
  * accepted from then on; open connections keep theirs.
  *
  * <p>Thread-safety: the context is a volatile reference, read on event loops and replaced by one writer.
@@ -24,7 +24,8 @@ public final class TlsListener {
     private final SecurityProtocol protocol;
     private volatile Built built;
 
-    private record Built(TlsSettings settings, SslContext context, SslPrincipalMapper mapper) {
+    /** A context with what it was built from. */
+    record Built(TlsSettings settings, SslContext context, SslPrincipalMapper mapper) {
     }
 
     private TlsListener(String listenerName, SecurityProtocol protocol, Built built) {
@@ -38,7 +39,8 @@ public final class TlsListener {
         return new TlsListener(settings.listenerName(), protocol, build(settings));
     }
 
-    private static Built build(TlsSettings settings) {
+    /** Builds a context (reads the files: not on an event loop); a {@link ConfigException} says what is wrong. */
+    static Built build(TlsSettings settings) {
         SslPrincipalMapper mapper;
         try {
             mapper = SslPrincipalMapper.parse(settings.principalMappingRules());
@@ -49,12 +51,9 @@ public final class TlsListener {
         return new Built(settings, TlsContextFactory.build(settings), mapper);
     }
 
-    /**
-     * Builds a context from {@code settings} (new certificates, say) and uses it for connections accepted from
-     * now on. Reads files: not on an event loop. On a {@link ConfigException} the current context stays.
-     */
-    public void reload(TlsSettings settings) {
-        built = build(settings);
+    /** Uses a context built by {@link #build} for connections accepted from now on (new certificates, say). */
+    void use(Built next) {
+        built = next;
     }
 
     /** The settings the current context was built from. */
