@@ -268,8 +268,7 @@ class TlsTest {
             }
         }
         String log = serverLog(brook);
-        assertFalse(log.contains("PRIVATE KEY-----\n") && log.contains(key.substring(30, 60)),
-                "the inline key reached server.log");
+        assertFalse(log.contains(key.substring(30, 60)), "the inline key reached server.log");
     }
 
     @Test
@@ -348,8 +347,8 @@ class TlsTest {
         assertTrue(log.contains("on listener SSL: it does not speak TLS (a plaintext client on a TLS listener?)"), log);
         assertTrue(log.contains("on listener SSL: its TLS handshake did not finish within "
                 + "brook.ssl.handshake.timeout.ms=2000"), log);
-        assertTrue(log.contains("Closing connection") && log.contains("a frame the server refuses"),
-                "the ClientHello on the plaintext port: " + log);
+        assertTrue(log.contains("it sent a frame the server refuses: a TLS handshake (a TLS client on a listener "
+                + "without TLS?)"), "the ClientHello on the plaintext port: " + log);
     }
 
     @Test
