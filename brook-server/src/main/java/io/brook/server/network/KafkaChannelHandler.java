@@ -239,7 +239,9 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             response.completeExceptionally(e);
         }
         response.whenComplete((body, error) -> {
-            if (copiesRecords && error == null && body != null) { // encoded here, off the event loop: file reads
+            if (copiesRecords && error == null && body != null) {
+                // encoded on a request-handler thread: it reads segment files, which neither the event loop nor
+                // the thread completing the request (the delayed-operation timer, a producer's) should wait on
                 Runnable encodeAndSend = () -> {
                     List<Object> parts = encode(ctx, header.correlationId(), key.responseHeaderVersion(version), body,
                             version);
@@ -251,11 +253,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                         finished(ctx, reserved);
                     });
                 };
-                if (ctx.channel().eventLoop().inEventLoop()) {
-                    executeOrRun(encodeAndSend);
-                } else {
-                    encodeAndSend.run();
-                }
+                executeOrRun(encodeAndSend);
                 return;
             }
             ctx.channel().eventLoop().execute(() -> {
