@@ -16,6 +16,7 @@ import java.util.List;
 final class TestCertificates {
     static final String STORE_PASSWORD = "store-secret";
     static final String CLIENT_SUBJECT = "CN=alice,OU=eng,O=brook";
+    static final String KEY_PASSWORD = "key-secret";
 
     final File dir;
     final File caPem;
@@ -24,6 +25,8 @@ final class TestCertificates {
     final File serverJks;
     /** The server's PKCS#8 private key and certificate chain in one unencrypted PEM file. */
     final File serverPem;
+    /** The same with the key encrypted (PKCS#8, PBES2 with AES-256) with {@link #KEY_PASSWORD}. */
+    final File serverEncryptedPem;
     final File clientP12;
     /** The client's key and certificate in PEM (for kcat). */
     final File clientKeyPem;
@@ -36,6 +39,7 @@ final class TestCertificates {
         this.serverP12 = new File(dir, "server.p12");
         this.serverJks = new File(dir, "server.jks");
         this.serverPem = new File(dir, "server.pem");
+        this.serverEncryptedPem = new File(dir, "server.encrypted.pem");
         this.clientP12 = new File(dir, "client.p12");
         this.clientKeyPem = new File(dir, "client.key.pem");
         this.clientCertPem = new File(dir, "client.cert.pem");
@@ -77,6 +81,11 @@ final class TestCertificates {
                 "-out", serverCert.getPath());
         Files.writeString(c.serverPem.toPath(), pemBlocks(serverKey, "PRIVATE KEY") + pemBlocks(serverCert,
                 "CERTIFICATE") + pemBlocks(c.caPem, "CERTIFICATE"), StandardCharsets.US_ASCII);
+        File encryptedKey = new File(dir, "server.key.encrypted.pem");
+        openssl("pkcs8", "-topk8", "-in", serverKey.getPath(), "-out", encryptedKey.getPath(), "-passout",
+                "pass:" + KEY_PASSWORD, "-v2", "aes-256-cbc");
+        Files.writeString(c.serverEncryptedPem.toPath(), pemBlocks(encryptedKey, "ENCRYPTED PRIVATE KEY")
+                + pemBlocks(serverCert, "CERTIFICATE") + pemBlocks(c.caPem, "CERTIFICATE"), StandardCharsets.US_ASCII);
         openssl("pkcs12", "-in", c.clientP12.getPath(), "-passin", "pass:" + STORE_PASSWORD, "-nodes", "-nocerts",
                 "-out", c.clientKeyPem.getPath());
         openssl("pkcs12", "-in", c.clientP12.getPath(), "-passin", "pass:" + STORE_PASSWORD, "-clcerts", "-nokeys",

@@ -244,7 +244,7 @@ class TlsTest {
     }
 
     @Test
-    void pemKeyStoresInlineAndAsAFilePerListener() throws Exception {
+    void pemKeyStoresInlineAndAsAFileWithAnEncryptedKeyPerListener() throws Exception {
         int internal = freePort();
         String chain = TestCertificates.pemBlocks(certs.serverPem, "CERTIFICATE");
         String key = TestCertificates.pemBlocks(certs.serverPem, "PRIVATE KEY");
@@ -256,7 +256,8 @@ class TlsTest {
                 "listener.name.ssl.ssl.keystore.certificate.chain", chain,
                 "listener.name.ssl.ssl.keystore.key", key,
                 "listener.name.internal.ssl.keystore.type", "PEM",
-                "listener.name.internal.ssl.keystore.location", certs.serverPem.getPath()));
+                "listener.name.internal.ssl.keystore.location", certs.serverEncryptedPem.getPath(),
+                "listener.name.internal.ssl.key.password", TestCertificates.KEY_PASSWORD));
         for (String bootstrap : List.of(brook.bootstrap(), "localhost:" + internal)) {
             Map<String, Object> props = sslClient(bootstrap);
             props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");
@@ -284,6 +285,13 @@ class TlsTest {
                 sslNode(0, Map.of("ssl.keystore.location", new File(certDir, "nope.p12").getPath()))));
         assertTrue(missing.getMessage().contains("listener SSL: ssl.keystore.location=" + new File(certDir,
                 "nope.p12").getPath() + ": no such file"), missing.getMessage());
+
+        AssertionError wrongKeyPassword = assertThrows(AssertionError.class, () -> new BrookFixture(dataDir,
+                Map.of("listeners", "SSL://localhost:0", "ssl.keystore.type", "PEM", "ssl.keystore.location",
+                        certs.serverEncryptedPem.getPath(), "ssl.key.password", "not-the-key-password")));
+        assertTrue(wrongKeyPassword.getMessage().contains("listener SSL: the PEM key store "
+                + certs.serverEncryptedPem.getPath() + ": cannot read the private key (a PKCS#8 PEM key, encrypted "
+                + "with ssl.key.password if it has one)"), wrongKeyPassword.getMessage());
 
         AssertionError none = assertThrows(AssertionError.class, () -> new BrookFixture(dataDir,
                 Map.of("listeners", "SSL://localhost:0")));
