@@ -244,6 +244,33 @@ class TlsTest {
     }
 
     @Test
+    void requestedClientAuthServesClientsWithoutACertificateAsAnonymous() throws Exception {
+        brook = new BrookFixture(dataDir, Map.of(
+                "listeners", "SSL://localhost:0",
+                "ssl.keystore.type", "PKCS12",
+                "ssl.keystore.location", certs.serverP12.getPath(),
+                "ssl.keystore.password", TestCertificates.STORE_PASSWORD,
+                "ssl.truststore.location", certs.truststoreJks.getPath(),
+                "ssl.truststore.password", TestCertificates.STORE_PASSWORD,
+                "ssl.client.auth", "requested"));
+        String ssl = brook.bootstrap();
+        try (Admin withCertificate = Admin.create(mutualClient(ssl)); Admin without = Admin.create(sslClient(ssl))) {
+            ConfigResource loggers = new ConfigResource(ConfigResource.Type.BROKER_LOGGER, "1");
+            withCertificate.incrementalAlterConfigs(Map.of(loggers, List.of(new AlterConfigOp(
+                    new ConfigEntry("kafka.request.logger", "DEBUG"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            without.createTopics(List.of(new NewTopic("anonymous", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            withCertificate.createTopics(List.of(new NewTopic("alice", 1, (short) 1))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        String requests = Files.readString(new File(brook.logDir(), "kafka-request.log").toPath());
+        assertTrue(requests.lines().anyMatch(l -> l.contains("CREATE_TOPICS") && l.contains("principal User:ANONYMOUS,")
+                && l.contains("name='anonymous'")), requests);
+        assertTrue(requests.lines().anyMatch(l -> l.contains("CREATE_TOPICS") && l.contains("principal User:"
+                + TestCertificates.CLIENT_SUBJECT + ",") && l.contains("name='alice'")), "DEFAULT rule: " + requests);
+    }
+
+    @Test
     void pemKeyStoresInlineAndAsAFileWithAnEncryptedKeyPerListener() throws Exception {
         int internal = freePort();
         String chain = TestCertificates.pemBlocks(certs.serverPem, "CERTIFICATE");
