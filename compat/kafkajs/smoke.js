@@ -1,9 +1,12 @@
 // kafkajs against Brook: admin, an idempotent producer, and a consumer group run loop.
 // Usage: node smoke.js HOST:PORT   (exit code 0 on success; one line per step on stdout)
+// With BROOK_SSL_CA=<PEM file> it connects over TLS, trusting that CA.
+const fs = require('fs');
 const { Kafka, logLevel } = require('kafkajs');
 
 const broker = process.argv[2] || 'localhost:9092';
-const kafka = new Kafka({ clientId: 'brook-kafkajs', brokers: [broker], logLevel: logLevel.WARN });
+const ssl = process.env.BROOK_SSL_CA ? { ca: [fs.readFileSync(process.env.BROOK_SSL_CA, 'utf-8')] } : undefined;
+const kafka = new Kafka({ clientId: 'brook-kafkajs', brokers: [broker], logLevel: logLevel.WARN, ssl });
 const topic = 'kafkajs-smoke';
 const count = 50;
 

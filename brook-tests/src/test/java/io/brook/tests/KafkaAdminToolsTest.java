@@ -36,7 +36,7 @@ class KafkaAdminToolsTest {
     @TempDir
     File dataDir;
 
-    private static String classpath() throws Exception {
+    static String classpath() throws Exception {
         File classpathFile = new File(COMPAT, "target/classpath.txt");
         if (!classpathFile.exists()) {
             Processes.run(List.of(new File(ROOT, "mvnw").getPath(), "-B", "-q", "-f",

@@ -57,7 +57,7 @@ public final class BrokerConfig {
                     + "controller and on broker-only nodes.")
             .define("listener.security.protocol.map", STRING, null, LOW, "Listener name to security protocol "
                     + "(NAME:PROTOCOL,...). Default: Kafka's (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL map to "
-                    + "themselves, controller listeners to PLAINTEXT). Only PLAINTEXT is served for now.")
+                    + "themselves, controller listeners to PLAINTEXT). PLAINTEXT and SSL are served (SASL not yet).")
             .define("inter.broker.listener.name", STRING, null, MEDIUM, "The listener brokers reach each other "
                     + "on (default: the first listener that is not a controller listener).")
             .define("controller.quorum.voters", LIST, "", HIGH, "The static controller quorum: id@host:port of "
@@ -229,6 +229,10 @@ public final class BrokerConfig {
                     + "spread a partition's replicas once nodes form a cluster).")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
 
+    static {
+        TlsSettings.defineInto(CONFIG_DEF); // ssl.*: Kafka's names and defaults (a listener's own: tlsSettings)
+    }
+
     /** Kafka's floor for {@code log.cleaner.dedupe.buffer.size} per cleaner thread. */
     private static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024 * 1024;
 
@@ -264,6 +268,17 @@ public final class BrokerConfig {
     public record Listener(String name, String bindHost, int port, String advertisedHost, int advertisedPort) {
     }
 
+    /** Whether the listener's security protocol is SSL or SASL_SSL. */
+    public boolean usesTls(String listenerName) {
+        SecurityProtocol protocol = listeners.securityProtocols().get(listenerName);
+        return protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL;
+    }
+
+    /** The TLS settings of a listener: its own {@code listener.name.<name>.ssl.*} values over the node's. */
+    public TlsSettings tlsSettings(String listenerName) {
+        return TlsSettings.resolve(originals, listenerName);
+    }
+
     /** The {@code process.roles} values. */
     public static final String ROLE_BROKER = "broker";
     public static final String ROLE_CONTROLLER = "controller";
@@ -285,6 +300,11 @@ public final class BrokerConfig {
                 getString("advertised.listeners"), getString("listener.security.protocol.map"),
                 getList("controller.listener.names"), getString("inter.broker.listener.name"), isBroker(),
                 isController(), quorum.voters().get(nodeId()), quorum.hasOtherNodes(nodeId())));
+        for (Listener listener : listeners.brokerListeners()) { // a bad TLS value stops start-up here, in one line
+            if (usesTls(listener.name())) {
+                tlsSettings(listener.name());
+            }
+        }
         this.topicDefaults = computeTopicDefaults();
         LogConfig.fromMap(topicDefaults); // the derived topic defaults must be valid too
         if (getLong("log.cleaner.dedupe.buffer.size") / getInt("log.cleaner.threads") < MIN_DEDUPE_BYTES_PER_THREAD) {

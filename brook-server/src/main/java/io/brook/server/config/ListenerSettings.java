@@ -23,7 +23,8 @@ import java.util.Map;
  * ({@code advertised.listeners}: to clients only broker listeners; a controller's own controller listener may be
  * listed too, as in Kafka 4 (KIP-853), as the address the other controllers use, never given to clients) and
  * the listener brokers talk to each other on
- * ({@code inter.broker.listener.name}). Only PLAINTEXT is served for now. Pure; immutable.
+ * ({@code inter.broker.listener.name}). PLAINTEXT and SSL listeners are served (SASL not yet). Pure;
+ * immutable.
  */
 public final class ListenerSettings {
     /** Kafka's default {@code listener.security.protocol.map}. */
@@ -84,10 +85,9 @@ public final class ListenerSettings {
                         + "listener " + e.name() + "; name it PLAINTEXT or map it in listener.security.protocol.map "
                         + "(for example " + e.name() + ":PLAINTEXT)");
             }
-            if (protocol != SecurityProtocol.PLAINTEXT) {
+            if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
                 throw new ConfigException("listeners", in.listeners(), "the listener " + e.name() + " uses "
-                        + protocol + ", but only PLAINTEXT listeners are served for now (TLS and SASL are not "
-                        + "supported yet: issue 20)");
+                        + protocol + ", but SASL is not supported yet (issue 20); PLAINTEXT and SSL listeners are");
             }
         }
 
@@ -96,6 +96,11 @@ public final class ListenerSettings {
             Endpoint found = controllerNames.stream().map(listeners::get).filter(e -> e != null).findFirst()
                     .orElse(null);
             if (found != null) {
+                if (protocols.get(found.name()) != SecurityProtocol.PLAINTEXT) {
+                    throw new ConfigException("listener.security.protocol.map", in.protocolMap(), "the controller "
+                            + "listener " + found.name() + " is " + protocols.get(found.name()) + ", but the "
+                            + "quorum's transport (Apache Ratis) is PLAINTEXT only; map it to PLAINTEXT");
+                }
                 if (in.voterAddress() != null && found.port() != in.voterAddress().getPort()) {
                     throw new ConfigException("listeners", in.listeners(), "the controller listener " + found.name()
                             + " has port " + found.port() + " but this node's entry in controller.quorum.voters has "

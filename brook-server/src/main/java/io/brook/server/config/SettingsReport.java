@@ -21,10 +21,9 @@ public final class SettingsReport {
 
     /** Settings (by prefix, ending in '.') that Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
-            "ssl.", "TLS is not supported yet: every listener is PLAINTEXT",
             "sasl.", "SASL is not supported yet: clients are not authenticated",
-            "listener.name.", "per-listener settings are not supported yet: every listener is PLAINTEXT "
-                    + "with the node's settings",
+            "listener.name.", "per-listener settings other than TLS (ssl.*) are not supported yet: "
+                    + "every listener has the node's settings",
             "replica.", "replication is not supported yet: each partition has one replica, on this node",
             "quota.", "quotas are not supported yet: clients are not throttled",
             "controller.quorum.", "the metadata quorum (Apache Ratis) is tuned by controller.quorum.voters, "
@@ -40,7 +39,7 @@ public final class SettingsReport {
                     + "and the ACL APIs answer SECURITY_DISABLED"),
             Map.entry("super.users", "ACLs are not supported yet: every client may do everything"),
             Map.entry("allow.everyone.if.no.acl.found", "ACLs are not supported yet: every client may do everything"),
-            Map.entry("security.inter.broker.protocol", "security is not supported yet: every listener is PLAINTEXT"),
+            Map.entry("security.inter.broker.protocol", "there is no traffic between brokers yet"),
             Map.entry("inter.broker.listener.name", "replication is not supported yet: brokers do not fetch from "
                     + "each other (requests to the controller go over the controller listener)"),
             Map.entry("principal.builder.class", "authentication is not supported yet: every client is anonymous"),
@@ -63,7 +62,7 @@ public final class SettingsReport {
             String instead = notHonoured(key);
             if (instead != null) {
                 warnings.add("The setting " + key + " has no effect yet: " + instead + ".");
-            } else if (!known.names().contains(key)) {
+            } else if (!known.names().contains(key) && !TlsSettings.isTlsKey(key)) {
                 warnings.add("The configuration '" + key + "' was supplied but isn't a known config.");
             }
         }
@@ -71,6 +70,9 @@ public final class SettingsReport {
     }
 
     private static String notHonoured(String key) {
+        if (TlsSettings.isTlsKey(key)) {
+            return null;
+        }
         String instead = NOT_HONOURED.get(key);
         if (instead != null) {
             return instead;

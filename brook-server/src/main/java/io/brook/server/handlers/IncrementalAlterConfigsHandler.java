@@ -4,8 +4,10 @@ import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.logging.LoggerLevels;
+import io.brook.server.network.tls.TlsListeners;
 import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -34,10 +36,17 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
 
     private final BrokerContext broker;
     private final LoggerLevels loggers;
+    /** The TLS listeners whose certificates a BROKER change may replace; null when the node has none wired. */
+    private final TlsListeners tls;
 
     public IncrementalAlterConfigsHandler(BrokerContext broker, LoggerLevels loggers) {
+        this(broker, loggers, null);
+    }
+
+    public IncrementalAlterConfigsHandler(BrokerContext broker, LoggerLevels loggers, TlsListeners tls) {
         this.broker = broker;
         this.loggers = loggers;
+        this.tls = tls;
     }
 
     @Override
@@ -82,7 +91,8 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     private CompletableFuture<Void> alter(AlterConfigsResource resource, boolean validateOnly) {
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
         if (type == ConfigResource.Type.BROKER) {
-            throw TopicConfigChanges.brokerConfigsAreStatic();
+            alterTlsListeners(resource, validateOnly);
+            return CompletableFuture.completedFuture(null);
         }
         if (type == ConfigResource.Type.BROKER_LOGGER) {
             alterLoggers(resource, validateOnly);
@@ -118,6 +128,42 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
             }
         }
         return TopicConfigChanges.apply(broker, topic.name(), overrides, validateOnly);
+    }
+
+    /**
+     * BROKER: only a TLS listener's key and trust material ({@code listener.name.<x>.ssl.keystore.location}, ...)
+     * changes at run time (new connections get the new certificates, as Kafka's dynamic listener configs); any
+     * other broker setting is static.
+     */
+    private void alterTlsListeners(AlterConfigsResource resource, boolean validateOnly) {
+        if (tls == null || resource.configs().isEmpty()
+                || !resource.configs().stream().allMatch(c -> tls.isReloadable(c.name()))) {
+            throw TopicConfigChanges.brokerConfigsAreStatic();
+        }
+        if (!resource.resourceName().equals(String.valueOf(broker.nodeId()))) {
+            throw new InvalidRequestException("A listener's certificates are changed per broker: name broker "
+                    + broker.nodeId() + " (--entity-name " + broker.nodeId() + "), not '" + resource.resourceName()
+                    + "'");
+        }
+        Map<String, String> changes = new HashMap<>();
+        for (AlterableConfig config : resource.configs()) {
+            OpType op = OpType.forId(config.configOperation());
+            if (changes.containsKey(config.name())) {
+                throw new InvalidRequestException("Config " + config.name() + " appears more than once.");
+            }
+            if (op == OpType.SET) {
+                changes.put(config.name(), config.value());
+            } else if (op == OpType.DELETE) {
+                changes.put(config.name(), null);
+            } else {
+                throw new InvalidRequestException(op + " is not allowed for " + config.name());
+            }
+        }
+        try {
+            tls.alter(changes, validateOnly);
+        } catch (ConfigException e) {
+            throw new InvalidConfigurationException(e.getMessage());
+        }
     }
 
     /** Logger levels (BROKER_LOGGER): SET a level or DELETE a logger's own; all are checked before any is changed. */

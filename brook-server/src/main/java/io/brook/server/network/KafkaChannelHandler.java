@@ -73,13 +73,20 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private String softwareVersion = "";
     private String connectionId;
     private final String listenerName;
-    private final SecurityProtocol securityProtocol = SecurityProtocol.PLAINTEXT;
+    private final SecurityProtocol securityProtocol;
+    /**
+     * Whether responses are encoded off the event loop with record bytes copied out of segment files: on TLS
+     * listeners, where a file region cannot go through the encryption (see {@link ResponseWriter}).
+     */
+    private final boolean copiesRecords;
     /** Who this connection authenticated as: anonymous until a TLS or SASL handshake says otherwise. */
     private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
 
     KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
-                        String listenerName) {
+                        String listenerName, SecurityProtocol securityProtocol) {
         this.listenerName = listenerName;
+        this.securityProtocol = securityProtocol;
+        this.copiesRecords = securityProtocol == SecurityProtocol.SSL || securityProtocol == SecurityProtocol.SASL_SSL;
         this.registry = registry;
         this.requestExecutor = requestExecutor;
         this.memory = memory;
@@ -231,24 +238,86 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         } catch (RejectedExecutionException e) {
             response.completeExceptionally(e);
         }
-        response.whenComplete((body, error) -> ctx.channel().eventLoop().execute(() -> {
-            if (REQUEST_LOG.isDebugEnabled()) {
-                REQUEST_LOG.debug("Completed request {} v{} (correlation id {}) from connection {} ({} {}) in {} us: "
-                        + "{} -> {}", key, version, header.correlationId(), connectionId, softwareName, softwareVersion,
-                        TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - receivedNs), request.data(),
-                        error != null ? error : body);
+        response.whenComplete((body, error) -> {
+            if (copiesRecords && error == null && body != null) {
+                // encoded on a request-handler thread: it reads segment files, which neither the event loop nor
+                // the thread completing the request (the delayed-operation timer, a producer's) should wait on
+                Runnable encodeAndSend = () -> {
+                    List<Object> parts = encode(ctx, header.correlationId(), key.responseHeaderVersion(version), body,
+                            version);
+                    ctx.channel().eventLoop().execute(() -> {
+                        logCompleted(key, version, header, request, receivedNs, body);
+                        if (parts != null) {
+                            write(ctx, parts);
+                        }
+                        finished(ctx, reserved);
+                    });
+                };
+                executeOrRun(encodeAndSend);
+                return;
             }
-            if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-                if (!(cause instanceof ApiException)) {
-                    log.error("Unexpected error handling {} v{} from {}", key, version, connectionId, cause);
+            ctx.channel().eventLoop().execute(() -> {
+                logCompleted(key, version, header, request, receivedNs, error != null ? error : body);
+                if (error != null) {
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause()
+                            : error;
+                    if (!(cause instanceof ApiException)) {
+                        log.error("Unexpected error handling {} v{} from {}", key, version, connectionId, cause);
+                    }
+                    respondWithError(ctx, header, request, cause);
+                } else if (body != null) {
+                    send(ctx, header.correlationId(), key.responseHeaderVersion(version), body, version);
                 }
-                respondWithError(ctx, header, request, cause);
-            } else if (body != null) {
-                send(ctx, header.correlationId(), key.responseHeaderVersion(version), body, version);
-            }
-            finished(ctx, reserved);
-        }));
+                finished(ctx, reserved);
+            });
+        });
+    }
+
+    private void logCompleted(ApiKeys key, short version, RequestHeader header, AbstractRequest request,
+                              long receivedNs, Object outcome) {
+        if (REQUEST_LOG.isDebugEnabled()) {
+            REQUEST_LOG.debug("Completed request {} v{} (correlation id {}) from connection {} ({} {}, principal {}, "
+                    + "listener {}) in {} us: {} -> {}", key, version, header.correlationId(), connectionId,
+                    softwareName, softwareVersion, principal, listenerName,
+                    TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - receivedNs), request.data(), outcome);
+        }
+    }
+
+    /** Runs {@code task} on a request-handler thread, or here if none takes it (the node is stopping). */
+    private void executeOrRun(Runnable task) {
+        try {
+            requestExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /**
+     * Encodes a response with record bytes copied (any thread); null after closing the connection when it
+     * cannot be encoded.
+     */
+    private List<Object> encode(ChannelHandlerContext ctx, int correlationId, short headerVersion, ApiMessage body,
+                                short version) {
+        try {
+            return ResponseWriter.serialize(ctx.alloc(), correlationId, headerVersion, body, version, true);
+        } catch (RuntimeException e) {
+            log.error("Closing connection {}: the {} v{} response could not be encoded", connectionId,
+                    body.apiKey(), version, e);
+            ctx.close();
+            return null;
+        }
+    }
+
+    /** Writes an encoded response's parts (releasing them if the connection has gone). */
+    private void write(ChannelHandlerContext ctx, List<Object> parts) {
+        if (!ctx.channel().isActive()) {
+            parts.forEach(io.netty.util.ReferenceCountUtil::release);
+            return;
+        }
+        for (int i = 0; i < parts.size() - 1; i++) {
+            ctx.write(parts.get(i), ctx.voidPromise());
+        }
+        ctx.writeAndFlush(parts.get(parts.size() - 1), ctx.voidPromise());
     }
 
     private void respondWithError(ChannelHandlerContext ctx, RequestHeader header, AbstractRequest request,
@@ -272,17 +341,14 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         List<Object> parts;
         try {
-            parts = ResponseWriter.serialize(ctx.alloc(), correlationId, headerVersion, body, version);
+            parts = ResponseWriter.serialize(ctx.alloc(), correlationId, headerVersion, body, version, copiesRecords);
         } catch (RuntimeException e) {
             log.error("Closing connection {}: the {} v{} response could not be encoded", connectionId,
                     body.apiKey(), version, e);
             ctx.close();
             return;
         }
-        for (int i = 0; i < parts.size() - 1; i++) {
-            ctx.write(parts.get(i), ctx.voidPromise());
-        }
-        ctx.writeAndFlush(parts.get(parts.size() - 1), ctx.voidPromise());
+        write(ctx, parts);
     }
 
     private void closeWithReason(ChannelHandlerContext ctx, String reason) {
@@ -292,6 +358,10 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ConnectionAuthenticated authenticated) {
+            principal = authenticated.principal();
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             log.debug("Closing idle connection {} (connections.max.idle.ms)", connectionId);
             ctx.close();

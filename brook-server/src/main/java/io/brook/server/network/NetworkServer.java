@@ -1,6 +1,7 @@
 package io.brook.server.network;
 
 import io.brook.server.api.ApiRegistry;
+import io.brook.server.network.tls.TlsListener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,6 +19,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * memory: a node-wide budget for requests in flight ({@code queued.max.request.bytes}, see
  * {@link RequestMemory}) and a per-connection limit on unsent response bytes (write buffer
  * watermarks, file regions counted with their size) past which the connection stops reading
- * and dispatching until its client has consumed them (see {@link KafkaChannelHandler}).
+ * and dispatching until its client has consumed them (see {@link KafkaChannelHandler}). A TLS listener
+ * ({@link TlsListener}) puts its handlers (Netty's SslHandler, the client certificate's principal) before the
+ * framing; its responses are copied out of segment files, since zero copy cannot go through TLS.
  */
 public final class NetworkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
@@ -70,6 +74,8 @@ public final class NetworkServer implements AutoCloseable {
     public static final String DEFAULT_LISTENER_NAME = "PLAINTEXT";
     /** On each bound (server) channel: the name of its listener, which its connections' requests carry. */
     private static final AttributeKey<String> LISTENER_NAME = AttributeKey.valueOf("brook.listener.name");
+    /** On each bound (server) channel of a TLS listener: its TLS layer (absent on a PLAINTEXT listener). */
+    private static final AttributeKey<TlsListener> LISTENER_TLS = AttributeKey.valueOf("brook.listener.tls");
 
     private final Settings settings;
     private final EventLoopGroup bossGroup;
@@ -103,6 +109,15 @@ public final class NetworkServer implements AutoCloseable {
     /** {@link #start(ApiRegistry, Executor)} for the listener named {@code listenerName}. */
     public InetSocketAddress start(ApiRegistry registry, Executor requestExecutor, String listenerName)
             throws InterruptedException {
+        return start(registry, requestExecutor, listenerName, null);
+    }
+
+    /**
+     * {@link #start(ApiRegistry, Executor)} for the listener named {@code listenerName}, over TLS when
+     * {@code tls} is not null.
+     */
+    public InetSocketAddress start(ApiRegistry registry, Executor requestExecutor, String listenerName,
+                                   TlsListener tls) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -119,21 +134,27 @@ public final class NetworkServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ReadGate gate = new ReadGate(ch);
+                        TlsListener tls = ch.parent().attr(LISTENER_TLS).get();
+                        ch.pipeline().addLast("limits", new ConnectionLimiter());
+                        if (tls != null) {
+                            tls.install(ch, "limits");
+                        }
                         ch.pipeline()
-                                .addLast("limits", new ConnectionLimiter())
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("frames", new RequestFrameDecoder(settings.maxRequestBytes(), requestMemory,
                                         gate))
                                 .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
-                                        gate, ch.parent().attr(LISTENER_NAME).get()));
+                                        gate, ch.parent().attr(LISTENER_NAME).get(),
+                                        tls == null ? SecurityProtocol.PLAINTEXT : tls.securityProtocol()));
                     }
                 });
         this.bootstrap = bootstrap;
         serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
         serverChannel.attr(LISTENER_NAME).set(listenerName); // before any accept: see acceptConnections
+        serverChannel.attr(LISTENER_TLS).set(tls);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.debug("Listening on {} ({})", bound, epoll ? "epoll" : "nio");
+        log.debug("Listening on {} ({}{})", bound, epoll ? "epoll" : "nio", tls == null ? "" : ", TLS " + tls);
         return bound;
     }
 
@@ -142,11 +163,18 @@ public final class NetworkServer implements AutoCloseable {
      * memory budget); it accepts connections from {@link #acceptConnections} on. Returns the bound address.
      */
     public InetSocketAddress bind(String listenerName, String host, int port) throws InterruptedException {
+        return bind(listenerName, host, port, null);
+    }
+
+    /** {@link #bind(String, String, int)} over TLS when {@code tls} is not null. */
+    public InetSocketAddress bind(String listenerName, String host, int port, TlsListener tls)
+            throws InterruptedException {
         if (bootstrap == null) {
             throw new IllegalStateException("start the server before binding more listeners");
         }
         Channel channel = bootstrap.bind(host, port).sync().channel();
         channel.attr(LISTENER_NAME).set(listenerName);
+        channel.attr(LISTENER_TLS).set(tls);
         extraChannels.add(channel);
         InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
         log.debug("Listening also on {}", bound);

@@ -26,6 +26,9 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
     record Frame(ByteBuf bytes, int reserved) {
     }
 
+    /** The first two bytes of a TLS handshake record (content type 22, version 3.x), read as a frame size. */
+    private static final int TLS_HANDSHAKE_RECORD = 0x1603;
+
     private final int maxRequestBytes;
     private final RequestMemory memory;
     private final ReadGate gate;
@@ -53,7 +56,9 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
                 throw new CorruptedFrameException("negative request size " + size);
             }
             if (size > maxRequestBytes) {
-                throw new TooLongFrameException("request of " + size + " bytes, above socket.request.max.bytes ("
+                throw new TooLongFrameException((size >>> 16 == TLS_HANDSHAKE_RECORD ? "a TLS handshake (a TLS "
+                        + "client on a listener without TLS?), read as a " : "") + "request of " + size
+                        + " bytes, above socket.request.max.bytes ("
                         + maxRequestBytes + ")");
             }
             if (!memory.tryReserve(size)) {

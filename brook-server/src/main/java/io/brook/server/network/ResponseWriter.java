@@ -24,17 +24,21 @@ import java.util.List;
 /**
  * Serializes a response (size prefix, header, body) into the pieces Netty writes: heap-free
  * {@link ByteBuf}s for protocol fields and memory records, and {@link FileRegion}s for record
- * bytes that come straight from segment files (zero copy).
+ * bytes that come straight from segment files (zero copy), or, for a TLS connection (a file region cannot go
+ * through the encryption), those bytes copied out of the file into a buffer: then serializing reads files,
+ * so it runs off the event loop.
  *
  * <p>Not thread-safe; one instance per response.
  */
 final class ResponseWriter implements Writable {
     private final ByteBufAllocator allocator;
     private final List<Object> parts = new ArrayList<>(2);
+    private final boolean copyFiles;
     private ByteBuf current;
 
-    private ResponseWriter(ByteBufAllocator allocator, int initialCapacity) {
+    private ResponseWriter(ByteBufAllocator allocator, int initialCapacity, boolean copyFiles) {
         this.allocator = allocator;
+        this.copyFiles = copyFiles;
         this.current = allocator.buffer(initialCapacity);
     }
 
@@ -44,11 +48,21 @@ final class ResponseWriter implements Writable {
      */
     static List<Object> serialize(ByteBufAllocator allocator, int correlationId, short headerVersion,
                                   ApiMessage body, short version) {
+        return serialize(allocator, correlationId, headerVersion, body, version, false);
+    }
+
+    /**
+     * {@link #serialize(ByteBufAllocator, int, short, ApiMessage, short)}, with record bytes of segment files
+     * copied into buffers when {@code copyFiles} (only buffers are returned then; this reads the files).
+     */
+    static List<Object> serialize(ByteBufAllocator allocator, int correlationId, short headerVersion,
+                                  ApiMessage body, short version, boolean copyFiles) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
         int headerSize = header.size(cache, headerVersion);
         int bodySize = body.size(cache, version);
-        ResponseWriter writer = new ResponseWriter(allocator, Math.min(4 + headerSize + bodySize, 64 * 1024));
+        ResponseWriter writer = new ResponseWriter(allocator, Math.min(4 + headerSize + bodySize, 64 * 1024),
+                copyFiles);
         try {
             writer.writeInt(headerSize + bodySize);
             header.write(writer, cache, headerVersion);
@@ -153,6 +167,10 @@ final class ResponseWriter implements Writable {
                 return;
             }
             SegmentFileRegion region = leasedRegion(segment);
+            if (copyFiles) {
+                copy(region);
+                return;
+            }
             parts.add(current);
             parts.add(region);
             current = allocator.buffer(256);
@@ -160,11 +178,35 @@ final class ResponseWriter implements Writable {
             if (file.sizeInBytes() == 0) {
                 return;
             }
+            if (copyFiles) {
+                copy(fileRegion(file));
+                return;
+            }
             parts.add(current);
             parts.add(fileRegion(file));
             current = allocator.buffer(256);
         } else {
             throw new IllegalArgumentException("cannot send records of type " + records.getClass());
+        }
+    }
+
+    /** Appends the region's bytes, read from its file, to the current buffer, and releases the region. */
+    private void copy(SegmentFileRegion region) {
+        try {
+            long position = region.position();
+            long end = position + region.count();
+            current.ensureWritable((int) region.count());
+            while (position < end) {
+                int read = current.writeBytes(region.file(), position, (int) (end - position));
+                if (read < 0) {
+                    throw new IllegalStateException("a segment file ended " + (end - position) + " bytes early");
+                }
+                position += read;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read records to send", e);
+        } finally {
+            region.release();
         }
     }
 
@@ -197,9 +239,17 @@ final class ResponseWriter implements Writable {
     static final class SegmentFileRegion extends DefaultFileRegion {
         private final AutoCloseable lease;
 
+        private final FileChannel channel;
+
         SegmentFileRegion(FileChannel file, long position, long count, AutoCloseable lease) {
             super(file, position, count);
+            this.channel = file;
             this.lease = lease;
+        }
+
+        /** The segment's channel (open while the region is not released). */
+        FileChannel file() {
+            return channel;
         }
 
         @Override

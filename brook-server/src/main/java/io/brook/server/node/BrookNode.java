@@ -76,6 +76,7 @@ import io.brook.server.handlers.MetadataHandler;
 import io.brook.server.handlers.OffsetForLeaderEpochHandler;
 import io.brook.server.handlers.ProduceHandler;
 import io.brook.server.network.NetworkServer;
+import io.brook.server.network.tls.TlsListeners;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.storage.cleaner.LogCleaner;
@@ -189,6 +190,7 @@ public final class BrookNode implements AutoCloseable {
         MetaDirectories.Plan meta = MetaDirectories.read(config.metaPropertiesDirs()).planStart(config.nodeId(),
                 config.isMultiNodeQuorum(), () -> Uuid.randomUuid().toString(), DirectoryId::random);
         refuseWhatThisBuildCannotRun(config);
+        TlsListeners tls = TlsListeners.create(config); // key stores read before anything is written
         config.warnings().forEach(log::warn); // after the refusals: a refused start says one thing
         meta.write();
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
@@ -273,14 +275,14 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("brook.connection.write.buffer.bytes")));
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
-        InetSocketAddress bound = network.start(registry, requestExecutor, listener.name());
+        InetSocketAddress bound = network.start(registry, requestExecutor, listener.name(), tls.get(listener.name()));
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         // every other broker listener too, each advertising its own address (its bound port if it asked for
         // port 0); the controller listener is left to the quorum's transport
         Map<String, InetSocketAddress> advertised = new HashMap<>();
         advertised.put(listener.name(), InetSocketAddress.createUnresolved(listener.advertisedHost(), advertisedPort));
         for (BrokerConfig.Listener other : config.brokerListeners().subList(1, config.brokerListeners().size())) {
-            int port = network.bind(other.name(), other.bindHost(), other.port()).getPort();
+            int port = network.bind(other.name(), other.bindHost(), other.port(), tls.get(other.name())).getPort();
             advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
                     other.advertisedPort() == 0 ? port : other.advertisedPort()));
         }
@@ -308,7 +310,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new InitProducerIdHandler(broker))
                 .register(new DeleteRecordsHandler(broker))
                 .register(new AlterConfigsHandler(broker))
-                .register(new IncrementalAlterConfigsHandler(broker, loggers))
+                .register(new IncrementalAlterConfigsHandler(broker, loggers, tls))
                 .register(new DescribeLogDirsHandler(broker))
                 .register(new DescribeProducersHandler(broker))
                 .register(new DescribeTopicPartitionsHandler(broker))

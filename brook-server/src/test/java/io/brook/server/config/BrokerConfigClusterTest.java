@@ -221,12 +221,15 @@ class BrokerConfigClusterTest {
 
         assertContains(refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,EXTERNAL://localhost:19095,"
                 + "CONTROLLER://localhost:19093")), "no security protocol is defined for the listener EXTERNAL");
-        String ssl = refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,SSL://localhost:19095,"
-                + "CONTROLLER://localhost:19093"));
-        assertContains(ssl, "the listener SSL uses SSL, but only PLAINTEXT listeners are served for now");
-        assertContains(ssl, "TLS and SASL are not supported yet: issue 20");
+        assertEquals(List.of("PLAINTEXT", "SSL"), BrokerConfig.fromMap(with(combined(), "listeners",
+                "PLAINTEXT://localhost:19092,SSL://localhost:19095,CONTROLLER://localhost:19093")).brokerListeners()
+                .stream().map(BrokerConfig.Listener::name).toList());
+        assertContains(refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,"
+                + "SASL_SSL://localhost:19095,CONTROLLER://localhost:19093")), "the listener SASL_SSL uses SASL_SSL, "
+                + "but SASL is not supported yet");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL")),
-                "the listener CONTROLLER uses SSL");
+                "the controller listener CONTROLLER is SSL, but the quorum's transport (Apache Ratis) is PLAINTEXT "
+                        + "only");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT")),
                 "no security protocol is defined for the listener CONTROLLER");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PIGEON")),
