@@ -30,8 +30,9 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
                                                               DeleteGroupsRequestData request) {
         List<CompletableFuture<DeletableGroupResult>> results = new ArrayList<>();
         for (String groupId : request.groupsNames()) {
-            results.add((broker.notGroupCoordinator(groupId) ? CompletableFuture.completedFuture(Errors.NOT_COORDINATOR)
-                    : broker.groups().delete(groupId)).thenApply(error ->
+            CompletableFuture<Errors> deleted = broker.notGroupCoordinator(groupId)
+                    ? CompletableFuture.completedFuture(Errors.NOT_COORDINATOR) : broker.groups().delete(groupId);
+            results.add(deleted.thenApply(error ->
                     new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code())));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {

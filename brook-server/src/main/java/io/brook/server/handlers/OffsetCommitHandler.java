@@ -84,7 +84,7 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
     }
 
     /** Every partition NOT_COORDINATOR: another node coordinates the group. */
-    static Map<TopicPartition, Errors> notCoordinator(Map<TopicPartition, ?> partitions) {
+    private static Map<TopicPartition, Errors> notCoordinator(Map<TopicPartition, ?> partitions) {
         Map<TopicPartition, Errors> errors = new HashMap<>();
         partitions.keySet().forEach(tp -> errors.put(tp, Errors.NOT_COORDINATOR));
         return errors;

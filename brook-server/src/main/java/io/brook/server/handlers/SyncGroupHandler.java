@@ -31,7 +31,8 @@ public final class SyncGroupHandler implements ApiHandler<SyncGroupRequestData> 
     @Override
     public CompletableFuture<SyncGroupResponseData> handle(RequestContext context, SyncGroupRequestData request) {
         if (broker.notGroupCoordinator(request.groupId())) {
-            return CompletableFuture.completedFuture(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(Errors.NOT_COORDINATOR.code()));
         }
         Map<String, byte[]> assignments = new HashMap<>();
         for (SyncGroupRequestAssignment a : request.assignments()) {

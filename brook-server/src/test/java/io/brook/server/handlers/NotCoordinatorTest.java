@@ -329,7 +329,8 @@ class NotCoordinatorTest {
 
         AddPartitionsToTxnHandler add = new AddPartitionsToTxnHandler(broker);
         AddPartitionsToTxnResponseData v3 = call(add, 3, new AddPartitionsToTxnRequestData()
-                .setV3AndBelowTransactionalId(remoteTxn).setV3AndBelowProducerId(1).setV3AndBelowProducerEpoch((short) 0)
+                .setV3AndBelowTransactionalId(remoteTxn).setV3AndBelowProducerId(1)
+                .setV3AndBelowProducerEpoch((short) 0)
                 .setV3AndBelowTopics(topics(TOPIC)));
         v3.resultsByTopicV3AndBelow().forEach(t -> t.resultsByPartition().forEach(p ->
                 assertEquals(NOT_COORDINATOR, p.partitionErrorCode())));
