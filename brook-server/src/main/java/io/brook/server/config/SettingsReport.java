@@ -30,10 +30,6 @@ public final class SettingsReport {
 
     /** Settings Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(
-            Map.entry("authorizer.class.name", "ACLs are not supported yet: every client may do everything, "
-                    + "and the ACL APIs answer SECURITY_DISABLED"),
-            Map.entry("super.users", "ACLs are not supported yet: every client may do everything"),
-            Map.entry("allow.everyone.if.no.acl.found", "ACLs are not supported yet: every client may do everything"),
             Map.entry("security.inter.broker.protocol", "security is not supported yet: every listener is PLAINTEXT"),
             Map.entry("inter.broker.listener.name", "clusters are not supported yet: there is no inter-broker traffic"),
             Map.entry("principal.builder.class", "authentication is not supported yet: every client is anonymous"),

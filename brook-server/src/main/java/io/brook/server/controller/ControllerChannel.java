@@ -1,8 +1,12 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.requests.ApiError;
 
 import java.util.List;
 import java.util.Map;
@@ -35,6 +39,12 @@ public interface ControllerChannel {
 
     /** Reserves a block of producer ids for {@code brokerId}; completes with the block. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);
+
+    /** Creates ACLs; completes with one result per binding, in order (each succeeds or fails alone). */
+    CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings);
+
+    /** Deletes the ACLs each filter matches; completes with one result per filter, in order. */
+    CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

@@ -1,11 +1,16 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.controller.AclControl;
+import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.requests.ApiError;
 
 import java.util.List;
 import java.util.Map;
@@ -57,6 +62,16 @@ public final class LocalControllerChannel implements ControllerChannel {
     public CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides,
                                                      boolean validateOnly) {
         return controller.submit(image -> TopicControl.alterConfigs(image, topic, overrides, true), validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings) {
+        return controller.submit(image -> AclControl.createAcls(image, bindings, Uuid::randomUuid));
+    }
+
+    @Override
+    public CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters) {
+        return controller.submit(image -> AclControl.deleteAcls(image, filters));
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.brook.server.controller.ControllerChannel;
 import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.partition.ProducerIdManager;
+import io.brook.server.security.acl.BrokerAuthorizer;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -17,13 +18,14 @@ import java.util.Map;
 /**
  * What request handlers share: this node's identity and config, its partitions, the way to the
  * active controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
- * of transaction markers. One per node; no global state.
+ * of transaction markers, and the authorizer every handler asks before acting. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
                             DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
                             OffsetsTopic offsetsTopic, TransactionCoordinator transactions,
-                            LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners) {
+                            LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners,
+                            BrokerAuthorizer authorizer) {
 
     public BrokerContext {
         advertisedListeners = Map.copyOf(advertisedListeners);

@@ -66,6 +66,8 @@ import io.brook.server.handlers.ProduceHandler;
 import io.brook.server.network.NetworkServer;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
+import io.brook.server.security.acl.BrokerAuthorizer;
+import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
@@ -238,7 +240,8 @@ public final class BrookNode implements AutoCloseable {
         }
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactions, markers, advertised);
+                offsetsTopic, transactions, markers, advertised, new BrokerAuthorizer(config.authorizer(),
+                        () -> replicas.image().acls(), new DenialLog(System::currentTimeMillis)));
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -283,9 +286,9 @@ public final class BrookNode implements AutoCloseable {
                 .register(new WriteTxnMarkersHandler(broker))
                 .register(new ListTransactionsHandler(broker))
                 .register(new DescribeTransactionsHandler(broker))
-                .register(new DescribeAclsHandler())
-                .register(new CreateAclsHandler())
-                .register(new DeleteAclsHandler());
+                .register(new DescribeAclsHandler(broker))
+                .register(new CreateAclsHandler(broker))
+                .register(new DeleteAclsHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,
