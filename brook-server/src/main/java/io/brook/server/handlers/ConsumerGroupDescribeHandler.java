@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.ConsumerGroupDescription;
 import io.brook.coordinator.group.GroupCoordinator.ConsumerMemberDescription;
 import io.brook.metadata.image.MetadataImage;
@@ -47,6 +48,11 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler<ConsumerGr
         for (String groupId : request.groupIds()) {
             ConsumerGroupDescription g = broker.groups().describeConsumerGroup(groupId);
             DescribedGroup described = new DescribedGroup().setGroupId(groupId);
+            if (!Access.group(broker, context, AclOperation.DESCRIBE, groupId)) {
+                response.groups().add(described.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
+                continue;
+            }
             if (g == null) {
                 response.groups().add(described.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
                         .setErrorMessage("Group " + groupId + " is not a consumer group."));

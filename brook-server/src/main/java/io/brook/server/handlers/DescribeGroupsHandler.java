@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.GroupDescription;
 import io.brook.coordinator.group.GroupCoordinator.MemberDescription;
 import io.brook.server.api.ApiHandler;
@@ -36,6 +37,11 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
         for (String groupId : request.groups()) {
             GroupDescription g = broker.groups().describe(groupId);
             DescribedGroup described = new DescribedGroup().setGroupId(groupId);
+            if (!Access.group(broker, context, AclOperation.DESCRIBE, groupId)) {
+                response.groups().add(described.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                        .setGroupState("").setProtocolType("").setProtocolData(""));
+                continue;
+            }
             if (g == null) {
                 described.setGroupState("Dead").setProtocolType("").setProtocolData("");
                 if (context.apiVersion() >= NOT_FOUND_VERSION) {
