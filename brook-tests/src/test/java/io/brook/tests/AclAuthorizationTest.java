@@ -133,10 +133,14 @@ class AclAuthorizationTest {
     void theAnonymousPrincipalMayDoExactlyWhatItsAclsAllow() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir, Map.of("authorizer.class.name", AUTHORIZER,
                 "super.users", ANONYMOUS)); Admin admin = brook.admin()) {
-            admin.createTopics(List.of(new NewTopic("open-1", 1, (short) 1), new NewTopic("closed", 1, (short) 1)))
+            admin.createTopics(List.of(new NewTopic("open-1", 1, (short) 1), new NewTopic("closed", 1, (short) 1),
+                    new NewTopic("read-only", 1, (short) 1)))
                     .all().get(30, TimeUnit.SECONDS);
             admin.createAcls(List.of(
                     acl(ResourceType.TOPIC, "open-", PatternType.PREFIXED, AclOperation.ALL, AclPermissionType.ALLOW),
+                    // READ implies DESCRIBE: the topic is seen, but not written to (the Produce handler refuses)
+                    acl(ResourceType.TOPIC, "read-only", PatternType.LITERAL, AclOperation.READ,
+                            AclPermissionType.ALLOW),
                     acl(ResourceType.GROUP, "g-open", PatternType.LITERAL, AclOperation.READ, AclPermissionType.ALLOW),
                     // a DENY beats the prefixed ALLOW: no topic open-2 may be created
                     acl(ResourceType.TOPIC, "open-2", PatternType.LITERAL, AclOperation.CREATE,
@@ -146,7 +150,7 @@ class AclAuthorizationTest {
                 "allow.everyone.if.no.acl.found", "false");
         try (BrookFixture brook = new BrookFixture(dataDir, closed); Admin admin = brook.admin()) {
             // metadata shows only what the principal may describe
-            assertEquals(Set.of("open-1"), admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertEquals(Set.of("open-1", "read-only"), admin.listTopics().names().get(30, TimeUnit.SECONDS));
             ExecutionException describeClosed = assertThrows(ExecutionException.class,
                     () -> admin.describeTopics(List.of("closed")).allTopicNames().get(30, TimeUnit.SECONDS));
             assertInstanceOf(TopicAuthorizationException.class, describeClosed.getCause());
@@ -157,6 +161,10 @@ class AclAuthorizationTest {
                 ExecutionException refused = assertThrows(ExecutionException.class, () -> producer.send(
                         new ProducerRecord<>("closed", "no".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS));
                 assertInstanceOf(TopicAuthorizationException.class, refused.getCause());
+                ExecutionException readOnly = assertThrows(ExecutionException.class, () -> producer.send(
+                        new ProducerRecord<>("read-only", "no".getBytes(StandardCharsets.UTF_8)))
+                        .get(30, TimeUnit.SECONDS));
+                assertInstanceOf(TopicAuthorizationException.class, readOnly.getCause());
             }
             try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG,
                     "g-open"))) {
@@ -190,16 +198,17 @@ class AclAuthorizationTest {
             ExecutionException acls = assertThrows(ExecutionException.class,
                     () -> admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS));
             assertInstanceOf(ClusterAuthorizationException.class, acls.getCause());
-            ExecutionException cluster = assertThrows(ExecutionException.class,
-                    () -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS));
-            assertInstanceOf(ClusterAuthorizationException.class, cluster.getCause());
+            ExecutionException logDirs = assertThrows(ExecutionException.class,
+                    () -> admin.describeLogDirs(List.of(1)).allDescriptions().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ClusterAuthorizationException.class, logDirs.getCause());
             assertEquals(Set.of("g-open"), admin.listGroups().all().get(30, TimeUnit.SECONDS).stream()
                     .map(g -> g.groupId()).collect(java.util.stream.Collectors.toSet()),
                     "ListGroups shows only describable groups");
 
             String audit = Files.readString(new File(brook.logDir(), "server.log").toPath());
-            assertTrue(audit.contains("Denied operation: principal=\"User:ANONYMOUS\"")
-                    && audit.contains("operation=WRITE resourceType=TOPIC resourceName=\"closed\""), audit);
+            assertTrue(audit.contains("INFO Denied operation: principal=\"User:ANONYMOUS\" host=\"127.0.0.1\" "
+                    + "operation=WRITE resourceType=TOPIC resourceName=\"read-only\" api=PRODUCE"), audit);
+            assertTrue(audit.contains("operation=DESCRIBE resourceType=GROUP resourceName=\"g-closed\""), audit);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.brook.server.handlers;
 
-import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
@@ -36,10 +35,6 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         if (context.apiVersion() >= 1 && request.endpointType() != BROKER_ENDPOINT) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("Brook only serves the broker endpoint type on this listener."));
-        }
-        if (!Access.cluster(broker, context, AclOperation.DESCRIBE)) {
-            return CompletableFuture.completedFuture(response.setErrorCode(
-                    Errors.CLUSTER_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.CLUSTER_AUTHORIZATION_FAILED.message()));
         }
         response.setClusterId(broker.clusterId()).setControllerId(broker.nodeId())
 ;
