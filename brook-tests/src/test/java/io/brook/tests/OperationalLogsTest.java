@@ -44,15 +44,17 @@ class OperationalLogsTest {
     void settingsWithoutEffectAreWarnedAboutAndSecretsNeverWritten() throws Exception {
         try (BrookFixture brook = new BrookFixture(dataDir, Map.of("log.retention.hour", "5",
                 "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "num.replica.fetchers", "2",
                 "ssl.keystore.password", "hunter2-keystore",
                 "listener.name.plaintext.plain.sasl.jaas.config",
                 "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"pw-in-jaas\";"))) {
             String log = serverLog(brook);
             assertTrue(log.contains("WARN The configuration 'log.retention.hour' was supplied but isn't a known "
                     + "config."), log);
-            assertTrue(log.contains("WARN The setting authorizer.class.name has no effect yet: ACLs are not "
+            assertTrue(log.contains("WARN The setting num.replica.fetchers has no effect yet: replication is not "
                     + "supported yet"), log);
             assertFalse(log.contains("ssl.keystore.password has no effect"), "TLS settings take effect: " + log);
+            assertFalse(log.contains("The setting authorizer.class.name has no effect"), "ACLs are honoured");
             assertTrue(log.contains("INFO Starting Brook "), log);
             assertTrue(log.contains("INFO Brook configuration values:"), log);
             assertTrue(log.contains("\tlog.dirs = " + dataDir.getAbsolutePath()), log);

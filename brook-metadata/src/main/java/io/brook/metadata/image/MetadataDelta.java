@@ -32,7 +32,7 @@ import java.util.Optional;
  * the leader epoch when it names a leader); a {@code RemoveTopicRecord} also drops the topic's
  * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
  * sets an override or, with a null value, removes it. The five broker records go to a
- * {@link ClusterDelta} ({@link #cluster()}).
+ * {@link ClusterDelta} ({@link #cluster()}), the two ACL records to an {@link AclsDelta} ({@link #acls()}).
  *
  * <p>A record the base image plus the records before it cannot take (a partition of an unknown
  * topic, a record type Brook does not keep, say) throws {@link IllegalStateException} and leaves the
@@ -56,10 +56,13 @@ public final class MetadataDelta {
     private final Map<String, Short> featureChanges = new HashMap<>();
     /** The broker records (register, fence, unfence, registration change, unregister). */
     private final ClusterDelta cluster;
+    /** The ACL records (add, remove). */
+    private final AclsDelta acls;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
         this.cluster = new ClusterDelta(base.cluster());
+        this.acls = new AclsDelta(base.acls());
         this.nextProducerId = base.nextProducerId();
     }
 
@@ -123,6 +126,16 @@ public final class MetadataDelta {
                 delta.replay(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value));
             }
         }));
+        from.acls().acls().keySet().forEach(id -> {
+            if (!to.acls().acls().containsKey(id)) {
+                delta.replay(MetadataRecords.removeAcl(id));
+            }
+        });
+        to.acls().acls().forEach((id, acl) -> {
+            if (!from.acls().acls().containsKey(id)) {
+                delta.replay(MetadataRecords.acl(id, acl));
+            }
+        });
         if (to.nextProducerId() > from.nextProducerId()) {
             delta.replay(MetadataRecords.producerIds(-1, -1, to.nextProducerId()));
         }
@@ -131,7 +144,7 @@ public final class MetadataDelta {
 
     /** Adds one record to the delta. */
     public void replay(ApiMessageAndVersion record) {
-        if (cluster.replay(record.message())) {
+        if (cluster.replay(record.message()) || acls.replay(record.message())) {
             return;
         }
         MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
@@ -308,6 +321,16 @@ public final class MetadataDelta {
         return !cluster.changedBrokers().isEmpty();
     }
 
+    /** The ACL part of this delta. */
+    public AclsDelta acls() {
+        return acls;
+    }
+
+    /** Whether an ACL record was replayed. */
+    public boolean aclsChanged() {
+        return acls.hasChanges();
+    }
+
     /** Whether a feature-level record was replayed. */
     public boolean featuresChanged() {
         return !featureChanges.isEmpty();
@@ -327,7 +350,7 @@ public final class MetadataDelta {
             byName = byName.plus(topic.name(), topic);
         }
         return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures(),
-                cluster.apply());
+                cluster.apply(), acls.apply());
     }
 
     private Map<String, Map<String, String>> applyBrokerConfigs() {

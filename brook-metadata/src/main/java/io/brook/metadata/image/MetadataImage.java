@@ -17,7 +17,7 @@ import java.util.TreeMap;
  */
 public final class MetadataImage {
     public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0,
-            Map.of(), Map.of(), ClusterImage.EMPTY);
+            Map.of(), Map.of(), ClusterImage.EMPTY, AclsImage.EMPTY);
 
     private final long offset;
     private final PersistentMap<String, TopicImage> topicsByName;
@@ -26,11 +26,12 @@ public final class MetadataImage {
     private final Map<String, Map<String, String>> brokerConfigs;
     private final Map<String, Short> features;
     private final ClusterImage cluster;
+    private final AclsImage acls;
 
     MetadataImage(long offset, PersistentMap<String, TopicImage> topicsByName,
                   PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId,
                   Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features,
-                  ClusterImage cluster) {
+                  ClusterImage cluster, AclsImage acls) {
         this.offset = offset;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
@@ -38,6 +39,7 @@ public final class MetadataImage {
         this.brokerConfigs = brokerConfigs;
         this.features = features;
         this.cluster = cluster;
+        this.acls = acls;
     }
 
     /** The image after {@code records}, which were written at offsets up to {@code lastOffset}. */
@@ -91,10 +93,15 @@ public final class MetadataImage {
         return cluster;
     }
 
+    /** The ACLs (KRaft's ACLs image). */
+    public AclsImage acls() {
+        return acls;
+    }
+
     /**
      * The records that rebuild this image from {@link #EMPTY} (what a snapshot holds): features, then
      * the broker registrations, then per topic its topic record, every partition's full state and its configs, then broker configs and
-     * the producer-id high mark. Replayed in one delta and applied at {@link #offset()}, they give an
+     * the producer-id high mark, then the ACLs. Replayed in one delta and applied at {@link #offset()}, they give an
      * image equal to this one.
      */
     public List<ApiMessageAndVersion> records() {
@@ -115,6 +122,7 @@ public final class MetadataImage {
         if (nextProducerId > 0) {
             records.add(MetadataRecords.producerIds(-1, -1, nextProducerId));
         }
+        records.addAll(acls.toRecords());
         return records;
     }
 
@@ -127,7 +135,7 @@ public final class MetadataImage {
         return o instanceof MetadataImage other && offset == other.offset && nextProducerId == other.nextProducerId
                 && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName)
                 && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features)
-                && cluster.equals(other.cluster);
+                && cluster.equals(other.cluster) && acls.equals(other.acls);
     }
 
     @Override
@@ -140,6 +148,7 @@ public final class MetadataImage {
         return "MetadataImage(offset " + offset + ", next producer id " + nextProducerId + ", topics "
                 + topicsById.values() + (brokerConfigs.isEmpty() ? "" : ", broker configs " + brokerConfigs)
                 + (features.isEmpty() ? "" : ", features " + features)
-                + (cluster.brokers().isEmpty() ? "" : ", brokers " + cluster.brokers().values()) + ")";
+                + (cluster.brokers().isEmpty() ? "" : ", brokers " + cluster.brokers().values())
+                + (acls.isEmpty() ? "" : ", ACLs " + acls.acls().values()) + ")";
     }
 }

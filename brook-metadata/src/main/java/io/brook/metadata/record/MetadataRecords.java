@@ -1,14 +1,23 @@
 package io.brook.metadata.record;
 
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.metadata.AccessControlEntryRecord;
 import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.FeatureLevelRecord;
 import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
 import org.apache.kafka.common.metadata.ProducerIdsRecord;
+import org.apache.kafka.common.metadata.RemoveAccessControlEntryRecord;
 import org.apache.kafka.common.metadata.RemoveTopicRecord;
 import org.apache.kafka.common.metadata.TopicRecord;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.apache.kafka.server.common.MetadataVersion;
 
@@ -91,5 +100,28 @@ public final class MetadataRecords {
 
     public static ApiMessageAndVersion featureLevel(String feature, short level) {
         return new ApiMessageAndVersion(new FeatureLevelRecord().setName(feature).setFeatureLevel(level), V0);
+    }
+
+    /** An ACL (Kafka's {@code AccessControlEntryRecord}) under {@code id}. */
+    public static ApiMessageAndVersion acl(Uuid id, AclBinding binding) {
+        return new ApiMessageAndVersion(new AccessControlEntryRecord().setId(id)
+                .setResourceType(binding.pattern().resourceType().code())
+                .setResourceName(binding.pattern().name())
+                .setPatternType(binding.pattern().patternType().code())
+                .setPrincipal(binding.entry().principal()).setHost(binding.entry().host())
+                .setOperation(binding.entry().operation().code())
+                .setPermissionType(binding.entry().permissionType().code()), V0);
+    }
+
+    /** The removal of the ACL {@code id} (Kafka's {@code RemoveAccessControlEntryRecord}). */
+    public static ApiMessageAndVersion removeAcl(Uuid id) {
+        return new ApiMessageAndVersion(new RemoveAccessControlEntryRecord().setId(id), V0);
+    }
+
+    /** The ACL an {@code AccessControlEntryRecord} holds. */
+    public static AclBinding aclBinding(AccessControlEntryRecord r) {
+        return new AclBinding(new ResourcePattern(ResourceType.fromCode(r.resourceType()), r.resourceName(),
+                PatternType.fromCode(r.patternType())), new AccessControlEntry(r.principal(), r.host(),
+                AclOperation.fromCode(r.operation()), AclPermissionType.fromCode(r.permissionType())));
     }
 }

@@ -227,7 +227,15 @@ public final class BrokerConfig {
                     "Server-side assignors of consumer-protocol groups; the first is the default.")
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node, told to clients (and used to "
                     + "spread a partition's replicas once nodes form a cluster).")
-            .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
+            .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.")
+            .define("authorizer.class.name", STRING, "", HIGH, "The authorizer: empty for none (every client may "
+                    + "do everything; the ACL APIs answer SECURITY_DISABLED), or "
+                    + "org.apache.kafka.metadata.authorizer.StandardAuthorizer for ACLs kept in the metadata log, "
+                    + "with that authorizer's semantics.")
+            .define("super.users", STRING, "", HIGH, "Principals allowed every operation whatever the ACLs say, "
+                    + "separated by ';' (User:admin;User:ops).")
+            .define("allow.everyone.if.no.acl.found", BOOLEAN, false, HIGH, "Whether a resource that no ACL names "
+                    + "is open to every principal (false: only super users may use it).");
 
     static {
         TlsSettings.defineInto(CONFIG_DEF); // ssl.*: Kafka's names and defaults (a listener's own: tlsSettings)
@@ -289,6 +297,7 @@ public final class BrokerConfig {
     private final QuorumSettings quorum;
     private final ListenerSettings listeners;
     private final Map<String, String> topicDefaults;
+    private final io.brook.server.security.acl.AuthorizerSettings authorizer;
 
     private BrokerConfig(Map<String, String> originals) {
         this.originals = Map.copyOf(originals);
@@ -326,6 +335,8 @@ public final class BrokerConfig {
                     "must be less than broker.session.timeout.ms (" + getInt("broker.session.timeout.ms")
                             + "), or every broker would be fenced between two heartbeats");
         }
+        this.authorizer = io.brook.server.security.acl.AuthorizerSettings.parse(getString("authorizer.class.name"),
+                getString("super.users"), getBoolean("allow.everyone.if.no.acl.found"));
         String rack = getString("broker.rack");
         if (rack != null && rack.isBlank()) {
             throw new ConfigException("broker.rack", rack, "is blank; give a rack name or leave it out");
@@ -350,6 +361,11 @@ public final class BrokerConfig {
             throw new ConfigException("process.roles", "", "give broker, controller, or both (broker,controller)");
         }
         return Collections.unmodifiableSet(parsed);
+    }
+
+    /** {@code authorizer.class.name}, {@code super.users} and {@code allow.everyone.if.no.acl.found}. */
+    public io.brook.server.security.acl.AuthorizerSettings authorizer() {
+        return authorizer;
     }
 
     public static BrokerConfig fromMap(Map<String, String> properties) {

@@ -35,10 +35,6 @@ public final class SettingsReport {
 
     /** Settings Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(
-            Map.entry("authorizer.class.name", "ACLs are not supported yet: every client may do everything, "
-                    + "and the ACL APIs answer SECURITY_DISABLED"),
-            Map.entry("super.users", "ACLs are not supported yet: every client may do everything"),
-            Map.entry("allow.everyone.if.no.acl.found", "ACLs are not supported yet: every client may do everything"),
             Map.entry("security.inter.broker.protocol", "there is no traffic between brokers yet"),
             Map.entry("inter.broker.listener.name", "replication is not supported yet: brokers do not fetch from "
                     + "each other (requests to the controller go over the controller listener)"),

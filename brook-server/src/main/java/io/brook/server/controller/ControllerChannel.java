@@ -1,5 +1,6 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
@@ -7,6 +8,9 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.requests.ApiError;
 
 import java.util.List;
 import java.util.Map;
@@ -60,6 +64,12 @@ public interface ControllerChannel {
 
     /** Removes a broker's registration (its leaderships move first). Refusal: BROKER_ID_NOT_REGISTERED. */
     CompletableFuture<Void> unregisterBroker(int brokerId);
+
+    /** Creates ACLs; completes with one result per binding, in order (each succeeds or fails alone). */
+    CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings);
+
+    /** Deletes the ACLs each filter matches; completes with one result per filter, in order. */
+    CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

@@ -1,7 +1,16 @@
 package io.brook.server.controller;
 
 import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.server.security.acl.AclMessages;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.CreateAclsRequest;
+import org.apache.kafka.common.requests.DeleteAclsResponse;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -73,6 +82,8 @@ public final class ForwardedRequestServer {
             case DELETE_TOPICS -> deleteTopic(new DeleteTopicsRequestData(request.body(), version));
             case CREATE_PARTITIONS -> createPartitions(new CreatePartitionsRequestData(request.body(), version));
             case ALTER_CONFIGS -> alterConfigs(new AlterConfigsRequestData(request.body(), version));
+            case CREATE_ACLS -> createAcls(new CreateAclsRequestData(request.body(), version));
+            case DELETE_ACLS -> deleteAcls(new DeleteAclsRequestData(request.body(), version));
             case ALLOCATE_PRODUCER_IDS ->
                     allocateProducerIds(new AllocateProducerIdsRequestData(request.body(), version));
             case DESCRIBE_QUORUM -> local.describeQuorum().thenApply(quorum -> {
@@ -219,6 +230,28 @@ public final class ForwardedRequestServer {
             if (e != null) {
                 setError(e, response::setErrorCode, response::setErrorMessage);
             }
+            return response;
+        });
+    }
+
+    private CompletableFuture<CreateAclsResponseData> createAcls(CreateAclsRequestData request) {
+        return local.createAcls(request.creations().stream().map(CreateAclsRequest::aclBinding).toList())
+                .thenApply(results -> {
+                    CreateAclsResponseData response = new CreateAclsResponseData();
+                    results.forEach(r -> response.results().add(new CreateAclsResponseData.AclCreationResult()
+                            .setErrorCode(r.error().code()).setErrorMessage(r.message())));
+                    return response;
+                });
+    }
+
+    private CompletableFuture<DeleteAclsResponseData> deleteAcls(DeleteAclsRequestData request) {
+        List<AclBindingFilter> filters = request.filters().stream().map(AclMessages::filter).toList();
+        return local.deleteAcls(filters).thenApply(results -> {
+            DeleteAclsResponseData response = new DeleteAclsResponseData();
+            results.forEach(r -> response.filterResults().add(new DeleteAclsResponseData.DeleteAclsFilterResult()
+                    .setErrorCode(r.error().error().code()).setErrorMessage(r.error().message())
+                    .setMatchingAcls(r.deleted().stream().map(acl -> DeleteAclsResponse.matchingAcl(acl,
+                            ApiError.NONE)).toList())));
             return response;
         });
     }

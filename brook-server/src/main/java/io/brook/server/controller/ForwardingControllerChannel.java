@@ -1,8 +1,19 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.CreateAclsRequest;
+import org.apache.kafka.common.requests.DeleteAclsRequest;
+import org.apache.kafka.common.requests.DeleteAclsResponse;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
@@ -35,7 +46,8 @@ import java.util.function.Function;
 /**
  * {@link ControllerChannel} of a node that is not the active controller: each operation becomes
  * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
- * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry, is sent through {@code transport} to the active controller
+ * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry (CreateAcls and
+ * DeleteAcls with all of theirs, answered one by one), is sent through {@code transport} to the active controller
  * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
  * same exception a local decision would have thrown.
  */
@@ -115,6 +127,35 @@ public final class ForwardingControllerChannel implements ControllerChannel {
             AlterConfigsResponseData.AlterConfigsResourceResponse result = response.responses().get(0);
             throwIfError(result.errorCode(), result.errorMessage());
             return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings) {
+        CreateAclsRequestData request = new CreateAclsRequestData();
+        bindings.forEach(binding -> request.creations().add(CreateAclsRequest.aclCreation(binding)));
+        return call(ApiKeys.CREATE_ACLS, request, CreateAclsResponseData::new).thenApply(response -> {
+            if (response.results().size() != bindings.size()) {
+                throw new IllegalStateException("the controller answered " + response.results().size()
+                        + " ACL creations for " + bindings.size());
+            }
+            return response.results().stream().map(r -> new ApiError(Errors.forCode(r.errorCode()),
+                    r.errorMessage())).toList();
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters) {
+        DeleteAclsRequestData request = new DeleteAclsRequestData();
+        filters.forEach(filter -> request.filters().add(DeleteAclsRequest.deleteAclsFilter(filter)));
+        return call(ApiKeys.DELETE_ACLS, request, DeleteAclsResponseData::new).thenApply(response -> {
+            if (response.filterResults().size() != filters.size()) {
+                throw new IllegalStateException("the controller answered " + response.filterResults().size()
+                        + " ACL filters for " + filters.size());
+            }
+            return response.filterResults().stream().map(r -> new AclDeletion(
+                    new ApiError(Errors.forCode(r.errorCode()), r.errorMessage()),
+                    r.matchingAcls().stream().map(DeleteAclsResponse::aclBinding).toList())).toList();
         });
     }
 

@@ -3,6 +3,8 @@ package io.brook.server.controller;
 import io.brook.metadata.controller.ClusterControl;
 import io.brook.metadata.controller.ClusterResult;
 import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.controller.AclControl;
+import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
@@ -16,6 +18,9 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.requests.ApiError;
 
 import java.util.List;
 import java.util.Map;
@@ -133,6 +138,16 @@ public final class LocalControllerChannel implements ControllerChannel {
     public CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides,
                                                      boolean validateOnly) {
         return controller.submit(image -> TopicControl.alterConfigs(image, topic, overrides, true), validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings) {
+        return controller.submit(image -> AclControl.createAcls(image, bindings, Uuid::randomUuid));
+    }
+
+    @Override
+    public CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters) {
+        return controller.submit(image -> AclControl.deleteAcls(image, filters));
     }
 
     @Override

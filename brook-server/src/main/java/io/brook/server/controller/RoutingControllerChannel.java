@@ -1,9 +1,13 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -82,5 +86,15 @@ public final class RoutingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<Void> unregisterBroker(int brokerId) {
         return route().unregisterBroker(brokerId);
+    }
+
+    @Override
+    public CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings) {
+        return route().createAcls(bindings);
+    }
+
+    @Override
+    public CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters) {
+        return route().deleteAcls(filters);
     }
 }

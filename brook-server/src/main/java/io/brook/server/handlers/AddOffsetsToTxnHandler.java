@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.TopicPartition;
@@ -36,6 +37,14 @@ public final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnR
         if (request.groupId() == null || request.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
                     .setErrorCode(Errors.INVALID_GROUP_ID.code()));
+        }
+        if (!Access.transactionalId(broker, context, AclOperation.WRITE, request.transactionalId())) {
+            return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
+                    .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
+        if (!Access.group(broker, context, AclOperation.READ, request.groupId())) {
+            return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
         if (broker.notTransactionCoordinator(request.transactionalId())) {
             return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
@@ -52,6 +53,10 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
                     request.v3AndBelowProducerEpoch(), false, request.v3AndBelowTopics())
                     .thenApply(results -> new AddPartitionsToTxnResponseData().setResultsByTopicV3AndBelow(results));
         }
+        if (!Access.cluster(broker, context, AclOperation.CLUSTER_ACTION)) { // the batched form is broker-to-broker
+            return CompletableFuture.completedFuture(new AddPartitionsToTxnResponseData()
+                    .setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
+        }
         List<CompletableFuture<AddPartitionsToTxnResult>> futures = new ArrayList<>();
         for (AddPartitionsToTxnTransaction txn : request.transactions()) {
             futures.add(add(context, txn.transactionalId(), txn.producerId(), txn.producerEpoch(), txn.verifyOnly(),
@@ -72,12 +77,24 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
         List<TopicPartition> partitions = new ArrayList<>();
         Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
         boolean unknown = false;
+        // a client's request (before the batched version): WRITE on the transactional id refuses every partition,
+        // WRITE on a topic refuses its partitions and leaves the others OPERATION_NOT_ATTEMPTED, as Kafka's
+        boolean fromClient = context.apiVersion() < BATCHED_VERSION;
+        boolean idRefused = fromClient && !Access.transactionalId(broker, context, AclOperation.WRITE, transactionalId);
         for (AddPartitionsToTxnTopic topic : topics) {
             TopicImage known = image.topic(topic.name());
+            boolean topicRefused = fromClient && !idRefused
+                    && !Access.topic(broker, context, AclOperation.WRITE, topic.name());
             for (int p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p);
                 partitions.add(tp);
-                if (known == null || known.partitions().get(p) == null) {
+                if (idRefused) {
+                    errors.put(tp, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+                    unknown = true;
+                } else if (topicRefused) {
+                    errors.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+                    unknown = true;
+                } else if (known == null || known.partitions().get(p) == null) {
                     errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
                     unknown = true;
                 }

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.config.ConfigResource;
@@ -38,6 +39,11 @@ public final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
             CompletableFuture<Void> done;
             try {
+                org.apache.kafka.common.errors.ApiException refused = Access.configs(broker, context,
+                        AclOperation.ALTER_CONFIGS, resource.resourceType(), resource.resourceName());
+                if (refused != null) {
+                    throw refused;
+                }
                 done = alter(resource, request.validateOnly());
             } catch (RuntimeException e) {
                 done = CompletableFuture.failedFuture(e);

@@ -13,6 +13,7 @@ import io.brook.server.controller.ControllerChannel;
 import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.partition.ProducerIdManager;
+import io.brook.server.security.acl.BrokerAuthorizer;
 
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
@@ -26,7 +27,7 @@ import java.util.Map;
 /**
  * What request handlers share: this node's identity and config, its partitions, the way to the
  * active controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
- * of transaction markers. One per node; no global state.
+ * of transaction markers, and the authorizer every handler asks before acting. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
@@ -34,7 +35,7 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
                             OffsetsTopic offsetsTopic, TransactionTopic transactionTopic,
                             CoordinatorTopics coordinatorTopics, TransactionCoordinator transactions,
                             LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners,
-                            IntSupplier activeController) {
+                            IntSupplier activeController, BrokerAuthorizer authorizer) {
 
     public BrokerContext {
         advertisedListeners = Map.copyOf(advertisedListeners);

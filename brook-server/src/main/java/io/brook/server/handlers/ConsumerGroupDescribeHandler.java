@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.ConsumerGroupDescription;
 import io.brook.coordinator.group.GroupCoordinator.ConsumerMemberDescription;
 import io.brook.metadata.image.MetadataImage;
@@ -46,6 +47,11 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler<ConsumerGr
         ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
         for (String groupId : request.groupIds()) {
             DescribedGroup described = new DescribedGroup().setGroupId(groupId);
+            if (!Access.group(broker, context, AclOperation.DESCRIBE, groupId)) {
+                response.groups().add(described.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
+                continue;
+            }
             if (broker.notGroupCoordinator(groupId)) {
                 response.groups().add(described.setErrorCode(Errors.NOT_COORDINATOR.code()));
                 continue;

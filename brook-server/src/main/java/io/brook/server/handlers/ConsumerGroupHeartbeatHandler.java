@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.ConsumerHeartbeat;
 import io.brook.coordinator.group.GroupCoordinator.ConsumerHeartbeatResult;
 import io.brook.metadata.image.MetadataImage;
@@ -39,6 +40,19 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
     @Override
     public CompletableFuture<ConsumerGroupHeartbeatResponseData> handle(RequestContext context,
                                                                         ConsumerGroupHeartbeatRequestData request) {
+        if (!Access.group(broker, context, AclOperation.READ, request.groupId())) {
+            return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
+        if (request.subscribedTopicNames() != null) {
+            for (String name : request.subscribedTopicNames()) {
+                if (!Access.topic(broker, context, AclOperation.DESCRIBE, name)) {
+                    return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
+                            .setErrorCode(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage("Not authorized to describe topic " + name));
+                }
+            }
+        }
         if (broker.notGroupCoordinator(request.groupId())) {
             return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
                     .setErrorCode(Errors.NOT_COORDINATOR.code()).setErrorMessage(Errors.NOT_COORDINATOR.message()));
@@ -46,7 +60,9 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
         MetadataImage image = broker.replicas().image();
         Map<String, Integer> topics = new HashMap<>();
         for (TopicImage topic : image.topicsByName().values()) {
-            if (!topic.isInternal()) {
+            // a regex subscription sees only the topics the principal may describe
+            if (!topic.isInternal() && broker.authorizer().authorize(context, AclOperation.DESCRIBE,
+                    org.apache.kafka.common.resource.ResourceType.TOPIC, topic.name(), false)) {
                 topics.put(topic.name(), topic.partitions().size());
             }
         }

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -45,6 +46,12 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
             if (duplicated.contains(topic.name())) {
                 results.add(CompletableFuture.completedFuture(fail(result,
                         new InvalidRequestException("Duplicate topic in request: " + topic.name()))));
+                continue;
+            }
+            if (!Access.topic(broker, context, AclOperation.ALTER, topic.name())) {
+                results.add(CompletableFuture.completedFuture(fail(result,
+                        new org.apache.kafka.common.errors.TopicAuthorizationException(
+                                "Not authorized to alter topic " + topic.name()))));
                 continue;
             }
             List<List<Integer>> assignments = null;

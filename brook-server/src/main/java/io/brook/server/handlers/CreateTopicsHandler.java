@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.server.api.ApiHandler;
@@ -55,13 +56,25 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             }
         }
         List<CompletableFuture<CreatableTopicResult>> results = new ArrayList<>();
+        // Kafka: CREATE on the cluster, or else on each topic; the configs answered need DESCRIBE_CONFIGS
+        boolean clusterCreate = broker.authorizer().authorize(context, AclOperation.CREATE,
+                org.apache.kafka.common.resource.ResourceType.CLUSTER,
+                io.brook.server.security.acl.BrokerAuthorizer.CLUSTER, false);
         for (CreatableTopic topic : request.topics()) {
+            if (!duplicated.contains(topic.name()) && !clusterCreate
+                    && !Access.topic(broker, context, AclOperation.CREATE, topic.name())) {
+                results.add(CompletableFuture.completedFuture(error(topic.name(),
+                        new org.apache.kafka.common.errors.TopicAuthorizationException(
+                                Errors.TOPIC_AUTHORIZATION_FAILED.message()))));
+                continue;
+            }
+            boolean describeConfigs = Access.topic(broker, context, AclOperation.DESCRIBE_CONFIGS, topic.name());
             if (duplicated.contains(topic.name())) {
                 results.add(CompletableFuture.completedFuture(error(topic.name(), new InvalidRequestException(
                         "Create topics request from client `" + context.clientId()
                                 + "` contains multiple entries for the following topics: " + topic.name()))));
             } else {
-                results.add(create(topic, request.validateOnly()));
+                results.add(create(topic, request.validateOnly(), describeConfigs));
             }
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
@@ -73,7 +86,8 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         });
     }
 
-    private CompletableFuture<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly) {
+    private CompletableFuture<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly,
+                                                           boolean describeConfigs) {
         Map<String, String> configs = new LinkedHashMap<>();
         for (CreatableTopicConfig config : topic.configs()) {
             configs.put(config.name(), config.value());
@@ -94,9 +108,13 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             if (e != null) {
                 return error(topic.name(), e instanceof CompletionException ? e.getCause() : e);
             }
-            return new CreatableTopicResult().setName(topic.name())
-                    .setTopicId(validateOnly ? Uuid.ZERO_UUID : result.topicId())
-                    .setNumPartitions(result.numPartitions())
+            CreatableTopicResult answer = new CreatableTopicResult().setName(topic.name())
+                    .setTopicId(validateOnly ? Uuid.ZERO_UUID : result.topicId());
+            if (!describeConfigs) { // Kafka: the topic is created; its settings are not told
+                return answer.setNumPartitions(-1).setReplicationFactor((short) -1).setConfigs(null)
+                        .setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+            }
+            return answer.setNumPartitions(result.numPartitions())
                     .setReplicationFactor(result.replicationFactor())
                     .setConfigs(describeConfigs(configs));
         });

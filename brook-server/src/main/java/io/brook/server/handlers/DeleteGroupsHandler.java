@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -30,6 +31,11 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
                                                               DeleteGroupsRequestData request) {
         List<CompletableFuture<DeletableGroupResult>> results = new ArrayList<>();
         for (String groupId : request.groupsNames()) {
+            if (!Access.group(broker, context, AclOperation.DELETE, groupId)) {
+                results.add(CompletableFuture.completedFuture(new DeletableGroupResult().setGroupId(groupId)
+                        .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code())));
+                continue;
+            }
             CompletableFuture<Errors> deleted = broker.notGroupCoordinator(groupId)
                     ? CompletableFuture.completedFuture(Errors.NOT_COORDINATOR) : broker.groups().delete(groupId);
             results.add(deleted.thenApply(error ->

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
@@ -40,7 +41,14 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
         DeleteRecordsResponseData response = new DeleteRecordsResponseData();
         for (DeleteRecordsTopic topic : request.topics()) {
             DeleteRecordsTopicResult topicResult = new DeleteRecordsTopicResult().setName(topic.name());
+            boolean deletable = Access.topic(broker, context, AclOperation.DELETE, topic.name());
             for (DeleteRecordsPartition p : topic.partitions()) {
+                if (!deletable) {
+                    topicResult.partitions().add(new org.apache.kafka.common.message.DeleteRecordsResponseData
+                            .DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex()).setLowWatermark(-1)
+                            .setErrorCode(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 topicResult.partitions().add(delete(new TopicPartition(topic.name(), p.partitionIndex()), p.offset()));
             }
             response.topics().add(topicResult);

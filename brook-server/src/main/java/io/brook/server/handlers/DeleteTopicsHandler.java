@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.controller.ControllerChannel;
@@ -43,6 +44,18 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
         }
         List<CompletableFuture<DeletableTopicResult>> results = new ArrayList<>();
         for (DeleteTopicState target : targets) {
+            String name = target.name();
+            if (name == null) {
+                io.brook.metadata.image.TopicImage byId = broker.replicas().image().topic(target.topicId());
+                name = byId == null ? null : byId.name();
+            }
+            if (name != null && !Access.topic(broker, context, AclOperation.DELETE, name)) {
+                results.add(CompletableFuture.completedFuture(new DeletableTopicResult().setName(target.name())
+                        .setTopicId(target.name() != null ? Uuid.ZERO_UUID : target.topicId())
+                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message())));
+                continue;
+            }
             results.add(delete(target));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {

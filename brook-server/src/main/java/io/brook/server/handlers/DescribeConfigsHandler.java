@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
@@ -38,6 +39,14 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                                                                  DescribeConfigsRequestData request) {
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         for (DescribeConfigsResource resource : request.resources()) {
+            org.apache.kafka.common.errors.ApiException refused = Access.configs(broker, context,
+                    AclOperation.DESCRIBE_CONFIGS, resource.resourceType(), resource.resourceName());
+            if (refused != null) {
+                response.results().add(new DescribeConfigsResult().setResourceType(resource.resourceType())
+                        .setResourceName(resource.resourceName())
+                        .setErrorCode(Errors.forException(refused).code()).setErrorMessage(refused.getMessage()));
+                continue;
+            }
             response.results().add(describe(resource, request.includeSynonyms(), request.includeDocumentation()));
         }
         return CompletableFuture.completedFuture(response);

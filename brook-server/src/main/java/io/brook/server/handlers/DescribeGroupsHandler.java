@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.GroupDescription;
 import io.brook.coordinator.group.GroupCoordinator.MemberDescription;
 import io.brook.server.api.ApiHandler;
@@ -35,6 +36,11 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
         DescribeGroupsResponseData response = new DescribeGroupsResponseData();
         for (String groupId : request.groups()) {
             DescribedGroup described = new DescribedGroup().setGroupId(groupId);
+            if (!Access.group(broker, context, AclOperation.DESCRIBE, groupId)) {
+                response.groups().add(described.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                        .setGroupState("").setProtocolType("").setProtocolData(""));
+                continue;
+            }
             if (broker.notGroupCoordinator(groupId)) {
                 response.groups().add(described.setErrorCode(Errors.NOT_COORDINATOR.code()));
                 continue;

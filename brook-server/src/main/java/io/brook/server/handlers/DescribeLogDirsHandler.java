@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
@@ -40,6 +41,10 @@ public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsR
                                                                  DescribeLogDirsRequestData request) {
         Map<TopicPartition, Partition> hosted = broker.replicas().partitions();
         DescribeLogDirsResponseData response = new DescribeLogDirsResponseData();
+        if (!Access.cluster(broker, context, AclOperation.DESCRIBE)) {
+            // Kafka: the error (v3 and later have the field), no directories
+            return CompletableFuture.completedFuture(response.setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
+        }
         for (LogDir logDir : broker.replicas().logDirs()) {
             File dir = logDir.logDir().getAbsoluteFile();
             DescribeLogDirsResult result = new DescribeLogDirsResult().setLogDir(dir.getPath());

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
@@ -38,8 +39,13 @@ public final class DescribeProducersHandler implements ApiHandler<DescribeProduc
         DescribeProducersResponseData response = new DescribeProducersResponseData();
         for (TopicRequest topic : request.topics()) {
             TopicResponse topicResponse = new TopicResponse().setName(topic.name());
+            boolean readable = Access.topic(broker, context, AclOperation.READ, topic.name());
             for (int index : topic.partitionIndexes()) {
                 PartitionResponse result = new PartitionResponse().setPartitionIndex(index);
+                if (!readable) {
+                    topicResponse.partitions().add(result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 Partition partition = broker.replicas().partition(new TopicPartition(topic.name(), index));
                 if (partition == null) {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());

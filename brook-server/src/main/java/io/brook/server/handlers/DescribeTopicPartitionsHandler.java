@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
@@ -43,8 +44,11 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler<Describe
                                                                          DescribeTopicPartitionsRequestData request) {
         MetadataImage image = broker.replicas().image();
         TreeSet<String> names = new TreeSet<>();
-        if (request.topics().isEmpty()) {
-            names.addAll(image.topicsByName().keySet());
+        boolean all = request.topics().isEmpty();
+        if (all) { // Kafka: listing every topic leaves out those the principal may not describe
+            image.topicsByName().keySet().stream().filter(name -> broker.authorizer().authorize(context,
+                    AclOperation.DESCRIBE, org.apache.kafka.common.resource.ResourceType.TOPIC, name, false))
+                    .forEach(names::add);
         } else {
             request.topics().stream().map(TopicRequest::name).forEach(names::add);
         }
@@ -54,6 +58,11 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler<Describe
         DescribeTopicPartitionsResponseData response = new DescribeTopicPartitionsResponseData();
         for (String name : firstTopic == null ? names : names.tailSet(firstTopic, true)) {
             TopicImage topic = image.topic(name);
+            if (!all && !Access.topic(broker, context, AclOperation.DESCRIBE, name)) {
+                response.topics().add(new DescribeTopicPartitionsResponseTopic().setName(name)
+                        .setTopicId(Uuid.ZERO_UUID).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                continue;
+            }
             if (topic == null) {
                 response.topics().add(new DescribeTopicPartitionsResponseTopic().setName(name)
                         .setTopicId(Uuid.ZERO_UUID).setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));

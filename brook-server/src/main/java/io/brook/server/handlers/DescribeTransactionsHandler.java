@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.transaction.TransactionCoordinator.TransactionDescription;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
@@ -34,6 +35,11 @@ public final class DescribeTransactionsHandler implements ApiHandler<DescribeTra
             boolean elsewhere = broker.notTransactionCoordinator(id);
             TransactionDescription t = id == null || elsewhere ? null : broker.transactions().describe(id);
             TransactionState state = new TransactionState().setTransactionalId(id);
+            if (id != null && !Access.transactionalId(broker, context, AclOperation.DESCRIBE, id)) {
+                response.transactionStates().add(state.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
+                        .setTransactionState("").setProducerId(-1).setProducerEpoch((short) -1));
+                continue;
+            }
             if (t == null) {
                 response.transactionStates().add(state.setErrorCode((elsewhere ? Errors.NOT_COORDINATOR
                                 : Errors.TRANSACTIONAL_ID_NOT_FOUND).code())
@@ -44,6 +50,10 @@ public final class DescribeTransactionsHandler implements ApiHandler<DescribeTra
                     .setTransactionStartTimeMs(t.startMs()).setProducerId(t.producerId())
                     .setProducerEpoch(t.producerEpoch());
             for (TopicPartition tp : t.partitions()) {
+                if (!broker.authorizer().authorize(context, AclOperation.DESCRIBE,
+                        org.apache.kafka.common.resource.ResourceType.TOPIC, tp.topic(), false)) {
+                    continue; // Kafka leaves out the partitions of topics the principal may not describe
+                }
                 TopicData topic = state.topics().find(tp.topic());
                 if (topic == null) {
                     topic = new TopicData().setTopic(tp.topic());

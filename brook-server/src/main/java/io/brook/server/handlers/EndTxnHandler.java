@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.EndTxnRequestData;
@@ -31,6 +32,10 @@ public final class EndTxnHandler implements ApiHandler<EndTxnRequestData> {
 
     @Override
     public CompletableFuture<EndTxnResponseData> handle(RequestContext context, EndTxnRequestData request) {
+        if (!Access.transactionalId(broker, context, AclOperation.WRITE, request.transactionalId())) {
+            return CompletableFuture.completedFuture(new EndTxnResponseData().setProducerId(-1)
+                    .setProducerEpoch((short) -1).setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
         if (broker.notTransactionCoordinator(request.transactionalId())) {
             return CompletableFuture.completedFuture(new EndTxnResponseData()
                     .setErrorCode(Errors.NOT_COORDINATOR.code()).setProducerId(-1).setProducerEpoch((short) -1));

@@ -13,6 +13,8 @@ import io.brook.storage.index.TransactionIndex;
 import io.brook.storage.log.LogOffsetMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
@@ -28,6 +30,8 @@ import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.requests.FetchMetadata;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,16 +121,43 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 }
             }
         }
-        return fetch(request, version, targets, session, incremental);
+        return fetch(request, version, targets, session, incremental, refused(context, request, targets));
+    }
+
+    /**
+     * The topics of {@code targets} the principal may not read (Kafka: READ on the topic for a consumer, CLUSTER_ACTION
+     * on the cluster for a follower). Decided once per request; their partitions are answered
+     * TOPIC_AUTHORIZATION_FAILED, are never read and do not end a long poll early.
+     */
+    private Set<String> refused(RequestContext context, FetchRequestData request, List<Target> targets) {
+        if (!broker.authorizer().enabled()) {
+            return Set.of();
+        }
+        boolean follower = request.replicaId() >= 0 || request.replicaState().replicaId() >= 0;
+        boolean clusterAction = follower && broker.authorizer().authorizeCluster(context, AclOperation.CLUSTER_ACTION);
+        MetadataImage image = broker.replicas().image();
+        Set<String> refused = new HashSet<>();
+        Set<String> allowed = new HashSet<>();
+        for (Target t : targets) {
+            String name = topicName(image, t.key());
+            if (name == null || allowed.contains(name) || refused.contains(name)) {
+                continue;
+            }
+            boolean may = follower ? clusterAction
+                    : broker.authorizer().authorize(context, AclOperation.READ, ResourceType.TOPIC, name);
+            (may ? allowed : refused).add(name);
+        }
+        return refused;
     }
 
     private CompletableFuture<FetchResponseData> fetch(FetchRequestData request, short version, List<Target> targets,
-                                                       FetchSession session, boolean incremental) {
+                                                       FetchSession session, boolean incremental,
+                                                       Set<String> refused) {
         boolean mayWait = request.maxWaitMs() > 0 && !targets.isEmpty();
         // the bounds are taken before the first read: bytes appended in between count twice at
         // worst (the fetch answers a little early), never not at all
-        List<Watch> watches = mayWait ? watches(request, targets) : List.of();
-        Pass first = read(request, targets);
+        List<Watch> watches = mayWait ? watches(request, targets, refused) : List.of();
+        Pass first = read(request, targets, refused);
         if (!mayWait || first.bytes() >= request.minBytes() || first.hasError()) {
             return CompletableFuture.completedFuture(respond(version, targets, first, session, incremental));
         }
@@ -140,7 +171,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
         }
         broker.delayed().fetches().tryCompleteElseWatch(new DelayedFetch(request, version, targets, session,
-                incremental, watches, result), keys);
+                incremental, watches, result, refused), keys);
         return result;
     }
 
@@ -167,13 +198,14 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     /** One watch per target (null where the partition is unknown: the read reports that). */
-    private List<Watch> watches(FetchRequestData request, List<Target> targets) {
+    private List<Watch> watches(FetchRequestData request, List<Target> targets, Set<String> refused) {
         boolean readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         MetadataImage image = broker.replicas().image();
         List<Watch> watches = new ArrayList<>(targets.size());
         for (Target t : targets) {
             String name = topicName(image, t.key());
-            TopicPartition tp = name == null ? null : new TopicPartition(name, t.key().partition());
+            TopicPartition tp = name == null || refused.contains(name) ? null
+                    : new TopicPartition(name, t.key().partition());
             Partition partition = tp == null ? null : broker.replicas().partition(tp);
             watches.add(partition == null ? null : new Watch(tp, t.fetchOffset(), t.maxBytes(),
                     partition.leaderEpoch(), bound(partition, readCommitted)));
@@ -206,10 +238,13 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final List<Watch> watches;
         private final boolean readCommitted;
         private final CompletableFuture<FetchResponseData> result;
+        private final Set<String> refused;
 
         DelayedFetch(FetchRequestData request, short version, List<Target> targets, FetchSession session,
-                     boolean incremental, List<Watch> watches, CompletableFuture<FetchResponseData> result) {
+                     boolean incremental, List<Watch> watches, CompletableFuture<FetchResponseData> result,
+                     Set<String> refused) {
             super(request.maxWaitMs());
+            this.refused = refused;
             this.request = request;
             this.version = version;
             this.targets = targets;
@@ -265,7 +300,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
         private void answer() {
             try {
-                result.complete(respond(version, targets, read(request, targets), session, incremental));
+                result.complete(respond(version, targets, read(request, targets, refused), session, incremental));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -303,7 +338,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return t == null ? null : t.name();
     }
 
-    private Pass read(FetchRequestData request, List<Target> targets) {
+    private Pass read(FetchRequestData request, List<Target> targets, Set<String> refused) {
         MetadataImage image = broker.replicas().image();
         boolean readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         List<PartitionData> partitions = new ArrayList<>(targets.size());
@@ -318,7 +353,10 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 data.setAbortedTransactions(new ArrayList<>());
             }
             String name = topicName(image, target.key());
-            if (name == null) {
+            if (name != null && refused.contains(name)) {
+                partitions.add(data.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                continue; // answered as refused; not an error that ends a long poll
+            } else if (name == null) {
                 data.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
             } else {
                 int limit = (int) Math.max(0, Math.min(target.maxBytes(), remaining));

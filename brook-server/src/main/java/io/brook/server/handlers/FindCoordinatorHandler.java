@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -58,6 +59,15 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         if (key == null || key.isEmpty()) {
             return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
                     keyType == CoordinatorType.GROUP.id() ? "The group id is empty." : "The transactional id is empty.");
+        }
+        if (keyType == CoordinatorType.GROUP.id() && !Access.group(broker, context, AclOperation.DESCRIBE, key)) {
+            return c.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
+                    .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message());
+        }
+        if (keyType == CoordinatorType.TRANSACTION.id()
+                && !Access.transactionalId(broker, context, AclOperation.DESCRIBE, key)) {
+            return c.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
+                    .setErrorMessage(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.message());
         }
         CoordinatorType type = CoordinatorType.forId(keyType);
         int node = broker.coordinatorNode(key, type);

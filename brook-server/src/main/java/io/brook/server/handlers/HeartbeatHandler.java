@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.HeartbeatRequestData;
@@ -24,6 +25,10 @@ public final class HeartbeatHandler implements ApiHandler<HeartbeatRequestData> 
 
     @Override
     public CompletableFuture<HeartbeatResponseData> handle(RequestContext context, HeartbeatRequestData request) {
+        if (!Access.group(broker, context, AclOperation.READ, request.groupId())) {
+            return CompletableFuture.completedFuture(new HeartbeatResponseData()
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         return CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(
                 broker.notGroupCoordinator(request.groupId()) ? Errors.NOT_COORDINATOR.code() : broker.groups()
                 .heartbeat(request.groupId(), request.generationId(), request.memberId(), request.groupInstanceId())

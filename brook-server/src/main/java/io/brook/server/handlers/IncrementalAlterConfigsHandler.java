@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
@@ -73,6 +74,11 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
                 if (duplicated.contains(resource.resourceType() + "/" + resource.resourceName())) {
                     throw new InvalidRequestException("Resource " + resource.resourceName()
                             + " appears more than once in the request.");
+                }
+                org.apache.kafka.common.errors.ApiException refused = Access.configs(broker, context,
+                        AclOperation.ALTER_CONFIGS, resource.resourceType(), resource.resourceName());
+                if (refused != null) {
+                    throw refused;
                 }
                 done = alter(resource, request.validateOnly());
             } catch (RuntimeException e) {

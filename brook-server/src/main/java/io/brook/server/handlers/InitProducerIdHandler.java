@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.transaction.TransactionCoordinator.InitResult;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
@@ -38,6 +39,24 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
     @Override
     public CompletableFuture<InitProducerIdResponseData> handle(RequestContext context,
                                                                 InitProducerIdRequestData request) {
+        // Kafka 4: a transactional producer needs WRITE on its id; an idempotent one IDEMPOTENT_WRITE on the
+        // cluster or WRITE on some topic
+        if (request.transactionalId() != null
+                && !Access.transactionalId(broker, context, AclOperation.WRITE, request.transactionalId())) {
+            return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
+                    .setProducerEpoch((short) -1)
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+        }
+        if (request.transactionalId() == null && !broker.authorizer().authorize(context, AclOperation.IDEMPOTENT_WRITE,
+                org.apache.kafka.common.resource.ResourceType.CLUSTER,
+                io.brook.server.security.acl.BrokerAuthorizer.CLUSTER, false)
+                && !broker.authorizer().authorizeAny(context, AclOperation.WRITE,
+                org.apache.kafka.common.resource.ResourceType.TOPIC)) {
+            broker.authorizer().authorizeCluster(context, AclOperation.IDEMPOTENT_WRITE); // the audit line
+            return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
+                    .setProducerEpoch((short) -1)
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
+        }
         if (request.transactionalId() == null) {
             return broker.producerIds().nextId().thenApply(id -> new InitProducerIdResponseData()
                     .setProducerId(id).setProducerEpoch((short) 0));

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.group.GroupCoordinator.JoinRequest;
 import io.brook.coordinator.group.GroupCoordinator.Protocol;
@@ -36,6 +37,12 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequestData> 
 
     @Override
     public CompletableFuture<JoinGroupResponseData> handle(RequestContext context, JoinGroupRequestData request) {
+        if (!Access.group(broker, context, AclOperation.READ, request.groupId())) {
+            return CompletableFuture.completedFuture(new JoinGroupResponseData()
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code())
+                    .setGenerationId(-1).setMemberId(request.memberId())
+                    .setProtocolName(context.apiVersion() >= NULLABLE_PROTOCOL_VERSION ? null : "").setLeader(""));
+        }
         List<Protocol> protocols = new ArrayList<>();
         for (JoinGroupRequestProtocol p : request.protocols()) {
             protocols.add(new Protocol(p.name(), p.metadata()));

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.Leaving;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
@@ -32,6 +33,10 @@ public final class LeaveGroupHandler implements ApiHandler<LeaveGroupRequestData
     @Override
     public CompletableFuture<LeaveGroupResponseData> handle(RequestContext context, LeaveGroupRequestData request) {
         LeaveGroupResponseData response = new LeaveGroupResponseData();
+        if (!Access.group(broker, context, AclOperation.READ, request.groupId())) {
+            return CompletableFuture.completedFuture(response.setErrorCode(
+                    org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         if (broker.notGroupCoordinator(request.groupId())) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.NOT_COORDINATOR.code()));
         }

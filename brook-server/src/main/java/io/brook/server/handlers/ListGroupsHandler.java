@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.GroupCoordinator.GroupListing;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
@@ -30,7 +31,14 @@ public final class ListGroupsHandler implements ApiHandler<ListGroupsRequestData
     @Override
     public CompletableFuture<ListGroupsResponseData> handle(RequestContext context, ListGroupsRequestData request) {
         ListGroupsResponseData response = new ListGroupsResponseData();
+        // Kafka: DESCRIBE on the cluster shows every group, else only the groups the principal may describe
+        boolean all = broker.authorizer().authorize(context, AclOperation.DESCRIBE,
+                org.apache.kafka.common.resource.ResourceType.CLUSTER,
+                io.brook.server.security.acl.BrokerAuthorizer.CLUSTER, false);
         for (GroupListing g : broker.groups().list()) {
+            if (!all && !Access.groupVisible(broker, context, g.groupId())) {
+                continue;
+            }
             if (!request.statesFilter().isEmpty() && request.statesFilter().stream()
                     .noneMatch(s -> s.equalsIgnoreCase(g.state()))) {
                 continue;

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
@@ -46,7 +47,14 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestDa
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            boolean describable = Access.topic(broker, context, AclOperation.DESCRIBE, topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
+                if (!describable) {
+                    topicResponse.partitions().add(new ListOffsetsPartitionResponse()
+                            .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1)
+                            .setErrorCode(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 ListOffsetsPartitionResponse result = lookup(new TopicPartition(topic.name(), p.partitionIndex()),
                         p, readCommitted);
                 if (context.apiVersion() < LEADER_EPOCH_VERSION) {

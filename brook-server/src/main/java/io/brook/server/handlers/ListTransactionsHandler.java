@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.transaction.TransactionCoordinator.TransactionDescription;
 import io.brook.coordinator.transaction.TransactionState;
 import io.brook.server.api.ApiHandler;
@@ -59,7 +60,9 @@ public final class ListTransactionsHandler implements ApiHandler<ListTransaction
         }
         for (TransactionDescription t : broker.transactions().list(states, new HashSet<>(request.producerIdFilters()),
                 request.durationFilter())) {
-            if (pattern == null || pattern.matcher(t.transactionalId()).matches()) {
+            if ((pattern == null || pattern.matcher(t.transactionalId()).matches())
+                    && broker.authorizer().authorize(context, AclOperation.DESCRIBE,
+                    org.apache.kafka.common.resource.ResourceType.TRANSACTIONAL_ID, t.transactionalId(), false)) {
                 response.transactionStates().add(new ListTransactionsResponseData.TransactionState()
                         .setTransactionalId(t.transactionalId()).setProducerId(t.producerId())
                         .setTransactionState(t.state().kafkaName()));

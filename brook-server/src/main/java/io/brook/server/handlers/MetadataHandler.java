@@ -6,7 +6,9 @@ import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.security.acl.BrokerAuthorizer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
@@ -18,6 +20,7 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePart
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +34,10 @@ import java.util.stream.Collectors;
  * Metadata: brokers, controller and the requested topics. Unknown topics are created first when
  * the client allows it and {@code auto.create.topics.enable} is on; the answer waits for the
  * creation to be durable, so the client sees the new topic at once.
+ *
+ * <p>Authorization as Kafka's: a topic needs DESCRIBE; listing every topic leaves out those the principal may
+ * not describe, naming one answers TOPIC_AUTHORIZATION_FAILED (by id too: ids are not secret); creating a
+ * missing topic needs CREATE on the cluster or the topic, else the topic is answered TOPIC_AUTHORIZATION_FAILED.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     private final BrokerContext broker;
@@ -59,11 +66,20 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 && broker.config().getBoolean("auto.create.topics.enable");
         MetadataImage image = broker.replicas().image();
         List<String> toCreate = new ArrayList<>();
+        BrokerAuthorizer authorizer = broker.authorizer();
+        List<String> refusedCreate = new ArrayList<>();
         if (request.topics() != null && allowAutoCreate) {
             for (MetadataRequestTopic t : request.topics()) {
                 if (t.name() != null && image.topic(t.name()) == null && isValidName(t.name())
-                        && !Topic.isInternal(t.name())) {
-                    toCreate.add(t.name());
+                        && !Topic.isInternal(t.name())
+                        && authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name())) {
+                    if (authorizer.authorize(context, AclOperation.CREATE, ResourceType.CLUSTER,
+                            BrokerAuthorizer.CLUSTER, false)
+                            || authorizer.authorize(context, AclOperation.CREATE, ResourceType.TOPIC, t.name())) {
+                        toCreate.add(t.name());
+                    } else {
+                        refusedCreate.add(t.name());
+                    }
                 }
             }
         }
@@ -74,8 +90,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                     .exceptionally(e -> null)); // a concurrent creation or a collision: answered below
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> respond(request, broker.replicas().image(), version,
-                        broker.liveBrokers(context.listenerName())));
+                .thenApply(ignored -> respond(context, request, broker.replicas().image(), version,
+                        broker.liveBrokers(context.listenerName()), refusedCreate));
     }
 
     private static boolean isValidName(String name) {
@@ -87,8 +103,9 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         }
     }
 
-    private MetadataResponseData respond(MetadataRequestData request, MetadataImage image, short version,
-                                         List<ClusterBrokers.Broker> live) {
+    private MetadataResponseData respond(RequestContext context, MetadataRequestData request, MetadataImage image,
+                                         short version, List<ClusterBrokers.Broker> live, List<String> refusedCreate) {
+        BrokerAuthorizer authorizer = broker.authorizer();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(broker.clusterId())
                 .setControllerId(broker.controllerId(live));
@@ -100,6 +117,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         Map<String, MetadataResponseTopic> topics = new LinkedHashMap<>();
         if (request.topics() == null) {
             image.topicsByName().values().stream()
+                    .filter(t -> authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name(),
+                            false))
                     .sorted((a, b) -> a.name().compareTo(b.name()))
                     .forEach(t -> topics.put(t.name(), describe(t, liveIds)));
         } else {
@@ -108,13 +127,25 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                         || requested.name().isEmpty() && !Uuid.ZERO_UUID.equals(requested.topicId());
                 if (byId) { // a topic id lookup (the consumer resolves the ids of its assignment this way)
                     TopicImage topic = image.topic(requested.topicId());
+                    if (topic != null && !authorizer.authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC,
+                            topic.name())) {
+                        topics.put(requested.topicId().toString(), new MetadataResponseTopic()
+                                .setTopicId(requested.topicId()).setName(null)
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                        continue;
+                    }
                     topics.put(requested.topicId().toString(), topic != null ? describe(topic, liveIds)
                             : new MetadataResponseTopic().setTopicId(requested.topicId()).setName(null)
                             .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
                     continue;
                 }
                 TopicImage topic = image.topic(requested.name());
-                if (topic != null) {
+                if (refusedCreate.contains(requested.name()) || isValidName(requested.name()) && !authorizer
+                        .authorize(context, AclOperation.DESCRIBE, ResourceType.TOPIC, requested.name())) {
+                    topics.put(requested.name(), new MetadataResponseTopic().setName(requested.name())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setIsInternal(Topic.isInternal(requested.name())));
+                } else if (topic != null) {
                     topics.put(topic.name(), describe(topic, liveIds));
                 } else {
                     Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.CommittedOffset;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
@@ -49,13 +50,19 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
         Map<String, Uuid> ids = new HashMap<>();
         boolean byId = context.apiVersion() >= TOPIC_ID_VERSION;
         MetadataImage image = broker.replicas().image();
+        // Kafka: READ on the group refuses every partition; READ on each topic refuses its partitions
+        boolean groupRefused = !Access.group(broker, context, AclOperation.READ, request.groupId());
         for (OffsetCommitRequestTopic topic : request.topics()) {
             TopicImage known = byId ? image.topic(topic.topicId()) : image.topic(topic.name());
             String name = known != null ? known.name() : byId ? topic.topicId().toString() : topic.name();
             ids.put(name, byId ? topic.topicId() : Uuid.ZERO_UUID);
             for (OffsetCommitRequestPartition p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(name, p.partitionIndex());
-                if (known == null || known.partitions().get(p.partitionIndex()) == null) {
+                if (groupRefused) {
+                    results.put(tp, Errors.GROUP_AUTHORIZATION_FAILED);
+                } else if (known != null && !Access.topic(broker, context, AclOperation.READ, known.name())) {
+                    results.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+                } else if (known == null || known.partitions().get(p.partitionIndex()) == null) {
                     results.put(tp, byId && known == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 } else {
                     commits.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.TopicPartition;
@@ -31,14 +32,25 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
 
     @Override
     public CompletableFuture<OffsetDeleteResponseData> handle(RequestContext context, OffsetDeleteRequestData request) {
+        if (!Access.group(broker, context, AclOperation.DELETE, request.groupId())) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
+                    .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         if (broker.notGroupCoordinator(request.groupId())) {
             return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
                     .setErrorCode(Errors.NOT_COORDINATOR.code()));
         }
         List<TopicPartition> partitions = new ArrayList<>();
+        java.util.Map<TopicPartition, Errors> refused = new java.util.LinkedHashMap<>();
         for (OffsetDeleteRequestTopic t : request.topics()) {
+            boolean readable = Access.topic(broker, context, AclOperation.READ, t.name());
             for (OffsetDeleteRequestPartition p : t.partitions()) {
-                partitions.add(new TopicPartition(t.name(), p.partitionIndex()));
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                if (readable) {
+                    partitions.add(tp);
+                } else {
+                    refused.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+                }
             }
         }
         return broker.groups().deleteOffsets(request.groupId(), partitions).thenApply(result -> {
@@ -46,7 +58,9 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
             if (result.groupError() != Errors.NONE) {
                 return response;
             }
-            result.partitions().forEach((tp, error) -> {
+            java.util.Map<TopicPartition, Errors> all = new java.util.LinkedHashMap<>(refused);
+            all.putAll(result.partitions());
+            all.forEach((tp, error) -> {
                 OffsetDeleteResponseTopic topic = response.topics().find(tp.topic());
                 if (topic == null) {
                     topic = new OffsetDeleteResponseTopic().setName(tp.topic());

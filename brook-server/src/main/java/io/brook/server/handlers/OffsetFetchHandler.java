@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.CommittedOffset;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
@@ -53,10 +54,15 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
             MetadataImage image = broker.replicas().image();
             for (OffsetFetchRequestGroup group : request.groups()) {
                 OffsetFetchResponseGroup result = new OffsetFetchResponseGroup().setGroupId(group.groupId());
+                if (!Access.group(broker, context, AclOperation.DESCRIBE, group.groupId())) {
+                    response.groups().add(result.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 if (broker.notGroupCoordinator(group.groupId())) {
                     response.groups().add(result.setErrorCode(Errors.NOT_COORDINATOR.code()));
                     continue;
                 }
+                boolean allTopics = group.topics() == null;
                 List<TopicPartition> partitions = null;
                 if (group.topics() != null) {
                     partitions = new ArrayList<>();
@@ -83,6 +89,18 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
                     if (byId && topic == null) {
                         return; // a deleted topic has no id to name it by
                     }
+                    boolean visible = broker.authorizer().authorize(context, AclOperation.DESCRIBE,
+                            org.apache.kafka.common.resource.ResourceType.TOPIC, tp.topic(), !allTopics);
+                    if (!visible && allTopics) {
+                        return; // Kafka leaves out the topics the principal may not describe
+                    }
+                    if (!visible) {
+                        topics.computeIfAbsent(tp.topic(), n -> byId
+                                ? new OffsetFetchResponseTopics().setTopicId(topic.id())
+                                : new OffsetFetchResponseTopics().setName(n)).partitions().add(partitionOf(tp, null)
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                        return;
+                    }
                     topics.computeIfAbsent(tp.topic(), n -> byId
                             ? new OffsetFetchResponseTopics().setTopicId(topic.id())
                             : new OffsetFetchResponseTopics().setName(n)).partitions().add(
@@ -93,10 +111,14 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
             }
             return CompletableFuture.completedFuture(response);
         }
+        if (!Access.group(broker, context, AclOperation.DESCRIBE, request.groupId())) {
+            return CompletableFuture.completedFuture(response.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+        }
         if (broker.notGroupCoordinator(request.groupId())) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.NOT_COORDINATOR.code()));
         }
         List<TopicPartition> partitions = null;
+        boolean allTopics = request.topics() == null;
         if (request.topics() != null) {
             partitions = new ArrayList<>();
             for (OffsetFetchRequestTopic t : request.topics()) {
@@ -107,8 +129,14 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
         }
         Map<String, OffsetFetchResponseTopic> topics = new LinkedHashMap<>();
         broker.groups().fetch(request.groupId(), partitions).forEach((tp, offset) -> {
-            OffsetFetchResponsePartitions p = stable(request.groupId(), request.requireStable(), tp,
-                    partitionOf(tp, offset));
+            boolean visible = broker.authorizer().authorize(context, AclOperation.DESCRIBE,
+                    org.apache.kafka.common.resource.ResourceType.TOPIC, tp.topic(), !allTopics);
+            if (!visible && allTopics) {
+                return;
+            }
+            OffsetFetchResponsePartitions p = visible ? stable(request.groupId(), request.requireStable(), tp,
+                    partitionOf(tp, offset)) : partitionOf(tp, null).setErrorCode(
+                    Errors.TOPIC_AUTHORIZATION_FAILED.code());
             topics.computeIfAbsent(tp.topic(), n -> new OffsetFetchResponseTopic().setName(n)).partitions()
                     .add(new OffsetFetchResponsePartition().setPartitionIndex(p.partitionIndex())
                             .setCommittedOffset(p.committedOffset()).setCommittedLeaderEpoch(p.committedLeaderEpoch())

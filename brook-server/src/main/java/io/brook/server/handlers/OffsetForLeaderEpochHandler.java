@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
@@ -38,7 +39,16 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLe
         OffsetForLeaderEpochResponseData response = new OffsetForLeaderEpochResponseData();
         for (OffsetForLeaderTopic topic : request.topics()) {
             OffsetForLeaderTopicResult topicResult = new OffsetForLeaderTopicResult().setTopic(topic.topic());
+            // Kafka: DESCRIBE on the topic for a consumer, CLUSTER_ACTION on the cluster for a follower
+            boolean allowed = request.replicaId() >= 0 ? Access.cluster(broker, context, AclOperation.CLUSTER_ACTION)
+                    : Access.topic(broker, context, AclOperation.DESCRIBE, topic.topic());
             for (OffsetForLeaderPartition p : topic.partitions()) {
+                if (!allowed) {
+                    topicResult.partitions().add(new org.apache.kafka.common.message.OffsetForLeaderEpochResponseData
+                            .EpochEndOffset().setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1)
+                            .setErrorCode(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 topicResult.partitions().add(endOffset(new TopicPartition(topic.topic(), p.partition()), p));
             }
             response.topics().add(topicResult);

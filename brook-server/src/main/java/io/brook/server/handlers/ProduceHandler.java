@@ -9,6 +9,8 @@ import io.brook.storage.log.AppendResult;
 import io.brook.storage.log.RecordValidationException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -66,16 +68,26 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<Void>> durable = new ArrayList<>();
         List<DelayedProduce.Pending> pending = new ArrayList<>();
+        // Kafka's order: WRITE on the transactional id refuses the whole request, then WRITE per topic
+        boolean transactionRefused = request.transactionalId() != null && !broker.authorizer().authorize(context,
+                AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId());
         for (TopicProduceData topicData : request.topicData()) {
             TopicImage topic = context.apiVersion() >= 13 ? image.topic(topicData.topicId())
                     : image.topic(topicData.name());
+            String topicName = topic != null ? topic.name() : topicData.name();
+            boolean topicRefused = !transactionRefused && topicName != null && !topicName.isEmpty()
+                    && !broker.authorizer().authorize(context, AclOperation.WRITE, ResourceType.TOPIC, topicName);
             TopicProduceResponse topicResponse = new TopicProduceResponse()
                     .setName(context.apiVersion() >= 13 ? "" : topicData.name())
                     .setTopicId(context.apiVersion() >= 13 ? topicData.topicId() : Uuid.ZERO_UUID);
             for (PartitionProduceData data : topicData.partitionData()) {
                 PartitionProduceResponse result = new PartitionProduceResponse().setIndex(data.index())
                         .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
-                if (!validAcks) {
+                if (transactionRefused) {
+                    result.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                } else if (topicRefused) {
+                    result.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                } else if (!validAcks) {
                     result.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
                 } else if (topic == null) {
                     result.setErrorCode((context.apiVersion() >= 13 ? Errors.UNKNOWN_TOPIC_ID

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -30,6 +31,11 @@ public final class SyncGroupHandler implements ApiHandler<SyncGroupRequestData> 
 
     @Override
     public CompletableFuture<SyncGroupResponseData> handle(RequestContext context, SyncGroupRequestData request) {
+        if (!Access.group(broker, context, AclOperation.READ, request.groupId())) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code())
+                    .setAssignment(new byte[0]));
+        }
         if (broker.notGroupCoordinator(request.groupId())) {
             return CompletableFuture.completedFuture(new SyncGroupResponseData()
                     .setErrorCode(Errors.NOT_COORDINATOR.code()));

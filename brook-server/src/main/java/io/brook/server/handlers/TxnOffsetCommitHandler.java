@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.coordinator.group.CommittedOffset;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
@@ -47,14 +48,22 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         MetadataImage image = broker.replicas().image();
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
-        Errors txnError = request.groupId() == null || request.groupId().isEmpty() ? Errors.INVALID_GROUP_ID
+        // Kafka's order: WRITE on the transactional id, READ on the group, then READ per topic
+        Errors txnError = !Access.transactionalId(broker, context, AclOperation.WRITE, request.transactionalId())
+                ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                : !Access.group(broker, context, AclOperation.READ, request.groupId()) ? Errors.GROUP_AUTHORIZATION_FAILED
+                : request.groupId() == null || request.groupId().isEmpty() ? Errors.INVALID_GROUP_ID
                 : broker.notGroupCoordinator(request.groupId()) ? Errors.NOT_COORDINATOR
                 : inTransaction(context, request);
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             TopicImage known = image.topic(topic.name());
+            boolean topicRefused = txnError == Errors.NONE
+                    && !Access.topic(broker, context, AclOperation.READ, topic.name());
             for (TxnOffsetCommitRequestPartition p : topic.partitions()) {
                 TopicPartition tp = new TopicPartition(topic.name(), p.partitionIndex());
-                if (txnError != Errors.NONE) {
+                if (topicRefused) {
+                    results.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+                } else if (txnError != Errors.NONE) {
                     results.put(tp, txnError);
                 } else if (known == null || known.partitions().get(p.partitionIndex()) == null) {
                     results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);

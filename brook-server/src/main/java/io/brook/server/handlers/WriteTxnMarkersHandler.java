@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.TopicPartition;
@@ -45,7 +46,19 @@ public final class WriteTxnMarkersHandler implements ApiHandler<WriteTxnMarkersR
     public CompletableFuture<WriteTxnMarkersResponseData> handle(RequestContext context,
                                                                  WriteTxnMarkersRequestData request) {
         WriteTxnMarkersResponseData response = new WriteTxnMarkersResponseData();
+        boolean clusterAction = Access.cluster(broker, context, AclOperation.CLUSTER_ACTION);
         for (WritableTxnMarker marker : request.markers()) {
+            if (!clusterAction) { // Kafka: every partition of every marker refused
+                WritableTxnMarkerResult refused = new WritableTxnMarkerResult().setProducerId(marker.producerId());
+                for (WritableTxnMarkerTopic topic : marker.topics()) {
+                    WritableTxnMarkerTopicResult t = new WritableTxnMarkerTopicResult().setName(topic.name());
+                    topic.partitionIndexes().forEach(p -> t.partitions().add(new WritableTxnMarkerPartitionResult()
+                            .setPartitionIndex(p).setErrorCode(Errors.CLUSTER_AUTHORIZATION_FAILED.code())));
+                    refused.topics().add(t);
+                }
+                response.markers().add(refused);
+                continue;
+            }
             Set<TopicPartition> partitions = new LinkedHashSet<>();
             for (WritableTxnMarkerTopic topic : marker.topics()) {
                 for (int p : topic.partitionIndexes()) {

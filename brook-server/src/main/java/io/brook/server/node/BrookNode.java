@@ -79,6 +79,8 @@ import io.brook.server.network.NetworkServer;
 import io.brook.server.network.tls.TlsListeners;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
+import io.brook.server.security.acl.BrokerAuthorizer;
+import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
@@ -291,7 +293,8 @@ public final class BrookNode implements AutoCloseable {
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
                 offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
-                controller::leaderId);
+                controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
+                        new DenialLog(System::currentTimeMillis)));
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -334,9 +337,9 @@ public final class BrookNode implements AutoCloseable {
                 .register(new WriteTxnMarkersHandler(broker))
                 .register(new ListTransactionsHandler(broker))
                 .register(new DescribeTransactionsHandler(broker))
-                .register(new DescribeAclsHandler())
-                .register(new CreateAclsHandler())
-                .register(new DeleteAclsHandler());
+                .register(new DescribeAclsHandler(broker))
+                .register(new CreateAclsHandler(broker))
+                .register(new DeleteAclsHandler(broker));
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
         }

@@ -170,6 +170,29 @@ class ForwardingControllerChannelTest {
     }
 
     @Test
+    void aclsAreCreatedAndDeletedThroughTheForwardedRequestsWithPerEntryResults() throws Exception {
+        org.apache.kafka.common.acl.AclBinding read = new org.apache.kafka.common.acl.AclBinding(
+                new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC,
+                        "orders", org.apache.kafka.common.resource.PatternType.PREFIXED),
+                new org.apache.kafka.common.acl.AccessControlEntry("User:alice", "*",
+                        org.apache.kafka.common.acl.AclOperation.READ,
+                        org.apache.kafka.common.acl.AclPermissionType.ALLOW));
+        org.apache.kafka.common.acl.AclBinding badCluster = new org.apache.kafka.common.acl.AclBinding(
+                new org.apache.kafka.common.resource.ResourcePattern(
+                        org.apache.kafka.common.resource.ResourceType.CLUSTER, "other",
+                        org.apache.kafka.common.resource.PatternType.LITERAL), read.entry());
+        List<org.apache.kafka.common.requests.ApiError> created = get(forwarding.createAcls(List.of(read, badCluster)));
+        assertEquals(org.apache.kafka.common.protocol.Errors.NONE, created.get(0).error());
+        assertEquals(org.apache.kafka.common.protocol.Errors.INVALID_REQUEST, created.get(1).error());
+        assertTrue(created.get(1).message().contains("kafka-cluster"), created.get(1).message());
+        assertEquals(List.of(read), List.copyOf(controller.image().acls().acls().values()));
+
+        var deleted = get(forwarding.deleteAcls(List.of(org.apache.kafka.common.acl.AclBindingFilter.ANY)));
+        assertEquals(List.of(read), deleted.get(0).deleted());
+        assertTrue(controller.image().acls().isEmpty());
+    }
+
+    @Test
     void anUnreadableRequestFailsWithoutReachingTheController() {
         ForwardedRequestServer server = new ForwardedRequestServer(local);
         ExecutionException e = assertThrows(ExecutionException.class, () ->

@@ -160,7 +160,7 @@ class NotCoordinatorTest {
         }
         broker = new BrokerContext(NODE, "cluster", config, "localhost", 9092, replicas, channel, delayed, producerIds,
                 groups, offsets, transactionTopic, new CoordinatorTopics(channel, offsetsSpec, transactionsSpec),
-                transactions, markers, Map.of(), () -> NODE);
+                transactions, markers, Map.of(), () -> NODE, io.brook.server.security.acl.BrokerAuthorizer.disabled());
         remoteGroup = keyLedBy(OTHER, CoordinatorType.GROUP);
         localGroup = keyLedBy(NODE, CoordinatorType.GROUP);
         remoteTxn = keyLedBy(OTHER, CoordinatorType.TRANSACTION);
