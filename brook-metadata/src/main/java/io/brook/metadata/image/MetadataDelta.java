@@ -56,10 +56,13 @@ public final class MetadataDelta {
     private final Map<String, Short> featureChanges = new HashMap<>();
     /** The broker records (register, fence, unfence, registration change, unregister). */
     private final ClusterDelta cluster;
+    /** The SCRAM credential records. */
+    private final ScramDelta scram;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
         this.cluster = new ClusterDelta(base.cluster());
+        this.scram = new ScramDelta(base.scram());
         this.nextProducerId = base.nextProducerId();
     }
 
@@ -123,6 +126,16 @@ public final class MetadataDelta {
                 delta.replay(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value));
             }
         }));
+        from.scram().users().forEach((user, byMechanism) -> byMechanism.keySet().forEach(mechanism -> {
+            if (to.scram().credential(user, mechanism) == null) {
+                delta.replay(ScramImage.removalRecord(user, mechanism));
+            }
+        }));
+        to.scram().users().forEach((user, byMechanism) -> byMechanism.forEach((mechanism, credential) -> {
+            if (!credential.equals(from.scram().credential(user, mechanism))) {
+                delta.replay(ScramImage.record(user, mechanism, credential));
+            }
+        }));
         if (to.nextProducerId() > from.nextProducerId()) {
             delta.replay(MetadataRecords.producerIds(-1, -1, to.nextProducerId()));
         }
@@ -131,7 +144,7 @@ public final class MetadataDelta {
 
     /** Adds one record to the delta. */
     public void replay(ApiMessageAndVersion record) {
-        if (cluster.replay(record.message())) {
+        if (cluster.replay(record.message()) || scram.replay(record.message())) {
             return;
         }
         MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
@@ -308,6 +321,11 @@ public final class MetadataDelta {
         return !cluster.changedBrokers().isEmpty();
     }
 
+    /** The SCRAM credential part of this delta. */
+    public ScramDelta scram() {
+        return scram;
+    }
+
     /** Whether a feature-level record was replayed. */
     public boolean featuresChanged() {
         return !featureChanges.isEmpty();
@@ -327,7 +345,7 @@ public final class MetadataDelta {
             byName = byName.plus(topic.name(), topic);
         }
         return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures(),
-                cluster.apply());
+                cluster.apply(), scram.apply());
     }
 
     private Map<String, Map<String, String>> applyBrokerConfigs() {

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  */
 public final class MetadataImage {
     public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0,
-            Map.of(), Map.of(), ClusterImage.EMPTY);
+            Map.of(), Map.of(), ClusterImage.EMPTY, ScramImage.EMPTY);
 
     private final long offset;
     private final PersistentMap<String, TopicImage> topicsByName;
@@ -26,11 +26,12 @@ public final class MetadataImage {
     private final Map<String, Map<String, String>> brokerConfigs;
     private final Map<String, Short> features;
     private final ClusterImage cluster;
+    private final ScramImage scram;
 
     MetadataImage(long offset, PersistentMap<String, TopicImage> topicsByName,
                   PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId,
                   Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features,
-                  ClusterImage cluster) {
+                  ClusterImage cluster, ScramImage scram) {
         this.offset = offset;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
@@ -38,6 +39,7 @@ public final class MetadataImage {
         this.brokerConfigs = brokerConfigs;
         this.features = features;
         this.cluster = cluster;
+        this.scram = scram;
     }
 
     /** The image after {@code records}, which were written at offsets up to {@code lastOffset}. */
@@ -91,6 +93,11 @@ public final class MetadataImage {
         return cluster;
     }
 
+    /** The users' SCRAM credentials (salted keys only). */
+    public ScramImage scram() {
+        return scram;
+    }
+
     /**
      * The records that rebuild this image from {@link #EMPTY} (what a snapshot holds): features, then
      * the broker registrations, then per topic its topic record, every partition's full state and its configs, then broker configs and
@@ -112,6 +119,7 @@ public final class MetadataImage {
         }
         new TreeMap<>(brokerConfigs).forEach((resource, configs) -> new TreeMap<>(configs).forEach((name, value) ->
                 records.add(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value))));
+        records.addAll(scram.toRecords());
         if (nextProducerId > 0) {
             records.add(MetadataRecords.producerIds(-1, -1, nextProducerId));
         }
@@ -127,7 +135,7 @@ public final class MetadataImage {
         return o instanceof MetadataImage other && offset == other.offset && nextProducerId == other.nextProducerId
                 && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName)
                 && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features)
-                && cluster.equals(other.cluster);
+                && cluster.equals(other.cluster) && scram.equals(other.scram);
     }
 
     @Override
