@@ -220,7 +220,21 @@ public final class BrokerConfig {
                     "Server-side assignors of consumer-protocol groups; the first is the default.")
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node, told to clients (and used to "
                     + "spread a partition's replicas once nodes form a cluster).")
-            .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.");
+            .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.")
+            .define("sasl.enabled.mechanisms", LIST, "GSSAPI", MEDIUM, "SASL mechanisms of SASL listeners "
+                    + "(listener.name.<listener>.sasl.enabled.mechanisms overrides it per listener). Brook serves "
+                    + "PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; Kafka's default, GSSAPI, stops a node with a SASL "
+                    + "listener from starting.")
+            .define("sasl.jaas.config", ConfigDef.Type.PASSWORD, null, MEDIUM, "JAAS configuration of PLAIN "
+                    + "(org.apache.kafka.common.security.plain.PlainLoginModule required user_<name>=\"<password>\" "
+                    + "...;) for SASL listeners without listener.name.<listener>.plain.sasl.jaas.config.")
+            .define("sasl.server.max.receive.size", INT, 524288, atLeast(1), MEDIUM, "Largest request a "
+                    + "connection of a SASL listener may send before it has authenticated; a larger one closes it.")
+            .define("connection.failed.authentication.delay.ms", INT, 100, atLeast(0), LOW, "How long the answer "
+                    + "to a failed authentication is held back before the connection is closed, so guessing "
+                    + "passwords is slow.")
+            .define("brook.sasl.authentication.timeout.ms", LONG, 30000L, atLeast(1), MEDIUM, "A connection of a "
+                    + "SASL listener that has not authenticated this long after it was opened is closed.");
 
     /** Kafka's floor for {@code log.cleaner.dedupe.buffer.size} per cleaner thread. */
     private static final long MIN_DEDUPE_BYTES_PER_THREAD = 1024 * 1024;
@@ -267,6 +281,8 @@ public final class BrokerConfig {
     private final QuorumSettings quorum;
     private final ListenerSettings listeners;
     private final Map<String, String> topicDefaults;
+    /** The SASL settings of each SASL broker listener, by listener name. */
+    private final Map<String, SaslSettings> sasl;
 
     private BrokerConfig(Map<String, String> originals) {
         this.originals = Map.copyOf(originals);
@@ -278,6 +294,13 @@ public final class BrokerConfig {
                 getString("advertised.listeners"), getString("listener.security.protocol.map"),
                 getList("controller.listener.names"), getString("inter.broker.listener.name"), isBroker(),
                 isController(), quorum.voters().get(nodeId()), quorum.hasOtherNodes(nodeId())));
+        this.sasl = new LinkedHashMap<>();
+        for (Listener listener : listeners.brokerListeners()) {
+            SecurityProtocol protocol = listeners.securityProtocols().get(listener.name());
+            if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+                sasl.put(listener.name(), SaslSettings.parse(listener.name(), originals));
+            }
+        }
         this.topicDefaults = computeTopicDefaults();
         LogConfig.fromMap(topicDefaults); // the derived topic defaults must be valid too
         if (getLong("log.cleaner.dedupe.buffer.size") / getInt("log.cleaner.threads") < MIN_DEDUPE_BYTES_PER_THREAD) {
@@ -475,6 +498,11 @@ public final class BrokerConfig {
     /** The effective {@code listener.security.protocol.map} (Kafka's default when not set). */
     public Map<String, SecurityProtocol> securityProtocols() {
         return listeners.securityProtocols();
+    }
+
+    /** The SASL settings of the broker listener {@code name}, or null when it is not a SASL listener. */
+    public SaslSettings saslSettings(String name) {
+        return sasl.get(name);
     }
 
     /** The node's roles ({@code process.roles}). */

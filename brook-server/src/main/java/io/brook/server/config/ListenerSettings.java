@@ -23,7 +23,8 @@ import java.util.Map;
  * ({@code advertised.listeners}: to clients only broker listeners; a controller's own controller listener may be
  * listed too, as in Kafka 4 (KIP-853), as the address the other controllers use, never given to clients) and
  * the listener brokers talk to each other on
- * ({@code inter.broker.listener.name}). Only PLAINTEXT is served for now. Pure; immutable.
+ * ({@code inter.broker.listener.name}). PLAINTEXT and SASL_PLAINTEXT are served for now (SASL_SSL
+ * waits for TLS). Pure; immutable.
  */
 public final class ListenerSettings {
     /** Kafka's default {@code listener.security.protocol.map}. */
@@ -84,10 +85,14 @@ public final class ListenerSettings {
                         + "listener " + e.name() + "; name it PLAINTEXT or map it in listener.security.protocol.map "
                         + "(for example " + e.name() + ":PLAINTEXT)");
             }
-            if (protocol != SecurityProtocol.PLAINTEXT) {
+            if (protocol != SecurityProtocol.PLAINTEXT && protocol != SecurityProtocol.SASL_PLAINTEXT) {
                 throw new ConfigException("listeners", in.listeners(), "the listener " + e.name() + " uses "
-                        + protocol + ", but only PLAINTEXT listeners are served for now (TLS and SASL are not "
-                        + "supported yet: issue 20)");
+                        + protocol + ", but only PLAINTEXT and SASL_PLAINTEXT listeners are served for now (TLS is "
+                        + "not supported yet: issue 20)");
+            }
+            if (protocol == SecurityProtocol.SASL_PLAINTEXT && controllerNames.contains(e.name())) {
+                throw new ConfigException("listeners", in.listeners(), "the controller listener " + e.name()
+                        + " uses SASL_PLAINTEXT, but the quorum's transport is PLAINTEXT only for now");
             }
         }
 

@@ -21,7 +21,8 @@ public final class SettingsReport {
     /** Settings (by prefix, ending in '.') that Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
             "ssl.", "TLS is not supported yet: every listener is PLAINTEXT",
-            "sasl.", "SASL is not supported yet: clients are not authenticated",
+            "sasl.", "of SASL, Brook serves PLAIN and SCRAM (sasl.enabled.mechanisms, sasl.jaas.config, "
+                    + "sasl.server.max.receive.size) only",
             "listener.name.", "per-listener settings are not supported yet: every listener is PLAINTEXT "
                     + "with the node's settings",
             "replica.", "replication is not supported yet: each partition has one replica, on this node",
@@ -55,6 +56,9 @@ public final class SettingsReport {
     public static List<String> warnings(Map<String, String> supplied, ConfigDef known) {
         List<String> warnings = new ArrayList<>();
         for (String key : new TreeMap<>(supplied).keySet()) {
+            if (honouredPerListener(key)) {
+                continue;
+            }
             String instead = notHonoured(key);
             if (instead != null) {
                 warnings.add("The setting " + key + " has no effect yet: " + instead + ".");
@@ -65,10 +69,29 @@ public final class SettingsReport {
         return warnings;
     }
 
+    /** The sasl.* settings Brook honours (the prefix's other settings are not). */
+    private static final List<String> HONOURED_SASL = List.of("sasl.enabled.mechanisms", "sasl.jaas.config",
+            "sasl.server.max.receive.size");
+
+    /** Per-listener settings Brook honours: listener.name.<listener>.<one of these>. */
+    private static final List<String> PER_LISTENER = List.of("sasl.enabled.mechanisms", "plain.sasl.jaas.config");
+
+    private static boolean honouredPerListener(String key) {
+        if (!key.startsWith("listener.name.")) {
+            return false;
+        }
+        String rest = key.substring("listener.name.".length());
+        int dot = rest.indexOf('.');
+        return dot > 0 && PER_LISTENER.contains(rest.substring(dot + 1));
+    }
+
     private static String notHonoured(String key) {
         String instead = NOT_HONOURED.get(key);
         if (instead != null) {
             return instead;
+        }
+        if (HONOURED_SASL.contains(key)) {
+            return null;
         }
         for (Map.Entry<String, String> prefix : NOT_HONOURED_PREFIXES.entrySet()) {
             if (key.startsWith(prefix.getKey())) {

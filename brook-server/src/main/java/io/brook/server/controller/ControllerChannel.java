@@ -3,6 +3,8 @@ package io.brook.server.controller;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,13 @@ public interface ControllerChannel {
 
     /** Reserves a block of producer ids for {@code brokerId}; completes with the block. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);
+
+    /**
+     * Adds, replaces and deletes SCRAM credentials (Kafka's AlterUserScramCredentials, decided by
+     * {@link io.brook.metadata.controller.ScramControl}); completes with the per-user results once written.
+     */
+    CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

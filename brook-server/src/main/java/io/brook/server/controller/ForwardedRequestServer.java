@@ -9,6 +9,7 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -66,6 +67,8 @@ public final class ForwardedRequestServer {
             case DELETE_TOPICS -> deleteTopic(new DeleteTopicsRequestData(request.body(), version));
             case CREATE_PARTITIONS -> createPartitions(new CreatePartitionsRequestData(request.body(), version));
             case ALTER_CONFIGS -> alterConfigs(new AlterConfigsRequestData(request.body(), version));
+            case ALTER_USER_SCRAM_CREDENTIALS -> local.alterUserScramCredentials(
+                    new AlterUserScramCredentialsRequestData(request.body(), version));
             case ALLOCATE_PRODUCER_IDS ->
                     allocateProducerIds(new AllocateProducerIdsRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(

@@ -8,6 +8,8 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -28,7 +30,7 @@ import java.util.function.Function;
 /**
  * {@link ControllerChannel} of a node that is not the active controller: each operation becomes
  * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
- * AllocateProducerIds) with one entry, is sent through {@code transport} to the active controller
+ * AllocateProducerIds) with one entry (AlterUserScramCredentials as the client sent it), is sent through {@code transport} to the active controller
  * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
  * same exception a local decision would have thrown.
  */
@@ -120,6 +122,12 @@ public final class ForwardingControllerChannel implements ControllerChannel {
                     throwIfError(response.errorCode(), null);
                     return new ProducerIdBlock(response.producerIdStart(), response.producerIdLen());
                 });
+    }
+
+    @Override
+    public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request) {
+        return call(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, request, AlterUserScramCredentialsResponseData::new);
     }
 
     /** A response data class read from the answer to a request of {@code version}. */

@@ -1,11 +1,14 @@
 package io.brook.server.controller;
 
 import io.brook.metadata.controller.ProducerIdControl;
+import io.brook.metadata.controller.ScramControl;
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 
 import java.util.List;
 import java.util.Map;
@@ -63,5 +66,11 @@ public final class LocalControllerChannel implements ControllerChannel {
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
         return controller.submit(ProducerIdControl::allocateBlock)
                 .thenApply(first -> new ProducerIdBlock(first, ProducerIdControl.BLOCK_SIZE));
+    }
+
+    @Override
+    public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request) {
+        return controller.submit(image -> ScramControl.alter(image, request));
     }
 }

@@ -3,6 +3,7 @@ package io.brook.server.network;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.api.RequestContext;
+import io.brook.server.security.sasl.SaslAuthenticator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  * high watermark (the channel is not writable; file regions count with their size) no new request
  * is dispatched and reading pauses; both resume when the client has consumed enough to bring them
  * below the low watermark ({@link #channelWritabilityChanged}).
+ *
+ * <p>On a SASL listener the connection is served only once it has authenticated ({@link SaslAuthenticator}):
+ * before that it may send ApiVersions, SaslHandshake and SaslAuthenticate, requests of at most
+ * {@code sasl.server.max.receive.size} bytes, for at most {@code brook.sasl.authentication.timeout.ms}.
  *
  * <p>Thread-safety: every field is touched only on the channel's event loop; handlers complete on
  * other threads and hop back with {@code eventLoop().execute}.
@@ -73,12 +79,26 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private String softwareVersion = "";
     private String connectionId;
     private final String listenerName;
-    private final SecurityProtocol securityProtocol = SecurityProtocol.PLAINTEXT;
+    private final SecurityProtocol securityProtocol;
     /** Who this connection authenticated as: anonymous until a TLS or SASL handshake says otherwise. */
     private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+    /** The listener's SASL settings, or null on a listener without SASL. */
+    private final SaslListener saslListener;
+    /** This connection's SASL exchange (null without SASL): until it completes only it and ApiVersions are served. */
+    private final SaslAuthenticator sasl;
+    /** Closes the connection if its SASL exchange has not completed in time; null once it has. */
+    private ScheduledFuture<?> authenticationDeadline;
 
     KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
                         String listenerName) {
+        this(registry, requestExecutor, memory, gate, listenerName, null);
+    }
+
+    KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
+                        String listenerName, SaslListener saslListener) {
+        this.saslListener = saslListener;
+        this.sasl = saslListener == null ? null : saslListener.authenticators().get();
+        this.securityProtocol = saslListener == null ? SecurityProtocol.PLAINTEXT : saslListener.protocol();
         this.listenerName = listenerName;
         this.registry = registry;
         this.requestExecutor = requestExecutor;
@@ -89,6 +109,16 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        if (sasl != null) {
+            authenticationDeadline = ctx.executor().schedule(() -> {
+                if (!sasl.isComplete() && ctx.channel().isActive()) {
+                    log.info("Closing connection {}: it did not authenticate within {} ms "
+                            + "(brook.sasl.authentication.timeout.ms)", connectionId,
+                            saslListener.authenticationTimeoutMs());
+                    ctx.close();
+                }
+            }, saslListener.authenticationTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
         super.channelActive(ctx);
     }
 
@@ -183,6 +213,11 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         ApiKeys key = header.apiKey();
         short version = header.apiVersion();
+        if (sasl != null && !sasl.mayPass(key) && !sasl.handles(key)) {
+            closeWithReason(ctx, ((SaslAuthenticator.Close) sasl.refuse(key)).reason());
+            finished(ctx, reserved);
+            return;
+        }
         if (key == ApiKeys.API_VERSIONS && !registry.supports(key, version)) {
             // KIP-511: answer in v0 so an older/newer client can pick a version it shares with us
             send(ctx, header.correlationId(), (short) 0, registry.unsupportedVersionResponse(), (short) 0);
@@ -200,6 +235,15 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         if (request.data() instanceof ApiVersionsRequestData apiVersions) {
             softwareName = apiVersions.clientSoftwareName();
             softwareVersion = apiVersions.clientSoftwareVersion();
+        }
+        if (sasl != null && sasl.handles(key)) {
+            if (!registry.supports(key, version)) {
+                closeWithReason(ctx, "a " + key + " v" + version + " request, a version Brook does not serve");
+                finished(ctx, reserved);
+                return;
+            }
+            authenticate(ctx, header, request.data(), reserved);
+            return;
         }
         @SuppressWarnings("unchecked")
         ApiHandler<ApiMessage> handler = (ApiHandler<ApiMessage>) registry.handler(key);
@@ -246,6 +290,60 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 respondWithError(ctx, header, request, cause);
             } else if (body != null) {
                 send(ctx, header.correlationId(), key.responseHeaderVersion(version), body, version);
+            }
+            finished(ctx, reserved);
+        }));
+    }
+
+    /**
+     * One step of the connection's SASL exchange, decided on a request-handler thread (SCRAM computes HMACs) and
+     * applied here: an answer, the principal on success, or a failure answered after
+     * {@code connection.failed.authentication.delay.ms} and then closed.
+     */
+    private void authenticate(ChannelHandlerContext ctx, RequestHeader header, ApiMessage request, int reserved) {
+        CompletableFuture<SaslAuthenticator.Step> decided = new CompletableFuture<>();
+        try {
+            requestExecutor.execute(() -> {
+                try {
+                    decided.complete(sasl.step(request));
+                } catch (Throwable t) {
+                    decided.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            decided.completeExceptionally(e);
+        }
+        short headerVersion = header.apiKey().responseHeaderVersion(header.apiVersion());
+        decided.whenComplete((step, error) -> ctx.channel().eventLoop().execute(() -> {
+            if (error != null) {
+                log.error("Closing connection {}: its {} request failed", connectionId, header.apiKey(), error);
+                ctx.close();
+            } else if (step instanceof SaslAuthenticator.Respond respond) {
+                send(ctx, header.correlationId(), headerVersion, respond.response(), header.apiVersion());
+            } else if (step instanceof SaslAuthenticator.Authenticated done) {
+                principal = done.principal();
+                if (authenticationDeadline != null) {
+                    authenticationDeadline.cancel(false);
+                    authenticationDeadline = null;
+                }
+                RequestFrameDecoder frames = ctx.pipeline().get(RequestFrameDecoder.class);
+                if (frames != null) {
+                    frames.acceptFullSize();
+                }
+                log.debug("Connection {} authenticated as {}", connectionId, principal);
+                send(ctx, header.correlationId(), headerVersion, done.response(), header.apiVersion());
+            } else if (step instanceof SaslAuthenticator.Fail fail) {
+                // one line per failure (the audit trail), then the answer only after the delay: guessing is slow
+                log.info("Failed authentication with {} (connection {}, listener {}): {}",
+                        ctx.channel().remoteAddress(), connectionId, listenerName, fail.reason());
+                ctx.executor().schedule(() -> {
+                    send(ctx, header.correlationId(), headerVersion, fail.response(), header.apiVersion());
+                    ctx.close();
+                    finished(ctx, reserved);
+                }, saslListener.failedAuthenticationDelayMs(), TimeUnit.MILLISECONDS);
+                return;
+            } else if (step instanceof SaslAuthenticator.Close close) {
+                closeWithReason(ctx, close.reason());
             }
             finished(ctx, reserved);
         }));
@@ -315,6 +413,10 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (authenticationDeadline != null) {
+            authenticationDeadline.cancel(false);
+            authenticationDeadline = null;
+        }
         RequestFrameDecoder.Frame frame;
         while ((frame = queued.poll()) != null) {
             frame.bytes().release();

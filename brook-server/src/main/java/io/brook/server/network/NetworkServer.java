@@ -81,6 +81,8 @@ public final class NetworkServer implements AutoCloseable {
     /** Listeners bound after the first ({@link #bind}); set on the starting thread before connections are accepted. */
     private final List<Channel> extraChannels = new CopyOnWriteArrayList<>();
     private ServerBootstrap bootstrap;
+    /** The SASL listeners by name (set before {@link #acceptConnections}); the others are PLAINTEXT. */
+    private final Map<String, SaslListener> saslListeners = new ConcurrentHashMap<>();
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
@@ -119,14 +121,17 @@ public final class NetworkServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ReadGate gate = new ReadGate(ch);
+                        String listener = ch.parent().attr(LISTENER_NAME).get();
+                        SaslListener sasl = saslListeners.get(listener);
                         ch.pipeline()
                                 .addLast("limits", new ConnectionLimiter())
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
-                                .addLast("frames", new RequestFrameDecoder(settings.maxRequestBytes(), requestMemory,
-                                        gate))
+                                .addLast("frames", new RequestFrameDecoder(sasl == null ? settings.maxRequestBytes()
+                                        : Math.min(sasl.maxReceiveBytes(), settings.maxRequestBytes()),
+                                        settings.maxRequestBytes(), requestMemory, gate))
                                 .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
-                                        gate, ch.parent().attr(LISTENER_NAME).get()));
+                                        gate, listener, sasl));
                     }
                 });
         this.bootstrap = bootstrap;
@@ -151,6 +156,11 @@ public final class NetworkServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
         log.debug("Listening also on {}", bound);
         return bound;
+    }
+
+    /** Makes the listener {@code listenerName} a SASL listener; before {@link #acceptConnections}. */
+    public void saslListener(String listenerName, SaslListener sasl) {
+        saslListeners.put(listenerName, sasl);
     }
 
     /** Starts accepting connections once every handler is in place. */

@@ -26,6 +26,8 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
     record Frame(ByteBuf bytes, int reserved) {
     }
 
+    /** The largest frame accepted now: below {@link #maxRequestBytes} until a SASL connection authenticates. */
+    private int maxFrameBytes;
     private final int maxRequestBytes;
     private final RequestMemory memory;
     private final ReadGate gate;
@@ -34,6 +36,15 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
     private boolean waitingForMemory;
 
     RequestFrameDecoder(int maxRequestBytes, RequestMemory memory, ReadGate gate) {
+        this(maxRequestBytes, maxRequestBytes, memory, gate);
+    }
+
+    /**
+     * A decoder that accepts frames up to {@code initialMaxBytes} until {@link #acceptFullSize} (a SASL
+     * connection before it authenticates: {@code sasl.server.max.receive.size}), then up to {@code maxRequestBytes}.
+     */
+    RequestFrameDecoder(int initialMaxBytes, int maxRequestBytes, RequestMemory memory, ReadGate gate) {
+        this.maxFrameBytes = initialMaxBytes;
         this.maxRequestBytes = maxRequestBytes;
         this.memory = memory;
         this.gate = gate;
@@ -52,9 +63,10 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
             if (size < 0) {
                 throw new CorruptedFrameException("negative request size " + size);
             }
-            if (size > maxRequestBytes) {
-                throw new TooLongFrameException("request of " + size + " bytes, above socket.request.max.bytes ("
-                        + maxRequestBytes + ")");
+            if (size > maxFrameBytes) {
+                throw new TooLongFrameException("request of " + size + " bytes, above " + (maxFrameBytes
+                        == maxRequestBytes ? "socket.request.max.bytes" : "sasl.server.max.receive.size before "
+                        + "authentication") + " (" + maxFrameBytes + ")");
             }
             if (!memory.tryReserve(size)) {
                 waitForMemory(ctx);
@@ -68,6 +80,11 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
         }
         out.add(new Frame(in.readRetainedSlice(frameSize), frameSize));
         frameSize = -1;
+    }
+
+    /** The connection has authenticated: frames up to {@code socket.request.max.bytes} are accepted from now on. */
+    void acceptFullSize() {
+        maxFrameBytes = maxRequestBytes;
     }
 
     private void waitForMemory(ChannelHandlerContext ctx) {

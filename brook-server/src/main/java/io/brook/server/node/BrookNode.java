@@ -64,6 +64,13 @@ import io.brook.server.handlers.MetadataHandler;
 import io.brook.server.handlers.OffsetForLeaderEpochHandler;
 import io.brook.server.handlers.ProduceHandler;
 import io.brook.server.network.NetworkServer;
+import io.brook.server.network.SaslListener;
+import io.brook.server.config.SaslSettings;
+import io.brook.server.handlers.AlterUserScramCredentialsHandler;
+import io.brook.server.handlers.DescribeUserScramCredentialsHandler;
+import io.brook.server.handlers.SaslAuthenticateHandler;
+import io.brook.server.handlers.SaslHandshakeHandler;
+import io.brook.server.security.sasl.SaslServers;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.storage.cleaner.LogCleaner;
@@ -286,6 +293,22 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DescribeAclsHandler())
                 .register(new CreateAclsHandler())
                 .register(new DeleteAclsHandler());
+
+        // SASL listeners: their connections authenticate before anything else is served
+        for (BrokerConfig.Listener l : config.brokerListeners()) {
+            SaslSettings sasl = config.saslSettings(l.name());
+            if (sasl != null) {
+                SaslServers servers = new SaslServers(sasl, replicas::image);
+                network.saslListener(l.name(), new SaslListener(config.securityProtocols().get(l.name()),
+                        servers::newAuthenticator, config.getInt("sasl.server.max.receive.size"),
+                        config.getLong("brook.sasl.authentication.timeout.ms"),
+                        config.getInt("connection.failed.authentication.delay.ms")));
+            }
+        }
+        registry.register(new SaslHandshakeHandler())
+                .register(new SaslAuthenticateHandler())
+                .register(new AlterUserScramCredentialsHandler(broker))
+                .register(new DescribeUserScramCredentialsHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,

@@ -223,8 +223,9 @@ class BrokerConfigClusterTest {
                 + "CONTROLLER://localhost:19093")), "no security protocol is defined for the listener EXTERNAL");
         String ssl = refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,SSL://localhost:19095,"
                 + "CONTROLLER://localhost:19093"));
-        assertContains(ssl, "the listener SSL uses SSL, but only PLAINTEXT listeners are served for now");
-        assertContains(ssl, "TLS and SASL are not supported yet: issue 20");
+        assertContains(ssl, "the listener SSL uses SSL, but only PLAINTEXT and SASL_PLAINTEXT listeners are served "
+                + "for now");
+        assertContains(ssl, "TLS is not supported yet: issue 20");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL")),
                 "the listener CONTROLLER uses SSL");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT")),

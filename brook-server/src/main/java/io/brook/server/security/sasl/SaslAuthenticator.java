@@ -1,0 +1,147 @@
+package io.brook.server.security.sasl;
+
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The SASL state of one connection on a SASL listener, before it has authenticated (KIP-152 framing):
+ * which requests it may send and what each does. Pure: no sockets, no clock; the network layer applies the
+ * {@link Step} it returns (answer, answer and close after the failed-authentication delay, or close).
+ *
+ * <ul>
+ *   <li>Before the handshake only ApiVersions ({@link #mayPass}) and SaslHandshake are accepted. A handshake
+ *       naming an enabled mechanism moves on to SaslAuthenticate; any other gets UNSUPPORTED_SASL_MECHANISM
+ *       with the enabled list, and the connection is closed (as Kafka does).</li>
+ *   <li>Then only SaslAuthenticate: each token goes to the mechanism's server; a failure is answered with
+ *       SASL_AUTHENTICATION_FAILED and its message, then the connection is closed; success sets the principal
+ *       {@code User:<name>}.</li>
+ *   <li>A SaslAuthenticate before the handshake, or a second handshake, is ILLEGAL_SASL_STATE and closes;
+ *       any other request before success closes the connection without an answer, as Kafka does.</li>
+ * </ul>
+ * After success the connection is served as any other; SaslHandshake and SaslAuthenticate are then answered
+ * by their handlers with ILLEGAL_SASL_STATE (no re-authentication yet).
+ *
+ * <p>Thread-safety: not thread-safe; a connection handles one request at a time, and each hand-over between
+ * threads (event loop, request handler) is a happens-before edge.
+ */
+public final class SaslAuthenticator {
+    /** What the network layer does with a request. */
+    public sealed interface Step {
+    }
+
+    /** Answer with {@code response}; the exchange goes on. */
+    public record Respond(ApiMessage response) implements Step {
+    }
+
+    /** Answer with {@code response}: the connection is authenticated as {@code principal}. */
+    public record Authenticated(ApiMessage response, KafkaPrincipal principal) implements Step {
+    }
+
+    /**
+     * The client failed: answer with {@code response} after the failed-authentication delay, then close.
+     * {@code reason} is for the server's log.
+     */
+    public record Fail(ApiMessage response, String reason) implements Step {
+    }
+
+    /** Close the connection without an answer; {@code reason} is for the server's log. */
+    public record Close(String reason) implements Step {
+    }
+
+    private enum State { HANDSHAKE, AUTHENTICATE, COMPLETE, FAILED }
+
+    private final List<String> enabledMechanisms;
+    private final Function<String, SaslMechanismServer> servers;
+    private State state = State.HANDSHAKE;
+    private SaslMechanismServer server;
+
+    /**
+     * @param enabledMechanisms the listener's mechanisms, in the order it lists them
+     * @param servers           a new server for an enabled mechanism
+     */
+    public SaslAuthenticator(List<String> enabledMechanisms, Function<String, SaslMechanismServer> servers) {
+        this.enabledMechanisms = List.copyOf(enabledMechanisms);
+        this.servers = servers;
+    }
+
+    /** Whether the connection has authenticated. */
+    public boolean isComplete() {
+        return state == State.COMPLETE;
+    }
+
+    /** Whether {@code api} goes to its handler as usual: any once authenticated, else only ApiVersions before the handshake. */
+    public boolean mayPass(ApiKeys api) {
+        return state == State.COMPLETE || (state == State.HANDSHAKE && api == ApiKeys.API_VERSIONS);
+    }
+
+    /** Whether {@code api} is one this authenticator handles now ({@link #step}). */
+    public boolean handles(ApiKeys api) {
+        return state != State.COMPLETE && (api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE);
+    }
+
+    /** The step for a request the connection may not send now (neither {@link #mayPass} nor {@link #handles}). */
+    public Step refuse(ApiKeys api) {
+        state = State.FAILED;
+        return new Close("a " + api + " request before authenticating on a SASL listener");
+    }
+
+    /** Handles a SaslHandshake or SaslAuthenticate request (of the version the client sent). */
+    public Step step(ApiMessage request) {
+        if (request instanceof SaslHandshakeRequestData handshake) {
+            return handshake(handshake);
+        }
+        if (request instanceof SaslAuthenticateRequestData authenticate) {
+            return authenticate(authenticate);
+        }
+        return refuse(ApiKeys.forId(request.apiKey()));
+    }
+
+    private Step handshake(SaslHandshakeRequestData request) {
+        SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(enabledMechanisms);
+        if (state != State.HANDSHAKE) {
+            state = State.FAILED;
+            return new Fail(response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code()), "a second SaslHandshake");
+        }
+        if (!enabledMechanisms.contains(request.mechanism())) {
+            state = State.FAILED;
+            return new Fail(response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code()), "the SASL mechanism '"
+                    + request.mechanism() + "', which is not enabled (" + String.join(",", enabledMechanisms) + ")");
+        }
+        server = servers.apply(request.mechanism());
+        state = State.AUTHENTICATE;
+        return new Respond(response.setErrorCode(Errors.NONE.code()));
+    }
+
+    private Step authenticate(SaslAuthenticateRequestData request) {
+        SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(new byte[0]);
+        if (state != State.AUTHENTICATE) {
+            state = State.FAILED;
+            return new Fail(response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code()).setErrorMessage(
+                    "Unexpected SaslAuthenticate request before a SaslHandshake"), "SaslAuthenticate before SaslHandshake");
+        }
+        byte[] answer;
+        try {
+            answer = server.evaluate(request.authBytes());
+        } catch (SaslAuthenticationException e) {
+            state = State.FAILED;
+            return new Fail(response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code())
+                    .setErrorMessage(e.getMessage()), server.mechanism() + " authentication failed: " + e.getMessage());
+        }
+        response.setAuthBytes(answer);
+        if (!server.isComplete()) {
+            return new Respond(response);
+        }
+        state = State.COMPLETE;
+        return new Authenticated(response, new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.user()));
+    }
+}

@@ -1,0 +1,95 @@
+package io.brook.server.security.sasl;
+
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The per-connection SASL state machine: what is accepted when, and what each request leads to. */
+@Timeout(30)
+class SaslAuthenticatorTest {
+    private static SaslAuthenticator authenticator() {
+        return new SaslAuthenticator(List.of("PLAIN", "SCRAM-SHA-512"), m -> new PlainServer(Map.of("alice", "pw")));
+    }
+
+    private static SaslAuthenticateRequestData plain(String user, String password) {
+        return new SaslAuthenticateRequestData().setAuthBytes(("\0" + user + "\0" + password)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void handshakeThenPlainAuthenticates() {
+        SaslAuthenticator sasl = authenticator();
+        assertTrue(sasl.mayPass(ApiKeys.API_VERSIONS));
+        assertFalse(sasl.mayPass(ApiKeys.PRODUCE));
+        SaslAuthenticator.Respond handshake = assertInstanceOf(SaslAuthenticator.Respond.class,
+                sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN")));
+        assertEquals(Errors.NONE.code(), ((SaslHandshakeResponseData) handshake.response()).errorCode());
+        assertFalse(sasl.mayPass(ApiKeys.API_VERSIONS), "only SaslAuthenticate after the handshake");
+        SaslAuthenticator.Authenticated done = assertInstanceOf(SaslAuthenticator.Authenticated.class,
+                sasl.step(plain("alice", "pw")));
+        assertEquals(new KafkaPrincipal("User", "alice"), done.principal());
+        assertTrue(sasl.isComplete());
+        assertTrue(sasl.mayPass(ApiKeys.PRODUCE));
+        assertFalse(sasl.handles(ApiKeys.SASL_HANDSHAKE), "after success the handlers answer ILLEGAL_SASL_STATE");
+    }
+
+    @Test
+    void wrongPasswordUnsupportedMechanismAndOutOfOrderRequestsFail() {
+        SaslAuthenticator wrong = authenticator();
+        wrong.step(new SaslHandshakeRequestData().setMechanism("PLAIN"));
+        SaslAuthenticator.Fail fail = assertInstanceOf(SaslAuthenticator.Fail.class, wrong.step(plain("alice", "no")));
+        SaslAuthenticateResponseData answer = (SaslAuthenticateResponseData) fail.response();
+        assertEquals(Errors.SASL_AUTHENTICATION_FAILED.code(), answer.errorCode());
+        assertEquals(PlainServer.INVALID, answer.errorMessage());
+        assertFalse(wrong.isComplete());
+
+        SaslAuthenticator unsupported = authenticator();
+        SaslAuthenticator.Fail refused = assertInstanceOf(SaslAuthenticator.Fail.class,
+                unsupported.step(new SaslHandshakeRequestData().setMechanism("GSSAPI")));
+        SaslHandshakeResponseData handshake = (SaslHandshakeResponseData) refused.response();
+        assertEquals(Errors.UNSUPPORTED_SASL_MECHANISM.code(), handshake.errorCode());
+        assertEquals(List.of("PLAIN", "SCRAM-SHA-512"), handshake.mechanisms());
+
+        SaslAuthenticator early = authenticator();
+        assertEquals(Errors.ILLEGAL_SASL_STATE.code(), ((SaslAuthenticateResponseData) assertInstanceOf(
+                SaslAuthenticator.Fail.class, early.step(plain("alice", "pw"))).response()).errorCode());
+
+        SaslAuthenticator twice = authenticator();
+        twice.step(new SaslHandshakeRequestData().setMechanism("PLAIN"));
+        assertEquals(Errors.ILLEGAL_SASL_STATE.code(), ((SaslHandshakeResponseData) assertInstanceOf(
+                SaslAuthenticator.Fail.class, twice.step(new SaslHandshakeRequestData().setMechanism("PLAIN")))
+                .response()).errorCode());
+
+        SaslAuthenticator produce = authenticator();
+        assertInstanceOf(SaslAuthenticator.Close.class, produce.refuse(ApiKeys.PRODUCE));
+        assertInstanceOf(SaslAuthenticator.Close.class, produce.step(new ApiVersionsRequestData()));
+    }
+
+    @Test
+    void plainChecksTheTokensShape() {
+        PlainServer plain = new PlainServer(Map.of("alice", "pw"));
+        for (String token : List.of("alice", "\0alice", "\0\0pw", "\0alice\0", "bob\0alice\0pw", "\0alice\0pw\0x")) {
+            org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.SaslAuthenticationException.class,
+                    () -> new PlainServer(Map.of("alice", "pw")).evaluate(token.getBytes(StandardCharsets.UTF_8)),
+                    token.replace('\0', '|'));
+        }
+        plain.evaluate("alice\0alice\0pw".getBytes(StandardCharsets.UTF_8));
+        assertEquals("alice", plain.user());
+    }
+}
