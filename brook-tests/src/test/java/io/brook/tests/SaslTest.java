@@ -232,6 +232,28 @@ class SaslTest {
         }
     }
 
+    /** The exchange of clients older than KIP-152: SaslHandshake v0, then bare size-prefixed tokens. */
+    @Test
+    void handshakeV0IsFollowedByBareTokens() throws Exception {
+        try (RawConnection raw = new RawConnection(sasl)) {
+            SaslHandshakeResponseData handshake = (SaslHandshakeResponseData) raw.call(ApiKeys.SASL_HANDSHAKE,
+                    (short) 0, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            assertEquals(Errors.NONE.code(), handshake.errorCode());
+            byte[] token = "\0carol\0carol-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            raw.sendBytes(ByteBuffer.allocate(4 + token.length).putInt(token.length).put(token).array());
+            assertEquals(0, raw.readFrame().length, "PLAIN's (empty) answer, bare");
+            ApiVersionsResponseData versions = (ApiVersionsResponseData) raw.call(ApiKeys.API_VERSIONS, (short) 3,
+                    new ApiVersionsRequestData().setClientSoftwareName("raw").setClientSoftwareVersion("1"));
+            assertEquals(Errors.NONE.code(), versions.errorCode(), "served once authenticated");
+        }
+        try (RawConnection raw = new RawConnection(sasl)) {
+            raw.call(ApiKeys.SASL_HANDSHAKE, (short) 0, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+            byte[] token = "\0carol\0guess".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            raw.sendBytes(ByteBuffer.allocate(4 + token.length).putInt(token.length).put(token).array());
+            assertTrue(raw.closedByServer(), "a wrong password closes the unframed exchange");
+        }
+    }
+
     @Test
     void aStalledExchangeIsClosedAfterTheLimit() throws Exception {
         try (RawConnection raw = new RawConnection(sasl)) {

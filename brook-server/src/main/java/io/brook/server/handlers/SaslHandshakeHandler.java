@@ -14,17 +14,12 @@ import java.util.concurrent.CompletableFuture;
  * SaslHandshake where no SASL exchange is due: on a listener without SASL, or on a connection that has
  * authenticated already (a SASL listener's exchange is served by the connection itself,
  * {@link io.brook.server.security.sasl.SaslAuthenticator}, before requests reach handlers). Kafka answers
- * ILLEGAL_SASL_STATE then. Version 1 only (KIP-152 framing: the tokens travel in SaslAuthenticate).
+ * ILLEGAL_SASL_STATE then. Versions 0 (bare tokens follow) and 1 (KIP-152: tokens in SaslAuthenticate).
  */
 public final class SaslHandshakeHandler implements ApiHandler<SaslHandshakeRequestData> {
     @Override
     public ApiKeys apiKey() {
         return ApiKeys.SASL_HANDSHAKE;
-    }
-
-    @Override
-    public short minVersion() {
-        return 1;
     }
 
     @Override

@@ -203,6 +203,12 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     /** Handles one request; {@link #finished} follows exactly once, when it has been answered. */
     private void dispatch(ChannelHandlerContext ctx, ByteBuffer buffer, int reserved) {
+        if (sasl != null && sasl.expectsRawTokens()) { // after a SaslHandshake v0: a bare token, no header
+            byte[] token = new byte[buffer.remaining()];
+            buffer.get(token);
+            authenticate(ctx, null, () -> sasl.rawToken(token), reserved);
+            return;
+        }
         RequestHeader header;
         try {
             header = RequestHeader.parse(buffer);
@@ -242,7 +248,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 finished(ctx, reserved);
                 return;
             }
-            authenticate(ctx, header, request.data(), reserved);
+            authenticate(ctx, header, () -> sasl.step(request.data(), version), reserved);
             return;
         }
         @SuppressWarnings("unchecked")
@@ -300,12 +306,13 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
      * applied here: an answer, the principal on success, or a failure answered after
      * {@code connection.failed.authentication.delay.ms} and then closed.
      */
-    private void authenticate(ChannelHandlerContext ctx, RequestHeader header, ApiMessage request, int reserved) {
+    private void authenticate(ChannelHandlerContext ctx, RequestHeader header,
+                              java.util.function.Supplier<SaslAuthenticator.Step> decision, int reserved) {
         CompletableFuture<SaslAuthenticator.Step> decided = new CompletableFuture<>();
         try {
             requestExecutor.execute(() -> {
                 try {
-                    decided.complete(sasl.step(request));
+                    decided.complete(decision.get());
                 } catch (Throwable t) {
                     decided.completeExceptionally(t);
                 }
@@ -313,31 +320,32 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         } catch (RejectedExecutionException e) {
             decided.completeExceptionally(e);
         }
-        short headerVersion = header.apiKey().responseHeaderVersion(header.apiVersion());
+        short headerVersion = header == null ? 0 : header.apiKey().responseHeaderVersion(header.apiVersion());
         decided.whenComplete((step, error) -> ctx.channel().eventLoop().execute(() -> {
             if (error != null) {
-                log.error("Closing connection {}: its {} request failed", connectionId, header.apiKey(), error);
+                log.error("Closing connection {}: its SASL step failed", connectionId, error);
                 ctx.close();
+            } else if (step instanceof SaslAuthenticator.RawAnswer raw) {
+                if (raw.principal() != null) {
+                    authenticated(ctx, raw.principal());
+                }
+                if (ctx.channel().isActive()) {
+                    ctx.writeAndFlush(ctx.alloc().buffer(4 + raw.token().length).writeInt(raw.token().length)
+                            .writeBytes(raw.token()), ctx.voidPromise());
+                }
             } else if (step instanceof SaslAuthenticator.Respond respond) {
                 send(ctx, header.correlationId(), headerVersion, respond.response(), header.apiVersion());
             } else if (step instanceof SaslAuthenticator.Authenticated done) {
-                principal = done.principal();
-                if (authenticationDeadline != null) {
-                    authenticationDeadline.cancel(false);
-                    authenticationDeadline = null;
-                }
-                RequestFrameDecoder frames = ctx.pipeline().get(RequestFrameDecoder.class);
-                if (frames != null) {
-                    frames.acceptFullSize();
-                }
-                log.debug("Connection {} authenticated as {}", connectionId, principal);
+                authenticated(ctx, done.principal());
                 send(ctx, header.correlationId(), headerVersion, done.response(), header.apiVersion());
             } else if (step instanceof SaslAuthenticator.Fail fail) {
                 // one line per failure (the audit trail), then the answer only after the delay: guessing is slow
                 log.info("Failed authentication with {} (connection {}, listener {}): {}",
                         ctx.channel().remoteAddress(), connectionId, listenerName, fail.reason());
                 ctx.executor().schedule(() -> {
-                    send(ctx, header.correlationId(), headerVersion, fail.response(), header.apiVersion());
+                    if (fail.response() != null) {
+                        send(ctx, header.correlationId(), headerVersion, fail.response(), header.apiVersion());
+                    }
                     ctx.close();
                     finished(ctx, reserved);
                 }, saslListener.failedAuthenticationDelayMs(), TimeUnit.MILLISECONDS);
@@ -347,6 +355,20 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             }
             finished(ctx, reserved);
         }));
+    }
+
+    /** The SASL exchange succeeded: the principal is set, the deadline gone, full-size requests accepted. */
+    private void authenticated(ChannelHandlerContext ctx, KafkaPrincipal authenticated) {
+        principal = authenticated;
+        if (authenticationDeadline != null) {
+            authenticationDeadline.cancel(false);
+            authenticationDeadline = null;
+        }
+        RequestFrameDecoder frames = ctx.pipeline().get(RequestFrameDecoder.class);
+        if (frames != null) {
+            frames.acceptFullSize();
+        }
+        log.debug("Connection {} authenticated as {}", connectionId, principal);
     }
 
     private void respondWithError(ChannelHandlerContext ctx, RequestHeader header, AbstractRequest request,

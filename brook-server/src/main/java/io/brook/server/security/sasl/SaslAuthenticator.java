@@ -54,6 +54,13 @@ public final class SaslAuthenticator {
     public record Fail(ApiMessage response, String reason) implements Step {
     }
 
+    /**
+     * The answer to a token of the unframed exchange that follows a SaslHandshake v0: the bytes alone, size
+     * prefixed; {@code principal} is set when the exchange has succeeded with it.
+     */
+    public record RawAnswer(byte[] token, KafkaPrincipal principal) implements Step {
+    }
+
     /** Close the connection without an answer; {@code reason} is for the server's log. */
     public record Close(String reason) implements Step {
     }
@@ -64,6 +71,8 @@ public final class SaslAuthenticator {
     private final Function<String, SaslMechanismServer> servers;
     private State state = State.HANDSHAKE;
     private SaslMechanismServer server;
+    /** After a SaslHandshake v0: the tokens come as bare size-prefixed frames, not SaslAuthenticate requests. */
+    private boolean unframed;
 
     /**
      * @param enabledMechanisms the listener's mechanisms, in the order it lists them
@@ -95,10 +104,35 @@ public final class SaslAuthenticator {
         return new Close("a " + api + " request before authenticating on a SASL listener");
     }
 
-    /** Handles a SaslHandshake or SaslAuthenticate request (of the version the client sent). */
-    public Step step(ApiMessage request) {
+    /** Whether the next frame is a bare token (the exchange after a SaslHandshake v0), not a request. */
+    public boolean expectsRawTokens() {
+        return unframed && state == State.AUTHENTICATE;
+    }
+
+    /**
+     * A bare token after a SaslHandshake v0: the mechanism's answer as a {@link RawAnswer}, or, on failure,
+     * a {@link Fail} without a response (the unframed exchange has no way to carry an error; Kafka closes too).
+     */
+    public Step rawToken(byte[] token) {
+        try {
+            byte[] answer = server.evaluate(token);
+            if (!server.isComplete()) {
+                return new RawAnswer(answer, null);
+            }
+            state = State.COMPLETE;
+            return new RawAnswer(answer, new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.user()));
+        } catch (SaslAuthenticationException e) {
+            state = State.FAILED;
+            return new Fail(null, server.mechanism() + " authentication failed: " + e.getMessage());
+        }
+    }
+
+    /** Handles a SaslHandshake or SaslAuthenticate request of {@code version}. */
+    public Step step(ApiMessage request, short version) {
         if (request instanceof SaslHandshakeRequestData handshake) {
-            return handshake(handshake);
+            Step step = handshake(handshake);
+            unframed = version == 0 && state == State.AUTHENTICATE;
+            return step;
         }
         if (request instanceof SaslAuthenticateRequestData authenticate) {
             return authenticate(authenticate);

@@ -38,11 +38,11 @@ class SaslAuthenticatorTest {
         assertTrue(sasl.mayPass(ApiKeys.API_VERSIONS));
         assertFalse(sasl.mayPass(ApiKeys.PRODUCE));
         SaslAuthenticator.Respond handshake = assertInstanceOf(SaslAuthenticator.Respond.class,
-                sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN")));
+                sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1));
         assertEquals(Errors.NONE.code(), ((SaslHandshakeResponseData) handshake.response()).errorCode());
         assertFalse(sasl.mayPass(ApiKeys.API_VERSIONS), "only SaslAuthenticate after the handshake");
         SaslAuthenticator.Authenticated done = assertInstanceOf(SaslAuthenticator.Authenticated.class,
-                sasl.step(plain("alice", "pw")));
+                sasl.step(plain("alice", "pw"), (short) 1));
         assertEquals(new KafkaPrincipal("User", "alice"), done.principal());
         assertTrue(sasl.isComplete());
         assertTrue(sasl.mayPass(ApiKeys.PRODUCE));
@@ -52,8 +52,8 @@ class SaslAuthenticatorTest {
     @Test
     void wrongPasswordUnsupportedMechanismAndOutOfOrderRequestsFail() {
         SaslAuthenticator wrong = authenticator();
-        wrong.step(new SaslHandshakeRequestData().setMechanism("PLAIN"));
-        SaslAuthenticator.Fail fail = assertInstanceOf(SaslAuthenticator.Fail.class, wrong.step(plain("alice", "no")));
+        wrong.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+        SaslAuthenticator.Fail fail = assertInstanceOf(SaslAuthenticator.Fail.class, wrong.step(plain("alice", "no"), (short) 1));
         SaslAuthenticateResponseData answer = (SaslAuthenticateResponseData) fail.response();
         assertEquals(Errors.SASL_AUTHENTICATION_FAILED.code(), answer.errorCode());
         assertEquals(PlainServer.INVALID, answer.errorMessage());
@@ -61,24 +61,41 @@ class SaslAuthenticatorTest {
 
         SaslAuthenticator unsupported = authenticator();
         SaslAuthenticator.Fail refused = assertInstanceOf(SaslAuthenticator.Fail.class,
-                unsupported.step(new SaslHandshakeRequestData().setMechanism("GSSAPI")));
+                unsupported.step(new SaslHandshakeRequestData().setMechanism("GSSAPI"), (short) 1));
         SaslHandshakeResponseData handshake = (SaslHandshakeResponseData) refused.response();
         assertEquals(Errors.UNSUPPORTED_SASL_MECHANISM.code(), handshake.errorCode());
         assertEquals(List.of("PLAIN", "SCRAM-SHA-512"), handshake.mechanisms());
 
         SaslAuthenticator early = authenticator();
         assertEquals(Errors.ILLEGAL_SASL_STATE.code(), ((SaslAuthenticateResponseData) assertInstanceOf(
-                SaslAuthenticator.Fail.class, early.step(plain("alice", "pw"))).response()).errorCode());
+                SaslAuthenticator.Fail.class, early.step(plain("alice", "pw"), (short) 1)).response()).errorCode());
 
         SaslAuthenticator twice = authenticator();
-        twice.step(new SaslHandshakeRequestData().setMechanism("PLAIN"));
+        twice.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
         assertEquals(Errors.ILLEGAL_SASL_STATE.code(), ((SaslHandshakeResponseData) assertInstanceOf(
-                SaslAuthenticator.Fail.class, twice.step(new SaslHandshakeRequestData().setMechanism("PLAIN")))
+                SaslAuthenticator.Fail.class, twice.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1))
                 .response()).errorCode());
 
         SaslAuthenticator produce = authenticator();
         assertInstanceOf(SaslAuthenticator.Close.class, produce.refuse(ApiKeys.PRODUCE));
-        assertInstanceOf(SaslAuthenticator.Close.class, produce.step(new ApiVersionsRequestData()));
+        assertInstanceOf(SaslAuthenticator.Close.class, produce.step(new ApiVersionsRequestData(), (short) 1));
+    }
+
+    @Test
+    void afterAHandshakeV0TheTokensAreBare() {
+        SaslAuthenticator sasl = authenticator();
+        sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 0);
+        assertTrue(sasl.expectsRawTokens());
+        SaslAuthenticator.RawAnswer answer = assertInstanceOf(SaslAuthenticator.RawAnswer.class,
+                sasl.rawToken("\0alice\0pw".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new KafkaPrincipal("User", "alice"), answer.principal());
+        assertFalse(sasl.expectsRawTokens());
+        assertTrue(sasl.isComplete());
+
+        SaslAuthenticator wrong = authenticator();
+        wrong.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 0);
+        assertInstanceOf(SaslAuthenticator.Fail.class, wrong.rawToken("\0alice\0no".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(wrong.isComplete());
     }
 
     @Test
