@@ -136,7 +136,8 @@ public final class ScramServer implements SaslMechanismServer {
             throw new SaslAuthenticationException("Authentication failed: the channel binding does not match the "
                     + "client-first message");
         }
-        if (!fields[1].substring(2).equals(nonce)) {
+        // as Kafka's server: the nonce must end with the one agreed (librdkafka 2.0 sends its own part twice)
+        if (!fields[1].substring(2).endsWith(nonce)) {
             throw new SaslAuthenticationException("Authentication failed: the nonce does not match");
         }
         byte[] proof = Base64.getDecoder().decode(message.substring(proofAt + 3));

@@ -76,6 +76,10 @@ class ScramServerTest {
         wrongNonce.evaluate(bytes(CLIENT_FIRST));
         assertThrows(SaslAuthenticationException.class, () -> wrongNonce.evaluate(bytes(
                 CLIENT_FINAL.replace("k0,p=", "k1,p="))));
+        ScramServer truncatedNonce = server("pencil");
+        truncatedNonce.evaluate(bytes(CLIENT_FIRST));
+        assertThrows(SaslAuthenticationException.class, () -> truncatedNonce.evaluate(bytes(
+                CLIENT_FINAL.replace("k0,p=", ",p="))));
         ScramServer wrongBinding = server("pencil");
         wrongBinding.evaluate(bytes(CLIENT_FIRST));
         assertThrows(SaslAuthenticationException.class, () -> wrongBinding.evaluate(bytes(
