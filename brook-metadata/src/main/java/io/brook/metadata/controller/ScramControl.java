@@ -71,6 +71,9 @@ public final class ScramControl {
                 outcome = new Outcome(Errors.UNACCEPTABLE_CREDENTIAL, "Too few iterations");
             } else if (outcome == Outcome.OK && upsertion.iterations() > ScramFunctions.MAX_ITERATIONS) {
                 outcome = new Outcome(Errors.UNACCEPTABLE_CREDENTIAL, "Too many iterations");
+            } else if (outcome == Outcome.OK && (upsertion.salt().length == 0
+                    || upsertion.saltedPassword().length == 0)) {
+                outcome = new Outcome(Errors.UNACCEPTABLE_CREDENTIAL, "The salt and salted password must not be empty");
             }
             outcomes.put(user, outcome);
             if (outcome == Outcome.OK) {

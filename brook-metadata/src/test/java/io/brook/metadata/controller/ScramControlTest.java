@@ -81,6 +81,8 @@ class ScramControlTest {
         request.upsertions().add(upsert("", ScramMechanism.SCRAM_SHA_256, "pw", 4096));
         request.upsertions().add(upsert("twice", ScramMechanism.SCRAM_SHA_256, "pw", 4096));
         request.upsertions().add(upsert("twice", ScramMechanism.SCRAM_SHA_512, "pw", 4096));
+        request.upsertions().add(new ScramCredentialUpsertion().setName("empty").setMechanism((byte) 1)
+                .setIterations(4096).setSalt(new byte[0]).setSaltedPassword(new byte[0]));
         request.upsertions().add(new ScramCredentialUpsertion().setName("odd").setMechanism((byte) 7)
                 .setIterations(4096).setSalt(SALT).setSaltedPassword(new byte[32]));
         request.deletions().add(new ScramCredentialDeletion().setName("nobody")
@@ -90,8 +92,8 @@ class ScramControlTest {
         ControllerResult<AlterUserScramCredentialsResponseData> result = ScramControl.alter(image, request);
         assertEquals(Map.of("few", Errors.UNACCEPTABLE_CREDENTIAL, "many", Errors.UNACCEPTABLE_CREDENTIAL,
                 "", Errors.UNACCEPTABLE_CREDENTIAL, "twice", Errors.DUPLICATE_RESOURCE,
-                "odd", Errors.UNSUPPORTED_SASL_MECHANISM, "nobody", Errors.RESOURCE_NOT_FOUND,
-                "bob", Errors.NONE), errors(result.response()));
+                "odd", Errors.UNSUPPORTED_SASL_MECHANISM, "empty", Errors.UNACCEPTABLE_CREDENTIAL,
+                "nobody", Errors.RESOURCE_NOT_FOUND, "bob", Errors.NONE), errors(result.response()));
         assertEquals(1, result.records().size(), "only bob's deletion is written");
         MetadataImage after = image.apply(result.records(), 1);
         assertTrue(after.scram().users().isEmpty());
