@@ -309,6 +309,28 @@ class SaslTest {
                 refused.all());
     }
 
+    /** {@code bin/brook users} adds, lists and deletes SCRAM users; a deleted credential stops working. */
+    @Test
+    void brookUsersManagesScramUsers() throws Exception {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = io.brook.cli.BrookCli.commandLine().setOut(new java.io.PrintWriter(out))
+                .setErr(new java.io.PrintWriter(err));
+        assertEquals(0, cli.execute("users", "add", "--user", "heidi", "--mechanism", "SCRAM-SHA-256",
+                "--iterations", "5000", "--password", "heidi-secret", "--bootstrap-server=" + brook.bootstrap()),
+                err.toString());
+        assertEquals(0, cli.execute("users", "list", "--bootstrap-server=" + brook.bootstrap()), err.toString());
+        assertTrue(out.toString().matches("(?s).*heidi\\s+SCRAM-SHA-256\\s+5000.*"), out.toString());
+        try (Admin admin = admin(client("SCRAM-SHA-256", "heidi", "heidi-secret"))) {
+            assertEquals(brook.clusterId(), admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS));
+        }
+        assertEquals(0, cli.execute("users", "delete", "--user", "heidi", "--mechanism", "SCRAM-SHA-256",
+                "--bootstrap-server=" + brook.bootstrap()), err.toString());
+        assertAuthenticationFails(client("SCRAM-SHA-256", "heidi", "heidi-secret"));
+        assertEquals(1, cli.execute("users", "delete", "--user", "heidi", "--mechanism", "SCRAM-SHA-256",
+                "--bootstrap-server=" + brook.bootstrap()), "deleting it again: RESOURCE_NOT_FOUND");
+    }
+
     @Test
     @Compat({"kafkajs 2.2.4: SASL_PLAINTEXT PLAIN", "kafkajs 2.2.4: SASL_PLAINTEXT SCRAM-SHA-512"})
     void kafkajsAuthenticatesWithPlainAndScram() throws Exception {
