@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -61,6 +62,8 @@ class SaslTest {
     /** brook.sasl.authentication.timeout.ms of the node: short, so the stalled-exchange test is quick. */
     private static final int AUTH_TIMEOUT_MS = 3_000;
     private static final int MAX_RECEIVE = 4096;
+    /** connections.max.reauth.ms of the node: clients re-authenticate (KIP-368) during the longer tests. */
+    private static final int REAUTH_MS = 5_000;
 
     @TempDir
     static File dataDir;
@@ -79,7 +82,8 @@ class SaslTest {
                 "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
                 "listener.name.sasl_plaintext.plain.sasl.jaas.config", PLAIN_JAAS,
                 "brook.sasl.authentication.timeout.ms", String.valueOf(AUTH_TIMEOUT_MS),
-                "sasl.server.max.receive.size", String.valueOf(MAX_RECEIVE)));
+                "sasl.server.max.receive.size", String.valueOf(MAX_RECEIVE),
+                "connections.max.reauth.ms", String.valueOf(REAUTH_MS)));
     }
 
     @AfterAll
@@ -251,6 +255,46 @@ class SaslTest {
             byte[] token = "\0carol\0guess".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             raw.sendBytes(ByteBuffer.allocate(4 + token.length).putInt(token.length).put(token).array());
             assertTrue(raw.closedByServer(), "a wrong password closes the unframed exchange");
+        }
+    }
+
+    private static SaslAuthenticateResponseData plainAuthenticate(RawConnection raw, String user, String password)
+            throws IOException {
+        raw.call(ApiKeys.SASL_HANDSHAKE, (short) 1, new SaslHandshakeRequestData().setMechanism("PLAIN"));
+        return (SaslAuthenticateResponseData) raw.call(ApiKeys.SASL_AUTHENTICATE, (short) 2,
+                new SaslAuthenticateRequestData().setAuthBytes(("\0" + user + "\0" + password)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static ApiVersionsResponseData apiVersions(RawConnection raw) throws IOException {
+        return (ApiVersionsResponseData) raw.call(ApiKeys.API_VERSIONS, (short) 3,
+                new ApiVersionsRequestData().setClientSoftwareName("raw").setClientSoftwareVersion("1"));
+    }
+
+    /** KIP-368: the session lifetime is told, a re-authentication renews it, an expired session is closed. */
+    @Test
+    void sessionsExpireUnlessReauthenticated() throws Exception {
+        try (RawConnection raw = new RawConnection(sasl)) {
+            SaslAuthenticateResponseData first = plainAuthenticate(raw, "carol", "carol-secret");
+            assertEquals(Errors.NONE.code(), first.errorCode());
+            assertEquals(REAUTH_MS, first.sessionLifetimeMs());
+            long start = System.nanoTime();
+            while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < REAUTH_MS + 1_000) {
+                // re-authenticate well before the session ends, and keep being served
+                assertEquals(Errors.NONE.code(), plainAuthenticate(raw, "carol", "carol-secret").errorCode());
+                assertEquals(Errors.NONE.code(), apiVersions(raw).errorCode());
+                Thread.sleep(REAUTH_MS / 5);
+            }
+            SaslAuthenticateResponseData other = plainAuthenticate(raw, "admin", "admin-secret");
+            assertEquals(Errors.SASL_AUTHENTICATION_FAILED.code(), other.errorCode(), "another principal");
+            assertTrue(raw.closedByServer());
+        }
+        try (RawConnection raw = new RawConnection(sasl)) {
+            assertEquals(Errors.NONE.code(), plainAuthenticate(raw, "carol", "carol-secret").errorCode());
+            Thread.sleep(REAUTH_MS + 500); // the session ends
+            raw.sendBytes(RawConnection.frame(ApiKeys.API_VERSIONS, (short) 3, new ApiVersionsRequestData()
+                    .setClientSoftwareName("raw").setClientSoftwareVersion("1"), 99));
+            assertTrue(raw.closedByServer(), "a request after the session expired closes the connection");
         }
     }
 

@@ -233,6 +233,9 @@ public final class BrokerConfig {
             .define("connection.failed.authentication.delay.ms", INT, 100, atLeast(0), LOW, "How long the answer "
                     + "to a failed authentication is held back before the connection is closed, so guessing "
                     + "passwords is slow.")
+            .define("connections.max.reauth.ms", LONG, 0L, atLeast(0), MEDIUM, "The longest session of a SASL "
+                    + "connection (KIP-368): clients are told it and re-authenticate before it ends; a connection "
+                    + "that sends anything else after it ended is closed. 0: sessions do not expire.")
             .define("brook.sasl.authentication.timeout.ms", LONG, 30000L, atLeast(1), MEDIUM, "A connection of a "
                     + "SASL listener that has not authenticated this long after it was opened is closed.");
 

@@ -37,8 +37,8 @@ public final class SettingsReport {
             Map.entry("allow.everyone.if.no.acl.found", "ACLs are not supported yet: every client may do everything"),
             Map.entry("security.inter.broker.protocol", "security is not supported yet: every listener is PLAINTEXT"),
             Map.entry("inter.broker.listener.name", "clusters are not supported yet: there is no inter-broker traffic"),
-            Map.entry("principal.builder.class", "authentication is not supported yet: every client is anonymous"),
-            Map.entry("connections.max.reauth.ms", "authentication is not supported yet: every client is anonymous"),
+            Map.entry("principal.builder.class", "a custom principal builder is not supported: SASL clients are "
+                    + "User:<name>, others anonymous"),
             Map.entry("num.replica.fetchers", "replication is not supported yet: each partition has one replica"),
             Map.entry("auto.leader.rebalance.enable", "replication is not supported yet: this node leads every "
                     + "partition"),

@@ -86,6 +86,8 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private final SaslListener saslListener;
     /** This connection's SASL exchange (null without SASL): until it completes only it and ApiVersions are served. */
     private final SaslAuthenticator sasl;
+    /** When the authenticated session ends (System.nanoTime), with {@code connections.max.reauth.ms} set. */
+    private long sessionExpiresNanos;
     /** Closes the connection if its SASL exchange has not completed in time; null once it has. */
     private ScheduledFuture<?> authenticationDeadline;
 
@@ -219,6 +221,13 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         ApiKeys key = header.apiKey();
         short version = header.apiVersion();
+        if (sasl != null && sasl.isComplete() && sasl.sessionLifetimeMs() > 0 && key != ApiKeys.SASL_HANDSHAKE
+                && System.nanoTime() - sessionExpiresNanos > 0) {
+            closeWithReason(ctx, "a " + key + " request after its session expired without re-authentication "
+                    + "(connections.max.reauth.ms)");
+            finished(ctx, reserved);
+            return;
+        }
         if (sasl != null && !sasl.mayPass(key) && !sasl.handles(key)) {
             closeWithReason(ctx, ((SaslAuthenticator.Close) sasl.refuse(key)).reason());
             finished(ctx, reserved);
@@ -360,6 +369,9 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     /** The SASL exchange succeeded: the principal is set, the deadline gone, full-size requests accepted. */
     private void authenticated(ChannelHandlerContext ctx, KafkaPrincipal authenticated) {
         principal = authenticated;
+        if (sasl.sessionLifetimeMs() > 0) {
+            sessionExpiresNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sasl.sessionLifetimeMs());
+        }
         if (authenticationDeadline != null) {
             authenticationDeadline.cancel(false);
             authenticationDeadline = null;

@@ -298,11 +298,13 @@ public final class BrookNode implements AutoCloseable {
         for (BrokerConfig.Listener l : config.brokerListeners()) {
             SaslSettings sasl = config.saslSettings(l.name());
             if (sasl != null) {
-                SaslServers servers = new SaslServers(sasl, replicas::image);
+                SaslServers servers = new SaslServers(sasl, replicas::image,
+                        config.getLong("connections.max.reauth.ms"));
                 network.saslListener(l.name(), new SaslListener(config.securityProtocols().get(l.name()),
                         servers::newAuthenticator, config.getInt("sasl.server.max.receive.size"),
                         config.getLong("brook.sasl.authentication.timeout.ms"),
-                        config.getInt("connection.failed.authentication.delay.ms")));
+                        config.getInt("connection.failed.authentication.delay.ms"),
+                        config.getLong("connections.max.reauth.ms")));
             }
         }
         registry.register(new SaslHandshakeHandler())

@@ -28,8 +28,11 @@ import java.util.function.Function;
  *   <li>A SaslAuthenticate before the handshake, or a second handshake, is ILLEGAL_SASL_STATE and closes;
  *       any other request before success closes the connection without an answer, as Kafka does.</li>
  * </ul>
- * After success the connection is served as any other; SaslHandshake and SaslAuthenticate are then answered
- * by their handlers with ILLEGAL_SASL_STATE (no re-authentication yet).
+ * After success the connection is served as any other. With {@code connections.max.reauth.ms} (KIP-368) the
+ * SaslAuthenticate answer (v1+) tells the session lifetime and a new SaslHandshake re-authenticates: same
+ * mechanism, same principal, else the connection fails; the network layer closes a connection whose session
+ * expired when it sends anything but that handshake. Without it, SaslHandshake and SaslAuthenticate after
+ * success are answered by their handlers with ILLEGAL_SASL_STATE.
  *
  * <p>Thread-safety: not thread-safe; a connection handles one request at a time, and each hand-over between
  * threads (event loop, request handler) is a happens-before edge.
@@ -69,6 +72,10 @@ public final class SaslAuthenticator {
 
     private final List<String> enabledMechanisms;
     private final Function<String, SaslMechanismServer> servers;
+    /** {@code connections.max.reauth.ms}: the session lifetime told to clients; 0 for no re-authentication. */
+    private final long reauthenticationMs;
+    /** The principal of the first successful exchange (null before): a re-authentication must keep it. */
+    private KafkaPrincipal principal;
     private State state = State.HANDSHAKE;
     private SaslMechanismServer server;
     /** After a SaslHandshake v0: the tokens come as bare size-prefixed frames, not SaslAuthenticate requests. */
@@ -79,8 +86,24 @@ public final class SaslAuthenticator {
      * @param servers           a new server for an enabled mechanism
      */
     public SaslAuthenticator(List<String> enabledMechanisms, Function<String, SaslMechanismServer> servers) {
+        this(enabledMechanisms, servers, 0);
+    }
+
+    /**
+     * @param reauthenticationMs {@code connections.max.reauth.ms} (KIP-368): above 0, clients are told this
+     *                           session lifetime and may re-authenticate (same mechanism, same principal) on the
+     *                           connection with a new SaslHandshake
+     */
+    public SaslAuthenticator(List<String> enabledMechanisms, Function<String, SaslMechanismServer> servers,
+                             long reauthenticationMs) {
         this.enabledMechanisms = List.copyOf(enabledMechanisms);
         this.servers = servers;
+        this.reauthenticationMs = reauthenticationMs;
+    }
+
+    /** The session lifetime after a success ({@code connections.max.reauth.ms}), 0 when sessions do not expire. */
+    public long sessionLifetimeMs() {
+        return reauthenticationMs;
     }
 
     /** Whether the connection has authenticated. */
@@ -95,7 +118,10 @@ public final class SaslAuthenticator {
 
     /** Whether {@code api} is one this authenticator handles now ({@link #step}). */
     public boolean handles(ApiKeys api) {
-        return state != State.COMPLETE && (api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE);
+        if (state == State.COMPLETE) { // a SaslHandshake then starts a re-authentication (KIP-368)
+            return reauthenticationMs > 0 && api == ApiKeys.SASL_HANDSHAKE;
+        }
+        return api == ApiKeys.SASL_HANDSHAKE || api == ApiKeys.SASL_AUTHENTICATE;
     }
 
     /** The step for a request the connection may not send now (neither {@link #mayPass} nor {@link #handles}). */
@@ -135,16 +161,22 @@ public final class SaslAuthenticator {
             return step;
         }
         if (request instanceof SaslAuthenticateRequestData authenticate) {
-            return authenticate(authenticate);
+            return authenticate(authenticate, version);
         }
         return refuse(ApiKeys.forId(request.apiKey()));
     }
 
     private Step handshake(SaslHandshakeRequestData request) {
         SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(enabledMechanisms);
-        if (state != State.HANDSHAKE) {
+        boolean reauthentication = state == State.COMPLETE && reauthenticationMs > 0;
+        if (state != State.HANDSHAKE && !reauthentication) {
             state = State.FAILED;
             return new Fail(response.setErrorCode(Errors.ILLEGAL_SASL_STATE.code()), "a second SaslHandshake");
+        }
+        if (reauthentication && !request.mechanism().equals(server.mechanism())) {
+            state = State.FAILED;
+            return new Fail(response.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code()), "re-authentication "
+                    + "with " + request.mechanism() + " instead of " + server.mechanism());
         }
         if (!enabledMechanisms.contains(request.mechanism())) {
             state = State.FAILED;
@@ -156,7 +188,7 @@ public final class SaslAuthenticator {
         return new Respond(response.setErrorCode(Errors.NONE.code()));
     }
 
-    private Step authenticate(SaslAuthenticateRequestData request) {
+    private Step authenticate(SaslAuthenticateRequestData request, short version) {
         SaslAuthenticateResponseData response = new SaslAuthenticateResponseData().setAuthBytes(new byte[0]);
         if (state != State.AUTHENTICATE) {
             state = State.FAILED;
@@ -175,7 +207,19 @@ public final class SaslAuthenticator {
         if (!server.isComplete()) {
             return new Respond(response);
         }
+        KafkaPrincipal authenticated = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.user());
+        if (principal != null && !principal.equals(authenticated)) {
+            state = State.FAILED;
+            String message = "Cannot change principals during re-authentication from " + principal + ": "
+                    + authenticated;
+            return new Fail(response.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(message)
+                    .setAuthBytes(new byte[0]), message);
+        }
+        principal = authenticated;
         state = State.COMPLETE;
-        return new Authenticated(response, new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.user()));
+        if (version >= 1) { // the field exists from v1 on (KIP-368)
+            response.setSessionLifetimeMs(reauthenticationMs);
+        }
+        return new Authenticated(response, authenticated);
     }
 }

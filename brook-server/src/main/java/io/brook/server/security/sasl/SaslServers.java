@@ -23,14 +23,18 @@ public final class SaslServers {
     private final Supplier<MetadataImage> image;
     private final SecureRandom random = new SecureRandom();
 
-    public SaslServers(SaslSettings settings, Supplier<MetadataImage> image) {
+    private final long reauthenticationMs;
+
+    /** @param reauthenticationMs {@code connections.max.reauth.ms} (0: sessions do not expire) */
+    public SaslServers(SaslSettings settings, Supplier<MetadataImage> image, long reauthenticationMs) {
         this.settings = settings;
         this.image = image;
+        this.reauthenticationMs = reauthenticationMs;
     }
 
     /** A new authenticator for one connection of the listener. */
     public SaslAuthenticator newAuthenticator() {
-        return new SaslAuthenticator(settings.mechanisms(), this::server);
+        return new SaslAuthenticator(settings.mechanisms(), this::server, reauthenticationMs);
     }
 
     private SaslMechanismServer server(String mechanism) {

@@ -82,6 +82,33 @@ class SaslAuthenticatorTest {
     }
 
     @Test
+    void reauthenticationKeepsTheMechanismAndThePrincipal() {
+        SaslAuthenticator sasl = new SaslAuthenticator(List.of("PLAIN"),
+                m -> new PlainServer(Map.of("alice", "pw", "bob", "pw")), 5000);
+        assertFalse(sasl.handles(ApiKeys.SASL_HANDSHAKE) && sasl.isComplete());
+        sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+        SaslAuthenticator.Authenticated first = assertInstanceOf(SaslAuthenticator.Authenticated.class,
+                sasl.step(plain("alice", "pw"), (short) 1));
+        assertEquals(5000, ((SaslAuthenticateResponseData) first.response()).sessionLifetimeMs());
+        assertTrue(sasl.handles(ApiKeys.SASL_HANDSHAKE), "a handshake after success re-authenticates");
+        assertFalse(sasl.handles(ApiKeys.SASL_AUTHENTICATE));
+        sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+        assertFalse(sasl.mayPass(ApiKeys.PRODUCE), "nothing else while re-authenticating");
+        assertInstanceOf(SaslAuthenticator.Authenticated.class, sasl.step(plain("alice", "pw"), (short) 1));
+        sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+        SaslAuthenticator.Fail other = assertInstanceOf(SaslAuthenticator.Fail.class,
+                sasl.step(plain("bob", "pw"), (short) 1));
+        assertTrue(((SaslAuthenticateResponseData) other.response()).errorMessage()
+                .contains("Cannot change principals during re-authentication"));
+
+        SaslAuthenticator none = authenticator();
+        none.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+        assertEquals(0, ((SaslAuthenticateResponseData) assertInstanceOf(SaslAuthenticator.Authenticated.class,
+                none.step(plain("alice", "pw"), (short) 1)).response()).sessionLifetimeMs());
+        assertFalse(none.handles(ApiKeys.SASL_HANDSHAKE), "without connections.max.reauth.ms: ILLEGAL_SASL_STATE");
+    }
+
+    @Test
     void afterAHandshakeV0TheTokensAreBare() {
         SaslAuthenticator sasl = authenticator();
         sasl.step(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 0);
