@@ -45,7 +45,8 @@ final class UsersCommand {
     }
 
     @Command(name = "list", description = "List users with their SCRAM mechanisms and iterations.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true, footer = {"", "Examples:", "  brook users list",
+                    "  brook users list --output json --command-config admin-sasl.properties"})
     static final class ListUsers extends TopicsCommand.AdminCommand {
         @Override
         Integer run(Admin admin) throws Exception {
@@ -72,7 +73,9 @@ final class UsersCommand {
 
     @Command(name = "add", description = "Add a user's SCRAM credential, or replace it (a new password).",
             mixinStandardHelpOptions = true,
-            footer = {"", "Without --password the password is read from the first line of standard input."})
+            footer = {"", "Without --password the password is read from the first line of standard input.", "",
+                    "Examples:", "  echo alice-secret | brook users add --user alice",
+                    "  brook users add --user bob --mechanism SCRAM-SHA-256 --iterations 8192 --password bob-secret"})
     static final class Add extends TopicsCommand.AdminCommand {
         @Option(names = "--user", required = true, paramLabel = "NAME", description = "The user name.")
         String user;
@@ -104,7 +107,8 @@ final class UsersCommand {
     }
 
     @Command(name = "delete", description = "Delete a user's SCRAM credential for one mechanism.",
-            mixinStandardHelpOptions = true)
+            mixinStandardHelpOptions = true, footer = {"", "Examples:",
+                    "  brook users delete --user alice", "  brook users delete --user bob --mechanism SCRAM-SHA-256"})
     static final class Delete extends TopicsCommand.AdminCommand {
         @Option(names = "--user", required = true, paramLabel = "NAME", description = "The user name.")
         String user;

@@ -35,7 +35,8 @@ import java.util.function.Function;
  * success are answered by their handlers with ILLEGAL_SASL_STATE.
  *
  * <p>Thread-safety: not thread-safe; a connection handles one request at a time, and each hand-over between
- * threads (event loop, request handler) is a happens-before edge.
+ * threads (event loop, request handler) is a happens-before edge. Only {@link #isComplete} may be called
+ * concurrently with a step (the state is volatile).
  */
 public final class SaslAuthenticator {
     /** What the network layer does with a request. */
@@ -76,7 +77,8 @@ public final class SaslAuthenticator {
     private final long reauthenticationMs;
     /** The principal of the first successful exchange (null before): a re-authentication must keep it. */
     private KafkaPrincipal principal;
-    private State state = State.HANDSHAKE;
+    /** Volatile: the authentication deadline reads {@link #isComplete} on the event loop while a step may run. */
+    private volatile State state = State.HANDSHAKE;
     private SaslMechanismServer server;
     /** After a SaslHandshake v0: the tokens come as bare size-prefixed frames, not SaslAuthenticate requests. */
     private boolean unframed;
