@@ -70,6 +70,13 @@ final class RawConnection implements AutoCloseable {
         return AbstractResponse.parseResponse(key, new ByteBufferAccessor(buffer), version).data();
     }
 
+    /** Reads one size-prefixed frame as it is (a bare SASL token after a SaslHandshake v0, say). */
+    byte[] readFrame() throws IOException {
+        byte[] payload = new byte[in.readInt()];
+        in.readFully(payload);
+        return payload;
+    }
+
     /** True when the server closed the connection (EOF) within the socket timeout. */
     boolean closedByServer() throws IOException {
         return closedByServerWithin(10_000);

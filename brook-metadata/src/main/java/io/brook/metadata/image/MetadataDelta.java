@@ -58,11 +58,14 @@ public final class MetadataDelta {
     private final ClusterDelta cluster;
     /** The ACL records (add, remove). */
     private final AclsDelta acls;
+    /** The SCRAM credential records. */
+    private final ScramDelta scram;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
         this.cluster = new ClusterDelta(base.cluster());
         this.acls = new AclsDelta(base.acls());
+        this.scram = new ScramDelta(base.scram());
         this.nextProducerId = base.nextProducerId();
     }
 
@@ -136,6 +139,16 @@ public final class MetadataDelta {
                 delta.replay(MetadataRecords.acl(id, acl));
             }
         });
+        from.scram().users().forEach((user, byMechanism) -> byMechanism.keySet().forEach(mechanism -> {
+            if (to.scram().credential(user, mechanism) == null) {
+                delta.replay(ScramImage.removalRecord(user, mechanism));
+            }
+        }));
+        to.scram().users().forEach((user, byMechanism) -> byMechanism.forEach((mechanism, credential) -> {
+            if (!credential.equals(from.scram().credential(user, mechanism))) {
+                delta.replay(ScramImage.record(user, mechanism, credential));
+            }
+        }));
         if (to.nextProducerId() > from.nextProducerId()) {
             delta.replay(MetadataRecords.producerIds(-1, -1, to.nextProducerId()));
         }
@@ -144,7 +157,7 @@ public final class MetadataDelta {
 
     /** Adds one record to the delta. */
     public void replay(ApiMessageAndVersion record) {
-        if (cluster.replay(record.message()) || acls.replay(record.message())) {
+        if (cluster.replay(record.message()) || acls.replay(record.message()) || scram.replay(record.message())) {
             return;
         }
         MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
@@ -331,6 +344,11 @@ public final class MetadataDelta {
         return acls.hasChanges();
     }
 
+    /** The SCRAM credential part of this delta. */
+    public ScramDelta scram() {
+        return scram;
+    }
+
     /** Whether a feature-level record was replayed. */
     public boolean featuresChanged() {
         return !featureChanges.isEmpty();
@@ -350,7 +368,7 @@ public final class MetadataDelta {
             byName = byName.plus(topic.name(), topic);
         }
         return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures(),
-                cluster.apply(), acls.apply());
+                cluster.apply(), acls.apply(), scram.apply());
     }
 
     private Map<String, Map<String, String>> applyBrokerConfigs() {

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  */
 public final class MetadataImage {
     public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0,
-            Map.of(), Map.of(), ClusterImage.EMPTY, AclsImage.EMPTY);
+            Map.of(), Map.of(), ClusterImage.EMPTY, AclsImage.EMPTY, ScramImage.EMPTY);
 
     private final long offset;
     private final PersistentMap<String, TopicImage> topicsByName;
@@ -27,11 +27,12 @@ public final class MetadataImage {
     private final Map<String, Short> features;
     private final ClusterImage cluster;
     private final AclsImage acls;
+    private final ScramImage scram;
 
     MetadataImage(long offset, PersistentMap<String, TopicImage> topicsByName,
                   PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId,
                   Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features,
-                  ClusterImage cluster, AclsImage acls) {
+                  ClusterImage cluster, AclsImage acls, ScramImage scram) {
         this.offset = offset;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
@@ -40,6 +41,7 @@ public final class MetadataImage {
         this.features = features;
         this.cluster = cluster;
         this.acls = acls;
+        this.scram = scram;
     }
 
     /** The image after {@code records}, which were written at offsets up to {@code lastOffset}. */
@@ -98,6 +100,11 @@ public final class MetadataImage {
         return acls;
     }
 
+    /** The users' SCRAM credentials (salted keys only). */
+    public ScramImage scram() {
+        return scram;
+    }
+
     /**
      * The records that rebuild this image from {@link #EMPTY} (what a snapshot holds): features, then
      * the broker registrations, then per topic its topic record, every partition's full state and its configs, then broker configs and
@@ -119,6 +126,7 @@ public final class MetadataImage {
         }
         new TreeMap<>(brokerConfigs).forEach((resource, configs) -> new TreeMap<>(configs).forEach((name, value) ->
                 records.add(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value))));
+        records.addAll(scram.toRecords());
         if (nextProducerId > 0) {
             records.add(MetadataRecords.producerIds(-1, -1, nextProducerId));
         }
@@ -135,7 +143,7 @@ public final class MetadataImage {
         return o instanceof MetadataImage other && offset == other.offset && nextProducerId == other.nextProducerId
                 && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName)
                 && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features)
-                && cluster.equals(other.cluster) && acls.equals(other.acls);
+                && cluster.equals(other.cluster) && acls.equals(other.acls) && scram.equals(other.scram);
     }
 
     @Override

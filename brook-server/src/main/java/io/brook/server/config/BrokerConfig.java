@@ -235,7 +235,24 @@ public final class BrokerConfig {
             .define("super.users", STRING, "", HIGH, "Principals allowed every operation whatever the ACLs say, "
                     + "separated by ';' (User:admin;User:ops).")
             .define("allow.everyone.if.no.acl.found", BOOLEAN, false, HIGH, "Whether a resource that no ACL names "
-                    + "is open to every principal (false: only super users may use it).");
+                    + "is open to every principal (false: only super users may use it).")
+            .define("sasl.enabled.mechanisms", LIST, "GSSAPI", MEDIUM, "SASL mechanisms of SASL listeners "
+                    + "(listener.name.<listener>.sasl.enabled.mechanisms overrides it per listener). Brook serves "
+                    + "PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; Kafka's default, GSSAPI, stops a node with a SASL "
+                    + "listener from starting.")
+            .define("sasl.jaas.config", ConfigDef.Type.PASSWORD, null, MEDIUM, "JAAS configuration of PLAIN "
+                    + "(org.apache.kafka.common.security.plain.PlainLoginModule required user_<name>=\"<password>\" "
+                    + "...;) for SASL listeners without listener.name.<listener>.plain.sasl.jaas.config.")
+            .define("sasl.server.max.receive.size", INT, 524288, atLeast(1), MEDIUM, "Largest request a "
+                    + "connection of a SASL listener may send before it has authenticated; a larger one closes it.")
+            .define("connection.failed.authentication.delay.ms", INT, 100, atLeast(0), LOW, "How long the answer "
+                    + "to a failed authentication is held back before the connection is closed, so guessing "
+                    + "passwords is slow.")
+            .define("connections.max.reauth.ms", LONG, 0L, atLeast(0), MEDIUM, "The longest session of a SASL "
+                    + "connection (KIP-368): clients are told it and re-authenticate before it ends; a connection "
+                    + "that sends anything else after it ended is closed. 0: sessions do not expire.")
+            .define("brook.sasl.authentication.timeout.ms", LONG, 30000L, atLeast(1), MEDIUM, "A connection of a "
+                    + "SASL listener that has not authenticated this long after it was opened is closed.");
 
     static {
         TlsSettings.defineInto(CONFIG_DEF); // ssl.*: Kafka's names and defaults (a listener's own: tlsSettings)
@@ -298,6 +315,8 @@ public final class BrokerConfig {
     private final ListenerSettings listeners;
     private final Map<String, String> topicDefaults;
     private final io.brook.server.security.acl.AuthorizerSettings authorizer;
+    /** The SASL settings of each SASL broker listener, by listener name. */
+    private final Map<String, SaslSettings> sasl;
 
     private BrokerConfig(Map<String, String> originals) {
         this.originals = Map.copyOf(originals);
@@ -309,9 +328,14 @@ public final class BrokerConfig {
                 getString("advertised.listeners"), getString("listener.security.protocol.map"),
                 getList("controller.listener.names"), getString("inter.broker.listener.name"), isBroker(),
                 isController(), quorum.voters().get(nodeId()), quorum.hasOtherNodes(nodeId())));
-        for (Listener listener : listeners.brokerListeners()) { // a bad TLS value stops start-up here, in one line
+        this.sasl = new LinkedHashMap<>();
+        for (Listener listener : listeners.brokerListeners()) { // a bad TLS or SASL value stops start-up here
             if (usesTls(listener.name())) {
                 tlsSettings(listener.name());
+            }
+            SecurityProtocol protocol = listeners.securityProtocols().get(listener.name());
+            if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+                sasl.put(listener.name(), SaslSettings.parse(listener.name(), originals));
             }
         }
         this.topicDefaults = computeTopicDefaults();
@@ -518,6 +542,11 @@ public final class BrokerConfig {
     /** The effective {@code listener.security.protocol.map} (Kafka's default when not set). */
     public Map<String, SecurityProtocol> securityProtocols() {
         return listeners.securityProtocols();
+    }
+
+    /** The SASL settings of the broker listener {@code name}, or null when it is not a SASL listener. */
+    public SaslSettings saslSettings(String name) {
+        return sasl.get(name);
     }
 
     /** The node's roles ({@code process.roles}). */

@@ -23,8 +23,8 @@ import java.util.Map;
  * ({@code advertised.listeners}: to clients only broker listeners; a controller's own controller listener may be
  * listed too, as in Kafka 4 (KIP-853), as the address the other controllers use, never given to clients) and
  * the listener brokers talk to each other on
- * ({@code inter.broker.listener.name}). PLAINTEXT and SSL listeners are served (SASL not yet). Pure;
- * immutable.
+ * ({@code inter.broker.listener.name}). PLAINTEXT, SSL and SASL_PLAINTEXT listeners are served (SASL_SSL
+ * not yet). Pure; immutable.
  */
 public final class ListenerSettings {
     /** Kafka's default {@code listener.security.protocol.map}. */
@@ -85,9 +85,14 @@ public final class ListenerSettings {
                         + "listener " + e.name() + "; name it PLAINTEXT or map it in listener.security.protocol.map "
                         + "(for example " + e.name() + ":PLAINTEXT)");
             }
-            if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+            if (protocol == SecurityProtocol.SASL_SSL) {
                 throw new ConfigException("listeners", in.listeners(), "the listener " + e.name() + " uses "
-                        + protocol + ", but SASL is not supported yet (issue 20); PLAINTEXT and SSL listeners are");
+                        + protocol + ", but SASL_SSL is not supported yet (issue 20); PLAINTEXT, SSL and SASL_PLAINTEXT "
+                        + "listeners are");
+            }
+            if (protocol == SecurityProtocol.SASL_PLAINTEXT && controllerNames.contains(e.name())) {
+                throw new ConfigException("listeners", in.listeners(), "the controller listener " + e.name()
+                        + " uses SASL_PLAINTEXT, but the quorum's transport is PLAINTEXT only for now");
             }
         }
 

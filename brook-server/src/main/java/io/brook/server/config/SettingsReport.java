@@ -21,8 +21,9 @@ public final class SettingsReport {
 
     /** Settings (by prefix, ending in '.') that Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
-            "sasl.", "SASL is not supported yet: clients are not authenticated",
-            "listener.name.", "per-listener settings other than TLS (ssl.*) are not supported yet: "
+            "sasl.", "of SASL, Brook serves PLAIN and SCRAM (sasl.enabled.mechanisms, sasl.jaas.config, "
+                    + "sasl.server.max.receive.size) only",
+            "listener.name.", "per-listener settings other than TLS (ssl.*) and SASL are not supported yet: "
                     + "every listener has the node's settings",
             "replica.", "replication is not supported yet: each partition has one replica, on this node",
             "quota.", "quotas are not supported yet: clients are not throttled",
@@ -38,8 +39,8 @@ public final class SettingsReport {
             Map.entry("security.inter.broker.protocol", "there is no traffic between brokers yet"),
             Map.entry("inter.broker.listener.name", "replication is not supported yet: brokers do not fetch from "
                     + "each other (requests to the controller go over the controller listener)"),
-            Map.entry("principal.builder.class", "authentication is not supported yet: every client is anonymous"),
-            Map.entry("connections.max.reauth.ms", "authentication is not supported yet: every client is anonymous"),
+            Map.entry("principal.builder.class", "a custom principal builder is not supported: SASL clients are "
+                    + "User:<name>, TLS clients their mapped certificate name, others anonymous"),
             Map.entry("num.replica.fetchers", "replication is not supported yet: each partition has one replica"),
             Map.entry("auto.leader.rebalance.enable", "replication is not supported yet: this node leads every "
                     + "partition"),
@@ -55,6 +56,9 @@ public final class SettingsReport {
     public static List<String> warnings(Map<String, String> supplied, ConfigDef known) {
         List<String> warnings = new ArrayList<>();
         for (String key : new TreeMap<>(supplied).keySet()) {
+            if (honouredPerListener(key)) {
+                continue;
+            }
             String instead = notHonoured(key);
             if (instead != null) {
                 warnings.add("The setting " + key + " has no effect yet: " + instead + ".");
@@ -65,6 +69,22 @@ public final class SettingsReport {
         return warnings;
     }
 
+    /** The sasl.* settings Brook honours (the prefix's other settings are not). */
+    private static final List<String> HONOURED_SASL = List.of("sasl.enabled.mechanisms", "sasl.jaas.config",
+            "sasl.server.max.receive.size");
+
+    /** Per-listener settings Brook honours: listener.name.<listener>.<one of these>. */
+    private static final List<String> PER_LISTENER = List.of("sasl.enabled.mechanisms", "plain.sasl.jaas.config");
+
+    private static boolean honouredPerListener(String key) {
+        if (!key.startsWith("listener.name.")) {
+            return false;
+        }
+        String rest = key.substring("listener.name.".length());
+        int dot = rest.indexOf('.');
+        return dot > 0 && PER_LISTENER.contains(rest.substring(dot + 1));
+    }
+
     private static String notHonoured(String key) {
         if (TlsSettings.isTlsKey(key)) {
             return null;
@@ -73,7 +93,7 @@ public final class SettingsReport {
         if (instead != null) {
             return instead;
         }
-        if (HONOURED_UNDER_PREFIX.contains(key)) {
+        if (HONOURED_UNDER_PREFIX.contains(key) || HONOURED_SASL.contains(key)) {
             return null;
         }
         for (Map.Entry<String, String> prefix : NOT_HONOURED_PREFIXES.entrySet()) {

@@ -11,6 +11,8 @@ import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,13 @@ public interface ControllerChannel {
 
     /** Deletes the ACLs each filter matches; completes with one result per filter, in order. */
     CompletableFuture<List<AclDeletion>> deleteAcls(List<AclBindingFilter> filters);
+
+    /**
+     * Adds, replaces and deletes SCRAM credentials (Kafka's AlterUserScramCredentials, decided by
+     * {@link io.brook.metadata.controller.ScramControl}); completes with the per-user results once written.
+     */
+    CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

@@ -22,6 +22,7 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -84,6 +85,8 @@ public final class ForwardedRequestServer {
             case ALTER_CONFIGS -> alterConfigs(new AlterConfigsRequestData(request.body(), version));
             case CREATE_ACLS -> createAcls(new CreateAclsRequestData(request.body(), version));
             case DELETE_ACLS -> deleteAcls(new DeleteAclsRequestData(request.body(), version));
+            case ALTER_USER_SCRAM_CREDENTIALS -> local.alterUserScramCredentials(
+                    new AlterUserScramCredentialsRequestData(request.body(), version));
             case ALLOCATE_PRODUCER_IDS ->
                     allocateProducerIds(new AllocateProducerIdsRequestData(request.body(), version));
             case DESCRIBE_QUORUM -> local.describeQuorum().thenApply(quorum -> {

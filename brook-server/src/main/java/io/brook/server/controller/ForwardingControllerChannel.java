@@ -23,6 +23,8 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -47,7 +49,8 @@ import java.util.function.Function;
  * {@link ControllerChannel} of a node that is not the active controller: each operation becomes
  * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
  * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry (CreateAcls and
- * DeleteAcls with all of theirs, answered one by one), is sent through {@code transport} to the active controller
+ * DeleteAcls with all of theirs, answered one by one; AlterUserScramCredentials as the client sent it), is sent
+ * through {@code transport} to the active controller
  * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
  * same exception a local decision would have thrown.
  */
@@ -209,6 +212,12 @@ public final class ForwardingControllerChannel implements ControllerChannel {
                     throwIfError(response.errorCode(), response.errorMessage());
                     return null;
                 });
+    }
+
+    @Override
+    public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request) {
+        return call(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, request, AlterUserScramCredentialsResponseData::new);
     }
 
     /** A response data class read from the answer to a request of {@code version}. */

@@ -6,6 +6,7 @@ import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.controller.AclControl;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
+import io.brook.metadata.controller.ScramControl;
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
@@ -21,6 +22,8 @@ import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 
 import java.util.List;
 import java.util.Map;
@@ -204,5 +207,11 @@ public final class LocalControllerChannel implements ControllerChannel {
     private static <T> CompletableFuture<T> noLifecycle() {
         return CompletableFuture.failedFuture(new UnsupportedVersionException(
                 "this controller does not take broker registrations"));
+    }
+
+    @Override
+    public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request) {
+        return controller.submit(image -> ScramControl.alter(image, request));
     }
 }

@@ -3,6 +3,7 @@ package io.brook.server.network;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.api.RequestContext;
+import io.brook.server.security.sasl.SaslAuthenticator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  * high watermark (the channel is not writable; file regions count with their size) no new request
  * is dispatched and reading pauses; both resume when the client has consumed enough to bring them
  * below the low watermark ({@link #channelWritabilityChanged}).
+ *
+ * <p>On a SASL listener the connection is served only once it has authenticated ({@link SaslAuthenticator}):
+ * before that it may send ApiVersions, SaslHandshake and SaslAuthenticate, requests of at most
+ * {@code sasl.server.max.receive.size} bytes, for at most {@code brook.sasl.authentication.timeout.ms}.
  *
  * <p>Thread-safety: every field is touched only on the channel's event loop; handlers complete on
  * other threads and hop back with {@code eventLoop().execute}.
@@ -81,9 +87,19 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private final boolean copiesRecords;
     /** Who this connection authenticated as: anonymous until a TLS or SASL handshake says otherwise. */
     private KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+    /** The listener's SASL settings, or null on a listener without SASL. */
+    private final SaslListener saslListener;
+    /** This connection's SASL exchange (null without SASL): until it completes only it and ApiVersions are served. */
+    private final SaslAuthenticator sasl;
+    /** When the authenticated session ends (System.nanoTime), with {@code connections.max.reauth.ms} set. */
+    private long sessionExpiresNanos;
+    /** Closes the connection if its SASL exchange has not completed in time; null once it has. */
+    private ScheduledFuture<?> authenticationDeadline;
 
     KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
-                        String listenerName, SecurityProtocol securityProtocol) {
+                        String listenerName, SecurityProtocol securityProtocol, SaslListener saslListener) {
+        this.saslListener = saslListener;
+        this.sasl = saslListener == null ? null : saslListener.authenticators().get();
         this.listenerName = listenerName;
         this.securityProtocol = securityProtocol;
         this.copiesRecords = securityProtocol == SecurityProtocol.SSL || securityProtocol == SecurityProtocol.SASL_SSL;
@@ -96,6 +112,16 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        if (sasl != null) {
+            authenticationDeadline = ctx.executor().schedule(() -> {
+                if (!sasl.isComplete() && ctx.channel().isActive()) {
+                    log.info("Closing connection {}: it did not authenticate within {} ms "
+                            + "(brook.sasl.authentication.timeout.ms)", connectionId,
+                            saslListener.authenticationTimeoutMs());
+                    ctx.close();
+                }
+            }, saslListener.authenticationTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
         super.channelActive(ctx);
     }
 
@@ -180,6 +206,12 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     /** Handles one request; {@link #finished} follows exactly once, when it has been answered. */
     private void dispatch(ChannelHandlerContext ctx, ByteBuffer buffer, int reserved) {
+        if (sasl != null && sasl.expectsRawTokens()) { // after a SaslHandshake v0: a bare token, no header
+            byte[] token = new byte[buffer.remaining()];
+            buffer.get(token);
+            authenticate(ctx, null, () -> sasl.rawToken(token), reserved);
+            return;
+        }
         RequestHeader header;
         try {
             header = RequestHeader.parse(buffer);
@@ -190,6 +222,18 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         ApiKeys key = header.apiKey();
         short version = header.apiVersion();
+        if (sasl != null && sasl.isComplete() && sasl.sessionLifetimeMs() > 0 && key != ApiKeys.SASL_HANDSHAKE
+                && System.nanoTime() - sessionExpiresNanos > 0) {
+            closeWithReason(ctx, "a " + key + " request after its session expired without re-authentication "
+                    + "(connections.max.reauth.ms)");
+            finished(ctx, reserved);
+            return;
+        }
+        if (sasl != null && !sasl.mayPass(key) && !sasl.handles(key)) {
+            closeWithReason(ctx, ((SaslAuthenticator.Close) sasl.refuse(key)).reason());
+            finished(ctx, reserved);
+            return;
+        }
         if (key == ApiKeys.API_VERSIONS && !registry.supports(key, version)) {
             // KIP-511: answer in v0 so an older/newer client can pick a version it shares with us
             send(ctx, header.correlationId(), (short) 0, registry.unsupportedVersionResponse(), (short) 0);
@@ -207,6 +251,15 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         if (request.data() instanceof ApiVersionsRequestData apiVersions) {
             softwareName = apiVersions.clientSoftwareName();
             softwareVersion = apiVersions.clientSoftwareVersion();
+        }
+        if (sasl != null && sasl.handles(key)) {
+            if (!registry.supports(key, version)) {
+                closeWithReason(ctx, "a " + key + " v" + version + " request, a version Brook does not serve");
+                finished(ctx, reserved);
+                return;
+            }
+            authenticate(ctx, header, () -> sasl.step(request.data(), version), reserved);
+            return;
         }
         @SuppressWarnings("unchecked")
         ApiHandler<ApiMessage> handler = (ApiHandler<ApiMessage>) registry.handler(key);
@@ -320,6 +373,79 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(parts.get(parts.size() - 1), ctx.voidPromise());
     }
 
+    /**
+     * One step of the connection's SASL exchange, decided on a request-handler thread (SCRAM computes HMACs) and
+     * applied here: an answer, the principal on success, or a failure answered after
+     * {@code connection.failed.authentication.delay.ms} and then closed.
+     */
+    private void authenticate(ChannelHandlerContext ctx, RequestHeader header,
+                              java.util.function.Supplier<SaslAuthenticator.Step> decision, int reserved) {
+        CompletableFuture<SaslAuthenticator.Step> decided = new CompletableFuture<>();
+        try {
+            requestExecutor.execute(() -> {
+                try {
+                    decided.complete(decision.get());
+                } catch (Throwable t) {
+                    decided.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            decided.completeExceptionally(e);
+        }
+        short headerVersion = header == null ? 0 : header.apiKey().responseHeaderVersion(header.apiVersion());
+        decided.whenComplete((step, error) -> ctx.channel().eventLoop().execute(() -> {
+            if (error != null) {
+                log.error("Closing connection {}: its SASL step failed", connectionId, error);
+                ctx.close();
+            } else if (step instanceof SaslAuthenticator.RawAnswer raw) {
+                if (raw.principal() != null) {
+                    authenticated(ctx, raw.principal());
+                }
+                if (ctx.channel().isActive()) {
+                    ctx.writeAndFlush(ctx.alloc().buffer(4 + raw.token().length).writeInt(raw.token().length)
+                            .writeBytes(raw.token()), ctx.voidPromise());
+                }
+            } else if (step instanceof SaslAuthenticator.Respond respond) {
+                send(ctx, header.correlationId(), headerVersion, respond.response(), header.apiVersion());
+            } else if (step instanceof SaslAuthenticator.Authenticated done) {
+                authenticated(ctx, done.principal());
+                send(ctx, header.correlationId(), headerVersion, done.response(), header.apiVersion());
+            } else if (step instanceof SaslAuthenticator.Fail fail) {
+                // one line per failure (the audit trail), then the answer only after the delay: guessing is slow
+                log.info("Failed authentication with {} (connection {}, listener {}): {}",
+                        ctx.channel().remoteAddress(), connectionId, listenerName, fail.reason());
+                ctx.executor().schedule(() -> {
+                    if (fail.response() != null) {
+                        send(ctx, header.correlationId(), headerVersion, fail.response(), header.apiVersion());
+                    }
+                    ctx.close();
+                    finished(ctx, reserved);
+                }, saslListener.failedAuthenticationDelayMs(), TimeUnit.MILLISECONDS);
+                return;
+            } else if (step instanceof SaslAuthenticator.Close close) {
+                closeWithReason(ctx, close.reason());
+            }
+            finished(ctx, reserved);
+        }));
+    }
+
+    /** The SASL exchange succeeded: the principal is set, the deadline gone, full-size requests accepted. */
+    private void authenticated(ChannelHandlerContext ctx, KafkaPrincipal authenticated) {
+        principal = authenticated;
+        if (sasl.sessionLifetimeMs() > 0) {
+            sessionExpiresNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sasl.sessionLifetimeMs());
+        }
+        if (authenticationDeadline != null) {
+            authenticationDeadline.cancel(false);
+            authenticationDeadline = null;
+        }
+        RequestFrameDecoder frames = ctx.pipeline().get(RequestFrameDecoder.class);
+        if (frames != null) {
+            frames.acceptFullSize();
+        }
+        log.debug("Connection {} authenticated as {}", connectionId, principal);
+    }
+
     private void respondWithError(ChannelHandlerContext ctx, RequestHeader header, AbstractRequest request,
                                   Throwable error) {
         ApiMessage body;
@@ -385,6 +511,10 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (authenticationDeadline != null) {
+            authenticationDeadline.cancel(false);
+            authenticationDeadline = null;
+        }
         RequestFrameDecoder.Frame frame;
         while ((frame = queued.poll()) != null) {
             frame.bytes().release();

@@ -87,6 +87,8 @@ public final class NetworkServer implements AutoCloseable {
     /** Listeners bound after the first ({@link #bind}); set on the starting thread before connections are accepted. */
     private final List<Channel> extraChannels = new CopyOnWriteArrayList<>();
     private ServerBootstrap bootstrap;
+    /** The SASL listeners by name (set before {@link #acceptConnections}); the others are PLAINTEXT. */
+    private final Map<String, SaslListener> saslListeners = new ConcurrentHashMap<>();
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
@@ -139,14 +141,17 @@ public final class NetworkServer implements AutoCloseable {
                         if (tls != null) {
                             tls.install(ch, "limits");
                         }
+                        String listener = ch.parent().attr(LISTENER_NAME).get();
+                        SaslListener sasl = saslListeners.get(listener);
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
-                                .addLast("frames", new RequestFrameDecoder(settings.maxRequestBytes(), requestMemory,
-                                        gate))
+                                .addLast("frames", new RequestFrameDecoder(sasl == null ? settings.maxRequestBytes()
+                                        : Math.min(sasl.maxReceiveBytes(), settings.maxRequestBytes()),
+                                        settings.maxRequestBytes(), requestMemory, gate))
                                 .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
-                                        gate, ch.parent().attr(LISTENER_NAME).get(),
-                                        tls == null ? SecurityProtocol.PLAINTEXT : tls.securityProtocol()));
+                                        gate, listener, tls == null ? SecurityProtocol.PLAINTEXT
+                                                : tls.securityProtocol(), sasl));
                     }
                 });
         this.bootstrap = bootstrap;
@@ -179,6 +184,11 @@ public final class NetworkServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
         log.debug("Listening also on {}", bound);
         return bound;
+    }
+
+    /** Makes the listener {@code listenerName} a SASL listener; before {@link #acceptConnections}. */
+    public void saslListener(String listenerName, SaslListener sasl) {
+        saslListeners.put(listenerName, sasl);
     }
 
     /** Starts accepting connections once every handler is in place. */

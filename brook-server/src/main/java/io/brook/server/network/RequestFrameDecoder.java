@@ -29,6 +29,8 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
     /** The first two bytes of a TLS handshake record (content type 22, version 3.x), read as a frame size. */
     private static final int TLS_HANDSHAKE_RECORD = 0x1603;
 
+    /** The largest frame accepted now: below {@link #maxRequestBytes} until a SASL connection authenticates. */
+    private int maxFrameBytes;
     private final int maxRequestBytes;
     private final RequestMemory memory;
     private final ReadGate gate;
@@ -37,6 +39,15 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
     private boolean waitingForMemory;
 
     RequestFrameDecoder(int maxRequestBytes, RequestMemory memory, ReadGate gate) {
+        this(maxRequestBytes, maxRequestBytes, memory, gate);
+    }
+
+    /**
+     * A decoder that accepts frames up to {@code initialMaxBytes} until {@link #acceptFullSize} (a SASL
+     * connection before it authenticates: {@code sasl.server.max.receive.size}), then up to {@code maxRequestBytes}.
+     */
+    RequestFrameDecoder(int initialMaxBytes, int maxRequestBytes, RequestMemory memory, ReadGate gate) {
+        this.maxFrameBytes = initialMaxBytes;
         this.maxRequestBytes = maxRequestBytes;
         this.memory = memory;
         this.gate = gate;
@@ -55,11 +66,11 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
             if (size < 0) {
                 throw new CorruptedFrameException("negative request size " + size);
             }
-            if (size > maxRequestBytes) {
+            if (size > maxFrameBytes) {
                 throw new TooLongFrameException((size >>> 16 == TLS_HANDSHAKE_RECORD ? "a TLS handshake (a TLS "
                         + "client on a listener without TLS?), read as a " : "") + "request of " + size
-                        + " bytes, above socket.request.max.bytes ("
-                        + maxRequestBytes + ")");
+                        + " bytes, above " + (maxFrameBytes == maxRequestBytes ? "socket.request.max.bytes"
+                        : "sasl.server.max.receive.size before authentication") + " (" + maxFrameBytes + ")");
             }
             if (!memory.tryReserve(size)) {
                 waitForMemory(ctx);
@@ -73,6 +84,11 @@ final class RequestFrameDecoder extends ByteToMessageDecoder {
         }
         out.add(new Frame(in.readRetainedSlice(frameSize), frameSize));
         frameSize = -1;
+    }
+
+    /** The connection has authenticated: frames up to {@code socket.request.max.bytes} are accepted from now on. */
+    void acceptFullSize() {
+        maxFrameBytes = maxRequestBytes;
     }
 
     private void waitForMemory(ChannelHandlerContext ctx) {

@@ -77,6 +77,13 @@ import io.brook.server.handlers.OffsetForLeaderEpochHandler;
 import io.brook.server.handlers.ProduceHandler;
 import io.brook.server.network.NetworkServer;
 import io.brook.server.network.tls.TlsListeners;
+import io.brook.server.network.SaslListener;
+import io.brook.server.config.SaslSettings;
+import io.brook.server.handlers.AlterUserScramCredentialsHandler;
+import io.brook.server.handlers.DescribeUserScramCredentialsHandler;
+import io.brook.server.handlers.SaslAuthenticateHandler;
+import io.brook.server.handlers.SaslHandshakeHandler;
+import io.brook.server.security.sasl.SaslServers;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.security.acl.BrokerAuthorizer;
@@ -343,6 +350,24 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
         }
+
+        // SASL listeners: their connections authenticate before anything else is served
+        for (BrokerConfig.Listener l : config.brokerListeners()) {
+            SaslSettings sasl = config.saslSettings(l.name());
+            if (sasl != null) {
+                SaslServers servers = new SaslServers(sasl, replicas::image,
+                        config.getLong("connections.max.reauth.ms"));
+                network.saslListener(l.name(), new SaslListener(config.securityProtocols().get(l.name()),
+                        servers::newAuthenticator, config.getInt("sasl.server.max.receive.size"),
+                        config.getLong("brook.sasl.authentication.timeout.ms"),
+                        config.getInt("connection.failed.authentication.delay.ms"),
+                        config.getLong("connections.max.reauth.ms")));
+            }
+        }
+        registry.register(new SaslHandshakeHandler())
+                .register(new SaslAuthenticateHandler())
+                .register(new AlterUserScramCredentialsHandler(broker))
+                .register(new DescribeUserScramCredentialsHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,

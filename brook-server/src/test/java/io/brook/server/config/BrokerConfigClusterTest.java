@@ -221,12 +221,13 @@ class BrokerConfigClusterTest {
 
         assertContains(refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,EXTERNAL://localhost:19095,"
                 + "CONTROLLER://localhost:19093")), "no security protocol is defined for the listener EXTERNAL");
-        assertEquals(List.of("PLAINTEXT", "SSL"), BrokerConfig.fromMap(with(combined(), "listeners",
-                "PLAINTEXT://localhost:19092,SSL://localhost:19095,CONTROLLER://localhost:19093")).brokerListeners()
-                .stream().map(BrokerConfig.Listener::name).toList());
+        assertEquals(List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT"), BrokerConfig.fromMap(with(combined(), "listeners",
+                "PLAINTEXT://localhost:19092,SSL://localhost:19095,SASL_PLAINTEXT://localhost:19096,"
+                        + "CONTROLLER://localhost:19093", "sasl.enabled.mechanisms", "SCRAM-SHA-512"))
+                .brokerListeners().stream().map(BrokerConfig.Listener::name).toList());
         assertContains(refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,"
                 + "SASL_SSL://localhost:19095,CONTROLLER://localhost:19093")), "the listener SASL_SSL uses SASL_SSL, "
-                + "but SASL is not supported yet");
+                + "but SASL_SSL is not supported yet");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL")),
                 "the controller listener CONTROLLER is SSL, but the quorum's transport (Apache Ratis) is PLAINTEXT "
                         + "only");

@@ -1,0 +1,73 @@
+package io.brook.server.config;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SASL listener settings under Kafka's names: mechanisms and PLAIN users per listener, with the node-wide fallbacks. */
+@Timeout(30)
+class SaslSettingsTest {
+    private static Map<String, String> saslNode(String... more) {
+        Map<String, String> settings = new HashMap<>(Map.of("listeners",
+                "PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9093"));
+        for (int i = 0; i < more.length; i += 2) {
+            settings.put(more[i], more[i + 1]);
+        }
+        return settings;
+    }
+
+    @Test
+    void perListenerSettingsWinOverTheNodesAndAreNotReportedAsUnknown() {
+        BrokerConfig config = BrokerConfig.fromMap(saslNode(
+                "sasl.enabled.mechanisms", "SCRAM-SHA-256",
+                "listener.name.sasl_plaintext.sasl.enabled.mechanisms", "plain, SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required\n username=\"admin\" "
+                        + "password=\"x\" user_admin=\"a\\\"b\" user_bob=bob-pw;"));
+        SaslSettings sasl = config.saslSettings("SASL_PLAINTEXT");
+        assertEquals(List.of("PLAIN", "SCRAM-SHA-512"), sasl.mechanisms());
+        assertEquals(Map.of("admin", "a\"b", "bob", "bob-pw"), sasl.plainUsers());
+        assertNull(config.saslSettings("PLAINTEXT"));
+        assertTrue(config.warnings().isEmpty(), config.warnings().toString());
+        assertFalse(config.effectiveSettings().contains("bob-pw"));
+    }
+
+    @Test
+    void theNodeWideFallbacksApply() {
+        SaslSettings sasl = BrokerConfig.fromMap(saslNode("sasl.enabled.mechanisms", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required user_x=\"y\";"))
+                .saslSettings("SASL_PLAINTEXT");
+        assertEquals(Map.of("x", "y"), sasl.plainUsers());
+    }
+
+    @Test
+    void whatCannotBeServedStopsTheStartWithOneClearLine() {
+        ConfigException gssapi = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode()));
+        assertTrue(gssapi.getMessage().contains("enables GSSAPI (Kafka's default), which Brook does not serve"),
+                gssapi.getMessage());
+        ConfigException noUsers = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode(
+                "sasl.enabled.mechanisms", "PLAIN")));
+        assertTrue(noUsers.getMessage().contains("enables PLAIN but no JAAS configuration names its users"),
+                noUsers.getMessage());
+        ConfigException malformed = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode(
+                "sasl.enabled.mechanisms", "PLAIN", "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_x=\"secret-value")));
+        assertTrue(malformed.getMessage().contains("is not a JAAS configuration"), malformed.getMessage());
+        assertFalse(malformed.getMessage().contains("secret-value"), "the secret stays out of the message");
+        assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode("sasl.enabled.mechanisms", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required user_x=y;")));
+        ConfigException ssl = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(Map.of("listeners",
+                "SASL_SSL://localhost:9093", "sasl.enabled.mechanisms", "SCRAM-SHA-512")));
+        assertTrue(ssl.getMessage().contains("SASL_SSL is not supported yet"), ssl.getMessage());
+    }
+}
