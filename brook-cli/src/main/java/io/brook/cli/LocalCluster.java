@@ -64,22 +64,29 @@ final class LocalCluster {
         }
     }
 
-    /** A mistake in the request, said in one line. */
+    /** A request refused, said in one line; a mistake in how the command was called exits with 2, others 1. */
     static final class Refusal extends Exception {
+        final boolean badUsage;
+
         Refusal(String message) {
+            this(message, false);
+        }
+
+        Refusal(String message, boolean badUsage) {
             super(message);
+            this.badUsage = badUsage;
         }
     }
 
     /** Nodes 1..{@code nodes} on consecutive ports from {@code basePort}, each in {@code dir}/node&lt;id&gt;. */
     static List<NodeLayout> layout(int nodes, int basePort, File dir) throws Refusal {
         if (nodes < 1 || nodes > MAX_NODES) {
-            throw new Refusal("--nodes takes 1 to " + MAX_NODES + ", got " + nodes);
+            throw new Refusal("--nodes takes 1 to " + MAX_NODES + ", got " + nodes, true);
         }
         int last = basePort + nodes * PORTS_PER_NODE - 1;
         if (basePort < 1024 || last > 65535) {
             throw new Refusal("--base-port " + basePort + " leaves ports " + basePort + "-" + last + " for " + nodes
-                    + " nodes; give a port from 1024 to " + (65536 - nodes * PORTS_PER_NODE));
+                    + " nodes; give a port from 1024 to " + (65536 - nodes * PORTS_PER_NODE), true);
         }
         List<NodeLayout> layout = new ArrayList<>();
         for (int id = 1; id <= nodes; id++) {

@@ -102,7 +102,7 @@ final class LocalClusterCommands {
                     Files.deleteIfExists(absolute.toPath());
                 }
                 err.println("brook: " + r.getMessage());
-                return 1;
+                return r.badUsage ? 2 : 1;
             } finally {
                 out.flush();
                 err.flush();
@@ -157,11 +157,11 @@ final class LocalClusterCommands {
                 }
                 if (nodes != null && nodes != previous.nodes()) {
                     throw new Refusal(dir + " holds a " + previous.nodes() + "-node cluster; start it with --nodes "
-                            + previous.nodes() + ", or pick another --dir for " + nodes + " nodes");
+                            + previous.nodes() + ", or pick another --dir for " + nodes + " nodes", true);
                 }
                 if (basePort != null && basePort != previous.basePort()) {
                     throw new Refusal(dir + " holds a cluster on ports from " + previous.basePort()
-                            + "; start it with --base-port " + previous.basePort() + ", or pick another --dir");
+                            + "; start it with --base-port " + previous.basePort() + ", or pick another --dir", true);
                 }
             }
             int count = nodes != null ? nodes : previous != null ? previous.nodes() : 3;
