@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StorageFormatTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     private static final File NODE1 = new File(BrookFixture.ROOT, "config/cluster/node1.properties");
+    private static final File BROKER4 = new File(BrookFixture.ROOT, "config/cluster/broker4.properties");
     @TempDir
     File work;
 
@@ -127,7 +128,7 @@ class StorageFormatTest {
     }
 
     @Test
-    void aNodeOfAThreeVoterQuorumStartsOnlyFormattedAndThisBuildSaysItHasNoSuchQuorumYet() throws Exception {
+    void aNodeOfAThreeVoterQuorumStartsOnlyFormattedAndABrokerOnlyNodeIsRefusedInThisBuild() throws Exception {
         File data = new File(work, "node1");
         // unformatted: the exact command to run, exit 1, nothing written (not even the directory)
         Processes.Output unformatted = brook("server", "--config", NODE1.getPath(), "--override",
@@ -139,17 +140,25 @@ class StorageFormatTest {
                 + NODE1.getPath() + " --override log.dirs=" + data, oneLine(unformatted));
         assertFalse(data.exists(), "nothing written");
 
-        // the command it names works, and the formatted node stops at the one place this build cannot go on
+        // the command it names works (the formatted node then waits for its quorum: ClusterTest runs three)
         String clusterId = brook("storage", "random-uuid").stdout().strip();
         Processes.Output format = brook("storage", "format", "--cluster-id", clusterId, "--config", NODE1.getPath(),
                 "--override", "log.dirs=" + data);
         assertEquals(0, format.exitCode(), format.all());
         Map<String, String> formatted = snapshot(data);
-        Processes.Output notYet = brook("server", "--config", NODE1.getPath(), "--override", "log.dirs=" + data);
+
+        // a broker-only node stops at the one place this build cannot go on, with nothing written
+        File brokerData = new File(work, "broker4");
+        Processes.Output formatBroker = brook("storage", "format", "--cluster-id", clusterId, "--config",
+                BROKER4.getPath(), "--override", "log.dirs=" + brokerData);
+        assertEquals(0, formatBroker.exitCode(), formatBroker.all());
+        Map<String, String> formattedBroker = snapshot(brokerData);
+        Processes.Output notYet = brook("server", "--config", BROKER4.getPath(), "--override",
+                "log.dirs=" + brokerData);
         assertEquals(1, notYet.exitCode(), notYet.all());
-        assertTrue(oneLine(notYet).startsWith("brook: the server could not start: a quorum of more than one "
-                + "controller is not available in this build yet"), notYet.all());
-        assertEquals(formatted, snapshot(data), "nothing written beyond the format");
+        assertTrue(oneLine(notYet).startsWith("brook: the server could not start: a node with process.roles=broker "
+                + "is not available in this build yet"), notYet.all());
+        assertEquals(formattedBroker, snapshot(brokerData), "nothing written beyond the format");
 
         // a wrong node.id: one line, nothing written
         Processes.Output wrongNode = brook("server", "--config", NODE1.getPath(), "--override", "log.dirs=" + data,

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -26,7 +27,12 @@ public final class SettingsReport {
                     + "with the node's settings",
             "replica.", "replication is not supported yet: each partition has one replica, on this node",
             "quota.", "quotas are not supported yet: clients are not throttled",
-            "controller.quorum.", "clusters are not supported yet: this node is its own metadata quorum");
+            "controller.quorum.", "the metadata quorum (Apache Ratis) is tuned by controller.quorum.voters, "
+                    + "controller.quorum.election.timeout.ms and controller.quorum.request.timeout.ms only");
+
+    /** Settings under a not-honoured prefix that are honoured. */
+    private static final Set<String> HONOURED_UNDER_PREFIX = Set.of("controller.quorum.voters",
+            "controller.quorum.election.timeout.ms", "controller.quorum.request.timeout.ms");
 
     /** Settings Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(
@@ -35,7 +41,8 @@ public final class SettingsReport {
             Map.entry("super.users", "ACLs are not supported yet: every client may do everything"),
             Map.entry("allow.everyone.if.no.acl.found", "ACLs are not supported yet: every client may do everything"),
             Map.entry("security.inter.broker.protocol", "security is not supported yet: every listener is PLAINTEXT"),
-            Map.entry("inter.broker.listener.name", "clusters are not supported yet: there is no inter-broker traffic"),
+            Map.entry("inter.broker.listener.name", "replication is not supported yet: brokers do not fetch from "
+                    + "each other (requests to the controller go over the controller listener)"),
             Map.entry("principal.builder.class", "authentication is not supported yet: every client is anonymous"),
             Map.entry("connections.max.reauth.ms", "authentication is not supported yet: every client is anonymous"),
             Map.entry("num.replica.fetchers", "replication is not supported yet: each partition has one replica"),
@@ -69,6 +76,9 @@ public final class SettingsReport {
         String instead = NOT_HONOURED.get(key);
         if (instead != null) {
             return instead;
+        }
+        if (HONOURED_UNDER_PREFIX.contains(key)) {
+            return null;
         }
         for (Map.Entry<String, String> prefix : NOT_HONOURED_PREFIXES.entrySet()) {
             if (key.startsWith(prefix.getKey())) {

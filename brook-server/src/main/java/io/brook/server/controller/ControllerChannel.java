@@ -36,6 +36,9 @@ public interface ControllerChannel {
     /** Reserves a block of producer ids for {@code brokerId}; completes with the block. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);
 
+    /** The metadata quorum as the active controller sees it (every voter's progress), for DescribeQuorum. */
+    CompletableFuture<QuorumDescription> describeQuorum();
+
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {
     }

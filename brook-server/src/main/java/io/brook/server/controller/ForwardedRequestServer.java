@@ -14,6 +14,7 @@ import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeQuorumResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -68,6 +69,13 @@ public final class ForwardedRequestServer {
             case ALTER_CONFIGS -> alterConfigs(new AlterConfigsRequestData(request.body(), version));
             case ALLOCATE_PRODUCER_IDS ->
                     allocateProducerIds(new AllocateProducerIdsRequestData(request.body(), version));
+            case DESCRIBE_QUORUM -> local.describeQuorum().thenApply(quorum -> {
+                DescribeQuorumResponseData response = new DescribeQuorumResponseData();
+                response.topics().add(new DescribeQuorumResponseData.TopicData()
+                        .setTopicName(ForwardedRequests.METADATA_TOPIC)
+                        .setPartitions(new ArrayList<>(List.of(quorum.toPartitionData()))));
+                return response;
+            });
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };

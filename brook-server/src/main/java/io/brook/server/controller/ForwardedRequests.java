@@ -1,5 +1,7 @@
 package io.brook.server.controller;
 
+import org.apache.kafka.common.message.DescribeQuorumRequestData;
+
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -7,6 +9,8 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.protocol.Readable;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The bytes of a request forwarded to the active controller: the API key and version (two int16),
@@ -14,7 +18,19 @@ import java.nio.ByteBuffer;
  * same API and version. Kafka's own message classes, so nothing here is a new format.
  */
 final class ForwardedRequests {
+    /** The metadata log's topic name in DescribeQuorum. */
+    static final String METADATA_TOPIC = "__cluster_metadata";
+
     private ForwardedRequests() {
+    }
+
+    /** DescribeQuorum for partition 0 of the metadata log, the only one there is. */
+    static DescribeQuorumRequestData describeMetadataQuorum() {
+        DescribeQuorumRequestData request = new DescribeQuorumRequestData();
+        request.topics().add(new DescribeQuorumRequestData.TopicData().setTopicName(METADATA_TOPIC)
+                .setPartitions(new ArrayList<>(List.of(new DescribeQuorumRequestData.PartitionData()
+                        .setPartitionIndex(0)))));
+        return request;
     }
 
     /** A decoded forwarded request. */

@@ -14,6 +14,7 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DescribeQuorumResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -119,6 +120,17 @@ public final class ForwardingControllerChannel implements ControllerChannel {
                 .thenApply(response -> {
                     throwIfError(response.errorCode(), null);
                     return new ProducerIdBlock(response.producerIdStart(), response.producerIdLen());
+                });
+    }
+
+    @Override
+    public CompletableFuture<QuorumDescription> describeQuorum() {
+        return call(ApiKeys.DESCRIBE_QUORUM, ForwardedRequests.describeMetadataQuorum(),
+                DescribeQuorumResponseData::new).thenApply(response -> {
+                    throwIfError(response.errorCode(), response.errorMessage());
+                    DescribeQuorumResponseData.PartitionData partition = response.topics().get(0).partitions().get(0);
+                    throwIfError(partition.errorCode(), partition.errorMessage());
+                    return QuorumDescription.fromPartitionData(partition);
                 });
     }
 

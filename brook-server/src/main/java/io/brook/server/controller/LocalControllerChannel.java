@@ -6,6 +6,8 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.NotControllerException;
 
 import java.util.List;
 import java.util.Map;
@@ -22,22 +24,47 @@ public final class LocalControllerChannel implements ControllerChannel {
     private final Supplier<List<Integer>> brokers;
     private final int defaultPartitions;
     private final short defaultReplicationFactor;
+    private final int maxReplicationFactor;
+    private final Supplier<QuorumDescription> quorum;
 
     /**
-     * @param brokers the ids of the brokers new partitions may be placed on
+     * @param brokers              the ids of the brokers new partitions may be placed on
+     * @param maxReplicationFactor the most replicas a partition may have on top of the broker count (1 in a
+     *                             cluster until partitions are replicated between brokers)
+     * @param quorum               the metadata quorum as this controller sees it
      */
     public LocalControllerChannel(MetadataController controller, Supplier<List<Integer>> brokers,
-                                  int defaultPartitions, short defaultReplicationFactor) {
+                                  int defaultPartitions, short defaultReplicationFactor, int maxReplicationFactor,
+                                  Supplier<QuorumDescription> quorum) {
         this.controller = controller;
         this.brokers = brokers;
         this.defaultPartitions = defaultPartitions;
         this.defaultReplicationFactor = defaultReplicationFactor;
+        this.maxReplicationFactor = maxReplicationFactor;
+        this.quorum = quorum;
     }
 
     @Override
     public CompletableFuture<CreatedTopic> createTopic(NewTopic topic, boolean validateOnly) {
+        int replicationFactor = topic.replicationFactor() > 0 ? topic.replicationFactor()
+                : topic.assignments() == null || topic.assignments().isEmpty() ? defaultReplicationFactor
+                : topic.assignments().values().iterator().next().size();
+        if (replicationFactor > maxReplicationFactor) {
+            return CompletableFuture.failedFuture(new InvalidReplicationFactorException("Replication factor "
+                    + replicationFactor + " for topic " + topic.name() + ": this build does not replicate partitions "
+                    + "between brokers yet, so a cluster takes at most " + maxReplicationFactor
+                    + " (set replication.factor 1, or default.replication.factor=1 on the controllers)"));
+        }
         return controller.submit(image -> TopicControl.createTopic(image, topic, brokers.get(), defaultPartitions,
                 defaultReplicationFactor, Uuid::randomUuid), validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<QuorumDescription> describeQuorum() {
+        if (!controller.isActive()) {
+            return CompletableFuture.failedFuture(new NotControllerException("node is not the active controller"));
+        }
+        return CompletableFuture.completedFuture(quorum.get());
     }
 
     @Override

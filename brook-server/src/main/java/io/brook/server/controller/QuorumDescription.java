@@ -1,5 +1,11 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.quorum.QuorumStatus;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.DescribeQuorumResponseData.PartitionData;
+import org.apache.kafka.common.message.DescribeQuorumResponseData.ReplicaState;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,6 +29,55 @@ public record QuorumDescription(int leaderId, int leaderEpoch, long highWatermar
     public static QuorumDescription singleNode(int nodeId, int epoch, long highWatermark, long nowMs) {
         return new QuorumDescription(nodeId, epoch, highWatermark,
                 List.of(new Replica(nodeId, highWatermark, nowMs, nowMs)), List.of());
+    }
+
+    /**
+     * A Raft voter's view ({@link QuorumStatus}; complete on the leader). Offsets are positions in the Raft
+     * log, which holds the metadata batches plus the quorum's own entries: the epoch is the Raft term, the
+     * high watermark the index after the last committed entry. A voter counts as caught up when its log
+     * reaches the commit index.
+     */
+    public static QuorumDescription fromStatus(QuorumStatus status) {
+        long highWatermark = status.commitIndex() + 1;
+        List<Replica> voters = new ArrayList<>();
+        for (QuorumStatus.Voter voter : status.voters()) {
+            long logEnd = voter.logEndIndex() < 0 ? -1 : voter.logEndIndex() + 1;
+            long caughtUp = logEnd >= highWatermark ? voter.lastContactMs() : -1;
+            voters.add(new Replica(voter.id(), logEnd, voter.lastContactMs(), caughtUp));
+        }
+        return new QuorumDescription(status.leaderId(), (int) Math.max(-1, status.term()), highWatermark, voters,
+                List.of());
+    }
+
+    /** This description as DescribeQuorum's partition 0 of {@code __cluster_metadata}. */
+    public PartitionData toPartitionData() {
+        return new PartitionData().setPartitionIndex(0).setLeaderId(leaderId).setLeaderEpoch(leaderEpoch)
+                .setHighWatermark(highWatermark).setCurrentVoters(states(voters)).setObservers(states(observers));
+    }
+
+    /** The description in DescribeQuorum's partition data (the answer of another node). */
+    public static QuorumDescription fromPartitionData(PartitionData data) {
+        return new QuorumDescription(data.leaderId(), data.leaderEpoch(), data.highWatermark(),
+                replicas(data.currentVoters()), replicas(data.observers()));
+    }
+
+    private static List<ReplicaState> states(List<Replica> replicas) {
+        List<ReplicaState> states = new ArrayList<>();
+        for (Replica replica : replicas) {
+            states.add(new ReplicaState().setReplicaId(replica.id()).setReplicaDirectoryId(Uuid.ZERO_UUID)
+                    .setLogEndOffset(replica.logEndOffset()).setLastFetchTimestamp(replica.lastFetchTimestamp())
+                    .setLastCaughtUpTimestamp(replica.lastCaughtUpTimestamp()));
+        }
+        return states;
+    }
+
+    private static List<Replica> replicas(List<ReplicaState> states) {
+        List<Replica> replicas = new ArrayList<>();
+        for (ReplicaState state : states) {
+            replicas.add(new Replica(state.replicaId(), state.logEndOffset(), state.lastFetchTimestamp(),
+                    state.lastCaughtUpTimestamp()));
+        }
+        return replicas;
     }
 
     /**

@@ -2,10 +2,11 @@ package io.brook.server.coordinator;
 
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
 
@@ -13,32 +14,56 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** What the coordinators' internal topics share: creation at first start and replay at every start. */
 final class InternalTopics {
     /** Bytes read per step when replaying. */
     private static final int REPLAY_CHUNK_BYTES = 1024 * 1024;
+    /** Longest a start waits for an internal topic to be created and to show in the image. */
+    private static final long CREATE_TIMEOUT_MS = 60_000;
+    private static final long IMAGE_POLL_MS = 10;
 
     private InternalTopics() {
     }
 
-    /** Creates {@code name} unless it exists; returns its partition count. */
-    static int createIfAbsent(MetadataController controller, List<Integer> brokers, String name, int partitions,
-                              short replicationFactor, Map<String, String> configs) throws IOException {
+    /**
+     * Creates {@code topic} through the active controller unless it exists, and waits until this node's
+     * image shows it.
+     */
+    static void createIfAbsent(ControllerChannel channel, MetadataController controller, TopicControl.NewTopic topic)
+            throws IOException {
+        String name = topic.name();
         if (controller.image().topic(name) == null) {
-            TopicControl.NewTopic topic = new TopicControl.NewTopic(name, partitions, replicationFactor, Map.of(),
-                    configs);
             try {
-                controller.submit(image -> TopicControl.createTopic(image, topic, brokers, partitions,
-                        replicationFactor, Uuid::randomUuid)).get();
+                channel.createTopic(topic, false).get(CREATE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while creating " + name, e);
             } catch (ExecutionException e) {
-                throw new IOException("could not create " + name + ": " + e.getCause().getMessage(), e.getCause());
+                if (!(e.getCause() instanceof TopicExistsException)) { // created by another node meanwhile
+                    throw new IOException("could not create " + name + ": " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new IOException("could not create " + name + ": the controller did not answer within "
+                        + CREATE_TIMEOUT_MS + " ms", e);
             }
         }
-        return controller.image().topic(name).partitions().size();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CREATE_TIMEOUT_MS);
+        while (controller.image().topic(name) == null) { // committed, not yet applied here
+            if (System.nanoTime() > deadline) {
+                throw new IOException(name + " was created but this node's metadata did not show it within "
+                        + CREATE_TIMEOUT_MS + " ms");
+            }
+            try {
+                Thread.sleep(IMAGE_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + name, e);
+            }
+        }
     }
 
     /** Something that takes each batch of a partition in offset order. */

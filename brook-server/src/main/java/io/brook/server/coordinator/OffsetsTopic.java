@@ -4,7 +4,10 @@ import io.brook.coordinator.group.CommittedOffset;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.group.OffsetRecords;
 import io.brook.coordinator.group.OffsetStore;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
@@ -40,37 +43,55 @@ public final class OffsetsTopic implements OffsetStore {
     private static final int COORDINATOR_SEQUENCE = 0;
 
     private final ReplicaManager replicas;
-    private final int partitions;
+    /** The partition count to use while the topic does not exist yet (it is created with it). */
+    private final int configuredPartitions;
 
-    private OffsetsTopic(ReplicaManager replicas, int partitions) {
+    private OffsetsTopic(ReplicaManager replicas, int configuredPartitions) {
         this.replicas = replicas;
-        this.partitions = partitions;
+        this.configuredPartitions = configuredPartitions;
     }
 
     /**
-     * Creates the topic if it does not exist yet (with {@code offsets.topic.num.partitions}
-     * partitions, compacted, {@code offsets.topic.segment.bytes} segments).
+     * The topic as this node's image has it, or, until it is created (in a cluster, by the first
+     * FindCoordinator that needs it, see {@link CoordinatorTopics}), with {@code configuredPartitions}.
      */
-    public static OffsetsTopic createIfAbsent(MetadataController controller, ReplicaManager replicas,
-                                              List<Integer> brokers, int numPartitions, short replicationFactor,
-                                              int segmentBytes) throws IOException {
-        int actual = InternalTopics.createIfAbsent(controller, brokers, Topic.GROUP_METADATA_TOPIC_NAME, numPartitions,
-                replicationFactor, Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),
-                        TopicConfig.COMPRESSION_TYPE_CONFIG, "producer"));
-        return new OffsetsTopic(replicas, actual);
+    public static OffsetsTopic open(ReplicaManager replicas, int configuredPartitions) {
+        return new OffsetsTopic(replicas, configuredPartitions);
+    }
+
+    /** The topic's partition count: the image's once it exists, else the configured one. */
+    private int partitions() {
+        TopicImage topic = replicas.image().topic(Topic.GROUP_METADATA_TOPIC_NAME);
+        return topic != null ? topic.partitions().size() : configuredPartitions;
+    }
+
+    /**
+     * The topic as the controller creates it: {@code offsets.topic.num.partitions} partitions, compacted,
+     * {@code offsets.topic.segment.bytes} segments.
+     */
+    public static NewTopic spec(int numPartitions, short replicationFactor, int segmentBytes) {
+        return new NewTopic(Topic.GROUP_METADATA_TOPIC_NAME, numPartitions, replicationFactor, Map.of(), Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),
+                TopicConfig.COMPRESSION_TYPE_CONFIG, "producer"));
+    }
+
+    /** Creates the topic ({@link #spec}) if it does not exist yet and waits until this node's image has it. */
+    public static OffsetsTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
+                                              ReplicaManager replicas, NewTopic spec) throws IOException {
+        InternalTopics.createIfAbsent(channel, controller, spec);
+        return open(replicas, spec.numPartitions());
     }
 
     /** The partition holding a group's offsets. */
     public int partitionFor(String groupId) {
-        return OffsetRecords.partitionFor(groupId, partitions);
+        return OffsetRecords.partitionFor(groupId, partitions());
     }
 
     /** Reads every partition from its start and hands each offset commit to the coordinator. */
     public void replayInto(GroupCoordinator coordinator) throws IOException {
         int[] records = new int[1];
-        InternalTopics.replay(replicas, Topic.GROUP_METADATA_TOPIC_NAME, partitions, (partition, batch) -> {
+        InternalTopics.replay(replicas, Topic.GROUP_METADATA_TOPIC_NAME, partitions(), (partition, batch) -> {
             if (batch.isControlBatch()) {
                 for (Record marker : batch) {
                     ControlRecordType type = ControlRecordType.parse(marker.key());

@@ -3,7 +3,10 @@ package io.brook.server.coordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.coordinator.transaction.TransactionRecord;
 import io.brook.coordinator.transaction.TransactionRecords;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.controller.ControllerChannel;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
@@ -30,34 +33,56 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
     private static final Logger log = LoggerFactory.getLogger(TransactionTopic.class);
 
     private final ReplicaManager replicas;
-    private final int partitions;
+    /** The partition count to use while the topic does not exist yet (it is created with it). */
+    private final int configuredPartitions;
 
-    private TransactionTopic(ReplicaManager replicas, int partitions) {
+    private TransactionTopic(ReplicaManager replicas, int configuredPartitions) {
         this.replicas = replicas;
-        this.partitions = partitions;
+        this.configuredPartitions = configuredPartitions;
     }
 
-    public static TransactionTopic createIfAbsent(MetadataController controller, ReplicaManager replicas,
-                                                  List<Integer> brokers, int numPartitions, short replicationFactor,
-                                                  int minIsr, int segmentBytes) throws IOException {
-        int actual = InternalTopics.createIfAbsent(controller, brokers, Topic.TRANSACTION_STATE_TOPIC_NAME,
-                numPartitions, replicationFactor, Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),
-                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minIsr),
-                        TopicConfig.COMPRESSION_TYPE_CONFIG, "uncompressed"));
-        return new TransactionTopic(replicas, actual);
+    /**
+     * The topic as this node's image has it, or, until it is created (in a cluster, by the first
+     * FindCoordinator that needs it, see {@link CoordinatorTopics}), with {@code configuredPartitions}.
+     */
+    public static TransactionTopic open(ReplicaManager replicas, int configuredPartitions) {
+        return new TransactionTopic(replicas, configuredPartitions);
+    }
+
+    /** The topic's partition count: the image's once it exists, else the configured one. */
+    private int partitions() {
+        TopicImage topic = replicas.image().topic(Topic.TRANSACTION_STATE_TOPIC_NAME);
+        return topic != null ? topic.partitions().size() : configuredPartitions;
+    }
+
+    /**
+     * The topic as the controller creates it: {@code transaction.state.log.num.partitions} partitions,
+     * compacted, with the log's min ISR and segment size.
+     */
+    public static NewTopic spec(int numPartitions, short replicationFactor, int minIsr, int segmentBytes) {
+        return new NewTopic(Topic.TRANSACTION_STATE_TOPIC_NAME, numPartitions, replicationFactor, Map.of(), Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(segmentBytes),
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(minIsr),
+                TopicConfig.COMPRESSION_TYPE_CONFIG, "uncompressed"));
+    }
+
+    /** Creates the topic ({@link #spec}) if it does not exist yet and waits until this node's image has it. */
+    public static TransactionTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
+                                                  ReplicaManager replicas, NewTopic spec) throws IOException {
+        InternalTopics.createIfAbsent(channel, controller, spec);
+        return open(replicas, spec.numPartitions());
     }
 
     /** The partition holding a transactional id's state. */
     public int partitionFor(String transactionalId) {
-        return TransactionRecords.partitionFor(transactionalId, partitions);
+        return TransactionRecords.partitionFor(transactionalId, partitions());
     }
 
     /** Reads every partition from its start and hands each record to the coordinator. */
     public void replayInto(TransactionCoordinator coordinator) throws IOException {
         int[] records = new int[1];
-        InternalTopics.replay(replicas, Topic.TRANSACTION_STATE_TOPIC_NAME, partitions, (partition, batch) -> {
+        InternalTopics.replay(replicas, Topic.TRANSACTION_STATE_TOPIC_NAME, partitions(), (partition, batch) -> {
             if (batch.isControlBatch()) {
                 return;
             }

@@ -2,16 +2,25 @@ package io.brook.server.handlers;
 
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
+import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicImage;
 import io.brook.server.coordinator.OffsetsTopic;
+import io.brook.server.coordinator.TransactionTopic;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.delayed.DelayedOperations;
 import io.brook.server.partition.ReplicaManager;
 import io.brook.server.partition.ProducerIdManager;
 
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.IntSupplier;
 import java.util.Map;
 
 /**
@@ -22,8 +31,10 @@ import java.util.Map;
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
                             DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
-                            OffsetsTopic offsetsTopic, TransactionCoordinator transactions,
-                            LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners) {
+                            OffsetsTopic offsetsTopic, TransactionTopic transactionTopic,
+                            CoordinatorTopics coordinatorTopics, TransactionCoordinator transactions,
+                            LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners,
+                            IntSupplier activeController) {
 
     public BrokerContext {
         advertisedListeners = Map.copyOf(advertisedListeners);
@@ -38,8 +49,42 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
         return address != null ? address : InetSocketAddress.createUnresolved(advertisedHost, advertisedPort);
     }
 
-    /** The brokers of the cluster: this node alone until replication lands. */
-    public List<Integer> brokerIds() {
-        return List.of(nodeId);
+    /** The brokers to tell a client that came in on {@code listenerName} about (see {@link ClusterBrokers}). */
+    public List<ClusterBrokers.Broker> liveBrokers(String listenerName) {
+        return ClusterBrokers.live(replicas.image().cluster(), self(listenerName), listenerName);
+    }
+
+    /** Broker {@code id} on {@code listenerName}, if clients may be sent to it. */
+    public Optional<ClusterBrokers.Broker> broker(int id, String listenerName) {
+        return ClusterBrokers.find(replicas.image().cluster(), self(listenerName), listenerName, id);
+    }
+
+    /** The controller id to report to clients among {@code live} brokers. */
+    public int controllerId(List<ClusterBrokers.Broker> live) {
+        return ClusterBrokers.controllerId(live, activeController.getAsInt());
+    }
+
+    /**
+     * The node that coordinates a group or a transactional id: the leader of the key's partition of
+     * {@code __consumer_offsets} or {@code __transaction_state}, as Kafka places coordinators; -1 when that
+     * partition has no leader (or the topic is not there yet).
+     */
+    public int coordinatorNode(String key, CoordinatorType type) {
+        String topic = type == CoordinatorType.GROUP ? Topic.GROUP_METADATA_TOPIC_NAME
+                : Topic.TRANSACTION_STATE_TOPIC_NAME;
+        int partition = type == CoordinatorType.GROUP ? offsetsTopic.partitionFor(key)
+                : transactionTopic.partitionFor(key);
+        TopicImage image = replicas.image().topic(topic);
+        PartitionImage p = image == null ? null : image.partitions().get(partition);
+        return p == null ? -1 : p.leader();
+    }
+
+    /** Whether this node coordinates {@code key} (else its requests are answered NOT_COORDINATOR). */
+    public boolean coordinates(String key, CoordinatorType type) {
+        return coordinatorNode(key, type) == nodeId;
+    }
+
+    private ClusterBrokers.Broker self(String listenerName) {
+        return ClusterBrokers.self(nodeId, advertised(listenerName), config.getString("broker.rack"));
     }
 }

@@ -8,7 +8,7 @@ import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClust
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
-import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** DescribeCluster: this node as the only broker and the controller. */
@@ -36,12 +36,12 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("Brook only serves the broker endpoint type on this listener."));
         }
-        response.setClusterId(broker.clusterId()).setControllerId(broker.nodeId())
-;
-        InetSocketAddress advertised = broker.advertised(context.listenerName());
-        response.brokers().add(new DescribeClusterBroker().setBrokerId(broker.nodeId())
-                .setHost(advertised.getHostString()).setPort(advertised.getPort())
-                .setRack(broker.config().getString("broker.rack")));
+        List<ClusterBrokers.Broker> live = broker.liveBrokers(context.listenerName());
+        response.setClusterId(broker.clusterId()).setControllerId(broker.controllerId(live));
+        for (ClusterBrokers.Broker b : live) {
+            response.brokers().add(new DescribeClusterBroker().setBrokerId(b.id()).setHost(b.host())
+                    .setPort(b.port()).setRack(b.rack()));
+        }
         return CompletableFuture.completedFuture(response);
     }
 }

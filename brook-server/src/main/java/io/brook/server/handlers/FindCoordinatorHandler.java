@@ -9,7 +9,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
-import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -59,8 +59,18 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
             return c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
                     keyType == CoordinatorType.GROUP.id() ? "The group id is empty." : "The transactional id is empty.");
         }
-        InetSocketAddress advertised = broker.advertised(context.listenerName());
-        return c.setNodeId(broker.nodeId()).setHost(advertised.getHostString()).setPort(advertised.getPort())
+        CoordinatorType type = CoordinatorType.forId(keyType);
+        int node = broker.coordinatorNode(key, type);
+        if (node < 0) { // in a cluster, the first lookup creates the internal topic
+            broker.coordinatorTopics().createIfAbsent(type, broker.replicas().image());
+        }
+        Optional<ClusterBrokers.Broker> coordinator = node < 0 ? Optional.empty()
+                : broker.broker(node, context.listenerName());
+        if (coordinator.isEmpty()) { // its partition has no leader, or the leader is fenced: retriable
+            return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("The coordinator of "
+                    + key + " is not available: the leader of its partition is not serving.");
+        }
+        return c.setNodeId(node).setHost(coordinator.get().host()).setPort(coordinator.get().port())
                 .setErrorCode(Errors.NONE.code());
     }
 }

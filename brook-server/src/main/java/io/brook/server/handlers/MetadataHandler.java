@@ -19,12 +19,13 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * Metadata: brokers, controller and the requested topics. Unknown topics are created first when
@@ -74,7 +75,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> respond(request, broker.replicas().image(), version,
-                        broker.advertised(context.listenerName())));
+                        broker.liveBrokers(context.listenerName())));
     }
 
     private static boolean isValidName(String name) {
@@ -87,32 +88,34 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     }
 
     private MetadataResponseData respond(MetadataRequestData request, MetadataImage image, short version,
-                                         InetSocketAddress advertised) {
+                                         List<ClusterBrokers.Broker> live) {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(broker.clusterId())
-                .setControllerId(broker.nodeId());
-        response.brokers().add(new MetadataResponseBroker().setNodeId(broker.nodeId())
-                .setHost(advertised.getHostString()).setPort(advertised.getPort())
-                .setRack(broker.config().getString("broker.rack")));
+                .setControllerId(broker.controllerId(live));
+        for (ClusterBrokers.Broker b : live) {
+            response.brokers().add(new MetadataResponseBroker().setNodeId(b.id()).setHost(b.host())
+                    .setPort(b.port()).setRack(b.rack()));
+        }
+        Set<Integer> liveIds = live.stream().map(ClusterBrokers.Broker::id).collect(Collectors.toSet());
         Map<String, MetadataResponseTopic> topics = new LinkedHashMap<>();
         if (request.topics() == null) {
             image.topicsByName().values().stream()
                     .sorted((a, b) -> a.name().compareTo(b.name()))
-                    .forEach(t -> topics.put(t.name(), describe(t)));
+                    .forEach(t -> topics.put(t.name(), describe(t, liveIds)));
         } else {
             for (MetadataRequestTopic requested : request.topics()) {
                 boolean byId = requested.name() == null
                         || requested.name().isEmpty() && !Uuid.ZERO_UUID.equals(requested.topicId());
                 if (byId) { // a topic id lookup (the consumer resolves the ids of its assignment this way)
                     TopicImage topic = image.topic(requested.topicId());
-                    topics.put(requested.topicId().toString(), topic != null ? describe(topic)
+                    topics.put(requested.topicId().toString(), topic != null ? describe(topic, liveIds)
                             : new MetadataResponseTopic().setTopicId(requested.topicId()).setName(null)
                             .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
                     continue;
                 }
                 TopicImage topic = image.topic(requested.name());
                 if (topic != null) {
-                    topics.put(topic.name(), describe(topic));
+                    topics.put(topic.name(), describe(topic, liveIds));
                 } else {
                     Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                             : Errors.INVALID_TOPIC_EXCEPTION;
@@ -125,16 +128,21 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         return response;
     }
 
-    private static MetadataResponseTopic describe(TopicImage topic) {
+    /**
+     * A topic's partitions; a partition without a leader carries LEADER_NOT_AVAILABLE (retriable), and the
+     * replicas on brokers that are not listed (fenced, or gone) are its offline replicas.
+     */
+    private static MetadataResponseTopic describe(TopicImage topic, Set<Integer> live) {
         List<MetadataResponsePartition> partitions = new ArrayList<>();
         for (PartitionImage p : topic.partitions().values()) {
             partitions.add(new MetadataResponsePartition()
+                    .setErrorCode(p.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
                     .setPartitionIndex(p.partition())
                     .setLeaderId(p.leader())
                     .setLeaderEpoch(p.leaderEpoch())
                     .setReplicaNodes(p.replicas())
                     .setIsrNodes(p.isr())
-                    .setOfflineReplicas(List.of()));
+                    .setOfflineReplicas(p.replicas().stream().filter(r -> !live.contains(r)).toList()));
         }
         return new MetadataResponseTopic().setName(topic.name()).setTopicId(topic.id())
                 .setIsInternal(topic.isInternal()).setPartitions(partitions);

@@ -2,17 +2,26 @@ package io.brook.server.node;
 
 import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
+import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.LocalMetadataController;
+import io.brook.metadata.quorum.QuorumClient;
+import io.brook.metadata.quorum.QuorumConfig;
+import io.brook.metadata.quorum.QuorumTimeoutException;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.metadata.runtime.QuorumMetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.controller.ControllerChannel;
+import io.brook.server.controller.ForwardedRequestServer;
+import io.brook.server.controller.ForwardingControllerChannel;
+import io.brook.server.controller.RoutingControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.controller.QuorumDescription;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
@@ -78,9 +87,14 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -107,6 +121,16 @@ public final class BrookNode implements AutoCloseable {
     private static final int COORDINATOR_EPOCH = 0;
     /** Requests waiting for a handler thread before new ones are refused. */
     private static final int MAX_QUEUED_REQUESTS = 10_000;
+    /** Directory under the metadata log dir where the Raft quorum (Apache Ratis) keeps its log. */
+    public static final String RAFT_DIR = "__raft";
+    /** Replicas a partition may have in a cluster until partitions are replicated between brokers (issue 19). */
+    private static final int MAX_REPLICATION_FACTOR_IN_CLUSTER = 1;
+    /** Longest a request forwarded to the active controller waits for its answer. */
+    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+    /** Longest a starting node waits for the metadata quorum before giving up. */
+    private static final Duration QUORUM_START_TIMEOUT = Duration.ofSeconds(120);
+    private static final long QUORUM_WAIT_LOG_MS = 10_000;
+    private static final long QUORUM_POLL_MS = 20;
     /** Longest wait between two looks for idle segments (half the idle time when that is shorter). */
     private static final long MAX_IDLE_SEGMENT_CHECK_MS = 30_000;
 
@@ -116,6 +140,8 @@ public final class BrookNode implements AutoCloseable {
     private final ExecutorService requestExecutor;
     private final ExecutorService markerExecutor;
     private final MetadataController controller;
+    /** How this node reaches the active controller when it is not it; null on a single node. */
+    private final QuorumClient quorumClient;
     private final LogManager logManager;
     private final LogCleaner cleaner;
     private final NetworkServer network;
@@ -124,14 +150,15 @@ public final class BrookNode implements AutoCloseable {
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
-                      MetadataController controller, LogManager logManager, LogCleaner cleaner, NetworkServer network,
-                      InetSocketAddress boundAddress, String clusterId) {
+                      MetadataController controller, QuorumClient quorumClient, LogManager logManager,
+                      LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
         this.delayed = delayed;
         this.requestExecutor = requestExecutor;
         this.markerExecutor = markerExecutor;
         this.controller = controller;
+        this.quorumClient = quorumClient;
         this.logManager = logManager;
         this.cleaner = cleaner;
         this.network = network;
@@ -164,9 +191,9 @@ public final class BrookNode implements AutoCloseable {
         // thread; expiries run on the request handlers
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
-        MetadataController controller = LocalMetadataController.open(new File(config.metadataLogDir(), METADATA_DIR),
-                new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(), config.metadataMaxSnapshotIntervalMs()),
-                config.nodeId());
+        Controller controllerSetup = openController(config, meta.clusterId());
+        MetadataController controller = controllerSetup.controller();
+        ControllerChannel controllerChannel = controllerSetup.channel();
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
@@ -187,9 +214,24 @@ public final class BrookNode implements AutoCloseable {
             cleaner.start();
         }
 
-        OffsetsTopic offsetsTopic = OffsetsTopic.createIfAbsent(controller, replicas, List.of(config.nodeId()),
-                config.getInt("offsets.topic.num.partitions"), config.getShort("offsets.topic.replication.factor"),
+        NewTopic offsetsSpec = OffsetsTopic.spec(config.getInt("offsets.topic.num.partitions"),
+                internalReplicationFactor(config, "offsets.topic.replication.factor"),
                 config.getInt("offsets.topic.segment.bytes"));
+        NewTopic transactionsSpec = TransactionTopic.spec(config.getInt("transaction.state.log.num.partitions"),
+                internalReplicationFactor(config, "transaction.state.log.replication.factor"),
+                config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
+        OffsetsTopic offsetsTopic;
+        TransactionTopic transactionTopic;
+        if (controllerSetup.quorum() == null) { // a single node: both exist from its first start
+            offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec);
+            transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
+                    transactionsSpec);
+        } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
+            awaitActiveController(controllerSetup.quorum(), config);
+            offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions());
+            transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions());
+        }
+        CoordinatorTopics coordinatorTopics = new CoordinatorTopics(controllerChannel, offsetsSpec, transactionsSpec);
         GroupCoordinator groups = new GroupCoordinator(new GroupConfig(
                 config.getInt("group.min.session.timeout.ms"), config.getInt("group.max.session.timeout.ms"),
                 config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.max.size"),
@@ -199,14 +241,8 @@ public final class BrookNode implements AutoCloseable {
                 offsetsTopic, coordinatorTimer, System::currentTimeMillis);
         offsetsTopic.replayInto(groups);
 
-        TransactionTopic transactionTopic = TransactionTopic.createIfAbsent(controller, replicas,
-                List.of(config.nodeId()), config.getInt("transaction.state.log.num.partitions"),
-                config.getShort("transaction.state.log.replication.factor"),
-                config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
         ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
-        ControllerChannel controllerChannel = new LocalControllerChannel(controller, () -> List.of(config.nodeId()),
-                config.getInt("num.partitions"), config.getShort("default.replication.factor"));
         ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
                 config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
@@ -238,16 +274,15 @@ public final class BrookNode implements AutoCloseable {
         }
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactions, markers, advertised);
+                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
+                controller::leaderId);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
         registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version")))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
-                .register(new DescribeQuorumHandler(() -> QuorumDescription.singleNode(config.nodeId(),
-                        LocalMetadataController.SINGLE_NODE_EPOCH, controller.image().offset() + 1,
-                        System.currentTimeMillis())))
+                .register(new DescribeQuorumHandler(controllerChannel))
                 .register(new CreateTopicsHandler(broker))
                 .register(new DeleteTopicsHandler(broker))
                 .register(new CreatePartitionsHandler(broker))
@@ -317,25 +352,125 @@ public final class BrookNode implements AutoCloseable {
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
-        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller, logManager, cleaner,
-                network, bound, meta.clusterId());
+        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller,
+                controllerSetup.quorumClient(), logManager, cleaner, network, bound, meta.clusterId());
     }
 
     /**
-     * The one place that stops a configuration this build cannot run yet (remove it when the quorum of
-     * issue 18 is wired into the node): Brook runs as one node that is broker, controller and its whole
-     * quorum. Called after the meta.properties checks and before anything is written.
+     * The one place that stops a configuration this build cannot run yet, after the meta.properties
+     * checks and before anything is written: every node is broker and controller (Kafka's combined
+     * mode), and the quorum's voters are static ({@code controller.quorum.voters}).
      */
     private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
-        if (config.isMultiNodeQuorum()) {
-            throw new IOException("a quorum of more than one controller is not available in this build yet; "
-                    + "run one node that is its own quorum (leave controller.quorum.voters and "
-                    + "controller.quorum.bootstrap.servers unset)");
-        }
         if (!config.isBroker() || !config.isController()) {
             throw new IOException("a node with process.roles=" + String.join(",", config.processRoles())
-                    + " is not available in this build yet; run one node with process.roles=broker,controller");
+                    + " is not available in this build yet; run every node with process.roles=broker,controller");
         }
+        if (config.isMultiNodeQuorum() && config.quorumVoters().isEmpty()) {
+            throw new IOException("a quorum named only by controller.quorum.bootstrap.servers is not available in "
+                    + "this build yet; list the voters in controller.quorum.voters (id@host:port,...)");
+        }
+    }
+
+    /** The metadata controller of this node, how handlers reach the active one, and the quorum if any. */
+    private record Controller(MetadataController controller, ControllerChannel channel,
+                              QuorumMetadataController quorum, QuorumClient quorumClient) {
+    }
+
+    /**
+     * Opens the metadata controller: the single node's own log when this node is its whole quorum, else
+     * this node's voter of the Raft quorum named by {@code controller.quorum.voters}, whose handlers
+     * reach the active controller through a {@link RoutingControllerChannel} (requests forwarded over the
+     * quorum's transport, answered by {@link ForwardedRequestServer} on the leader).
+     */
+    private static Controller openController(BrokerConfig config, String clusterId) throws IOException {
+        File dir = new File(config.metadataLogDir(), METADATA_DIR);
+        SnapshotPolicy snapshots = new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(),
+                config.metadataMaxSnapshotIntervalMs());
+        int partitions = config.getInt("num.partitions");
+        short replicationFactor = config.getShort("default.replication.factor");
+        if (!config.isMultiNodeQuorum()) {
+            MetadataController controller = LocalMetadataController.open(dir, snapshots, config.nodeId());
+            ControllerChannel channel = new LocalControllerChannel(controller, () -> List.of(config.nodeId()),
+                    partitions, replicationFactor, Short.MAX_VALUE, () -> QuorumDescription.singleNode(
+                            config.nodeId(), LocalMetadataController.SINGLE_NODE_EPOCH,
+                            controller.image().offset() + 1, System.currentTimeMillis()));
+            return new Controller(controller, channel, null, null);
+        }
+        QuorumConfig quorumConfig = QuorumConfig.builder(config.nodeId(),
+                        new File(config.metadataLogDir(), RAFT_DIR).toPath())
+                .voters(config.quorumVoters()).clusterId(clusterId)
+                .electionTimeout(Duration.ofMillis(config.quorumElectionTimeoutMs()))
+                .requestTimeout(Duration.ofMillis(config.quorumRequestTimeoutMs())).build();
+        // requests forwarded to this node wait for the channel that answers them (built just below)
+        CompletableFuture<ForwardedRequestServer> server = new CompletableFuture<>();
+        QuorumMetadataController controller = QuorumMetadataController.open(dir, quorumConfig, snapshots,
+                frame -> server.thenCompose(s -> s.serve(frame)));
+        // until brokers register (the broker lifecycle), every voter is a combined node and hosts partitions
+        List<Integer> brokers = List.copyOf(new TreeSet<>(config.quorumVoters().keySet()));
+        ControllerChannel local = new LocalControllerChannel(controller, () -> brokers, partitions,
+                replicationFactor, MAX_REPLICATION_FACTOR_IN_CLUSTER,
+                () -> QuorumDescription.fromStatus(controller.quorum().status()));
+        server.complete(new ForwardedRequestServer(local));
+        QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
+                Duration.ofMillis(config.quorumRequestTimeoutMs()));
+        ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
+                .exceptionallyCompose(BrookNode::forwardingFailure));
+        return new Controller(controller, new RoutingControllerChannel(controller, local, forwarding), controller,
+                client);
+    }
+
+    /**
+     * The replication factor of an internal topic: as configured, but at most what a cluster can give
+     * before partitions are replicated (issue 19), with a WARN saying so.
+     */
+    private static short internalReplicationFactor(BrokerConfig config, String name) {
+        short configured = config.getShort(name);
+        if (config.isMultiNodeQuorum() && configured > MAX_REPLICATION_FACTOR_IN_CLUSTER) {
+            log.warn("{}={} is reduced to {}: this build does not replicate partitions between brokers yet", name,
+                    configured, MAX_REPLICATION_FACTOR_IN_CLUSTER);
+            return MAX_REPLICATION_FACTOR_IN_CLUSTER;
+        }
+        return configured;
+    }
+
+    /** A failed forward as the Kafka error a client retries on (or the leader's own refusal). */
+    private static CompletableFuture<ByteBuffer> forwardingFailure(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof QuorumTimeoutException) {
+            return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException(
+                    "no active controller answered within " + FORWARD_TIMEOUT.toMillis() + " ms ("
+                            + cause.getMessage() + "); the metadata quorum may have lost its majority"));
+        }
+        return CompletableFuture.failedFuture(cause);
+    }
+
+    /**
+     * Waits, at start, until the quorum has an active controller and this voter has applied what it
+     * committed before (the internal topics are created or found through it). One line says what is
+     * awaited every {@link #QUORUM_WAIT_LOG_MS}; past {@link #QUORUM_START_TIMEOUT} the start fails.
+     */
+    private static void awaitActiveController(QuorumMetadataController quorum, BrokerConfig config)
+            throws IOException, InterruptedException {
+        long startNs = System.nanoTime();
+        long nextLogNs = startNs + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
+        while (quorum.leaderId() < 0 || quorum.quorum().lastAppliedIndex() < quorum.quorum().lastCommittedIndex()) {
+            long now = System.nanoTime();
+            if (now - startNs > QUORUM_START_TIMEOUT.toNanos()) {
+                throw new IOException("no metadata quorum formed within " + QUORUM_START_TIMEOUT.toSeconds()
+                        + " s: a majority of the voters " + config.getString("controller.quorum.voters")
+                        + " must be started and reachable at those addresses");
+            }
+            if (now >= nextLogNs) {
+                log.info("Waiting for the metadata quorum: a majority of the voters {} must be up ({})",
+                        config.getString("controller.quorum.voters"), quorum.quorum().status());
+                nextLogNs = now + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
+            }
+            Thread.sleep(QUORUM_POLL_MS);
+        }
+        log.info("Metadata quorum ready: node {} is the active controller, node {} has applied index {}",
+                quorum.leaderId(), config.nodeId(), quorum.quorum().lastAppliedIndex());
     }
 
     private static void checkpoint(LogManager logManager) {
@@ -384,6 +519,9 @@ public final class BrookNode implements AutoCloseable {
         }
         if (cleaner != null) {
             cleaner.close(); // lets a running cleaning finish its swap
+        }
+        if (quorumClient != null) {
+            quorumClient.close();
         }
         controller.close();
         logManager.close();

@@ -326,12 +326,15 @@ class BrokerConfigClusterTest {
     @Test
     void clusterSettingsWithoutEffectYetAreReported() {
         BrokerConfig config = BrokerConfig.fromMap(with(combined(), "controller.quorum.voters", "1@localhost:19093",
-                "broker.session.timeout.ms", "18000", "metadata.log.dir", "/d/meta"));
+                "broker.session.timeout.ms", "18000", "metadata.log.dir", "/d/meta",
+                "controller.quorum.fetch.timeout.ms", "3000"));
         List<String> warnings = config.warnings();
         assertTrue(warnings.stream().anyMatch(w -> w.startsWith("The setting broker.session.timeout.ms has no effect")),
                 warnings.toString());
-        assertTrue(warnings.stream().anyMatch(w -> w.startsWith("The setting controller.quorum.voters has no effect")),
-                warnings.toString());
+        assertTrue(warnings.stream().anyMatch(w -> w.startsWith(
+                "The setting controller.quorum.fetch.timeout.ms has no effect")), warnings.toString());
+        assertTrue(warnings.stream().noneMatch(w -> w.startsWith("The setting controller.quorum.voters")),
+                "honoured: " + warnings);
         assertTrue(warnings.stream().noneMatch(w -> w.contains("metadata.log.dir")), "honoured: " + warnings);
         assertTrue(warnings.stream().noneMatch(w -> w.contains("process.roles")), warnings.toString());
     }

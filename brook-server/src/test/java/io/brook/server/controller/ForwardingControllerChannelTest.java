@@ -47,7 +47,8 @@ class ForwardingControllerChannelTest {
     @BeforeEach
     void open() throws Exception {
         controller = LocalMetadataController.open(dir);
-        local = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1);
+        local = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1, Short.MAX_VALUE,
+                () -> QuorumDescription.singleNode(1, 0, controller.image().offset() + 1, 0));
         ForwardedRequestServer server = new ForwardedRequestServer(local);
         forwarding = new ForwardingControllerChannel(request -> {
             forwarded.incrementAndGet();
@@ -113,6 +114,33 @@ class ForwardingControllerChannelTest {
         assertEquals("t", deleted.name());
         assertEquals(created.topicId(), deleted.id());
         assertNull(controller.image().topic("t"));
+    }
+
+    @Test
+    void aClusterWithoutReplicationRefusesMoreThanOneReplicaLocallyAndForwarded() throws Exception {
+        LocalControllerChannel cluster = new LocalControllerChannel(controller, () -> List.of(1, 2, 3), 3, (short) 1,
+                1, () -> QuorumDescription.singleNode(1, 0, 0, 0));
+        ForwardedRequestServer server = new ForwardedRequestServer(cluster);
+        ForwardingControllerChannel toCluster = new ForwardingControllerChannel(server::serve);
+        assertSameRefusal(cluster.createTopic(new NewTopic("r3", 1, (short) 3, Map.of(), Map.of()), false),
+                toCluster.createTopic(new NewTopic("r3", 1, (short) 3, Map.of(), Map.of()), false),
+                InvalidReplicationFactorException.class);
+        assertSameRefusal(cluster.createTopic(new NewTopic("a2", -1, (short) -1, Map.of(0, List.of(1, 2)), Map.of()),
+                        false),
+                toCluster.createTopic(new NewTopic("a2", -1, (short) -1, Map.of(0, List.of(1, 2)), Map.of()), false),
+                InvalidReplicationFactorException.class);
+        assertEquals(3, get(toCluster.createTopic(new NewTopic("r1", 3, (short) 1, Map.of(), Map.of()), false))
+                .numPartitions());
+        assertNull(controller.image().topic("r3"));
+    }
+
+    @Test
+    void theQuorumIsDescribedAsTheActiveControllerSeesIt() throws Exception {
+        get(local.createTopic(new NewTopic("t", 2, (short) 1, Map.of(), Map.of()), false));
+        QuorumDescription described = get(forwarding.describeQuorum());
+        assertEquals(get(local.describeQuorum()), described);
+        assertEquals(controller.image().offset() + 1, described.highWatermark());
+        assertEquals(List.of(1), described.voters().stream().map(QuorumDescription.Replica::id).toList());
     }
 
     @Test

@@ -1,0 +1,67 @@
+package io.brook.server.controller;
+
+import io.brook.metadata.controller.TopicControl.CreatedTopic;
+import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.metadata.runtime.MetadataController;
+import org.apache.kafka.common.Uuid;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The {@link ControllerChannel} of a node in a quorum of several controllers: each call runs on this
+ * node's {@code local} channel while this node is the active controller, and is forwarded to the
+ * active controller otherwise. Leadership that moves between the check and the decision makes the
+ * local call fail with NOT_CONTROLLER (retriable), as Kafka's controller answers then.
+ *
+ * <p>Thread-safety: stateless; callable from any thread.
+ */
+public final class RoutingControllerChannel implements ControllerChannel {
+    private final MetadataController controller;
+    private final ControllerChannel local;
+    private final ControllerChannel forwarding;
+
+    public RoutingControllerChannel(MetadataController controller, ControllerChannel local,
+                                    ControllerChannel forwarding) {
+        this.controller = controller;
+        this.local = local;
+        this.forwarding = forwarding;
+    }
+
+    private ControllerChannel route() {
+        return controller.isActive() ? local : forwarding;
+    }
+
+    @Override
+    public CompletableFuture<CreatedTopic> createTopic(NewTopic topic, boolean validateOnly) {
+        return route().createTopic(topic, validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<DeletedTopic> deleteTopic(String name, Uuid id) {
+        return route().deleteTopic(name, id);
+    }
+
+    @Override
+    public CompletableFuture<Void> createPartitions(String topic, int newCount, List<List<Integer>> assignments,
+                                                    boolean validateOnly) {
+        return route().createPartitions(topic, newCount, assignments, validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides,
+                                                     boolean validateOnly) {
+        return route().alterTopicConfigs(topic, overrides, validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
+        return route().allocateProducerIds(brokerId);
+    }
+
+    @Override
+    public CompletableFuture<QuorumDescription> describeQuorum() {
+        return route().describeQuorum();
+    }
+}
