@@ -81,6 +81,8 @@ final class BrookCluster implements AutoCloseable {
         private Process process;
         private Thread killOnExit;
         private boolean paused;
+        /** Where the output of a start not yet seen listening begins, or null. */
+        private Long pendingFrom;
 
         Node(int id, File configFile, File dataDir, File output, File logDir, Map<String, String> settings) {
             this.id = id;
@@ -254,15 +256,20 @@ final class BrookCluster implements AutoCloseable {
         return nodes.values().stream().filter(n -> n.running() && !n.paused).map(n -> n.id).toList();
     }
 
-    /** Starts every node that is not running, all at once, and waits until each listens. */
+    /**
+     * Starts every node that is not running, all at once, and waits until each listens (those started with
+     * {@link #launch} too).
+     */
     BrookCluster startAll() throws Exception {
-        List<Node> starting = nodes.values().stream().filter(n -> !n.running()).toList();
-        Map<Node, Long> from = new LinkedHashMap<>();
-        for (Node node : starting) {
-            from.put(node, launch(node));
+        for (Node node : nodes.values()) {
+            if (!node.running()) {
+                launch(node);
+            }
         }
-        for (Map.Entry<Node, Long> e : from.entrySet()) {
-            awaitListening(e.getKey(), e.getValue());
+        for (Node node : nodes.values()) {
+            if (node.pendingFrom != null) {
+                awaitListening(node, node.pendingFrom);
+            }
         }
         return this;
     }
@@ -276,6 +283,15 @@ final class BrookCluster implements AutoCloseable {
         awaitListening(node, launch(node));
     }
 
+    /** Starts one node's process without waiting for it to listen ({@link #startAll} waits for it). */
+    void launch(int id) throws Exception {
+        Node node = node(id);
+        if (node.running()) {
+            throw new IllegalStateException("node " + id + " runs already");
+        }
+        launch(node);
+    }
+
     /** Starts the node's process; returns where its output of this start begins. */
     private long launch(Node node) throws Exception {
         long from = node.output.length();
@@ -283,10 +299,13 @@ final class BrookCluster implements AutoCloseable {
                 "--config", node.configFile.getPath()).directory(BrookFixture.ROOT).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(node.output))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        builder.environment().put("BROOK_JAVA_OPTS", NODE_JAVA_OPTS);
+        // -Dbrook.cluster.java.opts adds JVM options to every node (-Xlog:exceptions=info to find a throw site)
+        builder.environment().put("BROOK_JAVA_OPTS", (NODE_JAVA_OPTS + " "
+                + System.getProperty("brook.cluster.java.opts", "")).strip());
         builder.environment().put("LOG_DIR", node.logDir.getPath());
         node.process = builder.start();
         node.paused = false;
+        node.pendingFrom = from;
         Process started = node.process;
         node.killOnExit = new Thread(started::destroyForcibly, "brook-node-" + node.id + "-kill");
         Runtime.getRuntime().addShutdownHook(node.killOnExit);
@@ -304,6 +323,7 @@ final class BrookCluster implements AutoCloseable {
         while (true) {
             Matcher listening = LISTENING.matcher(read(node.output, from));
             if (listening.find()) {
+                node.pendingFrom = null;
                 if (!listening.group(2).equals(clusterId)) {
                     throw new AssertionError("node " + node.id + " runs in cluster " + listening.group(2)
                             + ", formatted for " + clusterId + "\n" + logTails());
@@ -312,6 +332,7 @@ final class BrookCluster implements AutoCloseable {
             }
             if (!node.process.isAlive() || System.currentTimeMillis() > deadline) {
                 boolean alive = node.process.isAlive();
+                node.pendingFrom = null;
                 node.process.destroyForcibly().waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS);
                 forget(node);
                 throw new AssertionError("node " + node.id + " did not start (" + (alive ? "no listening line "

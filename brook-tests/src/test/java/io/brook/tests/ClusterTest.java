@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -55,8 +56,11 @@ class ClusterTest {
     /** A metadata change after an election, generous for the same reason; the measured time is printed. */
     private static final Duration METADATA_CHANGE = Duration.ofSeconds(45);
     private static final Duration CLIENT = Duration.ofSeconds(30);
+    /** How long a node waits alone for its quorum: past BrookNode's progress line (every 10 s) of that wait. */
+    private static final Duration ALONE = Duration.ofSeconds(13);
 
-    @TempDir
+    /** Kept when a test fails, to start a node by hand on what the test left. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     File work;
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
@@ -154,10 +158,14 @@ class ClusterTest {
                 () -> adminOf(active).listTopics().names().get(10, TimeUnit.SECONDS)
                         .contains("after-failover"));
 
-        // every node stopped and started again: the topics and their records are still there
+        // every node stopped and started again: the topics and their records are still there. The first one
+        // started waits alone for its quorum past the node's 10 s progress line, and keeps waiting
         for (int id : cluster.nodeIds()) {
             cluster.stop(id);
         }
+        cluster.launch(1);
+        Thread.sleep(ALONE.toMillis());
+        assertTrue(cluster.node(1).running(), "a node without its quorum waits for it:\n" + cluster.logTails());
         cluster.startAll();
         cluster.awaitActiveController(ELECTION);
         Admin admin = cluster.admin();
