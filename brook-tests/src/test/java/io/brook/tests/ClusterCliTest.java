@@ -164,16 +164,12 @@ class ClusterCliTest {
         assertEquals("localhost:" + base + ",localhost:" + (base + 2) + ",localhost:" + (base + 4), bootstrap);
         List<Long> pids = pids(up.stdout());
 
-        // a client of the printed bootstrap servers creates a topic (through any node); a producer and a consumer
-        // of node 1's address, which leads it, use it (until brokers register with the controller, docs/design/
-        // cluster.md step 2, a node's metadata lists only itself, so the client talks to the leader itself)
+        // clients of the printed bootstrap servers create a topic, produce and consume
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic("dev-events", Map.of(0, List.of(1)))
-                    .configs(Map.of("min.insync.replicas", "1")))).all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic("dev-events", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
-        String node1 = bootstrap.split(",")[0];
-        produce(node1, "dev-events", 5);
-        assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(node1, "dev-events", 5));
+                produce(bootstrap, "dev-events", 5);
+        assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(bootstrap, "dev-events", 5));
 
         Processes.Output down = brook("cluster", "down", "--dir", dir.getPath());
         assertEquals(0, down.exitCode(), down.all());
@@ -186,7 +182,7 @@ class ClusterCliTest {
         Processes.Output again = up(dir);
         assertEquals(0, again.exitCode(), again.all());
         assertTrue(again.stdout().contains("Bootstrap servers: " + bootstrap), again.stdout());
-        assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(node1, "dev-events", 5));
+        assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(bootstrap, "dev-events", 5));
         Processes.Output downAgain = brook("cluster", "down", "--dir", dir.getPath());
         assertEquals(0, downAgain.exitCode(), downAgain.all());
         pids(again.stdout()).forEach(pid -> assertFalse(alive(pid), "stopped: " + pid));

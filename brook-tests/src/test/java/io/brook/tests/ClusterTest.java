@@ -16,7 +16,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.RetriableException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -226,8 +225,6 @@ class ClusterTest {
     }
 
     @Test
-    @Disabled("step 2 of docs/design/cluster.md: brokers register with the active controller; until then each "
-            + "node's Metadata and DescribeCluster list only itself")
     void everyNodeListsEveryBroker() throws Exception {
         startCluster();
         cluster.awaitActiveController(ELECTION);

@@ -134,7 +134,9 @@ public final class ClusterControl {
         }
         int id = request.brokerId();
         BrokerRegistration existing = cluster.broker(id);
-        if (existing != null && !existing.incarnationId().equals(request.incarnationId())
+        // a fenced registration (a broker that finished its controlled shutdown, or never caught up) may be
+        // replaced at once: only a live, unfenced one means another process has this id
+        if (existing != null && !existing.incarnationId().equals(request.incarnationId()) && !existing.fenced()
                 && hasLiveSession(id, nowMs)) {
             throw new DuplicateBrokerRegistrationException("Another broker is registered with broker id " + id
                     + " (incarnation " + existing.incarnationId() + ") and its session is still alive.");

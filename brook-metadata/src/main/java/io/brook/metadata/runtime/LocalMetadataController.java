@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -214,6 +215,15 @@ public final class LocalMetadataController implements MetadataController {
     @Override
     public int leaderId() {
         return nodeId;
+    }
+
+    /**
+     * A single node is active from the start and stays so: {@code listener} runs once, on the
+     * controller thread, before any decision submitted after this call.
+     */
+    @Override
+    public void addActivationListener(Consumer<MetadataImage> listener) {
+        thread.execute(() -> listener.accept(proposed));
     }
 
     /** The latest snapshot written or loaded, or null. */

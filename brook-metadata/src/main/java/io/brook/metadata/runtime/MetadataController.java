@@ -5,6 +5,7 @@ import io.brook.metadata.image.MetadataImage;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -42,6 +43,14 @@ public interface MetadataController extends AutoCloseable {
 
     /** The active controller's node id, or -1 when none is known. */
     int leaderId();
+
+    /**
+     * Registers {@code listener} to run each time this node becomes the active controller, on the
+     * controller's thread and before the first decision of that term, with the image decisions start
+     * from (soft state kept for decisions, such as broker sessions, is rebuilt there). When this node is
+     * active already it runs once for the current term, before any decision submitted after this call.
+     */
+    void addActivationListener(Consumer<MetadataImage> listener);
 
     @Override
     void close() throws IOException;

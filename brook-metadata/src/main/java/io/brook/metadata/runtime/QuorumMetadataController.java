@@ -46,6 +46,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -125,6 +126,8 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     private long nextProposal;
     /** Raft indexes of entries skipped while this voter was active (so their decisions fail). */
     private final TreeSet<Long> rejectedIndexes = new TreeSet<>();
+    /** Run on becoming active, before the term's first decision; controller thread only. */
+    private final List<Consumer<MetadataImage>> activationListeners = new ArrayList<>();
 
     private QuorumMetadataController(File dir, QuorumConfig config, MetadataLog metadataLog, MetadataImage image,
                                      int lastEpoch, long lastBatchTimestamp, QuorumSnapshot loadedSnapshot,
@@ -233,6 +236,26 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     @Override
     public int leaderId() {
         return leaderId;
+    }
+
+    @Override
+    public void addActivationListener(Consumer<MetadataImage> listener) {
+        // added on the controller thread, so a leader change runs it exactly once per term
+        thread.execute(() -> {
+            activationListeners.add(listener);
+            if (active) {
+                activate(listener);
+            }
+        });
+    }
+
+    /** Runs one activation listener; controller thread only. One that throws does not stop the term. */
+    private void activate(Consumer<MetadataImage> listener) {
+        try {
+            listener.accept(proposed);
+        } catch (RuntimeException e) {
+            log.error("Metadata quorum node {}: an activation listener failed in term {}", nodeId, activeTerm, e);
+        }
     }
 
     private NotControllerException notController() {
@@ -456,6 +479,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
                 active = true;
                 log.info("Metadata quorum node {} is the active controller in term {} at metadata offset {}", nodeId,
                         term, image.offset());
+                activationListeners.forEach(this::activate); // before any decision of this term
             } else if (wasActive) {
                 log.info("Metadata quorum node {} is no longer the active controller (leader {}, term {})", nodeId,
                         newLeaderId, term);

@@ -237,13 +237,14 @@ class ClusterControlPropertyTest {
         BrokerRegistration existing = h.cluster.broker(r.broker());
         Uuid incarnation = existing != null && !r.newIncarnation() ? existing.incarnationId() : Uuid.randomUuid();
         boolean alive = lastContact.containsKey(r.broker()) && now - lastContact.get(r.broker()) <= TIMEOUT;
-        boolean refused = existing != null && !existing.incarnationId().equals(incarnation) && alive;
+        boolean refused = existing != null && !existing.incarnationId().equals(incarnation) && !existing.fenced()
+                && alive;
         ClusterImage before = h.cluster;
         MetadataImage imageBefore = h.image;
         try {
             h.register(control, r.broker(), incarnation, rack(r.broker()).orElse(null), now);
             lastContact.put(r.broker(), now);
-            assertTrue(!refused, "a new incarnation registered while the old session lived: " + r);
+            assertTrue(!refused, "a new incarnation replaced an unfenced one whose session lived: " + r);
             BrokerRegistration registered = h.cluster.broker(r.broker());
             if (existing != null && existing.incarnationId().equals(incarnation)) {
                 assertEquals(existing.fenced(), registered.fenced(), "an amended registration keeps its state");

@@ -101,6 +101,17 @@ class ClusterControlTest {
     }
 
     @Test
+    void aFencedRegistrationIsReplacedAtOnceByANewIncarnation() {
+        // a broker that finished its controlled shutdown (or never caught up) is fenced: its restart must
+        // not wait out the session timeout
+        h.register(control, 1, Uuid.randomUuid(), null, 0);
+        assertTrue(h.cluster.broker(1).fenced());
+        Uuid restarted = Uuid.randomUuid();
+        h.register(control, 1, restarted, null, 1);
+        assertEquals(restarted, h.cluster.broker(1).incarnationId());
+    }
+
+    @Test
     void theSameIncarnationMayRegisterAgainAtOnceAndKeepsItsState() {
         Uuid incarnation = Uuid.randomUuid();
         h.register(control, 1, incarnation, null, 0);

@@ -82,6 +82,22 @@ class LocalMetadataControllerTest {
     }
 
     @Test
+    void aSingleNodeRunsItsActivationListenerOnceOnTheControllerThreadBeforeLaterDecisions() throws Exception {
+        try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
+            await(controller.submit(create("t")));
+            List<String> activations = new CopyOnWriteArrayList<>();
+            controller.addActivationListener(image -> activations.add(Thread.currentThread().getName() + "@"
+                    + image.offset()));
+            // the decision runs after the listener: it sees the activation done
+            int seen = await(controller.submit(image -> ControllerResult.of(List.of(), activations.size())));
+            assertEquals(1, seen);
+            assertEquals(List.of("brook-controller@" + controller.image().offset()), activations);
+            await(controller.submit(create("u")));
+            assertEquals(1, activations.size(), "a single node never becomes active again");
+        }
+    }
+
+    @Test
     void aRefusedDecisionWritesNothing() throws Exception {
         try (LocalMetadataController controller = LocalMetadataController.open(dir)) {
             await(controller.submit(create("t")));

@@ -233,6 +233,38 @@ class QuorumMetadataControllerTest {
     }
 
     @Test
+    void eachNewActiveControllerRunsItsActivationListenersOnItsThreadBeforeTheTermsFirstDecision()
+            throws Exception {
+        startCluster();
+        Map<Integer, List<String>> activations = new java.util.concurrent.ConcurrentHashMap<>();
+        for (Map.Entry<Integer, QuorumMetadataController> e : running.entrySet()) {
+            int id = e.getKey();
+            e.getValue().addActivationListener(image -> activations.computeIfAbsent(id,
+                    k -> new CopyOnWriteArrayList<>()).add(Thread.currentThread().getName() + "@" + image.offset()));
+        }
+        QuorumMetadataController active = awaitActive();
+        int first = active.quorum().config().nodeId();
+        // the first decision of the term already sees its activation
+        int seen = get(active.submit(image -> ControllerResult.of(List.of(),
+                activations.getOrDefault(first, List.of()).size())));
+        assertEquals(1, seen);
+        assertTrue(activations.get(first).get(0).startsWith("brook-controller-" + first + "@"),
+                activations.toString());
+        get(active.submit(create("before")));
+        stop(first);
+
+        QuorumMetadataController next = awaitActive();
+        int second = next.quorum().config().nodeId();
+        int seenNext = get(next.submit(image -> ControllerResult.of(List.of(),
+                activations.getOrDefault(second, List.of()).size())));
+        assertEquals(1, seenNext, activations.toString());
+        assertTrue(activations.get(second).get(0).startsWith("brook-controller-" + second + "@"),
+                activations.toString());
+        assertNotNull(next.image().topic("before"));
+        assertEquals(1, activations.get(first).size(), "one activation per term: " + activations);
+    }
+
+    @Test
     void aFollowerBehindThePurgedLogCatchesUpFromASnapshotPlusTheTail() throws Exception {
         // small Raft segments, so that a snapshot lets Ratis purge the entries the stopped voter misses
         tuning = b -> b.maxEntryBytes(4096).logSegmentBytes(8 * 1024);

@@ -72,6 +72,13 @@ public final class BrokerConfig {
                     + "for this long is fenced by the controller.")
             .define("broker.heartbeat.interval.ms", INT, 2000, atLeast(1), MEDIUM, "How often a broker sends the "
                     + "controller a heartbeat.")
+            .define("initial.broker.registration.timeout.ms", INT, 60000, atLeast(1), MEDIUM, "How long a "
+                    + "starting broker waits for its first registration with the controller to be accepted.")
+            .define("controlled.shutdown.enable", BOOLEAN, true, MEDIUM, "Whether a broker that stops first asks "
+                    + "the controller to move its leaderships away (controlled shutdown).")
+            .define("brook.controlled.shutdown.timeout.ms", LONG, 300000L, atLeast(0), MEDIUM, "Longest a "
+                    + "stopping broker waits for the controller to allow its controlled shutdown before it stops "
+                    + "anyway (Kafka waits 5 minutes).")
             .define("metadata.log.dir", STRING, null, HIGH, "The directory of the metadata log (default: the "
                     + "first of log.dirs); formatted like the log directories.")
             .define("metadata.log.max.record.bytes.between.snapshots", LONG, 20L * 1024 * 1024, atLeast(1), MEDIUM,
@@ -543,6 +550,15 @@ public final class BrokerConfig {
 
     public int brokerHeartbeatIntervalMs() {
         return getInt("broker.heartbeat.interval.ms");
+    }
+
+    public int initialBrokerRegistrationTimeoutMs() {
+        return getInt("initial.broker.registration.timeout.ms");
+    }
+
+    /** How long a stopping broker waits for its controlled shutdown; 0 when {@code controlled.shutdown.enable} is off. */
+    public long controlledShutdownTimeoutMs() {
+        return getBoolean("controlled.shutdown.enable") ? getLong("brook.controlled.shutdown.timeout.ms") : 0;
     }
 
     public int quorumElectionTimeoutMs() {

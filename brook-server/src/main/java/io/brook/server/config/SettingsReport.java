@@ -48,8 +48,6 @@ public final class SettingsReport {
             Map.entry("num.replica.fetchers", "replication is not supported yet: each partition has one replica"),
             Map.entry("auto.leader.rebalance.enable", "replication is not supported yet: this node leads every "
                     + "partition"),
-            Map.entry("broker.session.timeout.ms", "clusters are not supported yet: this node is the only broker"),
-            Map.entry("broker.heartbeat.interval.ms", "clusters are not supported yet: this node is the only broker"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
             Map.entry("unclean.leader.election.enable", "replication is not supported yet: this node leads every "
                     + "partition"),

@@ -3,6 +3,10 @@ package io.brook.server.controller;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 
 import java.util.List;
 import java.util.Map;
@@ -38,6 +42,24 @@ public interface ControllerChannel {
 
     /** The metadata quorum as the active controller sees it (every voter's progress), for DescribeQuorum. */
     CompletableFuture<QuorumDescription> describeQuorum();
+    // ---- broker lifecycle (issue 18): KRaft's BrokerRegistration, BrokerHeartbeat, UnregisterBroker ----
+
+    /**
+     * Registers a broker (a new incarnation replaces the old registration); completes with its broker
+     * epoch once the registration is committed. Refusals: INCONSISTENT_CLUSTER_ID,
+     * DUPLICATE_BROKER_REGISTRATION, UNSUPPORTED_VERSION (see {@code ClusterControl}).
+     */
+    CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request);
+
+    /**
+     * A broker's heartbeat: renews its session, reports its applied metadata offset, asks to be
+     * (un)fenced or to shut down; completes with whether it is caught up, fenced and may shut down.
+     * Refusals: BROKER_ID_NOT_REGISTERED, STALE_BROKER_EPOCH.
+     */
+    CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request);
+
+    /** Removes a broker's registration (its leaderships move first). Refusal: BROKER_ID_NOT_REGISTERED. */
+    CompletableFuture<Void> unregisterBroker(int brokerId);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

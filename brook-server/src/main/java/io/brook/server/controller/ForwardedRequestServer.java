@@ -9,6 +9,10 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -16,6 +20,8 @@ import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeQuorumResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.UnregisterBrokerRequestData;
+import org.apache.kafka.common.message.UnregisterBrokerResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -76,6 +82,10 @@ public final class ForwardedRequestServer {
                         .setPartitions(new ArrayList<>(List.of(quorum.toPartitionData()))));
                 return response;
             });
+            // broker lifecycle (issue 18)
+            case BROKER_REGISTRATION -> registerBroker(new BrokerRegistrationRequestData(request.body(), version));
+            case BROKER_HEARTBEAT -> brokerHeartbeat(new BrokerHeartbeatRequestData(request.body(), version));
+            case UNREGISTER_BROKER -> unregisterBroker(new UnregisterBrokerRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };
@@ -174,6 +184,40 @@ public final class ForwardedRequestServer {
                 setError(e, response::setErrorCode, message -> response);
             } else {
                 response.setProducerIdStart(block.firstId()).setProducerIdLen(block.size());
+            }
+            return response;
+        });
+    }
+
+    // ---- broker lifecycle (issue 18) ----
+
+    private CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        return local.registerBroker(request).handle((response, e) -> {
+            if (e == null) {
+                return response;
+            }
+            BrokerRegistrationResponseData refused = new BrokerRegistrationResponseData().setBrokerEpoch(-1);
+            setError(e, refused::setErrorCode, message -> refused);
+            return refused;
+        });
+    }
+
+    private CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        return local.brokerHeartbeat(request).handle((response, e) -> {
+            if (e == null) {
+                return response;
+            }
+            BrokerHeartbeatResponseData refused = new BrokerHeartbeatResponseData();
+            setError(e, refused::setErrorCode, message -> refused);
+            return refused;
+        });
+    }
+
+    private CompletableFuture<UnregisterBrokerResponseData> unregisterBroker(UnregisterBrokerRequestData request) {
+        return local.unregisterBroker(request.brokerId()).handle((ignored, e) -> {
+            UnregisterBrokerResponseData response = new UnregisterBrokerResponseData();
+            if (e != null) {
+                setError(e, response::setErrorCode, response::setErrorMessage);
             }
             return response;
         });

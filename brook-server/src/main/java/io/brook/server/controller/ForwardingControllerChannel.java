@@ -8,6 +8,10 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -15,6 +19,8 @@ import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeQuorumResponseData;
+import org.apache.kafka.common.message.UnregisterBrokerRequestData;
+import org.apache.kafka.common.message.UnregisterBrokerResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -29,7 +35,7 @@ import java.util.function.Function;
 /**
  * {@link ControllerChannel} of a node that is not the active controller: each operation becomes
  * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
- * AllocateProducerIds) with one entry, is sent through {@code transport} to the active controller
+ * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry, is sent through {@code transport} to the active controller
  * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
  * same exception a local decision would have thrown.
  */
@@ -131,6 +137,36 @@ public final class ForwardingControllerChannel implements ControllerChannel {
                     DescribeQuorumResponseData.PartitionData partition = response.topics().get(0).partitions().get(0);
                     throwIfError(partition.errorCode(), partition.errorMessage());
                     return QuorumDescription.fromPartitionData(partition);
+                });
+    }
+
+    // ---- broker lifecycle (issue 18): the request data as the broker built it ----
+
+    /** The refusal arrives as its error code only: Kafka's BrokerRegistrationResponse carries no message. */
+    @Override
+    public CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        return call(ApiKeys.BROKER_REGISTRATION, request, BrokerRegistrationResponseData::new)
+                .thenApply(response -> {
+                    throwIfError(response.errorCode(), null);
+                    return response;
+                });
+    }
+
+    /** The refusal arrives as its error code only: Kafka's BrokerHeartbeatResponse carries no message. */
+    @Override
+    public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        return call(ApiKeys.BROKER_HEARTBEAT, request, BrokerHeartbeatResponseData::new).thenApply(response -> {
+            throwIfError(response.errorCode(), null);
+            return response;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> unregisterBroker(int brokerId) {
+        return call(ApiKeys.UNREGISTER_BROKER, new UnregisterBrokerRequestData().setBrokerId(brokerId),
+                UnregisterBrokerResponseData::new).thenApply(response -> {
+                    throwIfError(response.errorCode(), response.errorMessage());
+                    return null;
                 });
     }
 

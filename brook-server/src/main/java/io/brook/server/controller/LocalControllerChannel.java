@@ -1,5 +1,8 @@
 package io.brook.server.controller;
 
+import io.brook.metadata.controller.ClusterControl;
+import io.brook.metadata.controller.ClusterResult;
+import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.controller.ProducerIdControl;
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
@@ -8,16 +11,28 @@ import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * The operations of {@link ControllerChannel} decided by the controller running in this process.
  * The defaults (partition count and replication factor of a topic that names none) are the
  * controller's own, as in Kafka.
+ *
+ * <p>Broker lifecycle: the brokers' sessions live in one {@link ClusterControl} (soft state, never
+ * written), touched only inside decisions and the activation listener, so only on the controller's
+ * thread. Each time the controller becomes active it gives every registered broker a fresh session
+ * ({@link ClusterControl#activate}); {@link #fenceStaleBrokers} is the periodic fence pass
+ * ({@link BrokerFencer} calls it). Session times come from a monotonic clock.
  */
 public final class LocalControllerChannel implements ControllerChannel {
     private final MetadataController controller;
@@ -27,7 +42,14 @@ public final class LocalControllerChannel implements ControllerChannel {
     private final int maxReplicationFactor;
     private final Supplier<QuorumDescription> quorum;
 
+    /** Broker sessions and decisions (null: this channel takes no broker registrations); controller thread only. */
+    private final ClusterControl cluster;
+    private final LongSupplier clock;
+
     /**
+     * A channel without the broker lifecycle (the single node, its own only broker): registrations,
+     * heartbeats and unregistrations are refused with UNSUPPORTED_VERSION.
+     *
      * @param brokers              the ids of the brokers new partitions may be placed on
      * @param maxReplicationFactor the most replicas a partition may have on top of the broker count (1 in a
      *                             cluster until partitions are replicated between brokers)
@@ -36,12 +58,39 @@ public final class LocalControllerChannel implements ControllerChannel {
     public LocalControllerChannel(MetadataController controller, Supplier<List<Integer>> brokers,
                                   int defaultPartitions, short defaultReplicationFactor, int maxReplicationFactor,
                                   Supplier<QuorumDescription> quorum) {
+        this(controller, brokers, defaultPartitions, defaultReplicationFactor, maxReplicationFactor, quorum, null, 0,
+                () -> 0);
+    }
+
+    /**
+     * A channel that also decides the broker lifecycle.
+     *
+     * @param clusterId        the cluster id registrations must carry
+     * @param sessionTimeoutMs {@code broker.session.timeout.ms}
+     */
+    public LocalControllerChannel(MetadataController controller, Supplier<List<Integer>> brokers,
+                                  int defaultPartitions, short defaultReplicationFactor, int maxReplicationFactor,
+                                  Supplier<QuorumDescription> quorum, String clusterId, long sessionTimeoutMs) {
+        this(controller, brokers, defaultPartitions, defaultReplicationFactor, maxReplicationFactor, quorum, clusterId,
+                sessionTimeoutMs, () -> System.nanoTime() / 1_000_000);
+    }
+
+    /** As above, with the clock (milliseconds, only differences count) the sessions are timed by. */
+    LocalControllerChannel(MetadataController controller, Supplier<List<Integer>> brokers, int defaultPartitions,
+                           short defaultReplicationFactor, int maxReplicationFactor,
+                           Supplier<QuorumDescription> quorum, String clusterId, long sessionTimeoutMs,
+                           LongSupplier clock) {
         this.controller = controller;
         this.brokers = brokers;
         this.defaultPartitions = defaultPartitions;
         this.defaultReplicationFactor = defaultReplicationFactor;
         this.maxReplicationFactor = maxReplicationFactor;
         this.quorum = quorum;
+        this.clock = clock;
+        this.cluster = clusterId == null ? null : new ClusterControl(clusterId, sessionTimeoutMs);
+        if (cluster != null) {
+            controller.addActivationListener(image -> cluster.activate(image.cluster(), clock.getAsLong()));
+        }
     }
 
     @Override
@@ -90,5 +139,55 @@ public final class LocalControllerChannel implements ControllerChannel {
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
         return controller.submit(ProducerIdControl::allocateBlock)
                 .thenApply(first -> new ProducerIdBlock(first, ProducerIdControl.BLOCK_SIZE));
+    }
+
+    // ---- broker lifecycle (issue 18) ----
+
+    @Override
+    public CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        // the broker epoch is the offset of its RegisterBrokerRecord: the first record of this batch
+        return controller.submit(image -> result(cluster.register(image.cluster(), image, request,
+                image.offset() + 1, image.features(), clock.getAsLong())));
+    }
+
+    @Override
+    public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(cluster.heartbeat(image.cluster(), image, request,
+                clock.getAsLong())));
+    }
+
+    @Override
+    public CompletableFuture<Void> unregisterBroker(int brokerId) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)));
+    }
+
+    /**
+     * The fence pass: fences every broker silent for longer than the session timeout and moves its
+     * leaderships; completes with the ids fenced. Fails with NOT_CONTROLLER where this node is not active.
+     */
+    public CompletableFuture<List<Integer>> fenceStaleBrokers() {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(cluster.fenceStaleBrokers(image.cluster(), image,
+                clock.getAsLong())));
+    }
+
+    private static <T> ControllerResult<T> result(ClusterResult<T> result) {
+        return ControllerResult.of(result.records(), result.response());
+    }
+
+    private static <T> CompletableFuture<T> noLifecycle() {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException(
+                "this controller does not take broker registrations"));
     }
 }

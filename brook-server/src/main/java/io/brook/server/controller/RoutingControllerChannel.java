@@ -4,6 +4,10 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.MetadataController;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 
 import java.util.List;
 import java.util.Map;
@@ -63,5 +67,20 @@ public final class RoutingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<QuorumDescription> describeQuorum() {
         return route().describeQuorum();
+    }
+
+    @Override
+    public CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        return route().registerBroker(request);
+    }
+
+    @Override
+    public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        return route().brokerHeartbeat(request);
+    }
+
+    @Override
+    public CompletableFuture<Void> unregisterBroker(int brokerId) {
+        return route().unregisterBroker(brokerId);
     }
 }

@@ -37,6 +37,10 @@ public final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnR
             return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
                     .setErrorCode(Errors.INVALID_GROUP_ID.code()));
         }
+        if (broker.notTransactionCoordinator(request.transactionalId())) {
+            return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
+                    .setErrorCode(Errors.NOT_COORDINATOR.code()));
+        }
         TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
                 broker.offsetsTopic().partitionFor(request.groupId()));
         return broker.transactions().addPartitions(request.transactionalId(), request.producerId(),

@@ -87,6 +87,10 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
             partitions.forEach(tp -> errors.putIfAbsent(tp, Errors.OPERATION_NOT_ATTEMPTED));
             return CompletableFuture.completedFuture(results(errors));
         }
+        if (broker.notTransactionCoordinator(transactionalId)) {
+            partitions.forEach(tp -> errors.put(tp, Errors.NOT_COORDINATOR));
+            return CompletableFuture.completedFuture(results(errors));
+        }
         if (verifyOnly) {
             partitions.forEach(tp -> errors.put(tp, broker.transactions().verify(transactionalId, producerId, epoch, tp)));
             return CompletableFuture.completedFuture(results(errors));

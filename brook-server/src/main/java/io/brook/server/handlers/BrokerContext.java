@@ -84,6 +84,21 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
         return coordinatorNode(key, type) == nodeId;
     }
 
+    /**
+     * Whether requests naming group {@code groupId} are answered NOT_COORDINATOR: another node coordinates it
+     * (or none, while its partition has no leader), so the client looks the coordinator up again. A null or empty
+     * id is left to the coordinator, which refuses it as invalid: Kafka checks the id before the coordinator.
+     */
+    public boolean notGroupCoordinator(String groupId) {
+        return groupId != null && !groupId.isEmpty() && !coordinates(groupId, CoordinatorType.GROUP);
+    }
+
+    /** As {@link #notGroupCoordinator} for a transactional id. */
+    public boolean notTransactionCoordinator(String transactionalId) {
+        return transactionalId != null && !transactionalId.isEmpty()
+                && !coordinates(transactionalId, CoordinatorType.TRANSACTION);
+    }
+
     private ClusterBrokers.Broker self(String listenerName) {
         return ClusterBrokers.self(nodeId, advertised(listenerName), config.getString("broker.rack"));
     }

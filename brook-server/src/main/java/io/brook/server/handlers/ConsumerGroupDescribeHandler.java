@@ -45,8 +45,12 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler<ConsumerGr
         MetadataImage image = broker.replicas().image();
         ConsumerGroupDescribeResponseData response = new ConsumerGroupDescribeResponseData();
         for (String groupId : request.groupIds()) {
-            ConsumerGroupDescription g = broker.groups().describeConsumerGroup(groupId);
             DescribedGroup described = new DescribedGroup().setGroupId(groupId);
+            if (broker.notGroupCoordinator(groupId)) {
+                response.groups().add(described.setErrorCode(Errors.NOT_COORDINATOR.code()));
+                continue;
+            }
+            ConsumerGroupDescription g = broker.groups().describeConsumerGroup(groupId);
             if (g == null) {
                 response.groups().add(described.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
                         .setErrorMessage("Group " + groupId + " is not a consumer group."));

@@ -11,6 +11,7 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData.Assignment;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -38,6 +39,10 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
     @Override
     public CompletableFuture<ConsumerGroupHeartbeatResponseData> handle(RequestContext context,
                                                                         ConsumerGroupHeartbeatRequestData request) {
+        if (broker.notGroupCoordinator(request.groupId())) {
+            return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
+                    .setErrorCode(Errors.NOT_COORDINATOR.code()).setErrorMessage(Errors.NOT_COORDINATOR.message()));
+        }
         MetadataImage image = broker.replicas().image();
         Map<String, Integer> topics = new HashMap<>();
         for (TopicImage topic : image.topicsByName().values()) {

@@ -6,6 +6,7 @@ import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,8 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
                                                               DeleteGroupsRequestData request) {
         List<CompletableFuture<DeletableGroupResult>> results = new ArrayList<>();
         for (String groupId : request.groupsNames()) {
-            results.add(broker.groups().delete(groupId).thenApply(error ->
+            results.add((broker.notGroupCoordinator(groupId) ? CompletableFuture.completedFuture(Errors.NOT_COORDINATOR)
+                    : broker.groups().delete(groupId)).thenApply(error ->
                     new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code())));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {

@@ -34,8 +34,12 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
                                                                 DescribeGroupsRequestData request) {
         DescribeGroupsResponseData response = new DescribeGroupsResponseData();
         for (String groupId : request.groups()) {
-            GroupDescription g = broker.groups().describe(groupId);
             DescribedGroup described = new DescribedGroup().setGroupId(groupId);
+            if (broker.notGroupCoordinator(groupId)) {
+                response.groups().add(described.setErrorCode(Errors.NOT_COORDINATOR.code()));
+                continue;
+            }
+            GroupDescription g = broker.groups().describe(groupId);
             if (g == null) {
                 described.setGroupState("Dead").setProtocolType("").setProtocolData("");
                 if (context.apiVersion() >= NOT_FOUND_VERSION) {

@@ -31,10 +31,12 @@ public final class DescribeTransactionsHandler implements ApiHandler<DescribeTra
                                                                       DescribeTransactionsRequestData request) {
         DescribeTransactionsResponseData response = new DescribeTransactionsResponseData();
         for (String id : request.transactionalIds()) {
-            TransactionDescription t = id == null ? null : broker.transactions().describe(id);
+            boolean elsewhere = broker.notTransactionCoordinator(id);
+            TransactionDescription t = id == null || elsewhere ? null : broker.transactions().describe(id);
             TransactionState state = new TransactionState().setTransactionalId(id);
             if (t == null) {
-                response.transactionStates().add(state.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code())
+                response.transactionStates().add(state.setErrorCode((elsewhere ? Errors.NOT_COORDINATOR
+                                : Errors.TRANSACTIONAL_ID_NOT_FOUND).code())
                         .setTransactionState("").setProducerId(-1).setProducerEpoch((short) -1));
                 continue;
             }

@@ -31,6 +31,10 @@ public final class EndTxnHandler implements ApiHandler<EndTxnRequestData> {
 
     @Override
     public CompletableFuture<EndTxnResponseData> handle(RequestContext context, EndTxnRequestData request) {
+        if (broker.notTransactionCoordinator(request.transactionalId())) {
+            return CompletableFuture.completedFuture(new EndTxnResponseData().setErrorCode(Errors.NOT_COORDINATOR.code())
+                    .setProducerId(-1).setProducerEpoch((short) -1));
+        }
         boolean v2 = context.apiVersion() >= TRANSACTION_V2_VERSION;
         return broker.transactions().endTxn(request.transactionalId(), request.producerId(), request.producerEpoch(),
                 request.committed(), v2).thenApply(result -> {

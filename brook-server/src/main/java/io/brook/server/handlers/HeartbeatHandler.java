@@ -5,6 +5,7 @@ import io.brook.server.api.RequestContext;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -23,7 +24,8 @@ public final class HeartbeatHandler implements ApiHandler<HeartbeatRequestData> 
 
     @Override
     public CompletableFuture<HeartbeatResponseData> handle(RequestContext context, HeartbeatRequestData request) {
-        return CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(broker.groups()
+        return CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(
+                broker.notGroupCoordinator(request.groupId()) ? Errors.NOT_COORDINATOR.code() : broker.groups()
                 .heartbeat(request.groupId(), request.generationId(), request.memberId(), request.groupInstanceId())
                 .code()));
     }

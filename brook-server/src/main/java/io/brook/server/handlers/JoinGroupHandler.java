@@ -10,6 +10,7 @@ import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProt
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,10 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequestData> 
                 rebalanceTimeout, request.protocolType(), protocols,
                 context.apiVersion() >= KNOWN_MEMBER_ID_VERSION);
         short version = context.apiVersion();
+        if (broker.notGroupCoordinator(request.groupId())) {
+            return CompletableFuture.completedFuture(toResponse(new GroupCoordinator.JoinResult(Errors.NOT_COORDINATOR,
+                    -1, null, null, "", request.memberId(), List.of()), version));
+        }
         return broker.groups().join(join).thenApply(r -> toResponse(r, version));
     }
 

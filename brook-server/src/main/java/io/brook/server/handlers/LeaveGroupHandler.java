@@ -32,6 +32,9 @@ public final class LeaveGroupHandler implements ApiHandler<LeaveGroupRequestData
     @Override
     public CompletableFuture<LeaveGroupResponseData> handle(RequestContext context, LeaveGroupRequestData request) {
         LeaveGroupResponseData response = new LeaveGroupResponseData();
+        if (broker.notGroupCoordinator(request.groupId())) {
+            return CompletableFuture.completedFuture(response.setErrorCode(Errors.NOT_COORDINATOR.code()));
+        }
         if (context.apiVersion() < BATCH_VERSION) {
             Errors error = broker.groups().leave(request.groupId(),
                     List.of(new Leaving(request.memberId(), null))).get(0);

@@ -66,6 +66,8 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
         }
         CompletableFuture<Map<TopicPartition, Errors>> committed = commits.isEmpty()
                 ? CompletableFuture.completedFuture(Map.of())
+                : broker.notGroupCoordinator(request.groupId())
+                ? CompletableFuture.completedFuture(notCoordinator(commits))
                 : broker.groups().commit(request.groupId(), request.generationIdOrMemberEpoch(), request.memberId(),
                 request.groupInstanceId(), commits);
         return committed.thenApply(done -> {
@@ -79,5 +81,12 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
             topics.values().forEach(response.topics()::add);
             return response;
         });
+    }
+
+    /** Every partition NOT_COORDINATOR: another node coordinates the group. */
+    static Map<TopicPartition, Errors> notCoordinator(Map<TopicPartition, ?> partitions) {
+        Map<TopicPartition, Errors> errors = new HashMap<>();
+        partitions.keySet().forEach(tp -> errors.put(tp, Errors.NOT_COORDINATOR));
+        return errors;
     }
 }

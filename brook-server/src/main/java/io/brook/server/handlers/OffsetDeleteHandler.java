@@ -31,6 +31,10 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
 
     @Override
     public CompletableFuture<OffsetDeleteResponseData> handle(RequestContext context, OffsetDeleteRequestData request) {
+        if (broker.notGroupCoordinator(request.groupId())) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
+                    .setErrorCode(Errors.NOT_COORDINATOR.code()));
+        }
         List<TopicPartition> partitions = new ArrayList<>();
         for (OffsetDeleteRequestTopic t : request.topics()) {
             for (OffsetDeleteRequestPartition p : t.partitions()) {

@@ -53,6 +53,10 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
             MetadataImage image = broker.replicas().image();
             for (OffsetFetchRequestGroup group : request.groups()) {
                 OffsetFetchResponseGroup result = new OffsetFetchResponseGroup().setGroupId(group.groupId());
+                if (broker.notGroupCoordinator(group.groupId())) {
+                    response.groups().add(result.setErrorCode(Errors.NOT_COORDINATOR.code()));
+                    continue;
+                }
                 List<TopicPartition> partitions = null;
                 if (group.topics() != null) {
                     partitions = new ArrayList<>();
@@ -88,6 +92,9 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
                 response.groups().add(result);
             }
             return CompletableFuture.completedFuture(response);
+        }
+        if (broker.notGroupCoordinator(request.groupId())) {
+            return CompletableFuture.completedFuture(response.setErrorCode(Errors.NOT_COORDINATOR.code()));
         }
         List<TopicPartition> partitions = null;
         if (request.topics() != null) {

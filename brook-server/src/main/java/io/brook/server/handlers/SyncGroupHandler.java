@@ -6,6 +6,7 @@ import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -29,6 +30,9 @@ public final class SyncGroupHandler implements ApiHandler<SyncGroupRequestData> 
 
     @Override
     public CompletableFuture<SyncGroupResponseData> handle(RequestContext context, SyncGroupRequestData request) {
+        if (broker.notGroupCoordinator(request.groupId())) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData().setErrorCode(Errors.NOT_COORDINATOR.code()));
+        }
         Map<String, byte[]> assignments = new HashMap<>();
         for (SyncGroupRequestAssignment a : request.assignments()) {
             assignments.put(a.memberId(), a.assignment());

@@ -48,7 +48,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> commits = new LinkedHashMap<>();
         Errors txnError = request.groupId() == null || request.groupId().isEmpty() ? Errors.INVALID_GROUP_ID
-                : inTransaction(context, request);
+                : broker.notGroupCoordinator(request.groupId()) ? Errors.NOT_COORDINATOR : inTransaction(context, request);
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             TopicImage known = image.topic(topic.name());
             for (TxnOffsetCommitRequestPartition p : topic.partitions()) {

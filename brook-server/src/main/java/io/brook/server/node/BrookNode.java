@@ -3,6 +3,7 @@ package io.brook.server.node;
 import io.brook.coordinator.group.GroupConfig;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.controller.TopicControl.NewTopic;
+import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.quorum.QuorumClient;
@@ -11,6 +12,7 @@ import io.brook.metadata.quorum.QuorumTimeoutException;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.QuorumMetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
+import io.brook.server.controller.BrokerFencer;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.ForwardedRequestServer;
 import io.brook.server.controller.ForwardingControllerChannel;
@@ -37,6 +39,7 @@ import io.brook.server.handlers.DescribeTransactionsHandler;
 import io.brook.server.handlers.EndTxnHandler;
 import io.brook.server.handlers.ListTransactionsHandler;
 import io.brook.server.handlers.TxnOffsetCommitHandler;
+import io.brook.server.handlers.UnregisterBrokerHandler;
 import io.brook.server.handlers.WriteTxnMarkersHandler;
 import io.brook.server.delayed.CoordinatorTimer;
 import io.brook.server.delayed.DelayedOperations;
@@ -89,6 +92,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +108,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * One Brook node, broker and controller in one process: opens the metadata log and the partition
@@ -142,6 +147,10 @@ public final class BrookNode implements AutoCloseable {
     private final MetadataController controller;
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
+    /** The fence pass while this node is the active controller; null on a single node. */
+    private final BrokerFencer fencer;
+    /** This broker's registration, heartbeats and controlled shutdown; null on a single node. */
+    private final BrokerLifecycle lifecycle;
     private final LogManager logManager;
     private final LogCleaner cleaner;
     private final NetworkServer network;
@@ -150,7 +159,8 @@ public final class BrookNode implements AutoCloseable {
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
-                      MetadataController controller, QuorumClient quorumClient, LogManager logManager,
+                      MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
+                      BrokerLifecycle lifecycle, LogManager logManager,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
@@ -159,6 +169,8 @@ public final class BrookNode implements AutoCloseable {
         this.markerExecutor = markerExecutor;
         this.controller = controller;
         this.quorumClient = quorumClient;
+        this.fencer = fencer;
+        this.lifecycle = lifecycle;
         this.logManager = logManager;
         this.cleaner = cleaner;
         this.network = network;
@@ -272,6 +284,8 @@ public final class BrookNode implements AutoCloseable {
             advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
                     other.advertisedPort() == 0 ? port : other.advertisedPort()));
         }
+        BrokerLifecycle lifecycle = controllerSetup.quorum() == null ? null
+                : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
                 offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
@@ -321,6 +335,9 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DescribeAclsHandler())
                 .register(new CreateAclsHandler())
                 .register(new DeleteAclsHandler());
+        if (lifecycle != null) { // a single node has no broker registrations to remove
+            registry.register(new UnregisterBrokerHandler(controllerChannel));
+        }
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,
@@ -353,7 +370,8 @@ public final class BrookNode implements AutoCloseable {
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller,
-                controllerSetup.quorumClient(), logManager, cleaner, network, bound, meta.clusterId());
+                controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, cleaner, network, bound,
+                meta.clusterId());
     }
 
     /**
@@ -374,7 +392,53 @@ public final class BrookNode implements AutoCloseable {
 
     /** The metadata controller of this node, how handlers reach the active one, and the quorum if any. */
     private record Controller(MetadataController controller, ControllerChannel channel,
-                              QuorumMetadataController quorum, QuorumClient quorumClient) {
+                              QuorumMetadataController quorum, QuorumClient quorumClient, BrokerFencer fencer) {
+    }
+
+    /** The registered brokers that may take new partitions, by id. */
+    private static List<Integer> usableBrokers(MetadataImage image) {
+        List<Integer> ids = new ArrayList<>();
+        image.cluster().brokers().values().forEach(b -> {
+            if (b.usable()) {
+                ids.add(b.id());
+            }
+        });
+        ids.sort(null);
+        return ids;
+    }
+
+    /**
+     * Registers this broker with the active controller and waits, at most
+     * {@code initial.broker.registration.timeout.ms}, until it is registered and unfenced (it has caught up
+     * with the metadata that registered it); then clients may be sent to it.
+     */
+    private static BrokerLifecycle registerBroker(BrokerConfig config, String clusterId,
+                                                  Map<String, InetSocketAddress> advertised,
+                                                  ControllerChannel channel, MetadataController controller)
+            throws IOException, InterruptedException {
+        List<Uuid> directoryIds = new ArrayList<>();
+        for (MetaProperties properties : MetaDirectories.read(config.metaPropertiesDirs()).files().values()) {
+            if (properties != null && properties.directoryId() != null) {
+                directoryIds.add(properties.directoryId());
+            }
+        }
+        BrokerLifecycle lifecycle = new BrokerLifecycle(BrokerLifecycle.registration(config, clusterId, advertised,
+                directoryIds), channel, () -> controller.image().offset(), BrokerLifecycle.Timing.of(config));
+        lifecycle.start();
+        long timeoutMs = config.getInt("initial.broker.registration.timeout.ms");
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (lifecycle.isFenced()) {
+            if (System.nanoTime() > deadline) {
+                lifecycle.close();
+                throw new IOException("broker " + config.nodeId() + " was not registered and unfenced by the active "
+                        + "controller within initial.broker.registration.timeout.ms=" + timeoutMs + " ms; see the "
+                        + "lines above for what the controller answered");
+            }
+            Thread.sleep(QUORUM_POLL_MS);
+        }
+        log.info("Broker {} registered (broker epoch {}, incarnation {}) and unfenced", config.nodeId(),
+                lifecycle.brokerEpoch(), lifecycle.incarnationId());
+        return lifecycle;
     }
 
     /**
@@ -395,7 +459,7 @@ public final class BrookNode implements AutoCloseable {
                     partitions, replicationFactor, Short.MAX_VALUE, () -> QuorumDescription.singleNode(
                             config.nodeId(), LocalMetadataController.SINGLE_NODE_EPOCH,
                             controller.image().offset() + 1, System.currentTimeMillis()));
-            return new Controller(controller, channel, null, null);
+            return new Controller(controller, channel, null, null, null);
         }
         QuorumConfig quorumConfig = QuorumConfig.builder(config.nodeId(),
                         new File(config.metadataLogDir(), RAFT_DIR).toPath())
@@ -406,18 +470,21 @@ public final class BrookNode implements AutoCloseable {
         CompletableFuture<ForwardedRequestServer> server = new CompletableFuture<>();
         QuorumMetadataController controller = QuorumMetadataController.open(dir, quorumConfig, snapshots,
                 frame -> server.thenCompose(s -> s.serve(frame)));
-        // until brokers register (the broker lifecycle), every voter is a combined node and hosts partitions
-        List<Integer> brokers = List.copyOf(new TreeSet<>(config.quorumVoters().keySet()));
-        ControllerChannel local = new LocalControllerChannel(controller, () -> brokers, partitions,
+        // new partitions go to the registered brokers that are neither fenced nor shutting down
+        Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
+        LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
                 replicationFactor, MAX_REPLICATION_FACTOR_IN_CLUSTER,
-                () -> QuorumDescription.fromStatus(controller.quorum().status()));
+                () -> QuorumDescription.fromStatus(controller.quorum().status()), clusterId,
+                config.brokerSessionTimeoutMs());
+        BrokerFencer fencer = new BrokerFencer(controller, local, config.brokerHeartbeatIntervalMs());
         server.complete(new ForwardedRequestServer(local));
         QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
                 Duration.ofMillis(config.quorumRequestTimeoutMs()));
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
                 .exceptionallyCompose(BrookNode::forwardingFailure));
+        fencer.start();
         return new Controller(controller, new RoutingControllerChannel(controller, local, forwarding), controller,
-                client);
+                client, fencer);
     }
 
     /**
@@ -505,6 +572,9 @@ public final class BrookNode implements AutoCloseable {
     /** Stops accepting requests, lets running ones finish, then closes the logs and writes the clean-shutdown marker. */
     @Override
     public void close() throws IOException {
+        if (lifecycle != null) {
+            lifecycle.close(); // controlled shutdown: leaderships move away while this node still serves
+        }
         network.close();
         requestExecutor.shutdown();
         markerExecutor.shutdown();
@@ -519,6 +589,9 @@ public final class BrookNode implements AutoCloseable {
         }
         if (cleaner != null) {
             cleaner.close(); // lets a running cleaning finish its swap
+        }
+        if (fencer != null) {
+            fencer.close();
         }
         if (quorumClient != null) {
             quorumClient.close();

@@ -4,7 +4,15 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
+import io.brook.metadata.image.BrokerRegistration;
+import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
+import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
+import org.apache.kafka.common.errors.InconsistentClusterIdException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.StaleBrokerEpochException;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
@@ -23,8 +31,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,6 +47,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must commit the same change and refuse with the same exception (class and message) as the local call.
  */
 class ForwardingControllerChannelTest {
+    private static final String CLUSTER_ID = "forwarding-test-cluster";
+    private static final long SESSION_MS = 9_000;
+    /** The controller's session clock (ms), moved by the tests. */
+    private final AtomicLong clock = new AtomicLong(1_000_000);
     @TempDir
     File dir;
     private MetadataController controller;
@@ -48,7 +62,8 @@ class ForwardingControllerChannelTest {
     void open() throws Exception {
         controller = LocalMetadataController.open(dir);
         local = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1, Short.MAX_VALUE,
-                () -> QuorumDescription.singleNode(1, 0, controller.image().offset() + 1, 0));
+                () -> QuorumDescription.singleNode(1, 0, controller.image().offset() + 1, 0), CLUSTER_ID, SESSION_MS,
+                clock::get);
         ForwardedRequestServer server = new ForwardedRequestServer(local);
         forwarding = new ForwardingControllerChannel(request -> {
             forwarded.incrementAndGet();
@@ -160,6 +175,110 @@ class ForwardingControllerChannelTest {
         ExecutionException e = assertThrows(ExecutionException.class, () ->
                 server.serve(ByteBuffer.wrap(new byte[]{0x7f, 0x7f, 0, 0})).get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("unknown API key"), e.getCause().getMessage());
+    }
+
+    // ---- broker lifecycle ----
+
+    private static BrokerRegistrationRequestData registration(int id, Uuid incarnation) {
+        BrokerRegistrationRequestData request = new BrokerRegistrationRequestData().setBrokerId(id)
+                .setClusterId(CLUSTER_ID).setIncarnationId(incarnation).setRack("r" + id);
+        request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT")
+                .setHost("broker-" + id).setPort(9092).setSecurityProtocol((short) 0));
+        return request;
+    }
+
+    private static BrokerHeartbeatRequestData heartbeat(int id, long epoch, long offset) {
+        return new BrokerHeartbeatRequestData().setBrokerId(id).setBrokerEpoch(epoch)
+                .setCurrentMetadataOffset(offset).setWantFence(false);
+    }
+
+    @Test
+    void aForwardedRegistrationIsCommittedFencedAndItsHeartbeatUnfencesItOnceCaughtUp() throws Exception {
+        long epoch = get(forwarding.registerBroker(registration(2, Uuid.randomUuid()))).brokerEpoch();
+        BrokerRegistration registered = controller.image().cluster().broker(2);
+        assertEquals(epoch, registered.epoch());
+        assertEquals(controller.image().offset(), epoch, "the epoch is the offset of its RegisterBrokerRecord");
+        assertTrue(registered.fenced());
+        assertEquals("r2", registered.rack().orElseThrow());
+
+        BrokerHeartbeatResponseData behind = get(forwarding.brokerHeartbeat(heartbeat(2, epoch, epoch - 1)));
+        assertFalse(behind.isCaughtUp());
+        assertTrue(behind.isFenced());
+        BrokerHeartbeatResponseData caughtUp = get(forwarding.brokerHeartbeat(heartbeat(2, epoch, epoch)));
+        assertTrue(caughtUp.isCaughtUp());
+        assertFalse(caughtUp.isFenced());
+        assertFalse(controller.image().cluster().broker(2).fenced());
+
+        get(forwarding.unregisterBroker(2));
+        assertNull(controller.image().cluster().broker(2));
+        assertEquals(4, forwarded.get(), "register, two heartbeats, unregister: each forwarded");
+    }
+
+    @Test
+    void lifecycleRefusalsArriveAsTheSameExceptionAsALocalCall() throws Exception {
+        Uuid incarnation = Uuid.randomUuid();
+        long epoch = get(local.registerBroker(registration(2, incarnation))).brokerEpoch();
+        get(local.brokerHeartbeat(heartbeat(2, epoch, epoch))); // unfenced: only then is another process a duplicate
+        BrokerRegistrationRequestData wrongCluster = registration(3, Uuid.randomUuid()).setClusterId("other");
+        assertSameRefusal(local.registerBroker(wrongCluster), forwarding.registerBroker(wrongCluster),
+                InconsistentClusterIdException.class, false);
+        BrokerRegistrationRequestData duplicate = registration(2, Uuid.randomUuid());
+        assertSameRefusal(local.registerBroker(duplicate), forwarding.registerBroker(duplicate),
+                DuplicateBrokerRegistrationException.class, false);
+        assertSameRefusal(local.brokerHeartbeat(heartbeat(7, 0, 0)), forwarding.brokerHeartbeat(heartbeat(7, 0, 0)),
+                BrokerIdNotRegisteredException.class, false);
+        assertSameRefusal(local.brokerHeartbeat(heartbeat(2, epoch + 1, 0)),
+                forwarding.brokerHeartbeat(heartbeat(2, epoch + 1, 0)), StaleBrokerEpochException.class, false);
+        assertSameRefusal(local.unregisterBroker(7), forwarding.unregisterBroker(7),
+                BrokerIdNotRegisteredException.class);
+    }
+
+    @Test
+    void theFencePassFencesABrokerSilentLongerThanTheSessionTimeout() throws Exception {
+        long epoch = get(local.registerBroker(registration(2, Uuid.randomUuid()))).brokerEpoch();
+        get(local.brokerHeartbeat(heartbeat(2, epoch, epoch)));
+        clock.addAndGet(SESSION_MS);
+        assertEquals(List.of(), get(local.fenceStaleBrokers()), "silent for exactly the timeout: alive");
+        assertFalse(controller.image().cluster().broker(2).fenced());
+        clock.addAndGet(1);
+        assertEquals(List.of(2), get(local.fenceStaleBrokers()));
+        assertTrue(controller.image().cluster().broker(2).fenced());
+    }
+
+    @Test
+    void aControllerThatBecomesActiveGivesEveryRegisteredBrokerAFullSession() throws Exception {
+        long epoch = get(local.registerBroker(registration(2, Uuid.randomUuid()))).brokerEpoch();
+        get(local.brokerHeartbeat(heartbeat(2, epoch, epoch))); // unfenced
+        controller.close();
+        clock.addAndGet(10 * SESSION_MS); // the old session is long over, but a new controller cannot know
+        controller = LocalMetadataController.open(dir);
+        LocalControllerChannel restarted = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1,
+                Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0), CLUSTER_ID, SESSION_MS, clock::get);
+        assertInstanceOf(DuplicateBrokerRegistrationException.class,
+                cause(restarted.registerBroker(registration(2, Uuid.randomUuid()))));
+        clock.addAndGet(SESSION_MS + 1);
+        Uuid next = Uuid.randomUuid();
+        get(restarted.registerBroker(registration(2, next)));
+        assertEquals(next, controller.image().cluster().broker(2).incarnationId());
+    }
+
+    @Test
+    void aChannelWithoutTheLifecycleRefusesRegistrations() {
+        LocalControllerChannel plain = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1,
+                Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0));
+        assertInstanceOf(org.apache.kafka.common.errors.UnsupportedVersionException.class,
+                cause(plain.registerBroker(registration(2, Uuid.randomUuid()))));
+    }
+
+    private static void assertSameRefusal(CompletableFuture<?> local, CompletableFuture<?> forwarded,
+                                          Class<? extends Throwable> expected, boolean sameMessage) {
+        Throwable l = cause(local);
+        Throwable f = cause(forwarded);
+        assertInstanceOf(expected, l);
+        assertInstanceOf(expected, f);
+        if (sameMessage) {
+            assertEquals(l.getMessage(), f.getMessage());
+        }
     }
 
     private static void assertSameRefusal(CompletableFuture<?> local, CompletableFuture<?> forwarded,
