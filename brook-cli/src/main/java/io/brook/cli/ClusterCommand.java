@@ -14,10 +14,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code brook cluster}: nodes, controller, topic and partition counts, unhealthy partitions. */
+/**
+ * {@code brook cluster}: nodes, controller, topic and partition counts, unhealthy partitions; {@code up} and
+ * {@code down} start and stop a local cluster for development ({@link LocalClusterCommands}).
+ */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-        description = "Show the cluster: nodes, controller, topics, partitions, offline and under-replicated ones.",
-        footer = {"", "Example:", "  brook cluster --bootstrap-server localhost:9092"})
+        description = "Show the cluster: nodes, controller, topics, partitions, offline and under-replicated ones. "
+                + "Its subcommands up and down start and stop a local cluster for development.",
+        subcommands = {LocalClusterCommands.Up.class, LocalClusterCommands.Down.class},
+        footer = {"", "Examples:", "  brook cluster --bootstrap-server localhost:9092",
+                "  brook cluster up --nodes 3", "  brook cluster down"})
 final class ClusterCommand extends TopicsCommand.AdminCommand {
 
     @Override

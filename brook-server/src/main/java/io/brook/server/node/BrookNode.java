@@ -556,12 +556,12 @@ public final class BrookNode implements AutoCloseable {
             long now = System.nanoTime();
             if (now - startNs > QUORUM_START_TIMEOUT.toNanos()) {
                 throw new IOException("no metadata quorum formed within " + QUORUM_START_TIMEOUT.toSeconds()
-                        + " s: a majority of the voters " + config.getString("controller.quorum.voters")
+                        + " s: a majority of the voters " + String.join(",", config.getList("controller.quorum.voters"))
                         + " must be started and reachable at those addresses");
             }
             if (now >= nextLogNs) {
                 log.info("Waiting for the metadata quorum: a majority of the voters {} must be up ({})",
-                        config.getString("controller.quorum.voters"), quorum.quorum().status());
+                        String.join(",", config.getList("controller.quorum.voters")), quorum.quorum().status());
                 nextLogNs = now + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
             }
             Thread.sleep(QUORUM_POLL_MS);

@@ -1,0 +1,278 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bin/brook cluster up|down} as a developer runs them (separate processes): up starts the nodes in the
+ * background and prints them, clients use the printed bootstrap servers, down stops every node, up again starts
+ * the same cluster with its data; bad input (a directory in use, ports taken, a cluster already up, bad numbers)
+ * is one line and starts nothing.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ClusterCliTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(180);
+    private static final Pattern NODE_LINE = Pattern.compile("(?m)^Node (\\d+): pid (\\d+), client localhost:(\\d+), "
+            + "controller localhost:(\\d+), data (\\S+), log (\\S+) \\(output (\\S+)\\)$");
+    private static final Pattern BOOTSTRAP = Pattern.compile("(?m)^Bootstrap servers: (\\S+)$");
+
+    @TempDir
+    File work;
+    /** The cluster directories a test brought up: down at the end whatever happened. */
+    private final List<File> upDirs = new ArrayList<>();
+
+    @AfterEach
+    void down() throws Exception {
+        for (File dir : upDirs) {
+            if (new File(dir, "brook-cluster.state").exists()) {
+                inProcess("cluster", "down", "--dir", dir.getPath());
+            }
+        }
+    }
+
+    private static Processes.Output brook(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(new File(BrookFixture.ROOT, "bin/brook").getPath()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(BrookFixture.ROOT);
+        builder.environment().put("BROOK_JAVA_OPTS", BrookCluster.NODE_JAVA_OPTS); // the command's and its nodes'
+        return Processes.exec(builder, null, TIMEOUT);
+    }
+
+    /**
+     * The command in this JVM: the refusals need no process of their own (nodes it starts are this JVM's children,
+     * with the default heap of {@code cluster up}).
+     */
+    private static Processes.Output inProcess(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = io.brook.cli.BrookCli.commandLine().setOut(new java.io.PrintWriter(out))
+                .setErr(new java.io.PrintWriter(err)).execute(args);
+        return new Processes.Output(code, out.toString(), err.toString());
+    }
+
+    private Processes.Output upInProcess(File dir, String... args) {
+        upDirs.add(dir);
+        List<String> all = new ArrayList<>(List.of("cluster", "up", "--dir", dir.getPath()));
+        all.addAll(List.of(args));
+        return inProcess(all.toArray(String[]::new));
+    }
+
+    private Processes.Output up(File dir, String... args) throws Exception {
+        upDirs.add(dir);
+        List<String> all = new ArrayList<>(List.of("cluster", "up", "--dir", dir.getPath()));
+        all.addAll(List.of(args));
+        return brook(all.toArray(String[]::new));
+    }
+
+    /** A first port of {@code count} consecutive ports nothing listens on now. */
+    private static int freePorts(int count) throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int base;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                base = s.getLocalPort();
+            }
+            if (base + count > 65535) {
+                continue;
+            }
+            boolean free = true;
+            for (int p = base; p < base + count && free; p++) {
+                try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+                    s.getLocalPort();
+                } catch (IOException taken) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new AssertionError("no " + count + " consecutive free ports");
+    }
+
+    private static String oneLine(Processes.Output output) {
+        String err = output.stderr().strip();
+        assertEquals(1, err.lines().count(), "one line: " + output.all());
+        return err;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static List<Long> pids(String upOutput) {
+        List<Long> pids = new ArrayList<>();
+        Matcher m = NODE_LINE.matcher(upOutput);
+        while (m.find()) {
+            pids.add(Long.parseLong(m.group(2)));
+        }
+        return pids;
+    }
+
+    @Test
+    void upPrintsTheNodesClientsUseThemDownStopsThemAndUpAgainKeepsTheData() throws Exception {
+        File dir = new File(work, "dev");
+        int base = freePorts(6);
+        Processes.Output up = up(dir, "--nodes", "3", "--base-port", String.valueOf(base));
+        assertEquals(0, up.exitCode(), up.all());
+        Matcher node = NODE_LINE.matcher(up.stdout());
+        for (int id = 1; id <= 3; id++) {
+            assertTrue(node.find(), up.stdout());
+            assertEquals(id, Integer.parseInt(node.group(1)));
+            assertTrue(alive(Long.parseLong(node.group(2))), "node " + id + " runs: " + up.stdout());
+            assertEquals(base + 2 * (id - 1), Integer.parseInt(node.group(3)));
+            assertEquals(base + 2 * (id - 1) + 1, Integer.parseInt(node.group(4)));
+            assertEquals(new File(dir, "node" + id + "/data").getPath(), node.group(5));
+            assertTrue(new File(node.group(5), "meta.properties").isFile(), "formatted");
+            assertTrue(new File(node.group(7)).isFile(), "its output file");
+        }
+        Matcher bootstrapLine = BOOTSTRAP.matcher(up.stdout());
+        assertTrue(bootstrapLine.find(), up.stdout());
+        String bootstrap = bootstrapLine.group(1);
+        assertEquals("localhost:" + base + ",localhost:" + (base + 2) + ",localhost:" + (base + 4), bootstrap);
+        List<Long> pids = pids(up.stdout());
+
+        // clients of the printed bootstrap servers create a topic, produce and consume
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("dev-events", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+                produce(bootstrap, "dev-events", 5);
+        assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(bootstrap, "dev-events", 5));
+
+        Processes.Output down = brook("cluster", "down", "--dir", dir.getPath());
+        assertEquals(0, down.exitCode(), down.all());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(down.stdout().contains("Stopped node " + (i + 1) + " (pid " + pids.get(i) + ")."), down.stdout());
+            assertFalse(alive(pids.get(i)), "node " + (i + 1) + " stopped");
+        }
+
+        // up on the same directory starts the same cluster: same ports, the topic and its records kept
+        Processes.Output again = up(dir);
+        assertEquals(0, again.exitCode(), again.all());
+        assertTrue(again.stdout().contains("Bootstrap servers: " + bootstrap), again.stdout());
+        assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(bootstrap, "dev-events", 5));
+        Processes.Output downAgain = brook("cluster", "down", "--dir", dir.getPath());
+        assertEquals(0, downAgain.exitCode(), downAgain.all());
+        pids(again.stdout()).forEach(pid -> assertFalse(alive(pid), "stopped: " + pid));
+    }
+
+    @Test
+    void badInputIsOneLineAndStartsNothing() throws Exception {
+        // numbers out of range: bad usage, nothing written
+        File fresh = new File(work, "fresh");
+        Processes.Output tooMany = inProcess("cluster", "up", "--nodes", "10", "--dir", fresh.getPath());
+        assertEquals(2, tooMany.exitCode(), tooMany.all());
+        assertEquals("brook: --nodes takes 1 to 9, got 10", oneLine(tooMany));
+        Processes.Output badPort = inProcess("cluster", "up", "--nodes", "3", "--base-port", "65534", "--dir",
+                fresh.getPath());
+        assertEquals(2, badPort.exitCode(), badPort.all());
+        assertTrue(oneLine(badPort).startsWith("brook: --base-port 65534 leaves ports 65534-65539 for 3 nodes"));
+        assertFalse(fresh.exists(), "a refused up leaves no directory");
+
+        // a directory with files of something else
+        File used = new File(work, "used");
+        Files.createDirectories(used.toPath());
+        Files.writeString(new File(used, "notes.txt").toPath(), "mine");
+        Processes.Output inUse = upInProcess(used, "--nodes", "1");
+        assertEquals(1, inUse.exitCode(), inUse.all());
+        assertEquals("brook: " + used + " is in use: it holds files but no brook-cluster.state of brook cluster up; "
+                + "pick another --dir", oneLine(inUse));
+        assertEquals("mine", Files.readString(new File(used, "notes.txt").toPath()));
+
+        // one node up; up again is refused, and so are its ports for another directory
+        File one = new File(work, "one");
+        int base = freePorts(2);
+        Processes.Output up = upInProcess(one, "--nodes", "1", "--base-port", String.valueOf(base));
+        assertEquals(0, up.exitCode(), up.all());
+        long pid = pids(up.stdout()).get(0);
+        Processes.Output already = upInProcess(one);
+        assertEquals(1, already.exitCode(), already.all());
+        assertEquals("brook: a cluster is already up in " + one + " (node 1 pid " + pid + "); stop it first with "
+                + "bin/brook cluster down --dir " + one, oneLine(already));
+        File other = new File(work, "other");
+        Processes.Output portTaken = upInProcess(other, "--nodes", "1", "--base-port", String.valueOf(base));
+        assertEquals(1, portTaken.exitCode(), portTaken.all());
+        assertEquals("brook: port " + base + " (node 1's client listener) is in use; pick another --base-port or stop "
+                + "what listens there", oneLine(portTaken));
+        assertFalse(other.exists());
+        Processes.Output downOne = inProcess("cluster", "down", "--dir", one.getPath());
+        assertEquals(0, downOne.exitCode(), downOne.all());
+        Processes.Output wrongCount = upInProcess(one, "--nodes", "3");
+        assertEquals(2, wrongCount.exitCode(), wrongCount.all());
+        assertEquals("brook: " + one + " holds a 1-node cluster; start it with --nodes 1, or pick another --dir for "
+                + "3 nodes", oneLine(wrongCount));
+
+        // down of a stopped cluster says so; down of no cluster is one line
+        Processes.Output downStopped = inProcess("cluster", "down", "--dir", one.getPath());
+        assertEquals(0, downStopped.exitCode(), downStopped.all());
+        assertTrue(downStopped.stdout().contains("Node 1 was not running."), downStopped.stdout());
+        Processes.Output nothing = inProcess("cluster", "down", "--dir", new File(work, "none").getPath());
+        assertEquals(1, nothing.exitCode(), nothing.all());
+        assertEquals("brook: no cluster in " + new File(work, "none") + " (no such directory): nothing to stop",
+                oneLine(nothing));
+    }
+
+    private static void produce(String bootstrap, String topic, int count) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, ("event-" + i).getBytes(StandardCharsets.UTF_8)))
+                        .get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static List<String> consume(String bootstrap, String topic, int expected) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (values.size() < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(new String(r.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return values;
+    }
+}
