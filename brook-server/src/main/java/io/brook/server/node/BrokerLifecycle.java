@@ -77,18 +77,35 @@ public final class BrokerLifecycle implements AutoCloseable {
      * @param controlledShutdownTimeoutMs longest {@link #close} waits for the controller to allow the shutdown;
      *                                    0: no controlled shutdown ({@code controlled.shutdown.enable=false})
      */
-    public record Timing(long heartbeatIntervalMs, long maxBackoffMs, long controlledShutdownTimeoutMs) {
+    /**
+     * @param unansweredShutdownMs how long a controlled shutdown goes on while no controller answers at all
+     *                             (a lost quorum cannot approve it; the controller, once back, fences a broker
+     *                             silent for its session timeout anyway)
+     */
+    public record Timing(long heartbeatIntervalMs, long maxBackoffMs, long controlledShutdownTimeoutMs,
+                         long unansweredShutdownMs) {
         public Timing {
-            if (heartbeatIntervalMs <= 0 || maxBackoffMs <= 0 || controlledShutdownTimeoutMs < 0) {
+            if (heartbeatIntervalMs <= 0 || maxBackoffMs <= 0 || controlledShutdownTimeoutMs < 0
+                    || unansweredShutdownMs <= 0) {
                 throw new IllegalArgumentException("invalid lifecycle timing: interval " + heartbeatIntervalMs
-                        + " ms, backoff " + maxBackoffMs + " ms, shutdown " + controlledShutdownTimeoutMs + " ms");
+                        + " ms, backoff " + maxBackoffMs + " ms, shutdown " + controlledShutdownTimeoutMs + " ms, "
+                        + "unanswered shutdown " + unansweredShutdownMs + " ms");
             }
         }
 
-        /** Kafka's: the heartbeat interval, backoff up to half the session timeout, the controlled shutdown limit. */
+        /** With an unanswered controlled shutdown given up after the shutdown timeout itself. */
+        public Timing(long heartbeatIntervalMs, long maxBackoffMs, long controlledShutdownTimeoutMs) {
+            this(heartbeatIntervalMs, maxBackoffMs, controlledShutdownTimeoutMs,
+                    Math.max(1, controlledShutdownTimeoutMs));
+        }
+
+        /**
+         * Kafka's: the heartbeat interval, backoff up to half the session timeout, the controlled shutdown limit;
+         * an unanswered controlled shutdown stops after one session timeout.
+         */
         public static Timing of(BrokerConfig config) {
             return new Timing(config.brokerHeartbeatIntervalMs(), Math.max(1, config.brokerSessionTimeoutMs() / 2),
-                    config.controlledShutdownTimeoutMs());
+                    config.controlledShutdownTimeoutMs(), config.brokerSessionTimeoutMs());
         }
     }
 
@@ -108,6 +125,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     /** A request is out and its answer not yet handled: never two at once. */
     private boolean inFlight;
     private boolean shutdownRequested;
+    /** When the controller last answered a heartbeat (monotonic ns), or when the shutdown began. */
+    private long lastAnswerNs = System.nanoTime();
     private boolean stopped;
     /** The last failure reported at WARN, so a retry loop logs a failure once, not per attempt. */
     private String lastFailure;
@@ -276,10 +295,18 @@ public final class BrokerLifecycle implements AutoCloseable {
                 return;
             }
             failed("send a heartbeat to the controller", error);
+            long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastAnswerNs);
+            if (shutdownRequested && silentMs > timing.unansweredShutdownMs()) {
+                log.warn("Broker {}: no controller answered its controlled shutdown for {} ms (the quorum may be "
+                        + "gone); stopping without handing its leaderships over", registration.brokerId(), silentMs);
+                shutdownAllowed.complete(null);
+                return;
+            }
             schedule(this::heartbeat, backoff());
             return;
         }
         recovered();
+        lastAnswerNs = System.nanoTime();
         boolean wasFenced = fenced;
         fenced = response.isFenced();
         if (wasFenced && !fenced) {
@@ -374,6 +401,7 @@ public final class BrokerLifecycle implements AutoCloseable {
                     return;
                 }
                 log.info("Broker {} asks the controller for a controlled shutdown", registration.brokerId());
+                lastAnswerNs = System.nanoTime();
                 if (next != null) {
                     next.cancel(false);
                 }

@@ -191,6 +191,19 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void aControlledShutdownThatNoControllerAnswersStopsAfterTheUnansweredLimitNotTheShutdownTimeout()
+            throws Exception {
+        BrokerLifecycle lifecycle = start(1, () -> controller.image().offset(),
+                new BrokerLifecycle.Timing(100, 200, 60_000, 500));
+        await("unfenced", () -> !lifecycle.isFenced() && !broker(1).fenced());
+        unreachable.set(true); // the quorum is gone: nobody can approve the shutdown
+        long start = System.nanoTime();
+        lifecycle.close();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs < 30_000, "stopped after " + tookMs + " ms, not the 60 s shutdown timeout");
+    }
+
+    @Test
     void aRestartedBrokerWithANewIncarnationReplacesTheOldRegistration() throws Exception {
         BrokerLifecycle first = start(1, () -> controller.image().offset(),
                 new BrokerLifecycle.Timing(100, 200, 0)); // no controlled shutdown: as if killed
