@@ -201,8 +201,10 @@ class LocalMetadataControllerTest {
                 await(controller.submit(ProducerIdControl::allocateBlock));
             }
             last = controller.image();
+            // the newest file is renamed into place before the controller records it as its latest snapshot
             eventually(() -> controller.latestSnapshot() != null && files(".checkpoint").size() == 2
-                    && files(".log").size() <= 3, "two snapshots and a bounded log");
+                    && files(".checkpoint").get(1).equals(controller.latestSnapshot().fileName())
+                    && files(".log").size() <= 3, "two snapshots, the newer recorded, and a bounded log");
             MetadataSnapshots.SnapshotId latest = controller.latestSnapshot();
             assertEquals(files(".checkpoint").get(1), latest.fileName());
             assertEquals(LocalMetadataController.SINGLE_NODE_EPOCH, latest.epoch());
