@@ -21,6 +21,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,6 +59,8 @@ final class BrookCluster implements AutoCloseable {
     private static final long STOP_TIMEOUT_S = 60;
     /** How many lines of each node's output a failure message shows. */
     private static final int TAIL_LINES = 40;
+    private static final int LOWEST_PORT = 10_000;
+    private static final int DEFAULT_EPHEMERAL_LOW = 32_768;
     private static final Pattern LISTENING = Pattern.compile("Brook listening on [^:]+:(\\d+) \\(cluster ([^,]+),");
     /** A port in a listener, voter or bootstrap entry: {@code host:port}. */
     private static final Pattern PORT = Pattern.compile("(?<=:)(\\d{1,5})\\b");
@@ -211,14 +214,34 @@ final class BrookCluster implements AutoCloseable {
         return replaced.toString();
     }
 
-    /** An ephemeral port nothing listens on now, not among {@code taken}. */
+    /**
+     * A port nothing listens on now, not among {@code taken}, below the kernel's ephemeral range: a node is
+     * restarted on its ports, and a port in that range may meanwhile be taken by any outgoing connection (the
+     * other nodes reconnecting to it, for one), which no listener can then bind.
+     */
     private static int freePort(java.util.Collection<Integer> taken) throws IOException {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                if (!taken.contains(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
+        int below = ephemeralLow();
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
+            if (taken.contains(port)) {
+                continue;
             }
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException inUse) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in [" + LOWEST_PORT + ", " + below + ")");
+    }
+
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int low = Integer.parseInt(range.split("\\s+")[0]);
+            return low > LOWEST_PORT + 1_000 ? low : DEFAULT_EPHEMERAL_LOW;
+        } catch (IOException | RuntimeException notLinux) {
+            return DEFAULT_EPHEMERAL_LOW;
         }
     }
 

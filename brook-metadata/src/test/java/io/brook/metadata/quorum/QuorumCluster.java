@@ -1,9 +1,9 @@
 package io.brook.metadata.quorum;
 
+import io.brook.metadata.testing.ListenPorts;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,12 +56,7 @@ final class QuorumCluster implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ListenPorts.next();
     }
 
     Map<Integer, InetSocketAddress> voters() {

@@ -7,6 +7,7 @@ import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.log.MetadataBatches.Batch;
 import io.brook.metadata.quorum.QuorumConfig;
+import io.brook.metadata.testing.ListenPorts;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.junit.jupiter.api.AfterEach;
@@ -15,9 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,7 +70,7 @@ class QuorumMetadataControllerTest {
 
     private void startCluster() throws IOException {
         for (int id = 1; id <= 3; id++) {
-            voters.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+            voters.put(id, new InetSocketAddress("127.0.0.1", ListenPorts.next()));
         }
         for (int id : voters.keySet()) {
             start(id);
@@ -90,14 +89,6 @@ class QuorumMetadataControllerTest {
 
     private void stop(int id) throws IOException {
         running.remove(id).close();
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private QuorumMetadataController awaitActive() {
