@@ -9,6 +9,11 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  */
 public record AppendResult(long firstOffset, long lastOffset, long logAppendTimeMs, long logStartOffset,
                            boolean duplicate) {
+    /** Nothing was appended (a follower append of no complete batch): both offsets are -1. */
+    public static AppendResult nothingAppended(long logStartOffset) {
+        return new AppendResult(-1, -1, RecordBatch.NO_TIMESTAMP, logStartOffset, false);
+    }
+
     public static AppendResult duplicateOf(long firstOffset, long lastOffset, long logStartOffset) {
         return new AppendResult(firstOffset, lastOffset, RecordBatch.NO_TIMESTAMP, logStartOffset, true);
     }

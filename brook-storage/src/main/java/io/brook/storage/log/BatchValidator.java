@@ -44,6 +44,48 @@ public final class BatchValidator {
         return count;
     }
 
+    /**
+     * Checks batches a follower fetched from its leader, which it appends exactly as they are: each
+     * must be magic 2, pass its CRC32C check ({@code ensureValid}) and have offsets above the previous
+     * batch's ({@code contiguous}: starting right after it, for a log that cannot have compaction gaps).
+     * No client rule applies (the leader accepted the batches; {@code max.message.bytes} neither, as in
+     * Kafka). A fetch response may end with a partial batch (the leader's read stops at its byte limit):
+     * it is left out, the next fetch brings it whole.
+     *
+     * @return one {@link MemoryRecords} per complete batch, in order, sharing {@code records}' buffer;
+     *         empty when there is none
+     * @throws CorruptRecordException  for a batch failing its CRC or with an impossible offset range
+     * @throws InvalidRecordException  for another magic or offsets that do not increase
+     */
+    public static List<MemoryRecords> validateReplicated(MemoryRecords records, boolean contiguous) {
+        List<MemoryRecords> batches = new ArrayList<>();
+        java.nio.ByteBuffer buffer = records.buffer();
+        int position = buffer.position();
+        long previousLast = -1;
+        for (MutableRecordBatch batch : records.batches()) {
+            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                throw new InvalidRecordException("Replicated batch at offset " + batch.baseOffset() + " has magic "
+                        + batch.magic() + ": only magic 2 batches are stored");
+            }
+            batch.ensureValid();
+            if (batch.lastOffset() < batch.baseOffset()) {
+                throw new CorruptRecordException("Replicated batch has last offset " + batch.lastOffset()
+                        + " below its base offset " + batch.baseOffset());
+            }
+            if (!batches.isEmpty() && (batch.baseOffset() <= previousLast
+                    || (contiguous && batch.baseOffset() != previousLast + 1))) {
+                throw new InvalidRecordException("Replicated batch at offset " + batch.baseOffset()
+                        + " does not follow the previous batch, which ends at offset " + previousLast);
+            }
+            java.nio.ByteBuffer slice = buffer.duplicate();
+            slice.position(position).limit(position + batch.sizeInBytes());
+            batches.add(MemoryRecords.readableRecords(slice.slice()));
+            position += batch.sizeInBytes();
+            previousLast = batch.lastOffset();
+        }
+        return batches;
+    }
+
     static void validateBatch(MutableRecordBatch batch, LogConfig config, long nowMs) {
         if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
             throw new InvalidRecordException("Record batch magic " + batch.magic()

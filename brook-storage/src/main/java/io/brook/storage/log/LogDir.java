@@ -2,6 +2,7 @@ package io.brook.storage.log;
 
 import io.brook.storage.checkpoint.OffsetCheckpointFile;
 import io.brook.storage.checkpoint.PartitionMetadataFile;
+import io.brook.storage.checkpoint.ReplicationOffsetCheckpoint;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  * {@link LogManager}): loading them at start-up (with recovery after an
  * unclean stop), creating and deleting them, background retention and time-based flushes, and
  * the directory-level files ({@code .kafka_cleanshutdown}, {@code recovery-point-offset-checkpoint},
- * {@code log-start-offset-checkpoint}).
+ * {@code log-start-offset-checkpoint}, {@code replication-offset-checkpoint}).
  *
  * <p>Thread-safety: safe for concurrent use; the map of logs is concurrent and each log guards
  * its own appends.
@@ -61,6 +62,8 @@ public final class LogDir implements AutoCloseable {
     private final Map<TopicPartition, Exception> failures = new ConcurrentHashMap<>();
     private final OffsetCheckpointFile recoveryPoints;
     private final OffsetCheckpointFile logStarts;
+    /** The high watermarks, written by replication (its instance serializes the writes). */
+    private final OffsetCheckpointFile highWatermarkFile;
     private final boolean hadCleanShutdown;
 
     private volatile boolean offline;
@@ -98,6 +101,7 @@ public final class LogDir implements AutoCloseable {
         Files.createDirectories(logDir.toPath());
         this.recoveryPoints = new OffsetCheckpointFile(new File(logDir, RECOVERY_POINT_FILE));
         this.logStarts = new OffsetCheckpointFile(new File(logDir, LOG_START_FILE));
+        this.highWatermarkFile = ReplicationOffsetCheckpoint.in(logDir);
         File marker = new File(logDir, CLEAN_SHUTDOWN_FILE);
         this.hadCleanShutdown = marker.exists();
         this.flusher = new LogFlusher("brook-flusher-" + logDir.getName());
@@ -470,6 +474,30 @@ public final class LogDir implements AutoCloseable {
         recoveryPoints.write(new HashMap<>(checkpointedPoints));
         logStarts.write(new HashMap<>(checkpointedStarts));
         checkpointWrites.incrementAndGet();
+    }
+
+    /**
+     * Replaces this directory's {@code replication-offset-checkpoint} with the entries of
+     * {@code highWatermarks} whose partition has its log here; returns how many it wrote.
+     */
+    public int checkpointHighWatermarks(Map<TopicPartition, Long> highWatermarks) throws IOException {
+        Map<TopicPartition, Long> here = new HashMap<>();
+        highWatermarks.forEach((tp, hw) -> {
+            if (logs.containsKey(tp)) {
+                here.put(tp, hw);
+            }
+        });
+        highWatermarkFile.write(here);
+        return here.size();
+    }
+
+    /**
+     * The high watermarks in this directory's {@code replication-offset-checkpoint}; empty without one.
+     *
+     * @throws IOException naming the file and line when the file is malformed
+     */
+    public Map<TopicPartition, Long> readHighWatermarks() throws IOException {
+        return highWatermarkFile.readStrict();
     }
 
     /** Writes both checkpoints from every log (at close). */

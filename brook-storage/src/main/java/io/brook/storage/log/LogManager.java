@@ -168,6 +168,41 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes each online directory's {@code replication-offset-checkpoint} with the high watermarks of
+     * {@code highWatermarks} whose partition lives there (Kafka's periodic high-watermark checkpoint).
+     * A directory whose write fails goes offline (as for any I/O error, see {@link LogDir#markOffline});
+     * the others are still written.
+     */
+    public void checkpointHighWatermarks(Map<TopicPartition, Long> highWatermarks) {
+        for (LogDir dir : dirs) {
+            if (dir.isOffline()) {
+                continue;
+            }
+            try {
+                dir.checkpointHighWatermarks(highWatermarks);
+            } catch (IOException e) {
+                dir.markOffline(e);
+            }
+        }
+    }
+
+    /**
+     * The high watermarks checkpointed in every online directory (read at start-up, before the
+     * partitions take their roles); a partition without an entry has none (Kafka starts it at 0).
+     *
+     * @throws IOException naming the file and line when a directory's checkpoint is malformed
+     */
+    public Map<TopicPartition, Long> highWatermarkCheckpoints() throws IOException {
+        Map<TopicPartition, Long> all = new HashMap<>();
+        for (LogDir dir : dirs) {
+            if (!dir.isOffline()) {
+                all.putAll(dir.readHighWatermarks());
+            }
+        }
+        return all;
+    }
+
     /** Closes every directory (see {@link LogDir#close}); the first failure is thrown after all were tried. */
     @Override
     public void close() throws IOException {

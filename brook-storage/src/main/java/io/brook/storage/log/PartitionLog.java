@@ -298,17 +298,27 @@ public final class PartitionLog implements AutoCloseable {
             FileChannelRecordBatch batch;
             while (position >= 0 && (batch = segment.batchAt(position)) != null) {
                 if (batch.baseOffset() >= from) {
-                    if (batch.isControlBatch()) {
-                        onMarkerAppended(segment, batch);
-                    } else {
-                        producerState.onDataBatch(batch);
-                        noteTxnStart(batch, segment, position);
-                    }
+                    takeIn(segment, batch, position);
                 }
                 position += batch.sizeInBytes();
             }
         }
         publishEnd(tail.end());
+    }
+
+    /**
+     * Applies a batch just written to {@code segment} at {@code position} (or found there by recovery) to
+     * producer state: a transaction marker ends its producer's transaction (see {@link #onMarkerAppended}),
+     * a data batch is recorded and may open one. Every append path (leader, coordinator, marker, follower)
+     * and recovery go through here, so a follower, a restarted node and the leader end with the same state.
+     */
+    private void takeIn(LogSegment segment, RecordBatch batch, int position) throws IOException {
+        if (batch.isControlBatch()) {
+            onMarkerAppended(segment, batch);
+        } else {
+            producerState.onDataBatch(batch);
+            noteTxnStart(batch, segment, position);
+        }
     }
 
     /** Remembers where a transaction starts if {@code batch} (just applied to producer state) opened one. */
@@ -455,17 +465,93 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment segment = appendAssigned(records, leaderEpoch, firstOffset, next - 1, maxTimestamp, nowMs);
         int position = segment.sizeInBytes() - records.sizeInBytes();
         for (MutableRecordBatch batch : records.batches()) {
-            producerState.onDataBatch(batch);
-            noteTxnStart(batch, segment, position);
+            takeIn(segment, batch, position);
             position += batch.sizeInBytes();
         }
         // the new end becomes visible only now, together with the first unstable offset it implies
         publishEnd(new LogOffsetMetadata(next, segment.baseOffset(), segment.sizeInBytes()));
+        maybeFlushByMessages(messages, cfg);
+        return new AppendResult(firstOffset, next - 1, appendTime, logStartOffset, false);
+    }
+
+    /** Counts appended records and flushes once {@code flush.messages} of them are unflushed. */
+    private void maybeFlushByMessages(long messages, LogConfig cfg) throws IOException {
         unflushedMessages += messages;
         if (unflushedMessages >= cfg.flushIntervalMessages()) {
             flush();
         }
-        return new AppendResult(firstOffset, next - 1, appendTime, logStartOffset, false);
+    }
+
+    /**
+     * Appends batches fetched from the leader exactly as they are (a follower's append, Kafka's
+     * {@code appendAsFollower}): offsets, leader epochs, timestamps, producer fields and compression
+     * stay the leader's. Each batch is checked ({@link BatchValidator#validateReplicated}: magic 2,
+     * CRC, increasing offsets) before anything is written; a trailing partial batch (a fetch cut at its
+     * byte limit) is left out; an empty set, or one of only a partial batch, appends nothing.
+     *
+     * <p>The log then follows the leader: the leader epoch cache gets an entry when a batch carries an
+     * epoch above its latest (so OffsetForLeaderEpoch answers here as on the leader); producer state
+     * records idempotent and transactional batches and applies COMMIT/ABORT markers (with the aborted
+     * transaction index) through the same code as the leader's appends, without refusing anything (the
+     * leader decided), so a retried batch is recognised as a duplicate if this replica becomes leader.
+     * Segments roll by the leader's rules, decided batch by batch: a log fed the leader's batches in its
+     * order (each leader append being one batch, as for produce requests, coordinator writes and
+     * markers) gets the leader's segment and index files byte for byte. Flush policy, change listeners
+     * and I/O failure handling are those of {@link #appendAsLeader}; in durable mode the caller waits on
+     * {@link #whenDurable} as the leader does.
+     *
+     * @return the first and last offset appended, or {@link AppendResult#nothingAppended} (-1, -1)
+     * @throws UnexpectedAppendOffsetException when the first batch does not start at the log end (after
+     *         it, on a compacted log, whose leader may have cleaned whole batches away); nothing is written
+     * @throws org.apache.kafka.common.errors.CorruptRecordException for a batch failing its CRC check
+     * @throws org.apache.kafka.common.InvalidRecordException for another magic or offsets out of order
+     */
+    public AppendResult appendAsFollower(MemoryRecords records) throws IOException {
+        throwIfClosed();
+        LogConfig cfg = config;
+        // the CRC checks need no log state: they run before the lock, as a client append's do
+        List<MemoryRecords> batches = BatchValidator.validateReplicated(records, !cfg.compact());
+        if (batches.isEmpty()) {
+            return AppendResult.nothingAppended(logStartOffset);
+        }
+        try {
+            synchronized (this) {
+                try {
+                    return doAppendAsFollower(batches, cfg);
+                } catch (IOException e) {
+                    throw ioFailure(e);
+                }
+            }
+        } finally {
+            changed();
+        }
+    }
+
+    private AppendResult doAppendAsFollower(List<MemoryRecords> batches, LogConfig cfg) throws IOException {
+        throwIfClosed();
+        long end = tail.end().offset();
+        long firstOffset = batches.get(0).batches().iterator().next().baseOffset();
+        if (firstOffset < end || (firstOffset > end && !cfg.compact())) {
+            throw new UnexpectedAppendOffsetException("Follower append to " + topicPartition + " starts at offset "
+                    + firstOffset + " but the log ends at " + end + (firstOffset > end ? "" : " (it overlaps the log)")
+                    + ": truncate and fetch from the log end", firstOffset, end);
+        }
+        long nowMs = time.milliseconds();
+        long messages = 0;
+        LogSegment segment = null;
+        RecordBatch last = null;
+        for (MemoryRecords one : batches) {
+            MutableRecordBatch batch = one.batches().iterator().next();
+            // one batch at a time, so each roll is decided as the leader decided it for that batch
+            segment = appendAssigned(one, batch.partitionLeaderEpoch(), batch.baseOffset(), batch.lastOffset(),
+                    batch.maxTimestamp(), nowMs);
+            takeIn(segment, batch, segment.sizeInBytes() - one.sizeInBytes());
+            messages += batch.lastOffset() - batch.baseOffset() + 1;
+            last = batch;
+        }
+        publishEnd(new LogOffsetMetadata(last.nextOffset(), segment.baseOffset(), segment.sizeInBytes()));
+        maybeFlushByMessages(messages, cfg);
+        return new AppendResult(firstOffset, last.lastOffset(), RecordBatch.NO_TIMESTAMP, logStartOffset, false);
     }
 
     /**
@@ -511,12 +597,9 @@ public final class PartitionLog implements AutoCloseable {
                 producerEpoch, new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
                         coordinatorEpoch));
         LogSegment segment = appendAssigned(marker, leaderEpoch, offset, offset, nowMs, nowMs);
-        onMarkerAppended(segment, marker.batches().iterator().next());
+        takeIn(segment, marker.batches().iterator().next(), segment.sizeInBytes() - marker.sizeInBytes());
         publishEnd(new LogOffsetMetadata(offset + 1, segment.baseOffset(), segment.sizeInBytes()));
-        unflushedMessages++;
-        if (unflushedMessages >= config.flushIntervalMessages()) {
-            flush();
-        }
+        maybeFlushByMessages(1, config);
         return offset;
     }
 
