@@ -944,7 +944,11 @@ public final class PartitionLog implements AutoCloseable {
 
     // ------------------------------------------------------------------ truncation (replication)
 
-    /** Drops every record at or after {@code offset}. */
+    /**
+     * Drops every record at or after {@code offset}: the log then ends at {@code offset}, or at the base
+     * offset of the batch holding it (a batch is kept whole or not at all). A follower truncates so before
+     * it fetches its leader's batches again (the divergent tail, see {@link #appendAsFollower}).
+     */
     public synchronized void truncateTo(long offset) throws IOException {
         if (offset >= tail.end().offset()) {
             return;
@@ -963,7 +967,8 @@ public final class PartitionLog implements AutoCloseable {
         active.truncateTo(offset);
         publishEnd(new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes()));
         lowerDurableEnd(tail.end());
-        epochCache.truncateFromEnd(offset);
+        // an offset inside a batch cuts the whole batch: the epochs starting in it go too
+        epochCache.truncateFromEnd(tail.end().offset());
         loadProducerState();
         changed();
     }
