@@ -9,7 +9,10 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.JaasContext;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+
+import javax.security.auth.login.AppConfigurationEntry;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -173,7 +176,7 @@ public final class InterBrokerSettings {
         String jaasKey = TlsSettings.listenerPrefix(listener) + mechanism.toLowerCase(Locale.ROOT)
                 + ".sasl.jaas.config";
         String jaas = originals.containsKey(jaasKey) ? originals.get(jaasKey) : originals.get("sasl.jaas.config");
-        if (jaas == null || jaas.isBlank() || !jaas.contains("username") || !jaas.contains("password")) {
+        if (jaas == null || jaas.isBlank() || !hasLogin(jaasKey, jaas)) {
             throw new ConfigException(jaasKey, "[hidden]", "the inter-broker listener " + listener + " uses "
                     + mechanism + " but its JAAS configuration (or sasl.jaas.config) has no username=\"...\" "
                     + "password=\"...\" options for this node to log in to the other brokers with");
@@ -182,6 +185,22 @@ public final class InterBrokerSettings {
         props.put(SaslConfigs.SASL_MECHANISM, mechanism);
         props.put(SaslConfigs.SASL_JAAS_CONFIG, new Password(jaas));
         return props;
+    }
+
+    /** Whether the one login module of {@code jaas} (Kafka's parser) has a username and a password. */
+    private static boolean hasLogin(String key, String jaas) {
+        List<AppConfigurationEntry> entries;
+        try {
+            entries = JaasContext.loadClientContext(Map.of(SaslConfigs.SASL_JAAS_CONFIG, new Password(jaas)))
+                    .configurationEntries();
+        } catch (IllegalArgumentException | org.apache.kafka.common.KafkaException e) { // a secret: not shown
+            throw new ConfigException(key, "[hidden]", "is not a JAAS configuration: " + e.getMessage());
+        }
+        if (entries.size() != 1) {
+            throw new ConfigException(key, "[hidden]", "must hold exactly one login module");
+        }
+        Map<String, ?> options = entries.get(0).getOptions();
+        return options.get("username") instanceof String && options.get("password") instanceof String;
     }
 
     private static void putIfSet(Map<String, Object> props, String key, Object value) {
