@@ -97,6 +97,18 @@ class BrokerClientTest {
         node = startNode(settings);
         BrokerClient client = client(settings, port);
         produceAndFetchAsReplica(client, "replicated");
+
+        // a fetch the node parks for longer than the send's bound ends at that bound, and the next send reconnects
+        Map<TopicPartition, FetchRequest.PartitionData> atTheEnd = Map.of(new TopicPartition("replicated", 0),
+                new FetchRequest.PartitionData(Uuid.ZERO_UUID, 3, -1, 1024 * 1024, Optional.empty()));
+        long start = System.nanoTime();
+        IOException timedOut = assertThrows(IOException.class, () -> client.send(FetchRequest.Builder.forReplica(
+                (short) 12, LOCAL_ID, -1, (int) HANG_MS, 1, atTheEnd), SHORT_MS));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs >= SHORT_MS - 100 && tookMs < HANG_MS - 5_000, "took " + tookMs + " ms");
+        assertTrue(timedOut.getMessage().contains("no response from broker " + REMOTE_ID + " (localhost:" + port
+                + ") within " + SHORT_MS + " ms"), timedOut.getMessage());
+        apiVersions(client);
     }
 
     @Test

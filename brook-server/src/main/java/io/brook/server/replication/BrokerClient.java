@@ -64,6 +64,8 @@ public final class BrokerClient implements AutoCloseable {
     static final long CLOSE_WAIT_MS = 5_000;
     /** The largest response read, as Kafka's replica fetcher: unbounded (a fetch's size is bounded by the request). */
     static final int MAX_RECEIVE_BYTES = NetworkReceive.UNLIMITED;
+    /** How far past a send's deadline it waits for the network client to fail the request itself. */
+    static final long DEADLINE_GRACE_MS = 100;
 
     private final Node node;
     private final String description;
@@ -109,10 +111,7 @@ public final class BrokerClient implements AutoCloseable {
                     throw new SocketTimeoutException("no connection to " + description + " within " + timeoutMs
                             + " ms");
                 }
-                long remaining = Math.max(1, timeoutMs - (time.milliseconds() - start));
-                ClientRequest clientRequest = client.newClientRequest(node.idString(), request, time.milliseconds(),
-                        true, (int) Math.min(Integer.MAX_VALUE, remaining), null);
-                ClientResponse response = NetworkClientUtils.sendAndReceive(client, clientRequest, time);
+                ClientResponse response = sendAndReceive(request, start + timeoutMs, timeoutMs);
                 @SuppressWarnings("unchecked")
                 R body = (R) response.responseBody();
                 return body;
@@ -126,6 +125,36 @@ public final class BrokerClient implements AutoCloseable {
                 release();
             }
             sending.unlock();
+        }
+    }
+
+    /**
+     * Sends the request and polls until its response, a disconnection, or {@code deadlineMs}. Not
+     * {@link NetworkClientUtils#sendAndReceive}: that polls without a bound of its own, so the request's own
+     * timeout would be noticed only when the client's default one ({@code replica.socket.timeout.ms}) had passed.
+     */
+    private ClientResponse sendAndReceive(AbstractRequest.Builder<?> request, long deadlineMs, long boundMs)
+            throws IOException {
+        long now = time.milliseconds();
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, Math.max(1, deadlineMs - now));
+        ClientRequest clientRequest = client.newClientRequest(node.idString(), request, now, true, timeoutMs, null);
+        client.send(clientRequest, now);
+        while (true) {
+            now = time.milliseconds();
+            if (now >= deadlineMs + DEADLINE_GRACE_MS) { // the client fails a timed-out request itself first
+                throw new SocketTimeoutException("no response from " + description + " within " + boundMs + " ms");
+            }
+            for (ClientResponse response : client.poll(Math.max(1, deadlineMs - now), now)) { // closed: throws
+                if (response.requestHeader().correlationId() == clientRequest.correlationId()) {
+                    if (response.wasDisconnected()) {
+                        throw new IOException("disconnected before the response was read");
+                    }
+                    if (response.versionMismatch() != null) {
+                        throw response.versionMismatch();
+                    }
+                    return response;
+                }
+            }
         }
     }
 
