@@ -1,0 +1,348 @@
+package io.brook.tests;
+
+import io.brook.server.config.BrokerConfig;
+import io.brook.server.node.BrookNode;
+import io.brook.server.replication.BrokerClient;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link BrokerClient}, the inter-broker Kafka-protocol client, against a real Brook node started in this JVM
+ * ({@link BrookNode}): ApiVersions, CreateTopics, Metadata, Produce, then a Fetch as replica 2 (ReplicaState)
+ * reading the records back; a stopped node failing a send within its bound and a restarted one reached again
+ * by the same client; a send to a peer that accepts and never answers ending at its bound, or at once when
+ * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT inter-broker listener.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class BrokerClientTest {
+    /** The bound of sends that must succeed: generous, the machine is shared. */
+    private static final long SEND_MS = 30_000;
+    /** The bound of sends that must fail; the test allows much more than this before calling it a hang. */
+    private static final long SHORT_MS = 2_000;
+    private static final long HANG_MS = 20_000;
+    private static final int REMOTE_ID = 1;
+    private static final int LOCAL_ID = 2;
+    private static final String PLAIN_JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            + "username=\"admin\" password=\"%s\" user_admin=\"admin-secret\";";
+
+    @TempDir
+    File dataDir;
+    @TempDir
+    File certDir;
+    private BrookNode node;
+    private final List<BrokerClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws IOException {
+        clients.forEach(BrokerClient::close);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void apiVersionsMetadataProduceAndAReplicaFetchOverPlaintext() throws Exception {
+        int port = listenPort();
+        Map<String, String> settings = Map.of("listeners", "PLAINTEXT://localhost:" + port);
+        node = startNode(settings);
+        BrokerClient client = client(settings, port);
+        produceAndFetchAsReplica(client, "replicated");
+
+        // a fetch the node parks for longer than the send's bound ends at that bound, and the next send reconnects
+        Map<TopicPartition, FetchRequest.PartitionData> atTheEnd = Map.of(new TopicPartition("replicated", 0),
+                new FetchRequest.PartitionData(Uuid.ZERO_UUID, 3, -1, 1024 * 1024, Optional.empty()));
+        long start = System.nanoTime();
+        IOException timedOut = assertThrows(IOException.class, () -> client.send(FetchRequest.Builder.forReplica(
+                (short) 12, LOCAL_ID, -1, (int) HANG_MS, 1, atTheEnd), SHORT_MS));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(tookMs >= SHORT_MS - 100 && tookMs < HANG_MS - 5_000, "took " + tookMs + " ms");
+        assertTrue(timedOut.getMessage().contains("no response from broker " + REMOTE_ID + " (localhost:" + port
+                + ") within " + SHORT_MS + " ms"), timedOut.getMessage());
+        apiVersions(client);
+    }
+
+    @Test
+    void aStoppedNodeFailsASendWithinItsBoundAndTheClientReconnectsAfterTheRestart() throws Exception {
+        int port = listenPort();
+        Map<String, String> settings = Map.of("listeners", "PLAINTEXT://localhost:" + port);
+        node = startNode(settings);
+        BrokerClient client = client(settings, port);
+        apiVersions(client);
+
+        node.close();
+        node = null;
+        for (int i = 0; i < 2; i++) { // the open connection lost, then a refused one
+            long start = System.nanoTime();
+            IOException e = assertThrows(IOException.class,
+                    () -> client.send(new ApiVersionsRequest.Builder(), SHORT_MS));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMs < HANG_MS, "a send to a stopped node took " + tookMs + " ms");
+            assertTrue(e.getMessage().contains("broker " + REMOTE_ID + " (localhost:" + port + ")"), e.getMessage());
+        }
+
+        node = startNode(settings);
+        apiVersions(client);
+        MetadataResponse metadata = client.send(new MetadataRequest.Builder(List.of(), false), SEND_MS);
+        assertEquals(REMOTE_ID, metadata.data().brokers().iterator().next().nodeId());
+    }
+
+    @Test
+    void aSilentPeerEndsASendAtItsBoundOrWhenAnotherThreadClosesTheClient() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new ArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = silent.accept(); // reads nothing, answers nothing
+                        synchronized (accepted) {
+                            accepted.add(s);
+                        }
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "silent-peer");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try {
+                Map<String, String> settings = Map.of("listeners", "PLAINTEXT://localhost:0");
+                BrokerClient client = client(settings, silent.getLocalPort());
+
+                long start = System.nanoTime();
+                IOException timedOut = assertThrows(IOException.class,
+                        () -> client.send(new ApiVersionsRequest.Builder(), SHORT_MS));
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue(tookMs >= SHORT_MS - 100 && tookMs < HANG_MS, "took " + tookMs + " ms");
+                assertTrue(timedOut.getMessage().contains("broker " + REMOTE_ID), timedOut.getMessage());
+
+                int connectionsBefore = connections(accepted);
+                CompletableFuture<Object> blocked = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return client.send(new ApiVersionsRequest.Builder(), 10 * 60_000L);
+                    } catch (IOException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                long deadline = System.currentTimeMillis() + HANG_MS;
+                while (connections(accepted) == connectionsBefore && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertTrue(connections(accepted) > connectionsBefore, "the send never connected again");
+                Thread.sleep(200); // let it block in the selector
+                long closeStart = System.nanoTime();
+                client.close();
+                ExecutionException failed = assertThrows(ExecutionException.class,
+                        () -> blocked.get(HANG_MS, TimeUnit.MILLISECONDS));
+                assertInstanceOf(IOException.class, failed.getCause());
+                assertTrue(failed.getCause().getMessage().contains("closed"), failed.getCause().getMessage());
+                long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStart);
+                assertTrue(closeMs < HANG_MS, "close took " + closeMs + " ms to unblock the send");
+                assertThrows(IOException.class, () -> client.send(new ApiVersionsRequest.Builder(), SHORT_MS));
+            } finally {
+                synchronized (accepted) {
+                    for (Socket s : accepted) {
+                        s.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void overAnSslInterBrokerListener() throws Exception {
+        TestCertificates certs = TestCertificates.createServerOnly(certDir);
+        int port = listenPort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "SSL://localhost:" + port);
+        settings.put("inter.broker.listener.name", "SSL");
+        settings.put("ssl.keystore.type", "PKCS12");
+        settings.put("ssl.keystore.location", certs.serverP12.getPath());
+        settings.put("ssl.keystore.password", TestCertificates.STORE_PASSWORD);
+        settings.put("ssl.truststore.location", certs.truststoreJks.getPath());
+        settings.put("ssl.truststore.password", TestCertificates.STORE_PASSWORD);
+        node = startNode(settings);
+        produceAndFetchAsReplica(client(settings, port), "over-tls");
+
+        Map<String, String> untrusting = new LinkedHashMap<>(settings);
+        untrusting.remove("ssl.truststore.location");
+        untrusting.remove("ssl.truststore.password");
+        IOException refused = assertThrows(IOException.class,
+                () -> client(untrusting, port).send(new ApiVersionsRequest.Builder(), SEND_MS));
+        assertTrue(refused.getMessage().contains("broker " + REMOTE_ID), refused.getMessage());
+    }
+
+    @Test
+    void overASaslPlaintextInterBrokerListener() throws Exception {
+        int port = listenPort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "SASL_PLAINTEXT://localhost:" + port);
+        settings.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+        settings.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        settings.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN");
+        settings.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", String.format(PLAIN_JAAS, "admin-secret"));
+        node = startNode(settings);
+        produceAndFetchAsReplica(client(settings, port), "over-sasl");
+
+        Map<String, String> wrongPassword = new LinkedHashMap<>(settings);
+        wrongPassword.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", String.format(PLAIN_JAAS, "wrong"));
+        IOException refused = assertThrows(IOException.class,
+                () -> client(wrongPassword, port).send(new ApiVersionsRequest.Builder(), SEND_MS));
+        assertTrue(refused.getMessage().contains("authentication to broker " + REMOTE_ID), refused.getMessage());
+    }
+
+    /** CreateTopics, Metadata, Produce, then a Fetch as replica {@link #LOCAL_ID} reading the records back. */
+    private static void produceAndFetchAsReplica(BrokerClient client, String topic) throws IOException {
+        ApiVersionsResponse versions = apiVersions(client);
+        assertNotNull(versions.apiVersion(ApiKeys.FETCH.id));
+
+        CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
+        create.topics().add(new CreateTopicsRequestData.CreatableTopic().setName(topic).setNumPartitions(1)
+                .setReplicationFactor((short) 1));
+        CreateTopicsResponse created = client.send(new CreateTopicsRequest.Builder(create), SEND_MS);
+        CreateTopicsResponseData.CreatableTopicResult result = created.data().topics().find(topic);
+        assertEquals(Errors.NONE.code(), result.errorCode(), result.errorMessage());
+        Uuid topicId = result.topicId();
+
+        MetadataResponse metadata = client.send(new MetadataRequest.Builder(List.of(topic), false), SEND_MS);
+        MetadataResponseData.MetadataResponseTopic described = metadata.data().topics().find(topic);
+        assertEquals(Errors.NONE.code(), described.errorCode());
+        assertEquals(REMOTE_ID, described.partitions().get(0).leaderId());
+        int leaderEpoch = described.partitions().get(0).leaderEpoch();
+
+        List<String> values = List.of("one", "two", "three");
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, values.stream()
+                .map(v -> new SimpleRecord(v.getBytes(StandardCharsets.UTF_8))).toArray(SimpleRecord[]::new));
+        ProduceRequestData produce = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        produce.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setTopicId(topicId)
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                        .setRecords(records))));
+        ProduceResponse produced = client.send(ProduceRequest.builder(produce), SEND_MS);
+        ProduceResponseData.PartitionProduceResponse appended = produced.data().responses().iterator().next()
+                .partitionResponses().get(0);
+        assertEquals(Errors.NONE.code(), appended.errorCode(), appended.errorMessage());
+        assertEquals(0, appended.baseOffset());
+
+        Map<TopicPartition, FetchRequest.PartitionData> wanted = new LinkedHashMap<>();
+        wanted.put(new TopicPartition(topic, 0), new FetchRequest.PartitionData(topicId, 0, -1, 1024 * 1024,
+                Optional.of(leaderEpoch)));
+        FetchResponse fetched = client.send(FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), LOCAL_ID,
+                -1, 500, 1, wanted), SEND_MS);
+        assertEquals(Errors.NONE, fetched.error());
+        FetchResponseData.PartitionData partition = fetched.data().responses().get(0).partitions().get(0);
+        assertEquals(Errors.NONE.code(), partition.errorCode());
+        List<String> read = new ArrayList<>();
+        for (Record r : ((MemoryRecords) partition.records()).records()) {
+            byte[] value = new byte[r.valueSize()];
+            r.value().get(value);
+            read.add(new String(value, StandardCharsets.UTF_8));
+        }
+        assertEquals(values, read);
+        assertEquals(values.size(), partition.highWatermark());
+    }
+
+    private static ApiVersionsResponse apiVersions(BrokerClient client) throws IOException {
+        ApiVersionsResponse versions = client.send(new ApiVersionsRequest.Builder(), SEND_MS);
+        assertEquals(Errors.NONE.code(), versions.data().errorCode());
+        return versions;
+    }
+
+    /** Node {@link #REMOTE_ID} in this JVM over {@link #dataDir} with {@code settings} (its listeners). */
+    private BrookNode startNode(Map<String, String> settings) throws Exception {
+        Map<String, String> all = new LinkedHashMap<>(settings);
+        all.put("node.id", String.valueOf(REMOTE_ID));
+        all.put("log.dirs", dataDir.getAbsolutePath());
+        all.put("num.io.threads", "2");
+        all.put("num.network.threads", "1");
+        return BrookNode.start(BrokerConfig.fromMap(all));
+    }
+
+    /** A client of node {@link #LOCAL_ID}, whose settings are {@code settings}, to node 1 on {@code port}. */
+    private BrokerClient client(Map<String, String> settings, int port) {
+        Map<String, String> all = new LinkedHashMap<>(settings);
+        all.put("node.id", String.valueOf(LOCAL_ID));
+        all.put("log.dirs", new File(dataDir, "unused").getAbsolutePath());
+        BrokerClient client = new BrokerClient.Factory(BrokerConfig.fromMap(all))
+                .connect(REMOTE_ID, "localhost", port, "broker-" + LOCAL_ID + "-test");
+        clients.add(client);
+        return client;
+    }
+
+    private static int connections(List<Socket> accepted) {
+        synchronized (accepted) {
+            return accepted.size();
+        }
+    }
+
+    /**
+     * A free port below the kernel's ephemeral range: the node is started again on it, and a port in that range
+     * could meanwhile be taken by an outgoing connection (this client reconnecting, for one).
+     */
+    private static int listenPort() throws IOException {
+        int below = 32_768;
+        try {
+            below = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException notLinux) {
+            // keep the usual bound
+        }
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(10_000, Math.max(11_000, below));
+            try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port below " + below);
+    }
+}
