@@ -84,18 +84,38 @@ public final class ClusterControl {
 
     private final String clusterId;
     private final long sessionTimeoutMs;
+    /** The controller's static {@code unclean.leader.election.enable} (topic and dynamic cluster configs win). */
+    private final boolean uncleanLeaderElectionDefault;
     private final Map<Integer, Session> sessions = new HashMap<>();
 
     /**
+     * A controller that never elects an unclean leader unless a topic or the cluster's dynamic config asks.
+     *
      * @param clusterId        the cluster id registrations must carry
      * @param sessionTimeoutMs {@code broker.session.timeout.ms}: silence longer than this fences a broker
      */
     public ClusterControl(String clusterId, long sessionTimeoutMs) {
+        this(clusterId, sessionTimeoutMs, false);
+    }
+
+    /**
+     * @param uncleanLeaderElectionDefault the controller's {@code unclean.leader.election.enable}: whether a
+     *                                     partition with no usable ISR replica may be led by another replica
+     *                                     (a topic override or the cluster's dynamic broker config wins)
+     */
+    public ClusterControl(String clusterId, long sessionTimeoutMs, boolean uncleanLeaderElectionDefault) {
         if (sessionTimeoutMs <= 0) {
             throw new IllegalArgumentException("session timeout must be positive, was " + sessionTimeoutMs);
         }
         this.clusterId = clusterId;
         this.sessionTimeoutMs = sessionTimeoutMs;
+        this.uncleanLeaderElectionDefault = uncleanLeaderElectionDefault;
+    }
+
+    /** The leadership moves taking {@code leaving} out, with this controller's unclean election rule. */
+    private List<ApiMessageAndVersion> awayFrom(ClusterImage cluster, MetadataImage image, Set<Integer> leaving) {
+        return PartitionMoves.awayFrom(image, leaving, b -> !leaving.contains(b) && cluster.usable(b),
+                PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault));
     }
 
     /** Becoming the active controller: every registered broker starts a fresh session at {@code nowMs}. */
@@ -163,7 +183,7 @@ public final class ClusterControl {
         records.add(registered.toRecord());
         if (existing != null && !amend) {
             // the old incarnation is gone: its leaderships and ISR places go with it
-            records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
+            records.addAll(awayFrom(cluster, image, Set.of(id)));
         }
         sessions.put(id, new Session(nowMs));
         return ClusterResult.of(records, new BrokerRegistrationResponseData().setBrokerEpoch(brokerEpoch));
@@ -200,13 +220,14 @@ public final class ClusterControl {
             } else if (!request.wantFence() && caughtUp && !broker.inControlledShutdown()) {
                 records.add(new ApiMessageAndVersion(new UnfenceBrokerRecord().setId(id).setEpoch(broker.epoch()),
                         (short) 0));
-                records.addAll(PartitionMoves.electLeaderless(image, b -> b == id || cluster.usable(b)));
+                records.addAll(PartitionMoves.electLeaderless(image, b -> b == id || cluster.usable(b),
+                        PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault)));
                 fenced = false;
             }
         } else if (broker.inControlledShutdown()) {
             if (PartitionMoves.leadsAny(image, id)) {
                 // led something again (or the moves were lost with a leader change): move it again
-                records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
+                records.addAll(awayFrom(cluster, image, Set.of(id)));
                 session.shutdownOffset = -1;
             } else {
                 if (session.shutdownOffset < 0) {
@@ -216,15 +237,14 @@ public final class ClusterControl {
             }
         } else if (request.wantFence()) {
             records.add(fenceRecord(broker));
-            records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b)));
+            records.addAll(awayFrom(cluster, image, Set.of(id)));
             fenced = true;
             shouldShutDown = request.wantShutDown();
         } else if (request.wantShutDown()) {
             records.add(new ApiMessageAndVersion(new BrokerRegistrationChangeRecord().setBrokerId(id)
                     .setBrokerEpoch(broker.epoch()).setInControlledShutdown(ClusterDelta.IN_CONTROLLED_SHUTDOWN),
                     (short) 1));
-            List<ApiMessageAndVersion> moves = PartitionMoves.awayFrom(image, Set.of(id),
-                    b -> b != id && cluster.usable(b));
+            List<ApiMessageAndVersion> moves = awayFrom(cluster, image, Set.of(id));
             records.addAll(moves);
             shouldShutDown = moves.isEmpty(); // nothing moved: nobody has anything to learn first
         }
@@ -273,7 +293,7 @@ public final class ClusterControl {
         for (int id : stale) {
             records.add(fenceRecord(cluster.broker(id)));
         }
-        records.addAll(PartitionMoves.awayFrom(image, stale, b -> !stale.contains(b) && cluster.usable(b)));
+        records.addAll(awayFrom(cluster, image, stale));
         return ClusterResult.of(records, List.copyOf(stale));
     }
 
@@ -283,8 +303,7 @@ public final class ClusterControl {
         if (broker == null) {
             throw new BrokerIdNotRegisteredException("Broker " + brokerId + " is not registered.");
         }
-        List<ApiMessageAndVersion> records = new ArrayList<>(
-                PartitionMoves.awayFrom(image, Set.of(brokerId), b -> b != brokerId && cluster.usable(b)));
+        List<ApiMessageAndVersion> records = new ArrayList<>(awayFrom(cluster, image, Set.of(brokerId)));
         records.add(new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(brokerId)
                 .setBrokerEpoch(broker.epoch()), (short) 0));
         sessions.remove(brokerId);

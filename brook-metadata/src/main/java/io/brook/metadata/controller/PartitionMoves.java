@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 
 /**
  * Leadership and ISR changes when brokers leave service (fenced, in controlled shutdown,
  * re-registered or unregistered) or come back (unfenced), as {@code PartitionChangeRecord}s with
- * Kafka's "no change" defaults (leader -2, ISR null) for what stays.
+ * Kafka's "no change" defaults (leader -2, ISR null, leader recovery state -1) for what stays.
  *
  * <p>Rules (Kafka's controller): a leaving broker leaves every ISR it is in, unless that would
  * empty the ISR (then the ISR stays as it was, so the replicas that had every acknowledged
@@ -25,6 +26,12 @@ import java.util.function.IntPredicate;
  * leader again as soon as one of its ISR replicas is usable (that is how a partition whose only
  * replica was fenced comes back when its broker is unfenced). So every leader is a usable member
  * of its ISR, or -1.
+ *
+ * <p>Unclean leader election ({@code unclean.leader.election.enable}, decided per topic by the
+ * caller's predicate): where no ISR replica is usable, the first usable replica in replica order
+ * leads, the ISR becomes that replica alone and the leader recovery state RECOVERING (records the
+ * ISR did not have may be lost; the leader reports RECOVERED through AlterPartition once it has
+ * recovered), as Kafka's {@code PartitionChangeBuilder} does. Without it the partition stays leaderless.
  *
  * <p>With {@link ReplicaPlacer#loadOf} the only place the cluster decisions read partitions, through
  * the image's {@code topicsById} / {@code partitions} accessors. Each pass visits every partition:
@@ -38,6 +45,10 @@ final class PartitionMoves {
     static final int NO_LEADER = -1;
     /** Kafka's {@code PartitionChangeRecord} leader value for "leader unchanged". */
     static final int NO_LEADER_CHANGE = -2;
+    /** Kafka's {@code PartitionChangeRecord} leader recovery state value for "unchanged". */
+    static final byte NO_RECOVERY_STATE_CHANGE = -1;
+    /** No topic allows unclean leader election (the default, as Kafka's). */
+    static final Predicate<TopicImage> CLEAN_ONLY = topic -> false;
 
     private PartitionMoves() {
     }
@@ -48,6 +59,15 @@ final class PartitionMoves {
      * @param usable whether a broker may lead once the decision is applied (false for {@code leaving})
      */
     static List<ApiMessageAndVersion> awayFrom(MetadataImage image, Set<Integer> leaving, IntPredicate usable) {
+        return awayFrom(image, leaving, usable, CLEAN_ONLY);
+    }
+
+    /**
+     * As above; a partition of a topic {@code unclean} accepts whose leader leaves and whose ISR has
+     * no usable replica gets an unclean leader (see the class comment).
+     */
+    static List<ApiMessageAndVersion> awayFrom(MetadataImage image, Set<Integer> leaving, IntPredicate usable,
+                                               Predicate<TopicImage> unclean) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
@@ -67,8 +87,15 @@ final class PartitionMoves {
                 }
                 int leader = NO_LEADER_CHANGE;
                 if (leads) {
-                    leader = firstUsable(partition.replicas(), isr, replica -> !leaving.contains(replica)
-                            && usable.test(replica));
+                    IntPredicate staying = replica -> !leaving.contains(replica) && usable.test(replica);
+                    leader = firstUsable(partition.replicas(), isr, staying);
+                    if (leader == NO_LEADER && unclean.test(topic)) {
+                        int chosen = firstUsable(partition.replicas(), partition.replicas(), staying);
+                        if (chosen != NO_LEADER) {
+                            records.add(uncleanElection(topic.id(), partition, chosen));
+                            continue;
+                        }
+                    }
                 }
                 records.add(change(topic.id(), partition.partition(), leader, isrChanged ? isr : null));
             }
@@ -78,6 +105,15 @@ final class PartitionMoves {
 
     /** Records giving every leaderless partition with a usable ISR replica that replica as leader. */
     static List<ApiMessageAndVersion> electLeaderless(MetadataImage image, IntPredicate usable) {
+        return electLeaderless(image, usable, CLEAN_ONLY);
+    }
+
+    /**
+     * As above; a leaderless partition of a topic {@code unclean} accepts with no usable ISR replica
+     * gets its first usable replica as an unclean leader (see the class comment).
+     */
+    static List<ApiMessageAndVersion> electLeaderless(MetadataImage image, IntPredicate usable,
+                                                      Predicate<TopicImage> unclean) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
@@ -87,10 +123,48 @@ final class PartitionMoves {
                 int leader = firstUsable(partition.replicas(), partition.isr(), usable);
                 if (leader != NO_LEADER) {
                     records.add(change(topic.id(), partition.partition(), leader, null));
+                } else if (unclean.test(topic)) {
+                    int chosen = firstUsable(partition.replicas(), partition.replicas(), usable);
+                    if (chosen != NO_LEADER) {
+                        records.add(uncleanElection(topic.id(), partition, chosen));
+                    }
                 }
             }
         }
         return records;
+    }
+
+    /**
+     * An unclean election of {@code leader}, not in the ISR: the ISR becomes the leader alone and the
+     * leader recovery state RECOVERING (left as it is when already RECOVERING, as Kafka writes it).
+     */
+    private static ApiMessageAndVersion uncleanElection(Uuid topicId, PartitionImage partition, int leader) {
+        ApiMessageAndVersion record = change(topicId, partition.partition(), leader, List.of(leader));
+        if (partition.leaderRecoveryState() != PartitionImage.RECOVERING) {
+            ((PartitionChangeRecord) record.message()).setLeaderRecoveryState(PartitionImage.RECOVERING);
+        }
+        return record;
+    }
+
+    /**
+     * Which topics of {@code image} allow unclean leader election: the topic's
+     * {@code unclean.leader.election.enable} override, else the cluster-wide dynamic broker config
+     * (resource ""), else {@code staticDefault} (the controller's own setting, false by default).
+     */
+    static Predicate<TopicImage> uncleanAllowed(MetadataImage image, boolean staticDefault) {
+        String clusterValue = image.brokerConfigs().getOrDefault("", java.util.Map.of()).get(UNCLEAN_CONFIG);
+        boolean clusterDefault = clusterValue == null ? staticDefault : parseBoolean(clusterValue);
+        return topic -> {
+            String value = topic.configs().get(UNCLEAN_CONFIG);
+            return value == null ? clusterDefault : parseBoolean(value);
+        };
+    }
+
+    /** The topic (and broker) config that allows unclean leader election. */
+    static final String UNCLEAN_CONFIG = org.apache.kafka.common.config.TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG;
+
+    private static boolean parseBoolean(String value) {
+        return Boolean.parseBoolean(value.trim());
     }
 
     /** Whether {@code broker} leads any partition in {@code image}. */

@@ -28,8 +28,9 @@ import java.util.Optional;
  * delta with the new image, so they visit what changed instead of the whole cluster.
  *
  * <p>Records are Kafka's metadata records ({@link MetadataRecords}) and replay as Kafka's image does:
- * a {@code PartitionChangeRecord} changes only the fields it sets and bumps the partition epoch (and
- * the leader epoch when it names a leader); a {@code RemoveTopicRecord} also drops the topic's
+ * a {@code PartitionChangeRecord} changes only the fields it sets (leader, ISR, replicas, leader recovery
+ * state) and bumps the partition epoch, and the leader epoch only when it names a leader (so an ISR-only
+ * change, as AlterPartition writes, keeps the leader epoch); a {@code RemoveTopicRecord} also drops the topic's
  * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
  * sets an override or, with a null value, removes it. The five broker records go to a
  * {@link ClusterDelta} ({@link #cluster()}), the two ACL records to an {@link AclsDelta} ({@link #acls()}).
@@ -118,7 +119,7 @@ public final class MetadataDelta {
                 delta.replay(MetadataRecords.topic(topic.name(), topic.id()));
                 for (PartitionImage p : topic.partitions().values()) {
                     delta.replay(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(),
-                            p.leader(), p.leaderEpoch(), p.partitionEpoch()));
+                            p.leader(), p.leaderEpoch(), p.partitionEpoch(), p.leaderRecoveryState()));
                 }
                 new java.util.TreeMap<>(topic.configs()).forEach((name, value) ->
                         delta.replay(MetadataRecords.topicConfig(topic.name(), name, value)));
@@ -167,7 +168,7 @@ public final class MetadataDelta {
                 PartitionRecord r = (PartitionRecord) record.message();
                 topicDelta(requireLive(r.topicId())).replacePartition(new PartitionImage(r.partitionId(),
                         List.copyOf(r.replicas()), List.copyOf(r.isr()), r.leader(), r.leaderEpoch(),
-                        r.partitionEpoch()));
+                        r.partitionEpoch(), r.leaderRecoveryState()));
             }
             case PARTITION_CHANGE_RECORD -> replayPartitionChange((PartitionChangeRecord) record.message());
             case CONFIG_RECORD -> replayConfig((ConfigRecord) record.message());
@@ -192,6 +193,9 @@ public final class MetadataDelta {
         }
     }
 
+    /** A {@code PartitionChangeRecord} leader recovery state of -1: unchanged. */
+    private static final byte NO_RECOVERY_STATE_CHANGE = -1;
+
     private void replayPartitionChange(PartitionChangeRecord r) {
         TopicDelta topic = topicDelta(requireLive(r.topicId()));
         PartitionImage current = topic.partition(r.partitionId());
@@ -205,7 +209,9 @@ public final class MetadataDelta {
                 r.isr() == null ? current.isr() : List.copyOf(r.isr()),
                 leaderChanges ? r.leader() : current.leader(),
                 leaderChanges ? current.leaderEpoch() + 1 : current.leaderEpoch(),
-                current.partitionEpoch() + 1));
+                current.partitionEpoch() + 1,
+                r.leaderRecoveryState() == NO_RECOVERY_STATE_CHANGE ? current.leaderRecoveryState()
+                        : r.leaderRecoveryState()));
     }
 
     private void replayConfig(ConfigRecord r) {

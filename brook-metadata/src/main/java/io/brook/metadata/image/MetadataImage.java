@@ -119,7 +119,7 @@ public final class MetadataImage {
             records.add(MetadataRecords.topic(topic.name(), topic.id()));
             for (PartitionImage p : topic.partitions().values()) {
                 records.add(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
-                        p.leaderEpoch(), p.partitionEpoch()));
+                        p.leaderEpoch(), p.partitionEpoch(), p.leaderRecoveryState()));
             }
             new TreeMap<>(topic.configs()).forEach((name, value) ->
                     records.add(MetadataRecords.topicConfig(topic.name(), name, value)));

@@ -60,9 +60,17 @@ public final class MetadataRecords {
     /** A partition's full state (a new partition, or a snapshot of one). */
     public static ApiMessageAndVersion partition(Uuid topicId, int partition, List<Integer> replicas, List<Integer> isr,
                                                  int leader, int leaderEpoch, int partitionEpoch) {
+        return partition(topicId, partition, replicas, isr, leader, leaderEpoch, partitionEpoch, (byte) 0);
+    }
+
+    /** As above, with Kafka's leader recovery state (0 RECOVERED, 1 RECOVERING after an unclean election). */
+    public static ApiMessageAndVersion partition(Uuid topicId, int partition, List<Integer> replicas, List<Integer> isr,
+                                                 int leader, int leaderEpoch, int partitionEpoch,
+                                                 byte leaderRecoveryState) {
         return new ApiMessageAndVersion(new PartitionRecord().setTopicId(topicId).setPartitionId(partition)
                 .setReplicas(List.copyOf(replicas)).setIsr(List.copyOf(isr)).setLeader(leader)
-                .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch),
+                .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch)
+                .setLeaderRecoveryState(leaderRecoveryState),
                 METADATA_VERSION.partitionRecordVersion());
     }
 

@@ -4,6 +4,8 @@ import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -66,6 +68,15 @@ public interface ControllerChannel {
 
     /** Removes a broker's registration (its leaderships move first). Refusal: BROKER_ID_NOT_REGISTERED. */
     CompletableFuture<Void> unregisterBroker(int brokerId);
+
+    /**
+     * A partition leader's AlterPartition (Kafka's API 56, version 3: topic ids, ISR members with their
+     * broker epochs; decided by {@link io.brook.metadata.controller.IsrControl}). Completes, once any
+     * change is committed, with the response: per partition an error code, or the partition's leader,
+     * leader epoch, ISR, leader recovery state and partition epoch after the change. Refusal of the
+     * whole request: STALE_BROKER_EPOCH (the sender is not registered with that epoch), NOT_CONTROLLER.
+     */
+    CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request);
 
     /** Creates ACLs; completes with one result per binding, in order (each succeeds or fails alone). */
     CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings);

@@ -18,6 +18,8 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -100,6 +102,7 @@ public final class ForwardedRequestServer {
             case BROKER_REGISTRATION -> registerBroker(new BrokerRegistrationRequestData(request.body(), version));
             case BROKER_HEARTBEAT -> brokerHeartbeat(new BrokerHeartbeatRequestData(request.body(), version));
             case UNREGISTER_BROKER -> unregisterBroker(new UnregisterBrokerRequestData(request.body(), version));
+            case ALTER_PARTITION -> alterPartition(new AlterPartitionRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };
@@ -222,6 +225,18 @@ public final class ForwardedRequestServer {
                 return response;
             }
             BrokerHeartbeatResponseData refused = new BrokerHeartbeatResponseData();
+            setError(e, refused::setErrorCode, message -> refused);
+            return refused;
+        });
+    }
+
+    /** Every partition in one request, as the leader sent them; a refusal of the whole request is its code. */
+    private CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        return local.alterPartition(request).handle((response, e) -> {
+            if (e == null) {
+                return response;
+            }
+            AlterPartitionResponseData refused = new AlterPartitionResponseData();
             setError(e, refused::setErrorCode, message -> refused);
             return refused;
         });

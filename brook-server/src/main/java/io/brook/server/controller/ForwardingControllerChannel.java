@@ -19,6 +19,8 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -48,7 +50,8 @@ import java.util.function.Function;
 /**
  * {@link ControllerChannel} of a node that is not the active controller: each operation becomes
  * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
- * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry (CreateAcls and
+ * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry (AlterPartition
+ * with every partition the leader sent, at version 3) (CreateAcls and
  * DeleteAcls with all of theirs, answered one by one; AlterUserScramCredentials as the client sent it), is sent
  * through {@code transport} to the active controller
  * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
@@ -212,6 +215,32 @@ public final class ForwardingControllerChannel implements ControllerChannel {
                     throwIfError(response.errorCode(), response.errorMessage());
                     return null;
                 });
+    }
+
+    /**
+     * Sent at version 3 (ISR members with broker epochs); an ISR given as plain ids ({@code NewIsr}, the
+     * version 2 field) travels as members of unknown epoch (-1, not checked), as it would not survive
+     * version 3's encoding. A refusal of the whole request arrives as its error code only (the response
+     * has no message field); per-partition errors stay in the response.
+     */
+    @Override
+    public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        AlterPartitionRequestData sent = request.duplicate();
+        for (AlterPartitionRequestData.TopicData topic : sent.topics()) {
+            for (AlterPartitionRequestData.PartitionData partition : topic.partitions()) {
+                if (partition.newIsrWithEpochs().isEmpty() && !partition.newIsr().isEmpty()) {
+                    for (int member : partition.newIsr()) {
+                        partition.newIsrWithEpochs().add(new AlterPartitionRequestData.BrokerState()
+                                .setBrokerId(member).setBrokerEpoch(-1));
+                    }
+                    partition.setNewIsr(new ArrayList<>());
+                }
+            }
+        }
+        return call(ApiKeys.ALTER_PARTITION, sent, AlterPartitionResponseData::new).thenApply(response -> {
+            throwIfError(response.errorCode(), null);
+            return response;
+        });
     }
 
     @Override

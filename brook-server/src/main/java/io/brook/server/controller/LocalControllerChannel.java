@@ -3,6 +3,7 @@ package io.brook.server.controller;
 import io.brook.metadata.controller.ClusterControl;
 import io.brook.metadata.controller.ClusterResult;
 import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.controller.IsrControl;
 import io.brook.metadata.controller.AclControl;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
@@ -15,6 +16,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -80,7 +83,19 @@ public final class LocalControllerChannel implements ControllerChannel {
                                   int defaultPartitions, short defaultReplicationFactor, int maxReplicationFactor,
                                   Supplier<QuorumDescription> quorum, String clusterId, long sessionTimeoutMs) {
         this(controller, brokers, defaultPartitions, defaultReplicationFactor, maxReplicationFactor, quorum, clusterId,
-                sessionTimeoutMs, () -> System.nanoTime() / 1_000_000);
+                sessionTimeoutMs, false);
+    }
+
+    /**
+     * As above, with the controller's {@code unclean.leader.election.enable} (a topic's override and the
+     * cluster's dynamic broker config win over it).
+     */
+    public LocalControllerChannel(MetadataController controller, Supplier<List<Integer>> brokers,
+                                  int defaultPartitions, short defaultReplicationFactor, int maxReplicationFactor,
+                                  Supplier<QuorumDescription> quorum, String clusterId, long sessionTimeoutMs,
+                                  boolean uncleanLeaderElectionDefault) {
+        this(controller, brokers, defaultPartitions, defaultReplicationFactor, maxReplicationFactor, quorum, clusterId,
+                sessionTimeoutMs, uncleanLeaderElectionDefault, () -> System.nanoTime() / 1_000_000);
     }
 
     /** As above, with the clock (milliseconds, only differences count) the sessions are timed by. */
@@ -88,6 +103,14 @@ public final class LocalControllerChannel implements ControllerChannel {
                            short defaultReplicationFactor, int maxReplicationFactor,
                            Supplier<QuorumDescription> quorum, String clusterId, long sessionTimeoutMs,
                            LongSupplier clock) {
+        this(controller, brokers, defaultPartitions, defaultReplicationFactor, maxReplicationFactor, quorum, clusterId,
+                sessionTimeoutMs, false, clock);
+    }
+
+    LocalControllerChannel(MetadataController controller, Supplier<List<Integer>> brokers, int defaultPartitions,
+                           short defaultReplicationFactor, int maxReplicationFactor,
+                           Supplier<QuorumDescription> quorum, String clusterId, long sessionTimeoutMs,
+                           boolean uncleanLeaderElectionDefault, LongSupplier clock) {
         this.controller = controller;
         this.brokers = brokers;
         this.defaultPartitions = defaultPartitions;
@@ -95,7 +118,8 @@ public final class LocalControllerChannel implements ControllerChannel {
         this.maxReplicationFactor = maxReplicationFactor;
         this.quorum = quorum;
         this.clock = clock;
-        this.cluster = clusterId == null ? null : new ClusterControl(clusterId, sessionTimeoutMs);
+        this.cluster = clusterId == null ? null : new ClusterControl(clusterId, sessionTimeoutMs,
+                uncleanLeaderElectionDefault);
         if (cluster != null) {
             controller.addActivationListener(image -> cluster.activate(image.cluster(), clock.getAsLong()));
         }
@@ -186,6 +210,19 @@ public final class LocalControllerChannel implements ControllerChannel {
             return noLifecycle();
         }
         return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)));
+    }
+
+    /**
+     * AlterPartition, decided against the proposed image (so a change still being committed counts: a
+     * request naming the partition epoch before it is refused, as Kafka's controller does). Needs the
+     * broker lifecycle: without registrations no broker epoch could match.
+     */
+    @Override
+    public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(IsrControl.alterPartition(image, request)));
     }
 
     /**

@@ -10,6 +10,8 @@ import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -88,6 +90,11 @@ public final class RoutingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<Void> unregisterBroker(int brokerId) {
         return route().unregisterBroker(brokerId);
+    }
+
+    @Override
+    public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        return route().alterPartition(request);
     }
 
     @Override

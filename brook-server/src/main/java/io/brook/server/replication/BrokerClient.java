@@ -234,7 +234,10 @@ public final class BrokerClient implements AutoCloseable {
         private final InterBrokerSettings settings;
         private final Time time;
 
-        /** Refuses at once (a {@link ConfigException} naming the key) what the inter-broker client cannot do. */
+        /**
+         * Refuses at once, with a {@link ConfigException} naming the key, what the inter-broker client cannot do,
+         * and key or trust material it cannot load or a SASL login it cannot make (by building one channel).
+         */
         public Factory(BrokerConfig config) {
             this(InterBrokerSettings.from(config), Time.SYSTEM);
         }
@@ -242,6 +245,12 @@ public final class BrokerClient implements AutoCloseable {
         public Factory(InterBrokerSettings settings, Time time) {
             this.settings = settings;
             this.time = time;
+            try {
+                channelBuilder(new LogContext()).close();
+            } catch (KafkaException | IllegalArgumentException e) {
+                throw new ConfigException("inter.broker.listener.name", settings.listenerName(), "this node cannot "
+                        + "connect to other brokers over it: " + e.getMessage());
+            }
         }
 
         public InterBrokerSettings settings() {

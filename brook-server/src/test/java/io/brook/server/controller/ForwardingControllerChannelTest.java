@@ -5,6 +5,12 @@ import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.image.BrokerRegistration;
+import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.record.MetadataRecords;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
 import org.apache.kafka.common.errors.InconsistentClusterIdException;
@@ -291,6 +297,77 @@ class ForwardingControllerChannelTest {
                 Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0));
         assertInstanceOf(org.apache.kafka.common.errors.UnsupportedVersionException.class,
                 cause(plain.registerBroker(registration(2, Uuid.randomUuid()))));
+    }
+
+    // ---- AlterPartition ----
+
+    /** A v3 AlterPartition from {@code sender} for partition 0 of {@code topic}, members at their current epochs. */
+    private AlterPartitionRequestData alterPartition(int sender, Uuid topic, int leaderEpoch, int partitionEpoch,
+                                                     List<Integer> isr) {
+        AlterPartitionRequestData.PartitionData partition = new AlterPartitionRequestData.PartitionData()
+                .setPartitionIndex(0).setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch);
+        for (int member : isr) {
+            partition.newIsrWithEpochs().add(new AlterPartitionRequestData.BrokerState().setBrokerId(member)
+                    .setBrokerEpoch(controller.image().cluster().broker(member).epoch()));
+        }
+        AlterPartitionRequestData request = new AlterPartitionRequestData().setBrokerId(sender)
+                .setBrokerEpoch(controller.image().cluster().broker(sender).epoch());
+        request.topics().add(new AlterPartitionRequestData.TopicData().setTopicId(topic)
+                .setPartitions(new java.util.ArrayList<>(List.of(partition))));
+        return request;
+    }
+
+    @Test
+    void aForwardedAlterPartitionChangesTheIsrAndAnswersThePartitionsNewState() throws Exception {
+        for (int id = 2; id <= 3; id++) {
+            long epoch = get(forwarding.registerBroker(registration(id, Uuid.randomUuid()))).brokerEpoch();
+            get(forwarding.brokerHeartbeat(heartbeat(id, epoch, controller.image().offset())));
+        }
+        Uuid topic = Uuid.randomUuid();
+        get(controller.submit(image -> ControllerResult.of(List.of(MetadataRecords.topic("replicated", topic),
+                MetadataRecords.partition(topic, 0, List.of(2, 3), List.of(2, 3), 2, 0, 0)), null)));
+        int before = forwarded.get();
+
+        AlterPartitionResponseData shrunk = get(forwarding.alterPartition(alterPartition(2, topic, 0, 0, List.of(2))));
+        assertEquals(Errors.NONE.code(), shrunk.errorCode());
+        AlterPartitionResponseData.PartitionData answer = shrunk.topics().get(0).partitions().get(0);
+        assertEquals(topic, shrunk.topics().get(0).topicId());
+        assertEquals(Errors.NONE.code(), answer.errorCode());
+        assertEquals(List.of(2), answer.isr());
+        assertEquals(List.of(2, 0, 1), List.of(answer.leaderId(), answer.leaderEpoch(), answer.partitionEpoch()));
+        PartitionImage committed = controller.image().topic(topic).partitions().get(0);
+        assertEquals(List.of(2), committed.isr(), "committed before the answer");
+        assertEquals(1, committed.partitionEpoch());
+        assertEquals(0, committed.leaderEpoch());
+
+        // the version 2 field (plain ids) survives the version 3 encoding as members of unknown epoch
+        AlterPartitionRequestData plain = alterPartition(2, topic, 0, 1, List.of());
+        plain.topics().get(0).partitions().get(0).setNewIsr(new java.util.ArrayList<>(List.of(2, 3)));
+        AlterPartitionResponseData grown = get(forwarding.alterPartition(plain));
+        assertEquals(List.of(2, 3), grown.topics().get(0).partitions().get(0).isr());
+        assertEquals(List.of(2, 3), controller.image().topic(topic).partitions().get(0).isr());
+        assertEquals(before + 2, forwarded.get(), "both forwarded");
+
+        // a partition's refusal is in the answer, the same as a local call's
+        AlterPartitionRequestData stale = alterPartition(2, topic, 0, 1, List.of(2));
+        AlterPartitionResponseData viaBytes = get(forwarding.alterPartition(stale));
+        assertEquals(get(local.alterPartition(stale)), viaBytes);
+        assertEquals(Errors.INVALID_UPDATE_VERSION.code(), viaBytes.topics().get(0).partitions().get(0).errorCode());
+        assertEquals(2, controller.image().topic(topic).partitions().get(0).partitionEpoch(), "nothing written");
+
+        // the whole request's refusal arrives as the same exception
+        AlterPartitionRequestData staleSender = alterPartition(2, topic, 0, 2, List.of(2));
+        staleSender.setBrokerEpoch(staleSender.brokerEpoch() - 1);
+        assertSameRefusal(local.alterPartition(staleSender), forwarding.alterPartition(staleSender),
+                StaleBrokerEpochException.class, false);
+    }
+
+    @Test
+    void aChannelWithoutTheLifecycleRefusesAlterPartition() {
+        LocalControllerChannel plain = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1,
+                Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0));
+        assertInstanceOf(org.apache.kafka.common.errors.UnsupportedVersionException.class,
+                cause(plain.alterPartition(new AlterPartitionRequestData().setBrokerId(1).setBrokerEpoch(0))));
     }
 
     private static void assertSameRefusal(CompletableFuture<?> local, CompletableFuture<?> forwarded,

@@ -125,6 +125,13 @@ class InterBrokerSettingsTest {
                 "sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256")));
         assertTrue(noScramLogin.getMessage().contains("scram-sha-256.sasl.jaas.config"), noScramLogin.getMessage());
 
+        new BrokerClient.Factory(node()); // PLAINTEXT: nothing to load
+        ConfigException noKeystore = assertThrows(ConfigException.class, () -> new BrokerClient.Factory(node(
+                "inter.broker.listener.name", "SSL")));
+        assertTrue(noKeystore.getMessage().contains("inter.broker.listener.name")
+                && noKeystore.getMessage().contains("cannot connect to other brokers"), noKeystore.getMessage());
+        assertFalse(noKeystore.getMessage().contains("store-secret"), noKeystore.getMessage());
+
         ConfigException controllerOnly = assertThrows(ConfigException.class, () -> InterBrokerSettings.from(
                 BrokerConfig.fromMap(Map.of("process.roles", "controller", "node.id", "1",
                         "controller.quorum.voters", "1@localhost:9093,2@localhost:9095",

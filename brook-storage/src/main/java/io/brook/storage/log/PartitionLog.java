@@ -546,10 +546,11 @@ public final class PartitionLog implements AutoCloseable {
             segment = appendAssigned(one, batch.partitionLeaderEpoch(), batch.baseOffset(), batch.lastOffset(),
                     batch.maxTimestamp(), nowMs);
             takeIn(segment, batch, segment.sizeInBytes() - one.sizeInBytes());
+            // published batch by batch: a roll starts the next segment at the published end
+            publishEnd(new LogOffsetMetadata(batch.nextOffset(), segment.baseOffset(), segment.sizeInBytes()));
             messages += batch.lastOffset() - batch.baseOffset() + 1;
             last = batch;
         }
-        publishEnd(new LogOffsetMetadata(last.nextOffset(), segment.baseOffset(), segment.sizeInBytes()));
         maybeFlushByMessages(messages, cfg);
         return new AppendResult(firstOffset, last.lastOffset(), RecordBatch.NO_TIMESTAMP, logStartOffset, false);
     }

@@ -99,6 +99,28 @@ class FollowerLogTest {
                 .anyMatch(bytes -> bytes.length > 0), "an aborted transaction was indexed");
     }
 
+    /**
+     * Rolls are decided batch by batch: even one append of many segments' worth of batches (a leader's
+     * read never spans segments, but nothing else relies on that) rolls where the leader rolled.
+     */
+    @Test
+    void oneAppendSpanningTheLeadersSegmentsRollsWhereTheLeaderRolled() throws IOException {
+        File leaderDir;
+        File followerDir;
+        try (PartitionLog leader = open("leader", rolling); PartitionLog follower = open("follower", rolling)) {
+            leaderDir = leader.dir();
+            followerDir = follower.dir();
+            for (int i = 0; i < 40; i++) {
+                leader.appendAsLeader(LogFixtures.batch(time.milliseconds(), "v" + i, "w".repeat(i * 7 % 150)), i / 10);
+                time.advance(9_000);
+            }
+            follower.appendAsFollower(LogFixtures.readAll(leader, 0, leader.logEndOffset()));
+            assertTrue(leader.segmentCount() > 4, leader.segmentCount() + " segments");
+            assertSameState(leader, follower);
+        }
+        assertSameFiles(leaderDir, followerDir, name -> true);
+    }
+
     @Test
     void aBatchNotStartingAtTheLogEndIsRefusedAndNothingIsWritten() throws IOException {
         try (PartitionLog leader = open("leader", rolling); PartitionLog follower = open("follower", rolling)) {

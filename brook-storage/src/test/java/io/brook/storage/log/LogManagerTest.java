@@ -118,4 +118,30 @@ class LogManagerTest {
             Files.copy(f.toPath(), new File(to, f.getName()).toPath());
         }
     }
+
+    @Test
+    void highWatermarksAreCheckpointedInTheDirectoryOfTheirPartition() throws IOException {
+        LogManager manager = new LogManager(dirs(), time, null);
+        for (int p = 0; p < 3; p++) {
+            manager.getOrCreate(tp(p), LogFixtures.TOPIC_ID, cfg);
+        }
+        Map<TopicPartition, Long> highWatermarks = Map.of(tp(0), 10L, tp(1), 11L, tp(2), 12L,
+                new TopicPartition("gone", 0), 99L);
+        manager.checkpointHighWatermarks(highWatermarks);
+        for (int p = 0; p < 3; p++) {
+            File logDir = manager.dirOf(tp(p)).logDir();
+            assertEquals(Map.of(tp(p), 10L + p),
+                    io.brook.storage.checkpoint.ReplicationOffsetCheckpoint.read(logDir), "only its own partitions");
+        }
+        manager.close();
+
+        LogManager again = new LogManager(dirs(), time, null);
+        again.loadLogs(topic -> cfg, topic -> LogFixtures.TOPIC_ID);
+        assertEquals(Map.of(tp(0), 10L, tp(1), 11L, tp(2), 12L), again.highWatermarkCheckpoints());
+        File damaged = new File(again.dirOf(tp(1)).logDir(), "replication-offset-checkpoint");
+        Files.writeString(damaged.toPath(), "0\n1\nt 1\n");
+        IOException e = assertThrows(IOException.class, again::highWatermarkCheckpoints);
+        assertTrue(e.getMessage().contains(damaged.getPath()) && e.getMessage().contains("line 3"), e.getMessage());
+        again.close();
+    }
 }
