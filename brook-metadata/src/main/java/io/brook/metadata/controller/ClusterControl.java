@@ -62,6 +62,9 @@ import java.util.TreeSet;
  *   <li>{@link #fenceStaleBrokers} fences every unfenced broker silent for longer than
  *       {@code broker.session.timeout.ms} and moves its leaderships the same way; a broker silent for
  *       the timeout or less is never fenced by it.</li>
+ *   <li>Where a partition is left with no usable ISR replica, {@code unclean.leader.election.enable}
+ *       (topic override, else the cluster's dynamic default, else this controller's static one) decides
+ *       between no leader and an unclean election ({@link PartitionMoves}).</li>
  * </ul>
  *
  * <p>Thread-safety: not thread-safe; the controller calls it from its single decision thread.

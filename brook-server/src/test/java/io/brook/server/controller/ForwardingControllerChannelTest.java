@@ -363,6 +363,18 @@ class ForwardingControllerChannelTest {
     }
 
     @Test
+    void onTheActiveControllerARoutedAlterPartitionIsDecidedLocally() throws Exception {
+        long epoch = get(local.registerBroker(registration(2, Uuid.randomUuid()))).brokerEpoch();
+        RoutingControllerChannel routing = new RoutingControllerChannel(controller, local, forwarding);
+        AlterPartitionRequestData request = new AlterPartitionRequestData().setBrokerId(2).setBrokerEpoch(epoch);
+        request.topics().add(new AlterPartitionRequestData.TopicData().setTopicId(Uuid.randomUuid())
+                .setPartitions(new java.util.ArrayList<>(List.of(new AlterPartitionRequestData.PartitionData()))));
+        AlterPartitionResponseData response = get(routing.alterPartition(request));
+        assertEquals(Errors.UNKNOWN_TOPIC_ID.code(), response.topics().get(0).partitions().get(0).errorCode());
+        assertEquals(0, forwarded.get(), "decided here, not forwarded");
+    }
+
+    @Test
     void aChannelWithoutTheLifecycleRefusesAlterPartition() {
         LocalControllerChannel plain = new LocalControllerChannel(controller, () -> List.of(1), 3, (short) 1,
                 Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0));
