@@ -51,8 +51,8 @@ class OperationalLogsTest {
             String log = serverLog(brook);
             assertTrue(log.contains("WARN The configuration 'log.retention.hour' was supplied but isn't a known "
                     + "config."), log);
-            assertTrue(log.contains("WARN The setting num.replica.fetchers has no effect yet: replication is not "
-                    + "supported yet"), log);
+            assertTrue(log.contains("WARN The setting num.replica.fetchers has no effect yet: a broker runs one "
+                    + "replica fetcher thread per leader broker"), log);
             assertFalse(log.contains("ssl.keystore.password has no effect"), "TLS settings take effect: " + log);
             assertFalse(log.contains("The setting authorizer.class.name has no effect"), "ACLs are honoured");
             assertTrue(log.contains("INFO Starting Brook "), log);

@@ -72,6 +72,10 @@ public final class BrokerConfig {
                     + "for this long is fenced by the controller.")
             .define("broker.heartbeat.interval.ms", INT, 2000, atLeast(1), MEDIUM, "How often a broker sends the "
                     + "controller a heartbeat.")
+            .define("replica.lag.time.max.ms", LONG, 30000L, atLeast(1), HIGH, "A follower that has not caught up "
+                    + "with its leader's log end for this long leaves the in-sync replicas.")
+            .define("replica.high.watermark.checkpoint.interval.ms", LONG, 5000L, atLeast(1), HIGH, "How often "
+                    + "each log directory's replication-offset-checkpoint file records the high watermarks.")
             .define("initial.broker.registration.timeout.ms", INT, 60000, atLeast(1), MEDIUM, "How long a "
                     + "starting broker waits for its first registration with the controller to be accepted.")
             .define("controlled.shutdown.enable", BOOLEAN, true, MEDIUM, "Whether a broker that stops first asks "

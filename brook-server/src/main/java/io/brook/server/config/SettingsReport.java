@@ -25,28 +25,26 @@ public final class SettingsReport {
                     + "sasl.server.max.receive.size) only",
             "listener.name.", "per-listener settings other than TLS (ssl.*) and SASL are not supported yet: "
                     + "every listener has the node's settings",
-            "replica.", "replication is not supported yet: each partition has one replica, on this node",
+            "replica.", "the replica fetchers use Kafka's defaults (replica.fetch.wait.max.ms 500, "
+                    + "replica.fetch.max.bytes 1 MiB, replica.fetch.response.max.bytes 10 MiB, "
+                    + "replica.fetch.backoff.ms 1000)",
             "quota.", "quotas are not supported yet: clients are not throttled",
             "controller.quorum.", "the metadata quorum (Apache Ratis) is tuned by controller.quorum.voters, "
                     + "controller.quorum.election.timeout.ms and controller.quorum.request.timeout.ms only");
 
     /** Settings under a not-honoured prefix that are honoured. */
     private static final Set<String> HONOURED_UNDER_PREFIX = Set.of("controller.quorum.voters",
-            "controller.quorum.election.timeout.ms", "controller.quorum.request.timeout.ms");
+            "controller.quorum.election.timeout.ms", "controller.quorum.request.timeout.ms",
+            "replica.lag.time.max.ms", "replica.high.watermark.checkpoint.interval.ms", "replica.socket.timeout.ms",
+            "replica.socket.receive.buffer.bytes");
 
     /** Settings Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(
-            Map.entry("security.inter.broker.protocol", "there is no traffic between brokers yet"),
-            Map.entry("inter.broker.listener.name", "replication is not supported yet: brokers do not fetch from "
-                    + "each other (requests to the controller go over the controller listener)"),
             Map.entry("principal.builder.class", "a custom principal builder is not supported: SASL clients are "
                     + "User:<name>, TLS clients their mapped certificate name, others anonymous"),
-            Map.entry("num.replica.fetchers", "replication is not supported yet: each partition has one replica"),
-            Map.entry("auto.leader.rebalance.enable", "replication is not supported yet: this node leads every "
-                    + "partition"),
+            Map.entry("num.replica.fetchers", "a broker runs one replica fetcher thread per leader broker"),
+            Map.entry("auto.leader.rebalance.enable", "leadership is not moved back to preferred replicas yet"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
-            Map.entry("unclean.leader.election.enable", "replication is not supported yet: this node leads every "
-                    + "partition"),
             Map.entry("client.quota.callback.class", "quotas are not supported yet: clients are not throttled"));
 
     private SettingsReport() {
@@ -71,7 +69,7 @@ public final class SettingsReport {
 
     /** The sasl.* settings Brook honours (the prefix's other settings are not). */
     private static final List<String> HONOURED_SASL = List.of("sasl.enabled.mechanisms", "sasl.jaas.config",
-            "sasl.server.max.receive.size");
+            "sasl.server.max.receive.size", "sasl.mechanism.inter.broker.protocol");
 
     /** Per-listener settings Brook honours: listener.name.<listener>.<one of these>. */
     private static final List<String> PER_LISTENER = List.of("sasl.enabled.mechanisms", "plain.sasl.jaas.config");

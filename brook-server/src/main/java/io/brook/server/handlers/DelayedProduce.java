@@ -53,13 +53,21 @@ final class DelayedProduce extends DelayedOperation {
         return true;
     }
 
-    /** NONE once replicated, NOT_LEADER_OR_FOLLOWER once it cannot be, REQUEST_TIMED_OUT while it waits. */
+    /**
+     * NONE once replicated, NOT_ENOUGH_REPLICAS_AFTER_APPEND when replicated to fewer than min.insync.replicas,
+     * NOT_LEADER_OR_FOLLOWER once it cannot be, REQUEST_TIMED_OUT while it waits.
+     */
     private Errors state(Pending p) {
         Partition partition = partitions.apply(p.tp());
         if (partition == null || !partition.isLeader()) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        return partition.highWatermark() >= p.requiredOffset() ? Errors.NONE : Errors.REQUEST_TIMED_OUT;
+        if (partition.highWatermark() < p.requiredOffset()) {
+            return Errors.REQUEST_TIMED_OUT;
+        }
+        // replicated, but the ISR shrank below the minimum meanwhile: the producer must not count on it (Kafka)
+        return partition.state().isr().size() < partition.log().config().minInSyncReplicas()
+                ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE;
     }
 
     @Override
@@ -76,9 +84,13 @@ final class DelayedProduce extends DelayedOperation {
         for (Pending p : pending) {
             Errors error = state(p);
             if (error != Errors.NONE) {
-                p.result().setErrorCode(error.code()).setErrorMessage(error == Errors.REQUEST_TIMED_OUT
-                        ? "The batch was written to the leader but not replicated to the in-sync replicas in time"
-                        : "Leadership moved before the batch was replicated");
+                p.result().setErrorCode(error.code()).setErrorMessage(switch (error) {
+                    case REQUEST_TIMED_OUT ->
+                            "The batch was written to the leader but not replicated to the in-sync replicas in time";
+                    case NOT_ENOUGH_REPLICAS_AFTER_APPEND ->
+                            "The batch was written, but the in-sync replicas fell below min.insync.replicas";
+                    default -> "Leadership moved before the batch was replicated";
+                });
             }
         }
         respond.run();

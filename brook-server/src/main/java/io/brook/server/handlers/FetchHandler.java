@@ -133,7 +133,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         if (!broker.authorizer().enabled()) {
             return Set.of();
         }
-        boolean follower = request.replicaId() >= 0 || request.replicaState().replicaId() >= 0;
+        boolean follower = replicaId(request) >= 0;
         boolean clusterAction = follower && broker.authorizer().authorizeCluster(context, AclOperation.CLUSTER_ACTION);
         MetadataImage image = broker.replicas().image();
         Set<String> refused = new HashSet<>();
@@ -208,16 +208,20 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                     : new TopicPartition(name, t.key().partition());
             Partition partition = tp == null ? null : broker.replicas().partition(tp);
             watches.add(partition == null ? null : new Watch(tp, t.fetchOffset(), t.maxBytes(),
-                    partition.leaderEpoch(), bound(partition, readCommitted)));
+                    partition.leaderEpoch(), bound(partition, readCommitted, replicaId(request) >= 0)));
         }
         return watches;
     }
 
     /**
      * The offset a fetch reads up to, with its segment and position where the watermark carries
-     * them (a last stable offset known only by offset, after a restart, has none). No file is read.
+     * them (a last stable offset known only by offset, after a restart, has none): a follower reads to the
+     * log end, a consumer to the high watermark or last stable offset. No file is read.
      */
-    private static LogOffsetMetadata bound(Partition partition, boolean readCommitted) {
+    private static LogOffsetMetadata bound(Partition partition, boolean readCommitted, boolean follower) {
+        if (follower) {
+            return partition.log().logEndOffsetMetadata();
+        }
         Partition.Watermarks watermarks = partition.watermarks();
         return readCommitted ? watermarks.lastStable() : watermarks.highWatermark();
     }
@@ -237,6 +241,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final boolean incremental;
         private final List<Watch> watches;
         private final boolean readCommitted;
+        private final boolean follower;
         private final CompletableFuture<FetchResponseData> result;
         private final Set<String> refused;
 
@@ -252,6 +257,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             this.incremental = incremental;
             this.watches = watches;
             this.readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+            this.follower = replicaId(request) >= 0;
             this.result = result;
         }
 
@@ -267,7 +273,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                         || partition.log().logStartOffset() > w.fetchOffset) {
                     return true;
                 }
-                LogOffsetMetadata now = bound(partition, readCommitted);
+                LogOffsetMetadata now = bound(partition, readCommitted, follower);
                 LogOffsetMetadata then = w.boundAtPark;
                 if (now.offset() < then.offset()) {
                     return true; // truncated
@@ -307,6 +313,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
     }
 
+    /** The fetching follower's broker id (the replica state from v15, the replica id before), -1 for a consumer. */
+    private static int replicaId(FetchRequestData request) {
+        return request.replicaState().replicaId() >= 0 ? request.replicaState().replicaId() : request.replicaId();
+    }
+
     private static Key key(boolean ids, Uuid topicId, String topic, int partition) {
         return ids ? new Key(topicId, null, partition) : new Key(Uuid.ZERO_UUID, topic, partition);
     }
@@ -340,7 +351,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private Pass read(FetchRequestData request, List<Target> targets, Set<String> refused) {
         MetadataImage image = broker.replicas().image();
-        boolean readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+        int replicaId = replicaId(request);
+        boolean readCommitted = replicaId < 0 && request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         List<PartitionData> partitions = new ArrayList<>(targets.size());
         long remaining = request.maxBytes();
         long bytes = 0;
@@ -361,7 +373,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             } else {
                 int limit = (int) Math.max(0, Math.min(target.maxBytes(), remaining));
                 readPartition(new TopicPartition(name, target.key().partition()), target, limit, bytes == 0,
-                        readCommitted, data);
+                        readCommitted, replicaId, request.replicaState().replicaEpoch(), data);
             }
             int size = data.records().sizeInBytes();
             bytes += size;
@@ -372,8 +384,13 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return new Pass(partitions, bytes, hasError);
     }
 
+    /**
+     * Reads one partition for a consumer (up to the high watermark or last stable offset) or, when
+     * {@code replicaId} is set, for a follower: its fetch offset is its progress (which may move the high
+     * watermark and the ISR) and it reads up to the log end.
+     */
     private void readPartition(TopicPartition tp, Target target, int maxBytes, boolean minOneMessage,
-                               boolean readCommitted, PartitionData data) {
+                               boolean readCommitted, int replicaId, long replicaEpoch, PartitionData data) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             data.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -385,12 +402,16 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 return;
             }
             partition.throwIfEpochMismatch(target.currentLeaderEpoch());
+            if (replicaId >= 0 && !partition.onFollowerFetch(replicaId, target.fetchOffset(), replicaEpoch)) {
+                data.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                return;
+            }
             Partition.Watermarks watermarks = partition.watermarks(); // both from one snapshot
             long highWatermark = watermarks.highWatermark().offset();
             long stable = watermarks.lastStable().offset();
             data.setHighWatermark(highWatermark).setLastStableOffset(stable)
                     .setLogStartOffset(partition.log().logStartOffset());
-            long upper = readCommitted ? stable : highWatermark;
+            long upper = replicaId >= 0 ? Long.MAX_VALUE : readCommitted ? stable : highWatermark;
             Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
             data.setRecords(records);
             if (readCommitted && records.sizeInBytes() > 0) {

@@ -86,12 +86,17 @@ import io.brook.server.handlers.SaslHandshakeHandler;
 import io.brook.server.security.sasl.SaslServers;
 import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.partition.ReplicaManager;
+import io.brook.server.replication.AlterPartitionSender;
+import io.brook.server.replication.BrokerClient;
+import io.brook.server.replication.LeaderLink;
+import io.brook.server.replication.ReplicaFetcherManager;
 import io.brook.server.security.acl.BrokerAuthorizer;
 import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
 import org.apache.kafka.common.DirectoryId;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -138,8 +143,11 @@ public final class BrookNode implements AutoCloseable {
     private static final int MAX_QUEUED_REQUESTS = 10_000;
     /** Directory under the metadata log dir where the Raft quorum (Apache Ratis) keeps its log. */
     public static final String RAFT_DIR = "__raft";
-    /** Replicas a partition may have in a cluster until partitions are replicated between brokers (issue 19). */
-    private static final int MAX_REPLICATION_FACTOR_IN_CLUSTER = 1;
+    /**
+     * Replicas an internal topic partition ({@code __consumer_offsets}, {@code __transaction_state}) gets in a
+     * cluster until the group and transaction coordinators move with their partition's leadership (issue 19).
+     */
+    private static final short MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER = 1;
     /** Longest a request forwarded to the active controller waits for its answer. */
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
     /** Longest a starting node waits for the metadata quorum before giving up. */
@@ -162,6 +170,7 @@ public final class BrookNode implements AutoCloseable {
     /** This broker's registration, heartbeats and controlled shutdown; null on a single node. */
     private final BrokerLifecycle lifecycle;
     private final LogManager logManager;
+    private final ReplicaManager replicas;
     private final LogCleaner cleaner;
     private final NetworkServer network;
     private final InetSocketAddress boundAddress;
@@ -170,7 +179,7 @@ public final class BrookNode implements AutoCloseable {
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
                       MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
-                      BrokerLifecycle lifecycle, LogManager logManager,
+                      BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
         this.config = config;
         this.scheduler = scheduler;
@@ -182,6 +191,7 @@ public final class BrookNode implements AutoCloseable {
         this.fencer = fencer;
         this.lifecycle = lifecycle;
         this.logManager = logManager;
+        this.replicas = replicas;
         this.cleaner = cleaner;
         this.network = network;
         this.boundAddress = boundAddress;
@@ -218,7 +228,8 @@ public final class BrookNode implements AutoCloseable {
         MetadataController controller = controllerSetup.controller();
         ControllerChannel controllerChannel = controllerSetup.channel();
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
-        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults());
+        ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults(),
+                config.getLong("replica.lag.time.max.ms"), highWatermarkCheckpoints(logManager));
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
         // produces and fetches parked on that partition
         replicas.onHighWatermarkAdvanced(delayed::checkAndComplete);
@@ -297,6 +308,20 @@ public final class BrookNode implements AutoCloseable {
         }
         BrokerLifecycle lifecycle = controllerSetup.quorum() == null ? null
                 : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller);
+        if (lifecycle != null) {
+            // registered: followers fetch from their leaders, leaders keep their ISR through the controller
+            BrokerClient.Factory clients = new BrokerClient.Factory(config);
+            replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
+                    LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), clients),
+                    lifecycle::brokerEpoch), new AlterPartitionSender(controllerChannel, config.nodeId(),
+                    lifecycle::brokerEpoch));
+            long isrCheckMs = Math.max(1, config.getLong("replica.lag.time.max.ms") / 2);
+            scheduler.scheduleWithFixedDelay(replicas::maybeShrinkIsrs, isrCheckMs, isrCheckMs,
+                    TimeUnit.MILLISECONDS);
+        }
+        long hwCheckpointMs = config.getLong("replica.high.watermark.checkpoint.interval.ms");
+        scheduler.scheduleWithFixedDelay(() -> logManager.checkpointHighWatermarks(replicas.highWatermarks()),
+                hwCheckpointMs, hwCheckpointMs, TimeUnit.MILLISECONDS);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
                 offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
@@ -400,7 +425,8 @@ public final class BrookNode implements AutoCloseable {
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller,
-                controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, cleaner, network, bound,
+                controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
+                bound,
                 meta.clusterId());
     }
 
@@ -503,9 +529,9 @@ public final class BrookNode implements AutoCloseable {
         // new partitions go to the registered brokers that are neither fenced nor shutting down
         Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
-                replicationFactor, MAX_REPLICATION_FACTOR_IN_CLUSTER,
+                replicationFactor, Short.MAX_VALUE,
                 () -> QuorumDescription.fromStatus(controller.quorum().status()), clusterId,
-                config.brokerSessionTimeoutMs());
+                config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
         BrokerFencer fencer = new BrokerFencer(controller, local, config.brokerHeartbeatIntervalMs());
         server.complete(new ForwardedRequestServer(local));
         QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
@@ -518,15 +544,16 @@ public final class BrookNode implements AutoCloseable {
     }
 
     /**
-     * The replication factor of an internal topic: as configured, but at most what a cluster can give
-     * before partitions are replicated (issue 19), with a WARN saying so.
+     * The replication factor of an internal topic: as configured, but at most what a cluster can use before
+     * its coordinators move with partition leadership (issue 19), with a WARN saying so.
      */
     private static short internalReplicationFactor(BrokerConfig config, String name) {
         short configured = config.getShort(name);
-        if (config.isMultiNodeQuorum() && configured > MAX_REPLICATION_FACTOR_IN_CLUSTER) {
-            log.warn("{}={} is reduced to {}: this build does not replicate partitions between brokers yet", name,
-                    configured, MAX_REPLICATION_FACTOR_IN_CLUSTER);
-            return MAX_REPLICATION_FACTOR_IN_CLUSTER;
+        if (config.isMultiNodeQuorum() && configured > MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER) {
+            log.warn("{}={} is reduced to {}: the group and transaction coordinators of this build do not move "
+                    + "to another broker with their partition yet", name, configured,
+                    MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER);
+            return MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER;
         }
         return configured;
     }
@@ -570,6 +597,19 @@ public final class BrookNode implements AutoCloseable {
                 quorum.leaderId(), config.nodeId(), quorum.quorum().lastAppliedIndex());
     }
 
+    /**
+     * The high watermarks the log directories' checkpoints hold; an unreadable checkpoint counts as empty (the
+     * partitions then start from their log start and learn the high watermark again), with a WARN.
+     */
+    private static Map<TopicPartition, Long> highWatermarkCheckpoints(LogManager logManager) {
+        try {
+            return logManager.highWatermarkCheckpoints();
+        } catch (IOException e) {
+            log.warn("Ignoring an unreadable high watermark checkpoint: {}", e.getMessage());
+            return Map.of();
+        }
+    }
+
     private static void checkpoint(LogManager logManager) {
         try {
             logManager.checkpoint();
@@ -605,6 +645,7 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) {
             lifecycle.close(); // controlled shutdown: leaderships move away while this node still serves
         }
+        replicas.stopReplication();
         network.close();
         requestExecutor.shutdown();
         markerExecutor.shutdown();
@@ -627,6 +668,7 @@ public final class BrookNode implements AutoCloseable {
             quorumClient.close();
         }
         controller.close();
+        logManager.checkpointHighWatermarks(replicas.highWatermarks());
         logManager.close();
     }
 }

@@ -24,9 +24,14 @@ import java.util.function.Consumer;
 
 /**
  * A partition hosted on this node: its log plus the replication state the metadata gives it
- * (leader, leader epoch, replicas, ISR) and the high watermark. On a single node the ISR is the
- * leader alone, so the high watermark follows the log end offset (in durable mode: the fsynced
- * end, see {@link PartitionLog#durableEnd()}).
+ * (leader, leader epoch, replicas, ISR) and the high watermark.
+ *
+ * <p>As leader it tracks its followers ({@link ReplicaTracker}): the high watermark is the smallest log end of
+ * the in-sync replicas (the leader's own is its fsynced end in durable mode, see
+ * {@link PartitionLog#durableEnd()}); with the leader as the only replica it follows the log end. It proposes ISR
+ * changes through {@link ReplicationContext#proposeIsr}: a follower that fell behind for
+ * {@code replica.lag.time.max.ms} leaves, one that caught up joins. As follower it appends the leader's batches
+ * as they are and takes the leader's high watermark, capped at its own log end.
  *
  * <p>The high watermark and last stable offset are offset-plus-position values that only move
  * forward: they are computed under this partition's watermark lock from the log's current
@@ -51,6 +56,42 @@ public final class Partition {
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
     /** Runs between reading the log's tail and publishing watermarks from it; tests widen race windows here. */
     private volatile Runnable watermarkProbe = () -> { };
+    private final ReplicationContext replication;
+    /** The leader's view of its followers while this node leads; null as follower. Guarded by {@link #watermarkLock}. */
+    private ReplicaTracker tracker;
+    /** The log end when this node became leader in its current epoch (an ISR joiner must reach it). */
+    private volatile long leaderEpochStartOffset;
+
+    /**
+     * What a partition needs from its node to replicate: the clock, the lag limit, which brokers may be in an ISR
+     * now, and where ISR changes go (the controller). Calls come outside this partition's locks.
+     */
+    public interface ReplicationContext {
+        ReplicationContext SINGLE_NODE = new ReplicationContext() {
+        };
+
+        default long nowMs() {
+            return System.currentTimeMillis();
+        }
+
+        /** Kafka's {@code replica.lag.time.max.ms}. */
+        default long replicaLagTimeMaxMs() {
+            return 30_000;
+        }
+
+        /** Whether {@code brokerId} is registered, unfenced and not shutting down. */
+        default boolean mayJoinIsr(int brokerId) {
+            return false;
+        }
+
+        /**
+         * Sends an ISR change for {@code state} (this leader's view) to the controller; when it fails or is refused
+         * the context calls {@link Partition#isrChangeFailed}, when it is applied the metadata brings the new state.
+         */
+        default void proposeIsr(Partition partition, PartitionImage state, List<Integer> newIsr) {
+            partition.isrChangeFailed(state.leaderEpoch());
+        }
+    }
 
     /** The high watermark and the last stable offset (at most the high watermark), read together. */
     public record Watermarks(LogOffsetMetadata highWatermark, LogOffsetMetadata lastStable) {
@@ -58,23 +99,67 @@ public final class Partition {
 
     public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, PartitionImage state,
                      int localNodeId) {
+        this(topicPartition, topicId, log, state, localNodeId, ReplicationContext.SINGLE_NODE, -1);
+    }
+
+    /**
+     * @param checkpointedHighWatermark the high watermark the node last wrote for this partition, -1 if none; a
+     *     replicated partition starts from it (never above its log end), a single-replica one from its log end
+     */
+    public Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, PartitionImage state,
+                     int localNodeId, ReplicationContext replication, long checkpointedHighWatermark) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
         this.state = state;
         this.localNodeId = localNodeId;
+        this.replication = replication;
         LogOffsetMetadata start = log.config().durableAppend() ? log.durableEnd() : log.logEndOffsetMetadata();
+        if (state.replicas().size() > 1) {
+            long hw = Math.min(Math.max(checkpointedHighWatermark, log.logStartOffset()), start.offset());
+            start = hw == start.offset() ? start : new LogOffsetMetadata(hw, -1, -1);
+        }
         this.watermarks = new Watermarks(start, lastStable(start, log.tail(), null));
+        update(state);
     }
 
+    /**
+     * Takes the metadata's state of this partition. Becoming leader (or a new leader epoch) starts a fresh view of
+     * the followers, every one of them unknown until it fetches, and records the epoch's start in the log's epoch
+     * cache; staying leader takes the new ISR; becoming follower drops the view.
+     */
     public void update(PartitionImage newState) {
-        this.state = newState;
+        boolean becameLeader = false;
+        synchronized (watermarkLock) {
+            PartitionImage old = state;
+            state = newState;
+            if (newState.leader() != localNodeId) {
+                tracker = null;
+            } else if (tracker == null || old.leader() != localNodeId || old.leaderEpoch() != newState.leaderEpoch()) {
+                tracker = new ReplicaTracker(localNodeId, newState.replicas(), newState.isr(), replication.nowMs());
+                becameLeader = true;
+            } else {
+                tracker.committed(newState.isr());
+            }
+        }
+        if (becameLeader) {
+            leaderEpochStartOffset = log.logEndOffset();
+            if (newState.leaderEpoch() > log.latestEpoch()) {
+                try {
+                    log.epochCache().assign(newState.leaderEpoch(), leaderEpochStartOffset);
+                } catch (IOException e) {
+                    throw new KafkaStorageException("Cannot record leader epoch " + newState.leaderEpoch() + " of "
+                            + topicPartition, e);
+                }
+            }
+        }
         maybeAdvanceHighWatermark();
     }
 
     /**
-     * Sets what is called, outside any lock and on the thread that moved it (an appender's or, in
-     * durable mode, the flusher's), after every advance of the high watermark; it must not block.
+     * Sets what is called, outside any lock and on the thread that moved it (an appender's, a fetching follower's
+     * or, in durable mode, the flusher's), after every advance of the high watermark, and after every leader
+     * append of a replicated partition (followers wait for data in the fetch purgatory); it must not block.
      */
     public void onHighWatermarkAdvanced(Consumer<TopicPartition> listener) {
         this.highWatermarkListener = listener;
@@ -134,6 +219,9 @@ public final class Partition {
         } else {
             maybeAdvanceHighWatermark();
         }
+        if (state.replicas().size() > 1) {
+            highWatermarkListener.accept(topicPartition); // followers parked in the fetch purgatory have data now
+        }
     }
 
     /** Test seam: see {@link #watermarkProbe}. */
@@ -182,15 +270,16 @@ public final class Partition {
     }
 
     /**
-     * With the leader as the only in-sync replica the high watermark is the log end (the fsynced
-     * end in durable mode). Reads the log's tail under the lock, so the value it sets is never
-     * older than one set before, and moves forward only.
+     * As leader, moves the high watermark to the smallest log end of the replicas that count for it (see
+     * {@link ReplicaTracker#highWatermarkBound}; the leader's own is the fsynced end in durable mode). Reads the
+     * log's tail under the lock, so the value it sets is never older than one set before, and moves forward
+     * only. A follower's high watermark comes from its leader ({@link #appendAsFollower}).
      */
     private void maybeAdvanceHighWatermark() {
         boolean advanced = false;
         synchronized (watermarkLock) {
-            PartitionImage s = state;
-            if (s.isr().size() != 1 || s.isr().get(0) != localNodeId) {
+            ReplicaTracker t = tracker;
+            if (t == null) {
                 return;
             }
             PartitionLog.Tail tail = log.tail();
@@ -202,17 +291,155 @@ public final class Partition {
                     target = durable;
                 }
             }
-            Watermarks current = watermarks;
-            LogOffsetMetadata highWatermark = target.offset() > current.highWatermark().offset()
-                    ? target : current.highWatermark();
-            LogOffsetMetadata lastStable = lastStable(highWatermark, tail, current.lastStable());
-            if (highWatermark != current.highWatermark() || lastStable != current.lastStable()) {
-                advanced = highWatermark != current.highWatermark();
-                watermarks = new Watermarks(highWatermark, lastStable);
+            long bound = t.highWatermarkBound(target.offset(), replication.nowMs(),
+                    replication.replicaLagTimeMaxMs(), replication::mayJoinIsr);
+            if (bound < target.offset()) {
+                target = new LogOffsetMetadata(bound, -1, -1); // a follower's offset: its file position is not known
             }
+            advanced = publish(target, tail);
         }
         if (advanced) {
             highWatermarkListener.accept(topicPartition);
+        }
+    }
+
+    /** Sets the high watermark to {@code target} if that is ahead, and the last stable offset with it; under the lock. */
+    private boolean publish(LogOffsetMetadata target, PartitionLog.Tail tail) {
+        Watermarks current = watermarks;
+        LogOffsetMetadata highWatermark = target.offset() > current.highWatermark().offset()
+                ? target : current.highWatermark();
+        LogOffsetMetadata lastStable = lastStable(highWatermark, tail, current.lastStable());
+        if (highWatermark != current.highWatermark() || lastStable != current.lastStable()) {
+            watermarks = new Watermarks(highWatermark, lastStable);
+            return highWatermark != current.highWatermark();
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ leader: followers and the ISR
+
+    /**
+     * A follower fetched from {@code fetchOffset}: records its progress, moves the high watermark if it can, and
+     * proposes adding the follower to the ISR once it caught up. False when this node does not lead the partition
+     * or {@code replicaId} is not one of its replicas.
+     */
+    public boolean onFollowerFetch(int replicaId, long fetchOffset, long brokerEpoch) {
+        List<Integer> expanded;
+        PartitionImage proposedFor;
+        synchronized (watermarkLock) {
+            ReplicaTracker t = tracker;
+            if (t == null || !t.isReplica(replicaId) || replicaId == localNodeId) {
+                return false;
+            }
+            if (fetchOffset > log.logEndOffset()) {
+                return true; // a divergent follower ahead of this log: the read answers OFFSET_OUT_OF_RANGE
+            }
+            t.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), replication.nowMs(), brokerEpoch);
+            proposedFor = state;
+            expanded = t.expandProposal(replicaId, watermarks.highWatermark().offset(), leaderEpochStartOffset,
+                    replication::mayJoinIsr, replication.nowMs());
+            if (expanded != null) {
+                t.proposed(expanded);
+            }
+        }
+        maybeAdvanceHighWatermark();
+        if (expanded != null) {
+            replication.proposeIsr(this, proposedFor, expanded);
+        }
+        return true;
+    }
+
+    /** As leader, proposes removing the in-sync followers that have not caught up within the lag limit. */
+    public void maybeShrinkIsr() {
+        List<Integer> shrunk;
+        PartitionImage proposedFor;
+        synchronized (watermarkLock) {
+            ReplicaTracker t = tracker;
+            if (t == null) {
+                return;
+            }
+            shrunk = t.shrinkProposal(log.logEndOffset(), replication.nowMs(), replication.replicaLagTimeMaxMs());
+            if (shrunk == null) {
+                return;
+            }
+            t.proposed(shrunk);
+            proposedFor = state;
+        }
+        replication.proposeIsr(this, proposedFor, shrunk);
+        maybeAdvanceHighWatermark(); // a removed member stops counting once the controller agrees, not before
+    }
+
+    /** The ISR change proposed in {@code leaderEpoch} was refused or not delivered; a later check proposes again. */
+    public void isrChangeFailed(int leaderEpoch) {
+        synchronized (watermarkLock) {
+            if (tracker != null && state.leaderEpoch() == leaderEpoch) {
+                tracker.proposalFailed(replication.nowMs());
+            }
+        }
+    }
+
+    /** The broker epoch {@code replicaId} last fetched with, as leader; -1 if unknown. */
+    public long followerBrokerEpoch(int replicaId) {
+        synchronized (watermarkLock) {
+            return tracker == null ? -1 : tracker.brokerEpoch(replicaId);
+        }
+    }
+
+    // ------------------------------------------------------------------ follower
+
+    /**
+     * Appends batches fetched from the leader as they are, then takes the leader's high watermark (never above
+     * this log's end) and log start offset.
+     */
+    public void appendAsFollower(MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset)
+            throws IOException {
+        if (state.leader() == localNodeId) {
+            throw new NotLeaderOrFollowerException("Node " + localNodeId + " leads " + topicPartition
+                    + ": it does not append as a follower");
+        }
+        if (records.sizeInBytes() > 0) {
+            log.appendAsFollower(records);
+        }
+        if (leaderLogStartOffset > log.logStartOffset() && leaderLogStartOffset <= log.logEndOffset()) {
+            log.advanceLogStartOffset(leaderLogStartOffset);
+        }
+        boolean advanced;
+        synchronized (watermarkLock) {
+            PartitionLog.Tail tail = log.tail();
+            LogOffsetMetadata end = tail.end();
+            LogOffsetMetadata target = leaderHighWatermark >= end.offset() ? end
+                    : new LogOffsetMetadata(leaderHighWatermark, -1, -1);
+            advanced = publish(target, tail);
+        }
+        if (advanced) {
+            highWatermarkListener.accept(topicPartition);
+        }
+    }
+
+    /**
+     * Drops this follower's records at or after {@code offset} (its divergent tail, as OffsetForLeaderEpoch
+     * decided); the watermarks come down with the log end if they were above it.
+     */
+    public void truncateTo(long offset) throws IOException {
+        log.truncateTo(offset);
+        lowerWatermarksToLogEnd();
+    }
+
+    /** Empties this follower's log and restarts it at {@code offset} (the leader's log start moved past it). */
+    public void truncateFullyAndStartAt(long offset) throws IOException {
+        log.truncateFullyAndStartAt(offset);
+        lowerWatermarksToLogEnd();
+    }
+
+    private void lowerWatermarksToLogEnd() {
+        synchronized (watermarkLock) {
+            PartitionLog.Tail tail = log.tail();
+            Watermarks current = watermarks;
+            if (current.highWatermark().offset() > tail.end().offset()
+                    || current.highWatermark().offset() < log.logStartOffset()) {
+                LogOffsetMetadata hw = tail.end();
+                watermarks = new Watermarks(hw, lastStable(hw, tail, null));
+            }
         }
     }
 

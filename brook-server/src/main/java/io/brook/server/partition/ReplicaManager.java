@@ -5,6 +5,7 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicDelta;
 import io.brook.metadata.image.TopicImage;
+import io.brook.server.replication.ReplicaFetcherManager;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
@@ -29,6 +30,11 @@ import java.util.function.Consumer;
  * topic costs nothing for the topics already there. {@link #onImage} reconciles with a whole
  * image once, at start-up.
  *
+ * <p>Replication: every hosted partition learns its role from the metadata. This node leads it (followers'
+ * fetches move its high watermark and ISR), follows it ({@link ReplicaFetcherManager} copies it from the leader,
+ * once {@link #startReplication} ran, after this broker registered), or it has no leader (nothing fetches).
+ * ISR changes go to the controller through the {@link IsrSender}; {@link #maybeShrinkIsrs} runs periodically.
+ *
  * <p>Thread-safety: {@link #onImage} and {@link #onMetadataUpdate} run on the metadata publisher
  * thread; lookups may come from any thread and see either the old or the new set of partitions.
  */
@@ -41,11 +47,108 @@ public final class ReplicaManager {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
+    private final long replicaLagTimeMaxMs;
+    private final Map<TopicPartition, Long> checkpointedHighWatermarks;
+    private final Partition.ReplicationContext replication = new Context();
+    /** Set once this broker registered (a single node never sets them): then followers fetch and ISRs change. */
+    private volatile ReplicaFetcherManager fetchers;
+    private volatile IsrSender isrSender;
+
+    /** Sends a leader's ISR change to the controller (AlterPartition); answers through the partition. */
+    public interface IsrSender {
+        void send(Partition partition, PartitionImage state, List<Integer> newIsr);
+    }
 
     public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults) {
+        this(nodeId, logManager, topicDefaults, DEFAULT_REPLICA_LAG_TIME_MAX_MS, Map.of());
+    }
+
+    /**
+     * @param checkpointedHighWatermarks the high watermarks last written to the log directories' checkpoints
+     */
+    public ReplicaManager(int nodeId, LogManager logManager, Map<String, String> topicDefaults,
+                          long replicaLagTimeMaxMs, Map<TopicPartition, Long> checkpointedHighWatermarks) {
         this.nodeId = nodeId;
         this.logManager = logManager;
         this.topicDefaults = topicDefaults;
+        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.checkpointedHighWatermarks = Map.copyOf(checkpointedHighWatermarks);
+    }
+
+    /** Kafka's replica.lag.time.max.ms default. */
+    public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 30_000;
+
+    /** What every hosted partition asks of this node (see {@link Partition.ReplicationContext}). */
+    private final class Context implements Partition.ReplicationContext {
+        @Override
+        public long replicaLagTimeMaxMs() {
+            return replicaLagTimeMaxMs;
+        }
+
+        @Override
+        public boolean mayJoinIsr(int brokerId) {
+            return image.cluster().usable(brokerId);
+        }
+
+        @Override
+        public void proposeIsr(Partition partition, PartitionImage state, List<Integer> newIsr) {
+            IsrSender sender = isrSender;
+            if (sender == null) {
+                partition.isrChangeFailed(state.leaderEpoch());
+            } else {
+                sender.send(partition, state, newIsr);
+            }
+        }
+    }
+
+    /**
+     * Starts replication once this broker is registered: followers fetch from their leaders and leaders may
+     * change their ISR. Applies the current roles of every hosted partition.
+     */
+    public synchronized void startReplication(ReplicaFetcherManager fetcherManager, IsrSender sender) {
+        this.isrSender = sender;
+        this.fetchers = fetcherManager;
+        partitions.values().forEach(this::applyRole);
+    }
+
+    /** Follows the partition's leader, or stops following it (this node leads it, or nobody does). */
+    private void applyRole(Partition partition) {
+        ReplicaFetcherManager f = fetchers;
+        if (f == null) {
+            return;
+        }
+        PartitionImage state = partition.state();
+        if (state.leader() >= 0 && state.leader() != nodeId) {
+            f.follow(partition, state.leader(), state.leaderEpoch());
+        } else {
+            f.unfollow(partition.topicPartition());
+        }
+    }
+
+    /** As leader of each partition, proposes dropping in-sync followers that fell behind (run periodically). */
+    public void maybeShrinkIsrs() {
+        for (Partition p : partitions.values()) {
+            try {
+                p.maybeShrinkIsr();
+            } catch (RuntimeException e) {
+                log.warn("ISR check of {} failed", p.topicPartition(), e);
+            }
+        }
+    }
+
+    /** Every hosted partition's high watermark, for the replication-offset-checkpoint files. */
+    public Map<TopicPartition, Long> highWatermarks() {
+        Map<TopicPartition, Long> hws = new HashMap<>();
+        partitions.forEach((tp, p) -> hws.put(tp, p.highWatermark()));
+        return hws;
+    }
+
+    /** Stops the follower fetchers (at shutdown, before the logs close). */
+    public void stopReplication() {
+        ReplicaFetcherManager f = fetchers;
+        if (f != null) {
+            f.close();
+        }
     }
 
     /** The log config of a topic: broker defaults overlaid with the topic's overrides. */
@@ -102,6 +205,7 @@ public final class ReplicaManager {
         Partition existing = partitions.get(tp);
         if (existing != null) {
             existing.update(p);
+            applyRole(existing);
             return false;
         }
         PartitionLog partitionLog;
@@ -110,15 +214,26 @@ public final class ReplicaManager {
         } catch (KafkaStorageException offline) {
             return false; // its files did not load at start-up (logged then): not hosted
         }
-        Partition partition = new Partition(tp, topic.id(), partitionLog, p, nodeId);
-        partition.onHighWatermarkAdvanced(highWatermarkListener);
+        Partition partition = newPartition(tp, topic, partitionLog, p);
         partitions.put(tp, partition);
+        applyRole(partition);
         return true;
     }
 
+    private Partition newPartition(TopicPartition tp, TopicImage topic, PartitionLog partitionLog, PartitionImage p) {
+        Partition partition = new Partition(tp, topic.id(), partitionLog, p, nodeId, replication,
+                checkpointedHighWatermarks.getOrDefault(tp, -1L));
+        partition.onHighWatermarkAdvanced(highWatermarkListener);
+        return partition;
+    }
+
     private void deleteLogs(TopicImage topic) throws IOException {
+        ReplicaFetcherManager f = fetchers;
         for (PartitionImage p : topic.partitions().values()) {
             TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+            if (f != null) {
+                f.unfollow(tp);
+            }
             partitions.remove(tp);
             logManager.delete(tp);
         }
@@ -146,12 +261,13 @@ public final class ReplicaManager {
                         } catch (KafkaStorageException offline) {
                             continue; // its files did not load at start-up (logged then): not hosted
                         }
-                        Partition partition = new Partition(tp, topic.id(), partitionLog, p, nodeId);
-                        partition.onHighWatermarkAdvanced(highWatermarkListener);
+                        Partition partition = newPartition(tp, topic, partitionLog, p);
                         partitions.put(tp, partition);
+                        applyRole(partition);
                         created++;
                     } else {
                         existing.update(p);
+                        applyRole(existing);
                         if (before == null || !before.configs().equals(topic.configs())) {
                             existing.log().updateConfig(config);
                         }

@@ -55,7 +55,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * threads are serialized. {@link #close} may be called from any thread: it wakes a blocked send, which then
  * throws. No thread of its own: the caller's thread runs the selector.
  */
-public final class BrokerClient implements AutoCloseable {
+public final class BrokerClient implements BrokerLink {
     /** Kafka's replica fetcher keeps one request in flight per connection. */
     static final int MAX_IN_FLIGHT = 1;
     /** No backoff between connection attempts here: the caller waits between failed sends. */

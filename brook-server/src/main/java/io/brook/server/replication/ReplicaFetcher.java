@@ -1,0 +1,316 @@
+package io.brook.server.replication;
+
+import io.brook.server.partition.Partition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Copies the partitions one leader broker leads into this node's follower replicas (Kafka's replica fetcher
+ * thread). Each partition first truncates its log by OffsetForLeaderEpoch against the leader (a divergent tail
+ * written under an older leader disappears; nothing the leader has is cut), then fetches from its log end in a
+ * long poll as a follower (replica id and broker epoch in the request), appends what comes as it is and takes
+ * the leader's high watermark and log start.
+ *
+ * <p>Errors: a partition the leader no longer leads, or whose epoch differs, waits until the metadata moves it
+ * ({@link #add} with a new epoch, or {@link #remove}); a fetch offset out of the leader's range truncates again
+ * (above the leader's end) or restarts the log at the leader's log start (below it); a lost connection is retried
+ * after {@link #BACKOFF_MS}.
+ *
+ * <p>Thread-safety: one thread runs {@link #run}; {@link #add}, {@link #remove} and {@link #shutdown} may be
+ * called from any thread (the metadata publisher's).
+ */
+public final class ReplicaFetcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    /** Kafka's replica.fetch.wait.max.ms. */
+    static final int MAX_WAIT_MS = 500;
+    /** Kafka's replica.fetch.max.bytes (per partition) and replica.fetch.response.max.bytes. */
+    static final int PARTITION_MAX_BYTES = 1024 * 1024;
+    static final int RESPONSE_MAX_BYTES = 10 * 1024 * 1024;
+    /** Kafka's replica.fetch.backoff.ms: the pause after a failed round. */
+    static final long BACKOFF_MS = 1_000;
+    /** How long a round waits for its answer: the long poll plus Kafka's replica.socket.timeout.ms. */
+    static final long REQUEST_TIMEOUT_MS = 30_000;
+    /** The least time between two warnings of one fetcher. */
+    private static final long WARN_EVERY_MS = 10_000;
+    /** How long an idle fetcher (no partitions) sleeps before looking again. */
+    private static final long IDLE_MS = 200;
+
+    private final int nodeId;
+    private final int leaderId;
+    private final BrokerLink link;
+    private final LongSupplier brokerEpoch;
+    private final Map<TopicPartition, FetchState> partitions = new ConcurrentHashMap<>();
+    private final Object wakeup = new Object();
+    private volatile boolean running = true;
+    private long lastWarnMs;
+
+    /** A follower partition this thread serves: its leader epoch as the metadata says, and whether it truncated. */
+    private static final class FetchState {
+        final Partition partition;
+        final int leaderEpoch;
+        volatile boolean truncated;
+
+        FetchState(Partition partition, int leaderEpoch) {
+            this.partition = partition;
+            this.leaderEpoch = leaderEpoch;
+        }
+    }
+
+    public ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch) {
+        this.nodeId = nodeId;
+        this.leaderId = leaderId;
+        this.link = link;
+        this.brokerEpoch = brokerEpoch;
+    }
+
+    public int leaderId() {
+        return leaderId;
+    }
+
+    /** Starts (or restarts, for a new leader epoch) following {@code partition} from this leader. */
+    public void add(Partition partition, int leaderEpoch) {
+        FetchState previous = partitions.get(partition.topicPartition());
+        if (previous != null && previous.leaderEpoch == leaderEpoch) {
+            return;
+        }
+        partitions.put(partition.topicPartition(), new FetchState(partition, leaderEpoch));
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+    }
+
+    public void remove(TopicPartition tp) {
+        partitions.remove(tp);
+    }
+
+    public boolean isEmpty() {
+        return partitions.isEmpty();
+    }
+
+    public void shutdown() {
+        running = false;
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+        link.close();
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                if (!round()) {
+                    synchronized (wakeup) {
+                        wakeup.wait(IDLE_MS);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                warn("Fetching from broker {} failed: {}; retrying in {} ms", leaderId, e.toString(), BACKOFF_MS);
+                sleep(BACKOFF_MS);
+            }
+        }
+    }
+
+    /** One truncation and one fetch over the partitions that need them; false when there was nothing to do. */
+    boolean round() throws IOException {
+        List<FetchState> toTruncate = new ArrayList<>();
+        List<FetchState> toFetch = new ArrayList<>();
+        for (FetchState s : partitions.values()) {
+            (s.truncated ? toFetch : toTruncate).add(s);
+        }
+        if (!toTruncate.isEmpty()) {
+            truncate(toTruncate);
+        }
+        if (!toFetch.isEmpty()) {
+            fetch(toFetch);
+        }
+        return !toTruncate.isEmpty() || !toFetch.isEmpty();
+    }
+
+    private void truncate(List<FetchState> states) throws IOException {
+        OffsetForLeaderTopicCollection topics = new OffsetForLeaderTopicCollection();
+        Map<TopicPartition, FetchState> byTp = new HashMap<>();
+        for (FetchState s : states) {
+            TopicPartition tp = s.partition.topicPartition();
+            byTp.put(tp, s);
+            OffsetForLeaderTopic topic = topics.find(tp.topic());
+            if (topic == null) {
+                topic = new OffsetForLeaderTopic().setTopic(tp.topic());
+                topics.add(topic);
+            }
+            topic.partitions().add(new OffsetForLeaderPartition().setPartition(tp.partition())
+                    .setCurrentLeaderEpoch(s.leaderEpoch).setLeaderEpoch(s.partition.log().latestEpoch()));
+        }
+        OffsetsForLeaderEpochResponse response = link.send(
+                OffsetsForLeaderEpochRequest.Builder.forFollower(topics, nodeId), REQUEST_TIMEOUT_MS);
+        for (OffsetForLeaderTopicResult topic : response.data().topics()) {
+            for (EpochEndOffset answer : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.topic(), answer.partition());
+                FetchState s = byTp.get(tp);
+                if (s == null || partitions.get(tp) != s) {
+                    continue; // moved meanwhile
+                }
+                Errors error = Errors.forCode(answer.errorCode());
+                if (error != Errors.NONE) {
+                    onPartitionError(s, error);
+                    continue;
+                }
+                truncate(s, answer);
+            }
+        }
+    }
+
+    private void truncate(FetchState s, EpochEndOffset answer) throws IOException {
+        Partition p = s.partition;
+        int asked = p.log().latestEpoch();
+        long logEnd = p.log().logEndOffset();
+        long target = Truncation.offset(asked, answer.leaderEpoch(), answer.endOffset(), logEnd, p.highWatermark(),
+                epoch -> p.log().epochCache().endOffsetFor(epoch, logEnd));
+        if (target < logEnd) {
+            log.info("Truncating {} from {} to {} (leader {} epoch {}: end offset {} for epoch {}, ours {})",
+                    p.topicPartition(), logEnd, target, leaderId, s.leaderEpoch, answer.endOffset(),
+                    answer.leaderEpoch(), asked);
+            p.truncateTo(target);
+        }
+        s.truncated = true;
+    }
+
+    private void fetch(List<FetchState> states) throws IOException {
+        Map<TopicPartition, FetchRequest.PartitionData> data = new LinkedHashMap<>();
+        Map<Uuid, String> names = new HashMap<>();
+        Map<TopicPartition, FetchState> byTp = new HashMap<>();
+        Map<TopicPartition, Long> fetchOffsets = new HashMap<>();
+        for (FetchState s : states) {
+            Partition p = s.partition;
+            long fetchOffset = p.log().logEndOffset();
+            data.put(p.topicPartition(), new FetchRequest.PartitionData(p.topicId(), fetchOffset,
+                    p.log().logStartOffset(), PARTITION_MAX_BYTES, Optional.of(s.leaderEpoch), Optional.empty()));
+            names.put(p.topicId(), p.topicPartition().topic());
+            byTp.put(p.topicPartition(), s);
+            fetchOffsets.put(p.topicPartition(), fetchOffset);
+        }
+        FetchRequest.Builder request = FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), nodeId,
+                brokerEpoch.getAsLong(), MAX_WAIT_MS, 1, data).setMaxBytes(RESPONSE_MAX_BYTES);
+        FetchResponse response = link.send(request, REQUEST_TIMEOUT_MS);
+        if (response.error() != Errors.NONE) {
+            throw new IOException("broker " + leaderId + " refused the fetch: " + response.error());
+        }
+        // the version the link negotiated is not exposed; topic ids resolve either way, so the newest is asked
+        for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e
+                : response.responseData(names, ApiKeys.FETCH.latestVersion()).entrySet()) {
+            FetchState s = byTp.get(e.getKey());
+            if (s == null || partitions.get(e.getKey()) != s) {
+                continue;
+            }
+            apply(s, fetchOffsets.get(e.getKey()), e.getValue());
+        }
+    }
+
+    private void apply(FetchState s, long fetchOffset, FetchResponseData.PartitionData answer) throws IOException {
+        Partition p = s.partition;
+        Errors error = Errors.forCode(answer.errorCode());
+        if (error == Errors.OFFSET_OUT_OF_RANGE) {
+            if (answer.logStartOffset() > fetchOffset) {
+                log.info("{}: fetch offset {} is below leader {}'s log start {}; restarting the log there",
+                        p.topicPartition(), fetchOffset, leaderId, answer.logStartOffset());
+                p.truncateFullyAndStartAt(answer.logStartOffset());
+            } else {
+                s.truncated = false; // above the leader's end: find the common point again
+            }
+            return;
+        }
+        if (error != Errors.NONE) {
+            onPartitionError(s, error);
+            return;
+        }
+        if (p.log().logEndOffset() != fetchOffset) {
+            return; // truncated meanwhile; the next round fetches from the new end
+        }
+        MemoryRecords records = toMemoryRecords(answer);
+        p.appendAsFollower(records, answer.highWatermark(), answer.logStartOffset());
+    }
+
+    private static MemoryRecords toMemoryRecords(FetchResponseData.PartitionData answer) {
+        if (answer.records() instanceof MemoryRecords memory) {
+            return memory;
+        }
+        if (answer.records() == null || answer.records().sizeInBytes() == 0) {
+            return MemoryRecords.EMPTY;
+        }
+        throw new IllegalStateException("a fetch response parsed from the network holds "
+                + answer.records().getClass().getSimpleName() + ", not MemoryRecords");
+    }
+
+    /** Leadership or epoch disagree: wait until the metadata says what this partition follows now. */
+    private void onPartitionError(FetchState s, Errors error) {
+        switch (error) {
+            case FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION,
+                 UNKNOWN_TOPIC_ID -> {
+                // the leader has not seen (or has passed) our epoch; retried after a pause, reset by add()
+                warn("{}: leader {} answered {} for epoch {}; retrying", s.partition.topicPartition(), leaderId,
+                        error, s.leaderEpoch);
+                s.truncated = false;
+                sleepBriefly();
+            }
+            default -> {
+                warn("{}: leader {} answered {}; retrying", s.partition.topicPartition(), leaderId, error);
+                sleepBriefly();
+            }
+        }
+    }
+
+    private void sleepBriefly() {
+        sleep(Math.min(BACKOFF_MS, 100));
+    }
+
+    private void sleep(long ms) {
+        synchronized (wakeup) {
+            try {
+                wakeup.wait(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    /** At most one warning per {@link #WARN_EVERY_MS} per fetcher: a leader that is down must not flood the log. */
+    private void warn(String format, Object... args) {
+        long now = System.currentTimeMillis();
+        if (now - lastWarnMs >= WARN_EVERY_MS) {
+            lastWarnMs = now;
+            log.warn(format, args);
+        }
+    }
+}
