@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Replicated partitions across three Brook processes, judged by Kafka's own clients: a topic with three replicas
@@ -45,6 +46,9 @@ class ReplicationTest {
     private static final Duration FAILOVER = Duration.ofSeconds(60);
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
     private static final String TOPIC = "replicated";
+    /** The topic kcat and kafkajs write to and read after the failover. */
+    private static final String CLIENTS_TOPIC = "replicated-clients";
+    private static final File KAFKAJS = new File("../compat/kafkajs").getAbsoluteFile();
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -61,6 +65,9 @@ class ReplicationTest {
     }
 
     @Test
+    @Compat({"Java 4.3.1: acks=all idempotent producer through a SIGKILL of the partition leader (RF 3)",
+            "kcat: acks=all produce and consume after a leader change (RF 3)",
+            "kafkajs 2.2.4: acks=all produce and consumer group after a leader change (RF 3)"})
     void acknowledgedRecordsSurviveTheLeadersDeathAndTheKilledBrokerRejoins() throws Exception {
         // a follower that stops fetching leaves the ISR after 6 s (Kafka's default is 30 s)
         cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000"));
@@ -68,7 +75,8 @@ class ReplicationTest {
         cluster.startAll();
         cluster.awaitActiveController(ELECTION);
         Admin admin = cluster.admin();
-        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")),
+                new NewTopic(CLIENTS_TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                 .all().get(30, TimeUnit.SECONDS);
         TopicPartitionInfo created = awaitPartition(admin, "three in-sync replicas", CATCH_UP,
                 p -> p.leader() != null && p.isr().size() == 3);
@@ -89,6 +97,7 @@ class ReplicationTest {
 
             // two replicas left of min.insync.replicas=2: acks=all goes on once the dead broker left the ISR
             offsets.addAll(produce(producer, 200, 100));
+            clientsThroughTheSurvivors(leader);
 
             cluster.start(leader);
             awaitPartition(admin, "the restarted broker back in the ISR", CATCH_UP, p -> p.isr().size() == 3
@@ -98,6 +107,40 @@ class ReplicationTest {
         assertEquals(offsets, readBack(cluster.bootstrap(), 400), "every acknowledged record, at its offset");
         for (int i = 1; i < offsets.size(); i++) {
             assertEquals(offsets.get(i - 1) + 1, offsets.get(i), "acknowledged offsets are consecutive: " + offsets);
+        }
+    }
+
+    /**
+     * kcat (librdkafka) and kafkajs produce with acks=all through the two surviving brokers and read the replicated
+     * topic back, whichever node led it before.
+     */
+    private void clientsThroughTheSurvivors(int killed) throws Exception {
+        String survivors = cluster.bootstrap(cluster.liveNodes().stream().mapToInt(i -> i).toArray());
+        Admin admin = cluster.admin(survivors);
+        cluster.await("a live leader of " + CLIENTS_TOPIC, FAILOVER, () -> {
+            Node leader = admin.describeTopics(Set.of(CLIENTS_TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(CLIENTS_TOPIC).partitions().get(0).leader();
+            return leader != null && leader.id() >= 0 && leader.id() != killed;
+        });
+        int expected = 0;
+        if (Processes.kcatAvailable()) {
+            Processes.run(List.of("kcat", "-b", survivors, "-P", "-t", CLIENTS_TOPIC, "-p", "0",
+                    "-X", "request.required.acks=-1", "-X", "enable.idempotence=true"), "kcat-0\nkcat-1\nkcat-2\n");
+            expected += 3;
+            List<String> read = Processes.run(List.of("kcat", "-b", survivors, "-C", "-t", CLIENTS_TOPIC, "-o",
+                    "beginning", "-e", "-q", "-f", "%s\\n"), null).lines().toList();
+            assertEquals(List.of("kcat-0", "kcat-1", "kcat-2"), read);
+        }
+        boolean kafkajs = new File(KAFKAJS, "node_modules/kafkajs").isDirectory();
+        if (!kafkajs && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("kafkajs is not installed: run npm ci in compat/kafkajs");
+        }
+        if (kafkajs) {
+            ProcessBuilder node = new ProcessBuilder("node", "replicated.js", survivors, CLIENTS_TOPIC,
+                    String.valueOf(expected + 10)).directory(KAFKAJS);
+            node.environment().put("KAFKAJS_NO_PARTITIONER_WARNING", "1");
+            String output = Processes.run(node, null, Duration.ofSeconds(120));
+            assertTrue(output.contains("consumer: read all " + (expected + 10) + " records"), output);
         }
     }
 
