@@ -66,6 +66,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a consumer group through the SIGKILL of its coordinator: no committed offset is lost, nothing committed is read
  * again.
  *
+ * <p>Threads: the producer thread only sends (its client made on the test thread); the fault thread alone drives
+ * the cluster while the test thread waits for it ({@link BrookCluster} takes one thread at a time).
+ *
  * <p>With replication factor 1 (before replication existed) the topic is placed on one node and the faults hit
  * only the other nodes (a single replica cannot survive its leader): that ran the harness, not replication.
  */
@@ -353,6 +356,7 @@ class ReplicationFaultTest {
     private final class SequenceProducer implements Runnable {
         private final String topic;
         private final AckedRecords acked;
+        private final KafkaProducer<byte[], byte[]> producer;
         private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         private final AtomicLongArray acksPerPartition = new AtomicLongArray(PARTITIONS);
         final AtomicLong failed = new AtomicLong();
@@ -361,14 +365,11 @@ class ReplicationFaultTest {
         final Map<String, Long> failures = new ConcurrentHashMap<>();
         private volatile boolean stopped;
 
+        /** Made on the test thread (the cluster's client list is not thread-safe); closed with the cluster. */
         SequenceProducer(String topic, AckedRecords acked) {
             this.topic = topic;
             this.acked = acked;
-        }
-
-        @Override
-        public void run() {
-            KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
+            this.producer = cluster.producer(cluster.bootstrap(), Map.of(
                     ProducerConfig.ACKS_CONFIG, "all",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                     ProducerConfig.RETRIES_CONFIG, Integer.MAX_VALUE,
@@ -377,6 +378,10 @@ class ReplicationFaultTest {
                     ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
                     ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 100,
                     ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000));
+        }
+
+        @Override
+        public void run() {
             long[] next = new long[PARTITIONS];
             long sent = 0;
             long start = System.nanoTime();
