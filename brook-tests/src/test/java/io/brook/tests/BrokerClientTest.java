@@ -10,6 +10,8 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -25,6 +27,8 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -59,7 +63,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link BrokerClient}, the inter-broker Kafka-protocol client, against a real Brook node started in this JVM
  * ({@link BrookNode}): ApiVersions, CreateTopics, Metadata, Produce, then a Fetch as replica 2 (ReplicaState)
- * reading the records back; a stopped node failing a send within its bound and a restarted one reached again
+ * reading the records back and an OffsetForLeaderEpoch as that follower; a parked fetch longer than a send's
+ * bound ending at that bound; a stopped node failing a send within its bound and a restarted one reached again
  * by the same client; a send to a peer that accepts and never answers ending at its bound, or at once when
  * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT inter-broker listener.
  */
@@ -291,6 +296,19 @@ class BrokerClientTest {
         }
         assertEquals(values, read);
         assertEquals(values.size(), partition.highWatermark());
+
+        // what a follower asks before it truncates: the end of the leader's current epoch
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection epochs =
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        epochs.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(topic).setPartitions(List.of(
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(0)
+                        .setCurrentLeaderEpoch(leaderEpoch).setLeaderEpoch(leaderEpoch))));
+        OffsetsForLeaderEpochResponse ends = client.send(OffsetsForLeaderEpochRequest.Builder.forFollower(epochs,
+                LOCAL_ID), SEND_MS);
+        OffsetForLeaderEpochResponseData.EpochEndOffset end = ends.data().topics().find(topic).partitions().get(0);
+        assertEquals(Errors.NONE.code(), end.errorCode());
+        assertEquals(leaderEpoch, end.leaderEpoch());
+        assertEquals(values.size(), end.endOffset());
     }
 
     private static ApiVersionsResponse apiVersions(BrokerClient client) throws IOException {
