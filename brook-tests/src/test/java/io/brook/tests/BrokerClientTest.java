@@ -3,6 +3,11 @@ package io.brook.tests;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.node.BrookNode;
 import io.brook.server.replication.BrokerClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
@@ -66,7 +71,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reading the records back and an OffsetForLeaderEpoch as that follower; a parked fetch longer than a send's
  * bound ending at that bound; a stopped node failing a send within its bound and a restarted one reached again
  * by the same client; a send to a peer that accepts and never answers ending at its bound, or at once when
- * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT inter-broker listener.
+ * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT (PLAIN, SCRAM) inter-broker listener.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class BrokerClientTest {
@@ -246,6 +251,40 @@ class BrokerClientTest {
         IOException refused = assertThrows(IOException.class,
                 () -> client(wrongPassword, port).send(new ApiVersionsRequest.Builder(), SEND_MS));
         assertTrue(refused.getMessage().contains("authentication to broker " + REMOTE_ID), refused.getMessage());
+    }
+
+    @Test
+    void overASaslPlaintextInterBrokerListenerWithScram() throws Exception {
+        int port = listenPort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "PLAINTEXT://localhost:0,SASL_PLAINTEXT://localhost:" + port);
+        settings.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+        settings.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256");
+        settings.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-256");
+        settings.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" "
+                        + "password=\"broker-secret\";");
+        node = startNode(settings);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "localhost:" + node.boundAddress().getPort()))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("broker",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "broker-secret")))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        BrokerClient client = client(settings, port);
+        long deadline = System.currentTimeMillis() + SEND_MS; // the credential reaches the listener with the metadata
+        while (true) {
+            try {
+                apiVersions(client);
+                break;
+            } catch (IOException notYet) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(100);
+            }
+        }
+        produceAndFetchAsReplica(client, "over-scram");
     }
 
     /** CreateTopics, Metadata, Produce, then a Fetch as replica {@link #LOCAL_ID} reading the records back. */
