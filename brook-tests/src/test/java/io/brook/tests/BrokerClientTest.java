@@ -3,6 +3,11 @@ package io.brook.tests;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.node.BrookNode;
 import io.brook.server.replication.BrokerClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
@@ -10,6 +15,8 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -25,6 +32,8 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -59,9 +68,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link BrokerClient}, the inter-broker Kafka-protocol client, against a real Brook node started in this JVM
  * ({@link BrookNode}): ApiVersions, CreateTopics, Metadata, Produce, then a Fetch as replica 2 (ReplicaState)
- * reading the records back; a stopped node failing a send within its bound and a restarted one reached again
+ * reading the records back and an OffsetForLeaderEpoch as that follower; a parked fetch longer than a send's
+ * bound ending at that bound; a stopped node failing a send within its bound and a restarted one reached again
  * by the same client; a send to a peer that accepts and never answers ending at its bound, or at once when
- * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT inter-broker listener.
+ * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT (PLAIN, SCRAM) inter-broker listener.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class BrokerClientTest {
@@ -128,6 +138,9 @@ class BrokerClientTest {
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(tookMs < HANG_MS, "a send to a stopped node took " + tookMs + " ms");
             assertTrue(e.getMessage().contains("broker " + REMOTE_ID + " (localhost:" + port + ")"), e.getMessage());
+            if (i == 1) {
+                assertTrue(e.getMessage().startsWith("could not connect to broker"), e.getMessage());
+            }
         }
 
         node = startNode(settings);
@@ -240,6 +253,40 @@ class BrokerClientTest {
         assertTrue(refused.getMessage().contains("authentication to broker " + REMOTE_ID), refused.getMessage());
     }
 
+    @Test
+    void overASaslPlaintextInterBrokerListenerWithScram() throws Exception {
+        int port = listenPort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "PLAINTEXT://localhost:0,SASL_PLAINTEXT://localhost:" + port);
+        settings.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+        settings.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-256");
+        settings.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-256");
+        settings.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" "
+                        + "password=\"broker-secret\";");
+        node = startNode(settings);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "localhost:" + node.boundAddress().getPort()))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("broker",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "broker-secret")))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        BrokerClient client = client(settings, port);
+        long deadline = System.currentTimeMillis() + SEND_MS; // the credential reaches the listener with the metadata
+        while (true) {
+            try {
+                apiVersions(client);
+                break;
+            } catch (IOException notYet) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw notYet;
+                }
+                Thread.sleep(100);
+            }
+        }
+        produceAndFetchAsReplica(client, "over-scram");
+    }
+
     /** CreateTopics, Metadata, Produce, then a Fetch as replica {@link #LOCAL_ID} reading the records back. */
     private static void produceAndFetchAsReplica(BrokerClient client, String topic) throws IOException {
         ApiVersionsResponse versions = apiVersions(client);
@@ -288,6 +335,19 @@ class BrokerClientTest {
         }
         assertEquals(values, read);
         assertEquals(values.size(), partition.highWatermark());
+
+        // what a follower asks before it truncates: the end of the leader's current epoch
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection epochs =
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        epochs.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(topic).setPartitions(List.of(
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(0)
+                        .setCurrentLeaderEpoch(leaderEpoch).setLeaderEpoch(leaderEpoch))));
+        OffsetsForLeaderEpochResponse ends = client.send(OffsetsForLeaderEpochRequest.Builder.forFollower(epochs,
+                LOCAL_ID), SEND_MS);
+        OffsetForLeaderEpochResponseData.EpochEndOffset end = ends.data().topics().find(topic).partitions().get(0);
+        assertEquals(Errors.NONE.code(), end.errorCode());
+        assertEquals(leaderEpoch, end.leaderEpoch());
+        assertEquals(values.size(), end.endOffset());
     }
 
     private static ApiVersionsResponse apiVersions(BrokerClient client) throws IOException {

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -146,6 +147,8 @@ final class BrookCluster implements AutoCloseable {
     private final File logs;
     private final String clusterId = Uuid.randomUuid().toString();
     private final List<AutoCloseable> clients = new ArrayList<>();
+    /** The admin client of {@link #partitions}, made on first use. */
+    private Admin metadataAdmin;
 
     /**
      * A cluster of the nodes {@code config/cluster/<prefix>1..count.properties} describe (prefix "node": the combined
@@ -521,6 +524,47 @@ final class BrookCluster implements AutoCloseable {
     }
 
     /**
+     * The partitions of {@code topic} (leader, replicas, ISR) as the cluster's metadata shows them now (a fresh
+     * Metadata request to any node that answers); fails when none answers within {@code timeout}.
+     */
+    List<TopicPartitionInfo> partitions(String topic, Duration timeout) throws Exception {
+        if (metadataAdmin == null) {
+            metadataAdmin = admin();
+        }
+        return metadataAdmin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(),
+                TimeUnit.MILLISECONDS).get(topic).partitions();
+    }
+
+    /** The live node that leads partition {@code partition} of {@code topic}; waits up to {@code timeout} for one. */
+    int leaderOf(String topic, int partition, Duration timeout) throws Exception {
+        return await("a live leader of " + topic + "-" + partition, timeout, () -> {
+            org.apache.kafka.common.Node leader = partitions(topic, Duration.ofSeconds(10)).get(partition).leader();
+            return leader != null && !leader.isEmpty() && liveNodes().contains(leader.id()) ? leader.id() : null;
+        });
+    }
+
+    /**
+     * Waits until every partition of {@code topic} has a live leader and {@code inSync} live replicas in its ISR
+     * (after a fault: the cluster whole again); returns the partitions seen, fails after {@code timeout} with them.
+     */
+    List<TopicPartitionInfo> awaitInSync(String topic, int inSync, Duration timeout) throws Exception {
+        List<List<TopicPartitionInfo>> seen = new ArrayList<>(List.of(List.of()));
+        return await("every partition of " + topic + " led by a live node with " + inSync + " live in-sync replicas",
+                timeout, () -> {
+                    List<TopicPartitionInfo> partitions = partitions(topic, Duration.ofSeconds(10));
+                    seen.set(0, partitions);
+                    List<Integer> live = liveNodes();
+                    for (TopicPartitionInfo p : partitions) {
+                        if (p.leader() == null || p.leader().isEmpty() || !live.contains(p.leader().id())
+                                || p.isr().stream().filter(r -> live.contains(r.id())).count() < inSync) {
+                            return null;
+                        }
+                    }
+                    return partitions;
+                }, () -> "live nodes " + liveNodes() + ", partitions " + seen.get(0));
+    }
+
+    /**
      * Polls {@code probe} every 100 ms until it returns a value other than null or false (an exception counts as
      * not yet); fails after {@code timeout} with the last exception, {@code state} and every node's log tail.
      */
@@ -606,6 +650,7 @@ final class BrookCluster implements AutoCloseable {
             }
         }
         clients.clear();
+        metadataAdmin = null;
         List<Node> running = nodes.values().stream().filter(Node::running).toList();
         for (Node node : running) {
             resumeIfPaused(node);

@@ -53,7 +53,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety: made for one dedicated (never a Netty event loop) thread that sends; sends from several
  * threads are serialized. {@link #close} may be called from any thread: it wakes a blocked send, which then
- * throws. No thread of its own: the caller's thread runs the selector.
+ * throws (interrupting the sending thread does not end a send: close the client). No thread of its own: the
+ * caller's thread runs the selector.
  */
 public final class BrokerClient implements BrokerLink {
     /** Kafka's replica fetcher keeps one request in flight per connection. */
@@ -106,11 +107,13 @@ public final class BrokerClient implements BrokerLink {
                 throw new IOException("the client to " + description + " is closed");
             }
             long start = time.milliseconds();
+            boolean ready = false;
             try {
                 if (!NetworkClientUtils.awaitReady(client, node, time, timeoutMs)) {
                     throw new SocketTimeoutException("no connection to " + description + " within " + timeoutMs
-                            + " ms");
+                            + " ms (connecting, authenticating or the ApiVersions exchange did not finish)");
                 }
+                ready = true;
                 ClientResponse response = sendAndReceive(request, start + timeoutMs, timeoutMs);
                 @SuppressWarnings("unchecked")
                 R body = (R) response.responseBody();
@@ -118,7 +121,7 @@ public final class BrokerClient implements BrokerLink {
             } catch (UnsupportedVersionException e) {
                 throw e;
             } catch (IOException | KafkaException e) {
-                throw failure(e, start, timeoutMs);
+                throw failure(e, ready, start, timeoutMs);
             }
         } finally {
             if (closed) {
@@ -168,10 +171,13 @@ public final class BrokerClient implements BrokerLink {
         return node;
     }
 
-    /** Drops the connection and says what happened in one line naming the broker. */
-    private IOException failure(Exception cause, long start, long timeoutMs) {
+    /**
+     * Drops the connection and says what happened in one line naming the broker; {@code ready}: whether the
+     * connection was made (else it failed while connecting).
+     */
+    private IOException failure(Exception cause, boolean ready, long start, long timeoutMs) {
         if (!closed) {
-            client.close(node.idString()); // the next send connects again
+            client.close(node.idString()); // the next send connects again, without any backoff
         }
         String what;
         if (closed) {
@@ -182,8 +188,10 @@ public final class BrokerClient implements BrokerLink {
             what = cause.getMessage();
         } else if (time.milliseconds() - start >= timeoutMs) {
             what = "no response from " + description + " within " + timeoutMs + " ms";
+        } else if (!ready) {
+            what = "could not connect to " + description + ": refused, unreachable or closed before it was ready";
         } else {
-            what = "the connection to " + description + " failed or was lost (" + cause.getMessage() + ")";
+            what = "the connection to " + description + " was lost before the response was read";
         }
         IOException e = cause instanceof SocketTimeoutException && !closed ? new SocketTimeoutException(what)
                 : new IOException(what);
