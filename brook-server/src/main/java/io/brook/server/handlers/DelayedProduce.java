@@ -21,8 +21,11 @@ import java.util.function.Function;
  * published by {@code respond}.
  */
 final class DelayedProduce extends DelayedOperation {
-    /** One appended batch: its partition answer, waiting for the high watermark to reach {@code requiredOffset}. */
-    record Pending(TopicPartition tp, long requiredOffset, PartitionProduceResponse result) {
+    /**
+     * One appended batch: its partition answer, waiting for the high watermark to reach {@code requiredOffset} in
+     * the leader epoch it was appended in (a later epoch may have truncated it and written other records there).
+     */
+    record Pending(TopicPartition tp, long requiredOffset, int leaderEpoch, PartitionProduceResponse result) {
     }
 
     private final List<Pending> pending;
@@ -59,7 +62,7 @@ final class DelayedProduce extends DelayedOperation {
      */
     private Errors state(Pending p) {
         Partition partition = partitions.apply(p.tp());
-        if (partition == null || !partition.isLeader()) {
+        if (partition == null || !partition.isLeader() || partition.leaderEpoch() != p.leaderEpoch()) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
         if (partition.highWatermark() < p.requiredOffset()) {

@@ -402,7 +402,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 return;
             }
             partition.throwIfEpochMismatch(target.currentLeaderEpoch());
-            if (replicaId >= 0 && !partition.onFollowerFetch(replicaId, target.fetchOffset(), replicaEpoch)) {
+            if (replicaId >= 0 && !partition.onFollowerFetch(replicaId, target.fetchOffset(), replicaEpoch,
+                    target.currentLeaderEpoch())) {
                 data.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                 return;
             }

@@ -94,13 +94,16 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                 } else {
                     TopicPartition tp = new TopicPartition(topic.name(), data.index());
+                    // read before the append: a batch appended in a later epoch than this waits for nothing
+                    int leaderEpoch = leaderEpoch(tp);
                     AppendResult appended = append(tp, topic, data, acks, request.transactionalId(),
                             context.apiVersion(), result);
                     if (appended != null) {
                         // outside append's error handling: what follows a successful append cannot make it an error
                         awaitFsync(tp, appended, result, durable);
                         if (acks == -1) {
-                            pending.add(new DelayedProduce.Pending(tp, appended.lastOffset() + 1, result));
+                            pending.add(new DelayedProduce.Pending(tp, appended.lastOffset() + 1, leaderEpoch,
+                                    result));
                         }
                     }
                 }
@@ -153,6 +156,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             }
             return null;
         }));
+    }
+
+    private int leaderEpoch(TopicPartition tp) {
+        Partition partition = broker.replicas().partition(tp);
+        return partition == null ? -1 : partition.leaderEpoch();
     }
 
     /** Appends one partition's batch; its result, or null when it failed (the error is then set). */

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
@@ -57,6 +58,12 @@ public final class Partition {
     /** Runs between reading the log's tail and publishing watermarks from it; tests widen race windows here. */
     private volatile Runnable watermarkProbe = () -> { };
     private final ReplicationContext replication;
+    /**
+     * Kafka's leaderIsrUpdateLock: {@link #update} changes the role under the write lock; appends (as leader or
+     * follower) and truncations run under the read lock after checking the role and epoch they were meant for, so
+     * a fetcher or appender that acted on an older state can never write into the new one.
+     */
+    private final ReentrantReadWriteLock roleLock = new ReentrantReadWriteLock();
     /** The leader's view of its followers while this node leads; null as follower. Guarded by {@link #watermarkLock}. */
     private ReplicaTracker tracker;
     /** The log end when this node became leader in its current epoch (an ISR joiner must reach it). */
@@ -89,7 +96,7 @@ public final class Partition {
          * the context calls {@link Partition#isrChangeFailed}, when it is applied the metadata brings the new state.
          */
         default void proposeIsr(Partition partition, PartitionImage state, List<Integer> newIsr) {
-            partition.isrChangeFailed(state.leaderEpoch());
+            partition.isrChangeFailed(state.leaderEpoch(), newIsr);
         }
     }
 
@@ -129,31 +136,43 @@ public final class Partition {
      * cache; staying leader takes the new ISR; becoming follower drops the view.
      */
     public void update(PartitionImage newState) {
-        boolean becameLeader = false;
-        synchronized (watermarkLock) {
+        boolean roleChanged;
+        roleLock.writeLock().lock();
+        try {
             PartitionImage old = state;
-            state = newState;
-            if (newState.leader() != localNodeId) {
-                tracker = null;
-            } else if (tracker == null || old.leader() != localNodeId || old.leaderEpoch() != newState.leaderEpoch()) {
-                tracker = new ReplicaTracker(localNodeId, newState.replicas(), newState.isr(), replication.nowMs());
-                becameLeader = true;
-            } else {
-                tracker.committed(newState.isr());
-            }
-        }
-        if (becameLeader) {
-            leaderEpochStartOffset = log.logEndOffset();
-            if (newState.leaderEpoch() > log.latestEpoch()) {
-                try {
-                    log.epochCache().assign(newState.leaderEpoch(), leaderEpochStartOffset);
-                } catch (IOException e) {
-                    throw new KafkaStorageException("Cannot record leader epoch " + newState.leaderEpoch() + " of "
-                            + topicPartition, e);
+            roleChanged = old.leader() != newState.leader() || old.leaderEpoch() != newState.leaderEpoch();
+            boolean becomesLeader = newState.leader() == localNodeId
+                    && (tracker == null || old.leader() != localNodeId || old.leaderEpoch() != newState.leaderEpoch());
+            if (becomesLeader) {
+                // the epoch's start is recorded before any follower fetch can see the new leadership
+                leaderEpochStartOffset = log.logEndOffset();
+                if (newState.leaderEpoch() > log.latestEpoch()) {
+                    try {
+                        log.epochCache().assign(newState.leaderEpoch(), leaderEpochStartOffset);
+                    } catch (IOException e) {
+                        throw new KafkaStorageException("Cannot record leader epoch " + newState.leaderEpoch()
+                                + " of " + topicPartition, e);
+                    }
                 }
             }
+            synchronized (watermarkLock) {
+                state = newState;
+                if (newState.leader() != localNodeId) {
+                    tracker = null;
+                } else if (becomesLeader) {
+                    tracker = new ReplicaTracker(localNodeId, newState.replicas(), newState.isr(),
+                            replication.nowMs());
+                } else {
+                    tracker.committed(newState.isr());
+                }
+            }
+        } finally {
+            roleLock.writeLock().unlock();
         }
         maybeAdvanceHighWatermark();
+        if (roleChanged) {
+            highWatermarkListener.accept(topicPartition); // parked produces and fetches of the old role answer now
+        }
     }
 
     /**
@@ -175,16 +194,28 @@ public final class Partition {
      * @param requiredAcks -1 (all), 0 or 1
      */
     public AppendResult appendAsLeader(MemoryRecords records, short requiredAcks) throws IOException {
-        PartitionImage s = leaderState(requiredAcks);
-        AppendResult result = log.appendAsLeader(records, s.leaderEpoch());
+        AppendResult result;
+        roleLock.readLock().lock();
+        try {
+            PartitionImage s = leaderState(requiredAcks);
+            result = log.appendAsLeader(records, s.leaderEpoch());
+        } finally {
+            roleLock.readLock().unlock();
+        }
         afterAppend(result.lastOffset(), result.duplicate());
         return result;
     }
 
     /** Appends batches a coordinator wrote (offset commits, transactional or not), with acks=all. */
     public AppendResult appendAsCoordinator(MemoryRecords records) throws IOException {
-        PartitionImage s = leaderState((short) -1);
-        AppendResult result = log.appendAsCoordinator(records, s.leaderEpoch());
+        AppendResult result;
+        roleLock.readLock().lock();
+        try {
+            PartitionImage s = leaderState((short) -1);
+            result = log.appendAsCoordinator(records, s.leaderEpoch());
+        } finally {
+            roleLock.readLock().unlock();
+        }
         afterAppend(result.lastOffset(), result.duplicate());
         awaitDurable(result.lastOffset());
         return result;
@@ -193,8 +224,14 @@ public final class Partition {
     /** Appends a transaction marker (WriteTxnMarkers); returns its offset. */
     public long appendMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit)
             throws IOException {
-        PartitionImage s = leaderState((short) -1);
-        long offset = log.appendMarker(producerId, producerEpoch, coordinatorEpoch, commit, s.leaderEpoch());
+        long offset;
+        roleLock.readLock().lock();
+        try {
+            PartitionImage s = leaderState((short) -1);
+            offset = log.appendMarker(producerId, producerEpoch, coordinatorEpoch, commit, s.leaderEpoch());
+        } finally {
+            roleLock.readLock().unlock();
+        }
         afterAppend(offset, false);
         awaitDurable(offset);
         return offset;
@@ -323,10 +360,11 @@ public final class Partition {
      * proposes adding the follower to the ISR once it caught up. False when this node does not lead the partition
      * or {@code replicaId} is not one of its replicas.
      */
-    public boolean onFollowerFetch(int replicaId, long fetchOffset, long brokerEpoch) {
+    public boolean onFollowerFetch(int replicaId, long fetchOffset, long brokerEpoch, int currentLeaderEpoch) {
         List<Integer> expanded;
         PartitionImage proposedFor;
         synchronized (watermarkLock) {
+            throwIfEpochMismatch(currentLeaderEpoch); // against the state this fetch is recorded in
             ReplicaTracker t = tracker;
             if (t == null || !t.isReplica(replicaId) || replicaId == localNodeId) {
                 return false;
@@ -369,10 +407,13 @@ public final class Partition {
         maybeAdvanceHighWatermark(); // a removed member stops counting once the controller agrees, not before
     }
 
-    /** The ISR change proposed in {@code leaderEpoch} was refused or not delivered; a later check proposes again. */
-    public void isrChangeFailed(int leaderEpoch) {
+    /**
+     * The ISR change {@code proposedIsr}, proposed in {@code leaderEpoch}, was refused or not delivered; a later check
+     * proposes again. A failure of an older proposal than the one in flight changes nothing.
+     */
+    public void isrChangeFailed(int leaderEpoch, List<Integer> proposedIsr) {
         synchronized (watermarkLock) {
-            if (tracker != null && state.leaderEpoch() == leaderEpoch) {
+            if (tracker != null && state.leaderEpoch() == leaderEpoch && tracker.isPending(proposedIsr)) {
                 tracker.proposalFailed(replication.nowMs());
             }
         }
@@ -388,20 +429,24 @@ public final class Partition {
     // ------------------------------------------------------------------ follower
 
     /**
-     * Appends batches fetched from the leader as they are, then takes the leader's high watermark (never above
-     * this log's end) and log start offset.
+     * Appends batches fetched from {@code leaderId} in {@code leaderEpoch} as they are, then takes the leader's high
+     * watermark (never above this log's end) and log start offset.
+     *
+     * @throws NotLeaderOrFollowerException when the metadata moved this partition meanwhile (nothing is written)
      */
-    public void appendAsFollower(MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset)
-            throws IOException {
-        if (state.leader() == localNodeId) {
-            throw new NotLeaderOrFollowerException("Node " + localNodeId + " leads " + topicPartition
-                    + ": it does not append as a follower");
-        }
-        if (records.sizeInBytes() > 0) {
-            log.appendAsFollower(records);
-        }
-        if (leaderLogStartOffset > log.logStartOffset() && leaderLogStartOffset <= log.logEndOffset()) {
-            log.advanceLogStartOffset(leaderLogStartOffset);
+    public void appendAsFollower(MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset,
+                                 int leaderId, int leaderEpoch) throws IOException {
+        roleLock.readLock().lock();
+        try {
+            throwUnlessFollowing(leaderId, leaderEpoch);
+            if (records.sizeInBytes() > 0) {
+                log.appendAsFollower(records);
+            }
+            if (leaderLogStartOffset > log.logStartOffset() && leaderLogStartOffset <= log.logEndOffset()) {
+                log.advanceLogStartOffset(leaderLogStartOffset);
+            }
+        } finally {
+            roleLock.readLock().unlock();
         }
         boolean advanced;
         synchronized (watermarkLock) {
@@ -418,17 +463,41 @@ public final class Partition {
 
     /**
      * Drops this follower's records at or after {@code offset} (its divergent tail, as OffsetForLeaderEpoch
-     * decided); the watermarks come down with the log end if they were above it.
+     * decided against {@code leaderId} in {@code leaderEpoch}); the watermarks come down with the log end if they
+     * were above it.
+     *
+     * @throws NotLeaderOrFollowerException when the metadata moved this partition meanwhile (nothing is cut)
      */
-    public void truncateTo(long offset) throws IOException {
-        log.truncateTo(offset);
-        lowerWatermarksToLogEnd();
+    public void truncateTo(long offset, int leaderId, int leaderEpoch) throws IOException {
+        roleLock.readLock().lock();
+        try {
+            throwUnlessFollowing(leaderId, leaderEpoch);
+            log.truncateTo(offset);
+            lowerWatermarksToLogEnd();
+        } finally {
+            roleLock.readLock().unlock();
+        }
     }
 
     /** Empties this follower's log and restarts it at {@code offset} (the leader's log start moved past it). */
-    public void truncateFullyAndStartAt(long offset) throws IOException {
-        log.truncateFullyAndStartAt(offset);
-        lowerWatermarksToLogEnd();
+    public void truncateFullyAndStartAt(long offset, int leaderId, int leaderEpoch) throws IOException {
+        roleLock.readLock().lock();
+        try {
+            throwUnlessFollowing(leaderId, leaderEpoch);
+            log.truncateFullyAndStartAt(offset);
+            lowerWatermarksToLogEnd();
+        } finally {
+            roleLock.readLock().unlock();
+        }
+    }
+
+    private void throwUnlessFollowing(int leaderId, int leaderEpoch) {
+        PartitionImage s = state;
+        if (leaderId == localNodeId || s.leader() != leaderId || s.leaderEpoch() != leaderEpoch) {
+            throw new NotLeaderOrFollowerException("Node " + localNodeId + " no longer follows " + topicPartition
+                    + " from broker " + leaderId + " in leader epoch " + leaderEpoch + " (now leader " + s.leader()
+                    + ", epoch " + s.leaderEpoch() + ")");
+        }
     }
 
     private void lowerWatermarksToLogEnd() {

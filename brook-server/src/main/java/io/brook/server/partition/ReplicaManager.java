@@ -94,7 +94,7 @@ public final class ReplicaManager {
         public void proposeIsr(Partition partition, PartitionImage state, List<Integer> newIsr) {
             IsrSender sender = isrSender;
             if (sender == null) {
-                partition.isrChangeFailed(state.leaderEpoch());
+                partition.isrChangeFailed(state.leaderEpoch(), newIsr);
             } else {
                 sender.send(partition, state, newIsr);
             }

@@ -174,6 +174,11 @@ final class ReplicaTracker {
         return pendingIsr != null;
     }
 
+    /** Whether {@code proposal} is the change in flight. */
+    boolean isPending(List<Integer> proposal) {
+        return pendingIsr != null && pendingIsr.equals(proposal);
+    }
+
     List<Integer> replicas() {
         return replicas;
     }

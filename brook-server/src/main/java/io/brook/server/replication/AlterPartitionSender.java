@@ -58,7 +58,7 @@ public final class AlterPartitionSender implements ReplicaManager.IsrSender {
             if (error != Errors.NONE) {
                 log.info("ISR change {} for {} was not applied: {}", newIsr, partition.topicPartition(),
                         failure != null ? failure.toString() : error.name());
-                partition.isrChangeFailed(state.leaderEpoch());
+                partition.isrChangeFailed(state.leaderEpoch(), newIsr);
             }
         });
     }

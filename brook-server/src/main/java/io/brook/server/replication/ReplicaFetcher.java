@@ -10,6 +10,7 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetFor
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -74,6 +75,8 @@ public final class ReplicaFetcher implements Runnable {
         final Partition partition;
         final int leaderEpoch;
         volatile boolean truncated;
+        /** The leader's high watermark from an OFFSET_OUT_OF_RANGE above its end; -1 otherwise. */
+        volatile long outOfRangeHighWatermark = -1;
 
         FetchState(Partition partition, int leaderEpoch) {
             this.partition = partition;
@@ -195,15 +198,26 @@ public final class ReplicaFetcher implements Runnable {
         Partition p = s.partition;
         int asked = p.log().latestEpoch();
         long logEnd = p.log().logEndOffset();
-        long target = Truncation.offset(asked, answer.leaderEpoch(), answer.endOffset(), logEnd, p.highWatermark(),
-                epoch -> p.log().epochCache().endOffsetFor(epoch, logEnd));
-        if (target < logEnd) {
-            log.info("Truncating {} from {} to {} (leader {} epoch {}: end offset {} for epoch {}, ours {})",
-                    p.topicPartition(), logEnd, target, leaderId, s.leaderEpoch, answer.endOffset(),
-                    answer.leaderEpoch(), asked);
-            p.truncateTo(target);
+        Truncation.Decision decision = Truncation.decide(asked, answer.leaderEpoch(), answer.endOffset(), logEnd,
+                p.highWatermark(), epoch -> p.log().epochCache().endOffsetFor(epoch, logEnd));
+        long target = decision.offset();
+        if (decision.complete() && target == logEnd && s.outOfRangeHighWatermark >= 0) {
+            // the leader refused our log end as out of range, yet no epoch says where we diverge (an unclean
+            // leader, say): keep only what the leader had committed
+            target = Math.min(logEnd, s.outOfRangeHighWatermark);
         }
-        s.truncated = true;
+        s.outOfRangeHighWatermark = -1;
+        try {
+            if (target < logEnd) {
+                log.info("Truncating {} from {} to {} (leader {} epoch {}: end offset {} for epoch {}, ours {}{})",
+                        p.topicPartition(), logEnd, target, leaderId, s.leaderEpoch, answer.endOffset(),
+                        answer.leaderEpoch(), asked, decision.complete() ? "" : "; asking again");
+                p.truncateTo(target, leaderId, s.leaderEpoch);
+            }
+            s.truncated = decision.complete();
+        } catch (NotLeaderOrFollowerException moved) {
+            remove(p.topicPartition(), s); // the metadata moved it; the manager re-adds it where it belongs
+        }
     }
 
     private void fetch(List<FetchState> states) throws IOException {
@@ -237,28 +251,64 @@ public final class ReplicaFetcher implements Runnable {
         }
     }
 
-    private void apply(FetchState s, long fetchOffset, FetchResponseData.PartitionData answer) throws IOException {
+    /**
+     * Applies one partition's answer. A failure is this partition's alone: it is logged, the partition truncates
+     * again before its next fetch, and the other partitions of the response go on.
+     */
+    private void apply(FetchState s, long fetchOffset, FetchResponseData.PartitionData answer) {
         Partition p = s.partition;
         Errors error = Errors.forCode(answer.errorCode());
-        if (error == Errors.OFFSET_OUT_OF_RANGE) {
-            if (answer.logStartOffset() > fetchOffset) {
-                log.info("{}: fetch offset {} is below leader {}'s log start {}; restarting the log there",
-                        p.topicPartition(), fetchOffset, leaderId, answer.logStartOffset());
-                p.truncateFullyAndStartAt(answer.logStartOffset());
-            } else {
-                s.truncated = false; // above the leader's end: find the common point again
+        try {
+            if (error == Errors.OFFSET_OUT_OF_RANGE) {
+                if (answer.logStartOffset() > fetchOffset) {
+                    log.info("{}: fetch offset {} is below leader {}'s log start {}; restarting the log there",
+                            p.topicPartition(), fetchOffset, leaderId, answer.logStartOffset());
+                    p.truncateFullyAndStartAt(answer.logStartOffset(), leaderId, s.leaderEpoch);
+                } else {
+                    s.outOfRangeHighWatermark = Math.max(0, answer.highWatermark());
+                    s.truncated = false; // above the leader's end: find the common point again
+                    sleepBriefly(); // never a tight loop of truncations against a leader that keeps refusing
+                }
+                return;
             }
+            if (error != Errors.NONE) {
+                onPartitionError(s, error);
+                return;
+            }
+            if (p.log().logEndOffset() != fetchOffset) {
+                return; // truncated meanwhile; the next round fetches from the new end
+            }
+            MemoryRecords records = toMemoryRecords(answer);
+            startAtFirstBatchIfEmpty(s, records, fetchOffset);
+            p.appendAsFollower(records, answer.highWatermark(), answer.logStartOffset(), leaderId, s.leaderEpoch);
+        } catch (NotLeaderOrFollowerException moved) {
+            remove(p.topicPartition(), s);
+        } catch (IOException | RuntimeException e) {
+            warn("{}: applying leader {}'s answer failed ({}); truncating again before the next fetch",
+                    p.topicPartition(), leaderId, e.toString());
+            s.truncated = false;
+        }
+    }
+
+    /**
+     * An empty log restarted at the leader's log start may sit inside the leader's first batch (DeleteRecords to a
+     * mid-batch offset): the batch then starts below this log's end, so the log restarts at the batch's base
+     * offset, Kafka's way, instead of refusing every answer.
+     */
+    private void startAtFirstBatchIfEmpty(FetchState s, MemoryRecords records, long fetchOffset) throws IOException {
+        Partition p = s.partition;
+        if (records.sizeInBytes() == 0 || p.log().logStartOffset() != fetchOffset) {
             return;
         }
-        if (error != Errors.NONE) {
-            onPartitionError(s, error);
-            return;
+        long base = records.batches().iterator().next().baseOffset();
+        if (base < fetchOffset) {
+            p.truncateFullyAndStartAt(base, leaderId, s.leaderEpoch);
         }
-        if (p.log().logEndOffset() != fetchOffset) {
-            return; // truncated meanwhile; the next round fetches from the new end
-        }
-        MemoryRecords records = toMemoryRecords(answer);
-        p.appendAsFollower(records, answer.highWatermark(), answer.logStartOffset());
+    }
+
+    /** Drops {@code tp} if it is still served with {@code state} (a newer add() wins). */
+    private void remove(TopicPartition tp, FetchState state) {
+        partitions.remove(tp, state);
     }
 
     private static MemoryRecords toMemoryRecords(FetchResponseData.PartitionData answer) {

@@ -70,7 +70,7 @@ class DelayedProduceTest {
         AppendResult appended = partition.appendAsLeader(batch(), (short) -1);
         PartitionProduceResponse result = new PartitionProduceResponse().setBaseOffset(appended.firstOffset());
         DelayedProduce op = new DelayedProduce(timeoutMs,
-                List.of(new DelayedProduce.Pending(TP, appended.lastOffset() + 1, result)),
+                List.of(new DelayedProduce.Pending(TP, appended.lastOffset() + 1, partition.leaderEpoch(), result)),
                 tp -> tp.equals(TP) ? partition : null, answers::incrementAndGet);
         produces.tryCompleteElseWatch(op, op.watchKeys());
         return result;
@@ -123,5 +123,24 @@ class DelayedProduceTest {
         assertEquals(1, answers.get());
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), result.errorCode());
         assertTrue(timer.size() == 0, "its timeout left the wheel");
+    }
+
+    /**
+     * Leadership away and back before the batch was replicated: the batch may have been truncated meanwhile and
+     * other records written at its offset, so even a high watermark past it answers NOT_LEADER_OR_FOLLOWER, and the
+     * role change itself wakes the parked produce.
+     */
+    @Test
+    void aBatchFromAnEarlierLeaderEpochIsNeverAcknowledged() throws Exception {
+        Partition partition = partition(List.of(NODE, 2));
+        partition.onHighWatermarkAdvanced(produces::checkAndComplete);
+        AtomicInteger answers = new AtomicInteger();
+        PartitionProduceResponse result = produce(partition, 30_000, answers);
+        assertEquals(0, answers.get());
+        // the same node leads again in epoch 1, alone in the ISR: its high watermark passes the old batch at once
+        partition.update(new PartitionImage(0, List.of(1, 2), List.of(NODE), NODE, 1, 1));
+        assertEquals(1, answers.get(), "the role change woke it");
+        assertTrue(partition.highWatermark() >= 1, "the high watermark passed the batch");
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), result.errorCode());
     }
 }

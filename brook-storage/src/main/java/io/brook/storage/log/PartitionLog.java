@@ -968,6 +968,8 @@ public final class PartitionLog implements AutoCloseable {
         active.truncateTo(offset);
         publishEnd(new LogOffsetMetadata(active.nextOffset(), active.baseOffset(), active.sizeInBytes()));
         lowerDurableEnd(tail.end());
+        // what is fetched again above the new end is not flushed yet: flushes and recovery must cover it
+        recoveryPoint = Math.min(recoveryPoint, tail.end().offset());
         // an offset inside a batch cuts the whole batch: the epochs starting in it go too
         epochCache.truncateFromEnd(tail.end().offset());
         loadProducerState();
