@@ -2,7 +2,6 @@ package io.brook.metadata.record;
 
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
-import org.apache.kafka.common.protocol.types.RawTaggedField;
 import org.apache.kafka.metadata.MetadataRecordSerde;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
@@ -40,15 +39,9 @@ public final class MetadataRecordCodec {
         ApiMessageAndVersion record;
         try {
             record = MetadataRecordSerde.INSTANCE.read(new ByteBufferAccessor(buffer), size);
-            // what decodes must encode again: Kafka's reader keeps unknown tagged fields in any order, its
-            // writer refuses them unless strictly ascending
-            int previousTag = -1;
-            for (RawTaggedField field : record.message().unknownTaggedFields()) {
-                if (field.tag() <= previousTag) {
-                    throw new IOException("tagged field " + field.tag() + " after tagged field " + previousTag);
-                }
-                previousTag = field.tag();
-            }
+            // what decodes must encode again: Kafka's reader keeps unknown tagged fields (of the record and of
+            // its nested structs) in any order, its writer refuses them unless strictly ascending
+            encode(record);
         } catch (RuntimeException e) {
             throw new IOException("not a metadata record: " + e.getMessage(), e);
         }
