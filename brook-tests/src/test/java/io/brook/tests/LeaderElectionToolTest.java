@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code brook topics describe --under-replicated-partitions} list the partition (and the unavailable-partitions
  * filters do not), {@code kafka-leader-election.sh} refuses the preferred election; once the broker is back in the
  * ISR the tool moves leadership back to it, and {@code Admin.electLeaders} then finds nothing to do.
- * {@code auto.leader.rebalance.enable} is off here so that only the tool can move the leader.
+ * {@code auto.leader.rebalance.enable} is off there so that only the tool can move the leader; with it on (checked
+ * every second) the active controller moves leadership back to the restarted preferred replica by itself.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class LeaderElectionToolTest {
@@ -125,6 +126,30 @@ class LeaderElectionToolTest {
         ExecutionException notNeeded = assertThrows(ExecutionException.class, () -> admin.electLeaders(
                 ElectionType.PREFERRED, Set.of(TP)).all().get(30, TimeUnit.SECONDS));
         assertInstanceOf(ElectionNotNeededException.class, notNeeded.getCause());
+    }
+
+    @Test
+    void theActiveControllerMovesLeadershipBackToTheRestartedPreferredReplicaByItself() throws Exception {
+        // checked every second; one partition of one preferred broker led elsewhere is 100% > 10%
+        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000",
+                "leader.imbalance.check.interval.seconds", "1"));
+        logsOnFailure.watch(cluster);
+        cluster.startAll();
+        cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin();
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        TopicPartitionInfo created = awaitPartition(admin, "three in-sync replicas led by the first", CATCH_UP,
+                p -> p.isr().size() == 3 && p.leader() != null && p.leader().id() == p.replicas().get(0).id());
+        int preferred = created.replicas().get(0).id();
+
+        cluster.kill(preferred);
+        Admin survivors = cluster.admin(cluster.bootstrap(cluster.liveNodes().stream().mapToInt(i -> i).toArray()));
+        awaitPartition(survivors, "another leader", FAILOVER,
+                p -> p.leader() != null && p.leader().id() != preferred);
+        cluster.start(preferred);
+        TopicPartitionInfo back = awaitPartition(admin, "the preferred replica leading again, by the rebalance",
+                CATCH_UP, p -> p.leader() != null && p.leader().id() == preferred);
+        assertEquals(3, back.isr().size(), "only an in-sync preferred replica is made leader: " + back);
     }
 
     private static ProcessBuilder toolCommand(String mainClass, String... args) throws Exception {
