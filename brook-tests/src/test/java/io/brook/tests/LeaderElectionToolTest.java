@@ -9,6 +9,9 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -89,6 +92,16 @@ class LeaderElectionToolTest {
         awaitPartition(survivors, "another leader, the dead broker out of the ISR", FAILOVER,
                 p -> p.leader() != null && p.leader().id() != preferred && p.isr().size() == 2);
 
+        // DescribeTopicPartitions (what Kafka 4 admin clients describe topics with) names the offline replica,
+        // as Metadata does
+        try (RawConnection raw = new RawConnection(cluster.node(cluster.liveNodes().get(0)).bootstrap())) {
+            DescribeTopicPartitionsRequestData request = new DescribeTopicPartitionsRequestData()
+                    .setResponsePartitionLimit(100);
+            request.topics().add(new DescribeTopicPartitionsRequestData.TopicRequest().setName(TOPIC));
+            DescribeTopicPartitionsResponseData response = (DescribeTopicPartitionsResponseData) raw.call(
+                    ApiKeys.DESCRIBE_TOPIC_PARTITIONS, (short) 0, request);
+            assertEquals(List.of(preferred), response.topics().find(TOPIC).partitions().get(0).offlineReplicas());
+        }
         String under = KafkaAdminToolsTest.tool(TOPICS, "--bootstrap-server", live, "--describe",
                 "--under-replicated-partitions");
         assertTrue(under.contains("Topic: " + TOPIC) && under.contains("Partition: 0"), under);
