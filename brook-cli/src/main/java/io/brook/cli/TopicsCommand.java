@@ -144,32 +144,79 @@ final class TopicsCommand {
         }
     }
 
-    @Command(name = "describe", description = "Describe a topic: partitions, leaders, replicas, offsets, size.",
+    @Command(name = "describe", description = "Describe topics: partitions, leaders, replicas, offsets, size; "
+            + "or only their under-replicated or unavailable partitions.",
             mixinStandardHelpOptions = true,
-        footer = {"", "Examples:", "  brook topics describe --topic orders"})
+        footer = {"", "Examples:", "  brook topics describe --topic orders",
+                "  brook topics describe --under-replicated-partitions",
+                "  brook topics describe --unavailable-partitions"})
     static final class Describe extends AdminCommand {
-        @Option(names = "--topic", required = true, description = "Topic name.")
+        @Option(names = "--topic", description = "Topic name (default: every topic).")
         String topic;
+        @Option(names = "--under-replicated-partitions",
+                description = "Only partitions with fewer in-sync replicas than replicas.")
+        boolean underReplicated;
+        @Option(names = "--unavailable-partitions",
+                description = "Only partitions without a leader, or led by a broker that is not live.")
+        boolean unavailable;
 
         @Override
         Integer run(Admin admin) throws Exception {
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-            Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, topic)))
+            List<String> topics = topic != null ? List.of(topic)
+                    : new ArrayList<>(new TreeSet<>(admin.listTopics().names().get()));
+            java.util.Set<Integer> live = admin.describeCluster().nodes().get().stream().map(Node::id)
+                    .collect(Collectors.toSet());
+            boolean filtered = underReplicated || unavailable;
+            List<Object> results = new ArrayList<>();
+            for (String name : topics) {
+                Map<String, Object> result = describe(admin, name, live, filtered);
+                if (result != null) {
+                    results.add(result);
+                }
+            }
+            if (json()) {
+                out().println(Json.value(topic != null && !results.isEmpty() ? results.get(0) : results));
+            }
+            return 0;
+        }
+
+        /** Whether the partition is shown: every one, or those matching a filter given. */
+        private boolean shown(TopicPartitionInfo p, java.util.Set<Integer> live) {
+            if (!underReplicated && !unavailable) {
+                return true;
+            }
+            boolean under = p.isr().size() < p.replicas().size();
+            boolean noLeader = p.leader() == null || p.leader().id() < 0 || !live.contains(p.leader().id());
+            return (underReplicated && under) || (unavailable && noLeader);
+        }
+
+        /** Prints one topic (table) or returns it (json); null when a filter leaves none of its partitions. */
+        private Map<String, Object> describe(Admin admin, String name, java.util.Set<Integer> live, boolean filtered)
+                throws Exception {
+            TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+            List<TopicPartitionInfo> partitions = d.partitions().stream().filter(p -> shown(p, live)).toList();
+            if (filtered && partitions.isEmpty()) {
+                return null;
+            }
+            Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, name)))
                     .all().get().values().iterator().next();
             String overrides = config.entries().stream()
                     .filter(e -> e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG)
                     .map(e -> e.name() + "=" + e.value()).collect(Collectors.joining(","));
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (TopicPartitionInfo p : d.partitions()) {
-                earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+            for (TopicPartitionInfo p : partitions) {
+                if (p.leader() == null || !live.contains(p.leader().id())) {
+                    continue; // no leader to ask: the offsets stay unknown rather than waiting for one
+                }
+                earliest.put(new TopicPartition(name, p.partition()), OffsetSpec.earliest());
+                latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest());
             }
-            var starts = admin.listOffsets(earliest).all().get();
-            var ends = admin.listOffsets(latest).all().get();
+            var starts = offsets(admin, earliest);
+            var ends = offsets(admin, latest);
             Map<TopicPartition, Long> sizes = new HashMap<>();
-            List<Integer> brokers = d.partitions().stream().flatMap(p -> p.replicas().stream()).map(Node::id)
-                    .distinct().toList();
+            List<Integer> brokers = partitions.stream().flatMap(p -> p.replicas().stream()).map(Node::id)
+                    .filter(live::contains).distinct().toList();
             for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
                 for (LogDirDescription dir : dirs.values()) {
                     for (Map.Entry<TopicPartition, ReplicaInfo> e : dir.replicaInfos().entrySet()) {
@@ -179,35 +226,59 @@ final class TopicsCommand {
             }
             if (json()) {
                 List<Map<String, Object>> parts = new ArrayList<>();
-                for (TopicPartitionInfo p : d.partitions()) {
-                    TopicPartition tp = new TopicPartition(topic, p.partition());
+                for (TopicPartitionInfo p : partitions) {
+                    TopicPartition tp = new TopicPartition(name, p.partition());
                     Map<String, Object> part = new LinkedHashMap<>();
                     part.put("partition", p.partition());
-                    part.put("leader", p.leader() == null ? null : p.leader().id());
+                    part.put("leader", p.leader() == null || p.leader().id() < 0 ? null : p.leader().id());
                     part.put("replicas", p.replicas().stream().map(Node::id).toList());
                     part.put("isr", p.isr().stream().map(Node::id).toList());
-                    part.put("startOffset", starts.get(tp).offset());
-                    part.put("endOffset", ends.get(tp).offset());
+                    part.put("offline", p.replicas().stream().map(Node::id).filter(id -> !live.contains(id)).toList());
+                    part.put("startOffset", starts.get(tp));
+                    part.put("endOffset", ends.get(tp));
                     part.put("sizeBytes", sizes.getOrDefault(tp, 0L));
                     parts.add(part);
                 }
                 Map<String, Object> result = new LinkedHashMap<>();
-                result.put("topic", topic);
+                result.put("topic", name);
                 result.put("topicId", d.topicId().toString());
                 result.put("configs", overrides);
                 result.put("partitions", parts);
-                out().println(Json.value(result));
-                return 0;
+                return result;
             }
-            out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n", topic,
+            out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n", name,
                     d.topicId(), d.partitions().size(), d.partitions().get(0).replicas().size(), overrides);
-            for (TopicPartitionInfo p : d.partitions()) {
-                TopicPartition tp = new TopicPartition(topic, p.partition());
-                out().printf("\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s\tOffsets: %d-%d\tSize: %d bytes%n",
-                        p.partition(), p.leader() == null ? "none" : p.leader().id(), ids(p.replicas()), ids(p.isr()),
-                        starts.get(tp).offset(), ends.get(tp).offset(), sizes.getOrDefault(tp, 0L));
+            for (TopicPartitionInfo p : partitions) {
+                TopicPartition tp = new TopicPartition(name, p.partition());
+                List<Node> offline = p.replicas().stream().filter(n -> !live.contains(n.id())).toList();
+                out().printf("\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s%s\tOffsets: %s-%s\tSize: %d bytes%n",
+                        p.partition(), p.leader() == null || p.leader().id() < 0 ? "none" : p.leader().id(),
+                        ids(p.replicas()), ids(p.isr()), offline.isEmpty() ? "" : "\tOffline: " + ids(offline),
+                        orUnknown(starts.get(tp)), orUnknown(ends.get(tp)), sizes.getOrDefault(tp, 0L));
             }
-            return 0;
+            return Map.of();
+        }
+
+        /** The offsets listed, by partition; a partition whose listing failed (no leader) is left out. */
+        private static Map<TopicPartition, Long> offsets(Admin admin, Map<TopicPartition, OffsetSpec> specs)
+                throws InterruptedException {
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            var result = admin.listOffsets(specs);
+            for (TopicPartition tp : specs.keySet()) {
+                try {
+                    offsets.put(tp, result.partitionResult(tp).get().offset());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)) {
+                        throw new IllegalStateException("listing the offsets of " + tp + " failed: "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+            return offsets;
+        }
+
+        private static String orUnknown(Long offset) {
+            return offset == null ? "?" : String.valueOf(offset);
         }
 
         private static String ids(List<Node> nodes) {

@@ -138,7 +138,7 @@ final class PartitionMoves {
      * An unclean election of {@code leader}, not in the ISR: the ISR becomes the leader alone and the
      * leader recovery state RECOVERING (left as it is when already RECOVERING, as Kafka writes it).
      */
-    private static ApiMessageAndVersion uncleanElection(Uuid topicId, PartitionImage partition, int leader) {
+    static ApiMessageAndVersion uncleanElection(Uuid topicId, PartitionImage partition, int leader) {
         ApiMessageAndVersion record = change(topicId, partition.partition(), leader, List.of(leader));
         if (partition.leaderRecoveryState() != PartitionImage.RECOVERING) {
             ((PartitionChangeRecord) record.message()).setLeaderRecoveryState(PartitionImage.RECOVERING);
@@ -180,7 +180,7 @@ final class PartitionMoves {
     }
 
     /** The first of {@code replicas} (the preferred order) that is in {@code isr} and usable, else -1. */
-    private static int firstUsable(List<Integer> replicas, List<Integer> isr, IntPredicate usable) {
+    static int firstUsable(List<Integer> replicas, List<Integer> isr, IntPredicate usable) {
         for (int replica : replicas) {
             if (isr.contains(replica) && usable.test(replica)) {
                 return replica;
@@ -189,7 +189,7 @@ final class PartitionMoves {
         return NO_LEADER;
     }
 
-    private static ApiMessageAndVersion change(Uuid topicId, int partition, int leader, List<Integer> isr) {
+    static ApiMessageAndVersion change(Uuid topicId, int partition, int leader, List<Integer> isr) {
         PartitionChangeRecord record = new PartitionChangeRecord().setTopicId(topicId).setPartitionId(partition)
                 .setLeader(leader).setIsr(isr == null ? null : List.copyOf(isr));
         return new ApiMessageAndVersion(record, MetadataVersion.LATEST_PRODUCTION.partitionChangeRecordVersion());

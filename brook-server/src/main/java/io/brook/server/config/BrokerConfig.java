@@ -171,6 +171,16 @@ public final class BrokerConfig {
             .define("compression.type", STRING, "producer", MEDIUM, TopicConfig.COMPRESSION_TYPE_DOC)
             .define("unclean.leader.election.enable", BOOLEAN, false, HIGH,
                     TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC)
+            .define("auto.leader.rebalance.enable", BOOLEAN, true, HIGH,
+                    "Whether the active controller moves leadership back to each partition's preferred replica "
+                            + "(its first) when a broker's share of such partitions it does not lead exceeds "
+                            + "leader.imbalance.per.broker.percentage; checked every "
+                            + "leader.imbalance.check.interval.seconds.")
+            .define("leader.imbalance.check.interval.seconds", LONG, 300L, atLeast(1), HIGH,
+                    "How often, in seconds, the active controller checks the leader imbalance.")
+            .define("leader.imbalance.per.broker.percentage", INT, 10, atLeast(0), HIGH,
+                    "The share (percent) of a broker's preferred partitions it may not lead before the "
+                            + "controller rebalances them.")
             .define("producer.id.expiration.ms", INT, 86400000, atLeast(1), LOW,
                     "Idle producers are forgotten by partitions after this many milliseconds.")
             .define("producer.id.expiration.check.interval.ms", INT, 600000, atLeast(1), LOW,

@@ -43,7 +43,6 @@ public final class SettingsReport {
             Map.entry("principal.builder.class", "a custom principal builder is not supported: SASL clients are "
                     + "User:<name>, TLS clients their mapped certificate name, others anonymous"),
             Map.entry("num.replica.fetchers", "a broker runs one replica fetcher thread per leader broker"),
-            Map.entry("auto.leader.rebalance.enable", "leadership is not moved back to preferred replicas yet"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
             Map.entry("client.quota.callback.class", "quotas are not supported yet: clients are not throttled"));
 

@@ -10,6 +10,8 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
@@ -77,6 +79,17 @@ public interface ControllerChannel {
      * whole request: STALE_BROKER_EPOCH (the sender is not registered with that epoch), NOT_CONTROLLER.
      */
     CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request);
+
+    // ---- leader elections (issue 19) ----
+
+    /**
+     * Kafka's ElectLeaders (API 43; decided by {@link io.brook.metadata.controller.LeaderElection}): PREFERRED
+     * or UNCLEAN elections for the partitions named (null: every partition). Completes, once the new
+     * leaders are committed, with one result per partition (errors such as ELECTION_NOT_NEEDED or
+     * PREFERRED_LEADER_NOT_AVAILABLE stay in the response). Refusal of the whole request: INVALID_REQUEST
+     * (an unknown election type), NOT_CONTROLLER.
+     */
+    CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request);
 
     /** Creates ACLs; completes with one result per binding, in order (each succeeds or fails alone). */
     CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings);

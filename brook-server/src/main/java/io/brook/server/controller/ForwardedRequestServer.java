@@ -20,6 +20,8 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -103,6 +105,8 @@ public final class ForwardedRequestServer {
             case BROKER_HEARTBEAT -> brokerHeartbeat(new BrokerHeartbeatRequestData(request.body(), version));
             case UNREGISTER_BROKER -> unregisterBroker(new UnregisterBrokerRequestData(request.body(), version));
             case ALTER_PARTITION -> alterPartition(new AlterPartitionRequestData(request.body(), version));
+            // leader elections (issue 19)
+            case ELECT_LEADERS -> electLeaders(new ElectLeadersRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };
@@ -237,6 +241,20 @@ public final class ForwardedRequestServer {
                 return response;
             }
             AlterPartitionResponseData refused = new AlterPartitionResponseData();
+            setError(e, refused::setErrorCode, message -> refused);
+            return refused;
+        });
+    }
+
+    // ---- leader elections (issue 19) ----
+
+    /** Every partition as the client named them; a refusal of the whole request is the top-level error code. */
+    private CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        return local.electLeaders(request).handle((response, e) -> {
+            if (e == null) {
+                return response;
+            }
+            ElectLeadersResponseData refused = new ElectLeadersResponseData();
             setError(e, refused::setErrorCode, message -> refused);
             return refused;
         });

@@ -21,6 +21,8 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -52,7 +54,8 @@ import java.util.function.Function;
  * the Kafka request that names it (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
  * AllocateProducerIds, BrokerRegistration, BrokerHeartbeat, UnregisterBroker) with one entry (AlterPartition
  * with every partition the leader sent, at version 3) (CreateAcls and
- * DeleteAcls with all of theirs, answered one by one; AlterUserScramCredentials as the client sent it), is sent
+ * DeleteAcls with all of theirs, answered one by one; AlterUserScramCredentials and ElectLeaders as the client sent
+ * them), is sent
  * through {@code transport} to the active controller
  * ({@link ForwardedRequestServer} answers there), and the error code in the answer becomes the
  * same exception a local decision would have thrown.
@@ -238,6 +241,20 @@ public final class ForwardingControllerChannel implements ControllerChannel {
             }
         }
         return call(ApiKeys.ALTER_PARTITION, sent, AlterPartitionResponseData::new).thenApply(response -> {
+            throwIfError(response.errorCode(), null);
+            return response;
+        });
+    }
+
+    // ---- leader elections (issue 19) ----
+
+    /**
+     * Sent as the client's request (every partition, or null for all); the per-partition answers stay in the
+     * response, a refusal of the whole request becomes its exception.
+     */
+    @Override
+    public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        return call(ApiKeys.ELECT_LEADERS, request, ElectLeadersResponseData::new).thenApply(response -> {
             throwIfError(response.errorCode(), null);
             return response;
         });

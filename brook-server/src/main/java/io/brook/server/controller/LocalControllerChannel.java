@@ -4,6 +4,7 @@ import io.brook.metadata.controller.ClusterControl;
 import io.brook.metadata.controller.ClusterResult;
 import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.controller.IsrControl;
+import io.brook.metadata.controller.LeaderElection;
 import io.brook.metadata.controller.AclControl;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
@@ -22,6 +23,9 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
@@ -235,6 +239,29 @@ public final class LocalControllerChannel implements ControllerChannel {
         }
         return controller.submit(image -> result(cluster.fenceStaleBrokers(image.cluster(), image,
                 clock.getAsLong())));
+    }
+
+    // ---- leader elections (issue 19) ----
+
+    /** ElectLeaders, decided against the proposed image; needs the broker lifecycle (usable brokers). */
+    @Override
+    public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(LeaderElection.electLeaders(image, request)));
+    }
+
+    /**
+     * The preferred-leader rebalance ({@code auto.leader.rebalance.enable}): gives the partitions of every
+     * broker above {@code imbalancePercentage} their usable, in-sync preferred replica back as leader;
+     * completes with the partitions whose leader moved. Fails with NOT_CONTROLLER where this node is not active.
+     */
+    public CompletableFuture<List<TopicPartition>> rebalanceLeaders(int imbalancePercentage) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(LeaderElection.rebalance(image, imbalancePercentage)));
     }
 
     private static <T> ControllerResult<T> result(ClusterResult<T> result) {

@@ -12,6 +12,8 @@ import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -95,6 +97,13 @@ public final class RoutingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
         return route().alterPartition(request);
+    }
+
+    // ---- leader elections (issue 19) ----
+
+    @Override
+    public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        return route().electLeaders(request);
     }
 
     @Override

@@ -56,6 +56,9 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler<Describe
         String firstTopic = request.cursor() == null ? null : request.cursor().topicName();
         int firstPartition = request.cursor() == null ? 0 : request.cursor().partitionIndex();
         DescribeTopicPartitionsResponseData response = new DescribeTopicPartitionsResponseData();
+        // as Metadata: a replica on a broker clients are not sent to (fenced, or gone) is offline
+        java.util.Set<Integer> live = new java.util.HashSet<>();
+        broker.liveBrokers(context.listenerName()).forEach(b -> live.add(b.id()));
         for (String name : firstTopic == null ? names : names.tailSet(firstTopic, true)) {
             TopicImage topic = image.topic(name);
             if (!all && !Access.topic(broker, context, AclOperation.DESCRIBE, name)) {
@@ -80,7 +83,7 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler<Describe
                         .setPartitionIndex(p.partition()).setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
                         .setReplicaNodes(p.replicas()).setIsrNodes(p.isr())
                         .setEligibleLeaderReplicas(List.of()).setLastKnownElr(List.of())
-                        .setOfflineReplicas(List.of()));
+                        .setOfflineReplicas(p.replicas().stream().filter(r -> !live.contains(r)).toList()));
                 budget--;
             }
             response.topics().add(result);

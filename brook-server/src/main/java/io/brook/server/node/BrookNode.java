@@ -40,6 +40,8 @@ import io.brook.server.handlers.EndTxnHandler;
 import io.brook.server.handlers.ListTransactionsHandler;
 import io.brook.server.handlers.TxnOffsetCommitHandler;
 import io.brook.server.handlers.UnregisterBrokerHandler;
+import io.brook.server.handlers.ElectLeadersHandler;
+import io.brook.server.controller.LeaderRebalancer;
 import io.brook.server.handlers.WriteTxnMarkersHandler;
 import io.brook.server.delayed.CoordinatorTimer;
 import io.brook.server.delayed.DelayedOperations;
@@ -167,6 +169,8 @@ public final class BrookNode implements AutoCloseable {
     private final QuorumClient quorumClient;
     /** The fence pass while this node is the active controller; null on a single node. */
     private final BrokerFencer fencer;
+    /** The preferred-leader rebalance while this node is the active controller; null on a single node or when off. */
+    private final LeaderRebalancer rebalancer;
     /** This broker's registration, heartbeats and controlled shutdown; null on a single node. */
     private final BrokerLifecycle lifecycle;
     private final LogManager logManager;
@@ -180,7 +184,8 @@ public final class BrookNode implements AutoCloseable {
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
                       MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
-                      LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
+                      LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId,
+                      LeaderRebalancer rebalancer) {
         this.config = config;
         this.scheduler = scheduler;
         this.delayed = delayed;
@@ -189,6 +194,7 @@ public final class BrookNode implements AutoCloseable {
         this.controller = controller;
         this.quorumClient = quorumClient;
         this.fencer = fencer;
+        this.rebalancer = rebalancer;
         this.lifecycle = lifecycle;
         this.logManager = logManager;
         this.replicas = replicas;
@@ -374,6 +380,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DeleteAclsHandler(broker));
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
+            registry.register(new ElectLeadersHandler(broker));
         }
 
         // SASL listeners: their connections authenticate before anything else is served
@@ -427,7 +434,7 @@ public final class BrookNode implements AutoCloseable {
         return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
-                meta.clusterId());
+                meta.clusterId(), controllerSetup.rebalancer());
     }
 
     /**
@@ -448,7 +455,8 @@ public final class BrookNode implements AutoCloseable {
 
     /** The metadata controller of this node, how handlers reach the active one, and the quorum if any. */
     private record Controller(MetadataController controller, ControllerChannel channel,
-                              QuorumMetadataController quorum, QuorumClient quorumClient, BrokerFencer fencer) {
+                              QuorumMetadataController quorum, QuorumClient quorumClient, BrokerFencer fencer,
+                              LeaderRebalancer rebalancer) {
     }
 
     /** The registered brokers that may take new partitions, by id. */
@@ -515,7 +523,7 @@ public final class BrookNode implements AutoCloseable {
                     partitions, replicationFactor, Short.MAX_VALUE, () -> QuorumDescription.singleNode(
                             config.nodeId(), LocalMetadataController.SINGLE_NODE_EPOCH,
                             controller.image().offset() + 1, System.currentTimeMillis()));
-            return new Controller(controller, channel, null, null, null);
+            return new Controller(controller, channel, null, null, null, null);
         }
         QuorumConfig quorumConfig = QuorumConfig.builder(config.nodeId(),
                         new File(config.metadataLogDir(), RAFT_DIR).toPath())
@@ -539,8 +547,15 @@ public final class BrookNode implements AutoCloseable {
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
                 .exceptionallyCompose(BrookNode::forwardingFailure));
         fencer.start();
+        LeaderRebalancer rebalancer = null;
+        if (config.getBoolean("auto.leader.rebalance.enable")) {
+            rebalancer = new LeaderRebalancer(controller, local,
+                    TimeUnit.SECONDS.toMillis(config.getLong("leader.imbalance.check.interval.seconds")),
+                    config.getInt("leader.imbalance.per.broker.percentage"));
+            rebalancer.start();
+        }
         return new Controller(controller, new RoutingControllerChannel(controller, local, forwarding), controller,
-                client, fencer);
+                client, fencer, rebalancer);
     }
 
     /**
@@ -663,6 +678,9 @@ public final class BrookNode implements AutoCloseable {
         }
         if (fencer != null) {
             fencer.close();
+        }
+        if (rebalancer != null) {
+            rebalancer.close();
         }
         if (quorumClient != null) {
             quorumClient.close();

@@ -382,6 +382,72 @@ class ForwardingControllerChannelTest {
                 cause(plain.alterPartition(new AlterPartitionRequestData().setBrokerId(1).setBrokerEpoch(0))));
     }
 
+    // ---- ElectLeaders (issue 19) ----
+
+    /** Brokers 2 and 3 unfenced, "elect" partition 0 on [2, 3] led by 3 (ISR both) and partition 1 on [3, 2]. */
+    private Uuid electSetUp() throws Exception {
+        for (int id = 2; id <= 3; id++) {
+            long epoch = get(local.registerBroker(registration(id, Uuid.randomUuid()))).brokerEpoch();
+            get(local.brokerHeartbeat(heartbeat(id, epoch, controller.image().offset())));
+        }
+        Uuid topic = Uuid.randomUuid();
+        get(controller.submit(image -> ControllerResult.of(List.of(MetadataRecords.topic("elect", topic),
+                MetadataRecords.partition(topic, 0, List.of(2, 3), List.of(2, 3), 3, 0, 0),
+                MetadataRecords.partition(topic, 1, List.of(3, 2), List.of(2, 3), 3, 0, 0)), null)));
+        return topic;
+    }
+
+    private static org.apache.kafka.common.message.ElectLeadersRequestData elect(byte type, Integer... partitions) {
+        org.apache.kafka.common.message.ElectLeadersRequestData request =
+                new org.apache.kafka.common.message.ElectLeadersRequestData().setElectionType(type);
+        request.topicPartitions().add(new org.apache.kafka.common.message.ElectLeadersRequestData.TopicPartitions()
+                .setTopic("elect").setPartitions(List.of(partitions)));
+        return request;
+    }
+
+    @Test
+    void aForwardedPreferredElectionIsCommittedBeforeItsPerPartitionAnswers() throws Exception {
+        Uuid topic = electSetUp();
+        org.apache.kafka.common.message.ElectLeadersResponseData response = get(forwarding.electLeaders(
+                elect(io.brook.metadata.controller.LeaderElection.PREFERRED, 0, 1, 9)));
+        assertEquals(1, forwarded.get());
+        assertEquals(Errors.NONE.code(), response.errorCode());
+        List<org.apache.kafka.common.message.ElectLeadersResponseData.PartitionResult> answers =
+                response.replicaElectionResults().get(0).partitionResult();
+        assertEquals(List.of(Errors.NONE.code(), Errors.ELECTION_NOT_NEEDED.code(),
+                Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), answers.stream().map(a -> a.errorCode()).toList());
+        PartitionImage elected = controller.image().topic(topic).partitions().get(0);
+        assertEquals(2, elected.leader(), "committed before the answer");
+        assertEquals(1, elected.leaderEpoch());
+
+        // every partition (null): nothing is needed any more, so nothing is answered
+        org.apache.kafka.common.message.ElectLeadersResponseData all = get(forwarding.electLeaders(
+                new org.apache.kafka.common.message.ElectLeadersRequestData().setTopicPartitions(null)));
+        assertEquals(List.of(), all.replicaElectionResults());
+    }
+
+    @Test
+    void aForwardedElectionsRefusalArrivesAsTheSameExceptionAndTheRoutedOneRunsLocally() throws Exception {
+        electSetUp();
+        assertSameRefusal(local.electLeaders(elect((byte) 5, 0)), forwarding.electLeaders(elect((byte) 5, 0)),
+                org.apache.kafka.common.errors.InvalidRequestException.class, false);
+        int before = forwarded.get();
+        RoutingControllerChannel routing = new RoutingControllerChannel(controller, local, forwarding);
+        assertEquals(Errors.NONE.code(), get(routing.electLeaders(elect(
+                io.brook.metadata.controller.LeaderElection.PREFERRED, 0))).replicaElectionResults().get(0)
+                .partitionResult().get(0).errorCode());
+        assertEquals(before, forwarded.get(), "decided here, not forwarded");
+    }
+
+    @Test
+    void theRebalanceMovesLeadershipBackToThePreferredReplicaOfAnImbalancedBroker() throws Exception {
+        Uuid topic = electSetUp(); // broker 2 is preferred for partition 0 and leads none of its 1: 100%
+        assertEquals(List.of(new org.apache.kafka.common.TopicPartition("elect", 0)),
+                get(local.rebalanceLeaders(10)));
+        assertEquals(2, controller.image().topic(topic).partitions().get(0).leader());
+        assertEquals(List.of(), get(local.rebalanceLeaders(10)));
+    }
+
     private static void assertSameRefusal(CompletableFuture<?> local, CompletableFuture<?> forwarded,
                                           Class<? extends Throwable> expected, boolean sameMessage) {
         Throwable l = cause(local);

@@ -1,0 +1,195 @@
+package io.brook.tests;
+
+import io.brook.cli.BrookCli;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Partition administration against three Brook processes, judged by Kafka's own tools: while the preferred leader
+ * of a replicated partition is dead, {@code kafka-topics.sh --describe --under-replicated-partitions} and
+ * {@code brook topics describe --under-replicated-partitions} list the partition (and the unavailable-partitions
+ * filters do not), {@code kafka-leader-election.sh} refuses the preferred election; once the broker is back in the
+ * ISR the tool moves leadership back to it, and {@code Admin.electLeaders} then finds nothing to do.
+ * {@code auto.leader.rebalance.enable} is off there so that only the tool can move the leader; with it on (checked
+ * every second) the active controller moves leadership back to the restarted preferred replica by itself.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class LeaderElectionToolTest {
+    private static final Duration ELECTION = Duration.ofSeconds(60);
+    private static final Duration FAILOVER = Duration.ofSeconds(60);
+    private static final Duration CATCH_UP = Duration.ofSeconds(90);
+    private static final String TOPIC = "elected";
+    private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
+    private static final String LEADER_ELECTION = "org.apache.kafka.tools.LeaderElectionCommand";
+    private static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    File work;
+    @RegisterExtension
+    final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
+    BrookCluster cluster;
+
+    @AfterEach
+    void stopTheCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Compat({"Kafka tools 4.3.1: kafka-leader-election", "Kafka tools 4.3.1: kafka-topics --under-replicated-partitions"})
+    void thePreferredLeaderIsElectedBackByTheToolAndUnderReplicationIsVisibleMeanwhile() throws Exception {
+        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000",
+                "auto.leader.rebalance.enable", "false"));
+        logsOnFailure.watch(cluster);
+        cluster.startAll();
+        cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin();
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        TopicPartitionInfo created = awaitPartition(admin, "three in-sync replicas led by the first", CATCH_UP,
+                p -> p.isr().size() == 3 && p.leader() != null && p.leader().id() == p.replicas().get(0).id());
+        int preferred = created.replicas().get(0).id();
+
+        cluster.kill(preferred);
+        String live = cluster.bootstrap(cluster.liveNodes().stream().mapToInt(i -> i).toArray());
+        Admin survivors = cluster.admin(live);
+        awaitPartition(survivors, "another leader, the dead broker out of the ISR", FAILOVER,
+                p -> p.leader() != null && p.leader().id() != preferred && p.isr().size() == 2);
+
+        // DescribeTopicPartitions (what Kafka 4 admin clients describe topics with) names the offline replica,
+        // as Metadata does
+        try (RawConnection raw = new RawConnection(cluster.node(cluster.liveNodes().get(0)).bootstrap())) {
+            DescribeTopicPartitionsRequestData request = new DescribeTopicPartitionsRequestData()
+                    .setResponsePartitionLimit(100);
+            request.topics().add(new DescribeTopicPartitionsRequestData.TopicRequest().setName(TOPIC));
+            DescribeTopicPartitionsResponseData response = (DescribeTopicPartitionsResponseData) raw.call(
+                    ApiKeys.DESCRIBE_TOPIC_PARTITIONS, (short) 0, request);
+            assertEquals(List.of(preferred), response.topics().find(TOPIC).partitions().get(0).offlineReplicas());
+        }
+        String under = KafkaAdminToolsTest.tool(TOPICS, "--bootstrap-server", live, "--describe",
+                "--under-replicated-partitions");
+        assertTrue(under.contains("Topic: " + TOPIC) && under.contains("Partition: 0"), under);
+        String unavailable = KafkaAdminToolsTest.tool(TOPICS, "--bootstrap-server", live, "--describe",
+                "--unavailable-partitions");
+        assertFalse(unavailable.contains("Topic: " + TOPIC), "it has a leader: " + unavailable);
+        String brookUnder = brook("topics", "describe", "--under-replicated-partitions", "--bootstrap-server=" + live);
+        assertTrue(brookUnder.contains("Topic: " + TOPIC) && brookUnder.contains("Offline: " + preferred), brookUnder);
+        assertFalse(brook("topics", "describe", "--unavailable-partitions", "--bootstrap-server=" + live)
+                .contains("Topic: " + TOPIC));
+
+        Processes.Output refused = Processes.exec(toolCommand(LEADER_ELECTION, "--bootstrap-server", live,
+                "--election-type", "preferred", "--topic", TOPIC, "--partition", "0"), null, Duration.ofSeconds(120));
+        assertNotEquals(0, refused.exitCode(), "the preferred replica is dead: " + refused.all());
+        assertTrue(refused.all().contains(TOPIC + "-0"), refused.all());
+
+        cluster.start(preferred);
+        TopicPartitionInfo back = awaitPartition(admin, "the preferred replica back in the ISR", CATCH_UP,
+                p -> p.isr().stream().map(Node::id).toList().contains(preferred) && p.isr().size() == 3);
+        assertNotEquals(preferred, back.leader().id(), "nothing but the tool moves the leader: " + back);
+        assertFalse(brook("topics", "describe", "--under-replicated-partitions",
+                "--bootstrap-server=" + cluster.bootstrap()).contains("Topic: " + TOPIC), "in sync again");
+
+        String elected = KafkaAdminToolsTest.tool(LEADER_ELECTION, "--bootstrap-server", cluster.bootstrap(),
+                "--election-type", "preferred", "--topic", TOPIC, "--partition", "0");
+        assertTrue(elected.contains("Successfully completed leader election (PREFERRED) for partitions " + TOPIC
+                + "-0"), elected);
+        awaitPartition(admin, "the preferred replica leading again", FAILOVER,
+                p -> p.leader() != null && p.leader().id() == preferred);
+
+        // the Admin API: every partition (none needs it now), then the partition by name
+        Map<TopicPartition, Optional<Throwable>> all = admin.electLeaders(ElectionType.PREFERRED, null).partitions()
+                .get(30, TimeUnit.SECONDS);
+        assertFalse(all.containsKey(TP), "not needed: left out of the answer for every partition: " + all);
+        ExecutionException notNeeded = assertThrows(ExecutionException.class, () -> admin.electLeaders(
+                ElectionType.PREFERRED, Set.of(TP)).all().get(30, TimeUnit.SECONDS));
+        assertInstanceOf(ElectionNotNeededException.class, notNeeded.getCause());
+    }
+
+    @Test
+    void theActiveControllerMovesLeadershipBackToTheRestartedPreferredReplicaByItself() throws Exception {
+        // checked every second; one partition of one preferred broker led elsewhere is 100% > 10%
+        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000",
+                "leader.imbalance.check.interval.seconds", "1"));
+        logsOnFailure.watch(cluster);
+        cluster.startAll();
+        cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin();
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        TopicPartitionInfo created = awaitPartition(admin, "three in-sync replicas led by the first", CATCH_UP,
+                p -> p.isr().size() == 3 && p.leader() != null && p.leader().id() == p.replicas().get(0).id());
+        int preferred = created.replicas().get(0).id();
+
+        cluster.kill(preferred);
+        Admin survivors = cluster.admin(cluster.bootstrap(cluster.liveNodes().stream().mapToInt(i -> i).toArray()));
+        awaitPartition(survivors, "another leader", FAILOVER,
+                p -> p.leader() != null && p.leader().id() != preferred);
+        cluster.start(preferred);
+        TopicPartitionInfo back = awaitPartition(admin, "the preferred replica leading again, by the rebalance",
+                CATCH_UP, p -> p.leader() != null && p.leader().id() == preferred);
+        assertEquals(3, back.isr().size(), "only an in-sync preferred replica is made leader: " + back);
+    }
+
+    private static ProcessBuilder toolCommand(String mainClass, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
+                "-cp", KafkaAdminToolsTest.classpath(), mainClass));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    /** {@code bin/brook} in this JVM; fails unless it exits with 0. Returns what it printed. */
+    private static String brook(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = BrookCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        assertEquals(0, code, "brook " + String.join(" ", args) + ": " + out + err);
+        return out.toString();
+    }
+
+    private TopicPartitionInfo awaitPartition(Admin admin, String what, Duration timeout,
+                                              Predicate<TopicPartitionInfo> check) throws Exception {
+        TopicPartitionInfo[] last = new TopicPartitionInfo[1];
+        return cluster.await(what, timeout, () -> {
+            TopicDescription d = admin.describeTopics(Set.of(TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(TOPIC);
+            last[0] = d.partitions().get(0);
+            return check.test(last[0]) ? last[0] : null;
+        }, () -> "last seen: " + last[0]);
+    }
+}
