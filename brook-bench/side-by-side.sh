@@ -51,8 +51,12 @@ CLK_TCK=$(getconf CLK_TCK)
 SERVER_PID=""
 # shellcheck source=brook-bench/replicated-rows.sh
 source "$ROOT/brook-bench/replicated-rows.sh"
-# shellcheck disable=SC2154 # NODE_PIDS: replicated-rows.sh
-trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; for p in "${NODE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done; true' EXIT
+stop_all() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  local p
+  for p in "${NODE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+}
+trap stop_all EXIT
 SINGLE_ROWS=" $ROWS "; SINGLE_ROWS="${SINGLE_ROWS// replicated / }"
 if [ -n "${SINGLE_ROWS// /}" ] && (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
   echo "port $PORT is already in use; stop what listens there or set PORT" >&2; exit 1
