@@ -9,15 +9,21 @@
 #                                    p50/p99/p99.9, broker CPU-s per GB (user+system of the 3 nodes, /proc)
 #   replicated_consume_100B          ConsumerPerformance over that topic (a group): records/s, MB/s, CPU-s per GB
 #   replicated_e2e_1KiB              EndToEndLatency, acks=all, 1 partition (also RF 3, min.insync.replicas=2)
-#   replicated_failover              io.brook.bench.LeaderFailover: SIGKILL of partition 0's leader under an
+#   replicated_failover_<target>     io.brook.bench.LeaderFailover: SIGKILL of a partition's leader under an
 #                                    acks=all producer; ms from the kill to the first acknowledgement of a record
-#                                    sent after it, on partition 0 and on the slowest of the killed broker's
-#                                    partitions
+#                                    sent after it, on that partition and on the slowest of the killed broker's
+#                                    partitions. REPL_FAILOVER lists the targets, one kill each (the killed node is
+#                                    restarted and back in the ISR before the next): p0 (partition 0's leader),
+#                                    not-controller (a leader that is not the active controller), controller (the
+#                                    active controller, when it leads a partition)
+# REPL_ROWS picks among produce consume e2e failover (all by default).
 # Node i listens on PORT + 10 i (clients, other brokers) and PORT + 10 i + 1 (the controller quorum).
 
 CLUSTER_HEAP=${CLUSTER_HEAP:--Xms512m -Xmx512m}
 CLUSTER_STOP_S=${CLUSTER_STOP_S:-30}   # SIGTERM, then SIGKILL after this long (the data is thrown away)
 REPL_PARTITIONS=3
+REPL_ROWS=${REPL_ROWS:-produce consume e2e failover}
+REPL_FAILOVER=${REPL_FAILOVER:-not-controller controller}
 declare -A NODE_PIDS=()
 
 node_port() { echo $((PORT + 10 * $1)); }
@@ -82,12 +88,15 @@ start_cluster_brook() {
     } > "$props"
     "$ROOT/bin/brook" storage format --cluster-id "$cluster_id" --config "$props" > "$OUT/brook-format-$i.log" 2>&1
   done
-  for i in 1 2 3; do
-    LOG_DIR="$OUT/logs-brook-node$i" BROOK_JAVA_OPTS="$CLUSTER_HEAP" "$ROOT/bin/brook" server \
-        --config "$dir/node$i.properties" > "$OUT/brook-node$i.log" 2>&1 &
-    NODE_PIDS[$i]=$!
-    await_java "${NODE_PIDS[$i]}" || { echo "brook node $i did not start" >&2; return 1; }
-  done
+  for i in 1 2 3; do launch_brook "$dir" "$i"; done
+}
+
+launch_brook() {
+  local dir="$1" i="$2"
+  LOG_DIR="$OUT/logs-brook-node$i" BROOK_JAVA_OPTS="$CLUSTER_HEAP" "$ROOT/bin/brook" server \
+      --config "$dir/node$i.properties" >> "$OUT/brook-node$i.log" 2>&1 &
+  NODE_PIDS[$i]=$!
+  await_java "${NODE_PIDS[$i]}" || { echo "brook node $i did not start" >&2; return 1; }
 }
 
 start_cluster_kafka() {
@@ -98,11 +107,13 @@ start_cluster_kafka() {
     node_properties "$i" "$dir" > "$props"   # Kafka's defaults otherwise: internal topics get 3 replicas
     tool kafka.tools.StorageTool format -t "$cluster_id" -c "$props" > "$OUT/kafka-format-$i.log" 2>&1
   done
-  for i in 1 2 3; do
-    java $CLUSTER_HEAP $LOGGING -cp "$KAFKA_CP" kafka.Kafka "$dir/node$i.properties" \
-        > "$OUT/kafka-node$i.log" 2>&1 &
-    NODE_PIDS[$i]=$!
-  done
+  for i in 1 2 3; do launch_kafka "$dir" "$i"; done
+}
+
+launch_kafka() {
+  local dir="$1" i="$2"
+  java $CLUSTER_HEAP $LOGGING -cp "$KAFKA_CP" kafka.Kafka "$dir/node$i.properties" >> "$OUT/kafka-node$i.log" 2>&1 &
+  NODE_PIDS[$i]=$!
 }
 
 await_cluster() {
@@ -170,35 +181,52 @@ bench_cluster() {
   await_cluster
   bootstrap=$(cluster_bootstrap)
 
+  if [[ " $REPL_ROWS " == *" produce "* || " $REPL_ROWS " == *" consume "* ]]; then
   create_replicated_topic r100 "$REPL_PARTITIONS"
   cluster_measured "$system" "$run" replicated_produce_100B_acksall tool org.apache.kafka.tools.ProducerPerformance \
       --topic r100 --num-records "$N_SMALL" --record-size 100 --throughput -1 \
       --producer-props "bootstrap.servers=$bootstrap" acks=all
   record_producer_stats "$system" "$run" replicated_produce_100B_acksall "$N_SMALL" 100
+  fi
 
+  if [[ " $REPL_ROWS " == *" consume "* ]]; then
   cluster_measured "$system" "$run" replicated_consume_100B tool org.apache.kafka.tools.ConsumerPerformance \
       --bootstrap-server "$bootstrap" --topic r100 --messages "$N_SMALL" --group "perf-r-$run" --timeout 120000
   record_consumer_stats "$system" "$run" replicated_consume_100B
+  fi
 
+  if [[ " $REPL_ROWS " == *" e2e "* ]]; then
   create_replicated_topic r-e2e 1
   cluster_measured "$system" "$run" replicated_e2e_1KiB tool org.apache.kafka.tools.EndToEndLatency \
       --bootstrap-server "$bootstrap" --topic r-e2e --num-records "$N_E2E" --producer-acks all --record-size 1024
   record_e2e_stats "$system" "$run" replicated_e2e_1KiB
+  fi
 
   local rss=0
   for i in "${!NODE_PIDS[@]}"; do rss=$((rss + $(peak_rss_kb "${NODE_PIDS[$i]}"))); done
   record "$system" "$run" replicated_all peak_rss_mb_3_nodes "$((rss / 1024))"
 
-  # last: it leaves the cluster with 2 nodes
+  # last: each kill is followed by a restart of the killed node, and the next waits for it to be in sync again
+  if [[ " $REPL_ROWS " == *" failover "* ]]; then
   create_replicated_topic r-failover "$REPL_PARTITIONS"
-  for i in "${!NODE_PIDS[@]}"; do pids="$pids${pids:+,}$i=${NODE_PIDS[$i]}"; done
-  local out="$OUT/$system-$run-replicated_failover.out"
-  java -Xmx256m $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.LeaderFailover kill "$bootstrap" \
-      r-failover "$pids" > "$out" 2>&1 || echo "exit status $?" >> "$out"
-  local metric
-  for metric in partition0_ms all_led_ms leader_visible_ms send_errors killed_was_controller; do
-    record "$system" "$run" replicated_failover "$metric" "$(awk -v m="$metric" '$1 == m {print $2}' "$out")"
+  local target out metric killed
+  for target in $REPL_FAILOVER; do
+    pids=""
+    for i in "${!NODE_PIDS[@]}"; do pids="$pids${pids:+,}$i=${NODE_PIDS[$i]}"; done
+    out="$OUT/$system-$run-replicated_failover_$target.out"
+    java -Xmx256m $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.LeaderFailover kill "$bootstrap" \
+        r-failover "$pids" "$target" > "$out" 2>&1 || echo "exit status $?" >> "$out"
+    for metric in partition_ms all_led_ms leader_visible_ms send_errors killed_was_controller; do
+      record "$system" "$run" "replicated_failover_$target" "$metric" "$(awk -v m="$metric" '$1 == m {print $2}' "$out")"
+    done
+    killed=$(awk '$1 == "killed_node" {print $2}' "$out")
+    [ -n "$killed" ] || break
+    wait "${NODE_PIDS[$killed]}" 2>/dev/null || true
+    "launch_$system" "$dir" "$killed"
+    java -Xmx256m $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.LeaderFailover await "$bootstrap" \
+        r-failover >> "$out" 2>&1 || { echo "node $killed did not rejoin the ISR" >&2; break; }
   done
+  fi
 
   stop_cluster
   rm -rf "$dir"

@@ -25,15 +25,18 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>{@code LeaderFailover await <bootstrap> <topic>}: waits until every partition of the topic has a leader and
  * all its replicas in the ISR, so a row starts on a healthy topic.
  *
- * <p>{@code LeaderFailover kill <bootstrap> <topic> <nodeId=pid,...>}: an acks=all producer writes
- * {@value #RECORD_BYTES} B records to every partition of the topic at a steady pace; once every partition has
- * acknowledged records, the broker leading partition 0 is sent SIGKILL (by its pid, from the map the script gives).
+ * <p>{@code LeaderFailover kill <bootstrap> <topic> <nodeId=pid,...> [p0|controller|not-controller]}: an acks=all
+ * producer writes {@value #RECORD_BYTES} B records to every partition of the topic at a steady pace; once every
+ * partition has acknowledged records, one partition's leader is sent SIGKILL (by its pid, from the map the script
+ * gives): partition 0's ({@code p0}, the default), or the first partition's that the active controller leads
+ * ({@code controller}: the controller must be re-elected first), or the first partition's led by a broker that is
+ * not the active controller ({@code not-controller}); without such a partition it falls back to partition 0.
  * Then, per partition that broker led, the time from the kill to the first acknowledgement of a record that was
  * <em>sent after</em> the kill (so an answer the dead leader had already put on the wire does not count). Prints
- * {@code key value} lines: {@code killed_node}, {@code killed_was_controller} (1 when the killed broker was also
- * the active controller, which both systems must then re-elect first), {@code leader_visible_ms} (metadata names
- * another leader for partition 0), {@code partition0_ms}, {@code all_led_ms} (the slowest of the killed broker's
- * partitions) and {@code send_errors} (records the producer gave up on: must be 0).
+ * {@code key value} lines: {@code killed_node}, {@code target_partition}, {@code killed_was_controller} (1 when the
+ * killed broker was also the active controller), {@code leader_visible_ms} (metadata names another leader for the
+ * target partition), {@code partition_ms} (its next acknowledgement), {@code all_led_ms} (the slowest of the
+ * killed broker's partitions) and {@code send_errors} (records the producer gave up on: must be 0).
  */
 public final class LeaderFailover {
     static final int RECORD_BYTES = 100;
@@ -58,7 +61,7 @@ public final class LeaderFailover {
                 AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200))) {
             switch (mode) {
                 case "await" -> awaitInSync(admin, topic);
-                case "kill" -> killLeader(admin, bootstrap, topic, pids(args[3]));
+                case "kill" -> killLeader(admin, bootstrap, topic, pids(args[3]), args.length > 4 ? args[4] : "p0");
                 default -> throw new IllegalArgumentException("mode await or kill, not " + mode);
             }
         }
@@ -102,8 +105,11 @@ public final class LeaderFailover {
         throw new IllegalStateException("partitions of " + topic + " not all in sync: " + last);
     }
 
-    private static void killLeader(Admin admin, String bootstrap, String topic, Map<Integer, Long> pids)
-            throws Exception {
+    private static void killLeader(Admin admin, String bootstrap, String topic, Map<Integer, Long> pids,
+            String target) throws Exception {
+        if (!List.of("p0", "controller", "not-controller").contains(target)) {
+            throw new IllegalArgumentException("target p0, controller or not-controller, not " + target);
+        }
         awaitInSync(admin, topic);
         List<TopicPartitionInfo> partitions = describe(admin, topic);
         int count = partitions.size();
@@ -122,6 +128,7 @@ public final class LeaderFailover {
             long start = System.currentTimeMillis();
             int killedNode = -1;
             int controller = -2;
+            int targetPartition = 0;
             Set<Integer> led = new TreeSet<>();
             long leaderVisibleNanos = 0;
             long lastPoll = 0;
@@ -146,14 +153,14 @@ public final class LeaderFailover {
                 if (killedNode < 0 && System.currentTimeMillis() - start >= WARM_UP_MS && allAcked(lastAck)) {
                     // the broker to kill and what it leads, from the cluster's own metadata
                     partitions = describe(admin, topic);
-                    Node leader = partitions.get(0).leader();
-                    killedNode = leader.id();
+                    controller = admin.describeCluster().controller().get(5, TimeUnit.SECONDS).id();
+                    targetPartition = choose(partitions, target, controller);
+                    killedNode = byIndex(partitions, targetPartition).leader().id();
                     for (TopicPartitionInfo p : partitions) {
                         if (p.leader() != null && p.leader().id() == killedNode) {
                             led.add(p.partition());
                         }
                     }
-                    controller = admin.describeCluster().controller().get(5, TimeUnit.SECONDS).id();
                     Long pid = pids.get(killedNode);
                     if (pid == null) {
                         throw new IllegalStateException("no pid for node " + killedNode + " in " + pids);
@@ -169,7 +176,7 @@ public final class LeaderFailover {
                             && System.currentTimeMillis() - lastPoll >= POLL_MS) {
                         // after this round's post-kill records are queued, so a slow answer delays no ack
                         lastPoll = System.currentTimeMillis();
-                        leaderVisibleNanos = newLeaderSeen(admin, topic, killedNode);
+                        leaderVisibleNanos = newLeaderSeen(admin, topic, targetPartition, killedNode);
                     }
                     if (led.stream().allMatch(p -> firstAfterKill.get(p) != 0)) {
                         break;
@@ -185,10 +192,11 @@ public final class LeaderFailover {
             long kill = killedAt[0];
             System.out.println("killed_node " + killedNode);
             System.out.println("killed_partitions " + led);
+            System.out.println("target_partition " + targetPartition);
             System.out.println("killed_was_controller " + (controller == killedNode ? 1 : 0));
             System.out.println("leader_visible_ms " + (leaderVisibleNanos == 0 ? "-"
                     : String.valueOf(millis(leaderVisibleNanos - kill))));
-            System.out.println("partition0_ms " + millis(firstAfterKill.get(0) - kill));
+            System.out.println("partition_ms " + millis(firstAfterKill.get(targetPartition) - kill));
             long slowest = 0;
             for (int p : led) {
                 slowest = Math.max(slowest, firstAfterKill.get(p) - kill);
@@ -207,10 +215,30 @@ public final class LeaderFailover {
         return true;
     }
 
-    /** nanoTime when the metadata names a leader for partition 0 other than the killed broker, else 0. */
-    private static long newLeaderSeen(Admin admin, String topic, int killedNode) {
+    private static TopicPartitionInfo byIndex(List<TopicPartitionInfo> partitions, int partition) {
+        return partitions.stream().filter(p -> p.partition() == partition).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no partition " + partition + " in " + partitions));
+    }
+
+    /** The partition whose leader is to be killed (see the class comment); partition 0 when none fits. */
+    static int choose(List<TopicPartitionInfo> partitions, String target, int controller) {
+        for (TopicPartitionInfo p : partitions) {
+            Node leader = p.leader();
+            if (leader == null) {
+                continue;
+            }
+            if (target.equals("controller") && leader.id() == controller
+                    || target.equals("not-controller") && leader.id() != controller) {
+                return p.partition();
+            }
+        }
+        return 0;
+    }
+
+    /** nanoTime when the metadata names a leader for the partition other than the killed broker, else 0. */
+    private static long newLeaderSeen(Admin admin, String topic, int partition, int killedNode) {
         try {
-            Node leader = describe(admin, topic).get(0).leader();
+            Node leader = byIndex(describe(admin, topic), partition).leader();
             return leader != null && leader.id() != killedNode ? System.nanoTime() : 0;
         } catch (Exception e) {
             return 0;
