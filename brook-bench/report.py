@@ -29,7 +29,10 @@ for row in sorted({r for r, _ in rows}):
     if ("cpu_s_per_gb" not in [m for r, m in rows if r == row]) and median("brook", row, "cpu_s_per_gb"):
         rows.append((row, "cpu_s_per_gb"))
 
-better_high = {"records_per_s", "mb_per_s"}
+better_high = {"records_per_s", "mb_per_s", "records_per_s_with_join"}
+# facts about a run, shown without a ratio (the failover row: was the killed leader the active controller too,
+# records the producer gave up on)
+informational = {"killed_was_controller", "send_errors"}
 baseline = any(system == "baseline" for system, _, _ in values)
 if baseline:
     print("| row | metric | Brook | Brook baseline | Kafka 4.3.1 | Brook/baseline | Brook/Kafka | better |")
@@ -42,6 +45,10 @@ for row, metric in rows:
         continue
     b, k = median("brook", row, metric), median("kafka", row, metric)
     if b is None or k is None:
+        continue
+    if metric in informational:
+        blank = "| - " if baseline else ""
+        print(f"| {row} | {metric} | {b:g} {blank}| {k:g} | - {blank}| - |")
         continue
     ratio = b / k if k else float("nan")
     if metric in better_high:

@@ -10,9 +10,13 @@
 #   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
 #   ROWS=txn RUNS=3 SCALE=2 brook-bench/side-by-side.sh # transactional producer, a commit every 100 ms
 #   ROWS=partitions RUNS=3 brook-bench/side-by-side.sh # 10,000 partitions: create, write one record each, hold
+#   ROWS=replicated RUNS=3 brook-bench/side-by-side.sh # 3-node clusters, RF 3: acks=all produce, consume,
+#                                               # end-to-end, leader failover (brook-bench/replicated-rows.sh)
 #   BASELINE=/path/to/brook-checkout ROWS=produce RUNS=5 brook-bench/side-by-side.sh
 #                                               # also an earlier Brook (a built checkout), in the same runs
 #
+# Brook is built in this checkout (package, never install: bin/brook runs the checkout's own jars);
+# BUILD=0 uses what is built already, MVN_ARGS=-o builds and resolves Kafka offline.
 # Results: brook-bench/target/side-by-side/results.tsv and report.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,14 +43,22 @@ RESULTS="$OUT/results.tsv"
 : > "$RESULTS"
 
 echo "building Brook and resolving Apache Kafka 4.3.1..." >&2
-./mvnw -B -q -DskipTests install >&2
-(cd brook-bench/kafka && ../../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
+[ "${BUILD:-1}" = 0 ] || ./mvnw -B -q ${MVN_ARGS:-} -DskipTests package >&2
+(cd brook-bench/kafka && ../../mvnw -B -q ${MVN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
 KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
 BENCH_CLASSES="$ROOT/brook-bench/target/classes"
 CLK_TCK=$(getconf CLK_TCK)
 SERVER_PID=""
-trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true' EXIT
-if (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
+# shellcheck source=brook-bench/replicated-rows.sh
+source "$ROOT/brook-bench/replicated-rows.sh"
+stop_all() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  local p
+  for p in "${NODE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+SINGLE_ROWS=" $ROWS "; SINGLE_ROWS="${SINGLE_ROWS// replicated / }"
+if [ -n "${SINGLE_ROWS// /}" ] && (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
   echo "port $PORT is already in use; stop what listens there or set PORT" >&2; exit 1
 fi
 
@@ -124,7 +136,12 @@ producer_row() {
   measured "$system" "$run" "$row" tool org.apache.kafka.tools.ProducerPerformance --topic "$topic" \
       --num-records "$records" --record-size "$size" --throughput -1 \
       --producer-props "bootstrap.servers=localhost:$PORT" "$@"
-  local line
+  record_producer_stats "$system" "$run" "$row" "$records" "$size"
+}
+
+# ProducerPerformance's summary line in $OUT/<system>-<run>-<row>.out
+record_producer_stats() {
+  local system="$1" run="$2" row="$3" records="$4" size="$5" line
   line=$(grep "records sent" "$OUT/$system-$run-$row.out" | tail -1)
   record "$system" "$run" "$row" records_per_s "$(echo "$line" | sed -E 's/.* ([0-9.]+) records\/sec.*/\1/')"
   record "$system" "$run" "$row" mb_per_s "$(echo "$line" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/')"
@@ -132,6 +149,28 @@ producer_row() {
   record "$system" "$run" "$row" p99_ms "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99th.*/\1/')"
   record "$system" "$run" "$row" p999_ms "$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99.9th.*/\1/')"
   record "$system" "$run" "$row" gb "$(awk -v n="$records" -v s="$size" 'BEGIN{printf "%.4f", n*s/1e9}')"
+}
+
+# ConsumerPerformance's figures in $OUT/<system>-<run>-<row>.out
+record_consumer_stats() {
+  local system="$1" run="$2" row="$3" stats
+  # start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  stats=$(grep -E '^[0-9]{4}-' "$OUT/$system-$run-$row.out" | tail -1)
+  record "$system" "$run" "$row" records_per_s "$(echo "$stats" | awk -F', *' '{print $10}')"
+  record "$system" "$run" "$row" mb_per_s "$(echo "$stats" | awk -F', *' '{print $9}')"
+  record "$system" "$run" "$row" gb "$(echo "$stats" | awk -F', *' '{printf "%.4f", $3 * 1048576 / 1e9}')"
+  # the whole read, group join included (the join creates __consumer_offsets on a fresh server)
+  record "$system" "$run" "$row" records_per_s_with_join "$(echo "$stats" | awk -F', *' '{print $6}')"
+  record "$system" "$run" "$row" join_ms "$(echo "$stats" | awk -F', *' '{print $7}')"
+}
+
+# EndToEndLatency's percentiles in $OUT/<system>-<run>-<row>.out
+record_e2e_stats() {
+  local system="$1" run="$2" row="$3" pct
+  pct=$(grep "Percentiles" "$OUT/$system-$run-$row.out" | tail -1)
+  record "$system" "$run" "$row" p50_ms "$(echo "$pct" | sed -E 's/.*50th = ([0-9.]+).*/\1/')"
+  record "$system" "$run" "$row" p99_ms "$(echo "$pct" | sed -E 's/.*99th = ([0-9.]+),.*/\1/')"
+  record "$system" "$run" "$row" p999_ms "$(echo "$pct" | sed -E 's/.*99.9th = ([0-9.]+).*/\1/')"
 }
 
 bench_system() {
@@ -157,12 +196,7 @@ bench_system() {
 
   measured "$system" "$run" consume_100B tool org.apache.kafka.tools.ConsumerPerformance \
       --bootstrap-server "localhost:$PORT" --topic p100a1 --messages "$N_SMALL" --group "perf-$run" --timeout 120000
-  # start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
-  local stats
-  stats=$(grep -E '^[0-9]{4}-' "$OUT/$system-$run-consume_100B.out" | tail -1)
-  record "$system" "$run" consume_100B records_per_s "$(echo "$stats" | awk -F', *' '{print $10}')"
-  record "$system" "$run" consume_100B mb_per_s "$(echo "$stats" | awk -F', *' '{print $9}')"
-  record "$system" "$run" consume_100B gb "$(echo "$stats" | awk -F', *' '{printf "%.4f", $3 * 1048576 / 1e9}')"
+  record_consumer_stats "$system" "$run" consume_100B
   fi
 
   if [[ " $ROWS " == *" e2e "* ]]; then
@@ -170,11 +204,7 @@ bench_system() {
       --partitions 1 --replication-factor 1 > /dev/null
   measured "$system" "$run" e2e_1KiB tool org.apache.kafka.tools.EndToEndLatency --bootstrap-server \
       "localhost:$PORT" --topic e2e --num-records "$N_E2E" --producer-acks 1 --record-size 1024
-  local pct
-  pct=$(grep "Percentiles" "$OUT/$system-$run-e2e_1KiB.out" | tail -1)
-  record "$system" "$run" e2e_1KiB p50_ms "$(echo "$pct" | sed -E 's/.*50th = ([0-9.]+).*/\1/')"
-  record "$system" "$run" e2e_1KiB p99_ms "$(echo "$pct" | sed -E 's/.*99th = ([0-9.]+),.*/\1/')"
-  record "$system" "$run" e2e_1KiB p999_ms "$(echo "$pct" | sed -E 's/.*99.9th = ([0-9.]+).*/\1/')"
+  record_e2e_stats "$system" "$run" e2e_1KiB
   fi
   if [[ " $ROWS " == *" idle "* ]]; then
     # many consumers long-polling an idle partition: the server should spend almost nothing on them
@@ -278,8 +308,14 @@ SYSTEMS="brook kafka"
 [ -n "${BASELINE:-}" ] && SYSTEMS="brook baseline kafka"
 for run in $(seq 1 "$RUNS"); do
   for system in $SYSTEMS; do
-    echo "run $run: $system" >&2
-    bench_system "$system" "$run"
+    if [ -n "${SINGLE_ROWS// /}" ]; then
+      echo "run $run: $system" >&2
+      bench_system "$system" "$run"
+    fi
+    if [[ " $ROWS " == *" replicated "* && "$system" != baseline ]]; then
+      echo "run $run: $system, 3 nodes" >&2
+      bench_cluster "$system" "$run"
+    fi
   done
 done
 python3 "$ROOT/brook-bench/report.py" "$RESULTS" > "$OUT/report.md"
