@@ -23,6 +23,8 @@ import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorAppender;
+import io.brook.server.coordinator.CoordinatorLoader;
 import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
@@ -137,8 +139,10 @@ public final class BrookNode implements AutoCloseable {
             BrookNode.class.getPackage().getImplementationVersion(), "dev");
     /** Directory under the log dir that holds the metadata log. */
     public static final String METADATA_DIR = LogDir.METADATA_TOPIC + "-0";
-    /** The epoch of this node's transaction coordinators: one node never loses them to another. */
+    /** The transaction coordinator epoch of a single node (in a cluster: the state partition's leader epoch). */
     private static final int COORDINATOR_EPOCH = 0;
+    /** Longest a start waits for the coordinator partitions it leads to be loaded before serving anyway. */
+    private static final long COORDINATOR_START_LOAD_TIMEOUT_MS = 120_000;
     /** Requests waiting for a handler thread before new ones are refused. */
     private static final int MAX_QUEUED_REQUESTS = 10_000;
     /** Directory under the metadata log dir where the Raft quorum (Apache Ratis) keeps its log. */
@@ -162,6 +166,7 @@ public final class BrookNode implements AutoCloseable {
     private final DelayedOperations delayed;
     private final ExecutorService requestExecutor;
     private final ExecutorService markerExecutor;
+    private final CoordinatorLoader coordinatorLoader;
     private final MetadataController controller;
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
@@ -178,6 +183,7 @@ public final class BrookNode implements AutoCloseable {
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
+                      CoordinatorLoader coordinatorLoader,
                       MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
@@ -186,6 +192,7 @@ public final class BrookNode implements AutoCloseable {
         this.delayed = delayed;
         this.requestExecutor = requestExecutor;
         this.markerExecutor = markerExecutor;
+        this.coordinatorLoader = coordinatorLoader;
         this.controller = controller;
         this.quorumClient = quorumClient;
         this.fencer = fencer;
@@ -256,14 +263,16 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
         OffsetsTopic offsetsTopic;
         TransactionTopic transactionTopic;
+        // coordinator writes complete once the in-sync replicas have them (acks=all, as Kafka's coordinators)
+        CoordinatorAppender appender = CoordinatorAppender.replicated(delayed, CoordinatorAppender.DEFAULT_TIMEOUT_MS);
         if (controllerSetup.quorum() == null) { // a single node: both exist from its first start
-            offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec);
+            offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec, appender);
             transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
-                    transactionsSpec);
+                    transactionsSpec, appender);
         } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
             awaitActiveController(controllerSetup.quorum(), config);
-            offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions());
-            transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions());
+            offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions(), appender);
+            transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions(), appender);
         }
         CoordinatorTopics coordinatorTopics = new CoordinatorTopics(controllerChannel, offsetsSpec, transactionsSpec);
         GroupCoordinator groups = new GroupCoordinator(new GroupConfig(
@@ -273,17 +282,20 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("group.consumer.heartbeat.interval.ms"), config.getInt("group.consumer.max.size"),
                 config.getList("group.consumer.assignors")),
                 offsetsTopic, coordinatorTimer, System::currentTimeMillis);
-        offsetsTopic.replayInto(groups);
 
         ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
         ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
+        CoordinatorLoader[] loader = new CoordinatorLoader[1]; // the coordinator and its loader need each other
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
                 config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
                 COORDINATOR_EPOCH), transactionTopic, markers, producerIds::nextId,
-                coordinatorTimer, System::currentTimeMillis);
-        transactionTopic.replayInto(transactions);
-        transactions.resumePreparedTransactions();
+                coordinatorTimer, System::currentTimeMillis, id -> loader[0].transactionCoordinatorEpoch(id));
+        // the coordinators move with the leadership of their partitions; a start loads those it leads now
+        CoordinatorLoader coordinatorLoader = new CoordinatorLoader(config.nodeId(), replicas, offsetsTopic, groups,
+                transactionTopic, transactions);
+        loader[0] = coordinatorLoader;
+        coordinatorLoader.start(COORDINATOR_START_LOAD_TIMEOUT_MS);
 
         BrokerConfig.Listener listener = config.listener(); // the first broker listener: the one advertised
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
@@ -324,7 +336,7 @@ public final class BrookNode implements AutoCloseable {
                 hwCheckpointMs, hwCheckpointMs, TimeUnit.MILLISECONDS);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
+                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, coordinatorLoader, advertised,
                 controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
                         new DenialLog(System::currentTimeMillis)));
         FetchSessionCache fetchSessions = new FetchSessionCache(
@@ -424,7 +436,7 @@ public final class BrookNode implements AutoCloseable {
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
-        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller,
+        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
                 meta.clusterId());
@@ -647,6 +659,7 @@ public final class BrookNode implements AutoCloseable {
         }
         replicas.stopReplication();
         network.close();
+        coordinatorLoader.close();
         requestExecutor.shutdown();
         markerExecutor.shutdown();
         delayed.close();
