@@ -25,6 +25,7 @@ import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.server.coordinator.CoordinatorAppender;
 import io.brook.server.coordinator.CoordinatorLoader;
+import io.brook.server.coordinator.TransactionMarkerSender;
 import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
@@ -167,6 +168,7 @@ public final class BrookNode implements AutoCloseable {
     private final ExecutorService requestExecutor;
     private final ExecutorService markerExecutor;
     private final CoordinatorLoader coordinatorLoader;
+    private final TransactionMarkerSender markerSender;
     private final MetadataController controller;
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
@@ -183,7 +185,7 @@ public final class BrookNode implements AutoCloseable {
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
-                      CoordinatorLoader coordinatorLoader,
+                      CoordinatorLoader coordinatorLoader, TransactionMarkerSender markerSender,
                       MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
@@ -193,6 +195,7 @@ public final class BrookNode implements AutoCloseable {
         this.requestExecutor = requestExecutor;
         this.markerExecutor = markerExecutor;
         this.coordinatorLoader = coordinatorLoader;
+        this.markerSender = markerSender;
         this.controller = controller;
         this.quorumClient = quorumClient;
         this.fencer = fencer;
@@ -283,13 +286,26 @@ public final class BrookNode implements AutoCloseable {
                 config.getList("group.consumer.assignors")),
                 offsetsTopic, coordinatorTimer, System::currentTimeMillis);
 
-        ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
+        // markers: written here into the partitions this node leads, sent to the leaders of the others (one
+        // dedicated thread: inter-broker sends block)
+        ScheduledThreadPoolExecutor markerExecutor = new ScheduledThreadPoolExecutor(1, named("brook-txn-markers"));
+        markerExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
+        BrokerClient.Factory interBrokerClients = controllerSetup.quorum() == null ? null
+                : new BrokerClient.Factory(config);
+        TransactionMarkerSender markerSender = new TransactionMarkerSender(config.nodeId(), replicas::image, markers,
+                brokerId -> {
+                    if (interBrokerClients == null) {
+                        throw new IllegalStateException("a single node has no other broker (" + brokerId + ")");
+                    }
+                    return LeaderLink.to(brokerId, () -> replicas.image().cluster(), interBrokerClients,
+                            "brook-txn-markers-" + config.nodeId() + "-to-" + brokerId);
+                }, markerExecutor, TransactionMarkerSender.DEFAULT_RETRY_MS);
         ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
         CoordinatorLoader[] loader = new CoordinatorLoader[1]; // the coordinator and its loader need each other
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
                 config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
-                COORDINATOR_EPOCH), transactionTopic, markers, producerIds::nextId,
+                COORDINATOR_EPOCH), transactionTopic, markerSender, producerIds::nextId,
                 coordinatorTimer, System::currentTimeMillis, id -> loader[0].transactionCoordinatorEpoch(id));
         // the coordinators move with the leadership of their partitions; a start loads those it leads now
         CoordinatorLoader coordinatorLoader = new CoordinatorLoader(config.nodeId(), replicas, offsetsTopic, groups,
@@ -322,9 +338,8 @@ public final class BrookNode implements AutoCloseable {
                 : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller);
         if (lifecycle != null) {
             // registered: followers fetch from their leaders, leaders keep their ISR through the controller
-            BrokerClient.Factory clients = new BrokerClient.Factory(config);
             replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
-                    LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), clients),
+                    LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), interBrokerClients),
                     lifecycle::brokerEpoch), new AlterPartitionSender(controllerChannel, config.nodeId(),
                     lifecycle::brokerEpoch));
             long isrCheckMs = Math.max(1, config.getLong("replica.lag.time.max.ms") / 2);
@@ -436,7 +451,8 @@ public final class BrookNode implements AutoCloseable {
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
-        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader, controller,
+        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader, markerSender,
+                controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
                 meta.clusterId());
@@ -660,6 +676,7 @@ public final class BrookNode implements AutoCloseable {
         replicas.stopReplication();
         network.close();
         coordinatorLoader.close();
+        markerSender.closeLinks();
         requestExecutor.shutdown();
         markerExecutor.shutdown();
         delayed.close();
