@@ -148,11 +148,6 @@ public final class BrookNode implements AutoCloseable {
     private static final int MAX_QUEUED_REQUESTS = 10_000;
     /** Directory under the metadata log dir where the Raft quorum (Apache Ratis) keeps its log. */
     public static final String RAFT_DIR = "__raft";
-    /**
-     * Replicas an internal topic partition ({@code __consumer_offsets}, {@code __transaction_state}) gets in a
-     * cluster until the group and transaction coordinators move with their partition's leadership (issue 19).
-     */
-    private static final short MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER = 1;
     /** Longest a request forwarded to the active controller waits for its answer. */
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
     /** Longest a starting node waits for the metadata quorum before giving up. */
@@ -572,18 +567,13 @@ public final class BrookNode implements AutoCloseable {
     }
 
     /**
-     * The replication factor of an internal topic: as configured, but at most what a cluster can use before
-     * its coordinators move with partition leadership (issue 19), with a WARN saying so.
+     * The replication factor of an internal topic, as configured: the coordinators move with their partitions'
+     * leadership, so a cluster replicates them like any topic. A cluster with fewer registered brokers does not
+     * create the topic (the controller refuses the replication factor) and FindCoordinator answers
+     * COORDINATOR_NOT_AVAILABLE until enough brokers joined, as Kafka does.
      */
     private static short internalReplicationFactor(BrokerConfig config, String name) {
-        short configured = config.getShort(name);
-        if (config.isMultiNodeQuorum() && configured > MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER) {
-            log.warn("{}={} is reduced to {}: the group and transaction coordinators of this build do not move "
-                    + "to another broker with their partition yet", name, configured,
-                    MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER);
-            return MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER;
-        }
-        return configured;
+        return config.getShort(name);
     }
 
     /** A failed forward as the Kafka error a client retries on (or the leader's own refusal). */

@@ -1,0 +1,144 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.internals.Topic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/**
+ * The group coordinator moves with its {@code __consumer_offsets} partition across three Brook processes (the
+ * internal topics with three replicas, as {@code config/cluster} sets them): a consumer group commits, the node
+ * coordinating it is SIGKILLed, a follower of the partition becomes its leader and loads it, and the committed
+ * offsets are there, served by the new coordinator; the group's consumer finds it, goes on from them and commits
+ * again.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class CoordinatorFailoverTest {
+    private static final Duration ELECTION = Duration.ofSeconds(60);
+    /** Fencing a killed broker takes its session timeout; a loaded machine adds to it. */
+    private static final Duration FAILOVER = Duration.ofSeconds(90);
+    private static final String TOPIC = "rides";
+    private static final String GROUP = "riders";
+    private static final int PARTITIONS = 3;
+    private static final int RECORDS = 300;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    File work;
+    @RegisterExtension
+    final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
+    BrookCluster cluster;
+
+    @AfterEach
+    void stopTheCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void committedOffsetsSurviveTheDeathOfTheGroupsCoordinator() throws Exception {
+        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000"));
+        logsOnFailure.watch(cluster);
+        cluster.startAll();
+        cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin();
+        admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)
+                .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000))) {
+            for (int i = 0; i < RECORDS; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, i % PARTITIONS, null, ("r" + i)
+                        .getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+
+        KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(cluster.bootstrap(), Map.of(
+                "group.id", GROUP, "max.poll.records", 20, "session.timeout.ms", 10_000,
+                "heartbeat.interval.ms", 1_000, "default.api.timeout.ms", 30_000));
+        consumer.subscribe(List.of(TOPIC));
+        int read = 0;
+        long deadline = System.nanoTime() + FAILOVER.toNanos();
+        while (read < RECORDS / 2 && System.nanoTime() < deadline) {
+            read += consumer.poll(Duration.ofMillis(500)).count();
+        }
+        consumer.commitSync(Duration.ofSeconds(60)); // what it read so far
+        Map<TopicPartition, Long> committed = positions(consumer);
+        assertEquals(read, committed.values().stream().mapToLong(Long::longValue).sum(), "committed " + committed);
+
+        int coordinator = admin.describeConsumerGroups(List.of(GROUP)).all().get(30, TimeUnit.SECONDS).get(GROUP)
+                .coordinator().id();
+        assertEquals(3, admin.describeTopics(Set.of(Topic.GROUP_METADATA_TOPIC_NAME)).allTopicNames()
+                .get(30, TimeUnit.SECONDS).get(Topic.GROUP_METADATA_TOPIC_NAME).partitions().get(0).replicas().size(),
+                "the offsets topic has three replicas");
+        cluster.kill(coordinator);
+
+        Admin survivors = cluster.admin(cluster.bootstrap(cluster.liveNodes().stream().mapToInt(i -> i).toArray()));
+        int next = cluster.await("a new coordinator of the group", FAILOVER, () -> {
+            int id = survivors.describeConsumerGroups(List.of(GROUP)).all().get(10, TimeUnit.SECONDS).get(GROUP)
+                    .coordinator().id();
+            return id != coordinator ? id : null;
+        });
+        assertNotEquals(coordinator, next);
+        Map<TopicPartition, Long> seen = cluster.await("the committed offsets from the new coordinator", FAILOVER,
+                () -> {
+                    Map<TopicPartition, Long> offsets = new HashMap<>();
+                    survivors.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata()
+                            .get(10, TimeUnit.SECONDS).forEach((tp, o) -> offsets.put(tp, o.offset()));
+                    return offsets.isEmpty() ? null : offsets;
+                });
+        assertEquals(committed, seen, "every committed offset, served by node " + next);
+
+        // the consumer rides through: it finds the new coordinator, reads the rest and commits it there
+        long rest = System.nanoTime() + FAILOVER.toNanos();
+        Map<TopicPartition, Long> end = Map.of();
+        while (System.nanoTime() < rest) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                read++;
+            }
+            end = positions(consumer);
+            if (end.size() == PARTITIONS && end.values().stream().mapToLong(Long::longValue).sum() == RECORDS) {
+                break;
+            }
+        }
+        assertEquals(RECORDS, end.values().stream().mapToLong(Long::longValue).sum(), "positions " + end);
+        consumer.commitSync(Duration.ofSeconds(60));
+        Map<TopicPartition, Long> finalOffsets = new HashMap<>();
+        survivors.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                .forEach((tp, o) -> finalOffsets.put(tp, o.offset()));
+        assertEquals(end, finalOffsets, "the commit after the failover");
+        consumer.close(Duration.ofSeconds(10));
+    }
+
+    /** The consumer's position in each partition it is assigned (what commitSync() commits). */
+    private static Map<TopicPartition, Long> positions(KafkaConsumer<byte[], byte[]> consumer) {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            positions.put(tp, consumer.position(tp, Duration.ofSeconds(30)));
+        }
+        return positions;
+    }
+}
