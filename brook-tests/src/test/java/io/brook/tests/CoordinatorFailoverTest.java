@@ -133,6 +133,81 @@ class CoordinatorFailoverTest {
         consumer.close(Duration.ofSeconds(10));
     }
 
+    @Test
+    void aTransactionCoordinatedByAnotherNodeThanItsPartitionsLeaderCommits() throws Exception {
+        cluster = BrookCluster.combined(work, Map.of());
+        logsOnFailure.watch(cluster);
+        cluster.startAll();
+        cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin();
+        String topic = "ledger";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+                .all().get(30, TimeUnit.SECONDS);
+        // a first transactional producer makes the cluster create __transaction_state
+        try (KafkaProducer<byte[], byte[]> probe = cluster.producer(cluster.bootstrap(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probe", ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
+            probe.initTransactions();
+        }
+        int dataLeader = cluster.await("a leader of " + topic, FAILOVER, () -> {
+            var p = admin.describeTopics(Set.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+                    .partitions().get(0);
+            return p.leader() != null && p.isr().size() == 3 ? p.leader().id() : null;
+        });
+        var statePartitions = admin.describeTopics(Set.of(Topic.TRANSACTION_STATE_TOPIC_NAME)).allTopicNames()
+                .get(30, TimeUnit.SECONDS).get(Topic.TRANSACTION_STATE_TOPIC_NAME).partitions();
+        String transactionalId = null;
+        int coordinator = -1;
+        for (int i = 0; transactionalId == null && i < 1000; i++) { // Kafka's placement of a transactional id
+            String candidate = "ledger-writer-" + i;
+            var p = statePartitions.get(org.apache.kafka.common.utils.Utils.abs(candidate.hashCode())
+                    % statePartitions.size());
+            if (p.leader() != null && p.leader().id() != dataLeader) {
+                transactionalId = candidate;
+                coordinator = p.leader().id();
+            }
+        }
+        assertNotEquals(-1, coordinator, "a transactional id coordinated away from the data's leader");
+
+        List<String> committed = new java.util.ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000))) {
+            producer.initTransactions();
+            for (int t = 0; t < 3; t++) {
+                producer.beginTransaction();
+                for (int i = 0; i < 20; i++) {
+                    String value = "t" + t + "-" + i;
+                    producer.send(new ProducerRecord<>(topic, 0, null, value.getBytes(StandardCharsets.UTF_8)));
+                    if (t != 1) {
+                        committed.add(value);
+                    }
+                }
+                if (t == 1) {
+                    producer.abortTransaction();
+                } else {
+                    producer.commitTransaction();
+                }
+            }
+        }
+        assertEquals(coordinator, admin.describeTransactions(List.of(transactionalId)).all().get(30, TimeUnit.SECONDS)
+                .get(transactionalId).coordinatorId(), "coordinated by node " + coordinator);
+
+        List<String> read = new java.util.ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(cluster.bootstrap(), Map.of(
+                "isolation.level", "read_committed"))) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + FAILOVER.toNanos();
+            while (read.size() < committed.size() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> read.add(new String(r.value(),
+                        StandardCharsets.UTF_8)));
+            }
+            consumer.poll(Duration.ofSeconds(1)).forEach(r -> read.add(new String(r.value(), StandardCharsets.UTF_8)));
+        }
+        assertEquals(committed, read, "exactly the committed transactions' records, in order");
+    }
+
     /** The consumer's position in each partition it is assigned (what commitSync() commits). */
     private static Map<TopicPartition, Long> positions(KafkaConsumer<byte[], byte[]> consumer) {
         Map<TopicPartition, Long> positions = new HashMap<>();

@@ -4,6 +4,7 @@ import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.server.coordinator.CoordinatorLoader;
 import io.brook.server.coordinator.CoordinatorTopics;
+import io.brook.server.coordinator.RemoteTransactionVerifier;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
@@ -29,7 +30,8 @@ import java.util.Map;
 /**
  * What request handlers share: this node's identity and config, its partitions, the way to the
  * active controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
- * of transaction markers, and the authorizer every handler asks before acting. One per node; no global state.
+ * of transaction markers, the produce-time check of transactions other nodes coordinate (null on a single node),
+ * and the authorizer every handler asks before acting. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
@@ -37,6 +39,7 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
                             OffsetsTopic offsetsTopic, TransactionTopic transactionTopic,
                             CoordinatorTopics coordinatorTopics, TransactionCoordinator transactions,
                             LocalMarkerWriter markers, CoordinatorLoader coordinatorLoads,
+                            RemoteTransactionVerifier remoteTransactions,
                             Map<String, InetSocketAddress> advertisedListeners,
                             IntSupplier activeController, BrokerAuthorizer authorizer) {
 

@@ -25,6 +25,7 @@ import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.server.coordinator.CoordinatorAppender;
 import io.brook.server.coordinator.CoordinatorLoader;
+import io.brook.server.coordinator.RemoteTransactionVerifier;
 import io.brook.server.coordinator.TransactionMarkerSender;
 import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
@@ -164,6 +165,8 @@ public final class BrookNode implements AutoCloseable {
     private final ExecutorService markerExecutor;
     private final CoordinatorLoader coordinatorLoader;
     private final TransactionMarkerSender markerSender;
+    /** Null on a single node. */
+    private final RemoteTransactionVerifier remoteTransactions;
     private final MetadataController controller;
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
@@ -181,6 +184,7 @@ public final class BrookNode implements AutoCloseable {
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
                       CoordinatorLoader coordinatorLoader, TransactionMarkerSender markerSender,
+                      RemoteTransactionVerifier remoteTransactions,
                       MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId) {
@@ -191,6 +195,7 @@ public final class BrookNode implements AutoCloseable {
         this.markerExecutor = markerExecutor;
         this.coordinatorLoader = coordinatorLoader;
         this.markerSender = markerSender;
+        this.remoteTransactions = remoteTransactions;
         this.controller = controller;
         this.quorumClient = quorumClient;
         this.fencer = fencer;
@@ -296,6 +301,9 @@ public final class BrookNode implements AutoCloseable {
                     return LeaderLink.to(brokerId, () -> replicas.image().cluster(), interBrokerClients,
                             "brook-txn-markers-" + config.nodeId() + "-to-" + brokerId);
                 }, markerExecutor, TransactionMarkerSender.DEFAULT_RETRY_MS);
+        RemoteTransactionVerifier remoteTransactions = interBrokerClients == null ? null
+                : new RemoteTransactionVerifier(brokerId -> LeaderLink.to(brokerId, () -> replicas.image().cluster(),
+                        interBrokerClients, "brook-txn-verifier-" + config.nodeId() + "-to-" + brokerId));
         ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
         CoordinatorLoader[] loader = new CoordinatorLoader[1]; // the coordinator and its loader need each other
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
@@ -346,7 +354,8 @@ public final class BrookNode implements AutoCloseable {
                 hwCheckpointMs, hwCheckpointMs, TimeUnit.MILLISECONDS);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, coordinatorLoader, advertised,
+                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, coordinatorLoader,
+                remoteTransactions, advertised,
                 controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
                         new DenialLog(System::currentTimeMillis)));
         FetchSessionCache fetchSessions = new FetchSessionCache(
@@ -447,7 +456,7 @@ public final class BrookNode implements AutoCloseable {
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader, markerSender,
-                controller,
+                remoteTransactions, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
                 meta.clusterId());
@@ -667,6 +676,9 @@ public final class BrookNode implements AutoCloseable {
         network.close();
         coordinatorLoader.close();
         markerSender.closeLinks();
+        if (remoteTransactions != null) {
+            remoteTransactions.close();
+        }
         requestExecutor.shutdown();
         markerExecutor.shutdown();
         delayed.close();

@@ -164,7 +164,7 @@ class NotCoordinatorTest {
         loader.start(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         broker = new BrokerContext(NODE, "cluster", config, "localhost", 9092, replicas, channel, delayed, producerIds,
                 groups, offsets, transactionTopic, new CoordinatorTopics(channel, offsetsSpec, transactionsSpec),
-                transactions, markers, loader, Map.of(), () -> NODE, io.brook.server.security.acl.BrokerAuthorizer.disabled());
+                transactions, markers, loader, null, Map.of(), () -> NODE, io.brook.server.security.acl.BrokerAuthorizer.disabled());
         remoteGroup = keyLedBy(OTHER, CoordinatorType.GROUP);
         localGroup = keyLedBy(NODE, CoordinatorType.GROUP);
         remoteTxn = keyLedBy(OTHER, CoordinatorType.TRANSACTION);
