@@ -175,12 +175,17 @@ class CoordinatorFailoverTest {
             producer.initTransactions();
             for (int t = 0; t < 3; t++) {
                 producer.beginTransaction();
+                List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     String value = "t" + t + "-" + i;
-                    producer.send(new ProducerRecord<>(topic, 0, null, value.getBytes(StandardCharsets.UTF_8)));
+                    sent.add(producer.send(new ProducerRecord<>(topic, 0, null,
+                            value.getBytes(StandardCharsets.UTF_8))));
                     if (t != 1) {
                         committed.add(value);
                     }
+                }
+                for (var f : sent) {
+                    f.get(120, TimeUnit.SECONDS); // the leader took each record (through the coordinator's check)
                 }
                 if (t == 1) {
                     producer.abortTransaction();

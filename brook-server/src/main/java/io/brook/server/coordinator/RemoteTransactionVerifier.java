@@ -63,6 +63,10 @@ public final class RemoteTransactionVerifier implements AutoCloseable {
                 return Errors.forCode(response.data().errorCode());
             }
             Errors error = response.errors().getOrDefault(transactionalId, Map.of()).get(tp);
+            if (error != Errors.NONE) {
+                log.debug("Coordinator {} answered {} for {} of {} (producer {} epoch {})", coordinator, error, tp,
+                        transactionalId, producerId, epoch);
+            }
             return error != null ? error : Errors.UNKNOWN_SERVER_ERROR;
         } catch (IOException | RuntimeException e) {
             log.info("Verifying {} of {} at coordinator {} failed: {}", tp, transactionalId, coordinator,
