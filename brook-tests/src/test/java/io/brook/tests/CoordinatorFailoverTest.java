@@ -85,8 +85,8 @@ class CoordinatorFailoverTest {
         while (read < RECORDS / 2 && System.nanoTime() < deadline) {
             read += consumer.poll(Duration.ofMillis(500)).count();
         }
-        consumer.commitSync(Duration.ofSeconds(60)); // what it read so far
         Map<TopicPartition, Long> committed = positions(consumer);
+        consumer.commitSync(asCommit(committed), Duration.ofSeconds(60)); // what it read so far, every partition
         assertEquals(read, committed.values().stream().mapToLong(Long::longValue).sum(), "committed " + committed);
 
         int coordinator = admin.describeConsumerGroups(List.of(GROUP)).all().get(30, TimeUnit.SECONDS).get(GROUP)
@@ -125,7 +125,7 @@ class CoordinatorFailoverTest {
             }
         }
         assertEquals(RECORDS, end.values().stream().mapToLong(Long::longValue).sum(), "positions " + end);
-        consumer.commitSync(Duration.ofSeconds(60));
+        consumer.commitSync(asCommit(end), Duration.ofSeconds(60));
         Map<TopicPartition, Long> finalOffsets = new HashMap<>();
         survivors.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
                 .forEach((tp, o) -> finalOffsets.put(tp, o.offset()));
@@ -213,7 +213,15 @@ class CoordinatorFailoverTest {
         assertEquals(committed, read, "exactly the committed transactions' records, in order");
     }
 
-    /** The consumer's position in each partition it is assigned (what commitSync() commits). */
+    private static Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> asCommit(
+            Map<TopicPartition, Long> positions) {
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> commit = new HashMap<>();
+        positions.forEach((tp, offset) -> commit.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(
+                offset)));
+        return commit;
+    }
+
+    /** The consumer's position in each partition it is assigned. */
     private static Map<TopicPartition, Long> positions(KafkaConsumer<byte[], byte[]> consumer) {
         Map<TopicPartition, Long> positions = new HashMap<>();
         for (TopicPartition tp : consumer.assignment()) {
