@@ -522,7 +522,7 @@ public final class GroupCoordinator {
         return store.write(groupId, accepted).handle((ok, failure) -> {
             synchronized (this) {
                 for (TopicPartition tp : accepted.keySet()) {
-                    results.put(tp, failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE);
+                    results.put(tp, failure == null ? Errors.NONE : writeError(failure));
                 }
                 if (failure == null) {
                     offsets.computeIfAbsent(groupId, g -> new HashMap<>()).putAll(accepted);
@@ -569,10 +569,16 @@ public final class GroupCoordinator {
                 if (failure != null) {
                     log.warn("Writing transactional offsets of group {} for producer {} failed", groupId, producerId,
                             failure);
-                    Errors error = Errors.forException(failure instanceof java.util.concurrent.CompletionException
+                    Errors raw = Errors.forException(failure instanceof java.util.concurrent.CompletionException
                             && failure.getCause() != null ? failure.getCause() : failure);
-                    accepted.keySet().forEach(tp -> results.put(tp, error == Errors.UNKNOWN_SERVER_ERROR
-                            ? Errors.COORDINATOR_NOT_AVAILABLE : error));
+                    // the producer's own errors (a fenced epoch) pass through; the partition's are mapped
+                    Errors error = switch (raw) {
+                        case UNKNOWN_SERVER_ERROR, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS,
+                             NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR ->
+                                writeError(failure);
+                        default -> raw;
+                    };
+                    accepted.keySet().forEach(tp -> results.put(tp, error));
                     return results;
                 }
                 loadTransactionalOffsets(producerId, groupId, accepted);
@@ -780,7 +786,7 @@ public final class GroupCoordinator {
         }
         return store.write(groupId, tombstones).handle((ok, failure) -> {
             if (failure != null) {
-                return new OffsetDeleteResult(Errors.COORDINATOR_NOT_AVAILABLE, Map.of());
+                return new OffsetDeleteResult(writeError(failure), Map.of());
             }
             synchronized (this) {
                 // the (now possibly offset-less) group stays until deleted, as in Kafka
@@ -1131,6 +1137,79 @@ public final class GroupCoordinator {
                 return Errors.NONE;
             }
         });
+    }
+
+    // ------------------------------------------------------------------ moving with the offsets partition
+
+    /**
+     * Forgets every group {@code inPartition} selects (those stored in one {@code __consumer_offsets} partition):
+     * when this node stops leading that partition, or before it loads it again. Members' sessions end here
+     * (their timers are cancelled); a join or sync still waiting is answered NOT_COORDINATOR, so the client
+     * finds the partition's new leader. Committed offsets, and offsets pending in open transactions, go too: the
+     * partition's log keeps them for whichever node loads it next.
+     *
+     * @return how many groups (classic, consumer, or known by their offsets only) were forgotten
+     */
+    public synchronized int unload(java.util.function.Predicate<String> inPartition) {
+        Set<String> gone = new java.util.HashSet<>();
+        for (var it = groups.values().iterator(); it.hasNext(); ) {
+            ClassicGroup group = it.next();
+            if (!inPartition.test(group.groupId)) {
+                continue;
+            }
+            cancel(group.rebalanceTimer);
+            for (Member m : group.members.values()) {
+                cancel(m.sessionTimer);
+                if (m.awaitingJoin != null) {
+                    m.awaitingJoin.complete(JoinResult.error(Errors.NOT_COORDINATOR, m.memberId));
+                }
+                if (m.awaitingSync != null) {
+                    m.awaitingSync.complete(SyncResult.error(Errors.NOT_COORDINATOR));
+                }
+            }
+            group.state = GroupState.DEAD;
+            gone.add(group.groupId);
+            it.remove();
+        }
+        for (var it = consumerGroups.values().iterator(); it.hasNext(); ) {
+            ConsumerGroup group = it.next();
+            if (!inPartition.test(group.groupId)) {
+                continue;
+            }
+            for (ConsumerGroup.ConsumerMember m : group.members.values()) {
+                cancel(m.sessionTimer);
+                cancel(m.revocationTimer);
+            }
+            gone.add(group.groupId);
+            it.remove();
+        }
+        for (String groupId : new ArrayList<>(offsets.keySet())) {
+            if (inPartition.test(groupId)) {
+                gone.add(groupId);
+                offsets.remove(groupId);
+            }
+        }
+        for (var it = pendingTxnOffsets.values().iterator(); it.hasNext(); ) {
+            Map<String, Map<TopicPartition, CommittedOffset>> byGroup = it.next();
+            byGroup.keySet().removeIf(inPartition);
+            if (byGroup.isEmpty()) {
+                it.remove();
+            }
+        }
+        return gone.size();
+    }
+
+    /**
+     * What a failed write of the offsets partition answers, as Kafka maps it: NOT_COORDINATOR once this node no
+     * longer leads the partition (the client finds the new coordinator), COORDINATOR_NOT_AVAILABLE for the rest
+     * (too few in-sync replicas, not replicated in time, ...), which the client retries.
+     */
+    static Errors writeError(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        Errors error = Errors.forException(cause);
+        return error == Errors.NOT_LEADER_OR_FOLLOWER || error == Errors.KAFKA_STORAGE_ERROR
+                ? Errors.NOT_COORDINATOR : Errors.COORDINATOR_NOT_AVAILABLE;
     }
 
     private static void cancel(ScheduledFuture<?> future) {

@@ -16,7 +16,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Kafka's transaction coordinator: InitProducerId for transactional ids, AddPartitionsToTxn,
@@ -107,15 +109,30 @@ public final class TransactionCoordinator {
     private final Timer timer;
     private final LongSupplier clock;
     private final Map<String, Txn> txns = new HashMap<>();
+    /** The coordinator epoch markers of a transactional id carry: its state partition's leader epoch in a cluster. */
+    private final ToIntFunction<String> coordinatorEpochs;
 
+    /** A coordinator whose markers all carry {@code config.coordinatorEpoch()} (a node that never hands over). */
     public TransactionCoordinator(TransactionConfig config, TransactionLog txnLog, MarkerWriter markers,
                                   Supplier<CompletableFuture<Long>> producerIds, Timer timer, LongSupplier clock) {
+        this(config, txnLog, markers, producerIds, timer, clock, id -> config.coordinatorEpoch());
+    }
+
+    /**
+     * @param coordinatorEpochs the coordinator epoch of a transactional id, read when its markers are sent: the
+     *     leader epoch of its {@code __transaction_state} partition, so the markers of a coordinator that lost the
+     *     partition are fenced by those of the next one (TRANSACTION_COORDINATOR_FENCED)
+     */
+    public TransactionCoordinator(TransactionConfig config, TransactionLog txnLog, MarkerWriter markers,
+                                  Supplier<CompletableFuture<Long>> producerIds, Timer timer, LongSupplier clock,
+                                  ToIntFunction<String> coordinatorEpochs) {
         this.config = config;
         this.txnLog = txnLog;
         this.markers = markers;
         this.producerIds = producerIds;
         this.timer = timer;
         this.clock = clock;
+        this.coordinatorEpochs = coordinatorEpochs;
     }
 
     // ------------------------------------------------------------------ InitProducerId
@@ -366,13 +383,33 @@ public final class TransactionCoordinator {
     }
 
     private void sendMarkers(String transactionalId, TransactionRecord prepared) {
+        Txn owner;
+        synchronized (this) {
+            owner = txns.get(transactionalId);
+        }
+        sendMarkers(owner, transactionalId, prepared);
+    }
+
+    /**
+     * Writes the markers, and retries until they are written while {@code owner} is still this id's state: once
+     * the id was unloaded (its partition moved to another node, which completes the transaction itself) or
+     * replaced, the retries stop.
+     */
+    private void sendMarkers(Txn owner, String transactionalId, TransactionRecord prepared) {
         boolean commit = prepared.state() == TransactionState.PREPARE_COMMIT;
-        markers.write(prepared.producerId(), prepared.producerEpoch(), config.coordinatorEpoch(), commit,
-                prepared.partitions()).whenComplete((ok, failure) -> {
+        synchronized (this) {
+            if (owner == null || txns.get(transactionalId) != owner) {
+                log.info("Not writing the {} markers of {}: this coordinator no longer owns it",
+                        commit ? "commit" : "abort", transactionalId);
+                return;
+            }
+        }
+        markers.write(prepared.producerId(), prepared.producerEpoch(), coordinatorEpochs.applyAsInt(transactionalId),
+                commit, prepared.partitions()).whenComplete((ok, failure) -> {
                     if (failure != null) {
                         log.warn("Writing {} markers for {} failed; retrying", commit ? "commit" : "abort",
                                 transactionalId, failure);
-                        timer.schedule(() -> sendMarkers(transactionalId, prepared), MARKER_RETRY_BACKOFF_MS);
+                        timer.schedule(() -> sendMarkers(owner, transactionalId, prepared), MARKER_RETRY_BACKOFF_MS);
                     } else {
                         complete(transactionalId, prepared);
                     }
@@ -462,11 +499,46 @@ public final class TransactionCoordinator {
 
     /** After loading: finishes the transactions whose outcome was decided but whose markers may be missing. */
     public synchronized void resumePreparedTransactions() {
-        for (Txn txn : txns.values()) {
-            if (txn.current.state().isPreparing()) {
-                sendMarkers(txn.transactionalId, txn.current);
+        resumePreparedTransactions(id -> true);
+    }
+
+    /**
+     * After loading the ids {@code inPartition} selects (one {@code __transaction_state} partition): sends the
+     * markers of their transactions in PrepareCommit / PrepareAbort and then writes CompleteCommit /
+     * CompleteAbort, as a new coordinator of the partition must.
+     *
+     * @return how many transactions are being completed
+     */
+    public synchronized int resumePreparedTransactions(Predicate<String> inPartition) {
+        int resumed = 0;
+        for (Txn txn : new ArrayList<>(txns.values())) {
+            if (inPartition.test(txn.transactionalId) && txn.current.state().isPreparing()) {
+                sendMarkers(txn, txn.transactionalId, txn.current);
+                resumed++;
             }
         }
+        return resumed;
+    }
+
+    /**
+     * Forgets every transactional id {@code inPartition} selects: this node stopped leading their
+     * {@code __transaction_state} partition (or is about to load it again). Writers waiting for one of their
+     * transactions to settle are released (they retry and are sent to the new coordinator); markers still being
+     * retried for them stop.
+     *
+     * @return how many ids were forgotten
+     */
+    public synchronized int unload(Predicate<String> inPartition) {
+        int unloaded = 0;
+        for (var it = txns.values().iterator(); it.hasNext(); ) {
+            Txn txn = it.next();
+            if (inPartition.test(txn.transactionalId)) {
+                it.remove();
+                txn.settled.complete(null);
+                unloaded++;
+            }
+        }
+        return unloaded;
     }
 
     public synchronized TransactionDescription describe(String transactionalId) {
@@ -524,7 +596,12 @@ public final class TransactionCoordinator {
                     if (txn.current == null) {
                         txns.remove(txn.transactionalId, txn);
                     }
-                    return Errors.COORDINATOR_NOT_AVAILABLE;
+                    // Kafka's mapping: a lost leadership sends the client to the new coordinator
+                    Throwable cause = failure instanceof java.util.concurrent.CompletionException
+                            && failure.getCause() != null ? failure.getCause() : failure;
+                    Errors error = Errors.forException(cause);
+                    return error == Errors.NOT_LEADER_OR_FOLLOWER || error == Errors.KAFKA_STORAGE_ERROR
+                            ? Errors.NOT_COORDINATOR : Errors.COORDINATOR_NOT_AVAILABLE;
                 }
                 txn.current = next;
                 if (next.state().isPreparing() && txn.settled.isDone()) {

@@ -75,22 +75,35 @@ final class InternalTopics {
     static void replay(ReplicaManager replicas, String name, int partitions, BatchConsumer consumer)
             throws IOException {
         for (int p = 0; p < partitions; p++) {
-            Partition partition = replicas.partition(new TopicPartition(name, p));
-            if (partition == null) {
-                continue;
+            replayPartition(replicas, name, p, consumer);
+        }
+    }
+
+    /**
+     * Reads partition {@code p} of {@code name}, if hosted here, from its start to its log end as it is now and
+     * hands each batch over; returns how many batches. A new leader reads its whole log: what it has beyond the
+     * high watermark is what it, as leader, will replicate.
+     */
+    static int replayPartition(ReplicaManager replicas, String name, int p, BatchConsumer consumer)
+            throws IOException {
+        Partition partition = replicas.partition(new TopicPartition(name, p));
+        if (partition == null) {
+            return 0;
+        }
+        int batches = 0;
+        long offset = partition.log().logStartOffset();
+        long end = partition.log().logEndOffset();
+        while (offset < end) {
+            Records chunk = partition.log().read(offset, REPLAY_CHUNK_BYTES, end, true);
+            if (chunk.sizeInBytes() == 0) {
+                break;
             }
-            long offset = partition.log().logStartOffset();
-            long end = partition.log().logEndOffset();
-            while (offset < end) {
-                Records chunk = partition.log().read(offset, REPLAY_CHUNK_BYTES, end, true);
-                if (chunk.sizeInBytes() == 0) {
-                    break;
-                }
-                for (RecordBatch batch : chunk.batches()) {
-                    consumer.accept(p, batch);
-                    offset = batch.nextOffset();
-                }
+            for (RecordBatch batch : chunk.batches()) {
+                consumer.accept(p, batch);
+                offset = batch.nextOffset();
+                batches++;
             }
         }
+        return batches;
     }
 }

@@ -23,9 +23,11 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Writes transaction markers into the partitions this node leads, as WriteTxnMarkers does on a
- * partition leader: the coordinator's markers go through it (on its own thread, so ending a
- * transaction never waits for them), and so do WriteTxnMarkers requests from other clients. A
- * marker in {@code __consumer_offsets} also settles the transaction's offsets in the group coordinator.
+ * partition leader: WriteTxnMarkers requests (from other nodes' coordinators, or an admin's abort) and
+ * this node's coordinator's markers for the partitions it leads ({@link TransactionMarkerSender}, which
+ * sends the others to their leaders) go through {@link #writeNow}; {@link #write} runs it on its own
+ * thread, for a coordinator that never leaves its node. A marker in {@code __consumer_offsets} also
+ * settles the transaction's offsets in the group coordinator.
  */
 public final class LocalMarkerWriter implements TransactionCoordinator.MarkerWriter {
     private static final Logger log = LoggerFactory.getLogger(LocalMarkerWriter.class);

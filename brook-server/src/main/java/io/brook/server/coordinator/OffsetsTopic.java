@@ -46,9 +46,13 @@ public final class OffsetsTopic implements OffsetStore {
     /** The partition count to use while the topic does not exist yet (it is created with it). */
     private final int configuredPartitions;
 
-    private OffsetsTopic(ReplicaManager replicas, int configuredPartitions) {
+    /** How records are appended: acks=all in a cluster (see {@link CoordinatorAppender}). */
+    private final CoordinatorAppender appender;
+
+    private OffsetsTopic(ReplicaManager replicas, int configuredPartitions, CoordinatorAppender appender) {
         this.replicas = replicas;
         this.configuredPartitions = configuredPartitions;
+        this.appender = appender;
     }
 
     /**
@@ -56,7 +60,12 @@ public final class OffsetsTopic implements OffsetStore {
      * FindCoordinator that needs it, see {@link CoordinatorTopics}), with {@code configuredPartitions}.
      */
     public static OffsetsTopic open(ReplicaManager replicas, int configuredPartitions) {
-        return new OffsetsTopic(replicas, configuredPartitions);
+        return open(replicas, configuredPartitions, CoordinatorAppender.LOCAL);
+    }
+
+    /** As {@link #open(ReplicaManager, int)}, writing through {@code appender}. */
+    public static OffsetsTopic open(ReplicaManager replicas, int configuredPartitions, CoordinatorAppender appender) {
+        return new OffsetsTopic(replicas, configuredPartitions, appender);
     }
 
     /** The topic's partition count: the image's once it exists, else the configured one. */
@@ -79,8 +88,15 @@ public final class OffsetsTopic implements OffsetStore {
     /** Creates the topic ({@link #spec}) if it does not exist yet and waits until this node's image has it. */
     public static OffsetsTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
                                               ReplicaManager replicas, NewTopic spec) throws IOException {
+        return createIfAbsent(channel, controller, replicas, spec, CoordinatorAppender.LOCAL);
+    }
+
+    /** As {@link #createIfAbsent(ControllerChannel, MetadataController, ReplicaManager, NewTopic)} with an appender. */
+    public static OffsetsTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
+                                      ReplicaManager replicas, NewTopic spec, CoordinatorAppender appender)
+            throws IOException {
         InternalTopics.createIfAbsent(channel, controller, spec);
-        return open(replicas, spec.numPartitions());
+        return open(replicas, spec.numPartitions(), appender);
     }
 
     /** The partition holding a group's offsets. */
@@ -90,8 +106,35 @@ public final class OffsetsTopic implements OffsetStore {
 
     /** Reads every partition from its start and hands each offset commit to the coordinator. */
     public void replayInto(GroupCoordinator coordinator) throws IOException {
+        int records = 0;
+        for (int p = 0; p < partitions(); p++) {
+            records += replayPartition(coordinator, p);
+        }
+        log.info("Loaded {} offset commits from {}", records, Topic.GROUP_METADATA_TOPIC_NAME);
+    }
+
+    /**
+     * Loads one partition into the coordinator, as its new leader does: first forgets the groups stored there
+     * (what it had is stale), then replays the partition's log. Returns the offset records read.
+     */
+    public int load(GroupCoordinator coordinator, int partition) throws IOException {
+        int dropped = coordinator.unload(group -> partitionFor(group) == partition);
+        int records = replayPartition(coordinator, partition);
+        log.info("Loaded {} offset commits from {}-{} ({} stale groups dropped first)", records,
+                Topic.GROUP_METADATA_TOPIC_NAME, partition, dropped);
+        return records;
+    }
+
+    /** Forgets the groups of one partition (this node no longer leads it); returns how many. */
+    public int unload(GroupCoordinator coordinator, int partition) {
+        int dropped = coordinator.unload(group -> partitionFor(group) == partition);
+        log.info("Unloaded {} groups of {}-{}", dropped, Topic.GROUP_METADATA_TOPIC_NAME, partition);
+        return dropped;
+    }
+
+    private int replayPartition(GroupCoordinator coordinator, int p) throws IOException {
         int[] records = new int[1];
-        InternalTopics.replay(replicas, Topic.GROUP_METADATA_TOPIC_NAME, partitions(), (partition, batch) -> {
+        InternalTopics.replayPartition(replicas, Topic.GROUP_METADATA_TOPIC_NAME, p, (partition, batch) -> {
             if (batch.isControlBatch()) {
                 for (Record marker : batch) {
                     ControlRecordType type = ControlRecordType.parse(marker.key());
@@ -117,7 +160,7 @@ public final class OffsetsTopic implements OffsetStore {
                 records[0]++;
             }
         });
-        log.info("Loaded {} offset commits from {}", records[0], Topic.GROUP_METADATA_TOPIC_NAME);
+        return records[0];
     }
 
     @Override
@@ -150,9 +193,8 @@ public final class OffsetsTopic implements OffsetStore {
                     ? MemoryRecords.withRecords(Compression.NONE, records)
                     : MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
                             COORDINATOR_SEQUENCE, records);
-            partition.appendAsCoordinator(batch);
-            return CompletableFuture.completedFuture(null);
-        } catch (IOException | RuntimeException e) {
+            return appender.append(partition, batch);
+        } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }

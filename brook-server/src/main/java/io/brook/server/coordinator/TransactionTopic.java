@@ -36,9 +36,13 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
     /** The partition count to use while the topic does not exist yet (it is created with it). */
     private final int configuredPartitions;
 
-    private TransactionTopic(ReplicaManager replicas, int configuredPartitions) {
+    /** How records are appended: acks=all in a cluster (see {@link CoordinatorAppender}). */
+    private final CoordinatorAppender appender;
+
+    private TransactionTopic(ReplicaManager replicas, int configuredPartitions, CoordinatorAppender appender) {
         this.replicas = replicas;
         this.configuredPartitions = configuredPartitions;
+        this.appender = appender;
     }
 
     /**
@@ -46,7 +50,12 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
      * FindCoordinator that needs it, see {@link CoordinatorTopics}), with {@code configuredPartitions}.
      */
     public static TransactionTopic open(ReplicaManager replicas, int configuredPartitions) {
-        return new TransactionTopic(replicas, configuredPartitions);
+        return open(replicas, configuredPartitions, CoordinatorAppender.LOCAL);
+    }
+
+    /** As {@link #open(ReplicaManager, int)}, writing through {@code appender}. */
+    public static TransactionTopic open(ReplicaManager replicas, int configuredPartitions, CoordinatorAppender appender) {
+        return new TransactionTopic(replicas, configuredPartitions, appender);
     }
 
     /** The topic's partition count: the image's once it exists, else the configured one. */
@@ -70,8 +79,15 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
     /** Creates the topic ({@link #spec}) if it does not exist yet and waits until this node's image has it. */
     public static TransactionTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
                                                   ReplicaManager replicas, NewTopic spec) throws IOException {
+        return createIfAbsent(channel, controller, replicas, spec, CoordinatorAppender.LOCAL);
+    }
+
+    /** As {@link #createIfAbsent(ControllerChannel, MetadataController, ReplicaManager, NewTopic)} with an appender. */
+    public static TransactionTopic createIfAbsent(ControllerChannel channel, MetadataController controller,
+                                          ReplicaManager replicas, NewTopic spec, CoordinatorAppender appender)
+            throws IOException {
         InternalTopics.createIfAbsent(channel, controller, spec);
-        return open(replicas, spec.numPartitions());
+        return open(replicas, spec.numPartitions(), appender);
     }
 
     /** The partition holding a transactional id's state. */
@@ -81,8 +97,38 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
 
     /** Reads every partition from its start and hands each record to the coordinator. */
     public void replayInto(TransactionCoordinator coordinator) throws IOException {
+        int records = 0;
+        for (int p = 0; p < partitions(); p++) {
+            records += replayPartition(coordinator, p);
+        }
+        log.info("Loaded {} transaction state records from {}", records, Topic.TRANSACTION_STATE_TOPIC_NAME);
+    }
+
+    /**
+     * Loads one partition into the coordinator, as its new leader does: forgets the ids stored there, replays the
+     * partition's log, then completes the transactions it finds in PrepareCommit / PrepareAbort (markers, then
+     * CompleteCommit / CompleteAbort). Returns the records read.
+     */
+    public int load(TransactionCoordinator coordinator, int partition) throws IOException {
+        int dropped = coordinator.unload(id -> partitionFor(id) == partition);
+        int records = replayPartition(coordinator, partition);
+        int resumed = coordinator.resumePreparedTransactions(id -> partitionFor(id) == partition);
+        log.info("Loaded {} transaction state records from {}-{} ({} stale ids dropped first, {} prepared "
+                + "transactions being completed)", records, Topic.TRANSACTION_STATE_TOPIC_NAME, partition, dropped,
+                resumed);
+        return records;
+    }
+
+    /** Forgets the transactional ids of one partition (this node no longer leads it); returns how many. */
+    public int unload(TransactionCoordinator coordinator, int partition) {
+        int dropped = coordinator.unload(id -> partitionFor(id) == partition);
+        log.info("Unloaded {} transactional ids of {}-{}", dropped, Topic.TRANSACTION_STATE_TOPIC_NAME, partition);
+        return dropped;
+    }
+
+    private int replayPartition(TransactionCoordinator coordinator, int p) throws IOException {
         int[] records = new int[1];
-        InternalTopics.replay(replicas, Topic.TRANSACTION_STATE_TOPIC_NAME, partitions(), (partition, batch) -> {
+        InternalTopics.replayPartition(replicas, Topic.TRANSACTION_STATE_TOPIC_NAME, p, (partition, batch) -> {
             if (batch.isControlBatch()) {
                 return;
             }
@@ -100,7 +146,7 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
                 }
             }
         });
-        log.info("Loaded {} transaction state records from {}", records[0], Topic.TRANSACTION_STATE_TOPIC_NAME);
+        return records[0];
     }
 
     @Override
@@ -111,11 +157,10 @@ public final class TransactionTopic implements TransactionCoordinator.Transactio
             return CompletableFuture.failedFuture(new IOException(tp + " is not hosted here"));
         }
         try {
-            partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(
+            return appender.append(partition, MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(
                     System.currentTimeMillis(), TransactionRecords.key(transactionalId),
                     record == null ? null : TransactionRecords.value(record))));
-            return CompletableFuture.completedFuture(null);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }

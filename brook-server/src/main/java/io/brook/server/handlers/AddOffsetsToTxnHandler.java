@@ -46,9 +46,10 @@ public final class AddOffsetsToTxnHandler implements ApiHandler<AddOffsetsToTxnR
             return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
                     .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
-        if (broker.notTransactionCoordinator(request.transactionalId())) {
+        Errors coordinatorError = broker.transactionCoordinatorError(request.transactionalId());
+        if (coordinatorError != Errors.NONE) {
             return CompletableFuture.completedFuture(new AddOffsetsToTxnResponseData()
-                    .setErrorCode(Errors.NOT_COORDINATOR.code()));
+                    .setErrorCode(coordinatorError.code()));
         }
         TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
                 broker.offsetsTopic().partitionFor(request.groupId()));

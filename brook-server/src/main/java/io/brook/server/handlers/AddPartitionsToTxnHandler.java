@@ -104,8 +104,9 @@ public final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitions
             partitions.forEach(tp -> errors.putIfAbsent(tp, Errors.OPERATION_NOT_ATTEMPTED));
             return CompletableFuture.completedFuture(results(errors));
         }
-        if (broker.notTransactionCoordinator(transactionalId)) {
-            partitions.forEach(tp -> errors.put(tp, Errors.NOT_COORDINATOR));
+        Errors coordinatorError = broker.transactionCoordinatorError(transactionalId);
+        if (coordinatorError != Errors.NONE) {
+            partitions.forEach(tp -> errors.put(tp, coordinatorError));
             return CompletableFuture.completedFuture(results(errors));
         }
         if (verifyOnly) {

@@ -2,7 +2,9 @@ package io.brook.server.handlers;
 
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorLoader;
 import io.brook.server.coordinator.CoordinatorTopics;
+import io.brook.server.coordinator.RemoteTransactionVerifier;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
@@ -16,6 +18,7 @@ import io.brook.server.partition.ProducerIdManager;
 import io.brook.server.security.acl.BrokerAuthorizer;
 
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 import java.net.InetSocketAddress;
@@ -27,14 +30,17 @@ import java.util.Map;
 /**
  * What request handlers share: this node's identity and config, its partitions, the way to the
  * active controller, delayed operations (parked fetches and produces), producer ids, the group and transaction coordinators and the writer
- * of transaction markers, and the authorizer every handler asks before acting. One per node; no global state.
+ * of transaction markers, the produce-time check of transactions other nodes coordinate (null on a single node),
+ * and the authorizer every handler asks before acting. One per node; no global state.
  */
 public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, String advertisedHost,
                             int advertisedPort, ReplicaManager replicas, ControllerChannel controller,
                             DelayedOperations delayed, ProducerIdManager producerIds, GroupCoordinator groups,
                             OffsetsTopic offsetsTopic, TransactionTopic transactionTopic,
                             CoordinatorTopics coordinatorTopics, TransactionCoordinator transactions,
-                            LocalMarkerWriter markers, Map<String, InetSocketAddress> advertisedListeners,
+                            LocalMarkerWriter markers, CoordinatorLoader coordinatorLoads,
+                            RemoteTransactionVerifier remoteTransactions,
+                            Map<String, InetSocketAddress> advertisedListeners,
                             IntSupplier activeController, BrokerAuthorizer authorizer) {
 
     public BrokerContext {
@@ -86,18 +92,35 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
     }
 
     /**
-     * Whether requests naming group {@code groupId} are answered NOT_COORDINATOR: another node coordinates it
-     * (or none, while its partition has no leader), so the client looks the coordinator up again. A null or empty
-     * id is left to the coordinator, which refuses it as invalid: Kafka checks the id before the coordinator.
+     * The error requests naming group {@code groupId} get before the coordinator sees them: NOT_COORDINATOR when
+     * another node coordinates it (or none, while its partition has no leader), so the client looks the
+     * coordinator up again; COORDINATOR_LOAD_IN_PROGRESS while this node leads its partition but is still reading
+     * it ({@link CoordinatorLoader}); NONE when this node serves it. A null or empty id is left to the coordinator,
+     * which refuses it as invalid: Kafka checks the id before the coordinator.
      */
+    public Errors groupCoordinatorError(String groupId) {
+        if (groupId == null || groupId.isEmpty()) {
+            return Errors.NONE;
+        }
+        return coordinatorLoads.status(groupId, CoordinatorType.GROUP);
+    }
+
+    /** As {@link #groupCoordinatorError} for a transactional id. */
+    public Errors transactionCoordinatorError(String transactionalId) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return Errors.NONE;
+        }
+        return coordinatorLoads.status(transactionalId, CoordinatorType.TRANSACTION);
+    }
+
+    /** Whether requests naming group {@code groupId} are refused ({@link #groupCoordinatorError} is not NONE). */
     public boolean notGroupCoordinator(String groupId) {
-        return groupId != null && !groupId.isEmpty() && !coordinates(groupId, CoordinatorType.GROUP);
+        return groupCoordinatorError(groupId) != Errors.NONE;
     }
 
     /** As {@link #notGroupCoordinator} for a transactional id. */
     public boolean notTransactionCoordinator(String transactionalId) {
-        return transactionalId != null && !transactionalId.isEmpty()
-                && !coordinates(transactionalId, CoordinatorType.TRANSACTION);
+        return transactionCoordinatorError(transactionalId) != Errors.NONE;
     }
 
     private ClusterBrokers.Broker self(String listenerName) {

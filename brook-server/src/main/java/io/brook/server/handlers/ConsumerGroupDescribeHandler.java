@@ -52,8 +52,9 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler<ConsumerGr
                         .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
                 continue;
             }
-            if (broker.notGroupCoordinator(groupId)) {
-                response.groups().add(described.setErrorCode(Errors.NOT_COORDINATOR.code()));
+            Errors coordinatorError = broker.groupCoordinatorError(groupId);
+            if (coordinatorError != Errors.NONE) {
+                response.groups().add(described.setErrorCode(coordinatorError.code()));
                 continue;
             }
             ConsumerGroupDescription g = broker.groups().describeConsumerGroup(groupId);

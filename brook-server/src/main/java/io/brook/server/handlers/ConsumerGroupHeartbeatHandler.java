@@ -53,9 +53,10 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
                 }
             }
         }
-        if (broker.notGroupCoordinator(request.groupId())) {
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
+        if (coordinatorError != Errors.NONE) {
             return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
-                    .setErrorCode(Errors.NOT_COORDINATOR.code()).setErrorMessage(Errors.NOT_COORDINATOR.message()));
+                    .setErrorCode(coordinatorError.code()).setErrorMessage(coordinatorError.message()));
         }
         MetadataImage image = broker.replicas().image();
         Map<String, Integer> topics = new HashMap<>();

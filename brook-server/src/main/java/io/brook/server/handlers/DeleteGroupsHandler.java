@@ -36,8 +36,9 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
                         .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code())));
                 continue;
             }
-            CompletableFuture<Errors> deleted = broker.notGroupCoordinator(groupId)
-                    ? CompletableFuture.completedFuture(Errors.NOT_COORDINATOR) : broker.groups().delete(groupId);
+            Errors coordinatorError = broker.groupCoordinatorError(groupId);
+            CompletableFuture<Errors> deleted = coordinatorError != Errors.NONE
+                    ? CompletableFuture.completedFuture(coordinatorError) : broker.groups().delete(groupId);
             results.add(deleted.thenApply(error ->
                     new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code())));
         }

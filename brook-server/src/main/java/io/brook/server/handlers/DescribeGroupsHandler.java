@@ -41,8 +41,9 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
                         .setGroupState("").setProtocolType("").setProtocolData(""));
                 continue;
             }
-            if (broker.notGroupCoordinator(groupId)) {
-                response.groups().add(described.setErrorCode(Errors.NOT_COORDINATOR.code()));
+            Errors coordinatorError = broker.groupCoordinatorError(groupId);
+            if (coordinatorError != Errors.NONE) {
+                response.groups().add(described.setErrorCode(coordinatorError.code()));
                 continue;
             }
             GroupDescription g = broker.groups().describe(groupId);

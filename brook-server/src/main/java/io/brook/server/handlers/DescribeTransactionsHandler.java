@@ -32,7 +32,8 @@ public final class DescribeTransactionsHandler implements ApiHandler<DescribeTra
                                                                       DescribeTransactionsRequestData request) {
         DescribeTransactionsResponseData response = new DescribeTransactionsResponseData();
         for (String id : request.transactionalIds()) {
-            boolean elsewhere = broker.notTransactionCoordinator(id);
+            Errors coordinatorError = broker.transactionCoordinatorError(id);
+            boolean elsewhere = coordinatorError != Errors.NONE;
             TransactionDescription t = id == null || elsewhere ? null : broker.transactions().describe(id);
             TransactionState state = new TransactionState().setTransactionalId(id);
             if (id != null && !Access.transactionalId(broker, context, AclOperation.DESCRIBE, id)) {
@@ -41,7 +42,7 @@ public final class DescribeTransactionsHandler implements ApiHandler<DescribeTra
                 continue;
             }
             if (t == null) {
-                response.transactionStates().add(state.setErrorCode((elsewhere ? Errors.NOT_COORDINATOR
+                response.transactionStates().add(state.setErrorCode((elsewhere ? coordinatorError
                                 : Errors.TRANSACTIONAL_ID_NOT_FOUND).code())
                         .setTransactionState("").setProducerId(-1).setProducerEpoch((short) -1));
                 continue;

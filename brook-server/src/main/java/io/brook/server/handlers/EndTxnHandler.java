@@ -36,9 +36,10 @@ public final class EndTxnHandler implements ApiHandler<EndTxnRequestData> {
             return CompletableFuture.completedFuture(new EndTxnResponseData().setProducerId(-1)
                     .setProducerEpoch((short) -1).setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
         }
-        if (broker.notTransactionCoordinator(request.transactionalId())) {
+        Errors coordinatorError = broker.transactionCoordinatorError(request.transactionalId());
+        if (coordinatorError != Errors.NONE) {
             return CompletableFuture.completedFuture(new EndTxnResponseData()
-                    .setErrorCode(Errors.NOT_COORDINATOR.code()).setProducerId(-1).setProducerEpoch((short) -1));
+                    .setErrorCode(coordinatorError.code()).setProducerId(-1).setProducerEpoch((short) -1));
         }
         boolean v2 = context.apiVersion() >= TRANSACTION_V2_VERSION;
         return broker.transactions().endTxn(request.transactionalId(), request.producerId(), request.producerEpoch(),

@@ -29,8 +29,9 @@ public final class HeartbeatHandler implements ApiHandler<HeartbeatRequestData> 
             return CompletableFuture.completedFuture(new HeartbeatResponseData()
                     .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
         return CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(
-                broker.notGroupCoordinator(request.groupId()) ? Errors.NOT_COORDINATOR.code() : broker.groups()
+                coordinatorError != Errors.NONE ? coordinatorError.code() : broker.groups()
                 .heartbeat(request.groupId(), request.generationId(), request.memberId(), request.groupInstanceId())
                 .code()));
     }

@@ -61,9 +61,10 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
             return broker.producerIds().nextId().thenApply(id -> new InitProducerIdResponseData()
                     .setProducerId(id).setProducerEpoch((short) 0));
         }
-        if (broker.notTransactionCoordinator(request.transactionalId())) {
+        Errors coordinatorError = broker.transactionCoordinatorError(request.transactionalId());
+        if (coordinatorError != Errors.NONE) {
             return CompletableFuture.completedFuture(new InitProducerIdResponseData()
-                    .setErrorCode(Errors.NOT_COORDINATOR.code()).setProducerId(-1).setProducerEpoch((short) -1));
+                    .setErrorCode(coordinatorError.code()).setProducerId(-1).setProducerEpoch((short) -1));
         }
         return broker.transactions().initProducerId(request.transactionalId(), request.transactionTimeoutMs(),
                 request.producerId(), request.producerEpoch()).thenApply(result -> response(context, result));

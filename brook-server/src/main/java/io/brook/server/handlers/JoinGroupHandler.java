@@ -54,8 +54,9 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequestData> 
                 rebalanceTimeout, request.protocolType(), protocols,
                 context.apiVersion() >= KNOWN_MEMBER_ID_VERSION);
         short version = context.apiVersion();
-        if (broker.notGroupCoordinator(request.groupId())) {
-            return CompletableFuture.completedFuture(toResponse(new GroupCoordinator.JoinResult(Errors.NOT_COORDINATOR,
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
+        if (coordinatorError != Errors.NONE) {
+            return CompletableFuture.completedFuture(toResponse(new GroupCoordinator.JoinResult(coordinatorError,
                     -1, null, null, "", request.memberId(), List.of()), version));
         }
         return broker.groups().join(join).thenApply(r -> toResponse(r, version));

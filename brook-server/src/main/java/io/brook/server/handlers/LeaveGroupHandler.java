@@ -37,8 +37,9 @@ public final class LeaveGroupHandler implements ApiHandler<LeaveGroupRequestData
             return CompletableFuture.completedFuture(response.setErrorCode(
                     org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
-        if (broker.notGroupCoordinator(request.groupId())) {
-            return CompletableFuture.completedFuture(response.setErrorCode(Errors.NOT_COORDINATOR.code()));
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
+        if (coordinatorError != Errors.NONE) {
+            return CompletableFuture.completedFuture(response.setErrorCode(coordinatorError.code()));
         }
         if (context.apiVersion() < BATCH_VERSION) {
             Errors error = broker.groups().leave(request.groupId(),

@@ -71,10 +71,11 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
                 }
             }
         }
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
         CompletableFuture<Map<TopicPartition, Errors>> committed = commits.isEmpty()
                 ? CompletableFuture.completedFuture(Map.of())
-                : broker.notGroupCoordinator(request.groupId())
-                ? CompletableFuture.completedFuture(notCoordinator(commits))
+                : coordinatorError != Errors.NONE
+                ? CompletableFuture.completedFuture(refused(commits, coordinatorError))
                 : broker.groups().commit(request.groupId(), request.generationIdOrMemberEpoch(), request.memberId(),
                 request.groupInstanceId(), commits);
         return committed.thenApply(done -> {
@@ -90,10 +91,13 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
         });
     }
 
-    /** Every partition NOT_COORDINATOR: another node coordinates the group. */
-    private static Map<TopicPartition, Errors> notCoordinator(Map<TopicPartition, ?> partitions) {
+    /**
+     * Every partition refused with {@code error}: NOT_COORDINATOR (another node coordinates the group) or
+     * COORDINATOR_LOAD_IN_PROGRESS.
+     */
+    private static Map<TopicPartition, Errors> refused(Map<TopicPartition, ?> partitions, Errors error) {
         Map<TopicPartition, Errors> errors = new HashMap<>();
-        partitions.keySet().forEach(tp -> errors.put(tp, Errors.NOT_COORDINATOR));
+        partitions.keySet().forEach(tp -> errors.put(tp, error));
         return errors;
     }
 }

@@ -36,9 +36,10 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
             return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
                     .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
-        if (broker.notGroupCoordinator(request.groupId())) {
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
+        if (coordinatorError != Errors.NONE) {
             return CompletableFuture.completedFuture(new OffsetDeleteResponseData()
-                    .setErrorCode(Errors.NOT_COORDINATOR.code()));
+                    .setErrorCode(coordinatorError.code()));
         }
         List<TopicPartition> partitions = new ArrayList<>();
         java.util.Map<TopicPartition, Errors> refused = new java.util.LinkedHashMap<>();

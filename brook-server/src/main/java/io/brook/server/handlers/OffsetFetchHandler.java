@@ -58,8 +58,9 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
                     response.groups().add(result.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
                     continue;
                 }
-                if (broker.notGroupCoordinator(group.groupId())) {
-                    response.groups().add(result.setErrorCode(Errors.NOT_COORDINATOR.code()));
+                Errors coordinatorError = broker.groupCoordinatorError(group.groupId());
+                if (coordinatorError != Errors.NONE) {
+                    response.groups().add(result.setErrorCode(coordinatorError.code()));
                     continue;
                 }
                 boolean allTopics = group.topics() == null;
@@ -114,8 +115,9 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequestDa
         if (!Access.group(broker, context, AclOperation.DESCRIBE, request.groupId())) {
             return CompletableFuture.completedFuture(response.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
-        if (broker.notGroupCoordinator(request.groupId())) {
-            return CompletableFuture.completedFuture(response.setErrorCode(Errors.NOT_COORDINATOR.code()));
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
+        if (coordinatorError != Errors.NONE) {
+            return CompletableFuture.completedFuture(response.setErrorCode(coordinatorError.code()));
         }
         List<TopicPartition> partitions = null;
         boolean allTopics = request.topics() == null;

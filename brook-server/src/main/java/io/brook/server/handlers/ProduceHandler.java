@@ -25,6 +25,7 @@ import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceRespo
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -213,14 +214,26 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         if (transactionalId == null) {
             throw new InvalidTxnStateException("A transactional batch for " + tp + " came without a transactional id.");
         }
-        Errors error = apiVersion >= TRANSACTION_V2_VERSION
+        Errors coordinator = broker.transactionCoordinatorError(transactionalId);
+        Errors error = coordinator == Errors.NONE
+                ? apiVersion >= TRANSACTION_V2_VERSION
                 ? TransactionAdmission.add(broker, transactionalId, batch.producerId(), batch.producerEpoch(), tp)
-                : broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
+                : broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp)
+                // another node coordinates it: asked over the network, as Kafka's leaders do
+                : coordinator == Errors.NOT_COORDINATOR && broker.remoteTransactions() != null
+                ? broker.remoteTransactions().check(broker.coordinatorNode(transactionalId, CoordinatorType.TRANSACTION),
+                        transactionalId, batch.producerId(), batch.producerEpoch(), tp,
+                        apiVersion >= TRANSACTION_V2_VERSION)
+                : coordinator;
         switch (error) {
             case NONE -> { }
             // the previous transaction's markers are still not written: the client retries
             case CONCURRENT_TRANSACTIONS -> throw new NotEnoughReplicasException("The previous transaction of "
                     + transactionalId + " is still completing; retry.");
+            // the coordinator could not answer now: Kafka's leaders answer these NOT_ENOUGH_REPLICAS (retriable)
+            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS ->
+                    throw new NotEnoughReplicasException("The transaction coordinator of " + transactionalId
+                            + " could not verify the batch now (" + error + "); retry.");
             case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> throw new InvalidProducerEpochException("Producer epoch "
                     + batch.producerEpoch() + " of " + transactionalId + " is not the current one; it was fenced.");
             case INVALID_TXN_STATE -> throw new InvalidTxnStateException(tp + " is not part of the open transaction of "

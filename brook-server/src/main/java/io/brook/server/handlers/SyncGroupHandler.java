@@ -36,9 +36,10 @@ public final class SyncGroupHandler implements ApiHandler<SyncGroupRequestData> 
                     .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_AUTHORIZATION_FAILED.code())
                     .setAssignment(new byte[0]));
         }
-        if (broker.notGroupCoordinator(request.groupId())) {
+        Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
+        if (coordinatorError != Errors.NONE) {
             return CompletableFuture.completedFuture(new SyncGroupResponseData()
-                    .setErrorCode(Errors.NOT_COORDINATOR.code()));
+                    .setErrorCode(coordinatorError.code()));
         }
         Map<String, byte[]> assignments = new HashMap<>();
         for (SyncGroupRequestAssignment a : request.assignments()) {

@@ -53,7 +53,8 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
                 ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
                 : !Access.group(broker, context, AclOperation.READ, request.groupId()) ? Errors.GROUP_AUTHORIZATION_FAILED
                 : request.groupId() == null || request.groupId().isEmpty() ? Errors.INVALID_GROUP_ID
-                : broker.notGroupCoordinator(request.groupId()) ? Errors.NOT_COORDINATOR
+                : broker.groupCoordinatorError(request.groupId()) != Errors.NONE
+                ? broker.groupCoordinatorError(request.groupId())
                 : inTransaction(context, request);
         for (TxnOffsetCommitRequestTopic topic : request.topics()) {
             TopicImage known = image.topic(topic.name());

@@ -23,6 +23,10 @@ import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
+import io.brook.server.coordinator.CoordinatorAppender;
+import io.brook.server.coordinator.CoordinatorLoader;
+import io.brook.server.coordinator.RemoteTransactionVerifier;
+import io.brook.server.coordinator.TransactionMarkerSender;
 import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
@@ -139,17 +143,14 @@ public final class BrookNode implements AutoCloseable {
             BrookNode.class.getPackage().getImplementationVersion(), "dev");
     /** Directory under the log dir that holds the metadata log. */
     public static final String METADATA_DIR = LogDir.METADATA_TOPIC + "-0";
-    /** The epoch of this node's transaction coordinators: one node never loses them to another. */
+    /** The transaction coordinator epoch of a single node (in a cluster: the state partition's leader epoch). */
     private static final int COORDINATOR_EPOCH = 0;
+    /** Longest a start waits for the coordinator partitions it leads to be loaded before serving anyway. */
+    private static final long COORDINATOR_START_LOAD_TIMEOUT_MS = 120_000;
     /** Requests waiting for a handler thread before new ones are refused. */
     private static final int MAX_QUEUED_REQUESTS = 10_000;
     /** Directory under the metadata log dir where the Raft quorum (Apache Ratis) keeps its log. */
     public static final String RAFT_DIR = "__raft";
-    /**
-     * Replicas an internal topic partition ({@code __consumer_offsets}, {@code __transaction_state}) gets in a
-     * cluster until the group and transaction coordinators move with their partition's leadership (issue 19).
-     */
-    private static final short MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER = 1;
     /** Longest a request forwarded to the active controller waits for its answer. */
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
     /** Longest a starting node waits for the metadata quorum before giving up. */
@@ -164,6 +165,10 @@ public final class BrookNode implements AutoCloseable {
     private final DelayedOperations delayed;
     private final ExecutorService requestExecutor;
     private final ExecutorService markerExecutor;
+    private final CoordinatorLoader coordinatorLoader;
+    private final TransactionMarkerSender markerSender;
+    /** Null on a single node. */
+    private final RemoteTransactionVerifier remoteTransactions;
     private final MetadataController controller;
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
@@ -182,6 +187,8 @@ public final class BrookNode implements AutoCloseable {
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
+                      CoordinatorLoader coordinatorLoader, TransactionMarkerSender markerSender,
+                      RemoteTransactionVerifier remoteTransactions,
                       MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId,
@@ -191,6 +198,9 @@ public final class BrookNode implements AutoCloseable {
         this.delayed = delayed;
         this.requestExecutor = requestExecutor;
         this.markerExecutor = markerExecutor;
+        this.coordinatorLoader = coordinatorLoader;
+        this.markerSender = markerSender;
+        this.remoteTransactions = remoteTransactions;
         this.controller = controller;
         this.quorumClient = quorumClient;
         this.fencer = fencer;
@@ -262,14 +272,16 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("transaction.state.log.min.isr"), config.getInt("transaction.state.log.segment.bytes"));
         OffsetsTopic offsetsTopic;
         TransactionTopic transactionTopic;
+        // coordinator writes complete once the in-sync replicas have them (acks=all, as Kafka's coordinators)
+        CoordinatorAppender appender = CoordinatorAppender.replicated(delayed, CoordinatorAppender.DEFAULT_TIMEOUT_MS);
         if (controllerSetup.quorum() == null) { // a single node: both exist from its first start
-            offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec);
+            offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec, appender);
             transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
-                    transactionsSpec);
+                    transactionsSpec, appender);
         } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
             awaitActiveController(controllerSetup.quorum(), config);
-            offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions());
-            transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions());
+            offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions(), appender);
+            transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions(), appender);
         }
         CoordinatorTopics coordinatorTopics = new CoordinatorTopics(controllerChannel, offsetsSpec, transactionsSpec);
         GroupCoordinator groups = new GroupCoordinator(new GroupConfig(
@@ -279,17 +291,36 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("group.consumer.heartbeat.interval.ms"), config.getInt("group.consumer.max.size"),
                 config.getList("group.consumer.assignors")),
                 offsetsTopic, coordinatorTimer, System::currentTimeMillis);
-        offsetsTopic.replayInto(groups);
 
-        ExecutorService markerExecutor = Executors.newSingleThreadExecutor(named("brook-txn-markers"));
+        // markers: written here into the partitions this node leads, sent to the leaders of the others (one
+        // dedicated thread: inter-broker sends block)
+        ScheduledThreadPoolExecutor markerExecutor = new ScheduledThreadPoolExecutor(1, named("brook-txn-markers"));
+        markerExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
+        BrokerClient.Factory interBrokerClients = controllerSetup.quorum() == null ? null
+                : new BrokerClient.Factory(config);
+        TransactionMarkerSender markerSender = new TransactionMarkerSender(config.nodeId(), replicas::image, markers,
+                brokerId -> {
+                    if (interBrokerClients == null) {
+                        throw new IllegalStateException("a single node has no other broker (" + brokerId + ")");
+                    }
+                    return LeaderLink.to(brokerId, () -> replicas.image().cluster(), interBrokerClients,
+                            "brook-txn-markers-" + config.nodeId() + "-to-" + brokerId);
+                }, markerExecutor, TransactionMarkerSender.DEFAULT_RETRY_MS);
+        RemoteTransactionVerifier remoteTransactions = interBrokerClients == null ? null
+                : new RemoteTransactionVerifier(brokerId -> LeaderLink.to(brokerId, () -> replicas.image().cluster(),
+                        interBrokerClients, "brook-txn-verifier-" + config.nodeId() + "-to-" + brokerId));
         ProducerIdManager producerIds = new ProducerIdManager(controllerChannel, config.nodeId());
+        CoordinatorLoader[] loader = new CoordinatorLoader[1]; // the coordinator and its loader need each other
         TransactionCoordinator transactions = new TransactionCoordinator(new TransactionConfig(
                 config.getInt("transaction.max.timeout.ms"), config.getInt("transactional.id.expiration.ms"),
-                COORDINATOR_EPOCH), transactionTopic, markers, producerIds::nextId,
-                coordinatorTimer, System::currentTimeMillis);
-        transactionTopic.replayInto(transactions);
-        transactions.resumePreparedTransactions();
+                COORDINATOR_EPOCH), transactionTopic, markerSender, producerIds::nextId,
+                coordinatorTimer, System::currentTimeMillis, id -> loader[0].transactionCoordinatorEpoch(id));
+        // the coordinators move with the leadership of their partitions; a start loads those it leads now
+        CoordinatorLoader coordinatorLoader = new CoordinatorLoader(config.nodeId(), replicas, offsetsTopic, groups,
+                transactionTopic, transactions);
+        loader[0] = coordinatorLoader;
+        coordinatorLoader.start(COORDINATOR_START_LOAD_TIMEOUT_MS);
 
         BrokerConfig.Listener listener = config.listener(); // the first broker listener: the one advertised
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
@@ -316,9 +347,8 @@ public final class BrookNode implements AutoCloseable {
                 : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller);
         if (lifecycle != null) {
             // registered: followers fetch from their leaders, leaders keep their ISR through the controller
-            BrokerClient.Factory clients = new BrokerClient.Factory(config);
             replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
-                    LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), clients),
+                    LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), interBrokerClients),
                     lifecycle::brokerEpoch), new AlterPartitionSender(controllerChannel, config.nodeId(),
                     lifecycle::brokerEpoch));
             long isrCheckMs = Math.max(1, config.getLong("replica.lag.time.max.ms") / 2);
@@ -330,7 +360,8 @@ public final class BrookNode implements AutoCloseable {
                 hwCheckpointMs, hwCheckpointMs, TimeUnit.MILLISECONDS);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
-                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, advertised,
+                offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, coordinatorLoader,
+                remoteTransactions, advertised,
                 controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
                         new DenialLog(System::currentTimeMillis)));
         FetchSessionCache fetchSessions = new FetchSessionCache(
@@ -431,7 +462,8 @@ public final class BrookNode implements AutoCloseable {
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
-        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, controller,
+        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader, markerSender,
+                remoteTransactions, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
                 meta.clusterId(), controllerSetup.rebalancer());
@@ -559,18 +591,13 @@ public final class BrookNode implements AutoCloseable {
     }
 
     /**
-     * The replication factor of an internal topic: as configured, but at most what a cluster can use before
-     * its coordinators move with partition leadership (issue 19), with a WARN saying so.
+     * The replication factor of an internal topic, as configured: the coordinators move with their partitions'
+     * leadership, so a cluster replicates them like any topic. A cluster with fewer registered brokers does not
+     * create the topic (the controller refuses the replication factor) and FindCoordinator answers
+     * COORDINATOR_NOT_AVAILABLE until enough brokers joined, as Kafka does.
      */
     private static short internalReplicationFactor(BrokerConfig config, String name) {
-        short configured = config.getShort(name);
-        if (config.isMultiNodeQuorum() && configured > MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER) {
-            log.warn("{}={} is reduced to {}: the group and transaction coordinators of this build do not move "
-                    + "to another broker with their partition yet", name, configured,
-                    MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER);
-            return MAX_INTERNAL_REPLICATION_FACTOR_IN_CLUSTER;
-        }
-        return configured;
+        return config.getShort(name);
     }
 
     /** A failed forward as the Kafka error a client retries on (or the leader's own refusal). */
@@ -662,6 +689,11 @@ public final class BrookNode implements AutoCloseable {
         }
         replicas.stopReplication();
         network.close();
+        coordinatorLoader.close();
+        markerSender.closeLinks();
+        if (remoteTransactions != null) {
+            remoteTransactions.close();
+        }
         requestExecutor.shutdown();
         markerExecutor.shutdown();
         delayed.close();

@@ -53,6 +53,16 @@ public final class ReplicaManager {
     /** Set once this broker registered (a single node never sets them): then followers fetch and ISRs change. */
     private volatile ReplicaFetcherManager fetchers;
     private volatile IsrSender isrSender;
+    private volatile LeadershipListener leadershipListener = (partition, state) -> { };
+
+    /**
+     * Hears the role the metadata gives each hosted partition (every update of it, whether or not its leader
+     * changed), on the metadata publisher thread under this manager's monitor: it must not block (the coordinators
+     * load on their own thread).
+     */
+    public interface LeadershipListener {
+        void onRole(Partition partition, PartitionImage state);
+    }
 
     /** Sends a leader's ISR change to the controller (AlterPartition); answers through the partition. */
     public interface IsrSender {
@@ -111,8 +121,25 @@ public final class ReplicaManager {
         partitions.values().forEach(this::applyRole);
     }
 
-    /** Follows the partition's leader, or stops following it (this node leads it, or nobody does). */
+    /**
+     * Sets the {@link LeadershipListener} and tells it the current role of every hosted partition at once, so it
+     * misses none: later changes follow in metadata order.
+     */
+    public synchronized void onLeadershipChange(LeadershipListener listener) {
+        this.leadershipListener = listener;
+        partitions.values().forEach(p -> listener.onRole(p, p.state()));
+    }
+
+    /**
+     * Tells the leadership listener the partition's role, then follows the partition's leader, or stops following
+     * it (this node leads it, or nobody does).
+     */
     private void applyRole(Partition partition) {
+        try {
+            leadershipListener.onRole(partition, partition.state());
+        } catch (RuntimeException e) {
+            log.error("The leadership listener failed for {}", partition.topicPartition(), e);
+        }
         ReplicaFetcherManager f = fetchers;
         if (f == null) {
             return;

@@ -77,6 +77,15 @@ public final class LeaderLink implements BrokerLink {
         }
     }
 
+    /**
+     * A link to broker {@code brokerId} at its inter-broker endpoint as the metadata gives it (the transaction
+     * coordinator's marker sender; {@code clientId} names it in the broker's request log).
+     */
+    public static BrokerLink to(int brokerId, Supplier<ClusterImage> cluster, BrokerClient.Factory clients,
+                                String clientId) {
+        return new LeaderLink(brokerId, clients.settings().listenerName(), cluster, clients, clientId);
+    }
+
     /** A factory of links to leaders for {@link ReplicaFetcherManager}. */
     public static ReplicaFetcherManager.LinkFactory factory(int nodeId, Supplier<ClusterImage> cluster,
                                                      BrokerClient.Factory clients) {

@@ -10,6 +10,7 @@ import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.controller.LocalControllerChannel;
+import io.brook.server.coordinator.CoordinatorLoader;
 import io.brook.server.coordinator.CoordinatorTopics;
 import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
@@ -119,6 +120,7 @@ class NotCoordinatorTest {
     private DelayedOperations delayed;
     private ExecutorService executor;
     private BrokerContext broker;
+    private CoordinatorLoader loader;
     /** Keys whose internal partition node 2 leads, and keys node 1 leads. */
     private String remoteGroup;
     private String localGroup;
@@ -158,9 +160,11 @@ class NotCoordinatorTest {
             assertTrue(System.nanoTime() < deadline, "the topics did not reach the replica manager's image");
             Thread.sleep(10);
         }
+        loader = new CoordinatorLoader(NODE, replicas, offsets, groups, transactionTopic, transactions);
+        loader.start(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         broker = new BrokerContext(NODE, "cluster", config, "localhost", 9092, replicas, channel, delayed, producerIds,
                 groups, offsets, transactionTopic, new CoordinatorTopics(channel, offsetsSpec, transactionsSpec),
-                transactions, markers, Map.of(), () -> NODE, io.brook.server.security.acl.BrokerAuthorizer.disabled());
+                transactions, markers, loader, null, Map.of(), () -> NODE, io.brook.server.security.acl.BrokerAuthorizer.disabled());
         remoteGroup = keyLedBy(OTHER, CoordinatorType.GROUP);
         localGroup = keyLedBy(NODE, CoordinatorType.GROUP);
         remoteTxn = keyLedBy(OTHER, CoordinatorType.TRANSACTION);
@@ -169,6 +173,7 @@ class NotCoordinatorTest {
 
     @AfterEach
     void stop() throws Exception {
+        loader.close();
         delayed.close();
         executor.shutdownNow();
         logManager.close();
