@@ -52,7 +52,7 @@ class ElectLeadersHandlerTest {
         BrokerAuthorizer authorizer = new BrokerAuthorizer(new AuthorizerSettings(true, Set.of("User:admin"), false),
                 () -> AclsImage.EMPTY, new DenialLog(System::currentTimeMillis));
         handler = new ElectLeadersHandler(new BrokerContext(1, "cluster", null, "localhost", 9092, null, channel,
-                null, null, null, null, null, null, null, null, Map.of(), () -> 1, authorizer));
+                null, null, null, null, null, null, null, null, null, null, Map.of(), () -> 1, authorizer));
     }
 
     @AfterEach
