@@ -67,8 +67,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link BrokerClient}, the inter-broker Kafka-protocol client, against a real Brook node started in this JVM
- * ({@link BrookNode}): ApiVersions, CreateTopics, Metadata, Produce, then a Fetch as replica 2 (ReplicaState)
- * reading the records back and an OffsetForLeaderEpoch as that follower; a parked fetch longer than a send's
+ * ({@link BrookNode}): ApiVersions, CreateTopics, Metadata, Produce, a Fetch as broker 2 (ReplicaState) refused
+ * because it holds no replica, a Fetch reading the records back and an OffsetForLeaderEpoch as a follower; a parked fetch longer than a send's
  * bound ending at that bound; a stopped node failing a send within its bound and a restarted one reached again
  * by the same client; a send to a peer that accepts and never answers ending at its bound, or at once when
  * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT (PLAIN, SCRAM) inter-broker listener.
@@ -112,8 +112,8 @@ class BrokerClientTest {
         Map<TopicPartition, FetchRequest.PartitionData> atTheEnd = Map.of(new TopicPartition("replicated", 0),
                 new FetchRequest.PartitionData(Uuid.ZERO_UUID, 3, -1, 1024 * 1024, Optional.empty()));
         long start = System.nanoTime();
-        IOException timedOut = assertThrows(IOException.class, () -> client.send(FetchRequest.Builder.forReplica(
-                (short) 12, LOCAL_ID, -1, (int) HANG_MS, 1, atTheEnd), SHORT_MS));
+        IOException timedOut = assertThrows(IOException.class, () -> client.send(FetchRequest.Builder.forConsumer(
+                (short) 12, (int) HANG_MS, 1, atTheEnd), SHORT_MS));
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(tookMs >= SHORT_MS - 100 && tookMs < HANG_MS - 5_000, "took " + tookMs + " ms");
         assertTrue(timedOut.getMessage().contains("no response from broker " + REMOTE_ID + " (localhost:" + port
@@ -287,7 +287,10 @@ class BrokerClientTest {
         produceAndFetchAsReplica(client, "over-scram");
     }
 
-    /** CreateTopics, Metadata, Produce, then a Fetch as replica {@link #LOCAL_ID} reading the records back. */
+    /**
+     * CreateTopics, Metadata, Produce, a Fetch as broker {@link #LOCAL_ID} (not a replica: refused), then a consumer
+     * Fetch reading the records back.
+     */
     private static void produceAndFetchAsReplica(BrokerClient client, String topic) throws IOException {
         ApiVersionsResponse versions = apiVersions(client);
         assertNotNull(versions.apiVersion(ApiKeys.FETCH.id));
@@ -322,8 +325,13 @@ class BrokerClientTest {
         Map<TopicPartition, FetchRequest.PartitionData> wanted = new LinkedHashMap<>();
         wanted.put(new TopicPartition(topic, 0), new FetchRequest.PartitionData(topicId, 0, -1, 1024 * 1024,
                 Optional.of(leaderEpoch)));
-        FetchResponse fetched = client.send(FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), LOCAL_ID,
-                -1, 500, 1, wanted), SEND_MS);
+        // a broker that holds no replica of the partition is refused as a follower, as Kafka's leader refuses it
+        FetchResponse asReplica = client.send(FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(),
+                LOCAL_ID, -1, 500, 1, wanted), SEND_MS);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(),
+                asReplica.data().responses().get(0).partitions().get(0).errorCode());
+        FetchResponse fetched = client.send(FetchRequest.Builder.forConsumer(ApiKeys.FETCH.latestVersion(), 500, 1,
+                wanted), SEND_MS);
         assertEquals(Errors.NONE, fetched.error());
         FetchResponseData.PartitionData partition = fetched.data().responses().get(0).partitions().get(0);
         assertEquals(Errors.NONE.code(), partition.errorCode());

@@ -80,6 +80,10 @@ class ReplicationTest {
                 .all().get(30, TimeUnit.SECONDS);
         TopicPartitionInfo created = awaitPartition(admin, "three in-sync replicas", CATCH_UP,
                 p -> p.leader() != null && p.isr().size() == 3);
+        // the group coordinator's topic (3 replicas) is created by the first lookup, which needs 3 live brokers, as
+        // in Kafka: looked up now, while all three run, so the kafkajs group after the kill finds its coordinator
+        cluster.await("the group coordinator", CATCH_UP, () -> admin.listConsumerGroupOffsets("kafkajs-replicated")
+                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS));
         assertEquals(3, created.replicas().size(), created.toString());
 
         List<Long> offsets = new ArrayList<>();
