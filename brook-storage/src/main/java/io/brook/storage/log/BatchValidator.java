@@ -52,15 +52,13 @@ public final class BatchValidator {
      * Kafka). A fetch response may end with a partial batch (the leader's read stops at its byte limit):
      * it is left out, the next fetch brings it whole.
      *
-     * @return one {@link MemoryRecords} per complete batch, in order, sharing {@code records}' buffer;
-     *         empty when there is none
+     * @return the complete batches ({@code records} itself, or the slice of it before a partial last
+     *         batch); empty when there is none
      * @throws CorruptRecordException  for a batch failing its CRC or with an impossible offset range
      * @throws InvalidRecordException  for another magic or offsets that do not increase
      */
-    public static List<MemoryRecords> validateReplicated(MemoryRecords records, boolean contiguous) {
-        List<MemoryRecords> batches = new ArrayList<>();
-        java.nio.ByteBuffer buffer = records.buffer();
-        int position = buffer.position();
+    public static MemoryRecords validateReplicated(MemoryRecords records, boolean contiguous) {
+        int validBytes = 0;
         long previousLast = -1;
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
@@ -72,18 +70,20 @@ public final class BatchValidator {
                 throw new CorruptRecordException("Replicated batch has last offset " + batch.lastOffset()
                         + " below its base offset " + batch.baseOffset());
             }
-            if (!batches.isEmpty() && (batch.baseOffset() <= previousLast
+            if (validBytes > 0 && (batch.baseOffset() <= previousLast
                     || (contiguous && batch.baseOffset() != previousLast + 1))) {
                 throw new InvalidRecordException("Replicated batch at offset " + batch.baseOffset()
                         + " does not follow the previous batch, which ends at offset " + previousLast);
             }
-            java.nio.ByteBuffer slice = buffer.duplicate();
-            slice.position(position).limit(position + batch.sizeInBytes());
-            batches.add(MemoryRecords.readableRecords(slice.slice()));
-            position += batch.sizeInBytes();
+            validBytes += batch.sizeInBytes();
             previousLast = batch.lastOffset();
         }
-        return batches;
+        if (validBytes == records.sizeInBytes()) {
+            return records;
+        }
+        java.nio.ByteBuffer complete = records.buffer();
+        complete.limit(complete.position() + validBytes);
+        return MemoryRecords.readableRecords(complete.slice());
     }
 
     static void validateBatch(MutableRecordBatch batch, LogConfig config, long nowMs) {

@@ -385,6 +385,12 @@ public final class LogSegment implements AutoCloseable {
         return offsetIndex.isFull() || timeIndex.isFull();
     }
 
+    /** Whether {@code more} appended batches could fill an index (each adds at most one entry to each). */
+    public boolean indexesMayFill(int more) {
+        return offsetIndex.entries() + more >= offsetIndex.maxEntries()
+                || timeIndex.entries() + more >= timeIndex.maxEntries();
+    }
+
     public long baseOffset() {
         return baseOffset;
     }
@@ -411,7 +417,11 @@ public final class LogSegment implements AutoCloseable {
      * timestamp minus the first batch's timestamp when both exist, else wall time since creation.
      */
     public long timeWaitedForRoll(long nowMs, long newBatchTimestamp) {
-        long first = firstBatchTimestamp;
+        return timeWaitedForRoll(nowMs, newBatchTimestamp, firstBatchTimestamp);
+    }
+
+    /** As {@link #timeWaitedForRoll(long, long)}, with the first batch's timestamp given (not yet appended). */
+    public long timeWaitedForRoll(long nowMs, long newBatchTimestamp, long first) {
         if (first >= 0 && newBatchTimestamp >= 0) {
             return newBatchTimestamp - first;
         }

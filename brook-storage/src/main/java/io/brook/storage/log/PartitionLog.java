@@ -474,6 +474,67 @@ public final class PartitionLog implements AutoCloseable {
         return new AppendResult(firstOffset, next - 1, appendTime, logStartOffset, false);
     }
 
+    /**
+     * Consecutive batches of a follower append bound for the active segment, not written yet: a slice of
+     * the fetched buffer, written with one write, then applied and published (under this log's lock).
+     */
+    private final class PendingBatches {
+        private final java.nio.ByteBuffer buffer;
+        private final List<MutableRecordBatch> batches = new ArrayList<>();
+        /** Where the next batch starts in {@code buffer}, and where the pending ones start. */
+        private int next;
+        private int start;
+        int bytes;
+
+        PendingBatches(java.nio.ByteBuffer buffer) {
+            this.buffer = buffer;
+            this.next = buffer.position();
+            this.start = next;
+        }
+
+        boolean isEmpty() {
+            return batches.isEmpty();
+        }
+
+        int size() {
+            return batches.size();
+        }
+
+        /** The first pending batch's timestamp: the segment's first if it is empty. */
+        long firstTimestamp() {
+            return batches.isEmpty() ? RecordBatch.NO_TIMESTAMP : batches.get(0).maxTimestamp();
+        }
+
+        void add(MutableRecordBatch batch) {
+            batches.add(batch);
+            bytes += batch.sizeInBytes();
+            next += batch.sizeInBytes();
+        }
+
+        /** Writes the pending batches to the active segment and applies them as the leader's appends do. */
+        void write() throws IOException {
+            if (batches.isEmpty()) {
+                return;
+            }
+            java.nio.ByteBuffer slice = buffer.duplicate();
+            slice.limit(start + bytes).position(start);
+            LogSegment segment = segments.lastEntry().getValue();
+            int position = segment.append(MemoryRecords.readableRecords(slice.slice()));
+            for (MutableRecordBatch batch : batches) {
+                if (batch.partitionLeaderEpoch() > epochCache.latestEpoch()) {
+                    epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                }
+                takeIn(segment, batch, position);
+                position += batch.sizeInBytes();
+            }
+            RecordBatch last = batches.get(batches.size() - 1);
+            publishEnd(new LogOffsetMetadata(last.nextOffset(), segment.baseOffset(), segment.sizeInBytes()));
+            batches.clear();
+            start = next;
+            bytes = 0;
+        }
+    }
+
     /** Counts appended records and flushes once {@code flush.messages} of them are unflushed. */
     private void maybeFlushByMessages(long messages, LogConfig cfg) throws IOException {
         unflushedMessages += messages;
@@ -510,8 +571,8 @@ public final class PartitionLog implements AutoCloseable {
         throwIfClosed();
         LogConfig cfg = config;
         // the CRC checks need no log state: they run before the lock, as a client append's do
-        List<MemoryRecords> batches = BatchValidator.validateReplicated(records, !cfg.compact());
-        if (batches.isEmpty()) {
+        MemoryRecords batches = BatchValidator.validateReplicated(records, !cfg.compact());
+        if (batches.sizeInBytes() == 0) {
             return AppendResult.nothingAppended(logStartOffset);
         }
         try {
@@ -527,10 +588,10 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private AppendResult doAppendAsFollower(List<MemoryRecords> batches, LogConfig cfg) throws IOException {
+    private AppendResult doAppendAsFollower(MemoryRecords batches, LogConfig cfg) throws IOException {
         throwIfClosed();
         long end = tail.end().offset();
-        long firstOffset = batches.get(0).batches().iterator().next().baseOffset();
+        long firstOffset = batches.batches().iterator().next().baseOffset();
         if (firstOffset < end || (firstOffset > end && !cfg.compact())) {
             throw new UnexpectedAppendOffsetException("Follower append to " + topicPartition + " starts at offset "
                     + firstOffset + " but the log ends at " + end + (firstOffset > end ? "" : " (it overlaps the log)")
@@ -538,19 +599,25 @@ public final class PartitionLog implements AutoCloseable {
         }
         long nowMs = time.milliseconds();
         long messages = 0;
-        LogSegment segment = null;
         RecordBatch last = null;
-        for (MemoryRecords one : batches) {
-            MutableRecordBatch batch = one.batches().iterator().next();
-            // one batch at a time, so each roll is decided as the leader decided it for that batch
-            segment = appendAssigned(one, batch.partitionLeaderEpoch(), batch.baseOffset(), batch.lastOffset(),
-                    batch.maxTimestamp(), nowMs);
-            takeIn(segment, batch, segment.sizeInBytes() - one.sizeInBytes());
-            // published batch by batch: a roll starts the next segment at the published end
-            publishEnd(new LogOffsetMetadata(batch.nextOffset(), segment.baseOffset(), segment.sizeInBytes()));
+        // each roll is decided for each batch as the leader decided it, on the state the segment would have
+        // after the batches before it; those are written together, in one write per segment
+        PendingBatches pending = new PendingBatches(batches.buffer());
+        for (MutableRecordBatch batch : batches.batches()) {
+            LogSegment active = segments.lastEntry().getValue();
+            if (!pending.isEmpty() && active.indexesMayFill(pending.size())) {
+                pending.write(); // index fullness is known exactly only once they are written
+            }
+            if (rollDue(active, pending.bytes, pending.firstTimestamp(), batch.sizeInBytes(), batch.lastOffset(),
+                    batch.maxTimestamp(), nowMs)) {
+                pending.write();
+                roll(nowMs); // starts the next segment at the end the write published
+            }
+            pending.add(batch);
             messages += batch.lastOffset() - batch.baseOffset() + 1;
             last = batch;
         }
+        pending.write();
         maybeFlushByMessages(messages, cfg);
         return new AppendResult(firstOffset, last.lastOffset(), RecordBatch.NO_TIMESTAMP, logStartOffset, false);
     }
@@ -606,15 +673,32 @@ public final class PartitionLog implements AutoCloseable {
 
     private LogSegment maybeRoll(int batchBytes, long lastOffset, long maxTimestamp, long nowMs) throws IOException {
         LogSegment active = segments.lastEntry().getValue();
-        LogConfig cfg = config;
-        boolean full = active.sizeInBytes() > cfg.segmentBytes() - batchBytes;
-        boolean old = active.sizeInBytes() > 0
-                && active.timeWaitedForRoll(nowMs, maxTimestamp) > cfg.maxSegmentMs() - activeSegmentJitterMs;
-        boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
-        if (active.sizeInBytes() > 0 && (full || old || active.indexesFull() || offsetOverflow)) {
+        if (rollDue(active, 0, RecordBatch.NO_TIMESTAMP, batchBytes, lastOffset, maxTimestamp, nowMs)) {
             return roll(nowMs);
         }
         return active;
+    }
+
+    /**
+     * Whether a batch must go to a new segment (Kafka's rules): the active segment is not empty and the
+     * batch would overflow {@code segment.bytes}, {@code segment.ms} (minus the jitter) separates its
+     * timestamp from the segment's first, an index is full, or its offsets would not fit the index.
+     * {@code pendingBytes} are batches bound for the active segment but not written yet (a follower's),
+     * the first of them with {@code pendingFirstTimestamp}; the caller writes them before an index can fill.
+     */
+    private boolean rollDue(LogSegment active, int pendingBytes, long pendingFirstTimestamp, int batchBytes,
+                            long lastOffset, long maxTimestamp, long nowMs) {
+        LogConfig cfg = config;
+        long size = (long) active.sizeInBytes() + pendingBytes;
+        if (size == 0) {
+            return false;
+        }
+        long firstTimestamp = active.sizeInBytes() > 0 ? active.firstBatchTimestamp() : pendingFirstTimestamp;
+        boolean full = size > cfg.segmentBytes() - batchBytes;
+        boolean old = active.timeWaitedForRoll(nowMs, maxTimestamp, firstTimestamp)
+                > cfg.maxSegmentMs() - activeSegmentJitterMs;
+        boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
+        return full || old || active.indexesFull() || offsetOverflow;
     }
 
     /** Closes the active segment for appends and starts a new one at the log end offset. */

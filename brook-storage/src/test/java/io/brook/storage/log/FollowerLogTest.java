@@ -105,9 +105,16 @@ class FollowerLogTest {
      */
     @Test
     void oneAppendSpanningTheLeadersSegmentsRollsWhereTheLeaderRolled() throws IOException {
+        spanningAppend(rolling, "");
+        // indexes of 6 entries at most: full indexes roll the segments
+        spanningAppend(config(Map.of("segment.index.bytes", "48", "index.interval.bytes", "1")), "small-index-");
+    }
+
+    private void spanningAppend(LogConfig rolling, String prefix) throws IOException {
         File leaderDir;
         File followerDir;
-        try (PartitionLog leader = open("leader", rolling); PartitionLog follower = open("follower", rolling)) {
+        try (PartitionLog leader = open(prefix + "leader", rolling);
+             PartitionLog follower = open(prefix + "follower", rolling)) {
             leaderDir = leader.dir();
             followerDir = follower.dir();
             for (int i = 0; i < 40; i++) {

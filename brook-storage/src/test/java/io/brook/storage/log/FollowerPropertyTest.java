@@ -49,6 +49,9 @@ class FollowerPropertyTest {
         if (random.nextBoolean()) {
             settings.put("segment.ms", "30000");
         }
+        if (random.nextInt(3) == 0) { // indexes that fill up roll segments too
+            settings.put("segment.index.bytes", String.valueOf(24 + random.nextInt(200)));
+        }
         LogConfig config = LogFixtures.config(settings);
         ManualTime time = new ManualTime(1_700_000_000_000L);
         try (PartitionLog a = LogFixtures.open(new File(dir, "a"), config, time);
