@@ -357,8 +357,8 @@ public final class Partition {
 
     /**
      * A follower fetched from {@code fetchOffset}: records its progress, moves the high watermark if it can, and
-     * proposes adding the follower to the ISR once it caught up. False when this node does not lead the partition
-     * or {@code replicaId} is not one of its replicas.
+     * proposes adding the follower to the ISR once it caught up. False when this node does not lead the partition,
+     * {@code replicaId} is not one of its replicas, or the fetch carries a broker epoch older than the replica's last.
      */
     public boolean onFollowerFetch(int replicaId, long fetchOffset, long brokerEpoch, int currentLeaderEpoch) {
         List<Integer> expanded;
@@ -372,7 +372,9 @@ public final class Partition {
             if (fetchOffset > log.logEndOffset()) {
                 return true; // a divergent follower ahead of this log: the read answers OFFSET_OUT_OF_RANGE
             }
-            t.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), replication.nowMs(), brokerEpoch);
+            if (!t.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), replication.nowMs(), brokerEpoch)) {
+                return false;
+            }
             proposedFor = state;
             expanded = t.expandProposal(replicaId, watermarks.highWatermark().offset(), leaderEpochStartOffset,
                     replication::mayJoinIsr, replication.nowMs());

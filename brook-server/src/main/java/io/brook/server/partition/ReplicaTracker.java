@@ -67,11 +67,15 @@ final class ReplicaTracker {
         }
     }
 
-    /** Records a follower's fetch from {@code fetchOffset}, made when the leader's log ended at {@code leaderLogEnd}. */
-    void onFollowerFetch(int replica, long fetchOffset, long leaderLogEnd, long nowMs, long brokerEpoch) {
+    /**
+     * Records a follower's fetch from {@code fetchOffset}, made when the leader's log ended at {@code leaderLogEnd}.
+     * False, and nothing recorded, when the fetch carries an older broker epoch than one the follower fetched with
+     * before (a fetch from the replica's previous incarnation, as Kafka fences it), or {@code replica} is no follower.
+     */
+    boolean onFollowerFetch(int replica, long fetchOffset, long leaderLogEnd, long nowMs, long brokerEpoch) {
         Follower f = followers.get(replica);
-        if (f == null) {
-            return;
+        if (f == null || (brokerEpoch != -1 && brokerEpoch < f.brokerEpoch)) {
+            return false;
         }
         if (fetchOffset >= leaderLogEnd) {
             f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, nowMs);
@@ -82,6 +86,7 @@ final class ReplicaTracker {
         f.lastFetchMs = nowMs;
         f.leaderLogEndAtLastFetch = leaderLogEnd;
         f.brokerEpoch = brokerEpoch;
+        return true;
     }
 
     boolean isReplica(int id) {
@@ -170,10 +175,6 @@ final class ReplicaTracker {
         return isr;
     }
 
-    boolean hasPendingChange() {
-        return pendingIsr != null;
-    }
-
     /** Whether {@code proposal} is the change in flight. */
     boolean isPending(List<Integer> proposal) {
         return pendingIsr != null && pendingIsr.equals(proposal);
@@ -181,11 +182,6 @@ final class ReplicaTracker {
 
     List<Integer> replicas() {
         return replicas;
-    }
-
-    long followerLogEnd(int replica) {
-        Follower f = followers.get(replica);
-        return f == null ? UNKNOWN : f.logEnd;
     }
 
     private static boolean caughtUp(Follower f, long leaderLogEnd, long nowMs, long lagMs) {

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -58,13 +59,20 @@ public final class ReplicaFetcher implements Runnable {
     static final long REQUEST_TIMEOUT_MS = 30_000;
     /** The least time between two warnings of one fetcher. */
     private static final long WARN_EVERY_MS = 10_000;
-    /** How long an idle fetcher (no partitions) sleeps before looking again. */
+    /** How long an idle fetcher (no partitions, or all of them waiting to retry) sleeps before looking again. */
     private static final long IDLE_MS = 200;
+    /**
+     * How long one partition sits out after its leader refused it (epoch not seen yet, out of range above its end):
+     * short, since a leader change is usually seen within it; the other partitions keep fetching meanwhile.
+     */
+    static final long PARTITION_RETRY_MS = 100;
 
     private final int nodeId;
     private final int leaderId;
     private final BrokerLink link;
     private final LongSupplier brokerEpoch;
+    /** {@link System#nanoTime()}, or a test's clock. */
+    private final LongSupplier nanoClock;
     private final Map<TopicPartition, FetchState> partitions = new ConcurrentHashMap<>();
     private final Object wakeup = new Object();
     private volatile boolean running = true;
@@ -77,6 +85,8 @@ public final class ReplicaFetcher implements Runnable {
         volatile boolean truncated;
         /** The leader's high watermark from an OFFSET_OUT_OF_RANGE above its end; -1 otherwise. */
         volatile long outOfRangeHighWatermark = -1;
+        /** Left out of rounds until this time of the fetcher's nano clock after a refusal; 0 when not waiting. */
+        volatile long retryAtNanos;
 
         FetchState(Partition partition, int leaderEpoch) {
             this.partition = partition;
@@ -85,10 +95,15 @@ public final class ReplicaFetcher implements Runnable {
     }
 
     public ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch) {
+        this(nodeId, leaderId, link, brokerEpoch, System::nanoTime);
+    }
+
+    ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch, LongSupplier nanoClock) {
         this.nodeId = nodeId;
         this.leaderId = leaderId;
         this.link = link;
         this.brokerEpoch = brokerEpoch;
+        this.nanoClock = nanoClock;
     }
 
     public int leaderId() {
@@ -149,7 +164,11 @@ public final class ReplicaFetcher implements Runnable {
     boolean round() throws IOException {
         List<FetchState> toTruncate = new ArrayList<>();
         List<FetchState> toFetch = new ArrayList<>();
+        long now = nanoClock.getAsLong();
         for (FetchState s : partitions.values()) {
+            if (s.retryAtNanos != 0 && now - s.retryAtNanos < 0) {
+                continue;
+            }
             (s.truncated ? toFetch : toTruncate).add(s);
         }
         if (!toTruncate.isEmpty()) {
@@ -267,7 +286,7 @@ public final class ReplicaFetcher implements Runnable {
                 } else {
                     s.outOfRangeHighWatermark = Math.max(0, answer.highWatermark());
                     s.truncated = false; // above the leader's end: find the common point again
-                    sleepBriefly(); // never a tight loop of truncations against a leader that keeps refusing
+                    retryLater(s); // never a tight loop of truncations against a leader that keeps refusing
                 }
                 return;
             }
@@ -331,17 +350,19 @@ public final class ReplicaFetcher implements Runnable {
                 warn("{}: leader {} answered {} for epoch {}; retrying", s.partition.topicPartition(), leaderId,
                         error, s.leaderEpoch);
                 s.truncated = false;
-                sleepBriefly();
+                retryLater(s);
             }
             default -> {
                 warn("{}: leader {} answered {}; retrying", s.partition.topicPartition(), leaderId, error);
-                sleepBriefly();
+                retryLater(s);
             }
         }
     }
 
-    private void sleepBriefly() {
-        sleep(Math.min(BACKOFF_MS, 100));
+    /** Leaves {@code s} out of rounds for {@link #PARTITION_RETRY_MS}, without holding up the other partitions. */
+    private void retryLater(FetchState s) {
+        long at = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(PARTITION_RETRY_MS);
+        s.retryAtNanos = at == 0 ? 1 : at;
     }
 
     private void sleep(long ms) {

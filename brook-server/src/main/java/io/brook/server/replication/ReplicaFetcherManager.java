@@ -82,14 +82,10 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         fetcher.remove(tp);
         if (fetcher.isEmpty()) {
             fetchers.remove(leaderId);
-            stop(fetcher, threads.remove(leaderId));
+            threads.remove(leaderId);
+            fetcher.shutdown(); // never an interrupt: one during a file write would close the log's channel
             log.info("Stopped fetching from broker {}: no partition of it left", leaderId);
         }
-    }
-
-    /** Never interrupts the thread: an interrupt during a file write would close the log's channel. */
-    private static void stop(ReplicaFetcher fetcher, Thread thread) {
-        fetcher.shutdown();
     }
 
     @Override

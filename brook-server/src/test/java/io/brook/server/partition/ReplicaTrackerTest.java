@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.function.IntPredicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -162,9 +163,21 @@ class ReplicaTrackerTest {
     }
 
     @Test
+    void aFetchWithAnOlderBrokerEpochThanTheReplicasLastIsRefusedAndRecordsNothing() {
+        ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2), List.of(1, 2), 0);
+        assertTrue(t.onFollowerFetch(2, 50, 100, 10, 8));
+        assertFalse(t.onFollowerFetch(2, 100, 100, 20, 7)); // the replica's previous incarnation
+        assertEquals(50, t.highWatermarkBound(100, 20, LAG_MS, ALL_ELIGIBLE));
+        assertEquals(8, t.brokerEpoch(2));
+        assertTrue(t.onFollowerFetch(2, 100, 100, 30, -1)); // no epoch sent: not checked, as Kafka
+        assertTrue(t.onFollowerFetch(2, 100, 100, 40, 9));
+        assertEquals(9, t.brokerEpoch(2));
+    }
+
+    @Test
     void unknownReplicasAreIgnored() {
         ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2), List.of(1, 2), 0);
-        t.onFollowerFetch(9, 100, 100, 1, 1);
+        assertFalse(t.onFollowerFetch(9, 100, 100, 1, 1));
         assertEquals(-1, t.brokerEpoch(9));
         assertTrue(t.isReplica(2) && !t.isReplica(9));
         assertEquals(new ArrayList<>(List.of(1, 2)), t.isr());

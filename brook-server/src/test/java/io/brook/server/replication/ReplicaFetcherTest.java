@@ -1,0 +1,155 @@
+package io.brook.server.replication;
+
+import io.brook.metadata.image.MetadataDelta;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.record.MetadataRecords;
+import io.brook.server.config.BrokerConfig;
+import io.brook.server.partition.ReplicaManager;
+import io.brook.storage.log.LogManager;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link ReplicaFetcher} against a scripted leader: what each round asks for after a partition is refused. */
+@Timeout(60)
+class ReplicaFetcherTest {
+    private static final int NODE = 1;
+    private static final int LEADER = 2;
+    private static final Uuid TOPIC_ID = new Uuid(7, 7);
+    private static final String TOPIC = "t";
+
+    @TempDir
+    File dir;
+    private LogManager logManager;
+    private ReplicaManager replicas;
+
+    @BeforeEach
+    void open() throws Exception {
+        logManager = new LogManager(List.of(new File(dir, "data")), Time.SYSTEM, null);
+        logManager.loadLogs(topic -> null, topic -> null);
+        replicas = new ReplicaManager(NODE, logManager, BrokerConfig.defaults().topicDefaults());
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        records.add(MetadataRecords.topic(TOPIC, TOPIC_ID));
+        for (int p = 0; p < 2; p++) {
+            records.add(MetadataRecords.partition(TOPIC_ID, p, List.of(LEADER, NODE), List.of(LEADER, NODE), LEADER, 0, 0));
+        }
+        MetadataDelta delta = new MetadataDelta(MetadataImage.EMPTY);
+        records.forEach(delta::replay);
+        replicas.onMetadataUpdate(delta, delta.apply(records.size()));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        logManager.close();
+    }
+
+    @Test
+    void aRefusedPartitionSitsOutItsRetryPauseWhileTheOthersKeepFetching() throws Exception {
+        ScriptedLeader leader = new ScriptedLeader();
+        AtomicLong nanos = new AtomicLong(1_000);
+        ReplicaFetcher fetcher = new ReplicaFetcher(NODE, LEADER, leader, () -> 5L, nanos::get);
+        for (int p = 0; p < 2; p++) {
+            fetcher.add(replicas.partition(new TopicPartition(TOPIC, p)), 0);
+        }
+        leader.refused.add(0);
+        assertTrue(fetcher.round()); // both truncate (nothing to cut); no fetch yet
+        assertTrue(fetcher.round()); // both fetch; partition 0 is refused
+        assertEquals(Set.of(0, 1), leader.lastFetched);
+        leader.refused.clear();
+
+        leader.lastTruncated = Set.of();
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(ReplicaFetcher.PARTITION_RETRY_MS) - 1);
+        assertTrue(fetcher.round());
+        assertEquals(Set.of(), leader.lastTruncated, "the refused partition waits out its pause");
+        assertEquals(Set.of(1), leader.lastFetched, "the other partition fetches without waiting");
+
+        nanos.addAndGet(1);
+        assertTrue(fetcher.round());
+        assertEquals(Set.of(0), leader.lastTruncated, "after its pause it truncates again");
+        fetcher.round();
+        assertEquals(Set.of(0, 1), leader.lastFetched, "after truncating again it fetches with the others");
+    }
+
+    /**
+     * A leader whose log is empty: OffsetForLeaderEpoch knows no epoch, Fetch returns no records, and partitions in
+     * {@link #refused} get FENCED_LEADER_EPOCH.
+     */
+    private static final class ScriptedLeader implements BrokerLink {
+        final Set<Integer> refused = new TreeSet<>();
+        volatile Set<Integer> lastFetched = Set.of();
+        volatile Set<Integer> lastTruncated = Set.of();
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <R extends AbstractResponse> R send(AbstractRequest.Builder<?> builder, long timeoutMs) {
+            AbstractRequest request = builder.build();
+            if (request instanceof OffsetsForLeaderEpochRequest offsets) {
+                OffsetForLeaderEpochResponseData data = new OffsetForLeaderEpochResponseData();
+                Set<Integer> asked = new TreeSet<>();
+                for (OffsetForLeaderTopic topic : offsets.data().topics()) {
+                    OffsetForLeaderTopicResult result = new OffsetForLeaderTopicResult().setTopic(topic.topic());
+                    topic.partitions().forEach(p -> {
+                        asked.add(p.partition());
+                        result.partitions().add(new EpochEndOffset().setPartition(p.partition())
+                                .setLeaderEpoch(-1).setEndOffset(-1));
+                    });
+                    data.topics().add(result);
+                }
+                lastTruncated = asked;
+                return (R) new OffsetsForLeaderEpochResponse(data);
+            }
+            FetchRequest fetch = (FetchRequest) request;
+            LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> answers = new LinkedHashMap<>();
+            Set<Integer> asked = new TreeSet<>();
+            for (FetchRequestData.FetchTopic topic : fetch.data().topics()) {
+                for (FetchRequestData.FetchPartition p : topic.partitions()) {
+                    asked.add(p.partition());
+                    Errors error = refused.contains(p.partition()) ? Errors.FENCED_LEADER_EPOCH : Errors.NONE;
+                    answers.put(new TopicIdPartition(topic.topicId(), p.partition(), TOPIC),
+                            new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
+                                    .setErrorCode(error.code()).setHighWatermark(0).setLogStartOffset(0)
+                                    .setRecords(MemoryRecords.EMPTY));
+                }
+            }
+            lastFetched = asked;
+            return (R) FetchResponse.of(Errors.NONE, 0, 0, answers, List.of());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
