@@ -1,12 +1,18 @@
 // kafkajs against Brook: admin, an idempotent producer, and a consumer group run loop.
 // Usage: node smoke.js HOST:PORT   (exit code 0 on success; one line per step on stdout)
-// With BROOK_SSL_CA=<PEM file> it connects over TLS, trusting that CA.
+// With BROOK_SSL_CA=<PEM file> it connects over TLS, trusting that CA; with BROOK_SASL_MECHANISM (plain,
+// scram-sha-256, scram-sha-512), BROOK_SASL_USER and BROOK_SASL_PASSWORD it authenticates with SASL.
 const fs = require('fs');
 const { Kafka, logLevel } = require('kafkajs');
 
 const broker = process.argv[2] || 'localhost:9092';
 const ssl = process.env.BROOK_SSL_CA ? { ca: [fs.readFileSync(process.env.BROOK_SSL_CA, 'utf-8')] } : undefined;
-const kafka = new Kafka({ clientId: 'brook-kafkajs', brokers: [broker], logLevel: logLevel.WARN, ssl });
+const sasl = process.env.BROOK_SASL_MECHANISM ? {
+  mechanism: process.env.BROOK_SASL_MECHANISM,
+  username: process.env.BROOK_SASL_USER,
+  password: process.env.BROOK_SASL_PASSWORD,
+} : undefined;
+const kafka = new Kafka({ clientId: 'brook-kafkajs', brokers: [broker], logLevel: logLevel.WARN, ssl, sasl });
 const topic = 'kafkajs-smoke';
 const count = 50;
 

@@ -71,7 +71,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * because it holds no replica, a Fetch reading the records back and an OffsetForLeaderEpoch as a follower; a parked fetch longer than a send's
  * bound ending at that bound; a stopped node failing a send within its bound and a restarted one reached again
  * by the same client; a send to a peer that accepts and never answers ending at its bound, or at once when
- * another thread closes the client; the same over an SSL and a SASL_PLAINTEXT (PLAIN, SCRAM) inter-broker listener.
+ * another thread closes the client; the same over an SSL, a SASL_PLAINTEXT (PLAIN, SCRAM) and a SASL_SSL inter-broker
+ * listener.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class BrokerClientTest {
@@ -248,6 +249,31 @@ class BrokerClientTest {
 
         Map<String, String> wrongPassword = new LinkedHashMap<>(settings);
         wrongPassword.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", String.format(PLAIN_JAAS, "wrong"));
+        IOException refused = assertThrows(IOException.class,
+                () -> client(wrongPassword, port).send(new ApiVersionsRequest.Builder(), SEND_MS));
+        assertTrue(refused.getMessage().contains("authentication to broker " + REMOTE_ID), refused.getMessage());
+    }
+
+    @Test
+    void overASaslSslInterBrokerListener() throws Exception {
+        TestCertificates certs = TestCertificates.createServerOnly(certDir);
+        int port = listenPort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "SASL_SSL://localhost:" + port);
+        settings.put("inter.broker.listener.name", "SASL_SSL");
+        settings.put("ssl.keystore.type", "PKCS12");
+        settings.put("ssl.keystore.location", certs.serverP12.getPath());
+        settings.put("ssl.keystore.password", TestCertificates.STORE_PASSWORD);
+        settings.put("ssl.truststore.location", certs.truststoreJks.getPath());
+        settings.put("ssl.truststore.password", TestCertificates.STORE_PASSWORD);
+        settings.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        settings.put("listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN");
+        settings.put("listener.name.sasl_ssl.plain.sasl.jaas.config", String.format(PLAIN_JAAS, "admin-secret"));
+        node = startNode(settings);
+        produceAndFetchAsReplica(client(settings, port), "over-sasl-ssl");
+
+        Map<String, String> wrongPassword = new LinkedHashMap<>(settings);
+        wrongPassword.put("listener.name.sasl_ssl.plain.sasl.jaas.config", String.format(PLAIN_JAAS, "wrong"));
         IOException refused = assertThrows(IOException.class,
                 () -> client(wrongPassword, port).send(new ApiVersionsRequest.Builder(), SEND_MS));
         assertTrue(refused.getMessage().contains("authentication to broker " + REMOTE_ID), refused.getMessage());

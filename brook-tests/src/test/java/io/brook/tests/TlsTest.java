@@ -6,17 +6,26 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -241,6 +250,101 @@ class TlsTest {
                     "-L"), null);
             assertTrue(metadata.contains("topic \"mtls\""), metadata);
         }
+    }
+
+    @Test
+    @Compat({"Java 4.3.1: SASL_SSL PLAIN and SCRAM", "kcat: SASL_SSL PLAIN", "kafkajs 2.2.4: SASL_SSL PLAIN"})
+    void saslOverTlsAuthenticatesAsTheSaslUserEvenWithAClientCertificate() throws Exception {
+        brook = new BrookFixture(dataDir, Map.of(
+                "listeners", "SASL_SSL://localhost:0",
+                "ssl.keystore.type", "PKCS12",
+                "ssl.keystore.location", certs.serverP12.getPath(),
+                "ssl.keystore.password", TestCertificates.STORE_PASSWORD,
+                "ssl.truststore.location", certs.truststoreJks.getPath(),
+                "ssl.truststore.password", TestCertificates.STORE_PASSWORD,
+                "ssl.client.auth", "requested",
+                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+                "listener.name.sasl_ssl.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain."
+                        + "PlainLoginModule required user_carol=\"carol-secret\";"));
+        String bootstrap = brook.bootstrap();
+        Map<String, Object> carol = mutualClient(bootstrap); // a certificate too: the SASL user is the principal
+        carol.putAll(saslSslClient(bootstrap, "PLAIN", "carol", "carol-secret"));
+        try (Admin admin = Admin.create(carol)) {
+            ConfigResource loggers = new ConfigResource(ConfigResource.Type.BROKER_LOGGER, "1");
+            admin.incrementalAlterConfigs(Map.of(loggers, List.of(new AlterConfigOp(
+                    new ConfigEntry("kafka.request.logger", "DEBUG"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic("sasl-ssl", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("dave",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "dave-secret")))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        String requests = Files.readString(new File(brook.logDir(), "kafka-request.log").toPath());
+        assertTrue(requests.contains("CREATE_TOPICS") && requests.contains("principal User:carol,")
+                && requests.contains("SASL_SSL"), requests);
+
+        Map<String, Object> dave = saslSslClient(bootstrap, "SCRAM-SHA-256", "dave", "dave-secret");
+        dave.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        dave.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(dave)) {
+            producer.send(new ProducerRecord<>("sasl-ssl", 0, "k", "over sasl_ssl")).get(30, TimeUnit.SECONDS);
+        }
+        Map<String, Object> reader = saslSslClient(bootstrap, "SCRAM-SHA-256", "dave", "dave-secret");
+        reader.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        reader.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        reader.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(reader)) {
+            TopicPartition tp = new TopicPartition("sasl-ssl", 0);
+            consumer.assign(List.of(tp));
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> values.add(r.value()));
+            }
+            assertEquals(List.of("over sasl_ssl"), values);
+        }
+
+        try (Admin wrong = Admin.create(saslSslClient(bootstrap, "PLAIN", "carol", "wrong"))) {
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> wrong.listTopics().names().get(60, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, refused.getCause());
+        }
+
+        if (Processes.kcatAvailable()) {
+            List<String> kcat = List.of("kcat", "-b", bootstrap, "-X", "security.protocol=sasl_ssl", "-X",
+                    "ssl.ca.location=" + certs.caPem.getPath(), "-X", "sasl.mechanisms=PLAIN", "-X",
+                    "sasl.username=carol", "-X", "sasl.password=carol-secret");
+            Processes.run(with(kcat, "-P", "-t", "sasl-ssl", "-p", "0", "-K:"), "k2:from kcat\n");
+            String consumed = Processes.run(with(kcat, "-C", "-t", "sasl-ssl", "-p", "0", "-o", "beginning", "-e",
+                    "-q", "-f", "%s\n"), null);
+            assertEquals("over sasl_ssl\nfrom kcat\n", consumed);
+        }
+        File kafkajs = new File(BrookFixture.ROOT, "compat/kafkajs");
+        if (new File(kafkajs, "node_modules/kafkajs").isDirectory()) {
+            ProcessBuilder node = new ProcessBuilder("node", "smoke.js", bootstrap).directory(kafkajs);
+            node.environment().put("BROOK_SSL_CA", certs.caPem.getPath());
+            node.environment().put("BROOK_SASL_MECHANISM", "plain");
+            node.environment().put("BROOK_SASL_USER", "carol");
+            node.environment().put("BROOK_SASL_PASSWORD", "carol-secret");
+            node.environment().put("KAFKAJS_NO_PARTITIONER_WARNING", "1");
+            String output = Processes.run(node, null, Duration.ofSeconds(120));
+            assertTrue(output.contains("consumer: group read all 50 records"), output);
+        } else if ("true".equals(System.getenv("CI"))) {
+            throw new AssertionError("kafkajs is not installed: run npm ci in compat/kafkajs");
+        }
+    }
+
+    /** Client settings for SASL_SSL with the given mechanism and login, trusting the test CA. */
+    private static Map<String, Object> saslSslClient(String bootstrap, String mechanism, String user,
+                                                     String password) {
+        Map<String, Object> props = sslClient(bootstrap);
+        String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        props.put(SaslConfigs.SASL_MECHANISM, mechanism);
+        props.put(SaslConfigs.SASL_JAAS_CONFIG, module + " required username=\"" + user + "\" password=\""
+                + password + "\";");
+        return props;
     }
 
     @Test

@@ -23,8 +23,8 @@ import java.util.Map;
  * ({@code advertised.listeners}: to clients only broker listeners; a controller's own controller listener may be
  * listed too, as in Kafka 4 (KIP-853), as the address the other controllers use, never given to clients) and
  * the listener brokers talk to each other on
- * ({@code inter.broker.listener.name}). PLAINTEXT, SSL and SASL_PLAINTEXT listeners are served (SASL_SSL
- * not yet). Pure; immutable.
+ * ({@code inter.broker.listener.name}). PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL listeners are served. Pure;
+ * immutable.
  */
 public final class ListenerSettings {
     /** Kafka's default {@code listener.security.protocol.map}. */
@@ -85,14 +85,10 @@ public final class ListenerSettings {
                         + "listener " + e.name() + "; name it PLAINTEXT or map it in listener.security.protocol.map "
                         + "(for example " + e.name() + ":PLAINTEXT)");
             }
-            if (protocol == SecurityProtocol.SASL_SSL) {
-                throw new ConfigException("listeners", in.listeners(), "the listener " + e.name() + " uses "
-                        + protocol + ", but SASL_SSL is not supported yet (issue 20); PLAINTEXT, SSL and SASL_PLAINTEXT "
-                        + "listeners are");
-            }
-            if (protocol == SecurityProtocol.SASL_PLAINTEXT && controllerNames.contains(e.name())) {
+            if ((protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL)
+                    && controllerNames.contains(e.name())) {
                 throw new ConfigException("listeners", in.listeners(), "the controller listener " + e.name()
-                        + " uses SASL_PLAINTEXT, but the quorum's transport is PLAINTEXT only for now");
+                        + " uses " + protocol + ", but the quorum's transport is PLAINTEXT only for now");
             }
         }
 

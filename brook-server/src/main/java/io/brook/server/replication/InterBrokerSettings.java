@@ -30,7 +30,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
  * inter-broker listener ({@code inter.broker.listener.name}, or the listener named by
  * {@code security.inter.broker.protocol}, not both), its security protocol from
  * {@code listener.security.protocol.map}, and for the client side of that listener its {@code ssl.*} settings
- * ({@link TlsSettings}: the listener's own over the node's) or, for SASL_PLAINTEXT,
+ * ({@link TlsSettings}: the listener's own over the node's) and, for SASL_PLAINTEXT and SASL_SSL,
  * {@code sasl.mechanism.inter.broker.protocol} with the listener's JAAS configuration
  * ({@code listener.name.<l>.<mechanism>.sasl.jaas.config}, else {@code sasl.jaas.config}; its
  * {@code username}/{@code password} options are what this node logs in with). Also the socket limits of Kafka's
@@ -38,7 +38,7 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
  * (64 KiB), and {@code socket.connection.setup.timeout.ms}/{@code .max.ms}.
  *
  * <p>What the client cannot do is refused here, at construction, with one {@link ConfigException} line naming
- * the key: SASL_SSL, a SASL mechanism Brook does not speak (Kafka's default GSSAPI included), a SASL listener
+ * the key: a SASL mechanism Brook does not speak (Kafka's default GSSAPI included), a SASL listener
  * without a JAAS login for this node. Pure (reads nothing but the settings); immutable.
  */
 public final class InterBrokerSettings {
@@ -111,13 +111,15 @@ public final class InterBrokerSettings {
         switch (protocol) {
             case PLAINTEXT -> { }
             case SSL -> props.putAll(sslProperties(config.tlsSettings(listener.name())));
-            case SASL_PLAINTEXT -> {
+            case SASL_PLAINTEXT, SASL_SSL -> {
+                if (protocol == SecurityProtocol.SASL_SSL) {
+                    props.putAll(sslProperties(config.tlsSettings(listener.name())));
+                }
                 mechanism = ((String) values.get(SASL_MECHANISM_INTER_BROKER)).trim().toUpperCase(Locale.ROOT);
                 props.putAll(saslProperties(originals, listener.name(), mechanism));
             }
             default -> throw new ConfigException("inter.broker.listener.name", listener.name(), "the inter-broker "
-                    + "listener uses " + protocol + ", which brokers cannot connect to each other over yet; use a "
-                    + "PLAINTEXT, SSL or SASL_PLAINTEXT listener");
+                    + "listener uses " + protocol + ", which brokers cannot connect to each other over");
         }
         return new InterBrokerSettings(config.nodeId(), listener.name(), protocol, mechanism, props, values,
                 config.getLong("connections.max.idle.ms"));

@@ -225,9 +225,12 @@ class BrokerConfigClusterTest {
                 "PLAINTEXT://localhost:19092,SSL://localhost:19095,SASL_PLAINTEXT://localhost:19096,"
                         + "CONTROLLER://localhost:19093", "sasl.enabled.mechanisms", "SCRAM-SHA-512"))
                 .brokerListeners().stream().map(BrokerConfig.Listener::name).toList());
-        assertContains(refused(with(combined(), "listeners", "PLAINTEXT://localhost:19092,"
-                + "SASL_SSL://localhost:19095,CONTROLLER://localhost:19093")), "the listener SASL_SSL uses SASL_SSL, "
-                + "but SASL_SSL is not supported yet");
+        assertEquals(List.of("PLAINTEXT", "SASL_SSL"), BrokerConfig.fromMap(with(combined(), "listeners",
+                "PLAINTEXT://localhost:19092,SASL_SSL://localhost:19095,CONTROLLER://localhost:19093",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512")).brokerListeners().stream()
+                .map(BrokerConfig.Listener::name).toList());
+        assertContains(refused(with(combined(), "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL")), "the controller listener CONTROLLER");
         assertContains(refused(with(combined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL")),
                 "the controller listener CONTROLLER is SSL, but the quorum's transport (Apache Ratis) is PLAINTEXT "
                         + "only");

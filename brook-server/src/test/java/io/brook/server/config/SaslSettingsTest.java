@@ -66,8 +66,9 @@ class SaslSettingsTest {
         assertFalse(malformed.getMessage().contains("secret-value"), "the secret stays out of the message");
         assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode("sasl.enabled.mechanisms", "PLAIN",
                 "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required user_x=y;")));
-        ConfigException ssl = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(Map.of("listeners",
-                "SASL_SSL://localhost:9093", "sasl.enabled.mechanisms", "SCRAM-SHA-512")));
-        assertTrue(ssl.getMessage().contains("SASL_SSL is not supported yet"), ssl.getMessage());
+        ConfigException sslNoUsers = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(Map.of(
+                "listeners", "SASL_SSL://localhost:9093", "sasl.enabled.mechanisms", "PLAIN")));
+        assertTrue(sslNoUsers.getMessage().contains("enables PLAIN but no JAAS configuration names its users"),
+                sslNoUsers.getMessage()); // a SASL_SSL listener's SASL settings are checked like SASL_PLAINTEXT's
     }
 }

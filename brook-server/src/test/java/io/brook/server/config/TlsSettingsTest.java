@@ -64,13 +64,15 @@ class TlsSettingsTest {
     }
 
     @Test
-    void anSslListenerIsAcceptedAndSaslStillRefusedAndTheControllerStaysPlaintext() {
+    void sslAndSaslSslListenersAreAcceptedAndTheControllerStaysPlaintext() {
         BrokerConfig config = BrokerConfig.fromMap(Map.of("listeners", "SSL://localhost:0",
                 "ssl.client.auth", "required"));
         assertTrue(config.usesTls("SSL"));
         assertEquals(TlsSettings.ClientAuth.REQUIRED, config.tlsSettings("SSL").clientAuth());
-        assertTrue(assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(Map.of("listeners",
-                "SASL_SSL://localhost:0"))).getMessage().contains("SASL_SSL is not supported yet"));
+        BrokerConfig saslSsl = BrokerConfig.fromMap(Map.of("listeners", "SASL_SSL://localhost:0",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512"));
+        assertTrue(saslSsl.usesTls("SASL_SSL"));
+        assertEquals(TlsSettings.ClientAuth.NONE, saslSsl.tlsSettings("SASL_SSL").clientAuth());
         assertTrue(assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(Map.of("listeners",
                 "SSL://localhost:0", "ssl.enabled.protocols", "SSLv3"))).getMessage()
                 .contains("ssl.enabled.protocols"));

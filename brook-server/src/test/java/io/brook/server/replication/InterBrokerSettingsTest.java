@@ -106,6 +106,21 @@ class InterBrokerSettingsTest {
     }
 
     @Test
+    void aSaslSslListenerTakesBothTheTlsClientSideAndTheSaslLogin() {
+        InterBrokerSettings s = InterBrokerSettings.from(node("listeners",
+                "PLAINTEXT://localhost:9092,SASL_SSL://localhost:9095",
+                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.sasl_ssl.plain.sasl.jaas.config", JAAS,
+                "listener.name.sasl_ssl.ssl.truststore.location", "/etc/brook/trust.jks",
+                "inter.broker.listener.name", "SASL_SSL", "sasl.mechanism.inter.broker.protocol", "PLAIN"));
+        assertEquals(SecurityProtocol.SASL_SSL, s.securityProtocol());
+        assertEquals("PLAIN", s.clientProperties().get(SaslConfigs.SASL_MECHANISM));
+        assertEquals(JAAS, ((Password) s.clientProperties().get(SaslConfigs.SASL_JAAS_CONFIG)).value());
+        assertEquals("/etc/brook/trust.jks", s.clientProperties().get(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG));
+        assertEquals("/etc/brook/server.p12", s.clientProperties().get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG));
+    }
+
+    @Test
     void whatTheClientCannotDoIsRefusedAtConstructionInOneLine() {
         ConfigException gssapi = assertThrows(ConfigException.class, () -> new BrokerClient.Factory(node(
                 "inter.broker.listener.name", "SASL_PLAINTEXT")));
