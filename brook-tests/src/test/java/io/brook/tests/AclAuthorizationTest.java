@@ -102,6 +102,17 @@ class AclAuthorizationTest {
             kafkaAcls(brook, "--add", "--allow-principal", "User:carol", "--operation", "Describe", "--topic", "t1");
             kafkaAcls(brook, "--remove", "--force", "--allow-principal", "User:alice", "--operation", "Read",
                     "--group", "*");
+            // and bin/brook acls does the same
+            assertEquals(List.of("Added 2 ACL(s) on TOPIC logs- (prefix)."), brookAcls(brook, "add",
+                    "--allow-principal", "User:dave", "--operation", "WRITE", "--operation", "describe",
+                    "--topic", "logs-", "--prefixed"));
+            List<String> daves = brookAcls(brook, "list", "--principal", "User:dave");
+            assertEquals(3, daves.size(), String.join("\n", daves)); // the header and two rows
+            assertTrue(daves.get(1).matches("TOPIC\\s+logs-\\s+PREFIXED\\s+User:dave\\s+\\*\\s+DESCRIBE\\s+ALLOW"),
+                    daves.get(1));
+            assertEquals(List.of("Removed 1 ACL(s)."), brookAcls(brook, "remove", "--principal", "User:dave",
+                    "--operation", "WRITE", "--topic", "logs-", "--prefixed"));
+            assertEquals(List.of("Removed 1 ACL(s)."), brookAcls(brook, "remove", "--topic", "logs-", "--prefixed"));
 
             brook.restart();
             try (Admin admin = brook.admin()) {
@@ -116,6 +127,19 @@ class AclAuthorizationTest {
                 assertEquals(Set.of(carol), describe(admin, AclBindingFilter.ANY));
             }
         }
+    }
+
+    /** Runs {@code bin/brook acls ARGS} in this JVM; its output lines (exit code 0 asserted). */
+    private static List<String> brookAcls(BrookFixture brook, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = io.brook.cli.BrookCli.commandLine().setOut(new java.io.PrintWriter(out))
+                .setErr(new java.io.PrintWriter(err));
+        List<String> command = new ArrayList<>(List.of("acls"));
+        command.addAll(List.of(args));
+        command.add("--bootstrap-server=" + brook.bootstrap());
+        assertEquals(0, cli.execute(command.toArray(String[]::new)), err.toString());
+        return out.toString().lines().toList();
     }
 
     private static String kafkaAcls(BrookFixture brook, String... args) throws Exception {

@@ -253,7 +253,7 @@ class TlsTest {
     }
 
     @Test
-    @Compat({"Java 4.3.1: SASL_SSL PLAIN and SCRAM", "kcat: SASL_SSL PLAIN", "kafkajs 2.2.4: SASL_SSL PLAIN"})
+    @Compat({"Java 4.3.1: SASL_SSL PLAIN and SCRAM-SHA-512", "kcat: SASL_SSL PLAIN", "kafkajs 2.2.4: SASL_SSL PLAIN"})
     void saslOverTlsAuthenticatesAsTheSaslUserEvenWithAClientCertificate() throws Exception {
         brook = new BrookFixture(dataDir, Map.of(
                 "listeners", "SASL_SSL://localhost:0",
@@ -263,7 +263,7 @@ class TlsTest {
                 "ssl.truststore.location", certs.truststoreJks.getPath(),
                 "ssl.truststore.password", TestCertificates.STORE_PASSWORD,
                 "ssl.client.auth", "requested",
-                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512",
                 "listener.name.sasl_ssl.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain."
                         + "PlainLoginModule required user_carol=\"carol-secret\";"));
         String bootstrap = brook.bootstrap();
@@ -276,20 +276,20 @@ class TlsTest {
                     .all().get(30, TimeUnit.SECONDS);
             admin.createTopics(List.of(new NewTopic("sasl-ssl", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("dave",
-                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "dave-secret")))
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "dave-secret")))
                     .all().get(30, TimeUnit.SECONDS);
         }
         String requests = Files.readString(new File(brook.logDir(), "kafka-request.log").toPath());
         assertTrue(requests.contains("CREATE_TOPICS") && requests.contains("principal User:carol,")
                 && requests.contains("SASL_SSL"), requests);
 
-        Map<String, Object> dave = saslSslClient(bootstrap, "SCRAM-SHA-256", "dave", "dave-secret");
+        Map<String, Object> dave = saslSslClient(bootstrap, "SCRAM-SHA-512", "dave", "dave-secret");
         dave.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         dave.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(dave)) {
             producer.send(new ProducerRecord<>("sasl-ssl", 0, "k", "over sasl_ssl")).get(30, TimeUnit.SECONDS);
         }
-        Map<String, Object> reader = saslSslClient(bootstrap, "SCRAM-SHA-256", "dave", "dave-secret");
+        Map<String, Object> reader = saslSslClient(bootstrap, "SCRAM-SHA-512", "dave", "dave-secret");
         reader.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         reader.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         reader.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
