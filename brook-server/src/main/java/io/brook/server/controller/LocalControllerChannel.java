@@ -47,7 +47,7 @@ import java.util.function.Supplier;
  * written), touched only inside decisions and the activation listener, so only on the controller's
  * thread. Each time the controller becomes active it gives every registered broker a fresh session
  * ({@link ClusterControl#activate}); {@link #fenceStaleBrokers} is the periodic fence pass
- * ({@link BrokerFencer} calls it). Session times come from a monotonic clock.
+ * ({@link ActiveControllerTimer#brokerFencer} calls it). Session times come from a monotonic clock.
  */
 public final class LocalControllerChannel implements ControllerChannel {
     private final MetadataController controller;

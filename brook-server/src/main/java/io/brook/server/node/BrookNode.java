@@ -12,7 +12,7 @@ import io.brook.metadata.quorum.QuorumTimeoutException;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.QuorumMetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
-import io.brook.server.controller.BrokerFencer;
+import io.brook.server.controller.ActiveControllerTimer;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.ForwardedRequestServer;
 import io.brook.server.controller.ForwardingControllerChannel;
@@ -45,7 +45,6 @@ import io.brook.server.handlers.ListTransactionsHandler;
 import io.brook.server.handlers.TxnOffsetCommitHandler;
 import io.brook.server.handlers.UnregisterBrokerHandler;
 import io.brook.server.handlers.ElectLeadersHandler;
-import io.brook.server.controller.LeaderRebalancer;
 import io.brook.server.handlers.WriteTxnMarkersHandler;
 import io.brook.server.delayed.CoordinatorTimer;
 import io.brook.server.delayed.DelayedOperations;
@@ -173,9 +172,9 @@ public final class BrookNode implements AutoCloseable {
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
     /** The fence pass while this node is the active controller; null on a single node. */
-    private final BrokerFencer fencer;
+    private final ActiveControllerTimer<Integer> fencer;
     /** The preferred-leader rebalance while this node is the active controller; null on a single node or when off. */
-    private final LeaderRebalancer rebalancer;
+    private final ActiveControllerTimer<TopicPartition> rebalancer;
     /** This broker's registration, heartbeats and controlled shutdown; null on a single node. */
     private final BrokerLifecycle lifecycle;
     private final LogManager logManager;
@@ -189,10 +188,11 @@ public final class BrookNode implements AutoCloseable {
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
                       CoordinatorLoader coordinatorLoader, TransactionMarkerSender markerSender,
                       RemoteTransactionVerifier remoteTransactions,
-                      MetadataController controller, QuorumClient quorumClient, BrokerFencer fencer,
+                      MetadataController controller, QuorumClient quorumClient,
+                      ActiveControllerTimer<Integer> fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId,
-                      LeaderRebalancer rebalancer) {
+                      ActiveControllerTimer<TopicPartition> rebalancer) {
         this.config = config;
         this.scheduler = scheduler;
         this.delayed = delayed;
@@ -487,8 +487,9 @@ public final class BrookNode implements AutoCloseable {
 
     /** The metadata controller of this node, how handlers reach the active one, and the quorum if any. */
     private record Controller(MetadataController controller, ControllerChannel channel,
-                              QuorumMetadataController quorum, QuorumClient quorumClient, BrokerFencer fencer,
-                              LeaderRebalancer rebalancer) {
+                              QuorumMetadataController quorum, QuorumClient quorumClient,
+                              ActiveControllerTimer<Integer> fencer,
+                              ActiveControllerTimer<TopicPartition> rebalancer) {
     }
 
     /** The registered brokers that may take new partitions, by id. */
@@ -572,16 +573,17 @@ public final class BrookNode implements AutoCloseable {
                 replicationFactor, Short.MAX_VALUE,
                 () -> QuorumDescription.fromStatus(controller.quorum().status()), clusterId,
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
-        BrokerFencer fencer = new BrokerFencer(controller, local, config.brokerHeartbeatIntervalMs());
+        ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
+                config.brokerHeartbeatIntervalMs());
         server.complete(new ForwardedRequestServer(local));
         QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
                 Duration.ofMillis(config.quorumRequestTimeoutMs()));
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
                 .exceptionallyCompose(BrookNode::forwardingFailure));
         fencer.start();
-        LeaderRebalancer rebalancer = null;
+        ActiveControllerTimer<TopicPartition> rebalancer = null;
         if (config.getBoolean("auto.leader.rebalance.enable")) {
-            rebalancer = new LeaderRebalancer(controller, local,
+            rebalancer = ActiveControllerTimer.leaderRebalancer(controller, local,
                     TimeUnit.SECONDS.toMillis(config.getLong("leader.imbalance.check.interval.seconds")),
                     config.getInt("leader.imbalance.per.broker.percentage"));
             rebalancer.start();

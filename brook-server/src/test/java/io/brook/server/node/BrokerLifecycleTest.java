@@ -9,7 +9,7 @@ import io.brook.server.config.BrokerConfig;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.runtime.LocalMetadataController;
-import io.brook.server.controller.BrokerFencer;
+import io.brook.server.controller.ActiveControllerTimer;
 import io.brook.server.controller.ForwardedRequestServer;
 import io.brook.server.controller.ForwardingControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Brokers' lifecycles against a real controller in this JVM: a {@link LocalMetadataController} deciding
  * through {@link LocalControllerChannel}, reached through {@link ForwardingControllerChannel} (Kafka's
  * request bytes, as a broker that is not the controller sends them) with a transport the tests can cut
- * or make answer NOT_CONTROLLER, and the {@link BrokerFencer} on a short timer.
+ * or make answer NOT_CONTROLLER, and the fence pass ({@link ActiveControllerTimer#brokerFencer}) on a short timer.
  */
 @Timeout(120)
 class BrokerLifecycleTest {
@@ -67,7 +67,7 @@ class BrokerLifecycleTest {
     private LocalMetadataController controller;
     private LocalControllerChannel local;
     private ForwardingControllerChannel channel;
-    private BrokerFencer fencer;
+    private ActiveControllerTimer<Integer> fencer;
     private final List<BrokerLifecycle> lifecycles = new ArrayList<>();
     /** While set, requests are lost: the controller is unreachable. */
     private final AtomicBoolean unreachable = new AtomicBoolean();
@@ -108,7 +108,7 @@ class BrokerLifecycleTest {
                 return answer;
             });
         });
-        fencer = new BrokerFencer(controller, local, 50);
+        fencer = ActiveControllerTimer.brokerFencer(controller, local, 50);
         fencer.start();
     }
 
