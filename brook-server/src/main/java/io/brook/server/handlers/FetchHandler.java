@@ -48,6 +48,11 @@ import java.util.concurrent.CompletableFuture;
  * answered once enough bytes are past its positions (offsets compared, no file read) or at
  * {@code max.wait.ms}.
  *
+ * <p>Follower fetching (KIP-392): consumers (v11+) may read from an in-sync follower, up to its own watermarks;
+ * with a {@code replica.selector.class} the leader answers a consumer of another rack with the follower to read
+ * from ({@code preferred_read_replica}) instead of records. That is the consumer path only
+ * ({@link #readForConsumer}); followers' own fetches take the replica path of {@link #readPartition}.
+ *
  * <p>Incremental fetch sessions (KIP-227, v7+): epoch 0 opens a session holding the requested
  * partitions; later requests with the session's next epoch carry only changed partitions (and
  * forgotten ones), and responses carry only partitions with records, errors or new offsets.
@@ -413,9 +418,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     /**
-     * Reads one partition for a consumer (up to the high watermark or last stable offset) or, when
-     * {@code replicaId} is set, for a follower: its fetch offset is its progress (which may move the high
-     * watermark and the ISR) and it reads up to the log end.
+     * Reads one partition for a consumer ({@link #readForConsumer}) or, when {@code replicaId} is set, for a
+     * follower: its fetch offset is its progress (which may move the high watermark and the ISR) and it reads up to
+     * the log end.
      */
     private void readPartition(TopicPartition tp, Target target, int maxBytes, boolean minOneMessage,
                                boolean readCommitted, int replicaId, long replicaEpoch, PartitionData data,
