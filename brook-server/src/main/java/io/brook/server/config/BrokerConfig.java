@@ -241,6 +241,10 @@ public final class BrokerConfig {
                     "Server-side assignors of consumer-protocol groups; the first is the default.")
             .define("broker.rack", STRING, null, MEDIUM, "The rack of this node, told to clients (and used to "
                     + "spread a partition's replicas once nodes form a cluster).")
+            .define("replica.selector.class", STRING, null, MEDIUM, "Where consumers that name their rack "
+                    + "(client.rack) read from (KIP-392): unset for leaders only, or "
+                    + "org.apache.kafka.common.replica.RackAwareReplicaSelector for an in-sync replica of their "
+                    + "rack (Brook's own implementation of it; no other class is loaded).")
             .define("delete.topic.enable", BOOLEAN, true, HIGH, "Whether topics may be deleted.")
             .define("authorizer.class.name", STRING, "", HIGH, "The authorizer: empty for none (every client may "
                     + "do everything; the ACL APIs answer SECURITY_DISABLED), or "
@@ -329,6 +333,7 @@ public final class BrokerConfig {
     private final ListenerSettings listeners;
     private final Map<String, String> topicDefaults;
     private final io.brook.server.security.acl.AuthorizerSettings authorizer;
+    private final Optional<io.brook.server.fetch.ReplicaSelector> replicaSelector;
     /** The SASL settings of each SASL broker listener, by listener name. */
     private final Map<String, SaslSettings> sasl;
 
@@ -379,6 +384,7 @@ public final class BrokerConfig {
         if (rack != null && rack.isBlank()) {
             throw new ConfigException("broker.rack", rack, "is blank; give a rack name or leave it out");
         }
+        this.replicaSelector = io.brook.server.fetch.ReplicaSelector.forClassName(getString("replica.selector.class"));
     }
 
     private Set<String> parseRoles() {
@@ -596,6 +602,11 @@ public final class BrokerConfig {
      */
     public boolean isMultiNodeQuorum() {
         return quorum.hasOtherNodes(nodeId());
+    }
+
+    /** The replica selector of {@code replica.selector.class}: empty when consumers read from leaders only. */
+    public Optional<io.brook.server.fetch.ReplicaSelector> replicaSelector() {
+        return replicaSelector;
     }
 
     /** The rack of this node ({@code broker.rack}), if set. */

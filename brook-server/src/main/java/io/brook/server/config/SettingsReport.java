@@ -36,7 +36,7 @@ public final class SettingsReport {
     private static final Set<String> HONOURED_UNDER_PREFIX = Set.of("controller.quorum.voters",
             "controller.quorum.election.timeout.ms", "controller.quorum.request.timeout.ms",
             "replica.lag.time.max.ms", "replica.high.watermark.checkpoint.interval.ms", "replica.socket.timeout.ms",
-            "replica.socket.receive.buffer.bytes");
+            "replica.socket.receive.buffer.bytes", "replica.selector.class");
 
     /** Settings Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(

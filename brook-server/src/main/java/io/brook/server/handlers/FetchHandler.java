@@ -8,6 +8,7 @@ import io.brook.server.delayed.DelayedOperation;
 import io.brook.server.fetch.FetchSession;
 import io.brook.server.fetch.FetchSession.Key;
 import io.brook.server.fetch.FetchSessionCache;
+import io.brook.server.fetch.ReplicaSelector;
 import io.brook.server.partition.Partition;
 import io.brook.storage.index.TransactionIndex;
 import io.brook.storage.log.LogOffsetMetadata;
@@ -29,12 +30,14 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.requests.FetchMetadata;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -45,6 +48,11 @@ import java.util.concurrent.CompletableFuture;
  * answered once enough bytes are past its positions (offsets compared, no file read) or at
  * {@code max.wait.ms}.
  *
+ * <p>Follower fetching (KIP-392): consumers (v11+) may read from an in-sync follower, up to its own watermarks;
+ * with a {@code replica.selector.class} the leader answers a consumer of another rack with the follower to read
+ * from ({@code preferred_read_replica}) instead of records. That is the consumer path only
+ * ({@link #readForConsumer}); followers' own fetches take the replica path of {@link #readPartition}.
+ *
  * <p>Incremental fetch sessions (KIP-227, v7+): epoch 0 opens a session holding the requested
  * partitions; later requests with the session's next epoch carry only changed partitions (and
  * forgotten ones), and responses carry only partitions with records, errors or new offsets.
@@ -54,6 +62,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     private static final short SESSION_VERSION = 7;
     /** First version that names topics by id. */
     private static final short TOPIC_ID_VERSION = 13;
+    /** First version with the consumer's rack: consumers may read from followers (KIP-392). */
+    private static final short FOLLOWER_READ_VERSION = 11;
 
     private final BrokerContext broker;
     private final FetchSessionCache sessions;
@@ -72,8 +82,22 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     private record Target(Key key, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
     }
 
-    /** One pass over the targets. */
+    /**
+     * One pass over the targets; {@code hasError} also when a partition names a preferred read replica: either
+     * answers at once, without waiting for {@code min.bytes}.
+     */
     private record Pass(List<PartitionData> partitions, long bytes, boolean hasError) {
+    }
+
+    /**
+     * Who fetches, for the consumer path: the request version (v11+ may read from a follower), the consumer's
+     * {@code rack_id} (empty if none) and the listener it came in on (a preferred read replica must be reachable
+     * there).
+     */
+    private record Client(short version, String rackId, String listenerName) {
+        boolean mayReadFromFollower() {
+            return version >= FOLLOWER_READ_VERSION;
+        }
     }
 
     @Override
@@ -121,7 +145,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 }
             }
         }
-        return fetch(request, version, targets, session, incremental, refused(context, request, targets));
+        Client client = new Client(version, request.rackId(), context.listenerName());
+        return fetch(request, version, targets, session, incremental, refused(context, request, targets), client);
     }
 
     /**
@@ -152,12 +177,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private CompletableFuture<FetchResponseData> fetch(FetchRequestData request, short version, List<Target> targets,
                                                        FetchSession session, boolean incremental,
-                                                       Set<String> refused) {
+                                                       Set<String> refused, Client client) {
         boolean mayWait = request.maxWaitMs() > 0 && !targets.isEmpty();
         // the bounds are taken before the first read: bytes appended in between count twice at
         // worst (the fetch answers a little early), never not at all
         List<Watch> watches = mayWait ? watches(request, targets, refused) : List.of();
-        Pass first = read(request, targets, refused);
+        Pass first = read(request, targets, refused, client);
         if (!mayWait || first.bytes() >= request.minBytes() || first.hasError()) {
             return CompletableFuture.completedFuture(respond(version, targets, first, session, incremental));
         }
@@ -171,7 +196,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
         }
         broker.delayed().fetches().tryCompleteElseWatch(new DelayedFetch(request, version, targets, session,
-                incremental, watches, result, refused), keys);
+                incremental, watches, result, refused, client), keys);
         return result;
     }
 
@@ -185,11 +210,15 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         final long fetchOffset;
         final int maxBytes;
         final int leaderEpoch;
+        /** Whether this node led the partition at park (a consumer may be parked on a follower). */
+        final boolean leaderAtPark;
         final LogOffsetMetadata boundAtPark;
         int bytesAtPark;
 
-        Watch(TopicPartition tp, long fetchOffset, int maxBytes, int leaderEpoch, LogOffsetMetadata boundAtPark) {
+        Watch(TopicPartition tp, long fetchOffset, int maxBytes, int leaderEpoch, boolean leaderAtPark,
+              LogOffsetMetadata boundAtPark) {
             this.tp = tp;
+            this.leaderAtPark = leaderAtPark;
             this.fetchOffset = fetchOffset;
             this.maxBytes = maxBytes;
             this.leaderEpoch = leaderEpoch;
@@ -208,7 +237,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                     : new TopicPartition(name, t.key().partition());
             Partition partition = tp == null ? null : broker.replicas().partition(tp);
             watches.add(partition == null ? null : new Watch(tp, t.fetchOffset(), t.maxBytes(),
-                    partition.leaderEpoch(), bound(partition, readCommitted, replicaId(request) >= 0)));
+                    partition.leaderEpoch(), partition.isLeader(),
+                    bound(partition, readCommitted, replicaId(request) >= 0)));
         }
         return watches;
     }
@@ -230,8 +260,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * A fetch waiting for {@code min.bytes}. Whether enough has arrived is computed from offsets
      * and file positions, as Kafka's DelayedFetch: bytes found at park plus how far the bound has
      * moved in the same segment. A bound that moved to a new segment, or whose position is not
-     * known, or a partition that changed leader, epoch or log start, completes the fetch: the
-     * answer's read then says what is there.
+     * known, or a partition whose role here (leader or follower), epoch or log start changed, completes the
+     * fetch: the answer's read then says what is there.
      */
     private final class DelayedFetch extends DelayedOperation {
         private final FetchRequestData request;
@@ -244,12 +274,14 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final boolean follower;
         private final CompletableFuture<FetchResponseData> result;
         private final Set<String> refused;
+        private final Client client;
 
         DelayedFetch(FetchRequestData request, short version, List<Target> targets, FetchSession session,
                      boolean incremental, List<Watch> watches, CompletableFuture<FetchResponseData> result,
-                     Set<String> refused) {
+                     Set<String> refused, Client client) {
             super(request.maxWaitMs());
             this.refused = refused;
+            this.client = client;
             this.request = request;
             this.version = version;
             this.targets = targets;
@@ -269,7 +301,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                     continue;
                 }
                 Partition partition = broker.replicas().partition(w.tp);
-                if (partition == null || !partition.isLeader() || partition.leaderEpoch() != w.leaderEpoch
+                if (partition == null || partition.isLeader() != w.leaderAtPark || partition.leaderEpoch() != w.leaderEpoch
                         || partition.log().logStartOffset() > w.fetchOffset) {
                     return true;
                 }
@@ -306,7 +338,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
         private void answer() {
             try {
-                result.complete(respond(version, targets, read(request, targets, refused), session, incremental));
+                result.complete(respond(version, targets, read(request, targets, refused, client), session,
+                        incremental));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -349,7 +382,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return t == null ? null : t.name();
     }
 
-    private Pass read(FetchRequestData request, List<Target> targets, Set<String> refused) {
+    private Pass read(FetchRequestData request, List<Target> targets, Set<String> refused, Client client) {
         MetadataImage image = broker.replicas().image();
         int replicaId = replicaId(request);
         boolean readCommitted = replicaId < 0 && request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
@@ -373,30 +406,35 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             } else {
                 int limit = (int) Math.max(0, Math.min(target.maxBytes(), remaining));
                 readPartition(new TopicPartition(name, target.key().partition()), target, limit, bytes == 0,
-                        readCommitted, replicaId, request.replicaState().replicaEpoch(), data);
+                        readCommitted, replicaId, request.replicaState().replicaEpoch(), data, client);
             }
             int size = data.records().sizeInBytes();
             bytes += size;
             remaining -= size;
-            hasError |= data.errorCode() != Errors.NONE.code();
+            hasError |= data.errorCode() != Errors.NONE.code() || data.preferredReadReplica() >= 0;
             partitions.add(data);
         }
         return new Pass(partitions, bytes, hasError);
     }
 
     /**
-     * Reads one partition for a consumer (up to the high watermark or last stable offset) or, when
-     * {@code replicaId} is set, for a follower: its fetch offset is its progress (which may move the high
-     * watermark and the ISR) and it reads up to the log end.
+     * Reads one partition for a consumer ({@link #readForConsumer}) or, when {@code replicaId} is set, for a
+     * follower: its fetch offset is its progress (which may move the high watermark and the ISR) and it reads up to
+     * the log end.
      */
     private void readPartition(TopicPartition tp, Target target, int maxBytes, boolean minOneMessage,
-                               boolean readCommitted, int replicaId, long replicaEpoch, PartitionData data) {
+                               boolean readCommitted, int replicaId, long replicaEpoch, PartitionData data,
+                               Client client) {
         Partition partition = broker.replicas().partition(tp);
         if (partition == null) {
             data.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
             return;
         }
         try {
+            if (replicaId < 0) {
+                readForConsumer(partition, target, maxBytes, minOneMessage, readCommitted, client, data);
+                return;
+            }
             if (!partition.isLeader()) {
                 data.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                 return;
@@ -426,6 +464,78 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
     }
 
+    /**
+     * Reads one partition for a consumer, on its leader or (v11+, KIP-392) on an in-sync follower, as Kafka's
+     * {@code Partition.fetchRecords}: the leader epoch is checked first (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH);
+     * a follower answers v10 and older NOT_LEADER_OR_FOLLOWER. Either reads up to its own high watermark (last
+     * stable offset under read_committed): a fetch offset between that and the log end gets no records, one past
+     * the log end or below its start OFFSET_OUT_OF_RANGE, on which the client returns to the leader. A follower
+     * that left the ISR also answers NOT_LEADER_OR_FOLLOWER (Brook's choice; Kafka serves it while it lags), which
+     * sends the client back to the leader. On the leader, a consumer that names its rack may be given a
+     * preferred read replica instead of records ({@link #preferredReadReplica}).
+     */
+    private void readForConsumer(Partition partition, Target target, int maxBytes, boolean minOneMessage,
+                                 boolean readCommitted, Client client, PartitionData data) throws IOException {
+        partition.throwIfEpochMismatch(target.currentLeaderEpoch());
+        boolean leader = partition.isLeader();
+        if (!leader && (!client.mayReadFromFollower() || !partition.isInSyncReplica())) {
+            data.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+            return;
+        }
+        Partition.Watermarks watermarks = partition.watermarks(); // both from one snapshot
+        long highWatermark = watermarks.highWatermark().offset();
+        long stable = watermarks.lastStable().offset();
+        data.setHighWatermark(highWatermark).setLastStableOffset(stable)
+                .setLogStartOffset(partition.log().logStartOffset());
+        if (leader) {
+            int preferred = preferredReadReplica(partition, target.fetchOffset(), client);
+            if (preferred >= 0) {
+                data.setPreferredReadReplica(preferred); // no records: the client fetches them from there
+                return;
+            }
+        }
+        long upper = readCommitted ? stable : highWatermark;
+        Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
+        data.setRecords(records);
+        if (readCommitted && records.sizeInBytes() > 0) {
+            for (TransactionIndex.AbortedTxn txn : partition.log().abortedTransactions(target.fetchOffset(), upper)) {
+                data.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                        .setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
+            }
+        }
+    }
+
+    /**
+     * The follower a consumer should read {@code partition} from, as Kafka's {@code findPreferredReadReplica}, or -1
+     * for this leader: only with a {@code replica.selector.class}, for v11+; the candidates are this leader and the
+     * followers of the committed ISR that fetched in this epoch up to at least {@code fetchOffset} and that clients
+     * on the consumer's listener may be sent to (registered, unfenced). Brook does not track followers' log start
+     * offsets: a follower that no longer holds {@code fetchOffset} answers OFFSET_OUT_OF_RANGE and the client comes
+     * back.
+     */
+    private int preferredReadReplica(Partition partition, long fetchOffset, Client client) {
+        Optional<ReplicaSelector> selector = broker.config().replicaSelector();
+        if (selector.isEmpty() || !client.mayReadFromFollower() || fetchOffset < partition.log().logStartOffset()) {
+            return -1;
+        }
+        long nowMs = System.currentTimeMillis();
+        ReplicaSelector.ReplicaView leader = new ReplicaSelector.ReplicaView(broker.nodeId(),
+                broker.config().rack().orElse(null), partition.log().logEndOffset(), 0);
+        List<ReplicaSelector.ReplicaView> replicas = new ArrayList<>();
+        replicas.add(leader);
+        for (Partition.FollowerState follower : partition.inSyncFollowers()) {
+            if (follower.logEndOffset() < fetchOffset) {
+                continue;
+            }
+            broker.broker(follower.brokerId(), client.listenerName()).ifPresent(b -> replicas.add(
+                    new ReplicaSelector.ReplicaView(b.id(), b.rack(), follower.logEndOffset(),
+                            Math.max(0, nowMs - follower.lastCaughtUpMs()))));
+        }
+        return selector.get().select(client.rackId(), leader, replicas)
+                .filter(chosen -> chosen.brokerId() != leader.brokerId())
+                .map(ReplicaSelector.ReplicaView::brokerId).orElse(-1);
+    }
+
     /** Builds the response; with a session, records what each partition was told and drops unchanged ones. */
     private static FetchResponseData respond(short version, List<Target> targets, Pass pass, FetchSession session,
                                              boolean incremental) {
@@ -438,7 +548,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             if (session != null) {
                 boolean changed;
                 synchronized (session) {
-                    changed = session.mustRespond(key, data.records().sizeInBytes() > 0,
+                    // a preferred read replica must reach the client, as records do
+                    changed = session.mustRespond(key, data.records().sizeInBytes() > 0
+                                    || data.preferredReadReplica() >= 0,
                             data.errorCode() != Errors.NONE.code(), data.highWatermark(), data.logStartOffset());
                 }
                 if (incremental && !changed) {

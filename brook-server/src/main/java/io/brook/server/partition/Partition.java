@@ -421,6 +421,25 @@ public final class Partition {
         }
     }
 
+    /** An in-sync follower as its leader last saw it: the offset it fetched from last and when it was caught up. */
+    public record FollowerState(int brokerId, long logEndOffset, long lastCaughtUpMs) {
+    }
+
+    /**
+     * As leader, the followers of the committed ISR that fetched in this leader epoch (see
+     * {@link ReplicaTracker#inSyncFollowers}); empty as follower. For choosing a consumer's read replica.
+     */
+    public List<FollowerState> inSyncFollowers() {
+        synchronized (watermarkLock) {
+            return tracker == null ? List.of() : tracker.inSyncFollowers();
+        }
+    }
+
+    /** Whether this node is in the partition's ISR as the metadata last told it. */
+    public boolean isInSyncReplica() {
+        return state.isr().contains(localNodeId);
+    }
+
     /** The broker epoch {@code replicaId} last fetched with, as leader; -1 if unknown. */
     public long followerBrokerEpoch(int replicaId) {
         synchronized (watermarkLock) {

@@ -184,6 +184,21 @@ final class ReplicaTracker {
         return replicas;
     }
 
+    /**
+     * The followers of the committed ISR whose log end is known (they fetched from this leader), with their log end
+     * and when they were last caught up: the replicas a consumer may be sent to read from (KIP-392).
+     */
+    List<Partition.FollowerState> inSyncFollowers() {
+        List<Partition.FollowerState> states = new ArrayList<>();
+        for (int id : isr) {
+            Follower f = followers.get(id);
+            if (f != null && f.logEnd != UNKNOWN) {
+                states.add(new Partition.FollowerState(id, f.logEnd, f.lastCaughtUpMs));
+            }
+        }
+        return states;
+    }
+
     private static boolean caughtUp(Follower f, long leaderLogEnd, long nowMs, long lagMs) {
         return f.logEnd == leaderLogEnd || nowMs - f.lastCaughtUpMs <= lagMs;
     }

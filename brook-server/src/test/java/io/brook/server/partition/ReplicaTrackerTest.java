@@ -33,6 +33,21 @@ class ReplicaTrackerTest {
     }
 
     @Test
+    void theReadReplicaCandidatesAreTheCommittedIsrFollowersThatFetchedInThisEpoch() {
+        ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2, 3, 4), List.of(1, 2, 3), 0);
+        assertEquals(List.of(), t.inSyncFollowers(), "no follower fetched from this leader yet");
+        t.onFollowerFetch(2, 100, 100, 10, 7);
+        t.onFollowerFetch(4, 100, 100, 10, 7); // caught up but not in the ISR
+        assertEquals(List.of(new Partition.FollowerState(2, 100, 10)), t.inSyncFollowers());
+        t.onFollowerFetch(3, 80, 100, 20, 7);
+        t.proposed(List.of(1, 2, 3, 4));
+        assertEquals(List.of(new Partition.FollowerState(2, 100, 10), new Partition.FollowerState(3, 80, 0)),
+                t.inSyncFollowers(), "a pending expansion does not count yet");
+        t.committed(List.of(1, 3));
+        assertEquals(List.of(new Partition.FollowerState(3, 80, 0)), t.inSyncFollowers());
+    }
+
+    @Test
     void aFollowerBehindForTheLagTimeIsProposedOutAndStopsCountingOnlyOnceCommitted() {
         ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
         t.onFollowerFetch(2, 50, 50, 1_000, 1);
