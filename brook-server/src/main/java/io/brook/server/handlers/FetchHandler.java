@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.server.replication.ReplicationThrottles;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
@@ -57,10 +58,17 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private final BrokerContext broker;
     private final FetchSessionCache sessions;
+    private final ReplicationThrottles throttles;
 
     public FetchHandler(BrokerContext broker, FetchSessionCache sessions) {
+        this(broker, sessions, ReplicationThrottles.none(broker.nodeId()));
+    }
+
+    /** @param throttles the leader replication throttle (KIP-73) follower fetches keep to */
+    public FetchHandler(BrokerContext broker, FetchSessionCache sessions, ReplicationThrottles throttles) {
         this.broker = broker;
         this.sessions = sessions;
+        this.throttles = throttles;
     }
 
     @Override
@@ -413,8 +421,16 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             data.setHighWatermark(highWatermark).setLastStableOffset(stable)
                     .setLogStartOffset(partition.log().logStartOffset());
             long upper = replicaId >= 0 ? Long.MAX_VALUE : readCommitted ? stable : highWatermark;
+            boolean throttled = replicaId >= 0 && leaderThrottled(tp);
+            if (throttled && !partition.state().isr().contains(replicaId)
+                    && throttles.leader().isExceeded(throttles.nowMs())) {
+                return; // KIP-73: an out-of-sync throttled replica waits while the leader's quota is used up
+            }
             Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
             data.setRecords(records);
+            if (throttled && records.sizeInBytes() > 0) {
+                throttles.leader().record(records.sizeInBytes(), throttles.nowMs());
+            }
             if (readCommitted && records.sizeInBytes() > 0) {
                 for (TransactionIndex.AbortedTxn txn : partition.log().abortedTransactions(target.fetchOffset(), upper)) {
                     data.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
@@ -424,6 +440,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         } catch (Exception e) {
             data.setErrorCode(ErrorMapping.errorFor(e).code()).setRecords(MemoryRecords.EMPTY);
         }
+    }
+
+    /** Whether the topic's leader.replication.throttled.replicas names this broker's replica of {@code tp}. */
+    private boolean leaderThrottled(TopicPartition tp) {
+        TopicImage topic = broker.replicas().image().topic(tp.topic());
+        return topic != null && throttles.leaderThrottled(topic.configs(), tp.partition());
     }
 
     /** Builds the response; with a session, records what each partition was told and drops unchanged ones. */
