@@ -421,9 +421,10 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             data.setHighWatermark(highWatermark).setLastStableOffset(stable)
                     .setLogStartOffset(partition.log().logStartOffset());
             long upper = replicaId >= 0 ? Long.MAX_VALUE : readCommitted ? stable : highWatermark;
-            boolean throttled = replicaId >= 0 && leaderThrottled(tp);
-            if (throttled && !partition.state().isr().contains(replicaId)
-                    && throttles.leader().isExceeded(throttles.nowMs())) {
+            Map<String, String> topicConfigs = replicaId >= 0 ? topicConfigs(tp) : Map.of();
+            boolean throttled = replicaId >= 0 && throttles.leaderThrottled(topicConfigs, tp.partition());
+            if (throttled && throttles.leaderHoldsBack(topicConfigs, tp.partition(),
+                    partition.state().isr().contains(replicaId))) {
                 return; // KIP-73: an out-of-sync throttled replica waits while the leader's quota is used up
             }
             Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
@@ -442,10 +443,10 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
     }
 
-    /** Whether the topic's leader.replication.throttled.replicas names this broker's replica of {@code tp}. */
-    private boolean leaderThrottled(TopicPartition tp) {
+    /** The config overrides of {@code tp}'s topic (its throttled replica lists among them). */
+    private Map<String, String> topicConfigs(TopicPartition tp) {
         TopicImage topic = broker.replicas().image().topic(tp.topic());
-        return topic != null && throttles.leaderThrottled(topic.configs(), tp.partition());
+        return topic == null ? Map.of() : topic.configs();
     }
 
     /** Builds the response; with a session, records what each partition was told and drops unchanged ones. */

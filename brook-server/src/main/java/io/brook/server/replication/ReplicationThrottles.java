@@ -55,6 +55,15 @@ public final class ReplicationThrottles {
         return clock.getAsLong();
     }
 
+    /**
+     * The leader's decision for one follower fetch of a partition (Kafka's shouldLeaderThrottle): hold its records
+     * back when the topic throttles this broker's replica of {@code partition}, the fetching replica is not in the
+     * ISR and the leader quota is used up.
+     */
+    public boolean leaderHoldsBack(Map<String, String> topicConfigs, int partition, boolean replicaInIsr) {
+        return !replicaInIsr && leaderThrottled(topicConfigs, partition) && leader.isExceeded(nowMs());
+    }
+
     /** Whether the leader throttles {@code partition} of the topic with {@code topicConfigs} on this broker. */
     public boolean leaderThrottled(Map<String, String> topicConfigs, int partition) {
         return ThrottledReplicaList.contains(topicConfigs.get(ThrottledReplicaList.LEADER_CONFIG), partition, nodeId);

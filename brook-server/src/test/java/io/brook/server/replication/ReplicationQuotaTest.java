@@ -104,6 +104,24 @@ class ReplicationQuotaTest {
     }
 
     @Test
+    void theLeaderHoldsBackOnlyThrottledReplicasOutsideTheIsrWhileTheQuotaIsUsedUp() {
+        long[] now = {0};
+        ReplicationThrottles throttles = new ReplicationThrottles(1, 2, 1000, () -> now[0]);
+        Map<String, String> topic = Map.of(ThrottledReplicaList.LEADER_CONFIG, "0:1");
+        throttles.setRates(1000, ReplicationQuota.UNLIMITED);
+        assertFalse(throttles.leaderHoldsBack(topic, 0, false), "nothing sent yet");
+        throttles.leader().record(5000, now[0]);
+        assertTrue(throttles.leaderHoldsBack(topic, 0, false));
+        assertFalse(throttles.leaderHoldsBack(topic, 0, true), "an in-sync replica is never held back");
+        assertFalse(throttles.leaderHoldsBack(topic, 1, false), "partition 1 is not throttled");
+        assertFalse(throttles.leaderHoldsBack(Map.of(), 0, false), "the topic throttles nothing");
+        assertTrue(throttles.follower().bytesPerWindow() == ReplicationQuota.UNLIMITED);
+        now[0] = 2000; // the window has passed
+        assertFalse(throttles.leaderHoldsBack(topic, 0, false));
+        assertEquals(1000, throttles.leader().bytesPerWindow());
+    }
+
+    @Test
     void throttledReplicaListsAreValidatedAsKafkaDoes() {
         ConfigDef.Validator v = ThrottledReplicaList.VALIDATOR;
         assertDoesNotThrow(() -> v.ensureValid("x", List.of("*")));
