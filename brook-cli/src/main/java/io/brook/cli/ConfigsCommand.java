@@ -52,7 +52,8 @@ final class ConfigsCommand {
             List<ConfigEntry> shown = config.entries().stream().sorted(Comparator.comparing(ConfigEntry::name))
                     .filter(e -> all || e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
                             || e.source() == ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG
-                            || e.source() == ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG)
+                            || e.source() == ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG
+                            || e.source() == ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)
                     .toList();
             if (json()) {
                 List<Map<String, Object>> rows = new ArrayList<>();

@@ -76,6 +76,16 @@ public final class BrokerConfig {
                     + "with its leader's log end for this long leaves the in-sync replicas.")
             .define("replica.high.watermark.checkpoint.interval.ms", LONG, 5000L, atLeast(1), HIGH, "How often "
                     + "each log directory's replication-offset-checkpoint file records the high watermarks.")
+            .define("leader.replication.throttled.rate", LONG, Long.MAX_VALUE, atLeast(0), MEDIUM, "Bytes per "
+                    + "second a leader sends to the replicas its topics list in leader.replication.throttled.replicas "
+                    + "while they are out of the ISR (KIP-73); dynamic, usually set per broker by a reassignment.")
+            .define("follower.replication.throttled.rate", LONG, Long.MAX_VALUE, atLeast(0), MEDIUM, "Bytes per "
+                    + "second a follower fetches for the replicas its topics list in "
+                    + "follower.replication.throttled.replicas while they are behind (KIP-73); dynamic.")
+            .define("replication.quota.window.num", INT, 11, atLeast(1), LOW, "Samples the replication "
+                    + "throttles measure their rate over.")
+            .define("replication.quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Time span of each sample "
+                    + "of the replication throttles, in seconds.")
             .define("initial.broker.registration.timeout.ms", INT, 60000, atLeast(1), MEDIUM, "How long a "
                     + "starting broker waits for its first registration with the controller to be accepted.")
             .define("controlled.shutdown.enable", BOOLEAN, true, MEDIUM, "Whether a broker that stops first asks "
@@ -504,6 +514,11 @@ public final class BrokerConfig {
     /** The broker property whose value is the default of a topic config, or null. */
     public static String brokerSynonym(String topicConfig) {
         return TOPIC_SYNONYMS.get(topicConfig);
+    }
+
+    /** Every broker property that is the default of a topic config (log.retention.ms, log.segment.bytes, ...). */
+    public static java.util.Collection<String> topicDefaultNames() {
+        return Collections.unmodifiableCollection(TOPIC_SYNONYMS.values());
     }
 
     /** Whether the broker property was set explicitly (in the file or an override). */

@@ -47,6 +47,14 @@ public interface ControllerChannel {
     /** Replaces every config override of {@code topic} with {@code overrides}. */
     CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides, boolean validateOnly);
 
+    /**
+     * Replaces every dynamic config of a broker resource ({@code resourceName} a broker id, or "" for the
+     * cluster-wide default) with {@code configs} (Kafka's ConfigRecords of resource type BROKER). The caller has
+     * validated names and values.
+     */
+    CompletableFuture<Void> alterBrokerConfigs(String resourceName, Map<String, String> configs,
+                                               boolean validateOnly);
+
     /** Reserves a block of producer ids for {@code brokerId}; completes with the block. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);
 

@@ -181,14 +181,18 @@ public final class ForwardedRequestServer {
                 .setResourceName(resource.resourceName());
         AlterConfigsResponseData response = new AlterConfigsResponseData();
         response.responses().add(result);
-        if (resource.resourceType() != ConfigResource.Type.TOPIC.id()) {
-            setError(new InvalidRequestException("Only topic configs are changed through the controller"),
+        boolean topic = resource.resourceType() == ConfigResource.Type.TOPIC.id();
+        if (!topic && resource.resourceType() != ConfigResource.Type.BROKER.id()) {
+            setError(new InvalidRequestException("Only topic and broker configs are changed through the controller"),
                     result::setErrorCode, result::setErrorMessage);
             return CompletableFuture.completedFuture(response);
         }
         Map<String, String> overrides = new LinkedHashMap<>();
         resource.configs().forEach(c -> overrides.put(c.name(), c.value()));
-        return local.alterTopicConfigs(resource.resourceName(), overrides, request.validateOnly())
+        CompletableFuture<Void> done = topic
+                ? local.alterTopicConfigs(resource.resourceName(), overrides, request.validateOnly())
+                : local.alterBrokerConfigs(resource.resourceName(), overrides, request.validateOnly());
+        return done
                 .handle((ignored, e) -> {
                     if (e != null) {
                         setError(e, result::setErrorCode, result::setErrorMessage);

@@ -126,8 +126,20 @@ public final class ForwardingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<Void> alterTopicConfigs(String topic, Map<String, String> overrides,
                                                      boolean validateOnly) {
+        return alterConfigs(ConfigResource.Type.TOPIC, topic, overrides, validateOnly);
+    }
+
+    @Override
+    public CompletableFuture<Void> alterBrokerConfigs(String resourceName, Map<String, String> configs,
+                                                      boolean validateOnly) {
+        return alterConfigs(ConfigResource.Type.BROKER, resourceName, configs, validateOnly);
+    }
+
+    /** AlterConfigs (the replacing form) of one resource. */
+    private CompletableFuture<Void> alterConfigs(ConfigResource.Type type, String resourceName, Map<String, String> overrides,
+                                                 boolean validateOnly) {
         AlterConfigsRequestData.AlterConfigsResource resource = new AlterConfigsRequestData.AlterConfigsResource()
-                .setResourceType(ConfigResource.Type.TOPIC.id()).setResourceName(topic);
+                .setResourceType(type.id()).setResourceName(resourceName);
         overrides.forEach((name, value) -> resource.configs().add(
                 new AlterConfigsRequestData.AlterableConfig().setName(name).setValue(value)));
         AlterConfigsRequestData request = new AlterConfigsRequestData().setValidateOnly(validateOnly);

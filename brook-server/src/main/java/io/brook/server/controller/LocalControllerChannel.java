@@ -9,6 +9,7 @@ import io.brook.metadata.controller.AclControl;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
 import io.brook.metadata.controller.ScramControl;
+import io.brook.metadata.controller.BrokerConfigControl;
 import io.brook.metadata.controller.TopicControl;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
@@ -163,6 +164,13 @@ public final class LocalControllerChannel implements ControllerChannel {
                                                     boolean validateOnly) {
         return controller.submit(image -> TopicControl.createPartitions(image, topic, newCount, assignments,
                 brokers.get()), validateOnly).thenApply(count -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> alterBrokerConfigs(String resourceName, Map<String, String> configs,
+                                                      boolean validateOnly) {
+        return controller.submit(image -> BrokerConfigControl.replaceConfigs(image, resourceName, configs),
+                validateOnly);
     }
 
     @Override

@@ -70,6 +70,12 @@ public final class RoutingControllerChannel implements ControllerChannel {
     }
 
     @Override
+    public CompletableFuture<Void> alterBrokerConfigs(String resourceName, Map<String, String> configs,
+                                                      boolean validateOnly) {
+        return route().alterBrokerConfigs(resourceName, configs, validateOnly);
+    }
+
+    @Override
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
         return route().allocateProducerIds(brokerId);
     }

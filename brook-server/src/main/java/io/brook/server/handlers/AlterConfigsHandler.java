@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** AlterConfigs (the legacy, non-incremental form): the given configs replace all of a topic's overrides. */
+/** AlterConfigs (the legacy, non-incremental form): the given configs replace all of a topic's overrides or a broker's dynamic configs. */
 public final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
     private final BrokerContext broker;
 
@@ -60,8 +60,14 @@ public final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest
 
     private CompletableFuture<Void> alter(AlterConfigsResource resource, boolean validateOnly) {
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
-        if (type == ConfigResource.Type.BROKER) {
-            throw TopicConfigChanges.brokerConfigsAreStatic();
+        if (type == ConfigResource.Type.BROKER) { // the given configs replace all of the resource's dynamic ones
+            Map<String, String> configs = new HashMap<>();
+            for (AlterableConfig config : resource.configs()) {
+                if (configs.put(config.name(), config.value()) != null) {
+                    throw new InvalidRequestException("Config " + config.name() + " appears more than once.");
+                }
+            }
+            return TopicConfigChanges.applyBroker(broker, resource.resourceName(), configs, validateOnly);
         }
         if (type != ConfigResource.Type.TOPIC) {
             throw new InvalidRequestException("Brook does not alter configs of resource type " + type + " yet.");

@@ -2,6 +2,7 @@ package io.brook.server.handlers;
 
 import io.brook.server.logging.LoggerLevels;
 import io.brook.server.config.BrokerConfig;
+import io.brook.server.config.DynamicBrokerConfig;
 import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
@@ -36,6 +37,8 @@ final class ConfigDescriber {
 
     static List<Entry> topicEntries(BrokerContext broker, Map<String, String> overrides) {
         BrokerConfig config = broker.config();
+        Map<String, Map<String, String>> dynamic = broker.replicas().image().brokerConfigs();
+        Map<String, String> effectiveDefaults = broker.replicas().effectiveConfigs(Map.of());
         List<Entry> entries = new ArrayList<>();
         for (ConfigDef.ConfigKey key : LogConfig.CONFIG_DEF.configKeys().values()) {
             List<Synonym> synonyms = new ArrayList<>();
@@ -44,31 +47,50 @@ final class ConfigDescriber {
                 synonyms.add(new Synonym(key.name, override, ConfigSource.TOPIC_CONFIG));
             }
             String brokerName = BrokerConfig.brokerSynonym(key.name);
-            String brokerValue = config.topicDefaults().get(key.name);
-            if (brokerName != null && config.isSet(brokerName)) {
-                synonyms.add(new Synonym(brokerName, brokerValue, ConfigSource.STATIC_BROKER_CONFIG));
+            String brokerValue = effectiveDefaults.get(key.name);
+            if (brokerName != null) {
+                ConfigDef.ConfigKey brokerKey = BrokerConfig.CONFIG_DEF.configKeys().get(brokerName);
+                for (DynamicBrokerConfig.Source s : DynamicBrokerConfig.synonyms(brokerKey, config, dynamic,
+                        broker.nodeId())) {
+                    if (s.source() != ConfigSource.DEFAULT_CONFIG) {
+                        synonyms.add(new Synonym(s.name(), s.value(), s.source()));
+                    }
+                }
             }
             String defaultValue = brokerValue != null ? brokerValue : defaultString(key);
             synonyms.add(new Synonym(brokerName != null ? brokerName : key.name, defaultValue,
                     ConfigSource.DEFAULT_CONFIG));
             Synonym effective = synonyms.get(0);
-            entries.add(new Entry(key.name, effective.value(), effective.source(), typeOf(key.type),
+            // a topic default set through a coarser unit (log.retention.hours) shows the derived value
+            String value = effective.source() == ConfigSource.TOPIC_CONFIG ? effective.value()
+                    : brokerValue != null ? brokerValue : effective.value();
+            entries.add(new Entry(key.name, value, effective.source(), typeOf(key.type),
                     key.documentation, key.type == ConfigDef.Type.PASSWORD, synonyms));
         }
         return entries;
     }
 
-    static List<Entry> brokerEntries(BrokerConfig config) {
+    /**
+     * A broker resource as Kafka describes it: for a broker id, every broker config with its chain of sources
+     * (per-broker dynamic, cluster-default dynamic, static, default); for "" (the cluster default), only the
+     * dynamic defaults that are set.
+     */
+    static List<Entry> brokerEntries(BrokerConfig config, Map<String, Map<String, String>> dynamic, int nodeId,
+                                     String resourceName) {
         List<Entry> entries = new ArrayList<>();
         for (ConfigDef.ConfigKey key : BrokerConfig.CONFIG_DEF.configKeys().values()) {
             boolean sensitive = key.type == ConfigDef.Type.PASSWORD;
             List<Synonym> synonyms = new ArrayList<>();
-            if (config.isSet(key.name)) {
-                synonyms.add(new Synonym(key.name, sensitive ? null : config.originals().get(key.name),
-                        ConfigSource.STATIC_BROKER_CONFIG));
+            for (DynamicBrokerConfig.Source s : DynamicBrokerConfig.synonyms(key, config, dynamic, nodeId)) {
+                if (resourceName.isEmpty() && s.source() == ConfigSource.DYNAMIC_BROKER_CONFIG) {
+                    continue; // the cluster default does not show one broker's own values
+                }
+                synonyms.add(new Synonym(s.name(), sensitive ? null : s.value(), s.source()));
             }
-            synonyms.add(new Synonym(key.name, defaultString(key), ConfigSource.DEFAULT_CONFIG));
             Synonym effective = synonyms.get(0);
+            if (resourceName.isEmpty() && effective.source() != ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG) {
+                continue;
+            }
             entries.add(new Entry(key.name, effective.value(), effective.source(), typeOf(key.type),
                     key.documentation, sensitive, synonyms));
         }

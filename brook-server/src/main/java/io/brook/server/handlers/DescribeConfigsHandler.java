@@ -5,6 +5,7 @@ import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.logging.LoggerLevels;
+import io.brook.server.config.DynamicBrokerConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
@@ -71,7 +72,8 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                         .setErrorMessage("Unexpected broker id, expected " + broker.nodeId() + " or empty string, "
                                 + "but received " + resource.resourceName());
             }
-            entries = type == ConfigResource.Type.BROKER ? ConfigDescriber.brokerEntries(broker.config())
+            entries = type == ConfigResource.Type.BROKER ? ConfigDescriber.brokerEntries(broker.config(),
+                    broker.replicas().image().brokerConfigs(), broker.nodeId(), resource.resourceName())
                     : ConfigDescriber.loggerEntries(loggers);
         } else {
             return result.setErrorCode(Errors.INVALID_REQUEST.code())
@@ -85,7 +87,9 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             DescribeConfigsResourceResult config = new DescribeConfigsResourceResult()
                     .setName(entry.name())
                     .setValue(entry.sensitive() ? null : entry.value())
-                    .setReadOnly(type == ConfigResource.Type.BROKER) // logger levels can be changed
+                    // logger levels and dynamic broker configs can be changed
+                    .setReadOnly(type == ConfigResource.Type.BROKER
+                            && !DynamicBrokerConfig.DYNAMIC.contains(entry.name()))
                     .setConfigSource(entry.source().id())
                     .setIsSensitive(entry.sensitive())
                     .setConfigType(entry.type().id())

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.server.replication.ReplicationThrottles;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
@@ -67,10 +68,17 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private final BrokerContext broker;
     private final FetchSessionCache sessions;
+    private final ReplicationThrottles throttles;
 
     public FetchHandler(BrokerContext broker, FetchSessionCache sessions) {
+        this(broker, sessions, ReplicationThrottles.none(broker.nodeId()));
+    }
+
+    /** @param throttles the leader replication throttle (KIP-73) follower fetches keep to */
+    public FetchHandler(BrokerContext broker, FetchSessionCache sessions, ReplicationThrottles throttles) {
         this.broker = broker;
         this.sessions = sessions;
+        this.throttles = throttles;
     }
 
     @Override
@@ -451,8 +459,17 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             data.setHighWatermark(highWatermark).setLastStableOffset(stable)
                     .setLogStartOffset(partition.log().logStartOffset());
             long upper = replicaId >= 0 ? Long.MAX_VALUE : readCommitted ? stable : highWatermark;
+            Map<String, String> topicConfigs = replicaId >= 0 ? topicConfigs(tp) : Map.of();
+            boolean throttled = replicaId >= 0 && throttles.leaderThrottled(topicConfigs, tp.partition());
+            if (throttled && throttles.leaderHoldsBack(topicConfigs, tp.partition(),
+                    partition.state().isr().contains(replicaId))) {
+                return; // KIP-73: an out-of-sync throttled replica waits while the leader's quota is used up
+            }
             Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
             data.setRecords(records);
+            if (throttled && records.sizeInBytes() > 0) {
+                throttles.leader().record(records.sizeInBytes(), throttles.nowMs());
+            }
             if (readCommitted && records.sizeInBytes() > 0) {
                 for (TransactionIndex.AbortedTxn txn : partition.log().abortedTransactions(target.fetchOffset(), upper)) {
                     data.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
@@ -534,6 +551,12 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return selector.get().select(client.rackId(), leader, replicas)
                 .filter(chosen -> chosen.brokerId() != leader.brokerId())
                 .map(ReplicaSelector.ReplicaView::brokerId).orElse(-1);
+    }
+
+    /** The config overrides of {@code tp}'s topic (its throttled replica lists among them). */
+    private Map<String, String> topicConfigs(TopicPartition tp) {
+        TopicImage topic = broker.replicas().image().topic(tp.topic());
+        return topic == null ? Map.of() : topic.configs();
     }
 
     /** Builds the response; with a session, records what each partition was told and drops unchanged ones. */

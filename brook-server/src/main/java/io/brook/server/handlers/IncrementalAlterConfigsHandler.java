@@ -5,6 +5,7 @@ import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.logging.LoggerLevels;
+import io.brook.server.config.BrokerConfig;
 import io.brook.server.network.tls.TlsListeners;
 import io.brook.storage.log.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -31,7 +32,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** IncrementalAlterConfigs for topics: SET, DELETE, and APPEND/SUBTRACT on list-valued configs. */
+/**
+ * IncrementalAlterConfigs for topics (SET, DELETE, and APPEND/SUBTRACT on list-valued configs), dynamic broker
+ * configs (a broker id or "" for the cluster default, committed through the controller), a TLS listener's
+ * certificates and logger levels.
+ */
 public final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
     private static final Logger log = LoggerFactory.getLogger(IncrementalAlterConfigsHandler.class);
 
@@ -97,8 +102,12 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     private CompletableFuture<Void> alter(AlterConfigsResource resource, boolean validateOnly) {
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
         if (type == ConfigResource.Type.BROKER) {
-            alterTlsListeners(resource, validateOnly);
-            return CompletableFuture.completedFuture(null);
+            if (tls != null && !resource.configs().isEmpty()
+                    && resource.configs().stream().allMatch(c -> tls.isReloadable(c.name()))) {
+                alterTlsListeners(resource, validateOnly);
+                return CompletableFuture.completedFuture(null);
+            }
+            return alterDynamicBrokerConfigs(resource, validateOnly);
         }
         if (type == ConfigResource.Type.BROKER_LOGGER) {
             alterLoggers(resource, validateOnly);
@@ -142,10 +151,6 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
      * other broker setting is static.
      */
     private void alterTlsListeners(AlterConfigsResource resource, boolean validateOnly) {
-        if (tls == null || resource.configs().isEmpty()
-                || !resource.configs().stream().allMatch(c -> tls.isReloadable(c.name()))) {
-            throw TopicConfigChanges.brokerConfigsAreStatic();
-        }
         if (!resource.resourceName().equals(String.valueOf(broker.nodeId()))) {
             throw new InvalidRequestException("A listener's certificates are changed per broker: name broker "
                     + broker.nodeId() + " (--entity-name " + broker.nodeId() + "), not '" + resource.resourceName()
@@ -170,6 +175,43 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
         } catch (ConfigException e) {
             throw new InvalidConfigurationException(e.getMessage());
         }
+    }
+
+    /**
+     * Dynamic broker configs (KRaft's BROKER ConfigRecords): SET and DELETE on the resource's current dynamic
+     * configs, APPEND / SUBTRACT on a list-valued one's effective value; the result replaces them through the
+     * controller.
+     */
+    private CompletableFuture<Void> alterDynamicBrokerConfigs(AlterConfigsResource resource, boolean validateOnly) {
+        Map<String, String> configs = new HashMap<>(TopicConfigChanges.brokerConfigs(broker, resource.resourceName()));
+        Set<String> names = new HashSet<>();
+        for (AlterableConfig config : resource.configs()) {
+            if (!names.add(config.name())) {
+                throw new InvalidRequestException("Config " + config.name() + " appears more than once.");
+            }
+            OpType op = OpType.forId(config.configOperation());
+            if (op == OpType.SET) {
+                configs.put(config.name(), config.value());
+            } else if (op == OpType.DELETE) {
+                configs.remove(config.name());
+            } else if (op == OpType.APPEND || op == OpType.SUBTRACT) {
+                ConfigDef.ConfigKey key = BrokerConfig.CONFIG_DEF.configKeys().get(config.name());
+                if (key == null || key.type != ConfigDef.Type.LIST) {
+                    throw new InvalidRequestException("Config " + config.name() + " is not a list; " + op
+                            + " applies to list configs only.");
+                }
+                String current = configs.containsKey(config.name()) ? configs.get(config.name())
+                        : listValue(broker.config().value(config.name()));
+                configs.put(config.name(), applyListOp(op, config.value(), current));
+            } else {
+                throw new InvalidRequestException("Unknown config operation " + config.configOperation());
+            }
+        }
+        return TopicConfigChanges.applyBroker(broker, resource.resourceName(), configs, validateOnly);
+    }
+
+    private static String listValue(Object value) {
+        return value instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf).toList()) : "";
     }
 
     /** Logger levels (BROKER_LOGGER): SET a level or DELETE a logger's own; all are checked before any is changed. */
@@ -225,13 +267,17 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
             throw new InvalidConfigurationException("Config " + config.name() + " is not a list; "
                     + op + " applies to list configs only.");
         }
+        return applyListOp(op, config.value(), current);
+    }
+
+    private static String applyListOp(OpType op, String operand, String current) {
         List<String> values = new ArrayList<>();
         for (String v : current.split(",")) {
             if (!v.trim().isEmpty()) {
                 values.add(v.trim());
             }
         }
-        List<String> operands = Arrays.stream(config.value() == null ? new String[0] : config.value().split(","))
+        List<String> operands = Arrays.stream(operand == null ? new String[0] : operand.split(","))
                 .map(String::trim).filter(v -> !v.isEmpty()).toList();
         if (op == OpType.APPEND) {
             operands.stream().filter(v -> !values.contains(v)).forEach(values::add);

@@ -95,6 +95,9 @@ import io.brook.server.replication.AlterPartitionSender;
 import io.brook.server.replication.BrokerClient;
 import io.brook.server.replication.LeaderLink;
 import io.brook.server.replication.ReplicaFetcherManager;
+import io.brook.server.replication.ReplicationThrottles;
+import io.brook.server.replication.ReplicaFetcher;
+import io.brook.server.replication.ReplicationQuota;
 import io.brook.server.security.acl.BrokerAuthorizer;
 import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.cleaner.LogCleaner;
@@ -246,6 +249,12 @@ public final class BrookNode implements AutoCloseable {
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults(),
                 config.getLong("replica.lag.time.max.ms"), highWatermarkCheckpoints(logManager));
+        // dynamic broker configs (throttle rates, topic defaults) from the metadata, before any log loads
+        ReplicationThrottles throttles = new ReplicationThrottles(config.nodeId(),
+                config.getInt("replication.quota.window.num"),
+                config.getInt("replication.quota.window.size.seconds") * 1000L, () -> System.nanoTime() / 1_000_000);
+        BrokerConfigPublisher brokerConfigs = new BrokerConfigPublisher(config, replicas, throttles);
+        brokerConfigs.onImage(controller.image());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
         // produces and fetches parked on that partition
         replicas.onHighWatermarkAdvanced(delayed::checkAndComplete);
@@ -258,6 +267,7 @@ public final class BrookNode implements AutoCloseable {
         }, config.getInt("num.recovery.threads.per.data.dir"));
         replicas.onImage(controller.image());
         controller.addPublisher(replicas::onMetadataUpdate);
+        controller.addPublisher(brokerConfigs::onMetadataUpdate);
         LogCleaner cleaner = null;
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new LogCleaner(config.cleanerConfig(), logManager, time);
@@ -349,7 +359,7 @@ public final class BrookNode implements AutoCloseable {
             // registered: followers fetch from their leaders, leaders keep their ISR through the controller
             replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
                     LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), interBrokerClients),
-                    lifecycle::brokerEpoch), new AlterPartitionSender(controllerChannel, config.nodeId(),
+                    lifecycle::brokerEpoch, followerThrottle(replicas, throttles)), new AlterPartitionSender(controllerChannel, config.nodeId(),
                     lifecycle::brokerEpoch));
             long isrCheckMs = Math.max(1, config.getLong("replica.lag.time.max.ms") / 2);
             scheduler.scheduleWithFixedDelay(replicas::maybeShrinkIsrs, isrCheckMs, isrCheckMs,
@@ -376,7 +386,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new CreatePartitionsHandler(broker))
                 .register(new DescribeConfigsHandler(broker, loggers))
                 .register(new ProduceHandler(broker))
-                .register(new FetchHandler(broker, fetchSessions))
+                .register(new FetchHandler(broker, fetchSessions, throttles))
                 .register(new ListOffsetsHandler(broker))
                 .register(new OffsetForLeaderEpochHandler(broker))
                 .register(new InitProducerIdHandler(broker))
@@ -722,5 +732,26 @@ public final class BrookNode implements AutoCloseable {
         controller.close();
         logManager.checkpointHighWatermarks(replicas.highWatermarks());
         logManager.close();
+    }
+
+    /** The follower throttle the replica fetchers keep to: the topics' throttled replica lists, the quota. */
+    private static ReplicaFetcher.Throttle followerThrottle(ReplicaManager replicas, ReplicationThrottles throttles) {
+        return new ReplicaFetcher.Throttle() {
+            @Override
+            public boolean covers(org.apache.kafka.common.TopicPartition tp) {
+                TopicImage topic = replicas.image().topic(tp.topic());
+                return topic != null && throttles.followerThrottled(topic.configs(), tp.partition());
+            }
+
+            @Override
+            public ReplicationQuota quota() {
+                return throttles.follower();
+            }
+
+            @Override
+            public long nowMs() {
+                return throttles.nowMs();
+            }
+        };
     }
 }

@@ -43,7 +43,8 @@ public final class ReplicaManager {
 
     private final int nodeId;
     private final LogManager logManager;
-    private final Map<String, String> topicDefaults;
+    /** Topic-level defaults from the broker's config; replaced when a dynamic broker config changes them. */
+    private volatile Map<String, String> topicDefaults;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile Consumer<TopicPartition> highWatermarkListener = tp -> { };
@@ -187,6 +188,24 @@ public final class ReplicaManager {
         Map<String, String> merged = new HashMap<>(topicDefaults);
         merged.putAll(overrides);
         return merged;
+    }
+
+    /**
+     * Replaces the broker-level defaults of topic configs (a dynamic broker config changed them) and gives every
+     * hosted partition its new effective log config; topics' own overrides still win.
+     */
+    public synchronized void updateTopicDefaults(Map<String, String> defaults) {
+        if (defaults.equals(topicDefaults)) {
+            return;
+        }
+        topicDefaults = Map.copyOf(defaults);
+        Map<String, LogConfig> byTopic = new HashMap<>();
+        partitions.forEach((tp, partition) -> {
+            TopicImage topic = image.topic(tp.topic());
+            if (topic != null) {
+                partition.log().updateConfig(byTopic.computeIfAbsent(tp.topic(), name -> logConfig(topic)));
+            }
+        });
     }
 
     /** Brings hosted partitions in line with the committed change {@code delta}, which made {@code next}. */

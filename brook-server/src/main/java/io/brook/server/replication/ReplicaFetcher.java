@@ -59,6 +59,8 @@ public final class ReplicaFetcher implements Runnable {
     static final long REQUEST_TIMEOUT_MS = 30_000;
     /** The least time between two warnings of one fetcher. */
     private static final long WARN_EVERY_MS = 10_000;
+    /** How long a fetcher whose partitions all wait for the follower throttle pauses before looking again. */
+    static final long THROTTLED_BACKOFF_MS = 100;
     /** How long an idle fetcher (no partitions, or all of them waiting to retry) sleeps before looking again. */
     private static final long IDLE_MS = 200;
     /**
@@ -73,6 +75,7 @@ public final class ReplicaFetcher implements Runnable {
     private final LongSupplier brokerEpoch;
     /** {@link System#nanoTime()}, or a test's clock. */
     private final LongSupplier nanoClock;
+    private final Throttle throttle;
     private final Map<TopicPartition, FetchState> partitions = new ConcurrentHashMap<>();
     private final Object wakeup = new Object();
     private volatile boolean running = true;
@@ -83,6 +86,8 @@ public final class ReplicaFetcher implements Runnable {
         final Partition partition;
         final int leaderEpoch;
         volatile boolean truncated;
+        /** Whether the last fetch left this replica caught up with the leader's high watermark (not throttled). */
+        volatile boolean caughtUp;
         /** The leader's high watermark from an OFFSET_OUT_OF_RANGE above its end; -1 otherwise. */
         volatile long outOfRangeHighWatermark = -1;
         /** Left out of rounds until this time of the fetcher's nano clock after a refusal; 0 when not waiting. */
@@ -95,15 +100,52 @@ public final class ReplicaFetcher implements Runnable {
     }
 
     public ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch) {
-        this(nodeId, leaderId, link, brokerEpoch, System::nanoTime);
+        this(nodeId, leaderId, link, brokerEpoch, Throttle.NONE);
     }
 
-    ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch, LongSupplier nanoClock) {
+    public ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch, Throttle throttle) {
+        this(nodeId, leaderId, link, brokerEpoch, throttle, System::nanoTime);
+    }
+
+    ReplicaFetcher(int nodeId, int leaderId, BrokerLink link, LongSupplier brokerEpoch, Throttle throttle,
+                   LongSupplier nanoClock) {
         this.nodeId = nodeId;
         this.leaderId = leaderId;
         this.link = link;
         this.brokerEpoch = brokerEpoch;
         this.nanoClock = nanoClock;
+        this.throttle = throttle;
+    }
+
+    /**
+     * The follower replication throttle (KIP-73): which partitions it covers (the topic's
+     * {@code follower.replication.throttled.replicas} names this broker's replica) and the quota they share.
+     * A covered partition that is behind its leader is left out of a fetch while the quota is exceeded; the
+     * bytes every covered partition appends are recorded.
+     */
+    public interface Throttle {
+        Throttle NONE = new Throttle() {
+            @Override
+            public boolean covers(TopicPartition tp) {
+                return false;
+            }
+
+            @Override
+            public ReplicationQuota quota() {
+                return null;
+            }
+
+            @Override
+            public long nowMs() {
+                return 0;
+            }
+        };
+
+        boolean covers(TopicPartition tp);
+
+        ReplicationQuota quota();
+
+        long nowMs();
     }
 
     public int leaderId() {
@@ -174,10 +216,36 @@ public final class ReplicaFetcher implements Runnable {
         if (!toTruncate.isEmpty()) {
             truncate(toTruncate);
         }
+        int fetchable = toFetch.size();
+        toFetch.removeIf(this::heldBack);
         if (!toFetch.isEmpty()) {
             fetch(toFetch);
+        } else if (fetchable > 0 && toTruncate.isEmpty()) {
+            sleep(THROTTLED_BACKOFF_MS); // every partition waits for the throttle: no busy loop
         }
-        return !toTruncate.isEmpty() || !toFetch.isEmpty();
+        return !toTruncate.isEmpty() || fetchable > 0;
+    }
+
+    /**
+     * How much one fetch asks for a partition: {@link #PARTITION_MAX_BYTES}, or for a throttled replica that is
+     * behind at most what the quota allows per window (at least one batch still comes, as Kafka answers the first
+     * partition of a fetch), so one large answer does not overshoot the rate for many seconds. Kafka asks for
+     * the full size; this keeps the measured rate close to the limit with long windows too.
+     */
+    private int maxBytes(FetchState s) {
+        if (s.caughtUp || !throttle.covers(s.partition.topicPartition())) {
+            return PARTITION_MAX_BYTES;
+        }
+        long perWindow = throttle.quota().bytesPerWindow();
+        return (int) Math.max(1, Math.min(PARTITION_MAX_BYTES, perWindow));
+    }
+
+    /** Whether the follower throttle holds {@code s} back this round (Kafka's shouldFollowerThrottle). */
+    private boolean heldBack(FetchState s) {
+        if (s.caughtUp || !throttle.covers(s.partition.topicPartition())) {
+            return false;
+        }
+        return throttle.quota().isExceeded(throttle.nowMs());
     }
 
     private void truncate(List<FetchState> states) throws IOException {
@@ -248,7 +316,7 @@ public final class ReplicaFetcher implements Runnable {
             Partition p = s.partition;
             long fetchOffset = p.log().logEndOffset();
             data.put(p.topicPartition(), new FetchRequest.PartitionData(p.topicId(), fetchOffset,
-                    p.log().logStartOffset(), PARTITION_MAX_BYTES, Optional.of(s.leaderEpoch), Optional.empty()));
+                    p.log().logStartOffset(), maxBytes(s), Optional.of(s.leaderEpoch), Optional.empty()));
             names.put(p.topicId(), p.topicPartition().topic());
             byTp.put(p.topicPartition(), s);
             fetchOffsets.put(p.topicPartition(), fetchOffset);
@@ -300,6 +368,10 @@ public final class ReplicaFetcher implements Runnable {
             MemoryRecords records = toMemoryRecords(answer);
             startAtFirstBatchIfEmpty(s, records, fetchOffset);
             p.appendAsFollower(records, answer.highWatermark(), answer.logStartOffset(), leaderId, s.leaderEpoch);
+            s.caughtUp = p.log().logEndOffset() >= answer.highWatermark();
+            if (records.sizeInBytes() > 0 && throttle.covers(p.topicPartition())) {
+                throttle.quota().record(records.sizeInBytes(), throttle.nowMs());
+            }
         } catch (NotLeaderOrFollowerException moved) {
             remove(p.topicPartition(), s);
         } catch (IOException | RuntimeException e) {

@@ -27,6 +27,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private final int nodeId;
     private final LinkFactory links;
     private final LongSupplier brokerEpoch;
+    private final ReplicaFetcher.Throttle throttle;
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     private final Map<Integer, Thread> threads = new HashMap<>();
     /** Which leader each followed partition is fetched from. */
@@ -34,9 +35,16 @@ public final class ReplicaFetcherManager implements AutoCloseable {
     private boolean closed;
 
     public ReplicaFetcherManager(int nodeId, LinkFactory links, LongSupplier brokerEpoch) {
+        this(nodeId, links, brokerEpoch, ReplicaFetcher.Throttle.NONE);
+    }
+
+    /** @param throttle the follower replication throttle the fetchers keep to */
+    public ReplicaFetcherManager(int nodeId, LinkFactory links, LongSupplier brokerEpoch,
+                                 ReplicaFetcher.Throttle throttle) {
         this.nodeId = nodeId;
         this.links = links;
         this.brokerEpoch = brokerEpoch;
+        this.throttle = throttle;
     }
 
     /** Follows {@code partition} from {@code leaderId} in {@code leaderEpoch} (truncating first). */
@@ -51,7 +59,7 @@ public final class ReplicaFetcherManager implements AutoCloseable {
         }
         ReplicaFetcher fetcher = fetchers.get(leaderId);
         if (fetcher == null) {
-            fetcher = new ReplicaFetcher(nodeId, leaderId, links.connect(leaderId), brokerEpoch);
+            fetcher = new ReplicaFetcher(nodeId, leaderId, links.connect(leaderId), brokerEpoch, throttle);
             Thread thread = new Thread(fetcher, "brook-replica-fetcher-" + leaderId);
             thread.setDaemon(true);
             fetchers.put(leaderId, fetcher);

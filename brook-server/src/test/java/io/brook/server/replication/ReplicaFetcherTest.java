@@ -80,7 +80,8 @@ class ReplicaFetcherTest {
     void aRefusedPartitionSitsOutItsRetryPauseWhileTheOthersKeepFetching() throws Exception {
         ScriptedLeader leader = new ScriptedLeader();
         AtomicLong nanos = new AtomicLong(1_000);
-        ReplicaFetcher fetcher = new ReplicaFetcher(NODE, LEADER, leader, () -> 5L, nanos::get);
+        ReplicaFetcher fetcher = new ReplicaFetcher(NODE, LEADER, leader, () -> 5L,
+                ReplicaFetcher.Throttle.NONE, nanos::get);
         for (int p = 0; p < 2; p++) {
             fetcher.add(replicas.partition(new TopicPartition(TOPIC, p)), 0);
         }

@@ -109,6 +109,13 @@ public record LogConfig(
             .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BOOLEAN, false, MEDIUM,
                     TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC)
             .define(TopicConfig.PREALLOCATE_CONFIG, BOOLEAN, false, LOW, TopicConfig.PREALLOCATE_DOC)
+            // read by the replication throttles of the server (KIP-73), not by the log itself
+            .define(ThrottledReplicaList.LEADER_CONFIG, LIST, "", ThrottledReplicaList.VALIDATOR, MEDIUM,
+                    "Replicas (partition:broker, or * for all) whose replication the leader throttles to the "
+                            + "broker's leader.replication.throttled.rate while they are out of the ISR.")
+            .define(ThrottledReplicaList.FOLLOWER_CONFIG, LIST, "", ThrottledReplicaList.VALIDATOR, MEDIUM,
+                    "Replicas (partition:broker, or * for all) whose fetching the follower throttles to the "
+                            + "broker's follower.replication.throttled.rate while they are behind.")
             .define(DURABLE_APPEND_CONFIG, BOOLEAN, false, LOW,
                     "Brook only: when true, a produce is acknowledged only after its batch is fsynced "
                             + "(one fsync covers every batch appended while the previous one ran).");

@@ -1,0 +1,78 @@
+package io.brook.server.node;
+
+import io.brook.metadata.image.MetadataDelta;
+import io.brook.metadata.image.MetadataImage;
+import io.brook.server.config.BrokerConfig;
+import io.brook.server.config.DynamicBrokerConfig;
+import io.brook.server.partition.ReplicaManager;
+import io.brook.server.replication.ReplicationThrottles;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+
+/**
+ * Applies the dynamic broker configs of the metadata image on this broker: the replication throttle rates and the
+ * topic-config defaults (every hosted partition without its own override takes the new value). Runs on the
+ * metadata publisher thread, once per change of a broker config record (and once at start with the whole image).
+ *
+ * <p>Thread-safety: {@link #current()} may be read from any thread.
+ */
+final class BrokerConfigPublisher {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfigPublisher.class);
+
+    private final BrokerConfig staticConfig;
+    private final int nodeId;
+    private final ReplicaManager replicas;
+    private final ReplicationThrottles throttles;
+    private volatile BrokerConfig current;
+    private Map<String, Map<String, String>> applied = Map.of();
+
+    BrokerConfigPublisher(BrokerConfig staticConfig, ReplicaManager replicas, ReplicationThrottles throttles) {
+        this.staticConfig = staticConfig;
+        this.nodeId = staticConfig.nodeId();
+        this.replicas = replicas;
+        this.throttles = throttles;
+        this.current = staticConfig;
+    }
+
+    BrokerConfig current() {
+        return current;
+    }
+
+    void onImage(MetadataImage image) {
+        apply(image.brokerConfigs());
+    }
+
+    /**
+     * Compares the image's broker configs with those applied (the same map object while no config record came,
+     * so this costs nothing), not only the delta: a change committed between {@link #onImage} and this
+     * publisher's registration is picked up by the next update.
+     */
+    void onMetadataUpdate(MetadataDelta delta, MetadataImage image) {
+        apply(image.brokerConfigs());
+    }
+
+    private synchronized void apply(Map<String, Map<String, String>> brokerConfigs) {
+        if (brokerConfigs.equals(applied)) {
+            return;
+        }
+        BrokerConfig effective;
+        try {
+            effective = DynamicBrokerConfig.effective(staticConfig, brokerConfigs, nodeId);
+        } catch (ConfigException | IllegalArgumentException e) {
+            log.error("Dynamic broker configs {} are invalid for broker {} and are not applied: {}", brokerConfigs,
+                    nodeId, e.getMessage());
+            return;
+        }
+        applied = brokerConfigs;
+        current = effective;
+        throttles.setRates(effective.getLong(DynamicBrokerConfig.LEADER_THROTTLED_RATE),
+                effective.getLong(DynamicBrokerConfig.FOLLOWER_THROTTLED_RATE));
+        replicas.updateTopicDefaults(effective.topicDefaults());
+        log.info("Dynamic broker configs applied (cluster default {}, broker {} {})",
+                brokerConfigs.getOrDefault(DynamicBrokerConfig.CLUSTER_DEFAULT, Map.of()), nodeId,
+                brokerConfigs.getOrDefault(String.valueOf(nodeId), Map.of()));
+    }
+}
