@@ -166,7 +166,11 @@ public final class IsrControl {
                                                                         List<ApiMessageAndVersion> records) {
         ApiMessageAndVersion record = Reassignments.change(topic.id(), partition, partition.replicas(), newIsr,
                 partition.addingReplicas(), partition.removingReplicas(), cluster::usable);
-        PartitionChangeRecord change = (PartitionChangeRecord) record.message(); // the ISR changes: never null
+        if (record == null) { // cannot happen while the ISR changes; answered as "nothing to change" all the same
+            return current(new AlterPartitionRequestData.PartitionData().setPartitionIndex(partition.partition()),
+                    partition);
+        }
+        PartitionChangeRecord change = (PartitionChangeRecord) record.message();
         if (recovery != partition.leaderRecoveryState()) {
             change.setLeaderRecoveryState(recovery);
         }
