@@ -10,7 +10,7 @@ import java.util.Arrays;
         description = "Brook: an event streaming platform that speaks Kafka's protocol.",
         subcommands = {ServerCommand.class, TopicsCommand.class, ProduceCommand.class, ConsumeCommand.class,
                 GroupsCommand.class, ConfigsCommand.class, LoggersCommand.class, ClusterCommand.class, PerfCommand.class,
-                StorageCommand.class, UsersCommand.class, AclsCommand.class,
+                StorageCommand.class, UsersCommand.class, AclsCommand.class, PartitionsCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  brook server", "  brook topics create --topic quickstart-events", "  echo 'Hello, Kafka!' | brook produce --topic quickstart-events", "  brook consume --topic quickstart-events --from-beginning"})
 public final class BrookCli {

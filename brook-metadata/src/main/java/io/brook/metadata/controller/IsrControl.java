@@ -46,7 +46,9 @@ import java.util.Set;
  *   <li>else one {@code PartitionChangeRecord} with the new ISR (and the recovery state when it changes),
  *       leader unchanged (-2), so replaying it bumps the partition epoch and not the leader epoch;
  *       nothing when nothing changes. The answer: leader, leader epoch, ISR, recovery state and the
- *       partition epoch after the change.</li>
+ *       partition epoch after the change. A partition being reassigned completes its reassignment in the same
+ *       record once every target replica is in the new ISR ({@link Reassignments}); NEW_LEADER_ELECTED when that
+ *       moves the leadership away from the sender.</li>
  * </ul>
  * A partition named twice in one request: the second is INVALID_REQUEST.
  *
@@ -136,6 +138,9 @@ public final class IsrControl {
         if (sameState) {
             return current(data, partition); // nothing to change: nothing written, the epoch stays
         }
+        if (partition.reassigning() && !sameIsr) {
+            return reassigning(cluster, topic, senderId, partition, newIsr, recovery, records);
+        }
         PartitionChangeRecord change = new PartitionChangeRecord().setTopicId(topic.id())
                 .setPartitionId(partition.partition()).setLeader(PartitionMoves.NO_LEADER_CHANGE)
                 .setIsr(sameIsr ? null : List.copyOf(newIsr))
@@ -146,6 +151,39 @@ public final class IsrControl {
         return new AlterPartitionResponseData.PartitionData().setPartitionIndex(partition.partition())
                 .setErrorCode(Errors.NONE.code()).setLeaderId(partition.leader())
                 .setLeaderEpoch(partition.leaderEpoch()).setIsr(new ArrayList<>(sameIsr ? partition.isr() : newIsr))
+                .setLeaderRecoveryState(recovery).setPartitionEpoch(partition.partitionEpoch() + 1);
+    }
+
+    /**
+     * An ISR change of a partition being reassigned: it completes the reassignment once every target replica is
+     * in the new ISR ({@link Reassignments}), as Kafka's controller does on AlterPartition. Should that move the
+     * leadership away from the sender, the answer is NEW_LEADER_ELECTED (as Kafka): it learns its new role from
+     * the metadata.
+     */
+    private static AlterPartitionResponseData.PartitionData reassigning(ClusterImage cluster, TopicImage topic,
+                                                                        int senderId, PartitionImage partition,
+                                                                        List<Integer> newIsr, byte recovery,
+                                                                        List<ApiMessageAndVersion> records) {
+        ApiMessageAndVersion record = Reassignments.change(topic.id(), partition, partition.replicas(), newIsr,
+                partition.addingReplicas(), partition.removingReplicas(), cluster::usable);
+        if (record == null) { // cannot happen while the ISR changes; answered as "nothing to change" all the same
+            return current(new AlterPartitionRequestData.PartitionData().setPartitionIndex(partition.partition()),
+                    partition);
+        }
+        PartitionChangeRecord change = (PartitionChangeRecord) record.message();
+        if (recovery != partition.leaderRecoveryState()) {
+            change.setLeaderRecoveryState(recovery);
+        }
+        records.add(record);
+        if (change.leader() != PartitionMoves.NO_LEADER_CHANGE && change.leader() != senderId) {
+            return new AlterPartitionResponseData.PartitionData().setPartitionIndex(partition.partition())
+                    .setErrorCode(Errors.NEW_LEADER_ELECTED.code());
+        }
+        boolean epochBump = change.leader() != PartitionMoves.NO_LEADER_CHANGE;
+        return new AlterPartitionResponseData.PartitionData().setPartitionIndex(partition.partition())
+                .setErrorCode(Errors.NONE.code()).setLeaderId(partition.leader())
+                .setLeaderEpoch(partition.leaderEpoch() + (epochBump ? 1 : 0))
+                .setIsr(new ArrayList<>(change.isr() == null ? partition.isr() : change.isr()))
                 .setLeaderRecoveryState(recovery).setPartitionEpoch(partition.partitionEpoch() + 1);
     }
 

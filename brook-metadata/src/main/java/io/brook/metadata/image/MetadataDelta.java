@@ -28,8 +28,8 @@ import java.util.Optional;
  * delta with the new image, so they visit what changed instead of the whole cluster.
  *
  * <p>Records are Kafka's metadata records ({@link MetadataRecords}) and replay as Kafka's image does:
- * a {@code PartitionChangeRecord} changes only the fields it sets (leader, ISR, replicas, leader recovery
- * state) and bumps the partition epoch, and the leader epoch only when it names a leader (so an ISR-only
+ * a {@code PartitionChangeRecord} changes only the fields it sets (leader, ISR, replicas, adding and removing
+ * replicas, leader recovery state) and bumps the partition epoch, and the leader epoch only when it names a leader (so an ISR-only
  * change, as AlterPartition writes, keeps the leader epoch); a {@code RemoveTopicRecord} also drops the topic's
  * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
  * sets an override or, with a null value, removes it. The five broker records go to a
@@ -118,8 +118,7 @@ public final class MetadataDelta {
             if (!topic.equals(from.topic(topic.id()))) {
                 delta.replay(MetadataRecords.topic(topic.name(), topic.id()));
                 for (PartitionImage p : topic.partitions().values()) {
-                    delta.replay(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(),
-                            p.leader(), p.leaderEpoch(), p.partitionEpoch(), p.leaderRecoveryState()));
+                    delta.replay(MetadataRecords.partition(topic.id(), p));
                 }
                 new java.util.TreeMap<>(topic.configs()).forEach((name, value) ->
                         delta.replay(MetadataRecords.topicConfig(topic.name(), name, value)));
@@ -168,7 +167,7 @@ public final class MetadataDelta {
                 PartitionRecord r = (PartitionRecord) record.message();
                 topicDelta(requireLive(r.topicId())).replacePartition(new PartitionImage(r.partitionId(),
                         List.copyOf(r.replicas()), List.copyOf(r.isr()), r.leader(), r.leaderEpoch(),
-                        r.partitionEpoch(), r.leaderRecoveryState()));
+                        r.partitionEpoch(), r.leaderRecoveryState(), r.addingReplicas(), r.removingReplicas()));
             }
             case PARTITION_CHANGE_RECORD -> replayPartitionChange((PartitionChangeRecord) record.message());
             case CONFIG_RECORD -> replayConfig((ConfigRecord) record.message());
@@ -211,7 +210,9 @@ public final class MetadataDelta {
                 leaderChanges ? current.leaderEpoch() + 1 : current.leaderEpoch(),
                 current.partitionEpoch() + 1,
                 r.leaderRecoveryState() == NO_RECOVERY_STATE_CHANGE ? current.leaderRecoveryState()
-                        : r.leaderRecoveryState()));
+                        : r.leaderRecoveryState(),
+                r.addingReplicas() == null ? current.addingReplicas() : r.addingReplicas(),
+                r.removingReplicas() == null ? current.removingReplicas() : r.removingReplicas()));
     }
 
     private void replayConfig(ConfigRecord r) {

@@ -118,8 +118,7 @@ public final class MetadataImage {
         for (TopicImage topic : topicsById.values()) {
             records.add(MetadataRecords.topic(topic.name(), topic.id()));
             for (PartitionImage p : topic.partitions().values()) {
-                records.add(MetadataRecords.partition(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
-                        p.leaderEpoch(), p.partitionEpoch(), p.leaderRecoveryState()));
+                records.add(MetadataRecords.partition(topic.id(), p));
             }
             new TreeMap<>(topic.configs()).forEach((name, value) ->
                     records.add(MetadataRecords.topicConfig(topic.name(), name, value)));

@@ -74,6 +74,15 @@ public final class MetadataRecords {
                 METADATA_VERSION.partitionRecordVersion());
     }
 
+    /** A partition's full state as the image holds it, reassignment in progress included (a snapshot). */
+    public static ApiMessageAndVersion partition(Uuid topicId, io.brook.metadata.image.PartitionImage p) {
+        ApiMessageAndVersion record = partition(topicId, p.partition(), p.replicas(), p.isr(), p.leader(),
+                p.leaderEpoch(), p.partitionEpoch(), p.leaderRecoveryState());
+        ((PartitionRecord) record.message()).setAddingReplicas(new java.util.ArrayList<>(p.addingReplicas()))
+                .setRemovingReplicas(new java.util.ArrayList<>(p.removingReplicas()));
+        return record;
+    }
+
     /**
      * A change of a partition: {@code replicas} or {@code isr} null for unchanged, {@code leader}
      * {@link #NO_LEADER_CHANGE} for unchanged.

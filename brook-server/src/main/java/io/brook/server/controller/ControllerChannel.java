@@ -10,8 +10,12 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
@@ -98,6 +102,24 @@ public interface ControllerChannel {
      * (an unknown election type), NOT_CONTROLLER.
      */
     CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request);
+
+    // ---- partition reassignments (issue 19, KIP-455) ----
+
+    /**
+     * Kafka's AlterPartitionReassignments (API 45; decided by {@link io.brook.metadata.controller.Reassignments}):
+     * starts, replaces or (null replicas) cancels reassignments. Completes, once the changes are committed, with one
+     * result per partition (UNKNOWN_TOPIC_OR_PARTITION, INVALID_REPLICA_ASSIGNMENT, NO_REASSIGNMENT_IN_PROGRESS,
+     * INVALID_REPLICATION_FACTOR stay in the response). Refusal of the whole request: NOT_CONTROLLER.
+     */
+    CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request);
+
+    /**
+     * Kafka's ListPartitionReassignments (API 46): the reassignments in progress, from the active controller's image
+     * (every one, or those of the partitions named). Refusal of the whole request: NOT_CONTROLLER.
+     */
+    CompletableFuture<ListPartitionReassignmentsResponseData> listPartitionReassignments(
+            ListPartitionReassignmentsRequestData request);
 
     /** Creates ACLs; completes with one result per binding, in order (each succeeds or fails alone). */
     CompletableFuture<List<ApiError>> createAcls(List<AclBinding> bindings);

@@ -20,8 +20,12 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -107,6 +111,25 @@ public final class ForwardedRequestServer {
             case ALTER_PARTITION -> alterPartition(new AlterPartitionRequestData(request.body(), version));
             // leader elections (issue 19)
             case ELECT_LEADERS -> electLeaders(new ElectLeadersRequestData(request.body(), version));
+            // partition reassignments (issue 19)
+            case ALTER_PARTITION_REASSIGNMENTS -> local.alterPartitionReassignments(
+                    new AlterPartitionReassignmentsRequestData(request.body(), version)).handle((response, e) -> {
+                        if (e == null) {
+                            return response;
+                        }
+                        AlterPartitionReassignmentsResponseData refused = new AlterPartitionReassignmentsResponseData();
+                        setError(e, refused::setErrorCode, refused::setErrorMessage);
+                        return refused;
+                    });
+            case LIST_PARTITION_REASSIGNMENTS -> local.listPartitionReassignments(
+                    new ListPartitionReassignmentsRequestData(request.body(), version)).handle((response, e) -> {
+                        if (e == null) {
+                            return response;
+                        }
+                        ListPartitionReassignmentsResponseData refused = new ListPartitionReassignmentsResponseData();
+                        setError(e, refused::setErrorCode, refused::setErrorMessage);
+                        return refused;
+                    });
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };

@@ -21,8 +21,12 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -270,6 +274,29 @@ public final class ForwardingControllerChannel implements ControllerChannel {
             throwIfError(response.errorCode(), null);
             return response;
         });
+    }
+
+    // ---- partition reassignments (issue 19) ----
+
+    /** Sent as the client's request; per-partition answers stay in the response, a whole refusal is thrown. */
+    @Override
+    public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request) {
+        return call(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, request, AlterPartitionReassignmentsResponseData::new)
+                .thenApply(response -> {
+                    throwIfError(response.errorCode(), response.errorMessage());
+                    return response;
+                });
+    }
+
+    @Override
+    public CompletableFuture<ListPartitionReassignmentsResponseData> listPartitionReassignments(
+            ListPartitionReassignmentsRequestData request) {
+        return call(ApiKeys.LIST_PARTITION_REASSIGNMENTS, request, ListPartitionReassignmentsResponseData::new)
+                .thenApply(response -> {
+                    throwIfError(response.errorCode(), response.errorMessage());
+                    return response;
+                });
     }
 
     @Override

@@ -24,8 +24,12 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
@@ -258,6 +262,29 @@ public final class LocalControllerChannel implements ControllerChannel {
             return noLifecycle();
         }
         return controller.submit(image -> result(LeaderElection.electLeaders(image, request)));
+    }
+
+    // ---- partition reassignments (issue 19) ----
+
+    /** AlterPartitionReassignments, decided against the proposed image; needs the broker lifecycle (registrations). */
+    @Override
+    public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(io.brook.metadata.controller.Reassignments.alter(image, request)));
+    }
+
+    /** ListPartitionReassignments: read on the controller thread from its image, writing nothing. */
+    @Override
+    public CompletableFuture<ListPartitionReassignmentsResponseData> listPartitionReassignments(
+            ListPartitionReassignmentsRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> ControllerResult.of(List.of(),
+                io.brook.metadata.controller.Reassignments.list(image, request)));
     }
 
     /**

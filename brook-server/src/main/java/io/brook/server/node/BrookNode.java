@@ -422,6 +422,8 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
             registry.register(new ElectLeadersHandler(broker));
+            registry.register(new io.brook.server.handlers.AlterPartitionReassignmentsHandler(broker));
+            registry.register(new io.brook.server.handlers.ListPartitionReassignmentsHandler(broker));
         }
 
         // SASL listeners: their connections authenticate before anything else is served

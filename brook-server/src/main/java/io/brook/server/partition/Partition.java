@@ -163,6 +163,9 @@ public final class Partition {
                     tracker = new ReplicaTracker(localNodeId, newState.replicas(), newState.isr(),
                             replication.nowMs());
                 } else {
+                    if (!newState.replicas().equals(tracker.replicas())) {
+                        tracker.replicasChanged(newState.replicas()); // a reassignment adds followers in this epoch
+                    }
                     tracker.committed(newState.isr());
                 }
             }

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
 /**
  * The partitions this node hosts, kept in line with the metadata image: each committed
  * {@link MetadataDelta} creates the logs of new partitions, applies config changes and deletes the
- * logs of deleted topics. It visits only what the delta changed, so a producer-id block or a new
+ * logs of deleted topics and of partitions a reassignment moved off this node (at start-up too: stray logs).
+ * It visits only what the delta changed, so a producer-id block or a new
  * topic costs nothing for the topics already there. {@link #onImage} reconciles with a whole
  * image once, at start-up.
  *
@@ -221,6 +222,8 @@ public final class ReplicaManager {
                 for (PartitionImage p : changed.changedPartitions().values()) {
                     if (p.replicas().contains(nodeId)) {
                         created += host(topic, p, config) ? 1 : 0;
+                    } else if (!changed.created()) {
+                        removeReplica(new TopicPartition(topic.name(), p.partition()), p);
                     }
                 }
                 if (!changed.created() && changed.configsChanged()) {
@@ -271,6 +274,50 @@ public final class ReplicaManager {
                 checkpointedHighWatermarks.getOrDefault(tp, -1L));
         partition.onHighWatermarkAdvanced(highWatermarkListener);
         return partition;
+    }
+
+    /**
+     * This node is no longer a replica of {@code tp} (a reassignment moved it away): as Kafka's StopReplica with
+     * delete, the partition takes its last state (so the leadership listener unloads a coordinator and parked
+     * requests answer as from a non-leader), its fetcher stops, and its log is deleted. A log on disk that this node
+     * never hosted in this run (a stray one, left by a reassignment that completed while it was down) goes too.
+     */
+    private void removeReplica(TopicPartition tp, PartitionImage state) throws IOException {
+        Partition hosted = partitions.get(tp);
+        if (hosted == null && logManager.get(tp) == null) {
+            return;
+        }
+        ReplicaFetcherManager f = fetchers;
+        if (f != null) {
+            f.unfollow(tp);
+        }
+        if (hosted != null) {
+            hosted.update(state);
+            try {
+                leadershipListener.onRole(hosted, state);
+            } catch (RuntimeException e) {
+                log.error("The leadership listener failed for {}", tp, e);
+            }
+            partitions.remove(tp);
+        }
+        logManager.delete(tp);
+        log.info("Removed replica {}: its replicas are now {}; log deleted", tp, state.replicas());
+    }
+
+    /**
+     * Deletes the logs on disk of partitions that {@code image} knows and does not place on this node (strays: a
+     * reassignment moved them away while this node was down). Logs of topics the image does not know are left as
+     * they are: an image that is not yet caught up must not delete anything it has not seen.
+     */
+    private void deleteStrayLogs(MetadataImage image) throws IOException {
+        for (PartitionLog stray : logManager.all()) {
+            TopicPartition tp = stray.topicPartition();
+            TopicImage topic = image.topic(tp.topic());
+            PartitionImage p = topic == null ? null : topic.partitions().get(tp.partition());
+            if (p != null && !p.replicas().contains(nodeId) && topic.id().equals(stray.topicId())) {
+                removeReplica(tp, p);
+            }
+        }
     }
 
     private void deleteLogs(TopicImage topic) throws IOException {
@@ -332,6 +379,7 @@ public final class ReplicaManager {
                     deleteLogs(topic);
                 }
             }
+            deleteStrayLogs(next);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -33,11 +33,13 @@ import java.util.function.IntPredicate;
 final class ReplicaTracker {
     /** A follower's log end before its first fetch to this leader. */
     static final long UNKNOWN = -1;
+    /** The last caught-up time of a replica added by a reassignment, before it fetched (far enough to never lag less). */
+    private static final long NEVER = Long.MIN_VALUE / 4;
     /** How long after a refused or undelivered ISR change the next one may be proposed. */
     static final long PROPOSAL_RETRY_MS = 500;
 
     private final int leaderId;
-    private final List<Integer> replicas;
+    private List<Integer> replicas;
     private final Map<Integer, Follower> followers = new HashMap<>();
     private List<Integer> isr;
     /** The ISR sent to the controller and not yet answered or applied; null when none is in flight. */
@@ -65,6 +67,26 @@ final class ReplicaTracker {
                 followers.put(replica, f);
             }
         }
+    }
+
+    /**
+     * The replicas changed within this leader epoch (a reassignment added replicas, KIP-455): a new replica is a
+     * follower unknown until it fetches and, not being in the ISR, counts for the high watermark only once caught up
+     * and eligible, as any follower outside the ISR; it joins the ISR through {@link #expandProposal}. A replica no
+     * longer listed stops counting. (Replicas are only removed with a new leader epoch, which starts a new tracker.)
+     */
+    void replicasChanged(List<Integer> newReplicas) {
+        this.replicas = List.copyOf(newReplicas);
+        for (int replica : newReplicas) {
+            if (replica != leaderId) {
+                followers.computeIfAbsent(replica, id -> {
+                    Follower added = new Follower();
+                    added.lastCaughtUpMs = NEVER; // whatever the clock's origin: not caught up before a fetch
+                    return added;
+                });
+            }
+        }
+        followers.keySet().retainAll(newReplicas);
     }
 
     /**

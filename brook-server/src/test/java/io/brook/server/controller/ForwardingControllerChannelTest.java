@@ -426,6 +426,38 @@ class ForwardingControllerChannelTest {
         assertEquals(List.of(), all.replicaElectionResults());
     }
 
+    // ---- partition reassignments (issue 19) ----
+
+    @Test
+    void aForwardedReassignmentIsCommittedBeforeItsAnswerAndListedWhileInProgress() throws Exception {
+        Uuid topic = electSetUp();
+        long epoch = get(local.registerBroker(registration(4, Uuid.randomUuid()))).brokerEpoch();
+        get(local.brokerHeartbeat(heartbeat(4, epoch, controller.image().offset())));
+        org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData request =
+                new org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData();
+        request.topics().add(new org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData
+                .ReassignableTopic().setName("elect").setPartitions(new java.util.ArrayList<>(List.of(
+                        new org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData
+                                .ReassignablePartition().setPartitionIndex(0).setReplicas(List.of(4, 3)),
+                        new org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData
+                                .ReassignablePartition().setPartitionIndex(1).setReplicas(null)))));
+        org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData response =
+                get(forwarding.alterPartitionReassignments(request));
+        assertEquals(1, forwarded.get());
+        assertEquals(List.of(Errors.NONE.code(), Errors.NO_REASSIGNMENT_IN_PROGRESS.code()),
+                response.responses().get(0).partitions().stream().map(p -> p.errorCode()).toList());
+        PartitionImage moving = controller.image().topic(topic).partitions().get(0);
+        assertEquals(List.of(4, 3, 2), moving.replicas(), "committed before the answer");
+        assertEquals(List.of(4), moving.addingReplicas());
+
+        org.apache.kafka.common.message.ListPartitionReassignmentsResponseData listed = get(
+                forwarding.listPartitionReassignments(new org.apache.kafka.common.message
+                        .ListPartitionReassignmentsRequestData().setTopics(null)));
+        assertEquals(2, forwarded.get());
+        assertEquals(List.of(4, 3, 2), listed.topics().get(0).partitions().get(0).replicas());
+        assertEquals(List.of(2), listed.topics().get(0).partitions().get(0).removingReplicas());
+    }
+
     @Test
     void aForwardedElectionsRefusalArrivesAsTheSameExceptionAndTheRoutedOneRunsLocally() throws Exception {
         electSetUp();

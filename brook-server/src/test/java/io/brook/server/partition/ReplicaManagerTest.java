@@ -76,6 +76,47 @@ class ReplicaManagerTest {
     }
 
     @Test
+    void aReassignmentCreatesTheNewReplicasLogAndDeletesTheLogOfTheReplicaItRemoves() throws Exception {
+        TopicPartition tp = new TopicPartition("moved", 0);
+        commit(topic("moved", A, 1, List.of(2)));
+        assertNull(replicas.partition(tp), "not a replica here");
+        // reassigned [2] -> [1]: this node is added as a follower
+        commit(List.of(MetadataRecords.partitionChange(A, 0, List.of(1, 2), null, -2)));
+        Partition added = replicas.partition(tp);
+        assertNotNull(added);
+        assertFalse(added.isLeader());
+        File partitionDir = added.log().dir();
+        assertTrue(partitionDir.isDirectory());
+        // and moved away again: the log goes
+        commit(List.of(MetadataRecords.partitionChange(A, 0, List.of(2), null, -2)));
+        assertNull(replicas.partition(tp));
+        assertNull(logManager.get(tp));
+        assertFalse(partitionDir.exists(), "the partition's directory is gone");
+    }
+
+    @Test
+    void aStrayLogOfAPartitionMovedAwayWhileTheNodeWasDownIsDeletedAtStartUp() throws Exception {
+        TopicPartition tp = new TopicPartition("stray", 0);
+        commit(topic("stray", A, 1, List.of(1)));
+        File partitionDir = replicas.partition(tp).log().dir();
+        logManager.close();
+        // the node is down while the partition moves to broker 2
+        MetadataDelta moved = new MetadataDelta(image);
+        moved.replay(MetadataRecords.partitionChange(A, 0, List.of(2), List.of(2), 2));
+        image = moved.apply(image.offset() + 1);
+        logManager = new LogManager(List.of(new File(dir, "data")), Time.SYSTEM, null);
+        MetadataImage restartImage = image;
+        logManager.loadLogs(topic -> replicas.logConfig(restartImage.topic(topic)),
+                topic -> restartImage.topic(topic).id());
+        assertNotNull(logManager.get(tp), "the log is still on disk");
+        replicas = new ReplicaManager(NODE, logManager, BrokerConfig.defaults().topicDefaults());
+        replicas.onImage(image);
+        assertNull(replicas.partition(tp));
+        assertNull(logManager.get(tp));
+        assertFalse(partitionDir.exists());
+    }
+
+    @Test
     void aTopicOfManyPartitionsGetsEveryLogOnDiskBeforeTheImageMovesOn() {
         int count = 320;
         commit(topic("many", A, count, List.of(NODE)));

@@ -22,6 +22,22 @@ class ReplicaTrackerTest {
     private static final long NOW = 0;
 
     @Test
+    void aReplicaAddedByAReassignmentIsAFollowerThatJoinsTheIsrOnlyOnceCaughtUp() {
+        ReplicaTracker t = new ReplicaTracker(1, List.of(1), List.of(1), NOW);
+        assertTrue(!t.isReplica(2));
+        t.replicasChanged(List.of(2, 3, 1));
+        assertTrue(t.isReplica(2) && t.isReplica(3), "the leader takes the new replicas' fetches");
+        t.onFollowerFetch(2, 40, 100, NOW, 7);
+        assertEquals(100, t.highWatermarkBound(100, NOW, LAG_MS, ALL_ELIGIBLE),
+                "a lagging replica outside the ISR does not hold the high watermark back");
+        assertNull(t.expandProposal(2, 100, 0, ALL_ELIGIBLE, NOW), "not caught up to the high watermark yet");
+        t.onFollowerFetch(2, 100, 100, NOW, 7);
+        assertEquals(List.of(1, 2), t.expandProposal(2, 100, 0, ALL_ELIGIBLE, NOW));
+        t.replicasChanged(List.of(1, 2));
+        assertTrue(!t.isReplica(3), "a replica no longer listed stops counting");
+    }
+
+    @Test
     void aNewLeaderCannotMoveTheHighWatermarkUntilEveryInSyncFollowerFetched() {
         ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
         assertEquals(ReplicaTracker.UNKNOWN, t.highWatermarkBound(100, 0, LAG_MS, ALL_ELIGIBLE));

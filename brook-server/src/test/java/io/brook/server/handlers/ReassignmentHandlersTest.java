@@ -1,0 +1,114 @@
+package io.brook.server.handlers;
+
+import io.brook.metadata.image.AclsImage;
+import io.brook.metadata.runtime.LocalMetadataController;
+import io.brook.metadata.runtime.MetadataController;
+import io.brook.server.api.RequestContext;
+import io.brook.server.controller.LocalControllerChannel;
+import io.brook.server.controller.QuorumDescription;
+import io.brook.server.security.acl.AuthorizerSettings;
+import io.brook.server.security.acl.BrokerAuthorizer;
+import io.brook.server.security.acl.DenialLog;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
+
+/**
+ * {@link AlterPartitionReassignmentsHandler} needs ALTER on CLUSTER (the request and every named partition are
+ * CLUSTER_AUTHORIZATION_FAILED without it, the controller is not asked), {@link ListPartitionReassignmentsHandler}
+ * DESCRIBE on CLUSTER; an allowed request reaches the controller. The decisions: {@code ReassignmentsTest}.
+ */
+@Timeout(30)
+class ReassignmentHandlersTest {
+    @TempDir
+    File dir;
+    private MetadataController controller;
+    private BrokerContext broker;
+
+    @BeforeEach
+    void open() throws Exception {
+        controller = LocalMetadataController.open(dir);
+        // no broker lifecycle: a request that reaches it is refused with UNSUPPORTED_VERSION
+        LocalControllerChannel channel = new LocalControllerChannel(controller, () -> List.of(1), 1, (short) 1,
+                Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0));
+        BrokerAuthorizer authorizer = new BrokerAuthorizer(new AuthorizerSettings(true, Set.of("User:admin"), false),
+                () -> AclsImage.EMPTY, new DenialLog(System::currentTimeMillis));
+        broker = new BrokerContext(1, "cluster", null, "localhost", 9092, null, channel,
+                null, null, null, null, null, null, null, null, null, null, Map.of(), () -> 1, authorizer);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        controller.close();
+    }
+
+    private static RequestContext context(ApiKeys api, short version, String user) {
+        return new RequestContext(new RequestHeader(api, version, "test", 1),
+                InetAddress.getLoopbackAddress(), "c", "", "", "PLAINTEXT", SecurityProtocol.PLAINTEXT,
+                new KafkaPrincipal(KafkaPrincipal.USER_TYPE, user));
+    }
+
+    private AlterPartitionReassignmentsResponseData alter(String user) throws Exception {
+        AlterPartitionReassignmentsRequestData request = new AlterPartitionReassignmentsRequestData();
+        request.topics().add(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t")
+                .setPartitions(new java.util.ArrayList<>(List.of(
+                        new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0)
+                                .setReplicas(List.of(2)),
+                        new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(1)))));
+        return new AlterPartitionReassignmentsHandler(broker).handle(
+                context(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, user), request).get(10, TimeUnit.SECONDS);
+    }
+
+    private ListPartitionReassignmentsResponseData list(String user) throws Exception {
+        return new ListPartitionReassignmentsHandler(broker).handle(
+                context(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, user),
+                new ListPartitionReassignmentsRequestData().setTopics(null)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static List<Short> codes(AlterPartitionReassignmentsResponseData response) {
+        return response.responses().get(0).partitions().stream()
+                .map(AlterPartitionReassignmentsResponseData.ReassignablePartitionResponse::errorCode).toList();
+    }
+
+    @Test
+    void withoutAlterOnTheClusterEveryPartitionIsRefused() throws Exception {
+        AlterPartitionReassignmentsResponseData response = alter("alice");
+        assertEquals(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), response.errorCode());
+        assertEquals(List.of(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), Errors.CLUSTER_AUTHORIZATION_FAILED.code()),
+                codes(response));
+    }
+
+    @Test
+    void anAllowedAlterReachesTheControllerWhoseRefusalIsAnsweredPerPartition() throws Exception {
+        AlterPartitionReassignmentsResponseData response = alter("admin");
+        assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.errorCode());
+        assertEquals(List.of(Errors.UNSUPPORTED_VERSION.code(), Errors.UNSUPPORTED_VERSION.code()), codes(response));
+    }
+
+    @Test
+    void listNeedsDescribeOnTheCluster() throws Exception {
+        assertEquals(Errors.CLUSTER_AUTHORIZATION_FAILED.code(), list("alice").errorCode());
+        assertEquals(Errors.UNSUPPORTED_VERSION.code(), list("admin").errorCode(), "reached the controller");
+    }
+}
