@@ -2,6 +2,7 @@ package io.brook.tests;
 
 import io.brook.cli.BrookCli;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -89,7 +91,7 @@ class ReassignmentTest {
     }
 
     @Test
-    @Compat({"Kafka tools 4.3.1: kafka-reassign-partitions --execute --verify"})
+    @Compat({"Kafka tools 4.3.1: kafka-reassign-partitions --execute --throttle --verify"})
     void kafkasToolMovesASingleReplicaPartitionToTwoOtherBrokersWithEveryRecord() throws Exception {
         String topic = "moved";
         admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1))))).all().get(30, TimeUnit.SECONDS);
@@ -110,14 +112,26 @@ class ReassignmentTest {
         Files.writeString(plan.toPath(), "{\"version\":1,\"partitions\":[{\"topic\":\"" + topic
                 + "\",\"partition\":0,\"replicas\":[2,3]}]}");
         String executed = KafkaAdminToolsTest.tool(REASSIGN, "--bootstrap-server", cluster.bootstrap(),
-                "--reassignment-json-file", plan.getPath(), "--execute");
+                "--reassignment-json-file", plan.getPath(), "--execute", "--throttle", "50000000");
         assertTrue(executed.contains("Successfully started partition reassignment"), executed);
+        ConfigResource topicResource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        ConfigResource broker2 = new ConfigResource(ConfigResource.Type.BROKER, "2");
+        assertEquals("50000000", admin.describeConfigs(List.of(broker2)).all().get(30, TimeUnit.SECONDS)
+                .get(broker2).get("follower.replication.throttled.rate").value(), "--throttle set the rate");
+        assertTrue(admin.describeConfigs(List.of(topicResource)).all().get(30, TimeUnit.SECONDS).get(topicResource)
+                .get("follower.replication.throttled.replicas").value().contains("0:2"), "and the moving replicas");
         String[] verified = new String[1];
         cluster.await("kafka-reassign-partitions --verify: complete", MOVE, () -> {
             verified[0] = KafkaAdminToolsTest.tool(REASSIGN, "--bootstrap-server", cluster.bootstrap(),
-                    "--reassignment-json-file", plan.getPath(), "--verify", "--preserve-throttles");
+                    "--reassignment-json-file", plan.getPath(), "--verify");
             return verified[0].contains("Reassignment of partition " + topic + "-0 is completed") ? verified[0] : null;
         }, () -> "last: " + verified[0]);
+        assertEquals("", admin.describeConfigs(List.of(topicResource)).all().get(30, TimeUnit.SECONDS)
+                .get(topicResource).get("follower.replication.throttled.replicas").value(),
+                "--verify removed the throttle once complete: " + verified[0]);
+        assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, admin.describeConfigs(List.of(broker2)).all()
+                .get(30, TimeUnit.SECONDS).get(broker2).get("follower.replication.throttled.rate").source(),
+                "and the rate");
 
         TopicPartitionInfo after = awaitPartition(topic, "replicas [2,3], both in sync",
                 p -> p.replicas().stream().map(Node::id).toList().equals(List.of(2, 3)) && p.isr().size() == 2
