@@ -57,9 +57,17 @@ import java.util.function.Function;
  */
 public final class ForwardedRequestServer {
     private final ControllerChannel local;
+    /** Where brokers' Fetch / FetchSnapshot of the metadata log are answered from; null: not served. */
+    private final io.brook.metadata.runtime.MetadataLogSource metadataLog;
 
     public ForwardedRequestServer(ControllerChannel local) {
+        this(local, null);
+    }
+
+    /** As {@link #ForwardedRequestServer(ControllerChannel)}, also serving broker-only nodes' metadata fetches. */
+    public ForwardedRequestServer(ControllerChannel local, io.brook.metadata.runtime.MetadataLogSource metadataLog) {
         this.local = local;
+        this.metadataLog = metadataLog;
     }
 
     /** Answers one forwarded request; a request this node cannot read fails the future. */
@@ -107,9 +115,19 @@ public final class ForwardedRequestServer {
             case ALTER_PARTITION -> alterPartition(new AlterPartitionRequestData(request.body(), version));
             // leader elections (issue 19)
             case ELECT_LEADERS -> electLeaders(new ElectLeadersRequestData(request.body(), version));
+            // broker-only nodes follow the metadata log (issue 18)
+            case FETCH -> metadataLog == null ? notServed(request) : MetadataFetches.serveFetch(metadataLog,
+                    new org.apache.kafka.common.message.FetchRequestData(request.body(), version));
+            case FETCH_SNAPSHOT -> metadataLog == null ? notServed(request) : MetadataFetches.serveFetchSnapshot(
+                    metadataLog, new org.apache.kafka.common.message.FetchSnapshotRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };
+    }
+
+    private static CompletableFuture<ApiMessage> notServed(ForwardedRequests.Request request) {
+        return CompletableFuture.failedFuture(new InvalidRequestException(request.api()
+                + " of the metadata log is not served by this controller"));
     }
 
     private CompletableFuture<CreateTopicsResponseData> createTopic(CreateTopicsRequestData request) {
