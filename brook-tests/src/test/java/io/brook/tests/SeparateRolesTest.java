@@ -87,6 +87,8 @@ class SeparateRolesTest {
         assertEquals(Set.of(1, 2, 3), quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                 .collect(Collectors.toSet()), "the voters are the controllers");
         assertEquals(active, quorum.leaderId());
+        assertEquals(Set.of(4, 5, 6), quorum.observers().stream().map(QuorumInfo.ReplicaState::replicaId)
+                .collect(Collectors.toSet()), "the brokers fetching the metadata log are the observers");
 
         createTopic(admin, "orders", 3);
         cluster.awaitInSync("orders", 3, CLIENT);

@@ -105,8 +105,12 @@ public final class MetadataFetches implements MetadataLogSource {
         });
     }
 
-    /** The active controller's answer to a forwarded Fetch of the metadata log. */
-    static CompletableFuture<FetchResponseData> serveFetch(MetadataLogSource source, FetchRequestData request) {
+    /**
+     * The active controller's answer to a forwarded Fetch of the metadata log; each answered fetch of a replica id
+     * is recorded in {@code observers} (with whether the answer brought it to the committed end).
+     */
+    static CompletableFuture<FetchResponseData> serveFetch(MetadataLogSource source, FetchRequestData request,
+                                                           MetadataObservers observers) {
         FetchRequestData.FetchPartition asked = request.topics().isEmpty()
                 || request.topics().get(0).partitions().isEmpty() ? null
                 : request.topics().get(0).partitions().get(0);
@@ -120,6 +124,11 @@ public final class MetadataFetches implements MetadataLogSource {
             if (error != null) {
                 partition.setErrorCode(Errors.forException(unwrap(error)).code()).setRecords(MemoryRecords.EMPTY);
             } else {
+                if (observers != null) {
+                    observers.fetched(request.replicaState().replicaId(), chunk.snapshot() == null
+                            && endAfter(asked.fetchOffset(), chunk.batches()) >= chunk.endOffset(),
+                            System.currentTimeMillis());
+                }
                 int size = chunk.batches().stream().mapToInt(ByteBuffer::remaining).sum();
                 ByteBuffer all = ByteBuffer.allocate(size);
                 chunk.batches().forEach(b -> all.put(b.duplicate()));
@@ -165,6 +174,18 @@ public final class MetadataFetches implements MetadataLogSource {
                     .setName(ForwardedRequests.METADATA_TOPIC).setPartitions(new ArrayList<>(List.of(partition))));
             return response;
         });
+    }
+
+    /** The offset after the last of {@code batches}, or {@code fromOffset} when there are none. */
+    static long endAfter(long fromOffset, List<ByteBuffer> batches) {
+        if (batches.isEmpty()) {
+            return fromOffset;
+        }
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.get(batches.size() - 1).duplicate())
+                .batches()) {
+            return batch.lastOffset() + 1;
+        }
+        return fromOffset;
     }
 
     private static Throwable unwrap(Throwable error) {

@@ -18,6 +18,7 @@ import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.ForwardedRequestServer;
 import io.brook.server.controller.ForwardingControllerChannel;
 import io.brook.server.controller.MetadataFetches;
+import io.brook.server.controller.MetadataObservers;
 import io.brook.server.controller.RoutingControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.controller.QuorumDescription;
@@ -593,12 +594,17 @@ public final class BrookNode implements AutoCloseable {
                 frame -> server.thenCompose(s -> s.serve(frame)));
         // new partitions go to the registered brokers that are neither fenced nor shutting down
         Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
+        // DescribeQuorum: the voters as Ratis reports them, the broker-only nodes that fetch as observers
+        MetadataObservers observers = new MetadataObservers();
+        Supplier<QuorumDescription> quorumDescription = () -> {
+            QuorumDescription voters = QuorumDescription.fromStatus(controller.quorum().status());
+            return voters.withObservers(observers.replicas(voters.highWatermark(), System.currentTimeMillis()));
+        };
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
-                replicationFactor, Short.MAX_VALUE,
-                () -> QuorumDescription.fromStatus(controller.quorum().status()), clusterId,
+                replicationFactor, Short.MAX_VALUE, quorumDescription, clusterId,
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
         BrokerFencer fencer = new BrokerFencer(controller, local, config.brokerHeartbeatIntervalMs());
-        server.complete(new ForwardedRequestServer(local, controller)); // brokers' metadata fetches too
+        server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
         QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
                 Duration.ofMillis(config.quorumRequestTimeoutMs()));
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
