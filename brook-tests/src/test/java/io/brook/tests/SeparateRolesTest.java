@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * broker: DescribeCluster lists the brokers only, DescribeQuorum the three voters; a topic of replication factor 3
  * created with Kafka's admin client takes acks=all records that a consumer reads back; the active controller
  * SIGKILLed, another takes over and a topic is created after it; a broker stopped while a topic is created learns it
- * once restarted (its metadata comes from a snapshot plus the tail: the controllers snapshot after every change).
+ * once restarted (its metadata comes from a snapshot plus the tail: the controllers snapshot after every change) and
+ * keeps its partition logs (they are loaded once the metadata has caught up).
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class SeparateRolesTest {
@@ -111,6 +112,9 @@ class SeparateRolesTest {
         cluster.awaitInSync("after-failover", 3, CLIENT);
         cluster.start(active); // back as a voter; it catches up from the new leader
 
+        // broker 6 holds a replica of orders: a restart loads it against the metadata it caught up with first
+        java.nio.file.Path segment = new File(cluster.node(6).dataDir, "orders-0/00000000000000000000.log").toPath();
+        Object fileBefore = Files.readAttributes(segment, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         cluster.stop(6); // a controlled shutdown; the broker misses what comes next
         createTopic(cluster.admin(cluster.bootstrap(4)), "while-away", 2);
         cluster.start(6);
@@ -120,6 +124,8 @@ class SeparateRolesTest {
         String log6 = Files.readString(new File(cluster.node(6).logDir, "server.log").toPath());
         assertTrue(log6.contains("loaded the snapshot"), "the restarted broker started from a snapshot");
         cluster.awaitInSync("orders", 3, CLIENT); // and rejoined the replicas of its partitions
+        assertEquals(fileBefore, Files.readAttributes(segment, java.nio.file.attribute.BasicFileAttributes.class)
+                .fileKey(), "broker 6 kept its log of orders-0 (not deleted as an unknown topic and fetched again)");
     }
 
     /** Creates a one-partition topic through a broker, retrying while the controllers are between leaders. */
