@@ -79,10 +79,16 @@ final class ServerCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "brook-shutdown"));
-        BrokerConfig.Listener listener = config.listener();
-        System.out.println("Brook listening on " + listener.advertisedHost() + ":" + node.boundAddress().getPort()
-                + " (cluster " + node.clusterId() + ", data in " + config.logDirs().stream().map(File::getPath)
-                .collect(java.util.stream.Collectors.joining(", ")) + ")");
+        if (node.isBroker()) {
+            BrokerConfig.Listener listener = config.listener();
+            System.out.println("Brook listening on " + listener.advertisedHost() + ":" + node.boundAddress().getPort()
+                    + " (cluster " + node.clusterId() + ", data in " + config.logDirs().stream().map(File::getPath)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
+        } else { // process.roles=controller: the quorum's listener only
+            System.out.println("Brook listening on " + node.boundAddress().getHostString() + ":"
+                    + node.boundAddress().getPort() + " (cluster " + node.clusterId() + ", controller only, metadata in "
+                    + config.metadataLogDir().getPath() + ")");
+        }
         System.out.flush();
         try {
             stopped.await();

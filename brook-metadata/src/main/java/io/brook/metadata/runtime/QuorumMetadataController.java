@@ -85,7 +85,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safety: every public method may be called from any thread.
  */
-public final class QuorumMetadataController implements MetadataController, QuorumListener {
+public final class QuorumMetadataController implements MetadataController, QuorumListener, MetadataLogSource {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataController.class);
     /** Suffix of the sidecar that maps a {@code .checkpoint} to the Raft index and term it covers. */
     public static final String QUORUM_SUFFIX = ".quorum";
@@ -95,6 +95,8 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     private static final long MAX_SNAPSHOT_CHECK_MS = 60_000;
     /** Pause before asking the quorum again after a snapshot request failed. */
     private static final long SNAPSHOT_RETRY_MS = 1_000;
+    /** Bytes of the latest applied batches kept encoded for followers' fetches (older ones are read from disk). */
+    private static final int RECENT_BATCH_BYTES = 4 * 1024 * 1024;
 
     private final int nodeId;
     private final File dir;
@@ -128,6 +130,19 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     private final TreeSet<Long> rejectedIndexes = new TreeSet<>();
     /** Run on becoming active, before the term's first decision; controller thread only. */
     private final List<Consumer<MetadataImage>> activationListeners = new ArrayList<>();
+    /** The latest applied batches, encoded at their log offsets, for followers' fetches; controller thread only. */
+    private final java.util.ArrayDeque<EncodedBatch> recent = new java.util.ArrayDeque<>();
+    private long recentBytes;
+    /** At most this many bytes of {@link #recent} ({@link #RECENT_BATCH_BYTES}; tests make it small). */
+    private volatile int recentLimit = RECENT_BATCH_BYTES;
+    /** Followers' fetches waiting for the next commit (long polls); controller thread only. */
+    private final List<ParkedFetch> parked = new ArrayList<>();
+
+    private record EncodedBatch(long baseOffset, ByteBuffer bytes) {
+    }
+
+    private record ParkedFetch(long fromOffset, int maxBytes, CompletableFuture<LogChunk> future) {
+    }
 
     private QuorumMetadataController(File dir, QuorumConfig config, MetadataLog metadataLog, MetadataImage image,
                                      int lastEpoch, long lastBatchTimestamp, QuorumSnapshot loadedSnapshot,
@@ -442,8 +457,11 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             return;
         }
         long before = metadataLog.appendedBytes();
+        long baseOffset = metadataLog.nextOffset();
         metadataLog.append(batch.records(), (int) term, batch.maxTimestamp());
         bytesSinceSnapshot += metadataLog.appendedBytes() - before;
+        remember(new EncodedBatch(baseOffset, MetadataBatches.encode(batch.records(), baseOffset, (int) term,
+                batch.maxTimestamp())));
         lastEpoch = (int) term;
         lastBatchTimestamp = batch.maxTimestamp();
         image = next;
@@ -451,6 +469,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             proposed = next; // nothing of ours in flight: the proposed image is the committed one
         }
         publish(delta, next);
+        answerParkedFetches();
         maybeSnapshot();
     }
 
@@ -483,6 +502,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             } else if (wasActive) {
                 log.info("Metadata quorum node {} is no longer the active controller (leader {}, term {})", nodeId,
                         newLeaderId, term);
+                failParkedFetches();
             }
             return null;
         });
@@ -545,13 +565,169 @@ public final class QuorumMetadataController implements MetadataController, Quoru
         lastSnapshotIndex = Math.max(lastSnapshotIndex, index);
         log.info("Metadata quorum node {} installed the snapshot {} (Raft index {}, term {}): {} topics", nodeId,
                 id.fileName(), index, term, next.topicsById().size());
+        recent.clear();
+        recentBytes = 0;
         publish(delta, next);
+        answerParkedFetches();
         cleanUp();
     }
 
     @Override
     public Optional<QuorumSnapshot> latestSnapshot() {
         return Optional.ofNullable(loadedSnapshot);
+    }
+
+    // ---- MetadataLogSource: followers (broker-only nodes) read the committed log from the active controller ----
+
+    @Override
+    public CompletableFuture<LogChunk> fetch(long fromOffset, int maxBytes, long maxWaitMs) {
+        CompletableFuture<LogChunk> future = new CompletableFuture<>();
+        execute(future, () -> {
+            if (!active) {
+                throw notController();
+            }
+            if (fromOffset == image.offset() + 1 && maxWaitMs > 0) {
+                ParkedFetch waiting = new ParkedFetch(fromOffset, maxBytes, future);
+                parked.add(waiting);
+                thread.schedule(() -> {
+                    if (parked.remove(waiting)) {
+                        answer(waiting);
+                    }
+                }, maxWaitMs, TimeUnit.MILLISECONDS);
+                return;
+            }
+            future.complete(read(fromOffset, maxBytes));
+        });
+        return future;
+    }
+
+    /** Keeps at most {@code bytes} of the latest batches in memory for fetches (tests: 0 reads every fetch from disk). */
+    void keepRecentBatchBytes(int bytes) {
+        recentLimit = bytes;
+    }
+
+    /** Answers a parked fetch now (its follower may fail it: NOT_CONTROLLER, the log gone); controller thread. */
+    private void answer(ParkedFetch fetch) {
+        try {
+            if (!active) {
+                throw notController();
+            }
+            fetch.future().complete(read(fetch.fromOffset(), fetch.maxBytes()));
+        } catch (IOException | RuntimeException e) {
+            fetch.future().completeExceptionally(e);
+        }
+    }
+
+    private void answerParkedFetches() {
+        if (parked.isEmpty()) {
+            return;
+        }
+        List<ParkedFetch> waiting = new ArrayList<>(parked);
+        parked.clear();
+        waiting.forEach(this::answer);
+    }
+
+    private void failParkedFetches() {
+        List<ParkedFetch> waiting = new ArrayList<>(parked);
+        parked.clear();
+        waiting.forEach(f -> f.future().completeExceptionally(notController()));
+    }
+
+    /** Keeps an applied batch for followers, dropping the oldest past {@link #RECENT_BATCH_BYTES}. */
+    private void remember(EncodedBatch batch) {
+        recent.addLast(batch);
+        recentBytes += batch.bytes().remaining();
+        while (recentBytes > recentLimit && !recent.isEmpty()) {
+            recentBytes -= recent.removeFirst().bytes().remaining();
+        }
+    }
+
+    /** The committed batches from {@code fromOffset}, or the snapshot to load; controller thread only. */
+    private LogChunk read(long fromOffset, int maxBytes) throws IOException {
+        long end = image.offset() + 1;
+        if (fromOffset > end || fromOffset < 0) {
+            throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("the metadata log of node " + nodeId
+                    + " ends at offset " + end + "; cannot fetch from " + fromOffset);
+        }
+        if (fromOffset < metadataLog.startOffset()) {
+            List<SnapshotId> ids = MetadataSnapshots.list(dir);
+            if (ids.isEmpty()) {
+                throw new IllegalStateException("the metadata log of node " + nodeId + " starts at offset "
+                        + metadataLog.startOffset() + " and no snapshot covers what is before it");
+            }
+            return new LogChunk(nodeId, List.of(), end, ids.get(ids.size() - 1));
+        }
+        List<ByteBuffer> batches = new ArrayList<>();
+        if (fromOffset == end) {
+            return new LogChunk(nodeId, batches, end, null);
+        }
+        if (!recent.isEmpty() && recent.peekFirst().baseOffset() <= fromOffset) {
+            long bytes = 0;
+            for (EncodedBatch b : recent) {
+                if (b.baseOffset() >= fromOffset) {
+                    if (!batches.isEmpty() && bytes + b.bytes().remaining() > maxBytes) {
+                        break;
+                    }
+                    batches.add(b.bytes().duplicate());
+                    bytes += b.bytes().remaining();
+                }
+            }
+            return new LogChunk(nodeId, batches, end, null);
+        }
+        long[] bytes = {0};
+        try {
+            metadataLog.replay(fromOffset, b -> {
+                ByteBuffer encoded = MetadataBatches.encode(b.records(), b.baseOffset(), b.epoch(), b.maxTimestamp());
+                if (!batches.isEmpty() && bytes[0] + encoded.remaining() > maxBytes) {
+                    throw new EnoughRead();
+                }
+                batches.add(encoded);
+                bytes[0] += encoded.remaining();
+            });
+        } catch (EnoughRead enough) {
+            // a full answer
+        }
+        return new LogChunk(nodeId, batches, end, null);
+    }
+
+    /** Stops a replay once an answer is full. */
+    private static final class EnoughRead extends IOException {
+        EnoughRead() {
+            super("enough read");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    @Override
+    public CompletableFuture<SnapshotChunk> fetchSnapshot(SnapshotId id, long position, int maxBytes) {
+        CompletableFuture<SnapshotChunk> future = new CompletableFuture<>();
+        execute(future, () -> {
+            if (!active) {
+                throw notController();
+            }
+            File file = new File(dir, id.fileName());
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file.toPath(),
+                    java.nio.file.StandardOpenOption.READ)) {
+                long size = channel.size();
+                if (position < 0 || position > size) {
+                    throw new org.apache.kafka.common.errors.PositionOutOfRangeException("snapshot " + id.fileName()
+                            + " has " + size + " bytes; cannot read from " + position);
+                }
+                ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(maxBytes, size - position));
+                while (bytes.hasRemaining() && channel.read(bytes, position + bytes.position()) >= 0) {
+                    // reads until full
+                }
+                future.complete(new SnapshotChunk(bytes.flip(), size));
+            } catch (java.nio.file.NoSuchFileException gone) {
+                throw new org.apache.kafka.common.errors.SnapshotNotFoundException("node " + nodeId
+                        + " no longer has the snapshot " + id.fileName());
+            }
+        });
+        return future;
     }
 
     // ---- snapshots ----
@@ -648,6 +824,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             thread.execute(() -> {
                 active = false;
                 resetProposed();
+                failParkedFetches();
             });
         } catch (RejectedExecutionException e) {
             // closed already

@@ -61,9 +61,24 @@ import java.util.function.Function;
  */
 public final class ForwardedRequestServer {
     private final ControllerChannel local;
+    /** Where brokers' Fetch / FetchSnapshot of the metadata log are answered from; null: not served. */
+    private final io.brook.metadata.runtime.MetadataLogSource metadataLog;
+    /** Where the fetching brokers are recorded for DescribeQuorum; null with {@link #metadataLog}. */
+    private final MetadataObservers observers;
 
     public ForwardedRequestServer(ControllerChannel local) {
+        this(local, null, null);
+    }
+
+    /**
+     * As {@link #ForwardedRequestServer(ControllerChannel)}, also serving broker-only nodes' metadata fetches from
+     * {@code metadataLog} and recording the fetching brokers in {@code observers}.
+     */
+    public ForwardedRequestServer(ControllerChannel local, io.brook.metadata.runtime.MetadataLogSource metadataLog,
+                                  MetadataObservers observers) {
         this.local = local;
+        this.metadataLog = metadataLog;
+        this.observers = observers;
     }
 
     /** Answers one forwarded request; a request this node cannot read fails the future. */
@@ -130,9 +145,19 @@ public final class ForwardedRequestServer {
                         setError(e, refused::setErrorCode, refused::setErrorMessage);
                         return refused;
                     });
+            // broker-only nodes follow the metadata log (issue 18)
+            case FETCH -> metadataLog == null ? notServed(request) : MetadataFetches.serveFetch(metadataLog,
+                    new org.apache.kafka.common.message.FetchRequestData(request.body(), version), observers);
+            case FETCH_SNAPSHOT -> metadataLog == null ? notServed(request) : MetadataFetches.serveFetchSnapshot(
+                    metadataLog, new org.apache.kafka.common.message.FetchSnapshotRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };
+    }
+
+    private static CompletableFuture<ApiMessage> notServed(ForwardedRequests.Request request) {
+        return CompletableFuture.failedFuture(new InvalidRequestException(request.api()
+                + " of the metadata log is not served by this controller"));
     }
 
     private CompletableFuture<CreateTopicsResponseData> createTopic(CreateTopicsRequestData request) {

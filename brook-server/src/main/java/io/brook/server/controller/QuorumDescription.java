@@ -49,6 +49,11 @@ public record QuorumDescription(int leaderId, int leaderEpoch, long highWatermar
                 List.of());
     }
 
+    /** This description with {@code observers} (the broker-only nodes following the log) instead of its own. */
+    public QuorumDescription withObservers(List<Replica> observers) {
+        return new QuorumDescription(leaderId, leaderEpoch, highWatermark, voters, observers);
+    }
+
     /** This description as DescribeQuorum's partition 0 of {@code __cluster_metadata}. */
     public PartitionData toPartitionData() {
         return new PartitionData().setPartitionIndex(0).setLeaderId(leaderId).setLeaderEpoch(leaderEpoch)

@@ -5,6 +5,7 @@ import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
+import io.brook.metadata.runtime.FollowerMetadataController;
 import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.quorum.QuorumClient;
 import io.brook.metadata.quorum.QuorumConfig;
@@ -16,6 +17,8 @@ import io.brook.server.controller.ActiveControllerTimer;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.ForwardedRequestServer;
 import io.brook.server.controller.ForwardingControllerChannel;
+import io.brook.server.controller.MetadataFetches;
+import io.brook.server.controller.MetadataObservers;
 import io.brook.server.controller.RoutingControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.controller.QuorumDescription;
@@ -45,6 +48,8 @@ import io.brook.server.handlers.ListTransactionsHandler;
 import io.brook.server.handlers.TxnOffsetCommitHandler;
 import io.brook.server.handlers.UnregisterBrokerHandler;
 import io.brook.server.handlers.ElectLeadersHandler;
+import io.brook.server.handlers.AlterPartitionReassignmentsHandler;
+import io.brook.server.handlers.ListPartitionReassignmentsHandler;
 import io.brook.server.handlers.WriteTxnMarkersHandler;
 import io.brook.server.delayed.CoordinatorTimer;
 import io.brook.server.delayed.DelayedOperations;
@@ -134,9 +139,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * One Brook node, broker and controller in one process: opens the metadata log and the partition
- * logs under the log directory, wires the request handlers and starts the listener. {@link #close}
- * stops in reverse order and leaves the clean-shutdown marker.
+ * One Brook node, with Kafka's {@code process.roles}: broker and controller in one process (the single node and
+ * combined cluster nodes), a controller only (a voter of the metadata quorum and, when it leads, the active
+ * controller; no client listener, no partition logs) or a broker only (it follows the committed metadata log
+ * from the active controller, {@link FollowerMetadataController}, and registers with it). A broker opens the
+ * metadata and partition logs under its log directories, wires the request handlers and starts its listeners.
+ * {@link #close} stops in reverse order and leaves the clean-shutdown marker.
  */
 public final class BrookNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrookNode.class);
@@ -155,6 +163,8 @@ public final class BrookNode implements AutoCloseable {
     public static final String RAFT_DIR = "__raft";
     /** Longest a request forwarded to the active controller waits for its answer. */
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+    /** Longest one metadata fetch of a broker-only node waits for the active controller (its long poll included). */
+    private static final Duration METADATA_FETCH_TIMEOUT = Duration.ofSeconds(5);
     /** Longest a starting node waits for the metadata quorum before giving up. */
     private static final Duration QUORUM_START_TIMEOUT = Duration.ofSeconds(120);
     private static final long QUORUM_WAIT_LOG_MS = 10_000;
@@ -231,6 +241,9 @@ public final class BrookNode implements AutoCloseable {
         TlsListeners tls = TlsListeners.create(config); // key stores read before anything is written
         config.warnings().forEach(log::warn); // after the refusals: a refused start says one thing
         meta.write();
+        if (!config.isBroker()) {
+            return startController(config, meta.clusterId(), startNs);
+        }
         // background log I/O (rolled-segment flushes, retention, checkpoints) apart from the timer
         // of delayed operations, so a long fsync never delays a long-poll deadline
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, named("brook-log-io"));
@@ -244,6 +257,7 @@ public final class BrookNode implements AutoCloseable {
         DelayedOperations delayed = new DelayedOperations(requestExecutor);
         CoordinatorTimer coordinatorTimer = new CoordinatorTimer(delayed.timer());
         Controller controllerSetup = openController(config, meta.clusterId());
+        boolean cluster = controllerSetup.cluster();
         MetadataController controller = controllerSetup.controller();
         ControllerChannel controllerChannel = controllerSetup.channel();
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
@@ -284,12 +298,14 @@ public final class BrookNode implements AutoCloseable {
         TransactionTopic transactionTopic;
         // coordinator writes complete once the in-sync replicas have them (acks=all, as Kafka's coordinators)
         CoordinatorAppender appender = CoordinatorAppender.replicated(delayed, CoordinatorAppender.DEFAULT_TIMEOUT_MS);
-        if (controllerSetup.quorum() == null) { // a single node: both exist from its first start
+        if (!cluster) { // a single node: both exist from its first start
             offsetsTopic = OffsetsTopic.createIfAbsent(controllerChannel, controller, replicas, offsetsSpec, appender);
             transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
                     transactionsSpec, appender);
         } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
-            awaitActiveController(controllerSetup.quorum(), config);
+            if (controllerSetup.quorum() != null) { // a broker-only node caught up in openController
+                awaitActiveController(controllerSetup.quorum(), config);
+            }
             offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions(), appender);
             transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions(), appender);
         }
@@ -307,7 +323,7 @@ public final class BrookNode implements AutoCloseable {
         ScheduledThreadPoolExecutor markerExecutor = new ScheduledThreadPoolExecutor(1, named("brook-txn-markers"));
         markerExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         LocalMarkerWriter markers = new LocalMarkerWriter(replicas, groups, offsetsTopic, delayed, markerExecutor);
-        BrokerClient.Factory interBrokerClients = controllerSetup.quorum() == null ? null
+        BrokerClient.Factory interBrokerClients = !cluster ? null
                 : new BrokerClient.Factory(config);
         TransactionMarkerSender markerSender = new TransactionMarkerSender(config.nodeId(), replicas::image, markers,
                 brokerId -> {
@@ -353,14 +369,14 @@ public final class BrookNode implements AutoCloseable {
             advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
                     other.advertisedPort() == 0 ? port : other.advertisedPort()));
         }
-        BrokerLifecycle lifecycle = controllerSetup.quorum() == null ? null
+        BrokerLifecycle lifecycle = !cluster ? null
                 : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller);
         if (lifecycle != null) {
             // registered: followers fetch from their leaders, leaders keep their ISR through the controller
             replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
                     LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), interBrokerClients),
-                    lifecycle::brokerEpoch, followerThrottle(replicas, throttles)), new AlterPartitionSender(controllerChannel, config.nodeId(),
-                    lifecycle::brokerEpoch));
+                    lifecycle::brokerEpoch, followerThrottle(replicas, throttles)),
+                    new AlterPartitionSender(controllerChannel, config.nodeId(), lifecycle::brokerEpoch));
             long isrCheckMs = Math.max(1, config.getLong("replica.lag.time.max.ms") / 2);
             scheduler.scheduleWithFixedDelay(replicas::maybeShrinkIsrs, isrCheckMs, isrCheckMs,
                     TimeUnit.MILLISECONDS);
@@ -422,8 +438,8 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
             registry.register(new ElectLeadersHandler(broker));
-            registry.register(new io.brook.server.handlers.AlterPartitionReassignmentsHandler(broker));
-            registry.register(new io.brook.server.handlers.ListPartitionReassignmentsHandler(broker));
+            registry.register(new AlterPartitionReassignmentsHandler(broker));
+            registry.register(new ListPartitionReassignmentsHandler(broker));
         }
 
         // SASL listeners: their connections authenticate before anything else is served
@@ -483,13 +499,13 @@ public final class BrookNode implements AutoCloseable {
 
     /**
      * The one place that stops a configuration this build cannot run yet, after the meta.properties
-     * checks and before anything is written: every node is broker and controller (Kafka's combined
-     * mode), and the quorum's voters are static ({@code controller.quorum.voters}).
+     * checks and before anything is written: the quorum's voters are static ({@code controller.quorum.voters}),
+     * also for a node with one role.
      */
     private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
-        if (!config.isBroker() || !config.isController()) {
+        if ((!config.isBroker() || !config.isController()) && config.quorumVoters().isEmpty()) {
             throw new IOException("a node with process.roles=" + String.join(",", config.processRoles())
-                    + " is not available in this build yet; run every node with process.roles=broker,controller");
+                    + " needs the metadata quorum's voters in controller.quorum.voters (id@host:port,...)");
         }
         if (config.isMultiNodeQuorum() && config.quorumVoters().isEmpty()) {
             throw new IOException("a quorum named only by controller.quorum.bootstrap.servers is not available in "
@@ -497,11 +513,19 @@ public final class BrookNode implements AutoCloseable {
         }
     }
 
-    /** The metadata controller of this node, how handlers reach the active one, and the quorum if any. */
+    /**
+     * The metadata controller of this node, how handlers reach the active one, and the quorum if any: this node's
+     * voter ({@code quorum}) on a controller, null on the single node and on a broker-only node (its
+     * {@code controller} is then a {@link FollowerMetadataController}).
+     */
     private record Controller(MetadataController controller, ControllerChannel channel,
                               QuorumMetadataController quorum, QuorumClient quorumClient,
                               ActiveControllerTimer<Integer> fencer,
                               ActiveControllerTimer<TopicPartition> rebalancer) {
+        /** Whether this node is part of a cluster (it registers as a broker, its partitions replicate). */
+        boolean cluster() {
+            return quorumClient != null;
+        }
     }
 
     /** The registered brokers that may take new partitions, by id. */
@@ -556,7 +580,8 @@ public final class BrookNode implements AutoCloseable {
      * reach the active controller through a {@link RoutingControllerChannel} (requests forwarded over the
      * quorum's transport, answered by {@link ForwardedRequestServer} on the leader).
      */
-    private static Controller openController(BrokerConfig config, String clusterId) throws IOException {
+    private static Controller openController(BrokerConfig config, String clusterId)
+            throws IOException, InterruptedException {
         File dir = new File(config.metadataLogDir(), METADATA_DIR);
         SnapshotPolicy snapshots = new SnapshotPolicy(config.metadataMaxBytesBetweenSnapshots(),
                 config.metadataMaxSnapshotIntervalMs());
@@ -570,6 +595,9 @@ public final class BrookNode implements AutoCloseable {
                             controller.image().offset() + 1, System.currentTimeMillis()));
             return new Controller(controller, channel, null, null, null, null);
         }
+        if (!config.isController()) {
+            return openFollower(config, clusterId, dir);
+        }
         QuorumConfig quorumConfig = QuorumConfig.builder(config.nodeId(),
                         new File(config.metadataLogDir(), RAFT_DIR).toPath())
                 .voters(config.quorumVoters()).clusterId(clusterId)
@@ -581,13 +609,18 @@ public final class BrookNode implements AutoCloseable {
                 frame -> server.thenCompose(s -> s.serve(frame)));
         // new partitions go to the registered brokers that are neither fenced nor shutting down
         Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
+        // DescribeQuorum: the voters as Ratis reports them, the broker-only nodes that fetch as observers
+        MetadataObservers observers = new MetadataObservers();
+        Supplier<QuorumDescription> quorumDescription = () -> {
+            QuorumDescription voters = QuorumDescription.fromStatus(controller.quorum().status());
+            return voters.withObservers(observers.replicas(voters.highWatermark(), System.currentTimeMillis()));
+        };
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
-                replicationFactor, Short.MAX_VALUE,
-                () -> QuorumDescription.fromStatus(controller.quorum().status()), clusterId,
+                replicationFactor, Short.MAX_VALUE, quorumDescription, clusterId,
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 config.brokerHeartbeatIntervalMs());
-        server.complete(new ForwardedRequestServer(local));
+        server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
         QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
                 Duration.ofMillis(config.quorumRequestTimeoutMs()));
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
@@ -602,6 +635,99 @@ public final class BrookNode implements AutoCloseable {
         }
         return new Controller(controller, new RoutingControllerChannel(controller, local, forwarding), controller,
                 client, fencer, rebalancer);
+    }
+
+    /**
+     * A broker-only node's metadata: a {@link FollowerMetadataController} that fetches the committed log from the
+     * active controller over the quorum's transport (Kafka's Fetch and FetchSnapshot of {@code __cluster_metadata},
+     * forwarded as every controller request is), and handlers that always forward to the active controller. Waits,
+     * at most {@link #QUORUM_START_TIMEOUT} with a line every 10 s, until it has caught up with what the controller
+     * had committed, so the partition logs are loaded against the cluster's topics.
+     */
+    private static Controller openFollower(BrokerConfig config, String clusterId, File dir)
+            throws IOException, InterruptedException {
+        QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
+                Duration.ofMillis(config.quorumRequestTimeoutMs()));
+        FollowerMetadataController follower;
+        try {
+            follower = FollowerMetadataController.start(config.nodeId(), dir, new MetadataFetches(config.nodeId(),
+                    frame -> client.send(frame, METADATA_FETCH_TIMEOUT)), METADATA_FETCH_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+        ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
+                .exceptionallyCompose(BrookNode::forwardingFailure));
+        long startNs = System.nanoTime();
+        long nextLogNs = startNs + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
+        while (!follower.caughtUp()) {
+            long now = System.nanoTime();
+            if (now - startNs > QUORUM_START_TIMEOUT.toNanos()) {
+                follower.close();
+                client.close();
+                throw new IOException("broker " + config.nodeId() + " could not read the metadata log from an active "
+                        + "controller within " + QUORUM_START_TIMEOUT.toSeconds() + " s: a majority of the voters "
+                        + String.join(",", config.getList("controller.quorum.voters")) + " must be started and "
+                        + "reachable at those addresses");
+            }
+            if (now >= nextLogNs) {
+                log.info("Waiting for the metadata log from the active controller (voters {}; applied offset {})",
+                        String.join(",", config.getList("controller.quorum.voters")), follower.image().offset());
+                nextLogNs = now + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
+            }
+            Thread.sleep(QUORUM_POLL_MS);
+        }
+        log.info("Broker {} follows the metadata log of the active controller (node {}) at offset {}",
+                config.nodeId(), follower.leaderId(), follower.image().offset());
+        return new Controller(follower, forwarding, null, client, null, null);
+    }
+
+    /**
+     * A controller-only node: this node's voter of the metadata quorum with everything the active controller
+     * runs (the brokers' registrations and heartbeats, the fence pass, the preferred-leader rebalance, answers to
+     * forwarded requests and to the brokers' metadata fetches), all over the controller listener (the quorum's
+     * transport). No client listener, no partition logs, no broker registration.
+     */
+    private static BrookNode startController(BrokerConfig config, String clusterId, long startNs)
+            throws IOException, InterruptedException {
+        Controller setup = openController(config, clusterId);
+        try {
+            awaitActiveController(setup.quorum(), config);
+        } catch (IOException | InterruptedException e) {
+            closeQuietly(setup);
+            throw e;
+        }
+        BrokerConfig.Listener listener = config.controllerListener().orElseThrow(() -> new IOException(
+                "a node with process.roles=controller needs a controller listener (controller.listener.names)"));
+        InetSocketAddress bound = new InetSocketAddress(listener.advertisedHost(), listener.port());
+        log.info("Brook controller {} of cluster {} started in {} ms, serving the metadata quorum on {}:{}",
+                config.nodeId(), clusterId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs),
+                listener.advertisedHost(), listener.port());
+        return new BrookNode(config, null, null, null, null, null, null, null, setup.controller(),
+                setup.quorumClient(), setup.fencer(), null, null, null, null, null, bound, clusterId,
+                setup.rebalancer());
+    }
+
+    private static void closeQuietly(Controller setup) {
+        try {
+            if (setup.fencer() != null) {
+                setup.fencer().close();
+            }
+            if (setup.rebalancer() != null) {
+                setup.rebalancer().close();
+            }
+            if (setup.quorumClient() != null) {
+                setup.quorumClient().close();
+            }
+            setup.controller().close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("Closing the metadata controller after a failed start", e);
+        }
+    }
+
+    /** Whether this node serves clients (a broker; false on a controller-only node). */
+    public boolean isBroker() {
+        return network != null;
     }
 
     /**
@@ -701,6 +827,10 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) {
             lifecycle.close(); // controlled shutdown: leaderships move away while this node still serves
         }
+        if (network == null) { // a controller-only node: its voter and the active controller's services
+            closeController();
+            return;
+        }
         replicas.stopReplication();
         network.close();
         coordinatorLoader.close();
@@ -722,18 +852,22 @@ public final class BrookNode implements AutoCloseable {
         if (cleaner != null) {
             cleaner.close(); // lets a running cleaning finish its swap
         }
+        closeController();
+        logManager.checkpointHighWatermarks(replicas.highWatermarks());
+        logManager.close();
+    }
+
+    private void closeController() throws IOException {
         if (fencer != null) {
             fencer.close();
         }
         if (rebalancer != null) {
             rebalancer.close();
         }
+        controller.close(); // a follower stops fetching before its client closes
         if (quorumClient != null) {
             quorumClient.close();
         }
-        controller.close();
-        logManager.checkpointHighWatermarks(replicas.highWatermarks());
-        logManager.close();
     }
 
     /** The follower throttle the replica fetchers keep to: the topics' throttled replica lists, the quota. */
