@@ -23,7 +23,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.util.Collection;
@@ -39,21 +39,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Java Admin client against a {@code bin/brook server} process: topics, partitions, configs. */
 class AdminTest {
-    @TempDir
+    /** One server for the class: every test has topics of its own; a restart leaves it serving. */
+    @RegisterExtension
+    static final SharedBrook SHARED = new SharedBrook(Map.of());
     File dataDir;
     BrookFixture brook;
     Admin admin;
 
     @BeforeEach
-    void start() throws Exception {
-        brook = new BrookFixture(dataDir);
+    void start() {
+        brook = SHARED.brook();
+        dataDir = SHARED.dataDir();
         admin = brook.admin();
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         admin.close();
-        brook.close();
     }
 
     private interface Action {

@@ -138,6 +138,28 @@ final class BrookFixture implements AutoCloseable {
         forget();
     }
 
+    /** Whether the server process is alive (it may be paused by SIGSTOP). */
+    boolean running() {
+        return server != null && server.isAlive();
+    }
+
+    /**
+     * Makes the server serve again whatever the last test left: a process that is alive gets a SIGCONT (harmless
+     * unless a test left it SIGSTOPped), a dead or stopped one is started on the same data directory and port.
+     */
+    void ensureRunning() throws Exception {
+        if (running()) {
+            resume();
+        } else {
+            start();
+        }
+    }
+
+    /** SIGCONT: a SIGSTOPped server goes on (a running one does not notice). */
+    void resume() throws Exception {
+        Processes.run(List.of("kill", "-CONT", String.valueOf(pid())), null);
+    }
+
     /** Stops cleanly and starts again on the same data directory and port. */
     void restart() throws Exception {
         stop();

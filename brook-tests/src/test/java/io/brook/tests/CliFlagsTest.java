@@ -3,9 +3,9 @@ package io.brook.tests;
 import io.brook.cli.BrookCli;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code bin/brook server} process, and the bad-usage paths answer with exit code 2 and one readable line.
  */
 class CliFlagsTest {
-    @TempDir
-    File dataDir;
+    /** One server for the class: every test has topics and groups of its own. */
+    @RegisterExtension
+    static final SharedBrook SHARED = new SharedBrook(Map.of());
     @TempDir
     File work;
     BrookFixture brook;
@@ -35,13 +37,8 @@ class CliFlagsTest {
     }
 
     @BeforeEach
-    void start() throws Exception {
-        brook = new BrookFixture(dataDir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        brook.close();
+    void start() {
+        brook = SHARED.brook();
     }
 
     private Result run(String... args) {

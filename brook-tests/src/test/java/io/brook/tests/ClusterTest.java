@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Three combined Brook nodes, each a separate process formed from {@code config/cluster/node1..3.properties}
  * (ports and directories substituted, see {@link BrookCluster}): the metadata quorum as Kafka's admin client and
- * {@code kafka-metadata-quorum.sh} see it; topics created through any node and served by their leader; the active
+ * {@code kafka-metadata-quorum.sh} see it, every node listing every broker; topics created through any node and served by their leader; the active
  * controller killed with SIGKILL (a new one is elected and metadata changes go on; the time is printed); two of
  * the three nodes down (metadata changes refused with a retriable error while a partition of the survivor keeps
  * serving; the quorum back resumes them, the survivor not restarted); every node stopped and restarted (topics
@@ -106,6 +106,10 @@ class ClusterTest {
             Node controller = described.controller().get(30, TimeUnit.SECONDS);
             assertTrue(controller != null && Set.of(1, 2, 3).contains(controller.id()),
                     "node " + id + " names a broker of the cluster as controller: " + controller);
+            // every node lists every broker (the cluster as a client's bootstrap sees it, whichever node it asks)
+            Set<Integer> listed = ids(described.nodes().get(30, TimeUnit.SECONDS));
+            assertEquals(Set.of(1, 2, 3), listed, "node " + id + " lists every broker");
+            assertTrue(listed.contains(controller.id()), "node " + id + " names a listed broker as controller");
         }
         String status = KafkaAdminToolsTest.tool("org.apache.kafka.tools.MetadataQuorumCommand", "--bootstrap-server",
                 cluster.bootstrap(), "describe", "--status");
@@ -233,18 +237,6 @@ class ClusterTest {
         System.out.printf("[cluster] quorum restored (active controller %d)%n", next);
         send(producer, tp, "after", 10);
         assertEquals(30, readValues(cluster.node(survivor).bootstrap(), tp, 30).size());
-    }
-
-    @Test
-    void everyNodeListsEveryBroker() throws Exception {
-        startCluster();
-        cluster.awaitActiveController(ELECTION);
-        for (int id : cluster.nodeIds()) {
-            DescribeClusterResult described = adminOf(id).describeCluster();
-            Set<Integer> listed = ids(described.nodes().get(30, TimeUnit.SECONDS));
-            assertEquals(Set.of(1, 2, 3), listed, "node " + id + " lists every broker");
-            assertTrue(listed.contains(described.controller().get(30, TimeUnit.SECONDS).id()));
-        }
     }
 
     /** Creates {@code topic} (replication factor 1, min.insync.replicas 1) or finds it created by an earlier try. */

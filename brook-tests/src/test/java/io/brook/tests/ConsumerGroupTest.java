@@ -13,14 +13,12 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,18 +37,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Consumer groups (classic protocol) with the Java consumer in subscribe mode. */
 class ConsumerGroupTest {
-    @TempDir
-    File dataDir;
+    /** One server for the class: every test has its own topic and group; a restart leaves it serving. */
+    @RegisterExtension
+    static final SharedBrook SHARED = new SharedBrook(Map.of());
     BrookFixture brook;
 
     @BeforeEach
-    void start() throws Exception {
-        brook = new BrookFixture(dataDir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        brook.close();
+    void start() {
+        brook = SHARED.brook();
     }
 
     private void createAndFill(String topic, int partitions, int records) throws Exception {

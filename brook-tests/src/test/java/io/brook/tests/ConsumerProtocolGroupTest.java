@@ -13,10 +13,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -38,19 +37,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * offsets across a broker restart.
  */
 class ConsumerProtocolGroupTest {
-    @TempDir
-    File dataDir;
+    /** One server for the class: every test has its own topics and groups; a restart leaves it serving. */
+    @RegisterExtension
+    static final SharedBrook SHARED = new SharedBrook(Map.of("group.consumer.heartbeat.interval.ms", "500",
+            "group.consumer.session.timeout.ms", "6000"));
     BrookFixture brook;
 
     @BeforeEach
-    void start() throws Exception {
-        brook = new BrookFixture(dataDir, Map.of("group.consumer.heartbeat.interval.ms", "500",
-                "group.consumer.session.timeout.ms", "6000"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        brook.close();
+    void start() {
+        brook = SHARED.brook();
     }
 
     private void createAndFill(String topic, int partitions, int records) throws Exception {

@@ -17,11 +17,10 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,18 +46,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The Java producer and consumer (assign mode) against a {@code bin/brook server} process. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProduceConsumeTest {
-    @TempDir
+    /** One server for the class: every test has topics of its own; a test that kills or pauses it leaves it serving. */
+    @RegisterExtension
+    static final SharedBrook SHARED = new SharedBrook(Map.of());
     File dataDir;
     BrookFixture brook;
 
     @BeforeEach
-    void start() throws Exception {
-        brook = new BrookFixture(dataDir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        brook.close();
+    void start() {
+        brook = SHARED.brook();
+        dataDir = SHARED.dataDir();
     }
 
     private void createTopic(String name, int partitions, Map<String, String> configs) throws Exception {
