@@ -12,7 +12,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
@@ -54,6 +61,9 @@ class QuotaTest {
     private static final long CONSUMER_QUOTA = 300 * 1024;
     private static final long RUN_MS = 6_000;
     private static final int VALUE_BYTES = 1000;
+    /** The client id {@link RawConnection} sends, and its producer quota. */
+    private static final String RAW_CLIENT_ID = "raw-test";
+    private static final int RAW_QUOTA = 100_000;
 
     @TempDir
     File dataDir;
@@ -138,7 +148,43 @@ class QuotaTest {
                 clients.shutdownNow();
                 assertTrue(clients.awaitTermination(30, TimeUnit.SECONDS));
             }
+            throttledConnectionIsMuted(brook);
         }
+    }
+
+    /**
+     * KIP-219 without a cooperating client: a raw connection that ignores the throttle time it is told and sends its
+     * next request at once still gets no answer to it before that time is over, because the broker stops reading it.
+     */
+    private static void throttledConnectionIsMuted(BrookFixture brook) throws Exception {
+        try (Admin admin = brook.admin()) {
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
+                    ClientQuotaEntity.CLIENT_ID, RAW_CLIENT_ID)), List.of(new ClientQuotaAlteration.Op(
+                    "producer_byte_rate", (double) RAW_QUOTA))))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (RawConnection raw = new RawConnection(brook.bootstrap())) {
+            byte[] big = new byte[RAW_QUOTA * 2]; // twice the quota in one request: about a second of throttle
+            raw.sendBytes(RawConnection.frame(ApiKeys.PRODUCE, (short) 9, produce(big), 1));
+            raw.sendBytes(RawConnection.frame(ApiKeys.PRODUCE, (short) 9, produce(new byte[10]), 2));
+            ProduceResponseData first = (ProduceResponseData) raw.read(ApiKeys.PRODUCE, (short) 9, 1);
+            long firstAnswered = System.nanoTime();
+            assertEquals(Errors.NONE.code(), first.responses().iterator().next().partitionResponses().get(0)
+                    .errorCode());
+            assertTrue(first.throttleTimeMs() >= 500, "throttle time of a request of twice the quota: "
+                    + first.throttleTimeMs());
+            raw.read(ApiKeys.PRODUCE, (short) 9, 2);
+            long mutedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - firstAnswered);
+            assertTrue(mutedMs >= first.throttleTimeMs() * 0.9, "the next request was answered " + mutedMs
+                    + " ms after a throttle time of " + first.throttleTimeMs() + " ms");
+        }
+    }
+
+    private static ProduceRequestData produce(byte[] value) {
+        ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
+        topics.add(new ProduceRequestData.TopicProduceData().setName("quota-fast").setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(
+                        MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value))))));
+        return new ProduceRequestData().setAcks((short) 1).setTimeoutMs(10_000).setTopicData(topics);
     }
 
     private static String configs(String bootstrap, String... args) throws Exception {

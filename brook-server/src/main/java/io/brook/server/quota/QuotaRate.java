@@ -13,8 +13,9 @@ import java.util.ArrayDeque;
  * and then be throttled for as long (a saw tooth); here the elapsed time is the real one (at least one sample),
  * so a client gets at most one sample's worth ahead and is then held to its quota from the start.
  *
- * <p>The throttle time is Kafka's: how long the client must stay silent for the rate over the window, grown by
- * that silence, to come back to the quota ({@code (rate - quota) / quota × window}), bounded by the whole window.
+ * <p>The throttle time is, as in Kafka, how long the client must stay silent for the rate over the window, grown by
+ * that silence, to come back to the quota: {@code bytes / quota - age of the window} (Kafka's
+ * {@code (rate - quota) / quota × window} with the window's real age), bounded by the whole window.
  *
  * <p>Thread-safety: not thread-safe; {@link ClientQuotaManager} synchronizes on each instance.
  */
@@ -63,12 +64,12 @@ public final class QuotaRate {
         if (window.isEmpty()) {
             return 0;
         }
-        long elapsed = elapsedMs(nowMs);
-        double rate = total() * 1000.0 / elapsed;
-        if (rate <= bytesPerSecond) {
+        double total = total();
+        if (total * 1000.0 / elapsedMs(nowMs) <= bytesPerSecond) {
             return 0;
         }
-        double ms = (rate - bytesPerSecond) / bytesPerSecond * elapsed;
+        // the window must grow to total / quota: from its real age, not the one-sample floor, which does not grow
+        double ms = total * 1000.0 / bytesPerSecond - (nowMs - window.peekFirst().startMs());
         return Math.min((long) Math.ceil(ms), samples * sampleMs);
     }
 
