@@ -166,6 +166,7 @@ public final class MetadataImage {
                 + topicsById.values() + (brokerConfigs.isEmpty() ? "" : ", broker configs " + brokerConfigs)
                 + (features.isEmpty() ? "" : ", features " + features)
                 + (cluster.brokers().isEmpty() ? "" : ", brokers " + cluster.brokers().values())
-                + (acls.isEmpty() ? "" : ", ACLs " + acls.acls().values()) + ")";
+                + (acls.isEmpty() ? "" : ", ACLs " + acls.acls().values())
+                + (clientQuotas.isEmpty() ? "" : ", client quotas " + clientQuotas.entities()) + ")";
     }
 }
