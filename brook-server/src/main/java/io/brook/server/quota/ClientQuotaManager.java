@@ -61,6 +61,11 @@ public final class ClientQuotaManager {
         }
     }
 
+    /** Whether any client quota is set (without one, nothing needs counting). */
+    public boolean active() {
+        return !quotas.get().isEmpty();
+    }
+
     /** The rates held (for tests and metrics). */
     int trackedRates() {
         return rates.size();

@@ -30,6 +30,9 @@ public final class RequestQuotas {
      */
     public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
                            ApiMessage response) {
+        if (!manager.active()) {
+            return 0; // the common case: no quota set, so no fetch response is even measured
+        }
         if (request instanceof ProduceRequestData) {
             long throttleMs = manager.recordAndGetThrottleMs(ClientQuotaKeys.PRODUCER_BYTE_RATE, principal.getName(),
                     clientId, requestBytes);
