@@ -225,6 +225,15 @@ class AclAuthorizationTest {
             ExecutionException logDirs = assertThrows(ExecutionException.class,
                     () -> admin.describeLogDirs(List.of(1)).allDescriptions().get(30, TimeUnit.SECONDS));
             assertInstanceOf(ClusterAuthorizationException.class, logDirs.getCause());
+            // client quotas: DESCRIBE_CONFIGS / ALTER_CONFIGS on the cluster, as in Kafka
+            ExecutionException quotas = assertThrows(ExecutionException.class, () -> admin.describeClientQuotas(
+                    org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ClusterAuthorizationException.class, quotas.getCause());
+            ExecutionException setQuota = assertThrows(ExecutionException.class, () -> admin.alterClientQuotas(List.of(
+                    new org.apache.kafka.common.quota.ClientQuotaAlteration(new org.apache.kafka.common.quota
+                            .ClientQuotaEntity(Map.of("client-id", "x")), List.of(new org.apache.kafka.common.quota
+                            .ClientQuotaAlteration.Op("producer_byte_rate", 1000.0))))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ClusterAuthorizationException.class, setQuota.getCause());
             assertEquals(Set.of("g-open"), admin.listGroups().all().get(30, TimeUnit.SECONDS).stream()
                     .map(g -> g.groupId()).collect(java.util.stream.Collectors.toSet()),
                     "ListGroups shows only describable groups");

@@ -61,12 +61,15 @@ public final class MetadataDelta {
     private final AclsDelta acls;
     /** The SCRAM credential records. */
     private final ScramDelta scram;
+    /** The client quota records. */
+    private final ClientQuotasDelta clientQuotas;
 
     public MetadataDelta(MetadataImage base) {
         this.base = base;
         this.cluster = new ClusterDelta(base.cluster());
         this.acls = new AclsDelta(base.acls());
         this.scram = new ScramDelta(base.scram());
+        this.clientQuotas = new ClientQuotasDelta(base.clientQuotas());
         this.nextProducerId = base.nextProducerId();
     }
 
@@ -149,6 +152,16 @@ public final class MetadataDelta {
                 delta.replay(ScramImage.record(user, mechanism, credential));
             }
         }));
+        from.clientQuotas().entities().forEach((entity, values) -> values.keySet().forEach(key -> {
+            if (to.clientQuotas().quota(entity, key) == null) {
+                delta.replay(ClientQuotasImage.record(entity, key, null));
+            }
+        }));
+        to.clientQuotas().entities().forEach((entity, values) -> values.forEach((key, value) -> {
+            if (!value.equals(from.clientQuotas().quota(entity, key))) {
+                delta.replay(ClientQuotasImage.record(entity, key, value));
+            }
+        }));
         if (to.nextProducerId() > from.nextProducerId()) {
             delta.replay(MetadataRecords.producerIds(-1, -1, to.nextProducerId()));
         }
@@ -157,7 +170,8 @@ public final class MetadataDelta {
 
     /** Adds one record to the delta. */
     public void replay(ApiMessageAndVersion record) {
-        if (cluster.replay(record.message()) || acls.replay(record.message()) || scram.replay(record.message())) {
+        if (cluster.replay(record.message()) || acls.replay(record.message()) || scram.replay(record.message())
+                || clientQuotas.replay(record.message())) {
             return;
         }
         MetadataRecordType type = MetadataRecordType.fromId(record.message().apiKey());
@@ -356,6 +370,11 @@ public final class MetadataDelta {
         return scram;
     }
 
+    /** The client quota part of this delta. */
+    public ClientQuotasDelta clientQuotas() {
+        return clientQuotas;
+    }
+
     /** Whether a feature-level record was replayed. */
     public boolean featuresChanged() {
         return !featureChanges.isEmpty();
@@ -375,7 +394,7 @@ public final class MetadataDelta {
             byName = byName.plus(topic.name(), topic);
         }
         return new MetadataImage(lastOffset, byName, byId, nextProducerId, applyBrokerConfigs(), applyFeatures(),
-                cluster.apply(), acls.apply(), scram.apply());
+                cluster.apply(), acls.apply(), scram.apply(), clientQuotas.apply());
     }
 
     private Map<String, Map<String, String>> applyBrokerConfigs() {

@@ -17,7 +17,7 @@ import java.util.TreeMap;
  */
 public final class MetadataImage {
     public static final MetadataImage EMPTY = new MetadataImage(-1, PersistentMap.empty(), PersistentMap.empty(), 0,
-            Map.of(), Map.of(), ClusterImage.EMPTY, AclsImage.EMPTY, ScramImage.EMPTY);
+            Map.of(), Map.of(), ClusterImage.EMPTY, AclsImage.EMPTY, ScramImage.EMPTY, ClientQuotasImage.EMPTY);
 
     private final long offset;
     private final PersistentMap<String, TopicImage> topicsByName;
@@ -28,11 +28,12 @@ public final class MetadataImage {
     private final ClusterImage cluster;
     private final AclsImage acls;
     private final ScramImage scram;
+    private final ClientQuotasImage clientQuotas;
 
     MetadataImage(long offset, PersistentMap<String, TopicImage> topicsByName,
                   PersistentMap<Uuid, TopicImage> topicsById, long nextProducerId,
                   Map<String, Map<String, String>> brokerConfigs, Map<String, Short> features,
-                  ClusterImage cluster, AclsImage acls, ScramImage scram) {
+                  ClusterImage cluster, AclsImage acls, ScramImage scram, ClientQuotasImage clientQuotas) {
         this.offset = offset;
         this.topicsByName = topicsByName;
         this.topicsById = topicsById;
@@ -42,6 +43,7 @@ public final class MetadataImage {
         this.cluster = cluster;
         this.acls = acls;
         this.scram = scram;
+        this.clientQuotas = clientQuotas;
     }
 
     /** The image after {@code records}, which were written at offsets up to {@code lastOffset}. */
@@ -105,6 +107,11 @@ public final class MetadataImage {
         return scram;
     }
 
+    /** The client quotas (Kafka's {@code ClientQuotaRecord}s, by entity). */
+    public ClientQuotasImage clientQuotas() {
+        return clientQuotas;
+    }
+
     /**
      * The records that rebuild this image from {@link #EMPTY} (what a snapshot holds): features, then
      * the broker registrations, then per topic its topic record, every partition's full state and its configs, then broker configs and
@@ -126,6 +133,7 @@ public final class MetadataImage {
         new TreeMap<>(brokerConfigs).forEach((resource, configs) -> new TreeMap<>(configs).forEach((name, value) ->
                 records.add(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, resource, name, value))));
         records.addAll(scram.toRecords());
+        records.addAll(clientQuotas.toRecords());
         if (nextProducerId > 0) {
             records.add(MetadataRecords.producerIds(-1, -1, nextProducerId));
         }
@@ -142,7 +150,8 @@ public final class MetadataImage {
         return o instanceof MetadataImage other && offset == other.offset && nextProducerId == other.nextProducerId
                 && topicsById.equals(other.topicsById) && topicsByName.equals(other.topicsByName)
                 && brokerConfigs.equals(other.brokerConfigs) && features.equals(other.features)
-                && cluster.equals(other.cluster) && acls.equals(other.acls) && scram.equals(other.scram);
+                && cluster.equals(other.cluster) && acls.equals(other.acls) && scram.equals(other.scram)
+                && clientQuotas.equals(other.clientQuotas);
     }
 
     @Override
@@ -156,6 +165,7 @@ public final class MetadataImage {
                 + topicsById.values() + (brokerConfigs.isEmpty() ? "" : ", broker configs " + brokerConfigs)
                 + (features.isEmpty() ? "" : ", features " + features)
                 + (cluster.brokers().isEmpty() ? "" : ", brokers " + cluster.brokers().values())
-                + (acls.isEmpty() ? "" : ", ACLs " + acls.acls().values()) + ")";
+                + (acls.isEmpty() ? "" : ", ACLs " + acls.acls().values())
+                + (clientQuotas.isEmpty() ? "" : ", client quotas " + clientQuotas.entities()) + ")";
     }
 }

@@ -108,6 +108,8 @@ public final class BrokerConfig {
             .define("auto.create.topics.enable", BOOLEAN, true, HIGH, "Create a topic on first use by a client.")
             .define("socket.request.max.bytes", INT, 104857600, atLeast(1), HIGH, "Largest request accepted, in bytes.")
             .define("connections.max.idle.ms", LONG, 600000L, atLeast(1), MEDIUM, "Idle connections close after this.")
+            .define("quota.window.num", INT, 11, atLeast(1), LOW, "Samples a client quota's rate is kept over.")
+            .define("quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Length of one client quota sample.")
             .define("max.connections", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections at once.")
             .define("max.connections.per.ip", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections per client address.")
             .define("queued.max.request.bytes", LONG, null, MEDIUM, "The number of queued bytes allowed before no "

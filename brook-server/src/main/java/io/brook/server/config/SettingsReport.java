@@ -28,7 +28,8 @@ public final class SettingsReport {
             "replica.", "the replica fetchers use Kafka's defaults (replica.fetch.wait.max.ms 500, "
                     + "replica.fetch.max.bytes 1 MiB, replica.fetch.response.max.bytes 10 MiB, "
                     + "replica.fetch.backoff.ms 1000)",
-            "quota.", "quotas are not supported yet: clients are not throttled",
+            "quota.", "of the quota settings only quota.window.num and quota.window.size.seconds are honoured "
+                    + "(client quotas are set with kafka-configs --entity-type users/clients)",
             "controller.quorum.", "the metadata quorum (Apache Ratis) is tuned by controller.quorum.voters, "
                     + "controller.quorum.election.timeout.ms and controller.quorum.request.timeout.ms only");
 
@@ -36,7 +37,8 @@ public final class SettingsReport {
     private static final Set<String> HONOURED_UNDER_PREFIX = Set.of("controller.quorum.voters",
             "controller.quorum.election.timeout.ms", "controller.quorum.request.timeout.ms",
             "replica.lag.time.max.ms", "replica.high.watermark.checkpoint.interval.ms", "replica.socket.timeout.ms",
-            "replica.socket.receive.buffer.bytes", "replica.selector.class");
+            "replica.socket.receive.buffer.bytes", "replica.selector.class", "quota.window.num",
+            "quota.window.size.seconds");
 
     /** Settings Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED = Map.ofEntries(
@@ -44,7 +46,8 @@ public final class SettingsReport {
                     + "User:<name>, TLS clients their mapped certificate name, others anonymous"),
             Map.entry("num.replica.fetchers", "a broker runs one replica fetcher thread per leader broker"),
             Map.entry("log.preallocate", "segment files are never preallocated"),
-            Map.entry("client.quota.callback.class", "quotas are not supported yet: clients are not throttled"));
+            Map.entry("client.quota.callback.class", "a custom quota callback is not supported: Kafka's default "
+                    + "precedence of user and client-id quotas applies"));
 
     private SettingsReport() {
     }

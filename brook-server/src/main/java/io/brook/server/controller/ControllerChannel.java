@@ -19,6 +19,8 @@ import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 
@@ -133,6 +135,13 @@ public interface ControllerChannel {
      */
     CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request);
+
+    /**
+     * Sets and removes client quotas (Kafka's AlterClientQuotas, decided by
+     * {@link io.brook.metadata.controller.ClientQuotaControl}; {@code validateOnly} in the request writes nothing);
+     * completes with the per-entity results once written.
+     */
+    CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

@@ -30,6 +30,7 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
@@ -108,6 +109,8 @@ public final class ForwardedRequestServer {
             case ALTER_CONFIGS -> alterConfigs(new AlterConfigsRequestData(request.body(), version));
             case CREATE_ACLS -> createAcls(new CreateAclsRequestData(request.body(), version));
             case DELETE_ACLS -> deleteAcls(new DeleteAclsRequestData(request.body(), version));
+            case ALTER_CLIENT_QUOTAS -> local.alterClientQuotas(
+                    new AlterClientQuotasRequestData(request.body(), version));
             case ALTER_USER_SCRAM_CREDENTIALS -> local.alterUserScramCredentials(
                     new AlterUserScramCredentialsRequestData(request.body(), version));
             case ALLOCATE_PRODUCER_IDS ->

@@ -31,6 +31,8 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -303,6 +305,11 @@ public final class ForwardingControllerChannel implements ControllerChannel {
     public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request) {
         return call(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, request, AlterUserScramCredentialsResponseData::new);
+    }
+
+    @Override
+    public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
+        return call(ApiKeys.ALTER_CLIENT_QUOTAS, request, AlterClientQuotasResponseData::new);
     }
 
     /** A response data class read from the answer to a request of {@code version}. */

@@ -8,6 +8,7 @@ import io.brook.metadata.controller.LeaderElection;
 import io.brook.metadata.controller.AclControl;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.ProducerIdControl;
+import io.brook.metadata.controller.ClientQuotaControl;
 import io.brook.metadata.controller.ScramControl;
 import io.brook.metadata.controller.BrokerConfigControl;
 import io.brook.metadata.controller.TopicControl;
@@ -34,6 +35,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 
@@ -312,5 +315,10 @@ public final class LocalControllerChannel implements ControllerChannel {
     public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request) {
         return controller.submit(image -> ScramControl.alter(image, request));
+    }
+
+    @Override
+    public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
+        return controller.submit(image -> ClientQuotaControl.alter(image, request), request.validateOnly());
     }
 }

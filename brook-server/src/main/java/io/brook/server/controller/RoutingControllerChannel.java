@@ -8,6 +8,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
@@ -132,6 +134,11 @@ public final class RoutingControllerChannel implements ControllerChannel {
     public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request) {
         return route().alterUserScramCredentials(request);
+    }
+
+    @Override
+    public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
+        return route().alterClientQuotas(request);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.brook.server.network;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.api.RequestContext;
+import io.brook.server.quota.RequestQuotas;
 import io.brook.server.security.sasl.SaslAuthenticator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -95,9 +96,17 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private long sessionExpiresNanos;
     /** Closes the connection if its SASL exchange has not completed in time; null once it has. */
     private ScheduledFuture<?> authenticationDeadline;
+    /** The client byte-rate quotas requests count against, or null for none. */
+    private final RequestQuotas quotas;
+    /** Whether the connection is muted for a quota's throttle time: no request is dispatched, none read. */
+    private boolean throttled;
+    /** Ends the current throttle; null when not throttled. */
+    private ScheduledFuture<?> throttleEnd;
 
     KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
-                        String listenerName, SecurityProtocol securityProtocol, SaslListener saslListener) {
+                        String listenerName, SecurityProtocol securityProtocol, SaslListener saslListener,
+                        RequestQuotas quotas) {
+        this.quotas = quotas;
         this.saslListener = saslListener;
         this.sasl = saslListener == null ? null : saslListener.authenticators().get();
         this.listenerName = listenerName;
@@ -149,7 +158,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
 
     /** Dispatches queued requests while none is in flight and the client consumes its responses. */
     private void processNext(ChannelHandlerContext ctx) {
-        while (!busy && ctx.channel().isActive()) {
+        while (!busy && !throttled && ctx.channel().isActive()) {
             if (!ctx.channel().isWritable()) {
                 gate.pause(ReadGate.UNWRITABLE); // resumed by channelWritabilityChanged
                 return;
@@ -292,6 +301,9 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             response.completeExceptionally(e);
         }
         response.whenComplete((body, error) -> {
+            // KIP-219: the answer goes now with its throttle time, then the connection is muted for that time
+            long throttleMs = error != null || quotas == null ? 0
+                    : quotas.onResponse(context.principal(), header.clientId(), request.data(), reserved, body);
             if (copiesRecords && error == null && body != null) {
                 // encoded on a request-handler thread: it reads segment files, which neither the event loop nor
                 // the thread completing the request (the delayed-operation timer, a producer's) should wait on
@@ -303,6 +315,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                         if (parts != null) {
                             write(ctx, parts);
                         }
+                        mute(ctx, throttleMs);
                         finished(ctx, reserved);
                     });
                 };
@@ -321,9 +334,28 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 } else if (body != null) {
                     send(ctx, header.correlationId(), key.responseHeaderVersion(version), body, version);
                 }
+                mute(ctx, throttleMs);
                 finished(ctx, reserved);
             });
         });
+    }
+
+    /**
+     * Mutes the connection for {@code throttleMs} (nothing when 0): it is not read and none of its queued requests
+     * is dispatched until a timer on its event loop lifts the mute, so no thread waits (Kafka mutes the channel).
+     */
+    private void mute(ChannelHandlerContext ctx, long throttleMs) {
+        if (throttleMs <= 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        throttled = true;
+        gate.pause(ReadGate.THROTTLED);
+        throttleEnd = ctx.executor().schedule(() -> {
+            throttleEnd = null;
+            throttled = false;
+            gate.resume(ReadGate.THROTTLED);
+            processNext(ctx);
+        }, throttleMs, TimeUnit.MILLISECONDS);
     }
 
     private void logCompleted(ApiKeys key, short version, RequestHeader header, AbstractRequest request,
@@ -514,6 +546,10 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         if (authenticationDeadline != null) {
             authenticationDeadline.cancel(false);
             authenticationDeadline = null;
+        }
+        if (throttleEnd != null) {
+            throttleEnd.cancel(false);
+            throttleEnd = null;
         }
         RequestFrameDecoder.Frame frame;
         while ((frame = queued.poll()) != null) {

@@ -89,6 +89,8 @@ public final class NetworkServer implements AutoCloseable {
     private ServerBootstrap bootstrap;
     /** The SASL listeners by name (set before {@link #acceptConnections}); the others are PLAINTEXT. */
     private final Map<String, SaslListener> saslListeners = new ConcurrentHashMap<>();
+    /** The client quotas, or null for none ({@link #quotas}). */
+    private volatile io.brook.server.quota.RequestQuotas quotas;
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
@@ -151,7 +153,7 @@ public final class NetworkServer implements AutoCloseable {
                                         settings.maxRequestBytes(), requestMemory, gate))
                                 .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
                                         gate, listener, tls == null ? SecurityProtocol.PLAINTEXT
-                                                : tls.securityProtocol(), sasl));
+                                                : tls.securityProtocol(), sasl, quotas));
                     }
                 });
         this.bootstrap = bootstrap;
@@ -184,6 +186,14 @@ public final class NetworkServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
         log.debug("Listening also on {}", bound);
         return bound;
+    }
+
+    /**
+     * The byte-rate quotas its connections' requests count against (none when never set); set before
+     * {@link #acceptConnections}.
+     */
+    public void quotas(io.brook.server.quota.RequestQuotas quotas) {
+        this.quotas = quotas;
     }
 
     /** Makes the listener {@code listenerName} a SASL listener; before {@link #acceptConnections}. */

@@ -16,6 +16,8 @@ final class ReadGate {
     static final int QUEUE_FULL = 1 << 1;
     /** The connection's responses are not being consumed (its channel is not writable). */
     static final int UNWRITABLE = 1 << 2;
+    /** The connection went over a client quota and is muted for its throttle time (KIP-219). */
+    static final int THROTTLED = 1 << 3;
 
     private final Channel channel;
     private int reasons;

@@ -89,7 +89,11 @@ import io.brook.server.network.NetworkServer;
 import io.brook.server.network.tls.TlsListeners;
 import io.brook.server.network.SaslListener;
 import io.brook.server.config.SaslSettings;
+import io.brook.server.handlers.AlterClientQuotasHandler;
 import io.brook.server.handlers.AlterUserScramCredentialsHandler;
+import io.brook.server.handlers.DescribeClientQuotasHandler;
+import io.brook.server.quota.ClientQuotaManager;
+import io.brook.server.quota.RequestQuotas;
 import io.brook.server.handlers.DescribeUserScramCredentialsHandler;
 import io.brook.server.handlers.SaslAuthenticateHandler;
 import io.brook.server.handlers.SaslHandshakeHandler;
@@ -458,7 +462,9 @@ public final class BrookNode implements AutoCloseable {
         registry.register(new SaslHandshakeHandler())
                 .register(new SaslAuthenticateHandler())
                 .register(new AlterUserScramCredentialsHandler(broker))
-                .register(new DescribeUserScramCredentialsHandler(broker));
+                .register(new DescribeUserScramCredentialsHandler(broker))
+                .register(new AlterClientQuotasHandler(broker))
+                .register(new DescribeClientQuotasHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(logManager::applyRetention, retentionCheckMs, retentionCheckMs,
@@ -487,6 +493,10 @@ public final class BrookNode implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(transactions::expireTransactionalIds, txnExpiryCheckMs, txnExpiryCheckMs,
                 TimeUnit.MILLISECONDS);
 
+        // client byte-rate quotas (issue 20): counted per request by the network layer, read from the image
+        network.quotas(new RequestQuotas(new ClientQuotaManager(() -> replicas.image().clientQuotas(),
+                System::currentTimeMillis, config.getInt("quota.window.num"),
+                config.getInt("quota.window.size.seconds") * 1000L)));
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);

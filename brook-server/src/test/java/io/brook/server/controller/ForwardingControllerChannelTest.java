@@ -199,6 +199,29 @@ class ForwardingControllerChannelTest {
     }
 
     @Test
+    void clientQuotasAreForwardedWithPerEntryResultsAndValidateOnlyWritesNothing() throws Exception {
+        var request = new org.apache.kafka.common.message.AlterClientQuotasRequestData();
+        for (String[] entry : new String[][] {{"fast", "producer_byte_rate"}, {"fast", "request_percentage"}}) {
+            var data = new org.apache.kafka.common.message.AlterClientQuotasRequestData.EntryData();
+            data.entity().add(new org.apache.kafka.common.message.AlterClientQuotasRequestData.EntityData()
+                    .setEntityType("client-id").setEntityName(entry[0]));
+            data.ops().add(new org.apache.kafka.common.message.AlterClientQuotasRequestData.OpData().setKey(entry[1])
+                    .setValue(1000));
+            request.entries().add(data);
+        }
+        var dryRun = get(forwarding.alterClientQuotas(request.duplicate().setValidateOnly(true)));
+        assertEquals(List.of((short) 0, org.apache.kafka.common.protocol.Errors.INVALID_REQUEST.code()),
+                dryRun.entries().stream().map(e -> e.errorCode()).toList());
+        assertTrue(controller.image().clientQuotas().isEmpty(), "validate-only wrote nothing");
+        var written = get(forwarding.alterClientQuotas(request));
+        assertEquals(dryRun.entries().stream().map(e -> e.errorCode()).toList(),
+                written.entries().stream().map(e -> e.errorCode()).toList());
+        assertEquals(1000.0, controller.image().clientQuotas().quota(
+                io.brook.metadata.quota.ClientQuotaEntity.single("client-id", "fast"), "producer_byte_rate"));
+        assertEquals(2, forwarded.get());
+    }
+
+    @Test
     void anUnreadableRequestFailsWithoutReachingTheController() {
         ForwardedRequestServer server = new ForwardedRequestServer(local);
         ExecutionException e = assertThrows(ExecutionException.class, () ->

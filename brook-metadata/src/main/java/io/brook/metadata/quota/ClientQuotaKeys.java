@@ -1,0 +1,30 @@
+package io.brook.metadata.quota;
+
+import java.util.Set;
+
+/**
+ * Kafka's client quota keys (the names {@code kafka-configs --entity-type users/clients} sets) and which of
+ * them Brook enforces. Only enforced keys are accepted: a quota that is stored but not applied would let an
+ * operator believe a client is limited when it is not.
+ */
+public final class ClientQuotaKeys {
+    /** Bytes per second a user/client may produce (request bytes of Produce). */
+    public static final String PRODUCER_BYTE_RATE = "producer_byte_rate";
+    /** Bytes per second a user/client may fetch as a consumer (response bytes of Fetch). */
+    public static final String CONSUMER_BYTE_RATE = "consumer_byte_rate";
+    /** Percentage of request-handler time (Kafka's request quota): known, not enforced by Brook yet. */
+    public static final String REQUEST_PERCENTAGE = "request_percentage";
+    /** Partition mutations per second (KIP-599): known, not enforced by Brook yet. */
+    public static final String CONTROLLER_MUTATION_RATE = "controller_mutation_rate";
+    /** Connections per second from an IP (KIP-612): known, not enforced by Brook yet. */
+    public static final String CONNECTION_CREATION_RATE = "connection_creation_rate";
+
+    /** Keys Kafka accepts for user and client-id entities. */
+    public static final Set<String> USER_CLIENT_KEYS = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
+            REQUEST_PERCENTAGE, CONTROLLER_MUTATION_RATE);
+    /** Keys Brook enforces, so accepts. */
+    public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
+
+    private ClientQuotaKeys() {
+    }
+}

@@ -1,0 +1,85 @@
+package io.brook.server.quota;
+
+import io.brook.metadata.image.ClientQuotasImage;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Byte-rate quotas of clients (Kafka's {@code ClientQuotaManager}, one instance per node for all keys): records
+ * what a (user, client id) sent or fetched against the quota that applies to it ({@link QuotaPrecedence}, read
+ * from the current metadata image, so a change applies to the next request) and answers how long it must be
+ * throttled. Traffic with no quota is not tracked. One {@link QuotaRate} per (key, counted user, counted client id);
+ * rates idle for a whole window hold nothing and are dropped on the next sweep (at most one per window), so
+ * many short-lived client ids do not accumulate.
+ *
+ * <p>Thread-safety: thread-safe (called from every network event loop and request thread); each rate is
+ * updated under its own lock.
+ */
+public final class ClientQuotaManager {
+    /** Kafka's default {@code quota.window.num}. */
+    public static final int DEFAULT_SAMPLES = 11;
+    /** Kafka's default {@code quota.window.size.seconds}, in ms. */
+    public static final long DEFAULT_SAMPLE_MS = 1000;
+
+    private record RateKey(String quotaKey, String user, String clientId) {
+    }
+
+    private final Supplier<ClientQuotasImage> quotas;
+    private final LongSupplier clockMs;
+    private final int samples;
+    private final long sampleMs;
+    private final Map<RateKey, QuotaRate> rates = new ConcurrentHashMap<>();
+    private volatile long nextSweepMs;
+
+    public ClientQuotaManager(Supplier<ClientQuotasImage> quotas, LongSupplier clockMs, int samples, long sampleMs) {
+        this.quotas = quotas;
+        this.clockMs = clockMs;
+        this.samples = samples;
+        this.sampleMs = sampleMs;
+    }
+
+    /**
+     * Records {@code bytes} of quota {@code key} for {@code user} and {@code clientId} (null is the empty client
+     * id); returns the throttle time in ms (0 without a quota or within it).
+     */
+    public long recordAndGetThrottleMs(String key, String user, String clientId, double bytes) {
+        String client = clientId == null ? "" : clientId;
+        QuotaPrecedence.Applied applied = QuotaPrecedence.resolve(quotas.get(), key, user, client);
+        if (applied == null) {
+            return 0;
+        }
+        long now = clockMs.getAsLong();
+        sweep(now);
+        QuotaRate rate = rates.computeIfAbsent(new RateKey(key, applied.countedUser(), applied.countedClientId()),
+                k -> new QuotaRate(samples, sampleMs));
+        synchronized (rate) {
+            rate.record(bytes, now);
+            return rate.throttleMs(applied.limit(), now);
+        }
+    }
+
+    /** Whether any client quota is set (without one, nothing needs counting). */
+    public boolean active() {
+        return !quotas.get().isEmpty();
+    }
+
+    /** The rates held (for tests and metrics). */
+    int trackedRates() {
+        return rates.size();
+    }
+
+    private void sweep(long now) {
+        if (now < nextSweepMs) {
+            return;
+        }
+        nextSweepMs = now + samples * sampleMs;
+        rates.entrySet().removeIf(e -> {
+            synchronized (e.getValue()) {
+                return e.getValue().idle(now);
+            }
+        });
+    }
+}

@@ -1,0 +1,63 @@
+package io.brook.server.quota;
+
+import io.brook.metadata.quota.ClientQuotaKeys;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+
+/**
+ * Which requests count against which byte-rate quota, as Kafka: a Produce counts its request bytes against
+ * {@code producer_byte_rate}; a consumer's Fetch (never a follower's) counts the record bytes of its response
+ * against {@code consumer_byte_rate}. The user is the connection's principal name (ANONYMOUS without
+ * authentication), as in Kafka. The throttle time goes into the response's {@code throttle_time_ms}; the network
+ * layer then stops reading from the connection for that long (KIP-219).
+ *
+ * <p>Thread-safety: thread-safe (see {@link ClientQuotaManager}).
+ */
+public final class RequestQuotas {
+    private final ClientQuotaManager manager;
+
+    public RequestQuotas(ClientQuotaManager manager) {
+        this.manager = manager;
+    }
+
+    /**
+     * Records one answered request and returns its throttle time in ms (0 for requests without a byte quota), set
+     * into {@code response} when there is one ({@code response} is null for acks=0 produce).
+     */
+    public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
+                           ApiMessage response) {
+        if (!manager.active()) {
+            return 0; // the common case: no quota set, so no fetch response is even measured
+        }
+        if (request instanceof ProduceRequestData) {
+            long throttleMs = manager.recordAndGetThrottleMs(ClientQuotaKeys.PRODUCER_BYTE_RATE, principal.getName(),
+                    clientId, requestBytes);
+            if (throttleMs > 0 && response instanceof ProduceResponseData produce) {
+                produce.setThrottleTimeMs((int) Math.max(produce.throttleTimeMs(), throttleMs));
+            }
+            return throttleMs;
+        }
+        if (request instanceof FetchRequestData fetch && fetch.replicaId() < 0 && fetch.replicaState().replicaId() < 0
+                && response instanceof FetchResponseData answer) {
+            long bytes = 0;
+            for (FetchResponseData.FetchableTopicResponse topic : answer.responses()) {
+                for (FetchResponseData.PartitionData partition : topic.partitions()) {
+                    if (partition.records() != null) {
+                        bytes += partition.records().sizeInBytes();
+                    }
+                }
+            }
+            long throttleMs = manager.recordAndGetThrottleMs(ClientQuotaKeys.CONSUMER_BYTE_RATE, principal.getName(),
+                    clientId, bytes);
+            if (throttleMs > 0) {
+                answer.setThrottleTimeMs((int) Math.max(answer.throttleTimeMs(), throttleMs));
+            }
+            return throttleMs;
+        }
+        return 0;
+    }
+}

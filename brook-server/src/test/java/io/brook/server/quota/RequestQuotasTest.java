@@ -1,0 +1,88 @@
+package io.brook.server.quota;
+
+import io.brook.metadata.controller.ClientQuotaControl;
+import io.brook.metadata.image.ClientQuotasImage;
+import io.brook.metadata.image.MetadataImage;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(30)
+class RequestQuotasTest {
+    /** 1000 B/s for producing and consuming, for every client id. */
+    private static ClientQuotasImage quotas() {
+        AlterClientQuotasRequestData.EntryData entry = new AlterClientQuotasRequestData.EntryData();
+        entry.entity().add(new AlterClientQuotasRequestData.EntityData().setEntityType("client-id").setEntityName(null));
+        entry.ops().add(new AlterClientQuotasRequestData.OpData().setKey("producer_byte_rate").setValue(1000));
+        entry.ops().add(new AlterClientQuotasRequestData.OpData().setKey("consumer_byte_rate").setValue(1000));
+        AlterClientQuotasRequestData request = new AlterClientQuotasRequestData();
+        request.entries().add(entry);
+        return MetadataImage.EMPTY.apply(ClientQuotaControl.alter(MetadataImage.EMPTY, request).records(), 0)
+                .clientQuotas();
+    }
+
+    private static final AtomicLong CLOCK = new AtomicLong(1_000_000);
+
+    private static RequestQuotas requestQuotas(ClientQuotasImage quotas) {
+        return new RequestQuotas(new ClientQuotaManager(() -> quotas, CLOCK::get, 11, 1000));
+    }
+
+    private static FetchResponseData fetchAnswer(int valueBytes) {
+        FetchResponseData response = new FetchResponseData();
+        response.responses().add(new FetchResponseData.FetchableTopicResponse().setTopic("t").setPartitions(List.of(
+                new FetchResponseData.PartitionData().setPartitionIndex(0).setRecords(
+                        MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(new byte[valueBytes]))))));
+        return response;
+    }
+
+    @Test
+    void produceCountsRequestBytesAndTellsTheThrottleTime() {
+        RequestQuotas quotas = requestQuotas(quotas());
+        ProduceResponseData answer = new ProduceResponseData();
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "p", new ProduceRequestData(), 1000, answer));
+        assertEquals(2000, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "p", new ProduceRequestData(), 1000, answer));
+        assertEquals(2000, answer.throttleTimeMs());
+        assertEquals(2000, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "p2", new ProduceRequestData(), 2000, null),
+                "acks=0: no answer, still counted");
+    }
+
+    @Test
+    void consumerFetchesCountTheirRecordBytesFollowerFetchesNothing() {
+        RequestQuotas quotas = requestQuotas(quotas());
+        FetchRequestData follower = new FetchRequestData().setReplicaState(
+                new FetchRequestData.ReplicaState().setReplicaId(2));
+        FetchResponseData big = fetchAnswer(100_000);
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "f", follower, 100, big));
+        assertEquals(0, big.throttleTimeMs());
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "f", new FetchRequestData().setReplicaId(1), 100,
+                big), "an older follower fetch (replica id in the request) is not counted either");
+        long throttle = quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100, big);
+        assertTrue(throttle > 10_000, "100 kB against 1000 B/s: " + throttle);
+        assertEquals(throttle, big.throttleTimeMs());
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new MetadataRequestData(), 100_000, null),
+                "other APIs are not byte-rate limited");
+    }
+
+    @Test
+    void withoutQuotasNothingIsThrottled() {
+        RequestQuotas quotas = requestQuotas(ClientQuotasImage.EMPTY);
+        FetchResponseData big = fetchAnswer(100_000);
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100, big));
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new ProduceRequestData(), 100_000_000, null));
+    }
+}
