@@ -49,6 +49,10 @@ public final class DynamicBrokerConfig {
     private DynamicBrokerConfig() {
     }
 
+    /** What the refusal of a static or unknown name adds to Kafka's message: what to do instead. */
+    static final String REFUSED_HINT = "; set them in server.properties and restart the node (dynamic are the "
+            + "replication throttle rates, the topic defaults such as log.retention.ms, and TLS key stores)";
+
     /**
      * Checks a broker resource's complete new set of dynamic configs before it is committed: the resource name is
      * "" or a broker id, every name is a dynamic broker config and every value parses and is in range.
@@ -68,7 +72,7 @@ public final class DynamicBrokerConfig {
             }
         }
         if (!refused.isEmpty()) {
-            throw new InvalidRequestException("Cannot update these configs dynamically: " + refused);
+            throw new InvalidRequestException("Cannot update these configs dynamically: " + refused + REFUSED_HINT);
         }
         Map<String, String> merged = new HashMap<>(staticConfig.originals());
         for (Map.Entry<String, String> e : configs.entrySet()) {

@@ -33,7 +33,8 @@ class DynamicBrokerConfigTest {
     void staticAndUnknownConfigsAreRefusedAsKafkaRefusesThem() {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> DynamicBrokerConfig.validate(
                 "2", Map.of("num.io.threads", "4", "log.retention.ms", "1", "no.such.config", "x"), STATIC));
-        assertEquals("Cannot update these configs dynamically: [no.such.config, num.io.threads]", e.getMessage());
+        assertEquals("Cannot update these configs dynamically: [no.such.config, num.io.threads]"
+                + DynamicBrokerConfig.REFUSED_HINT, e.getMessage());
         assertThrows(InvalidRequestException.class, () -> DynamicBrokerConfig.validate("",
                 Map.of("listeners", "PLAINTEXT://localhost:1"), STATIC));
     }
