@@ -264,12 +264,6 @@ public final class BrookNode implements AutoCloseable {
         boolean cluster = controllerSetup.cluster();
         MetadataController controller = controllerSetup.controller();
         ControllerChannel controllerChannel = controllerSetup.channel();
-        if (controllerSetup.quorum() != null) {
-            // the image must hold every committed record before the logs load against it: a log whose topic the
-            // image does not know yet would be deleted as a deleted topic's (a broker-only node caught up in
-            // openFollower)
-            awaitActiveController(controllerSetup.quorum(), config);
-        }
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults(),
                 config.getLong("replica.lag.time.max.ms"), highWatermarkCheckpoints(logManager));
@@ -313,6 +307,9 @@ public final class BrookNode implements AutoCloseable {
             transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
                     transactionsSpec, appender);
         } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
+            if (controllerSetup.quorum() != null) { // a broker-only node caught up in openController
+                awaitActiveController(controllerSetup.quorum(), config);
+            }
             offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions(), appender);
             transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions(), appender);
         }
