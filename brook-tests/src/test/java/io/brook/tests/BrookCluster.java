@@ -649,6 +649,11 @@ final class BrookCluster implements AutoCloseable {
         return await(what, timeout, probe, () -> "");
     }
 
+    /** Everything node {@code id} wrote to its server.log, over all its starts. */
+    String serverLog(int id) throws IOException {
+        return read(new File(node(id).logDir, "server.log"), 0);
+    }
+
     /** The last lines of every node's output and server.log, for failure messages. */
     String logTails() {
         StringBuilder tails = new StringBuilder();

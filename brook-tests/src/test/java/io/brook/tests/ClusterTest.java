@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,6 +188,11 @@ class ClusterTest {
                 .get(10, TimeUnit.SECONDS).containsAll(Set.of("first", "after-failover")));
         assertEquals(20, readAll("first", 2, 20).size(), "the records of before the failover");
         assertEquals(10, readAll("after-failover", 1, 10).size());
+        // no start loaded its logs before its voter re-applied the topics (that deleted them as strays)
+        for (int id : cluster.nodeIds()) {
+            assertFalse(cluster.serverLog(id).contains("its topic no longer exists"),
+                    "node " + id + " deleted a log of a live topic at a restart:\n" + cluster.logTails());
+        }
     }
 
     @Test

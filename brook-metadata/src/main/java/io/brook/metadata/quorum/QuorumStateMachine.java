@@ -67,7 +67,8 @@ final class QuorumStateMachine extends BaseStateMachine {
     private final Semaphore pending = new Semaphore(MAX_PENDING_ENTRIES);
 
     private volatile boolean failed;
-    private volatile long deliveredIndex = RaftLog.INVALID_LOG_INDEX;
+    /** The term and index of the last entry given to the listener (both in one reference: read together). */
+    private volatile TermIndex delivered = TermIndex.valueOf(-1, RaftLog.INVALID_LOG_INDEX);
     private volatile RaftServer.Division division;
     /** The last leader told to the listener and its term; listener thread only. */
     private int announcedLeader = NOT_ANNOUNCED;
@@ -97,7 +98,12 @@ final class QuorumStateMachine extends BaseStateMachine {
 
     /** The highest index whose entry (or Raft configuration change) the listener has been given. */
     long deliveredIndex() {
-        return deliveredIndex;
+        return delivered.getIndex();
+    }
+
+    /** The term of the entry at {@link #deliveredIndex()}. */
+    long deliveredTerm() {
+        return delivered.getTerm();
     }
 
     SnapshotStore store() {
@@ -131,7 +137,7 @@ final class QuorumStateMachine extends BaseStateMachine {
         }
         if (start != null) {
             setLastAppliedTermIndex(TermIndex.valueOf(start.term(), start.index()));
-            deliveredIndex = start.index();
+            delivered = TermIndex.valueOf(start.term(), start.index());
             log.info("metadata quorum node {} resumes from the snapshot at index {} (term {})",
                     nodeId, start.index(), start.term());
         }
@@ -156,7 +162,7 @@ final class QuorumStateMachine extends BaseStateMachine {
             if (installed != null) {
                 listener.installSnapshot(installed.files(), installed.index(), installed.term());
                 setLastAppliedTermIndex(TermIndex.valueOf(installed.term(), installed.index()));
-                deliveredIndex = installed.index();
+                delivered = TermIndex.valueOf(installed.term(), installed.index());
                 log.info("metadata quorum node {} installed the leader's snapshot at index {} (term {})",
                         nodeId, installed.index(), installed.term());
             }
@@ -246,7 +252,7 @@ final class QuorumStateMachine extends BaseStateMachine {
                         throw e;
                     }
                     updateLastAppliedTermIndex(term, index);
-                    deliveredIndex = index;
+                    delivered = TermIndex.valueOf(term, index);
                     done.complete(termMessage(term));
                 } catch (Throwable t) {
                     done.completeExceptionally(t);
@@ -266,7 +272,7 @@ final class QuorumStateMachine extends BaseStateMachine {
     public void notifyTermIndexUpdated(long term, long index) {
         onListenerThread(() -> {
             updateLastAppliedTermIndex(term, index);
-            deliveredIndex = index;
+            delivered = TermIndex.valueOf(term, index);
         });
     }
 

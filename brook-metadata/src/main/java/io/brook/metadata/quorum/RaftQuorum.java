@@ -221,6 +221,17 @@ public final class RaftQuorum implements AutoCloseable {
         return stateMachine.deliveredIndex();
     }
 
+    /**
+     * Whether this voter has applied everything the quorum committed before its current leader was elected: a
+     * leader is known and this voter applied an entry of the leader's term (a new leader's first entry is one). Its
+     * own committed index alone is not enough after a restart: it may lag until the leader's first append.
+     */
+    public boolean caughtUpWithLeader() {
+        RaftServer.Division d = division;
+        return d != null && leaderId() >= 0 && stateMachine.deliveredTerm() == d.getInfo().getCurrentTerm()
+                && lastAppliedIndex() >= lastCommittedIndex();
+    }
+
     /** The first index still in this voter's Raft log (earlier ones are in a snapshot). */
     public long firstLogIndex() {
         RaftServer.Division d = division;

@@ -264,6 +264,10 @@ public final class BrookNode implements AutoCloseable {
         boolean cluster = controllerSetup.cluster();
         MetadataController controller = controllerSetup.controller();
         ControllerChannel controllerChannel = controllerSetup.channel();
+        if (controllerSetup.quorum() != null) { // a broker-only node caught up in openController
+            // before any log loads: a log whose topic this voter has not re-applied yet would count as deleted
+            awaitActiveController(controllerSetup.quorum(), config);
+        }
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults(),
                 config.getLong("replica.lag.time.max.ms"), highWatermarkCheckpoints(logManager));
@@ -307,9 +311,6 @@ public final class BrookNode implements AutoCloseable {
             transactionTopic = TransactionTopic.createIfAbsent(controllerChannel, controller, replicas,
                     transactionsSpec, appender);
         } else { // a cluster: created by the first coordinator lookup, over the brokers registered by then
-            if (controllerSetup.quorum() != null) { // a broker-only node caught up in openController
-                awaitActiveController(controllerSetup.quorum(), config);
-            }
             offsetsTopic = OffsetsTopic.open(replicas, offsetsSpec.numPartitions(), appender);
             transactionTopic = TransactionTopic.open(replicas, transactionsSpec.numPartitions(), appender);
         }
@@ -763,15 +764,16 @@ public final class BrookNode implements AutoCloseable {
     }
 
     /**
-     * Waits, at start, until the quorum has an active controller and this voter has applied what it
-     * committed before (the internal topics are created or found through it). One line says what is
+     * Waits, at start, until the quorum has an active controller and this voter has applied everything committed
+     * before that controller's election ({@link io.brook.metadata.quorum.RaftQuorum#caughtUpWithLeader}): the
+     * partition logs load against that image, and the internal topics are created or found through it. One line says what is
      * awaited every {@link #QUORUM_WAIT_LOG_MS}; past {@link #QUORUM_START_TIMEOUT} the start fails.
      */
     private static void awaitActiveController(QuorumMetadataController quorum, BrokerConfig config)
             throws IOException, InterruptedException {
         long startNs = System.nanoTime();
         long nextLogNs = startNs + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
-        while (quorum.leaderId() < 0 || quorum.quorum().lastAppliedIndex() < quorum.quorum().lastCommittedIndex()) {
+        while (!quorum.quorum().caughtUpWithLeader()) {
             long now = System.nanoTime();
             if (now - startNs > QUORUM_START_TIMEOUT.toNanos()) {
                 throw new IOException("no metadata quorum formed within " + QUORUM_START_TIMEOUT.toSeconds()
