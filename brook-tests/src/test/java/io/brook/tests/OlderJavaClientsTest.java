@@ -1,6 +1,6 @@
 package io.brook.tests;
 
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -8,6 +8,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OlderJavaClientsTest {
     private static final File ROOT = new File("..").getAbsoluteFile();
     private static final File COMPAT = new File(ROOT, "compat/java-clients");
-    @TempDir
-    File dataDir;
+    /** One server for every version: each run uses topics, groups and transactional ids named after its version. */
+    @RegisterExtension
+    static final SharedBrook SHARED = new SharedBrook(Map.of());
 
     private static String run(List<String> command, File dir) throws Exception {
         return Processes.run(new ProcessBuilder(command).directory(dir), null, Duration.ofSeconds(300));
@@ -39,10 +41,8 @@ class OlderJavaClientsTest {
                     "-Dmdep.outputFile=" + classpathFile.getPath()), ROOT);
         }
         String classpath = Files.readString(classpathFile.toPath()).trim();
-        try (BrookFixture brook = new BrookFixture(dataDir)) {
-            String output = run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
-                    classpath, "RoundTrip.java", brook.bootstrap()), COMPAT);
-            assertTrue(output.contains("OK " + version), output);
-        }
+        String output = run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
+                classpath, "RoundTrip.java", SHARED.brook().bootstrap()), COMPAT);
+        assertTrue(output.contains("OK " + version), output);
     }
 }

@@ -305,6 +305,8 @@ class ProduceConsumeTest {
             assertEquals(2, got.size());
             assertEquals("small", string(got.get(0).value()));
             assertTrue(System.nanoTime() - sent < 15_000_000_000L, "woken once enough bytes arrived, not at 30 s");
+            // the consumer's next fetch is parked for 30 s: a default close would wait for its answer
+            consumer.close(Duration.ofMillis(500));
         }
     }
 
@@ -341,11 +343,15 @@ class ProduceConsumeTest {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
             List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                sends.add(producer.send(new ProducerRecord<>("once", 0, null, bytes("v" + i))));
-                // freeze the broker with batches in flight until the producer retries; a few chances, as
-                // on a loaded machine the whole window can pass before the request is even sent
-                if (i % (count / 4) == count / 8 && retries(producer) == 0) {
+                // freeze the broker, then send, so a batch is in flight to it until the producer retries (the
+                // earlier ones may all be acknowledged by then); a few chances, as on a loaded machine the whole
+                // window can pass before the request is even sent
+                boolean freeze = i % (count / 4) == count / 8 && retries(producer) == 0;
+                if (freeze) {
                     signalServer("STOP");
+                }
+                sends.add(producer.send(new ProducerRecord<>("once", 0, null, bytes("v" + i))));
+                if (freeze) {
                     try {
                         long deadline = System.currentTimeMillis() + 10_000;
                         while (retries(producer) == 0 && System.currentTimeMillis() < deadline) {
