@@ -22,6 +22,10 @@ const client = (expSecondsFromNow) => new Kafka({
 
 async function main() {
   const kafka = client(3600);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
   const messages = [];

@@ -98,6 +98,7 @@ class OAuthBearerTest {
     static String unsecured;
     static String signed;
     static String plainOnly;
+    static String scoped;
     static KeyPair rsa;
     static KeyPair ec;
     /** A key pair whose public key is not in the JWKS file. */
@@ -136,14 +137,17 @@ class OAuthBearerTest {
         int unsecuredPort = freePort();
         int signedPort = freePort();
         int plainPort = freePort();
+        int scopedPort = freePort();
         unsecured = "localhost:" + unsecuredPort;
         signed = "localhost:" + signedPort;
         plainOnly = "localhost:" + plainPort;
+        scoped = "localhost:" + scopedPort;
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("listeners", "PLAINTEXT://localhost:0,SASL_PLAINTEXT://localhost:" + unsecuredPort
-                + ",SIGNED://localhost:" + signedPort + ",PLAINONLY://localhost:" + plainPort);
+                + ",SIGNED://localhost:" + signedPort + ",PLAINONLY://localhost:" + plainPort
+                + ",SCOPED://localhost:" + scopedPort);
         settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
-                + "SIGNED:SASL_PLAINTEXT,PLAINONLY:SASL_PLAINTEXT");
+                + "SIGNED:SASL_PLAINTEXT,PLAINONLY:SASL_PLAINTEXT,SCOPED:SASL_PLAINTEXT");
         settings.put("inter.broker.listener.name", "PLAINTEXT");
         // unsecured JWTs: Kafka's default when no server callback handler is set
         settings.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "OAUTHBEARER");
@@ -156,6 +160,10 @@ class OAuthBearerTest {
         settings.put("sasl.oauthbearer.jwks.endpoint.url", jwksUrl);
         settings.put("sasl.oauthbearer.expected.audience", AUDIENCE + ",another-audience");
         settings.put("sasl.oauthbearer.expected.issuer", ISSUER);
+        // unsecured JWTs that must carry the scope "produce" (the JAAS options of Kafka's unsecured validator)
+        settings.put("listener.name.scoped.sasl.enabled.mechanisms", "OAUTHBEARER");
+        settings.put("listener.name.scoped.oauthbearer.sasl.jaas.config", LOGIN_MODULE
+                + " required unsecuredValidatorRequiredScope=\"produce\" unsecuredValidatorAllowableClockSkewMs=\"0\";");
         settings.put("listener.name.plainonly.sasl.enabled.mechanisms", "PLAIN");
         settings.put("listener.name.plainonly.plain.sasl.jaas.config",
                 "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";");
@@ -165,7 +173,9 @@ class OAuthBearerTest {
         settings.put("allow.everyone.if.no.acl.found", "false");
         // as a Kafka broker, the node's JVM is told which OAuth URL it may read (a node that does not check
         // ignores it)
-        brook = new BrookFixture(new File(dir, "data"), settings, 0, Map.of("BROOK_JAVA_OPTS",
+        File data = new File(dir, "data");
+        Files.createDirectories(data.toPath());
+        brook = new BrookFixture(data, settings, 0, Map.of("BROOK_JAVA_OPTS",
                 "-Xms64m -Xmx1g -XX:+ExitOnOutOfMemoryError -D" + ALLOWED_URLS + "=" + jwksUrl));
 
         try (Admin admin = brook.admin()) { // PLAINTEXT: the super user
@@ -418,9 +428,11 @@ class OAuthBearerTest {
         }
     }
 
+    /** One record from a plain (not idempotent) producer: only the topic's authorization is in question. */
     private static void produce(Map<String, Object> props, String topic) throws Exception {
         Map<String, Object> producerProps = new HashMap<>(props);
         producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
         try (KafkaProducer<byte[], byte[]> producer = brook.producer(producerProps)) {
             producer.send(new ProducerRecord<>(topic, "x".getBytes())).get(30, TimeUnit.SECONDS);
         }
@@ -441,6 +453,20 @@ class OAuthBearerTest {
         ExecutionException mallory = assertThrows(ExecutionException.class,
                 () -> produce(unsecuredClient(unsecured, "mallory"), ALICE_PREFIX + "java"));
         assertInstanceOf(TopicAuthorizationException.class, mallory.getCause());
+    }
+
+    /** unsecuredValidatorRequiredScope: a token without the scope is refused on that listener only. */
+    @Test
+    void aListenerRequiringAScopeRefusesTokensWithoutIt() throws Exception {
+        Map<String, Object> withScope = unsecuredClient(scoped, "alice");
+        withScope.put(SaslConfigs.SASL_JAAS_CONFIG, LOGIN_MODULE + " required unsecuredLoginStringClaim_sub=\"alice\" "
+                + "unsecuredLoginListClaim_scope=\",consume,produce\";");
+        assertServed(withScope);
+        Throwable refused = firstCallFails(unsecuredClient(scoped, "alice"));
+        assertInstanceOf(SaslAuthenticationException.class, refused);
+        assertTrue(String.valueOf(refused.getMessage()).toLowerCase(Locale.ROOT).contains("scope"),
+                "the refusal names the scope: " + refused.getMessage());
+        assertServed(unsecuredClient(unsecured, "alice"));
     }
 
     @Test
@@ -546,7 +572,7 @@ class OAuthBearerTest {
         consume.addAll(kcatAuth("alice"));
         assertEquals(List.of("k1", "k2", "k3"), Processes.run(consume, null).lines().toList());
         // another principal does not see alice's topic
-        List<String> mallory = new ArrayList<>(List.of("kcat", "-b", unsecured, "-L", "-t", topic));
+        List<String> mallory = new ArrayList<>(List.of("kcat", "-b", unsecured, "-L", "-t", topic, "-m", "10"));
         mallory.addAll(kcatAuth("mallory"));
         Processes.Output refused = Processes.exec(new ProcessBuilder(mallory), null, Duration.ofSeconds(60));
         assertTrue(refused.all().toLowerCase(Locale.ROOT).contains("authorization failed"), refused.all());
