@@ -121,7 +121,8 @@ class OAuthBearerTest {
         String jwksUrl = "file://" + jwks.getAbsolutePath();
 
         long now = System.currentTimeMillis() / 1000;
-        writeToken("rsa", signedJwt("RS256", "rsa-1", rsa.getPrivate(), claims("svc-rsa", now + 3600, AUDIENCE, ISSUER)));
+        writeToken("rsa", signedJwt("RS256", "rsa-1", rsa.getPrivate(),
+                claims("svc-rsa", now + 3600, AUDIENCE, ISSUER)));
         writeToken("ec", signedJwt("ES256", "ec-1", ec.getPrivate(), claims("svc-ec", now + 3600, AUDIENCE, ISSUER)));
         writeToken("expired", signedJwt("RS256", "rsa-1", rsa.getPrivate(),
                 claims("svc-rsa", now - 600, AUDIENCE, ISSUER)));
@@ -162,8 +163,8 @@ class OAuthBearerTest {
         settings.put("sasl.oauthbearer.expected.issuer", ISSUER);
         // unsecured JWTs that must carry the scope "produce" (the JAAS options of Kafka's unsecured validator)
         settings.put("listener.name.scoped.sasl.enabled.mechanisms", "OAUTHBEARER");
-        settings.put("listener.name.scoped.oauthbearer.sasl.jaas.config", LOGIN_MODULE
-                + " required unsecuredValidatorRequiredScope=\"produce\" unsecuredValidatorAllowableClockSkewMs=\"0\";");
+        settings.put("listener.name.scoped.oauthbearer.sasl.jaas.config", LOGIN_MODULE + " required "
+                + "unsecuredValidatorRequiredScope=\"produce\" unsecuredValidatorAllowableClockSkewMs=\"0\";");
         settings.put("listener.name.plainonly.sasl.enabled.mechanisms", "PLAIN");
         settings.put("listener.name.plainonly.plain.sasl.jaas.config",
                 "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";");
