@@ -10,12 +10,14 @@ import java.util.Map;
  * The SASL settings of one SASL listener, under Kafka's names: its mechanisms
  * ({@code listener.name.<listener>.sasl.enabled.mechanisms}, else {@code sasl.enabled.mechanisms}) and,
  * when PLAIN is one, its users: the {@code user_<name>="<password>"} options of Kafka's PlainLoginModule in
- * {@code listener.name.<listener>.plain.sasl.jaas.config}, else {@code sasl.jaas.config} (Kafka's JAAS syntax, {@link JaasEntry}). SCRAM users live in the metadata, not here. The listener's name is
+ * {@code listener.name.<listener>.plain.sasl.jaas.config}, else {@code sasl.jaas.config} (Kafka's JAAS syntax,
+ * {@link JaasEntry}), and, when OAUTHBEARER is one, how its tokens are validated ({@link OAuthBearerSettings},
+ * null otherwise). SCRAM users live in the metadata, not here. The listener's name is
  * lower case in these keys, as in Kafka. Pure; immutable.
  */
-public record SaslSettings(List<String> mechanisms, Map<String, String> plainUsers) {
+public record SaslSettings(List<String> mechanisms, Map<String, String> plainUsers, OAuthBearerSettings oauthBearer) {
     /** The mechanisms Brook serves. */
-    public static final List<String> SUPPORTED = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    public static final List<String> SUPPORTED = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
     /** Kafka's PLAIN login module, whose options name the users. */
     static final String PLAIN_LOGIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
     private static final String USER_PREFIX = "user_";
@@ -23,6 +25,11 @@ public record SaslSettings(List<String> mechanisms, Map<String, String> plainUse
     public SaslSettings {
         mechanisms = List.copyOf(mechanisms);
         plainUsers = Map.copyOf(plainUsers);
+    }
+
+    /** Settings without OAUTHBEARER. */
+    public SaslSettings(List<String> mechanisms, Map<String, String> plainUsers) {
+        this(mechanisms, plainUsers, null);
     }
 
     /** The settings of {@code listener} from the node's settings as given ({@code originals}). */
@@ -56,7 +63,9 @@ public record SaslSettings(List<String> mechanisms, Map<String, String> plainUse
             }
             users = plainUsers(jaasKey, jaas);
         }
-        return new SaslSettings(mechanisms, users);
+        OAuthBearerSettings oauth = mechanisms.contains("OAUTHBEARER")
+                ? OAuthBearerSettings.parse(listener, prefix, originals) : null;
+        return new SaslSettings(mechanisms, users, oauth);
     }
 
     private static Map<String, String> plainUsers(String key, String jaas) {

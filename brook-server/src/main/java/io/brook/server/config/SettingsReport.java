@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * What an operator must be told about the settings a node was given, decided without I/O: one warning
@@ -21,8 +22,8 @@ public final class SettingsReport {
 
     /** Settings (by prefix, ending in '.') that Brook knows of and does not honour yet, and what it does instead. */
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
-            "sasl.", "of SASL, Brook serves PLAIN and SCRAM (sasl.enabled.mechanisms, sasl.jaas.config, "
-                    + "sasl.server.max.receive.size) only",
+            "sasl.", "of SASL, Brook serves PLAIN, SCRAM and OAUTHBEARER (sasl.enabled.mechanisms, sasl.jaas.config, "
+                    + "sasl.server.max.receive.size, the sasl.oauthbearer.* settings of token validation) only",
             "listener.name.", "per-listener settings other than TLS (ssl.*) and SASL are not supported yet: "
                     + "every listener has the node's settings",
             "replica.", "the replica fetchers use Kafka's defaults (replica.fetch.wait.max.ms 500, "
@@ -62,7 +63,7 @@ public final class SettingsReport {
             String instead = notHonoured(key);
             if (instead != null) {
                 warnings.add("The setting " + key + " has no effect yet: " + instead + ".");
-            } else if (!known.names().contains(key) && !TlsSettings.isTlsKey(key)) {
+            } else if (!known.names().contains(key) && !TlsSettings.isTlsKey(key) && !HONOURED_SASL.contains(key)) {
                 warnings.add("The configuration '" + key + "' was supplied but isn't a known config.");
             }
         }
@@ -70,11 +71,14 @@ public final class SettingsReport {
     }
 
     /** The sasl.* settings Brook honours (the prefix's other settings are not). */
-    private static final List<String> HONOURED_SASL = List.of("sasl.enabled.mechanisms", "sasl.jaas.config",
-            "sasl.server.max.receive.size", "sasl.mechanism.inter.broker.protocol");
+    private static final List<String> HONOURED_SASL = Stream.concat(Stream.of(
+            "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.server.max.receive.size",
+            "sasl.mechanism.inter.broker.protocol"), OAuthBearerSettings.HONOURED.stream()).toList();
 
     /** Per-listener settings Brook honours: listener.name.<listener>.<one of these>. */
-    private static final List<String> PER_LISTENER = List.of("sasl.enabled.mechanisms", "plain.sasl.jaas.config");
+    private static final List<String> PER_LISTENER = Stream.concat(Stream.of("sasl.enabled.mechanisms",
+            "plain.sasl.jaas.config", "oauthbearer.sasl.jaas.config", "oauthbearer.sasl.server.callback.handler.class"),
+            OAuthBearerSettings.HONOURED.stream().map(k -> "oauthbearer." + k)).toList();
 
     private static boolean honouredPerListener(String key) {
         if (!key.startsWith("listener.name.")) {

@@ -2,7 +2,6 @@ package io.brook.server.replication;
 
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.config.BrokerConfig.Listener;
-import io.brook.server.config.SaslSettings;
 import io.brook.server.config.TlsSettings;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -50,8 +49,8 @@ public final class InterBrokerSettings {
     public static final String CONNECTION_SETUP_TIMEOUT_MAX_MS = "socket.connection.setup.timeout.max.ms";
     /** Kafka's default inter-broker SASL mechanism; Brook does not speak it, so it must be set. */
     static final String DEFAULT_SASL_MECHANISM = "GSSAPI";
-    /** The mechanisms this client logs in with: those Brook's listeners serve. */
-    static final List<String> CLIENT_MECHANISMS = SaslSettings.SUPPORTED;
+    /** The mechanisms brokers log in to each other with (not OAUTHBEARER: a broker has no token provider). */
+    static final List<String> CLIENT_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
     /** The settings of this class, Kafka's names and defaults (they are not in {@link BrokerConfig#CONFIG_DEF}). */
     static final ConfigDef CONFIG_DEF = new ConfigDef()

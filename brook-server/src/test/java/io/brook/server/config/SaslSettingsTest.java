@@ -71,4 +71,43 @@ class SaslSettingsTest {
         assertTrue(sslNoUsers.getMessage().contains("enables PLAIN but no JAAS configuration names its users"),
                 sslNoUsers.getMessage()); // a SASL_SSL listener's SASL settings are checked like SASL_PLAINTEXT's
     }
+
+    @Test
+    void oauthBearerIsUnsecuredByDefaultAndSignedWithKafkasValidatorClass() {
+        BrokerConfig unsecured = BrokerConfig.fromMap(saslNode("sasl.enabled.mechanisms", "OAUTHBEARER",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                        + "unsecuredValidatorRequiredScope=\"produce  consume\" unsecuredValidatorPrincipalClaimName=\"uid\";"));
+        OAuthBearerSettings oauth = unsecured.saslSettings("SASL_PLAINTEXT").oauthBearer();
+        assertFalse(oauth.secured());
+        assertEquals("uid", oauth.principalClaim());
+        assertEquals(java.util.Set.of("produce", "consume"), oauth.requiredScope());
+        assertTrue(unsecured.warnings().isEmpty(), unsecured.warnings().toString());
+
+        BrokerConfig secured = BrokerConfig.fromMap(saslNode("sasl.enabled.mechanisms", "OAUTHBEARER,PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required user_x=\"y\";",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler",
+                "sasl.oauthbearer.jwks.endpoint.url", "file:///etc/brook/jwks.json",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.oauthbearer.expected.audience", "brook, kafka",
+                "sasl.oauthbearer.expected.issuer", "https://idp", "sasl.oauthbearer.clock.skew.seconds", "5"));
+        OAuthBearerSettings signed = secured.saslSettings("SASL_PLAINTEXT").oauthBearer();
+        assertTrue(signed.secured());
+        assertEquals("file:///etc/brook/jwks.json", signed.jwksUrl());
+        assertEquals(java.util.Set.of("brook", "kafka"), signed.audience());
+        assertEquals("https://idp", signed.issuer());
+        assertEquals(5000, signed.clockSkewMs());
+        assertTrue(secured.warnings().isEmpty(), secured.warnings().toString());
+
+        ConfigException noKeys = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode(
+                "sasl.enabled.mechanisms", "OAUTHBEARER",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler")));
+        assertTrue(noKeys.getMessage().contains("sasl.oauthbearer.jwks.endpoint.url"), noKeys.getMessage());
+        ConfigException custom = assertThrows(ConfigException.class, () -> BrokerConfig.fromMap(saslNode(
+                "sasl.enabled.mechanisms", "OAUTHBEARER",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class", "com.acme.Handler")));
+        assertTrue(custom.getMessage().contains("other callback handler classes are not loaded"),
+                custom.getMessage());
+    }
 }

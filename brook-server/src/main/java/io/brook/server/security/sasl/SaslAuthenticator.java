@@ -12,6 +12,7 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The SASL state of one connection on a SASL listener, before it has authenticated (KIP-152 framing):
@@ -75,6 +76,9 @@ public final class SaslAuthenticator {
     private final Function<String, SaslMechanismServer> servers;
     /** {@code connections.max.reauth.ms}: the session lifetime told to clients; 0 for no re-authentication. */
     private final long reauthenticationMs;
+    private final LongSupplier clockMs;
+    /** The lifetime of the session the last success began (see {@link #sessionLifetimeMs()}). */
+    private long sessionLifetimeMs;
     /** The principal of the first successful exchange (null before): a re-authentication must keep it. */
     private KafkaPrincipal principal;
     /** Volatile: the authentication deadline reads {@link #isComplete} on the event loop while a step may run. */
@@ -98,14 +102,25 @@ public final class SaslAuthenticator {
      */
     public SaslAuthenticator(List<String> enabledMechanisms, Function<String, SaslMechanismServer> servers,
                              long reauthenticationMs) {
+        this(enabledMechanisms, servers, reauthenticationMs, System::currentTimeMillis);
+    }
+
+    /** @param clockMs the wall clock (a credential's expiry is absolute), milliseconds since the epoch */
+    public SaslAuthenticator(List<String> enabledMechanisms, Function<String, SaslMechanismServer> servers,
+                             long reauthenticationMs, LongSupplier clockMs) {
         this.enabledMechanisms = List.copyOf(enabledMechanisms);
         this.servers = servers;
         this.reauthenticationMs = reauthenticationMs;
+        this.clockMs = clockMs;
+        this.sessionLifetimeMs = reauthenticationMs;
     }
 
-    /** The session lifetime after a success ({@code connections.max.reauth.ms}), 0 when sessions do not expire. */
+    /**
+     * The session lifetime after a success, 0 when sessions do not expire: {@code connections.max.reauth.ms}, or
+     * less when the credential (a bearer token) expires before that, as Kafka (KIP-368).
+     */
     public long sessionLifetimeMs() {
-        return reauthenticationMs;
+        return sessionLifetimeMs;
     }
 
     /** Whether the connection has authenticated. */
@@ -148,6 +163,7 @@ public final class SaslAuthenticator {
                 return new RawAnswer(answer, null);
             }
             state = State.COMPLETE;
+            sessionLifetimeMs = sessionLifetime(server.credentialExpiresAtMs());
             return new RawAnswer(answer, new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.user()));
         } catch (SaslAuthenticationException e) {
             state = State.FAILED;
@@ -219,9 +235,18 @@ public final class SaslAuthenticator {
         }
         principal = authenticated;
         state = State.COMPLETE;
+        sessionLifetimeMs = sessionLifetime(server.credentialExpiresAtMs());
         if (version >= 1) { // the field exists from v1 on (KIP-368)
-            response.setSessionLifetimeMs(reauthenticationMs);
+            response.setSessionLifetimeMs(sessionLifetimeMs);
         }
         return new Authenticated(response, authenticated);
+    }
+
+    /** {@code connections.max.reauth.ms}, cut to what is left of a credential that expires sooner (at least 1 ms). */
+    private long sessionLifetime(long credentialExpiresAtMs) {
+        if (reauthenticationMs <= 0 || credentialExpiresAtMs == SaslMechanismServer.NO_EXPIRY) {
+            return reauthenticationMs;
+        }
+        return Math.max(1, Math.min(reauthenticationMs, credentialExpiresAtMs - clockMs.getAsLong()));
     }
 }

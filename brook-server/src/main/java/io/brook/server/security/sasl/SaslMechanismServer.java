@@ -26,4 +26,15 @@ public interface SaslMechanismServer {
 
     /** The authenticated user's name; only once {@link #isComplete()}. */
     String user();
+
+    /** {@link #credentialExpiresAtMs()} of a credential that does not expire. */
+    long NO_EXPIRY = Long.MAX_VALUE;
+
+    /**
+     * When the credential used expires, milliseconds since the epoch (a bearer token's {@code exp}); the session
+     * ends then at the latest when re-authentication is on (KIP-368). {@link #NO_EXPIRY} for passwords.
+     */
+    default long credentialExpiresAtMs() {
+        return NO_EXPIRY;
+    }
 }

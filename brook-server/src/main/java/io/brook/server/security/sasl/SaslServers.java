@@ -1,15 +1,22 @@
 package io.brook.server.security.sasl;
 
 import io.brook.metadata.image.MetadataImage;
+import io.brook.server.config.OAuthBearerSettings;
 import io.brook.server.config.SaslSettings;
+import io.brook.server.security.oauth.JwksEndpoint;
+import io.brook.server.security.oauth.JwksTokenValidator;
+import io.brook.server.security.oauth.TokenValidator;
+import io.brook.server.security.oauth.UnsecuredTokenValidator;
 import org.apache.kafka.clients.admin.ScramMechanism;
 
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.function.Supplier;
 
 /**
- * The mechanism servers of one SASL listener: PLAIN against the listener's JAAS users, SCRAM against the
+ * The mechanism servers of one SASL listener: PLAIN against the listener's JAAS users, OAUTHBEARER against its
+ * token validator, SCRAM against the
  * credentials of the current metadata image (so a credential added by AlterUserScramCredentials works for
  * the next connection, and a deleted one stops working).
  *
@@ -24,12 +31,40 @@ public final class SaslServers {
     private final SecureRandom random = new SecureRandom();
 
     private final long reauthenticationMs;
+    /** The listener's OAUTHBEARER token validator; null when OAUTHBEARER is not enabled. */
+    private final TokenValidator tokens;
 
-    /** @param reauthenticationMs {@code connections.max.reauth.ms} (0: sessions do not expire) */
-    public SaslServers(SaslSettings settings, Supplier<MetadataImage> image, long reauthenticationMs) {
+    /**
+     * @param reauthenticationMs {@code connections.max.reauth.ms} (0: sessions do not expire)
+     * @throws IOException when OAUTHBEARER validates signed tokens and its key set cannot be read
+     */
+    public SaslServers(SaslSettings settings, Supplier<MetadataImage> image, long reauthenticationMs)
+            throws IOException {
         this.settings = settings;
         this.image = image;
         this.reauthenticationMs = reauthenticationMs;
+        this.tokens = settings.oauthBearer() == null ? null : tokenValidator(settings.oauthBearer());
+    }
+
+    private static TokenValidator tokenValidator(OAuthBearerSettings oauth) throws IOException {
+        if (!oauth.secured()) {
+            return new UnsecuredTokenValidator(oauth.principalClaim(), oauth.scopeClaim(), oauth.requiredScope(),
+                    oauth.clockSkewMs());
+        }
+        JwksEndpoint endpoint;
+        try {
+            endpoint = new JwksEndpoint(oauth.jwksUrl());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(OAuthBearerSettings.JWKS_URL + ": " + e.getMessage(), e);
+        }
+        try {
+            return new JwksTokenValidator(endpoint, endpoint.toString(), new JwksTokenValidator.Expectations(
+                    oauth.audience(), oauth.issuer(), oauth.principalClaim(), oauth.scopeClaim(), oauth.clockSkewMs()),
+                    oauth.refreshMs(), System.currentTimeMillis());
+        } catch (IOException e) {
+            throw new IOException("the OAUTHBEARER key set could not be read (" + OAuthBearerSettings.JWKS_URL + "): "
+                    + e.getMessage(), e);
+        }
     }
 
     /** A new authenticator for one connection of the listener. */
@@ -40,6 +75,9 @@ public final class SaslServers {
     private SaslMechanismServer server(String mechanism) {
         if (mechanism.equals(PlainServer.MECHANISM)) {
             return new PlainServer(settings.plainUsers());
+        }
+        if (mechanism.equals(OAuthBearerServer.MECHANISM)) {
+            return new OAuthBearerServer(tokens, System::currentTimeMillis);
         }
         ScramMechanism scram = ScramMechanism.fromMechanismName(mechanism);
         return new ScramServer(scram, (user, m) -> image.get().scram().credential(user, m), this::nonce);
