@@ -15,7 +15,7 @@ const client = (expSecondsFromNow) => new Kafka({
     mechanism: 'oauthbearer',
     oauthBearerProvider: async () => {
       const now = Math.floor(Date.now() / 1000);
-      return { value: unsecuredJwt({ sub, iat: now, exp: now + expSecondsFromNow }) };
+      return { value: unsecuredJwt({ sub, iat: now - 3600, exp: now + expSecondsFromNow }) };
     },
   },
 });

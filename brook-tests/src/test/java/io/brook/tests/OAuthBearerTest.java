@@ -124,8 +124,9 @@ class OAuthBearerTest {
         writeToken("rsa", signedJwt("RS256", "rsa-1", rsa.getPrivate(),
                 claims("svc-rsa", now + 3600, AUDIENCE, ISSUER)));
         writeToken("ec", signedJwt("ES256", "ec-1", ec.getPrivate(), claims("svc-ec", now + 3600, AUDIENCE, ISSUER)));
-        writeToken("expired", signedJwt("RS256", "rsa-1", rsa.getPrivate(),
-                claims("svc-rsa", now - 600, AUDIENCE, ISSUER)));
+        Map<String, Object> expired = claims("svc-rsa", now - 600, AUDIENCE, ISSUER);
+        expired.put("iat", now - 3600); // issued an hour ago: its expiry is all that is wrong with it
+        writeToken("expired", signedJwt("RS256", "rsa-1", rsa.getPrivate(), expired));
         writeToken("foreign-key", signedJwt("RS256", "rsa-1", foreignRsa.getPrivate(),
                 claims("svc-rsa", now + 3600, AUDIENCE, ISSUER)));
         writeToken("wrong-audience", signedJwt("RS256", "rsa-1", rsa.getPrivate(),
