@@ -84,6 +84,8 @@ class OAuthBearerTest {
     static final String ISSUER = "https://issuer.brook.test";
     /** connections.max.reauth.ms of the node: longer than any test, so only a token's expiry shortens a session. */
     static final int REAUTH_MS = 600_000;
+    /** The lifetime of alice's tokens in the re-authentication test, seconds. */
+    static final int SHORT_TOKEN_S = 4;
     /** Kafka's system property listing the OAuth URLs (token files, JWKS) a JVM may read (since Kafka 4.0). */
     static final String ALLOWED_URLS = "org.apache.kafka.sasl.oauthbearer.allowed.urls";
     /** The topics and groups alice may use (ALL on this prefix); everything else is closed to her. */
@@ -558,6 +560,47 @@ class OAuthBearerTest {
             raw.sendBytes(RawConnection.frame(ApiKeys.API_VERSIONS, (short) 3, new ApiVersionsRequestData()
                     .setClientSoftwareName("raw").setClientSoftwareVersion("1"), 99));
             assertTrue(raw.closedByServer(), "a request after the token expired closes the connection");
+        }
+    }
+
+    /**
+     * KIP-368 with a real client: alice's tokens live {@link #SHORT_TOKEN_S} s, far less than
+     * connections.max.reauth.ms, so a producer that keeps sending re-authenticates on its connection with its
+     * refreshed token (its login renews the token at about 80% of its life) instead of being cut off. Without the
+     * token's expiry in the session lifetime it would not re-authenticate at all within the test.
+     */
+    @Test
+    @Compat({"Java 4.3.1: OAUTHBEARER re-authentication as tokens expire (KIP-368)"})
+    void javaClientsReauthenticateAsTheirTokensExpire() throws Exception {
+        String topic = ALICE_PREFIX + "reauth";
+        try (Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Map<String, Object> props = unsecuredClient(unsecured, "alice");
+        props.put(SaslConfigs.SASL_JAAS_CONFIG, LOGIN_MODULE + " required unsecuredLoginStringClaim_sub=\"alice\" "
+                + "unsecuredLoginLifetimeSeconds=\"" + SHORT_TOKEN_S + "\";");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        int sent = 0;
+        double reauthentications;
+        try (KafkaProducer<byte[], byte[]> producer = brook.producer(props)) {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SHORT_TOKEN_S * 5 / 2);
+            while (System.nanoTime() < end) {
+                producer.send(new ProducerRecord<>(topic, ("r" + sent).getBytes())).get(30, TimeUnit.SECONDS);
+                sent++;
+                Thread.sleep(100);
+            }
+            reauthentications = producer.metrics().entrySet().stream()
+                    .filter(e -> e.getKey().name().equals("successful-reauthentication-total"))
+                    .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+        }
+        System.out.println("OAuthBearerTest: " + reauthentications + " re-authentications, " + sent + " records");
+        assertTrue(reauthentications >= 1, "re-authentications in " + SHORT_TOKEN_S * 5 / 2 + " s with tokens of "
+                + SHORT_TOKEN_S + " s: " + reauthentications);
+        try (Admin admin = brook.admin()) {
+            long end = admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get(30, TimeUnit.SECONDS).values()
+                    .iterator().next().offset();
+            assertEquals(sent, end, "every record acknowledged is in the log");
         }
     }
 
