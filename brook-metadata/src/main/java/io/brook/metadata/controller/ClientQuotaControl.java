@@ -4,6 +4,7 @@ import io.brook.metadata.image.ClientQuotasImage;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.quota.ClientQuotaEntity;
 import io.brook.metadata.quota.ClientQuotaKeys;
+import io.brook.metadata.quota.IpLiteral;
 import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -20,10 +21,12 @@ import java.util.TreeMap;
  * Pure decision of AlterClientQuotas (API 49) with Kafka's controller validation, each entry judged alone:
  * the entity is user, client-id, or both (a null name is the default entity, an empty name is refused); the
  * keys are Kafka's user/client-id quota keys, each at most once per entry; a value set must be a positive number,
- * a whole one for the byte rates (Kafka's LONG type). Every refusal is INVALID_REQUEST with its reason. Brook
- * accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED}); {@code request_percentage},
- * {@code controller_mutation_rate} and the {@code ip} entity ({@code connection_creation_rate}) are refused with
- * INVALID_REQUEST saying they are not enforced, so no quota is stored that would silently do nothing.
+ * a whole one for the byte rates (Kafka's LONG type). An {@code ip} entity stands alone, names an IP literal (or is
+ * the default ip; Kafka also resolves host names, Brook's pure decision does not, see {@link IpLiteral}) and takes
+ * only {@code connection_creation_rate}, a whole number up to Integer.MAX_VALUE (Kafka's INT). Every refusal is
+ * INVALID_REQUEST with its reason. Brook accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED});
+ * {@code request_percentage} and {@code controller_mutation_rate} are refused with INVALID_REQUEST saying they are
+ * not enforced, so no quota is stored that would silently do nothing.
  * Removing a key that is not set writes nothing. Valid entries get one {@code ClientQuotaRecord} per changed key.
  */
 public final class ClientQuotaControl {
@@ -49,7 +52,7 @@ public final class ClientQuotaControl {
                 TreeMap<String, String> parts = new TreeMap<>();
                 entry.entity().forEach(p -> parts.put(p.entityType(), p.entityName()));
                 entity = new ClientQuotaEntity(parts);
-                refusal = checkOps(entry.ops());
+                refusal = checkOps(entry.ops(), parts.containsKey(ClientQuotaEntity.IP));
             }
             if (refusal != null) {
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(refusal);
@@ -86,10 +89,12 @@ public final class ClientQuotaControl {
             if (parts.containsKey(type)) {
                 return "Duplicate " + type + " in the client quota entity";
             }
-            if (ClientQuotaEntity.IP.equals(type)) {
-                return "IP quotas (connection_creation_rate) are not enforced by Brook, so they are not accepted";
+            if (ClientQuotaEntity.IP.equals(type) && part.entityName() != null && !part.entityName().isEmpty()
+                    && IpLiteral.parse(part.entityName()) == null) {
+                return part.entityName() + " is not a valid IP address (Brook does not resolve host names)";
             }
-            if (!ClientQuotaEntity.USER.equals(type) && !ClientQuotaEntity.CLIENT_ID.equals(type)) {
+            if (!ClientQuotaEntity.USER.equals(type) && !ClientQuotaEntity.CLIENT_ID.equals(type)
+                    && !ClientQuotaEntity.IP.equals(type)) {
                 return "Unhandled client quota entity type: " + type;
             }
             if (part.entityName() != null && part.entityName().isEmpty()) {
@@ -97,18 +102,21 @@ public final class ClientQuotaControl {
             }
             parts.put(type, part.entityName());
         }
+        if (parts.containsKey(ClientQuotaEntity.IP) && parts.size() > 1) {
+            return "Invalid quota entity combination: ip cannot be combined with user or client-id";
+        }
         return null;
     }
 
     /** Why the operations are refused, or null. */
-    private static String checkOps(List<AlterClientQuotasRequestData.OpData> ops) {
+    private static String checkOps(List<AlterClientQuotasRequestData.OpData> ops, boolean ip) {
         Map<String, Boolean> seen = new HashMap<>();
         for (AlterClientQuotasRequestData.OpData op : ops) {
             String key = op.key();
             if (seen.put(key, Boolean.TRUE) != null) {
                 return "Duplicate quota key " + key;
             }
-            if (!ClientQuotaKeys.USER_CLIENT_KEYS.contains(key)) {
+            if (!(ip ? ClientQuotaKeys.IP_KEYS : ClientQuotaKeys.USER_CLIENT_KEYS).contains(key)) {
                 return "Invalid configuration key " + key;
             }
             if (!ClientQuotaKeys.ENFORCED.contains(key)) {
@@ -124,6 +132,9 @@ public final class ClientQuotaControl {
             }
             if (value != Math.rint(value) || value > Long.MAX_VALUE) {
                 return "Configuration " + key + " must be a Long value";
+            }
+            if (ip && value > Integer.MAX_VALUE) {
+                return "Configuration " + key + " must be an Integer value";
             }
         }
         return null;

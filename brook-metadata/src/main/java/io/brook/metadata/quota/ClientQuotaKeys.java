@@ -3,7 +3,7 @@ package io.brook.metadata.quota;
 import java.util.Set;
 
 /**
- * Kafka's client quota keys (the names {@code kafka-configs --entity-type users/clients} sets) and which of
+ * Kafka's client quota keys (the names {@code kafka-configs --entity-type users/clients/ips} sets) and which of
  * them Brook enforces. Only enforced keys are accepted: a quota that is stored but not applied would let an
  * operator believe a client is limited when it is not.
  */
@@ -16,14 +16,17 @@ public final class ClientQuotaKeys {
     public static final String REQUEST_PERCENTAGE = "request_percentage";
     /** Partition mutations per second (KIP-599): known, not enforced by Brook yet. */
     public static final String CONTROLLER_MUTATION_RATE = "controller_mutation_rate";
-    /** Connections per second from an IP (KIP-612): known, not enforced by Brook yet. */
+    /** New connections per second from one IP address (KIP-612), the only key of the ip entity. */
     public static final String CONNECTION_CREATION_RATE = "connection_creation_rate";
 
     /** Keys Kafka accepts for user and client-id entities. */
     public static final Set<String> USER_CLIENT_KEYS = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
             REQUEST_PERCENTAGE, CONTROLLER_MUTATION_RATE);
+    /** Keys Kafka accepts for ip entities. */
+    public static final Set<String> IP_KEYS = Set.of(CONNECTION_CREATION_RATE);
     /** Keys Brook enforces, so accepts. */
-    public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
+    public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
+            CONNECTION_CREATION_RATE);
 
     private ClientQuotaKeys() {
     }

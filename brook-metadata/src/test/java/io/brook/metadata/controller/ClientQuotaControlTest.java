@@ -96,7 +96,7 @@ class ClientQuotaControlTest {
                 entry(new String[][] {{"client-id", "c"}}, set("producer_byte_rate", 1.5)),
                 entry(new String[][] {{"client-id", "c"}}, set("request_percentage", 50)),
                 entry(new String[][] {{"client-id", "c"}}, set("controller_mutation_rate", 10)),
-                entry(new String[][] {{"ip", "1.2.3.4"}}, set("connection_creation_rate", 10)),
+                entry(new String[][] {{"ip", "1.2.3.4"}}, set("producer_byte_rate", 10)),
                 entry(new String[][] {{"client-id", "c"}}, set("producer_byte_rate", 1), set("producer_byte_rate", 2)),
                 entry(new String[][] {{"client-id", ""}}, set("producer_byte_rate", 1)),
                 entry(new String[][] {{"client-id", "ok"}}, set("producer_byte_rate", 100))));
@@ -111,5 +111,43 @@ class ClientQuotaControlTest {
         assertEquals(1, result.records().size(), "only the valid entry is written");
         // the answer names each entity as asked
         assertEquals("ok", result.response().entries().get(12).entity().get(0).entityName());
+    }
+
+    @Test
+    void acceptsIpConnectionCreationRatesAsKafkaDoes() {
+        ControllerResult<AlterClientQuotasResponseData> result = ClientQuotaControl.alter(MetadataImage.EMPTY, request(
+                entry(new String[][] {{"ip", "127.0.0.1"}}, set("connection_creation_rate", 5)),
+                entry(new String[][] {{"ip", null}}, set("connection_creation_rate", 100)),
+                entry(new String[][] {{"ip", "::1"}}, set("connection_creation_rate", 7)),
+                entry(new String[][] {{"ip", "broker.example.com"}}, set("connection_creation_rate", 5)),
+                entry(new String[][] {{"ip", "256.1.1.1"}}, set("connection_creation_rate", 5)),
+                entry(new String[][] {{"ip", "10.0.0.1"}, {"user", "a"}}, set("connection_creation_rate", 5)),
+                entry(new String[][] {{"ip", "10.0.0.1"}}, set("consumer_byte_rate", 5)),
+                entry(new String[][] {{"client-id", "c"}}, set("connection_creation_rate", 5)),
+                entry(new String[][] {{"ip", "10.0.0.1"}}, set("connection_creation_rate", 2.5)),
+                entry(new String[][] {{"ip", "10.0.0.1"}}, set("connection_creation_rate", 0)),
+                entry(new String[][] {{"ip", "10.0.0.1"}}, set("connection_creation_rate", 1e10)),
+                entry(new String[][] {{"ip", ""}}, set("connection_creation_rate", 5))));
+        List<Errors> errors = errors(result.response());
+        assertEquals(List.of(Errors.NONE, Errors.NONE, Errors.NONE), errors.subList(0, 3));
+        for (int i = 3; i < errors.size(); i++) {
+            assertEquals(Errors.INVALID_REQUEST, errors.get(i), "entry " + i + ": "
+                    + result.response().entries().get(i).errorMessage());
+        }
+        assertTrue(result.response().entries().get(3).errorMessage().contains("not a valid IP"));
+        assertTrue(result.response().entries().get(5).errorMessage().contains("cannot be combined"));
+        assertTrue(result.response().entries().get(10).errorMessage().contains("Integer"));
+        MetadataImage image = MetadataImage.EMPTY.apply(result.records(), 0);
+        assertEquals(5.0, image.clientQuotas().quota(ClientQuotaEntity.single("ip", "127.0.0.1"),
+                "connection_creation_rate"));
+        assertEquals(100.0, image.clientQuotas().quota(ClientQuotaEntity.single("ip", null),
+                "connection_creation_rate"));
+        assertEquals(image, MetadataImage.EMPTY.apply(image.records(), image.offset()), "kept in snapshots");
+
+        ControllerResult<AlterClientQuotasResponseData> removal = ClientQuotaControl.alter(image, request(
+                entry(new String[][] {{"ip", "127.0.0.1"}}, remove("connection_creation_rate"))));
+        assertEquals(List.of(Errors.NONE), errors(removal.response()));
+        assertNull(image.apply(removal.records(), 1).clientQuotas().quota(ClientQuotaEntity.single("ip",
+                "127.0.0.1"), "connection_creation_rate"));
     }
 }

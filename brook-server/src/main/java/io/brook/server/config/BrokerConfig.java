@@ -112,6 +112,12 @@ public final class BrokerConfig {
             .define("quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Length of one client quota sample.")
             .define("max.connections", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections at once.")
             .define("max.connections.per.ip", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections per client address.")
+            .define("max.connections.per.ip.overrides", STRING, "", MEDIUM, "Per-host exceptions to "
+                    + "max.connections.per.ip: host:count,host:count (names are resolved at start-up).")
+            .define("max.connection.creation.rate", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "New connections "
+                    + "per second the node accepts (KIP-402; listener.name.<l>.max.connection.creation.rate per "
+                    + "listener): over it, accepting waits rather than refusing. The inter-broker listener is not "
+                    + "counted when there are several listeners.")
             .define("queued.max.request.bytes", LONG, null, MEDIUM, "The number of queued bytes allowed before no "
                     + "more requests are read: requests hold their size from the moment their size prefix is "
                     + "read until they are answered, and connections stop reading while the total is used up "
@@ -348,6 +354,7 @@ public final class BrokerConfig {
     private final Optional<io.brook.server.fetch.ReplicaSelector> replicaSelector;
     /** The SASL settings of each SASL broker listener, by listener name. */
     private final Map<String, SaslSettings> sasl;
+    private final ConnectionLimitSettings connectionLimits;
 
     private BrokerConfig(Map<String, String> originals) {
         this.originals = Map.copyOf(originals);
@@ -369,6 +376,10 @@ public final class BrokerConfig {
                 sasl.put(listener.name(), SaslSettings.parse(listener.name(), originals));
             }
         }
+        this.connectionLimits = ConnectionLimitSettings.parse(originals,
+                listeners.brokerListeners().stream().map(Listener::name).toList(),
+                getInt(ConnectionLimitSettings.MAX_CONNECTION_CREATION_RATE),
+                getInt(ConnectionLimitSettings.MAX_CONNECTIONS_PER_IP));
         this.topicDefaults = computeTopicDefaults();
         LogConfig.fromMap(topicDefaults); // the derived topic defaults must be valid too
         if (getLong("log.cleaner.dedupe.buffer.size") / getInt("log.cleaner.threads") < MIN_DEDUPE_BYTES_PER_THREAD) {
@@ -579,6 +590,11 @@ public final class BrokerConfig {
     /** The effective {@code listener.security.protocol.map} (Kafka's default when not set). */
     public Map<String, SecurityProtocol> securityProtocols() {
         return listeners.securityProtocols();
+    }
+
+    /** The connection limits beyond max.connections and max.connections.per.ip (rates, per listener, per host). */
+    public ConnectionLimitSettings connectionLimits() {
+        return connectionLimits;
     }
 
     /** The SASL settings of the broker listener {@code name}, or null when it is not a SASL listener. */

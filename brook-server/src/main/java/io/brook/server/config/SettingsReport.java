@@ -24,7 +24,8 @@ public final class SettingsReport {
     private static final Map<String, String> NOT_HONOURED_PREFIXES = Map.of(
             "sasl.", "of SASL, Brook serves PLAIN, SCRAM and OAUTHBEARER (sasl.enabled.mechanisms, sasl.jaas.config, "
                     + "sasl.server.max.receive.size, the sasl.oauthbearer.* settings of token validation) only",
-            "listener.name.", "per-listener settings other than TLS (ssl.*) and SASL are not supported yet: "
+            "listener.name.", "per-listener settings other than TLS (ssl.*), SASL and the connection limits "
+                    + "(max.connections, max.connection.creation.rate) are not supported yet: "
                     + "every listener has the node's settings",
             "replica.", "the replica fetchers use Kafka's defaults (replica.fetch.wait.max.ms 500, "
                     + "replica.fetch.max.bytes 1 MiB, replica.fetch.response.max.bytes 10 MiB, "
@@ -76,9 +77,10 @@ public final class SettingsReport {
             "sasl.mechanism.inter.broker.protocol"), OAuthBearerSettings.HONOURED.stream()).toList();
 
     /** Per-listener settings Brook honours: listener.name.<listener>.<one of these>. */
-    private static final List<String> PER_LISTENER = Stream.concat(Stream.of("sasl.enabled.mechanisms",
+    private static final List<String> PER_LISTENER = Stream.of(Stream.of("sasl.enabled.mechanisms",
             "plain.sasl.jaas.config", "oauthbearer.sasl.jaas.config", "oauthbearer.sasl.server.callback.handler.class"),
-            OAuthBearerSettings.HONOURED.stream().map(k -> "oauthbearer." + k)).toList();
+            OAuthBearerSettings.HONOURED.stream().map(k -> "oauthbearer." + k),
+            ConnectionLimitSettings.PER_LISTENER.stream()).flatMap(s -> s).toList();
 
     private static boolean honouredPerListener(String key) {
         if (!key.startsWith("listener.name.")) {

@@ -1,6 +1,8 @@
 package io.brook.server.network;
 
 import io.brook.server.api.ApiRegistry;
+import io.brook.server.quota.ConnectionRates;
+import io.brook.server.quota.IpConnectionQuotas;
 import io.brook.server.network.tls.TlsListener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -10,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -42,6 +45,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and dispatching until its client has consumed them (see {@link KafkaChannelHandler}). A TLS listener
  * ({@link TlsListener}) puts its handlers (Netty's SslHandler, the client certificate's principal) before the
  * framing; its responses are copied out of segment files, since zero copy cannot go through TLS.
+ *
+ * <p>Connection limits: {@code max.connections} and {@code max.connections.per.ip} (with
+ * {@code max.connections.per.ip.overrides}) close a connection past them at once; {@code
+ * listener.name.<l>.max.connections}, the connection creation rates ({@code max.connection.creation.rate}, per
+ * listener, and the {@code connection_creation_rate} of ip quotas) are applied before a connection is served, by an
+ * {@link AcceptGate} on each listener (see {@link ConnectionLimits}).
  */
 public final class NetworkServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkServer.class);
@@ -55,6 +64,24 @@ public final class NetworkServer implements AutoCloseable {
                         int maxConnectionsPerIp, int networkThreads) {
             this(host, port, maxRequestBytes, connectionsMaxIdleMs, maxConnections, maxConnectionsPerIp,
                     networkThreads, defaultQueuedMaxRequestBytes(), DEFAULT_WRITE_BUFFER_BYTES);
+        }
+    }
+
+    /**
+     * The limits on new connections beyond {@code max.connections} and {@code max.connections.per.ip}: the
+     * connection creation rates (shared by every listener), {@code listener.name.<l>.max.connections} by listener
+     * name, and {@code max.connections.per.ip.overrides} by address.
+     */
+    public record ConnectionLimits(ConnectionRates rates, Map<String, Integer> maxConnectionsPerListener,
+                                   Map<InetAddress, Integer> maxConnectionsPerIpOverrides) {
+        public ConnectionLimits {
+            maxConnectionsPerListener = Map.copyOf(maxConnectionsPerListener);
+            maxConnectionsPerIpOverrides = Map.copyOf(maxConnectionsPerIpOverrides);
+        }
+
+        /** No limit beyond {@link Settings}. */
+        public static ConnectionLimits none() {
+            return new ConnectionLimits(ConnectionRates.unlimited(), Map.of(), Map.of());
         }
     }
 
@@ -91,6 +118,10 @@ public final class NetworkServer implements AutoCloseable {
     private final Map<String, SaslListener> saslListeners = new ConcurrentHashMap<>();
     /** The client quotas, or null for none ({@link #quotas}). */
     private volatile io.brook.server.quota.RequestQuotas quotas;
+    /** Set before {@link #start} ({@link #connectionLimits}). */
+    private volatile ConnectionLimits limits = ConnectionLimits.none();
+    /** The ip quotas of client addresses, or null for none ({@link #ipQuotas}). */
+    private volatile IpConnectionQuotas ipQuotas;
 
     public NetworkServer(Settings settings) {
         this.settings = settings;
@@ -157,7 +188,7 @@ public final class NetworkServer implements AutoCloseable {
                     }
                 });
         this.bootstrap = bootstrap;
-        serverChannel = bootstrap.bind(settings.host(), settings.port()).sync().channel();
+        serverChannel = withGate(bootstrap, listenerName).bind(settings.host(), settings.port()).sync().channel();
         serverChannel.attr(LISTENER_NAME).set(listenerName); // before any accept: see acceptConnections
         serverChannel.attr(LISTENER_TLS).set(tls);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
@@ -179,13 +210,42 @@ public final class NetworkServer implements AutoCloseable {
         if (bootstrap == null) {
             throw new IllegalStateException("start the server before binding more listeners");
         }
-        Channel channel = bootstrap.bind(host, port).sync().channel();
+        Channel channel = withGate(bootstrap, listenerName).bind(host, port).sync().channel();
         channel.attr(LISTENER_NAME).set(listenerName);
         channel.attr(LISTENER_TLS).set(tls);
         extraChannels.add(channel);
         InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
         log.debug("Listening also on {}", bound);
         return bound;
+    }
+
+    /** A copy of {@code bootstrap} whose server channel has the {@link AcceptGate} of {@code listenerName}. */
+    private ServerBootstrap withGate(ServerBootstrap bootstrap, String listenerName) {
+        ConnectionLimits gateLimits = limits;
+        int maxConnections = gateLimits.maxConnectionsPerListener().getOrDefault(listenerName, Integer.MAX_VALUE);
+        return bootstrap.clone().handler(new ChannelInitializer<ServerChannel>() {
+            @Override
+            protected void initChannel(ServerChannel ch) {
+                ch.pipeline().addLast("accept", new AcceptGate(listenerName, gateLimits.rates(), maxConnections,
+                        address -> {
+                            IpConnectionQuotas ip = ipQuotas;
+                            return ip == null ? ConnectionRates.UNLIMITED : ip.rateFor(address);
+                        }, () -> System.nanoTime() / 1_000_000));
+            }
+        });
+    }
+
+    /**
+     * The limits on new connections beyond {@link Settings} ({@link ConnectionLimits#none()} when never set);
+     * before {@link #start}.
+     */
+    public void connectionLimits(ConnectionLimits limits) {
+        this.limits = limits;
+    }
+
+    /** The ip quotas ({@code connection_creation_rate}) of client addresses; before {@link #acceptConnections}. */
+    public void ipQuotas(IpConnectionQuotas ipQuotas) {
+        this.ipQuotas = ipQuotas;
     }
 
     /**
@@ -230,7 +290,10 @@ public final class NetworkServer implements AutoCloseable {
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Enforces {@code max.connections} and {@code max.connections.per.ip}. */
+    /**
+     * Enforces {@code max.connections} and {@code max.connections.per.ip} (or the address's entry of
+     * {@code max.connections.per.ip.overrides}): a connection past them is closed at once.
+     */
     private final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         private InetAddress address;
         private boolean counted;
@@ -241,10 +304,12 @@ public final class NetworkServer implements AutoCloseable {
             int total = connections.incrementAndGet();
             int perIp = connectionsPerIp.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
             counted = true;
-            if (total > settings.maxConnections() || perIp > settings.maxConnectionsPerIp()) {
+            int maxPerIp = limits.maxConnectionsPerIpOverrides().getOrDefault(address,
+                    settings.maxConnectionsPerIp());
+            if (total > settings.maxConnections() || perIp > maxPerIp) {
                 log.info("Refusing a connection from {}: {} connections in all (max.connections={}), {} from this "
                         + "address (max.connections.per.ip={})", address, total, settings.maxConnections(), perIp,
-                        settings.maxConnectionsPerIp());
+                        maxPerIp);
                 ctx.close();
                 return;
             }

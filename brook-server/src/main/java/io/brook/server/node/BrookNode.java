@@ -24,6 +24,7 @@ import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.controller.QuorumDescription;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
+import io.brook.server.config.ConnectionLimitSettings;
 import io.brook.coordinator.transaction.TransactionConfig;
 import io.brook.coordinator.transaction.TransactionCoordinator;
 import io.brook.server.coordinator.CoordinatorAppender;
@@ -93,6 +94,8 @@ import io.brook.server.handlers.AlterClientQuotasHandler;
 import io.brook.server.handlers.AlterUserScramCredentialsHandler;
 import io.brook.server.handlers.DescribeClientQuotasHandler;
 import io.brook.server.quota.ClientQuotaManager;
+import io.brook.server.quota.ConnectionRates;
+import io.brook.server.quota.IpConnectionQuotas;
 import io.brook.server.quota.RequestQuotas;
 import io.brook.server.handlers.DescribeUserScramCredentialsHandler;
 import io.brook.server.handlers.SaslAuthenticateHandler;
@@ -121,7 +124,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -361,6 +366,7 @@ public final class BrookNode implements AutoCloseable {
                 config.value("queued.max.request.bytes") != null ? config.getLong("queued.max.request.bytes")
                         : NetworkServer.defaultQueuedMaxRequestBytes(),
                 config.getInt("brook.connection.write.buffer.bytes")));
+        network.connectionLimits(connectionLimits(config));
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
         InetSocketAddress bound = network.start(registry, requestExecutor, listener.name(), tls.get(listener.name()));
@@ -498,6 +504,7 @@ public final class BrookNode implements AutoCloseable {
         network.quotas(new RequestQuotas(new ClientQuotaManager(() -> replicas.image().clientQuotas(),
                 System::currentTimeMillis, config.getInt("quota.window.num"),
                 config.getInt("quota.window.size.seconds") * 1000L)));
+        network.ipQuotas(new IpConnectionQuotas(() -> replicas.image().clientQuotas()));
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
@@ -506,6 +513,32 @@ public final class BrookNode implements AutoCloseable {
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
                 meta.clusterId(), controllerSetup.rebalancer());
+    }
+
+    /**
+     * The connection limits of the config for the network: the rates over Kafka's quota window, the inter-broker
+     * listener spared by the node-wide rate when there are several listeners (as Kafka), and the hosts of
+     * {@code max.connections.per.ip.overrides} resolved now (as Kafka does at start-up; a name that does not resolve
+     * stops the start).
+     */
+    private static NetworkServer.ConnectionLimits connectionLimits(BrokerConfig config) throws IOException {
+        ConnectionLimitSettings settings = config.connectionLimits();
+        BrokerConfig.Listener interBroker = config.interBrokerListener();
+        String protectedListener = interBroker != null && config.brokerListeners().size() > 1 ? interBroker.name()
+                : null;
+        ConnectionRates rates = new ConnectionRates(settings.maxConnectionCreationRate(), settings.listenerRates(),
+                protectedListener, config.getInt("quota.window.num"),
+                config.getInt("quota.window.size.seconds") * 1000L);
+        Map<InetAddress, Integer> overrides = new HashMap<>();
+        for (Map.Entry<String, Integer> e : settings.maxConnectionsPerIpOverrides().entrySet()) {
+            try {
+                overrides.put(InetAddress.getByName(e.getKey()), e.getValue());
+            } catch (UnknownHostException ex) {
+                throw new IOException("max.connections.per.ip.overrides names " + e.getKey()
+                        + ", which does not resolve", ex);
+            }
+        }
+        return new NetworkServer.ConnectionLimits(rates, settings.listenerMaxConnections(), overrides);
     }
 
     /**

@@ -85,9 +85,9 @@ class TlsSettingsTest {
     @Test
     void tlsSettingsAreNotReportedAsWithoutEffect() {
         List<String> warnings = BrokerConfig.fromMap(Map.of("ssl.keystore.password", "x",
-                "listener.name.ssl.ssl.keystore.location", "/k.jks", "listener.name.ssl.max.connections",
+                "listener.name.ssl.ssl.keystore.location", "/k.jks", "listener.name.ssl.connections.max.idle.ms",
                 "10")).warnings();
         assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).contains("listener.name.ssl.max.connections"), warnings.toString());
+        assertTrue(warnings.get(0).contains("listener.name.ssl.connections.max.idle.ms"), warnings.toString());
     }
 }
