@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * the entity is user, client-id, or both (a null name is the default entity, an empty name is refused); the
  * keys are Kafka's user/client-id quota keys, each at most once per entry; a value set must be a positive number,
  * a whole one for the byte rates (Kafka's LONG type). Every refusal is INVALID_REQUEST with its reason. Brook
- * accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED}); {@code request_percentage},
- * {@code controller_mutation_rate} and the {@code ip} entity ({@code connection_creation_rate}) are refused with
+ * accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED}); {@code request_percentage}
+ * and the {@code ip} entity ({@code connection_creation_rate}) are refused with
  * INVALID_REQUEST saying they are not enforced, so no quota is stored that would silently do nothing.
  * Removing a key that is not set writes nothing. Valid entries get one {@code ClientQuotaRecord} per changed key.
  */
@@ -113,7 +113,7 @@ public final class ClientQuotaControl {
             }
             if (!ClientQuotaKeys.ENFORCED.contains(key)) {
                 return "The quota " + key + " is not enforced by Brook, so it is not accepted (enforced: "
-                        + ClientQuotaKeys.PRODUCER_BYTE_RATE + ", " + ClientQuotaKeys.CONSUMER_BYTE_RATE + ")";
+                        + String.join(", ", new java.util.TreeSet<>(ClientQuotaKeys.ENFORCED)) + ")";
             }
             if (op.remove()) {
                 continue;
@@ -122,7 +122,7 @@ public final class ClientQuotaControl {
             if (Double.isNaN(value) || value <= 0) {
                 return "Quota " + key + " must be positive, got " + value;
             }
-            if (value != Math.rint(value) || value > Long.MAX_VALUE) {
+            if (ClientQuotaKeys.WHOLE.contains(key) && (value != Math.rint(value) || value > Long.MAX_VALUE)) {
                 return "Configuration " + key + " must be a Long value";
             }
         }

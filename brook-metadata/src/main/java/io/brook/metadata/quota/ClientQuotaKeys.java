@@ -14,7 +14,7 @@ public final class ClientQuotaKeys {
     public static final String CONSUMER_BYTE_RATE = "consumer_byte_rate";
     /** Percentage of request-handler time (Kafka's request quota): known, not enforced by Brook yet. */
     public static final String REQUEST_PERCENTAGE = "request_percentage";
-    /** Partition mutations per second (KIP-599): known, not enforced by Brook yet. */
+    /** Partitions created or deleted per second (KIP-599: CreateTopics, CreatePartitions, DeleteTopics). */
     public static final String CONTROLLER_MUTATION_RATE = "controller_mutation_rate";
     /** Connections per second from an IP (KIP-612): known, not enforced by Brook yet. */
     public static final String CONNECTION_CREATION_RATE = "connection_creation_rate";
@@ -23,7 +23,10 @@ public final class ClientQuotaKeys {
     public static final Set<String> USER_CLIENT_KEYS = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
             REQUEST_PERCENTAGE, CONTROLLER_MUTATION_RATE);
     /** Keys Brook enforces, so accepts. */
-    public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
+    public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
+            CONTROLLER_MUTATION_RATE);
+    /** Keys whose values are whole numbers (Kafka's LONG type); the others are DOUBLE. */
+    public static final Set<String> WHOLE = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
 
     private ClientQuotaKeys() {
     }

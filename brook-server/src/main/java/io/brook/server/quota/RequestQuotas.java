@@ -1,6 +1,9 @@
 package io.brook.server.quota;
 
 import io.brook.metadata.quota.ClientQuotaKeys;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -13,7 +16,9 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * {@code producer_byte_rate}; a consumer's Fetch (never a follower's) counts the record bytes of its response
  * against {@code consumer_byte_rate}. The user is the connection's principal name (ANONYMOUS without
  * authentication), as in Kafka. The throttle time goes into the response's {@code throttle_time_ms}; the network
- * layer then stops reading from the connection for that long (KIP-219).
+ * layer then stops reading from the connection for that long (KIP-219). CreateTopics, CreatePartitions and
+ * DeleteTopics are throttled by their handlers ({@link ControllerMutationQuotaManager}), which put the throttle
+ * time in the response: it is returned here so that the connection is muted for it too, as Kafka mutes it.
  *
  * <p>Thread-safety: thread-safe (see {@link ClientQuotaManager}).
  */
@@ -30,6 +35,10 @@ public final class RequestQuotas {
      */
     public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
                            ApiMessage response) {
+        long mutationThrottleMs = mutationThrottleMs(response);
+        if (mutationThrottleMs > 0) {
+            return mutationThrottleMs;
+        }
         if (!manager.active()) {
             return 0; // the common case: no quota set, so no fetch response is even measured
         }
@@ -57,6 +66,20 @@ public final class RequestQuotas {
                 answer.setThrottleTimeMs((int) Math.max(answer.throttleTimeMs(), throttleMs));
             }
             return throttleMs;
+        }
+        return 0;
+    }
+
+    /** The controller mutation throttle time a handler put in {@code response} (0 for other responses). */
+    private static long mutationThrottleMs(ApiMessage response) {
+        if (response instanceof CreateTopicsResponseData created) {
+            return created.throttleTimeMs();
+        }
+        if (response instanceof CreatePartitionsResponseData grown) {
+            return grown.throttleTimeMs();
+        }
+        if (response instanceof DeleteTopicsResponseData deleted) {
+            return deleted.throttleTimeMs();
         }
         return 0;
     }

@@ -85,4 +85,21 @@ class RequestQuotasTest {
         assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100, big));
         assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new ProduceRequestData(), 100_000_000, null));
     }
+
+    @Test
+    void mutationResponsesMuteForTheThrottleTheirHandlerSet() {
+        RequestQuotas quotas = requestQuotas(ClientQuotasImage.EMPTY); // no byte quota: only the handler's throttle
+        assertEquals(700, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.CreateTopicsRequestData(), 100,
+                new org.apache.kafka.common.message.CreateTopicsResponseData().setThrottleTimeMs(700)));
+        assertEquals(800, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.CreatePartitionsRequestData(), 100,
+                new org.apache.kafka.common.message.CreatePartitionsResponseData().setThrottleTimeMs(800)));
+        assertEquals(900, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.DeleteTopicsRequestData(), 100,
+                new org.apache.kafka.common.message.DeleteTopicsResponseData().setThrottleTimeMs(900)));
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.CreateTopicsRequestData(), 100,
+                new org.apache.kafka.common.message.CreateTopicsResponseData()));
+    }
 }
