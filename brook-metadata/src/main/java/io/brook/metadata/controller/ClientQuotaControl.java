@@ -21,8 +21,8 @@ import java.util.TreeMap;
  * the entity is user, client-id, or both (a null name is the default entity, an empty name is refused); the
  * keys are Kafka's user/client-id quota keys, each at most once per entry; a value set must be a positive number,
  * a whole one for the byte rates (Kafka's LONG type). Every refusal is INVALID_REQUEST with its reason. Brook
- * accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED}); {@code request_percentage}
- * and the {@code ip} entity ({@code connection_creation_rate}) are refused with
+ * accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED}): the {@code ip} entity
+ * ({@code connection_creation_rate}) is refused with
  * INVALID_REQUEST saying they are not enforced, so no quota is stored that would silently do nothing.
  * Removing a key that is not set writes nothing. Valid entries get one {@code ClientQuotaRecord} per changed key.
  */

@@ -12,7 +12,7 @@ public final class ClientQuotaKeys {
     public static final String PRODUCER_BYTE_RATE = "producer_byte_rate";
     /** Bytes per second a user/client may fetch as a consumer (response bytes of Fetch). */
     public static final String CONSUMER_BYTE_RATE = "consumer_byte_rate";
-    /** Percentage of request-handler time (Kafka's request quota): known, not enforced by Brook yet. */
+    /** Percentage of one request-handler thread's time (Kafka's request quota, KIP-124). */
     public static final String REQUEST_PERCENTAGE = "request_percentage";
     /** Partitions created or deleted per second (KIP-599: CreateTopics, CreatePartitions, DeleteTopics). */
     public static final String CONTROLLER_MUTATION_RATE = "controller_mutation_rate";
@@ -24,7 +24,7 @@ public final class ClientQuotaKeys {
             REQUEST_PERCENTAGE, CONTROLLER_MUTATION_RATE);
     /** Keys Brook enforces, so accepts. */
     public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
-            CONTROLLER_MUTATION_RATE);
+            CONTROLLER_MUTATION_RATE, REQUEST_PERCENTAGE);
     /** Keys whose values are whole numbers (Kafka's LONG type); the others are DOUBLE. */
     public static final Set<String> WHOLE = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
 
