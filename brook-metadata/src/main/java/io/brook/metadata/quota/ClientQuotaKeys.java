@@ -25,8 +25,8 @@ public final class ClientQuotaKeys {
     /** Keys Brook enforces, so accepts. */
     public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
             CONTROLLER_MUTATION_RATE, REQUEST_PERCENTAGE);
-    /** Keys whose values are whole numbers (Kafka's LONG type); the others are DOUBLE. */
-    public static final Set<String> WHOLE = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
+    /** Keys whose values are whole numbers (Kafka's LONG and INT types); the others are DOUBLE. */
+    public static final Set<String> WHOLE = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE, CONNECTION_CREATION_RATE);
 
     private ClientQuotaKeys() {
     }
