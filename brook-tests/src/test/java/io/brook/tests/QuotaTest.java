@@ -114,13 +114,14 @@ class QuotaTest {
                                 ClientQuotaFilterComponent.ofDefaultEntity(ClientQuotaEntity.USER))))
                                 .entities().get(30, TimeUnit.SECONDS));
 
-                // a quota Brook does not enforce is refused, not stored
+                // an invalid quota is refused, not stored
                 ExecutionException refused = assertThrows(ExecutionException.class, () -> admin.alterClientQuotas(
                         List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID,
-                                "fast")), List.of(new ClientQuotaAlteration.Op("request_percentage", 50.0)))))
+                                "fast")), List.of(new ClientQuotaAlteration.Op("request_percentage", -50.0)))))
                         .all().get(30, TimeUnit.SECONDS));
                 assertInstanceOf(InvalidRequestException.class, refused.getCause());
-                assertTrue(refused.getCause().getMessage().contains("not enforced"), refused.getCause().getMessage());
+                assertTrue(refused.getCause().getMessage().contains("must be positive"),
+                        refused.getCause().getMessage());
             }
 
             ExecutorService clients = Executors.newFixedThreadPool(3);

@@ -31,12 +31,17 @@ final class RawConnection implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
-    /** Serializes a request (header and body) into a size-prefixed frame. */
+    /** Serializes a request (header and body) into a size-prefixed frame, with client id {@code raw-test}. */
     static byte[] frame(ApiKeys key, short version, ApiMessage body, int correlationId) {
+        return frame(key, version, body, correlationId, "raw-test");
+    }
+
+    /** Serializes a request (header and body) from {@code clientId} into a size-prefixed frame. */
+    static byte[] frame(ApiKeys key, short version, ApiMessage body, int correlationId, String clientId) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         short headerVersion = key.requestHeaderVersion(version);
         RequestHeaderData header = new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
-                .setClientId("raw-test").setCorrelationId(correlationId);
+                .setClientId(clientId).setCorrelationId(correlationId);
         int size = header.size(cache, headerVersion) + body.size(cache, version);
         ByteBuffer buffer = ByteBuffer.allocate(4 + size);
         buffer.putInt(size);

@@ -24,9 +24,8 @@ import java.util.TreeMap;
  * a whole one for the byte rates (Kafka's LONG type). An {@code ip} entity stands alone, names an IP literal (or is
  * the default ip; Kafka also resolves host names, Brook's pure decision does not, see {@link IpLiteral}) and takes
  * only {@code connection_creation_rate}, a whole number up to Integer.MAX_VALUE (Kafka's INT). Every refusal is
- * INVALID_REQUEST with its reason. Brook accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED});
- * {@code request_percentage} and {@code controller_mutation_rate} are refused with INVALID_REQUEST saying they are
- * not enforced, so no quota is stored that would silently do nothing.
+ * INVALID_REQUEST with its reason. Brook accepts only the keys it enforces ({@link ClientQuotaKeys#ENFORCED}), so no
+ * quota is stored that would silently do nothing.
  * Removing a key that is not set writes nothing. Valid entries get one {@code ClientQuotaRecord} per changed key.
  */
 public final class ClientQuotaControl {
@@ -121,7 +120,7 @@ public final class ClientQuotaControl {
             }
             if (!ClientQuotaKeys.ENFORCED.contains(key)) {
                 return "The quota " + key + " is not enforced by Brook, so it is not accepted (enforced: "
-                        + ClientQuotaKeys.PRODUCER_BYTE_RATE + ", " + ClientQuotaKeys.CONSUMER_BYTE_RATE + ")";
+                        + String.join(", ", new java.util.TreeSet<>(ClientQuotaKeys.ENFORCED)) + ")";
             }
             if (op.remove()) {
                 continue;
@@ -130,7 +129,7 @@ public final class ClientQuotaControl {
             if (Double.isNaN(value) || value <= 0) {
                 return "Quota " + key + " must be positive, got " + value;
             }
-            if (value != Math.rint(value) || value > Long.MAX_VALUE) {
+            if (ClientQuotaKeys.WHOLE.contains(key) && (value != Math.rint(value) || value > Long.MAX_VALUE)) {
                 return "Configuration " + key + " must be a Long value";
             }
             if (ip && value > Integer.MAX_VALUE) {

@@ -12,9 +12,9 @@ public final class ClientQuotaKeys {
     public static final String PRODUCER_BYTE_RATE = "producer_byte_rate";
     /** Bytes per second a user/client may fetch as a consumer (response bytes of Fetch). */
     public static final String CONSUMER_BYTE_RATE = "consumer_byte_rate";
-    /** Percentage of request-handler time (Kafka's request quota): known, not enforced by Brook yet. */
+    /** Percentage of one request-handler thread's time (Kafka's request quota, KIP-124). */
     public static final String REQUEST_PERCENTAGE = "request_percentage";
-    /** Partition mutations per second (KIP-599): known, not enforced by Brook yet. */
+    /** Partitions created or deleted per second (KIP-599: CreateTopics, CreatePartitions, DeleteTopics). */
     public static final String CONTROLLER_MUTATION_RATE = "controller_mutation_rate";
     /** New connections per second from one IP address (KIP-612), the only key of the ip entity. */
     public static final String CONNECTION_CREATION_RATE = "connection_creation_rate";
@@ -26,7 +26,9 @@ public final class ClientQuotaKeys {
     public static final Set<String> IP_KEYS = Set.of(CONNECTION_CREATION_RATE);
     /** Keys Brook enforces, so accepts. */
     public static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE,
-            CONNECTION_CREATION_RATE);
+            CONTROLLER_MUTATION_RATE, REQUEST_PERCENTAGE, CONNECTION_CREATION_RATE);
+    /** Keys whose values are whole numbers (Kafka's LONG and INT types); the others are DOUBLE. */
+    public static final Set<String> WHOLE = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE, CONNECTION_CREATION_RATE);
 
     private ClientQuotaKeys() {
     }

@@ -94,8 +94,8 @@ class ClientQuotaControlTest {
                 entry(new String[][] {{"client-id", "c"}}, set("producer_byte_rate", 0)),
                 entry(new String[][] {{"client-id", "c"}}, set("producer_byte_rate", -5)),
                 entry(new String[][] {{"client-id", "c"}}, set("producer_byte_rate", 1.5)),
-                entry(new String[][] {{"client-id", "c"}}, set("request_percentage", 50)),
-                entry(new String[][] {{"client-id", "c"}}, set("controller_mutation_rate", 10)),
+                entry(new String[][] {{"client-id", "c"}}, set("request_percentage", -50)),
+                entry(new String[][] {{"client-id", "c"}}, set("controller_mutation_rate", 0)),
                 entry(new String[][] {{"ip", "1.2.3.4"}}, set("producer_byte_rate", 10)),
                 entry(new String[][] {{"client-id", "c"}}, set("producer_byte_rate", 1), set("producer_byte_rate", 2)),
                 entry(new String[][] {{"client-id", ""}}, set("producer_byte_rate", 1)),
@@ -106,7 +106,7 @@ class ClientQuotaControlTest {
                     + result.response().entries().get(i).errorMessage());
         }
         assertEquals(Errors.NONE, errors.get(errors.size() - 1));
-        assertTrue(result.response().entries().get(7).errorMessage().contains("not enforced"));
+        assertTrue(result.response().entries().get(7).errorMessage().contains("must be positive"));
         assertTrue(result.response().entries().get(3).errorMessage().contains("retention.ms"));
         assertEquals(1, result.records().size(), "only the valid entry is written");
         // the answer names each entity as asked
@@ -149,5 +149,18 @@ class ClientQuotaControlTest {
         assertEquals(List.of(Errors.NONE), errors(removal.response()));
         assertNull(image.apply(removal.records(), 1).clientQuotas().quota(ClientQuotaEntity.single("ip",
                 "127.0.0.1"), "connection_creation_rate"));
+    }
+
+    @Test
+    void acceptsControllerMutationAndRequestQuotasThatAreNotWhole() {
+        // Kafka's controller_mutation_rate and request_percentage are DOUBLEs, unlike the byte rates
+        ControllerResult<AlterClientQuotasResponseData> result = ClientQuotaControl.alter(MetadataImage.EMPTY, request(
+                entry(new String[][] {{"client-id", "c"}}, set("controller_mutation_rate", 2.5)),
+                entry(new String[][] {{"user", null}}, set("controller_mutation_rate", 10)),
+                entry(new String[][] {{"user", "u"}, {"client-id", "c"}}, set("request_percentage", 12.5))));
+        assertEquals(List.of(Errors.NONE, Errors.NONE, Errors.NONE), errors(result.response()));
+        MetadataImage image = MetadataImage.EMPTY.apply(result.records(), 0);
+        assertEquals(2.5, image.clientQuotas().quota(ClientQuotaEntity.single("client-id", "c"),
+                "controller_mutation_rate"));
     }
 }

@@ -110,6 +110,10 @@ public final class BrokerConfig {
             .define("connections.max.idle.ms", LONG, 600000L, atLeast(1), MEDIUM, "Idle connections close after this.")
             .define("quota.window.num", INT, 11, atLeast(1), LOW, "Samples a client quota's rate is kept over.")
             .define("quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Length of one client quota sample.")
+            .define("controller.quota.window.num", INT, 11, atLeast(1), LOW, "With controller.quota.window.size."
+                    + "seconds, how many seconds of its controller_mutation_rate a client may mutate in one burst.")
+            .define("controller.quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Length of one controller "
+                    + "mutation quota sample.")
             .define("max.connections", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections at once.")
             .define("max.connections.per.ip", INT, Integer.MAX_VALUE, atLeast(0), MEDIUM, "Most connections per client address.")
             .define("max.connections.per.ip.overrides", STRING, "", MEDIUM, "Per-host exceptions to "

@@ -5,9 +5,12 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.quota.ControllerMutationQuotaManager;
+import io.brook.server.quota.ControllerMutationQuotaManager.Mutations;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
@@ -31,13 +34,17 @@ import java.util.concurrent.CompletionException;
 /**
  * CreateTopics: validates names, counts, assignments and configs, then writes the topics through
  * the controller. {@code validateOnly} runs the same decision against the current image without
- * writing anything.
+ * writing anything. Each topic's partitions count against the client's {@code controller_mutation_rate}
+ * (KIP-599) just before it is forwarded, after the checks made here, and are given back when the controller
+ * refuses the topic; a validate-only request mutates nothing and counts nothing.
  */
 public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
     private final BrokerContext broker;
+    private final ControllerMutationQuotaManager mutationQuotas;
 
-    public CreateTopicsHandler(BrokerContext broker) {
+    public CreateTopicsHandler(BrokerContext broker, ControllerMutationQuotaManager mutationQuotas) {
         this.broker = broker;
+        this.mutationQuotas = mutationQuotas;
     }
 
     @Override
@@ -55,6 +62,8 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                 duplicated.add(topic.name());
             }
         }
+        Mutations quota = mutationQuotas.forRequest(context.principal().getName(), context.clientId(),
+                ControllerMutationQuotaManager.strict(ApiKeys.CREATE_TOPICS, context.apiVersion()));
         List<CompletableFuture<CreatableTopicResult>> results = new ArrayList<>();
         // Kafka: CREATE on the cluster, or else on each topic; the configs answered need DESCRIBE_CONFIGS
         boolean clusterCreate = broker.authorizer().authorize(context, AclOperation.CREATE,
@@ -74,11 +83,12 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                         "Create topics request from client `" + context.clientId()
                                 + "` contains multiple entries for the following topics: " + topic.name()))));
             } else {
-                results.add(create(topic, request.validateOnly(), describeConfigs));
+                results.add(create(topic, request.validateOnly(), describeConfigs, quota));
             }
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            CreateTopicsResponseData response = new CreateTopicsResponseData();
+            CreateTopicsResponseData response = new CreateTopicsResponseData()
+                    .setThrottleTimeMs(quota.throttleTimeMs());
             for (CompletableFuture<CreatableTopicResult> result : results) {
                 response.topics().add(result.join());
             }
@@ -87,7 +97,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
     }
 
     private CompletableFuture<CreatableTopicResult> create(CreatableTopic topic, boolean validateOnly,
-                                                           boolean describeConfigs) {
+                                                           boolean describeConfigs, Mutations quota) {
         Map<String, String> configs = new LinkedHashMap<>();
         for (CreatableTopicConfig config : topic.configs()) {
             configs.put(config.name(), config.value());
@@ -103,9 +113,16 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         } catch (ApiException e) {
             return CompletableFuture.completedFuture(error(topic.name(), e));
         }
+        int mutated = validateOnly ? 0 : partitionsCreated(topic);
+        try {
+            quota.record(mutated);
+        } catch (ThrottlingQuotaExceededException e) {
+            return CompletableFuture.completedFuture(error(topic.name(), e));
+        }
         CompletableFuture<CreatedTopic> created = broker.controller().createTopic(newTopic, validateOnly);
         return created.handle((result, e) -> {
             if (e != null) {
+                quota.refund(mutated);
                 return error(topic.name(), e instanceof CompletionException ? e.getCause() : e);
             }
             CreatableTopicResult answer = new CreatableTopicResult().setName(topic.name())
@@ -120,6 +137,22 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         });
     }
 
+    /**
+     * The partitions {@code topic} would create, as the controller counts them: its count, else its assignments',
+     * else {@code num.partitions}; none for a topic that exists already or a count the controller refuses.
+     */
+    private int partitionsCreated(CreatableTopic topic) {
+        if (broker.replicas().image().topic(topic.name()) != null) {
+            return 0;
+        }
+        if (topic.numPartitions() > 0) {
+            return topic.numPartitions();
+        }
+        if (topic.numPartitions() != -1) {
+            return 0;
+        }
+        return topic.assignments().isEmpty() ? broker.config().getInt("num.partitions") : topic.assignments().size();
+    }
 
     private List<CreatableTopicConfigs> describeConfigs(Map<String, String> overrides) {
         List<CreatableTopicConfigs> list = new ArrayList<>();

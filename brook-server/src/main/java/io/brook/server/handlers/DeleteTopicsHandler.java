@@ -4,8 +4,11 @@ import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.controller.ControllerChannel;
+import io.brook.server.quota.ControllerMutationQuotaManager;
+import io.brook.server.quota.ControllerMutationQuotaManager.Mutations;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
@@ -18,12 +21,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** DeleteTopics by name (all versions) or by topic id (v6+). Internal topics are refused. */
+/**
+ * DeleteTopics by name (all versions) or by topic id (v6+). Internal topics are refused. Each topic's partitions
+ * count against the client's {@code controller_mutation_rate} (KIP-599) just before it is forwarded, and are given
+ * back when the controller refuses the topic.
+ */
 public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequestData> {
     private final BrokerContext broker;
+    private final ControllerMutationQuotaManager mutationQuotas;
 
-    public DeleteTopicsHandler(BrokerContext broker) {
+    public DeleteTopicsHandler(BrokerContext broker, ControllerMutationQuotaManager mutationQuotas) {
         this.broker = broker;
+        this.mutationQuotas = mutationQuotas;
     }
 
     @Override
@@ -42,6 +51,8 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
                 targets.add(new DeleteTopicState().setName(name).setTopicId(Uuid.ZERO_UUID));
             }
         }
+        Mutations quota = mutationQuotas.forRequest(context.principal().getName(), context.clientId(),
+                ControllerMutationQuotaManager.strict(ApiKeys.DELETE_TOPICS, context.apiVersion()));
         List<CompletableFuture<DeletableTopicResult>> results = new ArrayList<>();
         for (DeleteTopicState target : targets) {
             String name = target.name();
@@ -56,16 +67,17 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
                         .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message())));
                 continue;
             }
-            results.add(delete(target));
+            results.add(delete(target, quota));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+            DeleteTopicsResponseData response = new DeleteTopicsResponseData()
+                    .setThrottleTimeMs(quota.throttleTimeMs());
             results.forEach(r -> response.responses().add(r.join()));
             return response;
         });
     }
 
-    private CompletableFuture<DeletableTopicResult> delete(DeleteTopicState target) {
+    private CompletableFuture<DeletableTopicResult> delete(DeleteTopicState target, Mutations quota) {
         boolean byName = target.name() != null;
         DeletableTopicResult result = new DeletableTopicResult().setName(target.name())
                 .setTopicId(byName ? Uuid.ZERO_UUID : target.topicId());
@@ -77,10 +89,19 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
             return CompletableFuture.completedFuture(fail(result, new TopicDeletionDisabledException(
                     "Topic deletion is disabled (delete.topic.enable=false).")));
         }
+        io.brook.metadata.image.TopicImage known = byName ? broker.replicas().image().topic(target.name())
+                : broker.replicas().image().topic(target.topicId());
+        int mutated = known == null ? 0 : known.partitions().size(); // an unknown topic is refused by the controller
+        try {
+            quota.record(mutated);
+        } catch (ThrottlingQuotaExceededException e) {
+            return CompletableFuture.completedFuture(fail(result, e));
+        }
         CompletableFuture<ControllerChannel.DeletedTopic> deleted = broker.controller().deleteTopic(target.name(),
                 byName ? null : target.topicId());
         return deleted.handle((topic, e) -> {
             if (e != null) {
+                quota.refund(mutated);
                 return fail(result, e);
             }
             return result.setName(topic.name()).setTopicId(topic.id());

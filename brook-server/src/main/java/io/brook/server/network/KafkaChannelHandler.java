@@ -283,10 +283,14 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 softwareVersion, listenerName, securityProtocol, principal);
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        long[] handlerNanos = new long[1]; // the request thread's time in the handler (request_percentage)
         try {
             requestExecutor.execute(() -> {
                 try {
-                    handler.handle(context, request.data()).whenComplete((r, e) -> {
+                    long startNs = System.nanoTime();
+                    CompletableFuture<? extends ApiMessage> handled = handler.handle(context, request.data());
+                    handlerNanos[0] = System.nanoTime() - startNs; // before the response completes: seen by it
+                    handled.whenComplete((r, e) -> {
                         if (e != null) {
                             response.completeExceptionally(e);
                         } else {
@@ -303,7 +307,8 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         response.whenComplete((body, error) -> {
             // KIP-219: the answer goes now with its throttle time, then the connection is muted for that time
             long throttleMs = error != null || quotas == null ? 0
-                    : quotas.onResponse(context.principal(), header.clientId(), request.data(), reserved, body);
+                    : quotas.onResponse(context.principal(), header.clientId(), request.data(), reserved, body,
+                            handlerNanos[0]);
             if (copiesRecords && error == null && body != null) {
                 // encoded on a request-handler thread: it reads segment files, which neither the event loop nor
                 // the thread completing the request (the delayed-operation timer, a producer's) should wait on

@@ -96,6 +96,7 @@ import io.brook.server.handlers.DescribeClientQuotasHandler;
 import io.brook.server.quota.ClientQuotaManager;
 import io.brook.server.quota.ConnectionRates;
 import io.brook.server.quota.IpConnectionQuotas;
+import io.brook.server.quota.ControllerMutationQuotaManager;
 import io.brook.server.quota.RequestQuotas;
 import io.brook.server.handlers.DescribeUserScramCredentialsHandler;
 import io.brook.server.handlers.SaslAuthenticateHandler;
@@ -401,6 +402,11 @@ public final class BrookNode implements AutoCloseable {
                 remoteTransactions, advertised,
                 controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
                         new DenialLog(System::currentTimeMillis)));
+        // controller_mutation_rate quotas (KIP-599): asked by the handlers of topic and partition creation and deletion
+        ControllerMutationQuotaManager mutationQuotas = new ControllerMutationQuotaManager(
+                () -> replicas.image().clientQuotas(), System::currentTimeMillis,
+                config.getInt("controller.quota.window.num"),
+                config.getInt("controller.quota.window.size.seconds") * 1000L);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -408,9 +414,9 @@ public final class BrookNode implements AutoCloseable {
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
                 .register(new DescribeQuorumHandler(controllerChannel))
-                .register(new CreateTopicsHandler(broker))
-                .register(new DeleteTopicsHandler(broker))
-                .register(new CreatePartitionsHandler(broker))
+                .register(new CreateTopicsHandler(broker, mutationQuotas))
+                .register(new DeleteTopicsHandler(broker, mutationQuotas))
+                .register(new CreatePartitionsHandler(broker, mutationQuotas))
                 .register(new DescribeConfigsHandler(broker, loggers))
                 .register(new ProduceHandler(broker))
                 .register(new FetchHandler(broker, fetchSessions, throttles))

@@ -66,6 +66,11 @@ public final class ClientQuotaManager {
         return !quotas.get().isEmpty();
     }
 
+    /** The length of one sample, in ms (Kafka caps a request-time throttle at it). */
+    public long sampleMs() {
+        return sampleMs;
+    }
+
     /** The rates held (for tests and metrics). */
     int trackedRates() {
         return rates.size();

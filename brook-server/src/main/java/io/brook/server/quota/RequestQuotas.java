@@ -1,38 +1,84 @@
 package io.brook.server.quota;
 
 import io.brook.metadata.quota.ClientQuotaKeys;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
- * Which requests count against which byte-rate quota, as Kafka: a Produce counts its request bytes against
+ * Which requests count against which quota, as Kafka: a Produce counts its request bytes against
  * {@code producer_byte_rate}; a consumer's Fetch (never a follower's) counts the record bytes of its response
- * against {@code consumer_byte_rate}. The user is the connection's principal name (ANONYMOUS without
+ * against {@code consumer_byte_rate}; every request but the inter-broker ones counts the time it held a
+ * request-handler thread against {@code request_percentage} (KIP-13/KIP-124: percent of one thread, 1% being
+ * 10 ms per second; Brook measures the handler's own run on the request thread, not the network threads'). The user is the connection's principal name (ANONYMOUS without
  * authentication), as in Kafka. The throttle time goes into the response's {@code throttle_time_ms}; the network
- * layer then stops reading from the connection for that long (KIP-219).
+ * layer then stops reading from the connection for that long (KIP-219). CreateTopics, CreatePartitions and
+ * DeleteTopics are throttled by their handlers ({@link ControllerMutationQuotaManager}), which put the throttle
+ * time in the response: it is returned here so that the connection is muted for it too, as Kafka mutes it.
  *
  * <p>Thread-safety: thread-safe (see {@link ClientQuotaManager}).
  */
 public final class RequestQuotas {
+    /** Kafka's unit of request time: one percent of a thread for one second is 10 ms, 10^7 ns. */
+    static final double PERCENT_SECONDS_PER_NANO = 100.0 / 1_000_000_000;
+
     private final ClientQuotaManager manager;
 
     public RequestQuotas(ClientQuotaManager manager) {
         this.manager = manager;
     }
 
-    /**
-     * Records one answered request and returns its throttle time in ms (0 for requests without a byte quota), set
-     * into {@code response} when there is one ({@code response} is null for acks=0 produce).
-     */
+    /** As {@link #onResponse(KafkaPrincipal, String, ApiMessage, int, ApiMessage, long)} without handler time. */
     public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
                            ApiMessage response) {
+        return onResponse(principal, clientId, request, requestBytes, response, 0);
+    }
+
+    /**
+     * Records one answered request and returns its throttle time in ms (0 when no quota limits it), set into
+     * {@code response} when there is one ({@code response} is null for acks=0 produce): the largest of the byte-rate
+     * throttle, the {@code request_percentage} throttle for the {@code handlerNanos} the request held a
+     * request-handler thread (at most one sample, as Kafka's), and the controller mutation throttle its handler set.
+     */
+    public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
+                           ApiMessage response, long handlerNanos) {
+        long throttleMs = mutationThrottleMs(response);
         if (!manager.active()) {
-            return 0; // the common case: no quota set, so no fetch response is even measured
+            return throttleMs; // the common case: no quota set, so no fetch response is even measured
         }
+        throttleMs = Math.max(throttleMs, byteRateThrottleMs(principal, clientId, request, requestBytes, response));
+        if (!exemptFromRequestQuota(request)) {
+            long requestMs = Math.min(manager.sampleMs(), manager.recordAndGetThrottleMs(
+                    ClientQuotaKeys.REQUEST_PERCENTAGE, principal.getName(), clientId,
+                    handlerNanos * PERCENT_SECONDS_PER_NANO));
+            if (requestMs > 0 && response != null) {
+                ResponseThrottle.raise(response, requestMs);
+            }
+            throttleMs = Math.max(throttleMs, requestMs);
+        }
+        return throttleMs;
+    }
+
+    /**
+     * Whether {@code request} never counts against {@code request_percentage}: the inter-broker requests (Kafka's
+     * cluster actions) and follower fetches, as Kafka exempts them, so replication is never throttled by it.
+     */
+    static boolean exemptFromRequestQuota(ApiMessage request) {
+        if (request instanceof FetchRequestData fetch) {
+            return fetch.replicaId() >= 0 || fetch.replicaState().replicaId() >= 0;
+        }
+        return ApiKeys.forId(request.apiKey()).clusterAction;
+    }
+
+    private long byteRateThrottleMs(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
+                                    ApiMessage response) {
         if (request instanceof ProduceRequestData) {
             long throttleMs = manager.recordAndGetThrottleMs(ClientQuotaKeys.PRODUCER_BYTE_RATE, principal.getName(),
                     clientId, requestBytes);
@@ -57,6 +103,20 @@ public final class RequestQuotas {
                 answer.setThrottleTimeMs((int) Math.max(answer.throttleTimeMs(), throttleMs));
             }
             return throttleMs;
+        }
+        return 0;
+    }
+
+    /** The controller mutation throttle time a handler put in {@code response} (0 for other responses). */
+    private static long mutationThrottleMs(ApiMessage response) {
+        if (response instanceof CreateTopicsResponseData created) {
+            return created.throttleTimeMs();
+        }
+        if (response instanceof CreatePartitionsResponseData grown) {
+            return grown.throttleTimeMs();
+        }
+        if (response instanceof DeleteTopicsResponseData deleted) {
+            return deleted.throttleTimeMs();
         }
         return 0;
     }

@@ -201,7 +201,7 @@ class ForwardingControllerChannelTest {
     @Test
     void clientQuotasAreForwardedWithPerEntryResultsAndValidateOnlyWritesNothing() throws Exception {
         var request = new org.apache.kafka.common.message.AlterClientQuotasRequestData();
-        for (String[] entry : new String[][] {{"fast", "producer_byte_rate"}, {"fast", "request_percentage"}}) {
+        for (String[] entry : new String[][] {{"fast", "producer_byte_rate"}, {"fast", "retention.ms"}}) {
             var data = new org.apache.kafka.common.message.AlterClientQuotasRequestData.EntryData();
             data.entity().add(new org.apache.kafka.common.message.AlterClientQuotasRequestData.EntityData()
                     .setEntityType("client-id").setEntityName(entry[0]));

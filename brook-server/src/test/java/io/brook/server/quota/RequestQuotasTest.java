@@ -8,6 +8,7 @@ import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -84,5 +85,69 @@ class RequestQuotasTest {
         FetchResponseData big = fetchAnswer(100_000);
         assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100, big));
         assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new ProduceRequestData(), 100_000_000, null));
+    }
+
+    @Test
+    void mutationResponsesMuteForTheThrottleTheirHandlerSet() {
+        RequestQuotas quotas = requestQuotas(ClientQuotasImage.EMPTY); // no byte quota: only the handler's throttle
+        assertEquals(700, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.CreateTopicsRequestData(), 100,
+                new org.apache.kafka.common.message.CreateTopicsResponseData().setThrottleTimeMs(700)));
+        assertEquals(800, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.CreatePartitionsRequestData(), 100,
+                new org.apache.kafka.common.message.CreatePartitionsResponseData().setThrottleTimeMs(800)));
+        assertEquals(900, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.DeleteTopicsRequestData(), 100,
+                new org.apache.kafka.common.message.DeleteTopicsResponseData().setThrottleTimeMs(900)));
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "a",
+                new org.apache.kafka.common.message.CreateTopicsRequestData(), 100,
+                new org.apache.kafka.common.message.CreateTopicsResponseData()));
+    }
+
+    /** request_percentage {@code percent} for every client id. */
+    private static ClientQuotasImage requestQuota(double percent) {
+        AlterClientQuotasRequestData.EntryData entry = new AlterClientQuotasRequestData.EntryData();
+        entry.entity().add(new AlterClientQuotasRequestData.EntityData().setEntityType("client-id").setEntityName(null));
+        entry.ops().add(new AlterClientQuotasRequestData.OpData().setKey("request_percentage").setValue(percent));
+        AlterClientQuotasRequestData request = new AlterClientQuotasRequestData();
+        request.entries().add(entry);
+        return MetadataImage.EMPTY.apply(ClientQuotaControl.alter(MetadataImage.EMPTY, request).records(), 0)
+                .clientQuotas();
+    }
+
+    @Test
+    void handlerTimeCountsAgainstTheRequestPercentageOfAnyApiAtMostOneSample() {
+        RequestQuotas quotas = requestQuotas(requestQuota(10)); // 100 ms of handler time per second
+        MetadataResponseData first = new MetadataResponseData();
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "m", new MetadataRequestData(), 100, first,
+                50_000_000), "50 ms: within the first sample");
+        CLOCK.addAndGet(500);
+        MetadataResponseData second = new MetadataResponseData();
+        assertEquals(700, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "m", new MetadataRequestData(), 100, second,
+                70_000_000), "120 ms at 10% need a window of 1.2 s, 0.5 s old");
+        assertEquals(700, second.throttleTimeMs(), "set in any response that has the field");
+        org.apache.kafka.common.message.ListOffsetsResponseData third =
+                new org.apache.kafka.common.message.ListOffsetsResponseData();
+        assertEquals(1000, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "m",
+                new org.apache.kafka.common.message.ListOffsetsRequestData(), 100, third, 1_000_000_000L),
+                "at most one sample, as Kafka caps a request throttle");
+        assertEquals(1000, third.throttleTimeMs());
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "other", new MetadataRequestData(), 100,
+                new MetadataResponseData(), 50_000_000), "each client id counts alone under the default entity");
+    }
+
+    @Test
+    void interBrokerRequestsAreExemptFromTheRequestQuota() {
+        RequestQuotas quotas = requestQuotas(requestQuota(0.001));
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "broker-2", new FetchRequestData()
+                .setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(2)), 100, new FetchResponseData(),
+                5_000_000_000L), "a follower fetch");
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "broker-2",
+                new org.apache.kafka.common.message.BrokerHeartbeatRequestData(), 100,
+                new org.apache.kafka.common.message.BrokerHeartbeatResponseData(), 5_000_000_000L), "a heartbeat");
+        assertTrue(RequestQuotas.exemptFromRequestQuota(
+                new org.apache.kafka.common.message.WriteTxnMarkersRequestData()));
+        assertTrue(quotas.onResponse(KafkaPrincipal.ANONYMOUS, "consumer", new FetchRequestData(), 100,
+                new FetchResponseData(), 5_000_000_000L) > 0, "a consumer's fetch counts");
     }
 }
