@@ -253,7 +253,8 @@ class TlsTest {
     }
 
     @Test
-    @Compat({"Java 4.3.1: SASL_SSL PLAIN and SCRAM-SHA-512", "kcat: SASL_SSL PLAIN", "kafkajs 2.2.4: SASL_SSL PLAIN"})
+    @Compat({"Java 4.3.1: SASL_SSL PLAIN and SCRAM-SHA-512", "kcat: SASL_SSL PLAIN", "kafkajs 2.2.4: SASL_SSL PLAIN",
+            "Kafka tools 4.3.1: kafka-topics, kafka-console-consumer over SASL_SSL SCRAM-SHA-512"})
     void saslOverTlsAuthenticatesAsTheSaslUserEvenWithAClientCertificate() throws Exception {
         brook = new BrookFixture(dataDir, Map.of(
                 "listeners", "SASL_SSL://localhost:0",
@@ -303,6 +304,24 @@ class TlsTest {
             }
             assertEquals(List.of("over sasl_ssl"), values);
         }
+
+        // Kafka's own CLI tools, their client settings in a --command-config file, as an operator runs them
+        File daveConfig = Files.createTempFile("dave-sasl-ssl", ".properties").toFile(); // not in the log dir
+        daveConfig.deleteOnExit();
+        StringBuilder lines = new StringBuilder();
+        saslSslClient(bootstrap, "SCRAM-SHA-512", "dave", "dave-secret").forEach((k, v) -> {
+            if (!k.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+                lines.append(k).append('=').append(String.valueOf(v).replace("\\", "\\\\")).append('\n');
+            }
+        });
+        Files.writeString(daveConfig.toPath(), lines.toString());
+        String described = KafkaAdminToolsTest.tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server",
+                bootstrap, "--command-config", daveConfig.getPath(), "--describe", "--topic", "sasl-ssl");
+        assertTrue(described.contains("Topic: sasl-ssl") && described.contains("PartitionCount: 1"), described);
+        String consumedByTool = KafkaAdminToolsTest.tool("org.apache.kafka.tools.consumer.ConsoleConsumer",
+                "--bootstrap-server", bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl",
+                "--partition", "0", "--offset", "earliest", "--max-messages", "1", "--timeout-ms", "60000");
+        assertTrue(consumedByTool.contains("over sasl_ssl"), consumedByTool);
 
         try (Admin wrong = Admin.create(saslSslClient(bootstrap, "PLAIN", "carol", "wrong"))) {
             ExecutionException refused = assertThrows(ExecutionException.class,
