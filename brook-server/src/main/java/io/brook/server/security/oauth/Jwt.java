@@ -94,7 +94,8 @@ final class Jwt {
             throw new InvalidTokenException("the token's " + name + " claim is not a number of seconds");
         }
         try {
-            return seconds.movePointRight(3).longValue();
+            // longValue() would wrap a huge exp into any time at all; past a long's range it is refused
+            return seconds.movePointRight(3).setScale(0, java.math.RoundingMode.DOWN).longValueExact();
         } catch (ArithmeticException e) {
             throw new InvalidTokenException("the token's " + name + " claim is out of range");
         }

@@ -75,6 +75,9 @@ class JwksTokenValidatorTest {
         assertTrue(reason(validator, "!!.e30.").contains("base64url"));
         assertTrue(reason(validator, "bm90.e30.").contains("JSON"));
         assertTrue(reason(validator, "a.b").contains("compact form"));
+        assertTrue(reason(validator, Tokens.signed("RS256", "r1", rsa.getPrivate(),
+                claims("alice", 0, "brook", "https://idp.example").replace("\"exp\":0", "\"exp\":1e30")))
+                .contains("out of range"));
     }
 
     @Test
