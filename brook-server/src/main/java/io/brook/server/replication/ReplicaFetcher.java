@@ -1,6 +1,7 @@
 package io.brook.server.replication;
 
 import io.brook.server.partition.Partition;
+import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -21,14 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
@@ -42,6 +47,11 @@ import java.util.function.LongSupplier;
  * ({@link #add} with a new epoch, or {@link #remove}); a fetch offset out of the leader's range truncates again
  * (above the leader's end) or restarts the log at the leader's log start (below it); a lost connection is retried
  * after {@link #BACKOFF_MS}.
+ *
+ * <p>Durable mode ({@code brook.durable.append=true}): the fetch offset a follower sends is what the leader counts
+ * as replicated (it moves the high watermark and so acknowledges {@code acks=all}), so a round waits until what it
+ * appended to such partitions is fsynced before the next fetch can report it: an acknowledged record is then on
+ * the disk of every in-sync replica, not only in its page cache.
  *
  * <p>Thread-safety: one thread runs {@link #run}; {@link #add}, {@link #remove} and {@link #shutdown} may be
  * called from any thread (the metadata publisher's).
@@ -68,6 +78,8 @@ public final class ReplicaFetcher implements Runnable {
      * short, since a leader change is usually seen within it; the other partitions keep fetching meanwhile.
      */
     static final long PARTITION_RETRY_MS = 100;
+    /** How long a round waits for the fsync of what it appended to durable-mode partitions before it fails. */
+    static final long DURABLE_WAIT_MS = 30_000;
 
     private final int nodeId;
     private final int leaderId;
@@ -327,6 +339,7 @@ public final class ReplicaFetcher implements Runnable {
         if (response.error() != Errors.NONE) {
             throw new IOException("broker " + leaderId + " refused the fetch: " + response.error());
         }
+        List<CompletableFuture<Void>> fsyncs = new ArrayList<>();
         // the version the link negotiated is not exposed; topic ids resolve either way, so the newest is asked
         for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e
                 : response.responseData(names, ApiKeys.FETCH.latestVersion()).entrySet()) {
@@ -334,7 +347,33 @@ public final class ReplicaFetcher implements Runnable {
             if (s == null || partitions.get(e.getKey()) != s) {
                 continue;
             }
-            apply(s, fetchOffsets.get(e.getKey()), e.getValue());
+            long fetchOffset = fetchOffsets.get(e.getKey());
+            apply(s, fetchOffset, e.getValue());
+            PartitionLog replica = s.partition.log();
+            long end = replica.logEndOffset();
+            if (end > fetchOffset && replica.config().durableAppend()) {
+                fsyncs.add(replica.whenDurable(end - 1));
+            }
+        }
+        awaitDurable(fsyncs);
+    }
+
+    /** Waits for the fsyncs of a round's durable-mode appends (see the class comment). */
+    private void awaitDurable(List<CompletableFuture<Void>> fsyncs) throws IOException {
+        if (fsyncs.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(fsyncs.toArray(CompletableFuture[]::new))
+                    .get(DURABLE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for the fsync of fetched records");
+        } catch (ExecutionException e) {
+            throw new IOException("the fsync of records fetched from broker " + leaderId + " failed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("the fsync of records fetched from broker " + leaderId + " took longer than "
+                    + DURABLE_WAIT_MS + " ms");
         }
     }
 

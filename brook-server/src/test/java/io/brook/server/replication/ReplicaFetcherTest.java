@@ -5,10 +5,13 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.record.MetadataRecords;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.partition.ReplicaManager;
+import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogManager;
+import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
@@ -17,6 +20,7 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEnd
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +55,8 @@ class ReplicaFetcherTest {
     private static final int LEADER = 2;
     private static final Uuid TOPIC_ID = new Uuid(7, 7);
     private static final String TOPIC = "t";
+    private static final Uuid DURABLE_TOPIC_ID = new Uuid(8, 8);
+    private static final String DURABLE_TOPIC = "d";
 
     @TempDir
     File dir;
@@ -66,6 +73,10 @@ class ReplicaFetcherTest {
         for (int p = 0; p < 2; p++) {
             records.add(MetadataRecords.partition(TOPIC_ID, p, List.of(LEADER, NODE), List.of(LEADER, NODE), LEADER, 0, 0));
         }
+        records.add(MetadataRecords.topic(DURABLE_TOPIC, DURABLE_TOPIC_ID));
+        records.add(MetadataRecords.topicConfig(DURABLE_TOPIC, LogConfig.DURABLE_APPEND_CONFIG, "true"));
+        records.add(MetadataRecords.partition(DURABLE_TOPIC_ID, 0, List.of(LEADER, NODE), List.of(LEADER, NODE),
+                LEADER, 0, 0));
         MetadataDelta delta = new MetadataDelta(MetadataImage.EMPTY);
         records.forEach(delta::replay);
         replicas.onMetadataUpdate(delta, delta.apply(records.size()));
@@ -105,6 +116,31 @@ class ReplicaFetcherTest {
     }
 
     /**
+     * In durable mode the next fetch offset counts as replicated at the leader (it acknowledges acks=all), so a
+     * round fsyncs what it appended before it returns; a topic not in durable mode is left to the page cache.
+     */
+    @Test
+    void aDurableTopicsFetchedRecordsAreFsyncedBeforeTheNextFetch() throws Exception {
+        ScriptedLeader leader = new ScriptedLeader();
+        leader.recordsPerFetch = 2;
+        ReplicaFetcher fetcher = new ReplicaFetcher(NODE, LEADER, leader, () -> 5L);
+        TopicPartition durable = new TopicPartition(DURABLE_TOPIC, 0);
+        TopicPartition plain = new TopicPartition(TOPIC, 0);
+        fetcher.add(replicas.partition(durable), 0);
+        fetcher.add(replicas.partition(plain), 0);
+        fetcher.round(); // truncation
+        for (int round = 1; round <= 3; round++) {
+            fetcher.round();
+            PartitionLog durableLog = replicas.partition(durable).log();
+            assertEquals(2L * round, durableLog.logEndOffset());
+            assertEquals(2L * round, durableLog.durableEnd().offset(), "fsynced by the end of round " + round);
+            PartitionLog plainLog = replicas.partition(plain).log();
+            assertEquals(2L * round, plainLog.logEndOffset());
+            assertEquals(0, plainLog.durableEnd().offset(), "not in durable mode: no fsync");
+        }
+    }
+
+    /**
      * A leader whose log is empty: OffsetForLeaderEpoch knows no epoch, Fetch returns no records, and partitions in
      * {@link #refused} get FENCED_LEADER_EPOCH.
      */
@@ -112,6 +148,8 @@ class ReplicaFetcherTest {
         final Set<Integer> refused = new TreeSet<>();
         volatile Set<Integer> lastFetched = Set.of();
         volatile Set<Integer> lastTruncated = Set.of();
+        /** How many records each fetched partition gets, at its fetch offset (0: the leader's log is empty). */
+        volatile int recordsPerFetch;
 
         @Override
         @SuppressWarnings("unchecked")
@@ -139,14 +177,26 @@ class ReplicaFetcherTest {
                 for (FetchRequestData.FetchPartition p : topic.partitions()) {
                     asked.add(p.partition());
                     Errors error = refused.contains(p.partition()) ? Errors.FENCED_LEADER_EPOCH : Errors.NONE;
-                    answers.put(new TopicIdPartition(topic.topicId(), p.partition(), TOPIC),
+                    String name = topic.topicId().equals(DURABLE_TOPIC_ID) ? DURABLE_TOPIC : TOPIC;
+                    answers.put(new TopicIdPartition(topic.topicId(), p.partition(), name),
                             new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
-                                    .setErrorCode(error.code()).setHighWatermark(0).setLogStartOffset(0)
-                                    .setRecords(MemoryRecords.EMPTY));
+                                    .setErrorCode(error.code()).setHighWatermark(p.fetchOffset() + recordsPerFetch)
+                                    .setLogStartOffset(0).setRecords(records(p.fetchOffset())));
                 }
             }
             lastFetched = asked;
             return (R) FetchResponse.of(Errors.NONE, 0, 0, answers, List.of());
+        }
+
+        private MemoryRecords records(long baseOffset) {
+            if (recordsPerFetch == 0) {
+                return MemoryRecords.EMPTY;
+            }
+            SimpleRecord[] batch = new SimpleRecord[recordsPerFetch];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = new SimpleRecord(("v" + (baseOffset + i)).getBytes(StandardCharsets.UTF_8));
+            }
+            return MemoryRecords.withRecords(baseOffset, Compression.NONE, 0, batch);
         }
 
         @Override
