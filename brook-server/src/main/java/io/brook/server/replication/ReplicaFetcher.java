@@ -2,8 +2,8 @@ package io.brook.server.replication;
 
 import io.brook.server.partition.Partition;
 import io.brook.storage.log.PartitionLog;
+import org.apache.kafka.clients.FetchSessionHandler;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
@@ -18,6 +18,7 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.apache.kafka.common.utils.LogContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +26,10 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -80,6 +81,9 @@ public final class ReplicaFetcher implements Runnable {
     static final long PARTITION_RETRY_MS = 100;
     /** How long a round waits for the fsync of what it appended to durable-mode partitions before it fails. */
     static final long DURABLE_WAIT_MS = 30_000;
+    /** Errors by which the leader says it has no such session (any more): the next round opens a new one. */
+    private static final Set<Errors> SESSION_ERRORS = Set.of(Errors.FETCH_SESSION_ID_NOT_FOUND,
+            Errors.INVALID_FETCH_SESSION_EPOCH, Errors.FETCH_SESSION_TOPIC_ID_ERROR);
 
     private final int nodeId;
     private final int leaderId;
@@ -88,6 +92,12 @@ public final class ReplicaFetcher implements Runnable {
     /** {@link System#nanoTime()}, or a test's clock. */
     private final LongSupplier nanoClock;
     private final Throttle throttle;
+    /**
+     * The incremental fetch session with the leader (KIP-227, as Kafka's replica fetcher): after a full first
+     * fetch, a request carries only the partitions whose fetch state changed (a new fetch offset, leader epoch or
+     * size) and the ones to forget, and the leader answers only partitions with news; run's thread only.
+     */
+    private final FetchSessionHandler fetchSession;
     private final Map<TopicPartition, FetchState> partitions = new ConcurrentHashMap<>();
     private final Object wakeup = new Object();
     private volatile boolean running = true;
@@ -127,6 +137,8 @@ public final class ReplicaFetcher implements Runnable {
         this.brokerEpoch = brokerEpoch;
         this.nanoClock = nanoClock;
         this.throttle = throttle;
+        this.fetchSession = new FetchSessionHandler(new LogContext("[ReplicaFetcher " + nodeId + "<-" + leaderId + "] "),
+                leaderId);
     }
 
     /**
@@ -320,29 +332,43 @@ public final class ReplicaFetcher implements Runnable {
     }
 
     private void fetch(List<FetchState> states) throws IOException {
-        Map<TopicPartition, FetchRequest.PartitionData> data = new LinkedHashMap<>();
-        Map<Uuid, String> names = new HashMap<>();
+        FetchSessionHandler.Builder session = fetchSession.newBuilder(states.size(), false);
         Map<TopicPartition, FetchState> byTp = new HashMap<>();
         Map<TopicPartition, Long> fetchOffsets = new HashMap<>();
         for (FetchState s : states) {
             Partition p = s.partition;
             long fetchOffset = p.log().logEndOffset();
-            data.put(p.topicPartition(), new FetchRequest.PartitionData(p.topicId(), fetchOffset,
+            session.add(p.topicPartition(), new FetchRequest.PartitionData(p.topicId(), fetchOffset,
                     p.log().logStartOffset(), maxBytes(s), Optional.of(s.leaderEpoch), Optional.empty()));
-            names.put(p.topicId(), p.topicPartition().topic());
             byTp.put(p.topicPartition(), s);
             fetchOffsets.put(p.topicPartition(), fetchOffset);
         }
+        FetchSessionHandler.FetchRequestData data = session.build();
         FetchRequest.Builder request = FetchRequest.Builder.forReplica(ApiKeys.FETCH.latestVersion(), nodeId,
-                brokerEpoch.getAsLong(), MAX_WAIT_MS, 1, data).setMaxBytes(RESPONSE_MAX_BYTES);
-        FetchResponse response = link.send(request, REQUEST_TIMEOUT_MS);
-        if (response.error() != Errors.NONE) {
-            throw new IOException("broker " + leaderId + " refused the fetch: " + response.error());
+                        brokerEpoch.getAsLong(), MAX_WAIT_MS, 1, data.toSend())
+                .removed(data.toForget()).replaced(data.toReplace()).metadata(data.metadata())
+                .setMaxBytes(RESPONSE_MAX_BYTES);
+        FetchResponse response;
+        try {
+            response = link.send(request, REQUEST_TIMEOUT_MS);
+        } catch (IOException | RuntimeException e) {
+            fetchSession.handleError(e); // the next request opens a new session with every partition
+            throw e;
+        }
+        // the version the link negotiated is not exposed; Brook and Kafka brokers both take the newest
+        short version = ApiKeys.FETCH.latestVersion();
+        if (!fetchSession.handleResponse(response, version)) {
+            if (SESSION_ERRORS.contains(response.error())) {
+                return; // the leader lost or moved past the session: the next round fetches in full, at once
+            }
+            if (response.error() != Errors.NONE) {
+                throw new IOException("broker " + leaderId + " refused the fetch: " + response.error());
+            }
+            return; // an answer that does not fit the session is dropped; the next round starts a new one
         }
         List<CompletableFuture<Void>> fsyncs = new ArrayList<>();
-        // the version the link negotiated is not exposed; topic ids resolve either way, so the newest is asked
         for (Map.Entry<TopicPartition, FetchResponseData.PartitionData> e
-                : response.responseData(names, ApiKeys.FETCH.latestVersion()).entrySet()) {
+                : response.responseData(fetchSession.sessionTopicNames(), version).entrySet()) {
             FetchState s = byTp.get(e.getKey());
             if (s == null || partitions.get(e.getKey()) != s) {
                 continue;

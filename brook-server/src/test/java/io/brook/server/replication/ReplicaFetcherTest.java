@@ -141,6 +141,41 @@ class ReplicaFetcherTest {
     }
 
     /**
+     * Fetch sessions with the leader (KIP-227): after the full first fetch a request names only the partitions whose
+     * fetch offset moved; a leader that lost the session gets a full fetch in the very next round, not after a
+     * back-off.
+     */
+    @Test
+    void afterTheFirstFetchOnlyPartitionsThatMovedAreSentAndALostSessionStartsOverAtOnce() throws Exception {
+        ScriptedLeader leader = new ScriptedLeader();
+        leader.sessionId = 42;
+        leader.recordsPerFetch = 2;
+        leader.withData.add(0);
+        ReplicaFetcher fetcher = new ReplicaFetcher(NODE, LEADER, leader, () -> 5L);
+        for (int p = 0; p < 2; p++) {
+            fetcher.add(replicas.partition(new TopicPartition(TOPIC, p)), 0);
+        }
+        fetcher.round(); // truncation
+        fetcher.round();
+        assertEquals(0, leader.lastEpoch, "the first fetch opens a session");
+        assertEquals(Set.of(0, 1), leader.lastFetched);
+
+        fetcher.round();
+        assertEquals(1, leader.lastEpoch);
+        assertEquals(Set.of(0), leader.lastFetched, "only the partition whose fetch offset moved is sent");
+        assertEquals(4, replicas.partition(new TopicPartition(TOPIC, 0)).log().logEndOffset());
+
+        leader.lostSession = true;
+        fetcher.round(); // FETCH_SESSION_ID_NOT_FOUND: no exception, so no back-off
+        leader.lostSession = false;
+        fetcher.round();
+        assertEquals(0, leader.lastEpoch, "a new session");
+        assertEquals(Set.of(0, 1), leader.lastFetched, "with every partition");
+        assertEquals(6, replicas.partition(new TopicPartition(TOPIC, 0)).log().logEndOffset());
+        assertEquals(0, replicas.partition(new TopicPartition(TOPIC, 1)).log().logEndOffset());
+    }
+
+    /**
      * A leader whose log is empty: OffsetForLeaderEpoch knows no epoch, Fetch returns no records, and partitions in
      * {@link #refused} get FENCED_LEADER_EPOCH.
      */
@@ -150,6 +185,13 @@ class ReplicaFetcherTest {
         volatile Set<Integer> lastTruncated = Set.of();
         /** How many records each fetched partition gets, at its fetch offset (0: the leader's log is empty). */
         volatile int recordsPerFetch;
+        /** The partitions of topic t that get records (topic d always does); empty: all. */
+        final Set<Integer> withData = new TreeSet<>();
+        /** The fetch session a full fetch opens (0: none, every fetch is full). */
+        volatile int sessionId;
+        /** Whether the leader has lost its session: an incremental fetch gets FETCH_SESSION_ID_NOT_FOUND. */
+        volatile boolean lostSession;
+        volatile int lastEpoch = -1;
 
         @Override
         @SuppressWarnings("unchecked")
@@ -171,28 +213,35 @@ class ReplicaFetcherTest {
                 return (R) new OffsetsForLeaderEpochResponse(data);
             }
             FetchRequest fetch = (FetchRequest) request;
+            lastEpoch = fetch.data().sessionEpoch();
+            boolean incremental = fetch.data().sessionEpoch() > 0;
+            if (incremental && lostSession) {
+                lastFetched = Set.of();
+                return (R) FetchResponse.of(Errors.FETCH_SESSION_ID_NOT_FOUND, 0, 0, new LinkedHashMap<>(), List.of());
+            }
             LinkedHashMap<TopicIdPartition, FetchResponseData.PartitionData> answers = new LinkedHashMap<>();
             Set<Integer> asked = new TreeSet<>();
             for (FetchRequestData.FetchTopic topic : fetch.data().topics()) {
                 for (FetchRequestData.FetchPartition p : topic.partitions()) {
                     asked.add(p.partition());
                     Errors error = refused.contains(p.partition()) ? Errors.FENCED_LEADER_EPOCH : Errors.NONE;
-                    String name = topic.topicId().equals(DURABLE_TOPIC_ID) ? DURABLE_TOPIC : TOPIC;
-                    answers.put(new TopicIdPartition(topic.topicId(), p.partition(), name),
+                    boolean durable = topic.topicId().equals(DURABLE_TOPIC_ID);
+                    int count = durable || withData.isEmpty() || withData.contains(p.partition()) ? recordsPerFetch : 0;
+                    answers.put(new TopicIdPartition(topic.topicId(), p.partition(), durable ? DURABLE_TOPIC : TOPIC),
                             new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
-                                    .setErrorCode(error.code()).setHighWatermark(p.fetchOffset() + recordsPerFetch)
-                                    .setLogStartOffset(0).setRecords(records(p.fetchOffset())));
+                                    .setErrorCode(error.code()).setHighWatermark(p.fetchOffset() + count)
+                                    .setLogStartOffset(0).setRecords(records(p.fetchOffset(), count)));
                 }
             }
             lastFetched = asked;
-            return (R) FetchResponse.of(Errors.NONE, 0, 0, answers, List.of());
+            return (R) FetchResponse.of(Errors.NONE, 0, sessionId, answers, List.of());
         }
 
-        private MemoryRecords records(long baseOffset) {
-            if (recordsPerFetch == 0) {
+        private MemoryRecords records(long baseOffset, int count) {
+            if (count == 0) {
                 return MemoryRecords.EMPTY;
             }
-            SimpleRecord[] batch = new SimpleRecord[recordsPerFetch];
+            SimpleRecord[] batch = new SimpleRecord[count];
             for (int i = 0; i < batch.length; i++) {
                 batch[i] = new SimpleRecord(("v" + (baseOffset + i)).getBytes(StandardCharsets.UTF_8));
             }
