@@ -54,7 +54,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on node 1 moved to [2,3] by Kafka's own {@code kafka-reassign-partitions.sh} ({@code --execute}, then
  * {@code --verify} until complete) keeps every record, node 1's partition directory goes, and describe shows the new
  * replicas; a partition moved with {@code brook partitions reassign} while an acks=all producer writes loses nothing
- * acknowledged; {@code brook partitions reassignments} lists what is in progress.
+ * acknowledged; {@code brook partitions reassignments} lists what is in progress; a reassignment still copying is
+ * cancelled with {@code --cancel}.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -199,6 +200,51 @@ class ReassignmentTest {
         }
         cluster.await("node 2's partition directory gone", MOVE,
                 () -> new File(cluster.node(2).dataDir, topic + "-0").exists() ? null : true, () -> "still there");
+    }
+
+    /**
+     * {@code --cancel} of a reassignment still copying (held back by a 1 KB/s throttle): the partition goes back to its
+     * original replica, the added replica's log is deleted, the throttle configs go, and nothing written is lost.
+     */
+    @Test
+    @Compat({"Kafka tools 4.3.1: kafka-reassign-partitions --execute --throttle, --list, --cancel"})
+    void kafkasToolCancelsAReassignmentStillCopyingAndTheAddedReplicaGoes() throws Exception {
+        String topic = "cancelled";
+        int batches = 40;
+        admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1))))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < batches; i++) { // one batch each: the throttle lets about one through per second
+                producer.send(new ProducerRecord<>(topic, 0, "k" + i, "x".repeat(1_000))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        File plan = new File(work, "cancel.json");
+        Files.writeString(plan.toPath(), "{\"version\":1,\"partitions\":[{\"topic\":\"" + topic
+                + "\",\"partition\":0,\"replicas\":[1,2]}]}");
+        String executed = KafkaAdminToolsTest.tool(REASSIGN, "--bootstrap-server", cluster.bootstrap(),
+                "--reassignment-json-file", plan.getPath(), "--execute", "--throttle", "1000");
+        assertTrue(executed.contains("Successfully started partition reassignment"), executed);
+        File added = new File(cluster.node(2).dataDir, topic + "-0");
+        TopicPartitionInfo copying = awaitPartition(topic, "node 2 being added",
+                p -> p.replicas().stream().map(Node::id).toList().equals(List.of(1, 2)));
+        cluster.await("node 2 copying", MOVE, () -> added.isDirectory() ? true : null,
+                () -> "no " + added + " (" + copying + "); the tool said: " + executed);
+        String listed = KafkaAdminToolsTest.tool(REASSIGN, "--bootstrap-server", cluster.bootstrap(), "--list");
+        assertTrue(listed.contains(topic + "-0"), "in progress: " + listed);
+
+        String cancelled = KafkaAdminToolsTest.tool(REASSIGN, "--bootstrap-server", cluster.bootstrap(),
+                "--reassignment-json-file", plan.getPath(), "--cancel");
+        assertTrue(cancelled.contains(topic + "-0"), cancelled);
+        awaitPartition(topic, "back on replica [1] alone",
+                p -> p.replicas().stream().map(Node::id).toList().equals(List.of(1)) && p.isr().size() == 1);
+        assertTrue(admin.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS).isEmpty(),
+                "nothing in progress after the cancel");
+        cluster.await("node 2's added replica deleted", MOVE, () -> added.exists() ? null : true,
+                () -> "still there: " + added);
+        ConfigResource topicResource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        assertEquals("", admin.describeConfigs(List.of(topicResource)).all().get(30, TimeUnit.SECONDS)
+                .get(topicResource).get("follower.replication.throttled.replicas").value(),
+                "--cancel removed the throttle: " + cancelled);
+        assertEquals(batches, readAll(topic, batches).size());
     }
 
     private KafkaProducer<String, String> producer() {
