@@ -43,7 +43,7 @@ class CoordinatorFailoverTest {
 
     /** The fork's cluster of these settings (shared with other classes), whole at the start of each test. */
     @RegisterExtension
-    static final SharedCluster SHARED = new SharedCluster(Map.of("replica.lag.time.max.ms", "6000"));
+    static final SharedCluster SHARED = new SharedCluster(SharedCluster.REPLICATION);
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;

@@ -47,9 +47,9 @@ class ReplicationTest {
     private static final File KAFKAJS = new File("../compat/kafkajs").getAbsoluteFile();
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
 
-    /** A follower that stops fetching leaves the ISR after 6 s (Kafka's default is 30 s). */
+    /** Among its settings: a follower that stops fetching leaves the ISR after 6 s (Kafka's default is 30 s). */
     @RegisterExtension
-    static final SharedCluster SHARED = new SharedCluster(Map.of("replica.lag.time.max.ms", "6000"));
+    static final SharedCluster SHARED = new SharedCluster(SharedCluster.REPLICATION);
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;
