@@ -20,8 +20,8 @@ import java.util.Set;
  * A round trip with whatever kafka-clients version is on the class path (2.8 and later):
  * admin create/list/delete, an idempotent acks=all producer with keys and headers, a consumer
  * group that reads everything and commits, then a transactional producer that commits, aborts and
- * commits offsets in a transaction, read back with read_committed. Run as a single-file program:
- * java -cp CLASSPATH RoundTrip.java HOST:PORT
+ * commits offsets in a transaction, read back with read_committed to the end of the partition.
+ * Run as a single-file program: java -cp CLASSPATH RoundTrip.java HOST:PORT
  */
 public class RoundTrip {
     public static void main(String[] args) throws Exception {
@@ -120,15 +120,21 @@ public class RoundTrip {
             long committed = consumer.committed(Collections.singleton(tp)).get(tp).offset();
             consumer.assign(Collections.singleton(tp));
             consumer.seekToBeginning(Collections.singleton(tp));
+            // read to the end of the partition (its last stable offset: the abort is complete): every record the
+            // log holds has then been seen or skipped, the aborted ones included
+            long end = consumer.endOffsets(Collections.singleton(tp)).get(tp);
             Set<String> values = new HashSet<>();
-            long deadline = System.currentTimeMillis() + 5_000;
-            while (System.currentTimeMillis() < deadline) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     values.add(r.value());
                 }
             }
-            if (committed != 7 || values.size() != 10 || values.stream().anyMatch(v -> v.startsWith("aborted"))) {
-                throw new IllegalStateException("transactions: offset " + committed + ", read_committed saw " + values);
+            long position = consumer.position(tp);
+            if (committed != 7 || position < end || values.size() != 10
+                    || values.stream().anyMatch(v -> v.startsWith("aborted"))) {
+                throw new IllegalStateException("transactions: offset " + committed + ", read_committed saw " + values
+                        + " up to offset " + position + " of " + end);
             }
         }
     }

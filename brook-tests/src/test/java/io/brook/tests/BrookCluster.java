@@ -689,9 +689,11 @@ final class BrookCluster implements AutoCloseable {
         return new String(all, start, all.length - start, StandardCharsets.UTF_8);
     }
 
-    /** Closes the clients it made, then stops every running node (SIGTERM, all at once; SIGKILL past the deadline). */
-    @Override
-    public void close() throws Exception {
+    /**
+     * Closes the clients made so far ({@link #admin}, {@link #producer}, {@link #consumer}) and leaves the nodes
+     * running: the end of a class that shares the cluster ({@link SharedCluster}).
+     */
+    void closeClients() {
         for (AutoCloseable client : clients) {
             try {
                 if (client instanceof Admin admin) {
@@ -709,6 +711,12 @@ final class BrookCluster implements AutoCloseable {
         }
         clients.clear();
         metadataAdmin = null;
+    }
+
+    /** Closes the clients it made, then stops every running node (SIGTERM, all at once; SIGKILL past the deadline). */
+    @Override
+    public void close() throws Exception {
+        closeClients();
         List<Node> running = nodes.values().stream().filter(Node::running).toList();
         for (Node node : running) {
             resumeIfPaused(node);

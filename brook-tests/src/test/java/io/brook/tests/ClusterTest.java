@@ -3,6 +3,7 @@ package io.brook.tests;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.QuorumInfo;
@@ -56,6 +57,11 @@ class ClusterTest {
     /** A metadata change after an election, generous for the same reason; the measured time is printed. */
     private static final Duration METADATA_CHANGE = Duration.ofSeconds(45);
     private static final Duration CLIENT = Duration.ofSeconds(30);
+    /**
+     * The deadline of the CreateTopics sent while the quorum is lost: the refusal is a timeout of the client (it finds
+     * no controller to send the change to) or NOT_CONTROLLER until then; the admin's 15 s default only waits longer.
+     */
+    private static final Duration REFUSAL = Duration.ofSeconds(5);
     /** How long a node waits alone for its quorum: past BrookNode's progress line (every 10 s) of that wait. */
     private static final Duration ALONE = Duration.ofSeconds(13);
 
@@ -219,7 +225,8 @@ class ClusterTest {
         // metadata changes are refused with a retriable error (no quorum: a timeout or NOT_CONTROLLER)
         long refusedAt = System.nanoTime();
         ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                () -> admin.createTopics(List.of(new NewTopic("refused", 1, (short) 1))).all()
+                () -> admin.createTopics(List.of(new NewTopic("refused", 1, (short) 1)),
+                        new CreateTopicsOptions().timeoutMs((int) REFUSAL.toMillis())).all()
                         .get(60, TimeUnit.SECONDS));
         assertTrue(refused.getCause() instanceof RetriableException, "a retriable error: " + refused.getCause());
         System.out.printf("[cluster] without a quorum CreateTopics was refused after %d ms: %s%n",

@@ -9,15 +9,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.internals.Topic;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class CoordinatorFailoverTest {
-    private static final Duration ELECTION = Duration.ofSeconds(60);
     /** Fencing a killed broker takes its session timeout; a loaded machine adds to it. */
     private static final Duration FAILOVER = Duration.ofSeconds(90);
     private static final String TOPIC = "rides";
@@ -46,18 +41,12 @@ class CoordinatorFailoverTest {
     private static final int PARTITIONS = 3;
     private static final int RECORDS = 300;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    File work;
+    /** The fork's cluster of these settings (shared with other classes), whole at the start of each test. */
+    @RegisterExtension
+    static final SharedCluster SHARED = new SharedCluster(SharedCluster.REPLICATION);
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;
-
-    @AfterEach
-    void stopTheCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     /**
      * On demand only ({@code -Dbrook.faults.long=true}, as the long fault schedule): CI runs
@@ -67,10 +56,8 @@ class CoordinatorFailoverTest {
     @Test
     @EnabledIfSystemProperty(named = "brook.faults.long", matches = "true")
     void committedOffsetsSurviveTheDeathOfTheGroupsCoordinator() throws Exception {
-        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000"));
+        cluster = SHARED.cluster();
         logsOnFailure.watch(cluster);
-        cluster.startAll();
-        cluster.awaitActiveController(ELECTION);
         Admin admin = cluster.admin();
         admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)
                 .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
@@ -160,10 +147,8 @@ class CoordinatorFailoverTest {
 
     @Test
     void aTransactionCoordinatedByAnotherNodeThanItsPartitionsLeaderCommits() throws Exception {
-        cluster = BrookCluster.combined(work, Map.of());
+        cluster = SHARED.cluster();
         logsOnFailure.watch(cluster);
-        cluster.startAll();
-        cluster.awaitActiveController(ELECTION);
         Admin admin = cluster.admin();
         String topic = "ledger";
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))

@@ -18,7 +18,6 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -60,35 +59,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReassignmentTest {
-    private static final Duration ELECTION = Duration.ofSeconds(60);
     private static final Duration MOVE = Duration.ofSeconds(60);
     private static final String REASSIGN = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
     private static final int RECORDS = 2_000;
 
+    /** The reassignment plans. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static File work;
+    /** The fork's cluster of these settings (shared with other classes), whole at the start of each test. */
+    @RegisterExtension
+    static final SharedCluster SHARED = new SharedCluster(SharedCluster.REPLICATION);
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;
     Admin admin;
 
     @BeforeAll
-    void startTheCluster() throws Exception {
-        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000"));
+    void useTheSharedCluster() {
+        cluster = SHARED.cluster();
         logsOnFailure.watch(cluster);
-        cluster.startAll();
-        cluster.awaitActiveController(ELECTION);
-        admin = cluster.admin();
-    }
-
-    @AfterAll
-    void stopTheCluster() throws Exception {
-        if (admin != null) {
-            admin.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        admin = cluster.admin(); // closed after the class, with the class's other clients
     }
 
     @Test

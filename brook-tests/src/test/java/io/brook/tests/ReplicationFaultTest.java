@@ -20,10 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -109,18 +106,21 @@ class ReplicationFaultTest {
     /** Between two faults, with the producer running against a whole cluster. */
     private static final Duration QUIET = Duration.ofSeconds(2);
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    File work;
+    /** The fork's cluster of this test's settings ({@link #settings}), whole at the start of each test. */
+    @RegisterExtension
+    static final SharedCluster SHARED = new SharedCluster(settings());
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;
+    /** The topic the schedule's producer writes to: its own per test, on a cluster the tests share. */
+    private String topic = TOPIC;
     private ExecutorService threads;
 
     /** One fault: {@code kind} on the leader of {@code partition}, which stays down (or frozen) for {@code down}. */
     record Fault(Kind kind, int partition, Duration down) {
         @Override
         public String toString() {
-            return kind + " leader of " + TOPIC + "-" + partition + " for " + down.toMillis() + " ms";
+            return kind + " leader of partition " + partition + " for " + down.toMillis() + " ms";
         }
     }
 
@@ -157,9 +157,6 @@ class ReplicationFaultTest {
             threads.shutdownNow();
             threads.awaitTermination(30, TimeUnit.SECONDS);
         }
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @Test
@@ -176,11 +173,12 @@ class ReplicationFaultTest {
         long seed = Long.getLong("brook.faults.seed", System.nanoTime());
         System.out.printf("[replication-faults] long schedule: %d faults, seed %d (-Dbrook.faults.seed=%d repeats "
                 + "it)%n", count, seed, seed);
+        topic = TOPIC + "-long";
         runSchedule(longSchedule(count, seed), Duration.ofMinutes(3).multipliedBy(count));
     }
 
-    /** The cluster with the replication settings of this test on every node, started; the active controller known. */
-    private void startCluster() throws Exception {
+    /** The replication settings of this test, on every node. */
+    private static Map<String, String> settings() {
         Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put("broker.session.timeout.ms", String.valueOf(SESSION_TIMEOUT.toMillis()));
         overrides.put("replica.lag.time.max.ms", String.valueOf(REPLICA_LAG.toMillis()));
@@ -190,10 +188,13 @@ class ReplicationFaultTest {
         overrides.put("transaction.state.log.replication.factor", String.valueOf(REPLICATION_FACTOR));
         overrides.put("transaction.state.log.min.isr", String.valueOf(MIN_INSYNC_REPLICAS));
         overrides.put("unclean.leader.election.enable", "false");
-        cluster = BrookCluster.combined(work, overrides);
+        return overrides;
+    }
+
+    /** The shared cluster, whole (every node runs, an active controller, every broker unfenced). */
+    private void startCluster() {
+        cluster = SHARED.cluster();
         logsOnFailure.watch(cluster);
-        cluster.startAll();
-        cluster.awaitActiveController(CLIENT);
     }
 
     /**
@@ -227,12 +228,12 @@ class ReplicationFaultTest {
     private void runSchedule(List<Fault> schedule, Duration scheduleDeadline) throws Exception {
         long started = System.nanoTime();
         startCluster();
-        createTopic(TOPIC);
+        createTopic(topic);
         AtomicLong threadCount = new AtomicLong();
         threads = Executors.newFixedThreadPool(2, r -> new Thread(r, "replication-fault-test-"
                 + threadCount.incrementAndGet()));
         AckedRecords acked = new AckedRecords();
-        SequenceProducer producer = new SequenceProducer(TOPIC, acked);
+        SequenceProducer producer = new SequenceProducer(topic, acked);
         Future<?> producing = threads.submit(producer);
         producer.awaitProgress(PROGRESS, WRITABLE, "before any fault");
 
@@ -251,7 +252,7 @@ class ReplicationFaultTest {
         producing.get(CLIENT.toMillis(), TimeUnit.MILLISECONDS);
         producer.awaitAnswers();
 
-        AckedRecords.Report report = readBack(TOPIC, acked);
+        AckedRecords.Report report = readBack(topic, acked);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
         System.out.printf("[replication-faults] faults=%d acknowledged=%d lost=%d duplicated=%d reordered=%d "
                         + "misplaced=%d corrupt=%d (not acknowledged %d: %s; read %d; rf=%d min.insync.replicas=%d; "
@@ -289,7 +290,7 @@ class ReplicationFaultTest {
                 }
             }
             long backAt = System.nanoTime();
-            cluster.awaitInSync(TOPIC, REPLICATION_FACTOR, SETTLE);
+            cluster.awaitInSync(topic, REPLICATION_FACTOR, SETTLE);
             long inSyncAt = System.nanoTime();
             producer.awaitProgress(PROGRESS, WRITABLE, "after fault " + (i + 1) + " (" + fault + ")");
             String line = String.format("fault %d: %s on node %d%s; back after %d ms, in sync %d ms later, "
@@ -310,10 +311,10 @@ class ReplicationFaultTest {
      */
     private int victim(Fault fault) throws Exception {
         if (REPLICATION_FACTOR > 1) {
-            return cluster.leaderOf(TOPIC, fault.partition, CLIENT);
+            return cluster.leaderOf(topic, fault.partition, CLIENT);
         }
         TreeSet<Integer> leaders = new TreeSet<>();
-        cluster.partitions(TOPIC, CLIENT).forEach(p -> leaders.add(p.leader().id()));
+        cluster.partitions(topic, CLIENT).forEach(p -> leaders.add(p.leader().id()));
         List<Integer> others = cluster.liveNodes().stream().filter(id -> !leaders.contains(id)).toList();
         return others.get(fault.partition % others.size());
     }

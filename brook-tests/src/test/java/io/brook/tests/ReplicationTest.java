@@ -12,12 +12,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ReplicationTest {
-    private static final Duration ELECTION = Duration.ofSeconds(60);
     /** Fencing a killed broker takes its session timeout; a loaded machine adds to it. */
     private static final Duration FAILOVER = Duration.ofSeconds(60);
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
@@ -51,29 +47,20 @@ class ReplicationTest {
     private static final File KAFKAJS = new File("../compat/kafkajs").getAbsoluteFile();
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    File work;
+    /** Among its settings: a follower that stops fetching leaves the ISR after 6 s (Kafka's default is 30 s). */
+    @RegisterExtension
+    static final SharedCluster SHARED = new SharedCluster(SharedCluster.REPLICATION);
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;
-
-    @AfterEach
-    void stopTheCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     @Compat({"Java 4.3.1: acks=all idempotent producer through a SIGKILL of the partition leader (RF 3)",
             "kcat: acks=all produce and consume after a leader change (RF 3)",
             "kafkajs 2.2.4: acks=all produce and consumer group after a leader change (RF 3)"})
     void acknowledgedRecordsSurviveTheLeadersDeathAndTheKilledBrokerRejoins() throws Exception {
-        // a follower that stops fetching leaves the ISR after 6 s (Kafka's default is 30 s)
-        cluster = BrookCluster.combined(work, Map.of("replica.lag.time.max.ms", "6000"));
+        cluster = SHARED.cluster(); // whole: every node runs, an active controller, every broker unfenced
         logsOnFailure.watch(cluster);
-        cluster.startAll();
-        cluster.awaitActiveController(ELECTION);
         Admin admin = cluster.admin();
         admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")),
                 new NewTopic(CLIENTS_TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))

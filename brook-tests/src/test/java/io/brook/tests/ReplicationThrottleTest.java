@@ -12,14 +12,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,26 +47,19 @@ class ReplicationThrottleTest {
     /** How long the throttled follower is watched: it may copy at most about RATE bytes per second of it. */
     private static final long WATCH_MS = 5_000;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    File work;
+    /** The fork's replication cluster (shared with other classes), whole at the start of each test. */
+    @RegisterExtension
+    static final SharedCluster SHARED = new SharedCluster(SharedCluster.REPLICATION);
     @RegisterExtension
     final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
     BrookCluster cluster;
 
-    @AfterEach
-    void stopTheCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
     @Test
     @Compat({"Kafka tools 4.3.1: kafka-configs --entity-type brokers (per broker and --entity-default)"})
     void aThrottledFollowerCatchesUpAtTheRateAndAtOnceWhenTheThrottleGoes() throws Exception {
-        // two 1 s samples: the measured rate reacts within seconds (Kafka's default 11 would let a 10 s burst by)
-        cluster = BrookCluster.combined(work, Map.of("replication.quota.window.num", "2"));
+        // replication.quota.window.num=2 there: the measured rate reacts within seconds
+        cluster = SHARED.cluster();
         logsOnFailure.watch(cluster);
-        cluster.startAll();
         int controller = cluster.awaitActiveController(ELECTION);
         Admin admin = cluster.admin();
         admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
