@@ -234,6 +234,10 @@ class ReassignmentTest {
         assertEquals("", admin.describeConfigs(List.of(topicResource)).all().get(30, TimeUnit.SECONDS)
                 .get(topicResource).get("follower.replication.throttled.replicas").value(),
                 "--cancel removed the throttle: " + cancelled);
+        ConfigResource broker2 = new ConfigResource(ConfigResource.Type.BROKER, "2");
+        assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, admin.describeConfigs(List.of(broker2)).all()
+                .get(30, TimeUnit.SECONDS).get(broker2).get("follower.replication.throttled.rate").source(),
+                "and the brokers' rates (the shared cluster is left unthrottled)");
         assertEquals(batches, readAll(topic, batches).size());
     }
 
