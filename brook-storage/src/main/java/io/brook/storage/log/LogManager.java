@@ -234,6 +234,7 @@ public final class LogManager implements AutoCloseable {
         }
         copy.flush();
         copy.close();
+        old.flush(); // whoever waits for an fsync of the old log is answered before it closes
         futures.remove(tp);
         source.delete(tp);
         Utils.flushDir(source.logDir().toPath());
@@ -249,7 +250,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Stops the move of {@code tp}, if one runs, and deletes its copy. */
-    public void abortMove(TopicPartition tp) {
+    public synchronized void abortMove(TopicPartition tp) {
         FutureLog move = futures.remove(tp);
         if (move == null) {
             return;
@@ -309,7 +310,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Removes the log of {@code tp} (see {@link LogDir#delete}). */
-    public void delete(TopicPartition tp) throws IOException {
+    public synchronized void delete(TopicPartition tp) throws IOException {
         abortMove(tp);
         LogDir dir = dirOf(tp);
         if (dir != null) {
