@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,6 +49,8 @@ class AlterReplicaLogDirsTest {
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
     /** Records written before the move, so that the copy takes several steps. */
     private static final int BEFORE = 5_000;
+    /** Records the producer may have sent and not yet seen acknowledged: a bounded backlog keeps its close quick. */
+    private static final int IN_FLIGHT = 500;
 
     @TempDir
     File root;
@@ -147,10 +150,15 @@ class AlterReplicaLogDirsTest {
                                 AtomicReference<Exception> failed) {
         try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
                 true, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5))) {
+            Semaphore unacked = new Semaphore(IN_FLIGHT);
             for (int i = 0; !stop.get() && failed.get() == null; i++) {
+                if (!unacked.tryAcquire(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("no acknowledgement in 30 s");
+                }
                 String value = "record-" + i + "-" + "x".repeat(1_000);
                 producer.send(new ProducerRecord<>(TOPIC, 0, null, value.getBytes(StandardCharsets.UTF_8)),
                         (metadata, e) -> {
+                            unacked.release();
                             if (e != null) {
                                 failed.compareAndSet(null, e);
                             } else {
