@@ -4,6 +4,7 @@ import org.apache.kafka.common.acl.AclOperation;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
 import io.brook.server.partition.Partition;
+import io.brook.storage.log.FutureLog;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
@@ -23,7 +24,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
-/** DescribeLogDirs: each log directory of the node, its space or its error, and the size on disk of each partition. */
+/**
+ * DescribeLogDirs: each log directory of the node, its space or its error, and the size on disk of each partition;
+ * a replica moving to another directory appears there too, as a future replica with its offset lag.
+ */
 public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsRequestData> {
     private final BrokerContext broker;
 
@@ -65,6 +69,15 @@ public final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsR
                 byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(new DescribeLogDirsPartition()
                         .setPartitionIndex(tp.partition()).setPartitionSize(log.size())
                         .setOffsetLag(0).setIsFutureKey(false));
+            }
+            // a replica moving here (AlterReplicaLogDirs): its copy, and how far it is behind the current log
+            for (FutureLog future : broker.replicas().futureLogs()) {
+                TopicPartition tp = future.topicPartition();
+                if (future.target() == logDir && hosted.containsKey(tp) && wanted(request, tp)) {
+                    byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(new DescribeLogDirsPartition()
+                            .setPartitionIndex(tp.partition()).setPartitionSize(future.log().size())
+                            .setOffsetLag(future.offsetLag()).setIsFutureKey(true));
+                }
             }
             byTopic.forEach((topic, partitions) -> result.topics().add(new DescribeLogDirsTopic().setName(topic)
                     .setPartitions(partitions)));

@@ -77,6 +77,7 @@ import io.brook.server.handlers.DescribeClusterHandler;
 import io.brook.server.handlers.DescribeQuorumHandler;
 import io.brook.server.handlers.DescribeConfigsHandler;
 import io.brook.server.handlers.DescribeLogDirsHandler;
+import io.brook.server.handlers.AlterReplicaLogDirsHandler;
 import io.brook.server.handlers.DescribeProducersHandler;
 import io.brook.server.handlers.DescribeTopicPartitionsHandler;
 import io.brook.server.handlers.FetchHandler;
@@ -427,6 +428,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new AlterConfigsHandler(broker))
                 .register(new IncrementalAlterConfigsHandler(broker, loggers, tls))
                 .register(new DescribeLogDirsHandler(broker))
+                .register(new AlterReplicaLogDirsHandler(broker))
                 .register(new DescribeProducersHandler(broker))
                 .register(new DescribeTopicPartitionsHandler(broker))
                 .register(new FindCoordinatorHandler(broker))

@@ -48,7 +48,8 @@ public final class Partition {
     private static final long COORDINATOR_DURABLE_WAIT_MS = 30_000;
     private final TopicPartition topicPartition;
     private final Uuid topicId;
-    private final PartitionLog log;
+    /** Replaced only by {@link #replaceLog} (a move to another log directory), under the role write lock. */
+    private volatile PartitionLog log;
     private final int localNodeId;
     private volatile PartitionImage state;
     private final Object watermarkLock = new Object();
@@ -581,6 +582,38 @@ public final class Partition {
 
     public PartitionLog log() {
         return log;
+    }
+
+    /** Finishes a move of the log to another directory: given the current log, returns its replacement or null. */
+    public interface LogSwap {
+        PartitionLog swap(PartitionLog current) throws IOException;
+    }
+
+    /**
+     * Serves the log {@code swap} returns instead of the current one (AlterReplicaLogDirs finishing a move). The
+     * swap runs under the role write lock, so no append, marker or truncation runs meanwhile and the new log holds
+     * exactly what the old one did. The watermarks keep their offsets; their positions are forgotten (they pointed
+     * into the old log's segments) and found again as they advance.
+     *
+     * @return whether the log was replaced
+     */
+    public boolean replaceLog(LogSwap swap) throws IOException {
+        roleLock.writeLock().lock();
+        try {
+            PartitionLog next = swap.swap(log);
+            if (next == null) {
+                return false;
+            }
+            synchronized (watermarkLock) {
+                log = next;
+                Watermarks w = watermarks;
+                watermarks = new Watermarks(new LogOffsetMetadata(w.highWatermark().offset(), -1, -1),
+                        new LogOffsetMetadata(w.lastStable().offset(), -1, -1));
+            }
+            return true;
+        } finally {
+            roleLock.writeLock().unlock();
+        }
     }
 
     public PartitionImage state() {

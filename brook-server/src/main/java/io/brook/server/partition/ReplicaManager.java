@@ -56,6 +56,8 @@ public final class ReplicaManager {
     private volatile ReplicaFetcherManager fetchers;
     private volatile IsrSender isrSender;
     private volatile LeadershipListener leadershipListener = (partition, state) -> { };
+    /** Moves partitions between log directories (AlterReplicaLogDirs). */
+    private final LogDirMover mover;
 
     /**
      * Hears the role the metadata gives each hosted partition (every update of it, whether or not its leader
@@ -85,6 +87,7 @@ public final class ReplicaManager {
         this.topicDefaults = topicDefaults;
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         this.checkpointedHighWatermarks = Map.copyOf(checkpointedHighWatermarks);
+        this.mover = new LogDirMover(logManager, partitions::get);
     }
 
     /** Kafka's replica.lag.time.max.ms default. */
@@ -172,8 +175,30 @@ public final class ReplicaManager {
         return hws;
     }
 
-    /** Stops the follower fetchers (at shutdown, before the logs close). */
+    /**
+     * Moves the replica of {@code tp} on this node to the log directory {@code path} (AlterReplicaLogDirs), in
+     * the background while it keeps serving.
+     *
+     * @throws org.apache.kafka.common.errors.LogDirNotFoundException when {@code path} is not in {@code log.dirs}
+     * @throws org.apache.kafka.common.errors.KafkaStorageException when a directory involved is offline
+     * @throws org.apache.kafka.common.errors.ReplicaNotAvailableException when this node hosts no replica of it
+     */
+    public void moveReplica(TopicPartition tp, String path) throws IOException {
+        if (!partitions.containsKey(tp)) {
+            throw new org.apache.kafka.common.errors.ReplicaNotAvailableException("Partition " + tp
+                    + " has no replica on this broker");
+        }
+        mover.move(tp, path);
+    }
+
+    /** The running moves of replicas to other log directories. */
+    public java.util.Collection<io.brook.storage.log.FutureLog> futureLogs() {
+        return logManager.futures();
+    }
+
+    /** Stops the follower fetchers and the moves between log directories (at shutdown, before the logs close). */
     public void stopReplication() {
+        mover.close();
         ReplicaFetcherManager f = fetchers;
         if (f != null) {
             f.close();

@@ -49,6 +49,8 @@ public final class LogDir implements AutoCloseable {
     /** Where the log cleaner keeps how far it cleaned each log (written by {@code LogCleaner}). */
     public static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
     public static final String DELETE_DIR_SUFFIX = "-delete";
+    /** A future replica's directory (AlterReplicaLogDirs, see {@link FutureLog}). */
+    public static final String FUTURE_DIR_SUFFIX = "-future";
     /** The longest file name most file systems take (topic names are ASCII: one byte a character). */
     private static final int MAX_FILE_NAME_BYTES = 255;
     /** The metadata log's topic; its directory lives beside the partition logs but is not one of them. */
@@ -60,6 +62,8 @@ public final class LogDir implements AutoCloseable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Partitions found on disk whose files could not be loaded at start-up (offline until a restart). */
     private final Map<TopicPartition, Exception> failures = new ConcurrentHashMap<>();
+    /** Future replica directories found at start-up: the log manager finishes or drops their moves. */
+    private final List<File> foundFutures = new ArrayList<>();
     private final OffsetCheckpointFile recoveryPoints;
     private final OffsetCheckpointFile logStarts;
     /** The high watermarks, written by replication (its instance serializes the writes). */
@@ -153,6 +157,10 @@ public final class LogDir implements AutoCloseable {
                 deleteRecursively(dir);
                 continue;
             }
+            if (dir.getName().endsWith(FUTURE_DIR_SUFFIX)) {
+                foundFutures.add(dir);
+                continue;
+            }
             TopicPartition tp = parseDirName(dir.getName());
             if (tp == null || tp.topic().equals(METADATA_TOPIC)) {
                 continue;
@@ -171,6 +179,27 @@ public final class LogDir implements AutoCloseable {
         log.info("Loaded {} partition logs from {} in {} ms with {} threads ({} shutdown)", logs.size(), logDir,
                 time.milliseconds() - startMs, Math.max(1, Math.min(threads, opens.size())),
                 hadCleanShutdown ? "after a clean" : "recovering from an unclean");
+    }
+
+    /** The future replica directories {@link #loadLogs} found (each is handed out once). */
+    synchronized List<File> takeFoundFutures() {
+        List<File> found = List.copyOf(foundFutures);
+        foundFutures.clear();
+        return found;
+    }
+
+    /**
+     * Opens the partition in {@code dir} (a directory of this log directory) as this directory's log of
+     * {@code tp}: a future replica whose move a crash interrupted after the old copy was already gone.
+     */
+    void openMoved(File dir, TopicPartition tp, Uuid topicId, LogConfig config) {
+        open(dir, tp, topicId, config, 0L, 0L, config.compact());
+    }
+
+    /** Makes {@code partitionLog} (opened in this directory by a finished move) one of this directory's logs. */
+    synchronized void adopt(PartitionLog partitionLog) {
+        watch(partitionLog);
+        logs.put(partitionLog.topicPartition(), partitionLog);
     }
 
     /** Opens (and recovers) one partition found on disk; a failure takes only this partition offline. */
@@ -618,7 +647,7 @@ public final class LogDir implements AutoCloseable {
         return flusher;
     }
 
-    private static void deleteRecursively(File dir) {
+    static void deleteRecursively(File dir) {
         File[] files = dir.listFiles();
         if (files != null) {
             for (File f : files) {

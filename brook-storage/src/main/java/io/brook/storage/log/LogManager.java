@@ -3,17 +3,26 @@ package io.brook.storage.log;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.LogDirNotFoundException;
+import org.apache.kafka.common.errors.ReplicaNotAvailableException;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
@@ -27,7 +36,14 @@ import java.util.function.Function;
  * directory only.
  */
 public final class LogManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    /** How much of the current log {@link #promote} copies per read while it finishes a move. */
+    private static final int PROMOTE_CHUNK_BYTES = 1 << 20;
     private final List<LogDir> dirs;
+    private final Time time;
+    private final ScheduledExecutorService scheduler;
+    /** Partitions being moved to another directory (AlterReplicaLogDirs), by partition. */
+    private final Map<TopicPartition, FutureLog> futures = new ConcurrentHashMap<>();
 
     public LogManager(List<File> logDirs, Time time, ScheduledExecutorService scheduler) throws IOException {
         Set<File> distinct = new HashSet<>();
@@ -42,6 +58,8 @@ public final class LogManager implements AutoCloseable {
             throw new IllegalArgumentException("no log directory given");
         }
         this.dirs = List.copyOf(opened);
+        this.time = time;
+        this.scheduler = scheduler;
     }
 
     /** One log directory. */
@@ -81,6 +99,166 @@ public final class LogManager implements AutoCloseable {
                             + other + " and " + dir.logDir() + "; remove the stale copy and start again");
                 }
             }
+        }
+        for (LogDir dir : dirs) {
+            for (File future : dir.takeFoundFutures()) {
+                finishOrDropMove(dir, future, seen, configFor, topicIdFor);
+            }
+        }
+    }
+
+    /**
+     * A future replica found at start-up: a move a crash interrupted. While the current log is still
+     * there the copy is dropped (the move can be asked for again); once the current log was renamed
+     * away (the copy was complete and synced before that) the copy becomes the partition's log.
+     * So a crash at any point of a move leaves the old or the new replica, never neither.
+     */
+    private void finishOrDropMove(LogDir dir, File future, Map<TopicPartition, File> seen,
+                                  Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
+            throws IOException {
+        TopicPartition tp = FutureLog.parseDirName(future.getName());
+        if (tp == null) {
+            return;
+        }
+        LogConfig config = configFor.apply(tp.topic());
+        Uuid topicId = topicIdFor.apply(tp.topic());
+        boolean current = seen.containsKey(tp) || dirs.stream().anyMatch(d -> d.failure(tp) != null);
+        if (current || config == null || topicId == null) {
+            log.info("Dropping {}: an unfinished move of {} to {} ({})", future, tp, dir.logDir(),
+                    current ? "the current replica is still there" : "its topic no longer exists");
+            LogDir.deleteRecursively(future);
+            return;
+        }
+        File dest = new File(dir.logDir(), PartitionLog.dirName(tp));
+        Files.move(future.toPath(), dest.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        Utils.flushDir(dir.logDir().toPath());
+        log.warn("Finished the move of {} to {} that a stop interrupted after the old replica was removed", tp,
+                dir.logDir());
+        dir.openMoved(dest, tp, topicId, config);
+        seen.put(tp, dir.logDir());
+    }
+
+    // ------------------------------------------------------------------ moves between directories
+
+    /**
+     * Starts moving {@code tp}'s log to the log directory {@code path} (AlterReplicaLogDirs): an empty
+     * future replica is created there and {@link #copyStep} fills it. Asking again for the same
+     * directory keeps the running move; another directory replaces it.
+     *
+     * @return the move, or null when the log already lives in {@code path} (nothing to do)
+     * @throws LogDirNotFoundException when {@code path} is not one of {@code log.dirs}
+     * @throws KafkaStorageException when the target or the current directory is offline
+     * @throws ReplicaNotAvailableException when this node has no log of {@code tp}
+     */
+    public synchronized FutureLog startMove(TopicPartition tp, String path) throws IOException {
+        LogDir target = dirs.stream().filter(d -> d.logDir().getAbsolutePath().equals(path)).findFirst()
+                .orElseThrow(() -> new LogDirNotFoundException("Log dir " + path + " is not found in the config"));
+        if (target.isOffline()) {
+            throw new KafkaStorageException("Log directory " + path + " is offline");
+        }
+        PartitionLog current = get(tp);
+        LogDir source = dirOf(tp);
+        if (current == null || source == null) {
+            throw new ReplicaNotAvailableException("Partition " + tp + " has no replica on this broker");
+        }
+        if (source.isOffline()) {
+            throw new KafkaStorageException("Log directory " + source.logDir() + " of " + tp + " is offline");
+        }
+        FutureLog running = futures.get(tp);
+        if (running != null) {
+            if (running.target() == target) {
+                return running;
+            }
+            abortMove(tp);
+        }
+        if (source == target) {
+            return null;
+        }
+        File dir = new File(target.logDir(), FutureLog.dirName(tp));
+        PartitionLog copy = PartitionLog.open(dir, tp, current.topicId(), current.config(), 0L, 0L, true,
+                current.config().compact(), time, scheduler);
+        copy.onIoFailure(target::markOffline);
+        FutureLog move = new FutureLog(tp, target, current, copy);
+        futures.put(tp, move);
+        log.info("Moving {} from {} to {}", tp, source.logDir(), target.logDir());
+        return move;
+    }
+
+    /** The running move of {@code tp}, or null. */
+    public FutureLog future(TopicPartition tp) {
+        return futures.get(tp);
+    }
+
+    /** Every running move. */
+    public Collection<FutureLog> futures() {
+        return List.copyOf(futures.values());
+    }
+
+    /**
+     * Copies about {@code maxBytes} more of a move (see {@link FutureLog}); returns true when the copy
+     * has caught up, false when it has not or the move ended meanwhile (its partition was deleted).
+     */
+    public boolean copyStep(FutureLog move, int maxBytes) throws IOException {
+        if (futures.get(move.topicPartition()) != move) {
+            return false;
+        }
+        if (get(move.topicPartition()) != move.source()) {
+            abortMove(move.topicPartition());
+            return false;
+        }
+        return move.copy(maxBytes);
+    }
+
+    /**
+     * Finishes a move: copies what the current log gained since the last step, syncs the copy, renames
+     * the current log away ({@code -delete}, removed in the background), renames the copy to the
+     * partition's name in the target directory and opens it there. The caller holds the partition's
+     * append lock, so nothing is written meanwhile; it then serves the returned log instead of the old one.
+     * A crash between the two renames leaves only the complete copy, which the next start takes.
+     *
+     * @return the partition's log in its new directory, or null when the move ended meanwhile
+     */
+    public synchronized PartitionLog promote(FutureLog move) throws IOException {
+        TopicPartition tp = move.topicPartition();
+        LogDir source = dirOf(tp);
+        if (futures.get(tp) != move || get(tp) != move.source() || source == null) {
+            return null;
+        }
+        PartitionLog copy = move.log();
+        while (!move.copy(PROMOTE_CHUNK_BYTES)) {
+            // the rest of the current log: what producers wrote since the mover's last step
+        }
+        PartitionLog old = move.source();
+        if (old.logStartOffset() > copy.logStartOffset()) {
+            copy.advanceLogStartOffset(old.logStartOffset());
+        }
+        copy.flush();
+        copy.close();
+        old.flush(); // whoever waits for an fsync of the old log is answered before it closes
+        futures.remove(tp);
+        source.delete(tp);
+        Utils.flushDir(source.logDir().toPath());
+        LogDir target = move.target();
+        File dest = new File(target.logDir(), PartitionLog.dirName(tp));
+        Files.move(copy.dir().toPath(), dest.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        Utils.flushDir(target.logDir().toPath());
+        PartitionLog moved = PartitionLog.open(dest, tp, copy.topicId(), old.config(), copy.logEndOffset(),
+                copy.logStartOffset(), true, old.config().compact(), time, scheduler);
+        target.adopt(moved);
+        log.info("Moved {} from {} to {} (log end {})", tp, source.logDir(), target.logDir(), moved.logEndOffset());
+        return moved;
+    }
+
+    /** Stops the move of {@code tp}, if one runs, and deletes its copy. */
+    public synchronized void abortMove(TopicPartition tp) {
+        FutureLog move = futures.remove(tp);
+        if (move == null) {
+            return;
+        }
+        try {
+            move.log().delete();
+        } catch (IOException e) {
+            log.warn("Could not delete the copy {} of an ended move", move.log().dir(), e);
         }
     }
 
@@ -132,7 +310,8 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Removes the log of {@code tp} (see {@link LogDir#delete}). */
-    public void delete(TopicPartition tp) throws IOException {
+    public synchronized void delete(TopicPartition tp) throws IOException {
+        abortMove(tp);
         LogDir dir = dirOf(tp);
         if (dir != null) {
             dir.delete(tp);
@@ -207,6 +386,13 @@ public final class LogManager implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException failure = null;
+        for (FutureLog move : futures()) {
+            try {
+                move.log().close(); // left on disk: the next start drops it (the current log is still there)
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
         for (LogDir dir : dirs) {
             try {
                 dir.close();
