@@ -29,9 +29,19 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
 
     @Override
     Integer run(Admin admin) throws Exception {
-        // fenced brokers too (DescribeCluster v2): a broker silent past its session timeout shows as fenced
+        // fenced brokers too (DescribeCluster v2): a broker silent past its session timeout shows as fenced; a
+        // server without v2 (Kafka before 4.0) is asked for the unfenced ones only
         DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true));
-        Node controller = cluster.controller().get();
+        Node controller;
+        try {
+            controller = cluster.controller().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnsupportedVersionException)) {
+                throw e;
+            }
+            cluster = admin.describeCluster();
+            controller = cluster.controller().get();
+        }
         List<Node> nodes = cluster.nodes().get().stream().sorted(Comparator.comparingInt(Node::id)).toList();
         Map<String, TopicDescription> topics = admin.describeTopics(
                 admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get()).allTopicNames().get();
