@@ -1,6 +1,7 @@
 package io.brook.cli;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -28,8 +29,19 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
 
     @Override
     Integer run(Admin admin) throws Exception {
-        DescribeClusterResult cluster = admin.describeCluster();
-        Node controller = cluster.controller().get();
+        // fenced brokers too (DescribeCluster v2): a broker silent past its session timeout shows as fenced; a
+        // server without v2 (Kafka before 4.0) is asked for the unfenced ones only
+        DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true));
+        Node controller;
+        try {
+            controller = cluster.controller().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnsupportedVersionException)) {
+                throw e;
+            }
+            cluster = admin.describeCluster();
+            controller = cluster.controller().get();
+        }
         List<Node> nodes = cluster.nodes().get().stream().sorted(Comparator.comparingInt(Node::id)).toList();
         Map<String, TopicDescription> topics = admin.describeTopics(
                 admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get()).allTopicNames().get();
@@ -58,6 +70,7 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
                 n.put("host", node.host());
                 n.put("port", node.port());
                 n.put("rack", node.rack());
+                n.put("fenced", node.isFenced());
                 nodeList.add(n);
             }
             result.put("nodes", nodeList);
@@ -71,8 +84,8 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
         out().println("Cluster: " + cluster.clusterId().get());
         out().println("Controller: " + (controller == null ? "none" : controller.id()));
         for (Node node : nodes) {
-            out().printf("Node %d\t%s:%d%s%n", node.id(), node.host(), node.port(),
-                    node.hasRack() ? "\track " + node.rack() : "");
+            out().printf("Node %d\t%s:%d%s%s%n", node.id(), node.host(), node.port(),
+                    node.hasRack() ? "\track " + node.rack() : "", node.isFenced() ? "\tfenced" : "");
         }
         out().printf("Topics: %d\tPartitions: %d\tOffline: %d\tUnder-replicated: %d%n", topics.size(), partitions,
                 offline, underReplicated);

@@ -16,10 +16,10 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The local cluster of {@code brook cluster up}: which ports and directories each node gets, the settings it runs
- * with (the example combined node's, {@code config/cluster/node1.properties}, with this node's id, ports, voters and
- * directories), and the state file that lets {@code brook cluster down} find the processes. Pure apart from
- * {@link State#read} and {@link State#write}.
+ * The local cluster of {@code brook cluster up}: which role, ports and directories each node gets (combined nodes,
+ * or separate controllers and brokers as Kafka's KRaft runs them), the settings it runs with (the example file of its
+ * role in {@code config/cluster/}, with this node's id, ports, voters and directories), and the state file that lets
+ * {@code brook cluster down} find the processes. Pure apart from {@link State#read} and {@link State#write}.
  */
 final class LocalCluster {
     /** The most nodes one machine is asked to run: each is a JVM. */
@@ -45,8 +45,96 @@ final class LocalCluster {
     private LocalCluster() {
     }
 
-    /** One node of the local cluster: its id (1..n), its two ports and its directory. */
-    record NodeLayout(int id, int clientPort, int controllerPort, File dir) {
+    /** What a node runs as: its {@code process.roles} and the example file of {@code config/cluster/} it starts from. */
+    enum Role {
+        COMBINED("broker,controller", "node1.properties"),
+        CONTROLLER("controller", "controller1.properties"),
+        BROKER("broker", "broker4.properties");
+
+        final String processRoles;
+        final String template;
+
+        Role(String processRoles, String template) {
+            this.processRoles = processRoles;
+            this.template = template;
+        }
+
+        boolean broker() {
+            return this != CONTROLLER;
+        }
+
+        boolean controller() {
+            return this != BROKER;
+        }
+    }
+
+    /**
+     * How many nodes of which roles: {@code controllers} 0 means {@code nodes} combined nodes; otherwise nodes
+     * 1..controllers are controllers and the rest brokers (as {@code config/cluster/controller1..3, broker4..6}).
+     */
+    record Shape(int nodes, int controllers) {
+        Role role(int id) {
+            return controllers == 0 ? Role.COMBINED : id <= controllers ? Role.CONTROLLER : Role.BROKER;
+        }
+
+        int brokers() {
+            return nodes - controllers;
+        }
+
+        boolean separate() {
+            return controllers > 0;
+        }
+
+        /** The options that start this shape again. */
+        String options() {
+            return separate() ? "--controllers " + controllers + " --brokers " + brokers() : "--nodes " + nodes;
+        }
+
+        String describe() {
+            return separate() ? controllers + " controller" + (controllers == 1 ? "" : "s") + " and " + brokers()
+                    + " broker" + (brokers() == 1 ? "" : "s") : nodes + " combined node" + (nodes == 1 ? "" : "s");
+        }
+    }
+
+    /**
+     * The shape {@code up}'s options ask for (each null when not given), else {@code previous} (the directory's),
+     * else 3 combined nodes. Mixing {@code --nodes} with the separate-role options, one of {@code --controllers} and
+     * {@code --brokers} without the other, a count out of range: refused as bad usage.
+     */
+    static Shape shape(Integer nodes, Integer controllers, Integer brokers, Shape previous) throws Refusal {
+        if (nodes != null && (controllers != null || brokers != null)) {
+            throw new Refusal("--nodes starts combined nodes, --controllers and --brokers separate ones: give "
+                    + "--nodes or --controllers with --brokers, not both", true);
+        }
+        if ((controllers == null) != (brokers == null)) {
+            throw new Refusal("--controllers and --brokers go together (separate roles); for combined nodes give "
+                    + "--nodes", true);
+        }
+        if (nodes != null) {
+            if (nodes < 1 || nodes > MAX_NODES) {
+                throw new Refusal("--nodes takes 1 to " + MAX_NODES + ", got " + nodes, true);
+            }
+            return new Shape(nodes, 0);
+        }
+        if (controllers != null) {
+            if (controllers < 1 || controllers >= MAX_NODES) {
+                throw new Refusal("--controllers takes 1 to " + (MAX_NODES - 1) + ", got " + controllers, true);
+            }
+            if (brokers < 1 || brokers >= MAX_NODES) {
+                throw new Refusal("--brokers takes 1 to " + (MAX_NODES - 1) + ", got " + brokers, true);
+            }
+            if (controllers + brokers > MAX_NODES) {
+                throw new Refusal("--controllers " + controllers + " --brokers " + brokers + " make "
+                        + (controllers + brokers) + " nodes; one machine runs at most " + MAX_NODES, true);
+            }
+            return new Shape(controllers + brokers, controllers);
+        }
+        return previous != null ? previous : new Shape(3, 0);
+    }
+
+    /** One node of the local cluster: its id (1..n), role, two ports (a broker uses its client port, a
+     * controller its controller port, a combined node both) and its directory. */
+    record NodeLayout(int id, Role role, int clientPort, int controllerPort, File dir) {
         File configFile() {
             return new File(dir, "server.properties");
         }
@@ -84,8 +172,9 @@ final class LocalCluster {
         }
     }
 
-    /** Nodes 1..{@code nodes} on consecutive ports from {@code basePort}, each in {@code dir}/node&lt;id&gt;. */
-    static List<NodeLayout> layout(int nodes, int basePort, File dir) throws Refusal {
+    /** Nodes 1..n of {@code shape} on consecutive ports from {@code basePort}, each in {@code dir}/node&lt;id&gt;. */
+    static List<NodeLayout> layout(Shape shape, int basePort, File dir) throws Refusal {
+        int nodes = shape.nodes();
         if (nodes < 1 || nodes > MAX_NODES) {
             throw new Refusal("--nodes takes 1 to " + MAX_NODES + ", got " + nodes, true);
         }
@@ -97,32 +186,42 @@ final class LocalCluster {
         List<NodeLayout> layout = new ArrayList<>();
         for (int id = 1; id <= nodes; id++) {
             int client = basePort + (id - 1) * PORTS_PER_NODE;
-            layout.add(new NodeLayout(id, client, client + 1, new File(dir, "node" + id)));
+            layout.add(new NodeLayout(id, shape.role(id), client, client + 1, new File(dir, "node" + id)));
         }
         return layout;
     }
 
     /**
-     * The settings of {@code node}: {@code template} (a combined node's file) with this node's id, listeners, the
-     * voters of every node in {@code all}, its own data directory, and replication settings capped at the number
-     * of nodes (a 1-node cluster cannot keep 3 replicas).
+     * The settings of {@code node}: {@code template} (its role's example file) with this node's id, roles, listeners
+     * (a broker's client listener, a controller's quorum listener, both on a combined node), the voters (every
+     * controller in {@code all}), its own data directory, and replication settings capped at the number of brokers
+     * (a 1-broker cluster cannot keep 3 replicas).
      */
     static Map<String, String> settings(Map<String, String> template, List<NodeLayout> all, NodeLayout node) {
         Map<String, String> settings = new TreeMap<>(template);
         settings.remove("metadata.log.dir"); // the metadata log goes with the data, in the node's own directory
         settings.put("node.id", String.valueOf(node.id()));
-        settings.put("process.roles", "broker,controller");
-        settings.put("listeners", CLIENT_LISTENER + "://localhost:" + node.clientPort() + "," + CONTROLLER_LISTENER
-                + "://localhost:" + node.controllerPort());
-        settings.put("advertised.listeners", CLIENT_LISTENER + "://localhost:" + node.clientPort());
+        settings.put("process.roles", node.role().processRoles);
+        List<String> listeners = new ArrayList<>();
+        if (node.role().broker()) {
+            listeners.add(CLIENT_LISTENER + "://localhost:" + node.clientPort());
+            settings.put("advertised.listeners", CLIENT_LISTENER + "://localhost:" + node.clientPort());
+            settings.put("inter.broker.listener.name", CLIENT_LISTENER);
+        } else {
+            settings.remove("advertised.listeners");
+            settings.remove("inter.broker.listener.name");
+        }
+        if (node.role().controller()) {
+            listeners.add(CONTROLLER_LISTENER + "://localhost:" + node.controllerPort());
+        }
+        settings.put("listeners", String.join(",", listeners));
         settings.put("controller.listener.names", CONTROLLER_LISTENER);
-        settings.put("inter.broker.listener.name", CLIENT_LISTENER);
-        settings.put("controller.quorum.voters", all.stream().map(n -> n.id() + "@localhost:" + n.controllerPort())
-                .collect(Collectors.joining(",")));
+        settings.put("controller.quorum.voters", all.stream().filter(n -> n.role().controller())
+                .map(n -> n.id() + "@localhost:" + n.controllerPort()).collect(Collectors.joining(",")));
         settings.remove("controller.quorum.bootstrap.servers");
         settings.put("log.dirs", node.dataDir().getAbsolutePath());
         settings.putIfAbsent("brook.controlled.shutdown.timeout.ms", String.valueOf(CONTROLLED_SHUTDOWN_TIMEOUT_MS));
-        int replicas = all.size();
+        int replicas = (int) all.stream().filter(n -> n.role().broker()).count();
         for (String key : REPLICATION_FACTORS) {
             capAt(settings, key, replicas);
         }
@@ -145,23 +244,29 @@ final class LocalCluster {
         }
     }
 
-    /** The bootstrap servers of the cluster: every node's client listener. */
+    /** The bootstrap servers of the cluster: every broker's client listener. */
     static String bootstrap(List<NodeLayout> layout) {
-        return layout.stream().map(NodeLayout::clientAddress).collect(Collectors.joining(","));
+        return layout.stream().filter(n -> n.role().broker()).map(NodeLayout::clientAddress)
+                .collect(Collectors.joining(","));
     }
 
     /**
      * What {@link #STATE_FILE} holds: the cluster's id and layout (kept after {@code down}, so the next {@code up}
      * starts the same cluster again) and, while it is up, each node's process id and start time (so a recycled
-     * process id is never taken for a node).
+     * process id is never taken for a node). {@code controllers} is 0 for combined nodes (and in a file written
+     * before separate roles).
      */
-    record State(String clusterId, int nodes, int basePort, Map<Integer, Proc> processes) {
+    record State(String clusterId, int nodes, int controllers, int basePort, Map<Integer, Proc> processes) {
         /** A node's process: its id and when it started (epoch ms, as the system reports it). */
         record Proc(long pid, long startMillis) {
         }
 
         State withProcesses(Map<Integer, Proc> running) {
-            return new State(clusterId, nodes, basePort, Map.copyOf(running));
+            return new State(clusterId, nodes, controllers, basePort, Map.copyOf(running));
+        }
+
+        Shape shape() {
+            return new Shape(nodes, controllers);
         }
 
         static State read(File file) throws IOException, Refusal {
@@ -183,7 +288,12 @@ final class LocalCluster {
                 if (clusterId == null) {
                     throw new NumberFormatException("no cluster.id");
                 }
-                return new State(clusterId, nodes, Integer.parseInt(p.getProperty("base.port")), processes);
+                int controllers = Integer.parseInt(p.getProperty("controllers", "0"));
+                if (controllers < 0 || controllers >= nodes && controllers > 0) {
+                    throw new NumberFormatException("controllers=" + controllers + " of " + nodes + " nodes");
+                }
+                return new State(clusterId, nodes, controllers, Integer.parseInt(p.getProperty("base.port")),
+                        processes);
             } catch (NumberFormatException | NullPointerException e) {
                 throw new Refusal(file + " is damaged (" + e.getMessage() + "); remove the directory or pick "
                         + "another --dir");
@@ -195,6 +305,7 @@ final class LocalCluster {
             Map<String, String> lines = new LinkedHashMap<>();
             lines.put("cluster.id", clusterId);
             lines.put("nodes", String.valueOf(nodes));
+            lines.put("controllers", String.valueOf(controllers));
             lines.put("base.port", String.valueOf(basePort));
             processes.forEach((id, proc) -> {
                 lines.put("node." + id + ".pid", String.valueOf(proc.pid()));

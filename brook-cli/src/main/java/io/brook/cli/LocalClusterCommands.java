@@ -40,7 +40,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code brook cluster up} and {@code brook cluster down}: a local cluster of combined nodes for development,
+ * {@code brook cluster up} and {@code brook cluster down}: a local cluster for development, of combined nodes or of
+ * separate controllers and brokers,
  * each a {@code bin/brook server} process in the background with its own ports and directory, all in one
  * directory whose {@link LocalCluster#STATE_FILE} says which processes they are. {@code up} on a directory of a
  * stopped cluster starts the same cluster again (same id, ports and data).
@@ -116,12 +117,16 @@ final class LocalClusterCommands {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
-            description = "Start a local cluster of combined nodes (broker and controller) for development, each a "
-                    + "bin/brook server process in the background, and print their ids, process ids, ports, "
-                    + "directories and logs. On the directory of a stopped cluster it starts that cluster again.",
-            footer = {"", "Node N listens for clients on BASE+2(N-1) and for its quorum on BASE+2(N-1)+1. Each node "
-                    + "runs with BROOK_JAVA_OPTS (default " + NODE_JAVA_OPTS + ").", "", "Examples:",
+            description = "Start a local cluster for development, of combined nodes (broker and controller) or of "
+                    + "separate controllers and brokers, each a bin/brook server process in the background, and print "
+                    + "their ids, roles, process ids, ports, directories and logs. On the directory of a stopped "
+                    + "cluster it starts that cluster again.",
+            footer = {"", "Node N listens for clients on BASE+2(N-1) and for its quorum on BASE+2(N-1)+1 (a broker "
+                    + "only on the first, a controller only on the second). With --controllers C --brokers B, nodes "
+                    + "1..C are the controllers and C+1..C+B the brokers. Each node runs with BROOK_JAVA_OPTS "
+                    + "(default " + NODE_JAVA_OPTS + ").", "", "Examples:",
                     "  brook cluster up --nodes 3",
+                    "  brook cluster up --controllers 3 --brokers 3",
                     "  brook cluster up --nodes 3 --dir /tmp/brook-dev --base-port 29092",
                     "  brook cluster down --dir /tmp/brook-dev"})
     static final class Up extends DirCommand {
@@ -131,8 +136,16 @@ final class LocalClusterCommands {
         }
 
         @Option(names = "--nodes", paramLabel = "N",
-                description = "How many nodes (1 to " + LocalCluster.MAX_NODES + "; default 3, or the directory's).")
+                description = "How many combined nodes (1 to " + LocalCluster.MAX_NODES + "; default 3, or the "
+                        + "directory's).")
         Integer nodes;
+
+        @Option(names = "--controllers", paramLabel = "C",
+                description = "How many controller-only nodes (with --brokers: separate roles, as KRaft in production).")
+        Integer controllers;
+
+        @Option(names = "--brokers", paramLabel = "B", description = "How many broker-only nodes (with --controllers).")
+        Integer brokers;
 
         @Option(names = "--base-port", paramLabel = "PORT", description = "The first node's client port (default "
                 + LocalCluster.DEFAULT_BASE_PORT + ", or the directory's).")
@@ -140,6 +153,8 @@ final class LocalClusterCommands {
 
         @Override
         int run(File dir, PrintWriter out) throws Exception {
+            LocalCluster.Shape asked = LocalCluster.shape(nodes, controllers, brokers, null);
+            boolean given = nodes != null || controllers != null;
             File home = brookHome();
             File stateFile = new File(dir, LocalCluster.STATE_FILE);
             State previous = stateFile.exists() ? State.read(stateFile) : null;
@@ -155,35 +170,47 @@ final class LocalClusterCommands {
                     throw new Refusal("a cluster is already up in " + dir + " (" + describe(running)
                             + "); stop it first with bin/brook cluster down --dir " + dir);
                 }
-                if (nodes != null && nodes != previous.nodes()) {
-                    throw new Refusal(dir + " holds a " + previous.nodes() + "-node cluster; start it with --nodes "
-                            + previous.nodes() + ", or pick another --dir for " + nodes + " nodes", true);
+                if (given && !asked.equals(previous.shape())) {
+                    throw new Refusal(previous.shape().separate() || asked.separate()
+                            ? dir + " holds a cluster of " + previous.shape().describe() + "; start it with "
+                                    + previous.shape().options() + ", or pick another --dir for " + asked.describe()
+                            : dir + " holds a " + previous.nodes() + "-node cluster; start it with --nodes "
+                                    + previous.nodes() + ", or pick another --dir for " + nodes + " nodes", true);
                 }
                 if (basePort != null && basePort != previous.basePort()) {
                     throw new Refusal(dir + " holds a cluster on ports from " + previous.basePort()
                             + "; start it with --base-port " + previous.basePort() + ", or pick another --dir", true);
                 }
             }
-            int count = nodes != null ? nodes : previous != null ? previous.nodes() : 3;
+            LocalCluster.Shape shape = given ? asked : LocalCluster.shape(null, null, null,
+                    previous != null ? previous.shape() : null);
             int base = basePort != null ? basePort : previous != null ? previous.basePort()
                     : LocalCluster.DEFAULT_BASE_PORT;
-            List<NodeLayout> layout = LocalCluster.layout(count, base, dir);
+            List<NodeLayout> layout = LocalCluster.layout(shape, base, dir);
             for (NodeLayout node : layout) {
-                requireFree(node.clientPort(), "node " + node.id() + "'s client listener");
-                requireFree(node.controllerPort(), "node " + node.id() + "'s controller listener");
+                if (node.role().broker()) {
+                    requireFree(node.clientPort(), "node " + node.id() + "'s client listener");
+                }
+                if (node.role().controller()) {
+                    requireFree(node.controllerPort(), "node " + node.id() + "'s controller listener");
+                }
             }
-            File template = new File(home, "config/cluster/node1.properties");
-            Map<String, String> templateSettings;
-            try {
-                templateSettings = BrokerConfig.readProperties(template);
-            } catch (IOException e) {
-                throw new Refusal("cannot read " + template + " (" + e + ")");
+            Map<LocalCluster.Role, Map<String, String>> templates = new java.util.EnumMap<>(LocalCluster.Role.class);
+            for (NodeLayout node : layout) {
+                if (!templates.containsKey(node.role())) {
+                    File template = new File(home, "config/cluster/" + node.role().template);
+                    try {
+                        templates.put(node.role(), BrokerConfig.readProperties(template));
+                    } catch (IOException e) {
+                        throw new Refusal("cannot read " + template + " (" + e + ")");
+                    }
+                }
             }
-            State state = new State(previous != null ? previous.clusterId() : Uuid.randomUuid().toString(), count,
-                    base, Map.of());
+            State state = new State(previous != null ? previous.clusterId() : Uuid.randomUuid().toString(),
+                    shape.nodes(), shape.controllers(), base, Map.of());
             state.write(new File(dir, LocalCluster.STATE_FILE)); // from here on, the directory is this cluster's
             for (NodeLayout node : layout) {
-                prepare(node, LocalCluster.settings(templateSettings, layout, node), state.clusterId());
+                prepare(node, LocalCluster.settings(templates.get(node.role()), layout, node), state.clusterId());
             }
             start(home, dir, layout, state, out);
             return 0;
@@ -200,7 +227,8 @@ final class LocalClusterCommands {
             }
             Files.createDirectories(node.dir().toPath());
             LocalCluster.writeSettings(node.configFile(), settings, "Node " + node.id()
-                    + " of the local cluster of bin/brook cluster up (from config/cluster/node1.properties)");
+                    + " of the local cluster of bin/brook cluster up (from config/cluster/" + node.role().template
+                    + ")");
             try {
                 MetaDirectories.Plan plan = MetaDirectories.read(config.metaPropertiesDirs())
                         .planFormat(clusterId, config.nodeId(), true, DirectoryId::random);
@@ -241,9 +269,18 @@ final class LocalClusterCommands {
                 throw e;
             }
             for (NodeLayout node : layout) {
-                out.printf("Node %d: pid %d, client %s, controller localhost:%d, data %s, log %s (output %s)%n",
-                        node.id(), processes.get(node.id()).pid(), node.clientAddress(), node.controllerPort(),
-                        node.dataDir(), new File(node.logDir(), "server.log"), node.outputFile());
+                long pid = processes.get(node.id()).pid();
+                File log = new File(node.logDir(), "server.log");
+                switch (node.role()) {
+                    case COMBINED -> out.printf("Node %d: pid %d, client %s, controller localhost:%d, data %s, "
+                            + "log %s (output %s)%n", node.id(), pid, node.clientAddress(), node.controllerPort(),
+                            node.dataDir(), log, node.outputFile());
+                    case CONTROLLER -> out.printf("Node %d (controller): pid %d, controller localhost:%d, data %s, "
+                            + "log %s (output %s)%n", node.id(), pid, node.controllerPort(), node.dataDir(), log,
+                            node.outputFile());
+                    case BROKER -> out.printf("Node %d (broker): pid %d, client %s, data %s, log %s (output %s)%n",
+                            node.id(), pid, node.clientAddress(), node.dataDir(), log, node.outputFile());
+                }
             }
             out.println("Cluster " + state.clusterId() + " is up.");
             out.println("Bootstrap servers: " + LocalCluster.bootstrap(layout));

@@ -76,6 +76,8 @@ final class ServerCommand implements Callable<Integer> {
                 err.println("brook: error during shutdown: " + e.getMessage());
                 err.flush();
             } finally {
+                // config/log4j2.properties disables Log4j's own hook, so the close above is logged; flush it now
+                org.apache.logging.log4j.LogManager.shutdown();
                 stopped.countDown();
             }
         }, "brook-shutdown"));

@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code bin/brook cluster up|down} as a developer runs them (separate processes): up starts the nodes in the
- * background and prints them, clients use the printed bootstrap servers, down stops every node, up again starts
+ * {@code bin/brook cluster up|down} as a developer runs them (separate processes): up starts the nodes (combined,
+ * or separate controllers and brokers) in the background and prints them, clients use the printed bootstrap servers, down stops every node, up again starts
  * the same cluster with its data; bad input (a directory in use, ports taken, a cluster already up, bad numbers)
  * is one line and starts nothing.
  */
@@ -47,6 +47,10 @@ class ClusterCliTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(180);
     private static final Pattern NODE_LINE = Pattern.compile("(?m)^Node (\\d+): pid (\\d+), client localhost:(\\d+), "
             + "controller localhost:(\\d+), data (\\S+), log (\\S+) \\(output (\\S+)\\)$");
+    private static final Pattern CONTROLLER_LINE = Pattern.compile("(?m)^Node (\\d+) \\(controller\\): pid (\\d+), "
+            + "controller localhost:(\\d+), data (\\S+), log (\\S+) \\(output (\\S+)\\)$");
+    private static final Pattern BROKER_LINE = Pattern.compile("(?m)^Node (\\d+) \\(broker\\): pid (\\d+), "
+            + "client localhost:(\\d+), data (\\S+), log (\\S+) \\(output (\\S+)\\)$");
     private static final Pattern BOOTSTRAP = Pattern.compile("(?m)^Bootstrap servers: (\\S+)$");
 
     @TempDir
@@ -188,6 +192,69 @@ class ClusterCliTest {
         pids(again.stdout()).forEach(pid -> assertFalse(alive(pid), "stopped: " + pid));
     }
 
+    /**
+     * {@code --controllers 3 --brokers 3}: three controller-only and three broker-only processes (ids 1-3 and 4-6,
+     * each printed with its role, port and directory); clients of the printed bootstrap servers (the brokers only)
+     * see the three brokers and write a replicated topic; down stops all six.
+     */
+    @Test
+    void upWithSeparateRolesStartsControllersAndBrokersAndDownStopsThemAll() throws Exception {
+        File dir = new File(work, "roles");
+        int base = freePorts(12);
+        Processes.Output up = up(dir, "--controllers", "3", "--brokers", "3", "--base-port", String.valueOf(base));
+        assertEquals(0, up.exitCode(), up.all());
+        List<Long> pids = new ArrayList<>();
+        Matcher controller = CONTROLLER_LINE.matcher(up.stdout());
+        for (int id = 1; id <= 3; id++) {
+            assertTrue(controller.find(), up.stdout());
+            assertEquals(id, Integer.parseInt(controller.group(1)));
+            pids.add(Long.parseLong(controller.group(2)));
+            assertEquals(base + 2 * (id - 1) + 1, Integer.parseInt(controller.group(3)), "its quorum port");
+            assertEquals(new File(dir, "node" + id + "/data").getPath(), controller.group(4));
+            assertTrue(new File(controller.group(4), "meta.properties").isFile(), "formatted");
+            String settings = Files.readString(new File(dir, "node" + id + "/server.properties").toPath());
+            assertTrue(settings.contains("process.roles=controller\n"), settings);
+        }
+        Matcher broker = BROKER_LINE.matcher(up.stdout());
+        for (int id = 4; id <= 6; id++) {
+            assertTrue(broker.find(), up.stdout());
+            assertEquals(id, Integer.parseInt(broker.group(1)));
+            pids.add(Long.parseLong(broker.group(2)));
+            assertEquals(base + 2 * (id - 1), Integer.parseInt(broker.group(3)), "its client port");
+            assertTrue(new File(broker.group(4), "meta.properties").isFile(), "formatted");
+            String settings = Files.readString(new File(dir, "node" + id + "/server.properties").toPath());
+            assertTrue(settings.contains("process.roles=broker\n"), settings);
+        }
+        assertFalse(NODE_LINE.matcher(up.stdout()).find(), "no combined node: " + up.stdout());
+        pids.forEach(pid -> assertTrue(alive(pid), "runs: " + pid + "\n" + up.stdout()));
+        Matcher bootstrapLine = BOOTSTRAP.matcher(up.stdout());
+        assertTrue(bootstrapLine.find(), up.stdout());
+        String bootstrap = bootstrapLine.group(1);
+        assertEquals("localhost:" + (base + 6) + ",localhost:" + (base + 8) + ",localhost:" + (base + 10), bootstrap,
+                "the brokers are the bootstrap servers");
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            java.util.Set<Integer> brokers = java.util.Set.of();
+            while (brokers.size() < 3 && System.nanoTime() < deadline) {
+                brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
+                        .map(org.apache.kafka.common.Node::id).collect(java.util.stream.Collectors.toSet());
+                Thread.sleep(brokers.size() < 3 ? 200 : 0);
+            }
+            assertEquals(java.util.Set.of(4, 5, 6), brokers, "the brokers, not the controllers");
+            admin.createTopics(List.of(new NewTopic("roles-events", 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
+        }
+        produce(bootstrap, "roles-events", 3);
+        assertEquals(List.of("event-0", "event-1", "event-2"), consume(bootstrap, "roles-events", 3));
+
+        Processes.Output down = brook("cluster", "down", "--dir", dir.getPath());
+        assertEquals(0, down.exitCode(), down.all());
+        for (int i = 0; i < 6; i++) {
+            assertTrue(down.stdout().contains("Stopped node " + (i + 1) + " (pid " + pids.get(i) + ")."), down.stdout());
+            assertFalse(alive(pids.get(i)), "node " + (i + 1) + " stopped");
+        }
+    }
+
     @Test
     void badInputIsOneLineAndStartsNothing() throws Exception {
         // numbers out of range: bad usage, nothing written
@@ -199,6 +266,25 @@ class ClusterCliTest {
                 fresh.getPath());
         assertEquals(2, badPort.exitCode(), badPort.all());
         assertTrue(oneLine(badPort).startsWith("brook: --base-port 65534 leaves ports 65534-65539 for 3 nodes"));
+        // combined and separate roles mixed, half of the separate roles, too many: bad usage
+        Processes.Output mixed = inProcess("cluster", "up", "--nodes", "3", "--controllers", "3", "--dir",
+                fresh.getPath());
+        assertEquals(2, mixed.exitCode(), mixed.all());
+        assertEquals("brook: --nodes starts combined nodes, --controllers and --brokers separate ones: give --nodes "
+                + "or --controllers with --brokers, not both", oneLine(mixed));
+        Processes.Output half = inProcess("cluster", "up", "--controllers", "3", "--dir", fresh.getPath());
+        assertEquals(2, half.exitCode(), half.all());
+        assertEquals("brook: --controllers and --brokers go together (separate roles); for combined nodes give "
+                + "--nodes", oneLine(half));
+        Processes.Output tooManyRoles = inProcess("cluster", "up", "--controllers", "5", "--brokers", "5", "--dir",
+                fresh.getPath());
+        assertEquals(2, tooManyRoles.exitCode(), tooManyRoles.all());
+        assertEquals("brook: --controllers 5 --brokers 5 make 10 nodes; one machine runs at most 9",
+                oneLine(tooManyRoles));
+        Processes.Output noBrokers = inProcess("cluster", "up", "--controllers", "3", "--brokers", "0", "--dir",
+                fresh.getPath());
+        assertEquals(2, noBrokers.exitCode(), noBrokers.all());
+        assertEquals("brook: --brokers takes 1 to 8, got 0", oneLine(noBrokers));
         assertFalse(fresh.exists(), "a refused up leaves no directory");
 
         // a directory with files of something else
@@ -233,6 +319,10 @@ class ClusterCliTest {
         assertEquals(2, wrongCount.exitCode(), wrongCount.all());
         assertEquals("brook: " + one + " holds a 1-node cluster; start it with --nodes 1, or pick another --dir for "
                 + "3 nodes", oneLine(wrongCount));
+        Processes.Output wrongRoles = upInProcess(one, "--controllers", "1", "--brokers", "1");
+        assertEquals(2, wrongRoles.exitCode(), wrongRoles.all());
+        assertEquals("brook: " + one + " holds a cluster of 1 combined node; start it with --nodes 1, or pick another "
+                + "--dir for 1 controller and 1 broker", oneLine(wrongRoles));
 
         // down of a stopped cluster says so; down of no cluster is one line
         Processes.Output downStopped = inProcess("cluster", "down", "--dir", one.getPath());

@@ -61,6 +61,11 @@ public record BrokerContext(int nodeId, String clusterId, BrokerConfig config, S
         return ClusterBrokers.live(replicas.image().cluster(), self(listenerName), listenerName);
     }
 
+    /** As {@link #liveBrokers}, with the fenced brokers too (marked) when {@code includeFenced}. */
+    public List<ClusterBrokers.Broker> listedBrokers(String listenerName, boolean includeFenced) {
+        return ClusterBrokers.listed(replicas.image().cluster(), self(listenerName), listenerName, includeFenced);
+    }
+
     /** Broker {@code id} on {@code listenerName}, if clients may be sent to it. */
     public Optional<ClusterBrokers.Broker> broker(int id, String listenerName) {
         return ClusterBrokers.find(replicas.image().cluster(), self(listenerName), listenerName, id);

@@ -20,8 +20,11 @@ public final class ClusterBrokers {
     private ClusterBrokers() {
     }
 
-    /** A broker as clients see it. */
-    public record Broker(int id, String host, int port, String rack) {
+    /** A broker as clients see it; {@code fenced} only in a listing that asked for fenced brokers. */
+    public record Broker(int id, String host, int port, String rack, boolean fenced) {
+        public Broker(int id, String host, int port, String rack) {
+            this(id, host, port, rack, false);
+        }
     }
 
     /**
@@ -30,12 +33,20 @@ public final class ClusterBrokers {
      * @param self this node as it advertises itself on that listener
      */
     public static List<Broker> live(ClusterImage cluster, Broker self, String listenerName) {
+        return listed(cluster, self, listenerName, false);
+    }
+
+    /**
+     * The brokers to list on {@code listenerName}, by id, fenced ones too (marked) when {@code includeFenced}: what
+     * DescribeCluster v2+ answers to {@code IncludeFencedBrokers} (KIP-1073), so an operator sees a fenced broker.
+     */
+    public static List<Broker> listed(ClusterImage cluster, Broker self, String listenerName, boolean includeFenced) {
         if (cluster.brokers().isEmpty()) {
             return List.of(self);
         }
         List<Broker> brokers = new ArrayList<>();
         for (BrokerRegistration registration : cluster.brokers().values()) {
-            if (!registration.fenced()) {
+            if (includeFenced || !registration.fenced()) {
                 endpoint(registration, listenerName).ifPresent(brokers::add);
             }
         }
@@ -75,7 +86,7 @@ public final class ClusterBrokers {
         for (BrokerRegistration.Endpoint endpoint : registration.endpoints()) {
             if (endpoint.name().equals(listenerName)) {
                 return Optional.of(new Broker(registration.id(), endpoint.host(), endpoint.port(),
-                        registration.rack().orElse(null)));
+                        registration.rack().orElse(null), registration.fenced()));
             }
         }
         return Optional.empty();

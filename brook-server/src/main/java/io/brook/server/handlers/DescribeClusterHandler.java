@@ -11,7 +11,10 @@ import org.apache.kafka.common.protocol.Errors;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** DescribeCluster: this node as the only broker and the controller. */
+/**
+ * DescribeCluster: the registered, unfenced brokers (this node alone before any registered) and a controller id;
+ * from v2, with {@code IncludeFencedBrokers}, the fenced ones too, marked {@code IsFenced} (KIP-1073).
+ */
 public final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequestData> {
     /** Endpoint type of a broker listener (KIP-919); 2 is a controller listener. */
     private static final byte BROKER_ENDPOINT = 1;
@@ -38,9 +41,10 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         }
         List<ClusterBrokers.Broker> live = broker.liveBrokers(context.listenerName());
         response.setClusterId(broker.clusterId()).setControllerId(broker.controllerId(live));
-        for (ClusterBrokers.Broker b : live) {
+        boolean includeFenced = context.apiVersion() >= 2 && request.includeFencedBrokers();
+        for (ClusterBrokers.Broker b : includeFenced ? broker.listedBrokers(context.listenerName(), true) : live) {
             response.brokers().add(new DescribeClusterBroker().setBrokerId(b.id()).setHost(b.host())
-                    .setPort(b.port()).setRack(b.rack()));
+                    .setPort(b.port()).setRack(b.rack()).setIsFenced(b.fenced()));
         }
         return CompletableFuture.completedFuture(response);
     }
