@@ -193,19 +193,24 @@ class ClusterCliTest {
     }
 
     /**
-     * {@code --controllers 3 --brokers 3}: three controller-only and three broker-only processes (ids 1-3 and 4-6,
+     * {@code --controllers 1 --brokers 2} (the smallest separate-roles cluster: three JVMs instead of six keep CI
+     * short; the node count is only a loop bound): a controller-only and two broker-only processes (ids 1 and 2-3,
      * each printed with its role, port and directory); clients of the printed bootstrap servers (the brokers only)
-     * see the three brokers and write a replicated topic; down stops all six.
+     * see the two brokers and write a replicated topic; down stops all three.
      */
     @Test
     void upWithSeparateRolesStartsControllersAndBrokersAndDownStopsThemAll() throws Exception {
+        int controllers = 1;
+        int brokers = 2;
+        int nodes = controllers + brokers;
         File dir = new File(work, "roles");
-        int base = freePorts(12);
-        Processes.Output up = up(dir, "--controllers", "3", "--brokers", "3", "--base-port", String.valueOf(base));
+        int base = freePorts(2 * nodes);
+        Processes.Output up = up(dir, "--controllers", String.valueOf(controllers), "--brokers",
+                String.valueOf(brokers), "--base-port", String.valueOf(base));
         assertEquals(0, up.exitCode(), up.all());
         List<Long> pids = new ArrayList<>();
         Matcher controller = CONTROLLER_LINE.matcher(up.stdout());
-        for (int id = 1; id <= 3; id++) {
+        for (int id = 1; id <= controllers; id++) {
             assertTrue(controller.find(), up.stdout());
             assertEquals(id, Integer.parseInt(controller.group(1)));
             pids.add(Long.parseLong(controller.group(2)));
@@ -215,8 +220,11 @@ class ClusterCliTest {
             String settings = Files.readString(new File(dir, "node" + id + "/server.properties").toPath());
             assertTrue(settings.contains("process.roles=controller\n"), settings);
         }
+        assertFalse(controller.find(), "only " + controllers + " controller(s): " + up.stdout());
         Matcher broker = BROKER_LINE.matcher(up.stdout());
-        for (int id = 4; id <= 6; id++) {
+        List<String> brokerAddresses = new ArrayList<>();
+        java.util.Set<Integer> brokerIds = new java.util.TreeSet<>();
+        for (int id = controllers + 1; id <= nodes; id++) {
             assertTrue(broker.find(), up.stdout());
             assertEquals(id, Integer.parseInt(broker.group(1)));
             pids.add(Long.parseLong(broker.group(2)));
@@ -224,32 +232,35 @@ class ClusterCliTest {
             assertTrue(new File(broker.group(4), "meta.properties").isFile(), "formatted");
             String settings = Files.readString(new File(dir, "node" + id + "/server.properties").toPath());
             assertTrue(settings.contains("process.roles=broker\n"), settings);
+            brokerAddresses.add("localhost:" + (base + 2 * (id - 1)));
+            brokerIds.add(id);
         }
+        assertFalse(broker.find(), "only " + brokers + " brokers: " + up.stdout());
         assertFalse(NODE_LINE.matcher(up.stdout()).find(), "no combined node: " + up.stdout());
         pids.forEach(pid -> assertTrue(alive(pid), "runs: " + pid + "\n" + up.stdout()));
         Matcher bootstrapLine = BOOTSTRAP.matcher(up.stdout());
         assertTrue(bootstrapLine.find(), up.stdout());
         String bootstrap = bootstrapLine.group(1);
-        assertEquals("localhost:" + (base + 6) + ",localhost:" + (base + 8) + ",localhost:" + (base + 10), bootstrap,
-                "the brokers are the bootstrap servers");
+        assertEquals(String.join(",", brokerAddresses), bootstrap, "the brokers are the bootstrap servers");
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            java.util.Set<Integer> brokers = java.util.Set.of();
-            while (brokers.size() < 3 && System.nanoTime() < deadline) {
-                brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
+            java.util.Set<Integer> listed = java.util.Set.of();
+            while (listed.size() < brokers && System.nanoTime() < deadline) {
+                listed = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
                         .map(org.apache.kafka.common.Node::id).collect(java.util.stream.Collectors.toSet());
-                Thread.sleep(brokers.size() < 3 ? 200 : 0);
+                Thread.sleep(listed.size() < brokers ? 200 : 0);
             }
-            assertEquals(java.util.Set.of(4, 5, 6), brokers, "the brokers, not the controllers");
-            admin.createTopics(List.of(new NewTopic("roles-events", 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            assertEquals(brokerIds, listed, "the brokers, not the controllers");
+            admin.createTopics(List.of(new NewTopic("roles-events", 1, (short) brokers))).all()
+                    .get(60, TimeUnit.SECONDS);
         }
         produce(bootstrap, "roles-events", 3);
         assertEquals(List.of("event-0", "event-1", "event-2"), consume(bootstrap, "roles-events", 3));
 
         Processes.Output down = brook("cluster", "down", "--dir", dir.getPath());
         assertEquals(0, down.exitCode(), down.all());
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < nodes; i++) {
             assertTrue(down.stdout().contains("Stopped node " + (i + 1) + " (pid " + pids.get(i) + ")."), down.stdout());
             assertFalse(alive(pids.get(i)), "node " + (i + 1) + " stopped");
         }

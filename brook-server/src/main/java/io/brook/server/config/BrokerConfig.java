@@ -633,12 +633,13 @@ public final class BrokerConfig {
     }
 
     /**
-     * Whether this node's quorum involves other nodes (other voters, or a dynamic quorum). Such a node's
-     * directories must be formatted with the cluster's id ({@code bin/brook storage format}) before it
-     * starts; a node that is its own quorum (the single-node default) creates its meta.properties itself.
+     * Whether this node's quorum involves other nodes (other voters, or a dynamic quorum), or this node is a
+     * controller only (a lone voter whose brokers are other processes: it runs the Raft quorum, which they follow).
+     * Such a node's directories must be formatted with the cluster's id ({@code bin/brook storage format}) before
+     * it starts; a node that is its own quorum (the single-node default) creates its meta.properties itself.
      */
     public boolean isMultiNodeQuorum() {
-        return quorum.hasOtherNodes(nodeId());
+        return quorum.hasOtherNodes(nodeId()) || !isBroker();
     }
 
     /** The replica selector of {@code replica.selector.class}: empty when consumers read from leaders only. */
