@@ -94,6 +94,7 @@ import io.brook.server.handlers.AlterClientQuotasHandler;
 import io.brook.server.handlers.AlterUserScramCredentialsHandler;
 import io.brook.server.handlers.DescribeClientQuotasHandler;
 import io.brook.server.quota.ClientQuotaManager;
+import io.brook.server.quota.ConsumerFetchQuota;
 import io.brook.server.quota.ConnectionRates;
 import io.brook.server.quota.IpConnectionQuotas;
 import io.brook.server.quota.ControllerMutationQuotaManager;
@@ -407,6 +408,10 @@ public final class BrookNode implements AutoCloseable {
                 () -> replicas.image().clientQuotas(), System::currentTimeMillis,
                 config.getInt("controller.quota.window.num"),
                 config.getInt("controller.quota.window.size.seconds") * 1000L);
+        // client byte-rate and request quotas (issue 20): read from the image; a consumer's fetch counts its own bytes
+        ClientQuotaManager clientQuotas = new ClientQuotaManager(() -> replicas.image().clientQuotas(),
+                System::currentTimeMillis, config.getInt("quota.window.num"),
+                config.getInt("quota.window.size.seconds") * 1000L);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -419,7 +424,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new CreatePartitionsHandler(broker, mutationQuotas))
                 .register(new DescribeConfigsHandler(broker, loggers))
                 .register(new ProduceHandler(broker))
-                .register(new FetchHandler(broker, fetchSessions, throttles))
+                .register(new FetchHandler(broker, fetchSessions, throttles, new ConsumerFetchQuota(clientQuotas)))
                 .register(new ListOffsetsHandler(broker))
                 .register(new OffsetForLeaderEpochHandler(broker))
                 .register(new InitProducerIdHandler(broker))
@@ -507,9 +512,7 @@ public final class BrookNode implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
 
         // client byte-rate quotas (issue 20): counted per request by the network layer, read from the image
-        network.quotas(new RequestQuotas(new ClientQuotaManager(() -> replicas.image().clientQuotas(),
-                System::currentTimeMillis, config.getInt("quota.window.num"),
-                config.getInt("quota.window.size.seconds") * 1000L)));
+        network.quotas(new RequestQuotas(clientQuotas));
         network.ipQuotas(new IpConnectionQuotas(() -> replicas.image().clientQuotas()));
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
