@@ -55,7 +55,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * throttled; a consumer is held to the default user's {@code consumer_byte_rate}. Rates are measured by the
  * clients over their whole run, with 10% tolerance.
  */
-@Timeout(120)
+@Timeout(240)
 class QuotaTest {
     /** The producer quota of client id {@code fast}, bytes per second. */
     private static final long PRODUCER_QUOTA = 200 * 1024;

@@ -113,6 +113,7 @@ import io.brook.server.replication.ReplicationThrottles;
 import io.brook.server.replication.ReplicaFetcher;
 import io.brook.server.replication.ReplicationQuota;
 import io.brook.server.security.acl.BrokerAuthorizer;
+import io.brook.server.security.AuditLog;
 import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
@@ -397,12 +398,17 @@ public final class BrookNode implements AutoCloseable {
         long hwCheckpointMs = config.getLong("replica.high.watermark.checkpoint.interval.ms");
         scheduler.scheduleWithFixedDelay(() -> logManager.checkpointHighWatermarks(replicas.highWatermarks()),
                 hwCheckpointMs, hwCheckpointMs, TimeUnit.MILLISECONDS);
+        // the security audit log (issue 20): failed authentications and denials, limited per client address; the
+        // counts of what it left out are written once an address's interval is over
+        AuditLog audit = new AuditLog(System::currentTimeMillis);
+        scheduler.scheduleWithFixedDelay(audit::flushSummaries, AuditLog.INTERVAL_MS, AuditLog.INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
                 offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, coordinatorLoader,
                 remoteTransactions, advertised,
                 controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
-                        new DenialLog(System::currentTimeMillis)));
+                        new DenialLog(System::currentTimeMillis), audit));
         // controller_mutation_rate quotas (KIP-599): asked by the handlers of topic and partition creation and deletion
         ControllerMutationQuotaManager mutationQuotas = new ControllerMutationQuotaManager(
                 () -> replicas.image().clientQuotas(), System::currentTimeMillis,
@@ -514,6 +520,7 @@ public final class BrookNode implements AutoCloseable {
         // client byte-rate quotas (issue 20): counted per request by the network layer, read from the image
         network.quotas(new RequestQuotas(clientQuotas));
         network.ipQuotas(new IpConnectionQuotas(() -> replicas.image().clientQuotas()));
+        network.audit(audit);
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
