@@ -64,7 +64,9 @@ public final class ClientQuotaManager {
     /**
      * Records {@code bytes} of quota {@code key} unless that puts the client over its quota: then they are taken
      * back at once, under the same lock, and the throttle time is returned (Kafka unrecords the bytes of a fetch it
-     * throttles, since they are not sent). 0 without a quota or within it.
+     * throttles, since they are not sent). 0 without a quota or within it. Bytes into a window that holds nothing
+     * are always taken (0 returned; the next call is throttled for them): a single batch larger than the whole
+     * window's worth would otherwise be refused for ever.
      */
     public long recordUnlessThrottled(String key, String user, String clientId, double bytes) {
         String client = clientId == null ? "" : clientId;
@@ -77,8 +79,12 @@ public final class ClientQuotaManager {
         QuotaRate rate = rates.computeIfAbsent(new RateKey(key, applied.countedUser(), applied.countedClientId()),
                 k -> new QuotaRate(samples, sampleMs));
         synchronized (rate) {
+            boolean idle = rate.holdsNothing(now);
             rate.record(bytes, now);
             long throttleMs = rate.throttleMs(applied.limit(), now);
+            if (throttleMs > 0 && idle) {
+                return 0;
+            }
             if (throttleMs > 0) {
                 rate.record(-bytes, now);
             }

@@ -87,6 +87,10 @@ class RequestQuotasTest {
                 "the refused bytes were taken back: the same fetch is refused for as long again, not longer");
         CLOCK.addAndGet(throttle);
         assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000), "after its throttle time the fetch passes");
+        CLOCK.addAndGet(11_000); // the window is empty again
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 20_000),
+                "a batch of 20 s worth into an empty window passes (it would be refused for ever otherwise)");
+        assertTrue(quota.throttleMs("ANONYMOUS", "c", 1) > 0, "and the next fetch is throttled for it");
         ConsumerFetchQuota none = new ConsumerFetchQuota(new ClientQuotaManager(() -> ClientQuotasImage.EMPTY,
                 CLOCK::get, 11, 1000));
         assertEquals(Long.MAX_VALUE, none.maxBytes("ANONYMOUS", "c"));
