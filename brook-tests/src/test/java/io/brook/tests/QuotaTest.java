@@ -14,6 +14,8 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -53,7 +55,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * throttled; a consumer is held to the default user's {@code consumer_byte_rate}. Rates are measured by the
  * clients over their whole run, with 10% tolerance.
  */
-@Timeout(120)
+@Timeout(240)
 class QuotaTest {
     /** The producer quota of client id {@code fast}, bytes per second. */
     private static final long PRODUCER_QUOTA = 200 * 1024;
@@ -142,7 +144,9 @@ class QuotaTest {
                 assertTrue(freeRun.rate() > PRODUCER_QUOTA * 3, "the producer without a quota ran at "
                         + freeRun.rate() + " B/s");
                 assertEquals(0.0, freeRun.throttleMs(), "the producer without a quota was throttled");
-                assertTrue(readerRun.rate() <= CONSUMER_QUOTA * 1.1 && readerRun.rate() >= CONSUMER_QUOTA * 0.9,
+                // a fetch over the quota is answered empty (KIP-219) and the consumer asks again after its throttle
+                // time: each such round trip reads nothing, as with Kafka, so the rate may fall a little further
+                assertTrue(readerRun.rate() <= CONSUMER_QUOTA * 1.1 && readerRun.rate() >= CONSUMER_QUOTA * 0.85,
                         "the consumer with a quota of " + CONSUMER_QUOTA + " B/s read at " + readerRun.rate() + " B/s");
                 assertTrue(readerRun.throttleMs() > 0, "the broker told the throttled consumer its throttle time");
             } finally {
@@ -150,7 +154,77 @@ class QuotaTest {
                 assertTrue(clients.awaitTermination(30, TimeUnit.SECONDS));
             }
             throttledConnectionIsMuted(brook);
+            throttledFetchIsAnsweredEmpty(brook);
         }
+    }
+
+    /**
+     * KIP-219 for a consumer's fetch, as Kafka: over its quota it is answered at once with no records and the
+     * throttle time, the connection is muted for that time, and its fetch session keeps its partition and fetch
+     * offset, so the next incremental fetch (naming no partition) reads on from there.
+     */
+    private static void throttledFetchIsAnsweredEmpty(BrookFixture brook) throws Exception {
+        Map<String, String> rawOfAnyUser = new HashMap<>(); // above the default user's quota in Kafka's precedence
+        rawOfAnyUser.put(ClientQuotaEntity.USER, null);
+        rawOfAnyUser.put(ClientQuotaEntity.CLIENT_ID, RAW_CLIENT_ID);
+        try (Admin admin = brook.admin()) {
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(rawOfAnyUser), List.of(
+                    new ClientQuotaAlteration.Op("consumer_byte_rate", (double) RAW_QUOTA))))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        short v12 = 12; // fetch sessions, topics by name
+        try (RawConnection raw = new RawConnection(brook.bootstrap())) {
+            FetchResponseData opened = (FetchResponseData) raw.call(ApiKeys.FETCH, v12, fetch(0, 0, 0L));
+            assertEquals(Errors.NONE.code(), opened.errorCode());
+            assertTrue(opened.sessionId() != 0, "a fetch session was opened");
+            MemoryRecords records = (MemoryRecords) opened.responses().get(0).partitions().get(0).records();
+            assertTrue(records.sizeInBytes() > RAW_QUOTA / 2 && records.sizeInBytes() <= RAW_QUOTA + VALUE_BYTES * 20,
+                    "a fetch reads at most about what one second of its quota holds: " + records.sizeInBytes());
+            long nextOffset = lastOffset(records) + 1;
+
+            FetchResponseData throttled = (FetchResponseData) raw.call(ApiKeys.FETCH, v12,
+                    fetch(opened.sessionId(), 1, nextOffset));
+            assertEquals(Errors.NONE.code(), throttled.errorCode());
+            assertTrue(throttled.throttleTimeMs() > 0, "two seconds' worth within a second is over the quota");
+            assertEquals(List.of(), throttled.responses(), "a throttled fetch is answered without records");
+            assertEquals(opened.sessionId(), throttled.sessionId());
+            long throttledAt = System.nanoTime();
+
+            FetchResponseData after = (FetchResponseData) raw.call(ApiKeys.FETCH, v12,
+                    fetch(opened.sessionId(), 2, null));
+            long mutedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - throttledAt);
+            assertTrue(mutedMs >= throttled.throttleTimeMs() * 0.9, "the next fetch was answered " + mutedMs
+                    + " ms after a throttle time of " + throttled.throttleTimeMs() + " ms");
+            assertEquals(Errors.NONE.code(), after.errorCode());
+            assertEquals(1, after.responses().size(), "the session still holds its partition: " + after);
+            MemoryRecords more = (MemoryRecords) after.responses().get(0).partitions().get(0).records();
+            assertTrue(more.sizeInBytes() > 0, "the session read on after the throttle");
+            assertEquals(nextOffset, more.batches().iterator().next().baseOffset(),
+                    "the session read on from the offset the throttled fetch named");
+        }
+    }
+
+    /**
+     * A fetch of partition 0 of {@code quota-fast}: a full one opening a session (epoch 0), or an incremental one of
+     * session {@code sessionId} naming the partition at {@code offset}, or no partition when {@code offset} is null.
+     */
+    private static FetchRequestData fetch(int sessionId, int epoch, Long offset) {
+        FetchRequestData request = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(100).setMinBytes(1)
+                .setMaxBytes(10 * 1024 * 1024).setSessionId(sessionId).setSessionEpoch(epoch);
+        if (offset != null) {
+            request.topics().add(new FetchRequestData.FetchTopic().setTopic("quota-fast").setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(offset)
+                            .setPartitionMaxBytes(10 * 1024 * 1024))));
+        }
+        return request;
+    }
+
+    private static long lastOffset(MemoryRecords records) {
+        long last = -1;
+        for (var batch : records.batches()) {
+            last = batch.lastOffset();
+        }
+        return last;
     }
 
     /**
@@ -239,9 +313,13 @@ class QuotaTest {
             consumer.seekToBeginning(List.of(new TopicPartition(topic, 0)));
             long bytes = 0;
             long first = 0;
+            long next = 0; // every record, in order: a fetch throttled (answered empty) loses none
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RUN_MS);
             while (System.nanoTime() < end) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    assertEquals(next++, record.offset(), "the consumer skipped or repeated a record");
+                }
                 if (first == 0) {
                     first = records.isEmpty() ? 0 : System.nanoTime(); // the bytes after the first records
                 } else if (System.nanoTime() < end) {

@@ -21,6 +21,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -55,6 +56,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -254,9 +256,10 @@ class TlsTest {
 
     @Test
     @Compat({"Java 4.3.1: SASL_SSL PLAIN and SCRAM-SHA-512", "kcat: SASL_SSL PLAIN", "kafkajs 2.2.4: SASL_SSL PLAIN",
-            "Kafka tools 4.3.1: kafka-topics, kafka-console-consumer over SASL_SSL SCRAM-SHA-512"})
+            "Kafka tools 4.3.1: kafka-topics, kafka-console-producer, kafka-console-consumer, kafka-acls over SASL_SSL "
+                    + "SCRAM-SHA-512"})
     void saslOverTlsAuthenticatesAsTheSaslUserEvenWithAClientCertificate() throws Exception {
-        brook = new BrookFixture(dataDir, Map.of(
+        Map<String, String> settings = new HashMap<>(Map.of(
                 "listeners", "SASL_SSL://localhost:0",
                 "ssl.keystore.type", "PKCS12",
                 "ssl.keystore.location", certs.serverP12.getPath(),
@@ -266,7 +269,11 @@ class TlsTest {
                 "ssl.client.auth", "requested",
                 "listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512",
                 "listener.name.sasl_ssl.plain.sasl.jaas.config", "org.apache.kafka.common.security.plain."
-                        + "PlainLoginModule required user_carol=\"carol-secret\";"));
+                        + "PlainLoginModule required user_carol=\"carol-secret\" user_erin=\"erin-secret\";",
+                // ACLs on, so kafka-acls has something to manage: carol and dave may do anything, erin what ACLs allow
+                "authorizer.class.name", AclAuthorizationTest.AUTHORIZER));
+        settings.put("super.users", "User:carol;User:dave");
+        brook = new BrookFixture(dataDir, settings);
         String bootstrap = brook.bootstrap();
         Map<String, Object> carol = mutualClient(bootstrap); // a certificate too: the SASL user is the principal
         carol.putAll(saslSslClient(bootstrap, "PLAIN", "carol", "carol-secret"));
@@ -318,16 +325,52 @@ class TlsTest {
         String described = KafkaAdminToolsTest.tool("org.apache.kafka.tools.TopicCommand", "--bootstrap-server",
                 bootstrap, "--command-config", daveConfig.getPath(), "--describe", "--topic", "sasl-ssl");
         assertTrue(described.contains("Topic: sasl-ssl") && described.contains("PartitionCount: 1"), described);
+        Processes.run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
+                KafkaAdminToolsTest.classpath(), "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
+                bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl"), "from console producer\n");
         String consumedByTool = KafkaAdminToolsTest.tool("org.apache.kafka.tools.consumer.ConsoleConsumer",
                 "--bootstrap-server", bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl",
-                "--partition", "0", "--offset", "earliest", "--max-messages", "1", "--timeout-ms", "60000");
-        assertTrue(consumedByTool.contains("over sasl_ssl"), consumedByTool);
+                "--partition", "0", "--offset", "earliest", "--max-messages", "2", "--timeout-ms", "60000");
+        assertTrue(consumedByTool.contains("over sasl_ssl\nfrom console producer"), consumedByTool);
+
+        // erin has no ACL: refused, and the refusal audited; kafka-acls (as dave) grants her CREATE on the cluster
+        Map<String, Object> erin = saslSslClient(bootstrap, "PLAIN", "erin", "erin-secret");
+        try (Admin asErin = Admin.create(erin)) {
+            ExecutionException denied = assertThrows(ExecutionException.class, () -> asErin.createTopics(List.of(
+                    new NewTopic("erins", 1, (short) 1))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TopicAuthorizationException.class, denied.getCause());
+            String acls = KafkaAdminToolsTest.tool("org.apache.kafka.tools.AclCommand", "--bootstrap-server",
+                    bootstrap, "--command-config", daveConfig.getPath(), "--add", "--allow-principal", "User:erin",
+                    "--operation", "Create", "--cluster");
+            assertTrue(acls.contains("principal=User:erin") && acls.contains("operation=CREATE"), acls);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // until the node's image has the ACL
+            while (true) {
+                try {
+                    asErin.createTopics(List.of(new NewTopic("erins", 1, (short) 1))).all()
+                            .get(30, TimeUnit.SECONDS);
+                    break;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicAuthorizationException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
 
         try (Admin wrong = Admin.create(saslSslClient(bootstrap, "PLAIN", "carol", "wrong"))) {
             ExecutionException refused = assertThrows(ExecutionException.class,
                     () -> wrong.listTopics().names().get(60, TimeUnit.SECONDS));
             assertInstanceOf(SaslAuthenticationException.class, refused.getCause());
         }
+        // the security audit log: one structured line per failed authentication and per denial
+        String audit = Files.readString(new File(brook.logDir(), "server.log").toPath()).lines()
+                .filter(l -> l.contains("(brook.security.audit)")).collect(Collectors.joining("\n"));
+        assertTrue(audit.contains("event=authentication outcome=FAILED listener=SASL_SSL client=")
+                && audit.contains("principal=\"carol\" mechanism=PLAIN reason=\"PLAIN authentication failed: "
+                + "Authentication failed: Invalid username or password\""), audit);
+        assertTrue(audit.contains("event=authorization outcome=DENIED listener=SASL_SSL client=")
+                && audit.contains("principal=\"User:erin\" mechanism=- reason=\"CREATE on "), audit);
 
         if (Processes.kcatAvailable()) {
             List<String> kcat = List.of("kcat", "-b", bootstrap, "-X", "security.protocol=sasl_ssl", "-X",
@@ -336,7 +379,7 @@ class TlsTest {
             Processes.run(with(kcat, "-P", "-t", "sasl-ssl", "-p", "0", "-K:"), "k2:from kcat\n");
             String consumed = Processes.run(with(kcat, "-C", "-t", "sasl-ssl", "-p", "0", "-o", "beginning", "-e",
                     "-q", "-f", "%s\n"), null);
-            assertEquals("over sasl_ssl\nfrom kcat\n", consumed);
+            assertEquals("over sasl_ssl\nfrom console producer\nfrom kcat\n", consumed);
         }
         File kafkajs = new File(BrookFixture.ROOT, "compat/kafkajs");
         if (new File(kafkajs, "node_modules/kafkajs").isDirectory()) {

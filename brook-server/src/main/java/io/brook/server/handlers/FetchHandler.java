@@ -9,6 +9,7 @@ import io.brook.server.delayed.DelayedOperation;
 import io.brook.server.fetch.FetchSession;
 import io.brook.server.fetch.FetchSession.Key;
 import io.brook.server.fetch.FetchSessionCache;
+import io.brook.server.quota.ConsumerFetchQuota;
 import io.brook.server.fetch.ReplicaSelector;
 import io.brook.server.partition.Partition;
 import io.brook.storage.index.TransactionIndex;
@@ -69,16 +70,22 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     private final BrokerContext broker;
     private final FetchSessionCache sessions;
     private final ReplicationThrottles throttles;
+    private final ConsumerFetchQuota consumerQuota;
 
     public FetchHandler(BrokerContext broker, FetchSessionCache sessions) {
-        this(broker, sessions, ReplicationThrottles.none(broker.nodeId()));
+        this(broker, sessions, ReplicationThrottles.none(broker.nodeId()), ConsumerFetchQuota.none());
     }
 
-    /** @param throttles the leader replication throttle (KIP-73) follower fetches keep to */
-    public FetchHandler(BrokerContext broker, FetchSessionCache sessions, ReplicationThrottles throttles) {
+    /**
+     * @param throttles     the leader replication throttle (KIP-73) follower fetches keep to
+     * @param consumerQuota the {@code consumer_byte_rate} quota consumers' fetches keep to (KIP-219)
+     */
+    public FetchHandler(BrokerContext broker, FetchSessionCache sessions, ReplicationThrottles throttles,
+                        ConsumerFetchQuota consumerQuota) {
         this.broker = broker;
         this.sessions = sessions;
         this.throttles = throttles;
+        this.consumerQuota = consumerQuota;
     }
 
     @Override
@@ -100,9 +107,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     /**
      * Who fetches, for the consumer path: the request version (v11+ may read from a follower), the consumer's
      * {@code rack_id} (empty if none) and the listener it came in on (a preferred read replica must be reachable
-     * there).
+     * there); its user and client id, whose {@code consumer_byte_rate} quota applies, and the most record bytes
+     * that quota lets one fetch read ({@link Long#MAX_VALUE} for a follower or without a quota).
      */
-    private record Client(short version, String rackId, String listenerName) {
+    private record Client(short version, String rackId, String listenerName, String user, String clientId,
+                          long quotaBytes) {
         boolean mayReadFromFollower() {
             return version >= FOLLOWER_READ_VERSION;
         }
@@ -153,7 +162,10 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
                 }
             }
         }
-        Client client = new Client(version, request.rackId(), context.listenerName());
+        boolean consumer = replicaId(request) < 0;
+        String user = context.principal().getName();
+        Client client = new Client(version, request.rackId(), context.listenerName(), user, context.clientId(),
+                consumer ? consumerQuota.maxBytes(user, context.clientId()) : Long.MAX_VALUE);
         return fetch(request, version, targets, session, incremental, refused(context, request, targets), client);
     }
 
@@ -192,7 +204,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         List<Watch> watches = mayWait ? watches(request, targets, refused) : List.of();
         Pass first = read(request, targets, refused, client);
         if (!mayWait || first.bytes() >= request.minBytes() || first.hasError()) {
-            return CompletableFuture.completedFuture(respond(version, targets, first, session, incremental));
+            return CompletableFuture.completedFuture(respond(request, version, targets, first, session, incremental, client));
         }
         CompletableFuture<FetchResponseData> result = new CompletableFuture<>();
         List<TopicPartition> keys = new ArrayList<>(watches.size());
@@ -346,8 +358,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
         private void answer() {
             try {
-                result.complete(respond(version, targets, read(request, targets, refused, client), session,
-                        incremental));
+                result.complete(respond(request, version, targets, read(request, targets, refused, client),
+                        session, incremental, client));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -395,7 +407,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         int replicaId = replicaId(request);
         boolean readCommitted = replicaId < 0 && request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         List<PartitionData> partitions = new ArrayList<>(targets.size());
-        long remaining = request.maxBytes();
+        long remaining = Math.min(request.maxBytes(), client.quotaBytes());
         long bytes = 0;
         boolean hasError = false;
         for (Target target : targets) {
@@ -559,9 +571,19 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         return topic == null ? Map.of() : topic.configs();
     }
 
-    /** Builds the response; with a session, records what each partition was told and drops unchanged ones. */
-    private static FetchResponseData respond(short version, List<Target> targets, Pass pass, FetchSession session,
-                                             boolean incremental) {
+    /**
+     * Builds the response; with a session, records what each partition was told and drops unchanged ones. A
+     * consumer's records are first counted against its {@code consumer_byte_rate} quota: over it, the fetch is
+     * answered without them ({@link #throttled}).
+     */
+    private FetchResponseData respond(FetchRequestData request, short version, List<Target> targets, Pass pass,
+                                      FetchSession session, boolean incremental, Client client) {
+        if (replicaId(request) < 0) {
+            long throttleMs = consumerQuota.throttleMs(client.user(), client.clientId(), pass.bytes());
+            if (throttleMs > 0) {
+                return throttled(session, incremental, throttleMs);
+            }
+        }
         boolean ids = version >= TOPIC_ID_VERSION;
         FetchResponseData response = new FetchResponseData().setSessionId(session == null ? 0 : session.id());
         Map<Key, FetchableTopicResponse> topics = new LinkedHashMap<>();
@@ -587,6 +609,23 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
         topics.values().forEach(response.responses()::add);
         return response;
+    }
+
+    /**
+     * The answer to a consumer's fetch over its byte-rate quota, as Kafka's (KIP-219): no partitions and the
+     * throttle time. The session is left as the request made it: it records nothing as told, so every partition
+     * it holds, with its fetch offset, is read again by the next fetch. A session this full fetch created is
+     * dropped and none is named, as Kafka creates none for a throttled fetch; the client opens one next time.
+     */
+    private FetchResponseData throttled(FetchSession session, boolean incremental, long throttleMs) {
+        int sessionId = FetchMetadata.INVALID_SESSION_ID;
+        if (session != null && incremental) {
+            sessionId = session.id();
+        } else if (session != null) {
+            sessions.remove(session.id());
+        }
+        return new FetchResponseData().setSessionId(sessionId)
+                .setThrottleTimeMs((int) Math.min(Integer.MAX_VALUE, throttleMs));
     }
 
     private static FetchResponseData topLevelError(Errors error) {

@@ -4,6 +4,7 @@ import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.api.RequestContext;
 import io.brook.server.quota.RequestQuotas;
+import io.brook.server.security.AuditLog;
 import io.brook.server.security.sasl.SaslAuthenticator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -102,11 +103,14 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
     private boolean throttled;
     /** Ends the current throttle; null when not throttled. */
     private ScheduledFuture<?> throttleEnd;
+    /** Where failed authentications are audited, or null for the plain server log. */
+    private final AuditLog audit;
 
     KafkaChannelHandler(ApiRegistry registry, Executor requestExecutor, RequestMemory memory, ReadGate gate,
                         String listenerName, SecurityProtocol securityProtocol, SaslListener saslListener,
-                        RequestQuotas quotas) {
+                        RequestQuotas quotas, AuditLog audit) {
         this.quotas = quotas;
+        this.audit = audit;
         this.saslListener = saslListener;
         this.sasl = saslListener == null ? null : saslListener.authenticators().get();
         this.listenerName = listenerName;
@@ -448,9 +452,16 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 authenticated(ctx, done.principal());
                 send(ctx, header.correlationId(), headerVersion, done.response(), header.apiVersion());
             } else if (step instanceof SaslAuthenticator.Fail fail) {
-                // one line per failure (the audit trail), then the answer only after the delay: guessing is slow
-                log.info("Failed authentication with {} (connection {}, listener {}): {}",
-                        ctx.channel().remoteAddress(), connectionId, listenerName, fail.reason());
+                // one audit line per failure (rate-limited per address), then the answer only after the delay:
+                // guessing is slow
+                InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+                if (audit != null) {
+                    audit.authenticationFailed(listenerName, remote.getAddress().getHostAddress(), remote.getPort(),
+                            sasl.claimedUser(), sasl.mechanism(), fail.reason());
+                } else {
+                    log.info("Failed authentication with {} (connection {}, listener {}): {}", remote, connectionId,
+                            listenerName, fail.reason());
+                }
                 ctx.executor().schedule(() -> {
                     if (fail.response() != null) {
                         send(ctx, header.correlationId(), headerVersion, fail.response(), header.apiVersion());

@@ -120,6 +120,8 @@ public final class NetworkServer implements AutoCloseable {
     private volatile io.brook.server.quota.RequestQuotas quotas;
     /** Set before {@link #start} ({@link #connectionLimits}). */
     private volatile ConnectionLimits limits = ConnectionLimits.none();
+    /** Where failed authentications are audited, or null for the plain server log ({@link #audit}). */
+    private volatile io.brook.server.security.AuditLog audit;
     /** The ip quotas of client addresses, or null for none ({@link #ipQuotas}). */
     private volatile IpConnectionQuotas ipQuotas;
 
@@ -184,7 +186,7 @@ public final class NetworkServer implements AutoCloseable {
                                         settings.maxRequestBytes(), requestMemory, gate))
                                 .addLast("kafka", new KafkaChannelHandler(registry, requestExecutor, requestMemory,
                                         gate, listener, tls == null ? SecurityProtocol.PLAINTEXT
-                                                : tls.securityProtocol(), sasl, quotas));
+                                                : tls.securityProtocol(), sasl, quotas, audit));
                     }
                 });
         this.bootstrap = bootstrap;
@@ -241,6 +243,11 @@ public final class NetworkServer implements AutoCloseable {
      */
     public void connectionLimits(ConnectionLimits limits) {
         this.limits = limits;
+    }
+
+    /** The security audit log failed authentications go to; before {@link #acceptConnections}. */
+    public void audit(io.brook.server.security.AuditLog audit) {
+        this.audit = audit;
     }
 
     /** The ip quotas ({@code connection_creation_rate}) of client addresses; before {@link #acceptConnections}. */

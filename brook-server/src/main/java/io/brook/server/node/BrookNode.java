@@ -95,6 +95,7 @@ import io.brook.server.handlers.AlterClientQuotasHandler;
 import io.brook.server.handlers.AlterUserScramCredentialsHandler;
 import io.brook.server.handlers.DescribeClientQuotasHandler;
 import io.brook.server.quota.ClientQuotaManager;
+import io.brook.server.quota.ConsumerFetchQuota;
 import io.brook.server.quota.ConnectionRates;
 import io.brook.server.quota.IpConnectionQuotas;
 import io.brook.server.quota.ControllerMutationQuotaManager;
@@ -113,6 +114,7 @@ import io.brook.server.replication.ReplicationThrottles;
 import io.brook.server.replication.ReplicaFetcher;
 import io.brook.server.replication.ReplicationQuota;
 import io.brook.server.security.acl.BrokerAuthorizer;
+import io.brook.server.security.AuditLog;
 import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.cleaner.LogCleaner;
 import io.brook.storage.log.LogDir;
@@ -397,17 +399,26 @@ public final class BrookNode implements AutoCloseable {
         long hwCheckpointMs = config.getLong("replica.high.watermark.checkpoint.interval.ms");
         scheduler.scheduleWithFixedDelay(() -> logManager.checkpointHighWatermarks(replicas.highWatermarks()),
                 hwCheckpointMs, hwCheckpointMs, TimeUnit.MILLISECONDS);
+        // the security audit log (issue 20): failed authentications and denials, limited per client address; the
+        // counts of what it left out are written once an address's interval is over
+        AuditLog audit = new AuditLog(System::currentTimeMillis);
+        scheduler.scheduleWithFixedDelay(audit::flushSummaries, AuditLog.INTERVAL_MS, AuditLog.INTERVAL_MS,
+                TimeUnit.MILLISECONDS);
         BrokerContext broker = new BrokerContext(config.nodeId(), meta.clusterId(), config,
                 listener.advertisedHost(), advertisedPort, replicas, controllerChannel, delayed, producerIds, groups,
                 offsetsTopic, transactionTopic, coordinatorTopics, transactions, markers, coordinatorLoader,
                 remoteTransactions, advertised,
                 controller::leaderId, new BrokerAuthorizer(config.authorizer(), () -> replicas.image().acls(),
-                        new DenialLog(System::currentTimeMillis)));
+                        new DenialLog(System::currentTimeMillis), audit));
         // controller_mutation_rate quotas (KIP-599): asked by the handlers of topic and partition creation and deletion
         ControllerMutationQuotaManager mutationQuotas = new ControllerMutationQuotaManager(
                 () -> replicas.image().clientQuotas(), System::currentTimeMillis,
                 config.getInt("controller.quota.window.num"),
                 config.getInt("controller.quota.window.size.seconds") * 1000L);
+        // client byte-rate and request quotas (issue 20): read from the image; a consumer's fetch counts its own bytes
+        ClientQuotaManager clientQuotas = new ClientQuotaManager(() -> replicas.image().clientQuotas(),
+                System::currentTimeMillis, config.getInt("quota.window.num"),
+                config.getInt("quota.window.size.seconds") * 1000L);
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
@@ -420,7 +431,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new CreatePartitionsHandler(broker, mutationQuotas))
                 .register(new DescribeConfigsHandler(broker, loggers))
                 .register(new ProduceHandler(broker))
-                .register(new FetchHandler(broker, fetchSessions, throttles))
+                .register(new FetchHandler(broker, fetchSessions, throttles, new ConsumerFetchQuota(clientQuotas)))
                 .register(new ListOffsetsHandler(broker))
                 .register(new OffsetForLeaderEpochHandler(broker))
                 .register(new InitProducerIdHandler(broker))
@@ -509,10 +520,9 @@ public final class BrookNode implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
 
         // client byte-rate quotas (issue 20): counted per request by the network layer, read from the image
-        network.quotas(new RequestQuotas(new ClientQuotaManager(() -> replicas.image().clientQuotas(),
-                System::currentTimeMillis, config.getInt("quota.window.num"),
-                config.getInt("quota.window.size.seconds") * 1000L)));
+        network.quotas(new RequestQuotas(clientQuotas));
         network.ipQuotas(new IpConnectionQuotas(() -> replicas.image().clientQuotas()));
+        network.audit(audit);
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);

@@ -61,6 +61,51 @@ public final class ClientQuotaManager {
         }
     }
 
+    /**
+     * Records {@code bytes} of quota {@code key} unless that puts the client over its quota: then they are taken
+     * back at once, under the same lock, and the throttle time is returned (Kafka unrecords the bytes of a fetch it
+     * throttles, since they are not sent). 0 without a quota or within it. Bytes into a window that holds nothing
+     * are always taken (0 returned; the next call is throttled for them): a single batch larger than the whole
+     * window's worth would otherwise be refused for ever.
+     */
+    public long recordUnlessThrottled(String key, String user, String clientId, double bytes) {
+        String client = clientId == null ? "" : clientId;
+        QuotaPrecedence.Applied applied = QuotaPrecedence.resolve(quotas.get(), key, user, client);
+        if (applied == null) {
+            return 0;
+        }
+        long now = clockMs.getAsLong();
+        sweep(now);
+        QuotaRate rate = rates.computeIfAbsent(new RateKey(key, applied.countedUser(), applied.countedClientId()),
+                k -> new QuotaRate(samples, sampleMs));
+        synchronized (rate) {
+            boolean idle = rate.holdsNothing(now);
+            rate.record(bytes, now);
+            long throttleMs = rate.throttleMs(applied.limit(), now);
+            if (throttleMs > 0 && idle) {
+                return 0;
+            }
+            if (throttleMs > 0) {
+                rate.record(-bytes, now);
+            }
+            return throttleMs;
+        }
+    }
+
+    /**
+     * The bytes one sample may hold at the quota {@code key} of {@code user} and {@code clientId}, at least 1
+     * ({@link Long#MAX_VALUE} without a quota): a consumer's fetch reads no more (Kafka caps it by what its quota
+     * window holds), so a response is never too big to pass the quota once the client waited its throttle time.
+     */
+    public long bytesPerSample(String key, String user, String clientId) {
+        QuotaPrecedence.Applied applied = QuotaPrecedence.resolve(quotas.get(), key, user,
+                clientId == null ? "" : clientId);
+        if (applied == null) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(1, (long) Math.min(Long.MAX_VALUE / 2.0, applied.limit() * sampleMs / 1000.0));
+    }
+
     /** Whether any client quota is set (without one, nothing needs counting). */
     public boolean active() {
         return !quotas.get().isEmpty();

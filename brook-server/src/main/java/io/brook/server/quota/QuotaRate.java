@@ -73,6 +73,12 @@ public final class QuotaRate {
         return Math.min((long) Math.ceil(ms), samples * sampleMs);
     }
 
+    /** Whether the window holds no bytes at {@code nowMs} (nothing recorded in it, or all taken back). */
+    public boolean holdsNothing(long nowMs) {
+        purge(nowMs);
+        return window.isEmpty() || total() <= 0;
+    }
+
     /** Whether nothing was recorded within the whole window before {@code nowMs} (the rate is empty). */
     public boolean idle(long nowMs) {
         return nowMs - lastRecordMs > samples * sampleMs;

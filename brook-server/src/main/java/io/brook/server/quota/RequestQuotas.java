@@ -14,8 +14,9 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
  * Which requests count against which quota, as Kafka: a Produce counts its request bytes against
- * {@code producer_byte_rate}; a consumer's Fetch (never a follower's) counts the record bytes of its response
- * against {@code consumer_byte_rate}; every request but the inter-broker ones counts the time it held a
+ * {@code producer_byte_rate}; a consumer's Fetch is counted against {@code consumer_byte_rate} by the fetch
+ * itself ({@link ConsumerFetchQuota}: over the quota it is answered empty), and its throttle time is returned here
+ * to mute the connection; every request but the inter-broker ones counts the time it held a
  * request-handler thread against {@code request_percentage} (KIP-13/KIP-124: percent of one thread, 1% being
  * 10 ms per second; Brook measures the handler's own run on the request thread, not the network threads'). The user is the connection's principal name (ANONYMOUS without
  * authentication), as in Kafka. The throttle time goes into the response's {@code throttle_time_ms}; the network
@@ -49,7 +50,7 @@ public final class RequestQuotas {
      */
     public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
                            ApiMessage response, long handlerNanos) {
-        long throttleMs = mutationThrottleMs(response);
+        long throttleMs = handlerThrottleMs(response);
         if (!manager.active()) {
             return throttleMs; // the common case: no quota set, so no fetch response is even measured
         }
@@ -87,28 +88,17 @@ public final class RequestQuotas {
             }
             return throttleMs;
         }
-        if (request instanceof FetchRequestData fetch && fetch.replicaId() < 0 && fetch.replicaState().replicaId() < 0
-                && response instanceof FetchResponseData answer) {
-            long bytes = 0;
-            for (FetchResponseData.FetchableTopicResponse topic : answer.responses()) {
-                for (FetchResponseData.PartitionData partition : topic.partitions()) {
-                    if (partition.records() != null) {
-                        bytes += partition.records().sizeInBytes();
-                    }
-                }
-            }
-            long throttleMs = manager.recordAndGetThrottleMs(ClientQuotaKeys.CONSUMER_BYTE_RATE, principal.getName(),
-                    clientId, bytes);
-            if (throttleMs > 0) {
-                answer.setThrottleTimeMs((int) Math.max(answer.throttleTimeMs(), throttleMs));
-            }
-            return throttleMs;
-        }
         return 0;
     }
 
-    /** The controller mutation throttle time a handler put in {@code response} (0 for other responses). */
-    private static long mutationThrottleMs(ApiMessage response) {
+    /**
+     * The throttle time a handler put in {@code response}: the controller mutation throttle, or the consumer byte-rate
+     * throttle of a fetch answered empty ({@link ConsumerFetchQuota}); 0 for other responses.
+     */
+    private static long handlerThrottleMs(ApiMessage response) {
+        if (response instanceof FetchResponseData fetched) {
+            return fetched.throttleTimeMs();
+        }
         if (response instanceof CreateTopicsResponseData created) {
             return created.throttleTimeMs();
         }

@@ -63,20 +63,38 @@ class RequestQuotasTest {
     }
 
     @Test
-    void consumerFetchesCountTheirRecordBytesFollowerFetchesNothing() {
+    void fetchesAreCountedByTheFetchItsThrottleTimeMutes() {
         RequestQuotas quotas = requestQuotas(quotas());
-        FetchRequestData follower = new FetchRequestData().setReplicaState(
-                new FetchRequestData.ReplicaState().setReplicaId(2));
         FetchResponseData big = fetchAnswer(100_000);
-        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "f", follower, 100, big));
+        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100, big),
+                "the fetch counted its bytes itself (ConsumerFetchQuota): they are not counted again");
         assertEquals(0, big.throttleTimeMs());
-        assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "f", new FetchRequestData().setReplicaId(1), 100,
-                big), "an older follower fetch (replica id in the request) is not counted either");
-        long throttle = quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100, big);
-        assertTrue(throttle > 10_000, "100 kB against 1000 B/s: " + throttle);
-        assertEquals(throttle, big.throttleTimeMs());
+        assertEquals(1500, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new FetchRequestData(), 100,
+                new FetchResponseData().setThrottleTimeMs(1500)), "a throttled fetch mutes for its throttle time");
         assertEquals(0, quotas.onResponse(KafkaPrincipal.ANONYMOUS, "c", new MetadataRequestData(), 100_000, null),
                 "other APIs are not byte-rate limited");
+    }
+
+    @Test
+    void aConsumerFetchOverItsQuotaIsNotCountedAndReadsAtMostOneSample() {
+        ConsumerFetchQuota quota = new ConsumerFetchQuota(new ClientQuotaManager(RequestQuotasTest::quotas,
+                CLOCK::get, 11, 1000));
+        assertEquals(1000, quota.maxBytes("ANONYMOUS", "c"), "1000 B/s, samples of 1 s");
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000));
+        long throttle = quota.throttleMs("ANONYMOUS", "c", 1000);
+        assertTrue(throttle >= 1000, "2000 B in one sample against 1000 B/s: " + throttle);
+        assertEquals(throttle, quota.throttleMs("ANONYMOUS", "c", 1000),
+                "the refused bytes were taken back: the same fetch is refused for as long again, not longer");
+        CLOCK.addAndGet(throttle);
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000), "after its throttle time the fetch passes");
+        CLOCK.addAndGet(11_000); // the window is empty again
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 20_000),
+                "a batch of 20 s worth into an empty window passes (it would be refused for ever otherwise)");
+        assertTrue(quota.throttleMs("ANONYMOUS", "c", 1) > 0, "and the next fetch is throttled for it");
+        ConsumerFetchQuota none = new ConsumerFetchQuota(new ClientQuotaManager(() -> ClientQuotasImage.EMPTY,
+                CLOCK::get, 11, 1000));
+        assertEquals(Long.MAX_VALUE, none.maxBytes("ANONYMOUS", "c"));
+        assertEquals(0, none.throttleMs("ANONYMOUS", "c", 100_000_000));
     }
 
     @Test

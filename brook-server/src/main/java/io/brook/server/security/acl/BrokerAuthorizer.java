@@ -2,6 +2,7 @@ package io.brook.server.security.acl;
 
 import io.brook.metadata.image.AclsImage;
 import io.brook.server.api.RequestContext;
+import io.brook.server.security.AuditLog;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.ResourceType;
 
@@ -10,7 +11,7 @@ import java.util.function.Supplier;
 /**
  * The authorizer request handlers ask before acting: {@link AclDecision} over the ACLs of the node's latest
  * metadata image, for the principal and client address of a request, with one audit line
- * ({@link DenialLog}) per denial. With the authorizer off every question is answered yes.
+ * ({@link DenialLog}) per denial, and one in the security audit log ({@link AuditLog}). With the authorizer off every question is answered yes.
  *
  * <p>Thread-safety: safe for concurrent use; each question reads the image current at the time.
  */
@@ -21,11 +22,20 @@ public final class BrokerAuthorizer {
     private final AuthorizerSettings settings;
     private final Supplier<AclsImage> acls;
     private final DenialLog denials;
+    /** The security audit log denials also go to, or null. */
+    private final AuditLog auditLog;
 
     public BrokerAuthorizer(AuthorizerSettings settings, Supplier<AclsImage> acls, DenialLog denials) {
+        this(settings, acls, denials, null);
+    }
+
+    /** @param audit the security audit log a denial is also written to (null for none) */
+    public BrokerAuthorizer(AuthorizerSettings settings, Supplier<AclsImage> acls, DenialLog denials,
+                            AuditLog audit) {
         this.settings = settings;
         this.acls = acls;
         this.denials = denials;
+        this.auditLog = audit;
     }
 
     /** An authorizer that allows everything (no authorizer configured). */
@@ -65,6 +75,10 @@ public final class BrokerAuthorizer {
         if (!allowed && audit) {
             denials.denied(context.principal().toString(), host, operation.name(), type.name(), name,
                     context.header().apiKey().name());
+            if (auditLog != null) {
+                auditLog.denied(context.listenerName(), host, context.principal().toString(), null, operation.name()
+                        + " on " + type.name() + " \"" + name + "\" (" + context.header().apiKey().name() + ")");
+            }
         }
         return allowed;
     }

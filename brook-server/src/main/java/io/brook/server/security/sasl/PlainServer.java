@@ -17,6 +17,8 @@ public final class PlainServer implements SaslMechanismServer {
 
     private final Map<String, String> passwords;
     private String user;
+    /** The user name of the token, before it is checked. */
+    private String claimed;
 
     /** @param passwords user name to password (from the listener's JAAS configuration) */
     public PlainServer(Map<String, String> passwords) {
@@ -43,6 +45,7 @@ public final class PlainServer implements SaslMechanismServer {
         String authorizationId = message.substring(0, first);
         String username = message.substring(first + 1, second);
         String password = message.substring(second + 1);
+        claimed = username.isEmpty() ? null : username;
         if (username.isEmpty()) {
             throw new SaslAuthenticationException("Authentication failed: username not specified");
         }
@@ -67,6 +70,11 @@ public final class PlainServer implements SaslMechanismServer {
     @Override
     public boolean isComplete() {
         return user != null;
+    }
+
+    @Override
+    public String claimedUser() {
+        return claimed;
     }
 
     @Override

@@ -171,6 +171,16 @@ public final class SaslAuthenticator {
         }
     }
 
+    /** The mechanism the client chose, or null before its handshake named an enabled one. */
+    public String mechanism() {
+        return server == null ? null : server.mechanism();
+    }
+
+    /** The user name the client claimed in its exchange (verified or not), or null before it named one. */
+    public String claimedUser() {
+        return server == null ? null : server.claimedUser();
+    }
+
     /** Handles a SaslHandshake or SaslAuthenticate request of {@code version}. */
     public Step step(ApiMessage request, short version) {
         if (request instanceof SaslHandshakeRequestData handshake) {

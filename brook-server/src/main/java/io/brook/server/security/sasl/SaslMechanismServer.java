@@ -24,6 +24,14 @@ public interface SaslMechanismServer {
     /** Whether the exchange has succeeded. */
     boolean isComplete();
 
+    /**
+     * The user name the client claimed so far, verified or not (for the audit line of a failed exchange); null
+     * before the client named one.
+     */
+    default String claimedUser() {
+        return null;
+    }
+
     /** The authenticated user's name; only once {@link #isComplete()}. */
     String user();
 

@@ -37,6 +37,8 @@ public final class ScramServer implements SaslMechanismServer {
     private final Supplier<String> nonces;
     private State state = State.FIRST;
     private String user;
+    /** The user name of the client-first message, before it is checked. */
+    private String claimed;
     private String gs2Header;
     private String clientFirstBare;
     private String serverFirst;
@@ -105,6 +107,7 @@ public final class ScramServer implements SaslMechanismServer {
             throw malformed("empty user name or nonce");
         }
         String username = saslName(fields[0].substring(2));
+        claimed = username;
         if (!authzid.isEmpty() && !(authzid.startsWith("a=") && saslName(authzid.substring(2)).equals(username))) {
             throw new SaslAuthenticationException("Authentication failed: Client requested an authorization id "
                     + "that is different from username");
@@ -185,6 +188,11 @@ public final class ScramServer implements SaslMechanismServer {
     @Override
     public boolean isComplete() {
         return state == State.COMPLETE;
+    }
+
+    @Override
+    public String claimedUser() {
+        return claimed;
     }
 
     @Override
