@@ -41,6 +41,8 @@ public final class QuorumConfig {
     private final long snapshotThreshold;
     private final int maxEntryBytes;
     private final long logSegmentBytes;
+    /** Where Ratis's transport binds, when not at {@link #ownAddress()} (null: there). */
+    private final InetSocketAddress bindAddress;
 
     private QuorumConfig(Builder b) {
         this.nodeId = b.nodeId;
@@ -52,6 +54,7 @@ public final class QuorumConfig {
         this.snapshotThreshold = b.snapshotThreshold;
         this.maxEntryBytes = b.maxEntryBytes;
         this.logSegmentBytes = b.logSegmentBytes;
+        this.bindAddress = b.bindAddress;
         if (voters.isEmpty()) {
             throw new IllegalArgumentException("controller.quorum.voters is empty: at least one voter is needed");
         }
@@ -164,9 +167,17 @@ public final class QuorumConfig {
         return logSegmentBytes;
     }
 
-    /** This voter's own address: where its Ratis transport listens. */
+    /** This voter's own address: the one the other voters send to. */
     public InetSocketAddress ownAddress() {
         return voters.get(nodeId);
+    }
+
+    /**
+     * Where this voter's Ratis transport binds: its {@link #ownAddress()}, unless the node relays that address to
+     * another one (the controller listener serves Kafka's protocol and relays Ratis's connections to a loopback port).
+     */
+    public InetSocketAddress bindAddress() {
+        return bindAddress != null ? bindAddress : ownAddress();
     }
 
     @Override
@@ -186,6 +197,7 @@ public final class QuorumConfig {
         private long snapshotThreshold = DEFAULT_SNAPSHOT_THRESHOLD;
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
         private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
+        private InetSocketAddress bindAddress;
 
         private Builder(int nodeId, Path storageDir) {
             this.nodeId = nodeId;
@@ -230,6 +242,12 @@ public final class QuorumConfig {
 
         public Builder logSegmentBytes(long logSegmentBytes) {
             this.logSegmentBytes = logSegmentBytes;
+            return this;
+        }
+
+        /** Binds Ratis's transport here instead of at the voter's own address (which relays to it). */
+        public Builder bindAddress(InetSocketAddress bindAddress) {
+            this.bindAddress = bindAddress;
             return this;
         }
 

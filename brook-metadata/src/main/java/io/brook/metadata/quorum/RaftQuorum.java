@@ -364,6 +364,25 @@ public final class RaftQuorum implements AutoCloseable {
                 .sorted().toList();
     }
 
+    /**
+     * The voters of the current Raft configuration with their addresses (the controller listeners they were added
+     * with), by id in increasing order.
+     */
+    public Map<Integer, InetSocketAddress> voterAddresses() {
+        RaftServer.Division d = division;
+        if (d == null) {
+            return new java.util.TreeMap<>(config.voters());
+        }
+        Map<Integer, InetSocketAddress> voters = new java.util.TreeMap<>();
+        for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
+            String address = p.getAddress();
+            int colon = address.lastIndexOf(':');
+            voters.put(RatisProperties.nodeId(p.getId()), InetSocketAddress.createUnresolved(
+                    address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+        }
+        return voters;
+    }
+
     private CompletableFuture<Void> setVoters(List<RaftPeer> peers) {
         RaftServer s = server;
         if (s == null || closed.get()) {
@@ -462,7 +481,7 @@ public final class RaftQuorum implements AutoCloseable {
 
     /** Fails with one clear line when this voter's address is taken, before Ratis starts anything. */
     private void checkAddressFree() throws IOException {
-        InetSocketAddress own = config.ownAddress();
+        InetSocketAddress own = config.bindAddress();
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
             probe.bind(new InetSocketAddress(own.getHostString(), own.getPort()));

@@ -74,6 +74,7 @@ import io.brook.server.handlers.CreateTopicsHandler;
 import io.brook.server.handlers.DeleteRecordsHandler;
 import io.brook.server.handlers.DeleteTopicsHandler;
 import io.brook.server.handlers.DescribeClusterHandler;
+import io.brook.server.handlers.ControllerDescribeClusterHandler;
 import io.brook.server.handlers.DescribeQuorumHandler;
 import io.brook.server.handlers.DescribeConfigsHandler;
 import io.brook.server.handlers.DescribeLogDirsHandler;
@@ -206,6 +207,8 @@ public final class BrookNode implements AutoCloseable {
     private final NetworkServer network;
     private final InetSocketAddress boundAddress;
     private final String clusterId;
+    /** The controller listener's Kafka side and quorum relay; null on a node that is no controller. */
+    private final ControllerListener controllerListener;
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
@@ -215,7 +218,7 @@ public final class BrookNode implements AutoCloseable {
                       ActiveControllerTimer<Integer> fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId,
-                      ActiveControllerTimer<TopicPartition> rebalancer) {
+                      ActiveControllerTimer<TopicPartition> rebalancer, ControllerListener controllerListener) {
         this.config = config;
         this.scheduler = scheduler;
         this.delayed = delayed;
@@ -235,6 +238,7 @@ public final class BrookNode implements AutoCloseable {
         this.network = network;
         this.boundAddress = boundAddress;
         this.clusterId = clusterId;
+        this.controllerListener = controllerListener;
     }
 
     /** Starts a node; returns once it accepts connections. */
@@ -518,7 +522,7 @@ public final class BrookNode implements AutoCloseable {
                 remoteTransactions, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
-                meta.clusterId(), controllerSetup.rebalancer());
+                meta.clusterId(), controllerSetup.rebalancer(), controllerSetup.kafkaListener());
     }
 
     /**
@@ -571,7 +575,8 @@ public final class BrookNode implements AutoCloseable {
     private record Controller(MetadataController controller, ControllerChannel channel,
                               QuorumMetadataController quorum, QuorumClient quorumClient,
                               ActiveControllerTimer<Integer> fencer,
-                              ActiveControllerTimer<TopicPartition> rebalancer) {
+                              ActiveControllerTimer<TopicPartition> rebalancer,
+                              ControllerListener kafkaListener) {
         /** Whether this node is part of a cluster (it registers as a broker, its partitions replicate). */
         boolean cluster() {
             return quorumClient != null;
@@ -643,20 +648,31 @@ public final class BrookNode implements AutoCloseable {
                     partitions, replicationFactor, Short.MAX_VALUE, () -> QuorumDescription.singleNode(
                             config.nodeId(), LocalMetadataController.SINGLE_NODE_EPOCH,
                             controller.image().offset() + 1, System.currentTimeMillis()));
-            return new Controller(controller, channel, null, null, null, null);
+            return new Controller(controller, channel, null, null, null, null, null);
         }
         if (!config.isController()) {
             return openFollower(config, clusterId, dir);
         }
+        BrokerConfig.Listener controllerListener = config.controllerListener().orElseThrow(() -> new IOException(
+                "a controller needs a controller listener (controller.listener.names naming one of listeners)"));
+        // the controller listener serves Kafka's admin requests and relays the quorum's transport to Ratis
+        ControllerListener kafkaListener = ControllerListener.start(config, controllerListener);
         QuorumConfig quorumConfig = QuorumConfig.builder(config.nodeId(),
                         new File(config.metadataLogDir(), RAFT_DIR).toPath())
                 .voters(config.quorumVoters()).clusterId(clusterId)
+                .bindAddress(kafkaListener.ratisAddress())
                 .electionTimeout(Duration.ofMillis(config.quorumElectionTimeoutMs()))
                 .requestTimeout(Duration.ofMillis(config.quorumRequestTimeoutMs())).build();
         // requests forwarded to this node wait for the channel that answers them (built just below)
         CompletableFuture<ForwardedRequestServer> server = new CompletableFuture<>();
-        QuorumMetadataController controller = QuorumMetadataController.open(dir, quorumConfig, snapshots,
-                frame -> server.thenCompose(s -> s.serve(frame)));
+        QuorumMetadataController controller;
+        try {
+            controller = QuorumMetadataController.open(dir, quorumConfig, snapshots,
+                    frame -> server.thenCompose(s -> s.serve(frame)));
+        } catch (IOException | RuntimeException e) {
+            kafkaListener.close();
+            throw e;
+        }
         // new partitions go to the registered brokers that are neither fenced nor shutting down
         Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
         // DescribeQuorum: the voters as Ratis reports them, the broker-only nodes that fetch as observers
@@ -683,8 +699,13 @@ public final class BrookNode implements AutoCloseable {
                     config.getInt("leader.imbalance.per.broker.percentage"));
             rebalancer.start();
         }
-        return new Controller(controller, new RoutingControllerChannel(controller, local, forwarding), controller,
-                client, fencer, rebalancer);
+        RoutingControllerChannel routing = new RoutingControllerChannel(controller, local, forwarding);
+        // what Kafka sends to a controller listener; ApiVersions last, so it advertises them all from the start
+        kafkaListener.register(new ControllerDescribeClusterHandler(clusterId,
+                        () -> controller.quorum().voterAddresses(), controller::leaderId))
+                .register(new DescribeQuorumHandler(routing))
+                .register(new ApiVersionsHandler(kafkaListener.registry(), config.getShort("brook.transaction.version")));
+        return new Controller(controller, routing, controller, client, fencer, rebalancer, kafkaListener);
     }
 
     /**
@@ -729,7 +750,7 @@ public final class BrookNode implements AutoCloseable {
         }
         log.info("Broker {} follows the metadata log of the active controller (node {}) at offset {}",
                 config.nodeId(), follower.leaderId(), follower.image().offset());
-        return new Controller(follower, forwarding, null, client, null, null);
+        return new Controller(follower, forwarding, null, client, null, null, null);
     }
 
     /**
@@ -755,7 +776,7 @@ public final class BrookNode implements AutoCloseable {
                 listener.advertisedHost(), listener.port());
         return new BrookNode(config, null, null, null, null, null, null, null, setup.controller(),
                 setup.quorumClient(), setup.fencer(), null, null, null, null, null, bound, clusterId,
-                setup.rebalancer());
+                setup.rebalancer(), setup.kafkaListener());
     }
 
     private static void closeQuietly(Controller setup) {
@@ -770,6 +791,9 @@ public final class BrookNode implements AutoCloseable {
                 setup.quorumClient().close();
             }
             setup.controller().close();
+            if (setup.kafkaListener() != null) {
+                setup.kafkaListener().close();
+            }
         } catch (IOException | RuntimeException e) {
             log.warn("Closing the metadata controller after a failed start", e);
         }
@@ -918,6 +942,9 @@ public final class BrookNode implements AutoCloseable {
         controller.close(); // a follower stops fetching before its client closes
         if (quorumClient != null) {
             quorumClient.close();
+        }
+        if (controllerListener != null) { // after the voter: the other voters reach it through this listener
+            controllerListener.close();
         }
     }
 
