@@ -43,6 +43,8 @@ public final class QuorumConfig {
     private final long logSegmentBytes;
     /** Where Ratis's transport binds, when not at {@link #ownAddress()} (null: there). */
     private final InetSocketAddress bindAddress;
+    /** True for a node started without a voter set of its own (KIP-853's {@code controller.quorum.bootstrap.servers}). */
+    private final boolean joining;
 
     private QuorumConfig(Builder b) {
         this.nodeId = b.nodeId;
@@ -55,10 +57,14 @@ public final class QuorumConfig {
         this.maxEntryBytes = b.maxEntryBytes;
         this.logSegmentBytes = b.logSegmentBytes;
         this.bindAddress = b.bindAddress;
-        if (voters.isEmpty()) {
+        this.joining = b.joining;
+        if (joining) {
+            if (bindAddress == null) {
+                throw new IllegalArgumentException("a joining voter needs the address to bind");
+            }
+        } else if (voters.isEmpty()) {
             throw new IllegalArgumentException("controller.quorum.voters is empty: at least one voter is needed");
-        }
-        if (!voters.containsKey(nodeId)) {
+        } else if (!voters.containsKey(nodeId)) {
             throw new IllegalArgumentException("node " + nodeId + " is not one of the voters " + voters.keySet()
                     + " in controller.quorum.voters");
         }
@@ -180,6 +186,16 @@ public final class QuorumConfig {
         return bindAddress != null ? bindAddress : ownAddress();
     }
 
+    /**
+     * Whether this node starts without a voter set of its own (KIP-853: only {@code controller.quorum.bootstrap.servers}
+     * is configured): its Raft server starts in no configuration and waits, as an observer that votes for nobody,
+     * until the leader adds it ({@link RaftQuorum#addVoter}) and sends it the log; after that, a restart takes the
+     * voter set from its own log. {@link #voters()} are then the voters it learned at start, for forwarding only.
+     */
+    public boolean joining() {
+        return joining;
+    }
+
     @Override
     public String toString() {
         return "QuorumConfig{node=" + nodeId + ", voters=" + voters + ", storage=" + storageDir
@@ -198,6 +214,7 @@ public final class QuorumConfig {
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
         private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
         private InetSocketAddress bindAddress;
+        private boolean joining;
 
         private Builder(int nodeId, Path storageDir) {
             this.nodeId = nodeId;
@@ -248,6 +265,12 @@ public final class QuorumConfig {
         /** Binds Ratis's transport here instead of at the voter's own address (which relays to it). */
         public Builder bindAddress(InetSocketAddress bindAddress) {
             this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** Starts without a voter set of its own ({@link QuorumConfig#joining()}). */
+        public Builder joining(boolean joining) {
+            this.joining = joining;
             return this;
         }
 

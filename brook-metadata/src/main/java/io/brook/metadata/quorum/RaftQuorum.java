@@ -94,7 +94,9 @@ public final class RaftQuorum implements AutoCloseable {
             throw new IllegalStateException("metadata quorum node " + config.nodeId() + " was already started");
         }
         checkAddressFree();
-        RaftGroup group = RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
+        // a joining node starts in no configuration: the leader's AddVoter brings it in (and its log the voter set)
+        RaftGroup group = config.joining() ? RaftGroup.valueOf(groupId)
+                : RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
         RaftServer s = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(group)
@@ -492,7 +494,8 @@ public final class RaftQuorum implements AutoCloseable {
     }
 
     private String address() {
-        return config.ownAddress().getHostString() + ":" + config.ownAddress().getPort();
+        InetSocketAddress own = config.joining() ? config.bindAddress() : config.ownAddress();
+        return own.getHostString() + ":" + own.getPort();
     }
 
     private static String rootMessage(Throwable e) {
