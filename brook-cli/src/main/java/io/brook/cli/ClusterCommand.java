@@ -21,10 +21,13 @@ import java.util.Map;
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Show the cluster: nodes, controller, topics, partitions, offline and under-replicated ones. "
-                + "Its subcommands up and down start and stop a local cluster for development.",
-        subcommands = {LocalClusterCommands.Up.class, LocalClusterCommands.Down.class},
+                + "Its subcommands up and down start and stop a local cluster for development; add-controller and "
+                + "remove-controller change the metadata quorum's voters (KIP-853).",
+        subcommands = {LocalClusterCommands.Up.class, LocalClusterCommands.Down.class, ControllerCommands.Add.class,
+                ControllerCommands.Remove.class},
         footer = {"", "Examples:", "  brook cluster --bootstrap-server localhost:9092",
-                "  brook cluster up --nodes 3", "  brook cluster down"})
+                "  brook cluster up --nodes 3", "  brook cluster down",
+                "  brook cluster add-controller --bootstrap-controller localhost:19093 --config controller4.properties"})
 final class ClusterCommand extends TopicsCommand.AdminCommand {
 
     @Override

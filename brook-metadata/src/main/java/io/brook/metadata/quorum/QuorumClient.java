@@ -52,7 +52,8 @@ public final class QuorumClient implements AutoCloseable {
      *  election cannot make the client spin. */
     static final Duration REDIRECT_DELAY = Duration.ofMillis(5);
 
-    private final List<RaftPeerId> voters = new ArrayList<>();
+    /** The voters to try, in order; a leader named by a voter but not configured here is added (KIP-853). */
+    private final List<RaftPeerId> voters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final RaftGroupId groupId;
     private final ClientId clientId = ClientId.randomId();
     private final NettyClientRpc rpc;
@@ -163,6 +164,10 @@ public final class QuorumClient implements AutoCloseable {
         }
         if (cause instanceof NotLeaderException nle) {
             RaftPeer suggested = nle.getSuggestedLeader();
+            if (suggested != null && !voters.contains(suggested.getId()) && !suggested.getAddress().isEmpty()) {
+                rpc.addRaftPeers(List.of(suggested)); // a voter added after this client was built
+                voters.add(suggested.getId());
+            }
             RaftPeerId next = suggested != null && !suggested.getId().equals(target) ? suggested.getId() : next(target);
             leaderGuess = next;
             retryLater(message, next, deadlineNs, timeout, result, cause,

@@ -41,6 +41,10 @@ public final class QuorumConfig {
     private final long snapshotThreshold;
     private final int maxEntryBytes;
     private final long logSegmentBytes;
+    /** Where Ratis's transport binds, when not at {@link #ownAddress()} (null: there). */
+    private final InetSocketAddress bindAddress;
+    /** True for a node started without a voter set of its own (KIP-853's {@code controller.quorum.bootstrap.servers}). */
+    private final boolean joining;
 
     private QuorumConfig(Builder b) {
         this.nodeId = b.nodeId;
@@ -52,10 +56,15 @@ public final class QuorumConfig {
         this.snapshotThreshold = b.snapshotThreshold;
         this.maxEntryBytes = b.maxEntryBytes;
         this.logSegmentBytes = b.logSegmentBytes;
-        if (voters.isEmpty()) {
+        this.bindAddress = b.bindAddress;
+        this.joining = b.joining;
+        if (joining) {
+            if (bindAddress == null) {
+                throw new IllegalArgumentException("a joining voter needs the address to bind");
+            }
+        } else if (voters.isEmpty()) {
             throw new IllegalArgumentException("controller.quorum.voters is empty: at least one voter is needed");
-        }
-        if (!voters.containsKey(nodeId)) {
+        } else if (!voters.containsKey(nodeId)) {
             throw new IllegalArgumentException("node " + nodeId + " is not one of the voters " + voters.keySet()
                     + " in controller.quorum.voters");
         }
@@ -164,9 +173,27 @@ public final class QuorumConfig {
         return logSegmentBytes;
     }
 
-    /** This voter's own address: where its Ratis transport listens. */
+    /** This voter's own address: the one the other voters send to. */
     public InetSocketAddress ownAddress() {
         return voters.get(nodeId);
+    }
+
+    /**
+     * Where this voter's Ratis transport binds: its {@link #ownAddress()}, unless the node relays that address to
+     * another one (the controller listener serves Kafka's protocol and relays Ratis's connections to a loopback port).
+     */
+    public InetSocketAddress bindAddress() {
+        return bindAddress != null ? bindAddress : ownAddress();
+    }
+
+    /**
+     * Whether this node starts without a voter set of its own (KIP-853: only {@code controller.quorum.bootstrap.servers}
+     * is configured): its Raft server starts in no configuration and waits, as an observer that votes for nobody,
+     * until the leader adds it ({@link RaftQuorum#addVoter}) and sends it the log; after that, a restart takes the
+     * voter set from its own log. {@link #voters()} are then the voters it learned at start, for forwarding only.
+     */
+    public boolean joining() {
+        return joining;
     }
 
     @Override
@@ -186,6 +213,8 @@ public final class QuorumConfig {
         private long snapshotThreshold = DEFAULT_SNAPSHOT_THRESHOLD;
         private int maxEntryBytes = DEFAULT_MAX_ENTRY_BYTES;
         private long logSegmentBytes = DEFAULT_LOG_SEGMENT_BYTES;
+        private InetSocketAddress bindAddress;
+        private boolean joining;
 
         private Builder(int nodeId, Path storageDir) {
             this.nodeId = nodeId;
@@ -230,6 +259,18 @@ public final class QuorumConfig {
 
         public Builder logSegmentBytes(long logSegmentBytes) {
             this.logSegmentBytes = logSegmentBytes;
+            return this;
+        }
+
+        /** Binds Ratis's transport here instead of at the voter's own address (which relays to it). */
+        public Builder bindAddress(InetSocketAddress bindAddress) {
+            this.bindAddress = bindAddress;
+            return this;
+        }
+
+        /** Starts without a voter set of its own ({@link QuorumConfig#joining()}). */
+        public Builder joining(boolean joining) {
+            this.joining = joining;
             return this;
         }
 

@@ -94,7 +94,9 @@ public final class RaftQuorum implements AutoCloseable {
             throw new IllegalStateException("metadata quorum node " + config.nodeId() + " was already started");
         }
         checkAddressFree();
-        RaftGroup group = RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
+        // a joining node starts in no configuration: the leader's AddVoter brings it in (and its log the voter set)
+        RaftGroup group = config.joining() ? RaftGroup.valueOf(groupId)
+                : RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
         RaftServer s = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(group)
@@ -364,6 +366,25 @@ public final class RaftQuorum implements AutoCloseable {
                 .sorted().toList();
     }
 
+    /**
+     * The voters of the current Raft configuration with their addresses (the controller listeners they were added
+     * with), by id in increasing order.
+     */
+    public Map<Integer, InetSocketAddress> voterAddresses() {
+        RaftServer.Division d = division;
+        if (d == null) {
+            return new java.util.TreeMap<>(config.voters());
+        }
+        Map<Integer, InetSocketAddress> voters = new java.util.TreeMap<>();
+        for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
+            String address = p.getAddress();
+            int colon = address.lastIndexOf(':');
+            voters.put(RatisProperties.nodeId(p.getId()), InetSocketAddress.createUnresolved(
+                    address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+        }
+        return voters;
+    }
+
     private CompletableFuture<Void> setVoters(List<RaftPeer> peers) {
         RaftServer s = server;
         if (s == null || closed.get()) {
@@ -462,7 +483,7 @@ public final class RaftQuorum implements AutoCloseable {
 
     /** Fails with one clear line when this voter's address is taken, before Ratis starts anything. */
     private void checkAddressFree() throws IOException {
-        InetSocketAddress own = config.ownAddress();
+        InetSocketAddress own = config.bindAddress();
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
             probe.bind(new InetSocketAddress(own.getHostString(), own.getPort()));
@@ -473,7 +494,8 @@ public final class RaftQuorum implements AutoCloseable {
     }
 
     private String address() {
-        return config.ownAddress().getHostString() + ":" + config.ownAddress().getPort();
+        InetSocketAddress own = config.joining() ? config.bindAddress() : config.ownAddress();
+        return own.getHostString() + ":" + own.getPort();
     }
 
     private static String rootMessage(Throwable e) {

@@ -92,7 +92,7 @@ final class RatisProperties {
     static RaftProperties server(QuorumConfig config) {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-        InetSocketAddress own = config.ownAddress();
+        InetSocketAddress own = config.bindAddress();
         NettyConfigKeys.Server.setHost(p, own.getHostString());
         NettyConfigKeys.Server.setPort(p, own.getPort());
 

@@ -23,10 +23,18 @@ public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumReq
     /** The metadata log's topic, as Kafka names it. */
     public static final String METADATA_TOPIC = "__cluster_metadata";
 
-    private final ControllerChannel controller;
+    private final java.util.function.Supplier<ControllerChannel> controller;
 
     /** @param controller answers with the active controller's view of the quorum (forwarded there if need be) */
     public DescribeQuorumHandler(ControllerChannel controller) {
+        this.controller = () -> controller;
+    }
+
+    /**
+     * @param controller the channel once there is one (null while the node's controller is still opening: the
+     *                   request is then answered NOT_LEADER_OR_FOLLOWER, which the admin client retries)
+     */
+    public DescribeQuorumHandler(java.util.function.Supplier<ControllerChannel> controller) {
         this.controller = controller;
     }
 
@@ -40,7 +48,13 @@ public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumReq
                                                                 DescribeQuorumRequestData request) {
         boolean asksForTheLog = request.topics().stream().anyMatch(t -> METADATA_TOPIC.equals(t.topicName())
                 && t.partitions().stream().anyMatch(p -> p.partitionIndex() == 0));
-        CompletableFuture<QuorumDescription> description = asksForTheLog ? controller.describeQuorum()
+        ControllerChannel channel = controller.get();
+        if (channel == null) {
+            return CompletableFuture.completedFuture(new DescribeQuorumResponseData()
+                    .setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code())
+                    .setErrorMessage("this controller is still starting"));
+        }
+        CompletableFuture<QuorumDescription> description = asksForTheLog ? channel.describeQuorum()
                 : CompletableFuture.completedFuture(null);
         return description.handle((quorum, error) -> {
             DescribeQuorumResponseData response = new DescribeQuorumResponseData();

@@ -116,6 +116,8 @@ public final class NetworkServer implements AutoCloseable {
     private ServerBootstrap bootstrap;
     /** The SASL listeners by name (set before {@link #acceptConnections}); the others are PLAINTEXT. */
     private final Map<String, SaslListener> saslListeners = new ConcurrentHashMap<>();
+    /** The listeners that share their port with the metadata quorum's transport, and where it listens. */
+    private final Map<String, InetSocketAddress> quorumRelays = new ConcurrentHashMap<>();
     /** The client quotas, or null for none ({@link #quotas}). */
     private volatile io.brook.server.quota.RequestQuotas quotas;
     /** Set before {@link #start} ({@link #connectionLimits}). */
@@ -177,6 +179,10 @@ public final class NetworkServer implements AutoCloseable {
                             tls.install(ch, "limits");
                         }
                         String listener = ch.parent().attr(LISTENER_NAME).get();
+                        InetSocketAddress relayTarget = quorumRelays.get(listener);
+                        if (relayTarget != null) {
+                            ch.pipeline().addLast("quorum-relay", new QuorumRelay(relayTarget));
+                        }
                         SaslListener sasl = saslListeners.get(listener);
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, settings.connectionsMaxIdleMs(),
@@ -261,6 +267,15 @@ public final class NetworkServer implements AutoCloseable {
      */
     public void quotas(io.brook.server.quota.RequestQuotas quotas) {
         this.quotas = quotas;
+    }
+
+    /**
+     * Makes the listener {@code listenerName} share its port with the metadata quorum's transport: connections that
+     * do not speak Kafka's protocol are relayed to {@code target}, Ratis's server ({@link QuorumRelay}). Before
+     * {@link #start} / {@link #bind} of that listener.
+     */
+    public void relayQuorum(String listenerName, InetSocketAddress target) {
+        quorumRelays.put(listenerName, target);
     }
 
     /** Makes the listener {@code listenerName} a SASL listener; before {@link #acceptConnections}. */

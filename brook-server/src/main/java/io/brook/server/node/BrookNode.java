@@ -74,6 +74,10 @@ import io.brook.server.handlers.CreateTopicsHandler;
 import io.brook.server.handlers.DeleteRecordsHandler;
 import io.brook.server.handlers.DeleteTopicsHandler;
 import io.brook.server.handlers.DescribeClusterHandler;
+import io.brook.server.handlers.ControllerDescribeClusterHandler;
+import io.brook.server.handlers.AddRaftVoterHandler;
+import io.brook.server.handlers.RemoveRaftVoterHandler;
+import io.brook.server.handlers.VoterChanges;
 import io.brook.server.handlers.DescribeQuorumHandler;
 import io.brook.server.handlers.DescribeConfigsHandler;
 import io.brook.server.handlers.DescribeLogDirsHandler;
@@ -149,6 +153,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -182,6 +187,8 @@ public final class BrookNode implements AutoCloseable {
     private static final Duration QUORUM_START_TIMEOUT = Duration.ofSeconds(120);
     private static final long QUORUM_WAIT_LOG_MS = 10_000;
     private static final long QUORUM_POLL_MS = 20;
+    /** How long one attempt of a joining controller to learn the voters from its bootstrap servers waits. */
+    private static final long DISCOVERY_ATTEMPT_MS = 5_000;
     /** Longest wait between two looks for idle segments (half the idle time when that is shorter). */
     private static final long MAX_IDLE_SEGMENT_CHECK_MS = 30_000;
 
@@ -209,6 +216,8 @@ public final class BrookNode implements AutoCloseable {
     private final NetworkServer network;
     private final InetSocketAddress boundAddress;
     private final String clusterId;
+    /** The controller listener's Kafka side and quorum relay; null on a node that is no controller. */
+    private final ControllerListener controllerListener;
 
     private BrookNode(BrokerConfig config, ScheduledExecutorService scheduler, DelayedOperations delayed,
                       ExecutorService requestExecutor, ExecutorService markerExecutor,
@@ -218,7 +227,7 @@ public final class BrookNode implements AutoCloseable {
                       ActiveControllerTimer<Integer> fencer,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId,
-                      ActiveControllerTimer<TopicPartition> rebalancer) {
+                      ActiveControllerTimer<TopicPartition> rebalancer, ControllerListener controllerListener) {
         this.config = config;
         this.scheduler = scheduler;
         this.delayed = delayed;
@@ -238,6 +247,7 @@ public final class BrookNode implements AutoCloseable {
         this.network = network;
         this.boundAddress = boundAddress;
         this.clusterId = clusterId;
+        this.controllerListener = controllerListener;
     }
 
     /** Starts a node; returns once it accepts connections. */
@@ -530,7 +540,7 @@ public final class BrookNode implements AutoCloseable {
                 remoteTransactions, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
-                meta.clusterId(), controllerSetup.rebalancer());
+                meta.clusterId(), controllerSetup.rebalancer(), controllerSetup.kafkaListener());
     }
 
     /**
@@ -565,13 +575,15 @@ public final class BrookNode implements AutoCloseable {
      * also for a node with one role.
      */
     private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
-        if ((!config.isBroker() || !config.isController()) && config.quorumVoters().isEmpty()) {
+        if (config.isBroker() && !config.isController() && config.quorumVoters().isEmpty()) {
             throw new IOException("a node with process.roles=" + String.join(",", config.processRoles())
                     + " needs the metadata quorum's voters in controller.quorum.voters (id@host:port,...)");
         }
-        if (config.isMultiNodeQuorum() && config.quorumVoters().isEmpty()) {
-            throw new IOException("a quorum named only by controller.quorum.bootstrap.servers is not available in "
-                    + "this build yet; list the voters in controller.quorum.voters (id@host:port,...)");
+        if (config.isMultiNodeQuorum() && config.quorumVoters().isEmpty()
+                && !(config.isController() && !config.isBroker())) {
+            throw new IOException("a quorum named only by controller.quorum.bootstrap.servers is available to a new "
+                    + "controller (process.roles=controller) in this build; a broker lists the voters in "
+                    + "controller.quorum.voters (id@host:port,...)");
         }
     }
 
@@ -583,7 +595,8 @@ public final class BrookNode implements AutoCloseable {
     private record Controller(MetadataController controller, ControllerChannel channel,
                               QuorumMetadataController quorum, QuorumClient quorumClient,
                               ActiveControllerTimer<Integer> fencer,
-                              ActiveControllerTimer<TopicPartition> rebalancer) {
+                              ActiveControllerTimer<TopicPartition> rebalancer,
+                              ControllerListener kafkaListener) {
         /** Whether this node is part of a cluster (it registers as a broker, its partitions replicate). */
         boolean cluster() {
             return quorumClient != null;
@@ -655,27 +668,67 @@ public final class BrookNode implements AutoCloseable {
                     partitions, replicationFactor, Short.MAX_VALUE, () -> QuorumDescription.singleNode(
                             config.nodeId(), LocalMetadataController.SINGLE_NODE_EPOCH,
                             controller.image().offset() + 1, System.currentTimeMillis()));
-            return new Controller(controller, channel, null, null, null, null);
+            return new Controller(controller, channel, null, null, null, null, null);
         }
         if (!config.isController()) {
             return openFollower(config, clusterId, dir);
         }
+        BrokerConfig.Listener controllerListener = config.controllerListener().orElseThrow(() -> new IOException(
+                "a controller needs a controller listener (controller.listener.names naming one of listeners)"));
+        // the controller listener serves Kafka's admin requests and relays the quorum's transport to Ratis
+        ControllerListener kafkaListener = ControllerListener.start(config, controllerListener);
+        // what Kafka sends to a controller listener, answered from the start (ApiVersions advertises them at once):
+        // until the quorum is open, as a controller that does not lead
+        AtomicReference<QuorumMetadataController> opened = new AtomicReference<>();
+        AtomicReference<ControllerChannel> routingChannel = new AtomicReference<>();
+        VoterChanges voterChanges = new VoterChanges(() -> {
+            QuorumMetadataController c = opened.get();
+            return c == null ? null : c.quorum();
+        }, clusterId, controllerListener.name());
+        kafkaListener.register(new ControllerDescribeClusterHandler(clusterId, () -> {
+                    QuorumMetadataController c = opened.get();
+                    return c == null ? new java.util.TreeMap<>(config.quorumVoters()) : c.quorum().voterAddresses();
+                }, () -> {
+                    QuorumMetadataController c = opened.get();
+                    return c == null ? -1 : c.leaderId();
+                }))
+                .register(new DescribeQuorumHandler(routingChannel::get))
+                .register(new AddRaftVoterHandler(voterChanges))
+                .register(new RemoveRaftVoterHandler(voterChanges))
+                .register(new ApiVersionsHandler(kafkaListener.registry(), config.getShort("brook.transaction.version")));
+        // KIP-853: a controller named only by controller.quorum.bootstrap.servers learns the voters from them and
+        // joins no configuration until the active controller adds it (AddRaftVoter)
+        boolean joining = config.quorumVoters().isEmpty();
+        Map<Integer, InetSocketAddress> voters;
+        try {
+            voters = joining ? discoverVoters(config) : config.quorumVoters();
+        } catch (IOException | RuntimeException e) {
+            kafkaListener.close();
+            throw e;
+        }
         QuorumConfig quorumConfig = QuorumConfig.builder(config.nodeId(),
                         new File(config.metadataLogDir(), RAFT_DIR).toPath())
-                .voters(config.quorumVoters()).clusterId(clusterId)
+                .voters(voters).joining(joining).clusterId(clusterId)
+                .bindAddress(kafkaListener.ratisAddress())
                 .electionTimeout(Duration.ofMillis(config.quorumElectionTimeoutMs()))
                 .requestTimeout(Duration.ofMillis(config.quorumRequestTimeoutMs())).build();
         // requests forwarded to this node wait for the channel that answers them (built just below)
         CompletableFuture<ForwardedRequestServer> server = new CompletableFuture<>();
-        QuorumMetadataController controller = QuorumMetadataController.open(dir, quorumConfig, snapshots,
-                frame -> server.thenCompose(s -> s.serve(frame)));
+        QuorumMetadataController controller;
+        try {
+            controller = QuorumMetadataController.open(dir, quorumConfig, snapshots,
+                    frame -> server.thenCompose(s -> s.serve(frame)));
+        } catch (IOException | RuntimeException e) {
+            kafkaListener.close();
+            throw e;
+        }
         // new partitions go to the registered brokers that are neither fenced nor shutting down
         Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
         // DescribeQuorum: the voters as Ratis reports them, the broker-only nodes that fetch as observers
         MetadataObservers observers = new MetadataObservers();
         Supplier<QuorumDescription> quorumDescription = () -> {
-            QuorumDescription voters = QuorumDescription.fromStatus(controller.quorum().status());
-            return voters.withObservers(observers.replicas(voters.highWatermark(), System.currentTimeMillis()));
+            QuorumDescription described = QuorumDescription.fromStatus(controller.quorum().status());
+            return described.withObservers(observers.replicas(described.highWatermark(), System.currentTimeMillis()));
         };
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
                 replicationFactor, Short.MAX_VALUE, quorumDescription, clusterId,
@@ -683,8 +736,7 @@ public final class BrookNode implements AutoCloseable {
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 config.brokerHeartbeatIntervalMs());
         server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
-        QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
-                Duration.ofMillis(config.quorumRequestTimeoutMs()));
+        QuorumClient client = new QuorumClient(voters, clusterId, Duration.ofMillis(config.quorumRequestTimeoutMs()));
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
                 .exceptionallyCompose(BrookNode::forwardingFailure));
         fencer.start();
@@ -695,8 +747,10 @@ public final class BrookNode implements AutoCloseable {
                     config.getInt("leader.imbalance.per.broker.percentage"));
             rebalancer.start();
         }
-        return new Controller(controller, new RoutingControllerChannel(controller, local, forwarding), controller,
-                client, fencer, rebalancer);
+        RoutingControllerChannel routing = new RoutingControllerChannel(controller, local, forwarding);
+        opened.set(controller);
+        routingChannel.set(routing);
+        return new Controller(controller, routing, controller, client, fencer, rebalancer, kafkaListener);
     }
 
     /**
@@ -741,7 +795,7 @@ public final class BrookNode implements AutoCloseable {
         }
         log.info("Broker {} follows the metadata log of the active controller (node {}) at offset {}",
                 config.nodeId(), follower.leaderId(), follower.image().offset());
-        return new Controller(follower, forwarding, null, client, null, null);
+        return new Controller(follower, forwarding, null, client, null, null, null);
     }
 
     /**
@@ -754,7 +808,11 @@ public final class BrookNode implements AutoCloseable {
             throws IOException, InterruptedException {
         Controller setup = openController(config, clusterId);
         try {
-            awaitActiveController(setup.quorum(), config);
+            // a joining controller waits for nothing: it has no log until the active controller adds it
+            if (!setup.quorum().quorum().config().joining()
+                    || setup.quorum().quorum().voterIds().contains(config.nodeId())) {
+                awaitActiveController(setup.quorum(), config);
+            }
         } catch (IOException | InterruptedException e) {
             closeQuietly(setup);
             throw e;
@@ -767,7 +825,59 @@ public final class BrookNode implements AutoCloseable {
                 listener.advertisedHost(), listener.port());
         return new BrookNode(config, null, null, null, null, null, null, null, setup.controller(),
                 setup.quorumClient(), setup.fencer(), null, null, null, null, null, bound, clusterId,
-                setup.rebalancer());
+                setup.rebalancer(), setup.kafkaListener());
+    }
+
+    /**
+     * The voters of the quorum a joining controller (KIP-853, only {@code controller.quorum.bootstrap.servers}) is to
+     * join, as the bootstrap controllers list them (Kafka's DescribeCluster for the controller endpoint type, the
+     * request {@code --bootstrap-controller} makes): where requests for the active controller are forwarded.
+     */
+    private static Map<Integer, InetSocketAddress> discoverVoters(BrokerConfig config)
+            throws IOException, InterruptedException {
+        String bootstrap = config.quorumBootstrapServers().stream()
+                .map(a -> a.getHostString() + ":" + a.getPort()).collect(java.util.stream.Collectors.joining(","));
+        Map<String, Object> settings = Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, bootstrap,
+                org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "brook-" + config.nodeId() + "-join",
+                org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) DISCOVERY_ATTEMPT_MS,
+                org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) DISCOVERY_ATTEMPT_MS);
+        long startNs = System.nanoTime();
+        String lastFailure = "none answered";
+        // one admin client per attempt: the controllers may still be starting (no active controller to name yet)
+        while (System.nanoTime() - startNs < QUORUM_START_TIMEOUT.toNanos()) {
+            org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(settings);
+            try {
+                var described = admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions()
+                        .timeoutMs((int) DISCOVERY_ATTEMPT_MS));
+                Map<Integer, InetSocketAddress> voters = new java.util.TreeMap<>();
+                for (org.apache.kafka.common.Node node : described.nodes()
+                        .get(DISCOVERY_ATTEMPT_MS, TimeUnit.MILLISECONDS)) {
+                    voters.put(node.id(), InetSocketAddress.createUnresolved(node.host(), node.port()));
+                }
+                if (!voters.isEmpty()) {
+                    log.info("Controller {} joins the metadata quorum of the voters {} as an observer until it is "
+                            + "added (kafka-metadata-quorum add-controller)", config.nodeId(), voters);
+                    return voters;
+                }
+                lastFailure = "they named no voters";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while asking controller.quorum.bootstrap.servers for the voters", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                     | org.apache.kafka.common.KafkaException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                lastFailure = cause.toString();
+                log.info("Asking controller.quorum.bootstrap.servers={} for the voters: {}; retrying", bootstrap,
+                        lastFailure);
+            } finally {
+                admin.close(Duration.ZERO); // a call still waiting for an active controller is dropped, not awaited
+            }
+            Thread.sleep(QUORUM_POLL_MS * 10);
+        }
+        throw new IOException("no controller of controller.quorum.bootstrap.servers=" + bootstrap
+                + " named the voters within " + QUORUM_START_TIMEOUT.toSeconds() + " s (" + lastFailure + ")");
     }
 
     private static void closeQuietly(Controller setup) {
@@ -782,6 +892,9 @@ public final class BrookNode implements AutoCloseable {
                 setup.quorumClient().close();
             }
             setup.controller().close();
+            if (setup.kafkaListener() != null) {
+                setup.kafkaListener().close();
+            }
         } catch (IOException | RuntimeException e) {
             log.warn("Closing the metadata controller after a failed start", e);
         }
@@ -930,6 +1043,9 @@ public final class BrookNode implements AutoCloseable {
         controller.close(); // a follower stops fetching before its client closes
         if (quorumClient != null) {
             quorumClient.close();
+        }
+        if (controllerListener != null) { // after the voter: the other voters reach it through this listener
+            controllerListener.close();
         }
     }
 
