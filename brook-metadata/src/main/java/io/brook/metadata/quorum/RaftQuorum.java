@@ -1,5 +1,6 @@
 package io.brook.metadata.quorum;
 
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -231,7 +232,20 @@ public final class RaftQuorum implements AutoCloseable {
     public boolean caughtUpWithLeader() {
         RaftServer.Division d = division;
         return d != null && leaderId() >= 0 && stateMachine.deliveredTerm() == d.getInfo().getCurrentTerm()
-                && lastAppliedIndex() >= lastCommittedIndex();
+                && lastAppliedIndex() >= lastCommittedIndex() && lastAppliedIndex() >= leaderCommitIndex(d);
+    }
+
+    /**
+     * The leader's committed index as it last reported it (its appends carry it), or Long.MAX_VALUE while it has
+     * not: a voter catching up after a restart knows only the part of the log it has received as committed.
+     */
+    private long leaderCommitIndex(RaftServer.Division d) {
+        RaftPeerId leader = d.getInfo().getLeaderId();
+        if (leader == null) {
+            return Long.MAX_VALUE;
+        }
+        return d.getCommitInfos().stream().filter(info -> leader.toByteString().equals(info.getServer().getId()))
+                .mapToLong(CommitInfoProto::getCommitIndex).findFirst().orElse(Long.MAX_VALUE);
     }
 
     /** The first index still in this voter's Raft log (earlier ones are in a snapshot). */

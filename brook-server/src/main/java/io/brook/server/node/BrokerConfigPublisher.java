@@ -28,6 +28,8 @@ final class BrokerConfigPublisher {
     private final ReplicationThrottles throttles;
     private volatile BrokerConfig current;
     private Map<String, Map<String, String>> applied = Map.of();
+    /** The offset of the newest image whose configs were applied or found unchanged. */
+    private long appliedOffset = -1;
 
     BrokerConfigPublisher(BrokerConfig staticConfig, ReplicaManager replicas, ReplicationThrottles throttles) {
         this.staticConfig = staticConfig;
@@ -42,19 +44,25 @@ final class BrokerConfigPublisher {
     }
 
     void onImage(MetadataImage image) {
-        apply(image.brokerConfigs());
+        apply(image);
     }
 
     /**
      * Compares the image's broker configs with those applied (the same map object while no config record came,
-     * so this costs nothing), not only the delta: a change committed between {@link #onImage} and this
-     * publisher's registration is picked up by the next update.
+     * so this costs nothing), not only the delta: a change committed between the image read at start and this
+     * publisher's registration is applied all the same.
      */
     void onMetadataUpdate(MetadataDelta delta, MetadataImage image) {
-        apply(image.brokerConfigs());
+        apply(image);
     }
 
-    private synchronized void apply(Map<String, Map<String, String>> brokerConfigs) {
+    /** Applies the broker configs of {@code image} unless an image at least as new was applied already. */
+    private synchronized void apply(MetadataImage image) {
+        Map<String, Map<String, String>> brokerConfigs = image.brokerConfigs();
+        if (image.offset() < appliedOffset) {
+            return;
+        }
+        appliedOffset = image.offset();
         if (brokerConfigs.equals(applied)) {
             return;
         }

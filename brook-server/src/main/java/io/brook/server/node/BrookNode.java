@@ -295,6 +295,7 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("replication.quota.window.num"),
                 config.getInt("replication.quota.window.size.seconds") * 1000L, () -> System.nanoTime() / 1_000_000);
         BrokerConfigPublisher brokerConfigs = new BrokerConfigPublisher(config, replicas, throttles);
+        controller.addPublisher(brokerConfigs::onMetadataUpdate); // before the image is read: no change is missed
         brokerConfigs.onImage(controller.image());
         // a high watermark that moves (at the append; at the fsync in durable mode) completes the
         // produces and fetches parked on that partition
@@ -306,9 +307,10 @@ public final class BrookNode implements AutoCloseable {
             TopicImage t = controller.image().topic(topic);
             return t == null ? null : t.id();
         }, config.getInt("num.recovery.threads.per.data.dir"));
-        replicas.onImage(controller.image());
+        // registered before the image is read: a change committed in between reaches the publisher, which catches
+        // up with the whole image when a change does not follow the one it applied last
         controller.addPublisher(replicas::onMetadataUpdate);
-        controller.addPublisher(brokerConfigs::onMetadataUpdate);
+        replicas.onImage(controller.image());
         LogCleaner cleaner = null;
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new LogCleaner(config.cleanerConfig(), logManager, time);

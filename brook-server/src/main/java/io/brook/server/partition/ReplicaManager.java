@@ -234,8 +234,20 @@ public final class ReplicaManager {
         });
     }
 
-    /** Brings hosted partitions in line with the committed change {@code delta}, which made {@code next}. */
+    /**
+     * Brings hosted partitions in line with the committed change {@code delta}, which made {@code next}. A change
+     * that does not start from the image applied last (this manager was registered as a publisher before it read
+     * the image it starts from, so a change may come before or after that image) is caught up with the whole of
+     * {@code next} instead; one already covered is ignored.
+     */
     public synchronized void onMetadataUpdate(MetadataDelta delta, MetadataImage next) {
+        if (next.offset() <= image.offset()) {
+            return;
+        }
+        if (delta.base().offset() != image.offset()) {
+            onImage(next);
+            return;
+        }
         try {
             for (TopicImage gone : delta.deletedTopics()) {
                 deleteLogs(gone);
@@ -358,9 +370,15 @@ public final class ReplicaManager {
         log.info("Deleted the logs of topic {} ({} partitions)", topic.name(), topic.partitions().size());
     }
 
-    /** Brings hosted partitions in line with the whole image {@code next} (at start-up). */
+    /**
+     * Brings hosted partitions in line with the whole image {@code next} (at start-up, or after a missed change);
+     * an image older than the one applied last is ignored.
+     */
     public synchronized void onImage(MetadataImage next) {
         MetadataImage previous = image;
+        if (previous != MetadataImage.EMPTY && next.offset() < previous.offset()) {
+            return;
+        }
         try {
             for (TopicImage topic : next.topicsByName().values()) {
                 TopicImage before = previous.topic(topic.id());

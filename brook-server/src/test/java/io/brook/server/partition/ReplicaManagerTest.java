@@ -94,6 +94,33 @@ class ReplicaManagerTest {
         assertFalse(partitionDir.exists(), "the partition's directory is gone");
     }
 
+    /**
+     * A change committed between the image a starting node read and its publisher's registration (a restarted
+     * leader once kept leading at its old epoch): the next change catches up with the whole image, and an image
+     * older than the one applied is ignored.
+     */
+    @Test
+    void aMissedChangeIsCaughtUpFromTheNextImageAndAnOlderImageIsIgnored() {
+        TopicPartition tp = new TopicPartition("led", 0);
+        commit(topic("led", A, 1, List.of(NODE, 2)));
+        MetadataImage start = image;
+        assertTrue(replicas.partition(tp).isLeader());
+        // missed: broker 2 leads in epoch 1
+        MetadataDelta missed = new MetadataDelta(image);
+        missed.replay(MetadataRecords.partitionChange(A, 0, null, List.of(2), 2));
+        image = missed.apply(image.offset() + 1);
+        commit(List.of(producerIds(-1, -1, 1000)));
+        Partition partition = replicas.partition(tp);
+        assertFalse(partition.isLeader(), "caught up with the leader change it missed");
+        assertEquals(1, partition.leaderEpoch());
+        assertSame(image, replicas.image());
+
+        replicas.onImage(start);
+        assertFalse(replicas.partition(tp).isLeader(), "an older image changes nothing");
+        assertEquals(1, replicas.partition(tp).leaderEpoch());
+        assertSame(image, replicas.image());
+    }
+
     @Test
     void aStrayLogOfAPartitionMovedAwayWhileTheNodeWasDownIsDeletedAtStartUp() throws Exception {
         TopicPartition tp = new TopicPartition("stray", 0);
