@@ -8,9 +8,13 @@ import org.junit.platform.launcher.TestPlan;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +29,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * missing client leaves them "not run"); compat/not-yet.txt lists what is known not to work yet.
  * The matrix is written to brook-tests/target/compatibility.md, and to docs/compatibility.md when
  * BROOK_COMPAT_DOC=1 and CI=true, as {@code .ci/run} sets them: the document is never edited by hand.
+ *
+ * <p>The suite runs in several JVMs (surefire forks) at once, and a JVM may finish several test plans: each JVM
+ * appends its outcomes to a file of its own under {@code target/compat-cells/<run>/}, and every finished plan
+ * renders the matrix from all of them, one JVM at a time (a file lock), so the last one written holds every
+ * outcome of the run.
  */
 public final class CompatMatrix implements TestExecutionListener {
     private static final File ROOT = new File("..").getAbsoluteFile();
@@ -39,8 +48,12 @@ public final class CompatMatrix implements TestExecutionListener {
      */
     private static final Set<String> MISSING_CLIENTS = ConcurrentHashMap.newKeySet();
 
-    /** client -> feature -> outcome. */
-    private final Map<String, Map<String, String>> cells = new TreeMap<>();
+    /** This run's outcomes, one file per JVM ({@code brook.test.run} is set by the build, once per run). */
+    private static final File CELLS = new File("target/compat-cells/"
+            + System.getProperty("brook.test.run", "local").replaceAll("[^A-Za-z0-9-]", "_"));
+    private static final String SEPARATOR = "\t";
+
+    private final File own = new File(CELLS, ProcessHandle.current().pid() + ".tsv");
 
     /** A test found {@code client} (the start of its cells' names, e.g. "kcat") missing and skipped its part. */
     static void clientMissing(String client) {
@@ -74,11 +87,33 @@ public final class CompatMatrix implements TestExecutionListener {
             String feature = cell.substring(colon + 1).trim();
             String cellOutcome = outcome.equals(PASS) && MISSING_CLIENTS.stream().anyMatch(client::startsWith)
                     ? NOT_RUN : outcome;
-            // a feature proven by several tests passes only if all of them ran and passed
-            cells.computeIfAbsent(client, c -> new TreeMap<>()).merge(feature, cellOutcome,
-                    (a, b) -> a.equals(FAIL) || b.equals(FAIL) ? FAIL : a.equals(PASS) && b.equals(PASS) ? PASS
-                            : NOT_RUN);
+            try {
+                Files.createDirectories(CELLS.toPath());
+                Files.writeString(own.toPath(), client + SEPARATOR + feature + SEPARATOR + cellOutcome + "\n",
+                        StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot record the compatibility cell " + cell, e);
+            }
         }
+    }
+
+    /** Every outcome of this run so far, from every JVM's file: client -> feature -> outcome. */
+    private static Map<String, Map<String, String>> cells() throws IOException {
+        Map<String, Map<String, String>> cells = new TreeMap<>();
+        File[] files = CELLS.listFiles((dir, name) -> name.endsWith(".tsv"));
+        for (File file : files == null ? new File[0] : files) {
+            for (String line : Files.readAllLines(file.toPath(), StandardCharsets.UTF_8)) {
+                String[] fields = line.split(SEPARATOR);
+                if (fields.length != 3) {
+                    continue; // a line another JVM is still writing
+                }
+                // a feature proven by several tests passes only if all of them ran and passed
+                cells.computeIfAbsent(fields[0], c -> new TreeMap<>()).merge(fields[1], fields[2],
+                        (a, b) -> a.equals(FAIL) || b.equals(FAIL) ? FAIL : a.equals(PASS) && b.equals(PASS) ? PASS
+                                : NOT_RUN);
+            }
+        }
+        return cells;
     }
 
     /** The argument of a parameterized invocation ("[2] gzip" -> gzip; a class name -> its simple name). */
@@ -106,11 +141,13 @@ public final class CompatMatrix implements TestExecutionListener {
 
     @Override
     public synchronized void testPlanExecutionFinished(TestPlan plan) {
-        if (cells.isEmpty()) {
+        if (!own.exists()) {
             return;
         }
-        try {
-            String markdown = render();
+        try (FileChannel lockFile = FileChannel.open(new File(CELLS, "render.lock").toPath(),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.lock()) {
+            String markdown = render(cells());
             File target = new File("target/compatibility.md");
             Files.writeString(target.toPath(), markdown, StandardCharsets.UTF_8);
             // only where every client is required (CI=true): elsewhere a missing client may skip cells silently
@@ -122,7 +159,7 @@ public final class CompatMatrix implements TestExecutionListener {
         }
     }
 
-    private String render() throws IOException {
+    private static String render(Map<String, Map<String, String>> cells) throws IOException {
         Map<String, Map<String, String>> all = new TreeMap<>();
         cells.forEach((client, features) -> all.put(client, new TreeMap<>(features)));
         for (String line : Files.readAllLines(new File(ROOT, "compat/not-yet.txt").toPath())) {

@@ -60,9 +60,12 @@ final class SharedCluster implements BeforeAllCallback, BeforeEachCallback, Afte
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void beforeAll(ExtensionContext context) throws Exception {
         holder = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(overrides, key -> new Holder(overrides),
                 Holder.class);
+        if (holder.cluster == null) { // the first class of the fork to ask: a @BeforeAll of it may use it already
+            holder.ensureWhole();
+        }
     }
 
     @Override
