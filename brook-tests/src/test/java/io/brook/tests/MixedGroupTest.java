@@ -12,6 +12,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -187,7 +189,15 @@ class MixedGroupTest {
         ConsumerGroupDescription group = null;
         try (Admin admin = brook.admin()) {
             while (System.currentTimeMillis() < deadline) {
-                group = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
+                try {
+                    group = admin.describeConsumerGroups(List.of(GROUP)).all().get(30, TimeUnit.SECONDS).get(GROUP);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                    Thread.sleep(200); // no member has joined yet (the clients are still starting)
+                    continue;
+                }
                 boolean spread = group.members().size() == 3 && group.members().stream()
                         .allMatch(m -> m.assignment().topicPartitions().size() == PARTITIONS / 3);
                 if (group.groupState() == GroupState.STABLE && spread) {
