@@ -1,15 +1,11 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.image.AclsImage;
 import io.brook.metadata.image.MetadataDelta;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.record.MetadataRecords;
 import io.brook.server.api.RequestContext;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.partition.ReplicaManager;
-import io.brook.server.security.acl.AuthorizerSettings;
-import io.brook.server.security.acl.BrokerAuthorizer;
-import io.brook.server.security.acl.DenialLog;
 import io.brook.storage.log.LogDir;
 import io.brook.storage.log.LogManager;
 import org.apache.kafka.common.TopicPartition;
@@ -20,9 +16,6 @@ import org.apache.kafka.common.message.AlterReplicaLogDirsRequestData.AlterRepli
 import org.apache.kafka.common.message.AlterReplicaLogDirsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.junit.jupiter.api.AfterEach;
@@ -33,12 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -84,10 +75,7 @@ class AlterReplicaLogDirsHandlerTest {
         others.get(1).markOffline(new IOException("injected by the test"));
         offline = others.get(1).logDir().getAbsolutePath();
 
-        BrokerAuthorizer authorizer = new BrokerAuthorizer(new AuthorizerSettings(true, Set.of("User:admin"), false),
-                () -> AclsImage.EMPTY, new DenialLog(System::currentTimeMillis));
-        broker = new BrokerContext(1, "cluster", null, "localhost", 9092, replicas, null,
-                null, null, null, null, null, null, null, null, null, null, Map.of(), () -> 1, authorizer);
+        broker = HandlerTestSupport.broker(replicas, null);
     }
 
     @AfterEach
@@ -133,9 +121,7 @@ class AlterReplicaLogDirsHandlerTest {
             }
             request.dirs().add(target);
         });
-        RequestContext context = new RequestContext(new RequestHeader(ApiKeys.ALTER_REPLICA_LOG_DIRS, (short) 2,
-                "test", 1), InetAddress.getLoopbackAddress(), "c", "", "", "PLAINTEXT", SecurityProtocol.PLAINTEXT,
-                new KafkaPrincipal(KafkaPrincipal.USER_TYPE, user));
+        RequestContext context = HandlerTestSupport.request(ApiKeys.ALTER_REPLICA_LOG_DIRS, (short) 2, user);
         AlterReplicaLogDirsResponseData response = new AlterReplicaLogDirsHandler(broker).handle(context, request)
                 .get(10, TimeUnit.SECONDS);
         Map<TopicPartition, Errors> answers = new LinkedHashMap<>();
