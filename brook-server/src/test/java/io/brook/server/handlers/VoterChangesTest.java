@@ -52,7 +52,7 @@ class VoterChangesTest {
     private static final String LISTENER = "CONTROLLER";
     private static final Duration ELECTION = Duration.ofSeconds(60);
     /** The time given to a change that cannot complete: long enough to start it, short enough for CI. */
-    private static final int SHORT_TIMEOUT_MS = 1_500;
+    private static final int SHORT_TIMEOUT_MS = 5_000;
 
     @TempDir
     Path dir;
