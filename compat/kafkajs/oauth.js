@@ -2,6 +2,7 @@
 // unsecured validator takes them): produce and consume as the token's sub, then an expired token is not served.
 // Usage: node oauth.js HOST:PORT TOPIC SUB
 const { Kafka, logLevel } = require('kafkajs');
+const { roundTrip } = require('./roundtrip');
 
 const [broker, topic, sub] = process.argv.slice(2);
 const count = 10;
@@ -21,34 +22,7 @@ const client = (expSecondsFromNow) => new Kafka({
 });
 
 async function main() {
-  const kafka = client(3600);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  const messages = [];
-  for (let i = 0; i < count; i++) messages.push({ value: `v${i}` });
-  await producer.send({ topic, messages });
-  await producer.disconnect();
-  console.log(`producer: sent ${count} records as ${sub}`);
-
-  const consumer = kafka.consumer({ groupId: topic });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen = new Set();
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${seen.size} of ${count} records consumed`)), 60000);
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.add(message.value.toString());
-        if (seen.size === count) { clearTimeout(timer); resolve(); }
-      },
-    });
-  });
-  await consumer.disconnect();
-  console.log(`consumer: read all ${count} records as ${sub}`);
+  await roundTrip(client(3600), { topic, groupId: topic, count, who: sub });
 
   // kafkajs takes RFC 7628's error answer ({"status":"invalid_token"}) for a success and never acknowledges it,
   // so, as with Kafka, the refusal shows at its first request: the node closes the connection instead of serving it

@@ -3,9 +3,6 @@ package io.brook.tests;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -381,30 +378,7 @@ class OAuthBearerTest {
 
     /** Produces {@code count} records to a new topic and reads them back in a group of the topic's name. */
     private static void roundTrip(String topic, Map<String, Object> props, int count) throws Exception {
-        try (Admin admin = SaslTest.admin(props)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        Map<String, Object> producerProps = new HashMap<>(props);
-        producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        try (KafkaProducer<byte[], byte[]> producer = brook.producer(producerProps)) {
-            for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(topic, ("v" + i).getBytes())).get(30, TimeUnit.SECONDS);
-            }
-        }
-        Map<String, Object> consumerProps = new HashMap<>(props);
-        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, topic);
-        List<String> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(consumerProps)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (read.size() < count && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    read.add(new String(r.value()));
-                }
-            }
-            consumer.commitSync(Duration.ofSeconds(30));
-        }
-        assertEquals(count, read.size(), "records read back from " + topic);
+        SaslTest.roundTrip(brook, topic, topic, props, count);
     }
 
     /** The exception a client with {@code props} fails with when it first talks to the node. */

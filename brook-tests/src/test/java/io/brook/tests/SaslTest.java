@@ -114,20 +114,29 @@ class SaslTest {
 
     /** Produces {@code count} records to a new topic and reads them back, both as the given SASL user. */
     private static void roundTrip(String topic, Map<String, Object> props, int count) throws Exception {
+        roundTrip(brook, topic, topic + "-group", props, count);
+    }
+
+    /**
+     * Produces {@code count} records to a new topic of {@code node} and reads them back in {@code group}, all with the
+     * client settings {@code props} (a SASL user's, an OAUTHBEARER token's).
+     */
+    static void roundTrip(BrookFixture node, String topic, String group, Map<String, Object> props, int count)
+            throws Exception {
         try (Admin admin = admin(props)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         Map<String, Object> producerProps = new HashMap<>(props);
         producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        try (KafkaProducer<byte[], byte[]> producer = brook.producer(producerProps)) {
+        try (KafkaProducer<byte[], byte[]> producer = node.producer(producerProps)) {
             for (int i = 0; i < count; i++) {
                 producer.send(new ProducerRecord<>(topic, ("v" + i).getBytes())).get(30, TimeUnit.SECONDS);
             }
         }
         Map<String, Object> consumerProps = new HashMap<>(props);
-        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, topic + "-group");
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         List<String> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(consumerProps)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = node.consumer(consumerProps)) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 60_000;
             while (read.size() < count && System.currentTimeMillis() < deadline) {

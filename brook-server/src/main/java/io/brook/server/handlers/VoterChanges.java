@@ -15,12 +15,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * KIP-853's voter changes on the active controller (AddRaftVoter, RemoveRaftVoter), checked as Kafka's leader checks
- * them and then made with Ratis's configuration change ({@link RaftQuorum#addVoter} / {@link RaftQuorum#removeVoter}):
- * NOT_LEADER_OR_FOLLOWER on a controller that does not lead (the admin client finds the active one), DUPLICATE_VOTER
- * for an id already voting, VOTER_NOT_FOUND for one that is not, INVALID_REQUEST for removing the last voter or an
- * addition without an endpoint on the controller listener, REQUEST_TIMED_OUT while another change is in progress or
- * when the change did not complete in the request's time (a new voter that is not running cannot catch up).
+ * KIP-853's voter changes on the active controller (AddRaftVoter, RemoveRaftVoter), checked in the order Kafka's
+ * leader checks them ({@code KafkaRaftClient}, {@code AddVoterHandler}, {@code RemoveVoterHandler}) and then made with
+ * Ratis's configuration change ({@link RaftQuorum#addVoter} / {@link RaftQuorum#removeVoter}):
+ * <ol>
+ *   <li>INCONSISTENT_CLUSTER_ID for a request of another cluster;</li>
+ *   <li>NOT_LEADER_OR_FOLLOWER on a controller that does not lead (the admin client finds the active one);</li>
+ *   <li>INVALID_REQUEST for an addition without an endpoint on the controller listener;</li>
+ *   <li>REQUEST_TIMED_OUT while another change is in progress;</li>
+ *   <li>DUPLICATE_VOTER for adding an id already voting; VOTER_NOT_FOUND for removing one that is not voting, and
+ *       for removing the last voter (Kafka's voter set refuses to become empty with the same code);</li>
+ *   <li>REQUEST_TIMED_OUT when the change did not commit in the request's time (a new voter that is not running
+ *       cannot catch up) or Ratis refused it.</li>
+ * </ol>
  *
  * <p>Thread-safety: one change at a time per controller ({@link #inProgress}); Ratis allows one at a time too.
  */
@@ -56,13 +63,17 @@ public final class VoterChanges {
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
         }
-        if (q.voterIds().contains(voterId)) {
-            return CompletableFuture.completedFuture(new Outcome(Errors.DUPLICATE_VOTER,
-                    "node " + voterId + " is already a voter of the metadata quorum " + q.voterIds()));
-        }
         if (endpoint == null) {
             return CompletableFuture.completedFuture(new Outcome(Errors.INVALID_REQUEST, "the new voter " + voterId
                     + " names no endpoint on the controller listener " + controllerListenerName));
+        }
+        if (inProgress.get()) {
+            return CompletableFuture.completedFuture(busy());
+        }
+        List<Integer> voters = q.voterIds();
+        if (voters.contains(voterId)) {
+            return CompletableFuture.completedFuture(new Outcome(Errors.DUPLICATE_VOTER,
+                    "node " + voterId + " is already a voter of the metadata quorum " + voters));
         }
         return change(() -> q.addVoter(voterId, endpoint), timeoutMs, "adding voter " + voterId);
     }
@@ -74,13 +85,16 @@ public final class VoterChanges {
         if (refused != null) {
             return CompletableFuture.completedFuture(refused);
         }
+        if (inProgress.get()) {
+            return CompletableFuture.completedFuture(busy());
+        }
         List<Integer> voters = q.voterIds();
         if (!voters.contains(voterId)) {
             return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,
                     "node " + voterId + " is not a voter of the metadata quorum " + voters));
         }
         if (voters.size() == 1) {
-            return CompletableFuture.completedFuture(new Outcome(Errors.INVALID_REQUEST,
+            return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,
                     "node " + voterId + " is the last voter of the metadata quorum; it cannot be removed"));
         }
         return change(() -> q.removeVoter(voterId), timeoutMs, "removing voter " + voterId);
@@ -106,10 +120,13 @@ public final class VoterChanges {
         return null;
     }
 
+    private static Outcome busy() {
+        return new Outcome(Errors.REQUEST_TIMED_OUT, "another voter change is in progress; retry once it completed");
+    }
+
     private CompletableFuture<Outcome> change(Supplier<CompletableFuture<Void>> change, long timeoutMs, String what) {
         if (!inProgress.compareAndSet(false, true)) {
-            return CompletableFuture.completedFuture(new Outcome(Errors.REQUEST_TIMED_OUT,
-                    "another voter change is in progress; retry once it completed"));
+            return CompletableFuture.completedFuture(busy());
         }
         CompletableFuture<Void> started;
         try {

@@ -27,6 +27,10 @@ public final class ClientQuotaManager {
     private record RateKey(String quotaKey, String user, String clientId) {
     }
 
+    /** A rate to record into, the quota limit it is held to (bytes/s) and the time to record at. */
+    private record Counted(QuotaRate rate, double limit, long now) {
+    }
+
     private final Supplier<ClientQuotasImage> quotas;
     private final LongSupplier clockMs;
     private final int samples;
@@ -46,18 +50,14 @@ public final class ClientQuotaManager {
      * id); returns the throttle time in ms (0 without a quota or within it).
      */
     public long recordAndGetThrottleMs(String key, String user, String clientId, double bytes) {
-        String client = clientId == null ? "" : clientId;
-        QuotaPrecedence.Applied applied = QuotaPrecedence.resolve(quotas.get(), key, user, client);
-        if (applied == null) {
+        Counted counted = counted(key, user, clientId);
+        if (counted == null) {
             return 0;
         }
-        long now = clockMs.getAsLong();
-        sweep(now);
-        QuotaRate rate = rates.computeIfAbsent(new RateKey(key, applied.countedUser(), applied.countedClientId()),
-                k -> new QuotaRate(samples, sampleMs));
+        QuotaRate rate = counted.rate();
         synchronized (rate) {
-            rate.record(bytes, now);
-            return rate.throttleMs(applied.limit(), now);
+            rate.record(bytes, counted.now());
+            return rate.throttleMs(counted.limit(), counted.now());
         }
     }
 
@@ -69,19 +69,16 @@ public final class ClientQuotaManager {
      * window's worth would otherwise be refused for ever.
      */
     public long recordUnlessThrottled(String key, String user, String clientId, double bytes) {
-        String client = clientId == null ? "" : clientId;
-        QuotaPrecedence.Applied applied = QuotaPrecedence.resolve(quotas.get(), key, user, client);
-        if (applied == null) {
+        Counted counted = counted(key, user, clientId);
+        if (counted == null) {
             return 0;
         }
-        long now = clockMs.getAsLong();
-        sweep(now);
-        QuotaRate rate = rates.computeIfAbsent(new RateKey(key, applied.countedUser(), applied.countedClientId()),
-                k -> new QuotaRate(samples, sampleMs));
+        QuotaRate rate = counted.rate();
+        long now = counted.now();
         synchronized (rate) {
             boolean idle = rate.holdsNothing(now);
             rate.record(bytes, now);
-            long throttleMs = rate.throttleMs(applied.limit(), now);
+            long throttleMs = rate.throttleMs(counted.limit(), now);
             if (throttleMs > 0 && idle) {
                 return 0;
             }
@@ -119,6 +116,23 @@ public final class ClientQuotaManager {
     /** The rates held (for tests and metrics). */
     int trackedRates() {
         return rates.size();
+    }
+
+    /**
+     * The rate that counts {@code key} for {@code user} and {@code clientId} (null is the empty client id) with the
+     * quota that applies and the current time, after a sweep of idle rates; null without a quota (nothing counted).
+     */
+    private Counted counted(String key, String user, String clientId) {
+        QuotaPrecedence.Applied applied = QuotaPrecedence.resolve(quotas.get(), key, user,
+                clientId == null ? "" : clientId);
+        if (applied == null) {
+            return null;
+        }
+        long now = clockMs.getAsLong();
+        sweep(now);
+        QuotaRate rate = rates.computeIfAbsent(new RateKey(key, applied.countedUser(), applied.countedClientId()),
+                k -> new QuotaRate(samples, sampleMs));
+        return new Counted(rate, applied.limit(), now);
     }
 
     private void sweep(long now) {

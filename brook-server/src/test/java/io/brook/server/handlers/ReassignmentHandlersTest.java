@@ -1,19 +1,9 @@
 package io.brook.server.handlers;
 
-import io.brook.metadata.image.AclsImage;
 import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.runtime.MetadataController;
-import io.brook.server.api.RequestContext;
-import io.brook.server.controller.LocalControllerChannel;
-import io.brook.server.controller.QuorumDescription;
-import io.brook.server.security.acl.AuthorizerSettings;
-import io.brook.server.security.acl.BrokerAuthorizer;
-import io.brook.server.security.acl.DenialLog;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,10 +11,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.net.InetAddress;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,24 +36,12 @@ class ReassignmentHandlersTest {
     @BeforeEach
     void open() throws Exception {
         controller = LocalMetadataController.open(dir);
-        // no broker lifecycle: a request that reaches it is refused with UNSUPPORTED_VERSION
-        LocalControllerChannel channel = new LocalControllerChannel(controller, () -> List.of(1), 1, (short) 1,
-                Short.MAX_VALUE, () -> QuorumDescription.singleNode(1, 0, 0, 0));
-        BrokerAuthorizer authorizer = new BrokerAuthorizer(new AuthorizerSettings(true, Set.of("User:admin"), false),
-                () -> AclsImage.EMPTY, new DenialLog(System::currentTimeMillis));
-        broker = new BrokerContext(1, "cluster", null, "localhost", 9092, null, channel,
-                null, null, null, null, null, null, null, null, null, null, Map.of(), () -> 1, authorizer);
+        broker = HandlerTestSupport.broker(null, HandlerTestSupport.withoutBrokerLifecycle(controller));
     }
 
     @AfterEach
     void close() throws Exception {
         controller.close();
-    }
-
-    private static RequestContext context(ApiKeys api, short version, String user) {
-        return new RequestContext(new RequestHeader(api, version, "test", 1),
-                InetAddress.getLoopbackAddress(), "c", "", "", "PLAINTEXT", SecurityProtocol.PLAINTEXT,
-                new KafkaPrincipal(KafkaPrincipal.USER_TYPE, user));
     }
 
     private AlterPartitionReassignmentsResponseData alter(String user) throws Exception {
@@ -77,12 +52,13 @@ class ReassignmentHandlersTest {
                                 .setReplicas(List.of(2)),
                         new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(1)))));
         return new AlterPartitionReassignmentsHandler(broker).handle(
-                context(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, user), request).get(10, TimeUnit.SECONDS);
+                HandlerTestSupport.request(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, (short) 1, user), request)
+                .get(10, TimeUnit.SECONDS);
     }
 
     private ListPartitionReassignmentsResponseData list(String user) throws Exception {
         return new ListPartitionReassignmentsHandler(broker).handle(
-                context(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, user),
+                HandlerTestSupport.request(ApiKeys.LIST_PARTITION_REASSIGNMENTS, (short) 0, user),
                 new ListPartitionReassignmentsRequestData().setTopics(null)).get(10, TimeUnit.SECONDS);
     }
 
