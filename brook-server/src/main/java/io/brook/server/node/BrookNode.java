@@ -294,6 +294,7 @@ public final class BrookNode implements AutoCloseable {
         ReplicationThrottles throttles = new ReplicationThrottles(config.nodeId(),
                 config.getInt("replication.quota.window.num"),
                 config.getInt("replication.quota.window.size.seconds") * 1000L, () -> System.nanoTime() / 1_000_000);
+        replicas.throttleMoves(throttles.alterLogDirs(), throttles::nowMs);
         BrokerConfigPublisher brokerConfigs = new BrokerConfigPublisher(config, replicas, throttles);
         controller.addPublisher(brokerConfigs::onMetadataUpdate); // before the image is read: no change is missed
         brokerConfigs.onImage(controller.image());
@@ -311,6 +312,7 @@ public final class BrookNode implements AutoCloseable {
         // up with the whole image when a change does not follow the one it applied last
         controller.addPublisher(replicas::onMetadataUpdate);
         replicas.onImage(controller.image());
+        replicas.resumeMoves(); // the moves a stop interrupted, of the partitions still hosted here
         LogCleaner cleaner = null;
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new LogCleaner(config.cleanerConfig(), logManager, time);
