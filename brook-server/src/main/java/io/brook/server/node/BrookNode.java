@@ -482,9 +482,10 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
             registry.register(new ElectLeadersHandler(broker));
-            registry.register(new AlterPartitionReassignmentsHandler(broker));
-            registry.register(new ListPartitionReassignmentsHandler(broker));
         }
+        // a single node too: kafka-reassign-partitions moves replicas between its log directories with them
+        registry.register(new AlterPartitionReassignmentsHandler(broker));
+        registry.register(new ListPartitionReassignmentsHandler(broker));
 
         // SASL listeners: their connections authenticate before anything else is served
         for (BrokerConfig.Listener l : config.brokerListeners()) {
