@@ -82,6 +82,9 @@ public final class BrokerConfig {
             .define("follower.replication.throttled.rate", LONG, Long.MAX_VALUE, atLeast(0), MEDIUM, "Bytes per "
                     + "second a follower fetches for the replicas its topics list in "
                     + "follower.replication.throttled.replicas while they are behind (KIP-73); dynamic.")
+            .define("replica.alter.log.dirs.io.max.bytes.per.second", LONG, Long.MAX_VALUE, atLeast(0), MEDIUM,
+                    "Bytes per second the moves of replicas between this broker's log directories copy "
+                    + "(AlterReplicaLogDirs, KIP-113), all moves together; dynamic.")
             .define("replication.quota.window.num", INT, 11, atLeast(1), LOW, "Samples the replication "
                     + "throttles measure their rate over.")
             .define("replication.quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Time span of each sample "

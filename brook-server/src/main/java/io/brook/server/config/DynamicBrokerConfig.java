@@ -20,7 +20,8 @@ import java.util.TreeSet;
  * Kafka's default (the sources DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG,
  * DEFAULT_CONFIG).
  *
- * <p>Only configs Brook applies at run time are dynamic ({@link #DYNAMIC}): the replication throttle rates and the
+ * <p>Only configs Brook applies at run time are dynamic ({@link #DYNAMIC}): the replication throttle rates (and the
+ * copy rate of moves between log directories) and the
  * broker-level defaults of topic configs (topics without an override take them at once). Kafka's other dynamic
  * configs (thread counts, listeners, quotas of clients) are refused as Kafka refuses a static one. A TLS listener's
  * key material is changed per broker by its own path (not stored in the metadata).
@@ -30,12 +31,15 @@ import java.util.TreeSet;
 public final class DynamicBrokerConfig {
     public static final String LEADER_THROTTLED_RATE = "leader.replication.throttled.rate";
     public static final String FOLLOWER_THROTTLED_RATE = "follower.replication.throttled.rate";
+    /** The copy rate of moves between this broker's log directories (AlterReplicaLogDirs). */
+    public static final String ALTER_LOG_DIRS_RATE = "replica.alter.log.dirs.io.max.bytes.per.second";
 
     /** The broker configs that may be changed while the cluster runs. */
     public static final Set<String> DYNAMIC;
 
     static {
-        Set<String> names = new LinkedHashSet<>(List.of(LEADER_THROTTLED_RATE, FOLLOWER_THROTTLED_RATE));
+        Set<String> names = new LinkedHashSet<>(List.of(LEADER_THROTTLED_RATE, FOLLOWER_THROTTLED_RATE,
+                ALTER_LOG_DIRS_RATE));
         names.addAll(BrokerConfig.topicDefaultNames());
         // the coarser units of the same topic defaults (the finer unit wins, as in a static file)
         names.addAll(List.of("log.roll.hours", "log.roll.jitter.hours", "log.retention.hours",

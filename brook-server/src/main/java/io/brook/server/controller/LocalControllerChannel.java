@@ -273,8 +273,9 @@ public final class LocalControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
             AlterPartitionReassignmentsRequestData request) {
-        if (cluster == null) {
-            return noLifecycle();
+        if (cluster == null) { // a single node: only a reassignment to the replicas it has (see the class)
+            return controller.submit(image -> ControllerResult.of(List.of(),
+                    SingleNodeReassignments.alter(image, request)));
         }
         return controller.submit(image -> result(io.brook.metadata.controller.Reassignments.alter(image, request)));
     }
@@ -283,10 +284,7 @@ public final class LocalControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<ListPartitionReassignmentsResponseData> listPartitionReassignments(
             ListPartitionReassignmentsRequestData request) {
-        if (cluster == null) {
-            return noLifecycle();
-        }
-        return controller.submit(image -> ControllerResult.of(List.of(),
+        return controller.submit(image -> ControllerResult.of(List.of(), // a single node has none in progress
                 io.brook.metadata.controller.Reassignments.list(image, request)));
     }
 

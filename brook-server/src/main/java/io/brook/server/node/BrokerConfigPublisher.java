@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /**
- * Applies the dynamic broker configs of the metadata image on this broker: the replication throttle rates and the
+ * Applies the dynamic broker configs of the metadata image on this broker: the replication throttle rates, the copy
+ * rate of moves between log directories and the
  * topic-config defaults (every hosted partition without its own override takes the new value). Runs on the
  * metadata publisher thread, once per change of a broker config record (and once at start with the whole image).
  *
@@ -37,6 +38,10 @@ final class BrokerConfigPublisher {
         this.replicas = replicas;
         this.throttles = throttles;
         this.current = staticConfig;
+        // the static rates hold until a dynamic config says otherwise (an image without broker configs changes none)
+        throttles.setRates(staticConfig.getLong(DynamicBrokerConfig.LEADER_THROTTLED_RATE),
+                staticConfig.getLong(DynamicBrokerConfig.FOLLOWER_THROTTLED_RATE));
+        throttles.setAlterLogDirsRate(staticConfig.getLong(DynamicBrokerConfig.ALTER_LOG_DIRS_RATE));
     }
 
     BrokerConfig current() {
@@ -78,6 +83,7 @@ final class BrokerConfigPublisher {
         current = effective;
         throttles.setRates(effective.getLong(DynamicBrokerConfig.LEADER_THROTTLED_RATE),
                 effective.getLong(DynamicBrokerConfig.FOLLOWER_THROTTLED_RATE));
+        throttles.setAlterLogDirsRate(effective.getLong(DynamicBrokerConfig.ALTER_LOG_DIRS_RATE));
         replicas.updateTopicDefaults(effective.topicDefaults());
         log.info("Dynamic broker configs applied (cluster default {}, broker {} {})",
                 brokerConfigs.getOrDefault(DynamicBrokerConfig.CLUSTER_DEFAULT, Map.of()), nodeId,

@@ -294,6 +294,7 @@ public final class BrookNode implements AutoCloseable {
         ReplicationThrottles throttles = new ReplicationThrottles(config.nodeId(),
                 config.getInt("replication.quota.window.num"),
                 config.getInt("replication.quota.window.size.seconds") * 1000L, () -> System.nanoTime() / 1_000_000);
+        replicas.throttleMoves(throttles.alterLogDirs(), throttles::nowMs);
         BrokerConfigPublisher brokerConfigs = new BrokerConfigPublisher(config, replicas, throttles);
         controller.addPublisher(brokerConfigs::onMetadataUpdate); // before the image is read: no change is missed
         brokerConfigs.onImage(controller.image());
@@ -311,6 +312,7 @@ public final class BrookNode implements AutoCloseable {
         // up with the whole image when a change does not follow the one it applied last
         controller.addPublisher(replicas::onMetadataUpdate);
         replicas.onImage(controller.image());
+        replicas.resumeMoves(); // the moves a stop interrupted, of the partitions still hosted here
         LogCleaner cleaner = null;
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new LogCleaner(config.cleanerConfig(), logManager, time);
@@ -480,9 +482,10 @@ public final class BrookNode implements AutoCloseable {
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
             registry.register(new ElectLeadersHandler(broker));
-            registry.register(new AlterPartitionReassignmentsHandler(broker));
-            registry.register(new ListPartitionReassignmentsHandler(broker));
         }
+        // a single node too: kafka-reassign-partitions moves replicas between its log directories with them
+        registry.register(new AlterPartitionReassignmentsHandler(broker));
+        registry.register(new ListPartitionReassignmentsHandler(broker));
 
         // SASL listeners: their connections authenticate before anything else is served
         for (BrokerConfig.Listener l : config.brokerListeners()) {

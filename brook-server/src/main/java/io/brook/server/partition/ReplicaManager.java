@@ -191,6 +191,17 @@ public final class ReplicaManager {
         mover.move(tp, path);
     }
 
+    /** Resumes the moves between log directories a stop interrupted (after the start's image is applied). */
+    public void resumeMoves() {
+        mover.resume();
+    }
+
+    /** Makes the moves between log directories keep to {@code quota} (see {@link LogDirMover#throttle}). */
+    public void throttleMoves(io.brook.server.replication.ReplicationQuota quota,
+                              java.util.function.LongSupplier clockMs) {
+        mover.throttle(quota, clockMs);
+    }
+
     /** The running moves of replicas to other log directories. */
     public java.util.Collection<io.brook.storage.log.FutureLog> futureLogs() {
         return logManager.futures();

@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * ({@code follower.replication.throttled.rate}). Which replicas they cover is a topic's
  * {@code leader.replication.throttled.replicas} / {@code follower.replication.throttled.replicas} naming
  * {@code partition:thisBroker} (or {@code *}). As Kafka, a replica in the ISR (leader side) or caught up with the
- * leader (follower side) is never held back, but its bytes count.
+ * leader (follower side) is never held back, but its bytes count. A third quota limits the moves of replicas between
+ * this broker's log directories ({@code replica.alter.log.dirs.io.max.bytes.per.second}, every move together).
  *
  * <p>Thread-safety: the quotas are thread-safe; the rates are changed by the metadata publisher.
  */
@@ -19,6 +20,7 @@ public final class ReplicationThrottles {
     private final int nodeId;
     private final ReplicationQuota leader;
     private final ReplicationQuota follower;
+    private final ReplicationQuota alterLogDirs;
     private final LongSupplier clock;
 
     /**
@@ -30,6 +32,7 @@ public final class ReplicationThrottles {
         this.nodeId = nodeId;
         this.leader = new ReplicationQuota(samples, windowMs, ReplicationQuota.UNLIMITED);
         this.follower = new ReplicationQuota(samples, windowMs, ReplicationQuota.UNLIMITED);
+        this.alterLogDirs = new ReplicationQuota(samples, windowMs, ReplicationQuota.UNLIMITED);
         this.clock = clock;
     }
 
@@ -41,6 +44,16 @@ public final class ReplicationThrottles {
     public void setRates(long leaderBytesPerSecond, long followerBytesPerSecond) {
         leader.setLimit(leaderBytesPerSecond);
         follower.setLimit(followerBytesPerSecond);
+    }
+
+    /** Sets the copy rate of moves between log directories ({@link ReplicationQuota#UNLIMITED}: none). */
+    public void setAlterLogDirsRate(long bytesPerSecond) {
+        alterLogDirs.setLimit(bytesPerSecond);
+    }
+
+    /** The quota of the moves between this broker's log directories (AlterReplicaLogDirs). */
+    public ReplicationQuota alterLogDirs() {
+        return alterLogDirs;
     }
 
     public ReplicationQuota leader() {

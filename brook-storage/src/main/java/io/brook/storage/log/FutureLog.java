@@ -26,6 +26,8 @@ public final class FutureLog {
     private final LogDir target;
     private final PartitionLog source;
     private final PartitionLog log;
+    /** Bytes appended to the copy so far (what a throttle counts). */
+    private final java.util.concurrent.atomic.AtomicLong copiedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     FutureLog(TopicPartition topicPartition, LogDir target, PartitionLog source, PartitionLog log) {
         this.topicPartition = topicPartition;
@@ -53,6 +55,11 @@ public final class FutureLog {
         return log;
     }
 
+    /** The bytes this move has copied since it started or resumed (the copy rate's throttle counts them). */
+    public long copiedBytes() {
+        return copiedBytes.get();
+    }
+
     /** Kafka's offset lag of a future replica: how many offsets the copy is behind the current log. */
     public long offsetLag() {
         return Math.max(0, source.logEndOffset() - log.logEndOffset());
@@ -77,6 +84,7 @@ public final class FutureLog {
         MemoryRecords records = toMemory(chunk);
         if (records.sizeInBytes() > 0) {
             log.appendAsFollower(records);
+            copiedBytes.addAndGet(records.sizeInBytes());
         }
         return log.logEndOffset() >= source.logEndOffset();
     }

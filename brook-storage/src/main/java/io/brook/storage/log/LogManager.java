@@ -108,10 +108,13 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * A future replica found at start-up: a move a crash interrupted. While the current log is still
-     * there the copy is dropped (the move can be asked for again); once the current log was renamed
-     * away (the copy was complete and synced before that) the copy becomes the partition's log.
-     * So a crash at any point of a move leaves the old or the new replica, never neither.
+     * A future replica found at start-up: a move a stop or crash interrupted. While the current log is still
+     * there the move resumes from what the copy holds (as Kafka does: the mover picks it up once the partition
+     * is hosted again; a partition that is no longer this node's drops it with its log, see {@link #delete}).
+     * Once the current log was renamed away (the copy was complete and synced before that) the copy becomes
+     * the partition's log. A copy whose topic is gone, whose current log could not be loaded, or that is a
+     * second copy of one partition is dropped. So a crash at any point of a move leaves the old or the new
+     * replica, never neither.
      */
     private void finishOrDropMove(LogDir dir, File future, Map<TopicPartition, File> seen,
                                   Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
@@ -122,11 +125,18 @@ public final class LogManager implements AutoCloseable {
         }
         LogConfig config = configFor.apply(tp.topic());
         Uuid topicId = topicIdFor.apply(tp.topic());
-        boolean current = seen.containsKey(tp) || dirs.stream().anyMatch(d -> d.failure(tp) != null);
-        if (current || config == null || topicId == null) {
+        boolean failed = dirs.stream().anyMatch(d -> d.failure(tp) != null);
+        if (config == null || topicId == null || failed || futures.containsKey(tp)
+                || dir.logDir().equals(seen.get(tp))) {
             log.info("Dropping {}: an unfinished move of {} to {} ({})", future, tp, dir.logDir(),
-                    current ? "the current replica is still there" : "its topic no longer exists");
+                    config == null || topicId == null ? "its topic no longer exists"
+                            : failed ? "the current replica could not be loaded"
+                            : futures.containsKey(tp) ? "another copy of it resumes" : "the replica is there already");
             LogDir.deleteRecursively(future);
+            return;
+        }
+        if (seen.containsKey(tp)) {
+            resumeMove(dir, future, tp, topicId, config);
             return;
         }
         File dest = new File(dir.logDir(), PartitionLog.dirName(tp));
@@ -136,6 +146,27 @@ public final class LogManager implements AutoCloseable {
                 dir.logDir());
         dir.openMoved(dest, tp, topicId, config);
         seen.put(tp, dir.logDir());
+    }
+
+    /**
+     * Opens the copy of an interrupted move as the running move of {@code tp}, recovered in full (it is only a
+     * copy: whatever a crash tore off its tail is copied again). A copy that does not open, or belongs to an
+     * older topic of that name, is dropped and the partition stays where it is.
+     */
+    private void resumeMove(LogDir target, File future, TopicPartition tp, Uuid topicId, LogConfig config) {
+        PartitionLog current = get(tp);
+        PartitionLog copy;
+        try {
+            copy = PartitionLog.open(future, tp, topicId, config, 0L, 0L, false, true, time, scheduler);
+        } catch (IOException | RuntimeException e) {
+            log.warn("Dropping {}: the copy of an interrupted move of {} could not be opened", future, tp, e);
+            LogDir.deleteRecursively(future);
+            return;
+        }
+        copy.onIoFailure(target::markOffline);
+        futures.put(tp, new FutureLog(tp, target, current, copy));
+        log.info("Resuming the move of {} to {} from offset {} (the current log ends at {})", tp, target.logDir(),
+                copy.logEndOffset(), current.logEndOffset());
     }
 
     // ------------------------------------------------------------------ moves between directories
@@ -388,7 +419,7 @@ public final class LogManager implements AutoCloseable {
         IOException failure = null;
         for (FutureLog move : futures()) {
             try {
-                move.log().close(); // left on disk: the next start drops it (the current log is still there)
+                move.log().close(); // left on disk: the next start resumes the move from there
             } catch (IOException e) {
                 failure = e;
             }

@@ -103,21 +103,68 @@ class LogMoveTest {
     }
 
     @Test
-    void aCrashBeforeTheSwapDropsTheCopyAndKeepsTheCurrentLog() throws IOException {
+    void aStopBeforeTheSwapResumesTheMoveFromTheCopyAtTheNextStart() throws IOException {
         LogManager manager = open();
         List<String> written = new ArrayList<>();
         logInFirstDir(manager, 20, written);
         FutureLog move = manager.startMove(TP, path(dirs().get(1)));
         manager.copyStep(move, 200);
+        long copied = move.log().logEndOffset();
+        assertTrue(copied > 0 && move.offsetLag() > 0, "a part of the log is copied");
         File copy = move.dir();
-        manager.close(); // the copy stays on disk as a crash would leave it
+        manager.close(); // the copy stays on disk, as a stop in the middle of a move leaves it
 
         assertTrue(copy.isDirectory());
         LogManager again = open();
-        assertEquals(dirs().get(0), again.dirOf(TP).logDir());
-        assertFalse(copy.exists(), "the unfinished copy is dropped");
-        assertEquals(written, values(LogFixtures.readAll(again.get(TP), 0, again.get(TP).logEndOffset())));
+        assertEquals(dirs().get(0), again.dirOf(TP).logDir(), "the current log serves meanwhile");
+        FutureLog resumed = again.future(TP);
+        assertNotNull(resumed, "the move resumes");
+        assertEquals(copy, resumed.dir());
+        assertEquals(dirs().get(1), resumed.target().logDir());
+        assertSame(again.get(TP), resumed.source());
+        assertEquals(copied, resumed.log().logEndOffset(), "from what the copy holds, not from the start");
+        again.get(TP).appendAsLeader(batch(time.milliseconds(), "v" + written.size()), 2);
+        written.add("v" + written.size());
+        for (int i = 0; i < 100 && !again.copyStep(resumed, 200); i++) {
+            // the mover's steps
+        }
+        PartitionLog moved = again.promote(resumed);
+        assertNotNull(moved);
+        assertEquals(dirs().get(1), again.dirOf(TP).logDir());
+        assertEquals(written, values(LogFixtures.readAll(moved, 0, moved.logEndOffset())));
         again.close();
+    }
+
+    @Test
+    void anInterruptedMoveOfADeletedTopicOrOfAPartitionMovedAwayIsCleanedUp() throws IOException {
+        LogManager manager = open();
+        logInFirstDir(manager, 20, new ArrayList<>());
+        FutureLog move = manager.startMove(TP, path(dirs().get(1)));
+        manager.copyStep(move, 200);
+        File copy = move.dir();
+        manager.close();
+
+        // the partition left this node while it was down: the replica manager deletes its log, and the copy goes too
+        LogManager again = open();
+        assertNotNull(again.future(TP));
+        again.delete(TP);
+        assertNull(again.future(TP));
+        assertFalse(copy.exists(), "the copy of a partition no longer hosted is deleted");
+        again.close();
+
+        // the topic was deleted while the node was down: the copy is dropped at the start
+        LogManager third = open();
+        logInFirstDir(third, 20, new ArrayList<>());
+        FutureLog next = third.startMove(TP, path(dirs().get(1)));
+        third.copyStep(next, 200);
+        File nextCopy = next.dir();
+        third.close();
+        LogManager fourth = new LogManager(dirs(), time, null);
+        fourth.loadLogs(topic -> null, topic -> null);
+        assertNull(fourth.future(TP));
+        assertNull(fourth.get(TP));
+        assertFalse(nextCopy.exists(), "the copy of a deleted topic is deleted");
+        fourth.close();
     }
 
     @Test
