@@ -6,6 +6,7 @@
 #
 #   RUNS=10 brook-bench/startup.sh            # medians in brook-bench/target/startup/report.txt
 #   BASELINE=/path/to/built/brook RUNS=10 brook-bench/startup.sh   # also an earlier Brook build
+#   BUILD=0 MVN_ARGS=-o RUNS=5 brook-bench/startup.sh  # what is built already; Kafka resolved offline
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -13,8 +14,8 @@ RUNS=${RUNS:-10}
 PORT=${PORT:-19192}
 OUT="$ROOT/brook-bench/target/startup"
 rm -rf "$OUT"; mkdir -p "$OUT"
-./mvnw -B -q -DskipTests package >&2
-(cd brook-bench/kafka && ../../mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
+[ "${BUILD:-1}" = 0 ] || ./mvnw -B -q ${MVN_ARGS:-} -DskipTests package >&2
+(cd brook-bench/kafka && ../../mvnw -B -q ${MVN_ARGS:-} dependency:build-classpath -Dmdep.outputFile="$OUT/kafka-cp.txt" >&2)
 KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
 TCK=$(getconf CLK_TCK)
 PID=""

@@ -91,6 +91,8 @@ public final class PartitionLog implements AutoCloseable {
     private long unflushedMessages;
     private long activeSegmentJitterMs;
     private volatile boolean closed;
+    /** How long after a load its epoch truncation is written (a crash before repeats it at the next load). */
+    static final long EPOCH_FLUSH_DELAY_MS = 10_000;
     /** Set when an I/O error took the log directory offline: nothing is read or written any more. */
     private volatile boolean dirOffline;
     private volatile java.util.function.Consumer<IOException> ioFailureListener = e -> { };
@@ -208,7 +210,11 @@ public final class PartitionLog implements AutoCloseable {
         durableEnd = tail.end();
         logStartOffset = Math.max(segments.firstKey(), Math.min(checkpointedLogStart, tail.end().offset()));
         recoveryPoint = tail.end().offset();
-        epochCache.truncateFromEnd(tail.end().offset());
+        // an empty log drops its epoch entry here and gets it back when it is led again: written
+        // only if it still differs then (a start of many partitions paid two file renames each)
+        if (epochCache.truncateFromEndUnflushed(tail.end().offset())) {
+            flushEpochsInBackground();
+        }
         activeSegmentJitterMs = nextJitter();
         if (!fresh) {
             loadProducerState();
@@ -734,6 +740,26 @@ public final class PartitionLog implements AutoCloseable {
                 log.warn("{}: flushing a rolled segment failed", topicPartition, e);
             }
         });
+    }
+
+    /**
+     * Writes the epoch checkpoint after a load's truncation, off the loading thread and a while later:
+     * by then the partition's leader has usually assigned the same entry again, and nothing is written.
+     */
+    private void flushEpochsInBackground() throws IOException {
+        if (scheduler == null) {
+            epochCache.flush();
+            return;
+        }
+        scheduler.schedule(() -> {
+            try {
+                if (!closed) {
+                    epochCache.flush();
+                }
+            } catch (IOException e) {
+                log.warn("{}: writing the leader epoch checkpoint failed", topicPartition, e);
+            }
+        }, EPOCH_FLUSH_DELAY_MS, TimeUnit.MILLISECONDS);
     }
 
     private long nextJitter() {
