@@ -190,6 +190,7 @@ class BrokerConfigClusterTest {
                 "localhost:19093,localhost:29093", "listeners", "PLAINTEXT://localhost:19192");
         BrokerConfig config = BrokerConfig.fromMap(broker);
         assertTrue(config.discoversQuorumVoters());
+        assertTrue(config.warnings().isEmpty(), "honoured, so not reported: " + config.warnings());
         assertTrue(config.unsupportedQuorum().isEmpty(), String.valueOf(config.unsupportedQuorum()));
         // a controller that joins: the same discovery, runnable
         BrokerConfig joining = BrokerConfig.fromMap(with(combined(), "node.id", "4", "process.roles", "controller",
