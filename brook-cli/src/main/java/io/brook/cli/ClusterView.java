@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
@@ -43,6 +42,14 @@ final class ClusterView {
         }
     }
 
+    /** A replica as DescribeQuorum reports it; timestamps in ms, {@link #UNKNOWN} when not reported. */
+    record Replica(int id, long logEndOffset, long lastFetchTimestamp, long lastCaughtUpTimestamp) {
+        static Replica of(QuorumInfo.ReplicaState r) {
+            return new Replica(r.replicaId(), r.logEndOffset(), r.lastFetchTimestamp().orElse(UNKNOWN),
+                    r.lastCaughtUpTimestamp().orElse(UNKNOWN));
+        }
+    }
+
     private ClusterView() {
     }
 
@@ -51,13 +58,18 @@ final class ClusterView {
      * DescribeQuorum ({@code quorum} null when it was not answered: the brokers only).
      */
     static List<NodeRow> nodes(List<Node> brokers, QuorumInfo quorum) {
+        return quorum == null ? nodes(brokers, List.of(), List.of()) : nodes(brokers,
+                quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId).toList(),
+                quorum.observers().stream().map(QuorumInfo.ReplicaState::replicaId).toList());
+    }
+
+    /** Every node: the brokers, the {@code voters} and the {@code observers} of the quorum, by id. */
+    static List<NodeRow> nodes(List<Node> brokers, List<Integer> voters, List<Integer> observers) {
         Map<Integer, Node> byId = new TreeMap<>();
         brokers.forEach(b -> byId.put(b.id(), b));
         Map<Integer, String> quorumRole = new TreeMap<>();
-        if (quorum != null) {
-            quorum.observers().forEach(o -> quorumRole.put(o.replicaId(), "observer"));
-            quorum.voters().forEach(v -> quorumRole.put(v.replicaId(), "controller"));
-        }
+        observers.forEach(o -> quorumRole.put(o, "observer"));
+        voters.forEach(v -> quorumRole.put(v, "controller"));
         java.util.Set<Integer> ids = new java.util.TreeSet<>(byId.keySet());
         ids.addAll(quorumRole.keySet());
         List<NodeRow> rows = new ArrayList<>();
@@ -79,45 +91,52 @@ final class ClusterView {
 
     /** The quorum's state as of {@code nowMs}. */
     static Quorum quorum(QuorumInfo info, long nowMs) {
-        QuorumInfo.ReplicaState leader = info.voters().stream().filter(v -> v.replicaId() == info.leaderId())
-                .findFirst().orElse(null);
+        return quorum(info.leaderId(), info.leaderEpoch(), info.highWatermark(),
+                info.voters().stream().map(Replica::of).toList(), info.observers().stream().map(Replica::of).toList(),
+                nowMs);
+    }
+
+    /**
+     * The quorum's state as of {@code nowMs}: a replica's lag is how far its log end offset is behind the leader's;
+     * the max follower lag is the furthest voter's, its time how long before the leader's last catch-up that voter
+     * last caught up (both {@link #UNKNOWN} without a leader among the voters).
+     */
+    static Quorum quorum(int leaderId, long leaderEpoch, long highWatermark, List<Replica> voters,
+                         List<Replica> observers, long nowMs) {
+        Replica leader = voters.stream().filter(v -> v.id() == leaderId).findFirst().orElse(null);
         long maxLag = UNKNOWN;
         long maxLagTimeMs = UNKNOWN;
         if (leader != null) {
-            QuorumInfo.ReplicaState furthest = info.voters().stream()
-                    .min(Comparator.comparingLong(QuorumInfo.ReplicaState::logEndOffset)).orElse(leader);
+            Replica furthest = voters.stream().min(Comparator.comparingLong(Replica::logEndOffset)).orElse(leader);
             maxLag = Math.max(0, leader.logEndOffset() - furthest.logEndOffset());
             if (maxLag == 0) {
                 maxLagTimeMs = 0;
-            } else if (leader.lastCaughtUpTimestamp().isPresent() && furthest.lastCaughtUpTimestamp().isPresent()) {
-                maxLagTimeMs = Math.max(0, leader.lastCaughtUpTimestamp().getAsLong()
-                        - furthest.lastCaughtUpTimestamp().getAsLong());
+            } else if (leader.lastCaughtUpTimestamp() >= 0 && furthest.lastCaughtUpTimestamp() >= 0) {
+                maxLagTimeMs = Math.max(0, leader.lastCaughtUpTimestamp() - furthest.lastCaughtUpTimestamp());
             }
         }
         List<ReplicaRow> rows = new ArrayList<>();
-        for (QuorumInfo.ReplicaState v : sorted(info.voters())) {
-            rows.add(row(v, v.replicaId() == info.leaderId() ? "Leader" : "Follower", leader, nowMs));
+        for (Replica v : sorted(voters)) {
+            rows.add(row(v, v.id() == leaderId ? "Leader" : "Follower", leader, nowMs));
         }
-        for (QuorumInfo.ReplicaState o : sorted(info.observers())) {
+        for (Replica o : sorted(observers)) {
             rows.add(row(o, "Observer", leader, nowMs));
         }
-        return new Quorum(info.leaderId(), info.leaderEpoch(), info.highWatermark(), maxLag, maxLagTimeMs, rows);
+        return new Quorum(leaderId, leaderEpoch, highWatermark, maxLag, maxLagTimeMs, rows);
     }
 
-    private static List<QuorumInfo.ReplicaState> sorted(List<QuorumInfo.ReplicaState> replicas) {
-        return replicas.stream().sorted(Comparator.comparingInt(QuorumInfo.ReplicaState::replicaId)).toList();
+    private static List<Replica> sorted(List<Replica> replicas) {
+        return replicas.stream().sorted(Comparator.comparingInt(Replica::id)).toList();
     }
 
-    private static ReplicaRow row(QuorumInfo.ReplicaState r, String status, QuorumInfo.ReplicaState leader,
-                                  long nowMs) {
+    private static ReplicaRow row(Replica r, String status, Replica leader, long nowMs) {
         long lag = leader == null ? UNKNOWN : Math.max(0, leader.logEndOffset() - r.logEndOffset());
-        return new ReplicaRow(r.replicaId(), status, r.logEndOffset(), lag, ago(r.lastFetchTimestamp(), nowMs),
+        return new ReplicaRow(r.id(), status, r.logEndOffset(), lag, ago(r.lastFetchTimestamp(), nowMs),
                 ago(r.lastCaughtUpTimestamp(), nowMs));
     }
 
-    private static long ago(OptionalLong timestamp, long nowMs) {
-        return timestamp.isPresent() && timestamp.getAsLong() >= 0 ? Math.max(0, nowMs - timestamp.getAsLong())
-                : UNKNOWN;
+    private static long ago(long timestamp, long nowMs) {
+        return timestamp >= 0 ? Math.max(0, nowMs - timestamp) : UNKNOWN;
     }
 
     /** A node's line: {@code Node <id>\t<host:port or ->\t<roles>[\track <rack>][\tfenced]} (fenced last). */
