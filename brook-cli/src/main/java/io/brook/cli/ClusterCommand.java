@@ -4,6 +4,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.QuorumInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -16,11 +17,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code brook cluster}: nodes, controller, topic and partition counts, unhealthy partitions; {@code up} and
+ * {@code brook cluster}: nodes with their roles, controller, the metadata quorum's state (leader, epoch, high
+ * watermark, each voter's and observer's lag: {@code kafka-metadata-quorum describe --status/--replication}),
+ * topic and partition counts, unhealthy partitions; {@code up} and
  * {@code down} start and stop a local cluster for development ({@link LocalClusterCommands}).
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-        description = "Show the cluster: nodes, controller, topics, partitions, offline and under-replicated ones. "
+        description = "Show the cluster: nodes and their roles, controller, the metadata quorum (leader, epoch, high "
+                + "watermark, each replica's lag), topics, partitions, offline and under-replicated ones. "
                 + "Its subcommands up and down start and stop a local cluster for development; add-controller and "
                 + "remove-controller change the metadata quorum's voters (KIP-853).",
         subcommands = {LocalClusterCommands.Up.class, LocalClusterCommands.Down.class, ControllerCommands.Add.class,
@@ -45,7 +49,19 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
             cluster = admin.describeCluster();
             controller = cluster.controller().get();
         }
-        List<Node> nodes = cluster.nodes().get().stream().sorted(Comparator.comparingInt(Node::id)).toList();
+        List<Node> brokers = cluster.nodes().get().stream().sorted(Comparator.comparingInt(Node::id)).toList();
+        // the metadata quorum (DescribeQuorum): the controllers among the nodes, its leader, epoch and lags
+        QuorumInfo quorumInfo = null;
+        String quorumMissing = null;
+        try {
+            quorumInfo = admin.describeMetadataQuorum().quorumInfo().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            quorumMissing = e.getCause() == null ? e.toString() : e.getCause().getClass().getSimpleName() + ": "
+                    + e.getCause().getMessage();
+        }
+        List<ClusterView.NodeRow> nodes = ClusterView.nodes(brokers, quorumInfo);
+        ClusterView.Quorum quorum = quorumInfo == null ? null
+                : ClusterView.quorum(quorumInfo, System.currentTimeMillis());
         Map<String, TopicDescription> topics = admin.describeTopics(
                 admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get()).allTopicNames().get();
         int partitions = 0;
@@ -67,16 +83,18 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
             result.put("clusterId", cluster.clusterId().get());
             result.put("controller", controller == null ? null : controller.id());
             List<Map<String, Object>> nodeList = new ArrayList<>();
-            for (Node node : nodes) {
+            for (ClusterView.NodeRow node : nodes) {
                 Map<String, Object> n = new LinkedHashMap<>();
                 n.put("id", node.id());
                 n.put("host", node.host());
-                n.put("port", node.port());
+                n.put("port", node.host() == null ? null : node.port());
+                n.put("roles", node.roles());
                 n.put("rack", node.rack());
-                n.put("fenced", node.isFenced());
+                n.put("fenced", node.fenced());
                 nodeList.add(n);
             }
             result.put("nodes", nodeList);
+            result.put("quorum", quorum == null ? null : quorumJson(quorum));
             result.put("topics", topics.size());
             result.put("partitions", partitions);
             result.put("offlinePartitions", offline);
@@ -86,12 +104,39 @@ final class ClusterCommand extends TopicsCommand.AdminCommand {
         }
         out().println("Cluster: " + cluster.clusterId().get());
         out().println("Controller: " + (controller == null ? "none" : controller.id()));
-        for (Node node : nodes) {
-            out().printf("Node %d\t%s:%d%s%s%n", node.id(), node.host(), node.port(),
-                    node.hasRack() ? "\track " + node.rack() : "", node.isFenced() ? "\tfenced" : "");
+        for (ClusterView.NodeRow node : nodes) {
+            out().println(ClusterView.line(node));
+        }
+        if (quorum == null) {
+            out().println("Quorum: not reported (" + quorumMissing + ")");
+        } else {
+            out().println(ClusterView.line(quorum));
+            quorum.replicas().forEach(r -> out().println(ClusterView.line(r)));
         }
         out().printf("Topics: %d\tPartitions: %d\tOffline: %d\tUnder-replicated: %d%n", topics.size(), partitions,
                 offline, underReplicated);
         return 0;
+    }
+
+    private static Map<String, Object> quorumJson(ClusterView.Quorum quorum) {
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("leaderId", quorum.leaderId());
+        q.put("leaderEpoch", quorum.leaderEpoch());
+        q.put("highWatermark", quorum.highWatermark());
+        q.put("maxFollowerLag", quorum.maxFollowerLag());
+        q.put("maxFollowerLagTimeMs", quorum.maxFollowerLagTimeMs());
+        List<Map<String, Object>> replicas = new ArrayList<>();
+        for (ClusterView.ReplicaRow r : quorum.replicas()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.id());
+            m.put("status", r.status());
+            m.put("logEndOffset", r.logEndOffset());
+            m.put("lag", r.lag());
+            m.put("lastFetchAgoMs", r.lastFetchAgoMs());
+            m.put("lastCaughtUpAgoMs", r.lastCaughtUpAgoMs());
+            replicas.add(m);
+        }
+        q.put("replicas", replicas);
+        return q;
     }
 }

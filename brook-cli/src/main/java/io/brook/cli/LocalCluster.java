@@ -194,7 +194,8 @@ final class LocalCluster {
     /**
      * The settings of {@code node}: {@code template} (its role's example file) with this node's id, roles, listeners
      * (a broker's client listener, a controller's quorum listener, both on a combined node), the voters (every
-     * controller in {@code all}), its own data directory, and replication settings capped at the number of brokers
+     * controller in {@code all}; a broker-only node names them in {@code controller.quorum.bootstrap.servers} and
+     * learns the voters from them), its own data directory, and replication settings capped at the number of brokers
      * (a 1-broker cluster cannot keep 3 replicas).
      */
     static Map<String, String> settings(Map<String, String> template, List<NodeLayout> all, NodeLayout node) {
@@ -216,9 +217,16 @@ final class LocalCluster {
         }
         settings.put("listeners", String.join(",", listeners));
         settings.put("controller.listener.names", CONTROLLER_LISTENER);
-        settings.put("controller.quorum.voters", all.stream().filter(n -> n.role().controller())
-                .map(n -> n.id() + "@localhost:" + n.controllerPort()).collect(Collectors.joining(",")));
-        settings.remove("controller.quorum.bootstrap.servers");
+        if (node.role().controller()) {
+            settings.put("controller.quorum.voters", all.stream().filter(n -> n.role().controller())
+                    .map(n -> n.id() + "@localhost:" + n.controllerPort()).collect(Collectors.joining(",")));
+            settings.remove("controller.quorum.bootstrap.servers");
+        } else {
+            // a broker-only node names the controllers only (KIP-853, as Kafka 4 recommends): it learns the voters
+            settings.remove("controller.quorum.voters");
+            settings.put("controller.quorum.bootstrap.servers", all.stream().filter(n -> n.role().controller())
+                    .map(n -> "localhost:" + n.controllerPort()).collect(Collectors.joining(",")));
+        }
         settings.put("log.dirs", node.dataDir().getAbsolutePath());
         settings.putIfAbsent("brook.controlled.shutdown.timeout.ms", String.valueOf(CONTROLLED_SHUTDOWN_TIMEOUT_MS));
         int replicas = (int) all.stream().filter(n -> n.role().broker()).count();

@@ -174,6 +174,12 @@ class ClusterCliTest {
         }
                 produce(bootstrap, "dev-events", 5);
         assertEquals(List.of("event-0", "event-1", "event-2", "event-3", "event-4"), consume(bootstrap, "dev-events", 5));
+        // bin/brook cluster: every node a broker and a controller, three voters, one leader
+        String status = clusterStatus(bootstrap, List.of(1, 2, 3), List.of());
+        for (int id = 1; id <= 3; id++) {
+            assertTrue(status.contains("Node " + id + "\tlocalhost:" + (base + 2 * (id - 1)) + "\tbroker,controller\n"),
+                    status);
+        }
 
         Processes.Output down = brook("cluster", "down", "--dir", dir.getPath());
         assertEquals(0, down.exitCode(), down.all());
@@ -232,6 +238,9 @@ class ClusterCliTest {
             assertTrue(new File(broker.group(4), "meta.properties").isFile(), "formatted");
             String settings = Files.readString(new File(dir, "node" + id + "/server.properties").toPath());
             assertTrue(settings.contains("process.roles=broker\n"), settings);
+            // a broker names the controllers only by controller.quorum.bootstrap.servers (KIP-853) and learns the voters
+            assertTrue(settings.contains("controller.quorum.bootstrap.servers=localhost:" + (base + 1) + "\n")
+                    && !settings.contains("controller.quorum.voters"), settings);
             brokerAddresses.add("localhost:" + (base + 2 * (id - 1)));
             brokerIds.add(id);
         }
@@ -257,6 +266,13 @@ class ClusterCliTest {
         }
         produce(bootstrap, "roles-events", 3);
         assertEquals(List.of("event-0", "event-1", "event-2"), consume(bootstrap, "roles-events", 3));
+        // bin/brook cluster: the controller without a client address, the brokers, and the quorum (voter 1 leads,
+        // the brokers fetch the metadata log as observers)
+        String status = clusterStatus(bootstrap, List.of(1), new ArrayList<>(brokerIds));
+        assertTrue(status.contains("Node 1\t-\tcontroller\n"), status);
+        for (int id : brokerIds) {
+            assertTrue(status.contains("Node " + id + "\tlocalhost:" + (base + 2 * (id - 1)) + "\tbroker\n"), status);
+        }
 
         Processes.Output down = brook("cluster", "down", "--dir", dir.getPath());
         assertEquals(0, down.exitCode(), down.all());
@@ -343,6 +359,55 @@ class ClusterCliTest {
         assertEquals(1, nothing.exitCode(), nothing.all());
         assertEquals("brook: no cluster in " + new File(work, "none") + " (no such directory): nothing to stop",
                 oneLine(nothing));
+    }
+
+    /**
+     * {@code bin/brook cluster} (in this JVM) against {@code bootstrap}, checked against {@code voters} and
+     * {@code observers}, as {@code kafka-metadata-quorum describe --status/--replication} reports them: one leader of
+     * the voters with its epoch and high watermark, each replica with its status, log end offset and lag (the
+     * observers' fetches are seen within a while: the wait has a deadline); the JSON output has the same quorum.
+     */
+    private static String clusterStatus(String bootstrap, List<Integer> voters, List<Integer> observers)
+            throws Exception {
+        Pattern quorum = Pattern.compile("(?m)^Quorum: leader (\\d+), epoch (\\d+), high watermark (\\d+), voters "
+                + Pattern.quote(voters.toString()) + ", max follower lag (\\d+) \\((\\d+) ms\\)$");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Processes.Output status = inProcess("cluster", "--bootstrap-server", bootstrap);
+            assertEquals(0, status.exitCode(), status.all());
+            last = status.stdout();
+            Matcher m = quorum.matcher(last);
+            // (the "Controller:" line is DescribeCluster's, which a broker answers with a broker as Kafka's do, KIP-590)
+            if (m.find() && voters.contains(Integer.parseInt(m.group(1)))
+                    && Long.parseLong(m.group(3)) > 0 && replicaLines(last, m.group(1), voters, observers)) {
+                Processes.Output json = inProcess("cluster", "--bootstrap-server", bootstrap, "--output", "json");
+                assertEquals(0, json.exitCode(), json.all());
+                assertTrue(json.stdout().contains("\"quorum\":{\"leaderId\":" + m.group(1) + ",\"leaderEpoch\":")
+                        && json.stdout().contains("\"status\":\"Leader\""), json.stdout());
+                return last;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("bin/brook cluster did not show voters " + voters + " and observers " + observers
+                + " with their lags:\n" + last);
+    }
+
+    /** Whether every voter and observer has its line: the leader's lag 0, everyone's log end offset and fetch age. */
+    private static boolean replicaLines(String status, String leader, List<Integer> voters, List<Integer> observers) {
+        List<Integer> all = new ArrayList<>(voters);
+        all.addAll(observers);
+        for (int id : all) {
+            String role = String.valueOf(id).equals(leader) ? "Leader" : voters.contains(id) ? "Follower" : "Observer";
+            Pattern line = Pattern.compile("(?m)^Replica " + id + "\t" + role + "\tlog end offset (\\d+)\tlag (\\d+)"
+                    + "\tlast fetch (\\d+ ms ago|unknown)\tlast caught up (\\d+ ms ago|unknown)$");
+            Matcher m = line.matcher(status);
+            if (!m.find() || (role.equals("Leader") && !m.group(2).equals("0"))
+                    || (!role.equals("Leader") && m.group(3).equals("unknown"))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void produce(String bootstrap, String topic, int count) throws Exception {

@@ -35,12 +35,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code controller.quorum.bootstrap.servers} is added with {@code kafka-metadata-quorum add-controller}, the old active
  * controller is killed and metadata changes go on with the new voter set, a restarted node keeps that voter set
  * (from its log, not its {@code controller.quorum.voters}), and the fourth is removed with {@code remove-controller}.
+ * Broker 7 names only {@code controller.quorum.bootstrap.servers} too (as Kafka 4 recommends for brokers): it learns
+ * the voters from them, registers and serves, and keeps following the metadata through the voter changes.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class DynamicVotersTest {
     private static final Duration ELECTION = Duration.ofSeconds(60);
     private static final Duration TOOL = Duration.ofSeconds(90);
     private static final String QUORUM_TOOL = "org.apache.kafka.tools.MetadataQuorumCommand";
+    /** The broker that names only controller.quorum.bootstrap.servers (config/cluster/broker7.properties). */
+    private static final int BROKER = 7;
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     File work;
@@ -61,12 +65,17 @@ class DynamicVotersTest {
 
     @Test
     void aFourthControllerIsAddedTakesOverAndIsRemoved() throws Exception {
-        // 3 combined nodes and controller 4, which names only controller.quorum.bootstrap.servers (an observer)
-        cluster = new BrookCluster(work, List.of("node1", "node2", "node3", "controller4"), Map.of(), Map.of());
+        // 3 combined nodes, controller 4, which names only controller.quorum.bootstrap.servers (an observer), and
+        // broker 7, which names only them too
+        cluster = new BrookCluster(work, List.of("node1", "node2", "node3", "controller4", "broker7"), Map.of(),
+                Map.of());
         logsOnFailure.watch(cluster);
         cluster.startAll();
         int active = cluster.awaitActiveController(ELECTION);
         String controllers = "localhost:" + cluster.node(2).controllerPort();
+        assertTrue(cluster.serverLog(BROKER).contains("Broker 7 follows the metadata quorum of the voters 1@"),
+                "broker 7 learned the voters from its bootstrap servers");
+        servesOnBroker7("at-start");
 
         // the admin client bootstrapped from one controller: the controllers as nodes, the active one as controller
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, controllers,
@@ -129,6 +138,7 @@ class DynamicVotersTest {
         Admin admin = cluster.admin(cluster.bootstrap(survivors.stream().filter(id -> id != 4)
                 .mapToInt(i -> i).toArray()));
         admin.createTopics(List.of(new NewTopic("after-failover", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        servesOnBroker7("after-failover-on-7");
         String survivor = "localhost:" + cluster.node(survivors.get(0)).controllerPort();
         assertEquals(Set.of(1, 2, 3, 4), voters(controllerAdmin(survivor)), "after the failover");
 
@@ -142,6 +152,32 @@ class DynamicVotersTest {
         assertTrue(removed.contains("controller 4 with directory id " + directoryId), removed);
         assertEquals(Set.of(1, 2, 3), voters(controllerAdmin(survivor)), "after remove-controller");
         admin.createTopics(List.of(new NewTopic("after-removal", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        servesOnBroker7("after-removal-on-7");
+    }
+
+    /**
+     * Broker 7 (bootstrap servers only) follows the metadata and serves: a topic created through the other brokers,
+     * with its one replica on broker 7, is known to broker 7 and takes records there; broker 7 is registered and not
+     * fenced (its heartbeats reach the active controller, whichever it is now).
+     */
+    private void servesOnBroker7(String topic) throws Exception {
+        List<Integer> others = cluster.liveNodes().stream().filter(id -> id != 4 && id != BROKER).toList();
+        Admin viaOthers = cluster.admin(cluster.bootstrap(others.stream().mapToInt(i -> i).toArray()));
+        viaOthers.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(BROKER))))).all()
+                .get(60, TimeUnit.SECONDS);
+        String broker7 = cluster.bootstrap(BROKER);
+        Admin viaBroker7 = cluster.admin(broker7);
+        cluster.await("broker 7 knows topic " + topic + " and is unfenced", ELECTION, () -> {
+            var leader = viaBroker7.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS)
+                    .get(topic).partitions().get(0).leader();
+            boolean unfenced = viaBroker7.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true))
+                    .nodes().get(15, TimeUnit.SECONDS).stream().anyMatch(n -> n.id() == BROKER && !n.isFenced());
+            return leader != null && leader.id() == BROKER && unfenced;
+        });
+        var producer = cluster.producer(broker7, Map.of());
+        var sent = producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                topic.getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
+        assertEquals(0, sent.offset(), "the first record of " + topic);
     }
 
     private Admin controllerAdmin(String controllers) {

@@ -635,6 +635,16 @@ public final class BrokerConfig {
         return quorum.bootstrapServers();
     }
 
+    /** Whether this node learns the voters from {@link #quorumBootstrapServers()} at start (no static voters). */
+    public boolean discoversQuorumVoters() {
+        return quorum.discoversVoters();
+    }
+
+    /** Why this build cannot run this node's roles in its quorum (one line), or empty: see {@link QuorumSettings#unsupported}. */
+    public Optional<String> unsupportedQuorum() {
+        return quorum.unsupported(roles);
+    }
+
     /**
      * Whether this node's quorum involves other nodes (other voters, or a dynamic quorum), or this node is a
      * controller only (a lone voter whose brokers are other processes: it runs the Raft quorum, which they follow).

@@ -95,6 +95,29 @@ public record QuorumSettings(Map<Integer, InetSocketAddress> voters, List<InetSo
         }
     }
 
+    /**
+     * Whether this node learns the quorum's voters at start from the controllers of
+     * {@code controller.quorum.bootstrap.servers} (KIP-853: no static voters are configured).
+     */
+    public boolean discoversVoters() {
+        return voters.isEmpty() && !bootstrapServers.isEmpty();
+    }
+
+    /**
+     * Why this build cannot run a node of these roles in this quorum, or empty when it can: a node named only by
+     * {@code controller.quorum.bootstrap.servers} is either a controller that joins (an observer until added with
+     * AddRaftVoter) or a broker that follows the voters it learns; a node with both roles lists the static voters.
+     */
+    public java.util.Optional<String> unsupported(Set<String> roles) {
+        if (discoversVoters() && roles.contains(BrokerConfig.ROLE_BROKER)
+                && roles.contains(BrokerConfig.ROLE_CONTROLLER)) {
+            return java.util.Optional.of("a node with process.roles=broker,controller lists the quorum's voters in "
+                    + VOTERS + " (id@host:port,...) in this build; " + BOOTSTRAP_SERVERS + " alone names the "
+                    + "controllers of a node with one role (process.roles=broker, or a controller that joins)");
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Whether either setting names controllers (else the node is its own single-node quorum). */
     public boolean isConfigured() {
         return !voters.isEmpty() || !bootstrapServers.isEmpty();

@@ -32,11 +32,13 @@ public final class SettingsReport {
                     + "replica.fetch.backoff.ms 1000)",
             "quota.", "of the quota settings only quota.window.num and quota.window.size.seconds are honoured "
                     + "(client quotas are set with kafka-configs --entity-type users/clients)",
-            "controller.quorum.", "the metadata quorum (Apache Ratis) is tuned by controller.quorum.voters, "
-                    + "controller.quorum.election.timeout.ms and controller.quorum.request.timeout.ms only");
+            "controller.quorum.", "the metadata quorum (Apache Ratis) is named by controller.quorum.voters or "
+                    + "controller.quorum.bootstrap.servers and tuned by controller.quorum.election.timeout.ms and "
+                    + "controller.quorum.request.timeout.ms only");
 
     /** Settings under a not-honoured prefix that are honoured. */
     private static final Set<String> HONOURED_UNDER_PREFIX = Set.of("controller.quorum.voters",
+            "controller.quorum.bootstrap.servers",
             "controller.quorum.election.timeout.ms", "controller.quorum.request.timeout.ms",
             "replica.lag.time.max.ms", "replica.high.watermark.checkpoint.interval.ms", "replica.socket.timeout.ms",
             "replica.socket.receive.buffer.bytes", "replica.selector.class", "quota.window.num",

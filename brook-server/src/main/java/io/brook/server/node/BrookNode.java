@@ -576,19 +576,12 @@ public final class BrookNode implements AutoCloseable {
 
     /**
      * The one place that stops a configuration this build cannot run yet, after the meta.properties
-     * checks and before anything is written: the quorum's voters are static ({@code controller.quorum.voters}),
-     * also for a node with one role.
+     * checks and before anything is written ({@link BrokerConfig#unsupportedQuorum}).
      */
     private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
-        if (config.isBroker() && !config.isController() && config.quorumVoters().isEmpty()) {
-            throw new IOException("a node with process.roles=" + String.join(",", config.processRoles())
-                    + " needs the metadata quorum's voters in controller.quorum.voters (id@host:port,...)");
-        }
-        if (config.isMultiNodeQuorum() && config.quorumVoters().isEmpty()
-                && !(config.isController() && !config.isBroker())) {
-            throw new IOException("a quorum named only by controller.quorum.bootstrap.servers is available to a new "
-                    + "controller (process.roles=controller) in this build; a broker lists the voters in "
-                    + "controller.quorum.voters (id@host:port,...)");
+        java.util.Optional<String> unsupported = config.unsupportedQuorum();
+        if (unsupported.isPresent()) {
+            throw new IOException(unsupported.get());
         }
     }
 
@@ -767,8 +760,12 @@ public final class BrookNode implements AutoCloseable {
      */
     private static Controller openFollower(BrokerConfig config, String clusterId, File dir)
             throws IOException, InterruptedException {
-        QuorumClient client = new QuorumClient(config.quorumVoters(), clusterId,
-                Duration.ofMillis(config.quorumRequestTimeoutMs()));
+        // KIP-853: a broker named only by controller.quorum.bootstrap.servers learns the voters from them; its client
+        // then follows the leader wherever it is (a voter added later is learned from the voters' leader hints)
+        Map<Integer, InetSocketAddress> voters = config.discoversQuorumVoters() ? discoverVoters(config)
+                : config.quorumVoters();
+        String votersText = describe(voters);
+        QuorumClient client = new QuorumClient(voters, clusterId, Duration.ofMillis(config.quorumRequestTimeoutMs()));
         FollowerMetadataController follower;
         try {
             follower = FollowerMetadataController.start(config.nodeId(), dir, new MetadataFetches(config.nodeId(),
@@ -788,12 +785,11 @@ public final class BrookNode implements AutoCloseable {
                 client.close();
                 throw new IOException("broker " + config.nodeId() + " could not read the metadata log from an active "
                         + "controller within " + QUORUM_START_TIMEOUT.toSeconds() + " s: a majority of the voters "
-                        + String.join(",", config.getList("controller.quorum.voters")) + " must be started and "
-                        + "reachable at those addresses");
+                        + votersText + " must be started and reachable at those addresses");
             }
             if (now >= nextLogNs) {
                 log.info("Waiting for the metadata log from the active controller (voters {}; applied offset {})",
-                        String.join(",", config.getList("controller.quorum.voters")), follower.image().offset());
+                        votersText, follower.image().offset());
                 nextLogNs = now + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
             }
             Thread.sleep(QUORUM_POLL_MS);
@@ -834,9 +830,10 @@ public final class BrookNode implements AutoCloseable {
     }
 
     /**
-     * The voters of the quorum a joining controller (KIP-853, only {@code controller.quorum.bootstrap.servers}) is to
-     * join, as the bootstrap controllers list them (Kafka's DescribeCluster for the controller endpoint type, the
-     * request {@code --bootstrap-controller} makes): where requests for the active controller are forwarded.
+     * The voters of the quorum a joining controller or a broker-only node (KIP-853, only
+     * {@code controller.quorum.bootstrap.servers}) is to join or follow, as the bootstrap controllers list them (Kafka's
+     * DescribeCluster for the controller endpoint type, the request {@code --bootstrap-controller} makes): where
+     * requests for the active controller and a broker's metadata fetches go.
      */
     private static Map<Integer, InetSocketAddress> discoverVoters(BrokerConfig config)
             throws IOException, InterruptedException {
@@ -862,8 +859,14 @@ public final class BrookNode implements AutoCloseable {
                     voters.put(node.id(), InetSocketAddress.createUnresolved(node.host(), node.port()));
                 }
                 if (!voters.isEmpty()) {
-                    log.info("Controller {} joins the metadata quorum of the voters {} as an observer until it is "
-                            + "added (kafka-metadata-quorum add-controller)", config.nodeId(), voters);
+                    if (config.isController()) {
+                        log.info("Controller {} joins the metadata quorum of the voters {} as an observer until it "
+                                + "is added (kafka-metadata-quorum add-controller)", config.nodeId(), describe(voters));
+                    } else {
+                        log.info("Broker {} follows the metadata quorum of the voters {} (from "
+                                + "controller.quorum.bootstrap.servers={})", config.nodeId(), describe(voters),
+                                bootstrap);
+                    }
                     return voters;
                 }
                 lastFailure = "they named no voters";
@@ -883,6 +886,12 @@ public final class BrookNode implements AutoCloseable {
         }
         throw new IOException("no controller of controller.quorum.bootstrap.servers=" + bootstrap
                 + " named the voters within " + QUORUM_START_TIMEOUT.toSeconds() + " s (" + lastFailure + ")");
+    }
+
+    /** Voters as Kafka writes them ({@code id@host:port,...}), for messages. */
+    private static String describe(Map<Integer, InetSocketAddress> voters) {
+        return voters.entrySet().stream().map(e -> e.getKey() + "@" + e.getValue().getHostString() + ":"
+                + e.getValue().getPort()).collect(java.util.stream.Collectors.joining(","));
     }
 
     private static void closeQuietly(Controller setup) {

@@ -179,6 +179,44 @@ class BrokerConfigClusterTest {
         assertTrue(broker.isMultiNodeQuorum());
     }
 
+    /**
+     * KIP-853 as Kafka 4 recommends it: a broker-only node names only {@code controller.quorum.bootstrap.servers} and
+     * learns the voters from them at start, as a joining controller does; a combined node still lists the voters.
+     */
+    @Test
+    void aBrokerNamedOnlyByBootstrapServersLearnsTheVoters() {
+        Map<String, String> broker = with(combined(), "node.id", "4", "process.roles", "broker",
+                "controller.quorum.voters", null, "controller.quorum.bootstrap.servers",
+                "localhost:19093,localhost:29093", "listeners", "PLAINTEXT://localhost:19192");
+        BrokerConfig config = BrokerConfig.fromMap(broker);
+        assertTrue(config.discoversQuorumVoters());
+        assertTrue(config.warnings().isEmpty(), "honoured, so not reported: " + config.warnings());
+        assertTrue(config.unsupportedQuorum().isEmpty(), String.valueOf(config.unsupportedQuorum()));
+        // a controller that joins: the same discovery, runnable
+        BrokerConfig joining = BrokerConfig.fromMap(with(combined(), "node.id", "4", "process.roles", "controller",
+                "controller.quorum.voters", null, "controller.quorum.bootstrap.servers", "localhost:19093",
+                "listeners", "CONTROLLER://localhost:49093"));
+        assertTrue(joining.discoversQuorumVoters());
+        assertTrue(joining.unsupportedQuorum().isEmpty());
+        // static voters: nothing to learn
+        BrokerConfig staticBroker = BrokerConfig.fromMap(with(broker, "controller.quorum.bootstrap.servers", null,
+                "controller.quorum.voters", "1@localhost:19093"));
+        assertFalse(staticBroker.discoversQuorumVoters());
+        assertTrue(staticBroker.unsupportedQuorum().isEmpty());
+        // both roles with bootstrap servers only: refused at start, one line naming the setting to use
+        BrokerConfig combinedDynamic = BrokerConfig.fromMap(with(combined(), "controller.quorum.voters", null,
+                "controller.quorum.bootstrap.servers", "localhost:19093"));
+        String why = combinedDynamic.unsupportedQuorum().orElseThrow();
+        assertFalse(why.contains("\n"), why);
+        assertContains(why, "process.roles=broker,controller lists the quorum's voters in controller.quorum.voters");
+        // a broker with neither setting has no controllers to talk to
+        assertContains(refused(with(broker, "controller.quorum.bootstrap.servers", null)),
+                "a node with process.roles=broker needs its controllers: set controller.quorum.voters (1@host:port,...) "
+                        + "or controller.quorum.bootstrap.servers");
+        assertContains(refused(with(broker, "controller.quorum.bootstrap.servers", " , ")),
+                "needs its controllers");
+    }
+
     @Test
     void controllerListener() {
         assertContains(refused(with(combined(), "controller.listener.names", null)),
