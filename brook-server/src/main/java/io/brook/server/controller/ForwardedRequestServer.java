@@ -120,7 +120,7 @@ public final class ForwardedRequestServer {
                 response.topics().add(new DescribeQuorumResponseData.TopicData()
                         .setTopicName(ForwardedRequests.METADATA_TOPIC)
                         .setPartitions(new ArrayList<>(List.of(quorum.toPartitionData()))));
-                return response;
+                return quorum.addNodes(response, version);
             });
             // broker lifecycle (issue 18)
             case BROKER_REGISTRATION -> registerBroker(new BrokerRegistrationRequestData(request.body(), version));

@@ -204,7 +204,7 @@ public final class ForwardingControllerChannel implements ControllerChannel {
                     throwIfError(response.errorCode(), response.errorMessage());
                     DescribeQuorumResponseData.PartitionData partition = response.topics().get(0).partitions().get(0);
                     throwIfError(partition.errorCode(), partition.errorMessage());
-                    return QuorumDescription.fromPartitionData(partition);
+                    return QuorumDescription.fromPartitionData(partition).withNodes(QuorumDescription.nodes(response));
                 });
     }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.CompletionException;
 /**
  * DescribeQuorum (KIP-595/KIP-853): the metadata quorum's leader, epoch, high watermark and the replicas
  * of the metadata log, for {@code kafka-metadata-quorum.sh describe --status/--replication} and the admin
- * client's {@code describeMetadataQuorum}. Only partition 0 of {@code __cluster_metadata} exists.
+ * client's {@code describeMetadataQuorum}. Only partition 0 of {@code __cluster_metadata} exists. From v2 on, the
+ * response's {@code Nodes} name each voter's controller listener, as Kafka's do.
  */
 public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumRequestData> {
     /** The metadata log's topic, as Kafka names it. */
@@ -69,7 +70,8 @@ public final class DescribeQuorumHandler implements ApiHandler<DescribeQuorumReq
                 }
                 response.topics().add(topicData);
             }
-            return response;
+            // KIP-853: where each voter listens, for v2 requests (kafka-metadata-quorum prints them as endpoints)
+            return quorum == null ? response : quorum.addNodes(response, context.apiVersion());
         });
     }
 

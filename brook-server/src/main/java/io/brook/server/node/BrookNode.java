@@ -725,7 +725,8 @@ public final class BrookNode implements AutoCloseable {
         // DescribeQuorum: the voters as Ratis reports them, the broker-only nodes that fetch as observers
         MetadataObservers observers = new MetadataObservers();
         Supplier<QuorumDescription> quorumDescription = () -> {
-            QuorumDescription described = QuorumDescription.fromStatus(controller.quorum().status());
+            QuorumDescription described = QuorumDescription.fromStatus(controller.quorum().status(),
+                    controller.quorum().voterAddresses(), controllerListener.name());
             return described.withObservers(observers.replicas(described.highWatermark(), System.currentTimeMillis()));
         };
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
