@@ -21,7 +21,10 @@ final class ClusterView {
     /** A timestamp DescribeQuorum did not report. */
     static final long UNKNOWN = -1;
 
-    /** One node: its client address (null for a node that is no broker), roles, rack and fencing. */
+    /**
+     * One node: its client address (for a node that is no broker its controller endpoint, null when not known), roles,
+     * rack and fencing.
+     */
     record NodeRow(int id, String host, int port, String roles, String rack, boolean fenced) { }
 
     /**
@@ -55,16 +58,34 @@ final class ClusterView {
 
     /**
      * Every node the cluster reports, by id: the brokers of DescribeCluster and the voters and observers of
-     * DescribeQuorum ({@code quorum} null when it was not answered: the brokers only).
+     * DescribeQuorum ({@code quorum} null when it was not answered: the brokers only). A node that is no broker shows
+     * the first endpoint DescribeQuorum v2 names for it (a voter's controller listener, KIP-853).
      */
     static List<NodeRow> nodes(List<Node> brokers, QuorumInfo quorum) {
-        return quorum == null ? nodes(brokers, List.of(), List.of()) : nodes(brokers,
-                quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId).toList(),
-                quorum.observers().stream().map(QuorumInfo.ReplicaState::replicaId).toList());
+        if (quorum == null) {
+            return nodes(brokers, List.of(), List.of(), Map.of());
+        }
+        Map<Integer, Address> endpoints = new TreeMap<>();
+        quorum.nodes().forEach((id, node) -> node.endpoints().stream().findFirst()
+                .ifPresent(e -> endpoints.put(id, new Address(e.host(), e.port()))));
+        return nodes(brokers, quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId).toList(),
+                quorum.observers().stream().map(QuorumInfo.ReplicaState::replicaId).toList(), endpoints);
     }
 
     /** Every node: the brokers, the {@code voters} and the {@code observers} of the quorum, by id. */
     static List<NodeRow> nodes(List<Node> brokers, List<Integer> voters, List<Integer> observers) {
+        return nodes(brokers, voters, observers, Map.of());
+    }
+
+    /** An endpoint of a node that is no broker. */
+    record Address(String host, int port) { }
+
+    /**
+     * Every node: the brokers (at their client address), the {@code voters} and the {@code observers} of the quorum,
+     * by id; a node that is no broker at its address in {@code quorumEndpoints}, if any.
+     */
+    static List<NodeRow> nodes(List<Node> brokers, List<Integer> voters, List<Integer> observers,
+                               Map<Integer, Address> quorumEndpoints) {
         Map<Integer, Node> byId = new TreeMap<>();
         brokers.forEach(b -> byId.put(b.id(), b));
         Map<Integer, String> quorumRole = new TreeMap<>();
@@ -76,15 +97,16 @@ final class ClusterView {
         for (int id : ids) {
             Node broker = byId.get(id);
             String role = quorumRole.get(id);
-            String roles;
             if (broker == null) {
-                roles = role; // a controller, or an observer that is no broker (a controller not added yet)
+                // a controller, or an observer that is no broker (a controller not added yet)
+                Address address = quorumEndpoints.get(id);
+                rows.add(new NodeRow(id, address == null ? null : address.host(), address == null ? -1
+                        : address.port(), role, null, false));
             } else {
-                roles = "controller".equals(role) ? "broker,controller" : "broker";
+                String roles = "controller".equals(role) ? "broker,controller" : "broker";
+                rows.add(new NodeRow(id, broker.host(), broker.port(), roles, broker.hasRack() ? broker.rack() : null,
+                        broker.isFenced()));
             }
-            rows.add(broker == null ? new NodeRow(id, null, -1, roles, null, false)
-                    : new NodeRow(id, broker.host(), broker.port(), roles, broker.hasRack() ? broker.rack() : null,
-                    broker.isFenced()));
         }
         return rows;
     }

@@ -35,6 +35,18 @@ class ClusterViewTest {
     }
 
     @Test
+    void aNodeThatIsNoBrokerShowsItsControllerEndpoint() {
+        // 2 controller only with an endpoint in DescribeQuorum's Nodes; 1 combined keeps its client address; 6 (an
+        // observer without one) stays unknown
+        List<ClusterView.NodeRow> rows = ClusterView.nodes(List.of(broker(1, false)), List.of(1, 2), List.of(6),
+                java.util.Map.of(1, new ClusterView.Address("localhost", 19093),
+                        2, new ClusterView.Address("controller2", 29093)));
+        assertEquals(List.of("Node 1\tlocalhost:9091\tbroker,controller", "Node 2\tcontroller2:29093\tcontroller",
+                        "Node 6\t-\tobserver"),
+                rows.stream().map(ClusterView::line).toList());
+    }
+
+    @Test
     void lagsAreBehindTheLeadersLogEndOffset() {
         ClusterView.Quorum q = ClusterView.quorum(2, 7, 95, List.of(
                         new ClusterView.Replica(3, 90, NOW - 300, NOW - 5_000),
