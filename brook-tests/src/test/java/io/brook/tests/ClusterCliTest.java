@@ -266,10 +266,10 @@ class ClusterCliTest {
         }
         produce(bootstrap, "roles-events", 3);
         assertEquals(List.of("event-0", "event-1", "event-2"), consume(bootstrap, "roles-events", 3));
-        // bin/brook cluster: the controller without a client address, the brokers, and the quorum (voter 1 leads,
-        // the brokers fetch the metadata log as observers)
+        // bin/brook cluster: the controller at its controller listener (DescribeQuorum's Nodes), the brokers, and the
+        // quorum (voter 1 leads, the brokers fetch the metadata log as observers)
         String status = clusterStatus(bootstrap, List.of(1), new ArrayList<>(brokerIds));
-        assertTrue(status.contains("Node 1\t-\tcontroller\n"), status);
+        assertTrue(status.contains("Node 1\tlocalhost:" + (base + 1) + "\tcontroller\n"), status);
         for (int id : brokerIds) {
             assertTrue(status.contains("Node " + id + "\tlocalhost:" + (base + 2 * (id - 1)) + "\tbroker\n"), status);
         }

@@ -123,6 +123,15 @@ class ClusterTest {
         assertTrue(status.lines().anyMatch(l -> l.matches("LeaderId:\\s+" + active)), status);
         assertTrue(status.lines().anyMatch(l -> l.matches("CurrentVoters:.*\"id\":\\s*1\\b.*")
                 && l.matches(".*\"id\":\\s*2\\b.*") && l.matches(".*\"id\":\\s*3\\b.*")), status);
+        // DescribeQuorum v2's Nodes (KIP-853): each voter with its controller listener; no directory id (Uuid.ZERO_UUID,
+        // which the 4.3.1 tool leaves out, as for Kafka's static voters)
+        String voters = status.lines().filter(l -> l.startsWith("CurrentVoters:")).findFirst().orElse(status);
+        for (int id : cluster.nodeIds()) {
+            String voter = "{\"id\": " + id + ", \"endpoints\": [\"CONTROLLER://localhost:"
+                    + cluster.node(id).controllerPort() + "\"]}";
+            assertTrue(voters.contains(voter), voter + " in " + voters);
+        }
+        assertFalse(voters.contains("directoryId"), voters);
         String replication = KafkaAdminToolsTest.tool("org.apache.kafka.tools.MetadataQuorumCommand",
                 "--bootstrap-server", cluster.bootstrap(), "describe", "--replication");
         for (int id : cluster.nodeIds()) {

@@ -19,7 +19,7 @@ import java.util.Map;
  * <p>Directory ids: Brook's Raft voters are keyed by node id only, so every replica is reported with
  * {@link Uuid#ZERO_UUID}, which is what Kafka reports for a replica without a directory id (its
  * {@code ReplicaKey.NO_DIRECTORY_ID}, the case of static {@code controller.quorum.voters}); Kafka's
- * {@code kafka-metadata-quorum} prints it as {@code "directoryId": null}. Immutable.
+ * {@code kafka-metadata-quorum} (4.3.1) then prints no directory id. Immutable.
  *
  * @param highWatermark the offset after the last committed metadata record
  * @param nodes         the voters' controller endpoints, by voter (empty when not known: a single node)
