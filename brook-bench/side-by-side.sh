@@ -6,6 +6,7 @@
 #   brook-bench/side-by-side.sh                # full size: 3M x 100 B, 1M x 1 KiB, RUNS=1
 #   SCALE=10 RUNS=3 brook-bench/side-by-side.sh # a tenth of the records, 3 runs each, medians
 #   ROWS=compact RUNS=3 brook-bench/side-by-side.sh # the log cleaner on 1 GiB of keyed data
+#   ROWS=idle IDLE_SETTLE_S=90 RUNS=3 brook-bench/side-by-side.sh # idle consumers, JIT-compiled steady state
 #   ROWS=restart RUNS=3 brook-bench/side-by-side.sh # restart with 1 GiB, after SIGTERM and after SIGKILL
 #   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
 #   ROWS=txn RUNS=3 SCALE=2 brook-bench/side-by-side.sh # transactional producer, a commit every 100 ms
@@ -30,6 +31,7 @@ N_KIB=$((1000000 / SCALE))
 N_E2E=${N_E2E:-5000}
 IDLE_CONSUMERS=${IDLE_CONSUMERS:-100}
 IDLE_WINDOW_S=${IDLE_WINDOW_S:-20}
+IDLE_SETTLE_S=${IDLE_SETTLE_S:-20}              # before the window; 90 shows the JIT-compiled steady state
 PARTITION_TOPICS=${PARTITION_TOPICS:-10}        # x 1,000 partitions each
 PARTITIONS_QUIET_S=${PARTITIONS_QUIET_S:-60}    # nothing happens this long before open files are counted
 # Brook's idle-segment time for that row: a quiet minute sees every segment idle (default 5 min)
@@ -211,7 +213,7 @@ bench_system() {
     tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic idle \
         --partitions 1 --replication-factor 1 > /dev/null
     java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.IdleConsumers "localhost:$PORT" idle \
-        "$IDLE_CONSUMERS" "$IDLE_WINDOW_S" "$SERVER_PID" > "$OUT/$system-$run-idle.out" 2>&1 || true
+        "$IDLE_CONSUMERS" "$IDLE_WINDOW_S" "$SERVER_PID" "$IDLE_SETTLE_S" > "$OUT/$system-$run-idle.out" 2>&1 || true
     read -r idle_cpu idle_window < <(grep -E '^[0-9.]+ [0-9]+$' "$OUT/$system-$run-idle.out" | tail -1)
     record "$system" "$run" "idle_${IDLE_CONSUMERS}_consumers" broker_cpu_percent \
         "$(awk -v c="$idle_cpu" -v w="$idle_window" 'BEGIN{printf "%.2f", 100 * c / w}')"

@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the server's user+system time from /proc before and after a steady window and prints
  * {@code cpu_seconds window_seconds}.
  *
- * <p>Usage: IdleConsumers BOOTSTRAP TOPIC CONSUMERS WINDOW_SECONDS SERVER_PID
+ * <p>Usage: IdleConsumers BOOTSTRAP TOPIC CONSUMERS WINDOW_SECONDS SERVER_PID [SETTLE_SECONDS]
+ * (settling defaults to {@value #SETTLE_MS} ms; a longer one shows the JIT-compiled steady state, since
+ * 200 fetches a second take about a minute to get the request path through C2).
  */
 public final class IdleConsumers {
     /** Time before the measured window, so both servers are past JIT warm-up. */
@@ -32,6 +34,7 @@ public final class IdleConsumers {
         int consumers = Integer.parseInt(args[2]);
         int windowSeconds = Integer.parseInt(args[3]);
         long serverPid = Long.parseLong(args[4]);
+        long settleMs = args.length > 5 ? Long.parseLong(args[5]) * 1000 : SETTLE_MS;
         AtomicBoolean running = new AtomicBoolean(true);
         CountDownLatch polling = new CountDownLatch(consumers);
         List<Thread> threads = new ArrayList<>();
@@ -58,7 +61,7 @@ public final class IdleConsumers {
             threads.add(t);
         }
         polling.await();
-        Thread.sleep(SETTLE_MS); // let connection set-up and JIT compilation settle
+        Thread.sleep(settleMs); // let connection set-up and JIT compilation settle
         double before = cpuSeconds(serverPid);
         Thread.sleep(windowSeconds * 1000L);
         double after = cpuSeconds(serverPid);
