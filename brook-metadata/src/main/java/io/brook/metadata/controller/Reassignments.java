@@ -61,6 +61,23 @@ public final class Reassignments {
     /** Decides an AlterPartitionReassignments request against {@code image} (brokers from {@code image.cluster()}). */
     public static ClusterResult<AlterPartitionReassignmentsResponseData> alter(
             MetadataImage image, AlterPartitionReassignmentsRequestData request) {
+        ClusterImage cluster = image.cluster();
+        return alter(image, request, id -> cluster.broker(id) != null, cluster::usable);
+    }
+
+    /**
+     * As {@link #alter(MetadataImage, AlterPartitionReassignmentsRequestData)}, with the brokers given by
+     * predicates instead of the image's registrations: a node without the broker lifecycle (the single node, its
+     * own only broker) passes its own id, so the one reassignment it can take is to the replicas a partition has
+     * already (which changes nothing, as Kafka completes it at once: {@code kafka-reassign-partitions} sends it for a
+     * plan that only moves log directories).
+     *
+     * @param registered the broker ids a target may name
+     * @param usable     the brokers that may lead (registered, unfenced, not shutting down)
+     */
+    public static ClusterResult<AlterPartitionReassignmentsResponseData> alter(
+            MetadataImage image, AlterPartitionReassignmentsRequestData request, IntPredicate registered,
+            IntPredicate usable) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         AlterPartitionReassignmentsResponseData response = new AlterPartitionReassignmentsResponseData()
                 .setErrorCode(Errors.NONE.code()).setAllowReplicationFactorChange(
@@ -80,9 +97,9 @@ public final class Reassignments {
                     answer = answer(p.partitionIndex(), Errors.INVALID_REPLICA_ASSIGNMENT,
                             "The partition " + entry.name() + "-" + p.partitionIndex() + " is named twice.");
                 } else if (p.replicas() == null) {
-                    answer = cancel(image.cluster(), topic, partition, records);
+                    answer = cancel(usable, topic, partition, records);
                 } else {
-                    answer = reassign(image.cluster(), topic, partition, p.replicas(),
+                    answer = reassign(registered, usable, topic, partition, p.replicas(),
                             request.allowReplicationFactorChange(), records);
                 }
                 topicAnswer.partitions().add(answer);
@@ -133,8 +150,9 @@ public final class Reassignments {
         }
     }
 
-    private static ReassignablePartitionResponse reassign(ClusterImage cluster, TopicImage topic,
-                                                          PartitionImage partition, List<Integer> target,
+    private static ReassignablePartitionResponse reassign(IntPredicate registered, IntPredicate usable,
+                                                          TopicImage topic, PartitionImage partition,
+                                                          List<Integer> target,
                                                           boolean allowReplicationFactorChange,
                                                           List<ApiMessageAndVersion> records) {
         String name = topic.name() + "-" + partition.partition();
@@ -148,7 +166,7 @@ public final class Reassignments {
                 return answer(partition.partition(), Errors.INVALID_REPLICA_ASSIGNMENT,
                         "The manual partition assignment of " + name + " includes broker " + id + " more than once.");
             }
-            if (id < 0 || cluster.broker(id) == null) {
+            if (id < 0 || !registered.test(id)) {
                 return answer(partition.partition(), Errors.INVALID_REPLICA_ASSIGNMENT,
                         "The manual partition assignment of " + name + " includes broker " + id
                                 + ", but no such broker is registered.");
@@ -175,14 +193,14 @@ public final class Reassignments {
             }
         }
         ApiMessageAndVersion change = change(topic.id(), partition, replicas, partition.isr(), adding, removing,
-                cluster::usable);
+                usable);
         if (change != null) {
             records.add(change);
         }
         return answer(partition.partition(), Errors.NONE, null);
     }
 
-    private static ReassignablePartitionResponse cancel(ClusterImage cluster, TopicImage topic,
+    private static ReassignablePartitionResponse cancel(IntPredicate usable, TopicImage topic,
                                                         PartitionImage partition,
                                                         List<ApiMessageAndVersion> records) {
         String name = topic.name() + "-" + partition.partition();
@@ -198,7 +216,7 @@ public final class Reassignments {
                             + partition.isr() + ", so it would need an unclean leader election.");
         }
         ApiMessageAndVersion change = change(topic.id(), partition, original, isr, List.of(), List.of(),
-                cluster::usable);
+                usable);
         if (change != null) {
             records.add(change);
         }

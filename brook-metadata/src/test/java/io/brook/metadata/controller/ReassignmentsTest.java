@@ -287,4 +287,30 @@ class ReassignmentsTest {
         assertFalse(after.topic(topic).partitions().get(0).reassigning());
         assertNull(new PartitionChangeRecord().addingReplicas(), "null means unchanged on replay");
     }
+
+    @Test
+    void aNodeWithoutRegistrationsTakesOnlyTheReplicasAPartitionHasAndWritesNothing() {
+        java.util.function.IntPredicate self = id -> id == 1; // the single node: its own id is the only broker
+        AlterPartitionReassignmentsRequestData request = request("t", 0, 1);
+        request.topics().get(0).partitions().add(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                .setPartitionIndex(0).setReplicas(List.of(1)));
+        request.topics().get(0).partitions().add(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                .setPartitionIndex(7).setReplicas(List.of(1)));
+        ClusterResult<AlterPartitionReassignmentsResponseData> same = Reassignments.alter(h.image, request, self, self);
+        assertTrue(same.records().isEmpty(), "the same replicas change nothing");
+        assertEquals(List.of(Errors.NONE.code(), Errors.INVALID_REPLICA_ASSIGNMENT.code(),
+                        Errors.UNKNOWN_TOPIC_OR_PARTITION.code()),
+                same.response().responses().get(0).partitions().stream()
+                        .map(AlterPartitionReassignmentsResponseData.ReassignablePartitionResponse::errorCode).toList(),
+                "accepted, named twice, unknown partition");
+
+        ClusterResult<AlterPartitionReassignmentsResponseData> other =
+                Reassignments.alter(h.image, request("t", 0, 2), self, self);
+        assertTrue(other.records().isEmpty());
+        assertEquals(Errors.INVALID_REPLICA_ASSIGNMENT.code(),
+                other.response().responses().get(0).partitions().get(0).errorCode(), "broker 2 is not this node");
+        assertEquals(Errors.NO_REASSIGNMENT_IN_PROGRESS.code(), Reassignments.alter(h.image,
+                request("t", 0, (Integer[]) null), self, self).response().responses().get(0).partitions().get(0)
+                .errorCode(), "nothing to cancel");
+    }
 }

@@ -273,9 +273,12 @@ public final class LocalControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
             AlterPartitionReassignmentsRequestData request) {
-        if (cluster == null) { // a single node: only a reassignment to the replicas it has (see the class)
-            return controller.submit(image -> ControllerResult.of(List.of(),
-                    SingleNodeReassignments.alter(image, request)));
+        if (cluster == null) { // no registrations: the brokers this channel places partitions on are the brokers
+            return controller.submit(image -> {
+                List<Integer> own = brokers.get();
+                return result(io.brook.metadata.controller.Reassignments.alter(image, request, own::contains,
+                        own::contains));
+            });
         }
         return controller.submit(image -> result(io.brook.metadata.controller.Reassignments.alter(image, request)));
     }

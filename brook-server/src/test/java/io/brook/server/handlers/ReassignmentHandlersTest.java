@@ -36,7 +36,7 @@ class ReassignmentHandlersTest {
     @BeforeEach
     void open() throws Exception {
         controller = LocalMetadataController.open(dir);
-        // no broker lifecycle: a single node, whose controller answers as SingleNodeReassignments decides
+        // no broker lifecycle: a single node, whose controller takes its own id as the only broker
         broker = HandlerTestSupport.broker(null, HandlerTestSupport.withoutBrokerLifecycle(controller));
     }
 
