@@ -193,6 +193,15 @@ public final class Partition {
     }
 
     /**
+     * Whether this node leads and its high watermark is still below the log end it had when its leader epoch began:
+     * just elected, it has not yet seen its ISR reach that point, so it knows less than the old leader may have told
+     * clients (Kafka answers their latest-offset queries OFFSET_NOT_AVAILABLE then).
+     */
+    public boolean highWatermarkBelowEpochStart() {
+        return isLeader() && highWatermark() < leaderEpochStartOffset;
+    }
+
+    /**
      * Appends client batches as leader.
      *
      * @param requiredAcks -1 (all), 0 or 1
