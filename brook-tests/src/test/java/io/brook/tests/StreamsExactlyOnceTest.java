@@ -14,13 +14,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,12 +30,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,42 +60,110 @@ class StreamsExactlyOnceTest {
     @TempDir
     File stateDir;
 
+    /** Where the application runs: one node ({@link BrookFixture}) or a cluster ({@link BrookCluster}). */
+    interface Target {
+        String bootstrap();
+
+        /** A new admin client; the caller closes it. */
+        Admin admin();
+
+        KafkaProducer<byte[], byte[]> producer(Map<String, Object> extra);
+
+        KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> extra);
+
+        /** The replication factor of the test's topics. */
+        short replicationFactor();
+
+        static Target of(BrookFixture brook) {
+            return new Target() {
+                public String bootstrap() {
+                    return brook.bootstrap();
+                }
+
+                public Admin admin() {
+                    return brook.admin();
+                }
+
+                public KafkaProducer<byte[], byte[]> producer(Map<String, Object> extra) {
+                    return brook.producer(extra);
+                }
+
+                public KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> extra) {
+                    return brook.consumer(extra);
+                }
+
+                public short replicationFactor() {
+                    return 1;
+                }
+            };
+        }
+    }
+
     /** What the test does in the middle of the input. */
-    private interface Disruption {
+    interface Disruption {
         /** Returns the Streams application that runs afterwards. */
-        Process apply(BrookFixture brook, Process app) throws Exception;
+        Process apply(Process app) throws Exception;
     }
 
     @Test
     @Compat({"Streams 4.3.1: exactly-once (exactly_once_v2)"})
     void countsAndJoinsAreExactAfterAnInstanceIsKilledInsideATransaction() throws Exception {
-        runKeepingCount((brook, app) -> {
-            killInsideATransaction(brook, app);
-            return start(brook);
-        });
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            Target target = Target.of(brook);
+            runKeepingCount(target, stateDir, app -> {
+                killInsideATransaction(target, app);
+                return start(target, stateDir);
+            });
+        }
     }
 
     @Test
     void countsAndJoinsAreExactAfterTheBrokerIsKilledMidRun() throws Exception {
-        runKeepingCount((brook, app) -> {
-            brook.kill();
-            brook.start();
-            return app;
-        });
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            runKeepingCount(Target.of(brook), stateDir, app -> {
+                brook.kill();
+                brook.start();
+                return app;
+            });
+        }
     }
 
-    private void runKeepingCount(Disruption disruption) throws Exception {
-        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
-            admin.createTopics(List.of(new NewTopic("lines", 2, (short) 1), new NewTopic("counts", 2, (short) 1),
-                    new NewTopic("orders", 2, (short) 1), new NewTopic("customers", 2, (short) 1),
-                    new NewTopic("enriched", 2, (short) 1))).all().get();
+    /**
+     * Runs the application on {@code target} while the input is fed, applies {@code disruption} half-way, and checks
+     * the output read with read_committed once every input is consumed.
+     */
+    static void runKeepingCount(Target target, File stateDir, Disruption disruption) throws Exception {
+        try {
+            keepCount(target, stateDir, disruption);
+        } catch (Exception | AssertionError e) {
+            System.out.println("The Streams application's last output:\n" + tail(appLog(stateDir)));
+            throw e;
+        }
+    }
+
+    private static void keepCount(Target target, File stateDir, Disruption disruption) throws Exception {
+        short rf = target.replicationFactor();
+        Map<String, String> configs = rf > 1 ? Map.of("min.insync.replicas", "2") : Map.of();
+        try (Admin admin = target.admin()) {
+            var created = admin.createTopics(Stream.of("lines", "counts", "orders", "customers", "enriched")
+                    .map(t -> new NewTopic(t, 2, rf).configs(configs)).toList()).values();
+            for (var topic : created.values()) {
+                try {
+                    topic.get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // a loaded cluster may answer after the admin client's request timeout: its retry finds the topic
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
             Map<String, Integer> expected = new HashMap<>();
-            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+            try (KafkaProducer<byte[], byte[]> producer = target.producer(Map.of())) {
                 for (int c = 0; c < 5; c++) {
                     producer.send(new ProducerRecord<>("customers", bytes("c" + c), bytes("name" + c)));
                 }
                 producer.flush();
-                Process app = start(brook);
+                Process app = start(target, stateDir);
                 try {
                     // the input keeps flowing while the disruption happens, so there are transactions to catch
                     AtomicInteger sent = new AtomicInteger();
@@ -122,10 +192,10 @@ class StreamsExactlyOnceTest {
                         assertTrue(System.currentTimeMillis() < deadline, "half the input was not sent in time");
                         Thread.sleep(20);
                     }
-                    app = disruption.apply(brook, app);
+                    app = disruption.apply(app);
                     input.get(120, TimeUnit.SECONDS);
-                    awaitInputConsumed(brook);
-                    awaitNoOpenTransactionOnOutputs(brook);
+                    awaitInputConsumed(target);
+                    awaitNoOpenTransactionOnOutputs(target);
                 } finally {
                     app.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
@@ -133,7 +203,7 @@ class StreamsExactlyOnceTest {
 
             Map<String, List<Long>> counts = new HashMap<>();
             List<String> enriched = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : readCommittedToEnd(brook)) {
+            for (ConsumerRecord<byte[], byte[]> r : readCommittedToEnd(target)) {
                 if (r.topic().equals("counts")) {
                     counts.computeIfAbsent(string(r.key()), w -> new ArrayList<>()).add(ByteBuffer.wrap(r.value()).getLong());
                 } else {
@@ -154,10 +224,10 @@ class StreamsExactlyOnceTest {
      * Freezes the Streams JVM (SIGSTOP) until it holds a transaction open with output written but not
      * committed, then kills it (SIGKILL) there: the transaction is left Ongoing for Brook to abort.
      */
-    private static void killInsideATransaction(BrookFixture brook, Process app) throws Exception {
+    private static void killInsideATransaction(Target target, Process app) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         Random random = new Random();
-        try (Admin admin = brook.admin()) {
+        try (Admin admin = target.admin()) {
             // first let it start and commit something: freezing it often would starve a JVM still starting
             while (admin.listConsumerGroupOffsets("eos").partitionsToOffsetAndMetadata().get().isEmpty()) {
                 assertTrue(System.currentTimeMillis() < deadline, "the application never committed");
@@ -204,9 +274,9 @@ class StreamsExactlyOnceTest {
      * its own repartition topics (the counts are computed after a repartition, so the input being consumed
      * is not enough), with the ends read again each round because the repartition topics still grow.
      */
-    private static void awaitInputConsumed(BrookFixture brook) throws Exception {
-        long deadline = System.currentTimeMillis() + 60_000;
-        try (Admin admin = brook.admin()) {
+    private static void awaitInputConsumed(Target target) throws Exception {
+        long deadline = System.currentTimeMillis() + 150_000; // a loaded machine: the application may be recovering from a failover first
+        try (Admin admin = target.admin()) {
             while (true) {
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
                 for (String topic : admin.listTopics().names().get()) {
@@ -230,9 +300,9 @@ class StreamsExactlyOnceTest {
         }
     }
 
-    private static void awaitNoOpenTransactionOnOutputs(BrookFixture brook) throws Exception {
+    private static void awaitNoOpenTransactionOnOutputs(Target target) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
-        try (Admin admin = brook.admin()) {
+        try (Admin admin = target.admin()) {
             while (outputsWithOpenTransaction(admin) > 0) {
                 assertTrue(System.currentTimeMillis() < deadline, "an output transaction stays open");
                 Thread.sleep(200);
@@ -251,9 +321,9 @@ class StreamsExactlyOnceTest {
     }
 
     /** Everything committed on the output partitions, read up to their last stable offsets. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(BrookFixture brook) {
+    private static List<ConsumerRecord<byte[], byte[]>> readCommittedToEnd(Target target) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> reader = brook.consumer(
+        try (KafkaConsumer<byte[], byte[]> reader = target.consumer(
                 Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
             List<TopicPartition> tps = outputPartitions();
             reader.assign(tps);
@@ -272,31 +342,38 @@ class StreamsExactlyOnceTest {
         Processes.run(List.of("kill", "-" + signal, String.valueOf(process.pid())), null);
     }
 
-    /** Starts the Streams application in its own JVM and waits until it runs. */
-    private Process start(BrookFixture brook) throws Exception {
+    /**
+     * Starts the Streams application in its own JVM, its output appended to {@link #appLog} (kept for a failure's
+     * report), and waits until it runs.
+     */
+    private static Process start(Target target, File stateDir) throws Exception {
+        File log = appLog(stateDir);
+        long from = log.length();
         Process p = new ProcessBuilder(new File(System.getProperty("java.home"), "bin/java").getPath(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), StreamsEosApp.class.getName(), brook.bootstrap(),
-                stateDir.getAbsolutePath()).redirectErrorStream(true).start();
-        CountDownLatch running = new CountDownLatch(1);
-        Thread output = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                out.lines().forEach(line -> {
-                    if (line.equals("RUNNING")) {
-                        running.countDown();
-                    }
-                });
-            } catch (Exception ended) {
-                // the application was killed
+                "-cp", System.getProperty("java.class.path"), StreamsEosApp.class.getName(), target.bootstrap(),
+                stateDir.getAbsolutePath()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!("\n" + Files.readString(log.toPath()).substring((int) from)).contains("\nRUNNING\n")) {
+            if (System.nanoTime() > deadline || !p.isAlive()) {
+                p.destroyForcibly();
+                throw new AssertionError("the Streams application did not reach RUNNING; its output:\n"
+                        + tail(log));
             }
-        }, "streams-app-output");
-        output.setDaemon(true);
-        output.start();
-        if (!running.await(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the Streams application did not reach RUNNING");
+            Thread.sleep(100);
         }
         return p;
+    }
+
+    /** Where the application's output goes: beside its state, over all its starts. */
+    private static File appLog(File stateDir) {
+        return new File(stateDir, "streams-app.log");
+    }
+
+    /** The last lines of the application's output. */
+    private static String tail(File log) throws IOException {
+        List<String> lines = Files.readAllLines(log.toPath());
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
     }
 
     private static byte[] bytes(String s) {
