@@ -275,7 +275,8 @@ class StreamsExactlyOnceTest {
      * is not enough), with the ends read again each round because the repartition topics still grow.
      */
     private static void awaitInputConsumed(Target target) throws Exception {
-        long deadline = System.currentTimeMillis() + 150_000; // a loaded machine: the application may be recovering from a failover first
+        // on a loaded machine the application may first be recovering from a failover
+        long deadline = System.currentTimeMillis() + 150_000;
         try (Admin admin = target.admin()) {
             while (true) {
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
