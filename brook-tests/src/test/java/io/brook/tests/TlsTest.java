@@ -134,6 +134,12 @@ class TlsTest {
         return Files.readString(new File(brook.logDir(), "server.log").toPath());
     }
 
+    /** The lines of the security audit log ({@code brook.security.audit}, into server.log). */
+    private static String auditLog(BrookFixture brook) throws IOException {
+        return serverLog(brook).lines().filter(l -> l.contains("(brook.security.audit)"))
+                .collect(Collectors.joining("\n"));
+    }
+
     @Test
     @Compat({"Java 4.3.1: TLS listener (admin, produce, consume)", "kcat: TLS listener",
             "kafkajs 2.2.4: TLS listener"})
@@ -243,7 +249,9 @@ class TlsTest {
             assertInstanceOf(SslAuthenticationException.class, refused.getCause(),
                     "no client certificate: the handshake fails");
         }
-        assertTrue(serverLog(brook).contains("on listener SSL: its TLS handshake failed"), serverLog(brook));
+        String audit = auditLog(brook);
+        assertTrue(audit.contains("event=authentication outcome=FAILED listener=SSL client=")
+                && audit.contains("principal=- mechanism=TLS reason=\"its TLS handshake failed: "), audit);
 
         if (Processes.kcatAvailable()) {
             String metadata = Processes.run(List.of("kcat", "-b", ssl, "-X", "security.protocol=ssl", "-X",
@@ -544,10 +552,14 @@ class TlsTest {
             Set<String> names = plain.listTopics().names().get(30, TimeUnit.SECONDS);
             assertTrue(names.contains("still-served"), names.toString());
         }
+        // each failed handshake is one line of the security audit log
+        String audit = auditLog(brook);
+        assertEquals(3, audit.lines().filter(l -> l.contains("event=authentication outcome=FAILED listener=SSL "
+                + "client=127.0.0.1:") && l.contains(" principal=- mechanism=TLS reason=")).count(), audit);
+        assertTrue(audit.contains("reason=\"it does not speak TLS (a plaintext client on a TLS listener?)\""), audit);
+        assertEquals(2, audit.lines().filter(l -> l.contains("reason=\"its TLS handshake did not finish within "
+                + "brook.ssl.handshake.timeout.ms=2000\"")).count(), "the stalled and the silent client: " + audit);
         String log = serverLog(brook);
-        assertTrue(log.contains("on listener SSL: it does not speak TLS (a plaintext client on a TLS listener?)"), log);
-        assertTrue(log.contains("on listener SSL: its TLS handshake did not finish within "
-                + "brook.ssl.handshake.timeout.ms=2000"), log);
         assertTrue(log.contains("it sent a frame the server refuses: a TLS handshake (a TLS client on a listener "
                 + "without TLS?)"), "the ClientHello on the plaintext port: " + log);
     }
