@@ -336,10 +336,15 @@ class TlsTest {
         Processes.run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
                 KafkaAdminToolsTest.classpath(), "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
                 bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl"), "from console producer\n");
+        // the same file under the console producer's older option, as many operators' scripts still pass it
+        Processes.run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
+                KafkaAdminToolsTest.classpath(), "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
+                bootstrap, "--producer.config", daveConfig.getPath(), "--topic", "sasl-ssl"), "from producer.config\n");
         String consumedByTool = KafkaAdminToolsTest.tool("org.apache.kafka.tools.consumer.ConsoleConsumer",
                 "--bootstrap-server", bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl",
-                "--partition", "0", "--offset", "earliest", "--max-messages", "2", "--timeout-ms", "60000");
-        assertTrue(consumedByTool.contains("over sasl_ssl\nfrom console producer"), consumedByTool);
+                "--partition", "0", "--offset", "earliest", "--max-messages", "3", "--timeout-ms", "60000");
+        assertTrue(consumedByTool.contains("over sasl_ssl\nfrom console producer\nfrom producer.config"),
+                consumedByTool);
 
         // erin has no ACL: refused, and the refusal audited; kafka-acls (as dave) grants her CREATE on the cluster
         Map<String, Object> erin = saslSslClient(bootstrap, "PLAIN", "erin", "erin-secret");
@@ -387,7 +392,7 @@ class TlsTest {
             Processes.run(with(kcat, "-P", "-t", "sasl-ssl", "-p", "0", "-K:"), "k2:from kcat\n");
             String consumed = Processes.run(with(kcat, "-C", "-t", "sasl-ssl", "-p", "0", "-o", "beginning", "-e",
                     "-q", "-f", "%s\n"), null);
-            assertEquals("over sasl_ssl\nfrom console producer\nfrom kcat\n", consumed);
+            assertEquals("over sasl_ssl\nfrom console producer\nfrom producer.config\nfrom kcat\n", consumed);
         }
         File kafkajs = new File(BrookFixture.ROOT, "compat/kafkajs");
         if (new File(kafkajs, "node_modules/kafkajs").isDirectory()) {
