@@ -49,6 +49,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -252,6 +255,55 @@ class BrokerClientTest {
         IOException refused = assertThrows(IOException.class,
                 () -> client(wrongPassword, port).send(new ApiVersionsRequest.Builder(), SEND_MS));
         assertTrue(refused.getMessage().contains("authentication to broker " + REMOTE_ID), refused.getMessage());
+    }
+
+    /**
+     * OAUTHBEARER with a token from the identity provider, as a Kafka broker logs in with Kafka's
+     * OAuthBearerLoginCallbackHandler: the token endpoint here is a file (Kafka's FileJwtRetriever) holding an RS256
+     * token the node checks against its JWKS file, audience and issuer; the principal is the token's subject.
+     */
+    @Test
+    void overOAuthBearerWithATokenFromTheIdentityProvider() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair key = generator.generateKeyPair();
+        File jwks = new File(certDir, "jwks.json");
+        Files.writeString(jwks.toPath(), OAuthBearerTest.rsaJwks("broker-key", (RSAPublicKey) key.getPublic()));
+        File token = new File(certDir, "broker.jwt");
+        Files.writeString(token.toPath(), OAuthBearerTest.signedJwt("RS256", "broker-key", key.getPrivate(),
+                OAuthBearerTest.claims("broker", System.currentTimeMillis() / 1000 + 3600, "brokers",
+                        "https://idp.brook.test")) + "\n");
+        String previous = System.getProperty(OAuthBearerTest.ALLOWED_URLS); // Kafka's login reads only URLs listed
+        System.setProperty(OAuthBearerTest.ALLOWED_URLS, "file://" + token.getAbsolutePath() + ",file://"
+                + jwks.getAbsolutePath());
+        try {
+            int port = listenPort();
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("listeners", "SASL_PLAINTEXT://localhost:" + port);
+            settings.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+            settings.put("sasl.mechanism.inter.broker.protocol", "OAUTHBEARER");
+            settings.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "OAUTHBEARER");
+            settings.put("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config",
+                    OAuthBearerTest.LOGIN_MODULE + " required;");
+            settings.put("listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler");
+            settings.put("sasl.oauthbearer.jwks.endpoint.url", "file://" + jwks.getAbsolutePath());
+            settings.put("sasl.oauthbearer.expected.audience", "brokers");
+            settings.put("sasl.oauthbearer.expected.issuer", "https://idp.brook.test");
+            settings.put("listener.name.sasl_plaintext.oauthbearer.sasl.login.callback.handler.class",
+                    "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler");
+            settings.put("sasl.oauthbearer.token.endpoint.url", "file://" + token.getAbsolutePath());
+            settings.put("authorizer.class.name", AclAuthorizationTest.AUTHORIZER);
+            settings.put("super.users", "User:broker"); // a follower's fetch needs CLUSTER_ACTION: the token's sub
+            node = startNode(settings);
+            produceAndFetchAsReplica(client(settings, port), "over-oauthbearer");
+        } finally {
+            if (previous == null) {
+                System.clearProperty(OAuthBearerTest.ALLOWED_URLS);
+            } else {
+                System.setProperty(OAuthBearerTest.ALLOWED_URLS, previous);
+            }
+        }
     }
 
     @Test

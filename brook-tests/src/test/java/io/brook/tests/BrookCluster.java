@@ -155,6 +155,8 @@ final class BrookCluster implements AutoCloseable {
     private final List<AutoCloseable> clients = new ArrayList<>();
     /** The admin client of {@link #partitions}, made on first use. */
     private Admin metadataAdmin;
+    /** Settings every client of the harness gets (security, for a cluster whose client listener needs a login). */
+    private Map<String, Object> clientSettings = Map.of();
 
     /**
      * A cluster of the nodes {@code config/cluster/<prefix>1..count.properties} describe (prefix "node": the combined
@@ -503,6 +505,12 @@ final class BrookCluster implements AutoCloseable {
         return String.join(",", addresses);
     }
 
+    /** Gives every client the harness makes from now on {@code settings} (a SASL login, say). */
+    BrookCluster clientSettings(Map<String, Object> settings) {
+        this.clientSettings = Map.copyOf(settings);
+        return this;
+    }
+
     /** An admin client of every node, with short timeouts so a dead node fails a call instead of stalling it. */
     Admin admin() {
         return admin(bootstrap());
@@ -511,6 +519,7 @@ final class BrookCluster implements AutoCloseable {
     /** An admin client that talks to {@code bootstrap} (see {@link #bootstrap(int...)}); closed with the cluster. */
     Admin admin(String bootstrap) {
         Properties props = new Properties();
+        props.putAll(clientSettings);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
@@ -521,6 +530,7 @@ final class BrookCluster implements AutoCloseable {
 
     KafkaProducer<byte[], byte[]> producer(String bootstrap, Map<String, Object> extra) {
         Map<String, Object> props = new HashMap<>();
+        props.putAll(clientSettings);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
@@ -530,6 +540,7 @@ final class BrookCluster implements AutoCloseable {
 
     KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Map<String, Object> extra) {
         Map<String, Object> props = new HashMap<>();
+        props.putAll(clientSettings);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -558,9 +569,11 @@ final class BrookCluster implements AutoCloseable {
                     continue; // a controller-only node has no client listener to ask
                 }
                 Object answer;
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        node(id).bootstrap(), AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000))) {
+                Map<String, Object> props = new HashMap<>(clientSettings);
+                props.putAll(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node(id).bootstrap(),
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000));
+                try (Admin admin = Admin.create(props)) {
                     answer = admin.describeMetadataQuorum().quorumInfo().get(5, TimeUnit.SECONDS).leaderId();
                 } catch (Exception e) {
                     answer = e.getClass().getSimpleName() + ": " + e.getMessage();

@@ -246,6 +246,12 @@ class OAuthBearerTest {
                 + "\"}]}";
     }
 
+    /** A key set of one RS256 key, {@code kid}. */
+    static String rsaJwks(String kid, RSAPublicKey key) {
+        return "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"" + kid + "\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\""
+                + b64url(key.getModulus(), 0) + "\",\"e\":\"" + b64url(key.getPublicExponent(), 0) + "\"}]}";
+    }
+
     /** The claims of a token: sub, iat (now), exp (epoch seconds), aud, iss and a scope; null ones are left out. */
     static Map<String, Object> claims(String sub, long exp, String audience, String issuer) {
         Map<String, Object> claims = new LinkedHashMap<>();

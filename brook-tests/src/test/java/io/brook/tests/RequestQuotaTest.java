@@ -2,9 +2,14 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
@@ -67,6 +72,61 @@ class RequestQuotaTest {
                     + " requests through, free " + free.requests());
             assertTrue(busy.earlyAnswers() == 0, busy.earlyAnswers() + " answers came before the throttle time of "
                     + "the previous one was over");
+        }
+    }
+
+    /**
+     * A consumer's fetch over its {@code request_percentage} is answered as Kafka answers it (KIP-219): no records
+     * and the throttle time, since whatever it read is not sent; fetches within the quota (0.5 ms of a thread per
+     * second) carry records.
+     */
+    @Test
+    void aConsumersFetchOverItsRequestPercentageIsAnsweredEmpty() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("reads", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+                admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
+                        ClientQuotaEntity.CLIENT_ID, "reader")), List.of(new ClientQuotaAlteration.Op(
+                        "request_percentage", 0.05))))).all().get(30, TimeUnit.SECONDS);
+            }
+            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of())) {
+                for (int i = 0; i < 100; i++) {
+                    producer.send(new ProducerRecord<>("reads", new byte[1024]));
+                }
+                producer.flush();
+            }
+            short v12 = 12; // topics by name
+            FetchRequestData fetch = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
+                    .setMaxBytes(1024 * 1024).setSessionId(0).setSessionEpoch(-1); // a full fetch, no session
+            fetch.topics().add(new FetchRequestData.FetchTopic().setTopic("reads").setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                            .setPartitionMaxBytes(1024 * 1024))));
+            int withRecords = 0;
+            int throttled = 0;
+            try (RawConnection raw = new RawConnection(brook.bootstrap())) {
+                for (int id = 1; id <= 50; id++) { // warms the fetch path up under a client id without a quota
+                    raw.sendBytes(RawConnection.frame(ApiKeys.FETCH, v12, fetch, -id, "warm-up"));
+                    raw.read(ApiKeys.FETCH, v12, -id);
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                for (int id = 1; throttled < 3; id++) {
+                    assertTrue(System.nanoTime() < deadline, "no fetch was throttled in 30 s; " + withRecords
+                            + " answered with records");
+                    raw.sendBytes(RawConnection.frame(ApiKeys.FETCH, v12, fetch, id, "reader"));
+                    FetchResponseData answer = (FetchResponseData) raw.read(ApiKeys.FETCH, v12, id);
+                    assertEquals(Errors.NONE.code(), answer.errorCode());
+                    if (answer.throttleTimeMs() > 0) {
+                        throttled++;
+                        assertEquals(List.of(), answer.responses(), "a throttled fetch is answered without records");
+                    } else {
+                        withRecords++;
+                        assertTrue(answer.responses().get(0).partitions().get(0).records().sizeInBytes() > 0,
+                                "a fetch within the quota carries records: " + answer);
+                    }
+                }
+            }
+            System.out.printf("request quota of a consumer: %d fetches answered with records, %d throttled and "
+                    + "empty%n", withRecords, throttled);
         }
     }
 

@@ -134,6 +134,12 @@ class TlsTest {
         return Files.readString(new File(brook.logDir(), "server.log").toPath());
     }
 
+    /** The lines of the security audit log ({@code brook.security.audit}, into server.log). */
+    private static String auditLog(BrookFixture brook) throws IOException {
+        return serverLog(brook).lines().filter(l -> l.contains("(brook.security.audit)"))
+                .collect(Collectors.joining("\n"));
+    }
+
     @Test
     @Compat({"Java 4.3.1: TLS listener (admin, produce, consume)", "kcat: TLS listener",
             "kafkajs 2.2.4: TLS listener"})
@@ -243,7 +249,9 @@ class TlsTest {
             assertInstanceOf(SslAuthenticationException.class, refused.getCause(),
                     "no client certificate: the handshake fails");
         }
-        assertTrue(serverLog(brook).contains("on listener SSL: its TLS handshake failed"), serverLog(brook));
+        String audit = auditLog(brook);
+        assertTrue(audit.contains("event=authentication outcome=FAILED listener=SSL client=")
+                && audit.contains("principal=- mechanism=TLS reason=\"its TLS handshake failed: "), audit);
 
         if (Processes.kcatAvailable()) {
             String metadata = Processes.run(List.of("kcat", "-b", ssl, "-X", "security.protocol=ssl", "-X",
@@ -328,10 +336,15 @@ class TlsTest {
         Processes.run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
                 KafkaAdminToolsTest.classpath(), "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
                 bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl"), "from console producer\n");
+        // the same file under the console producer's older option, as many operators' scripts still pass it
+        Processes.run(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(), "-cp",
+                KafkaAdminToolsTest.classpath(), "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server",
+                bootstrap, "--producer.config", daveConfig.getPath(), "--topic", "sasl-ssl"), "from producer.config\n");
         String consumedByTool = KafkaAdminToolsTest.tool("org.apache.kafka.tools.consumer.ConsoleConsumer",
                 "--bootstrap-server", bootstrap, "--command-config", daveConfig.getPath(), "--topic", "sasl-ssl",
-                "--partition", "0", "--offset", "earliest", "--max-messages", "2", "--timeout-ms", "60000");
-        assertTrue(consumedByTool.contains("over sasl_ssl\nfrom console producer"), consumedByTool);
+                "--partition", "0", "--offset", "earliest", "--max-messages", "3", "--timeout-ms", "60000");
+        assertTrue(consumedByTool.contains("over sasl_ssl\nfrom console producer\nfrom producer.config"),
+                consumedByTool);
 
         // erin has no ACL: refused, and the refusal audited; kafka-acls (as dave) grants her CREATE on the cluster
         Map<String, Object> erin = saslSslClient(bootstrap, "PLAIN", "erin", "erin-secret");
@@ -379,7 +392,7 @@ class TlsTest {
             Processes.run(with(kcat, "-P", "-t", "sasl-ssl", "-p", "0", "-K:"), "k2:from kcat\n");
             String consumed = Processes.run(with(kcat, "-C", "-t", "sasl-ssl", "-p", "0", "-o", "beginning", "-e",
                     "-q", "-f", "%s\n"), null);
-            assertEquals("over sasl_ssl\nfrom console producer\nfrom kcat\n", consumed);
+            assertEquals("over sasl_ssl\nfrom console producer\nfrom producer.config\nfrom kcat\n", consumed);
         }
         File kafkajs = new File(BrookFixture.ROOT, "compat/kafkajs");
         if (new File(kafkajs, "node_modules/kafkajs").isDirectory()) {
@@ -544,10 +557,14 @@ class TlsTest {
             Set<String> names = plain.listTopics().names().get(30, TimeUnit.SECONDS);
             assertTrue(names.contains("still-served"), names.toString());
         }
+        // each failed handshake is one line of the security audit log
+        String audit = auditLog(brook);
+        assertEquals(3, audit.lines().filter(l -> l.contains("event=authentication outcome=FAILED listener=SSL "
+                + "client=127.0.0.1:") && l.contains(" principal=- mechanism=TLS reason=")).count(), audit);
+        assertTrue(audit.contains("reason=\"it does not speak TLS (a plaintext client on a TLS listener?)\""), audit);
+        assertEquals(2, audit.lines().filter(l -> l.contains("reason=\"its TLS handshake did not finish within "
+                + "brook.ssl.handshake.timeout.ms=2000\"")).count(), "the stalled and the silent client: " + audit);
         String log = serverLog(brook);
-        assertTrue(log.contains("on listener SSL: it does not speak TLS (a plaintext client on a TLS listener?)"), log);
-        assertTrue(log.contains("on listener SSL: its TLS handshake did not finish within "
-                + "brook.ssl.handshake.timeout.ms=2000"), log);
         assertTrue(log.contains("it sent a frame the server refuses: a TLS handshake (a TLS client on a listener "
                 + "without TLS?)"), "the ClientHello on the plaintext port: " + log);
     }

@@ -73,15 +73,21 @@ public final class SettingsReport {
         return warnings;
     }
 
+    /** The settings of the inter-broker OAUTHBEARER login (InterBrokerSettings.OAUTHBEARER_LOGIN_KEYS). */
+    private static final List<String> OAUTHBEARER_LOGIN = List.of("sasl.login.callback.handler.class",
+            "sasl.oauthbearer.token.endpoint.url");
+
     /** The sasl.* settings Brook honours (the prefix's other settings are not). */
-    private static final List<String> HONOURED_SASL = Stream.concat(Stream.of(
+    private static final List<String> HONOURED_SASL = Stream.of(Stream.of(
             "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.server.max.receive.size",
-            "sasl.mechanism.inter.broker.protocol"), OAuthBearerSettings.HONOURED.stream()).toList();
+            "sasl.mechanism.inter.broker.protocol"), OAuthBearerSettings.HONOURED.stream(), OAUTHBEARER_LOGIN.stream())
+            .flatMap(s -> s).toList();
 
     /** Per-listener settings Brook honours: listener.name.<listener>.<one of these>. */
     private static final List<String> PER_LISTENER = Stream.of(Stream.of("sasl.enabled.mechanisms",
             "plain.sasl.jaas.config", "oauthbearer.sasl.jaas.config", "oauthbearer.sasl.server.callback.handler.class"),
             OAuthBearerSettings.HONOURED.stream().map(k -> "oauthbearer." + k),
+            OAUTHBEARER_LOGIN.stream(), OAUTHBEARER_LOGIN.stream().map(k -> "oauthbearer." + k),
             ConnectionLimitSettings.PER_LISTENER.stream()).flatMap(s -> s).toList();
 
     private static boolean honouredPerListener(String key) {

@@ -5,6 +5,7 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.TopicImage;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.RequestContext;
+import io.brook.server.api.RequestThreadTime;
 import io.brook.server.delayed.DelayedOperation;
 import io.brook.server.fetch.FetchSession;
 import io.brook.server.fetch.FetchSession.Key;
@@ -108,10 +109,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * Who fetches, for the consumer path: the request version (v11+ may read from a follower), the consumer's
      * {@code rack_id} (empty if none) and the listener it came in on (a preferred read replica must be reachable
      * there); its user and client id, whose {@code consumer_byte_rate} quota applies, and the most record bytes
-     * that quota lets one fetch read ({@link Long#MAX_VALUE} for a follower or without a quota).
+     * that quota lets one fetch read ({@link Long#MAX_VALUE} for a follower or without a quota), and the time the
+     * fetch holds a request-handler thread, which counts against its {@code request_percentage} quota.
      */
     private record Client(short version, String rackId, String listenerName, String user, String clientId,
-                          long quotaBytes) {
+                          long quotaBytes, RequestThreadTime threadTime) {
         boolean mayReadFromFollower() {
             return version >= FOLLOWER_READ_VERSION;
         }
@@ -165,7 +167,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         boolean consumer = replicaId(request) < 0;
         String user = context.principal().getName();
         Client client = new Client(version, request.rackId(), context.listenerName(), user, context.clientId(),
-                consumer ? consumerQuota.maxBytes(user, context.clientId()) : Long.MAX_VALUE);
+                consumer ? consumerQuota.maxBytes(user, context.clientId()) : Long.MAX_VALUE, context.threadTime());
         return fetch(request, version, targets, session, incremental, refused(context, request, targets), client);
     }
 
@@ -573,13 +575,14 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     /**
      * Builds the response; with a session, records what each partition was told and drops unchanged ones. A
-     * consumer's records are first counted against its {@code consumer_byte_rate} quota: over it, the fetch is
-     * answered without them ({@link #throttled}).
+     * consumer's records are first counted against its {@code consumer_byte_rate} quota and its request-handler time
+     * against its {@code request_percentage}: over either, the fetch is answered without them ({@link #throttled}).
      */
     private FetchResponseData respond(FetchRequestData request, short version, List<Target> targets, Pass pass,
                                       FetchSession session, boolean incremental, Client client) {
         if (replicaId(request) < 0) {
-            long throttleMs = consumerQuota.throttleMs(client.user(), client.clientId(), pass.bytes());
+            long throttleMs = consumerQuota.throttleMs(client.user(), client.clientId(), pass.bytes(),
+                    client.threadTime());
             if (throttleMs > 0) {
                 return throttled(session, incremental, throttleMs);
             }
@@ -612,7 +615,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     /**
-     * The answer to a consumer's fetch over its byte-rate quota, as Kafka's (KIP-219): no partitions and the
+     * The answer to a consumer's fetch over its byte-rate or request quota, as Kafka's (KIP-219): no partitions and the
      * throttle time. The session is left as the request made it: it records nothing as told, so every partition
      * it holds, with its fetch offset, is read again by the next fetch. A session this full fetch created is
      * dropped and none is named, as Kafka creates none for a throttled fetch; the client opens one next time.

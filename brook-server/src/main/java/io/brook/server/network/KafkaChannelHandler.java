@@ -3,6 +3,7 @@ package io.brook.server.network;
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.api.RequestContext;
+import io.brook.server.api.RequestThreadTime;
 import io.brook.server.quota.RequestQuotas;
 import io.brook.server.security.AuditLog;
 import io.brook.server.security.sasl.SaslAuthenticator;
@@ -284,16 +285,15 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
         }
         RequestContext context = new RequestContext(header,
                 ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress(), connectionId, softwareName,
-                softwareVersion, listenerName, securityProtocol, principal);
+                softwareVersion, listenerName, securityProtocol, principal, new RequestThreadTime());
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
-        long[] handlerNanos = new long[1]; // the request thread's time in the handler (request_percentage)
         try {
             requestExecutor.execute(() -> {
                 try {
-                    long startNs = System.nanoTime();
+                    context.threadTime().start();
                     CompletableFuture<? extends ApiMessage> handled = handler.handle(context, request.data());
-                    handlerNanos[0] = System.nanoTime() - startNs; // before the response completes: seen by it
+                    context.threadTime().stop(); // before the response completes: seen by it
                     handled.whenComplete((r, e) -> {
                         if (e != null) {
                             response.completeExceptionally(e);
@@ -312,7 +312,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             // KIP-219: the answer goes now with its throttle time, then the connection is muted for that time
             long throttleMs = error != null || quotas == null ? 0
                     : quotas.onResponse(context.principal(), header.clientId(), request.data(), reserved, body,
-                            handlerNanos[0]);
+                            context.threadTime());
             if (copiesRecords && error == null && body != null) {
                 // encoded on a request-handler thread: it reads segment files, which neither the event loop nor
                 // the thread completing the request (the delayed-operation timer, a producer's) should wait on

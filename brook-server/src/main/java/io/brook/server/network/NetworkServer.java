@@ -176,7 +176,7 @@ public final class NetworkServer implements AutoCloseable {
                         TlsListener tls = ch.parent().attr(LISTENER_TLS).get();
                         ch.pipeline().addLast("limits", new ConnectionLimiter());
                         if (tls != null) {
-                            tls.install(ch, "limits");
+                            tls.install(ch, "limits", audit);
                         }
                         String listener = ch.parent().attr(LISTENER_NAME).get();
                         InetSocketAddress relayTarget = quorumRelays.get(listener);

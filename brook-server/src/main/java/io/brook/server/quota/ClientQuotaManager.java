@@ -90,6 +90,26 @@ public final class ClientQuotaManager {
     }
 
     /**
+     * The throttle time in ms that {@code bytes} of quota {@code key} would put {@code user} and {@code clientId} to,
+     * without counting them (0 without a quota or within it): for a fetch answered empty for another quota, whose
+     * bytes are not sent but whose throttle time is the larger of both, as in Kafka.
+     */
+    public long throttleMsIfRecorded(String key, String user, String clientId, double bytes) {
+        Counted counted = counted(key, user, clientId);
+        if (counted == null) {
+            return 0;
+        }
+        QuotaRate rate = counted.rate();
+        long now = counted.now();
+        synchronized (rate) {
+            rate.record(bytes, now);
+            long throttleMs = rate.throttleMs(counted.limit(), now);
+            rate.record(-bytes, now);
+            return throttleMs;
+        }
+    }
+
+    /**
      * The bytes one sample may hold at the quota {@code key} of {@code user} and {@code clientId}, at least 1
      * ({@link Long#MAX_VALUE} without a quota): a consumer's fetch reads no more (Kafka caps it by what its quota
      * window holds), so a response is never too big to pass the quota once the client waited its throttle time.

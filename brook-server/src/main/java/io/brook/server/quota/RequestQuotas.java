@@ -1,6 +1,7 @@
 package io.brook.server.quota;
 
 import io.brook.metadata.quota.ClientQuotaKeys;
+import io.brook.server.api.RequestThreadTime;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
@@ -18,8 +19,9 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * itself ({@link ConsumerFetchQuota}: over the quota it is answered empty), and its throttle time is returned here
  * to mute the connection; every request but the inter-broker ones counts the time it held a
  * request-handler thread against {@code request_percentage} (KIP-13/KIP-124: percent of one thread, 1% being
- * 10 ms per second; Brook measures the handler's own run on the request thread, not the network threads'). The user is the connection's principal name (ANONYMOUS without
- * authentication), as in Kafka. The throttle time goes into the response's {@code throttle_time_ms}; the network
+ * 10 ms per second; Brook measures the handler's own run on the request thread, not the network threads'), here
+ * after it is answered, but a consumer's fetch counts it itself, before it is answered, as it does its bytes. The
+ * user is the connection's principal name (ANONYMOUS without authentication), as in Kafka. The throttle time goes into the response's {@code throttle_time_ms}; the network
  * layer then stops reading from the connection for that long (KIP-219). CreateTopics, CreatePartitions and
  * DeleteTopics are throttled by their handlers ({@link ControllerMutationQuotaManager}), which put the throttle
  * time in the response: it is returned here so that the connection is muted for it too, as Kafka mutes it.
@@ -50,21 +52,43 @@ public final class RequestQuotas {
      */
     public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
                            ApiMessage response, long handlerNanos) {
+        return onResponse(principal, clientId, request, requestBytes, response, handlerNanos, false);
+    }
+
+    /**
+     * As {@link #onResponse(KafkaPrincipal, String, ApiMessage, int, ApiMessage, long)} for the request-handler time
+     * {@code threadTime} measured, which is not counted again when the handler counted it (a consumer's fetch).
+     */
+    public long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
+                           ApiMessage response, RequestThreadTime threadTime) {
+        return onResponse(principal, clientId, request, requestBytes, response, threadTime.nanos(),
+                threadTime.counted());
+    }
+
+    private long onResponse(KafkaPrincipal principal, String clientId, ApiMessage request, int requestBytes,
+                            ApiMessage response, long handlerNanos, boolean handlerCounted) {
         long throttleMs = handlerThrottleMs(response);
         if (!manager.active()) {
             return throttleMs; // the common case: no quota set, so no fetch response is even measured
         }
         throttleMs = Math.max(throttleMs, byteRateThrottleMs(principal, clientId, request, requestBytes, response));
-        if (!exemptFromRequestQuota(request)) {
-            long requestMs = Math.min(manager.sampleMs(), manager.recordAndGetThrottleMs(
-                    ClientQuotaKeys.REQUEST_PERCENTAGE, principal.getName(), clientId,
-                    handlerNanos * PERCENT_SECONDS_PER_NANO));
+        if (!handlerCounted && !exemptFromRequestQuota(request)) {
+            long requestMs = requestTimeThrottleMs(manager, principal.getName(), clientId, handlerNanos);
             if (requestMs > 0 && response != null) {
                 ResponseThrottle.raise(response, requestMs);
             }
             throttleMs = Math.max(throttleMs, requestMs);
         }
         return throttleMs;
+    }
+
+    /**
+     * Counts {@code handlerNanos} of request-handler time against the {@code request_percentage} quota of {@code user}
+     * and {@code clientId}; the throttle time in ms, at most one sample as in Kafka (0 without a quota or within it).
+     */
+    static long requestTimeThrottleMs(ClientQuotaManager manager, String user, String clientId, long handlerNanos) {
+        return Math.min(manager.sampleMs(), manager.recordAndGetThrottleMs(ClientQuotaKeys.REQUEST_PERCENTAGE, user,
+                clientId, handlerNanos * PERCENT_SECONDS_PER_NANO));
     }
 
     /**

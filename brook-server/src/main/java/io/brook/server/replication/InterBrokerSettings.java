@@ -32,7 +32,9 @@ import static org.apache.kafka.common.config.ConfigDef.Type.STRING;
  * ({@link TlsSettings}: the listener's own over the node's) and, for SASL_PLAINTEXT and SASL_SSL,
  * {@code sasl.mechanism.inter.broker.protocol} with the listener's JAAS configuration
  * ({@code listener.name.<l>.<mechanism>.sasl.jaas.config}, else {@code sasl.jaas.config}; its
- * {@code username}/{@code password} options are what this node logs in with). Also the socket limits of Kafka's
+ * {@code username}/{@code password} options are what this node logs in with, or for OAUTHBEARER Kafka's
+ * {@code OAuthBearerLoginModule} with its options, and {@link #OAUTHBEARER_LOGIN_KEYS} when set: the listener's
+ * over the node's, as Kafka's broker reads them). Also the socket limits of Kafka's
  * replica fetcher: {@code replica.socket.timeout.ms} (30 s) and {@code replica.socket.receive.buffer.bytes}
  * (64 KiB), and {@code socket.connection.setup.timeout.ms}/{@code .max.ms}.
  *
@@ -49,8 +51,17 @@ public final class InterBrokerSettings {
     public static final String CONNECTION_SETUP_TIMEOUT_MAX_MS = "socket.connection.setup.timeout.max.ms";
     /** Kafka's default inter-broker SASL mechanism; Brook does not speak it, so it must be set. */
     static final String DEFAULT_SASL_MECHANISM = "GSSAPI";
-    /** The mechanisms brokers log in to each other with (not OAUTHBEARER: a broker has no token provider). */
-    static final List<String> CLIENT_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
+    /** The mechanisms brokers log in to each other with. */
+    static final List<String> CLIENT_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
+    static final String OAUTHBEARER = "OAUTHBEARER";
+    /**
+     * The settings of an OAUTHBEARER login the inter-broker client takes besides the JAAS configuration: Kafka's
+     * login callback handler ({@code OAuthBearerLoginCallbackHandler}, which fetches tokens from the identity
+     * provider; without one, Kafka's unsecured login makes them) and its token endpoint. Each is read as
+     * {@code listener.name.<l>.oauthbearer.<key>}, else {@code listener.name.<l>.<key>}, else {@code <key>}.
+     */
+    public static final List<String> OAUTHBEARER_LOGIN_KEYS = List.of(SaslConfigs.SASL_LOGIN_CALLBACK_HANDLER_CLASS,
+            SaslConfigs.SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL);
 
     /** The settings of this class, Kafka's names and defaults (they are not in {@link BrokerConfig#CONFIG_DEF}). */
     static final ConfigDef CONFIG_DEF = new ConfigDef()
@@ -177,7 +188,25 @@ public final class InterBrokerSettings {
         String jaasKey = TlsSettings.listenerPrefix(listener) + mechanism.toLowerCase(Locale.ROOT)
                 + ".sasl.jaas.config";
         String jaas = originals.containsKey(jaasKey) ? originals.get(jaasKey) : originals.get("sasl.jaas.config");
-        if (jaas == null || jaas.isBlank() || !hasLogin(jaasKey, jaas)) {
+        if (mechanism.equals(OAUTHBEARER)) {
+            if (jaas == null || jaas.isBlank()) {
+                throw new ConfigException(jaasKey, null, "the inter-broker listener " + listener + " uses "
+                        + "OAUTHBEARER but has no JAAS configuration (or sasl.jaas.config) for this node's login, such "
+                        + "as org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                        + "unsecuredLoginStringClaim_sub=\"broker\";");
+            }
+            Map<String, ?> options = loginOptions(jaasKey, jaas);
+            String claim = options.get("unsecuredLoginPrincipalClaimName") instanceof String name && !name.isBlank()
+                    ? name.trim() : "sub";
+            if (oauthBearerLogin(originals, listener, SaslConfigs.SASL_LOGIN_CALLBACK_HANDLER_CLASS) == null
+                    && !(options.get("unsecuredLoginStringClaim_" + claim) instanceof String)) {
+                // Kafka's unsecured login would make a token naming no one: the brokers' principal must be known
+                throw new ConfigException(jaasKey, "[hidden]", "the inter-broker listener " + listener + " uses "
+                        + "OAUTHBEARER with Kafka's unsecured login (no sasl.login.callback.handler.class) but its "
+                        + "JAAS configuration has no unsecuredLoginStringClaim_" + claim + "=\"...\" option naming "
+                        + "the principal this node logs in as");
+            }
+        } else if (jaas == null || jaas.isBlank() || !hasLogin(jaasKey, jaas)) {
             throw new ConfigException(jaasKey, "[hidden]", "the inter-broker listener " + listener + " uses "
                     + mechanism + " but its JAAS configuration (or sasl.jaas.config) has no username=\"...\" "
                     + "password=\"...\" options for this node to log in to the other brokers with");
@@ -185,11 +214,33 @@ public final class InterBrokerSettings {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(SaslConfigs.SASL_MECHANISM, mechanism);
         props.put(SaslConfigs.SASL_JAAS_CONFIG, new Password(jaas));
+        if (mechanism.equals(OAUTHBEARER)) {
+            for (String key : OAUTHBEARER_LOGIN_KEYS) {
+                String value = oauthBearerLogin(originals, listener, key);
+                if (value != null) {
+                    props.put(key, value);
+                }
+            }
+        }
         return props;
+    }
+
+    /** One of {@link #OAUTHBEARER_LOGIN_KEYS} for {@code listener}: its mechanism's, its own, else the node's. */
+    private static String oauthBearerLogin(Map<String, String> originals, String listener, String key) {
+        String prefix = TlsSettings.listenerPrefix(listener);
+        String value = originals.getOrDefault(prefix + "oauthbearer." + key,
+                originals.getOrDefault(prefix + key, originals.get(key)));
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     /** Whether the one login module of {@code jaas} (Kafka's parser) has a username and a password. */
     private static boolean hasLogin(String key, String jaas) {
+        Map<String, ?> options = loginOptions(key, jaas);
+        return options.get("username") instanceof String && options.get("password") instanceof String;
+    }
+
+    /** The options of the one login module of {@code jaas} (Kafka's parser). */
+    private static Map<String, ?> loginOptions(String key, String jaas) {
         List<AppConfigurationEntry> entries;
         try {
             entries = JaasContext.loadClientContext(Map.of(SaslConfigs.SASL_JAAS_CONFIG, new Password(jaas)))
@@ -200,8 +251,7 @@ public final class InterBrokerSettings {
         if (entries.size() != 1) {
             throw new ConfigException(key, "[hidden]", "must hold exactly one login module");
         }
-        Map<String, ?> options = entries.get(0).getOptions();
-        return options.get("username") instanceof String && options.get("password") instanceof String;
+        return entries.get(0).getOptions();
     }
 
     private static void putIfSet(Map<String, Object> props, String key, Object value) {
@@ -231,7 +281,7 @@ public final class InterBrokerSettings {
 
     /**
      * The client settings for kafka-clients' channel builder ({@code ssl.*} or {@code sasl.mechanism} and
-     * {@code sasl.jaas.config}); without {@code security.protocol}.
+     * {@code sasl.jaas.config}, and the {@link #OAUTHBEARER_LOGIN_KEYS} set); without {@code security.protocol}.
      */
     public Map<String, Object> clientProperties() {
         return clientProperties;

@@ -54,7 +54,7 @@ public final class AuditLog {
     /**
      * A failed authentication (SASL or TLS) from {@code clientHost}:{@code clientPort} on {@code listener};
      * {@code user} is the name the client claimed (null if it got that far), {@code mechanism} the SASL mechanism
-     * (null if none was chosen).
+     * (null if none was chosen), or {@code TLS} for a failed TLS handshake.
      */
     public void authenticationFailed(String listener, String clientHost, int clientPort, String user,
                                      String mechanism, String reason) {

@@ -3,6 +3,7 @@ package io.brook.server.quota;
 import io.brook.metadata.controller.ClientQuotaControl;
 import io.brook.metadata.image.ClientQuotasImage;
 import io.brook.metadata.image.MetadataImage;
+import io.brook.server.api.RequestThreadTime;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AlterClientQuotasRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -80,21 +81,38 @@ class RequestQuotasTest {
         ConsumerFetchQuota quota = new ConsumerFetchQuota(new ClientQuotaManager(RequestQuotasTest::quotas,
                 CLOCK::get, 11, 1000));
         assertEquals(1000, quota.maxBytes("ANONYMOUS", "c"), "1000 B/s, samples of 1 s");
-        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000));
-        long throttle = quota.throttleMs("ANONYMOUS", "c", 1000);
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000, new RequestThreadTime()));
+        long throttle = quota.throttleMs("ANONYMOUS", "c", 1000, new RequestThreadTime());
         assertTrue(throttle >= 1000, "2000 B in one sample against 1000 B/s: " + throttle);
-        assertEquals(throttle, quota.throttleMs("ANONYMOUS", "c", 1000),
+        assertEquals(throttle, quota.throttleMs("ANONYMOUS", "c", 1000, new RequestThreadTime()),
                 "the refused bytes were taken back: the same fetch is refused for as long again, not longer");
         CLOCK.addAndGet(throttle);
-        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000), "after its throttle time the fetch passes");
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 1000, new RequestThreadTime()), "after its throttle time the fetch passes");
         CLOCK.addAndGet(11_000); // the window is empty again
-        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 20_000),
+        assertEquals(0, quota.throttleMs("ANONYMOUS", "c", 20_000, new RequestThreadTime()),
                 "a batch of 20 s worth into an empty window passes (it would be refused for ever otherwise)");
-        assertTrue(quota.throttleMs("ANONYMOUS", "c", 1) > 0, "and the next fetch is throttled for it");
+        assertTrue(quota.throttleMs("ANONYMOUS", "c", 1, new RequestThreadTime()) > 0, "and the next fetch is throttled for it");
         ConsumerFetchQuota none = new ConsumerFetchQuota(new ClientQuotaManager(() -> ClientQuotasImage.EMPTY,
                 CLOCK::get, 11, 1000));
         assertEquals(Long.MAX_VALUE, none.maxBytes("ANONYMOUS", "c"));
-        assertEquals(0, none.throttleMs("ANONYMOUS", "c", 100_000_000));
+        assertEquals(0, none.throttleMs("ANONYMOUS", "c", 100_000_000, new RequestThreadTime()));
+    }
+
+    @Test
+    void aConsumerFetchOverItsRequestPercentageIsThrottledAndItsTimeNotCountedTwice() throws Exception {
+        ClientQuotaManager manager = new ClientQuotaManager(() -> requestQuota(0.01), CLOCK::get, 11, 1000);
+        ConsumerFetchQuota quota = new ConsumerFetchQuota(manager);
+        RequestThreadTime time = new RequestThreadTime();
+        time.start();
+        Thread.sleep(20); // 20 ms of a thread against 0.1 ms per second
+        time.stop();
+        long throttle = quota.throttleMs("ANONYMOUS", "f", 1000, time);
+        assertTrue(throttle > 0 && throttle <= 1000, "throttled for at most one sample: " + throttle);
+        assertTrue(time.counted(), "the fetch counted its request time");
+        FetchResponseData empty = new FetchResponseData().setThrottleTimeMs((int) throttle);
+        assertEquals(throttle, new RequestQuotas(manager).onResponse(KafkaPrincipal.ANONYMOUS, "f",
+                new FetchRequestData(), 100, empty, time), "the network layer mutes for the fetch's throttle time");
+        assertEquals(throttle, empty.throttleTimeMs(), "and does not count the same time again");
     }
 
     @Test

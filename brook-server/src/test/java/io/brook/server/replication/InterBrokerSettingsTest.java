@@ -106,6 +106,44 @@ class InterBrokerSettingsTest {
     }
 
     @Test
+    void oauthBearerLogsInWithKafkasLoginModuleAndTheListenersLoginSettings() {
+        String unsecured = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                + "unsecuredLoginStringClaim_sub=\"broker\";";
+        InterBrokerSettings s = InterBrokerSettings.from(node("inter.broker.listener.name", "SASL_PLAINTEXT",
+                "sasl.mechanism.inter.broker.protocol", "oauthbearer",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", unsecured));
+        assertEquals("OAUTHBEARER", s.saslMechanism());
+        assertEquals(Map.of(SaslConfigs.SASL_MECHANISM, "OAUTHBEARER", SaslConfigs.SASL_JAAS_CONFIG,
+                new Password(unsecured)), s.clientProperties(), "Kafka's unsecured login: no callback handler");
+        new BrokerClient.Factory(s, org.apache.kafka.common.utils.Time.SYSTEM); // Kafka's login makes a token
+
+        String idp = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
+                + "clientId=\"broker\" clientSecret=\"broker-secret\";";
+        String handler = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler";
+        InterBrokerSettings withIdp = InterBrokerSettings.from(node("inter.broker.listener.name", "SASL_PLAINTEXT",
+                "sasl.mechanism.inter.broker.protocol", "OAUTHBEARER",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config", idp,
+                "listener.name.sasl_plaintext.oauthbearer.sasl.login.callback.handler.class", handler,
+                "sasl.login.callback.handler.class", "not.this.One",
+                "sasl.oauthbearer.token.endpoint.url", "https://idp.example/token"));
+        assertEquals(handler, withIdp.clientProperties().get(SaslConfigs.SASL_LOGIN_CALLBACK_HANDLER_CLASS),
+                "the listener's handler over the node's");
+        assertEquals("https://idp.example/token",
+                withIdp.clientProperties().get(SaslConfigs.SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL));
+        assertFalse(withIdp.toString().contains("broker-secret"));
+
+        ConfigException noJaas = assertThrows(ConfigException.class, () -> InterBrokerSettings.from(node(
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "OAUTHBEARER")));
+        assertTrue(noJaas.getMessage().contains("listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config")
+                && noJaas.getMessage().contains("unsecuredLoginStringClaim_sub"), noJaas.getMessage());
+        ConfigException noSubject = assertThrows(ConfigException.class, () -> InterBrokerSettings.from(node(
+                "inter.broker.listener.name", "SASL_PLAINTEXT", "sasl.mechanism.inter.broker.protocol", "OAUTHBEARER",
+                "listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;")));
+        assertTrue(noSubject.getMessage().contains("no unsecuredLoginStringClaim_sub"), noSubject.getMessage());
+    }
+
+    @Test
     void aSaslSslListenerTakesBothTheTlsClientSideAndTheSaslLogin() {
         InterBrokerSettings s = InterBrokerSettings.from(node("listeners",
                 "PLAINTEXT://localhost:9092,SASL_SSL://localhost:9095",

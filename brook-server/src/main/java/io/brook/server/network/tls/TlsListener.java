@@ -1,6 +1,7 @@
 package io.brook.server.network.tls;
 
 import io.brook.server.config.TlsSettings;
+import io.brook.server.security.AuditLog;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -70,14 +71,17 @@ public final class TlsListener {
         return protocol;
     }
 
-    /** Adds the TLS handlers after the handler named {@code after} in a new connection's pipeline. */
-    public void install(Channel channel, String after) {
+    /**
+     * Adds the TLS handlers after the handler named {@code after} in a new connection's pipeline; a failed handshake
+     * is audited on {@code audit} (null: the server log).
+     */
+    public void install(Channel channel, String after, AuditLog audit) {
         Built current = built;
         SslHandler ssl = current.context().newHandler(channel.alloc());
         ssl.setHandshakeTimeoutMillis(current.settings().handshakeTimeoutMs());
         channel.pipeline().addAfter(after, SSL_HANDLER, ssl)
                 .addAfter(SSL_HANDLER, PRINCIPAL_HANDLER, new TlsPrincipalHandler(listenerName, current.mapper(),
-                        current.settings().handshakeTimeoutMs()));
+                        current.settings().handshakeTimeoutMs(), audit));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.brook.server.network.tls;
 
 import io.brook.server.config.TlsSettings;
 import io.brook.server.network.ConnectionAuthenticated;
+import io.brook.server.security.AuditLog;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -16,6 +17,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.security.auth.x500.X500Principal;
+import java.net.InetSocketAddress;
 import java.security.Principal;
 import java.util.Optional;
 
@@ -25,39 +27,43 @@ import java.util.Optional;
  * {@link KafkaPrincipal#ANONYMOUS} when the client presented none) and tells the Kafka handler with a
  * {@link ConnectionAuthenticated} event; when it fails (a plaintext client, an untrusted or missing client
  * certificate, a handshake not finished within {@code brook.ssl.handshake.timeout.ms}) or no mapping rule
- * applies, closes the connection with one log line. TLS errors stop here: they are this connection's only.
+ * applies, closes the connection with one line on the security audit log ({@link AuditLog}, mechanism {@code TLS}:
+ * rate-limited per client address, as failed SASL logins), or the server log without one. TLS errors stop here:
+ * they are this connection's only.
  *
  * <p>Thread-safety: one instance per connection, used on its event loop only.
  */
 final class TlsPrincipalHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(TlsPrincipalHandler.class);
+    /** What the audit log names as the mechanism of a failed TLS authentication. */
+    static final String MECHANISM = "TLS";
 
     private final String listenerName;
     private final SslPrincipalMapper mapper;
     private final long handshakeTimeoutMs;
+    /** Where failed handshakes are audited, or null for the plain server log. */
+    private final AuditLog audit;
 
-    TlsPrincipalHandler(String listenerName, SslPrincipalMapper mapper, long handshakeTimeoutMs) {
+    TlsPrincipalHandler(String listenerName, SslPrincipalMapper mapper, long handshakeTimeoutMs, AuditLog audit) {
         this.listenerName = listenerName;
         this.mapper = mapper;
         this.handshakeTimeoutMs = handshakeTimeoutMs;
+        this.audit = audit;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (!done.isSuccess()) {
-                log.info("Closing connection from {} on listener {}: {}", ctx.channel().remoteAddress(),
-                        listenerName, describe(done.cause()));
-                ctx.close();
+                failed(ctx, null, describe(done.cause()));
                 return;
             }
             SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
             Optional<KafkaPrincipal> principal = principal(session);
             if (principal.isEmpty()) {
-                log.info("Closing connection from {} on listener {}: no rule of {} applies to its certificate's "
-                                + "subject {}", ctx.channel().remoteAddress(), listenerName,
-                        TlsSettings.PRINCIPAL_MAPPING_RULES, peerName(session));
-                ctx.close();
+                String subject = peerName(session);
+                failed(ctx, subject, "no rule of " + TlsSettings.PRINCIPAL_MAPPING_RULES
+                        + " applies to its certificate's subject " + subject);
                 return;
             }
             log.debug("TLS connection from {} on listener {} ({}, {}) authenticated as {}",
@@ -68,6 +74,21 @@ final class TlsPrincipalHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * Audits (or logs) a failed TLS authentication and closes the connection; {@code subject} is the client
+     * certificate's, if the handshake got that far.
+     */
+    private void failed(ChannelHandlerContext ctx, String subject, String reason) {
+        if (audit != null && ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+            audit.authenticationFailed(listenerName, remote.getAddress().getHostAddress(), remote.getPort(), subject,
+                    MECHANISM, reason);
+        } else {
+            log.info("Closing connection from {} on listener {}: {}", ctx.channel().remoteAddress(), listenerName,
+                    reason);
+        }
+        ctx.close();
     }
 
     /** {@code User:<mapped subject>}, anonymous without a client certificate, empty when no rule applies. */
