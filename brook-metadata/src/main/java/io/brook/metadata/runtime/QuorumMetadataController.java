@@ -17,6 +17,7 @@ import io.brook.metadata.quorum.QuorumSnapshot;
 import io.brook.metadata.quorum.RaftQuorum;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.server.common.ApiMessageAndVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,8 +124,8 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     private boolean snapshotRequested;
     /** Raft index of the last snapshot written or installed here (-1 for none). */
     private long lastSnapshotIndex = -1;
-    /** Decisions whose entries are in flight, by proposal number. */
-    private final Map<Long, CompletableFuture<?>> inFlight = new LinkedHashMap<>();
+    /** Decisions whose entries are in flight, by proposal number (so in the order proposed). */
+    private final Map<Long, InFlight> inFlight = new LinkedHashMap<>();
     private long nextProposal;
     /** Raft indexes of entries skipped while this voter was active (so their decisions fail). */
     private final TreeSet<Long> rejectedIndexes = new TreeSet<>();
@@ -326,7 +327,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             }
             proposed = next;
             long proposal = nextProposal++;
-            inFlight.put(proposal, future);
+            inFlight.put(proposal, new InFlight(future, batch.duplicate(), result.records()));
             T response = result.response();
             quorum.propose(batch).whenComplete((committed, error) -> {
                 try {
@@ -362,10 +363,11 @@ public final class QuorumMetadataController implements MetadataController, Quoru
     /** On the controller thread: a proposal committed (and was applied here) or failed. */
     @SuppressWarnings("unchecked")
     private <T> void proposalDone(long proposal, Committed committed, Throwable error, T response) {
-        CompletableFuture<T> future = (CompletableFuture<T>) inFlight.remove(proposal);
-        if (future == null) {
+        InFlight done = inFlight.remove(proposal);
+        if (done == null) {
             return; // already failed by a reset
         }
+        CompletableFuture<T> future = (CompletableFuture<T>) done.future();
         if (error == null && !rejectedIndexes.contains(committed.index())) {
             rejectedIndexes.headSet(committed.index(), true).clear();
             future.complete(response);
@@ -389,8 +391,8 @@ public final class QuorumMetadataController implements MetadataController, Quoru
 
     /** Fails every in-flight decision and drops the proposed image back to the committed one. */
     private void resetProposed() {
-        for (CompletableFuture<?> f : inFlight.values()) {
-            f.completeExceptionally(notController());
+        for (InFlight f : inFlight.values()) {
+            f.future().completeExceptionally(notController());
         }
         inFlight.clear();
         proposed = image;
@@ -437,6 +439,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
 
     /** Appends a committed entry to the local log at the next offsets and publishes the new image. */
     private void apply(long index, long term, ByteBuffer entry) throws IOException {
+        ByteBuffer proposedBytes = entry.duplicate(); // as a proposal of ours was, before decoding reads it
         Batch batch;
         MetadataDelta delta = new MetadataDelta(image);
         MetadataImage next;
@@ -454,6 +457,7 @@ public final class QuorumMetadataController implements MetadataController, Quoru
             if (active) {
                 rejectedIndexes.add(index);
             }
+            ours(proposedBytes); // a decision of ours that did not apply fails in proposalDone, which resets the image
             return;
         }
         long before = metadataLog.appendedBytes();
@@ -465,12 +469,81 @@ public final class QuorumMetadataController implements MetadataController, Quoru
         lastEpoch = (int) term;
         lastBatchTimestamp = batch.maxTimestamp();
         image = next;
-        if (inFlight.isEmpty()) {
-            proposed = next; // nothing of ours in flight: the proposed image is the committed one
+        if (!ours(proposedBytes)) {
+            rebaseProposed(); // a change not in the proposed image: an entry that timed out here, now committed
         }
         publish(delta, next);
         answerParkedFetches();
         maybeSnapshot();
+    }
+
+    /**
+     * Whether a committed entry is the oldest of this controller's in-flight entries not yet committed (the proposed
+     * image holds it already); marks it committed. Entries commit in the order this leader proposed them, so any
+     * other entry is not ours: one proposed in another term, or one of ours that timed out (its decision failed and
+     * the proposed image was reset without it) and committed after all.
+     */
+    private boolean ours(ByteBuffer entry) {
+        for (InFlight f : inFlight.values()) {
+            if (!f.committed) {
+                if (f.batch().equals(entry)) {
+                    f.committed = true;
+                    return true;
+                }
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The proposed image again as the committed image plus the in-flight entries not yet committed; if they no longer
+     * apply to it, every in-flight decision fails (as after a timeout) and the proposed image is the committed one.
+     */
+    private void rebaseProposed() {
+        MetadataDelta delta = new MetadataDelta(image);
+        int records = 0;
+        try {
+            for (InFlight f : inFlight.values()) {
+                if (!f.committed) {
+                    f.records().forEach(delta::replay);
+                    records += f.records().size();
+                }
+            }
+        } catch (RuntimeException clash) {
+            log.info("Metadata quorum node {}: in-flight decisions clash with a late commit ({}); failing them", nodeId,
+                    clash.getMessage());
+            resetProposed();
+            return;
+        }
+        proposed = records == 0 ? image : delta.apply(image.offset() + records);
+    }
+
+    /** A decision whose entry is in flight: its future, the entry as proposed, its records. */
+    private static final class InFlight {
+        private final CompletableFuture<?> future;
+        private final ByteBuffer batch;
+        private final List<ApiMessageAndVersion> records;
+        /** Applied here (it committed), its proposal's completion still to run. */
+        private boolean committed;
+
+        InFlight(CompletableFuture<?> future, ByteBuffer batch, List<ApiMessageAndVersion> records) {
+            this.future = future;
+            this.batch = batch;
+            this.records = records;
+        }
+
+        CompletableFuture<?> future() {
+            return future;
+        }
+
+        ByteBuffer batch() {
+            return batch;
+        }
+
+        List<ApiMessageAndVersion> records() {
+            return records;
+        }
     }
 
     /** Hands a committed change to every publisher; one that throws is logged and does not stop the others. */

@@ -399,4 +399,31 @@ class QuorumMetadataControllerTest {
         assertEquals(after.topicId(), again.image().topic("after").id());
         assertAllEqual(again);
     }
+
+    @Test
+    void anEntryThatTimedOutAndCommitsLaterIsInTheImageLaterDecisionsSee() throws Exception {
+        // long enough for a follower's restart while "next" is in flight; the leader keeps leading meanwhile
+        tuning = b -> b.electionTimeout(Duration.ofSeconds(10)).requestTimeout(Duration.ofSeconds(5));
+        startCluster();
+        QuorumMetadataController active = awaitActive();
+        get(active.submit(create("before")));
+        int leader = active.quorum().config().nodeId();
+        List<Integer> followers = running.keySet().stream().filter(id -> id != leader).toList();
+        for (int id : followers) {
+            stop(id);
+        }
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> get(active.submit(create("late"))));
+        assertInstanceOf(io.brook.metadata.quorum.QuorumTimeoutException.class, refused.getCause().getCause());
+        // decided against the image without "late", in flight when "late" commits after all
+        CompletableFuture<CreatedTopic> next = active.submit(create("next"));
+        start(followers.get(0));
+        get(next);
+        assertTrue(active.isActive(), "the same leader throughout");
+        assertTrue(active.image().topic("late") != null, "the timed-out entry committed before the next one");
+        boolean seen = get(active.<Boolean>submit(image -> ControllerResult.of(List.of(), image.topic("late") != null)));
+        assertTrue(seen, "a later decision sees the late commit");
+        ExecutionException again = assertThrows(ExecutionException.class, () -> get(active.submit(create("late"))));
+        assertInstanceOf(org.apache.kafka.common.errors.TopicExistsException.class, again.getCause(),
+                "decided against an image that has the topic, not refused at commit");
+    }
 }
