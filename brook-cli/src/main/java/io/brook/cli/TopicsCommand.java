@@ -233,6 +233,9 @@ final class TopicsCommand {
                     part.put("leader", p.leader() == null || p.leader().id() < 0 ? null : p.leader().id());
                     part.put("replicas", p.replicas().stream().map(Node::id).toList());
                     part.put("isr", p.isr().stream().map(Node::id).toList());
+                    part.put("elr", p.elr() == null ? null : p.elr().stream().map(Node::id).toList());
+                    part.put("lastKnownElr",
+                            p.lastKnownElr() == null ? null : p.lastKnownElr().stream().map(Node::id).toList());
                     part.put("offline", p.replicas().stream().map(Node::id).filter(id -> !live.contains(id)).toList());
                     part.put("startOffset", starts.get(tp));
                     part.put("endOffset", ends.get(tp));
@@ -251,9 +254,13 @@ final class TopicsCommand {
             for (TopicPartitionInfo p : partitions) {
                 TopicPartition tp = new TopicPartition(name, p.partition());
                 List<Node> offline = p.replicas().stream().filter(n -> !live.contains(n.id())).toList();
-                out().printf("\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s%s\tOffsets: %s-%s\tSize: %d bytes%n",
+                // Elr and LastKnownElr as kafka-topics prints them (N/A when the broker did not say)
+                out().printf("\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s\tElr: %s\tLastKnownElr: %s%s"
+                                + "\tOffsets: %s-%s\tSize: %d bytes%n",
                         p.partition(), p.leader() == null || p.leader().id() < 0 ? "none" : p.leader().id(),
-                        ids(p.replicas()), ids(p.isr()), offline.isEmpty() ? "" : "\tOffline: " + ids(offline),
+                        ids(p.replicas()), ids(p.isr()), p.elr() == null ? "N/A" : ids(p.elr()),
+                        p.lastKnownElr() == null ? "N/A" : ids(p.lastKnownElr()),
+                        offline.isEmpty() ? "" : "\tOffline: " + ids(offline),
                         orUnknown(starts.get(tp)), orUnknown(ends.get(tp)), sizes.getOrDefault(tp, 0L));
             }
             return Map.of();

@@ -12,7 +12,6 @@ import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
-import org.apache.kafka.server.common.MetadataVersion;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,7 +46,7 @@ import java.util.Set;
  *       leader unchanged (-2), so replaying it bumps the partition epoch and not the leader epoch;
  *       nothing when nothing changes. The answer: leader, leader epoch, ISR, recovery state and the
  *       partition epoch after the change. A partition being reassigned completes its reassignment in the same
- *       record once every target replica is in the new ISR ({@link Reassignments}); NEW_LEADER_ELECTED when that
+ *       record once every target replica is in the new ISR ({@link PartitionChange}); NEW_LEADER_ELECTED when that
  *       moves the leadership away from the sender.</li>
  * </ul>
  * A partition named twice in one request: the second is INVALID_REQUEST.
@@ -138,51 +137,20 @@ public final class IsrControl {
         if (sameState) {
             return current(data, partition); // nothing to change: nothing written, the epoch stays
         }
-        if (partition.reassigning() && !sameIsr) {
-            return reassigning(cluster, topic, senderId, partition, newIsr, recovery, records);
-        }
-        PartitionChangeRecord change = new PartitionChangeRecord().setTopicId(topic.id())
-                .setPartitionId(partition.partition()).setLeader(PartitionMoves.NO_LEADER_CHANGE)
-                .setIsr(sameIsr ? null : List.copyOf(newIsr))
-                .setLeaderRecoveryState(recovery == partition.leaderRecoveryState()
-                        ? PartitionMoves.NO_RECOVERY_STATE_CHANGE : recovery);
-        records.add(new ApiMessageAndVersion(change,
-                MetadataVersion.LATEST_PRODUCTION.partitionChangeRecordVersion()));
-        return new AlterPartitionResponseData.PartitionData().setPartitionIndex(partition.partition())
-                .setErrorCode(Errors.NONE.code()).setLeaderId(partition.leader())
-                .setLeaderEpoch(partition.leaderEpoch()).setIsr(new ArrayList<>(sameIsr ? partition.isr() : newIsr))
-                .setLeaderRecoveryState(recovery).setPartitionEpoch(partition.partitionEpoch() + 1);
-    }
-
-    /**
-     * An ISR change of a partition being reassigned: it completes the reassignment once every target replica is
-     * in the new ISR ({@link Reassignments}), as Kafka's controller does on AlterPartition. Should that move the
-     * leadership away from the sender, the answer is NEW_LEADER_ELECTED (as Kafka): it learns its new role from
-     * the metadata.
-     */
-    private static AlterPartitionResponseData.PartitionData reassigning(ClusterImage cluster, TopicImage topic,
-                                                                        int senderId, PartitionImage partition,
-                                                                        List<Integer> newIsr, byte recovery,
-                                                                        List<ApiMessageAndVersion> records) {
-        ApiMessageAndVersion record = Reassignments.change(topic.id(), partition, partition.replicas(), newIsr,
-                partition.addingReplicas(), partition.removingReplicas(), cluster::usable);
-        if (record == null) { // cannot happen while the ISR changes; answered as "nothing to change" all the same
-            return current(new AlterPartitionRequestData.PartitionData().setPartitionIndex(partition.partition()),
-                    partition);
-        }
+        // a partition being reassigned completes its reassignment once every target replica is in the new ISR
+        ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, cluster::usable)
+                .targetIsr(sameIsr ? partition.isr() : newIsr).targetRecoveryState(recovery).build();
+        records.add(record); // not null: the ISR or the recovery state changes
         PartitionChangeRecord change = (PartitionChangeRecord) record.message();
-        if (recovery != partition.leaderRecoveryState()) {
-            change.setLeaderRecoveryState(recovery);
-        }
-        records.add(record);
-        if (change.leader() != PartitionMoves.NO_LEADER_CHANGE && change.leader() != senderId) {
+        boolean newLeader = change.leader() != PartitionMoves.NO_LEADER_CHANGE;
+        if (newLeader && change.leader() != senderId) {
+            // the leadership moves away from the sender (as Kafka answers): it learns its new role from the metadata
             return new AlterPartitionResponseData.PartitionData().setPartitionIndex(partition.partition())
                     .setErrorCode(Errors.NEW_LEADER_ELECTED.code());
         }
-        boolean epochBump = change.leader() != PartitionMoves.NO_LEADER_CHANGE;
         return new AlterPartitionResponseData.PartitionData().setPartitionIndex(partition.partition())
                 .setErrorCode(Errors.NONE.code()).setLeaderId(partition.leader())
-                .setLeaderEpoch(partition.leaderEpoch() + (epochBump ? 1 : 0))
+                .setLeaderEpoch(partition.leaderEpoch() + (newLeader ? 1 : 0))
                 .setIsr(new ArrayList<>(change.isr() == null ? partition.isr() : change.isr()))
                 .setLeaderRecoveryState(recovery).setPartitionEpoch(partition.partitionEpoch() + 1);
     }

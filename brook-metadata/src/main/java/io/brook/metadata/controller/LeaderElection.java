@@ -32,7 +32,7 @@ import java.util.function.IntPredicate;
  *       leader (the leader epoch goes up on replay); else PREFERRED_LEADER_NOT_AVAILABLE;</li>
  *   <li>UNCLEAN: ELECTION_NOT_NEEDED when the partition has a leader; else the first usable ISR replica
  *       (replica order) leads, else the first usable replica with the ISR reset to it alone and the
- *       leader recovery state RECOVERING, as {@link PartitionMoves} elects uncleanly (the request is the
+ *       leader recovery state RECOVERING, as {@link PartitionChange} elects uncleanly (the request is the
  *       operator's consent, whatever {@code unclean.leader.election.enable} says); else
  *       ELIGIBLE_LEADERS_NOT_AVAILABLE.</li>
  * </ul>
@@ -132,7 +132,8 @@ public final class LeaderElection {
                 boolean imbalanced = (long) counts[1] * 100 > (long) imbalancePercentage * counts[0];
                 if (imbalanced && partition.leader() != preferred && partition.isr().contains(preferred)
                         && usable.test(preferred)) {
-                    records.add(PartitionMoves.change(topic.id(), partition.partition(), preferred, null));
+                    records.add(new PartitionChange(topic.id(), partition, usable)
+                            .election(PartitionChange.Election.PREFERRED).build());
                     moved.add(new TopicPartition(topic.name(), partition.partition()));
                 }
             }
@@ -156,24 +157,21 @@ public final class LeaderElection {
                                 + (partition.isr().contains(preferred) ? "not available (fenced or shutting down)."
                                 : "not in the ISR " + partition.isr() + "."));
             }
-            records.add(PartitionMoves.change(topic.id(), partition.partition(), preferred, null));
+            records.add(new PartitionChange(topic.id(), partition, usable).election(PartitionChange.Election.PREFERRED)
+                    .build());
             return answer(partition.partition(), Errors.NONE, null);
         }
         if (partition.leader() != PartitionMoves.NO_LEADER) {
             return answer(partition.partition(), Errors.ELECTION_NOT_NEEDED,
                     name + " has a leader (" + partition.leader() + ").");
         }
-        int clean = PartitionMoves.firstUsable(partition.replicas(), partition.isr(), usable);
-        if (clean != PartitionMoves.NO_LEADER) {
-            records.add(PartitionMoves.change(topic.id(), partition.partition(), clean, null));
-            return answer(partition.partition(), Errors.NONE, null);
-        }
-        int unclean = PartitionMoves.firstUsable(partition.replicas(), partition.replicas(), usable);
-        if (unclean == PartitionMoves.NO_LEADER) {
+        ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, usable)
+                .election(PartitionChange.Election.UNCLEAN).build();
+        if (record == null) {
             return answer(partition.partition(), Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE,
                     "No replica of " + name + " " + partition.replicas() + " is available to lead.");
         }
-        records.add(PartitionMoves.uncleanElection(topic.id(), partition, unclean));
+        records.add(record);
         return answer(partition.partition(), Errors.NONE, null);
     }
 

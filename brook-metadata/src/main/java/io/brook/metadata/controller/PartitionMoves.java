@@ -3,10 +3,7 @@ package io.brook.metadata.controller;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
-import org.apache.kafka.server.common.MetadataVersion;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +28,8 @@ import java.util.function.Predicate;
  * caller's predicate): where no ISR replica is usable, the first usable replica in replica order
  * leads, the ISR becomes that replica alone and the leader recovery state RECOVERING (records the
  * ISR did not have may be lost; the leader reports RECOVERED through AlterPartition once it has
- * recovered), as Kafka's {@code PartitionChangeBuilder} does. Without it the partition stays leaderless.
+ * recovered), as Kafka's {@code PartitionChangeBuilder} does ({@link PartitionChange} decides each partition).
+ * Without it the partition stays leaderless.
  *
  * <p>With {@link ReplicaPlacer#loadOf} the only place the cluster decisions read partitions, through
  * the image's {@code topicsById} / {@code partitions} accessors. Each pass visits every partition:
@@ -68,36 +66,20 @@ final class PartitionMoves {
      */
     static List<ApiMessageAndVersion> awayFrom(MetadataImage image, Set<Integer> leaving, IntPredicate usable,
                                                Predicate<TopicImage> unclean) {
+        IntPredicate staying = replica -> !leaving.contains(replica) && usable.test(replica);
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
                 boolean leads = leaving.contains(partition.leader());
-                List<Integer> isr = new ArrayList<>(partition.isr().size());
-                for (int replica : partition.isr()) {
-                    if (!leaving.contains(replica)) {
-                        isr.add(replica);
-                    }
-                }
-                if (isr.isEmpty()) {
-                    isr = partition.isr(); // never empty an ISR: its last members stay known
-                }
-                boolean isrChanged = !isr.equals(partition.isr());
-                if (!leads && !isrChanged) {
+                List<Integer> isr = partition.isr().stream().filter(replica -> !leaving.contains(replica)).toList();
+                if (!leads && isr.size() == partition.isr().size()) {
                     continue;
                 }
-                int leader = NO_LEADER_CHANGE;
-                if (leads) {
-                    IntPredicate staying = replica -> !leaving.contains(replica) && usable.test(replica);
-                    leader = firstUsable(partition.replicas(), isr, staying);
-                    if (leader == NO_LEADER && unclean.test(topic)) {
-                        int chosen = firstUsable(partition.replicas(), partition.replicas(), staying);
-                        if (chosen != NO_LEADER) {
-                            records.add(uncleanElection(topic.id(), partition, chosen));
-                            continue;
-                        }
-                    }
+                ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, staying).targetIsr(isr)
+                        .election(election(unclean, topic)).build();
+                if (record != null) {
+                    records.add(record);
                 }
-                records.add(change(topic.id(), partition.partition(), leader, isrChanged ? isr : null));
             }
         }
         return records;
@@ -120,30 +102,18 @@ final class PartitionMoves {
                 if (partition.leader() != NO_LEADER) {
                     continue;
                 }
-                int leader = firstUsable(partition.replicas(), partition.isr(), usable);
-                if (leader != NO_LEADER) {
-                    records.add(change(topic.id(), partition.partition(), leader, null));
-                } else if (unclean.test(topic)) {
-                    int chosen = firstUsable(partition.replicas(), partition.replicas(), usable);
-                    if (chosen != NO_LEADER) {
-                        records.add(uncleanElection(topic.id(), partition, chosen));
-                    }
+                ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, usable)
+                        .election(election(unclean, topic)).build();
+                if (record != null) {
+                    records.add(record);
                 }
             }
         }
         return records;
     }
 
-    /**
-     * An unclean election of {@code leader}, not in the ISR: the ISR becomes the leader alone and the
-     * leader recovery state RECOVERING (left as it is when already RECOVERING, as Kafka writes it).
-     */
-    static ApiMessageAndVersion uncleanElection(Uuid topicId, PartitionImage partition, int leader) {
-        ApiMessageAndVersion record = change(topicId, partition.partition(), leader, List.of(leader));
-        if (partition.leaderRecoveryState() != PartitionImage.RECOVERING) {
-            ((PartitionChangeRecord) record.message()).setLeaderRecoveryState(PartitionImage.RECOVERING);
-        }
-        return record;
+    private static PartitionChange.Election election(Predicate<TopicImage> unclean, TopicImage topic) {
+        return unclean.test(topic) ? PartitionChange.Election.UNCLEAN : PartitionChange.Election.ONLINE;
     }
 
     /**
@@ -177,21 +147,5 @@ final class PartitionMoves {
             }
         }
         return false;
-    }
-
-    /** The first of {@code replicas} (the preferred order) that is in {@code isr} and usable, else -1. */
-    static int firstUsable(List<Integer> replicas, List<Integer> isr, IntPredicate usable) {
-        for (int replica : replicas) {
-            if (isr.contains(replica) && usable.test(replica)) {
-                return replica;
-            }
-        }
-        return NO_LEADER;
-    }
-
-    static ApiMessageAndVersion change(Uuid topicId, int partition, int leader, List<Integer> isr) {
-        PartitionChangeRecord record = new PartitionChangeRecord().setTopicId(topicId).setPartitionId(partition)
-                .setLeader(leader).setIsr(isr == null ? null : List.copyOf(isr));
-        return new ApiMessageAndVersion(record, MetadataVersion.LATEST_PRODUCTION.partitionChangeRecordVersion());
     }
 }

@@ -13,10 +13,8 @@ import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData.OngoingPartitionReassignment;
 import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData.OngoingTopicReassignment;
-import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
-import org.apache.kafka.server.common.MetadataVersion;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -232,49 +230,8 @@ public final class Reassignments {
     static ApiMessageAndVersion change(Uuid topicId, PartitionImage partition, List<Integer> replicas,
                                        List<Integer> isr, List<Integer> adding, List<Integer> removing,
                                        IntPredicate usable) {
-        List<Integer> targetReplicas = replicas;
-        List<Integer> targetIsr = isr;
-        List<Integer> targetAdding = adding;
-        List<Integer> targetRemoving = removing;
-        if (!adding.isEmpty() || !removing.isEmpty()) {
-            List<Integer> keptIsr = isr.stream().filter(r -> !removing.contains(r)).toList();
-            List<Integer> keptReplicas = replicas.stream().filter(r -> !removing.contains(r)).toList();
-            if (!keptIsr.isEmpty() && !keptReplicas.isEmpty() && keptIsr.containsAll(keptReplicas)) {
-                targetReplicas = keptReplicas;
-                targetIsr = keptIsr;
-                targetAdding = List.of();
-                targetRemoving = List.of();
-            }
-        }
-        PartitionChangeRecord record = new PartitionChangeRecord().setTopicId(topicId)
-                .setPartitionId(partition.partition()).setLeader(PartitionMoves.NO_LEADER_CHANGE);
-        int leader = partition.leader();
-        if (!(targetIsr.contains(leader) && usable.test(leader))) {
-            int elected = PartitionMoves.firstUsable(targetReplicas, targetIsr, usable);
-            if (elected != leader) {
-                record.setLeader(elected);
-            }
-        }
-        if (record.leader() == PartitionMoves.NO_LEADER_CHANGE && !targetReplicas.containsAll(partition.replicas())) {
-            record.setLeader(leader); // replicas leave: a new leader epoch fences them
-        }
-        if (!targetIsr.equals(partition.isr())) {
-            record.setIsr(List.copyOf(targetIsr));
-        }
-        if (!targetReplicas.equals(partition.replicas())) {
-            record.setReplicas(List.copyOf(targetReplicas));
-        }
-        if (!targetAdding.equals(partition.addingReplicas())) {
-            record.setAddingReplicas(List.copyOf(targetAdding));
-        }
-        if (!targetRemoving.equals(partition.removingReplicas())) {
-            record.setRemovingReplicas(List.copyOf(targetRemoving));
-        }
-        if (record.leader() == PartitionMoves.NO_LEADER_CHANGE && record.isr() == null && record.replicas() == null
-                && record.addingReplicas() == null && record.removingReplicas() == null) {
-            return null;
-        }
-        return new ApiMessageAndVersion(record, MetadataVersion.LATEST_PRODUCTION.partitionChangeRecordVersion());
+        return new PartitionChange(topicId, partition, usable).targetIsr(isr)
+                .targetAssignment(replicas, adding, removing).build();
     }
 
     private static ReassignablePartitionResponse answer(int partition, Errors error, String message) {

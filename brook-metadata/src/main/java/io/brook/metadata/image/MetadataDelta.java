@@ -29,7 +29,7 @@ import java.util.Optional;
  *
  * <p>Records are Kafka's metadata records ({@link MetadataRecords}) and replay as Kafka's image does:
  * a {@code PartitionChangeRecord} changes only the fields it sets (leader, ISR, replicas, adding and removing
- * replicas, leader recovery state) and bumps the partition epoch, and the leader epoch only when it names a leader (so an ISR-only
+ * replicas, leader recovery state, eligible leader replicas and last known ELR: null is unchanged) and bumps the partition epoch, and the leader epoch only when it names a leader (so an ISR-only
  * change, as AlterPartition writes, keeps the leader epoch); a {@code RemoveTopicRecord} also drops the topic's
  * configs; a {@code ConfigRecord} of a topic or of a broker (resource name "" for the cluster default)
  * sets an override or, with a null value, removes it. The five broker records go to a
@@ -181,7 +181,8 @@ public final class MetadataDelta {
                 PartitionRecord r = (PartitionRecord) record.message();
                 topicDelta(requireLive(r.topicId())).replacePartition(new PartitionImage(r.partitionId(),
                         List.copyOf(r.replicas()), List.copyOf(r.isr()), r.leader(), r.leaderEpoch(),
-                        r.partitionEpoch(), r.leaderRecoveryState(), r.addingReplicas(), r.removingReplicas()));
+                        r.partitionEpoch(), r.leaderRecoveryState(), r.addingReplicas(), r.removingReplicas(),
+                        orEmpty(r.eligibleLeaderReplicas()), orEmpty(r.lastKnownElr())));
             }
             case PARTITION_CHANGE_RECORD -> replayPartitionChange((PartitionChangeRecord) record.message());
             case CONFIG_RECORD -> replayConfig((ConfigRecord) record.message());
@@ -226,7 +227,14 @@ public final class MetadataDelta {
                 r.leaderRecoveryState() == NO_RECOVERY_STATE_CHANGE ? current.leaderRecoveryState()
                         : r.leaderRecoveryState(),
                 r.addingReplicas() == null ? current.addingReplicas() : r.addingReplicas(),
-                r.removingReplicas() == null ? current.removingReplicas() : r.removingReplicas()));
+                r.removingReplicas() == null ? current.removingReplicas() : r.removingReplicas(),
+                r.eligibleLeaderReplicas() == null ? current.elr() : r.eligibleLeaderReplicas(),
+                r.lastKnownElr() == null ? current.lastKnownElr() : r.lastKnownElr()));
+    }
+
+    /** A {@code PartitionRecord} list left out (null, as its tagged ELR fields are when empty): empty. */
+    private static List<Integer> orEmpty(List<Integer> list) {
+        return list == null ? List.of() : list;
     }
 
     private void replayConfig(ConfigRecord r) {

@@ -10,10 +10,15 @@ import java.util.List;
  * <p>A reassignment in progress (KIP-455): {@code replicas} is the target followed by the replicas
  * leaving, {@code addingReplicas} the target replicas the partition did not have, {@code removingReplicas}
  * the replicas the target does not keep; both empty when none is in progress.
+ *
+ * <p>Eligible leader replicas (KIP-966), empty unless the cluster's {@code eligible.leader.replicas.version} is 1:
+ * {@code elr} the replicas that left the ISR while it was below the minimum ISR size, so they hold every
+ * committed record and may lead once the ISR is empty; {@code lastKnownElr} the last leader of a partition whose ISR
+ * and ELR both emptied (at most one broker).
  */
 public record PartitionImage(int partition, List<Integer> replicas, List<Integer> isr, int leader, int leaderEpoch,
                              int partitionEpoch, byte leaderRecoveryState, List<Integer> addingReplicas,
-                             List<Integer> removingReplicas) {
+                             List<Integer> removingReplicas, List<Integer> elr, List<Integer> lastKnownElr) {
     /** Kafka's {@code LeaderRecoveryState.RECOVERED}: the leader holds every committed record. */
     public static final byte RECOVERED = 0;
     /** Kafka's {@code LeaderRecoveryState.RECOVERING}: an unclean election chose the leader, its ISR is itself. */
@@ -25,6 +30,16 @@ public record PartitionImage(int partition, List<Integer> replicas, List<Integer
         }
         addingReplicas = List.copyOf(addingReplicas);
         removingReplicas = List.copyOf(removingReplicas);
+        elr = List.copyOf(elr);
+        lastKnownElr = List.copyOf(lastKnownElr);
+    }
+
+    /** A partition with no eligible leader replicas. */
+    public PartitionImage(int partition, List<Integer> replicas, List<Integer> isr, int leader, int leaderEpoch,
+                          int partitionEpoch, byte leaderRecoveryState, List<Integer> addingReplicas,
+                          List<Integer> removingReplicas) {
+        this(partition, replicas, isr, leader, leaderEpoch, partitionEpoch, leaderRecoveryState, addingReplicas,
+                removingReplicas, List.of(), List.of());
     }
 
     /** A partition with no reassignment in progress. */

@@ -74,12 +74,17 @@ public final class MetadataRecords {
                 METADATA_VERSION.partitionRecordVersion());
     }
 
-    /** A partition's full state as the image holds it, reassignment in progress included (a snapshot). */
+    /**
+     * A partition's full state as the image holds it, reassignment in progress and eligible leader replicas included
+     * (a snapshot; the ELR lists left out when empty, as Kafka writes them).
+     */
     public static ApiMessageAndVersion partition(Uuid topicId, io.brook.metadata.image.PartitionImage p) {
         ApiMessageAndVersion record = partition(topicId, p.partition(), p.replicas(), p.isr(), p.leader(),
                 p.leaderEpoch(), p.partitionEpoch(), p.leaderRecoveryState());
         ((PartitionRecord) record.message()).setAddingReplicas(new java.util.ArrayList<>(p.addingReplicas()))
-                .setRemovingReplicas(new java.util.ArrayList<>(p.removingReplicas()));
+                .setRemovingReplicas(new java.util.ArrayList<>(p.removingReplicas()))
+                .setEligibleLeaderReplicas(p.elr().isEmpty() ? null : new java.util.ArrayList<>(p.elr()))
+                .setLastKnownElr(p.lastKnownElr().isEmpty() ? null : new java.util.ArrayList<>(p.lastKnownElr()));
         return record;
     }
 

@@ -74,6 +74,50 @@ class MetadataImageTest {
                 MetadataRecords.partitionChange(A, 9, null, null, 1)), 4), "an unknown partition");
     }
 
+    /**
+     * KIP-966's fields: a PartitionRecord without them is empty lists, a PartitionChangeRecord's null leaves them,
+     * an empty list clears them; the snapshot records (through Kafka's serde) rebuild them, and leave them out when empty.
+     */
+    @Test
+    void eligibleLeaderReplicasReplayAndSurviveASnapshot() throws java.io.IOException {
+        MetadataImage base = withTopicA().apply(List.of(
+                partition(A, 1, List.of(1, 2, 3), List.of(1, 2, 3), 1, 5, 7)), 3);
+        assertEquals(List.of(), base.topic("a").partitions().get(1).elr());
+        assertEquals(List.of(), base.topic("a").partitions().get(1).lastKnownElr());
+        MetadataImage emptied = base.apply(List.of(new ApiMessageAndVersion(
+                new org.apache.kafka.common.metadata.PartitionChangeRecord().setTopicId(A).setPartitionId(1)
+                        .setLeader(MetadataRecords.NO_LEADER).setIsr(List.of()).setEligibleLeaderReplicas(List.of(2, 3))
+                        .setLastKnownElr(List.of(1)), MetadataRecords.METADATA_VERSION.partitionChangeRecordVersion())),
+                4);
+        PartitionImage p = emptied.topic("a").partitions().get(1);
+        assertEquals(new PartitionImage(1, List.of(1, 2, 3), List.of(), -1, 6, 8, PartitionImage.RECOVERED, List.of(),
+                List.of(), List.of(2, 3), List.of(1)), p);
+        MetadataImage kept = emptied.apply(List.of(MetadataRecords.partitionChange(A, 1, null, null, 2)), 5);
+        assertEquals(List.of(2, 3), kept.topic("a").partitions().get(1).elr(), "null: unchanged");
+        assertEquals(List.of(1), kept.topic("a").partitions().get(1).lastKnownElr(), "null: unchanged");
+
+        List<ApiMessageAndVersion> records = kept.records();
+        MetadataDelta rebuilt = new MetadataDelta(MetadataImage.EMPTY);
+        for (ApiMessageAndVersion record : records) {
+            rebuilt.replay(io.brook.metadata.record.MetadataRecordCodec.decode(java.nio.ByteBuffer.wrap(
+                    io.brook.metadata.record.MetadataRecordCodec.encode(record))));
+        }
+        assertEquals(kept, rebuilt.apply(kept.offset()));
+        org.apache.kafka.common.metadata.PartitionRecord partition0 = records.stream()
+                .filter(r -> r.message() instanceof org.apache.kafka.common.metadata.PartitionRecord pr
+                        && pr.partitionId() == 0)
+                .map(r -> (org.apache.kafka.common.metadata.PartitionRecord) r.message()).findFirst().orElseThrow();
+        assertNull(partition0.eligibleLeaderReplicas(), "left out when empty");
+        assertNull(partition0.lastKnownElr(), "left out when empty");
+
+        MetadataImage cleared = kept.apply(List.of(new ApiMessageAndVersion(
+                new org.apache.kafka.common.metadata.PartitionChangeRecord().setTopicId(A).setPartitionId(1)
+                        .setEligibleLeaderReplicas(List.of()).setLastKnownElr(List.of()),
+                MetadataRecords.METADATA_VERSION.partitionChangeRecordVersion())), 6);
+        assertEquals(List.of(), cleared.topic("a").partitions().get(1).elr());
+        assertEquals(List.of(), cleared.topic("a").partitions().get(1).lastKnownElr());
+    }
+
     @Test
     void brokerConfigsAndFeaturesAreKept() {
         MetadataImage image = MetadataImage.EMPTY.apply(List.of(

@@ -16,7 +16,6 @@ import org.apache.kafka.common.message.DescribeTopicPartitionsResponseData.Descr
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
-import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
@@ -82,7 +81,7 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler<Describe
                 result.partitions().add(new DescribeTopicPartitionsResponsePartition()
                         .setPartitionIndex(p.partition()).setLeaderId(p.leader()).setLeaderEpoch(p.leaderEpoch())
                         .setReplicaNodes(p.replicas()).setIsrNodes(p.isr())
-                        .setEligibleLeaderReplicas(List.of()).setLastKnownElr(List.of())
+                        .setEligibleLeaderReplicas(p.elr()).setLastKnownElr(p.lastKnownElr())
                         .setOfflineReplicas(p.replicas().stream().filter(r -> !live.contains(r)).toList()));
                 budget--;
             }
