@@ -271,7 +271,7 @@ bench_cluster() {
   for n in $REPL_CREATE_PARTITIONS; do
     row="replicated_create_rf3_$n"
     cluster_measured "$system" "$run" "$row" cluster_admin_bench create "$bootstrap" "c$n" 10 "$((n / 10))"
-    for metric in answered_ms led_ms in_sync_ms creates_answered_exists; do
+    for metric in answered_ms led_ms in_sync_ms not_in_sync_partitions creates_answered_exists; do
       record "$system" "$run" "$row" "$metric" "$(awk -v m="$metric" '$1 == m {print $2}' "$OUT/$system-$run-$row.out")"
     done
   done

@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@code ClusterAdminBench create <bootstrap> <prefix> <topics> <partitions per topic>}: creates the topics
  * with replication factor 3, one CreateTopics at a time, then polls Metadata until every partition has a leader.
  * Prints {@code answered_ms} (the last CreateTopics answered), {@code led_ms} (also every partition led) and
- * {@code in_sync_ms} (also every replica in the ISR; after led_ms, so it bounds the leader check's polling) and
+ * {@code in_sync_ms} (also every replica in the ISR; after led_ms, so it bounds the leader check's polling; when
+ * that takes more than {@value #IN_SYNC_WAIT_MS} ms after led_ms, {@code not_in_sync_partitions} instead) and
  * {@code creates_answered_exists} (CreateTopics the client retried after a failed attempt and was then told the
  * topic exists: the server had committed it after all).
  *
@@ -66,6 +67,8 @@ public final class ClusterAdminBench {
     private static final long POLL_MS = 100;
     /** Every wait of this tool ends after this long with an error. */
     private static final long DEADLINE_MS = 600_000;
+    /** How long the create mode waits, after every partition is led, for every replica to be in the ISR. */
+    private static final long IN_SYNC_WAIT_MS = 60_000;
     /** The failover row's client: a short request timeout so a request to the dead node is given up quickly. */
     private static final int FAILOVER_REQUEST_TIMEOUT_MS = 1_000;
 
@@ -246,6 +249,11 @@ public final class ClusterAdminBench {
                         }
                         if (ledMs >= 0 && all.stream().allMatch(p -> p.isr().size() == p.replicas().size())) {
                             System.out.println("in_sync_ms " + millisSince(start));
+                            return;
+                        }
+                        if (ledMs >= 0 && millisSince(start) - ledMs > IN_SYNC_WAIT_MS) {
+                            long lagging = all.stream().filter(p -> p.isr().size() < p.replicas().size()).count();
+                            System.out.println("not_in_sync_partitions " + lagging);
                             return;
                         }
                     }
