@@ -16,7 +16,18 @@
 #                                    restarted and back in the ISR before the next): p0 (partition 0's leader),
 #                                    not-controller (a leader that is not the active controller), controller (the
 #                                    active controller, when it leads a partition)
-# REPL_ROWS picks among produce consume e2e failover (all by default).
+#   replicated_controller_failover   io.brook.bench.ClusterAdminBench controller-failover: SIGKILL of the active
+#                                    controller (DescribeQuorum's leader); ms from the kill to the first CreateTopics
+#                                    that succeeds, retried by the client (the node is restarted afterwards)
+#   replicated_reassign_<N>_rf2      ClusterAdminBench reassign: N partitions of RF 2 (REPL_REASSIGN_PARTITIONS, 100)
+#                                    under an acks=all producer, each partition's second replica moved to the third
+#                                    broker in one AlterPartitionReassignments; ms until ListPartitionReassignments is
+#                                    empty and every target replica is in the ISR
+#   replicated_create_rf3_<N>        ClusterAdminBench create: 10 topics of N/10 partitions, RF 3, for each N of
+#                                    REPL_CREATE_PARTITIONS (1000 10000); ms until the last CreateTopics answered and
+#                                    until every partition has a leader in Metadata; then each node's RSS
+# REPL_ROWS picks among produce consume e2e failover controller-failover reassign create-rf3 (the first four by
+# default). The new rows run last, in that order: creating 11,000 partitions would weigh on the others.
 # Node i listens on PORT + 10 i (clients, other brokers) and PORT + 10 i + 1 (the controller quorum).
 
 CLUSTER_HEAP=${CLUSTER_HEAP:--Xms512m -Xmx512m}
@@ -24,6 +35,8 @@ CLUSTER_STOP_S=${CLUSTER_STOP_S:-30}   # SIGTERM, then SIGKILL after this long (
 REPL_PARTITIONS=3
 REPL_ROWS=${REPL_ROWS:-produce consume e2e failover}
 REPL_FAILOVER=${REPL_FAILOVER:-not-controller controller}
+REPL_REASSIGN_PARTITIONS=${REPL_REASSIGN_PARTITIONS:-100}
+REPL_CREATE_PARTITIONS=${REPL_CREATE_PARTITIONS:-1000 10000}
 declare -A NODE_PIDS=()
 
 node_port() { echo $((PORT + 10 * $1)); }
@@ -228,6 +241,54 @@ bench_cluster() {
   done
   fi
 
+  if [[ " $REPL_ROWS " == *" controller-failover "* ]]; then
+  local out="$OUT/$system-$run-replicated_controller_failover.out" killed metric
+  pids=""
+  for i in "${!NODE_PIDS[@]}"; do pids="$pids${pids:+,}$i=${NODE_PIDS[$i]}"; done
+  cluster_admin_bench controller-failover "$bootstrap" "$pids" > "$out" 2>&1 || echo "exit status $?" >> "$out"
+  for metric in create_ms quorum_leader_ms create_before_ms; do
+    record "$system" "$run" replicated_controller_failover "$metric" "$(awk -v m="$metric" '$1 == m {print $2}' "$out")"
+  done
+  killed=$(awk '$1 == "killed_node" {print $2}' "$out")
+  if [ -n "$killed" ]; then
+    wait "${NODE_PIDS[$killed]}" 2>/dev/null || true
+    "launch_$system" "$dir" "$killed"
+    cluster_admin_bench await-brokers "$bootstrap" 3 >> "$out" 2>&1
+  fi
+  fi
+
+  if [[ " $REPL_ROWS " == *" reassign "* ]]; then
+  local row="replicated_reassign_${REPL_REASSIGN_PARTITIONS}_rf2" out
+  cluster_measured "$system" "$run" "$row" cluster_admin_bench reassign "$bootstrap" moving "$REPL_REASSIGN_PARTITIONS"
+  out="$OUT/$system-$run-$row.out"
+  for metric in reassign_ms accepted_ms send_errors creates_answered_exists; do
+    record "$system" "$run" "$row" "$metric" "$(awk -v m="$metric" '$1 == m {print $2}' "$out")"
+  done
+  fi
+
+  if [[ " $REPL_ROWS " == *" create-rf3 "* ]]; then
+  local n row rss max
+  for n in $REPL_CREATE_PARTITIONS; do
+    row="replicated_create_rf3_$n"
+    cluster_measured "$system" "$run" "$row" cluster_admin_bench create "$bootstrap" "c$n" 10 "$((n / 10))"
+    for metric in answered_ms led_ms in_sync_ms not_in_sync_partitions creates_answered_exists; do
+      record "$system" "$run" "$row" "$metric" "$(awk -v m="$metric" '$1 == m {print $2}' "$OUT/$system-$run-$row.out")"
+    done
+  done
+  # resident memory now, with every partition created (and the rows before it) on each node
+  rss=0; max=0
+  for i in "${!NODE_PIDS[@]}"; do
+    n=$(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/${NODE_PIDS[$i]}/status")
+    rss=$((rss + n)); [ "$n" -gt "$max" ] && max=$n
+  done
+  record "$system" "$run" "$row" rss_mb_3_nodes "$rss"
+  record "$system" "$run" "$row" rss_mb_largest_node "$max"
+  fi
+
   stop_cluster
   rm -rf "$dir"
+}
+
+cluster_admin_bench() {
+  java -Xmx512m $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.ClusterAdminBench "$@"
 }

@@ -32,7 +32,8 @@ for row in sorted({r for r, _ in rows}):
 better_high = {"records_per_s", "mb_per_s", "records_per_s_with_join"}
 # facts about a run, shown without a ratio (the failover row: was the killed leader the active controller too,
 # records the producer gave up on)
-informational = {"killed_was_controller", "send_errors"}
+informational = {"killed_was_controller", "send_errors", "creates_answered_exists",
+                 "not_in_sync_partitions"}
 baseline = any(system == "baseline" for system, _, _ in values)
 if baseline:
     print("| row | metric | Brook | Brook baseline | Kafka 4.3.1 | Brook/baseline | Brook/Kafka | better |")

@@ -13,6 +13,9 @@
 #   ROWS=partitions RUNS=3 brook-bench/side-by-side.sh # 10,000 partitions: create, write one record each, hold
 #   ROWS=replicated RUNS=3 brook-bench/side-by-side.sh # 3-node clusters, RF 3: acks=all produce, consume,
 #                                               # end-to-end, leader failover (brook-bench/replicated-rows.sh)
+#   ROWS=replicated REPL_ROWS="controller-failover create-rf3 reassign" RUNS=3 brook-bench/side-by-side.sh
+#                                               # 3-node clusters: controller SIGKILL to the next CreateTopics,
+#                                               # 1,000 / 10,000 RF-3 partitions, 100 partitions reassigned
 #   BASELINE=/path/to/brook-checkout ROWS=produce RUNS=5 brook-bench/side-by-side.sh
 #                                               # also an earlier Brook (a built checkout), in the same runs
 #
