@@ -29,7 +29,7 @@ for row in sorted({r for r, _ in rows}):
     if ("cpu_s_per_gb" not in [m for r, m in rows if r == row]) and median("brook", row, "cpu_s_per_gb"):
         rows.append((row, "cpu_s_per_gb"))
 
-better_high = {"records_per_s", "mb_per_s", "records_per_s_with_join"}
+better_high = {"records_per_s", "mb_per_s", "records_per_s_with_join", "connections_per_s"}
 # facts about a run, shown without a ratio (the failover row: was the killed leader the active controller too,
 # records the producer gave up on)
 informational = {"killed_was_controller", "send_errors"}
