@@ -29,7 +29,7 @@ for row in sorted({r for r, _ in rows}):
     if ("cpu_s_per_gb" not in [m for r, m in rows if r == row]) and median("brook", row, "cpu_s_per_gb"):
         rows.append((row, "cpu_s_per_gb"))
 
-better_high = {"records_per_s", "mb_per_s", "records_per_s_with_join"}
+better_high = {"records_per_s", "mb_per_s", "records_per_s_with_join", "connections_per_s"}
 # facts about a run, shown without a ratio (the failover row: was the killed leader the active controller too,
 # records the producer gave up on)
 informational = {"killed_was_controller", "send_errors", "creates_answered_exists",
@@ -62,3 +62,18 @@ for row, metric in rows:
         print(f"| {row} | {metric} | {b:g} | {a if a is not None else '-'} | {k:g} | {vs} | {ratio:.2f} | {verdict} |")
     else:
         print(f"| {row} | {metric} | {b:g} | {k:g} | {ratio:.2f} | {verdict} |")
+
+# the tls rows: what SASL_SSL costs each system against its own PLAINTEXT figure of the same run set
+secured = [(row, metric) for row, metric in rows if row.endswith("_sasl_ssl")
+           and metric not in ("gb", "broker_cpu_s") and (row[:-len("sasl_ssl")] + "plaintext", metric) in rows]
+if secured:
+    print()
+    print("| row | metric | Brook SASL_SSL/PLAINTEXT | Kafka SASL_SSL/PLAINTEXT |")
+    print("| --- | --- | ---: | ---: |")
+    for row, metric in secured:
+        plain = row[:-len("sasl_ssl")] + "plaintext"
+        cells = []
+        for system in ("brook", "kafka"):
+            s, p = median(system, row, metric), median(system, plain, metric)
+            cells.append(f"{s / p:.2f}" if s is not None and p else "-")
+        print(f"| {row[:-len('_sasl_ssl')]} | {metric} | {cells[0]} | {cells[1]} |")

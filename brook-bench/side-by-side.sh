@@ -16,6 +16,8 @@
 #   ROWS=replicated REPL_ROWS="controller-failover create-rf3 reassign" RUNS=3 brook-bench/side-by-side.sh
 #                                               # 3-node clusters: controller SIGKILL to the next CreateTopics,
 #                                               # 1,000 / 10,000 RF-3 partitions, 100 partitions reassigned
+#   ROWS=tls RUNS=3 SCALE=10 brook-bench/side-by-side.sh # PLAINTEXT vs SASL_SSL (SCRAM-SHA-512): produce, consume,
+#                                               # connection set-up rate (brook-bench/tls-rows.sh)
 #   BASELINE=/path/to/brook-checkout ROWS=produce RUNS=5 brook-bench/side-by-side.sh
 #                                               # also an earlier Brook (a built checkout), in the same runs
 #
@@ -54,16 +56,20 @@ KAFKA_CP="$(cat "$OUT/kafka-cp.txt")"
 BENCH_CLASSES="$ROOT/brook-bench/target/classes"
 CLK_TCK=$(getconf CLK_TCK)
 SERVER_PID=""
+EXTRA_LISTENER=""   # a second client listener of the single-node server (name://host:port), the tls rows'
+EXTRA_SETTINGS=""   # more server settings, key=value lines (the tls rows')
 # shellcheck source=brook-bench/replicated-rows.sh
 source "$ROOT/brook-bench/replicated-rows.sh"
+# shellcheck source=brook-bench/tls-rows.sh
+source "$ROOT/brook-bench/tls-rows.sh"
 stop_all() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
   local p
   for p in "${NODE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 }
 trap stop_all EXIT
-SINGLE_ROWS=" $ROWS "; SINGLE_ROWS="${SINGLE_ROWS// replicated / }"
-if [ -n "${SINGLE_ROWS// /}" ] && (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
+SINGLE_ROWS=" $ROWS "; SINGLE_ROWS="${SINGLE_ROWS// replicated / }"; SINGLE_ROWS="${SINGLE_ROWS// tls / }"
+if [[ -n "${SINGLE_ROWS// /}" || " $ROWS " == *" tls "* ]] && (exec 3<>"/dev/tcp/localhost/$PORT") 2>/dev/null; then
   echo "port $PORT is already in use; stop what listens there or set PORT" >&2; exit 1
 fi
 
@@ -80,8 +86,10 @@ record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS";
 start_brook() {
   local dir="$1" BROOK_IDLE_MS=300000 home="${2:-$ROOT}"
   [[ " $ROWS " == *" partitions "* ]] && BROOK_IDLE_MS=$BROOK_PARTITIONS_IDLE_MS
+  local extra=() line
+  while IFS= read -r line; do [ -z "$line" ] || extra+=(--override "$line"); done <<< "$EXTRA_SETTINGS"
   LOG_DIR="$OUT/logs-$(basename "$dir")" BROOK_JAVA_OPTS="$HEAP" "$home/bin/brook" server \
-      --override "listeners=PLAINTEXT://localhost:$PORT" \
+      --override "listeners=PLAINTEXT://localhost:$PORT${EXTRA_LISTENER:+,$EXTRA_LISTENER}" "${extra[@]}" \
       --override "log.dirs=$dir" --override group.initial.rebalance.delay.ms=0 \
       --override group.consumer.session.timeout.ms=6000 --override group.consumer.heartbeat.interval.ms=1000 \
       --override "brook.log.segment.idle.ms=$BROOK_IDLE_MS" > "$OUT/brook-server.log" 2>&1 &
@@ -98,8 +106,8 @@ start_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=localhost:$((PORT + 1))
-listeners=PLAINTEXT://localhost:$PORT,CONTROLLER://localhost:$((PORT + 1))
-advertised.listeners=PLAINTEXT://localhost:$PORT
+listeners=PLAINTEXT://localhost:$PORT,CONTROLLER://localhost:$((PORT + 1))${EXTRA_LISTENER:+,$EXTRA_LISTENER}
+advertised.listeners=PLAINTEXT://localhost:$PORT${EXTRA_LISTENER:+,$EXTRA_LISTENER}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
@@ -114,6 +122,7 @@ group.consumer.session.timeout.ms=6000
 group.consumer.min.heartbeat.interval.ms=1000
 group.consumer.heartbeat.interval.ms=1000
 PROPS
+  echo "$EXTRA_SETTINGS" >> "$props"   # later lines win
   if [ "${2:-}" != keep ]; then
     local cluster_id
     cluster_id=$(tool kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
@@ -316,6 +325,10 @@ for run in $(seq 1 "$RUNS"); do
     if [ -n "${SINGLE_ROWS// /}" ]; then
       echo "run $run: $system" >&2
       bench_system "$system" "$run"
+    fi
+    if [[ " $ROWS " == *" tls "* && "$system" != baseline ]]; then
+      echo "run $run: $system, PLAINTEXT and SASL_SSL" >&2
+      bench_tls "$system" "$run"
     fi
     if [[ " $ROWS " == *" replicated "* && "$system" != baseline ]]; then
       echo "run $run: $system, 3 nodes" >&2
