@@ -91,7 +91,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> respond(context, request, broker.replicas().image(), version,
-                        broker.liveBrokers(context.listenerName()), refusedCreate));
+                        broker.liveBrokers(context.listenerName()), refusedCreate, toCreate));
     }
 
     private static boolean isValidName(String name) {
@@ -104,7 +104,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     }
 
     private MetadataResponseData respond(RequestContext context, MetadataRequestData request, MetadataImage image,
-                                         short version, List<ClusterBrokers.Broker> live, List<String> refusedCreate) {
+                                         short version, List<ClusterBrokers.Broker> live, List<String> refusedCreate,
+                                         List<String> autoCreated) {
         BrokerAuthorizer authorizer = broker.authorizer();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(broker.clusterId())
@@ -148,7 +149,9 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 } else if (topic != null) {
                     topics.put(topic.name(), describe(topic, liveIds));
                 } else {
-                    Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                    // as Kafka: a topic this request created is there once the broker has its partitions
+                    Errors error = autoCreated.contains(requested.name()) ? Errors.LEADER_NOT_AVAILABLE
+                            : isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                             : Errors.INVALID_TOPIC_EXCEPTION;
                     topics.put(requested.name(), new MetadataResponseTopic().setName(requested.name())
                             .setErrorCode(error.code()).setIsInternal(Topic.isInternal(requested.name())));

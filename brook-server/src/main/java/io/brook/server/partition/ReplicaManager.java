@@ -5,6 +5,7 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicDelta;
 import io.brook.metadata.image.TopicImage;
+import io.brook.metadata.runtime.MetadataPublisher;
 import io.brook.server.replication.ReplicaFetcherManager;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogDir;
@@ -21,6 +22,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -36,8 +41,16 @@ import java.util.function.Consumer;
  * once {@link #startReplication} ran, after this broker registered), or it has no leader (nothing fetches).
  * ISR changes go to the controller through the {@link IsrSender}; {@link #maybeShrinkIsrs} runs periodically.
  *
+ * <p>Committed changes reach it through {@link #publisher()}, which applies them in log order on this manager's
+ * own thread ({@code brook-replica-publisher}), as Kafka's brokers apply metadata after its controller committed
+ * it: the controller answers (CreateTopics once the topic is in the durable metadata log) without waiting for the
+ * files of thousands of new partitions, and {@link #image()}, which the broker serves metadata from, moves on only
+ * once the partitions of a change are hosted, so a topic is never shown before its partitions can be written.
+ * A crash before the files exist loses nothing: the next start creates every partition the metadata places here.
+ *
  * <p>Thread-safety: {@link #onImage} and {@link #onMetadataUpdate} run on the metadata publisher
- * thread; lookups may come from any thread and see either the old or the new set of partitions.
+ * thread (or at start-up before it); lookups may come from any thread and see either the old or the new set of
+ * partitions.
  */
 public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -58,6 +71,14 @@ public final class ReplicaManager {
     private volatile LeadershipListener leadershipListener = (partition, state) -> { };
     /** Moves partitions between log directories (AlterReplicaLogDirs). */
     private final LogDirMover mover;
+    /** Applies committed changes in log order, off the controller's thread (started by the first one queued). */
+    private final ExecutorService publisherThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "brook-replica-publisher");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Set at shutdown: changes still queued are dropped (the next start applies the whole image). */
+    private volatile boolean closing;
 
     /**
      * Hears the role the metadata gives each hosted partition (every update of it, whether or not its leader
@@ -88,6 +109,43 @@ public final class ReplicaManager {
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         this.checkpointedHighWatermarks = Map.copyOf(checkpointedHighWatermarks);
         this.mover = new LogDirMover(logManager, partitions::get);
+    }
+
+    /**
+     * The publisher to register with the metadata controller: it queues each committed change and returns at once;
+     * the changes are applied one at a time in the order they came, on this manager's publisher thread.
+     */
+    public MetadataPublisher publisher() {
+        return (delta, next) -> {
+            try {
+                publisherThread.execute(() -> applyQueued(delta, next));
+            } catch (RejectedExecutionException e) {
+                // closing: the next start applies the whole image
+            }
+        };
+    }
+
+    private void applyQueued(MetadataDelta delta, MetadataImage next) {
+        if (closing) {
+            return;
+        }
+        try {
+            onMetadataUpdate(delta, next);
+        } catch (RuntimeException e) {
+            // the next change that does not follow the image applied last catches up with its whole image
+            log.error("Could not apply the metadata change up to offset {} to the hosted partitions", next.offset(),
+                    e);
+        }
+    }
+
+    /**
+     * Stops applying changes (at shutdown, once the controller publishes no more, before the logs close): drops
+     * those still queued and waits up to {@code timeoutMs} for the one being applied.
+     */
+    public void closePublisher(long timeoutMs) throws InterruptedException {
+        closing = true;
+        publisherThread.shutdown();
+        publisherThread.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /** Kafka's replica.lag.time.max.ms default. */
