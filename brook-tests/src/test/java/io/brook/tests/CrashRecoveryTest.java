@@ -470,7 +470,8 @@ class CrashRecoveryTest {
     /**
      * CreateTopics is answered once the topic is in the durable metadata log, while the files of its partitions
      * are still being created off the controller's thread: a SIGKILL right after the answer loses none of them,
-     * and every partition takes a record at offset 0 after the restart.
+     * and every partition takes a record at offset 0 after the restart. A topic described right after its
+     * creation was answered is described whole (the broker answers once it hosts what was committed before).
      */
     @Test
     void aTopicCreatedRightBeforeASigkillHasEveryPartitionAfterTheRestart() throws Exception {
@@ -496,6 +497,13 @@ class CrashRecoveryTest {
             assertEquals(partitions, partitionDirs(topic), "partition directories after the restart");
             System.out.println("CrashRecoveryTest created topic: " + dirsAtKill + " of " + partitions
                     + " partition directories existed at the kill");
+
+            // read your writes: a topic described right after CreateTopics answered is there with every partition,
+            // though its files are still being made when the answer comes
+            String next = "described-right-after";
+            admin.createTopics(List.of(new NewTopic(next, partitions, (short) 1))).all().get(120, TimeUnit.SECONDS);
+            assertEquals(partitions, admin.describeTopics(List.of(next)).allTopicNames().get(60, TimeUnit.SECONDS)
+                    .get(next).partitions().size(), "partitions described right after the creation");
         }
     }
 

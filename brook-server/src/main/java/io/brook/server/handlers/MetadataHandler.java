@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
  * missing topic needs CREATE on the cluster or the topic, else the topic is answered TOPIC_AUTHORIZATION_FAILED.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
+    /** Longest a Metadata request waits for this broker to apply the changes committed before it came. */
+    static final long CATCH_UP_MAX_MS = 10_000;
     private final BrokerContext broker;
 
     public MetadataHandler(BrokerContext broker) {
@@ -62,6 +64,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 }
             }
         }
+        if (request.topics() != null && request.topics().isEmpty()) { // brokers and controller only
+            return answer(context, request, version);
+        }
+        // a topic the client was just told is created is listed once this broker hosts its partitions
+        return broker.replicas().caughtUp(CATCH_UP_MAX_MS).thenCompose(caughtUp -> answer(context, request, version));
+    }
+
+    private CompletableFuture<MetadataResponseData> answer(RequestContext context, MetadataRequestData request,
+                                                           short version) {
         boolean allowAutoCreate = (version < 4 || request.allowAutoTopicCreation())
                 && broker.config().getBoolean("auto.create.topics.enable");
         MetadataImage image = broker.replicas().image();

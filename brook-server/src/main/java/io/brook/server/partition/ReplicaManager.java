@@ -21,7 +21,11 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -79,6 +83,19 @@ public final class ReplicaManager {
     });
     /** Set at shutdown: changes still queued are dropped (the next start applies the whole image). */
     private volatile boolean closing;
+    /** The offset of the latest change queued to the publisher thread (controller thread writes it). */
+    private volatile long queuedOffset = -1;
+    /** Callers of {@link #caughtUp} waiting for a change to be applied. */
+    private final Queue<CatchUp> catchUps = new ConcurrentLinkedQueue<>();
+    /** Runs what waited for a change (a Metadata answer), never on the publisher thread; and their deadlines. */
+    private final ScheduledExecutorService catchUpThread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "brook-metadata-catch-up");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record CatchUp(long offset, CompletableFuture<Void> done) {
+    }
 
     /**
      * Hears the role the metadata gives each hosted partition (every update of it, whether or not its leader
@@ -117,6 +134,7 @@ public final class ReplicaManager {
      */
     public MetadataPublisher publisher() {
         return (delta, next) -> {
+            queuedOffset = next.offset();
             try {
                 publisherThread.execute(() -> applyQueued(delta, next));
             } catch (RejectedExecutionException e) {
@@ -131,11 +149,53 @@ public final class ReplicaManager {
         }
         try {
             onMetadataUpdate(delta, next);
+            completeCatchUps();
         } catch (RuntimeException e) {
             // the next change that does not follow the image applied last catches up with its whole image
             log.error("Could not apply the metadata change up to offset {} to the hosted partitions", next.offset(),
                     e);
         }
+    }
+
+    /**
+     * Completes (on its own thread) once {@link #image()} has every change committed before this call, or after
+     * {@code maxWaitMs}: so the broker answers Metadata for a topic its client has just been told is created,
+     * once the topic's partitions are hosted.
+     */
+    public CompletableFuture<Void> caughtUp(long maxWaitMs) {
+        long target = queuedOffset;
+        if (image.offset() >= target) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CatchUp waiter = new CatchUp(target, new CompletableFuture<>());
+        catchUps.add(waiter);
+        try {
+            catchUpThread.schedule(() -> waiter.done().complete(null), maxWaitMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            waiter.done().complete(null);
+        }
+        if (image.offset() >= target) { // applied while it was being added
+            completeCatchUps();
+        }
+        return waiter.done();
+    }
+
+    private void completeCatchUps() {
+        long applied = image.offset();
+        catchUps.removeIf(waiter -> {
+            if (waiter.done().isDone()) {
+                return true;
+            }
+            if (waiter.offset() > applied) {
+                return false;
+            }
+            try {
+                catchUpThread.execute(() -> waiter.done().complete(null));
+            } catch (RejectedExecutionException closed) {
+                waiter.done().complete(null);
+            }
+            return true;
+        });
     }
 
     /**
@@ -146,6 +206,7 @@ public final class ReplicaManager {
         closing = true;
         publisherThread.shutdown();
         publisherThread.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
+        catchUpThread.shutdown();
     }
 
     /** Kafka's replica.lag.time.max.ms default. */
