@@ -189,8 +189,6 @@ public final class BrookNode implements AutoCloseable {
     private static final long QUORUM_POLL_MS = 20;
     /** How long one attempt of a joining controller to learn the voters from its bootstrap servers waits. */
     private static final long DISCOVERY_ATTEMPT_MS = 5_000;
-    /** Longest a stop waits for the metadata change being applied to the hosted partitions (queued ones are dropped). */
-    private static final long PUBLISHER_CLOSE_TIMEOUT_MS = 30_000;
     /** Longest wait between two looks for idle segments (half the idle time when that is shorter). */
     private static final long MAX_IDLE_SEGMENT_CHECK_MS = 30_000;
 
@@ -311,9 +309,8 @@ public final class BrookNode implements AutoCloseable {
             return t == null ? null : t.id();
         }, config.getInt("num.recovery.threads.per.data.dir"));
         // registered before the image is read: a change committed in between reaches the publisher, which catches
-        // up with the whole image when a change does not follow the one it applied last. Applied on the replica
-        // manager's own thread: a decision is answered once committed, not once thousands of new logs exist
-        controller.addPublisher(replicas.publisher());
+        // up with the whole image when a change does not follow the one it applied last
+        controller.addPublisher(replicas::onMetadataUpdate);
         replicas.onImage(controller.image());
         replicas.resumeMoves(); // the moves a stop interrupted, of the partitions still hosted here
         LogCleaner cleaner = null;
@@ -1047,11 +1044,6 @@ public final class BrookNode implements AutoCloseable {
             cleaner.close(); // lets a running cleaning finish its swap
         }
         closeController();
-        try {
-            replicas.closePublisher(PUBLISHER_CLOSE_TIMEOUT_MS); // no change applies while the logs close
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         logManager.checkpointHighWatermarks(replicas.highWatermarks());
         logManager.close();
     }
