@@ -65,6 +65,9 @@ import java.util.TreeSet;
  *   <li>Where a partition is left with no usable ISR replica, {@code unclean.leader.election.enable}
  *       (topic override, else the cluster's dynamic default, else this controller's static one) decides
  *       between no leader and an unclean election ({@link PartitionMoves}).</li>
+ *   <li>With eligible leader replicas on (the image's {@code eligible.leader.replicas.version} at 1), a broker that
+ *       leaves (fenced, in controlled shutdown, re-registered, unregistered) enters the ELR of every partition whose
+ *       ISR it leaves below the minimum ISR; an unregistered one stays in the ELRs it is in, unelectable.</li>
  * </ul>
  *
  * <p>Thread-safety: not thread-safe; the controller calls it from its single decision thread.
@@ -117,8 +120,14 @@ public final class ClusterControl {
 
     /** The leadership moves taking {@code leaving} out, with this controller's unclean election rule. */
     private List<ApiMessageAndVersion> awayFrom(ClusterImage cluster, MetadataImage image, Set<Integer> leaving) {
+        return awayFrom(cluster, image, leaving, false);
+    }
+
+    /** As above; {@code alsoElr}: the partitions whose ELR holds a leaving broker are visited too. */
+    private List<ApiMessageAndVersion> awayFrom(ClusterImage cluster, MetadataImage image, Set<Integer> leaving,
+                                                boolean alsoElr) {
         return PartitionMoves.awayFrom(image, leaving, b -> !leaving.contains(b) && cluster.usable(b),
-                PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault));
+                PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault), Set.of(), alsoElr);
     }
 
     /** Becoming the active controller: every registered broker starts a fresh session at {@code nowMs}. */
@@ -306,7 +315,7 @@ public final class ClusterControl {
         if (broker == null) {
             throw new BrokerIdNotRegisteredException("Broker " + brokerId + " is not registered.");
         }
-        List<ApiMessageAndVersion> records = new ArrayList<>(awayFrom(cluster, image, Set.of(brokerId)));
+        List<ApiMessageAndVersion> records = new ArrayList<>(awayFrom(cluster, image, Set.of(brokerId), true));
         records.add(new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(brokerId)
                 .setBrokerEpoch(broker.epoch()), (short) 0));
         sessions.remove(brokerId);

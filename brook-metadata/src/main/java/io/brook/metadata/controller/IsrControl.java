@@ -88,7 +88,7 @@ public final class IsrControl {
                 } else if (!seen.add(topicData.topicId() + "-" + data.partitionIndex())) {
                     answer = refusal(data, Errors.INVALID_REQUEST);
                 } else {
-                    answer = decide(cluster, topic, request.brokerId(), data, records);
+                    answer = decide(image, topic, request.brokerId(), data, records);
                 }
                 topicAnswer.partitions().add(answer);
             }
@@ -96,10 +96,11 @@ public final class IsrControl {
         return ClusterResult.of(records, response);
     }
 
-    private static AlterPartitionResponseData.PartitionData decide(ClusterImage cluster, TopicImage topic,
+    private static AlterPartitionResponseData.PartitionData decide(MetadataImage image, TopicImage topic,
                                                                    int senderId,
                                                                    AlterPartitionRequestData.PartitionData data,
                                                                    List<ApiMessageAndVersion> records) {
+        ClusterImage cluster = image.cluster();
         PartitionImage partition = topic.partitions().get(data.partitionIndex());
         if (partition == null) {
             return refusal(data, Errors.UNKNOWN_TOPIC_OR_PARTITION);
@@ -138,7 +139,9 @@ public final class IsrControl {
             return current(data, partition); // nothing to change: nothing written, the epoch stays
         }
         // a partition being reassigned completes its reassignment once every target replica is in the new ISR
-        ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, cluster::usable)
+        // with eligible leader replicas on, a shrink below the minimum ISR keeps the replicas leaving as eligible
+        // leaders and a return to it empties the ELR
+        ApiMessageAndVersion record = PartitionMoves.change(image, topic, partition, cluster::usable)
                 .targetIsr(sameIsr ? partition.isr() : newIsr).targetRecoveryState(recovery).build();
         records.add(record); // not null: the ISR or the recovery state changes
         PartitionChangeRecord change = (PartitionChangeRecord) record.message();

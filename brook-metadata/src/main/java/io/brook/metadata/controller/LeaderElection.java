@@ -64,7 +64,7 @@ public final class LeaderElection {
             for (TopicImage topic : image.topicsByName().values()) {
                 ReplicaElectionResult result = new ReplicaElectionResult().setTopic(topic.name());
                 for (PartitionImage partition : topic.partitions().values()) {
-                    PartitionResult answer = elect(topic, partition, type, usable, records);
+                    PartitionResult answer = elect(image, topic, partition, type, usable, records);
                     if (answer.errorCode() != Errors.ELECTION_NOT_NEEDED.code()) {
                         result.partitionResult().add(answer);
                     }
@@ -92,7 +92,7 @@ public final class LeaderElection {
                 result.partitionResult().add(partition == null
                         ? answer(id, Errors.UNKNOWN_TOPIC_OR_PARTITION, "The partition " + entry.topic() + "-" + id
                                 + " does not exist.")
-                        : elect(topic, partition, type, usable, records));
+                        : elect(image, topic, partition, type, usable, records));
             }
         }
         return ClusterResult.of(records, response);
@@ -132,7 +132,7 @@ public final class LeaderElection {
                 boolean imbalanced = (long) counts[1] * 100 > (long) imbalancePercentage * counts[0];
                 if (imbalanced && partition.leader() != preferred && partition.isr().contains(preferred)
                         && usable.test(preferred)) {
-                    records.add(new PartitionChange(topic.id(), partition, usable)
+                    records.add(PartitionMoves.change(image, topic, partition, usable)
                             .election(PartitionChange.Election.PREFERRED).build());
                     moved.add(new TopicPartition(topic.name(), partition.partition()));
                 }
@@ -141,8 +141,8 @@ public final class LeaderElection {
         return ClusterResult.of(records, moved);
     }
 
-    private static PartitionResult elect(TopicImage topic, PartitionImage partition, byte type, IntPredicate usable,
-                                         List<ApiMessageAndVersion> records) {
+    private static PartitionResult elect(MetadataImage image, TopicImage topic, PartitionImage partition, byte type,
+                                         IntPredicate usable, List<ApiMessageAndVersion> records) {
         String name = topic.name() + "-" + partition.partition();
         if (type == PREFERRED) {
             int preferred = partition.replicas().isEmpty() ? PartitionMoves.NO_LEADER : partition.replicas().get(0);
@@ -150,22 +150,23 @@ public final class LeaderElection {
                 return answer(partition.partition(), Errors.ELECTION_NOT_NEEDED,
                         "The preferred replica " + preferred + " already leads " + name + ".");
             }
-            if (preferred == PartitionMoves.NO_LEADER || !partition.isr().contains(preferred)
-                    || !usable.test(preferred)) {
+            boolean eligible = partition.isr().contains(preferred)
+                    || (image.elrEnabled() && partition.isr().isEmpty() && partition.elr().contains(preferred));
+            if (preferred == PartitionMoves.NO_LEADER || !eligible || !usable.test(preferred)) {
                 return answer(partition.partition(), Errors.PREFERRED_LEADER_NOT_AVAILABLE,
                         "The preferred replica " + preferred + " of " + name + " is "
-                                + (partition.isr().contains(preferred) ? "not available (fenced or shutting down)."
+                                + (eligible ? "not available (fenced or shutting down)."
                                 : "not in the ISR " + partition.isr() + "."));
             }
-            records.add(new PartitionChange(topic.id(), partition, usable).election(PartitionChange.Election.PREFERRED)
-                    .build());
+            records.add(PartitionMoves.change(image, topic, partition, usable)
+                    .election(PartitionChange.Election.PREFERRED).build());
             return answer(partition.partition(), Errors.NONE, null);
         }
         if (partition.leader() != PartitionMoves.NO_LEADER) {
             return answer(partition.partition(), Errors.ELECTION_NOT_NEEDED,
                     name + " has a leader (" + partition.leader() + ").");
         }
-        ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, usable)
+        ApiMessageAndVersion record = PartitionMoves.change(image, topic, partition, usable)
                 .election(PartitionChange.Election.UNCLEAN).build();
         if (record == null) {
             return answer(partition.partition(), Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE,

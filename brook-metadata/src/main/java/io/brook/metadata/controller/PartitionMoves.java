@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * Leadership and ISR changes when brokers leave service (fenced, in controlled shutdown,
@@ -23,6 +24,11 @@ import java.util.function.Predicate;
  * leader again as soon as one of its ISR replicas is usable (that is how a partition whose only
  * replica was fenced comes back when its broker is unfenced). So every leader is a usable member
  * of its ISR, or -1.
+ *
+ * <p>With eligible leader replicas on (KIP-966, the image's {@code eligible.leader.replicas.version} at 1) the
+ * ISR may empty: a broker leaving an ISR that falls below the topic's {@link #minIsr} becomes an eligible leader
+ * (it holds every committed record), a leaderless partition elects from its ELR once the ISR is empty, then its last
+ * known leader ({@link PartitionChange} has the rules).
  *
  * <p>Unclean leader election ({@code unclean.leader.election.enable}, decided per topic by the
  * caller's predicate): where no ISR replica is usable, the first usable replica in replica order
@@ -66,17 +72,35 @@ final class PartitionMoves {
      */
     static List<ApiMessageAndVersion> awayFrom(MetadataImage image, Set<Integer> leaving, IntPredicate usable,
                                                Predicate<TopicImage> unclean) {
+        return awayFrom(image, leaving, usable, unclean, Set.of(), false);
+    }
+
+    /**
+     * As above; with eligible leader replicas on ({@link MetadataImage#elrEnabled}) the ELRs follow
+     * {@link PartitionChange}'s rules with each topic's {@link #minIsr}. {@code uncleanShutdown} (a subset of
+     * {@code leaving}) leave every ISR and ELR without entering an ELR. {@code alsoElr}: visit the partitions whose
+     * ELR holds a leaving broker too (an unregistration: it stays there, unelectable).
+     */
+    static List<ApiMessageAndVersion> awayFrom(MetadataImage image, Set<Integer> leaving, IntPredicate usable,
+                                               Predicate<TopicImage> unclean, Set<Integer> uncleanShutdown,
+                                               boolean alsoElr) {
+        boolean elr = image.elrEnabled();
+        ToIntFunction<TopicImage> minIsr = minIsr(image);
         IntPredicate staying = replica -> !leaving.contains(replica) && usable.test(replica);
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
                 boolean leads = leaving.contains(partition.leader());
                 List<Integer> isr = partition.isr().stream().filter(replica -> !leaving.contains(replica)).toList();
-                if (!leads && isr.size() == partition.isr().size()) {
+                boolean inIsr = isr.size() != partition.isr().size();
+                boolean inElr = partition.elr().stream()
+                        .anyMatch(b -> alsoElr ? leaving.contains(b) : uncleanShutdown.contains(b));
+                if (!leads && !inIsr && !inElr) {
                     continue;
                 }
                 ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, staying).targetIsr(isr)
-                        .election(election(unclean, topic)).build();
+                        .election(election(unclean, topic)).elr(elr, minIsr.applyAsInt(topic))
+                        .uncleanShutdown(uncleanShutdown).build();
                 if (record != null) {
                     records.add(record);
                 }
@@ -96,6 +120,8 @@ final class PartitionMoves {
      */
     static List<ApiMessageAndVersion> electLeaderless(MetadataImage image, IntPredicate usable,
                                                       Predicate<TopicImage> unclean) {
+        boolean elr = image.elrEnabled();
+        ToIntFunction<TopicImage> minIsr = minIsr(image);
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
@@ -103,7 +129,7 @@ final class PartitionMoves {
                     continue;
                 }
                 ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, usable)
-                        .election(election(unclean, topic)).build();
+                        .election(election(unclean, topic)).elr(elr, minIsr.applyAsInt(topic)).build();
                 if (record != null) {
                     records.add(record);
                 }
@@ -129,6 +155,34 @@ final class PartitionMoves {
             return value == null ? clusterDefault : parseBoolean(value);
         };
     }
+
+    /**
+     * The effective minimum ISR size of each topic (KIP-966's, Kafka's {@code getTopicEffectiveMinIsr}): its
+     * {@code min.insync.replicas} override, else the cluster-wide dynamic broker config (resource ""), else Kafka's
+     * default 1, capped at the replication factor (of partition 0, as Kafka). A cluster that turns eligible leader
+     * replicas on writes the cluster-wide value with the controller's static one when it has none (Kafka's
+     * {@code maybeGenerateElrSafetyRecords}), so with ELR on the image alone decides.
+     */
+    static ToIntFunction<TopicImage> minIsr(MetadataImage image) {
+        String clusterValue = image.brokerConfigs().getOrDefault("", java.util.Map.of()).get(MIN_ISR_CONFIG);
+        int clusterDefault = clusterValue == null ? 1 : Integer.parseInt(clusterValue.trim());
+        return topic -> {
+            String value = topic.configs().get(MIN_ISR_CONFIG);
+            int minIsr = value == null ? clusterDefault : Integer.parseInt(value.trim());
+            PartitionImage first = topic.partitions().get(0);
+            return first == null ? minIsr : Math.min(minIsr, first.replicas().size());
+        };
+    }
+
+    /** A change of a partition of {@code topic}, with the image's eligible leader replica setting. */
+    static PartitionChange change(MetadataImage image, TopicImage topic, PartitionImage partition,
+                                  IntPredicate acceptable) {
+        return new PartitionChange(topic.id(), partition, acceptable).elr(image.elrEnabled(),
+                minIsr(image).applyAsInt(topic));
+    }
+
+    /** The topic (and broker) config of the minimum ISR size. */
+    static final String MIN_ISR_CONFIG = org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG;
 
     /** The topic (and broker) config that allows unclean leader election. */
     static final String UNCLEAN_CONFIG = org.apache.kafka.common.config.TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG;

@@ -4,7 +4,6 @@ import io.brook.metadata.image.ClusterImage;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData.ReassignablePartitionResponse;
@@ -95,9 +94,9 @@ public final class Reassignments {
                     answer = answer(p.partitionIndex(), Errors.INVALID_REPLICA_ASSIGNMENT,
                             "The partition " + entry.name() + "-" + p.partitionIndex() + " is named twice.");
                 } else if (p.replicas() == null) {
-                    answer = cancel(usable, topic, partition, records);
+                    answer = cancel(image, usable, topic, partition, records);
                 } else {
-                    answer = reassign(registered, usable, topic, partition, p.replicas(),
+                    answer = reassign(image, registered, usable, topic, partition, p.replicas(),
                             request.allowReplicationFactorChange(), records);
                 }
                 topicAnswer.partitions().add(answer);
@@ -148,7 +147,8 @@ public final class Reassignments {
         }
     }
 
-    private static ReassignablePartitionResponse reassign(IntPredicate registered, IntPredicate usable,
+    private static ReassignablePartitionResponse reassign(MetadataImage image, IntPredicate registered,
+                                                          IntPredicate usable,
                                                           TopicImage topic, PartitionImage partition,
                                                           List<Integer> target,
                                                           boolean allowReplicationFactorChange,
@@ -190,7 +190,7 @@ public final class Reassignments {
                 adding.add(id);
             }
         }
-        ApiMessageAndVersion change = change(topic.id(), partition, replicas, partition.isr(), adding, removing,
+        ApiMessageAndVersion change = change(image, topic, partition, replicas, partition.isr(), adding, removing,
                 usable);
         if (change != null) {
             records.add(change);
@@ -198,7 +198,7 @@ public final class Reassignments {
         return answer(partition.partition(), Errors.NONE, null);
     }
 
-    private static ReassignablePartitionResponse cancel(IntPredicate usable, TopicImage topic,
+    private static ReassignablePartitionResponse cancel(MetadataImage image, IntPredicate usable, TopicImage topic,
                                                         PartitionImage partition,
                                                         List<ApiMessageAndVersion> records) {
         String name = topic.name() + "-" + partition.partition();
@@ -213,7 +213,7 @@ public final class Reassignments {
                     "Unable to revert the reassignment of " + name + ": only replicas being added are in the ISR "
                             + partition.isr() + ", so it would need an unclean leader election.");
         }
-        ApiMessageAndVersion change = change(topic.id(), partition, original, isr, List.of(), List.of(),
+        ApiMessageAndVersion change = change(image, topic, partition, original, isr, List.of(), List.of(),
                 usable);
         if (change != null) {
             records.add(change);
@@ -225,12 +225,12 @@ public final class Reassignments {
      * The change taking {@code partition} to the replicas, ISR, adding and removing replicas given, completing the
      * reassignment when every target replica is in the ISR (see the class note), electing a leader when the current
      * one is not a usable member of the new ISR, and bumping the leader epoch when replicas are dropped. Null when
-     * nothing changes. Also used by {@link IsrControl} with the ISR a leader asked for.
+     * nothing changes ({@link PartitionChange}, with the image's eligible leader replica setting).
      */
-    static ApiMessageAndVersion change(Uuid topicId, PartitionImage partition, List<Integer> replicas,
-                                       List<Integer> isr, List<Integer> adding, List<Integer> removing,
-                                       IntPredicate usable) {
-        return new PartitionChange(topicId, partition, usable).targetIsr(isr)
+    static ApiMessageAndVersion change(MetadataImage image, TopicImage topic, PartitionImage partition,
+                                       List<Integer> replicas, List<Integer> isr, List<Integer> adding,
+                                       List<Integer> removing, IntPredicate usable) {
+        return PartitionMoves.change(image, topic, partition, usable).targetIsr(isr)
                 .targetAssignment(replicas, adding, removing).build();
     }
 

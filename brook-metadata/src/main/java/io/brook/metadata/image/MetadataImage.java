@@ -92,6 +92,17 @@ public final class MetadataImage {
         return features;
     }
 
+    /** Kafka's feature name for eligible leader replicas (KIP-966). */
+    public static final String ELR_FEATURE = "eligible.leader.replicas.version";
+
+    /**
+     * Whether eligible leader replicas are on: the finalized {@code eligible.leader.replicas.version} is at least 1
+     * (Kafka's {@code FeatureControlManager.isElrFeatureEnabled}).
+     */
+    public boolean elrEnabled() {
+        return features.getOrDefault(ELR_FEATURE, (short) 0) >= 1;
+    }
+
     /** The registered brokers (KRaft's cluster image). */
     public ClusterImage cluster() {
         return cluster;
