@@ -40,7 +40,7 @@ class StreamsFailoverTest {
      * On demand only ({@code -Dbrook.faults.long=true}) until an open defect is fixed: in 1 of 4 runs (fresh-clone CI,
      * 2026-12-02) the application died at its start, before any kill, on TxnOffsetCommit answered
      * INVALID_PRODUCER_ID_MAPPING ("The producer attempted to use a producer id which is not currently assigned to its
-     * transactional id"), with the group and transaction coordinators on different nodes.
+     * transactional id"); its cause is not known yet (the single-node StreamsExactlyOnceTest has not shown it).
      */
     @Test
     @EnabledIfSystemProperty(named = "brook.faults.long", matches = "true")
