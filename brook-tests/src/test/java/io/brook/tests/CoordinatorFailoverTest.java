@@ -223,6 +223,70 @@ class CoordinatorFailoverTest {
         assertEquals(committed, read, "exactly the committed transactions' records, in order");
     }
 
+    /**
+     * A consume-transform-produce loop whose group is coordinated by another node than its transaction: the group
+     * coordinator asks the transaction's coordinator over the network whether the offsets partition is in the
+     * transaction (it answered INVALID_PRODUCER_ID_MAPPING from its own, empty, transaction table before, and
+     * Kafka Streams died at its first commit).
+     */
+    @Test
+    void offsetsSentToATransactionCommitWhenTheGroupIsCoordinatedByAnotherNode() throws Exception {
+        cluster = SHARED.cluster();
+        logsOnFailure.watch(cluster);
+        Admin admin = cluster.admin();
+        String topic = "receipts";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> probe = cluster.producer(cluster.bootstrap(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probe", ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
+            probe.initTransactions(); // the cluster creates __transaction_state
+        }
+        admin.listConsumerGroupOffsets("probe").partitionsToOffsetAndMetadata() // creates __consumer_offsets
+                .get(60, TimeUnit.SECONDS);
+        List<Integer> stateLeaders = cluster.await("leaders of " + Topic.TRANSACTION_STATE_TOPIC_NAME, FAILOVER,
+                () -> everyLeader(admin, Topic.TRANSACTION_STATE_TOPIC_NAME));
+        List<Integer> offsetsLeaders = cluster.await("leaders of " + Topic.GROUP_METADATA_TOPIC_NAME, FAILOVER,
+                () -> everyLeader(admin, Topic.GROUP_METADATA_TOPIC_NAME));
+        String group = "movers"; // as Kafka Streams: the group is the application, each producer's id differs
+        int groupCoordinator = offsetsLeaders.get(partitionFor(group, offsetsLeaders.size()));
+        String transactionalId = null;
+        for (int i = 0; transactionalId == null && i < 1000; i++) { // Kafka's placement of a transactional id
+            String candidate = "movers-" + i;
+            if (stateLeaders.get(partitionFor(candidate, stateLeaders.size())) != groupCoordinator) {
+                transactionalId = candidate;
+            }
+        }
+        assertNotEquals(null, transactionalId, "a transaction coordinated by another node than group " + group);
+
+        TopicPartition input = new TopicPartition(topic, 0); // offsets of a topic that exists (else UNKNOWN_TOPIC_OR_PARTITION)
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000))) {
+            producer.initTransactions();
+            for (long position = 10; position <= 30; position += 10) {
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(topic, 0, null, ("at " + position).getBytes(StandardCharsets.UTF_8)))
+                        .get(120, TimeUnit.SECONDS);
+                producer.sendOffsetsToTransaction(asCommit(Map.of(input, position)),
+                        new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group));
+                producer.commitTransaction();
+            }
+        }
+        var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        assertEquals(30L, offsets.get(input).offset(), "the offset the last transaction committed");
+    }
+
+    /** The leader id of each partition of {@code topic}, by index; null until every partition has one. */
+    private static List<Integer> everyLeader(Admin admin, String topic) throws Exception {
+        List<Integer> leaders = admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get(topic).partitions().stream().sorted(java.util.Comparator.comparingInt(p -> p.partition()))
+                .map(p -> p.leader() == null ? null : p.leader().id()).toList();
+        return leaders.contains(null) ? null : leaders;
+    }
+
+    private static int partitionFor(String key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.abs(key.hashCode()) % partitions;
+    }
+
     private static Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> asCommit(
             Map<TopicPartition, Long> positions) {
         Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> commit = new HashMap<>();

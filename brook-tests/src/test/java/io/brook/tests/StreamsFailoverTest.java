@@ -6,7 +6,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,14 +35,7 @@ class StreamsFailoverTest {
     @TempDir
     File stateDir;
 
-    /**
-     * On demand only ({@code -Dbrook.faults.long=true}) until an open defect is fixed: in 1 of 4 runs (fresh-clone CI,
-     * 2026-12-02) the application died at its start, before any kill, on TxnOffsetCommit answered
-     * INVALID_PRODUCER_ID_MAPPING ("The producer attempted to use a producer id which is not currently assigned to its
-     * transactional id"); its cause is not known yet (the single-node StreamsExactlyOnceTest has not shown it).
-     */
     @Test
-    @EnabledIfSystemProperty(named = "brook.faults.long", matches = "true")
     void countsAndJoinsAreExactAcrossTheKillOfAnOutputPartitionsLeader() throws Exception {
         BrookCluster cluster = SHARED.cluster();
         logsOnFailure.watch(cluster);

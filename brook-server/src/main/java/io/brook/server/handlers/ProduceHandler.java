@@ -25,7 +25,6 @@ import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceRespo
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -214,17 +213,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         if (transactionalId == null) {
             throw new InvalidTxnStateException("A transactional batch for " + tp + " came without a transactional id.");
         }
-        Errors coordinator = broker.transactionCoordinatorError(transactionalId);
-        Errors error = coordinator == Errors.NONE
-                ? apiVersion >= TRANSACTION_V2_VERSION
-                ? TransactionAdmission.add(broker, transactionalId, batch.producerId(), batch.producerEpoch(), tp)
-                : broker.transactions().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp)
-                // another node coordinates it: asked over the network, as Kafka's leaders do
-                : coordinator == Errors.NOT_COORDINATOR && broker.remoteTransactions() != null
-                ? broker.remoteTransactions().check(broker.coordinatorNode(transactionalId, CoordinatorType.TRANSACTION),
-                        transactionalId, batch.producerId(), batch.producerEpoch(), tp,
-                        apiVersion >= TRANSACTION_V2_VERSION)
-                : coordinator;
+        Errors error = TransactionAdmission.admit(broker, transactionalId, batch.producerId(), batch.producerEpoch(),
+                tp, apiVersion >= TRANSACTION_V2_VERSION);
         switch (error) {
             case NONE -> { }
             // the previous transaction's markers are still not written: the client retries

@@ -2,6 +2,7 @@ package io.brook.server.handlers;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -23,7 +24,28 @@ final class TransactionAdmission {
     private TransactionAdmission() {
     }
 
-    static Errors add(BrokerContext broker, String transactionalId, long producerId, short epoch, TopicPartition tp) {
+    /**
+     * Admits {@code tp} into the open transaction of {@code transactionalId}: protocol-1 requests
+     * only verify that the client added it, protocol-2 requests add it. The transaction's
+     * coordinator answers wherever it is: this node's, or another node's over the network, as
+     * Kafka's partition leaders and group coordinators ask it (KIP-890).
+     */
+    static Errors admit(BrokerContext broker, String transactionalId, long producerId, short epoch, TopicPartition tp,
+                        boolean protocol2) {
+        Errors coordinator = broker.transactionCoordinatorError(transactionalId);
+        if (coordinator == Errors.NONE) {
+            return protocol2 ? add(broker, transactionalId, producerId, epoch, tp)
+                    : broker.transactions().verify(transactionalId, producerId, epoch, tp);
+        }
+        if (coordinator == Errors.NOT_COORDINATOR && broker.remoteTransactions() != null) {
+            return broker.remoteTransactions().check(
+                    broker.coordinatorNode(transactionalId, CoordinatorType.TRANSACTION),
+                    transactionalId, producerId, epoch, tp, protocol2);
+        }
+        return coordinator;
+    }
+
+    private static Errors add(BrokerContext broker, String transactionalId, long producerId, short epoch, TopicPartition tp) {
         Errors error = broker.transactions().addPartitions(transactionalId, producerId, epoch, List.of(tp)).join();
         if (error != Errors.CONCURRENT_TRANSACTIONS) {
             return error;

@@ -91,15 +91,21 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         });
     }
 
-    /** Whether the group's offsets partition is in the producer's transaction (added here from v5). */
+    /**
+     * Whether the group's offsets partition is in the producer's transaction (added here from v5),
+     * asked of the transaction's coordinator wherever it is. A coordinator that cannot answer now,
+     * or whose previous transaction is still completing, sends the client to retry (Kafka's
+     * COORDINATOR_NOT_AVAILABLE): the client treats CONCURRENT_TRANSACTIONS here as fatal.
+     */
     private Errors inTransaction(RequestContext context, TxnOffsetCommitRequestData request) {
         TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
                 broker.offsetsTopic().partitionFor(request.groupId()));
-        if (context.apiVersion() >= TRANSACTION_V2_VERSION) {
-            return TransactionAdmission.add(broker, request.transactionalId(), request.producerId(),
-                    request.producerEpoch(), offsets);
-        }
-        return broker.transactions().verify(request.transactionalId(), request.producerId(), request.producerEpoch(),
-                offsets);
+        Errors error = TransactionAdmission.admit(broker, request.transactionalId(), request.producerId(),
+                request.producerEpoch(), offsets, context.apiVersion() >= TRANSACTION_V2_VERSION);
+        return switch (error) {
+            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS,
+                 REQUEST_TIMED_OUT -> Errors.COORDINATOR_NOT_AVAILABLE;
+            default -> error;
+        };
     }
 }
