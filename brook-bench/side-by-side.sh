@@ -11,6 +11,7 @@
 #   ROWS=rebalance RUNS=3 brook-bench/side-by-side.sh # 10 members x 100 partitions: a join, a crash
 #   ROWS=txn RUNS=3 SCALE=2 brook-bench/side-by-side.sh # transactional producer, a commit every 100 ms
 #   ROWS=partitions RUNS=3 brook-bench/side-by-side.sh # 10,000 partitions: create, write one record each, hold
+#   ROWS=partitions PARTITION_TOPICS=100 PARTITIONS_PER_TOPIC=100 RUNS=3 brook-bench/side-by-side.sh # as 100 x 100
 #   ROWS=replicated RUNS=3 brook-bench/side-by-side.sh # 3-node clusters, RF 3: acks=all produce, consume,
 #                                               # end-to-end, leader failover (brook-bench/replicated-rows.sh)
 #   ROWS=replicated REPL_ROWS="controller-failover create-rf3 reassign" RUNS=3 brook-bench/side-by-side.sh
@@ -37,7 +38,8 @@ N_E2E=${N_E2E:-5000}
 IDLE_CONSUMERS=${IDLE_CONSUMERS:-100}
 IDLE_WINDOW_S=${IDLE_WINDOW_S:-20}
 IDLE_SETTLE_S=${IDLE_SETTLE_S:-20}              # before the window; 90 shows the JIT-compiled steady state
-PARTITION_TOPICS=${PARTITION_TOPICS:-10}        # x 1,000 partitions each
+PARTITION_TOPICS=${PARTITION_TOPICS:-10}        # x PARTITIONS_PER_TOPIC partitions each
+PARTITIONS_PER_TOPIC=${PARTITIONS_PER_TOPIC:-1000}
 PARTITIONS_QUIET_S=${PARTITIONS_QUIET_S:-60}    # nothing happens this long before open files are counted
 # Brook's idle-segment time for that row: a quiet minute sees every segment idle (default 5 min)
 BROOK_PARTITIONS_IDLE_MS=${BROOK_PARTITIONS_IDLE_MS:-30000}
@@ -300,12 +302,12 @@ bench_system() {
   fi
 
   if [[ " $ROWS " == *" partitions "* ]]; then
-    # PARTITION_TOPICS x 1,000 partitions, one record written to each; after a quiet spell, the
+    # PARTITION_TOPICS x PARTITIONS_PER_TOPIC partitions, one record written to each; after a quiet spell, the
     # files the server holds open (segment files, index mmaps do not count) and its resident memory
     out="$OUT/$system-$run-partitions.out"
     java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.ManyPartitionsLoad "localhost:$PORT" \
-        "$PARTITION_TOPICS" 1000 > "$out" 2>&1 || true
-    local row="partitions_${PARTITION_TOPICS}000"
+        "$PARTITION_TOPICS" "$PARTITIONS_PER_TOPIC" > "$out" 2>&1 || true
+    local row="partitions_${PARTITION_TOPICS}x${PARTITIONS_PER_TOPIC}"
     record "$system" "$run" "$row" create_ms "$(awk '/^create_ms/ {print $2}' "$out")"
     record "$system" "$run" "$row" produce_one_each_ms "$(awk '/^produce_ms/ {print $2}' "$out")"
     sleep "$PARTITIONS_QUIET_S"

@@ -465,6 +465,56 @@ class CrashRecoveryTest {
         return read;
     }
 
+    // ------------------------------------------------------------------ a topic created just before the kill
+
+    /**
+     * CreateTopics is answered once the topic is in the durable metadata log, while the files of its partitions
+     * are still being created off the controller's thread: a SIGKILL right after the answer loses none of them,
+     * and every partition takes a record at offset 0 after the restart. A topic described right after its
+     * creation was answered is described whole (the broker answers once it hosts what was committed before).
+     */
+    @Test
+    void aTopicCreatedRightBeforeASigkillHasEveryPartitionAfterTheRestart() throws Exception {
+        String topic = "created-before-kill";
+        int partitions = 2000;
+        try (BrookFixture brook = new BrookFixture(dataDir); Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(120, TimeUnit.SECONDS);
+            brook.kill();
+            long dirsAtKill = partitionDirs(topic);
+            brook.start();
+
+            assertEquals(partitions, admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS)
+                    .get(topic).partitions().size(), "partitions after the restart");
+            try (KafkaProducer<byte[], byte[]> producer = brook.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (int p = 0; p < partitions; p++) {
+                    sent.add(producer.send(new ProducerRecord<>(topic, p, null, bytes("p" + p))));
+                }
+                for (int p = 0; p < partitions; p++) {
+                    assertEquals(0, sent.get(p).get(60, TimeUnit.SECONDS).offset(), "partition " + p);
+                }
+            }
+            assertEquals(partitions, partitionDirs(topic), "partition directories after the restart");
+            System.out.println("CrashRecoveryTest created topic: " + dirsAtKill + " of " + partitions
+                    + " partition directories existed at the kill");
+
+            // read your writes: a topic described right after CreateTopics answered is there with every partition,
+            // though its files are still being made when the answer comes
+            String next = "described-right-after";
+            admin.createTopics(List.of(new NewTopic(next, partitions, (short) 1))).all().get(120, TimeUnit.SECONDS);
+            assertEquals(partitions, admin.describeTopics(List.of(next)).allTopicNames().get(60, TimeUnit.SECONDS)
+                    .get(next).partitions().size(), "partitions described right after the creation");
+        }
+    }
+
+    /** The directories of {@code topic}'s partitions under the data directory. */
+    private long partitionDirs(String topic) throws java.io.IOException {
+        try (var found = java.nio.file.Files.find(dataDir.toPath(), 3, (path, attributes) -> attributes.isDirectory()
+                && path.getFileName().toString().matches(java.util.regex.Pattern.quote(topic) + "-\\d+"))) {
+            return found.count();
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

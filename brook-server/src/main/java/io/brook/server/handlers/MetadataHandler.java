@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
  * missing topic needs CREATE on the cluster or the topic, else the topic is answered TOPIC_AUTHORIZATION_FAILED.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
+    /** Longest a Metadata request waits for this broker to apply the changes committed before it came. */
+    static final long CATCH_UP_MAX_MS = 10_000;
     private final BrokerContext broker;
 
     public MetadataHandler(BrokerContext broker) {
@@ -62,6 +64,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 }
             }
         }
+        if (request.topics() != null && request.topics().isEmpty()) { // brokers and controller only
+            return answer(context, request, version);
+        }
+        // a topic the client was just told is created is listed once this broker hosts its partitions
+        return broker.replicas().caughtUp(CATCH_UP_MAX_MS).thenCompose(caughtUp -> answer(context, request, version));
+    }
+
+    private CompletableFuture<MetadataResponseData> answer(RequestContext context, MetadataRequestData request,
+                                                           short version) {
         boolean allowAutoCreate = (version < 4 || request.allowAutoTopicCreation())
                 && broker.config().getBoolean("auto.create.topics.enable");
         MetadataImage image = broker.replicas().image();
@@ -91,7 +102,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         }
         return CompletableFuture.allOf(creations.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> respond(context, request, broker.replicas().image(), version,
-                        broker.liveBrokers(context.listenerName()), refusedCreate));
+                        broker.liveBrokers(context.listenerName()), refusedCreate, toCreate));
     }
 
     private static boolean isValidName(String name) {
@@ -104,7 +115,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     }
 
     private MetadataResponseData respond(RequestContext context, MetadataRequestData request, MetadataImage image,
-                                         short version, List<ClusterBrokers.Broker> live, List<String> refusedCreate) {
+                                         short version, List<ClusterBrokers.Broker> live, List<String> refusedCreate,
+                                         List<String> autoCreated) {
         BrokerAuthorizer authorizer = broker.authorizer();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(broker.clusterId())
@@ -148,7 +160,9 @@ public final class MetadataHandler implements ApiHandler<MetadataRequestData> {
                 } else if (topic != null) {
                     topics.put(topic.name(), describe(topic, liveIds));
                 } else {
-                    Errors error = isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                    // as Kafka: a topic this request created is there once the broker has its partitions
+                    Errors error = autoCreated.contains(requested.name()) ? Errors.LEADER_NOT_AVAILABLE
+                            : isValidName(requested.name()) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                             : Errors.INVALID_TOPIC_EXCEPTION;
                     topics.put(requested.name(), new MetadataResponseTopic().setName(requested.name())
                             .setErrorCode(error.code()).setIsInternal(Topic.isInternal(requested.name())));

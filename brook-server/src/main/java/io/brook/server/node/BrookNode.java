@@ -14,6 +14,7 @@ import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.QuorumMetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
 import io.brook.server.controller.ActiveControllerTimer;
+import io.brook.server.controller.AppliedWritesChannel;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.controller.ForwardedRequestServer;
 import io.brook.server.controller.ForwardingControllerChannel;
@@ -189,6 +190,10 @@ public final class BrookNode implements AutoCloseable {
     private static final long QUORUM_POLL_MS = 20;
     /** How long one attempt of a joining controller to learn the voters from its bootstrap servers waits. */
     private static final long DISCOVERY_ATTEMPT_MS = 5_000;
+    /** Longest a stop waits for the metadata change being applied to the hosted partitions (queued ones are dropped). */
+    private static final long PUBLISHER_CLOSE_TIMEOUT_MS = 30_000;
+    /** Longest an admin write waits for this broker to apply it before answering (it is committed either way). */
+    private static final long APPLIED_WRITE_MAX_WAIT_MS = 10_000;
     /** Longest wait between two looks for idle segments (half the idle time when that is shorter). */
     private static final long MAX_IDLE_SEGMENT_CHECK_MS = 30_000;
 
@@ -282,7 +287,6 @@ public final class BrookNode implements AutoCloseable {
         Controller controllerSetup = openController(config, meta.clusterId());
         boolean cluster = controllerSetup.cluster();
         MetadataController controller = controllerSetup.controller();
-        ControllerChannel controllerChannel = controllerSetup.channel();
         if (controllerSetup.quorum() != null) { // a broker-only node caught up in openController
             // before any log loads: a log whose topic this voter has not re-applied yet would count as deleted
             awaitActiveController(controllerSetup.quorum(), config);
@@ -290,6 +294,9 @@ public final class BrookNode implements AutoCloseable {
         LogManager logManager = new LogManager(config.logDirs(), time, scheduler);
         ReplicaManager replicas = new ReplicaManager(config.nodeId(), logManager, config.topicDefaults(),
                 config.getLong("replica.lag.time.max.ms"), highWatermarkCheckpoints(logManager));
+        // an admin write answers once this broker applied it: its client's next read here sees it
+        ControllerChannel controllerChannel = new AppliedWritesChannel(controllerSetup.channel(),
+                () -> replicas.caughtUp(APPLIED_WRITE_MAX_WAIT_MS));
         // dynamic broker configs (throttle rates, topic defaults) from the metadata, before any log loads
         ReplicationThrottles throttles = new ReplicationThrottles(config.nodeId(),
                 config.getInt("replication.quota.window.num"),
@@ -309,8 +316,9 @@ public final class BrookNode implements AutoCloseable {
             return t == null ? null : t.id();
         }, config.getInt("num.recovery.threads.per.data.dir"));
         // registered before the image is read: a change committed in between reaches the publisher, which catches
-        // up with the whole image when a change does not follow the one it applied last
-        controller.addPublisher(replicas::onMetadataUpdate);
+        // up with the whole image when a change does not follow the one it applied last. Applied on the replica
+        // manager's own thread: a decision is answered once committed, not once thousands of new logs exist
+        controller.addPublisher(replicas.publisher());
         replicas.onImage(controller.image());
         replicas.resumeMoves(); // the moves a stop interrupted, of the partitions still hosted here
         LogCleaner cleaner = null;
@@ -1044,6 +1052,11 @@ public final class BrookNode implements AutoCloseable {
             cleaner.close(); // lets a running cleaning finish its swap
         }
         closeController();
+        try {
+            replicas.closePublisher(PUBLISHER_CLOSE_TIMEOUT_MS); // no change applies while the logs close
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         logManager.checkpointHighWatermarks(replicas.highWatermarks());
         logManager.close();
     }

@@ -5,6 +5,7 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicDelta;
 import io.brook.metadata.image.TopicImage;
+import io.brook.metadata.runtime.MetadataPublisher;
 import io.brook.server.replication.ReplicaFetcherManager;
 import io.brook.storage.log.LogConfig;
 import io.brook.storage.log.LogDir;
@@ -20,7 +21,15 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -36,8 +45,16 @@ import java.util.function.Consumer;
  * once {@link #startReplication} ran, after this broker registered), or it has no leader (nothing fetches).
  * ISR changes go to the controller through the {@link IsrSender}; {@link #maybeShrinkIsrs} runs periodically.
  *
+ * <p>Committed changes reach it through {@link #publisher()}, which applies them in log order on this manager's
+ * own thread ({@code brook-replica-publisher}), as Kafka's brokers apply metadata after its controller committed
+ * it: the controller answers (CreateTopics once the topic is in the durable metadata log) without waiting for the
+ * files of thousands of new partitions, and {@link #image()}, which the broker serves metadata from, moves on only
+ * once the partitions of a change are hosted, so a topic is never shown before its partitions can be written.
+ * A crash before the files exist loses nothing: the next start creates every partition the metadata places here.
+ *
  * <p>Thread-safety: {@link #onImage} and {@link #onMetadataUpdate} run on the metadata publisher
- * thread; lookups may come from any thread and see either the old or the new set of partitions.
+ * thread (or at start-up before it); lookups may come from any thread and see either the old or the new set of
+ * partitions.
  */
 public final class ReplicaManager {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -58,6 +75,27 @@ public final class ReplicaManager {
     private volatile LeadershipListener leadershipListener = (partition, state) -> { };
     /** Moves partitions between log directories (AlterReplicaLogDirs). */
     private final LogDirMover mover;
+    /** Applies committed changes in log order, off the controller's thread (started by the first one queued). */
+    private final ExecutorService publisherThread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "brook-replica-publisher");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Set at shutdown: changes still queued are dropped (the next start applies the whole image). */
+    private volatile boolean closing;
+    /** The offset of the latest change queued to the publisher thread (controller thread writes it). */
+    private volatile long queuedOffset = -1;
+    /** Callers of {@link #caughtUp} waiting for a change to be applied. */
+    private final Queue<CatchUp> catchUps = new ConcurrentLinkedQueue<>();
+    /** Runs what waited for a change (a Metadata answer), never on the publisher thread; and their deadlines. */
+    private final ScheduledExecutorService catchUpThread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "brook-metadata-catch-up");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record CatchUp(long offset, CompletableFuture<Void> done) {
+    }
 
     /**
      * Hears the role the metadata gives each hosted partition (every update of it, whether or not its leader
@@ -88,6 +126,87 @@ public final class ReplicaManager {
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         this.checkpointedHighWatermarks = Map.copyOf(checkpointedHighWatermarks);
         this.mover = new LogDirMover(logManager, partitions::get);
+    }
+
+    /**
+     * The publisher to register with the metadata controller: it queues each committed change and returns at once;
+     * the changes are applied one at a time in the order they came, on this manager's publisher thread.
+     */
+    public MetadataPublisher publisher() {
+        return (delta, next) -> {
+            queuedOffset = next.offset();
+            try {
+                publisherThread.execute(() -> applyQueued(delta, next));
+            } catch (RejectedExecutionException e) {
+                // closing: the next start applies the whole image
+            }
+        };
+    }
+
+    private void applyQueued(MetadataDelta delta, MetadataImage next) {
+        if (closing) {
+            return;
+        }
+        try {
+            onMetadataUpdate(delta, next);
+            completeCatchUps();
+        } catch (RuntimeException e) {
+            // the next change that does not follow the image applied last catches up with its whole image
+            log.error("Could not apply the metadata change up to offset {} to the hosted partitions", next.offset(),
+                    e);
+        }
+    }
+
+    /**
+     * Completes (on its own thread) once {@link #image()} has every change committed before this call, or after
+     * {@code maxWaitMs}: so the broker answers Metadata for a topic its client has just been told is created,
+     * once the topic's partitions are hosted.
+     */
+    public CompletableFuture<Void> caughtUp(long maxWaitMs) {
+        long target = queuedOffset;
+        if (image.offset() >= target) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CatchUp waiter = new CatchUp(target, new CompletableFuture<>());
+        catchUps.add(waiter);
+        try {
+            catchUpThread.schedule(() -> waiter.done().complete(null), maxWaitMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            waiter.done().complete(null);
+        }
+        if (image.offset() >= target) { // applied while it was being added
+            completeCatchUps();
+        }
+        return waiter.done();
+    }
+
+    private void completeCatchUps() {
+        long applied = image.offset();
+        catchUps.removeIf(waiter -> {
+            if (waiter.done().isDone()) {
+                return true;
+            }
+            if (waiter.offset() > applied) {
+                return false;
+            }
+            try {
+                catchUpThread.execute(() -> waiter.done().complete(null));
+            } catch (RejectedExecutionException closed) {
+                waiter.done().complete(null);
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Stops applying changes (at shutdown, once the controller publishes no more, before the logs close): drops
+     * those still queued and waits up to {@code timeoutMs} for the one being applied.
+     */
+    public void closePublisher(long timeoutMs) throws InterruptedException {
+        closing = true;
+        publisherThread.shutdown();
+        publisherThread.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
+        catchUpThread.shutdown();
     }
 
     /** Kafka's replica.lag.time.max.ms default. */

@@ -58,7 +58,9 @@ public final class LogSegment implements AutoCloseable {
     }
 
     public static String fileName(long offset, String suffix) {
-        return String.format("%020d%s", offset, suffix);
+        // padded by hand: String.format was a tenth of the time spent creating an empty partition
+        String digits = Long.toString(offset);
+        return "0".repeat(Math.max(0, 20 - digits.length())) + digits + suffix;
     }
 
     public static File logFile(File dir, long baseOffset) {
