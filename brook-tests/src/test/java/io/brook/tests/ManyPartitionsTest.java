@@ -2,6 +2,7 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 
@@ -45,6 +47,9 @@ class ManyPartitionsTest {
         try (BrookFixture brook = new BrookFixture(dataDir, settings, OPEN_FILE_LIMIT); Admin admin = brook.admin()) {
             for (int t = 0; t < TOPICS; t++) {
                 admin.createTopics(List.of(new NewTopic("many-" + t, PARTITIONS_PER_TOPIC, (short) 1))).all().get();
+                // answered at commit, its 1,000 logs still being created: the next admin request waits for them
+                admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "many-" + t))).all()
+                        .get(30, TimeUnit.SECONDS);
             }
             assertTrue(openFiles(brook) < 1000, openFiles(brook) + " files open after creating 10,000 partitions");
 

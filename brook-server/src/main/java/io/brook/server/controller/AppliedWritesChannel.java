@@ -31,9 +31,10 @@ import java.util.function.Supplier;
 /**
  * Read-your-writes for admin clients: the replica manager applies committed metadata on its own thread, after the
  * controller answered, so a handler that answered a write and then a read of the same client from this broker's
- * image could miss it (DescribeConfigs right after IncrementalAlterConfigs, Metadata right after CreateTopics). Each
- * admin write through this channel completes only once {@code applied} does: the broker has applied every change
- * committed when the write completed (bounded by the caller's wait). Broker lifecycle calls (registration,
+ * image could miss it (DescribeClientQuotas right after AlterClientQuotas, DescribeConfigs right after
+ * IncrementalAlterConfigs). Each admin write through this channel but CreateTopics completes only once
+ * {@code applied} does: the broker has applied every change committed when the write completed (bounded by the
+ * caller's wait). Broker lifecycle calls (registration,
  * heartbeats, AlterPartition) and reads pass through untouched: the broker's own machinery must never wait on its
  * own publisher.
  *
@@ -56,9 +57,14 @@ public final class AppliedWritesChannel implements ControllerChannel {
         return write.thenCompose(result -> applied.get().thenApply(ignored -> result));
     }
 
+    /**
+     * At commit, as Kafka's CreateTopics: creating thousands of partition logs must not hold the answer (nor time the
+     * client out). Metadata, DescribeTopicPartitions and the admin APIs that read topics wait for them instead
+     * ({@code AfterCatchUp}).
+     */
     @Override
     public CompletableFuture<CreatedTopic> createTopic(NewTopic topic, boolean validateOnly) {
-        return validateOnly ? channel.createTopic(topic, true) : visible(channel.createTopic(topic, false));
+        return channel.createTopic(topic, validateOnly);
     }
 
     @Override

@@ -23,6 +23,7 @@ import io.brook.server.controller.MetadataObservers;
 import io.brook.server.controller.RoutingControllerChannel;
 import io.brook.server.controller.LocalControllerChannel;
 import io.brook.server.controller.QuorumDescription;
+import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.config.ConnectionLimitSettings;
@@ -37,6 +38,7 @@ import io.brook.server.coordinator.LocalMarkerWriter;
 import io.brook.server.coordinator.OffsetsTopic;
 import io.brook.server.coordinator.TransactionTopic;
 import io.brook.server.handlers.AddOffsetsToTxnHandler;
+import io.brook.server.handlers.AfterCatchUp;
 import io.brook.server.logging.LoggerLevels;
 import io.brook.server.handlers.CreateAclsHandler;
 import io.brook.server.handlers.DeleteAclsHandler;
@@ -156,6 +158,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * One Brook node, with Kafka's {@code process.roles}: broker and controller in one process (the single node and
@@ -444,25 +447,27 @@ public final class BrookNode implements AutoCloseable {
         FetchSessionCache fetchSessions = new FetchSessionCache(
                 config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
+        // admin APIs that read a topic are served once the partitions created before them are hosted
+        UnaryOperator<ApiHandler<?>> caughtUp = handler -> AfterCatchUp.of(handler, broker, requestExecutor);
         registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version")))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
                 .register(new DescribeQuorumHandler(controllerChannel))
                 .register(new CreateTopicsHandler(broker, mutationQuotas))
-                .register(new DeleteTopicsHandler(broker, mutationQuotas))
-                .register(new CreatePartitionsHandler(broker, mutationQuotas))
-                .register(new DescribeConfigsHandler(broker, loggers))
+                .register(caughtUp.apply(new DeleteTopicsHandler(broker, mutationQuotas)))
+                .register(caughtUp.apply(new CreatePartitionsHandler(broker, mutationQuotas)))
+                .register(caughtUp.apply(new DescribeConfigsHandler(broker, loggers)))
                 .register(new ProduceHandler(broker))
                 .register(new FetchHandler(broker, fetchSessions, throttles, new ConsumerFetchQuota(clientQuotas)))
                 .register(new ListOffsetsHandler(broker))
                 .register(new OffsetForLeaderEpochHandler(broker))
                 .register(new InitProducerIdHandler(broker))
-                .register(new DeleteRecordsHandler(broker))
-                .register(new AlterConfigsHandler(broker))
-                .register(new IncrementalAlterConfigsHandler(broker, loggers, tls))
-                .register(new DescribeLogDirsHandler(broker))
-                .register(new AlterReplicaLogDirsHandler(broker))
-                .register(new DescribeProducersHandler(broker))
+                .register(caughtUp.apply(new DeleteRecordsHandler(broker)))
+                .register(caughtUp.apply(new AlterConfigsHandler(broker)))
+                .register(caughtUp.apply(new IncrementalAlterConfigsHandler(broker, loggers, tls)))
+                .register(caughtUp.apply(new DescribeLogDirsHandler(broker)))
+                .register(caughtUp.apply(new AlterReplicaLogDirsHandler(broker)))
+                .register(caughtUp.apply(new DescribeProducersHandler(broker)))
                 .register(new DescribeTopicPartitionsHandler(broker))
                 .register(new FindCoordinatorHandler(broker))
                 .register(new JoinGroupHandler(broker))
@@ -489,11 +494,11 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DeleteAclsHandler(broker));
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
-            registry.register(new ElectLeadersHandler(broker));
+            registry.register(caughtUp.apply(new ElectLeadersHandler(broker)));
         }
         // a single node too: kafka-reassign-partitions moves replicas between its log directories with them
-        registry.register(new AlterPartitionReassignmentsHandler(broker));
-        registry.register(new ListPartitionReassignmentsHandler(broker));
+        registry.register(caughtUp.apply(new AlterPartitionReassignmentsHandler(broker)));
+        registry.register(caughtUp.apply(new ListPartitionReassignmentsHandler(broker)));
 
         // SASL listeners: their connections authenticate before anything else is served
         for (BrokerConfig.Listener l : config.brokerListeners()) {
