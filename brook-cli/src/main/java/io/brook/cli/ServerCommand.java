@@ -92,6 +92,12 @@ final class ServerCommand implements Callable<Integer> {
                     + config.metadataLogDir().getPath() + ")");
         }
         System.out.flush();
+        node.mustStop().thenAccept(reason -> {
+            err.println("brook: " + reason);
+            err.flush();
+            // off the thread whose I/O failed: the shutdown hook closes the node, which waits for that thread's pool
+            new Thread(() -> System.exit(1), "brook-must-stop").start();
+        });
         try {
             stopped.await();
         } catch (InterruptedException e) {

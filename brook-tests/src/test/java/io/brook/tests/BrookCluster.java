@@ -130,6 +130,11 @@ final class BrookCluster implements AutoCloseable {
             return paused;
         }
 
+        /** The exit status of a process that ended by itself, or null while it runs (or never ran). */
+        Integer exitValue() {
+            return process == null || process.isAlive() ? null : process.exitValue();
+        }
+
         /** The JVM's process id (bin/brook execs java). */
         long pid() {
             return process.pid();

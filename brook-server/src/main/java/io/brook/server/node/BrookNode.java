@@ -216,6 +216,8 @@ public final class BrookNode implements AutoCloseable {
     private final ActiveControllerTimer<Integer> fencer;
     /** The preferred-leader rebalance while this node is the active controller; null on a single node or when off. */
     private final ActiveControllerTimer<TopicPartition> rebalancer;
+    /** Completed with the reason once this node can no longer serve ({@link #mustStop}). */
+    private final CompletableFuture<String> mustStop = new CompletableFuture<>();
     /** This broker's registration, heartbeats and controlled shutdown; null on a single node. */
     private final BrokerLifecycle lifecycle;
     private final LogManager logManager;
@@ -554,11 +556,28 @@ public final class BrookNode implements AutoCloseable {
         network.acceptConnections();
         log.info("Brook node {} of cluster {} started in {} ms, serving {}:{}", config.nodeId(), meta.clusterId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
-        return new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader, markerSender,
-                remoteTransactions, controller,
+        BrookNode node = new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader,
+                markerSender, remoteTransactions, controller,
                 controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
                 bound,
                 meta.clusterId(), controllerSetup.rebalancer(), controllerSetup.kafkaListener());
+        logManager.onEveryDirOffline(() -> {
+            String reason = "every log directory of node " + config.nodeId() + " (" + config.logDirs().stream()
+                    .map(File::getPath).collect(java.util.stream.Collectors.joining(", ")) + ") is offline after an "
+                    + "I/O error; stopping so that its partitions' leadership moves to their other replicas: free or "
+                    + "replace the disk, then start the node again";
+            log.error("{}", reason);
+            node.mustStop.complete(reason);
+        });
+        return node;
+    }
+
+    /**
+     * Completes with the reason when this node can no longer serve and must stop (every log directory offline, as
+     * Kafka's broker halts then); whoever runs the node closes it (a controlled shutdown in a cluster) and exits.
+     */
+    public CompletableFuture<String> mustStop() {
+        return mustStop;
     }
 
     /**

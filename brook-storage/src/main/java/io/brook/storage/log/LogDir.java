@@ -71,6 +71,8 @@ public final class LogDir implements AutoCloseable {
     private final boolean hadCleanShutdown;
 
     private volatile boolean offline;
+    /** Told once, after the directory went offline (the node's reaction: see {@link LogManager#onEveryDirOffline}). */
+    private volatile Runnable offlineListener = () -> { };
     /** Durable-mode fsyncs of this directory's logs: one thread per directory, started on first use. */
     private final LogFlusher flusher;
 
@@ -332,6 +334,12 @@ public final class LogDir implements AutoCloseable {
         log.error("Log directory {} is offline after an I/O error; its partitions answer KAFKA_STORAGE_ERROR "
                 + "until the node is restarted", logDir, cause);
         logs.values().forEach(PartitionLog::markDirOffline);
+        offlineListener.run();
+    }
+
+    /** Runs {@code listener} once this directory goes offline (on the thread whose I/O failed). */
+    void onOffline(Runnable listener) {
+        this.offlineListener = listener;
     }
 
     public boolean isOffline() {

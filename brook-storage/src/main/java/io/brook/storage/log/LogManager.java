@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -44,6 +45,8 @@ public final class LogManager implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     /** Partitions being moved to another directory (AlterReplicaLogDirs), by partition. */
     private final Map<TopicPartition, FutureLog> futures = new ConcurrentHashMap<>();
+    private volatile Runnable everyDirOffline = () -> { };
+    private final AtomicBoolean everyDirOfflineTold = new AtomicBoolean();
 
     public LogManager(List<File> logDirs, Time time, ScheduledExecutorService scheduler) throws IOException {
         Set<File> distinct = new HashSet<>();
@@ -60,6 +63,21 @@ public final class LogManager implements AutoCloseable {
         this.dirs = List.copyOf(opened);
         this.time = time;
         this.scheduler = scheduler;
+        dirs.forEach(dir -> dir.onOffline(this::dirWentOffline));
+    }
+
+    /**
+     * Runs {@code listener} once, when the last online directory goes offline: the node then holds no partition it
+     * can serve (Kafka's brokers shut down then, so that leaderships move to the other replicas).
+     */
+    public void onEveryDirOffline(Runnable listener) {
+        this.everyDirOffline = listener;
+    }
+
+    private void dirWentOffline() {
+        if (dirs.stream().allMatch(LogDir::isOffline) && everyDirOfflineTold.compareAndSet(false, true)) {
+            everyDirOffline.run();
+        }
     }
 
     /** One log directory. */

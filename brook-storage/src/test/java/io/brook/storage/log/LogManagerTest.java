@@ -98,6 +98,19 @@ class LogManagerTest {
     }
 
     @Test
+    void theNodeIsToldOnceWhenItsLastOnlineDirectoryGoesOffline() throws IOException {
+        LogManager manager = new LogManager(dirs(), time, null);
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        manager.onEveryDirOffline(told::incrementAndGet);
+        manager.dirs().get(0).markOffline(new IOException("disk 1 failed"));
+        manager.dirs().get(1).markOffline(new IOException("disk 2 failed"));
+        assertEquals(0, told.get(), "another directory still serves");
+        manager.dirs().get(2).markOffline(new IOException("disk 3 failed"));
+        manager.dirs().get(2).markOffline(new IOException("disk 3 failed again"));
+        assertEquals(1, told.get());
+    }
+
+    @Test
     void aPartitionInTwoDirectoriesStopsTheStart() throws IOException {
         LogManager manager = new LogManager(dirs(), time, null);
         PartitionLog log = manager.getOrCreate(tp(0), LogFixtures.TOPIC_ID, cfg);
