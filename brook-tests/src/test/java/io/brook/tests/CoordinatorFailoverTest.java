@@ -153,11 +153,7 @@ class CoordinatorFailoverTest {
         String topic = "ledger";
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                 .all().get(30, TimeUnit.SECONDS);
-        // a first transactional producer makes the cluster create __transaction_state
-        try (KafkaProducer<byte[], byte[]> probe = cluster.producer(cluster.bootstrap(), Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probe", ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
-            probe.initTransactions();
-        }
+        createTransactionState();
         int dataLeader = cluster.await("a leader of " + topic, FAILOVER, () -> {
             var p = admin.describeTopics(Set.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
                     .partitions().get(0);
@@ -236,10 +232,7 @@ class CoordinatorFailoverTest {
         Admin admin = cluster.admin();
         String topic = "receipts";
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
-        try (KafkaProducer<byte[], byte[]> probe = cluster.producer(cluster.bootstrap(), Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probe", ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
-            probe.initTransactions(); // the cluster creates __transaction_state
-        }
+        createTransactionState();
         admin.listConsumerGroupOffsets("probe").partitionsToOffsetAndMetadata() // creates __consumer_offsets
                 .get(60, TimeUnit.SECONDS);
         List<Integer> stateLeaders = cluster.await("leaders of " + Topic.TRANSACTION_STATE_TOPIC_NAME, FAILOVER,
@@ -273,6 +266,14 @@ class CoordinatorFailoverTest {
         }
         var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         assertEquals(30L, offsets.get(input).offset(), "the offset the last transaction committed");
+    }
+
+    /** A first transactional producer makes the cluster create {@code __transaction_state}. */
+    private void createTransactionState() {
+        try (KafkaProducer<byte[], byte[]> probe = cluster.producer(cluster.bootstrap(), Map.of(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "probe", ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000))) {
+            probe.initTransactions();
+        }
     }
 
     /** The leader id of each partition of {@code topic}, by index; null until every partition has one. */
