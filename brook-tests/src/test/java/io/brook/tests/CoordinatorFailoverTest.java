@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The group coordinator moves with its {@code __consumer_offsets} partition across three Brook processes (the
@@ -232,25 +233,10 @@ class CoordinatorFailoverTest {
         Admin admin = cluster.admin();
         String topic = "receipts";
         admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
-        createTransactionState();
-        admin.listConsumerGroupOffsets("probe").partitionsToOffsetAndMetadata() // creates __consumer_offsets
-                .get(60, TimeUnit.SECONDS);
-        List<Integer> stateLeaders = cluster.await("leaders of " + Topic.TRANSACTION_STATE_TOPIC_NAME, FAILOVER,
-                () -> everyLeader(admin, Topic.TRANSACTION_STATE_TOPIC_NAME));
-        List<Integer> offsetsLeaders = cluster.await("leaders of " + Topic.GROUP_METADATA_TOPIC_NAME, FAILOVER,
-                () -> everyLeader(admin, Topic.GROUP_METADATA_TOPIC_NAME));
         String group = "movers"; // as Kafka Streams: the group is the application, each producer's id differs
-        int groupCoordinator = offsetsLeaders.get(partitionFor(group, offsetsLeaders.size()));
-        String transactionalId = null;
-        for (int i = 0; transactionalId == null && i < 1000; i++) { // Kafka's placement of a transactional id
-            String candidate = "movers-" + i;
-            if (stateLeaders.get(partitionFor(candidate, stateLeaders.size())) != groupCoordinator) {
-                transactionalId = candidate;
-            }
-        }
-        assertNotEquals(null, transactionalId, "a transaction coordinated by another node than group " + group);
+        String transactionalId = transactionalIdCoordinatedAwayFrom(admin, group, "movers-");
 
-        TopicPartition input = new TopicPartition(topic, 0); // offsets of a topic that exists (else UNKNOWN_TOPIC_OR_PARTITION)
+        TopicPartition input = new TopicPartition(topic, 0); // a topic that exists: else UNKNOWN_TOPIC_OR_PARTITION
         try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId, ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000))) {
@@ -266,6 +252,53 @@ class CoordinatorFailoverTest {
         }
         var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         assertEquals(30L, offsets.get(input).offset(), "the offset the last transaction committed");
+    }
+
+    /**
+     * The same with librdkafka (Debian's python3-confluent-kafka), whose transactions are Kafka's protocol 1:
+     * AddOffsetsToTxn to the transaction's coordinator, then TxnOffsetCommit v3 to the group's, which verifies over
+     * the network that the offsets partition is in the transaction.
+     */
+    @Test
+    @Compat({"librdkafka 2.0.2: transactional offsets of a group coordinated by another node"})
+    void librdkafkasTransactionalOffsetsCommitWhenTheGroupIsCoordinatedByAnotherNode() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Processes.librdkafkaPythonAvailable(),
+                "python3-confluent-kafka is not installed");
+        cluster = SHARED.cluster();
+        logsOnFailure.watch(cluster);
+        Admin admin = cluster.admin();
+        String topic = "librdkafka-receipts";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        String group = "librdkafka-movers";
+        String transactionalId = transactionalIdCoordinatedAwayFrom(admin, group, "librdkafka-movers-");
+        String output = Processes.run(List.of(Processes.DEBIAN_PYTHON,
+                new java.io.File("../compat/librdkafka/txn_offsets.py").getAbsolutePath(), cluster.bootstrap(), topic,
+                group, transactionalId, "42"), null);
+        assertTrue(output.contains("committed a record and offset 42"), output);
+        var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        assertEquals(42L, offsets.get(new TopicPartition(topic, 0)).offset(), "the offset the transaction committed");
+    }
+
+    /**
+     * A transactional id ({@code prefix} and a number) whose transaction coordinator is another node than the
+     * coordinator of {@code group}, both internal topics created first; Kafka's placement of both keys.
+     */
+    private String transactionalIdCoordinatedAwayFrom(Admin admin, String group, String prefix) throws Exception {
+        createTransactionState();
+        admin.listConsumerGroupOffsets("probe").partitionsToOffsetAndMetadata() // creates __consumer_offsets
+                .get(60, TimeUnit.SECONDS);
+        List<Integer> stateLeaders = cluster.await("leaders of " + Topic.TRANSACTION_STATE_TOPIC_NAME, FAILOVER,
+                () -> everyLeader(admin, Topic.TRANSACTION_STATE_TOPIC_NAME));
+        List<Integer> offsetsLeaders = cluster.await("leaders of " + Topic.GROUP_METADATA_TOPIC_NAME, FAILOVER,
+                () -> everyLeader(admin, Topic.GROUP_METADATA_TOPIC_NAME));
+        int groupCoordinator = offsetsLeaders.get(partitionFor(group, offsetsLeaders.size()));
+        for (int i = 0; i < 1000; i++) {
+            String candidate = prefix + i;
+            if (stateLeaders.get(partitionFor(candidate, stateLeaders.size())) != groupCoordinator) {
+                return candidate;
+            }
+        }
+        throw new AssertionError("no transaction coordinated by another node than group " + group);
     }
 
     /** A first transactional producer makes the cluster create {@code __transaction_state}. */
