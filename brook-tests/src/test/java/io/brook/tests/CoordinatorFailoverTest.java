@@ -250,8 +250,7 @@ class CoordinatorFailoverTest {
                 producer.commitTransaction();
             }
         }
-        var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        assertEquals(30L, offsets.get(input).offset(), "the offset the last transaction committed");
+        awaitCommitted(admin, group, input, 30); // the offset the last transaction committed
     }
 
     /**
@@ -275,8 +274,20 @@ class CoordinatorFailoverTest {
                 new java.io.File("../compat/librdkafka/txn_offsets.py").getAbsolutePath(), cluster.bootstrap(), topic,
                 group, transactionalId, "42"), null);
         assertTrue(output.contains("committed a record and offset 42"), output);
-        var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        assertEquals(42L, offsets.get(new TopicPartition(topic, 0)).offset(), "the offset the transaction committed");
+        awaitCommitted(admin, group, new TopicPartition(topic, 0), 42); // the offset the transaction committed
+    }
+
+    /**
+     * Waits until {@code group}'s committed offset of {@code tp} is {@code offset}: a transaction's offsets count once
+     * its commit marker reached the offsets partition, which follows the EndTxn answer.
+     */
+    private void awaitCommitted(Admin admin, String group, TopicPartition tp, long offset) throws Exception {
+        cluster.await("offset " + offset + " of " + tp + " committed for group " + group, FAILOVER, () -> {
+            var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(tp);
+            return committed != null && committed.offset() == offset;
+        }, () -> String.valueOf(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS)));
     }
 
     /**

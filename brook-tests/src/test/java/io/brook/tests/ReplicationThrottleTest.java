@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Kafka's own {@code kafka-configs} tool: a cluster-wide {@code follower.replication.throttled.rate} and a topic's
  * {@code follower.replication.throttled.replicas} slow a restarted follower's catch-up to about the rate; removing
  * the rate lets it catch up at once. Every node describes the dynamic values with Kafka's sources, a static config
- * is refused, and a per-broker value survives its broker's restart (it is in the metadata log).
+ * is refused, and a per-broker value survives its broker's restart (it is in the metadata log). The leader's side
+ * ({@code leader.replication.throttled.rate} / {@code .replicas}) holds a catching-up follower the same way.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ReplicationThrottleTest {
@@ -140,6 +141,71 @@ class ReplicationThrottleTest {
                 RATE, copied, leaderBytes, watchedMs, catchUpMs);
     }
 
+    /**
+     * The leader's side of the same throttle: the leader's {@code leader.replication.throttled.rate} (set on that
+     * broker, so no value of an earlier test wins over it) and the topic's {@code leader.replication.throttled.replicas}
+     * naming the leader's replica hold back what the leader sends a catching-up follower, which is not in the ISR;
+     * removing the rate lets it catch up and rejoin the ISR.
+     */
+    @Test
+    void aLeaderThrottledFollowerCatchesUpAtTheLeadersRateAndAtOnceWhenTheThrottleGoes() throws Exception {
+        cluster = SHARED.cluster();
+        logsOnFailure.watch(cluster);
+        int controller = cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin();
+        String topic = "leader-throttled";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        cluster.awaitInSync(topic, 3, CATCH_UP);
+        int leader = cluster.leaderOf(topic, 0, ELECTION);
+        int follower = cluster.nodeIds().stream().filter(id -> id != leader && id != controller).findFirst()
+                .orElseThrow();
+        int other = cluster.nodeIds().stream().filter(id -> id != leader && id != follower).findFirst().orElseThrow();
+
+        cluster.stop(follower); // out of the ISR at once
+        configs(cluster.bootstrap(leader, other), "--entity-type", "brokers", "--entity-name", String.valueOf(leader),
+                "--alter", "--add-config", "leader.replication.throttled.rate=" + RATE);
+        configs(cluster.bootstrap(leader, other), "--entity-type", "topics", "--entity-name", topic, "--alter",
+                "--add-config", "leader.replication.throttled.replicas=0:" + leader);
+        long leaderBytes;
+        long copied;
+        long watchedMs;
+        try {
+            assertSource(leader, "leader.replication.throttled.rate", String.valueOf(RATE),
+                    ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG);
+            try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(leader, other),
+                    Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (int i = 0; i < RECORDS; i++) {
+                    producer.send(new ProducerRecord<>(topic, 0, null, new byte[RECORD_BYTES]));
+                }
+                producer.flush();
+            }
+            leaderBytes = replicaBytes(admin, topic, leader);
+            assertTrue(leaderBytes >= (long) RECORDS * RECORD_BYTES, "the leader holds " + leaderBytes);
+
+            cluster.start(follower);
+            long from = System.nanoTime();
+            cluster.await("the follower copying from its throttled leader", CATCH_UP, () -> {
+                long b = replicaBytes(admin, topic, follower);
+                return b > 0 ? b : null;
+            });
+            Thread.sleep(WATCH_MS);
+            copied = replicaBytes(admin, topic, follower);
+            watchedMs = (System.nanoTime() - from) / 1_000_000;
+            long allowed = RATE * 3 / 2 * (watchedMs + 2_000) / 1000; // 1.5 x the rate, over 2 s more
+            assertTrue(copied > 0 && copied <= allowed, "the follower copied " + copied + " of " + leaderBytes
+                    + " bytes from its throttled leader in " + watchedMs + " ms; at most " + allowed + " allowed");
+            assertEquals(2, admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .partitions().get(0).isr().size(), "still out of the ISR");
+        } finally { // the shared cluster's next tests run unthrottled whatever happened here
+            configs(cluster.bootstrap(leader, other), "--entity-type", "brokers", "--entity-name",
+                    String.valueOf(leader), "--alter", "--delete-config", "leader.replication.throttled.rate");
+        }
+        long unthrottled = System.nanoTime();
+        cluster.awaitInSync(topic, 3, CATCH_UP);
+        System.out.printf("leader-throttled at %d B/s: %d of %d bytes copied in %d ms; unthrottled, in sync %d ms "
+                + "later%n", RATE, copied, leaderBytes, watchedMs, (System.nanoTime() - unthrottled) / 1_000_000);
+    }
+
     /** Runs Kafka's kafka-configs against {@code bootstrap}; returns its output. */
     private static String configs(String bootstrap, String... args) throws Exception {
         String[] all = new String[args.length + 2];
@@ -162,7 +228,12 @@ class ReplicationThrottleTest {
 
     /** The size of broker {@code id}'s replica of the topic's partition (DescribeLogDirs). */
     private static long replicaBytes(Admin admin, int id) throws Exception {
-        TopicPartition tp = new TopicPartition(TOPIC, 0);
+        return replicaBytes(admin, TOPIC, id);
+    }
+
+    /** The size of broker {@code id}'s replica of partition 0 of {@code topic} (DescribeLogDirs). */
+    private static long replicaBytes(Admin admin, String topic, int id) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
         return admin.describeLogDirs(List.of(id)).allDescriptions().get(30, TimeUnit.SECONDS).get(id).values()
                 .stream().map(dir -> dir.replicaInfos().get(tp)).filter(r -> r != null)
                 .mapToLong(ReplicaInfo::size).sum();

@@ -475,11 +475,19 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             long upper = replicaId >= 0 ? Long.MAX_VALUE : readCommitted ? stable : highWatermark;
             Map<String, String> topicConfigs = replicaId >= 0 ? topicConfigs(tp) : Map.of();
             boolean throttled = replicaId >= 0 && throttles.leaderThrottled(topicConfigs, tp.partition());
-            if (throttled && throttles.leaderHoldsBack(topicConfigs, tp.partition(),
-                    partition.state().isr().contains(replicaId))) {
+            boolean inSync = partition.state().isr().contains(replicaId);
+            if (throttled && throttles.leaderHoldsBack(topicConfigs, tp.partition(), inSync)) {
                 return; // KIP-73: an out-of-sync throttled replica waits while the leader's quota is used up
             }
-            Records records = partition.log().read(target.fetchOffset(), maxBytes, upper, minOneMessage);
+            int readMax = maxBytes;
+            boolean readOne = minOneMessage;
+            if (throttled && !inSync) {
+                // at most what the leader's quota allows per window (at least one batch), as the follower's side
+                // asks: one large answer must not overshoot the rate for many seconds
+                readMax = (int) Math.max(1, Math.min(maxBytes, throttles.leader().bytesPerWindow()));
+                readOne = true;
+            }
+            Records records = partition.log().read(target.fetchOffset(), readMax, upper, readOne);
             data.setRecords(records);
             if (throttled && records.sizeInBytes() > 0) {
                 throttles.leader().record(records.sizeInBytes(), throttles.nowMs());
