@@ -347,6 +347,30 @@ class BadInputTest {
         }
     }
 
+    /**
+     * KAFKA-15591: on a partition that has never held a record, a producer's first batch must start at sequence 0.
+     * A later batch that overtook a refused first one (sent before the leader had the partition) is answered
+     * OUT_OF_ORDER_SEQUENCE_NUMBER, which the client retries after the first; taking it would leave a gap the first
+     * batch could never fill, and the producer stuck until its delivery timeout.
+     */
+    @Test
+    void aNeverWrittenPartitionRefusesAProducersFirstBatchAboveSequenceZero() throws Exception {
+        try (RawConnection c = new RawConnection(brook.bootstrap()); Admin admin = brook.admin()) {
+            admin.createTopics(List.of(new NewTopic("first-sequence", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            MemoryRecords overtaking = MemoryRecords.withIdempotentRecords(Compression.NONE, 4343L, (short) 0, 17,
+                    new SimpleRecord(System.currentTimeMillis(), null, "second batch".getBytes()));
+            assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(),
+                    produceError(c, produce((short) -1, "first-sequence", overtaking)));
+            MemoryRecords first = MemoryRecords.withIdempotentRecords(Compression.NONE, 4343L, (short) 0, 0,
+                    new SimpleRecord(System.currentTimeMillis(), null, "first batch".getBytes()));
+            assertEquals(Errors.NONE.code(), produceError(c, produce((short) -1, "first-sequence", first)));
+            MemoryRecords other = MemoryRecords.withIdempotentRecords(Compression.NONE, 4444L, (short) 0, 17,
+                    new SimpleRecord(System.currentTimeMillis(), null, "state expired elsewhere".getBytes()));
+            assertEquals(Errors.NONE.code(), produceError(c, produce((short) -1, "first-sequence", other)),
+                    "a partition that has held a record takes an unknown producer at any sequence");
+        }
+    }
+
     @Test
     void aRetriedIdempotentBatchIsWrittenOnce() throws Exception {
         try (RawConnection c = new RawConnection(brook.bootstrap())) {

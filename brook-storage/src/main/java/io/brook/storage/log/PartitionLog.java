@@ -444,9 +444,11 @@ public final class PartitionLog implements AutoCloseable {
                                           boolean checkSequence) throws IOException {
         throwIfClosed();
         long nowMs = time.milliseconds();
+        boolean neverWritten = tail.end().offset() == 0;
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.hasProducerId()) {
-                ProducerStateTable.BatchMetadata dup = producerState.checkClientBatch(batch, checkSequence);
+                ProducerStateTable.BatchMetadata dup = producerState.checkClientBatch(batch, checkSequence,
+                        neverWritten);
                 if (dup != null) {
                     return AppendResult.duplicateOf(dup.firstOffset(), dup.lastOffset(), logStartOffset);
                 }

@@ -66,16 +66,29 @@ public final class ProducerStateTable {
      * Checks a batch from a client (or written by a coordinator, with {@code checkSequence} false)
      * against the producer's state.
      *
+     * <p>A producer this table does not know may start at any sequence (its state may have expired, or gone with
+     * deleted records), except on a partition that has never held a record ({@code neverWritten}): there nothing
+     * can have been lost, so a first sequence other than 0 means the producer's earlier batches were refused (a
+     * request that came before this node had the partition, say, while a later one came after) and are still to
+     * come. Taking it would leave them a gap they could never fill; OUT_OF_ORDER_SEQUENCE_NUMBER makes the client
+     * retry it after them (Kafka 4.5's rule, KAFKA-15591).
+     *
+     * @param neverWritten whether the partition's log end offset is 0 (no record was ever appended)
      * @return the original batch when this is a retried duplicate, else null (append it)
      * @throws InvalidProducerEpochException for an epoch older than the producer's current one
      * @throws OutOfOrderSequenceException   for a sequence that does not follow the last one
      * @throws InvalidTxnStateException      for a non-transactional batch inside an open transaction
      */
-    public BatchMetadata checkClientBatch(RecordBatch batch, boolean checkSequence) {
+    public BatchMetadata checkClientBatch(RecordBatch batch, boolean checkSequence, boolean neverWritten) {
         long producerId = batch.producerId();
         short epoch = batch.producerEpoch();
         Entry entry = producers.get(producerId);
         if (entry == null || entry.epoch == RecordBatch.NO_PRODUCER_EPOCH) {
+            if (checkSequence && neverWritten && batch.baseSequence() != 0) {
+                throw new OutOfOrderSequenceException("Producer " + producerId + " sent sequence "
+                        + batch.baseSequence() + " as its first to a partition that has never held a record; "
+                        + "0 was expected");
+            }
             return null; // unknown producer (new, or its state expired): accept any sequence
         }
         if (epoch < entry.epoch) {

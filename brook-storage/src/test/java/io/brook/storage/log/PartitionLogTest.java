@@ -299,6 +299,26 @@ class PartitionLogTest {
         }
     }
 
+    /**
+     * KAFKA-15591: a producer's first batch to a partition that has never held a record must start at sequence 0
+     * (its earlier batches were refused and are still to come); once the partition has held a record, an unknown
+     * producer may start anywhere (its state may have expired), DeleteRecords emptying the log included.
+     */
+    @Test
+    void aNeverWrittenPartitionTakesAnUnknownProducersFirstBatchOnlyAtSequenceZero() throws Exception {
+        try (PartitionLog log = LogFixtures.open(dir, config(Map.of()), time)) {
+            assertThrows(OutOfOrderSequenceException.class,
+                    () -> log.appendAsLeader(idempotent(7, (short) 0, 17, "after a refused first batch"), 0));
+            assertEquals(0, log.logEndOffset(), "nothing written");
+            log.appendAsLeader(idempotent(7, (short) 0, 0, "a", "b"), 0);
+            log.appendAsLeader(idempotent(7, (short) 0, 2, "c"), 0);
+            assertEquals(3, log.appendAsLeader(idempotent(8, (short) 0, 40, "expired elsewhere"), 0).firstOffset(),
+                    "a partition that has held records takes an unknown producer at any sequence");
+            log.advanceLogStartOffset(4);
+            assertEquals(4, log.appendAsLeader(idempotent(9, (short) 0, 5, "after DeleteRecords"), 0).firstOffset());
+        }
+    }
+
     @Test
     void producerStateIsRebuiltWhenTheLogIsReopened() throws Exception {
         LogConfig config = config(Map.of("segment.bytes", "1024"));

@@ -47,8 +47,10 @@ class RecompressionTest {
             for (Compression source : List.of(Compression.NONE, Compression.gzip().build(), Compression.zstd().build())) {
                 File logDir = new File(dir, target + "-" + source.type().name);
                 try (PartitionLog log = LogFixtures.open(logDir, config(Map.of("compression.type", target)), time)) {
+                    // a partition that has never held a record takes a producer's first batch only at sequence 0
+                    log.appendAsLeader(LogFixtures.batch(1_700_000_000_000L, "first"), 0);
                     log.appendAsLeader(idempotentBatch(source, 20), 0);
-                    MemoryRecords read = LogFixtures.readAll(log, 0, 20);
+                    MemoryRecords read = LogFixtures.readAll(log, 1, 21);
                     List<Record> records = new ArrayList<>();
                     for (RecordBatch batch : read.batches()) {
                         batch.ensureValid();
@@ -62,14 +64,14 @@ class RecompressionTest {
                     assertEquals(20, records.size());
                     for (int i = 0; i < 20; i++) {
                         Record r = records.get(i);
-                        assertEquals(i, r.offset());
+                        assertEquals(i + 1, r.offset());
                         assertEquals(1_700_000_000_000L + i, r.timestamp());
                         assertEquals("k" + i, StandardCharsets.UTF_8.decode(r.key()).toString());
                         assertArrayEquals(("hv" + i).getBytes(StandardCharsets.UTF_8), r.headers()[0].value());
                     }
                     // the producer's retry of the same batch is still recognised as a duplicate
-                    assertEquals(0, log.appendAsLeader(idempotentBatch(source, 20), 0).firstOffset());
-                    assertEquals(20, log.logEndOffset());
+                    assertEquals(1, log.appendAsLeader(idempotentBatch(source, 20), 0).firstOffset());
+                    assertEquals(21, log.logEndOffset());
                 }
             }
         }
