@@ -11,8 +11,9 @@ import java.util.concurrent.Executor;
 /**
  * Serves an admin API once this broker has applied every metadata change committed before the request came (at most
  * {@link MetadataHandler#CATCH_UP_MAX_MS}): CreateTopics answers at commit, as Kafka's, while the replica manager is
- * still creating the new partitions' logs, and a DescribeConfigs, CreatePartitions or DeleteTopics of the topic just
- * created must not find it unknown. At once when nothing is pending, the common case.
+ * still creating the new partitions' logs, and a DescribeTopicPartitions, DescribeConfigs, CreatePartitions or
+ * DeleteTopics of the topic just created must not find it unknown (Metadata waits the same way itself: a request for
+ * brokers only does not wait). At once when nothing is pending, the common case.
  *
  * <p>Thread-safety: stateless; a handler that had to wait runs on {@code executor} (the request handlers).
  */

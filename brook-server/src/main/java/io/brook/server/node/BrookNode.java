@@ -470,7 +470,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(caughtUp.apply(new DescribeLogDirsHandler(broker)))
                 .register(caughtUp.apply(new AlterReplicaLogDirsHandler(broker)))
                 .register(caughtUp.apply(new DescribeProducersHandler(broker)))
-                .register(new DescribeTopicPartitionsHandler(broker))
+                .register(caughtUp.apply(new DescribeTopicPartitionsHandler(broker)))
                 .register(new FindCoordinatorHandler(broker))
                 .register(new JoinGroupHandler(broker))
                 .register(new SyncGroupHandler(broker))
