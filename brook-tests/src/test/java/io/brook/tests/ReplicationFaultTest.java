@@ -15,6 +15,9 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -105,6 +108,12 @@ class ReplicationFaultTest {
     private static final Duration COMMIT = Duration.ofSeconds(15);
     /** Between two faults, with the producer running against a whole cluster. */
     private static final Duration QUIET = Duration.ofSeconds(2);
+    /**
+     * How long the majority may take to move an isolated node's leadership: an election of a new active controller
+     * when the isolated node was it (seen taking 14 s right after another fault), then the isolated broker's session
+     * timeout (which starts afresh with a new controller), and margin.
+     */
+    private static final Duration ISOLATED_LEADER_MOVE = Duration.ofSeconds(60);
 
     /** The fork's cluster of this test's settings ({@link #settings}), whole at the start of each test. */
     @RegisterExtension
@@ -116,7 +125,10 @@ class ReplicationFaultTest {
     private String topic = TOPIC;
     private ExecutorService threads;
 
-    /** One fault: {@code kind} on the leader of {@code partition}, which stays down (or frozen) for {@code down}. */
+    /**
+     * One fault: {@code kind} on the leader of {@code partition}, which stays down (or frozen) for {@code down}; an
+     * isolated one until its leadership moved, and {@code down} more.
+     */
     record Fault(Kind kind, int partition, Duration down) {
         @Override
         public String toString() {
@@ -128,25 +140,42 @@ class ReplicationFaultTest {
         /** SIGKILL, then a restart on the same files and ports. */
         KILL,
         /** SIGSTOP (heartbeats, fetches and answers stop; sockets stay open), then SIGCONT. */
-        PAUSE
+        PAUSE,
+        /**
+         * A network partition: the node keeps running, cut off from the other nodes both ways (what they send each
+         * other is dropped; clients still reach it) until the others have moved its leadership, and for {@code down}
+         * after that (a deposed leader that does not know it yet), then healed ({@link NetworkFaults}).
+         */
+        ISOLATE
     }
 
-    /** CI's schedule: the leaders of every partition killed, one with no time down, and one paused past its session. */
+    /**
+     * CI's schedule: the leaders of every partition killed, one with no time down, one paused past its session, and one
+     * cut off from the other nodes until they moved its leadership.
+     */
     static List<Fault> shortSchedule() {
         Duration pastSession = SESSION_TIMEOUT.plusSeconds(3);
         return List.of(new Fault(Kind.KILL, 0, Duration.ofSeconds(5)), new Fault(Kind.PAUSE, 1, pastSession),
-                new Fault(Kind.KILL, 2, Duration.ZERO), new Fault(Kind.KILL, 0, Duration.ofSeconds(2)));
+                new Fault(Kind.ISOLATE, 2, Duration.ofSeconds(3)), new Fault(Kind.KILL, 2, Duration.ZERO),
+                new Fault(Kind.KILL, 0, Duration.ofSeconds(2)));
     }
 
-    /** A random schedule of {@code count} faults from {@code seed}: mostly kills, some pauses, 0-10 s down. */
+    /**
+     * A random schedule of {@code count} faults from {@code seed}: half kills (0-10 s down), a quarter pauses (past the
+     * session timeout by up to 5 s) and a quarter network partitions (0-5 s after the leadership moved).
+     */
     static List<Fault> longSchedule(int count, long seed) {
         Random random = new Random(seed);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            boolean pause = random.nextInt(4) == 0;
-            Duration down = pause ? SESSION_TIMEOUT.plusMillis(random.nextInt(5_000))
-                    : Duration.ofMillis(random.nextInt(10_001));
-            faults.add(new Fault(pause ? Kind.PAUSE : Kind.KILL, random.nextInt(PARTITIONS), down));
+            int draw = random.nextInt(4);
+            Kind kind = draw == 0 ? Kind.PAUSE : draw == 1 ? Kind.ISOLATE : Kind.KILL;
+            Duration down = switch (kind) {
+                case KILL -> Duration.ofMillis(random.nextInt(10_001));
+                case PAUSE -> SESSION_TIMEOUT.plusMillis(random.nextInt(5_000));
+                case ISOLATE -> Duration.ofMillis(random.nextInt(5_001));
+            };
+            faults.add(new Fault(kind, random.nextInt(PARTITIONS), down));
         }
         return faults;
     }
@@ -188,6 +217,7 @@ class ReplicationFaultTest {
         overrides.put("transaction.state.log.replication.factor", String.valueOf(REPLICATION_FACTOR));
         overrides.put("transaction.state.log.min.isr", String.valueOf(MIN_INSYNC_REPLICAS));
         overrides.put("unclean.leader.election.enable", "false");
+        overrides.put(BrookCluster.NETWORK_FAULTS, "true");
         return overrides;
     }
 
@@ -288,6 +318,12 @@ class ReplicationFaultTest {
                     Thread.sleep(fault.down.toMillis());
                     cluster.resume(victim);
                 }
+                case ISOLATE -> {
+                    cluster.isolate(victim);
+                    awaitLeaderMovedOff(victim, fault.partition);
+                    Thread.sleep(fault.down.toMillis());
+                    cluster.healNetwork();
+                }
             }
             long backAt = System.nanoTime();
             cluster.awaitInSync(topic, REPLICATION_FACTOR, SETTLE);
@@ -303,6 +339,37 @@ class ReplicationFaultTest {
             Thread.sleep(QUIET.toMillis());
         }
         return lines;
+    }
+
+    /**
+     * Waits until the nodes on the other side of a partition from {@code isolated}, asked directly (a Metadata request
+     * to each, not through a client that may ask the isolated node), name another live leader for {@code partition}:
+     * the majority fenced the isolated node and moved its leadership, while it still runs and may still take writes.
+     */
+    private void awaitLeaderMovedOff(int isolated, int partition) throws Exception {
+        List<Integer> others = cluster.liveNodes().stream().filter(id -> id != isolated).toList();
+        cluster.await("the leadership of " + topic + "-" + partition + " moved off isolated node " + isolated
+                + " as nodes " + others + " see it", ISOLATED_LEADER_MOVE, () -> {
+                    for (int id : others) {
+                        int leader = leaderAsSeenBy(id, partition);
+                        if (leader < 0 || leader == isolated) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    /** The leader of {@code partition} of the topic in node {@code id}'s own metadata (-1 if none). */
+    private int leaderAsSeenBy(int id, int partition) throws Exception {
+        try (RawConnection c = new RawConnection(cluster.node(id).bootstrap())) {
+            MetadataResponseData answer = (MetadataResponseData) c.call(ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic()
+                            .setName(topic))).setAllowAutoTopicCreation(false));
+            return answer.topics().iterator().next().partitions().stream()
+                    .filter(p -> p.partitionIndex() == partition).findFirst()
+                    .map(MetadataResponseData.MetadataResponsePartition::leaderId).orElse(-1);
+        }
     }
 
     /**

@@ -102,6 +102,7 @@ final class SharedCluster implements BeforeAllCallback, BeforeEachCallback, Afte
                 return;
             }
             try {
+                cluster.healNetwork();
                 for (int id : cluster.nodeIds()) {
                     if (cluster.node(id).running() && cluster.node(id).paused()) {
                         cluster.resume(id);
