@@ -108,6 +108,8 @@ class ReplicationFaultTest {
     private static final Duration COMMIT = Duration.ofSeconds(15);
     /** Between two faults, with the producer running against a whole cluster. */
     private static final Duration QUIET = Duration.ofSeconds(2);
+    /** Past Ratis's default close threshold for a paused process (60 s). */
+    private static final Duration PAST_RATIS_CLOSE_THRESHOLD = Duration.ofSeconds(65);
     /**
      * How long the majority may take to move an isolated node's leadership: an election of a new active controller
      * when the isolated node was it (seen taking 14 s right after another fault), then the isolated broker's session
@@ -529,6 +531,46 @@ class ReplicationFaultTest {
      * committed offset on, at-least-once), every record is processed, the committed offsets the admin client reads
      * are the last ones committed, and a new member of the group starts exactly there.
      */
+    /**
+     * A voter paused longer than Ratis's default close threshold (60 s; a frozen VM, say) is a follower that catches
+     * up on resuming: the node learns metadata written after it, here a topic created once it runs again. Ratis
+     * used to shut such a server down for good while the node ran on, its metadata frozen
+     * ({@code RatisProperties.JVM_PAUSE_CLOSE_THRESHOLD}).
+     */
+    @Test
+    void aVoterPausedPastRatissCloseThresholdCatchesUpOnResuming() throws Exception {
+        startCluster();
+        int controller = cluster.awaitActiveController(CLIENT);
+        int victim = cluster.liveNodes().stream().filter(id -> id != controller).findFirst().orElseThrow();
+        cluster.pause(victim);
+        Thread.sleep(PAST_RATIS_CLOSE_THRESHOLD.toMillis());
+        cluster.resume(victim);
+        String created = topic + "-after-pause";
+        Admin admin = cluster.admin(cluster.bootstrap(controller));
+        cluster.await("topic " + created + " created", CLIENT, () -> {
+            try {
+                admin.createTopics(List.of(new NewTopic(created, 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    return null;
+                }
+            }
+            return true;
+        });
+        cluster.await("node " + victim + " knowing " + created + " after a " + PAST_RATIS_CLOSE_THRESHOLD.toSeconds()
+                + " s pause", CLIENT, () -> knows(victim, created));
+    }
+
+    /** Whether node {@code id}'s own metadata has {@code topic}. */
+    private boolean knows(int id, String topic) throws Exception {
+        try (RawConnection c = new RawConnection(cluster.node(id).bootstrap())) {
+            MetadataResponseData answer = (MetadataResponseData) c.call(ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic()
+                            .setName(topic))).setAllowAutoTopicCreation(false));
+            return answer.topics().iterator().next().errorCode() == 0;
+        }
+    }
+
     @Test
     void aConsumerGroupKeepsItsCommittedOffsetsThroughACoordinatorKill() throws Exception {
         String topic = "group-input";

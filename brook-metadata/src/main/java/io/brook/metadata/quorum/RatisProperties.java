@@ -45,6 +45,14 @@ final class RatisProperties {
     static final int ENTRY_HEADROOM_BYTES = 1024;
     /** How long a server remembers a request for duplicate detection; Brook never resends a proposal. */
     static final Duration RETRY_CACHE_EXPIRY = Duration.ofSeconds(10);
+    /**
+     * How long a pause of the whole process (SIGSTOP, a frozen VM, a very long GC) must be before Ratis shuts the
+     * voter's server down on resuming (its close threshold, 60 s by default): never, in practice. A shut-down server
+     * never comes back while the node runs on, serving metadata that no longer moves; a KRaft controller simply
+     * resumes as a follower and catches up, and so does a Brook voter now. (A leader paused past the election
+     * timeout still steps down on resuming: that stays.)
+     */
+    static final Duration JVM_PAUSE_CLOSE_THRESHOLD = Duration.ofDays(365);
 
     private RatisProperties() {
     }
@@ -133,6 +141,7 @@ final class RatisProperties {
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(SNAPSHOT_CHUNK_BYTES));
 
         RaftServerConfigKeys.RetryCache.setExpiryTime(p, millis(RETRY_CACHE_EXPIRY));
+        RaftServerConfigKeys.setCloseThreshold(p, millis(JVM_PAUSE_CLOSE_THRESHOLD));
         return p;
     }
 
