@@ -112,6 +112,12 @@ final class RatisProperties {
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(election));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(election.multipliedBy(2)));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(config.requestTimeout()));
+        // A leader that lost its majority's heartbeats steps down and then, by Ratis's default, does not campaign
+        // for 10 s (its leader step-down wait time): with one voter cut off and another slow to answer (just back
+        // from a pause), the quorum had no leader for 11-14 s. A KRaft controller that resigns campaigns again after
+        // an election timeout, so does a Brook voter now (pre-vote, Ratis's default, keeps a cut-off voter from
+        // disrupting the others). The same wait is the JVM pause after which a resuming leader steps down.
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, millis(election.multipliedBy(2)));
         if (config.voters().size() == 1) {
             // the single-node default must be ready at once, not after an election timeout
             RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, millis(SINGLE_VOTER_FIRST_ELECTION));
