@@ -9,9 +9,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.tools.DumpLogSegments;
 import org.junit.jupiter.api.Test;
@@ -21,6 +25,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -173,6 +178,42 @@ class DumpLogSegmentsTest {
                 && output.contains("\"value\":\"4242\""), output);
         assertFalse(output.toLowerCase().contains("exception"), output);
         assertFalse(output.contains("Error"), output);
+    }
+
+    @Test
+    @Compat({"Kafka tools 4.3.1: DumpLogSegments --offsets-decoder on __consumer_offsets (offsets, group metadata)"})
+    void kafkaDecodesBrooksGroupAndOffsetRecords() throws Exception {
+        String group = "dumped-group";
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("grouped", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG,
+                    group))) {
+                consumer.subscribe(List.of("grouped"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (consumer.assignment().isEmpty() && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(200));
+                }
+                assertEquals(2, consumer.assignment().size(), "the member got both partitions");
+                consumer.commitSync(Map.of(new TopicPartition("grouped", 1), new OffsetAndMetadata(7)));
+            }
+        }
+        List<String> logs = new ArrayList<>();
+        for (File dir : dataDir.listFiles((d, n) -> n.startsWith("__consumer_offsets-"))) {
+            for (File log : dir.listFiles((d, n) -> n.endsWith(".log"))) {
+                logs.add(log.getAbsolutePath());
+            }
+        }
+        String output = runDump(new String[]{"--offsets-decoder", "--files", String.join(",", logs)});
+        assertTrue(output.contains("\"group\":\"" + group + "\""), "the group's records: " + output);
+        assertTrue(output.contains("\"protocolType\":\"consumer\"") && output.contains("\"generation\":1")
+                && output.contains("\"protocol\":\"range\""), "generation 1 with its protocol: " + output);
+        assertTrue(output.contains("\"generation\":2") && output.contains("\"members\":[]"),
+                "the group emptied by the member's leaving: " + output);
+        assertTrue(output.contains("\"topic\":\"grouped\"") && output.contains("\"offset\":7"),
+                "the commit: " + output);
+        assertFalse(output.toLowerCase().contains("exception") || output.contains("unknown"), output);
     }
 
     private static String runDump(String[] args) throws Exception {

@@ -4,6 +4,7 @@ import io.brook.tests.replication.AckedRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -104,6 +105,11 @@ class ReplicationFaultTest {
      * and moves its leaderships while it is gone (a SIGKILLed broker says nothing; its session is how it is noticed).
      */
     private static final Duration COORDINATOR_DOWN = SESSION_TIMEOUT.plusSeconds(10);
+    /**
+     * A commit through the new coordinator after the old one was killed, at the latest: an election of a new active
+     * controller when the killed node was it, then its session timeout, then the client's coordinator lookup.
+     */
+    private static final Duration COORDINATOR_MOVE = Duration.ofSeconds(60);
     /** One commit of a group member (a coordinator move included). */
     private static final Duration COMMIT = Duration.ofSeconds(15);
     /** Between two faults, with the producer running against a whole cluster. */
@@ -594,13 +600,21 @@ class ReplicationFaultTest {
         int coordinator = cluster.await("the coordinator of " + group, CLIENT, () -> admin.describeConsumerGroups(
                 List.of(group)).all().get(10, TimeUnit.SECONDS).get(group).coordinator().id());
 
+        ConsumerGroupMetadata beforeKill = member.groupMetadata();
         cluster.kill(coordinator);
-        long down = System.nanoTime() + COORDINATOR_DOWN.toNanos();
+        long killed = System.nanoTime();
+        long down = killed + COORDINATOR_DOWN.toNanos();
+        long movedBy = killed + COORDINATOR_MOVE.toNanos();
         long commitsBefore = progress.commits;
-        while (System.nanoTime() < down) {
-            progress.pollAndCommit(member, down + CLIENT.toNanos(), "while the coordinator is down");
+        // down for at least COORDINATOR_DOWN, and until a commit went through the new coordinator (when the killed
+        // node was also the active controller, an election comes before its session can time out)
+        while (System.nanoTime() < down
+                || REPLICATION_FACTOR > 1 && progress.commits == commitsBefore && System.nanoTime() < movedBy) {
+            progress.pollAndCommit(member, movedBy + CLIENT.toNanos(), "while the coordinator is down");
         }
         long commitsWhileDown = progress.commits - commitsBefore;
+        long downMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+        ConsumerGroupMetadata afterMove = member.groupMetadata();
         cluster.start(coordinator);
         deadline = System.nanoTime() + CLIENT.multipliedBy(2).toNanos();
         while (progress.processed() < total) {
@@ -614,9 +628,10 @@ class ReplicationFaultTest {
         Map<String, Long> committed = new TreeMap<>();
         progress.committed.forEach((tp, offset) -> committed.put(tp.toString(), offset));
         member.close(Duration.ofSeconds(10));
-        System.out.printf("[replication-faults] group %s: coordinator node %d killed; %d commits, %d of them while it "
-                        + "was down, %d failed; %d records re-read after the last commit; committed %s%n", group,
-                coordinator, progress.commits, commitsWhileDown, progress.failedCommits, progress.reread, committed);
+        System.out.printf("[replication-faults] group %s: coordinator node %d killed for %d ms; %d commits, %d of them "
+                        + "while it was down, %d failed; %d records re-read after the last commit; committed %s%n", group,
+                coordinator, downMs, progress.commits, commitsWhileDown, progress.failedCommits, progress.reread,
+                committed);
         assertEquals(List.of(), progress.violations, "records read again behind a committed offset");
         assertEquals(committed, storedOffsets, "the committed offsets as stored");
         for (int p = 0; p < PARTITIONS; p++) {
@@ -624,6 +639,10 @@ class ReplicationFaultTest {
         }
         if (REPLICATION_FACTOR > 1) {
             assertTrue(commitsWhileDown > 0, "a commit went through while the old coordinator was down");
+            // the new coordinator loaded the group from its record: the member went on without rejoining
+            assertEquals(beforeKill.memberId() + " generation " + beforeKill.generationId(),
+                    afterMove.memberId() + " generation " + afterMove.generationId(),
+                    "the member and its generation after the coordinator moved");
         }
 
         // a new member of the group starts exactly at the committed offsets

@@ -306,6 +306,13 @@ public final class GroupCoordinator {
             group.emptySinceMs = clock.getAsLong();
             group.protocolName = null;
             group.leaderId = null;
+            // the generation goes on from here after a coordinator move; failing that, from the last stored one
+            String groupId = group.groupId;
+            store.writeGroup(groupId, stored(group, Map.of()), Map.of()).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    log.info("Group {} is empty; storing that failed ({})", groupId, writeError(failure));
+                }
+            });
             return;
         }
         group.protocolName = group.selectProtocol();
@@ -375,18 +382,16 @@ public final class GroupCoordinator {
                 member.awaitingSync = result;
                 resetSession(group, member);
                 if (group.isLeader(memberId)) {
+                    Map<String, byte[]> complete = new HashMap<>();
                     for (Member m : group.members.values()) {
                         byte[] assignment = assignments.get(m.memberId);
-                        m.assignment = assignment == null ? new byte[0] : assignment;
+                        complete.put(m.memberId, assignment == null ? new byte[0] : assignment);
                     }
-                    group.state = GroupState.STABLE;
-                    for (Member m : group.members.values()) {
-                        if (m.awaitingSync != null) {
-                            m.awaitingSync.complete(new SyncResult(Errors.NONE, group.protocolType,
-                                    group.protocolName, m.assignment));
-                            m.awaitingSync = null;
-                        }
-                    }
+                    int storedGeneration = group.generation;
+                    // the members get their assignment once it is durable: a coordinator that takes over the group
+                    // then knows them in this generation, and they go on without rejoining
+                    store.writeGroup(groupId, stored(group, complete), Map.of()).whenComplete((ok, failure) ->
+                            onAssignmentStored(groupId, storedGeneration, complete, failure));
                 }
                 return result;
             }
@@ -396,6 +401,48 @@ public final class GroupCoordinator {
             default:
                 return done(SyncResult.error(Errors.UNKNOWN_MEMBER_ID));
         }
+    }
+
+    private synchronized void onAssignmentStored(String groupId, int generation, Map<String, byte[]> assignments,
+                                                 Throwable failure) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.state != GroupState.COMPLETING_REBALANCE || group.generation != generation) {
+            return; // the group moved on (a member joined or left) while the record was written
+        }
+        if (failure != null) {
+            Errors error = writeError(failure);
+            log.info("Group {} generation {}: its assignment was not stored ({}); the members rejoin", groupId,
+                    generation, error);
+            for (Member m : group.members.values()) {
+                if (m.awaitingSync != null) {
+                    m.awaitingSync.complete(SyncResult.error(error));
+                    m.awaitingSync = null;
+                }
+            }
+            prepareRebalance(group, "its assignment could not be stored");
+            return;
+        }
+        group.state = GroupState.STABLE;
+        for (Member m : group.members.values()) {
+            m.assignment = assignments.getOrDefault(m.memberId, new byte[0]);
+            if (m.awaitingSync != null) {
+                m.awaitingSync.complete(new SyncResult(Errors.NONE, group.protocolType, group.protocolName,
+                        m.assignment));
+                m.awaitingSync = null;
+            }
+        }
+    }
+
+    /** The group's record with {@code assignments} (member id to assignment) for its members. */
+    private StoredGroup stored(ClassicGroup group, Map<String, byte[]> assignments) {
+        List<StoredGroup.StoredMember> members = new ArrayList<>();
+        for (Member m : group.members.values()) {
+            members.add(new StoredGroup.StoredMember(m.memberId, m.instanceId, m.clientId, m.clientHost,
+                    m.rebalanceTimeoutMs, m.sessionTimeoutMs, m.metadataFor(group.protocolName),
+                    assignments.getOrDefault(m.memberId, new byte[0])));
+        }
+        return new StoredGroup(group.protocolType, group.generation, group.protocolName, group.leaderId,
+                clock.getAsLong(), members);
     }
 
     // ------------------------------------------------------------------ Heartbeat and LeaveGroup
@@ -734,7 +781,9 @@ public final class GroupCoordinator {
                     tombstones.put(tp, null);
                 }
             });
-            if (tombstones.isEmpty() || store.write(groupId, tombstones).isCompletedExceptionally()) {
+            boolean lastOffsets = group != null && tombstones.size() == offsets.get(groupId).size();
+            if (tombstones.isEmpty() || (lastOffsets ? store.writeGroup(groupId, null, tombstones)
+                    : store.write(groupId, tombstones)).isCompletedExceptionally()) {
                 continue;
             }
             tombstones.keySet().forEach(tp -> loadOffset(groupId, tp, null));
@@ -817,6 +866,50 @@ public final class GroupCoordinator {
         }
         offsets.computeIfAbsent(groupId, g -> new HashMap<>()).put(tp, offset);
         trackOffsetsOnlyGroup(groupId);
+    }
+
+    /**
+     * Replays one group record read back from the offsets topic (null: the group was deleted). A group with
+     * members is stable in its generation: each member's session starts now, so members that are still there
+     * go on heartbeating and committing, and those that are gone time out as usual.
+     */
+    public synchronized void loadGroup(String groupId, StoredGroup stored) {
+        ClassicGroup previous = groups.remove(groupId);
+        if (previous != null) {
+            cancel(previous.rebalanceTimer);
+            previous.members.values().forEach(m -> cancel(m.sessionTimer));
+        }
+        if (stored == null) {
+            if (offsets.containsKey(groupId)) {
+                trackOffsetsOnlyGroup(groupId);
+            }
+            return;
+        }
+        ClassicGroup group = new ClassicGroup(groupId);
+        group.protocolType = stored.protocolType();
+        group.generation = stored.generation();
+        for (StoredGroup.StoredMember m : stored.members()) {
+            Member member = new Member(m.memberId(), m.instanceId(), m.clientId(), m.clientHost(),
+                    m.sessionTimeoutMs(), m.rebalanceTimeoutMs(),
+                    List.of(new Member.Protocol(stored.protocolName(), m.subscription())));
+            member.assignment = m.assignment();
+            group.members.put(member.memberId, member);
+            if (member.instanceId != null) {
+                group.staticMembers.put(member.instanceId, member.memberId);
+            }
+        }
+        if (group.members.isEmpty()) {
+            group.state = GroupState.EMPTY;
+            group.emptySinceMs = stored.currentStateTimestamp() >= 0 ? stored.currentStateTimestamp()
+                    : clock.getAsLong();
+        } else {
+            group.state = GroupState.STABLE;
+            group.protocolName = stored.protocolName();
+            group.leaderId = group.members.containsKey(stored.leaderId()) ? stored.leaderId()
+                    : group.members.keySet().iterator().next();
+            group.members.values().forEach(m -> resetSession(group, m));
+        }
+        groups.put(groupId, group);
     }
 
     private void maybeForget(ClassicGroup group) {
@@ -1121,9 +1214,7 @@ public final class GroupCoordinator {
         }
         Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
         offsets.getOrDefault(groupId, Map.of()).keySet().forEach(tp -> tombstones.put(tp, null));
-        CompletableFuture<Void> written = tombstones.isEmpty() ? CompletableFuture.completedFuture(null)
-                : store.write(groupId, tombstones);
-        return written.handle((ok, failure) -> {
+        return store.writeGroup(groupId, null, tombstones).handle((ok, failure) -> {
             if (failure != null) {
                 return Errors.COORDINATOR_NOT_AVAILABLE;
             }

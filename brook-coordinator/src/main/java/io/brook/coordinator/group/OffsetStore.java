@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Where committed offsets are made durable: on a node, the {@code __consumer_offsets}
+ * Where committed offsets and classic groups are made durable: on a node, the {@code __consumer_offsets}
  * partition the group id hashes to. A null offset deletes the commit (a tombstone).
  */
 public interface OffsetStore {
@@ -18,4 +18,10 @@ public interface OffsetStore {
      */
     CompletableFuture<Void> writeTransactional(String groupId, long producerId, short producerEpoch,
                                                Map<TopicPartition, CommittedOffset> offsets);
+
+    /**
+     * Writes a classic group's record ({@code group}; null deletes it) together with {@code offsets} (may be
+     * empty), in one batch: a deleted group's offsets go with it or not at all.
+     */
+    CompletableFuture<Void> writeGroup(String groupId, StoredGroup group, Map<TopicPartition, CommittedOffset> offsets);
 }

@@ -4,6 +4,7 @@ import io.brook.coordinator.group.CommittedOffset;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.group.OffsetRecords;
 import io.brook.coordinator.group.OffsetStore;
+import io.brook.coordinator.group.StoredGroup;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.metadata.image.TopicImage;
 import io.brook.metadata.runtime.MetadataController;
@@ -23,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -106,11 +108,15 @@ public final class OffsetsTopic implements OffsetStore {
 
     /** Reads every partition from its start and hands each offset commit to the coordinator. */
     public void replayInto(GroupCoordinator coordinator) throws IOException {
-        int records = 0;
+        int offsets = 0;
+        int groups = 0;
         for (int p = 0; p < partitions(); p++) {
-            records += replayPartition(coordinator, p);
+            Replayed replayed = replayPartition(coordinator, p);
+            offsets += replayed.offsets();
+            groups += replayed.groups();
         }
-        log.info("Loaded {} offset commits from {}", records, Topic.GROUP_METADATA_TOPIC_NAME);
+        log.info("Loaded {} offset commits and {} group records from {}", offsets, groups,
+                Topic.GROUP_METADATA_TOPIC_NAME);
     }
 
     /**
@@ -119,10 +125,10 @@ public final class OffsetsTopic implements OffsetStore {
      */
     public int load(GroupCoordinator coordinator, int partition) throws IOException {
         int dropped = coordinator.unload(group -> partitionFor(group) == partition);
-        int records = replayPartition(coordinator, partition);
-        log.info("Loaded {} offset commits from {}-{} ({} stale groups dropped first)", records,
-                Topic.GROUP_METADATA_TOPIC_NAME, partition, dropped);
-        return records;
+        Replayed replayed = replayPartition(coordinator, partition);
+        log.info("Loaded {} offset commits and {} group records from {}-{} ({} stale groups dropped first)",
+                replayed.offsets(), replayed.groups(), Topic.GROUP_METADATA_TOPIC_NAME, partition, dropped);
+        return replayed.offsets();
     }
 
     /** Forgets the groups of one partition (this node no longer leads it); returns how many. */
@@ -132,8 +138,12 @@ public final class OffsetsTopic implements OffsetStore {
         return dropped;
     }
 
-    private int replayPartition(GroupCoordinator coordinator, int p) throws IOException {
-        int[] records = new int[1];
+    /** What one partition's replay read: offset records and group records (tombstones included). */
+    private record Replayed(int offsets, int groups) {
+    }
+
+    private Replayed replayPartition(GroupCoordinator coordinator, int p) throws IOException {
+        int[] counts = new int[2];
         InternalTopics.replayPartition(replicas, Topic.GROUP_METADATA_TOPIC_NAME, p, (partition, batch) -> {
             if (batch.isControlBatch()) {
                 for (Record marker : batch) {
@@ -146,7 +156,19 @@ public final class OffsetsTopic implements OffsetStore {
                 return;
             }
             for (Record record : batch) {
-                OffsetRecords.Key key = record.hasKey() ? OffsetRecords.parseKey(record.key()) : null;
+                if (!record.hasKey()) {
+                    continue;
+                }
+                String group = batch.isTransactional() ? null : OffsetRecords.parseGroupKey(record.key());
+                if (group != null) {
+                    StoredGroup stored = record.hasValue() ? OffsetRecords.parseGroupValue(record.value()) : null;
+                    if (stored != null || !record.hasValue()) {
+                        coordinator.loadGroup(group, stored);
+                        counts[1]++;
+                    }
+                    continue;
+                }
+                OffsetRecords.Key key = OffsetRecords.parseKey(record.key());
                 if (key == null) {
                     continue;
                 }
@@ -157,10 +179,10 @@ public final class OffsetsTopic implements OffsetStore {
                 } else {
                     coordinator.loadOffset(key.groupId(), key.partition(), offset);
                 }
-                records[0]++;
+                counts[0]++;
             }
         });
-        return records[0];
+        return new Replayed(counts[0], counts[1]);
     }
 
     @Override
@@ -174,25 +196,45 @@ public final class OffsetsTopic implements OffsetStore {
         return append(groupId, offsets, producerId, producerEpoch);
     }
 
+    @Override
+    public CompletableFuture<Void> writeGroup(String groupId, StoredGroup group,
+                                              Map<TopicPartition, CommittedOffset> offsets) {
+        long now = System.currentTimeMillis();
+        List<SimpleRecord> records = new ArrayList<>(offsetRecords(groupId, offsets, now));
+        records.add(new SimpleRecord(now, OffsetRecords.groupKey(groupId),
+                group == null ? null : OffsetRecords.groupValue(group)));
+        return append(groupId, records, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
+    }
+
+    private static List<SimpleRecord> offsetRecords(String groupId, Map<TopicPartition, CommittedOffset> offsets,
+                                                    long now) {
+        List<SimpleRecord> records = new ArrayList<>(offsets.size() + 1);
+        for (Map.Entry<TopicPartition, CommittedOffset> e : offsets.entrySet()) {
+            records.add(new SimpleRecord(now, OffsetRecords.key(groupId, e.getKey()),
+                    e.getValue() == null ? null : OffsetRecords.value(e.getValue())));
+        }
+        return records;
+    }
+
     private CompletableFuture<Void> append(String groupId, Map<TopicPartition, CommittedOffset> offsets,
                                            long producerId, short producerEpoch) {
+        return append(groupId, offsetRecords(groupId, offsets, System.currentTimeMillis()), producerId,
+                producerEpoch);
+    }
+
+    private CompletableFuture<Void> append(String groupId, List<SimpleRecord> records, long producerId,
+                                           short producerEpoch) {
         TopicPartition tp = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, partitionFor(groupId));
         Partition partition = replicas.partition(tp);
         if (partition == null) {
             return CompletableFuture.failedFuture(new IOException(tp + " is not hosted here"));
         }
-        SimpleRecord[] records = new SimpleRecord[offsets.size()];
-        long now = System.currentTimeMillis();
-        int i = 0;
-        for (Map.Entry<TopicPartition, CommittedOffset> e : offsets.entrySet()) {
-            records[i++] = new SimpleRecord(now, OffsetRecords.key(groupId, e.getKey()),
-                    e.getValue() == null ? null : OffsetRecords.value(e.getValue()));
-        }
         try {
+            SimpleRecord[] array = records.toArray(new SimpleRecord[0]);
             MemoryRecords batch = producerId == RecordBatch.NO_PRODUCER_ID
-                    ? MemoryRecords.withRecords(Compression.NONE, records)
+                    ? MemoryRecords.withRecords(Compression.NONE, array)
                     : MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
-                            COORDINATOR_SEQUENCE, records);
+                            COORDINATOR_SEQUENCE, array);
             return appender.append(partition, batch);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -41,6 +41,12 @@ class CoordinatorTimerTest {
                 Map<org.apache.kafka.common.TopicPartition, io.brook.coordinator.group.CommittedOffset> offsets) {
             return CompletableFuture.completedFuture(null);
         }
+
+        @Override
+        public CompletableFuture<Void> writeGroup(String groupId, io.brook.coordinator.group.StoredGroup group,
+                Map<org.apache.kafka.common.TopicPartition, io.brook.coordinator.group.CommittedOffset> offsets) {
+            return CompletableFuture.completedFuture(null);
+        }
     };
 
     private static void drain(HierarchicalTimer timer) throws InterruptedException {

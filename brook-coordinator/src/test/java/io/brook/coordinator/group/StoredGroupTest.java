@@ -1,0 +1,178 @@
+package io.brook.coordinator.group;
+
+import io.brook.coordinator.ManualTimer;
+import io.brook.coordinator.group.GroupCoordinator.JoinRequest;
+import io.brook.coordinator.group.GroupCoordinator.JoinResult;
+import io.brook.coordinator.group.GroupCoordinator.Leaving;
+import io.brook.coordinator.group.GroupCoordinator.Protocol;
+import io.brook.coordinator.group.GroupCoordinator.SyncResult;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Classic groups kept in the offsets topic: what one coordinator stores, the next one (after a coordinator move)
+ * loads, and the members go on in their generation without rejoining.
+ */
+@Timeout(10)
+class StoredGroupTest {
+    static final int SESSION = 10_000;
+    static final int REBALANCE = 30_000;
+    static final GroupConfig CONFIG = new GroupConfig(6000, 300_000, 0, 10, 4096);
+
+    final ManualTimer timer = new ManualTimer();
+    final MemoryOffsetStore store = new MemoryOffsetStore();
+    final GroupCoordinator coordinator = new GroupCoordinator(CONFIG, store, timer, timer::now);
+
+    private static JoinRequest join(String memberId, String instanceId) {
+        return new JoinRequest("g", memberId, instanceId, "client", "/127.0.0.1", SESSION, REBALANCE, "consumer",
+                List.of(new Protocol("range", new byte[]{1}), new Protocol("uniform", new byte[]{2})), true);
+    }
+
+    private JoinResult joinNew(GroupCoordinator c, String instanceId) {
+        JoinResult first = c.join(join("", instanceId)).join();
+        if (first.error() == Errors.MEMBER_ID_REQUIRED) {
+            return c.join(join(first.memberId(), instanceId)).join();
+        }
+        return first;
+    }
+
+    /** The coordinator that takes over: it replays what was stored, through the records' bytes. */
+    private GroupCoordinator next() {
+        GroupCoordinator next = new GroupCoordinator(CONFIG, new MemoryOffsetStore(), timer, timer::now);
+        store.written.forEach((tp, offset) -> next.loadOffset("g", tp, offset));
+        store.groups.forEach((groupId, group) -> next.loadGroup(groupId, group == null ? null
+                : OffsetRecords.parseGroupValue(ByteBuffer.wrap(OffsetRecords.groupValue(group)))));
+        return next;
+    }
+
+    @Test
+    void membersGoOnInTheirGenerationAfterACoordinatorMove() {
+        JoinResult a = joinNew(coordinator, null);
+        CompletableFuture<JoinResult> joiningB = coordinator.join(join("", "static-b"));
+        JoinResult aAgain = coordinator.join(join(a.memberId(), null)).join();
+        JoinResult b = joiningB.join();
+        assertEquals(2, aAgain.generation());
+        CompletableFuture<SyncResult> syncB = coordinator.sync("g", 2, b.memberId(), "static-b", null, null,
+                Map.of());
+        assertEquals(Errors.NONE, coordinator.sync("g", 2, aAgain.leaderId(), null, null, null, Map.of(
+                a.memberId(), new byte[]{10}, b.memberId(), new byte[]{11})).join().error());
+        assertArrayEquals(new byte[]{11}, syncB.join().assignment());
+        TopicPartition tp = new TopicPartition("t", 0);
+        coordinator.commit("g", 2, a.memberId(), null, Map.of(tp, new CommittedOffset(5, 0, "", 1L))).join();
+
+        StoredGroup stored = store.groups.get("g");
+        assertEquals(2, stored.generation());
+        assertEquals("range", stored.protocolName());
+        assertEquals(2, stored.members().size());
+
+        GroupCoordinator next = next();
+        assertEquals("Stable", next.describe("g").state());
+        assertEquals(Errors.NONE, next.heartbeat("g", 2, a.memberId(), null), "no rejoin after the move");
+        assertEquals(Errors.NONE, next.heartbeat("g", 2, b.memberId(), "static-b"));
+        assertEquals(Errors.FENCED_INSTANCE_ID, next.heartbeat("g", 2, "another", "static-b"));
+        assertEquals(Errors.ILLEGAL_GENERATION, next.heartbeat("g", 1, a.memberId(), null));
+        assertEquals(5, next.fetch("g", List.of(tp)).get(tp).offset(), "the committed offset came along");
+        assertEquals(Errors.NONE, next.commit("g", 2, b.memberId(), "static-b",
+                Map.of(tp, new CommittedOffset(9, 0, "", 2L))).join().get(tp), "a member commits in its generation");
+        assertArrayEquals(new byte[]{10}, next.sync("g", 2, a.memberId(), null, "consumer", "range", Map.of())
+                .join().assignment(), "a stable member's sync is answered with its stored assignment");
+
+        // a member that is gone times out on the new coordinator as on the old one
+        for (int i = 0; i < 4; i++) {
+            timer.advance(SESSION / 2);
+            next.heartbeat("g", 2, a.memberId(), null);
+        }
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, next.heartbeat("g", 2, b.memberId(), "static-b"));
+        assertEquals(Errors.REBALANCE_IN_PROGRESS, next.heartbeat("g", 2, a.memberId(), null));
+        assertEquals(3, next.join(join(a.memberId(), null)).join().generation(), "generations go on");
+    }
+
+    @Test
+    void anAssignmentThatCannotBeStoredIsNotHandedOut() {
+        JoinResult a = joinNew(coordinator, null);
+        store.failGroupWrites = new NotEnoughReplicasException("too few in-sync replicas");
+        SyncResult failed = coordinator.sync("g", 1, a.memberId(), null, null, null,
+                Map.of(a.memberId(), new byte[]{7})).join();
+        assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, failed.error());
+        assertEquals("PreparingRebalance", coordinator.describe("g").state(), "the members rejoin");
+        assertNull(store.groups.get("g"));
+
+        store.failGroupWrites = null;
+        JoinResult again = coordinator.join(join(a.memberId(), null)).join();
+        assertEquals(2, again.generation());
+        assertArrayEquals(new byte[]{7}, coordinator.sync("g", 2, a.memberId(), null, null, null,
+                Map.of(a.memberId(), new byte[]{7})).join().assignment());
+        assertEquals(2, store.groups.get("g").generation());
+    }
+
+    @Test
+    void anEmptyGroupKeepsItsGenerationAndADeletedOneIsGone() {
+        JoinResult a = joinNew(coordinator, null);
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).join();
+        TopicPartition tp = new TopicPartition("t", 0);
+        coordinator.commit("g", 1, a.memberId(), null, Map.of(tp, new CommittedOffset(3, 0, "", 1L))).join();
+        coordinator.leave("g", List.of(new Leaving(a.memberId(), null)));
+        StoredGroup empty = store.groups.get("g");
+        assertEquals(2, empty.generation(), "the generation that emptied the group");
+        assertTrue(empty.members().isEmpty());
+
+        GroupCoordinator next = next();
+        assertEquals("Empty", next.describe("g").state());
+        assertEquals(3, joinNew(next, null).generation(), "the next generation after the stored one");
+
+        assertEquals(Errors.NONE, coordinator.delete("g").join());
+        assertTrue(store.groups.containsKey("g") && store.groups.get("g") == null, "the group's tombstone");
+        assertTrue(store.written.containsKey(tp) && store.written.get(tp) == null, "its offsets' tombstones");
+        GroupCoordinator afterDelete = next();
+        assertNull(afterDelete.describe("g"));
+        assertFalse(afterDelete.list().stream().anyMatch(g -> g.groupId().equals("g")));
+    }
+
+    @Test
+    void recordsReadBackAsKafkaLaysThemOut() {
+        StoredGroup group = new StoredGroup("consumer", 7, "range", "m-1", 1234L, List.of(
+                new StoredGroup.StoredMember("m-1", null, "client", "/10.0.0.1", 30_000, 10_000,
+                        new byte[]{1, 2}, new byte[]{3}),
+                new StoredGroup.StoredMember("m-2", "instance", "c2", "/10.0.0.2", 60_000, 45_000,
+                        new byte[0], new byte[]{4, 5, 6})));
+        byte[] value = OffsetRecords.groupValue(group);
+        assertEquals(3, ByteBuffer.wrap(value).getShort(), "value version 3, as Kafka writes");
+        StoredGroup read = OffsetRecords.parseGroupValue(ByteBuffer.wrap(value));
+        assertEquals(group.protocolType(), read.protocolType());
+        assertEquals(group.generation(), read.generation());
+        assertEquals(group.protocolName(), read.protocolName());
+        assertEquals(group.leaderId(), read.leaderId());
+        assertEquals(group.currentStateTimestamp(), read.currentStateTimestamp());
+        for (int i = 0; i < 2; i++) {
+            StoredGroup.StoredMember m = group.members().get(i);
+            StoredGroup.StoredMember r = read.members().get(i);
+            assertEquals(List.of(m.memberId(), String.valueOf(m.instanceId()), m.clientId(), m.clientHost(),
+                    m.rebalanceTimeoutMs(), m.sessionTimeoutMs()), List.of(r.memberId(),
+                    String.valueOf(r.instanceId()), r.clientId(), r.clientHost(), r.rebalanceTimeoutMs(),
+                    r.sessionTimeoutMs()));
+            assertArrayEquals(m.subscription(), r.subscription());
+            assertArrayEquals(m.assignment(), r.assignment());
+        }
+        StoredGroup empty = OffsetRecords.parseGroupValue(ByteBuffer.wrap(OffsetRecords.groupValue(
+                new StoredGroup("consumer", 3, null, null, 99L, List.of()))));
+        assertNull(empty.protocolName());
+        assertNull(empty.leaderId());
+        assertEquals("g", OffsetRecords.parseGroupKey(ByteBuffer.wrap(OffsetRecords.groupKey("g"))));
+        assertNull(OffsetRecords.parseKey(ByteBuffer.wrap(OffsetRecords.groupKey("g"))), "not an offset key");
+        assertNull(OffsetRecords.parseGroupKey(ByteBuffer.wrap(OffsetRecords.key("g", new TopicPartition("t", 0)))));
+    }
+}
