@@ -293,7 +293,15 @@ final class BrookCluster implements AutoCloseable {
         requireNetwork().isolate(id);
     }
 
-    /** Ends every network partition {@link #isolate} made (nothing to do in a cluster without proxies). */
+    /**
+     * Cuts the link between nodes {@code a} and {@code b} only, both ways (a partial partition, in a cluster made with
+     * {@link #NETWORK_FAULTS}): each still reaches the third node, and clients reach all. {@link #healNetwork} ends it.
+     */
+    void cut(int a, int b) {
+        requireNetwork().cut(a, b);
+    }
+
+    /** Ends every network partition {@link #isolate} and {@link #cut} made (nothing to do without proxies). */
     void healNetwork() {
         if (network != null) {
             network.healAll();

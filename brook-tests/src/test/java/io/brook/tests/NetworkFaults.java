@@ -101,6 +101,15 @@ final class NetworkFaults implements Closeable {
         }
     }
 
+    /** Cuts the links between nodes {@code a} and {@code b}, both ways; every other link stays up. */
+    void cut(int a, int b) {
+        for (Link link : links.values()) {
+            if (link.from == a && link.to == b || link.from == b && link.to == a) {
+                link.cut();
+            }
+        }
+    }
+
     /** Heals every cut link. */
     void healAll() {
         links.values().forEach(Link::heal);
