@@ -832,7 +832,7 @@ final class BrookCluster implements AutoCloseable {
     public void close() throws Exception {
         closeClients();
         if (network != null) {
-            network.close();
+            network.healAll(); // the nodes' controlled shutdowns need their links, so the proxies go last
         }
         List<Node> running = nodes.values().stream().filter(Node::running).toList();
         for (Node node : running) {
@@ -846,6 +846,9 @@ final class BrookCluster implements AutoCloseable {
                 node.process.destroyForcibly().waitFor(STOP_TIMEOUT_S, TimeUnit.SECONDS);
             }
             forget(node);
+        }
+        if (network != null) {
+            network.close();
         }
         if (!stuck.isEmpty()) {
             throw new AssertionError("nodes " + stuck + " did not stop within " + STOP_TIMEOUT_S + " s\n"
