@@ -69,8 +69,7 @@ final class DelayedProduce extends DelayedOperation {
             return Errors.REQUEST_TIMED_OUT;
         }
         // replicated, but the ISR shrank below the minimum meanwhile: the producer must not count on it (Kafka)
-        return partition.state().isr().size() < partition.log().config().minInSyncReplicas()
-                ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE;
+        return partition.isUnderMinIsr() ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE;
     }
 
     @Override

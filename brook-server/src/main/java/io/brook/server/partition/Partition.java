@@ -255,12 +255,30 @@ public final class Partition {
         if (s.leader() != localNodeId) {
             throw new NotLeaderOrFollowerException("Node " + localNodeId + " is not the leader of " + topicPartition);
         }
-        int minIsr = log.config().minInSyncReplicas();
+        int minIsr = effectiveMinIsr(s);
         if (requiredAcks == -1 && s.isr().size() < minIsr) {
             throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + s.isr()
                     + " are fewer than min.insync.replicas=" + minIsr);
         }
         return s;
+    }
+
+    /**
+     * {@code min.insync.replicas} capped at the replica count, as Kafka 4 counts it: a one-replica topic takes
+     * acks=all whatever its minimum says.
+     */
+    private int effectiveMinIsr(PartitionImage s) {
+        return Math.min(log.config().minInSyncReplicas(), s.replicas().size());
+    }
+
+    /**
+     * Whether this node leads with fewer in-sync replicas (as committed) than {@link #effectiveMinIsr}: its high
+     * watermark then stays where it is (Kafka 4's rule, KIP-966), so a record only a minority holds is never
+     * shown to consumers, and acks=all batches replicated before the ISR shrank answer NOT_ENOUGH_REPLICAS_AFTER_APPEND.
+     */
+    public boolean isUnderMinIsr() {
+        PartitionImage s = state;
+        return s.leader() == localNodeId && s.isr().size() < effectiveMinIsr(s);
     }
 
     private void afterAppend(long lastOffset, boolean duplicate) {
@@ -321,7 +339,8 @@ public final class Partition {
 
     /**
      * As leader, moves the high watermark to the smallest log end of the replicas that count for it (see
-     * {@link ReplicaTracker#highWatermarkBound}; the leader's own is the fsynced end in durable mode). Reads the
+     * {@link ReplicaTracker#highWatermarkBound}; the leader's own is the fsynced end in durable mode), unless the
+     * ISR is below its minimum ({@link #isUnderMinIsr}). Reads the
      * log's tail under the lock, so the value it sets is never older than one set before, and moves forward
      * only. A follower's high watermark comes from its leader ({@link #appendAsFollower}).
      */
@@ -329,7 +348,7 @@ public final class Partition {
         boolean advanced = false;
         synchronized (watermarkLock) {
             ReplicaTracker t = tracker;
-            if (t == null) {
+            if (t == null || isUnderMinIsr()) {
                 return;
             }
             PartitionLog.Tail tail = log.tail();
