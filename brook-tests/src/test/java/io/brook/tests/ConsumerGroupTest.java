@@ -233,6 +233,53 @@ class ConsumerGroupTest {
         survivor.close();
     }
 
+    /**
+     * KIP-345 with the Java consumer: a static member (group.instance.id) that restarts within its session comes back
+     * under a new member id into its old place, with its old partitions, and the group does not rebalance (the other
+     * member stays in its generation).
+     */
+    @Test
+    @Compat({"Java 4.3.1: a restarted static member rejoins without a rebalance (KIP-345)"})
+    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance() throws Exception {
+        createAndFill("statics", 4, 0);
+        Map<String, Object> staticMember = Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "s-1",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 30_000);
+        KafkaConsumer<byte[], byte[]> dynamic = member("st", Map.of());
+        KafkaConsumer<byte[], byte[]> before = member("st", staticMember);
+        dynamic.subscribe(List.of("statics"));
+        before.subscribe(List.of("statics"));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while ((dynamic.assignment().size() != 2 || before.assignment().size() != 2)
+                && System.currentTimeMillis() < deadline) {
+            dynamic.poll(Duration.ofMillis(100));
+            before.poll(Duration.ofMillis(100));
+        }
+        assertEquals(2, before.assignment().size(), "the static member's share");
+        Set<TopicPartition> itsPartitions = new HashSet<>(before.assignment());
+        int generation = dynamic.groupMetadata().generationId();
+        String oldMemberId = before.groupMetadata().memberId();
+        before.close(Duration.ofSeconds(5)); // a static member sends no LeaveGroup: its place waits for it
+
+        KafkaConsumer<byte[], byte[]> after = member("st", staticMember);
+        after.subscribe(List.of("statics"));
+        deadline = System.currentTimeMillis() + 30_000;
+        while (after.assignment().isEmpty() && System.currentTimeMillis() < deadline) {
+            after.poll(Duration.ofMillis(100));
+            dynamic.poll(Duration.ofMillis(100));
+        }
+        for (int i = 0; i < 10; i++) { // a few heartbeats: a rebalance would show in the generation
+            dynamic.poll(Duration.ofMillis(100));
+            after.poll(Duration.ofMillis(100));
+        }
+        assertEquals(itsPartitions, after.assignment(), "its old partitions");
+        assertTrue(!after.groupMetadata().memberId().equals(oldMemberId), "under a new member id");
+        assertEquals(generation, after.groupMetadata().generationId(), "in the same generation");
+        assertEquals(generation, dynamic.groupMetadata().generationId(), "the other member did not rebalance");
+        assertEquals(2, dynamic.assignment().size());
+        after.close();
+        dynamic.close();
+    }
+
     @Test
     void twoGroupsReadTheSameTopicIndependently() throws Exception {
         createAndFill("both", 2, 100);

@@ -42,16 +42,29 @@ public final class GroupCoordinator {
     public record Protocol(String name, byte[] metadata) {
     }
 
+    /** @param canSkipAssignment JoinGroup v9+ (KIP-814): a leader may be told to keep the current assignment */
     public record JoinRequest(String groupId, String memberId, String instanceId, String clientId,
                               String clientHost, int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,
-                              List<Protocol> protocols, boolean requireKnownMemberId) {
+                              List<Protocol> protocols, boolean requireKnownMemberId, boolean canSkipAssignment) {
+        public JoinRequest(String groupId, String memberId, String instanceId, String clientId, String clientHost,
+                           int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType, List<Protocol> protocols,
+                           boolean requireKnownMemberId) {
+            this(groupId, memberId, instanceId, clientId, clientHost, sessionTimeoutMs, rebalanceTimeoutMs,
+                    protocolType, protocols, requireKnownMemberId, true);
+        }
     }
 
     public record MemberMetadata(String memberId, String instanceId, byte[] metadata) {
     }
 
+    /** @param skipAssignment the leader keeps the current assignment: it sends SyncGroup without computing one */
     public record JoinResult(Errors error, int generation, String protocolType, String protocolName, String leaderId,
-                             String memberId, List<MemberMetadata> members) {
+                             String memberId, List<MemberMetadata> members, boolean skipAssignment) {
+        public JoinResult(Errors error, int generation, String protocolType, String protocolName, String leaderId,
+                          String memberId, List<MemberMetadata> members) {
+            this(error, generation, protocolType, protocolName, leaderId, memberId, members, false);
+        }
+
         static JoinResult error(Errors error, String memberId) {
             return new JoinResult(error, -1, null, null, "", memberId, List.of());
         }
@@ -143,10 +156,10 @@ public final class GroupCoordinator {
             return;
         }
         if (request.instanceId() != null) {
-            String previous = group.staticMembers.get(request.instanceId());
+            Member previous = group.members.get(group.staticMembers.getOrDefault(request.instanceId(), ""));
             if (previous != null) {
-                // a restarted static member takes over: the old member id is fenced
-                removeMember(group, group.members.get(previous), Errors.FENCED_INSTANCE_ID);
+                replaceStaticMember(group, previous, memberId, request, protocols, result);
+                return;
             }
             addMember(group, memberId, request, protocols, result);
         } else if (request.requireKnownMemberId()) {
@@ -193,6 +206,97 @@ public final class GroupCoordinator {
             default:
                 result.complete(JoinResult.error(Errors.UNKNOWN_MEMBER_ID, memberId));
         }
+    }
+
+    /**
+     * A static member that comes back under a new member id (a restarted consumer with the same
+     * {@code group.instance.id}, KIP-345) takes its old place: the old member id is fenced (FENCED_INSTANCE_ID), the
+     * assignment stays. In a stable group whose chosen protocol it does not change, that is all: no rebalance, as in
+     * Kafka; the group is stored with the new member id first (reverted if that fails) and the member gets the
+     * current generation. A leader that can skip the assignment (JoinGroup v9+, KIP-814) is told to; an older one is
+     * named no leader of this join, so it computes nothing a stable group would not hand out. Otherwise, or while a
+     * rebalance is under way, the group rebalances with the member in its new id.
+     */
+    private void replaceStaticMember(ClassicGroup group, Member old, String newMemberId, JoinRequest request,
+                                     List<Member.Protocol> protocols, CompletableFuture<JoinResult> result) {
+        String previousLeader = group.leaderId;
+        List<Member.Protocol> oldProtocols = old.protocols;
+        int oldSessionTimeoutMs = old.sessionTimeoutMs;
+        int oldRebalanceTimeoutMs = old.rebalanceTimeoutMs;
+        Member member = swapMember(group, old, newMemberId, Errors.FENCED_INSTANCE_ID);
+        update(member, request, protocols, result);
+        resetSession(group, member);
+        if (group.state == GroupState.STABLE && group.protocolName.equals(group.selectProtocol())) {
+            member.awaitingJoin = null;
+            Map<String, byte[]> assignments = new HashMap<>();
+            group.members.values().forEach(m -> assignments.put(m.memberId, m.assignment));
+            store.writeGroup(group.groupId, stored(group, assignments), Map.of()).whenComplete((ok, failure) ->
+                    onStaticMemberStored(group.groupId, old, member, previousLeader, oldProtocols,
+                            oldSessionTimeoutMs, oldRebalanceTimeoutMs, request.canSkipAssignment(), result, failure));
+        } else if (group.state == GroupState.PREPARING_REBALANCE) {
+            tryCompleteJoin(group);
+        } else {
+            prepareRebalance(group, "static member " + request.instanceId() + " rejoined as " + newMemberId);
+        }
+    }
+
+    private synchronized void onStaticMemberStored(String groupId, Member old, Member member, String previousLeader,
+                                                   List<Member.Protocol> oldProtocols, int oldSessionTimeoutMs,
+                                                   int oldRebalanceTimeoutMs, boolean canSkipAssignment,
+                                                   CompletableFuture<JoinResult> result, Throwable failure) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.members.get(member.memberId) != member) {
+            result.complete(JoinResult.error(Errors.UNKNOWN_MEMBER_ID, member.memberId));
+            return; // the group moved on meanwhile (unloaded, or the member replaced or removed again)
+        }
+        if (failure != null) {
+            // the old member id stays the member's: the store never saw the new one
+            Member back = swapMember(group, member, old.memberId, Errors.UNKNOWN_MEMBER_ID);
+            back.protocols = oldProtocols;
+            back.sessionTimeoutMs = oldSessionTimeoutMs;
+            back.rebalanceTimeoutMs = oldRebalanceTimeoutMs;
+            resetSession(group, back);
+            result.complete(new JoinResult(writeError(failure), group.generation, group.protocolType,
+                    group.protocolName, previousLeader, "", List.of()));
+            return;
+        }
+        log.info("Static member {} of group {} rejoined as {} without a rebalance (generation {})",
+                member.instanceId, groupId, member.memberId, group.generation);
+        boolean leader = group.isLeader(member.memberId);
+        if (canSkipAssignment) {
+            JoinResult current = joinResult(group, member);
+            result.complete(new JoinResult(Errors.NONE, current.generation(), current.protocolType(),
+                    current.protocolName(), current.leaderId(), current.memberId(), current.members(), leader));
+        } else {
+            result.complete(new JoinResult(Errors.NONE, group.generation, group.protocolType, group.protocolName,
+                    leader ? previousLeader : group.leaderId, member.memberId, List.of()));
+        }
+    }
+
+    /**
+     * Puts a member with {@code newMemberId} in {@code old}'s place (its instance id, assignment and leadership), and
+     * answers what {@code old} still waited for with {@code oldError}. Returns the new member.
+     */
+    private Member swapMember(ClassicGroup group, Member old, String newMemberId, Errors oldError) {
+        Member member = new Member(newMemberId, old.instanceId, old.clientId, old.clientHost, old.sessionTimeoutMs,
+                old.rebalanceTimeoutMs, old.protocols);
+        member.assignment = old.assignment;
+        cancel(old.sessionTimer);
+        if (old.awaitingJoin != null) {
+            old.awaitingJoin.complete(JoinResult.error(oldError, old.memberId));
+            old.awaitingJoin = null;
+        }
+        if (old.awaitingSync != null) {
+            old.awaitingSync.complete(SyncResult.error(oldError));
+            old.awaitingSync = null;
+        }
+        group.members.remove(old.memberId);
+        group.members.put(newMemberId, member);
+        group.staticMembers.put(old.instanceId, newMemberId);
+        if (old.memberId.equals(group.leaderId)) {
+            group.leaderId = newMemberId;
+        }
+        return member;
     }
 
     private static Errors fencedOrUnknown(ClassicGroup group, String instanceId, String memberId) {

@@ -23,6 +23,8 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequestData> 
     private static final short KNOWN_MEMBER_ID_VERSION = 4;
     /** From v7 protocol type and name may be null in the response. */
     private static final short NULLABLE_PROTOCOL_VERSION = 7;
+    /** JoinGroup v9 (KIP-814): SkipAssignment, for a static leader that rejoined a stable group. */
+    private static final short SKIP_ASSIGNMENT_VERSION = 9;
 
     private final BrokerContext broker;
 
@@ -52,7 +54,7 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequestData> 
         JoinRequest join = new JoinRequest(request.groupId(), request.memberId(), request.groupInstanceId(),
                 context.clientId(), "/" + context.clientAddress().getHostAddress(), request.sessionTimeoutMs(),
                 rebalanceTimeout, request.protocolType(), protocols,
-                context.apiVersion() >= KNOWN_MEMBER_ID_VERSION);
+                context.apiVersion() >= KNOWN_MEMBER_ID_VERSION, context.apiVersion() >= SKIP_ASSIGNMENT_VERSION);
         short version = context.apiVersion();
         Errors coordinatorError = broker.groupCoordinatorError(request.groupId());
         if (coordinatorError != Errors.NONE) {
@@ -65,6 +67,9 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequestData> 
     private static JoinGroupResponseData toResponse(GroupCoordinator.JoinResult r, short version) {
         JoinGroupResponseData response = new JoinGroupResponseData().setErrorCode(r.error().code())
                 .setGenerationId(r.generation()).setLeader(r.leaderId()).setMemberId(r.memberId());
+        if (version >= SKIP_ASSIGNMENT_VERSION) {
+            response.setSkipAssignment(r.skipAssignment());
+        }
         if (version >= NULLABLE_PROTOCOL_VERSION) {
             response.setProtocolType(r.protocolType()).setProtocolName(r.protocolName());
         } else {
