@@ -245,9 +245,13 @@ public final class GroupCoordinator {
                                                    int oldRebalanceTimeoutMs, boolean canSkipAssignment,
                                                    CompletableFuture<JoinResult> result, Throwable failure) {
         ClassicGroup group = groups.get(groupId);
-        if (group == null || group.members.get(member.memberId) != member) {
+        if (group == null) {
+            result.complete(JoinResult.error(Errors.NOT_COORDINATOR, member.memberId)); // unloaded meanwhile
+            return;
+        }
+        if (group.members.get(member.memberId) != member) {
             result.complete(JoinResult.error(Errors.UNKNOWN_MEMBER_ID, member.memberId));
-            return; // the group moved on meanwhile (unloaded, or the member replaced or removed again)
+            return; // the member was replaced or removed again meanwhile
         }
         if (failure != null) {
             // the old member id stays the member's: the store never saw the new one
@@ -1091,7 +1095,14 @@ public final class GroupCoordinator {
             if (hb.memberEpoch() != 0) {
                 return ConsumerHeartbeatResult.error(Errors.UNKNOWN_MEMBER_ID, "Group " + groupId + " has no members.");
             }
-            groups.remove(groupId); // an empty classic group (offsets only) becomes a consumer group
+            if (groups.remove(groupId) != null) { // an empty classic group becomes a consumer group
+                store.writeGroup(groupId, null, Map.of()).whenComplete((ok, failure) -> {
+                    if (failure != null) { // the next coordinator loads it empty and converts it again
+                        log.info("Group {} became a consumer group; deleting its classic record failed ({})",
+                                groupId, writeError(failure));
+                    }
+                });
+            }
             group = new ConsumerGroup(groupId);
             group.assignor = config.consumerAssignors().get(0);
             consumerGroups.put(groupId, group);

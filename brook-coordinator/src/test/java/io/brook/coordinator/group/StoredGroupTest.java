@@ -212,6 +212,19 @@ class StoredGroupTest {
     }
 
     @Test
+    void anEmptyClassicGroupThatBecomesAConsumerGroupLeavesNoClassicRecord() throws Exception {
+        JoinResult a = joinNew(coordinator, null);
+        coordinator.sync("g", 1, a.memberId(), null, null, null, Map.of()).get(5, TimeUnit.SECONDS);
+        coordinator.leave("g", List.of(new Leaving(a.memberId(), null)));
+        assertTrue(store.groups.get("g") != null, "the empty classic group is stored");
+        GroupCoordinator.ConsumerHeartbeatResult joined = coordinator.consumerHeartbeat(
+                new GroupCoordinator.ConsumerHeartbeat("g", "m-1", 0, null, null, 30_000, List.of("t"), null, null,
+                        java.util.Set.of(), "c", "h"), Map.of("t", 1));
+        assertEquals(Errors.NONE, joined.error());
+        assertTrue(store.groups.containsKey("g") && store.groups.get("g") == null, "its classic record is deleted");
+    }
+
+    @Test
     void recordsReadBackAsKafkaLaysThemOut() throws Exception {
         StoredGroup group = new StoredGroup("consumer", 7, "range", "m-1", 1234L, List.of(
                 new StoredGroup.StoredMember("m-1", null, "client", "/10.0.0.1", 30_000, 10_000,
