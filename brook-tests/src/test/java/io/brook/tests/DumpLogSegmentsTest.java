@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.tools.DumpLogSegments;
 import org.junit.jupiter.api.Test;
@@ -213,6 +214,44 @@ class DumpLogSegmentsTest {
                 "the group emptied by the member's leaving: " + output);
         assertTrue(output.contains("\"topic\":\"grouped\"") && output.contains("\"offset\":7"),
                 "the commit: " + output);
+        assertFalse(output.toLowerCase().contains("exception") || output.contains("unknown"), output);
+    }
+
+    /** A consumer group of KIP-848 as Brook stores it, read by Kafka 4.3.1's own decoder of the offsets topic. */
+    @Test
+    void kafkaDecodesBrooksConsumerGroupRecords() throws Exception {
+        String group = "dumped-consumer-group";
+        Uuid topicId;
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                topicId = admin.createTopics(List.of(new NewTopic("grouped848", 2, (short) 1))).topicId("grouped848")
+                        .get(30, TimeUnit.SECONDS);
+            }
+            try (KafkaConsumer<byte[], byte[]> consumer = brook.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG,
+                    group, ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer", ConsumerConfig.CLIENT_RACK_CONFIG,
+                    "rack-a"))) {
+                consumer.subscribe(List.of("grouped848"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (consumer.assignment().size() < 2 && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(200));
+                }
+                assertEquals(2, consumer.assignment().size(), "the member got both partitions");
+            }
+        }
+        List<String> logs = new ArrayList<>();
+        for (File dir : dataDir.listFiles((d, n) -> n.startsWith("__consumer_offsets-"))) {
+            for (File log : dir.listFiles((d, n) -> n.endsWith(".log"))) {
+                logs.add(log.getAbsolutePath());
+            }
+        }
+        String output = runDump(new String[]{"--offsets-decoder", "--files", String.join(",", logs)});
+        assertTrue(output.contains("\"groupId\":\"" + group + "\""), "the group's records: " + output);
+        assertTrue(output.contains("\"rackId\":\"rack-a\"") && output.contains("\"subscribedTopicNames\":[\"grouped848\"]"),
+                "the member's metadata: " + output);
+        assertTrue(output.contains("\"topicId\":\"" + topicId + "\",\"partitions\":[0,1]"),
+                "its assignment, by topic id: " + output);
+        assertTrue(output.contains("\"assignmentEpoch\":1") && output.contains("\"memberEpoch\":1"),
+                "the target assignment and the member at epoch 1: " + output);
         assertFalse(output.toLowerCase().contains("exception") || output.contains("unknown"), output);
     }
 

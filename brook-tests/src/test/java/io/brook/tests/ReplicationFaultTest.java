@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -594,20 +597,46 @@ class ReplicationFaultTest {
         }
     }
 
-    @Test
-    void aConsumerGroupKeepsItsCommittedOffsetsThroughACoordinatorKill() throws Exception {
-        String topic = "group-input";
-        String group = "riders";
+    /** Both group protocols: the classic one (JoinGroup/SyncGroup) and KIP-848's (ConsumerGroupHeartbeat). */
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void aConsumerGroupKeepsItsCommittedOffsetsThroughACoordinatorKill(String protocol) throws Exception {
+        String topic = "group-input-" + protocol; // the cluster is shared between the two
+        String group = "riders-" + protocol;
         int perPartition = 1_000;
         startCluster();
         createTopic(topic);
         produce(topic, 0, perPartition);
 
         Admin admin = cluster.admin();
-        KafkaConsumer<byte[], byte[]> member = cluster.consumer(cluster.bootstrap(), Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 30_000, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000));
-        member.subscribe(List.of(topic));
+        Map<String, Object> config = new HashMap<>(Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50, ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol));
+        if (protocol.equals("classic")) { // the consumer protocol's session and heartbeat are the broker's
+            config.putAll(Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 30_000,
+                    ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000));
+        }
+        KafkaConsumer<byte[], byte[]> member = cluster.consumer(cluster.bootstrap(), config);
+        List<String> rebalances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        member.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                if (!partitions.isEmpty()) {
+                    rebalances.add("revoked " + partitions);
+                }
+            }
+
+            @Override
+            public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                if (!partitions.isEmpty()) {
+                    rebalances.add("assigned " + partitions);
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+                rebalances.add("lost " + partitions);
+            }
+        });
         GroupProgress progress = new GroupProgress();
         long total = (long) PARTITIONS * perPartition;
         long deadline = System.nanoTime() + CLIENT.toNanos();
@@ -618,6 +647,7 @@ class ReplicationFaultTest {
                 List.of(group)).all().get(10, TimeUnit.SECONDS).get(group).coordinator().id());
 
         ConsumerGroupMetadata beforeKill = member.groupMetadata();
+        int rebalancesBeforeKill = rebalances.size();
         cluster.kill(coordinator);
         long killed = System.nanoTime();
         long down = killed + COORDINATOR_DOWN.toNanos();
@@ -632,6 +662,7 @@ class ReplicationFaultTest {
         long commitsWhileDown = progress.commits - commitsBefore;
         long downMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
         ConsumerGroupMetadata afterMove = member.groupMetadata();
+        List<String> rebalancesWhileDown = List.copyOf(rebalances.subList(rebalancesBeforeKill, rebalances.size()));
         cluster.start(coordinator);
         deadline = System.nanoTime() + CLIENT.multipliedBy(2).toNanos();
         while (progress.processed() < total) {
@@ -659,7 +690,9 @@ class ReplicationFaultTest {
             // the new coordinator loaded the group from its record: the member went on without rejoining
             assertEquals(beforeKill.memberId() + " generation " + beforeKill.generationId(),
                     afterMove.memberId() + " generation " + afterMove.generationId(),
-                    "the member and its generation after the coordinator moved");
+                    "the member and its generation (member epoch) after the coordinator moved");
+            assertEquals(List.of(), rebalancesWhileDown, "partitions the member gave up or lost while the "
+                    + "coordinator moved");
         }
 
         // a new member of the group starts exactly at the committed offsets

@@ -1,7 +1,17 @@
 package io.brook.coordinator.group;
 
+import io.brook.coordinator.group.ConsumerGroupRecords.CurrentAssignment;
+import io.brook.coordinator.group.ConsumerGroupRecords.CurrentValue;
+import io.brook.coordinator.group.ConsumerGroupRecords.GroupEpoch;
+import io.brook.coordinator.group.ConsumerGroupRecords.GroupRecord;
+import io.brook.coordinator.group.ConsumerGroupRecords.MemberMetadata;
+import io.brook.coordinator.group.ConsumerGroupRecords.MemberValue;
+import io.brook.coordinator.group.ConsumerGroupRecords.TargetEpoch;
+import io.brook.coordinator.group.ConsumerGroupRecords.TargetMember;
 import org.apache.kafka.common.TopicPartition;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -74,9 +84,11 @@ final class ConsumerGroup {
     Map<String, Set<TopicPartition>> targetAssignment = new HashMap<>();
     /** Partitions assigned to or being revoked from a member: no one else gets them meanwhile. */
     final Map<TopicPartition, String> owners = new HashMap<>();
-    /** The subscribed topics' partition counts the target was computed from. */
-    Map<String, Integer> subscribedTopicPartitions = Map.of();
+    /** {@link #metadataHash} of the subscribed topics' partition counts the target was computed for. */
+    long metadataHash;
     long emptySinceMs;
+    /** The group's records as last written to the offsets topic (or read from it), by key. */
+    final Map<ConsumerGroupRecords.Key, GroupRecord> stored = new HashMap<>();
 
     ConsumerGroup(String groupId) {
         this.groupId = groupId;
@@ -187,6 +199,154 @@ final class ConsumerGroup {
     private void release(ConsumerMember member, Set<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
             owners.remove(tp, member.memberId);
+        }
+    }
+
+    // ------------------------------------------------------------------ as the offsets topic keeps it
+
+    private static final int STATIC_LEFT_EPOCH = -2;
+
+    /** A hash of topics' partition counts: equal counts, equal hashes, whatever the map's order. */
+    static long metadataHash(Map<String, Integer> topicPartitions) {
+        long hash = 1;
+        for (Map.Entry<String, Integer> e : new TreeMap<>(topicPartitions).entrySet()) {
+            hash = 31 * (31 * hash + e.getKey().hashCode()) + e.getValue();
+            hash ^= hash >>> 29;
+        }
+        return hash == 0 ? 1 : hash; // 0 is the stored default: "no hash"
+    }
+
+    /** The group's state as records, by key. */
+    Map<ConsumerGroupRecords.Key, GroupRecord> records() {
+        Map<ConsumerGroupRecords.Key, GroupRecord> records = new HashMap<>();
+        add(records, new GroupEpoch(groupEpoch, metadataHash));
+        add(records, new TargetEpoch(assignmentEpoch));
+        targetAssignment.forEach((memberId, partitions) ->
+                add(records, new TargetMember(memberId, Set.copyOf(partitions))));
+        for (ConsumerMember m : members.values()) {
+            List<String> topics = new ArrayList<>(m.subscribedTopicNames);
+            topics.sort(null);
+            add(records, new MemberMetadata(m.memberId, new MemberValue(m.instanceId, m.rackId, m.clientId,
+                    m.clientHost, List.copyOf(topics), m.subscribedTopicRegex, m.rebalanceTimeoutMs, assignor)));
+            byte state = !m.revoking.isEmpty() ? ConsumerGroupRecords.UNREVOKED_PARTITIONS
+                    : m.memberEpoch == assignmentEpoch
+                    && !m.assigned.equals(targetAssignment.getOrDefault(m.memberId, Set.of()))
+                    ? ConsumerGroupRecords.UNRELEASED_PARTITIONS : ConsumerGroupRecords.STABLE;
+            add(records, new CurrentAssignment(m.memberId, new CurrentValue(
+                    m.staticLeft ? STATIC_LEFT_EPOCH : m.memberEpoch,
+                    m.staticLeft ? m.memberEpoch : m.previousMemberEpoch, state, Set.copyOf(m.assigned),
+                    Set.copyOf(m.revoking))));
+        }
+        return records;
+    }
+
+    private static void add(Map<ConsumerGroupRecords.Key, GroupRecord> records, GroupRecord record) {
+        records.put(ConsumerGroupRecords.keyOf(record), record);
+    }
+
+    /**
+     * What must be written for the offsets topic to hold the group as it is now: the records that changed since
+     * {@link #stored} (those first, by type), then tombstones for what is gone (members' assignments before their
+     * metadata). {@link #stored} is brought up to date: call it only when writing the result.
+     */
+    List<GroupRecord> changesToStore() {
+        Map<ConsumerGroupRecords.Key, GroupRecord> current = records();
+        List<GroupRecord> upserts = new ArrayList<>();
+        List<GroupRecord> deletes = new ArrayList<>();
+        current.forEach((key, record) -> {
+            if (!record.equals(stored.get(key))) {
+                upserts.add(record);
+            }
+        });
+        stored.forEach((key, record) -> {
+            if (!current.containsKey(key)) {
+                deletes.add(record.tombstone());
+            }
+        });
+        upserts.sort(Comparator.comparingInt(GroupRecord::type));
+        deletes.sort(Comparator.comparingInt(GroupRecord::type).reversed());
+        upserts.addAll(deletes);
+        stored.clear();
+        stored.putAll(current);
+        return upserts;
+    }
+
+    /** Tombstones for every record stored: what deletes the group from the offsets topic. */
+    List<GroupRecord> deletion() {
+        List<GroupRecord> deletes = new ArrayList<>();
+        stored.values().forEach(r -> deletes.add(r.tombstone()));
+        deletes.add(new GroupEpoch(null, 0));
+        deletes.add(new TargetEpoch(null));
+        deletes.sort(Comparator.comparingInt(GroupRecord::type).reversed());
+        return deletes.stream().distinct().toList();
+    }
+
+    /**
+     * After a failed write: what the offsets topic holds is unknown, so the next {@link #changesToStore} writes
+     * every record again (and a tombstone for everything that was stored before and is gone).
+     */
+    void forgetStored() {
+        stored.replaceAll((key, record) -> record.tombstone());
+    }
+
+    /** Applies a record read back from the offsets topic (a group tombstone is the coordinator's to apply). */
+    void replay(GroupRecord record) {
+        ConsumerGroupRecords.Key key = ConsumerGroupRecords.keyOf(record);
+        if (record.isTombstone()) {
+            stored.remove(key);
+        } else {
+            stored.put(key, record);
+        }
+        if (record instanceof GroupEpoch g && !g.isTombstone()) {
+            groupEpoch = g.epoch();
+            metadataHash = g.metadataHash();
+        } else if (record instanceof TargetEpoch t && !t.isTombstone()) {
+            assignmentEpoch = t.assignmentEpoch();
+        } else if (record instanceof TargetMember t) {
+            if (t.isTombstone()) {
+                targetAssignment.remove(t.memberId());
+            } else {
+                targetAssignment.put(t.memberId(), new HashSet<>(t.partitions()));
+            }
+        } else if (record instanceof MemberMetadata m) {
+            if (m.isTombstone()) {
+                ConsumerMember gone = members.get(m.memberId());
+                if (gone != null) {
+                    remove(gone);
+                }
+                return;
+            }
+            MemberValue v = m.value();
+            ConsumerMember member = members.computeIfAbsent(m.memberId(), ConsumerMember::new);
+            member.instanceId = v.instanceId();
+            member.rackId = v.rackId();
+            member.clientId = v.clientId();
+            member.clientHost = v.clientHost();
+            member.subscribedTopicNames = List.copyOf(v.subscribedTopicNames());
+            member.subscribeTo(v.subscribedTopicRegex());
+            member.rebalanceTimeoutMs = v.rebalanceTimeoutMs();
+            if (v.serverAssignor() != null) {
+                assignor = v.serverAssignor();
+            }
+        } else if (record instanceof CurrentAssignment c && !c.isTombstone()) {
+            CurrentValue v = c.value();
+            ConsumerMember member = members.computeIfAbsent(c.memberId(), ConsumerMember::new);
+            release(member, member.assigned);
+            release(member, member.revoking);
+            member.staticLeft = v.memberEpoch() == STATIC_LEFT_EPOCH;
+            member.memberEpoch = member.staticLeft ? v.previousMemberEpoch() : v.memberEpoch();
+            member.previousMemberEpoch = member.staticLeft ? -1 : v.previousMemberEpoch();
+            member.assigned.clear();
+            member.assigned.addAll(v.assigned());
+            member.revoking.clear();
+            member.revoking.addAll(v.revoking());
+            member.lastSent = null;
+            for (TopicPartition tp : member.assigned) {
+                owners.put(tp, member.memberId);
+            }
+            for (TopicPartition tp : member.revoking) {
+                owners.put(tp, member.memberId);
+            }
         }
     }
 }

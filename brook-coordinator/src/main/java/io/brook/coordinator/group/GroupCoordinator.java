@@ -124,6 +124,13 @@ public final class GroupCoordinator {
                 return done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, request.memberId()));
             }
             consumerGroups.remove(request.groupId()); // an empty consumer group becomes a classic one
+            store.writeConsumerGroup(request.groupId(), consumerGroup.deletion(), Map.of())
+                    .whenComplete((ok, failure) -> {
+                        if (failure != null) { // the next coordinator loads it empty and converts it again
+                            log.info("Group {} became a classic group; deleting its consumer group records failed"
+                                    + " ({})", request.groupId(), writeError(failure));
+                        }
+                    });
         }
         ClassicGroup group = groups.get(request.groupId());
         if (group == null) {
@@ -982,6 +989,9 @@ public final class GroupCoordinator {
      * go on heartbeating and committing, and those that are gone time out as usual.
      */
     public synchronized void loadGroup(String groupId, StoredGroup stored) {
+        if (stored != null) { // a later classic record: the consumer group became a classic one
+            dropConsumerGroup(groupId);
+        }
         ClassicGroup previous = groups.remove(groupId);
         if (previous != null) {
             cancel(previous.rebalanceTimer);
@@ -1018,6 +1028,60 @@ public final class GroupCoordinator {
             group.members.values().forEach(m -> resetSession(group, m));
         }
         groups.put(groupId, group);
+    }
+
+    /**
+     * Replays one record of a consumer group read back from the offsets topic. Members are there as last stored,
+     * in their epochs and with their partitions, each with a session that starts now: those still running go on
+     * heartbeating without rejoining, those that are gone time out as usual.
+     */
+    public synchronized void loadConsumerGroup(String groupId, ConsumerGroupRecords.GroupRecord record) {
+        if (record instanceof ConsumerGroupRecords.GroupEpoch && record.isTombstone()) {
+            dropConsumerGroup(groupId);
+            if (offsets.containsKey(groupId)) {
+                trackOffsetsOnlyGroup(groupId);
+            }
+            return;
+        }
+        ConsumerGroup group = consumerGroups.get(groupId);
+        if (group == null) {
+            ClassicGroup classic = groups.remove(groupId); // an empty group, or one known by its offsets only
+            if (classic != null) {
+                cancel(classic.rebalanceTimer);
+                classic.members.values().forEach(m -> cancel(m.sessionTimer));
+            }
+            group = new ConsumerGroup(groupId);
+            group.assignor = config.consumerAssignors().get(0);
+            consumerGroups.put(groupId, group);
+        }
+        ConsumerGroup.ConsumerMember before = record.memberId() == null ? null : group.members.get(record.memberId());
+        group.replay(record);
+        ConsumerGroup.ConsumerMember member = record.memberId() == null ? null : group.members.get(record.memberId());
+        if (before != null && member == null) {
+            cancel(before.sessionTimer);
+            cancel(before.revocationTimer);
+        }
+        if (member != null) {
+            cancel(member.sessionTimer);
+            member.sessionTimer = timer.schedule(() -> onConsumerSessionTimeout(groupId, member.memberId),
+                    config.consumerSessionTimeoutMs());
+            cancel(member.revocationTimer);
+            member.revocationTimer = member.revoking.isEmpty() ? null : timer.schedule(
+                    () -> onConsumerRevocationTimeout(groupId, member.memberId), member.rebalanceTimeoutMs);
+        }
+        if (group.members.isEmpty()) {
+            group.emptySinceMs = clock.getAsLong();
+        }
+    }
+
+    private void dropConsumerGroup(String groupId) {
+        ConsumerGroup group = consumerGroups.remove(groupId);
+        if (group != null) {
+            for (ConsumerGroup.ConsumerMember m : group.members.values()) {
+                cancel(m.sessionTimer);
+                cancel(m.revocationTimer);
+            }
+        }
     }
 
     private void maybeForget(ClassicGroup group) {
@@ -1064,7 +1128,39 @@ public final class GroupCoordinator {
      *
      * @param topics every topic's partition count, as the metadata has it now
      */
-    public synchronized ConsumerHeartbeatResult consumerHeartbeat(ConsumerHeartbeat hb, Map<String, Integer> topics) {
+    public synchronized CompletableFuture<ConsumerHeartbeatResult> consumerHeartbeat(ConsumerHeartbeat hb,
+                                                                                   Map<String, Integer> topics) {
+        ConsumerHeartbeatResult result = applyConsumerHeartbeat(hb, topics);
+        ConsumerGroup group = hb.groupId() == null ? null : consumerGroups.get(hb.groupId());
+        if (group == null) {
+            return done(result);
+        }
+        // the answer goes out once what it says is in the offsets topic, so the next coordinator knows it too
+        return persist(group).handle((ok, failure) -> failure == null ? result : ConsumerHeartbeatResult.error(
+                writeError(failure), "Storing group " + hb.groupId() + " failed: " + failure.getMessage()));
+    }
+
+    /**
+     * Writes what changed in a consumer group since it was last stored; completes once it is in the offsets
+     * topic (at once when nothing changed). After a failure the next write stores the whole group again.
+     */
+    private CompletableFuture<Void> persist(ConsumerGroup group) {
+        List<ConsumerGroupRecords.GroupRecord> changes = group.changesToStore();
+        if (changes.isEmpty()) {
+            return done(null);
+        }
+        return store.writeConsumerGroup(group.groupId, changes, Map.of()).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                synchronized (this) {
+                    group.forgetStored();
+                }
+                log.info("Storing consumer group {} failed ({}); its next change stores it whole", group.groupId,
+                        writeError(failure));
+            }
+        });
+    }
+
+    private ConsumerHeartbeatResult applyConsumerHeartbeat(ConsumerHeartbeat hb, Map<String, Integer> topics) {
         String groupId = hb.groupId();
         if (groupId == null || groupId.isEmpty()) {
             return ConsumerHeartbeatResult.error(Errors.INVALID_REQUEST, "The group id is empty.");
@@ -1200,15 +1296,16 @@ public final class GroupCoordinator {
                 }
             }
         }
-        if (!subscribed.equals(group.subscribedTopicPartitions)) { // topics created, deleted or grown
-            group.subscribedTopicPartitions = subscribed;
+        long metadataHash = ConsumerGroup.metadataHash(subscribed);
+        if (metadataHash != group.metadataHash) { // topics created, deleted or grown
+            group.metadataHash = metadataHash;
             changed = true;
         }
         if (changed) {
             group.groupEpoch++;
         }
         if (group.assignmentEpoch < group.groupEpoch) {
-            group.computeTargetAssignment(group.subscribedTopicPartitions);
+            group.computeTargetAssignment(subscribed);
             log.info("Consumer group {} epoch {}: {} members, {} partitions assigned", group.groupId, group.groupEpoch,
                     group.members.size(), group.targetAssignment.values().stream().mapToInt(Set::size).sum());
         }
@@ -1239,6 +1336,7 @@ public final class GroupCoordinator {
         ConsumerGroup.ConsumerMember member = group == null ? null : group.members.get(memberId);
         if (member != null) {
             removeConsumerMember(group, member, "its session timed out");
+            persist(group);
         }
     }
 
@@ -1247,6 +1345,7 @@ public final class GroupCoordinator {
         ConsumerGroup.ConsumerMember member = group == null ? null : group.members.get(memberId);
         if (member != null && !member.revoking.isEmpty()) {
             removeConsumerMember(group, member, "it did not give up its partitions within its rebalance timeout");
+            persist(group);
         }
     }
 
@@ -1313,12 +1412,24 @@ public final class GroupCoordinator {
     /** Deletes an empty group and its offsets. */
     public synchronized CompletableFuture<Errors> delete(String groupId) {
         ConsumerGroup consumerGroup = consumerGroups.get(groupId);
+        Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
+        offsets.getOrDefault(groupId, Map.of()).keySet().forEach(tp -> tombstones.put(tp, null));
         if (consumerGroup != null) {
             if (!consumerGroup.members.isEmpty()) {
                 return done(Errors.NON_EMPTY_GROUP);
             }
-            consumerGroups.remove(groupId);
-            groups.put(groupId, new ClassicGroup(groupId)); // deleted below, with its offsets
+            return store.writeConsumerGroup(groupId, consumerGroup.deletion(), tombstones).handle((ok, failure) -> {
+                if (failure != null) {
+                    return Errors.COORDINATOR_NOT_AVAILABLE;
+                }
+                synchronized (this) {
+                    offsets.remove(groupId);
+                    if (consumerGroups.get(groupId) == consumerGroup && consumerGroup.members.isEmpty()) {
+                        consumerGroups.remove(groupId);
+                    }
+                    return Errors.NONE;
+                }
+            });
         }
         ClassicGroup group = groups.get(groupId);
         if (group == null && !offsets.containsKey(groupId)) {
@@ -1327,8 +1438,6 @@ public final class GroupCoordinator {
         if (group != null && (!group.members.isEmpty() || group.state != GroupState.EMPTY)) {
             return done(Errors.NON_EMPTY_GROUP);
         }
-        Map<TopicPartition, CommittedOffset> tombstones = new LinkedHashMap<>();
-        offsets.getOrDefault(groupId, Map.of()).keySet().forEach(tp -> tombstones.put(tp, null));
         return store.writeGroup(groupId, null, tombstones).handle((ok, failure) -> {
             if (failure != null) {
                 return Errors.COORDINATOR_NOT_AVAILABLE;

@@ -26,6 +26,7 @@ class ConsumerGroupProtocolTest {
     // jqwik shares one instance across the tries of a property: each try resets these
     ManualTimer timer;
     GroupCoordinator coordinator;
+    MemoryOffsetStore store;
     Map<String, Integer> topics;
 
     ConsumerGroupProtocolTest() {
@@ -34,9 +35,21 @@ class ConsumerGroupProtocolTest {
 
     private void reset() {
         timer = new ManualTimer();
-        coordinator = new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096, SESSION_MS, 5000, 100,
-                List.of("uniform", "range")), new MemoryOffsetStore(), timer, timer::now);
+        store = new MemoryOffsetStore();
+        coordinator = newCoordinator();
         topics = new HashMap<>(Map.of("t", 6));
+    }
+
+    private GroupCoordinator newCoordinator() {
+        return new GroupCoordinator(new GroupConfig(6000, 300_000, 0, 10, 4096, SESSION_MS, 5000, 100,
+                List.of("uniform", "range")), store, timer, timer::now);
+    }
+
+    /** The group's partition of the offsets topic gets a new leader: the next coordinator loads what was stored. */
+    private void moveCoordinator() {
+        coordinator.unload(group -> true);
+        coordinator = newCoordinator();
+        store.replayConsumerGroupsInto(coordinator);
     }
 
     /** A client's view of its membership, as the Java consumer keeps it. */
@@ -53,7 +66,7 @@ class ConsumerGroupProtocolTest {
     ConsumerHeartbeatResult beat(Client c, boolean join) {
         ConsumerHeartbeatResult r = coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", c.id, join ? 0 : c.epoch,
                 null, null, 30_000, join ? List.of("t") : null, null, null, Set.copyOf(c.owned), "client",
-                "/127.0.0.1"), topics);
+                "/127.0.0.1"), topics).getNow(null);
         if (r.error() == Errors.NONE) {
             c.epoch = r.memberEpoch();
             if (r.assignment() != null) {
@@ -101,12 +114,12 @@ class ConsumerGroupProtocolTest {
         a.epoch = 7;
         assertEquals(Errors.FENCED_MEMBER_EPOCH, beat(a, false).error());
         assertEquals(Errors.UNSUPPORTED_ASSIGNOR, coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "x", 0,
-                null, null, 30_000, List.of("t"), null, "sticky", Set.of(), "c", "h"), topics).error());
+                null, null, 30_000, List.of("t"), null, "sticky", Set.of(), "c", "h"), topics).getNow(null).error());
     }
 
     ConsumerHeartbeatResult beatStatic(String memberId, int epoch, String instanceId) {
         return coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", memberId, epoch, instanceId, null, 30_000,
-                epoch == 0 ? List.of("t") : null, null, null, epoch == 0 ? Set.of() : null, "c", "h"), topics);
+                epoch == 0 ? List.of("t") : null, null, null, epoch == 0 ? Set.of() : null, "c", "h"), topics).getNow(null);
     }
 
     @Test
@@ -136,13 +149,14 @@ class ConsumerGroupProtocolTest {
     @Test
     void badHeartbeatsAndCommitsGetKafkasErrors() {
         assertEquals(Errors.INVALID_REQUEST, coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "x", 0, null,
-                null, 30_000, null, null, null, Set.of(), "c", "h"), topics).error(), "a join without a subscription");
+                null, 30_000, null, null, null, Set.of(), "c", "h"), topics).getNow(null).error(),
+                "a join without a subscription");
         assertEquals(Errors.INVALID_REGULAR_EXPRESSION, coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "x",
-                0, null, null, 30_000, null, "(", null, Set.of(), "c", "h"), topics).error());
+                0, null, null, 30_000, null, "(", null, Set.of(), "c", "h"), topics).getNow(null).error());
         coordinator.join(new GroupCoordinator.JoinRequest("classic", "", null, "c", "h", 10_000, 30_000, "consumer",
                 List.of(new GroupCoordinator.Protocol("range", new byte[0])), false)).join();
         assertEquals(Errors.GROUP_ID_NOT_FOUND, coordinator.consumerHeartbeat(new ConsumerHeartbeat("classic", "x",
-                0, null, null, 30_000, List.of("t"), null, null, Set.of(), "c", "h"), topics).error(),
+                0, null, null, 30_000, List.of("t"), null, null, Set.of(), "c", "h"), topics).getNow(null).error(),
                 "a classic group with members");
 
         Client a = new Client("a");
@@ -160,9 +174,10 @@ class ConsumerGroupProtocolTest {
     }
 
     /**
-     * Random joins, leaves, heartbeats (with or without confirming), topic growth and session
-     * timeouts: no partition ever has two owners among the clients, and once everyone has
-     * heartbeated a few times with nothing changing, every partition has exactly one owner.
+     * Random joins, leaves, heartbeats (with or without confirming), topic growth, session
+     * timeouts and coordinator moves: no partition ever has two owners among the clients, a move
+     * fences no one (every member goes on in its epoch), and once everyone has heartbeated a few
+     * times with nothing changing, every partition has exactly one owner.
      */
     @Property(tries = 200)
     void noPartitionEverHasTwoOwners(@ForAll long seed) {
@@ -181,10 +196,25 @@ class ConsumerGroupProtocolTest {
                 Client c = clients.remove(random.nextInt(clients.size()));
                 c.epoch = -1;
                 coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", c.id, -1, null, null, -1, null, null, null,
-                        null, "c", "h"), topics);
+                        null, "c", "h"), topics).getNow(null);
             } else if (choice < 25) {
                 topics.merge("t", 1, Integer::sum); // partitions added
-            } else if (choice < 28) {
+            } else if (choice < 31) {
+                var before = coordinator.describeConsumerGroup("g");
+                Map<String, Integer> epochs = new HashMap<>();
+                before.members().forEach(m -> epochs.put(m.memberId(), m.memberEpoch()));
+                moveCoordinator();
+                assertEquals(before, coordinator.describeConsumerGroup("g"), "the group as the next coordinator has it");
+                for (Client c : List.copyOf(clients)) {
+                    ConsumerHeartbeatResult r = beat(c, false);
+                    if (epochs.containsKey(c.id)) { // a member: goes on in its epoch, or moves forward
+                        assertEquals(Errors.NONE, r.error(), c.id + " after the coordinator moved: " + r.message());
+                        assertTrue(c.epoch >= epochs.get(c.id), c.id + "'s epoch went back to " + c.epoch);
+                    } else if (r.error() != Errors.NONE) { // removed before the move, it had not heard yet
+                        clients.remove(c);
+                    }
+                }
+            } else if (choice < 34) {
                 clients.remove(random.nextInt(clients.size())); // crashes: its session ends
                 for (int half = 0; half < 2; half++) {
                     timer.advance(SESSION_MS / 2 + 1);

@@ -53,7 +53,7 @@ class OffsetCommitRulesTest {
     /** A consumer-protocol (KIP-848) group with one member; returns its epoch. */
     private int consumerMember(String id) {
         ConsumerHeartbeatResult r = coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", id, 0, null, null,
-                30_000, List.of("t"), null, null, Set.of(), "client", "/127.0.0.1"), Map.of("t", 1));
+                30_000, List.of("t"), null, null, Set.of(), "client", "/127.0.0.1"), Map.of("t", 1)).getNow(null);
         assertEquals(Errors.NONE, r.error());
         return r.memberEpoch();
     }

@@ -219,7 +219,7 @@ class StoredGroupTest {
         assertTrue(store.groups.get("g") != null, "the empty classic group is stored");
         GroupCoordinator.ConsumerHeartbeatResult joined = coordinator.consumerHeartbeat(
                 new GroupCoordinator.ConsumerHeartbeat("g", "m-1", 0, null, null, 30_000, List.of("t"), null, null,
-                        java.util.Set.of(), "c", "h"), Map.of("t", 1));
+                        java.util.Set.of(), "c", "h"), Map.of("t", 1)).getNow(null);
         assertEquals(Errors.NONE, joined.error());
         assertTrue(store.groups.containsKey("g") && store.groups.get("g") == null, "its classic record is deleted");
     }

@@ -1,6 +1,7 @@
 package io.brook.server.coordinator;
 
 import io.brook.coordinator.group.CommittedOffset;
+import io.brook.coordinator.group.ConsumerGroupRecords;
 import io.brook.coordinator.group.GroupCoordinator;
 import io.brook.coordinator.group.OffsetRecords;
 import io.brook.coordinator.group.OffsetStore;
@@ -12,6 +13,7 @@ import io.brook.server.controller.ControllerChannel;
 import io.brook.server.partition.Partition;
 import io.brook.server.partition.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.internals.Topic;
@@ -159,6 +161,17 @@ public final class OffsetsTopic implements OffsetStore {
                 if (!record.hasKey()) {
                     continue;
                 }
+                ConsumerGroupRecords.DecodedKey consumerKey = batch.isTransactional() ? null
+                        : ConsumerGroupRecords.parseKey(record.key());
+                if (consumerKey != null) {
+                    ConsumerGroupRecords.GroupRecord parsed = ConsumerGroupRecords.parse(consumerKey,
+                            record.hasValue() ? record.value() : null, this::topicName);
+                    if (parsed != null) {
+                        coordinator.loadConsumerGroup(consumerKey.groupId(), parsed);
+                        counts[1]++;
+                    }
+                    continue;
+                }
                 String group = batch.isTransactional() ? null : OffsetRecords.parseGroupKey(record.key());
                 if (group != null) {
                     StoredGroup stored = record.hasValue() ? OffsetRecords.parseGroupValue(record.value()) : null;
@@ -204,6 +217,29 @@ public final class OffsetsTopic implements OffsetStore {
         records.add(new SimpleRecord(now, OffsetRecords.groupKey(groupId),
                 group == null ? null : OffsetRecords.groupValue(group)));
         return append(groupId, records, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeConsumerGroup(String groupId, List<ConsumerGroupRecords.GroupRecord> groupRecords,
+                                                      Map<TopicPartition, CommittedOffset> offsets) {
+        long now = System.currentTimeMillis();
+        List<SimpleRecord> records = new ArrayList<>(offsetRecords(groupId, offsets, now));
+        for (ConsumerGroupRecords.GroupRecord record : groupRecords) {
+            records.add(new SimpleRecord(now, ConsumerGroupRecords.key(groupId, record),
+                    ConsumerGroupRecords.value(record, this::topicId)));
+        }
+        return append(groupId, records, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH);
+    }
+
+    /** A topic's id as this node's metadata has it; null once it is deleted. */
+    private Uuid topicId(String name) {
+        TopicImage topic = replicas.image().topic(name);
+        return topic == null ? null : topic.id();
+    }
+
+    private String topicName(Uuid id) {
+        TopicImage topic = replicas.image().topic(id);
+        return topic == null ? null : topic.name();
     }
 
     private static List<SimpleRecord> offsetRecords(String groupId, Map<TopicPartition, CommittedOffset> offsets,

@@ -79,10 +79,14 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
                 }
             }
         }
-        ConsumerHeartbeatResult result = broker.groups().consumerHeartbeat(new ConsumerHeartbeat(request.groupId(),
+        return broker.groups().consumerHeartbeat(new ConsumerHeartbeat(request.groupId(),
                 request.memberId(), request.memberEpoch(), request.instanceId(), request.rackId(),
                 request.rebalanceTimeoutMs(), request.subscribedTopicNames(), request.subscribedTopicRegex(),
-                request.serverAssignor(), owned, context.clientId(), context.clientAddress().toString()), topics);
+                request.serverAssignor(), owned, context.clientId(), context.clientAddress().toString()), topics)
+                .thenApply(result -> response(result, broker.replicas().image()));
+    }
+
+    private static ConsumerGroupHeartbeatResponseData response(ConsumerHeartbeatResult result, MetadataImage image) {
         ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
                 .setErrorCode(result.error().code()).setErrorMessage(result.message())
                 .setMemberId(result.memberId()).setMemberEpoch(result.memberEpoch())
@@ -98,6 +102,6 @@ public final class ConsumerGroupHeartbeatHandler implements ApiHandler<ConsumerG
             }
             response.setAssignment(new Assignment().setTopicPartitions(new java.util.ArrayList<>(byTopic.values())));
         }
-        return CompletableFuture.completedFuture(response);
+        return response;
     }
 }

@@ -47,6 +47,13 @@ class CoordinatorTimerTest {
                 Map<org.apache.kafka.common.TopicPartition, io.brook.coordinator.group.CommittedOffset> offsets) {
             return CompletableFuture.completedFuture(null);
         }
+
+        @Override
+        public CompletableFuture<Void> writeConsumerGroup(String groupId,
+                java.util.List<io.brook.coordinator.group.ConsumerGroupRecords.GroupRecord> records,
+                Map<org.apache.kafka.common.TopicPartition, io.brook.coordinator.group.CommittedOffset> offsets) {
+            return CompletableFuture.completedFuture(null);
+        }
     };
 
     private static void drain(HierarchicalTimer timer) throws InterruptedException {
