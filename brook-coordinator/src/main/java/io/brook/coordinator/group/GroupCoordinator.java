@@ -896,10 +896,18 @@ public final class GroupCoordinator {
                     tombstones.put(tp, null);
                 }
             });
-            boolean lastOffsets = group != null && tombstones.size() == offsets.get(groupId).size();
-            if (tombstones.isEmpty() || (lastOffsets ? store.writeGroup(groupId, null, tombstones)
-                    : store.write(groupId, tombstones)).isCompletedExceptionally()) {
+            boolean lastOffsets = tombstones.size() == offsets.get(groupId).size();
+            // a group left with neither members nor offsets is deleted with its last offsets
+            CompletableFuture<Void> written = tombstones.isEmpty() ? null
+                    : lastOffsets && consumerGroup != null
+                    ? store.writeConsumerGroup(groupId, consumerGroup.deletion(), tombstones)
+                    : lastOffsets && group != null ? store.writeGroup(groupId, null, tombstones)
+                    : store.write(groupId, tombstones);
+            if (written == null || written.isCompletedExceptionally()) {
                 continue;
+            }
+            if (lastOffsets && consumerGroup != null) {
+                consumerGroups.remove(groupId);
             }
             tombstones.keySet().forEach(tp -> loadOffset(groupId, tp, null));
             expired += tombstones.size();

@@ -143,6 +143,19 @@ class StoredConsumerGroupTest {
     }
 
     @Test
+    void anEmptyGroupWhoseLastOffsetsExpireIsDeleted() {
+        ConsumerHeartbeatResult a = beat("a", 0, null, Set.of());
+        TopicPartition tp = new TopicPartition("t", 0);
+        assertEquals(Map.of(tp, Errors.NONE), coordinator.commit("g", a.memberEpoch(), "a", null,
+                Map.of(tp, new CommittedOffset(5, -1, "", timer.now()))).getNow(null));
+        beat("a", -1, null, null);
+        assertEquals(1, coordinator.expireOffsets(timer.now() + 61_000, 60_000));
+        assertNull(coordinator.describeConsumerGroup("g"));
+        move();
+        assertNull(coordinator.describeConsumerGroup("g"), "deleted: " + store.consumerGroupRecords.get("g"));
+    }
+
+    @Test
     void anEmptyConsumerGroupThatBecomesClassicIsNotLoadedAsAConsumerGroup() throws Exception {
         beat("a", 0, null, Set.of());
         beat("a", -1, null, null);
