@@ -1144,8 +1144,20 @@ public final class GroupCoordinator {
             return done(result);
         }
         // the answer goes out once what it says is in the offsets topic, so the next coordinator knows it too
-        return persist(group).handle((ok, failure) -> failure == null ? result : ConsumerHeartbeatResult.error(
-                writeError(failure), "Storing group " + hb.groupId() + " failed: " + failure.getMessage()));
+        return persist(group).handle((ok, failure) -> {
+            if (failure == null) {
+                return result;
+            }
+            synchronized (this) { // the client did not get this answer: the next one carries its assignment
+                ConsumerGroup.ConsumerMember member = result.memberId() == null ? null
+                        : group.members.get(result.memberId());
+                if (member != null) {
+                    member.lastSent = null;
+                }
+            }
+            return ConsumerHeartbeatResult.error(writeError(failure), "Storing group " + hb.groupId() + " failed: "
+                    + failure.getMessage());
+        });
     }
 
     /**
@@ -1331,7 +1343,11 @@ public final class GroupCoordinator {
         member.sessionTimer = timer.schedule(() -> onConsumerSessionTimeout(groupId, memberId),
                 config.consumerSessionTimeoutMs());
         Set<TopicPartition> assignment = null;
-        if (member.lastSent == null || !member.lastSent.equals(member.assigned)) {
+        // also to a full request (every field set), which clients send after an error or a timeout: what they
+        // missed may have been this assignment (Kafka's rule)
+        boolean fullRequest = hb.rebalanceTimeoutMs() != -1 && hb.ownedPartitions() != null
+                && (hb.subscribedTopicNames() != null || hb.subscribedTopicRegex() != null);
+        if (member.lastSent == null || !member.lastSent.equals(member.assigned) || fullRequest) {
             assignment = Set.copyOf(member.assigned);
             member.lastSent = assignment;
         }

@@ -127,6 +127,39 @@ class StoredConsumerGroupTest {
     }
 
     @Test
+    void aMemberWhoseAnswerWasNotStoredGetsItsAssignmentOnTheNextHeartbeat() {
+        ConsumerHeartbeatResult a = beat("a", 0, null, Set.of());
+        ConsumerHeartbeatResult b = beat("b", 0, null, Set.of());
+        ConsumerHeartbeatResult revoke = beat("a", a.memberEpoch(), null, a.assignment());
+        store.failGroupWrites = new NotLeaderOrFollowerException("the offsets partition moved");
+        assertEquals(Errors.NOT_COORDINATOR, beat("a", revoke.memberEpoch(), null, revoke.assignment()).error(),
+                "a's confirmation moved it to the next epoch, but that was not stored");
+        assertEquals(Errors.NOT_COORDINATOR, beat("b", b.memberEpoch(), null, Set.of()).error(),
+                "b got the released partitions, not stored either");
+        store.failGroupWrites = null;
+        ConsumerHeartbeatResult aAgain = beat("a", revoke.memberEpoch(), null, revoke.assignment());
+        assertEquals(Errors.NONE, aAgain.error());
+        assertEquals(b.memberEpoch(), aAgain.memberEpoch());
+        assertEquals(revoke.assignment(), aAgain.assignment(), "a is told its partitions with its new epoch");
+        ConsumerHeartbeatResult bAgain = beat("b", b.memberEpoch(), null, Set.of());
+        assertEquals(2, bAgain.assignment() == null ? 0 : bAgain.assignment().size(), "b is told its partitions");
+    }
+
+    @Test
+    void aFullHeartbeatAfterALostAnswerGetsTheAssignmentAgain() {
+        ConsumerHeartbeatResult a = beat("a", 0, null, Set.of());
+        ConsumerHeartbeatResult b = beat("b", 0, null, Set.of());
+        ConsumerHeartbeatResult revoke = beat("a", a.memberEpoch(), null, a.assignment());
+        beat("a", revoke.memberEpoch(), null, revoke.assignment());
+        ConsumerHeartbeatResult lost = beat("b", b.memberEpoch(), null, Set.of());
+        assertEquals(2, lost.assignment().size(), "b's partitions, in an answer the network loses");
+        assertNull(beat("b", b.memberEpoch(), null, null).assignment(), "a plain heartbeat: nothing new");
+        ConsumerHeartbeatResult full = coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "b", b.memberEpoch(),
+                null, null, 30_000, List.of("t"), null, null, Set.of(), "client", "/127.0.0.1"), TOPICS).getNow(null);
+        assertEquals(lost.assignment(), full.assignment(), "the full heartbeat the client sends after a timeout");
+    }
+
+    @Test
     void aLeftMemberAndADeletedGroupStayGoneAfterAMove() {
         ConsumerHeartbeatResult a = beat("a", 0, null, Set.of());
         ConsumerHeartbeatResult b = beat("b", 0, null, Set.of());
