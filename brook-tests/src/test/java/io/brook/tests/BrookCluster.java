@@ -301,7 +301,15 @@ final class BrookCluster implements AutoCloseable {
         requireNetwork().cut(a, b);
     }
 
-    /** Ends every network partition {@link #isolate} and {@link #cut} made (nothing to do without proxies). */
+    /**
+     * Cuts only the connections node {@code from} opens to node {@code to} (an asymmetric partition, in a cluster made
+     * with {@link #NETWORK_FAULTS}); those {@code to} opens to {@code from} still work. {@link #healNetwork} ends it.
+     */
+    void cutOneWay(int from, int to) {
+        requireNetwork().cutOneWay(from, to);
+    }
+
+    /** Ends every network partition {@link #isolate}, {@link #cut} and {@link #cutOneWay} made (nothing to do without proxies). */
     void healNetwork() {
         if (network != null) {
             network.healAll();

@@ -110,6 +110,18 @@ final class NetworkFaults implements Closeable {
         }
     }
 
+    /**
+     * Cuts one direction only: connections node {@code from} opens to node {@code to} carry nothing, while those
+     * {@code to} opens to {@code from} work, answers included (a firewall that drops one side's new connections).
+     */
+    void cutOneWay(int from, int to) {
+        for (Link link : links.values()) {
+            if (link.from == from && link.to == to) {
+                link.cut();
+            }
+        }
+    }
+
     /** Heals every cut link. */
     void healAll() {
         links.values().forEach(Link::heal);

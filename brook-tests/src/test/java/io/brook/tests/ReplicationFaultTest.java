@@ -163,38 +163,47 @@ class ReplicationFaultTest {
          * (the node and another one when it is the active controller), for {@code down}; each of the two still
          * reaches the third node, and clients reach all.
          */
-        CUT
+        CUT,
+        /**
+         * An asymmetric partition: the connections the other nodes open to the node carry nothing (its followers
+         * cannot fetch from it, the active controller's quorum traffic to it is lost), while those it opens work
+         * (it heartbeats, fetches metadata and asks to shrink its ISR as usual), for {@code down}.
+         */
+        ONE_WAY
     }
 
     /**
      * CI's schedule: the leaders of every partition killed, one with no time down, one paused past its session, one
-     * cut off from the other nodes until they moved its leadership, and one cut off from the active controller only
-     * (or, being it, from one other node) past its session and the replica lag.
+     * cut off from the other nodes until they moved its leadership, one cut off from the active controller only
+     * (or, being it, from one other node) past its session and the replica lag, and one unreachable by the others
+     * while it reaches them, past the replica lag.
      */
     static List<Fault> shortSchedule() {
         Duration pastSession = SESSION_TIMEOUT.plusSeconds(3);
         return List.of(new Fault(Kind.KILL, 0, Duration.ofSeconds(5)), new Fault(Kind.PAUSE, 1, pastSession),
                 new Fault(Kind.ISOLATE, 2, Duration.ofSeconds(3)),
                 new Fault(Kind.CUT, 0, SESSION_TIMEOUT.plus(REPLICA_LAG).plusSeconds(2)),
+                new Fault(Kind.ONE_WAY, 1, REPLICA_LAG.plusSeconds(3)),
                 new Fault(Kind.KILL, 2, Duration.ZERO), new Fault(Kind.KILL, 0, Duration.ofSeconds(2)));
     }
 
     /**
-     * A random schedule of {@code count} faults from {@code seed}: two fifths kills (0-10 s down), a fifth pauses (past
-     * the session timeout by up to 5 s), a fifth network partitions (0-5 s after the leadership moved) and a fifth
-     * partial ones (one link cut for 0-20 s).
+     * A random schedule of {@code count} faults from {@code seed}: a third kills (0-10 s down), a sixth each pauses
+     * (past the session timeout by up to 5 s), network partitions (0-5 s after the leadership moved), partial ones
+     * (one link cut for 0-20 s) and asymmetric ones (the node unreachable for 0-20 s).
      */
     static List<Fault> longSchedule(int count, long seed) {
         Random random = new Random(seed);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            int draw = random.nextInt(5);
-            Kind kind = draw == 0 ? Kind.PAUSE : draw == 1 ? Kind.ISOLATE : draw == 2 ? Kind.CUT : Kind.KILL;
+            int draw = random.nextInt(6);
+            Kind kind = draw == 0 ? Kind.PAUSE : draw == 1 ? Kind.ISOLATE : draw == 2 ? Kind.CUT
+                    : draw == 3 ? Kind.ONE_WAY : Kind.KILL;
             Duration down = switch (kind) {
                 case KILL -> Duration.ofMillis(random.nextInt(10_001));
                 case PAUSE -> SESSION_TIMEOUT.plusMillis(random.nextInt(5_000));
                 case ISOLATE -> Duration.ofMillis(random.nextInt(5_001));
-                case CUT -> Duration.ofMillis(random.nextInt(20_001));
+                case CUT, ONE_WAY -> Duration.ofMillis(random.nextInt(20_001));
             };
             faults.add(new Fault(kind, random.nextInt(PARTITIONS), down));
         }
@@ -349,6 +358,15 @@ class ReplicationFaultTest {
                     int other = victim != controller ? controller
                             : cluster.liveNodes().stream().filter(id -> id != victim).findFirst().orElseThrow();
                     cluster.cut(victim, other);
+                    Thread.sleep(fault.down.toMillis());
+                    cluster.healNetwork();
+                }
+                case ONE_WAY -> {
+                    for (int other : cluster.liveNodes()) {
+                        if (other != victim) {
+                            cluster.cutOneWay(other, victim);
+                        }
+                    }
                     Thread.sleep(fault.down.toMillis());
                     cluster.healNetwork();
                 }
