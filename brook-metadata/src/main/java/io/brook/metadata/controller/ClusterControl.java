@@ -193,7 +193,13 @@ public final class ClusterControl {
 
         List<ApiMessageAndVersion> records = new ArrayList<>();
         records.add(registered.toRecord());
-        if (existing != null && !amend) {
+        // a new incarnation after a clean shutdown names the epoch it closed with (KIP-966); any other may have lost
+        // records the high watermark covered, so with eligible leader replicas on it leaves every ISR and ELR
+        boolean cleanShutdown = existing != null && existing.epoch() == request.previousBrokerEpoch();
+        if (!amend && image.elrEnabled() && !cleanShutdown) {
+            records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b),
+                    PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault), Set.of(id), false));
+        } else if (existing != null && !amend) {
             // the old incarnation is gone: its leaderships and ISR places go with it
             records.addAll(awayFrom(cluster, image, Set.of(id)));
         }

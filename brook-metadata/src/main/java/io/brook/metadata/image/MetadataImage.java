@@ -94,6 +94,8 @@ public final class MetadataImage {
 
     /** Kafka's feature name for eligible leader replicas (KIP-966). */
     public static final String ELR_FEATURE = "eligible.leader.replicas.version";
+    /** The highest {@link #ELR_FEATURE} level this build knows. */
+    public static final short MAX_ELR_LEVEL = 1;
 
     /**
      * Whether eligible leader replicas are on: the finalized {@code eligible.leader.replicas.version} is at least 1

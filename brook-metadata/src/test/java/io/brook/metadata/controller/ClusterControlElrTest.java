@@ -123,6 +123,50 @@ class ClusterControlElrTest {
                 "a last known leader election is unclean");
     }
 
+    /** A new incarnation of broker {@code id}, naming {@code previousEpoch} as its last clean shutdown's. */
+    private void restart(int id, long previousEpoch) {
+        h.apply(control.register(h.cluster, h.image, ClusterHarness.registration(id, Uuid.randomUuid(), null)
+                .setPreviousBrokerEpoch(previousEpoch), h.image.offset() + 1, java.util.Map.of(), 3));
+    }
+
+    /** R8: a broker back from a clean shutdown (it names the epoch it closed with) stays eligible and leads. */
+    @Test
+    void aBrokerBackFromACleanShutdownLeadsFromTheElr() {
+        Uuid t = setUp(true, 2, List.of(1, 2, 3));
+        fence(3);
+        fence(2);
+        long epochOf1 = h.cluster.broker(1).epoch();
+        fence(1);
+        assertPartition(h.partition(t, 0), -1, List.of(), List.of(1, 2), List.of(1));
+        restart(1, epochOf1);
+        assertPartition(h.partition(t, 0), -1, List.of(), List.of(1, 2), List.of(1));
+        unfence(1);
+        assertPartition(h.partition(t, 0), 1, List.of(1), List.of(2), List.of());
+        assertEquals(PartitionImage.RECOVERED, h.partition(t, 0).leaderRecoveryState());
+    }
+
+    /**
+     * R8: a broker back from an unclean shutdown (-1, or an epoch that is not its last) leaves the ELR, and does not
+     * lead while an ELR member may come back; once none is left, the last known leader leads, RECOVERING.
+     */
+    @Test
+    void aBrokerBackFromAnUncleanShutdownLeavesTheElr() {
+        Uuid t = setUp(true, 2, List.of(1, 2, 3));
+        fence(3);
+        long epochOf2 = h.cluster.broker(2).epoch();
+        fence(2);
+        fence(1);
+        assertPartition(h.partition(t, 0), -1, List.of(), List.of(1, 2), List.of(1));
+        restart(1, -1);
+        assertPartition(h.partition(t, 0), -1, List.of(), List.of(2), List.of(1));
+        unfence(1);
+        assertPartition(h.partition(t, 0), -1, List.of(), List.of(2), List.of(1));
+        restart(2, epochOf2 + 1000);
+        assertPartition(h.partition(t, 0), 1, List.of(1), List.of(), List.of());
+        assertEquals(PartitionImage.RECOVERING, h.partition(t, 0).leaderRecoveryState(),
+                "only as the last known leader, unclean: it may have lost committed records");
+    }
+
     /** R5: ISR and ELR empty, unclean election off: only the last known leader may lead. */
     @Test
     void withIsrAndElrEmptyOnlyTheLastKnownLeaderLeads() {

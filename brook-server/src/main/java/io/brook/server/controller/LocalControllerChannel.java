@@ -1,8 +1,10 @@
 package io.brook.server.controller;
 
+
 import io.brook.metadata.controller.ClusterControl;
 import io.brook.metadata.controller.ClusterResult;
 import io.brook.metadata.controller.ControllerResult;
+import io.brook.metadata.controller.FeatureBootstrap;
 import io.brook.metadata.controller.IsrControl;
 import io.brook.metadata.controller.LeaderElection;
 import io.brook.metadata.controller.AclControl;
@@ -58,6 +60,8 @@ import java.util.function.Supplier;
  * ({@link ActiveControllerTimer#brokerFencer} calls it). Session times come from a monotonic clock.
  */
 public final class LocalControllerChannel implements ControllerChannel {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalControllerChannel.class);
+
     private final MetadataController controller;
     private final Supplier<List<Integer>> brokers;
     private final int defaultPartitions;
@@ -135,6 +139,23 @@ public final class LocalControllerChannel implements ControllerChannel {
         if (cluster != null) {
             controller.addActivationListener(image -> cluster.activate(image.cluster(), clock.getAsLong()));
         }
+    }
+
+    /**
+     * Writes a new cluster's first records ({@link FeatureBootstrap}: the eligible-leader-replicas level, with the
+     * cluster-wide min.insync.replicas it needs) when this node becomes the active controller of an empty log.
+     */
+    public void bootstrapFeatures(short elrLevel, int staticMinIsr) {
+        controller.addActivationListener(image -> {
+            if (image.offset() < 0 && elrLevel > 0) {
+                controller.submit(proposed -> ControllerResult.of(FeatureBootstrap.records(proposed, elrLevel,
+                        staticMinIsr), null)).whenComplete((ok, failure) -> {
+                            if (failure != null) { // the next active controller of the empty log tries again
+                                log.warn("Writing the cluster's first feature records failed: {}", failure.toString());
+                            }
+                        });
+            }
+        });
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.brook.server.handlers;
 
+import io.brook.metadata.image.MetadataImage;
+
 import io.brook.server.api.ApiHandler;
 import io.brook.server.api.ApiRegistry;
 import io.brook.server.api.RequestContext;
@@ -8,14 +10,17 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * ApiVersions: the version range of every API a handler is registered for, and (v3+) the one
- * feature Brook finalizes: {@code transaction.version}, at the level {@code brook.transaction.version}
- * sets (2 by default: Kafka 4 clients then use transaction protocol 2, KIP-890). No other feature is
- * finalized, so clients use their baseline behaviour for the rest (e.g. no KIP-848 group protocol).
+ * ApiVersions: the version range of every API a handler is registered for, and (v3+) the features Brook
+ * finalizes: {@code transaction.version}, at the level {@code brook.transaction.version} sets (2 by default: Kafka 4
+ * clients then use transaction protocol 2, KIP-890), and on a broker {@code eligible.leader.replicas.version} as
+ * the cluster's metadata has it (KIP-966; {@code kafka-features.sh describe} shows it). No other feature is
+ * finalized, so clients use their baseline behaviour for the rest.
  */
 public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestData> {
     /** KIP-511: software name and version must be alphanumerics, '.', '-'. */
@@ -25,17 +30,25 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
     public static final String TRANSACTION_VERSION = "transaction.version";
     /** The highest transaction protocol Brook implements. */
     public static final short MAX_TRANSACTION_VERSION = 2;
-    /** Finalized features never change while a node runs; clients cache them by this epoch. */
+    /** Finalized features change only when a new cluster's first records apply; clients cache them by this epoch. */
     private static final long FEATURES_EPOCH = 1;
     private static final short FEATURES_VERSION = 3;
     private static final short ZERO_MIN_VERSION = 4;
 
     private final ApiRegistry registry;
     private final short transactionVersion;
+    /** The metadata's finalized feature levels (empty on a controller-only listener). */
+    private final Supplier<Map<String, Short>> metadataFeatures;
 
     public ApiVersionsHandler(ApiRegistry registry, short transactionVersion) {
+        this(registry, transactionVersion, Map::of);
+    }
+
+    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion,
+                              Supplier<Map<String, Short>> metadataFeatures) {
         this.registry = registry;
         this.transactionVersion = transactionVersion;
+        this.metadataFeatures = metadataFeatures;
     }
 
     @Override
@@ -56,6 +69,13 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
                 response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
                         .setName(TRANSACTION_VERSION).setMinVersionLevel(transactionVersion)
                         .setMaxVersionLevel(transactionVersion));
+            }
+            response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
+                    .setName(MetadataImage.ELR_FEATURE).setMinVersion(min).setMaxVersion(MetadataImage.MAX_ELR_LEVEL));
+            short elr = metadataFeatures.get().getOrDefault(MetadataImage.ELR_FEATURE, (short) 0);
+            if (elr > 0) {
+                response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
+                        .setName(MetadataImage.ELR_FEATURE).setMinVersionLevel(elr).setMaxVersionLevel(elr));
             }
         }
         if (context.apiVersion() >= 3 && (!SOFTWARE_FIELD.matcher(request.clientSoftwareName()).matches()

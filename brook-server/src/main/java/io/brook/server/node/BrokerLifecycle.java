@@ -1,5 +1,6 @@
 package io.brook.server.node;
 
+import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.record.MetadataRecords;
 import io.brook.server.config.BrokerConfig;
 import io.brook.server.controller.ControllerChannel;
@@ -153,13 +154,16 @@ public final class BrokerLifecycle implements AutoCloseable {
      * A broker's registration request: the broker listeners in {@code listeners} order at their
      * advertised address ({@code advertised}, by listener name), their security protocols, {@code broker.rack},
      * the features this build supports and the ids of its log directories (the metadata log's included).
+     *
+     * @param previousBrokerEpoch the epoch the last clean shutdown named, -1 after an unclean one (KIP-966: a
+     *                            broker that may have lost records is no eligible leader replica)
      */
     public static BrokerRegistrationRequestData registration(BrokerConfig config, String clusterId,
                                                              Map<String, InetSocketAddress> advertised,
-                                                             List<Uuid> logDirIds) {
+                                                             List<Uuid> logDirIds, long previousBrokerEpoch) {
         BrokerRegistrationRequestData request = new BrokerRegistrationRequestData().setBrokerId(config.nodeId())
                 .setClusterId(clusterId).setRack(config.rack().orElse(null))
-                .setLogDirs(new ArrayList<>(logDirIds)).setPreviousBrokerEpoch(-1);
+                .setLogDirs(new ArrayList<>(logDirIds)).setPreviousBrokerEpoch(previousBrokerEpoch);
         for (BrokerConfig.Listener listener : config.brokerListeners()) {
             InetSocketAddress address = advertised.get(listener.name());
             if (address == null) {
@@ -176,7 +180,7 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     /**
      * The feature ranges this build supports: {@code metadata.version} from Kafka's minimum to the level Brook
-     * writes its records at, and {@code transaction.version} 0 to 2.
+     * writes its records at, {@code transaction.version} 0 to 2 and {@code eligible.leader.replicas.version} 0 to 1.
      */
     public static List<BrokerRegistrationRequestData.Feature> supportedFeatures() {
         return List.of(
@@ -185,7 +189,9 @@ public final class BrokerLifecycle implements AutoCloseable {
                         .setMaxSupportedVersion(MetadataRecords.METADATA_VERSION.featureLevel()),
                 new BrokerRegistrationRequestData.Feature().setName(ApiVersionsHandler.TRANSACTION_VERSION)
                         .setMinSupportedVersion((short) 0)
-                        .setMaxSupportedVersion(ApiVersionsHandler.MAX_TRANSACTION_VERSION));
+                        .setMaxSupportedVersion(ApiVersionsHandler.MAX_TRANSACTION_VERSION),
+                new BrokerRegistrationRequestData.Feature().setName(MetadataImage.ELR_FEATURE)
+                        .setMinSupportedVersion((short) 0).setMaxSupportedVersion(MetadataImage.MAX_ELR_LEVEL));
     }
 
     /** Starts registering; returns at once ({@link #registered()} completes once the controller accepted). */

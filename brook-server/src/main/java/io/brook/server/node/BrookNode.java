@@ -412,7 +412,8 @@ public final class BrookNode implements AutoCloseable {
                     other.advertisedPort() == 0 ? port : other.advertisedPort()));
         }
         BrokerLifecycle lifecycle = !cluster ? null
-                : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller);
+                : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller,
+                logManager.cleanShutdownBrokerEpoch());
         if (lifecycle != null) {
             // registered: followers fetch from their leaders, leaders keep their ISR through the controller
             replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
@@ -451,7 +452,8 @@ public final class BrookNode implements AutoCloseable {
                 config.getLong("min.incremental.fetch.session.eviction.ms"));
         // admin APIs that read a topic are served once the partitions created before them are hosted
         UnaryOperator<ApiHandler<?>> caughtUp = handler -> AfterCatchUp.of(handler, broker, requestExecutor);
-        registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version")))
+        registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version"),
+                        () -> replicas.image().features()))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
                 .register(new DescribeQuorumHandler(controllerChannel))
@@ -652,7 +654,8 @@ public final class BrookNode implements AutoCloseable {
      */
     private static BrokerLifecycle registerBroker(BrokerConfig config, String clusterId,
                                                   Map<String, InetSocketAddress> advertised,
-                                                  ControllerChannel channel, MetadataController controller)
+                                                  ControllerChannel channel, MetadataController controller,
+                                                  long previousBrokerEpoch)
             throws IOException, InterruptedException {
         List<Uuid> directoryIds = new ArrayList<>();
         for (MetaProperties properties : MetaDirectories.read(config.metaPropertiesDirs()).files().values()) {
@@ -661,7 +664,7 @@ public final class BrookNode implements AutoCloseable {
             }
         }
         BrokerLifecycle lifecycle = new BrokerLifecycle(BrokerLifecycle.registration(config, clusterId, advertised,
-                directoryIds), channel, () -> controller.image().offset(), BrokerLifecycle.Timing.of(config));
+                directoryIds, previousBrokerEpoch), channel, () -> controller.image().offset(), BrokerLifecycle.Timing.of(config));
         lifecycle.start();
         long timeoutMs = config.getInt("initial.broker.registration.timeout.ms");
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -764,6 +767,8 @@ public final class BrookNode implements AutoCloseable {
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
                 replicationFactor, Short.MAX_VALUE, quorumDescription, clusterId,
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
+        local.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
+                config.getInt("min.insync.replicas"));
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 config.brokerHeartbeatIntervalMs());
         server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
@@ -1049,6 +1054,7 @@ public final class BrookNode implements AutoCloseable {
     public void close() throws IOException {
         if (lifecycle != null) {
             lifecycle.close(); // controlled shutdown: leaderships move away while this node still serves
+            logManager.brokerEpoch(lifecycle.brokerEpoch()); // named by the clean-shutdown markers
         }
         if (network == null) { // a controller-only node: its voter and the active controller's services
             closeController();

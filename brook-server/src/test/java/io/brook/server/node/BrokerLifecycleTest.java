@@ -274,7 +274,7 @@ class BrokerLifecycleTest {
         Uuid dirId = Uuid.randomUuid();
         BrokerRegistrationRequestData template = BrokerLifecycle.registration(config, CLUSTER_ID, Map.of(
                 "PLAINTEXT", InetSocketAddress.createUnresolved("broker-3.example", 9092),
-                "INTERNAL", InetSocketAddress.createUnresolved("10.0.0.3", 19092)), List.of(dirId));
+                "INTERNAL", InetSocketAddress.createUnresolved("10.0.0.3", 19092)), List.of(dirId), -1);
         assertEquals(List.of(dirId), template.logDirs());
         BrokerLifecycle lifecycle = new BrokerLifecycle(template, channel, () -> controller.image().offset(), TIMING);
         lifecycles.add(lifecycle);

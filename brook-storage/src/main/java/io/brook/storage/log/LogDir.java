@@ -69,6 +69,10 @@ public final class LogDir implements AutoCloseable {
     /** The high watermarks, written by replication (its instance serializes the writes). */
     private final OffsetCheckpointFile highWatermarkFile;
     private final boolean hadCleanShutdown;
+    /** The broker epoch the clean-shutdown marker named (-1: none, or no marker). */
+    private final long cleanShutdownBrokerEpoch;
+    /** The epoch of the broker's registration, written into the clean-shutdown marker at close (-1: unknown). */
+    private volatile long brokerEpoch = -1;
 
     private volatile boolean offline;
     /** Told once, after the directory went offline (the node's reaction: see {@link LogManager#onEveryDirOffline}). */
@@ -110,6 +114,7 @@ public final class LogDir implements AutoCloseable {
         this.highWatermarkFile = ReplicationOffsetCheckpoint.in(logDir);
         File marker = new File(logDir, CLEAN_SHUTDOWN_FILE);
         this.hadCleanShutdown = marker.exists();
+        this.cleanShutdownBrokerEpoch = hadCleanShutdown ? readBrokerEpoch(marker) : -1;
         this.flusher = new LogFlusher("brook-flusher-" + logDir.getName());
         Files.deleteIfExists(marker.toPath());
     }
@@ -121,6 +126,31 @@ public final class LogDir implements AutoCloseable {
 
     public boolean hadCleanShutdown() {
         return hadCleanShutdown;
+    }
+
+    /**
+     * The broker epoch this directory's clean-shutdown marker named ({@code {"version":0,"brokerEpoch":E}}, Kafka's
+     * format), or -1 when the last shutdown was not clean or named none.
+     */
+    public long cleanShutdownBrokerEpoch() {
+        return cleanShutdownBrokerEpoch;
+    }
+
+    /** Sets the epoch the clean-shutdown marker will name (the broker's registration, once it is known). */
+    public void brokerEpoch(long epoch) {
+        this.brokerEpoch = epoch;
+    }
+
+    private static final java.util.regex.Pattern BROKER_EPOCH =
+            java.util.regex.Pattern.compile("\"brokerEpoch\"\\s*:\\s*(-?\\d+)");
+
+    private static long readBrokerEpoch(File marker) {
+        try {
+            java.util.regex.Matcher m = BROKER_EPOCH.matcher(Files.readString(marker.toPath()));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1; // an empty marker (written before brokers had epochs) or an unreadable one
+        }
     }
 
     /** Kafka's default of {@code num.recovery.threads.per.data.dir}. */
@@ -642,8 +672,20 @@ public final class LogDir implements AutoCloseable {
         for (PartitionLog partitionLog : logs.values()) {
             partitionLog.close();
         }
-        Files.createFile(new File(logDir, CLEAN_SHUTDOWN_FILE).toPath());
-        log.info("Log directory {} closed cleanly", logDir);
+        writeCleanShutdownMarker();
+        log.info("Log directory {} closed cleanly (broker epoch {})", logDir, brokerEpoch);
+    }
+
+    /** Kafka's marker, fsynced: the next start knows the shutdown was clean, and for which registration. */
+    private void writeCleanShutdownMarker() throws IOException {
+        byte[] content = ("{\"version\":0,\"brokerEpoch\":" + brokerEpoch + "}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+                new File(logDir, CLEAN_SHUTDOWN_FILE).toPath(), java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(content));
+            channel.force(true);
+        }
     }
 
     public File logDir() {

@@ -94,6 +94,27 @@ public final class LogManager implements AutoCloseable {
         return dirs.stream().allMatch(LogDir::hadCleanShutdown);
     }
 
+    /**
+     * The broker epoch the last clean shutdown named, when every directory is online and names the same one (Kafka's
+     * {@code readBrokerEpochFromCleanShutdownFiles}); else -1: the controller then treats the restart as unclean.
+     */
+    public long cleanShutdownBrokerEpoch() {
+        long epoch = -1;
+        for (LogDir dir : dirs) {
+            long e = dir.cleanShutdownBrokerEpoch();
+            if (dir.isOffline() || e < 0 || epoch >= 0 && e != epoch) {
+                return -1;
+            }
+            epoch = e;
+        }
+        return epoch;
+    }
+
+    /** Sets the broker epoch the clean-shutdown markers will name at {@link #close}. */
+    public void brokerEpoch(long epoch) {
+        dirs.forEach(dir -> dir.brokerEpoch(epoch));
+    }
+
     /** As {@link #loadLogs(Function, Function, int)} with Kafka's default of two threads per directory. */
     public void loadLogs(Function<String, LogConfig> configFor, Function<String, Uuid> topicIdFor)
             throws IOException {

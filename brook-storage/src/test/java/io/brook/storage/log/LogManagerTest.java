@@ -60,6 +60,33 @@ class LogManagerTest {
         again.close();
     }
 
+    /** KIP-966: the clean-shutdown markers name the broker epoch; any doubt (a missing or different one) is -1. */
+    @Test
+    void aCleanShutdownNamesTheBrokerEpochInEveryDirectory() throws IOException {
+        LogManager manager = new LogManager(dirs(), time, null);
+        manager.brokerEpoch(42);
+        manager.close();
+        assertEquals("{\"version\":0,\"brokerEpoch\":42}", Files.readString(
+                new File(dirs().get(0), LogDir.CLEAN_SHUTDOWN_FILE).toPath()), "Kafka's marker");
+        LogManager again = new LogManager(dirs(), time, null);
+        assertEquals(42, again.cleanShutdownBrokerEpoch());
+        again.close(); // closed without an epoch (never registered): the markers name -1
+        LogManager third = new LogManager(dirs(), time, null);
+        assertEquals(-1, third.cleanShutdownBrokerEpoch());
+        third.brokerEpoch(7);
+        third.close();
+        Files.writeString(new File(dirs().get(1), LogDir.CLEAN_SHUTDOWN_FILE).toPath(),
+                "{\"version\":0,\"brokerEpoch\":8}");
+        LogManager mixed = new LogManager(dirs(), time, null);
+        assertEquals(-1, mixed.cleanShutdownBrokerEpoch(), "directories that disagree");
+        mixed.brokerEpoch(9);
+        mixed.close();
+        Files.delete(new File(dirs().get(2), LogDir.CLEAN_SHUTDOWN_FILE).toPath());
+        LogManager crashed = new LogManager(dirs(), time, null);
+        assertEquals(-1, crashed.cleanShutdownBrokerEpoch(), "one directory without a marker: not clean");
+        crashed.close();
+    }
+
     @Test
     void anIoErrorTakesOnlyItsOwnDirectoryOfflineAndNewPartitionsAvoidIt() throws IOException {
         LogManager manager = new LogManager(dirs(), time, null);
