@@ -184,6 +184,30 @@ final class PartitionMoves {
     /** The topic (and broker) config of the minimum ISR size. */
     static final String MIN_ISR_CONFIG = org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG;
 
+    /**
+     * KIP-966 R9: the ELR and LastKnownElr of every partition of {@code topic} (every topic when null) that has
+     * either, emptied (Kafka's {@code ClearElrRecord}, here one {@code PartitionChangeRecord} each): a new minimum
+     * makes the old eligibility meaningless.
+     */
+    static List<ApiMessageAndVersion> clearElr(MetadataImage image, String topic) {
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        for (TopicImage t : image.topicsById().values()) {
+            if (topic != null && !topic.equals(t.name())) {
+                continue;
+            }
+            for (PartitionImage p : t.partitions().values()) {
+                if (!p.elr().isEmpty() || !p.lastKnownElr().isEmpty()) {
+                    records.add(new ApiMessageAndVersion(new org.apache.kafka.common.metadata.PartitionChangeRecord()
+                            .setTopicId(t.id()).setPartitionId(p.partition()).setEligibleLeaderReplicas(List.of())
+                            .setLastKnownElr(List.of()),
+                            org.apache.kafka.server.common.MetadataVersion.LATEST_PRODUCTION
+                                    .partitionChangeRecordVersion()));
+                }
+            }
+        }
+        return records;
+    }
+
     /** The topic (and broker) config that allows unclean leader election. */
     static final String UNCLEAN_CONFIG = org.apache.kafka.common.config.TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG;
 

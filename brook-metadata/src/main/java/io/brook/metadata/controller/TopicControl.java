@@ -232,6 +232,12 @@ public final class TopicControl {
         for (Map.Entry<String, String> e : changes.entrySet()) {
             records.add(MetadataRecords.topicConfig(name, e.getKey(), e.getValue()));
         }
+        String minIsr = PartitionMoves.MIN_ISR_CONFIG;
+        String newMinIsr = changes.containsKey(minIsr) || replaceAll ? changes.get(minIsr)
+                : topic.configs().get(minIsr);
+        if (!java.util.Objects.equals(newMinIsr, topic.configs().get(minIsr))) {
+            records.addAll(PartitionMoves.clearElr(image, name)); // KIP-966 R9
+        }
         return ControllerResult.of(records, null);
     }
 }

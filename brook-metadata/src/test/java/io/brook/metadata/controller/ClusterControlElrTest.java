@@ -167,6 +167,38 @@ class ClusterControlElrTest {
                 "only as the last known leader, unclean: it may have lost committed records");
     }
 
+    /**
+     * R9: a new min.insync.replicas (the topic's, or the cluster-wide one) empties the ELRs it concerns; with ELR on
+     * a broker's own value and removing the cluster's are refused.
+     */
+    @Test
+    void aNewMinimumClearsTheElrAndOnlyTheClusterWideOneMayChange() {
+        Uuid t = setUp(true, 2, List.of(1, 2, 3));
+        fence(3);
+        fence(2);
+        assertPartition(h.partition(t, 0), 1, List.of(1), List.of(2), List.of());
+        h.apply(TopicControl.alterConfigs(h.image, "t", java.util.Map.of("retention.ms", "1000"), false).records());
+        assertEquals(List.of(2), h.partition(t, 0).elr(), "another config leaves it");
+        int epoch = h.partition(t, 0).partitionEpoch();
+        h.apply(TopicControl.alterConfigs(h.image, "t", java.util.Map.of("min.insync.replicas", "1"), false)
+                .records());
+        assertPartition(h.partition(t, 0), 1, List.of(1), List.of(), List.of());
+        assertEquals(epoch + 1, h.partition(t, 0).partitionEpoch());
+
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.InvalidConfigurationException.class,
+                () -> BrokerConfigControl.replaceConfigs(h.image, "1", java.util.Map.of("min.insync.replicas", "1")));
+        org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.InvalidConfigurationException.class,
+                () -> BrokerConfigControl.replaceConfigs(h.image, "", java.util.Map.of()));
+        h.apply(TopicControl.alterConfigs(h.image, "t", java.util.Collections.singletonMap("min.insync.replicas",
+                null), false).records());
+        unfence(2);
+        h.apply(List.of(new ApiMessageAndVersion(new PartitionChangeRecord().setTopicId(t).setPartitionId(0)
+                .setEligibleLeaderReplicas(List.of(2)), (short) 2)));
+        h.apply(BrokerConfigControl.replaceConfigs(h.image, "", java.util.Map.of("min.insync.replicas", "3"))
+                .records());
+        assertEquals(List.of(), h.partition(t, 0).elr(), "the cluster-wide minimum concerns every partition");
+    }
+
     /** R5: ISR and ELR empty, unclean election off: only the last known leader may lead. */
     @Test
     void withIsrAndElrEmptyOnlyTheLastKnownLeaderLeads() {

@@ -221,12 +221,13 @@ public final class BrokerConfig {
                     "Replication factor of the __consumer_offsets topic.")
             .define("offsets.topic.segment.bytes", INT, 104857600, atLeast(1), HIGH,
                     "Segment size of the __consumer_offsets topic.")
-            .define("brook.eligible.leader.replicas.version", SHORT, (short) 0, between(0, 1), HIGH,
+            .define("brook.eligible.leader.replicas.version", SHORT, (short) 1, between(0, 1), HIGH,
                     "The eligible.leader.replicas.version feature (KIP-966) a new cluster's metadata starts with, "
-                            + "as kafka-storage format --feature sets it: 1 keeps replicas that left an ISR below "
-                            + "min.insync.replicas electable (a partition whose ISR empties comes back with any of "
-                            + "them, not only its last leader), 0 leaves the feature off. Read only when the "
-                            + "cluster's first controller starts; an existing cluster keeps its level.")
+                            + "as kafka-storage format --feature sets it (1 is Kafka 4.3's default too): 1 keeps "
+                            + "replicas that left an ISR below min.insync.replicas electable (a partition whose ISR "
+                            + "empties comes back with any of them that shut down cleanly, not only its last "
+                            + "leader), 0 leaves the feature off. Read only when the cluster's first controller "
+                            + "starts; an existing cluster keeps its level.")
             .define("brook.transaction.version", SHORT, (short) 2, between(0, 2), HIGH,
                     "The transaction.version feature Brook finalizes for clients: 2 (KIP-890: partitions "
                             + "added as they are written to, an epoch bump at every commit or abort) or 0/1 "
