@@ -44,6 +44,7 @@ class EligibleLeaderReplicasTest {
     private static final Duration ELECTION = Duration.ofSeconds(60);
     private static final Duration CHANGE = Duration.ofSeconds(60);
     private static final int RECORDS = 100;
+    private static final String FEATURES = "org.apache.kafka.tools.FeatureCommand";
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     File work;
@@ -60,6 +61,7 @@ class EligibleLeaderReplicasTest {
     }
 
     @Test
+    @Compat({"Kafka tools 4.3.1: kafka-features (describe, upgrade, downgrade)"})
     void aCleanlyStoppedEligibleReplicaLeadsAndAnUncleanOneDoesNot() throws Exception {
         cluster = BrookCluster.separated(work, 3, Map.of("brook.eligible.leader.replicas.version", "1",
                 "min.insync.replicas", "2", "replica.lag.time.max.ms", "6000", "auto.leader.rebalance.enable",
@@ -73,6 +75,18 @@ class EligibleLeaderReplicasTest {
                     .maxVersionLevel(), "the feature as kafka-features.sh describe shows it: " + features);
             admin.createTopics(List.of(new NewTopic("clean", 1, (short) 3), new NewTopic("unclean", 1, (short) 3)))
                     .all().get(30, TimeUnit.SECONDS);
+
+            // Kafka's kafka-features.sh turns it off (a safe downgrade) and on again (UpdateFeatures)
+            String bootstrap = cluster.bootstrap(4, 5, 6);
+            String described = KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "describe");
+            assertTrue(described.contains("Feature: eligible.leader.replicas.version")
+                    && described.contains("FinalizedVersionLevel: 1"), described);
+            KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "downgrade", "--feature",
+                    "eligible.leader.replicas.version=0");
+            awaitElrLevel(admin, (short) 0);
+            KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "upgrade", "--feature",
+                    "eligible.leader.replicas.version=1");
+            awaitElrLevel(admin, (short) 1);
         }
 
         // a clean shutdown of each broker in turn: the last two to leave are eligible, the first back leads
@@ -119,6 +133,15 @@ class EligibleLeaderReplicasTest {
                 p -> p.leader() != null && p.leader().id() == uLeader);
         assertEquals(RECORDS, consume("unclean", cluster.bootstrap(uLeader, uSecond)), "every acknowledged record");
         cluster.start(uFirst);
+    }
+
+    /** Waits until every broker's ApiVersions finalizes {@code level} (none for 0). */
+    private void awaitElrLevel(Admin admin, short level) throws Exception {
+        cluster.await("eligible.leader.replicas.version finalized at " + level, CHANGE, () -> {
+            var finalized = admin.describeFeatures().featureMetadata().get(10, TimeUnit.SECONDS).finalizedFeatures()
+                    .get("eligible.leader.replicas.version");
+            return level == 0 ? finalized == null : finalized != null && finalized.maxVersionLevel() == level;
+        });
     }
 
     /** Waits until the topic's partition has three in-sync replicas and a leader; returns the ISR, leader first. */

@@ -87,6 +87,8 @@ final class ConsumerGroup {
     /** {@link #metadataHash} of the subscribed topics' partition counts the target was computed for. */
     long metadataHash;
     long emptySinceMs;
+    /** The group's latest write to the offsets topic (completed when there was none). */
+    java.util.concurrent.CompletableFuture<Void> lastWrite = java.util.concurrent.CompletableFuture.completedFuture(null);
     /** The group's records as last written to the offsets topic (or read from it), by key. */
     final Map<ConsumerGroupRecords.Key, GroupRecord> stored = new HashMap<>();
 

@@ -1162,14 +1162,15 @@ public final class GroupCoordinator {
 
     /**
      * Writes what changed in a consumer group since it was last stored; completes once it is in the offsets
-     * topic (at once when nothing changed). After a failure the next write stores the whole group again.
+     * topic; when nothing changed, once the group's last write is (an answer never tells what a coordinator
+     * taking over would not know). After a failure the next write stores the whole group again.
      */
     private CompletableFuture<Void> persist(ConsumerGroup group) {
         List<ConsumerGroupRecords.GroupRecord> changes = group.changesToStore();
         if (changes.isEmpty()) {
-            return done(null);
+            return group.lastWrite;
         }
-        return store.writeConsumerGroup(group.groupId, changes, Map.of()).whenComplete((ok, failure) -> {
+        group.lastWrite = store.writeConsumerGroup(group.groupId, changes, Map.of()).whenComplete((ok, failure) -> {
             if (failure != null) {
                 synchronized (this) {
                     group.forgetStored();
@@ -1178,6 +1179,7 @@ public final class GroupCoordinator {
                         writeError(failure));
             }
         });
+        return group.lastWrite;
     }
 
     private ConsumerHeartbeatResult applyConsumerHeartbeat(ConsumerHeartbeat hb, Map<String, Integer> topics) {

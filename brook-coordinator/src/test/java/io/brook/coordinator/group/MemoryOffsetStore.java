@@ -16,6 +16,8 @@ final class MemoryOffsetStore implements OffsetStore {
     final Map<String, StoredGroup> groups = new HashMap<>();
     /** Every consumer group record written, in order, by group. */
     final Map<String, List<ConsumerGroupRecords.GroupRecord>> consumerGroupRecords = new HashMap<>();
+    /** When set, consumer group writes answer it (not yet replicated, until the test completes it). */
+    CompletableFuture<Void> pendingGroupWrite;
     /** When set, group writes fail with it (a partition that lost its leadership, too few in-sync replicas). */
     RuntimeException failGroupWrites;
 
@@ -48,6 +50,9 @@ final class MemoryOffsetStore implements OffsetStore {
             List<ConsumerGroupRecords.GroupRecord> records, Map<TopicPartition, CommittedOffset> offsets) {
         if (failGroupWrites != null) {
             return CompletableFuture.failedFuture(failGroupWrites);
+        }
+        if (pendingGroupWrite != null) {
+            return pendingGroupWrite; // the test completes it
         }
         consumerGroupRecords.computeIfAbsent(groupId, g -> new ArrayList<>()).addAll(records);
         written.putAll(offsets);

@@ -160,6 +160,21 @@ class StoredConsumerGroupTest {
     }
 
     @Test
+    void anAnswerWithNothingNewWaitsForTheWriteBeforeIt() {
+        ConsumerHeartbeatResult a = beat("a", 0, null, Set.of());
+        store.pendingGroupWrite = new java.util.concurrent.CompletableFuture<>();
+        var joining = coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "b", 0, null, null, 30_000,
+                List.of("t"), null, null, Set.of(), "client", "/127.0.0.1"), TOPICS);
+        // b again, at the epoch its join gave it (a's join made 1, b's 2), waiting for a's partitions: no change
+        var unchanged = coordinator.consumerHeartbeat(new ConsumerHeartbeat("g", "b", a.memberEpoch() + 1, null,
+                null, -1, null, null, null, null, "client", "/127.0.0.1"), TOPICS);
+        assertTrue(!joining.isDone() && !unchanged.isDone(), "b's second answer would show what its join made");
+        store.pendingGroupWrite.completeExceptionally(new NotLeaderOrFollowerException("moved"));
+        assertEquals(Errors.NOT_COORDINATOR, joining.getNow(null).error());
+        assertEquals(Errors.NOT_COORDINATOR, unchanged.getNow(null).error());
+    }
+
+    @Test
     void aLeftMemberAndADeletedGroupStayGoneAfterAMove() {
         ConsumerHeartbeatResult a = beat("a", 0, null, Set.of());
         ConsumerHeartbeatResult b = beat("b", 0, null, Set.of());

@@ -1,5 +1,7 @@
 package io.brook.server.controller;
 
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
@@ -156,5 +158,10 @@ public final class AppliedWritesChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return visible(channel.alterClientQuotas(request));
+    }
+
+    @Override
+    public CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        return visible(channel.updateFeatures(request));
     }
 }

@@ -1,5 +1,7 @@
 package io.brook.server.controller;
 
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
@@ -142,6 +144,13 @@ public interface ControllerChannel {
      * completes with the per-entity results once written.
      */
     CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request);
+
+    /**
+     * Changes finalized feature levels (Kafka's UpdateFeatures, decided by
+     * {@link io.brook.metadata.controller.FeatureControl}; {@code validateOnly} in the request writes nothing);
+     * completes with the answer once written.
+     */
+    CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request);
 
     /** A deleted topic's name and id. */
     record DeletedTopic(String name, Uuid id) {

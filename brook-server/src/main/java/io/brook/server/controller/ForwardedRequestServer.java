@@ -1,5 +1,6 @@
 package io.brook.server.controller;
 
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import io.brook.server.security.acl.AclMessages;
 import org.apache.kafka.common.Uuid;
@@ -111,6 +112,7 @@ public final class ForwardedRequestServer {
             case DELETE_ACLS -> deleteAcls(new DeleteAclsRequestData(request.body(), version));
             case ALTER_CLIENT_QUOTAS -> local.alterClientQuotas(
                     new AlterClientQuotasRequestData(request.body(), version));
+            case UPDATE_FEATURES -> local.updateFeatures(new UpdateFeaturesRequestData(request.body(), version));
             case ALTER_USER_SCRAM_CREDENTIALS -> local.alterUserScramCredentials(
                     new AlterUserScramCredentialsRequestData(request.body(), version));
             case ALLOCATE_PRODUCER_IDS ->

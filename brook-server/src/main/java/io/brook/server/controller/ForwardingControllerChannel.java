@@ -1,5 +1,7 @@
 package io.brook.server.controller;
 
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
@@ -310,6 +312,11 @@ public final class ForwardingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return call(ApiKeys.ALTER_CLIENT_QUOTAS, request, AlterClientQuotasResponseData::new);
+    }
+
+    @Override
+    public CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        return call(ApiKeys.UPDATE_FEATURES, request, UpdateFeaturesResponseData::new);
     }
 
     /** A response data class read from the answer to a request of {@code version}. */

@@ -1,10 +1,13 @@
 package io.brook.server.controller;
 
 
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.ClusterControl;
 import io.brook.metadata.controller.ClusterResult;
 import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.controller.FeatureBootstrap;
+import io.brook.metadata.controller.FeatureControl;
 import io.brook.metadata.controller.IsrControl;
 import io.brook.metadata.controller.LeaderElection;
 import io.brook.metadata.controller.AclControl;
@@ -61,6 +64,8 @@ import java.util.function.Supplier;
  */
 public final class LocalControllerChannel implements ControllerChannel {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LocalControllerChannel.class);
+    /** The controller's static min.insync.replicas, for the records that switch eligible leader replicas on. */
+    private volatile int staticMinIsr = 1;
 
     private final MetadataController controller;
     private final Supplier<List<Integer>> brokers;
@@ -146,6 +151,7 @@ public final class LocalControllerChannel implements ControllerChannel {
      * cluster-wide min.insync.replicas it needs) when this node becomes the active controller of an empty log.
      */
     public void bootstrapFeatures(short elrLevel, int staticMinIsr) {
+        this.staticMinIsr = staticMinIsr;
         controller.addActivationListener(image -> {
             if (image.offset() < 0 && elrLevel > 0) {
                 controller.submit(proposed -> ControllerResult.of(FeatureBootstrap.records(proposed, elrLevel,
@@ -342,5 +348,11 @@ public final class LocalControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return controller.submit(image -> ClientQuotaControl.alter(image, request), request.validateOnly());
+    }
+
+    @Override
+    public CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        int minIsr = staticMinIsr;
+        return controller.submit(image -> FeatureControl.update(image, request, minIsr), request.validateOnly());
     }
 }

@@ -1,5 +1,7 @@
 package io.brook.server.controller;
 
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.AclControl.AclDeletion;
 import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
@@ -139,6 +141,11 @@ public final class RoutingControllerChannel implements ControllerChannel {
     @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return route().alterClientQuotas(request);
+    }
+
+    @Override
+    public CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        return route().updateFeatures(request);
     }
 
     @Override

@@ -99,6 +99,7 @@ import io.brook.server.network.tls.TlsListeners;
 import io.brook.server.network.SaslListener;
 import io.brook.server.config.SaslSettings;
 import io.brook.server.handlers.AlterClientQuotasHandler;
+import io.brook.server.handlers.UpdateFeaturesHandler;
 import io.brook.server.handlers.AlterUserScramCredentialsHandler;
 import io.brook.server.handlers.DescribeClientQuotasHandler;
 import io.brook.server.quota.ClientQuotaManager;
@@ -522,6 +523,7 @@ public final class BrookNode implements AutoCloseable {
                 .register(new AlterUserScramCredentialsHandler(broker))
                 .register(new DescribeUserScramCredentialsHandler(broker))
                 .register(new AlterClientQuotasHandler(broker))
+                .register(new UpdateFeaturesHandler(broker))
                 .register(new DescribeClientQuotasHandler(broker));
 
         long retentionCheckMs = config.getLong("log.retention.check.interval.ms");
