@@ -120,14 +120,17 @@ public final class ClusterControl {
 
     /** The leadership moves taking {@code leaving} out, with this controller's unclean election rule. */
     private List<ApiMessageAndVersion> awayFrom(ClusterImage cluster, MetadataImage image, Set<Integer> leaving) {
-        return awayFrom(cluster, image, leaving, false);
+        return awayFrom(cluster, image, leaving, false, Set.of());
     }
 
-    /** As above; {@code alsoElr}: the partitions whose ELR holds a leaving broker are visited too. */
+    /**
+     * As above; {@code alsoElr}: the partitions whose ELR holds a leaving broker are visited too;
+     * {@code uncleanShutdown}: leaving brokers that leave every ELR too (see {@link PartitionMoves#awayFrom}).
+     */
     private List<ApiMessageAndVersion> awayFrom(ClusterImage cluster, MetadataImage image, Set<Integer> leaving,
-                                                boolean alsoElr) {
+                                                boolean alsoElr, Set<Integer> uncleanShutdown) {
         return PartitionMoves.awayFrom(image, leaving, b -> !leaving.contains(b) && cluster.usable(b),
-                PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault), Set.of(), alsoElr);
+                PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault), uncleanShutdown, alsoElr);
     }
 
     /** Becoming the active controller: every registered broker starts a fresh session at {@code nowMs}. */
@@ -196,12 +199,10 @@ public final class ClusterControl {
         // a new incarnation after a clean shutdown names the epoch it closed with (KIP-966); any other may have lost
         // records the high watermark covered, so with eligible leader replicas on it leaves every ISR and ELR
         boolean cleanShutdown = existing != null && existing.epoch() == request.previousBrokerEpoch();
-        if (!amend && image.elrEnabled() && !cleanShutdown) {
-            records.addAll(PartitionMoves.awayFrom(image, Set.of(id), b -> b != id && cluster.usable(b),
-                    PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault), Set.of(id), false));
-        } else if (existing != null && !amend) {
+        if (!amend && (existing != null || image.elrEnabled())) {
             // the old incarnation is gone: its leaderships and ISR places go with it
-            records.addAll(awayFrom(cluster, image, Set.of(id)));
+            records.addAll(awayFrom(cluster, image, Set.of(id), false,
+                    image.elrEnabled() && !cleanShutdown ? Set.of(id) : Set.of()));
         }
         sessions.put(id, new Session(nowMs));
         return ClusterResult.of(records, new BrokerRegistrationResponseData().setBrokerEpoch(brokerEpoch));
@@ -321,7 +322,7 @@ public final class ClusterControl {
         if (broker == null) {
             throw new BrokerIdNotRegisteredException("Broker " + brokerId + " is not registered.");
         }
-        List<ApiMessageAndVersion> records = new ArrayList<>(awayFrom(cluster, image, Set.of(brokerId), true));
+        List<ApiMessageAndVersion> records = new ArrayList<>(awayFrom(cluster, image, Set.of(brokerId), true, Set.of()));
         records.add(new ApiMessageAndVersion(new UnregisterBrokerRecord().setBrokerId(brokerId)
                 .setBrokerEpoch(broker.epoch()), (short) 0));
         sessions.remove(brokerId);

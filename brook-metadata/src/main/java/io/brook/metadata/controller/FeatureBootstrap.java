@@ -33,9 +33,18 @@ public final class FeatureBootstrap {
         if (image.offset() >= 0 || elrLevel < 1) {
             return List.of();
         }
+        return elrLevel(image, elrLevel, staticMinIsr);
+    }
+
+    /**
+     * The records setting {@code eligible.leader.replicas.version} to {@code level}: with it, when {@code level} is
+     * at least 1 and the cluster has no cluster-wide {@code min.insync.replicas}, {@code staticMinIsr} as that.
+     */
+    static List<ApiMessageAndVersion> elrLevel(MetadataImage image, short level, int staticMinIsr) {
         List<ApiMessageAndVersion> records = new ArrayList<>();
-        records.add(MetadataRecords.featureLevel(MetadataImage.ELR_FEATURE, elrLevel));
-        if (!image.brokerConfigs().getOrDefault("", Map.of()).containsKey(PartitionMoves.MIN_ISR_CONFIG)) {
+        records.add(MetadataRecords.featureLevel(MetadataImage.ELR_FEATURE, level));
+        if (level >= 1 && !image.brokerConfigs().getOrDefault("", Map.of())
+                .containsKey(PartitionMoves.MIN_ISR_CONFIG)) {
             records.add(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "", PartitionMoves.MIN_ISR_CONFIG,
                     String.valueOf(staticMinIsr)));
         }

@@ -3,7 +3,6 @@ package io.brook.metadata.controller;
 import io.brook.metadata.image.BrokerRegistration;
 import io.brook.metadata.image.BrokerRegistration.FeatureRange;
 import io.brook.metadata.image.MetadataImage;
-import io.brook.metadata.record.MetadataRecords;
 import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -11,7 +10,6 @@ import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The controller's decision on UpdateFeatures ({@code kafka-features.sh upgrade|downgrade}, Kafka's
@@ -47,12 +45,7 @@ public final class FeatureControl {
             }
             short level = (short) Math.max(update.maxVersionLevel(), 0);
             if (level != image.features().getOrDefault(update.feature(), (short) 0)) {
-                records.add(MetadataRecords.featureLevel(update.feature(), level));
-                if (level >= 1 && !image.brokerConfigs().getOrDefault("", Map.of())
-                        .containsKey(PartitionMoves.MIN_ISR_CONFIG)) {
-                    records.add(MetadataRecords.config(MetadataRecords.BROKER_RESOURCE, "",
-                            PartitionMoves.MIN_ISR_CONFIG, String.valueOf(staticMinIsr)));
-                }
+                records.addAll(FeatureBootstrap.elrLevel(image, level, staticMinIsr)); // the only feature it takes
             }
         }
         Errors error = refusal == null ? Errors.NONE : Errors.INVALID_UPDATE_VERSION;

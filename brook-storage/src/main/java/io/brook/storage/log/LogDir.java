@@ -11,7 +11,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * All partition logs of one log directory (the node's directories together are the
@@ -141,12 +147,11 @@ public final class LogDir implements AutoCloseable {
         this.brokerEpoch = epoch;
     }
 
-    private static final java.util.regex.Pattern BROKER_EPOCH =
-            java.util.regex.Pattern.compile("\"brokerEpoch\"\\s*:\\s*(-?\\d+)");
+    private static final Pattern BROKER_EPOCH = Pattern.compile("\"brokerEpoch\"\\s*:\\s*(-?\\d+)");
 
     private static long readBrokerEpoch(File marker) {
         try {
-            java.util.regex.Matcher m = BROKER_EPOCH.matcher(Files.readString(marker.toPath()));
+            Matcher m = BROKER_EPOCH.matcher(Files.readString(marker.toPath()));
             return m.find() ? Long.parseLong(m.group(1)) : -1;
         } catch (IOException | RuntimeException e) {
             return -1; // an empty marker (written before brokers had epochs) or an unreadable one
@@ -678,12 +683,10 @@ public final class LogDir implements AutoCloseable {
 
     /** Kafka's marker, fsynced: the next start knows the shutdown was clean, and for which registration. */
     private void writeCleanShutdownMarker() throws IOException {
-        byte[] content = ("{\"version\":0,\"brokerEpoch\":" + brokerEpoch + "}")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
-                new File(logDir, CLEAN_SHUTDOWN_FILE).toPath(), java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            channel.write(java.nio.ByteBuffer.wrap(content));
+        byte[] content = ("{\"version\":0,\"brokerEpoch\":" + brokerEpoch + "}").getBytes(StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(new File(logDir, CLEAN_SHUTDOWN_FILE).toPath(),
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(content));
             channel.force(true);
         }
     }
