@@ -357,10 +357,15 @@ class BadInputTest {
     void aNeverWrittenPartitionRefusesAProducersFirstBatchAboveSequenceZero() throws Exception {
         try (RawConnection c = new RawConnection(brook.bootstrap()); Admin admin = brook.admin()) {
             admin.createTopics(List.of(new NewTopic("first-sequence", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            MemoryRecords overtaking = MemoryRecords.withIdempotentRecords(Compression.NONE, 4343L, (short) 0, 17,
-                    new SimpleRecord(System.currentTimeMillis(), null, "second batch".getBytes()));
-            assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(),
-                    produceError(c, produce((short) -1, "first-sequence", overtaking)));
+            // CreateTopics answers once the topic is committed; the node hosts the partition just after
+            short error;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            do {
+                MemoryRecords overtaking = MemoryRecords.withIdempotentRecords(Compression.NONE, 4343L, (short) 0,
+                        17, new SimpleRecord(System.currentTimeMillis(), null, "second batch".getBytes()));
+                error = produceError(c, produce((short) -1, "first-sequence", overtaking));
+            } while (error == Errors.UNKNOWN_TOPIC_OR_PARTITION.code() && System.nanoTime() < deadline);
+            assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(), error);
             MemoryRecords first = MemoryRecords.withIdempotentRecords(Compression.NONE, 4343L, (short) 0, 0,
                     new SimpleRecord(System.currentTimeMillis(), null, "first batch".getBytes()));
             assertEquals(Errors.NONE.code(), produceError(c, produce((short) -1, "first-sequence", first)));
