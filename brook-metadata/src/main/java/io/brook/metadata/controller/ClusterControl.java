@@ -5,24 +5,35 @@ import io.brook.metadata.image.BrokerRegistration.FeatureRange;
 import io.brook.metadata.image.ClusterDelta;
 import io.brook.metadata.image.ClusterImage;
 import io.brook.metadata.image.MetadataImage;
+import io.brook.metadata.image.MetadataDelta;
+import io.brook.metadata.image.PartitionImage;
+import io.brook.metadata.image.TopicImage;
+import org.apache.kafka.common.DirectoryId;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
 import org.apache.kafka.common.errors.InconsistentClusterIdException;
 import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.AssignReplicasToDirsRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.metadata.BrokerRegistrationChangeRecord;
 import org.apache.kafka.common.metadata.FenceBrokerRecord;
+import org.apache.kafka.common.metadata.PartitionChangeRecord;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.UnfenceBrokerRecord;
 import org.apache.kafka.common.metadata.UnregisterBrokerRecord;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
+import org.apache.kafka.server.common.MetadataVersion;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,6 +76,11 @@ import java.util.TreeSet;
  *   <li>Where a partition is left with no usable ISR replica, {@code unclean.leader.election.enable}
  *       (topic override, else the cluster's dynamic default, else this controller's static one) decides
  *       between no leader and an unclean election ({@link PartitionMoves}).</li>
+ *   <li>Log directories (KIP-858): a heartbeat that names online directories of the broker as offline writes its
+ *       registration without them and takes its replicas there out of their leadership and ISR (its other replicas
+ *       stay); one that leaves it no online directory fences it. Such a heartbeat changes nothing else (no unfencing,
+ *       no shutdown step): the next one does. AssignReplicasToDirs ({@link #assignReplicasToDirs}) records which
+ *       directory holds each replica; a replica in no online directory never leads ({@link PartitionMoves}).</li>
  *   <li>With eligible leader replicas on (the image's {@code eligible.leader.replicas.version} at 1), a broker that
  *       leaves (fenced, in controlled shutdown, re-registered, unregistered) enters the ELR of every partition whose
  *       ISR it leaves below the minimum ISR; an unregistered one stays in the ELRs it is in, unelectable.</li>
@@ -87,6 +103,9 @@ public final class ClusterControl {
             this.lastContactMs = lastContactMs;
         }
     }
+
+    /** The {@code BrokerRegistrationChangeRecord} version that carries {@code LogDirs} (Kafka's 2). */
+    private static final short BROKER_REGISTRATION_CHANGE_VERSION = 2;
 
     private final String clusterId;
     private final long sessionTimeoutMs;
@@ -182,7 +201,8 @@ public final class ClusterControl {
         RegisterBrokerRecord record = new RegisterBrokerRecord().setBrokerId(id)
                 .setIncarnationId(request.incarnationId()).setBrokerEpoch(brokerEpoch).setRack(request.rack())
                 .setFenced(!amend || existing.fenced())
-                .setInControlledShutdown(amend && existing.inControlledShutdown());
+                .setInControlledShutdown(amend && existing.inControlledShutdown())
+                .setLogDirs(new ArrayList<>(request.logDirs()));
         for (BrokerRegistrationRequestData.Listener l : request.listeners()) {
             record.endPoints().add(new RegisterBrokerRecord.BrokerEndpoint().setName(l.name()).setHost(l.host())
                     .setPort(l.port()).setSecurityProtocol(l.securityProtocol()));
@@ -233,6 +253,27 @@ public final class ClusterControl {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         boolean fenced = broker.fenced();
         boolean shouldShutDown = false;
+        Set<Uuid> newlyOffline = new HashSet<>(request.offlineLogDirs());
+        newlyOffline.retainAll(broker.logDirs());
+        if (!newlyOffline.isEmpty()) {
+            List<Uuid> online = broker.logDirs().stream().filter(dir -> !newlyOffline.contains(dir)).toList();
+            if (online.isEmpty() && !broker.fenced()) {
+                // nothing left to serve from: out of every partition, as a fenced broker (it stops by itself)
+                records.add(fenceRecord(broker));
+                records.addAll(awayFrom(cluster, image, Set.of(id)));
+                fenced = true;
+            } else if (!online.isEmpty()) {
+                records.add(new ApiMessageAndVersion(new BrokerRegistrationChangeRecord().setBrokerId(id)
+                        .setBrokerEpoch(broker.epoch()).setLogDirs(new ArrayList<>(online)),
+                        BROKER_REGISTRATION_CHANGE_VERSION));
+                records.addAll(PartitionMoves.awayFromDirectories(image, id, newlyOffline, cluster::usable,
+                        PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault)));
+            }
+            // the rest waits for the next heartbeat, which sees the directories gone (an unfencing now could elect
+            // this broker where its directory just failed)
+            return ClusterResult.of(records, new BrokerHeartbeatResponseData().setIsCaughtUp(caughtUp)
+                    .setIsFenced(fenced).setShouldShutDown(fenced && request.wantShutDown()));
+        }
         if (broker.fenced()) {
             if (request.wantShutDown()) {
                 shouldShutDown = true; // leads nothing, in no ISR that needs it: may go at once
@@ -269,6 +310,65 @@ public final class ClusterControl {
         }
         return ClusterResult.of(records, new BrokerHeartbeatResponseData().setIsCaughtUp(caughtUp)
                 .setIsFenced(fenced).setShouldShutDown(shouldShutDown));
+    }
+
+    /**
+     * Decides an AssignReplicasToDirs request (KIP-858): broker {@code request.brokerId()} names the log directory
+     * holding each of its replicas listed. A changed directory is written into the partition; a replica in a directory
+     * that is not online (it failed before the assignment arrived) also leaves the partition's leadership and ISR, as
+     * in a heartbeat that reports the directory offline. Per partition: UNKNOWN_TOPIC_ID,
+     * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER (the broker holds no replica of it). Refusal of the whole
+     * request: BROKER_ID_NOT_REGISTERED, STALE_BROKER_EPOCH.
+     */
+    public ClusterResult<AssignReplicasToDirsResponseData> assignReplicasToDirs(ClusterImage cluster,
+                                                                               MetadataImage image,
+                                                                               AssignReplicasToDirsRequestData request) {
+        int id = request.brokerId();
+        BrokerRegistration broker = requireEpoch(cluster, id, request.brokerEpoch());
+        List<ApiMessageAndVersion> records = new ArrayList<>();
+        Set<Uuid> offline = new HashSet<>();
+        AssignReplicasToDirsResponseData response = new AssignReplicasToDirsResponseData();
+        for (AssignReplicasToDirsRequestData.DirectoryData dir : request.directories()) {
+            AssignReplicasToDirsResponseData.DirectoryData dirAnswer =
+                    new AssignReplicasToDirsResponseData.DirectoryData().setId(dir.id());
+            response.directories().add(dirAnswer);
+            for (AssignReplicasToDirsRequestData.TopicData topic : dir.topics()) {
+                AssignReplicasToDirsResponseData.TopicData topicAnswer =
+                        new AssignReplicasToDirsResponseData.TopicData().setTopicId(topic.topicId());
+                dirAnswer.topics().add(topicAnswer);
+                TopicImage topicImage = image.topicsById().get(topic.topicId());
+                for (AssignReplicasToDirsRequestData.PartitionData partition : topic.partitions()) {
+                    Errors error = Errors.NONE;
+                    PartitionImage p = topicImage == null ? null : topicImage.partitions().get(partition.partitionIndex());
+                    if (topicImage == null) {
+                        error = Errors.UNKNOWN_TOPIC_ID;
+                    } else if (p == null) {
+                        error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                    } else if (!p.replicas().contains(id)) {
+                        error = Errors.NOT_LEADER_OR_FOLLOWER;
+                    } else if (!p.directory(id).equals(dir.id())) {
+                        records.add(new ApiMessageAndVersion(new PartitionChangeRecord().setTopicId(topic.topicId())
+                                .setPartitionId(p.partition()).setDirectories(p.withDirectory(id, dir.id())
+                                        .directoriesFor(p.replicas(), b -> DirectoryId.UNASSIGNED)),
+                                MetadataVersion.LATEST_PRODUCTION.partitionChangeRecordVersion()));
+                        if (!broker.hasOnlineDir(dir.id())) {
+                            offline.add(dir.id());
+                        }
+                    }
+                    topicAnswer.partitions().add(new AssignReplicasToDirsResponseData.PartitionData()
+                            .setPartitionIndex(partition.partitionIndex()).setErrorCode(error.code()));
+                }
+            }
+        }
+        if (!offline.isEmpty()) {
+            // decided on the image with the new directories, so the moves find these replicas where they are
+            MetadataDelta delta = new MetadataDelta(image);
+            records.forEach(delta::replay);
+            MetadataImage assigned = delta.apply(image.offset());
+            records.addAll(PartitionMoves.awayFromDirectories(assigned, id, offline, cluster::usable,
+                    PartitionMoves.uncleanAllowed(image, uncleanLeaderElectionDefault)));
+        }
+        return ClusterResult.of(records, response);
     }
 
     /** Whether every usable broker but {@code self} has reported a metadata offset of at least {@code offset}. */

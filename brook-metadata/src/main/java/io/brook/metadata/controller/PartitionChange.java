@@ -1,6 +1,7 @@
 package io.brook.metadata.controller;
 
 import io.brook.metadata.image.PartitionImage;
+import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metadata.PartitionChangeRecord;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
@@ -9,6 +10,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 
 /**
@@ -45,7 +47,8 @@ import java.util.function.IntPredicate;
  *       leader it had; a change that gives a leader while it is set empties it (Kafka 4.3.1's
  *       {@code maybeUpdateLastKnownLeader}).</li>
  *   <li>Replicas (when the target is non-empty), removing and adding replicas are written when they differ, the
- *       leader recovery state when a target one is set and differs.</li>
+ *       leader recovery state when a target one is set and differs. New replicas come with their directories (KIP-858):
+ *       a kept replica keeps its own, an added one starts in {@link #defaultDirs}.</li>
  * </ol>
  * The leader epoch goes up on replay when the leader field is written, the partition epoch on every record.
  * Unlike Kafka's builder at metadata versions before 3.6, an ISR shrink alone never bumps the leader epoch (Kafka
@@ -77,6 +80,7 @@ final class PartitionChange {
     private int minIsr = 1;
     private List<Integer> targetElr;
     private Set<Integer> uncleanShutdown = Set.of();
+    private IntFunction<Uuid> defaultDir = broker -> DirectoryId.UNASSIGNED;
 
     /**
      * @param acceptable whether a broker may lead once the change is applied (registered, unfenced, not in
@@ -107,6 +111,12 @@ final class PartitionChange {
     /** Brokers that restarted after an unclean shutdown: they never enter the ELR (and are not acceptable). */
     PartitionChange uncleanShutdown(Set<Integer> brokers) {
         this.uncleanShutdown = Set.copyOf(brokers);
+        return this;
+    }
+
+    /** Where a replica added to the partition starts (its broker's only log directory, KIP-858); default unknown. */
+    PartitionChange defaultDirs(IntFunction<Uuid> placeNew) {
+        this.defaultDir = placeNew;
         return this;
     }
 
@@ -161,6 +171,7 @@ final class PartitionChange {
         }
         if (!targetReplicas.isEmpty() && !targetReplicas.equals(partition.replicas())) {
             record.setReplicas(targetReplicas);
+            record.setDirectories(partition.directoriesFor(targetReplicas, defaultDir)); // one per replica
         }
         if (!targetRemoving.equals(partition.removingReplicas())) {
             record.setRemovingReplicas(targetRemoving);

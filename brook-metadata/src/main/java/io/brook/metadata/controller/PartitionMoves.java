@@ -3,11 +3,13 @@ package io.brook.metadata.controller;
 import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
@@ -84,12 +86,37 @@ final class PartitionMoves {
     static List<ApiMessageAndVersion> awayFrom(MetadataImage image, Set<Integer> leaving, IntPredicate usable,
                                                Predicate<TopicImage> unclean, Set<Integer> uncleanShutdown,
                                                boolean alsoElr) {
+        return awayFrom(image, partition -> leaving, usable, unclean, uncleanShutdown, alsoElr);
+    }
+
+    /**
+     * Records taking broker {@code broker}'s replicas in the log directories {@code offlineDirs} out of their
+     * partitions' leadership and ISR (KIP-858: those directories went offline; its other replicas stay).
+     */
+    static List<ApiMessageAndVersion> awayFromDirectories(MetadataImage image, int broker, Set<Uuid> offlineDirs,
+                                                          IntPredicate usable, Predicate<TopicImage> unclean) {
+        Set<Integer> leaving = Set.of(broker);
+        return awayFrom(image, partition -> partition.replicas().contains(broker)
+                        && offlineDirs.contains(partition.directory(broker)) ? leaving : Set.of(),
+                usable, unclean, Set.of(), false);
+    }
+
+    /** As above, with the brokers leaving decided per partition ({@code leavingOf}). */
+    private static List<ApiMessageAndVersion> awayFrom(MetadataImage image,
+                                                       Function<PartitionImage, Set<Integer>> leavingOf,
+                                                       IntPredicate usable, Predicate<TopicImage> unclean,
+                                                       Set<Integer> uncleanShutdown, boolean alsoElr) {
         boolean elr = image.elrEnabled();
         ToIntFunction<TopicImage> minIsr = minIsr(image);
-        IntPredicate staying = replica -> !leaving.contains(replica) && usable.test(replica);
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (PartitionImage partition : topic.partitions().values()) {
+                Set<Integer> leaving = leavingOf.apply(partition);
+                if (leaving.isEmpty()) {
+                    continue;
+                }
+                IntPredicate staying = replica -> !leaving.contains(replica) && usable.test(replica)
+                        && image.cluster().hasOnlineReplica(replica, partition);
                 boolean leads = leaving.contains(partition.leader());
                 List<Integer> isr = partition.isr().stream().filter(replica -> !leaving.contains(replica)).toList();
                 boolean inIsr = isr.size() != partition.isr().size();
@@ -128,8 +155,9 @@ final class PartitionMoves {
                 if (partition.leader() != NO_LEADER) {
                     continue;
                 }
-                ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, usable)
-                        .election(election(unclean, topic)).elr(elr, minIsr.applyAsInt(topic)).build();
+                ApiMessageAndVersion record = new PartitionChange(topic.id(), partition, onlineReplica(image,
+                        partition, usable)).election(election(unclean, topic)).elr(elr, minIsr.applyAsInt(topic))
+                        .build();
                 if (record != null) {
                     records.add(record);
                 }
@@ -177,8 +205,13 @@ final class PartitionMoves {
     /** A change of a partition of {@code topic}, with the image's eligible leader replica setting. */
     static PartitionChange change(MetadataImage image, TopicImage topic, PartitionImage partition,
                                   IntPredicate acceptable) {
-        return new PartitionChange(topic.id(), partition, acceptable).elr(image.elrEnabled(),
-                minIsr(image).applyAsInt(topic));
+        return new PartitionChange(topic.id(), partition, onlineReplica(image, partition, acceptable))
+                .elr(image.elrEnabled(), minIsr(image).applyAsInt(topic)).defaultDirs(image.cluster()::defaultDir);
+    }
+
+    /** {@code acceptable}, and the log directory of the broker's replica of {@code partition} online (KIP-858). */
+    private static IntPredicate onlineReplica(MetadataImage image, PartitionImage partition, IntPredicate acceptable) {
+        return broker -> acceptable.test(broker) && image.cluster().hasOnlineReplica(broker, partition);
     }
 
     /** The topic (and broker) config of the minimum ISR size. */

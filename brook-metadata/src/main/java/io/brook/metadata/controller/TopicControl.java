@@ -96,7 +96,7 @@ public final class TopicControl {
         records.add(MetadataRecords.topic(request.name(), id));
         for (int p = 0; p < assignment.size(); p++) {
             List<Integer> replicas = assignment.get(p);
-            records.add(MetadataRecords.partition(id, p, replicas, replicas, replicas.get(0), 0, 0));
+            records.add(MetadataRecords.newPartition(id, p, replicas, defaultDirs(image, replicas)));
         }
         for (Map.Entry<String, String> e : request.configs().entrySet()) {
             records.add(MetadataRecords.topicConfig(request.name(), e.getKey(), e.getValue()));
@@ -135,6 +135,11 @@ public final class TopicControl {
     }
 
     /** Round-robin placement of {@code partitions} partitions with {@code rf} replicas each. */
+    /** Where each of {@code replicas} starts: its broker's only log directory, else not yet known (KIP-858). */
+    private static List<Uuid> defaultDirs(MetadataImage image, List<Integer> replicas) {
+        return replicas.stream().map(image.cluster()::defaultDir).toList();
+    }
+
     static List<List<Integer>> place(int partitions, int rf, List<Integer> brokers, int firstPartition) {
         List<Integer> sorted = new ArrayList<>(brokers);
         sorted.sort(Integer::compare);
@@ -205,7 +210,7 @@ public final class TopicControl {
         List<ApiMessageAndVersion> records = new ArrayList<>();
         for (int i = 0; i < placement.size(); i++) {
             List<Integer> replicas = placement.get(i);
-            records.add(MetadataRecords.partition(topic.id(), current + i, replicas, replicas, replicas.get(0), 0, 0));
+            records.add(MetadataRecords.newPartition(topic.id(), current + i, replicas, defaultDirs(image, replicas)));
         }
         return ControllerResult.of(records, newCount);
     }

@@ -1,5 +1,6 @@
 package io.brook.metadata.image;
 
+import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord;
 import org.apache.kafka.common.metadata.RegisterBrokerRecord.BrokerEndpoint;
@@ -20,14 +21,16 @@ import java.util.TreeMap;
  * One registered broker as the metadata log says (KRaft's {@code BrokerRegistration}): its id, the
  * broker epoch (the offset of the {@code RegisterBrokerRecord} that registered this incarnation),
  * the incarnation id the process picked at start, its listeners, rack and supported feature
- * ranges, and whether it is fenced or in controlled shutdown. A broker is <em>usable</em> (may lead
- * partitions and receive new replicas) only when it is neither.
+ * ranges, whether it is fenced or in controlled shutdown, and the ids of its online log directories (KIP-858; empty
+ * when the broker did not name them). A broker is <em>usable</em> (may lead partitions and receive new replicas) only
+ * when it is neither fenced nor in controlled shutdown; a replica of it is online only when its directory is too
+ * ({@link #hasOnlineDir}).
  *
  * <p>Thread-safety: immutable.
  */
 public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<Endpoint> endpoints,
                                  Optional<String> rack, Map<String, FeatureRange> supportedFeatures,
-                                 boolean fenced, boolean inControlledShutdown) {
+                                 boolean fenced, boolean inControlledShutdown, List<Uuid> logDirs) {
 
     /** One listener the broker advertises: name, host, port and Kafka's security protocol id. */
     public record Endpoint(String name, String host, int port, short securityProtocol) {
@@ -43,6 +46,30 @@ public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<En
     public BrokerRegistration {
         endpoints = List.copyOf(endpoints);
         supportedFeatures = Collections.unmodifiableMap(new TreeMap<>(supportedFeatures));
+        logDirs = List.copyOf(logDirs);
+    }
+
+    /** A registration that names no log directory. */
+    public BrokerRegistration(int id, long epoch, Uuid incarnationId, List<Endpoint> endpoints,
+                              Optional<String> rack, Map<String, FeatureRange> supportedFeatures,
+                              boolean fenced, boolean inControlledShutdown) {
+        this(id, epoch, incarnationId, endpoints, rack, supportedFeatures, fenced, inControlledShutdown, List.of());
+    }
+
+    /**
+     * Whether a replica in {@code directory} is online here (Kafka's {@code DirectoryId.isOnline}): the directory is
+     * one of the online ones, or not known ({@code UNASSIGNED}, {@code MIGRATING}), or the broker names none.
+     */
+    public boolean hasOnlineDir(Uuid directory) {
+        return DirectoryId.isOnline(directory, logDirs);
+    }
+
+    /**
+     * The directory a new replica on this broker starts in: its only log directory, or {@code UNASSIGNED} when it
+     * has several (the broker then names the one it chose), as Kafka's controller places them.
+     */
+    public Uuid defaultDir() {
+        return logDirs.size() == 1 ? logDirs.get(0) : DirectoryId.UNASSIGNED;
     }
 
     /** The registration a {@code RegisterBrokerRecord} describes. */
@@ -56,7 +83,8 @@ public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<En
             features.put(f.name(), new FeatureRange(f.minSupportedVersion(), f.maxSupportedVersion()));
         }
         return new BrokerRegistration(record.brokerId(), record.brokerEpoch(), record.incarnationId(), endpoints,
-                Optional.ofNullable(record.rack()), features, record.fenced(), record.inControlledShutdown());
+                Optional.ofNullable(record.rack()), features, record.fenced(), record.inControlledShutdown(),
+                record.logDirs());
     }
 
     /**
@@ -76,7 +104,8 @@ public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<En
         }
         RegisterBrokerRecord record = new RegisterBrokerRecord().setBrokerId(id).setBrokerEpoch(epoch)
                 .setIncarnationId(incarnationId).setEndPoints(endpointRecords).setFeatures(featureRecords)
-                .setRack(rack.orElse(null)).setFenced(fenced).setInControlledShutdown(inControlledShutdown);
+                .setRack(rack.orElse(null)).setFenced(fenced).setInControlledShutdown(inControlledShutdown)
+                .setLogDirs(new ArrayList<>(logDirs));
         return new ApiMessageAndVersion(record, MetadataVersion.LATEST_PRODUCTION.registerBrokerRecordVersion());
     }
 
@@ -87,11 +116,17 @@ public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<En
 
     public BrokerRegistration withFenced(boolean newFenced) {
         return new BrokerRegistration(id, epoch, incarnationId, endpoints, rack, supportedFeatures, newFenced,
-                inControlledShutdown);
+                inControlledShutdown, logDirs);
     }
 
     public BrokerRegistration withInControlledShutdown(boolean newInControlledShutdown) {
         return new BrokerRegistration(id, epoch, incarnationId, endpoints, rack, supportedFeatures, fenced,
-                newInControlledShutdown);
+                newInControlledShutdown, logDirs);
+    }
+
+    /** This registration with {@code online} as its online log directories. */
+    public BrokerRegistration withLogDirs(List<Uuid> online) {
+        return new BrokerRegistration(id, epoch, incarnationId, endpoints, rack, supportedFeatures, fenced,
+                inControlledShutdown, online);
     }
 }

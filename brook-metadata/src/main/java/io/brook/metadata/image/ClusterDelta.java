@@ -18,7 +18,7 @@ import java.util.Optional;
  * of the same id), {@code FenceBrokerRecord}, {@code UnfenceBrokerRecord},
  * {@code BrokerRegistrationChangeRecord} (fence / unfence / enter controlled shutdown, with Kafka's
  * byte encoding: fenced 1 = fence, -1 = unfence, 0 = no change; inControlledShutdown 1 = enter,
- * 0 = no change) and {@code UnregisterBrokerRecord}.
+ * 0 = no change; a non-empty {@code LogDirs} replaces the online log directories) and {@code UnregisterBrokerRecord}.
  *
  * <p>A change record must name a registered broker and its current epoch (a record for an older
  * incarnation would otherwise fence the new one); one that does not throws
@@ -82,6 +82,9 @@ public final class ClusterDelta {
             case 0 -> { }
             default -> throw new IllegalStateException("broker registration change for broker " + r.brokerId()
                     + " with unknown controlled shutdown change " + r.inControlledShutdown());
+        }
+        if (!r.logDirs().isEmpty()) { // empty: unchanged (Kafka's tagged field left out)
+            broker = broker.withLogDirs(r.logDirs());
         }
         changed.put(r.brokerId(), Optional.of(broker));
     }

@@ -1,5 +1,7 @@
 package io.brook.metadata.image;
 
+import org.apache.kafka.common.DirectoryId;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.server.common.ApiMessageAndVersion;
 
 import java.util.ArrayList;
@@ -37,6 +39,26 @@ public final class ClusterImage {
     public boolean usable(int id) {
         BrokerRegistration broker = brokers.get(id);
         return broker != null && broker.usable();
+    }
+
+    /**
+     * Whether broker {@code id} may lead {@code partition}: usable, and the log directory holding its replica online
+     * (KIP-858; Kafka's controller's {@code LeaderAcceptor}).
+     */
+    public boolean usable(int id, PartitionImage partition) {
+        return usable(id) && hasOnlineReplica(id, partition);
+    }
+
+    /** Whether the log directory holding broker {@code id}'s replica of {@code partition} is online (registered). */
+    public boolean hasOnlineReplica(int id, PartitionImage partition) {
+        BrokerRegistration broker = brokers.get(id);
+        return broker != null && broker.hasOnlineDir(partition.directory(id));
+    }
+
+    /** The directory a new replica on broker {@code id} starts in ({@link BrokerRegistration#defaultDir}). */
+    public Uuid defaultDir(int id) {
+        BrokerRegistration broker = brokers.get(id);
+        return broker == null ? DirectoryId.UNASSIGNED : broker.defaultDir();
     }
 
     /** The records that rebuild this image from an empty one (for snapshots), by broker id. */

@@ -1,6 +1,7 @@
 package io.brook.metadata.image;
 
 import io.brook.metadata.record.MetadataRecords;
+import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.metadata.ConfigRecord;
 import org.apache.kafka.common.metadata.FeatureLevelRecord;
@@ -182,7 +183,7 @@ public final class MetadataDelta {
                 topicDelta(requireLive(r.topicId())).replacePartition(new PartitionImage(r.partitionId(),
                         List.copyOf(r.replicas()), List.copyOf(r.isr()), r.leader(), r.leaderEpoch(),
                         r.partitionEpoch(), r.leaderRecoveryState(), r.addingReplicas(), r.removingReplicas(),
-                        orEmpty(r.eligibleLeaderReplicas()), orEmpty(r.lastKnownElr())));
+                        orEmpty(r.eligibleLeaderReplicas()), orEmpty(r.lastKnownElr()), r.directories()));
             }
             case PARTITION_CHANGE_RECORD -> replayPartitionChange((PartitionChangeRecord) record.message());
             case CONFIG_RECORD -> replayConfig((ConfigRecord) record.message());
@@ -218,8 +219,11 @@ public final class MetadataDelta {
                     + " of topic " + topic.name());
         }
         boolean leaderChanges = r.leader() != MetadataRecords.NO_LEADER_CHANGE;
-        topic.replacePartition(new PartitionImage(current.partition(),
-                r.replicas() == null ? current.replicas() : List.copyOf(r.replicas()),
+        List<Integer> replicas = r.replicas() == null ? current.replicas() : List.copyOf(r.replicas());
+        // directories: as written, else (replicas changed without them) each kept replica keeps its own
+        List<Uuid> directories = r.directories() != null ? r.directories()
+                : current.directoriesFor(replicas, broker -> DirectoryId.UNASSIGNED);
+        topic.replacePartition(new PartitionImage(current.partition(), replicas,
                 r.isr() == null ? current.isr() : List.copyOf(r.isr()),
                 leaderChanges ? r.leader() : current.leader(),
                 leaderChanges ? current.leaderEpoch() + 1 : current.leaderEpoch(),
@@ -229,7 +233,7 @@ public final class MetadataDelta {
                 r.addingReplicas() == null ? current.addingReplicas() : r.addingReplicas(),
                 r.removingReplicas() == null ? current.removingReplicas() : r.removingReplicas(),
                 r.eligibleLeaderReplicas() == null ? current.elr() : r.eligibleLeaderReplicas(),
-                r.lastKnownElr() == null ? current.lastKnownElr() : r.lastKnownElr()));
+                r.lastKnownElr() == null ? current.lastKnownElr() : r.lastKnownElr(), directories));
     }
 
     /** A {@code PartitionRecord} list left out (null, as its tagged ELR fields are when empty): empty. */

@@ -1,6 +1,11 @@
 package io.brook.metadata.image;
 
+import org.apache.kafka.common.DirectoryId;
+import org.apache.kafka.common.Uuid;
+
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * One partition as the metadata says: replicas, in-sync replicas, leader and epochs, and Kafka's
@@ -15,10 +20,16 @@ import java.util.List;
  * {@code elr} the replicas that left the ISR while it was below the minimum ISR size, so they hold every
  * committed record and may lead once the ISR is empty; {@code lastKnownElr} the last leader of a partition whose ISR
  * and ELR both emptied (at most one broker).
+ *
+ * <p>Log directories (KIP-858): {@code directories} names, replica by replica, the directory id of the broker's log
+ * directory that holds the replica, as the broker assigned it ({@code AssignReplicasToDirs}), or Kafka's
+ * {@link DirectoryId#UNASSIGNED} while not known; empty when no replica's is known (kept that way, so images compare
+ * equal however they were built).
  */
 public record PartitionImage(int partition, List<Integer> replicas, List<Integer> isr, int leader, int leaderEpoch,
                              int partitionEpoch, byte leaderRecoveryState, List<Integer> addingReplicas,
-                             List<Integer> removingReplicas, List<Integer> elr, List<Integer> lastKnownElr) {
+                             List<Integer> removingReplicas, List<Integer> elr, List<Integer> lastKnownElr,
+                             List<Uuid> directories) {
     /** Kafka's {@code LeaderRecoveryState.RECOVERED}: the leader holds every committed record. */
     public static final byte RECOVERED = 0;
     /** Kafka's {@code LeaderRecoveryState.RECOVERING}: an unclean election chose the leader, its ISR is itself. */
@@ -32,6 +43,46 @@ public record PartitionImage(int partition, List<Integer> replicas, List<Integer
         removingReplicas = List.copyOf(removingReplicas);
         elr = List.copyOf(elr);
         lastKnownElr = List.copyOf(lastKnownElr);
+        if (!directories.isEmpty() && directories.size() != replicas.size()) {
+            throw new IllegalArgumentException("partition " + partition + " has " + replicas.size() + " replicas but "
+                    + directories.size() + " directories");
+        }
+        directories = directories.stream().allMatch(DirectoryId.UNASSIGNED::equals) ? List.of()
+                : List.copyOf(directories);
+    }
+
+    /** A partition whose replicas' log directories are not known. */
+    public PartitionImage(int partition, List<Integer> replicas, List<Integer> isr, int leader, int leaderEpoch,
+                          int partitionEpoch, byte leaderRecoveryState, List<Integer> addingReplicas,
+                          List<Integer> removingReplicas, List<Integer> elr, List<Integer> lastKnownElr) {
+        this(partition, replicas, isr, leader, leaderEpoch, partitionEpoch, leaderRecoveryState, addingReplicas,
+                removingReplicas, elr, lastKnownElr, List.of());
+    }
+
+    /** The directory holding {@code broker}'s replica, {@link DirectoryId#UNASSIGNED} when not known or no replica. */
+    public Uuid directory(int broker) {
+        int index = replicas.indexOf(broker);
+        return index < 0 || directories.isEmpty() ? DirectoryId.UNASSIGNED : directories.get(index);
+    }
+
+    /**
+     * The directories of {@code newReplicas}, one each: a replica the partition already has keeps its directory, a
+     * new one gets {@code placeNew} of its broker (Kafka's {@code DirectoryId.createDirectoriesFrom}).
+     */
+    public List<Uuid> directoriesFor(List<Integer> newReplicas, IntFunction<Uuid> placeNew) {
+        List<Uuid> result = new ArrayList<>(newReplicas.size());
+        for (int replica : newReplicas) {
+            result.add(replicas.contains(replica) ? directory(replica) : placeNew.apply(replica));
+        }
+        return result;
+    }
+
+    /** This partition with {@code broker}'s replica in directory {@code directory}. */
+    public PartitionImage withDirectory(int broker, Uuid directory) {
+        List<Uuid> dirs = directoriesFor(replicas, b -> DirectoryId.UNASSIGNED);
+        dirs.set(replicas.indexOf(broker), directory);
+        return new PartitionImage(partition, replicas, isr, leader, leaderEpoch, partitionEpoch, leaderRecoveryState,
+                addingReplicas, removingReplicas, elr, lastKnownElr, dirs);
     }
 
     /** A partition with no eligible leader replicas. */

@@ -1,5 +1,6 @@
 package io.brook.metadata.record;
 
+import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
@@ -75,6 +76,19 @@ public final class MetadataRecords {
     }
 
     /**
+     * A new partition led by its first replica, its replicas in {@code directories} (one each, KIP-858; left out
+     * when none is known).
+     */
+    public static ApiMessageAndVersion newPartition(Uuid topicId, int partition, List<Integer> replicas,
+                                                    List<Uuid> directories) {
+        ApiMessageAndVersion record = partition(topicId, partition, replicas, replicas, replicas.get(0), 0, 0);
+        if (!directories.stream().allMatch(DirectoryId.UNASSIGNED::equals)) {
+            ((PartitionRecord) record.message()).setDirectories(List.copyOf(directories));
+        }
+        return record;
+    }
+
+    /**
      * A partition's full state as the image holds it, reassignment in progress and eligible leader replicas included
      * (a snapshot; the ELR lists left out when empty, as Kafka writes them).
      */
@@ -84,7 +98,8 @@ public final class MetadataRecords {
         ((PartitionRecord) record.message()).setAddingReplicas(new java.util.ArrayList<>(p.addingReplicas()))
                 .setRemovingReplicas(new java.util.ArrayList<>(p.removingReplicas()))
                 .setEligibleLeaderReplicas(p.elr().isEmpty() ? null : new java.util.ArrayList<>(p.elr()))
-                .setLastKnownElr(p.lastKnownElr().isEmpty() ? null : new java.util.ArrayList<>(p.lastKnownElr()));
+                .setLastKnownElr(p.lastKnownElr().isEmpty() ? null : new java.util.ArrayList<>(p.lastKnownElr()))
+                .setDirectories(p.directoriesFor(p.replicas(), b -> DirectoryId.UNASSIGNED));
         return record;
     }
 
