@@ -46,7 +46,7 @@ public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<En
     public BrokerRegistration {
         endpoints = List.copyOf(endpoints);
         supportedFeatures = Collections.unmodifiableMap(new TreeMap<>(supportedFeatures));
-        logDirs = List.copyOf(logDirs);
+        logDirs = logDirs.stream().sorted().toList(); // in order, as Kafka's registrations keep them
     }
 
     /** A registration that names no log directory. */
@@ -57,11 +57,14 @@ public record BrokerRegistration(int id, long epoch, Uuid incarnationId, List<En
     }
 
     /**
-     * Whether a replica in {@code directory} is online here (Kafka's {@code DirectoryId.isOnline}): the directory is
-     * one of the online ones, or not known ({@code UNASSIGNED}, {@code MIGRATING}), or the broker names none.
+     * Whether a replica in {@code directory} is online here: the directory is one of the online ones, or not known
+     * ({@code UNASSIGNED}, {@code MIGRATING}), or the broker names none; {@code LOST} never is.
      */
     public boolean hasOnlineDir(Uuid directory) {
-        return DirectoryId.isOnline(directory, logDirs);
+        if (DirectoryId.UNASSIGNED.equals(directory) || DirectoryId.MIGRATING.equals(directory)) {
+            return true;
+        }
+        return !DirectoryId.LOST.equals(directory) && (logDirs.isEmpty() || logDirs.contains(directory));
     }
 
     /**

@@ -7,6 +7,8 @@ import io.brook.metadata.controller.TopicControl.CreatedTopic;
 import io.brook.metadata.controller.TopicControl.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsResponseData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
@@ -95,6 +97,14 @@ public interface ControllerChannel {
      * whole request: STALE_BROKER_EPOCH (the sender is not registered with that epoch), NOT_CONTROLLER.
      */
     CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request);
+
+    /**
+     * A broker's AssignReplicasToDirs (Kafka's API 73, KIP-858): which of its log directories holds each replica named
+     * (decided by {@link io.brook.metadata.controller.ClusterControl#assignReplicasToDirs}). Completes, once any change
+     * is committed, with per-partition error codes. Refusal of the whole request: STALE_BROKER_EPOCH,
+     * BROKER_ID_NOT_REGISTERED, NOT_CONTROLLER.
+     */
+    CompletableFuture<AssignReplicasToDirsResponseData> assignReplicasToDirs(AssignReplicasToDirsRequestData request);
 
     // ---- leader elections (issue 19) ----
 

@@ -20,6 +20,8 @@ import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsResponseData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
@@ -129,6 +131,8 @@ public final class ForwardedRequestServer {
             case BROKER_HEARTBEAT -> brokerHeartbeat(new BrokerHeartbeatRequestData(request.body(), version));
             case UNREGISTER_BROKER -> unregisterBroker(new UnregisterBrokerRequestData(request.body(), version));
             case ALTER_PARTITION -> alterPartition(new AlterPartitionRequestData(request.body(), version));
+            case ASSIGN_REPLICAS_TO_DIRS -> assignReplicasToDirs(
+                    new AssignReplicasToDirsRequestData(request.body(), version));
             // leader elections (issue 19)
             case ELECT_LEADERS -> electLeaders(new ElectLeadersRequestData(request.body(), version));
             // partition reassignments (issue 19)
@@ -286,6 +290,19 @@ public final class ForwardedRequestServer {
                 return response;
             }
             BrokerHeartbeatResponseData refused = new BrokerHeartbeatResponseData();
+            setError(e, refused::setErrorCode, message -> refused);
+            return refused;
+        });
+    }
+
+    /** Per-partition errors as decided; a refusal of the whole request is its code. */
+    private CompletableFuture<AssignReplicasToDirsResponseData> assignReplicasToDirs(
+            AssignReplicasToDirsRequestData request) {
+        return local.assignReplicasToDirs(request).handle((response, e) -> {
+            if (e == null) {
+                return response;
+            }
+            AssignReplicasToDirsResponseData refused = new AssignReplicasToDirsResponseData();
             setError(e, refused::setErrorCode, message -> refused);
             return refused;
         });

@@ -22,6 +22,8 @@ import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsResponseData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
@@ -229,6 +231,17 @@ public final class ForwardingControllerChannel implements ControllerChannel {
             throwIfError(response.errorCode(), null);
             return response;
         });
+    }
+
+    /** A refusal of the whole request arrives as its error code only; per-partition errors stay in the response. */
+    @Override
+    public CompletableFuture<AssignReplicasToDirsResponseData> assignReplicasToDirs(
+            AssignReplicasToDirsRequestData request) {
+        return call(ApiKeys.ASSIGN_REPLICAS_TO_DIRS, request, AssignReplicasToDirsResponseData::new)
+                .thenApply(response -> {
+                    throwIfError(response.errorCode(), null);
+                    return response;
+                });
     }
 
     @Override

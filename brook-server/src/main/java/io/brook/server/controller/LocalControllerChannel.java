@@ -25,6 +25,8 @@ import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsRequestData;
+import org.apache.kafka.common.message.AssignReplicasToDirsResponseData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
@@ -269,6 +271,16 @@ public final class LocalControllerChannel implements ControllerChannel {
             return noLifecycle();
         }
         return controller.submit(image -> result(IsrControl.alterPartition(image, request)));
+    }
+
+    /** AssignReplicasToDirs, decided against the proposed image; needs the broker lifecycle (registrations). */
+    @Override
+    public CompletableFuture<AssignReplicasToDirsResponseData> assignReplicasToDirs(
+            AssignReplicasToDirsRequestData request) {
+        if (cluster == null) {
+            return noLifecycle();
+        }
+        return controller.submit(image -> result(cluster.assignReplicasToDirs(image.cluster(), image, request)));
     }
 
     /**

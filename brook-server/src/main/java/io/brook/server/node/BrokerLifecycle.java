@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A broker's side of KRaft's lifecycle (Kafka's {@code BrokerLifecycleManager}): it registers with the
@@ -113,6 +114,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final BrokerRegistrationRequestData registration;
     private final ControllerChannel channel;
     private final LongSupplier appliedOffset;
+    /** The ids of this broker's log directories that went offline (KIP-858; reported in every heartbeat). */
+    private final Supplier<List<Uuid>> offlineDirs;
     private final Timing timing;
     private final ScheduledExecutorService thread;
     private final CompletableFuture<Long> registered = new CompletableFuture<>();
@@ -126,6 +129,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     /** A request is out and its answer not yet handled: never two at once. */
     private boolean inFlight;
     private boolean shutdownRequested;
+    /** Something to report came up while a heartbeat was out: send the next one at once. */
+    private boolean heartbeatAgain;
     /** When the controller last answered a heartbeat (monotonic ns), or when the shutdown began. */
     private long lastAnswerNs = System.nanoTime();
     private boolean stopped;
@@ -138,9 +143,19 @@ public final class BrokerLifecycle implements AutoCloseable {
      */
     public BrokerLifecycle(BrokerRegistrationRequestData template, ControllerChannel channel,
                            LongSupplier appliedOffset, Timing timing) {
+        this(template, channel, appliedOffset, List::of, timing);
+    }
+
+    /**
+     * @param offlineDirs the ids of the log directories that went offline: left out of a registration, reported in
+     *                    each heartbeat (the controller then moves the replicas there, KIP-858)
+     */
+    public BrokerLifecycle(BrokerRegistrationRequestData template, ControllerChannel channel,
+                           LongSupplier appliedOffset, Supplier<List<Uuid>> offlineDirs, Timing timing) {
         this.registration = template.duplicate().setIncarnationId(Uuid.randomUuid());
         this.channel = channel;
         this.appliedOffset = appliedOffset;
+        this.offlineDirs = offlineDirs;
         this.timing = timing;
         int id = registration.brokerId();
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -224,6 +239,26 @@ public final class BrokerLifecycle implements AutoCloseable {
         return fenced;
     }
 
+    /**
+     * Sends a heartbeat now (or right after the one in flight): a log directory went offline, and the controller
+     * should move the replicas there without waiting for the next interval.
+     */
+    public void heartbeatSoon() {
+        onThread(() -> {
+            if (stopped || brokerEpoch < 0) {
+                return;
+            }
+            if (inFlight) {
+                heartbeatAgain = true;
+                return;
+            }
+            if (next != null) {
+                next.cancel(false);
+            }
+            heartbeat();
+        });
+    }
+
     // ---- on the lifecycle thread ----
 
     private void register() {
@@ -233,7 +268,10 @@ public final class BrokerLifecycle implements AutoCloseable {
         inFlight = true;
         CompletableFuture<BrokerRegistrationResponseData> answer;
         try {
-            answer = channel.registerBroker(registration.duplicate());
+            BrokerRegistrationRequestData request = registration.duplicate();
+            List<Uuid> offline = offlineDirs.get();
+            request.setLogDirs(new ArrayList<>(request.logDirs().stream().filter(d -> !offline.contains(d)).toList()));
+            answer = channel.registerBroker(request);
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
@@ -271,7 +309,9 @@ public final class BrokerLifecycle implements AutoCloseable {
         long applied = appliedOffset.getAsLong();
         BrokerHeartbeatRequestData request = new BrokerHeartbeatRequestData().setBrokerId(registration.brokerId())
                 .setBrokerEpoch(brokerEpoch).setCurrentMetadataOffset(applied)
-                .setWantFence(applied < brokerEpoch).setWantShutDown(shutdownRequested);
+                .setWantFence(applied < brokerEpoch).setWantShutDown(shutdownRequested)
+                .setOfflineLogDirs(new ArrayList<>(offlineDirs.get()));
+        heartbeatAgain = false;
         CompletableFuture<BrokerHeartbeatResponseData> answer;
         try {
             answer = channel.brokerHeartbeat(request);
@@ -328,7 +368,9 @@ public final class BrokerLifecycle implements AutoCloseable {
             return; // no more heartbeats
         }
         long delay = timing.heartbeatIntervalMs();
-        if (shutdownRequested) {
+        if (heartbeatAgain) {
+            delay = 0;
+        } else if (shutdownRequested) {
             delay = Math.min(delay, SHUTDOWN_POLL_MS);
         } else if (fenced) {
             delay = Math.min(delay, FENCED_POLL_MS);

@@ -412,10 +412,19 @@ public final class BrookNode implements AutoCloseable {
             advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
                     other.advertisedPort() == 0 ? port : other.advertisedPort()));
         }
+        // KIP-858: which directory holds each replica, and which directories failed, for the controller
+        DirectoryAssignments directories = !cluster ? null : new DirectoryAssignments(config.nodeId(), logManager,
+                directoryIds(config), controllerChannel, replicas::image, scheduler);
         BrokerLifecycle lifecycle = !cluster ? null
                 : registerBroker(config, meta.clusterId(), advertised, controllerChannel, controller,
-                logManager.cleanShutdownBrokerEpoch());
+                logManager.cleanShutdownBrokerEpoch(), directories::offlineDirs);
         if (lifecycle != null) {
+            directories.start(lifecycle::brokerEpoch, config.brokerHeartbeatIntervalMs());
+            logManager.onDirOffline(dir -> {
+                scheduler.execute(() -> replicas.dirOffline(dir)); // not under the failed I/O's locks
+                lifecycle.heartbeatSoon(); // the controller moves the replicas there
+                directories.trigger(); // and those it did not know were there
+            });
             // registered: followers fetch from their leaders, leaders keep their ISR through the controller
             replicas.startReplication(new ReplicaFetcherManager(config.nodeId(),
                     LeaderLink.factory(config.nodeId(), () -> replicas.image().cluster(), interBrokerClients),
@@ -649,6 +658,17 @@ public final class BrookNode implements AutoCloseable {
         return ids;
     }
 
+    /** The directory id of each directory with a meta.properties (the log directories and the metadata log's). */
+    private static Map<File, Uuid> directoryIds(BrokerConfig config) throws IOException {
+        Map<File, Uuid> ids = new java.util.LinkedHashMap<>();
+        MetaDirectories.read(config.metaPropertiesDirs()).files().forEach((dir, properties) -> {
+            if (properties != null && properties.directoryId() != null) {
+                ids.put(dir, properties.directoryId());
+            }
+        });
+        return ids;
+    }
+
     /**
      * Registers this broker with the active controller and waits, at most
      * {@code initial.broker.registration.timeout.ms}, until it is registered and unfenced (it has caught up
@@ -657,16 +677,12 @@ public final class BrookNode implements AutoCloseable {
     private static BrokerLifecycle registerBroker(BrokerConfig config, String clusterId,
                                                   Map<String, InetSocketAddress> advertised,
                                                   ControllerChannel channel, MetadataController controller,
-                                                  long previousBrokerEpoch)
+                                                  long previousBrokerEpoch, Supplier<List<Uuid>> offlineDirs)
             throws IOException, InterruptedException {
-        List<Uuid> directoryIds = new ArrayList<>();
-        for (MetaProperties properties : MetaDirectories.read(config.metaPropertiesDirs()).files().values()) {
-            if (properties != null && properties.directoryId() != null) {
-                directoryIds.add(properties.directoryId());
-            }
-        }
+        List<Uuid> directoryIds = new ArrayList<>(directoryIds(config).values());
         BrokerLifecycle lifecycle = new BrokerLifecycle(BrokerLifecycle.registration(config, clusterId, advertised,
-                directoryIds, previousBrokerEpoch), channel, () -> controller.image().offset(), BrokerLifecycle.Timing.of(config));
+                directoryIds, previousBrokerEpoch), channel, () -> controller.image().offset(), offlineDirs,
+                BrokerLifecycle.Timing.of(config));
         lifecycle.start();
         long timeoutMs = config.getInt("initial.broker.registration.timeout.ms");
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);

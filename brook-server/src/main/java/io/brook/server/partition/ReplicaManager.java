@@ -269,10 +269,29 @@ public final class ReplicaManager {
             return;
         }
         PartitionImage state = partition.state();
-        if (state.leader() >= 0 && state.leader() != nodeId) {
+        if (state.leader() >= 0 && state.leader() != nodeId && !inOfflineDir(partition.topicPartition())) {
             f.follow(partition, state.leader(), state.leaderEpoch());
         } else {
             f.unfollow(partition.topicPartition());
+        }
+    }
+
+    private boolean inOfflineDir(TopicPartition tp) {
+        LogDir dir = logManager.dirOf(tp);
+        return dir != null && dir.isOffline();
+    }
+
+    /**
+     * The log directory {@code dir} went offline: its partitions stop fetching (they can write nothing more; the
+     * controller moves their leaderships and ISR places away, KIP-858). Called on the thread whose I/O failed.
+     */
+    public void dirOffline(LogDir dir) {
+        ReplicaFetcherManager f = fetchers;
+        if (f == null) {
+            return;
+        }
+        for (PartitionLog log : dir.all()) {
+            f.unfollow(log.topicPartition());
         }
     }
 

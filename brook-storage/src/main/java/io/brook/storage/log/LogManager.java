@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -46,6 +47,7 @@ public final class LogManager implements AutoCloseable {
     /** Partitions being moved to another directory (AlterReplicaLogDirs), by partition. */
     private final Map<TopicPartition, FutureLog> futures = new ConcurrentHashMap<>();
     private volatile Runnable everyDirOffline = () -> { };
+    private volatile Consumer<LogDir> dirOffline = dir -> { };
     private final AtomicBoolean everyDirOfflineTold = new AtomicBoolean();
 
     public LogManager(List<File> logDirs, Time time, ScheduledExecutorService scheduler) throws IOException {
@@ -63,7 +65,7 @@ public final class LogManager implements AutoCloseable {
         this.dirs = List.copyOf(opened);
         this.time = time;
         this.scheduler = scheduler;
-        dirs.forEach(dir -> dir.onOffline(this::dirWentOffline));
+        dirs.forEach(dir -> dir.onOffline(() -> dirWentOffline(dir)));
     }
 
     /**
@@ -74,7 +76,13 @@ public final class LogManager implements AutoCloseable {
         this.everyDirOffline = listener;
     }
 
-    private void dirWentOffline() {
+    /** Runs {@code listener} with each directory that goes offline, on the thread whose I/O failed. */
+    public void onDirOffline(Consumer<LogDir> listener) {
+        this.dirOffline = listener;
+    }
+
+    private void dirWentOffline(LogDir dir) {
+        dirOffline.accept(dir);
         if (dirs.stream().allMatch(LogDir::isOffline) && everyDirOfflineTold.compareAndSet(false, true)) {
             everyDirOffline.run();
         }
