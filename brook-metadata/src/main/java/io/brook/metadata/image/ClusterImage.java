@@ -49,10 +49,13 @@ public final class ClusterImage {
         return usable(id) && hasOnlineReplica(id, partition);
     }
 
-    /** Whether the log directory holding broker {@code id}'s replica of {@code partition} is online (registered). */
+    /**
+     * Whether the log directory holding broker {@code id}'s replica of {@code partition} is online; true for a broker
+     * that is not registered (a single node has no registrations: whether it may lead is the caller's other test).
+     */
     public boolean hasOnlineReplica(int id, PartitionImage partition) {
         BrokerRegistration broker = brokers.get(id);
-        return broker != null && broker.hasOnlineDir(partition.directory(id));
+        return broker == null || broker.hasOnlineDir(partition.directory(id));
     }
 
     /** The directory a new replica on broker {@code id} starts in ({@link BrokerRegistration#defaultDir}). */
