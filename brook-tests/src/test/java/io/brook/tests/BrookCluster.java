@@ -309,7 +309,18 @@ final class BrookCluster implements AutoCloseable {
         requireNetwork().cutOneWay(from, to);
     }
 
-    /** Ends every network partition {@link #isolate}, {@link #cut} and {@link #cutOneWay} made (nothing to do without proxies). */
+    /**
+     * Slows every link between node {@code id} and the others (in a cluster made with {@link #NETWORK_FAULTS}): each
+     * byte arrives {@code latency} after it was sent, in order, none lost. {@link #healNetwork} ends it.
+     */
+    void slow(int id, Duration latency) {
+        requireNetwork().slow(id, latency.toMillis());
+    }
+
+    /**
+     * Ends every network partition {@link #isolate}, {@link #cut} and {@link #cutOneWay} made, and every slow link
+     * (nothing to do without proxies).
+     */
     void healNetwork() {
         if (network != null) {
             network.healAll();

@@ -12,13 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Network partitions between the nodes of a {@link BrookCluster} on one machine, without privileges: every node
@@ -34,6 +38,10 @@ import java.util.concurrent.Executors;
  * sent are read and dropped, so the sender waits for answers that never come), new ones are accepted and never
  * forwarded. Healing closes every connection that lived through the cut (as TCP gives up on them), after which the
  * nodes reconnect.
+ *
+ * <p>A slow link ({@link #slow}) delivers every byte a fixed time after it was sent, in order, without losing any (a
+ * long-distance or congested link under TCP): latency, not a bandwidth limit. Healing makes it fast again; what is
+ * already on its way keeps its delay.
  */
 final class NetworkFaults implements Closeable {
     /** The address a node's inter-node listeners bind: {@code 127.0.100.<id>}. */
@@ -122,7 +130,16 @@ final class NetworkFaults implements Closeable {
         }
     }
 
-    /** Heals every cut link. */
+    /** Slows every link from and to node {@code id}: each byte arrives {@code latencyMs} after it was sent. */
+    void slow(int id, long latencyMs) {
+        for (Link link : links.values()) {
+            if (link.from == id || link.to == id) {
+                link.latencyMs = latencyMs;
+            }
+        }
+    }
+
+    /** Heals every cut or slow link. */
     void healAll() {
         links.values().forEach(Link::heal);
     }
@@ -131,6 +148,11 @@ final class NetworkFaults implements Closeable {
     public void close() {
         links.values().forEach(Link::close);
         threads.shutdownNow();
+    }
+
+    /** Bytes read from one side, due on the other at {@code dueNs}; {@link #END} marks the end of the stream. */
+    private record Chunk(long dueNs, byte[] bytes) {
+        static final Chunk END = new Chunk(0, new byte[0]);
     }
 
     /** One direction of one node pair on one port. */
@@ -142,6 +164,8 @@ final class NetworkFaults implements Closeable {
         /** Connections as pairs (client side, node side; the node side null while held unforwarded). */
         final Set<Socket[]> connections = ConcurrentHashMap.newKeySet();
         volatile boolean cut;
+        /** How long each byte takes to cross the link (0: at once). */
+        volatile long latencyMs;
         /** Connections that lived through the current cut: closed when it heals. */
         final Set<Socket[]> blackholed = ConcurrentHashMap.newKeySet();
 
@@ -188,25 +212,63 @@ final class NetworkFaults implements Closeable {
             threads.execute(() -> pump(pair[1], client, pair));
         }
 
-        /** Copies {@code in} to {@code out} while the link is up; drops what it reads while it is cut. */
+        /**
+         * Copies {@code in} to {@code out} while the link is up, each chunk once its latency has passed (a writer
+         * thread delivers them in order, so reading never waits for it); drops what it reads while it is cut. The end
+         * of {@code in} closes the pair once what was read before it is delivered.
+         */
         private void pump(Socket in, Socket out, Socket[] pair) {
+            BlockingQueue<Chunk> inFlight = new LinkedBlockingQueue<>();
+            if (out != null) {
+                threads.execute(() -> deliver(inFlight, out, pair));
+            }
             byte[] buffer = new byte[64 * 1024];
             try {
                 InputStream input = in.getInputStream();
-                OutputStream output = out == null ? null : out.getOutputStream();
                 int n;
                 while ((n = input.read(buffer)) >= 0) {
-                    if (output != null && !blackholed.contains(pair)) {
-                        output.write(buffer, 0, n);
+                    if (out != null && !blackholed.contains(pair)) {
+                        inFlight.add(new Chunk(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(latencyMs),
+                                Arrays.copyOf(buffer, n)));
                     }
                 }
+                inFlight.add(Chunk.END);
+                return; // the writer closes the pair after the last chunk
             } catch (SocketException closed) {
                 // closed by the other pump, a heal or the end
             } catch (IOException e) {
                 // as closed
-            } finally {
-                closePair(pair);
             }
+            closePair(pair);
+        }
+
+        /** Writes each chunk to {@code out} when it is due, in order; the end (or a failed write) closes the pair. */
+        private void deliver(BlockingQueue<Chunk> inFlight, Socket out, Socket[] pair) {
+            try {
+                OutputStream output = out.getOutputStream();
+                while (true) {
+                    Chunk chunk = inFlight.poll(1, TimeUnit.SECONDS);
+                    if (chunk == null) {
+                        if (out.isClosed()) {
+                            return;
+                        }
+                        continue;
+                    }
+                    if (chunk == Chunk.END) {
+                        break;
+                    }
+                    long waitNs = chunk.dueNs - System.nanoTime();
+                    if (waitNs > 0) {
+                        TimeUnit.NANOSECONDS.sleep(waitNs);
+                    }
+                    if (!blackholed.contains(pair)) {
+                        output.write(chunk.bytes);
+                    }
+                }
+            } catch (IOException | InterruptedException closed) {
+                // closed by the other side, a heal or the end
+            }
+            closePair(pair);
         }
 
         synchronized void cut() {
@@ -216,6 +278,7 @@ final class NetworkFaults implements Closeable {
 
         void heal() {
             List<Socket[]> toClose;
+            latencyMs = 0;
             synchronized (this) {
                 cut = false;
                 toClose = new ArrayList<>(blackholed);

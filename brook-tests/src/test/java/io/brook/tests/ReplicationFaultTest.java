@@ -140,10 +140,15 @@ class ReplicationFaultTest {
      * One fault: {@code kind} on the leader of {@code partition}, which stays down (or frozen) for {@code down}; an
      * isolated one until its leadership moved, and {@code down} more.
      */
-    record Fault(Kind kind, int partition, Duration down) {
+    record Fault(Kind kind, int partition, Duration down, Duration latency) {
+        Fault(Kind kind, int partition, Duration down) {
+            this(kind, partition, down, Duration.ZERO);
+        }
+
         @Override
         public String toString() {
-            return kind + " leader of partition " + partition + " for " + down.toMillis() + " ms";
+            return kind + " leader of partition " + partition + " for " + down.toMillis() + " ms"
+                    + (kind == Kind.SLOW ? " at " + latency.toMillis() + " ms latency" : "");
         }
     }
 
@@ -169,14 +174,19 @@ class ReplicationFaultTest {
          * cannot fetch from it, the active controller's quorum traffic to it is lost), while those it opens work
          * (it heartbeats, fetches metadata and asks to shrink its ISR as usual), for {@code down}.
          */
-        ONE_WAY
+        ONE_WAY,
+        /**
+         * A slow network: everything between the node and the others (fetches, their answers, quorum traffic,
+         * heartbeats) arrives {@code latency} late, in order and complete, for {@code down}; clients are not slowed.
+         */
+        SLOW
     }
 
     /**
      * CI's schedule: the leaders of every partition killed, one with no time down, one paused past its session, one
      * cut off from the other nodes until they moved its leadership, one cut off from the active controller only
-     * (or, being it, from one other node) past its session and the replica lag, and one unreachable by the others
-     * while it reaches them, past the replica lag.
+     * (or, being it, from one other node) past its session and the replica lag, one unreachable by the others
+     * while it reaches them, past the replica lag, and one whose every link to the others is 1.5 s slow for 15 s.
      */
     static List<Fault> shortSchedule() {
         Duration pastSession = SESSION_TIMEOUT.plusSeconds(3);
@@ -184,28 +194,31 @@ class ReplicationFaultTest {
                 new Fault(Kind.ISOLATE, 2, Duration.ofSeconds(3)),
                 new Fault(Kind.CUT, 0, SESSION_TIMEOUT.plus(REPLICA_LAG).plusSeconds(2)),
                 new Fault(Kind.ONE_WAY, 1, REPLICA_LAG.plusSeconds(3)),
+                new Fault(Kind.SLOW, 2, Duration.ofSeconds(15), Duration.ofMillis(1_500)),
                 new Fault(Kind.KILL, 2, Duration.ZERO), new Fault(Kind.KILL, 0, Duration.ofSeconds(2)));
     }
 
     /**
-     * A random schedule of {@code count} faults from {@code seed}: a third kills (0-10 s down), a sixth each pauses
-     * (past the session timeout by up to 5 s), network partitions (0-5 s after the leadership moved), partial ones
-     * (one link cut for 0-20 s) and asymmetric ones (the node unreachable for 0-20 s).
+     * A random schedule of {@code count} faults from {@code seed}: two sevenths kills (0-10 s down), a seventh each
+     * pauses (past the session timeout by up to 5 s), network partitions (0-5 s after the leadership moved), partial
+     * ones (one link cut for 0-20 s), asymmetric ones (the node unreachable for 0-20 s) and slow links (0.1-3 s of
+     * latency on every link of the node for 0-20 s).
      */
     static List<Fault> longSchedule(int count, long seed) {
         Random random = new Random(seed);
         List<Fault> faults = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            int draw = random.nextInt(6);
+            int draw = random.nextInt(7);
             Kind kind = draw == 0 ? Kind.PAUSE : draw == 1 ? Kind.ISOLATE : draw == 2 ? Kind.CUT
-                    : draw == 3 ? Kind.ONE_WAY : Kind.KILL;
+                    : draw == 3 ? Kind.ONE_WAY : draw == 4 ? Kind.SLOW : Kind.KILL;
             Duration down = switch (kind) {
                 case KILL -> Duration.ofMillis(random.nextInt(10_001));
                 case PAUSE -> SESSION_TIMEOUT.plusMillis(random.nextInt(5_000));
                 case ISOLATE -> Duration.ofMillis(random.nextInt(5_001));
-                case CUT, ONE_WAY -> Duration.ofMillis(random.nextInt(20_001));
+                case CUT, ONE_WAY, SLOW -> Duration.ofMillis(random.nextInt(20_001));
             };
-            faults.add(new Fault(kind, random.nextInt(PARTITIONS), down));
+            Duration latency = kind == Kind.SLOW ? Duration.ofMillis(100 + random.nextInt(2_901)) : Duration.ZERO;
+            faults.add(new Fault(kind, random.nextInt(PARTITIONS), down, latency));
         }
         return faults;
     }
@@ -358,6 +371,11 @@ class ReplicationFaultTest {
                     int other = victim != controller ? controller
                             : cluster.liveNodes().stream().filter(id -> id != victim).findFirst().orElseThrow();
                     cluster.cut(victim, other);
+                    Thread.sleep(fault.down.toMillis());
+                    cluster.healNetwork();
+                }
+                case SLOW -> {
+                    cluster.slow(victim, fault.latency);
                     Thread.sleep(fault.down.toMillis());
                     cluster.healNetwork();
                 }

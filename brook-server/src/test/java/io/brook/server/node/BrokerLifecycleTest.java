@@ -250,6 +250,32 @@ class BrokerLifecycleTest {
     }
 
     @Test
+    void anOfflineDirectoryIsReportedAtOnceAndTheControllerDropsItFromTheRegistration() throws Exception {
+        Uuid first = new Uuid(5, 1);
+        Uuid second = new Uuid(5, 2);
+        BrokerRegistrationRequestData template = registration(1).setLogDirs(new ArrayList<>(List.of(first, second)));
+        List<Uuid> offline = new CopyOnWriteArrayList<>();
+        // a long interval: only heartbeatSoon can make the report quick
+        BrokerLifecycle lifecycle = new BrokerLifecycle(template, channel, () -> controller.image().offset(),
+                () -> List.copyOf(offline),
+                new BrokerLifecycle.Timing(10_000, 200, 20_000));
+        lifecycles.add(lifecycle);
+        lifecycle.start();
+        await("unfenced", () -> !lifecycle.isFenced());
+        assertEquals(List.of(first, second), broker(1).logDirs());
+
+        offline.add(second);
+        long askedNs = System.nanoTime();
+        lifecycle.heartbeatSoon();
+        await("the controller knows the directory is offline", () -> broker(1).logDirs().equals(List.of(first)));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - askedNs) < 5_000, "sent at once, not after "
+                + "the 10 s interval");
+        BrokerHeartbeatRequestData last = sentHeartbeats.get(sentHeartbeats.size() - 1);
+        assertEquals(List.of(second), last.offlineLogDirs());
+        assertFalse(broker(1).fenced(), "one directory is left");
+    }
+
+    @Test
     void aBrokerThatNeverRegisteredStopsAtOnce() throws Exception {
         unreachable.set(true);
         BrokerLifecycle lifecycle = startCaughtUp(1);
