@@ -87,6 +87,11 @@ class EligibleLeaderReplicasTest {
             KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "upgrade", "--feature",
                     "eligible.leader.replicas.version=1");
             awaitElrLevel(admin, (short) 1);
+            // the epoch of the finalized features is the offset of the metadata they come from, as Kafka's
+            long before = features.finalizedFeaturesEpoch().orElse(-1L);
+            long after = admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS)
+                    .finalizedFeaturesEpoch().orElse(-1L);
+            assertTrue(before > 0 && after > before, "finalized features epoch " + before + ", then " + after);
         }
 
         // a clean shutdown of each broker in turn: the last two to leave are eligible, the first back leads

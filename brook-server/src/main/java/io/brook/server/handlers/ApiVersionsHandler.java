@@ -10,7 +10,6 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -30,25 +29,22 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
     public static final String TRANSACTION_VERSION = "transaction.version";
     /** The highest transaction protocol Brook implements. */
     public static final short MAX_TRANSACTION_VERSION = 2;
-    /** Finalized features change only when a new cluster's first records apply; clients cache them by this epoch. */
-    private static final long FEATURES_EPOCH = 1;
     private static final short FEATURES_VERSION = 3;
     private static final short ZERO_MIN_VERSION = 4;
 
     private final ApiRegistry registry;
     private final short transactionVersion;
-    /** The metadata's finalized feature levels (empty on a controller-only listener). */
-    private final Supplier<Map<String, Short>> metadataFeatures;
+    /** The metadata: its finalized feature levels and its offset (empty on a controller-only listener). */
+    private final Supplier<MetadataImage> metadata;
 
     public ApiVersionsHandler(ApiRegistry registry, short transactionVersion) {
-        this(registry, transactionVersion, Map::of);
+        this(registry, transactionVersion, () -> MetadataImage.EMPTY);
     }
 
-    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion,
-                              Supplier<Map<String, Short>> metadataFeatures) {
+    public ApiVersionsHandler(ApiRegistry registry, short transactionVersion, Supplier<MetadataImage> metadata) {
         this.registry = registry;
         this.transactionVersion = transactionVersion;
-        this.metadataFeatures = metadataFeatures;
+        this.metadata = metadata;
     }
 
     @Override
@@ -64,7 +60,9 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
             short min = context.apiVersion() >= ZERO_MIN_VERSION ? (short) 0 : (short) 1;
             response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
                     .setName(TRANSACTION_VERSION).setMinVersion(min).setMaxVersion(MAX_TRANSACTION_VERSION));
-            response.setFinalizedFeaturesEpoch(FEATURES_EPOCH);
+            MetadataImage image = metadata.get();
+            // Kafka's epoch of the finalized features: the offset of the metadata they were read from
+            response.setFinalizedFeaturesEpoch(Math.max(0, image.offset()));
             if (transactionVersion > 0) {
                 response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
                         .setName(TRANSACTION_VERSION).setMinVersionLevel(transactionVersion)
@@ -72,7 +70,7 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequestDa
             }
             response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey()
                     .setName(MetadataImage.ELR_FEATURE).setMinVersion(min).setMaxVersion(MetadataImage.MAX_ELR_LEVEL));
-            short elr = metadataFeatures.get().getOrDefault(MetadataImage.ELR_FEATURE, (short) 0);
+            short elr = image.features().getOrDefault(MetadataImage.ELR_FEATURE, (short) 0);
             if (elr > 0) {
                 response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey()
                         .setName(MetadataImage.ELR_FEATURE).setMinVersionLevel(elr).setMaxVersionLevel(elr));

@@ -463,7 +463,7 @@ public final class BrookNode implements AutoCloseable {
         // admin APIs that read a topic are served once the partitions created before them are hosted
         UnaryOperator<ApiHandler<?>> caughtUp = handler -> AfterCatchUp.of(handler, broker, requestExecutor);
         registry.register(new ApiVersionsHandler(registry, config.getShort("brook.transaction.version"),
-                        () -> replicas.image().features()))
+                        replicas::image))
                 .register(new MetadataHandler(broker))
                 .register(new DescribeClusterHandler(broker))
                 .register(new DescribeQuorumHandler(controllerChannel))
