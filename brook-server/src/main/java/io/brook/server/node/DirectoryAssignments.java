@@ -127,7 +127,7 @@ public final class DirectoryAssignments {
     private void tick() {
         try {
             MetadataImage current = image.get();
-            int logCount = logs.all().size();
+            int logCount = logs.dirs().stream().mapToInt(LogDir::logCount).sum();
             boolean due = dirty || current.offset() != lastOffset || logCount != lastLogCount
                     || ++ticks >= RESCAN_TICKS;
             long epoch = brokerEpoch.getAsLong();
