@@ -81,6 +81,11 @@ class EligibleLeaderReplicasTest {
             String described = KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "describe");
             assertTrue(described.contains("Feature: eligible.leader.replicas.version")
                     && described.contains("FinalizedVersionLevel: 1"), described);
+            // a controller answers the same (its ApiVersions reads its own image)
+            String viaController = KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-controller",
+                    "localhost:" + cluster.node(1).controllerPort(), "describe");
+            assertTrue(viaController.lines().anyMatch(l -> l.contains("Feature: eligible.leader.replicas.version")
+                    && l.contains("FinalizedVersionLevel: 1")), viaController);
             KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "downgrade", "--feature",
                     "eligible.leader.replicas.version=0");
             awaitElrLevel(admin, (short) 0);

@@ -394,7 +394,8 @@ class ReplicationFaultTest {
             long inSyncAt = System.nanoTime();
             producer.awaitProgress(PROGRESS, WRITABLE, "after fault " + (i + 1) + " (" + fault + ")");
             String line = String.format("fault %d: %s on node %d%s; back after %d ms, in sync %d ms later, "
-                            + "writable on every partition %d ms later", i + 1, fault.kind, victim,
+                            + "writable on every partition %d ms later", i + 1,
+                    fault.kind == Kind.SLOW ? "SLOW (" + fault.latency.toMillis() + " ms latency)" : fault.kind, victim,
                     victim == controller ? " (the active controller)" : "",
                     TimeUnit.NANOSECONDS.toMillis(backAt - faultAt), TimeUnit.NANOSECONDS.toMillis(inSyncAt - backAt),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - inSyncAt));

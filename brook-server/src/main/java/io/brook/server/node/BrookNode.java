@@ -746,7 +746,11 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DescribeQuorumHandler(routingChannel::get))
                 .register(new AddRaftVoterHandler(voterChanges))
                 .register(new RemoveRaftVoterHandler(voterChanges))
-                .register(new ApiVersionsHandler(kafkaListener.registry(), config.getShort("brook.transaction.version")));
+                .register(new ApiVersionsHandler(kafkaListener.registry(), config.getShort("brook.transaction.version"),
+                        () -> { // the finalized features as this controller has applied them (kafka-features describe)
+                            QuorumMetadataController c = opened.get();
+                            return c == null ? MetadataImage.EMPTY : c.image();
+                        }));
         // KIP-853: a controller named only by controller.quorum.bootstrap.servers learns the voters from them and
         // joins no configuration until the active controller adds it (AddRaftVoter)
         boolean joining = config.quorumVoters().isEmpty();
