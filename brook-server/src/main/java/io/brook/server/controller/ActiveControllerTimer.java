@@ -40,6 +40,12 @@ public final class ActiveControllerTimer<T> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ActiveControllerTimer.class);
     /** How often the timer thread looks whether a pass is due. */
     static final long POLL_MS = 1_000;
+    /**
+     * The fence pass's interval: a dead broker is fenced at most this long after its session ran out (Kafka's
+     * controller schedules the check at the deadline itself). A pass that finds nothing writes nothing; it costs one
+     * look at every broker's last contact on the controller's thread.
+     */
+    public static final long FENCE_PASS_MS = 250;
     /** Longest {@link #close} waits for the timer thread. */
     private static final long CLOSE_WAIT_MS = 10_000;
 
@@ -59,8 +65,8 @@ public final class ActiveControllerTimer<T> implements AutoCloseable {
     private int warnings;
 
     /**
-     * The fence pass every {@code intervalMs} ({@code broker.heartbeat.interval.ms} suits): a broker is fenced
-     * between its session timeout and the timeout plus one interval (and a poll) after its last heartbeat.
+     * The fence pass every {@code intervalMs} ({@link #FENCE_PASS_MS} in a node): a broker is fenced between its
+     * session timeout and the timeout plus one interval after its last heartbeat.
      */
     public static ActiveControllerTimer<Integer> brokerFencer(MetadataController controller,
                                                               LocalControllerChannel channel, long intervalMs) {

@@ -792,7 +792,7 @@ public final class BrookNode implements AutoCloseable {
         local.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
                 config.getInt("min.insync.replicas"));
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
-                config.brokerHeartbeatIntervalMs());
+                ActiveControllerTimer.FENCE_PASS_MS);
         server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
         QuorumClient client = new QuorumClient(voters, clusterId, Duration.ofMillis(config.quorumRequestTimeoutMs()));
         ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
