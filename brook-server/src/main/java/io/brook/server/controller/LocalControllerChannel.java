@@ -5,6 +5,8 @@ import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import io.brook.metadata.controller.ClusterControl;
 import io.brook.metadata.controller.ClusterResult;
+import io.brook.metadata.image.BrokerRegistration;
+import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.controller.ControllerResult;
 import io.brook.metadata.controller.FeatureBootstrap;
 import io.brook.metadata.controller.FeatureControl;
@@ -248,8 +250,12 @@ public final class LocalControllerChannel implements ControllerChannel {
         if (cluster == null) {
             return noLifecycle();
         }
-        return controller.submit(image -> result(cluster.heartbeat(image.cluster(), image, request,
-                clock.getAsLong())));
+        return controller.submit(image -> {
+            ClusterResult<BrokerHeartbeatResponseData> decided = cluster.heartbeat(image.cluster(), image, request,
+                    clock.getAsLong());
+            logOfflineDirs(image, request, decided);
+            return result(decided);
+        });
     }
 
     @Override
@@ -340,6 +346,22 @@ public final class LocalControllerChannel implements ControllerChannel {
             return noLifecycle();
         }
         return controller.submit(image -> result(LeaderElection.rebalance(image, imbalancePercentage)));
+    }
+
+    /** One INFO line when a heartbeat reports log directories offline that the registration still had online. */
+    private static void logOfflineDirs(MetadataImage image, BrokerHeartbeatRequestData request,
+                                       ClusterResult<BrokerHeartbeatResponseData> decided) {
+        BrokerRegistration broker = image.cluster().broker(request.brokerId());
+        if (request.offlineLogDirs().isEmpty() || broker == null || decided.records().isEmpty()) {
+            return;
+        }
+        List<Uuid> newlyOffline = request.offlineLogDirs().stream().filter(broker.logDirs()::contains).toList();
+        if (!newlyOffline.isEmpty()) {
+            long moves = decided.records().stream()
+                    .filter(r -> r.message() instanceof org.apache.kafka.common.metadata.PartitionChangeRecord).count();
+            log.info("Broker {} reports its log directories {} offline: {} partition change(s) move its replicas "
+                    + "there out of leadership and ISR", request.brokerId(), newlyOffline, moves);
+        }
     }
 
     private static <T> ControllerResult<T> result(ClusterResult<T> result) {
