@@ -283,7 +283,7 @@ public final class ReplicaManager {
 
     /**
      * The log directory {@code dir} went offline: its partitions stop fetching (they can write nothing more; the
-     * controller moves their leaderships and ISR places away, KIP-858). Called on the thread whose I/O failed.
+     * controller moves their leaderships and ISR places away, KIP-858). Called off the thread whose I/O failed.
      */
     public void dirOffline(LogDir dir) {
         ReplicaFetcherManager f = fetchers;
