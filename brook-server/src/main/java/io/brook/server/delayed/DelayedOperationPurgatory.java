@@ -14,6 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * of a key after an event (an append, a high-watermark move), and the shared
  * {@link HierarchicalTimer} expires whatever is left at its timeout.
  *
+ * <p>Deadlines may be aligned ({@code alignMs} above 1): a timeout of at least {@value #MIN_ALIGNED_TIMEOUTS}
+ * times {@code alignMs} ends at the multiple of {@code alignMs} just before its deadline, up to {@code alignMs} early
+ * and never late, so operations parked a few ms apart expire in one timer wake-up and their answers leave together
+ * (what timer slack does for a kernel's timers).
+ *
  * <p>Events are checked on the caller's thread: no executor hop, so nothing an event does can be
  * refused by a full executor. A completed operation leaves its watch lists at once.
  *
@@ -24,13 +29,26 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DelayedOperationPurgatory<K> {
     private static final Logger log = LoggerFactory.getLogger(DelayedOperationPurgatory.class);
 
+    /** A timeout shorter than this many times the alignment is not aligned (it would end too early). */
+    static final int MIN_ALIGNED_TIMEOUTS = 10;
+
     private final String name;
     private final HierarchicalTimer timer;
+    private final long alignMs;
     private final Map<K, Set<DelayedOperation>> watchers = new ConcurrentHashMap<>();
 
     public DelayedOperationPurgatory(String name, HierarchicalTimer timer) {
+        this(name, timer, 1);
+    }
+
+    /** With deadlines aligned to multiples of {@code alignMs} (1: exact). */
+    public DelayedOperationPurgatory(String name, HierarchicalTimer timer, long alignMs) {
+        if (alignMs < 1) {
+            throw new IllegalArgumentException("alignMs must be >= 1");
+        }
         this.name = name;
         this.timer = timer;
+        this.alignMs = alignMs;
     }
 
     /**
@@ -57,11 +75,21 @@ public final class DelayedOperationPurgatory<K> {
             unwatch(operation); // it may have completed while being added
             return true;
         }
-        timer.add(operation, operation.timeoutMs());
+        timer.add(operation, expiryDelayMs(operation.timeoutMs()));
         if (operation.isCompleted()) {
             unwatch(operation); // completed (or expired) meanwhile by another thread
         }
         return false;
+    }
+
+    /** The delay until the operation expires: its timeout, or a little less to end on an aligned deadline. */
+    long expiryDelayMs(long timeoutMs) {
+        if (alignMs == 1 || timeoutMs < MIN_ALIGNED_TIMEOUTS * alignMs) {
+            return timeoutMs;
+        }
+        long nowMs = timer.nowMs();
+        long deadline = nowMs + timeoutMs;
+        return deadline - Math.floorMod(deadline, alignMs) - nowMs;
     }
 
     /** Re-checks the operations watching {@code key}; returns how many completed. */

@@ -12,6 +12,13 @@ import java.util.concurrent.Executor;
  * <p>Thread-safety: safe for concurrent use.
  */
 public final class DelayedOperations implements AutoCloseable {
+    /**
+     * Parked fetches end on multiples of this (up to this much before their {@code max.wait.ms}): long polls that
+     * arrive a few ms apart expire together, in one wake-up of the timer and of each event loop, instead of one
+     * wake-up each (see {@link DelayedOperationPurgatory}).
+     */
+    public static final long FETCH_EXPIRY_ALIGN_MS = 10;
+
     private final HierarchicalTimer timer;
     private final ExpirationReaper reaper;
     private final DelayedOperationPurgatory<TopicPartition> fetches;
@@ -26,7 +33,7 @@ public final class DelayedOperations implements AutoCloseable {
     public DelayedOperations(HierarchicalTimer timer, boolean reap) {
         this.timer = timer;
         this.reaper = reap ? new ExpirationReaper(timer, "brook-expiration-reaper").start() : null;
-        this.fetches = new DelayedOperationPurgatory<>("Fetch", timer);
+        this.fetches = new DelayedOperationPurgatory<>("Fetch", timer, FETCH_EXPIRY_ALIGN_MS);
         this.produces = new DelayedOperationPurgatory<>("Produce", timer);
     }
 

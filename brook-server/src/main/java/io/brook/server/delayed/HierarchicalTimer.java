@@ -23,8 +23,9 @@ import java.util.function.LongSupplier;
  * and {@link #advanceClock} has run, no later than one tick after it (deadlines are rounded up to
  * the tick).
  *
- * <p>Due tasks are handed to {@code executor}; if it refuses one (full or shut down) the task runs
- * on the calling thread instead, so a deadline is never lost.
+ * <p>Due tasks are handed to {@code executor} (unless they ask to run on the timer's own thread,
+ * {@link TimerTask#runsOnTimerThread}); if it refuses one (full or shut down) the task runs on the
+ * calling thread instead, so a deadline is never lost.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -92,16 +93,28 @@ public final class HierarchicalTimer {
         if (task.isCancelled()) {
             return; // cancelled after it came due
         }
-        try {
-            executor.execute(task);
-        } catch (RejectedExecutionException e) {
-            // a refused expiry must still happen, or whoever waits for it waits forever
-            log.debug("Executor refused an expired timer task; running it on the timer's thread");
+        if (task.runsOnTimerThread()) {
             runHere(task);
+        } else {
+            execute(task);
         }
     }
 
-    private static void runHere(TimerTask task) {
+    /**
+     * Runs {@code work} on the timer's executor, or on this thread if the executor refuses it (an expiry that
+     * turned out to need more than the timer's thread should do hands its work on with this).
+     */
+    public void execute(Runnable work) {
+        try {
+            executor.execute(work);
+        } catch (RejectedExecutionException e) {
+            // a refused expiry must still happen, or whoever waits for it waits forever
+            log.debug("Executor refused an expired timer task; running it on the timer's thread");
+            runHere(work);
+        }
+    }
+
+    private static void runHere(Runnable task) {
         try {
             task.run();
         } catch (RuntimeException e) {

@@ -43,6 +43,14 @@ public abstract class TimerTask implements Runnable {
         return true;
     }
 
+    /**
+     * Whether the timer runs this task on its own thread instead of handing it to its executor: one thread
+     * hand-off less, for work that is quick and never waits (no file read); every later expiry waits behind it.
+     */
+    protected boolean runsOnTimerThread() {
+        return false;
+    }
+
     /** Wraps a runnable. */
     public static TimerTask of(Runnable action) {
         return new TimerTask() {

@@ -172,6 +172,61 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     /**
+     * A consumer's long poll that will find nothing to read is handled on the event loop that read it, saving the hop
+     * to a request thread: every partition it names, and every partition of its session, is led here and fetched at
+     * the offset it may read up to (high watermark, or last stable offset under read_committed), so its first pass
+     * reads no file and it parks at once (its expiry, too, is answered without a read: {@link DelayedFetch}).
+     * Offsets only. A follower, an authorizer, an unknown session or partition, or anything to read goes to a
+     * request thread. Should a record arrive between this check and the first pass, that pass reads it here: the
+     * slice of a file just written, from the page cache.
+     */
+    @Override
+    public boolean handlesOnNetworkThread(RequestContext context, FetchRequestData request) {
+        if (replicaId(request) >= 0 || request.maxWaitMs() <= 0 || broker.authorizer().enabled()) {
+            return false;
+        }
+        boolean ids = context.apiVersion() >= TOPIC_ID_VERSION;
+        boolean readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+        MetadataImage image = broker.replicas().image();
+        boolean any = false;
+        for (FetchTopic topic : request.topics()) {
+            for (FetchPartition p : topic.partitions()) {
+                if (!atReadBound(image, key(ids, topic.topicId(), topic.topic(), p.partition()), p.fetchOffset(),
+                        readCommitted)) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        if (context.apiVersion() >= SESSION_VERSION && request.sessionEpoch() > FetchMetadata.INITIAL_EPOCH) {
+            FetchSession session = sessions.get(request.sessionId());
+            if (session == null) {
+                return false;
+            }
+            synchronized (session) {
+                for (FetchSession.Entry e : session.entries()) {
+                    if (!atReadBound(image, e.key(), e.fetchOffset(), readCommitted)) {
+                        return false;
+                    }
+                    any = true;
+                }
+            }
+        }
+        return any;
+    }
+
+    /** Whether {@code fetchOffset} is exactly where a consumer's read of this partition, led here, would stop. */
+    private boolean atReadBound(MetadataImage image, Key key, long fetchOffset, boolean readCommitted) {
+        String name = topicName(image, key);
+        Partition partition = name == null ? null : broker.replicas().partition(new TopicPartition(name, key.partition()));
+        if (partition == null || !partition.isLeader()) {
+            return false;
+        }
+        Partition.Watermarks watermarks = partition.watermarks();
+        return fetchOffset == (readCommitted ? watermarks.lastStable() : watermarks.highWatermark()).offset();
+    }
+
+    /**
      * The topics of {@code targets} the principal may not read (Kafka: READ on the topic for a consumer, CLUSTER_ACTION
      * on the cluster for a follower). Decided once per request; their partitions are answered
      * TOPIC_AUTHORIZATION_FAILED, are never read and do not end a long poll early.
@@ -218,7 +273,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
         }
         broker.delayed().fetches().tryCompleteElseWatch(new DelayedFetch(request, version, targets, session,
-                incremental, watches, result, refused, client), keys);
+                incremental, watches, first, result, refused, client), keys);
         return result;
     }
 
@@ -284,6 +339,11 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * moved in the same segment. A bound that moved to a new segment, or whose position is not
      * known, or a partition whose role here (leader or follower), epoch or log start changed, completes the
      * fetch: the answer's read then says what is there.
+     *
+     * <p>At its timeout a consumer's fetch whose partitions show exactly what its first pass found (no records, the
+     * same watermarks, log start and role) is answered with that pass, on the timer's thread: no second read and
+     * no hop to a request thread, the common case of an idle long poll. Any other expiry reads again on a
+     * request thread.
      */
     private final class DelayedFetch extends DelayedOperation {
         private final FetchRequestData request;
@@ -292,6 +352,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final FetchSession session;
         private final boolean incremental;
         private final List<Watch> watches;
+        private final Pass first;
         private final boolean readCommitted;
         private final boolean follower;
         private final CompletableFuture<FetchResponseData> result;
@@ -299,7 +360,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         private final Client client;
 
         DelayedFetch(FetchRequestData request, short version, List<Target> targets, FetchSession session,
-                     boolean incremental, List<Watch> watches, CompletableFuture<FetchResponseData> result,
+                     boolean incremental, List<Watch> watches, Pass first, CompletableFuture<FetchResponseData> result,
                      Set<String> refused, Client client) {
             super(request.maxWaitMs());
             this.refused = refused;
@@ -310,6 +371,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             this.session = session;
             this.incremental = incremental;
             this.watches = watches;
+            this.first = first;
             this.readCommitted = request.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
             this.follower = replicaId(request) >= 0;
             this.result = result;
@@ -354,14 +416,60 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         }
 
         @Override
+        protected boolean runsOnTimerThread() {
+            return true; // onExpire decides whether the expiry needs a request thread
+        }
+
+        @Override
         protected void onExpire() {
-            answer();
+            if (firstPassHolds()) {
+                answer(first);
+            } else {
+                broker.delayed().timer().execute(this::answer);
+            }
+        }
+
+        /**
+         * Whether the first pass is still the answer: a consumer's fetch (no replica selector, whose choice may have
+         * changed) that found no records, whose partitions still have the role, epoch, watermarks and log start it
+         * saw. Offsets only, no file read.
+         */
+        private boolean firstPassHolds() {
+            if (follower || broker.config().replicaSelector().isPresent()) {
+                return false;
+            }
+            for (int i = 0; i < watches.size(); i++) {
+                Watch w = watches.get(i);
+                if (w == null) {
+                    continue; // answered as refused, which does not change
+                }
+                PartitionData then = first.partitions().get(i);
+                Partition partition = broker.replicas().partition(w.tp);
+                if (then.records().sizeInBytes() > 0 || partition == null || partition.isLeader() != w.leaderAtPark
+                        || partition.leaderEpoch() != w.leaderEpoch || (!w.leaderAtPark && !partition.isInSyncReplica())) {
+                    return false;
+                }
+                Partition.Watermarks now = partition.watermarks();
+                if (now.highWatermark().offset() != then.highWatermark()
+                        || now.lastStable().offset() != then.lastStableOffset()
+                        || partition.log().logStartOffset() != then.logStartOffset()) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void answer() {
             try {
-                result.complete(respond(request, version, targets, read(request, targets, refused, client),
-                        session, incremental, client));
+                answer(read(request, targets, refused, client));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        private void answer(Pass pass) {
+            try {
+                result.complete(respond(request, version, targets, pass, session, incremental, client));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }

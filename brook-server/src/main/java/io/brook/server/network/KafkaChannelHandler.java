@@ -288,25 +288,30 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 softwareVersion, listenerName, securityProtocol, principal, new RequestThreadTime());
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
-        try {
-            requestExecutor.execute(() -> {
-                try {
-                    context.threadTime().start();
-                    CompletableFuture<? extends ApiMessage> handled = handler.handle(context, request.data());
-                    context.threadTime().stop(); // before the response completes: seen by it
-                    handled.whenComplete((r, e) -> {
-                        if (e != null) {
-                            response.completeExceptionally(e);
-                        } else {
-                            response.complete(r);
-                        }
-                    });
-                } catch (Throwable t) {
-                    response.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            response.completeExceptionally(e);
+        Runnable handle = () -> {
+            try {
+                context.threadTime().start();
+                CompletableFuture<? extends ApiMessage> handled = handler.handle(context, request.data());
+                context.threadTime().stop(); // before the response completes: seen by it
+                handled.whenComplete((r, e) -> {
+                    if (e != null) {
+                        response.completeExceptionally(e);
+                    } else {
+                        response.complete(r);
+                    }
+                });
+            } catch (Throwable t) {
+                response.completeExceptionally(t);
+            }
+        };
+        if (handlesHere(handler, context, request)) {
+            handle.run(); // an idle long poll: parked from here, no request-thread hop
+        } else {
+            try {
+                requestExecutor.execute(handle);
+            } catch (RejectedExecutionException e) {
+                response.completeExceptionally(e);
+            }
         }
         response.whenComplete((body, error) -> {
             // KIP-219: the answer goes now with its throttle time, then the connection is muted for that time
@@ -347,6 +352,15 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 finished(ctx, reserved);
             });
         });
+    }
+
+    private boolean handlesHere(ApiHandler<ApiMessage> handler, RequestContext context, AbstractRequest request) {
+        try {
+            return handler.handlesOnNetworkThread(context, request.data());
+        } catch (RuntimeException e) {
+            log.warn("Deciding where to handle a {} request failed; a request thread handles it", handler.apiKey(), e);
+            return false;
+        }
     }
 
     /**

@@ -151,6 +151,36 @@ class DelayedOperationPurgatoryTest {
     }
 
     @Test
+    void alignedDeadlinesEndTogetherNeverLateAndLongTimeoutsOnly() throws InterruptedException {
+        HierarchicalTimer timer = new HierarchicalTimer(1, 20, clock::get, Runnable::run);
+        DelayedOperationPurgatory<Integer> purgatory = new DelayedOperationPurgatory<>("test", timer, 10);
+        clock.set(10_003);
+        Op first = new Op(0, 1, 500); // due at 10,503: aligned to 10,500
+        purgatory.tryCompleteElseWatch(first, List.of(0));
+        clock.set(10_008);
+        Op second = new Op(0, 1, 500); // due at 10,508: also 10,500
+        purgatory.tryCompleteElseWatch(second, List.of(0));
+        Op shortOne = new Op(0, 1, 95); // under 10 alignments: kept exact, due at 10,103
+        purgatory.tryCompleteElseWatch(shortOne, List.of(0));
+        clock.set(10_102);
+        drain(timer);
+        assertEquals(0, shortOne.expiries);
+        clock.set(10_103);
+        drain(timer);
+        assertEquals(1, shortOne.expiries);
+        clock.set(10_499);
+        drain(timer);
+        assertEquals(0, first.expiries + second.expiries);
+        clock.set(10_500);
+        drain(timer);
+        assertEquals(1, first.expiries);
+        assertEquals(1, second.expiries, "parked 5 ms apart, expired together");
+        clock.set(20_000);
+        assertEquals(500, purgatory.expiryDelayMs(500), "a deadline already aligned is kept");
+        assertEquals(490, new DelayedOperationPurgatory<Integer>("exact", timer).expiryDelayMs(490));
+    }
+
+    @Test
     void anOperationWatchedUnderSeveralKeysCompletesOnceAndLeavesAllOfThem() throws InterruptedException {
         HierarchicalTimer timer = new HierarchicalTimer(1, 20, clock::get, Runnable::run);
         DelayedOperationPurgatory<Integer> purgatory = new DelayedOperationPurgatory<>("test", timer);

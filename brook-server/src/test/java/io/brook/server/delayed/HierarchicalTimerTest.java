@@ -29,7 +29,7 @@ class HierarchicalTimerTest {
     private final AtomicLong clock = new AtomicLong(1_000_000);
 
     /** A task that records when it ran. */
-    private final class Probe extends TimerTask {
+    private class Probe extends TimerTask {
         final long deadline;
         long firedAt = -1;
         int runs;
@@ -173,6 +173,28 @@ class HierarchicalTimerTest {
         clock.addAndGet(100);
         drain(timer);
         assertEquals(1, later.runs, "an expired task runs even though the executor refuses it");
+    }
+
+    @Test
+    void aTaskThatAsksForTheTimersThreadSkipsTheExecutor() throws InterruptedException {
+        List<Runnable> handedOver = new ArrayList<>();
+        HierarchicalTimer timer = new HierarchicalTimer(1, 20, clock::get, handedOver::add);
+        Probe quick = new Probe(clock.get() + 10) {
+            @Override
+            protected boolean runsOnTimerThread() {
+                return true;
+            }
+        };
+        Probe usual = new Probe(clock.get() + 10);
+        timer.add(quick, 10);
+        timer.add(usual, 10);
+        clock.addAndGet(10);
+        drain(timer);
+        assertEquals(1, quick.runs, "run by the thread that advanced the clock");
+        assertEquals(List.of(usual), handedOver, "the other task went to the executor");
+        assertEquals(0, usual.runs);
+        timer.execute(() -> { });
+        assertEquals(2, handedOver.size(), "execute hands work to the executor");
     }
 
     @Test
