@@ -89,6 +89,15 @@ class EligibleLeaderReplicasTest {
             KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "downgrade", "--feature",
                     "eligible.leader.replicas.version=0");
             awaitElrLevel(admin, (short) 0);
+            // and through a controller listener, as --bootstrap-controller sends it (to the active controller)
+            String controllers = "localhost:" + cluster.node(1).controllerPort() + ",localhost:"
+                    + cluster.node(2).controllerPort();
+            KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-controller", controllers, "upgrade", "--feature",
+                    "eligible.leader.replicas.version=1");
+            awaitElrLevel(admin, (short) 1);
+            KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-controller", controllers, "downgrade", "--feature",
+                    "eligible.leader.replicas.version=0");
+            awaitElrLevel(admin, (short) 0);
             KafkaAdminToolsTest.tool(FEATURES, "--bootstrap-server", bootstrap, "upgrade", "--feature",
                     "eligible.leader.replicas.version=1");
             awaitElrLevel(admin, (short) 1);

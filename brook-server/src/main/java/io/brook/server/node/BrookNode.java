@@ -746,6 +746,8 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DescribeQuorumHandler(routingChannel::get))
                 .register(new AddRaftVoterHandler(voterChanges))
                 .register(new RemoveRaftVoterHandler(voterChanges))
+                .register(UpdateFeaturesHandler.onControllerListener(config.authorizer().enabled(),
+                        routingChannel::get))
                 .register(new ApiVersionsHandler(kafkaListener.registry(), config.getShort("brook.transaction.version"),
                         () -> { // the finalized features as this controller has applied them (kafka-features describe)
                             QuorumMetadataController c = opened.get();
