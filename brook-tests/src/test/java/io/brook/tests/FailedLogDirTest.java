@@ -4,12 +4,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -20,10 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,18 +83,18 @@ class FailedLogDirTest {
                 FAILOVER, () -> new File(first, TOPIC + "-0").isDirectory()
                         && new File(second, TOPIC + "-1").isDirectory());
 
-        Map<Integer, List<String>> sent = Map.of(0, new ArrayList<>(), 1, new ArrayList<>());
-        Map<Integer, List<Long>> offsets = Map.of(0, new ArrayList<>(), 1, new ArrayList<>());
+        List<AckedRecords> acked = List.of(new AckedRecords(new TopicPartition(TOPIC, 0)),
+                new AckedRecords(new TopicPartition(TOPIC, 1)));
         try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) FAILOVER.toMillis(),
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
-            send(producer, "before", BEFORE, sent, offsets);
+            send(producer, "before", BEFORE, acked);
 
             // the first disk fails: partition 0's files vanish from it
             File partitionDir = new File(first, TOPIC + "-0");
             Files.move(partitionDir.toPath(), new File(work, "failed-" + TOPIC + "-0").toPath());
-            send(producer, "after", AFTER, sent, offsets);
+            send(producer, "after", AFTER, acked);
         }
 
         assertEquals(LEADER, cluster.leaderOf(TOPIC, 1, FAILOVER), "partition 1 lives in the directory that did not fail: still led by node " + LEADER);
@@ -119,28 +113,9 @@ class FailedLogDirTest {
         assertInstanceOf(KafkaStorageException.class, dirs.get(first.getAbsolutePath()).error(), dirs.toString());
         assertNull(dirs.get(second.getAbsolutePath()).error(), dirs.toString());
 
-        for (int partition = 0; partition < 2; partition++) {
-            readBack(partition, sent.get(partition), offsets.get(partition));
+        for (AckedRecords partition : acked) {
+            partition.assertReadBack(cluster, FAILOVER);
         }
-    }
-
-    private void readBack(int partition, List<String> sent, List<Long> offsets) {
-        List<String> read = new ArrayList<>();
-        List<Long> readOffsets = new ArrayList<>();
-        TopicPartition tp = new TopicPartition(TOPIC, partition);
-        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(cluster.bootstrap(), Map.of())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + FAILOVER.toNanos();
-            while (read.size() < sent.size() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    read.add(new String(r.value(), StandardCharsets.UTF_8));
-                    readOffsets.add(r.offset());
-                }
-            }
-        }
-        assertEquals(sent, read, "partition " + partition + ": every acknowledged record, once, in order");
-        assertEquals(offsets, readOffsets, "partition " + partition + ": at the offsets the acknowledgements gave");
     }
 
     /**
@@ -148,14 +123,11 @@ class FailedLogDirTest {
      * value and offset.
      */
     private static void send(KafkaProducer<byte[], byte[]> producer, String prefix, int count,
-                             Map<Integer, List<String>> sent, Map<Integer, List<Long>> offsets) throws Exception {
+                             List<AckedRecords> acked) throws Exception {
         for (int i = 0; i < count; i++) {
-            for (int partition = 0; partition < 2; partition++) {
-                String value = prefix + "-" + partition + "-" + i + "-" + "x".repeat(200);
-                RecordMetadata acked = producer.send(new ProducerRecord<>(TOPIC, partition, null,
-                        value.getBytes(StandardCharsets.UTF_8))).get(FAILOVER.toSeconds() + 30, TimeUnit.SECONDS);
-                sent.get(partition).add(value);
-                offsets.get(partition).add(acked.offset());
+            for (int partition = 0; partition < acked.size(); partition++) {
+                acked.get(partition).send(producer, prefix + "-" + partition + "-" + i,
+                        FAILOVER.plusSeconds(30));
             }
         }
     }

@@ -2,22 +2,16 @@ package io.brook.tests;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -58,19 +52,18 @@ class LogDirFailureTest {
         cluster.awaitInSync(TOPIC, 3, FAILOVER);
         int leader = cluster.leaderOf(TOPIC, 0, FAILOVER);
 
-        List<String> sent = new ArrayList<>();
-        List<Long> offsets = new ArrayList<>();
+        AckedRecords acked = new AckedRecords(new TopicPartition(TOPIC, 0));
         try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) FAILOVER.toMillis(),
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
-            send(producer, "before", BEFORE, sent, offsets);
+            send(producer, "before", BEFORE, acked);
 
             // the leader's disk fails: the partition's files vanish from its only log directory
             File partitionDir = new File(cluster.node(leader).dataDir, TOPIC + "-0");
             Files.move(partitionDir.toPath(), new File(partitionDir.getParentFile().getParentFile(),
                     "failed-" + TOPIC + "-0").toPath());
-            send(producer, "after", AFTER, sent, offsets);
+            send(producer, "after", AFTER, acked);
         }
 
         cluster.await("node " + leader + " stopping by itself", FAILOVER,
@@ -81,33 +74,14 @@ class LogDirFailureTest {
         int next = cluster.leaderOf(TOPIC, 0, FAILOVER);
         assertNotEquals(leader, next, "an in-sync follower leads the partition");
 
-        List<String> read = new ArrayList<>();
-        List<Long> readOffsets = new ArrayList<>();
-        TopicPartition tp = new TopicPartition(TOPIC, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(cluster.bootstrap(), Map.of())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + FAILOVER.toNanos();
-            while (read.size() < sent.size() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    read.add(new String(r.value(), StandardCharsets.UTF_8));
-                    readOffsets.add(r.offset());
-                }
-            }
-        }
-        assertEquals(sent, read, "every acknowledged record, once, in order");
-        assertEquals(offsets, readOffsets, "at the offsets the acknowledgements gave");
+        acked.assertReadBack(cluster, FAILOVER);
     }
 
-    /** Sends {@code count} records one at a time (each waits for its acknowledgement), noting value and offset. */
-    private static void send(KafkaProducer<byte[], byte[]> producer, String prefix, int count, List<String> sent,
-                             List<Long> offsets) throws Exception {
+    /** Sends {@code count} records one at a time (each waits for its acknowledgement). */
+    private static void send(KafkaProducer<byte[], byte[]> producer, String prefix, int count, AckedRecords acked)
+            throws Exception {
         for (int i = 0; i < count; i++) {
-            String value = prefix + "-" + i + "-" + "x".repeat(200);
-            RecordMetadata acked = producer.send(new ProducerRecord<>(TOPIC, 0, null,
-                    value.getBytes(StandardCharsets.UTF_8))).get(FAILOVER.toSeconds() + 30, TimeUnit.SECONDS);
-            sent.add(value);
-            offsets.add(acked.offset());
+            acked.send(producer, prefix + "-" + i, FAILOVER.plusSeconds(30));
         }
     }
 }

@@ -8,7 +8,6 @@ import io.brook.metadata.image.MetadataImage;
 import io.brook.metadata.image.MetadataDelta;
 import io.brook.metadata.image.PartitionImage;
 import io.brook.metadata.image.TopicImage;
-import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
@@ -348,8 +347,7 @@ public final class ClusterControl {
                         error = Errors.NOT_LEADER_OR_FOLLOWER;
                     } else if (!p.directory(id).equals(dir.id())) {
                         records.add(new ApiMessageAndVersion(new PartitionChangeRecord().setTopicId(topic.topicId())
-                                .setPartitionId(p.partition()).setDirectories(p.withDirectory(id, dir.id())
-                                        .directoriesFor(p.replicas(), b -> DirectoryId.UNASSIGNED)),
+                                .setPartitionId(p.partition()).setDirectories(p.directoriesWith(id, dir.id())),
                                 MetadataVersion.LATEST_PRODUCTION.partitionChangeRecordVersion()));
                         if (!broker.hasOnlineDir(dir.id())) {
                             offline.add(dir.id());

@@ -77,12 +77,14 @@ public record PartitionImage(int partition, List<Integer> replicas, List<Integer
         return result;
     }
 
-    /** This partition with {@code broker}'s replica in directory {@code directory}. */
-    public PartitionImage withDirectory(int broker, Uuid directory) {
+    /**
+     * The directory of each replica once {@code broker}'s is in {@code directory} (the others as now, UNASSIGNED
+     * where none is known), in replica order: a PartitionChangeRecord's Directories.
+     */
+    public List<Uuid> directoriesWith(int broker, Uuid directory) {
         List<Uuid> dirs = directoriesFor(replicas, b -> DirectoryId.UNASSIGNED);
         dirs.set(replicas.indexOf(broker), directory);
-        return new PartitionImage(partition, replicas, isr, leader, leaderEpoch, partitionEpoch, leaderRecoveryState,
-                addingReplicas, removingReplicas, elr, lastKnownElr, dirs);
+        return dirs;
     }
 
     /** A partition with no eligible leader replicas. */
