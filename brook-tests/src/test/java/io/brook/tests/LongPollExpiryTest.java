@@ -92,6 +92,23 @@ class LongPollExpiryTest {
         return new Timed(response, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
+    /** What a test does to the partition while its poll waits. */
+    private interface Change {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code change} 300 ms from now, on another thread (the poll is parked by then). */
+    private static CompletableFuture<Void> duringThePoll(Change change) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(300);
+                change.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private static void assertAnsweredAtMaxWait(Timed timed) {
         assertTrue(timed.ms() >= MAX_WAIT_MS - ALIGN_MS, "answered " + timed.ms() + " ms after it was sent");
         assertTrue(timed.ms() < MAX_WAIT_MS + 3_000, "answered " + timed.ms() + " ms after it was sent");
@@ -127,15 +144,8 @@ class LongPollExpiryTest {
     void aRecordBelowMinBytesThatArrivesDuringALongPollIsInItsAnswer() throws Exception {
         Uuid id = createWithRecords("below-min-bytes", 0);
         try (RawConnection c = new RawConnection(brook.bootstrap())) {
-            CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(300);
-                    producer.send(new ProducerRecord<>("below-min-bytes", 0, null, "late".getBytes()))
-                            .get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> late = duringThePoll(() -> producer.send(
+                    new ProducerRecord<>("below-min-bytes", 0, null, "late".getBytes())).get(30, TimeUnit.SECONDS));
             Timed timed = call(c, longPoll(id, 0, 100_000, 0, -1));
             late.get(30, TimeUnit.SECONDS);
             assertAnsweredAtMaxWait(timed);
@@ -149,15 +159,9 @@ class LongPollExpiryTest {
     void aLogStartMovedDuringALongPollIsInItsAnswer() throws Exception {
         Uuid id = createWithRecords("deleted-during-poll", 4);
         try (RawConnection c = new RawConnection(brook.bootstrap())) {
-            CompletableFuture<Void> delete = CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(300);
-                    admin.deleteRecords(Map.of(new TopicPartition("deleted-during-poll", 0),
-                            RecordsToDelete.beforeOffset(2))).all().get(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> delete = duringThePoll(() -> admin.deleteRecords(Map.of(
+                    new TopicPartition("deleted-during-poll", 0), RecordsToDelete.beforeOffset(2)))
+                    .all().get(30, TimeUnit.SECONDS));
             Timed timed = call(c, longPoll(id, 4, 1, 0, -1));
             delete.get(30, TimeUnit.SECONDS);
             assertAnsweredAtMaxWait(timed);
