@@ -146,6 +146,23 @@ class KafkaAdminToolsTest {
     }
 
     @Test
+    void aNewSingleNodeFinalizesEligibleLeaderReplicasAsKafkasDoes() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            String features = tool("org.apache.kafka.tools.FeatureCommand", "--bootstrap-server", brook.bootstrap(),
+                    "describe");
+            assertTrue(features.lines().anyMatch(l -> l.contains("Feature: eligible.leader.replicas.version")
+                    && l.contains("FinalizedVersionLevel: 1")), features);
+            // with it, the cluster-wide min.insync.replicas, which ELR reads, is written as a dynamic default
+            String defaults = tool("kafka.admin.ConfigCommand", "--bootstrap-server", brook.bootstrap(),
+                    "--entity-type", "brokers", "--entity-default", "--describe");
+            assertTrue(defaults.contains("min.insync.replicas=1"), defaults);
+            brook.restart();
+            assertTrue(tool("org.apache.kafka.tools.FeatureCommand", "--bootstrap-server", brook.bootstrap(),
+                    "describe").contains("FinalizedVersionLevel: 1"), "kept over a restart");
+        }
+    }
+
+    @Test
     @Compat({"Kafka tools 4.3.1: kafka-metadata-quorum describe --status/--replication",
             "Java admin client 4.3.1: describeMetadataQuorum"})
     void kafkaMetadataQuorumDescribesTheSingleNodeQuorum() throws Exception {

@@ -715,10 +715,13 @@ public final class BrookNode implements AutoCloseable {
         short replicationFactor = config.getShort("default.replication.factor");
         if (!config.isMultiNodeQuorum()) {
             MetadataController controller = LocalMetadataController.open(dir, snapshots, config.nodeId());
-            ControllerChannel channel = new LocalControllerChannel(controller, () -> List.of(config.nodeId()),
+            LocalControllerChannel channel = new LocalControllerChannel(controller, () -> List.of(config.nodeId()),
                     partitions, replicationFactor, Short.MAX_VALUE, () -> QuorumDescription.singleNode(
                             config.nodeId(), LocalMetadataController.SINGLE_NODE_EPOCH,
                             controller.image().offset() + 1, System.currentTimeMillis()));
+            // a new single node starts with the same features as a new cluster (and Kafka's single node)
+            channel.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
+                    config.getInt("min.insync.replicas"));
             return new Controller(controller, channel, null, null, null, null, null);
         }
         if (!config.isController()) {
