@@ -318,9 +318,10 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
             long throttleMs = error != null || quotas == null ? 0
                     : quotas.onResponse(context.principal(), header.clientId(), request.data(), reserved, body,
                             context.threadTime());
-            if (copiesRecords && error == null && body != null) {
+            if (copiesRecords && error == null && body != null && ResponseWriter.readsFiles(body)) {
                 // encoded on a request-handler thread: it reads segment files, which neither the event loop nor
-                // the thread completing the request (the delayed-operation timer, a producer's) should wait on
+                // the thread completing the request (the delayed-operation timer, a producer's) should wait on;
+                // any other answer is encoded from memory on the event loop, as on a plaintext listener
                 Runnable encodeAndSend = () -> {
                     List<Object> parts = encode(ctx, header.correlationId(), key.responseHeaderVersion(version), body,
                             version);

@@ -9,7 +9,9 @@ import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.protocol.Writable;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -49,6 +51,26 @@ final class ResponseWriter implements Writable {
     static List<Object> serialize(ByteBufAllocator allocator, int correlationId, short headerVersion,
                                   ApiMessage body, short version) {
         return serialize(allocator, correlationId, headerVersion, body, version, false);
+    }
+
+    /**
+     * Whether encoding {@code body} with files copied reads segment files: a fetch answer holding record bytes that
+     * are not in memory (and, unexamined, any FetchSnapshot or ShareFetch answer). Everything else is encoded from
+     * memory, on any thread.
+     */
+    static boolean readsFiles(ApiMessage body) {
+        if (body instanceof FetchResponseData fetch) {
+            for (FetchResponseData.FetchableTopicResponse topic : fetch.responses()) {
+                for (FetchResponseData.PartitionData partition : topic.partitions()) {
+                    BaseRecords records = partition.records();
+                    if (records != null && !(records instanceof MemoryRecords) && records.sizeInBytes() > 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+        return body.apiKey() == ApiKeys.FETCH_SNAPSHOT.id || body.apiKey() == ApiKeys.SHARE_FETCH.id;
     }
 
     /**
