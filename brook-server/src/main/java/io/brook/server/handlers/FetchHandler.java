@@ -222,8 +222,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         if (partition == null || !partition.isLeader()) {
             return false;
         }
-        Partition.Watermarks watermarks = partition.watermarks();
-        return fetchOffset == (readCommitted ? watermarks.lastStable() : watermarks.highWatermark()).offset();
+        return fetchOffset == bound(partition, readCommitted, false).offset();
     }
 
     /**
