@@ -147,7 +147,8 @@ final class ControllerCommands {
 
     @Command(name = "add-controller", mixinStandardHelpOptions = true,
             description = "Add a controller to the metadata quorum's voters (KIP-853). It must be running, started "
-                    + "with controller.quorum.bootstrap.servers, and formatted (brook storage format).",
+                    + "with controller.quorum.bootstrap.servers, and formatted (brook storage format "
+                    + "--no-initial-controllers).",
             footer = {"", "Examples:",
                     "  brook cluster add-controller --bootstrap-controller localhost:19093 "
                             + "--config config/cluster/controller4.properties"})

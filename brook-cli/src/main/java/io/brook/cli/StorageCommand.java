@@ -1,6 +1,7 @@
 package io.brook.cli;
 
 import io.brook.server.config.BrokerConfig;
+import io.brook.server.node.InitialControllers;
 import io.brook.server.node.MetaDirectories;
 import io.brook.server.node.MetaProperties;
 import io.brook.server.node.MetaProperties.MetaPropertiesException;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -117,10 +119,44 @@ final class StorageCommand {
                 description = "Skip directories already formatted for this cluster and node instead of failing.")
         boolean ignoreFormatted;
 
+        @Option(names = {"--standalone", "-s"},
+                description = "A dynamic quorum (controller.quorum.bootstrap.servers): start it with this controller "
+                        + "as its only voter; add the others later with kafka-metadata-quorum add-controller.")
+        boolean standalone;
+
+        @Option(names = {"--initial-controllers", "-I"}, paramLabel = "ID@HOST:PORT:DIRECTORY-ID,...",
+                description = "A dynamic quorum: start it with these voters (the same list on every node; each "
+                        + "directory id from brook storage random-uuid becomes that controller's metadata directory "
+                        + "id).")
+        String initialControllers;
+
+        @Option(names = {"--no-initial-controllers", "-N"},
+                description = "A dynamic quorum: this controller joins a running one as an observer until it is "
+                        + "added with kafka-metadata-quorum add-controller.")
+        boolean noInitialControllers;
+
         @Override
         int run(BrokerConfig config, PrintWriter out) throws IOException {
-            MetaDirectories.Plan plan = MetaDirectories.read(config.metaPropertiesDirs())
-                    .planFormat(clusterId, config.nodeId(), ignoreFormatted, DirectoryId::random);
+            MetaDirectories directories = MetaDirectories.read(config.metaPropertiesDirs());
+            File metadataDir = config.metadataLogDir();
+            MetaProperties formatted = directories.files().entrySet().stream()
+                    .filter(e -> e.getKey().getAbsoluteFile().toPath().normalize()
+                            .equals(metadataDir.getAbsoluteFile().toPath().normalize()))
+                    .map(Map.Entry::getValue).filter(m -> m != null).findFirst().orElse(null);
+            Uuid standaloneId = formatted != null && formatted.directoryId() != null ? formatted.directoryId()
+                    : DirectoryId.random();
+            BrokerConfig.Listener listener = config.controllerListener().orElse(null);
+            InitialControllers.FormattedNode node = new InitialControllers.FormattedNode(config.nodeId(),
+                    config.isController(), !config.quorumVoters().isEmpty(),
+                    !config.quorumBootstrapServers().isEmpty(), listener == null ? null : listener.advertisedHost(),
+                    listener == null ? -1 : listener.advertisedPort(), listener == null ? -1 : listener.port());
+            Optional<InitialControllers> initial = InitialControllers.planFormat(node,
+                    new InitialControllers.FormatRequest(standalone, initialControllers, noInitialControllers),
+                    standaloneId);
+            Uuid metadataDirId = initial.flatMap(i -> i.voter(config.nodeId()))
+                    .map(InitialControllers.Voter::directoryId).orElse(null);
+            MetaDirectories.Plan plan = directories.planFormat(clusterId, config.nodeId(), ignoreFormatted,
+                    DirectoryId::random, metadataDir, metadataDirId);
             if (plan.writes().isEmpty()) {
                 out.println("All of the log directories are already formatted.");
                 return 0;
@@ -130,6 +166,11 @@ final class StorageCommand {
                 out.println("Formatted " + kind(config, e.getKey()) + " " + e.getKey() + " (cluster "
                         + e.getValue().clusterId() + ", node " + e.getValue().nodeId() + ", directory.id "
                         + e.getValue().directoryId() + ").");
+            }
+            if (initial.isPresent() && formatted == null) { // a formatted metadata directory keeps its voters
+                initial.get().write(metadataDir);
+                out.println("Wrote the quorum's initial voters " + initial.get() + " to " + new File(metadataDir,
+                        InitialControllers.FILE_NAME) + ".");
             }
             return 0;
         }

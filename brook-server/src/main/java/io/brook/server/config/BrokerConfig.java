@@ -647,9 +647,13 @@ public final class BrokerConfig {
         return quorum.discoversVoters();
     }
 
-    /** Why this build cannot run this node's roles in its quorum (one line), or empty: see {@link QuorumSettings#unsupported}. */
-    public Optional<String> unsupportedQuorum() {
-        return quorum.unsupported(roles);
+    /**
+     * Why this build cannot run this node's roles in its quorum (one line), or empty: see {@link
+     * QuorumSettings#unsupported}; {@code initialVoter}: this node was formatted as one of a dynamic quorum's
+     * initial voters.
+     */
+    public Optional<String> unsupportedQuorum(boolean initialVoter) {
+        return quorum.unsupported(roles, initialVoter);
     }
 
     /**

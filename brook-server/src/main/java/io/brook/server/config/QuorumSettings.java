@@ -104,16 +104,19 @@ public record QuorumSettings(Map<Integer, InetSocketAddress> voters, List<InetSo
     }
 
     /**
-     * Why this build cannot run a node of these roles in this quorum, or empty when it can: a node named only by
-     * {@code controller.quorum.bootstrap.servers} is either a controller that joins (an observer until added with
-     * AddRaftVoter) or a broker that follows the voters it learns; a node with both roles lists the static voters.
+     * Why this build cannot run a node of these roles in this quorum, or empty when it can. A node named only by
+     * {@code controller.quorum.bootstrap.servers} is a controller that starts the quorum with the initial voters it
+     * was formatted with ({@code initialVoter}: {@code --standalone} or {@code --initial-controllers} naming it), a
+     * controller that joins (an observer until added with AddRaftVoter), or a broker that follows the voters it
+     * learns; a node with both roles must be one of the initial voters (it cannot join as an observer here).
      */
-    public java.util.Optional<String> unsupported(Set<String> roles) {
-        if (discoversVoters() && roles.contains(BrokerConfig.ROLE_BROKER)
+    public java.util.Optional<String> unsupported(Set<String> roles, boolean initialVoter) {
+        if (discoversVoters() && !initialVoter && roles.contains(BrokerConfig.ROLE_BROKER)
                 && roles.contains(BrokerConfig.ROLE_CONTROLLER)) {
-            return java.util.Optional.of("a node with process.roles=broker,controller lists the quorum's voters in "
-                    + VOTERS + " (id@host:port,...) in this build; " + BOOTSTRAP_SERVERS + " alone names the "
-                    + "controllers of a node with one role (process.roles=broker, or a controller that joins)");
+            return java.util.Optional.of("a node with process.roles=broker,controller and only " + BOOTSTRAP_SERVERS
+                    + " must be one of the quorum's initial voters in this build (format it with --standalone or "
+                    + "--initial-controllers naming it); it cannot join a running quorum as an observer: run a "
+                    + "joining controller with process.roles=controller, or list the static voters in " + VOTERS);
         }
         return java.util.Optional.empty();
     }

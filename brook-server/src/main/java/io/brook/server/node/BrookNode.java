@@ -624,10 +624,21 @@ public final class BrookNode implements AutoCloseable {
      * checks and before anything is written ({@link BrokerConfig#unsupportedQuorum}).
      */
     private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
-        java.util.Optional<String> unsupported = config.unsupportedQuorum();
+        InitialControllers initial = initialControllers(config);
+        java.util.Optional<String> unsupported = config.unsupportedQuorum(initial != null
+                && initial.voter(config.nodeId()).isPresent());
         if (unsupported.isPresent()) {
             throw new IOException(unsupported.get());
         }
+    }
+
+    /**
+     * The voters a controller of a dynamic quorum was formatted to start with ({@code --standalone},
+     * {@code --initial-controllers}), or null: not such a controller, or formatted to join.
+     */
+    private static InitialControllers initialControllers(BrokerConfig config) throws IOException {
+        return config.isController() && config.discoversQuorumVoters()
+                ? InitialControllers.read(config.metadataLogDir()) : null;
     }
 
     /**
@@ -756,12 +767,22 @@ public final class BrookNode implements AutoCloseable {
                             QuorumMetadataController c = opened.get();
                             return c == null ? MetadataImage.EMPTY : c.image();
                         }));
-        // KIP-853: a controller named only by controller.quorum.bootstrap.servers learns the voters from them and
-        // joins no configuration until the active controller adds it (AddRaftVoter)
-        boolean joining = config.quorumVoters().isEmpty();
+        // KIP-853: a controller named only by controller.quorum.bootstrap.servers starts the quorum with the initial
+        // voters it was formatted with if it is one of them (only while the quorum's log is empty: Ratis keeps the
+        // voter set in it); any other learns the voters from them and joins no configuration until the active
+        // controller adds it (AddRaftVoter)
+        InitialControllers initial = initialControllers(config);
+        boolean joining = config.quorumVoters().isEmpty()
+                && (initial == null || initial.voter(config.nodeId()).isEmpty());
         Map<Integer, InetSocketAddress> voters;
         try {
-            voters = joining ? discoverVoters(config) : config.quorumVoters();
+            voters = !joining ? (initial != null ? initial.addresses() : config.quorumVoters())
+                    : discoverVoters(config);
+            if (initial != null && !joining) {
+                log.info("Controller {} was formatted to start the dynamic metadata quorum with the voters {} (used "
+                        + "while the quorum's log is empty; after that the voters are those in the log)",
+                        config.nodeId(), initial);
+            }
         } catch (IOException | RuntimeException e) {
             kafkaListener.close();
             throw e;

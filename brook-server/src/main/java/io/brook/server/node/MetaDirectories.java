@@ -97,6 +97,16 @@ public final class MetaDirectories {
      */
     public Plan planFormat(String clusterId, int nodeId, boolean ignoreFormatted, Supplier<Uuid> newDirectoryId)
             throws MetaPropertiesException {
+        return planFormat(clusterId, nodeId, ignoreFormatted, newDirectoryId, null, null);
+    }
+
+    /**
+     * {@link #planFormat(String, int, boolean, Supplier)} where directory {@code fixedDir} (the metadata log's, of a
+     * controller named in the quorum's initial voters) must get the directory id {@code fixedId}; refused when it
+     * already has another, or another directory has that one.
+     */
+    public Plan planFormat(String clusterId, int nodeId, boolean ignoreFormatted, Supplier<Uuid> newDirectoryId,
+                           File fixedDir, Uuid fixedId) throws MetaPropertiesException {
         Uuid parsed;
         try {
             parsed = Uuid.fromString(clusterId);
@@ -110,10 +120,26 @@ public final class MetaDirectories {
         }
         List<Uuid> taken = new ArrayList<>(files.values().stream().filter(m -> m != null && m.directoryId() != null)
                 .map(MetaProperties::directoryId).toList());
+        if (fixedId != null && files.entrySet().stream().anyMatch(e -> sameDir(e.getKey(), fixedDir)
+                && e.getValue() == null)) {
+            if (taken.contains(fixedId)) {
+                throw new MetaPropertiesException("Another directory of node " + nodeId + " already has the "
+                        + "directory id " + fixedId + " that --initial-controllers gives its metadata directory");
+            }
+            taken.add(fixedId); // no other directory draws it
+        }
         Map<File, MetaProperties> writes = new LinkedHashMap<>();
         for (Map.Entry<File, MetaProperties> e : files.entrySet()) {
             MetaProperties meta = e.getValue();
-            if (meta == null) {
+            boolean fixed = fixedId != null && sameDir(e.getKey(), fixedDir);
+            if (meta != null && fixed && ignoreFormatted && !fixedId.equals(meta.directoryId())) {
+                throw new MetaPropertiesException("Log directory " + e.getKey() + " is already formatted with the "
+                        + "directory id " + meta.directoryId() + ", not " + fixedId + " as --initial-controllers "
+                        + "gives node " + nodeId + "; give its own id there");
+            }
+            if (meta == null && fixed) {
+                writes.put(e.getKey(), MetaProperties.of(clusterId, nodeId, fixedId));
+            } else if (meta == null) {
                 writes.put(e.getKey(), MetaProperties.of(clusterId, nodeId, freshId(taken, newDirectoryId)));
             } else if (!ignoreFormatted) {
                 throw new MetaPropertiesException("Log directory " + e.getKey() + " is already formatted (cluster "
@@ -168,6 +194,10 @@ public final class MetaDirectories {
             }
         }
         return clusterId;
+    }
+
+    private static boolean sameDir(File a, File b) {
+        return a.getAbsoluteFile().toPath().normalize().equals(b.getAbsoluteFile().toPath().normalize());
     }
 
     private static Uuid freshId(List<Uuid> taken, Supplier<Uuid> newDirectoryId) {

@@ -191,24 +191,27 @@ class BrokerConfigClusterTest {
         BrokerConfig config = BrokerConfig.fromMap(broker);
         assertTrue(config.discoversQuorumVoters());
         assertTrue(config.warnings().isEmpty(), "honoured, so not reported: " + config.warnings());
-        assertTrue(config.unsupportedQuorum().isEmpty(), String.valueOf(config.unsupportedQuorum()));
+        assertTrue(config.unsupportedQuorum(false).isEmpty(), String.valueOf(config.unsupportedQuorum(false)));
         // a controller that joins: the same discovery, runnable
         BrokerConfig joining = BrokerConfig.fromMap(with(combined(), "node.id", "4", "process.roles", "controller",
                 "controller.quorum.voters", null, "controller.quorum.bootstrap.servers", "localhost:19093",
                 "listeners", "CONTROLLER://localhost:49093"));
         assertTrue(joining.discoversQuorumVoters());
-        assertTrue(joining.unsupportedQuorum().isEmpty());
+        assertTrue(joining.unsupportedQuorum(false).isEmpty());
         // static voters: nothing to learn
         BrokerConfig staticBroker = BrokerConfig.fromMap(with(broker, "controller.quorum.bootstrap.servers", null,
                 "controller.quorum.voters", "1@localhost:19093"));
         assertFalse(staticBroker.discoversQuorumVoters());
-        assertTrue(staticBroker.unsupportedQuorum().isEmpty());
-        // both roles with bootstrap servers only: refused at start, one line naming the setting to use
+        assertTrue(staticBroker.unsupportedQuorum(false).isEmpty());
+        // both roles with bootstrap servers only: runs when formatted as one of the initial voters (Kafka 4's
+        // --standalone / --initial-controllers); refused as an observer, one line naming what to do
         BrokerConfig combinedDynamic = BrokerConfig.fromMap(with(combined(), "controller.quorum.voters", null,
                 "controller.quorum.bootstrap.servers", "localhost:19093"));
-        String why = combinedDynamic.unsupportedQuorum().orElseThrow();
+        assertTrue(combinedDynamic.unsupportedQuorum(true).isEmpty());
+        String why = combinedDynamic.unsupportedQuorum(false).orElseThrow();
         assertFalse(why.contains("\n"), why);
-        assertContains(why, "process.roles=broker,controller lists the quorum's voters in controller.quorum.voters");
+        assertContains(why, "must be one of the quorum's initial voters in this build (format it with --standalone "
+                + "or --initial-controllers naming it)");
         // a broker with neither setting has no controllers to talk to
         assertContains(refused(with(broker, "controller.quorum.bootstrap.servers", null)),
                 "a node with process.roles=broker needs its controllers: set controller.quorum.voters (1@host:port,...) "

@@ -1,0 +1,172 @@
+package io.brook.tests;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.QuorumInfo;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A dynamic metadata quorum set up the way Kafka 4 sets one up (KIP-853), as processes: nodes that name their quorum
+ * only by {@code controller.quorum.bootstrap.servers}, formatted with {@code brook storage format --standalone} (Kafka
+ * 4's quickstart: one combined node, grown by {@code kafka-metadata-quorum add-controller}) or with {@code
+ * --initial-controllers id@host:port:directory-id,...} (three combined nodes that start the quorum together).
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DynamicQuorumTest {
+    private static final Duration ELECTION = Duration.ofSeconds(60);
+    private static final String QUORUM_TOOL = "org.apache.kafka.tools.MetadataQuorumCommand";
+    private static final String BOOTSTRAP_SERVERS = "controller.quorum.bootstrap.servers";
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    File work;
+    @RegisterExtension
+    final BrookCluster.LogsOnFailure logsOnFailure = new BrookCluster.LogsOnFailure();
+    BrookCluster cluster;
+
+    @AfterEach
+    void stopTheCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aStandaloneNodeServesGrowsByAddControllerAndKeepsItsVotersAcrossARestart() throws Exception {
+        // config/cluster/standalone.properties formatted --standalone; controller 4 formatted --no-initial-controllers
+        cluster = new BrookCluster(work, List.of("standalone", "controller4"), Map.of(),
+                Map.of(1, Map.of(BrookCluster.FORMAT_ARGS, "--standalone")));
+        logsOnFailure.watch(cluster);
+        String formatted = Files.readString(new File(cluster.node(1).dataDir, "quorum-bootstrap.properties").toPath());
+        String directory1 = directoryId(cluster.node(1).dataDir);
+        assertTrue(formatted.contains("initial.controllers=1@localhost\\:" + cluster.node(1).controllerPort() + "\\:"
+                + directory1), formatted);
+        cluster.startAll();
+        assertEquals(1, cluster.awaitActiveController(ELECTION));
+        String controllers = "localhost:" + cluster.node(1).controllerPort();
+        assertEquals(Set.of(1), voters(controllers));
+        roundTrip("before-growing", 1);
+
+        String added = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers,
+                "--command-config", cluster.node(4).configFile.getPath(), "add-controller");
+        assertTrue(added.contains("Added controller 4 with directory id " + directoryId(cluster.node(4).dataDir)),
+                added);
+        assertEquals(Set.of(1, 4), voters(controllers));
+        roundTrip("after-adding", 1);
+
+        // restarted, node 1 keeps the voter set of its log, not the one it was formatted with
+        cluster.stop(1);
+        cluster.start(1);
+        cluster.awaitActiveController(ELECTION);
+        assertEquals(Set.of(1, 4), voters(controllers), "node 1 after its restart");
+        roundTrip("after-restart", 1);
+
+        String removed = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers,
+                "remove-controller", "--controller-id", "4", "--controller-directory-id",
+                directoryId(cluster.node(4).dataDir));
+        assertTrue(removed.contains("controller 4 with directory id " + directoryId(cluster.node(4).dataDir)),
+                removed);
+        assertEquals(Set.of(1), voters(controllers), "after remove-controller");
+        roundTrip("after-removing", 1);
+    }
+
+    @Test
+    void threeNodesFormattedWithTheSameInitialControllersFormOneQuorumThatSurvivesItsLeader() throws Exception {
+        // the combined nodes of config/cluster/node1..3 with Kafka 4's dynamic settings instead of static voters
+        String initial = "1@localhost:19093:MvDxzVmcRsaTz33bUuRiZg,2@localhost:29093:K1nR0VhMRWO7C1sByqwD0A,"
+                + "3@localhost:39093:gJjUw6Wy2RmU1VfQ9DyRmQ";
+        Map<String, String> overrides = new HashMap<>();
+        overrides.put("controller.quorum.voters", null);
+        overrides.put(BOOTSTRAP_SERVERS, "localhost:19093,localhost:29093,localhost:39093");
+        overrides.put(BrookCluster.FORMAT_ARGS, "--initial-controllers " + initial);
+        cluster = new BrookCluster(work, List.of("node1", "node2", "node3"), overrides, Map.of());
+        logsOnFailure.watch(cluster);
+        assertEquals("MvDxzVmcRsaTz33bUuRiZg", directoryId(cluster.node(1).dataDir),
+                "the metadata directory's id is the one --initial-controllers gives it");
+        assertEquals("gJjUw6Wy2RmU1VfQ9DyRmQ", directoryId(cluster.node(3).dataDir));
+        cluster.startAll();
+        int active = cluster.awaitActiveController(ELECTION);
+        String controllers = String.join(",", List.of(1, 2, 3).stream()
+                .map(id -> "localhost:" + cluster.node(id).controllerPort()).toList());
+        assertEquals(Set.of(1, 2, 3), voters(controllers));
+        roundTrip("three-replicas", 3);
+
+        cluster.kill(active);
+        int next = cluster.awaitActiveController(ELECTION);
+        assertNotEquals(active, next);
+        List<Integer> survivors = cluster.liveNodes();
+        Admin admin = cluster.admin(cluster.bootstrap(survivors.stream().mapToInt(i -> i).toArray()));
+        admin.createTopics(List.of(new NewTopic("after-failover", 1, (short) 2))).all().get(60, TimeUnit.SECONDS);
+        cluster.start(active);
+        cluster.awaitActiveController(ELECTION);
+        assertEquals(Set.of(1, 2, 3), voters("localhost:" + cluster.node(active).controllerPort()),
+                "node " + active + " after its restart");
+    }
+
+    /**
+     * A topic of {@code replicas} replicas takes an acks=all record through the cluster and gives it back (the
+     * clients are closed with the cluster).
+     */
+    private void roundTrip(String topic, int replicas) throws Exception {
+        cluster.admin().createTopics(List.of(new NewTopic(topic, 1, (short) replicas))).all()
+                .get(60, TimeUnit.SECONDS);
+        long offset = cluster.producer(cluster.bootstrap(), Map.of(ProducerConfig.ACKS_CONFIG, "all"))
+                .send(new ProducerRecord<>(topic, topic.getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS)
+                .offset();
+        assertEquals(0, offset, "the first record of " + topic);
+        var consumer = cluster.consumer(cluster.bootstrap(), Map.of());
+        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        List<String> values = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (values.isEmpty() && System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                values.add(new String(r.value(), StandardCharsets.UTF_8));
+            }
+        }
+        assertEquals(List.of(topic), values, "what " + topic + " holds");
+    }
+
+    private Set<Integer> voters(String controllers) throws Exception {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, controllers);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        try (Admin admin = Admin.create(props)) {
+            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
+            return quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toSet());
+        }
+    }
+
+    private static String directoryId(File dir) throws Exception {
+        Properties meta = new Properties();
+        try (var in = Files.newInputStream(new File(dir, "meta.properties").toPath())) {
+            meta.load(in);
+        }
+        return meta.getProperty("directory.id");
+    }
+}
