@@ -127,6 +127,16 @@ class DynamicQuorumTest {
         cluster.awaitActiveController(ELECTION);
         assertEquals(Set.of(1, 2, 3), voters("localhost:" + cluster.node(active).controllerPort()),
                 "node " + active + " after its restart");
+
+        // a combined voter is not removed while it is a registered broker (its broker would stop following the
+        // metadata): Kafka's admin tool shows the refusal, and the voters stay
+        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java")
+                .getPath(), "-cp", KafkaAdminToolsTest.classpath(), QUORUM_TOOL, "--bootstrap-controller",
+                controllers, "remove-controller", "--controller-id", "3", "--controller-directory-id",
+                "gJjUw6Wy2RmU1VfQ9DyRmQ"));
+        Processes.Output refused = Processes.exec(new ProcessBuilder(command), null, Duration.ofSeconds(90));
+        assertTrue(refused.exitCode() != 0 && refused.all().contains("node 3 is a broker too"), refused.all());
+        assertEquals(Set.of(1, 2, 3), voters(controllers), "after the refused removal");
     }
 
     /**

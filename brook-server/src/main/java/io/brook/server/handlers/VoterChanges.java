@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -25,6 +26,8 @@ import java.util.function.Supplier;
  *   <li>REQUEST_TIMED_OUT while another change is in progress;</li>
  *   <li>DUPLICATE_VOTER for adding an id already voting; VOTER_NOT_FOUND for removing one that is not voting, and
  *       for removing the last voter (Kafka's voter set refuses to become empty with the same code);</li>
+ *   <li>INVALID_REQUEST for removing a voter that is registered as a broker (a combined node): unlike Kafka's,
+ *       whose removed voter goes on as an observer, a removed Brook voter stops following the metadata log;</li>
  *   <li>REQUEST_TIMED_OUT when the change did not commit in the request's time (a new voter that is not running
  *       cannot catch up) or Ratis refused it.</li>
  * </ol>
@@ -42,17 +45,21 @@ public final class VoterChanges {
     private final Supplier<RaftQuorum> quorum;
     private final String clusterId;
     private final String controllerListenerName;
+    private final IntPredicate registeredBroker;
     private final AtomicBoolean inProgress = new AtomicBoolean();
 
     /**
      * @param quorum                 the controller's quorum, null while it is opening
      * @param controllerListenerName the listener whose endpoint a new voter is reached at (the first of
      *                               {@code controller.listener.names}, as Kafka's)
+     * @param registeredBroker       whether a node id is registered as a broker (a combined node, when it votes)
      */
-    public VoterChanges(Supplier<RaftQuorum> quorum, String clusterId, String controllerListenerName) {
+    public VoterChanges(Supplier<RaftQuorum> quorum, String clusterId, String controllerListenerName,
+                        IntPredicate registeredBroker) {
         this.quorum = quorum;
         this.clusterId = clusterId;
         this.controllerListenerName = controllerListenerName;
+        this.registeredBroker = registeredBroker;
     }
 
     /** AddRaftVoter: {@code endpoint} is the new voter's controller listener (null when the request names none). */
@@ -92,6 +99,14 @@ public final class VoterChanges {
         if (!voters.contains(voterId)) {
             return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,
                     "node " + voterId + " is not a voter of the metadata quorum " + voters));
+        }
+        if (registeredBroker.test(voterId)) {
+            // its broker reads the metadata through its own voter, which Ratis stops once removed: it would go on
+            // heartbeating and being given leaderships with a metadata image that no longer moves
+            return CompletableFuture.completedFuture(new Outcome(Errors.INVALID_REQUEST, "node " + voterId
+                    + " is a broker too (process.roles=broker,controller), and a combined node stops following the "
+                    + "metadata once it is no voter in this build: stop it and unregister the broker first "
+                    + "(kafka-cluster unregister --id " + voterId + "), or keep it a voter"));
         }
         if (voters.size() == 1) {
             return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,

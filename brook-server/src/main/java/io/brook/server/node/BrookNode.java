@@ -749,7 +749,10 @@ public final class BrookNode implements AutoCloseable {
         VoterChanges voterChanges = new VoterChanges(() -> {
             QuorumMetadataController c = opened.get();
             return c == null ? null : c.quorum();
-        }, clusterId, controllerListener.name());
+        }, clusterId, controllerListener.name(), id -> {
+            QuorumMetadataController c = opened.get();
+            return c != null && c.image().cluster().brokers().containsKey(id);
+        });
         kafkaListener.register(new ControllerDescribeClusterHandler(clusterId, () -> {
                     QuorumMetadataController c = opened.get();
                     return c == null ? new java.util.TreeMap<>(config.quorumVoters()) : c.quorum().voterAddresses();

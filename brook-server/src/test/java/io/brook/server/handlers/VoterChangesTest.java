@@ -69,11 +69,16 @@ class VoterChangesTest {
     void theLeaderAnswersKafkasCodesForChangesItCannotMake() throws Exception {
         quorum = start(Map.of(1, localAddress()));
         awaitLeader();
-        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER);
+        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER, id -> false);
 
         assertEquals(Errors.DUPLICATE_VOTER, add(changes, CLUSTER, 1, LISTENER, localAddress(), 10_000).error);
         Answer notVoting = remove(changes, 5);
         assertEquals(Errors.VOTER_NOT_FOUND, notVoting.error, notVoting.message);
+        // a voter that is also a registered broker (a combined node) is not removed: its broker would go stale
+        VoterChanges combined = new VoterChanges(() -> quorum, CLUSTER, LISTENER, id -> id == 1);
+        Answer broker = remove(combined, 1);
+        assertEquals(Errors.INVALID_REQUEST, broker.error, broker.message);
+        assertTrue(broker.message.contains("node 1 is a broker too"), broker.message);
         Answer last = remove(changes, 1);
         assertEquals(Errors.VOTER_NOT_FOUND, last.error, "Kafka's voter set never becomes empty: " + last.message);
         assertTrue(last.message.contains("last voter"), last.message);
@@ -99,7 +104,7 @@ class VoterChangesTest {
     void aControllerThatDoesNotLeadAnswersNotLeaderOrFollower() throws Exception {
         // node 1 of two voters whose other voter never runs: it can never win an election
         quorum = start(new LinkedHashMap<>(Map.of(1, localAddress(), 2, localAddress())));
-        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER);
+        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER, id -> false);
         assertFalse(quorum.isLeader());
         Answer add = add(changes, CLUSTER, 3, LISTENER, localAddress(), 10_000);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, add.error, add.message);
@@ -108,7 +113,7 @@ class VoterChangesTest {
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, add(changes, CLUSTER, 1, LISTENER, localAddress(), 10_000).error);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, remove(changes, 5).error);
 
-        VoterChanges starting = new VoterChanges(() -> null, CLUSTER, LISTENER);
+        VoterChanges starting = new VoterChanges(() -> null, CLUSTER, LISTENER, id -> false);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, remove(starting, 2).error, "a controller still opening");
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER,
                 add(starting, CLUSTER, 3, LISTENER, localAddress(), 10_000).error);
