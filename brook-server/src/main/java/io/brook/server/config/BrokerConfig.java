@@ -648,15 +648,6 @@ public final class BrokerConfig {
     }
 
     /**
-     * Why this build cannot run this node's roles in its quorum (one line), or empty: see {@link
-     * QuorumSettings#unsupported}; {@code initialVoter}: this node was formatted as one of a dynamic quorum's
-     * initial voters.
-     */
-    public Optional<String> unsupportedQuorum(boolean initialVoter) {
-        return quorum.unsupported(roles, initialVoter);
-    }
-
-    /**
      * Whether this node's quorum involves other nodes (other voters, or a dynamic quorum), or this node is a
      * controller only (a lone voter whose brokers are other processes: it runs the Raft quorum, which they follow).
      * Such a node's directories must be formatted with the cluster's id ({@code bin/brook storage format}) before

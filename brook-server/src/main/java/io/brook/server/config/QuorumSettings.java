@@ -103,24 +103,6 @@ public record QuorumSettings(Map<Integer, InetSocketAddress> voters, List<InetSo
         return voters.isEmpty() && !bootstrapServers.isEmpty();
     }
 
-    /**
-     * Why this build cannot run a node of these roles in this quorum, or empty when it can. A node named only by
-     * {@code controller.quorum.bootstrap.servers} is a controller that starts the quorum with the initial voters it
-     * was formatted with ({@code initialVoter}: {@code --standalone} or {@code --initial-controllers} naming it), a
-     * controller that joins (an observer until added with AddRaftVoter), or a broker that follows the voters it
-     * learns; a node with both roles must be one of the initial voters (it cannot join as an observer here).
-     */
-    public java.util.Optional<String> unsupported(Set<String> roles, boolean initialVoter) {
-        if (discoversVoters() && !initialVoter && roles.contains(BrokerConfig.ROLE_BROKER)
-                && roles.contains(BrokerConfig.ROLE_CONTROLLER)) {
-            return java.util.Optional.of("a node with process.roles=broker,controller and only " + BOOTSTRAP_SERVERS
-                    + " must be one of the quorum's initial voters in this build (format it with --standalone or "
-                    + "--initial-controllers naming it); it cannot join a running quorum as an observer: run a "
-                    + "joining controller with process.roles=controller, or list the static voters in " + VOTERS);
-        }
-        return java.util.Optional.empty();
-    }
-
     /** Whether either setting names controllers (else the node is its own single-node quorum). */
     public boolean isConfigured() {
         return !voters.isEmpty() || !bootstrapServers.isEmpty();

@@ -10,6 +10,7 @@ import io.brook.metadata.runtime.LocalMetadataController;
 import io.brook.metadata.quorum.QuorumClient;
 import io.brook.metadata.quorum.QuorumConfig;
 import io.brook.metadata.quorum.QuorumTimeoutException;
+import io.brook.metadata.quorum.RaftQuorum;
 import io.brook.metadata.runtime.MetadataController;
 import io.brook.metadata.runtime.QuorumMetadataController;
 import io.brook.metadata.runtime.SnapshotPolicy;
@@ -271,7 +272,6 @@ public final class BrookNode implements AutoCloseable {
         // meta.properties of every directory: checked (and nothing written) before anything else happens
         MetaDirectories.Plan meta = MetaDirectories.read(config.metaPropertiesDirs()).planStart(config.nodeId(),
                 config.isMultiNodeQuorum(), () -> Uuid.randomUuid().toString(), DirectoryId::random);
-        refuseWhatThisBuildCannotRun(config);
         TlsListeners tls = TlsListeners.create(config); // key stores read before anything is written
         config.warnings().forEach(log::warn); // after the refusals: a refused start says one thing
         meta.write();
@@ -617,19 +617,6 @@ public final class BrookNode implements AutoCloseable {
             }
         }
         return new NetworkServer.ConnectionLimits(rates, settings.listenerMaxConnections(), overrides);
-    }
-
-    /**
-     * The one place that stops a configuration this build cannot run yet, after the meta.properties
-     * checks and before anything is written ({@link BrokerConfig#unsupportedQuorum}).
-     */
-    private static void refuseWhatThisBuildCannotRun(BrokerConfig config) throws IOException {
-        InitialControllers initial = initialControllers(config);
-        java.util.Optional<String> unsupported = config.unsupportedQuorum(initial != null
-                && initial.voter(config.nodeId()).isPresent());
-        if (unsupported.isPresent()) {
-            throw new IOException(unsupported.get());
-        }
     }
 
     /**
@@ -1034,28 +1021,42 @@ public final class BrookNode implements AutoCloseable {
      * Waits, at start, until the quorum has an active controller and this voter has applied everything committed
      * before that controller's election ({@link io.brook.metadata.quorum.RaftQuorum#caughtUpWithLeader}): the
      * partition logs load against that image, and the internal topics are created or found through it. One line says what is
-     * awaited every {@link #QUORUM_WAIT_LOG_MS}; past {@link #QUORUM_START_TIMEOUT} the start fails.
+     * awaited every {@link #QUORUM_WAIT_LOG_MS}; past {@link #QUORUM_START_TIMEOUT} the start fails. A combined node
+     * that joins a dynamic quorum ({@code --no-initial-controllers}) waits without a limit until it is added (its
+     * controller listener serves meanwhile, so kafka-metadata-quorum add-controller can add it), then as any voter.
      */
     private static void awaitActiveController(QuorumMetadataController quorum, BrokerConfig config)
             throws IOException, InterruptedException {
+        RaftQuorum raft = quorum.quorum();
         long startNs = System.nanoTime();
         long nextLogNs = startNs + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
-        while (!quorum.quorum().caughtUpWithLeader()) {
+        while (!raft.caughtUpWithLeader()) {
             long now = System.nanoTime();
-            if (now - startNs > QUORUM_START_TIMEOUT.toNanos()) {
+            boolean awaitingAddition = raft.config().joining() && !raft.voterIds().contains(config.nodeId())
+                    && raft.leaderId() < 0;
+            if (awaitingAddition) {
+                startNs = now; // the limit runs from when it has been added
+            } else if (now - startNs > QUORUM_START_TIMEOUT.toNanos()) {
                 throw new IOException("no metadata quorum formed within " + QUORUM_START_TIMEOUT.toSeconds()
-                        + " s: a majority of the voters " + String.join(",", config.getList("controller.quorum.voters"))
+                        + " s: a majority of the voters " + describe(raft.voterAddresses())
                         + " must be started and reachable at those addresses");
             }
             if (now >= nextLogNs) {
-                log.info("Waiting for the metadata quorum: a majority of the voters {} must be up ({})",
-                        String.join(",", config.getList("controller.quorum.voters")), quorum.quorum().status());
+                if (awaitingAddition) {
+                    log.info("Controller {} waits to be added to the metadata quorum's voters {} before it serves as "
+                            + "a broker: kafka-metadata-quorum --bootstrap-controller <a voter> add-controller "
+                            + "--command-config <this node's properties> (or bin/brook cluster add-controller)",
+                            config.nodeId(), describe(raft.voterAddresses()));
+                } else {
+                    log.info("Waiting for the metadata quorum: a majority of the voters {} must be up ({})",
+                            describe(raft.voterAddresses()), raft.status());
+                }
                 nextLogNs = now + TimeUnit.MILLISECONDS.toNanos(QUORUM_WAIT_LOG_MS);
             }
             Thread.sleep(QUORUM_POLL_MS);
         }
         log.info("Metadata quorum ready: node {} is the active controller, node {} has applied index {}",
-                quorum.leaderId(), config.nodeId(), quorum.quorum().lastAppliedIndex());
+                quorum.leaderId(), config.nodeId(), raft.lastAppliedIndex());
     }
 
     /**

@@ -191,27 +191,21 @@ class BrokerConfigClusterTest {
         BrokerConfig config = BrokerConfig.fromMap(broker);
         assertTrue(config.discoversQuorumVoters());
         assertTrue(config.warnings().isEmpty(), "honoured, so not reported: " + config.warnings());
-        assertTrue(config.unsupportedQuorum(false).isEmpty(), String.valueOf(config.unsupportedQuorum(false)));
-        // a controller that joins: the same discovery, runnable
+        // a controller that joins: the same discovery
         BrokerConfig joining = BrokerConfig.fromMap(with(combined(), "node.id", "4", "process.roles", "controller",
                 "controller.quorum.voters", null, "controller.quorum.bootstrap.servers", "localhost:19093",
                 "listeners", "CONTROLLER://localhost:49093"));
         assertTrue(joining.discoversQuorumVoters());
-        assertTrue(joining.unsupportedQuorum(false).isEmpty());
         // static voters: nothing to learn
         BrokerConfig staticBroker = BrokerConfig.fromMap(with(broker, "controller.quorum.bootstrap.servers", null,
                 "controller.quorum.voters", "1@localhost:19093"));
         assertFalse(staticBroker.discoversQuorumVoters());
-        assertTrue(staticBroker.unsupportedQuorum(false).isEmpty());
-        // both roles with bootstrap servers only: runs when formatted as one of the initial voters (Kafka 4's
-        // --standalone / --initial-controllers); refused as an observer, one line naming what to do
+        // both roles with bootstrap servers only (Kafka 4's config/server.properties): a dynamic quorum it starts
+        // (formatted --standalone / --initial-controllers) or joins (--no-initial-controllers)
         BrokerConfig combinedDynamic = BrokerConfig.fromMap(with(combined(), "controller.quorum.voters", null,
                 "controller.quorum.bootstrap.servers", "localhost:19093"));
-        assertTrue(combinedDynamic.unsupportedQuorum(true).isEmpty());
-        String why = combinedDynamic.unsupportedQuorum(false).orElseThrow();
-        assertFalse(why.contains("\n"), why);
-        assertContains(why, "must be one of the quorum's initial voters in this build (format it with --standalone "
-                + "or --initial-controllers naming it)");
+        assertTrue(combinedDynamic.discoversQuorumVoters());
+        assertTrue(combinedDynamic.isMultiNodeQuorum(), "formatted first");
         // a broker with neither setting has no controllers to talk to
         assertContains(refused(with(broker, "controller.quorum.bootstrap.servers", null)),
                 "a node with process.roles=broker needs its controllers: set controller.quorum.voters (1@host:port,...) "
