@@ -6,15 +6,7 @@ import org.apache.kafka.common.Uuid;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
 import java.net.InetSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -217,12 +209,9 @@ public record InitialControllers(List<Voter> voters) {
     /** The file in {@code dir} (the metadata log directory), or null when it has none. */
     public static InitialControllers read(File dir) throws IOException {
         File file = new File(dir, FILE_NAME);
-        if (!file.exists()) {
+        Properties props = MetaProperties.readProperties(file);
+        if (props == null) {
             return null;
-        }
-        Properties props = new Properties();
-        try (Reader reader = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
-            props.load(reader);
         }
         String value = props.getProperty(KEY);
         if (value == null) {
@@ -236,22 +225,12 @@ public record InitialControllers(List<Voter> voters) {
         }
     }
 
-    /** Writes the file into {@code dir}: to a temporary file, forced to disk, renamed, as meta.properties is. */
+    /** Writes the file into {@code dir} atomically, as meta.properties is written. */
     public void write(File dir) throws IOException {
-        Files.createDirectories(dir.toPath());
         Properties props = new Properties();
         props.setProperty("version", "1");
         props.setProperty(KEY, toString());
-        File tmp = new File(dir, FILE_NAME + ".tmp");
-        try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            Writer writer = Channels.newWriter(channel, StandardCharsets.UTF_8);
-            props.store(writer, "The voters a dynamic metadata quorum starts from (bin/brook storage format); read "
-                    + "only while the quorum's log is empty");
-            writer.flush();
-            channel.force(true);
-        }
-        Files.move(tmp.toPath(), new File(dir, FILE_NAME).toPath(), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        MetaProperties.writeProperties(new File(dir, FILE_NAME), props, "The voters a dynamic metadata quorum starts "
+                + "from (bin/brook storage format); read only while the quorum's log is empty");
     }
 }

@@ -38,12 +38,9 @@ public record MetaProperties(int version, String clusterId, int nodeId, Uuid dir
     /** The file of {@code dir}, or null when it has none; a file Brook cannot use is a {@link MetaPropertiesException}. */
     public static MetaProperties read(File dir) throws IOException {
         File file = new File(dir, FILE_NAME);
-        if (!file.exists()) {
+        Properties props = readProperties(file);
+        if (props == null) {
             return null;
-        }
-        Properties props = new Properties();
-        try (Reader reader = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
-            props.load(reader);
         }
         String version = trimmed(props, "version");
         String clusterId = trimmed(props, "cluster.id");
@@ -85,22 +82,42 @@ public record MetaProperties(int version, String clusterId, int nodeId, Uuid dir
         if (version != 1 || directoryId == null) {
             throw new IllegalStateException("Brook writes version 1 with a directory id, not " + this);
         }
-        Files.createDirectories(dir.toPath());
         Properties props = new Properties();
         props.setProperty("version", "1");
         props.setProperty("cluster.id", clusterId);
         props.setProperty("node.id", String.valueOf(nodeId));
         props.setProperty("directory.id", directoryId.toString());
-        File tmp = new File(dir, FILE_NAME + ".tmp");
+        writeProperties(new File(dir, FILE_NAME), props, "Written by Brook");
+    }
+
+    /** The properties of {@code file}, or null when it does not exist. */
+    static Properties readProperties(File file) throws IOException {
+        if (!file.exists()) {
+            return null;
+        }
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
+            props.load(reader);
+        }
+        return props;
+    }
+
+    /**
+     * Writes {@code props} to {@code file} (its directory created if missing): to a temporary file, forced to disk,
+     * renamed over the old one, and the directory forced, so a crash leaves the old file or the new.
+     */
+    static void writeProperties(File file, Properties props, String comment) throws IOException {
+        File dir = file.getParentFile();
+        Files.createDirectories(dir.toPath());
+        File tmp = new File(dir, file.getName() + ".tmp");
         try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             Writer writer = Channels.newWriter(channel, StandardCharsets.UTF_8);
-            props.store(writer, "Written by Brook");
+            props.store(writer, comment);
             writer.flush();
             channel.force(true);
         }
-        Files.move(tmp.toPath(), new File(dir, FILE_NAME).toPath(), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel directory = FileChannel.open(dir.toPath(), StandardOpenOption.READ)) {
             directory.force(true);
         } catch (IOException e) {
