@@ -199,6 +199,16 @@ final class StorageCommand {
                         + (meta.directoryId() == null ? "(none)" : meta.directoryId()) + " (version "
                         + meta.version() + ")"));
             }
+            if (config.isController() && config.discoversQuorumVoters()) {
+                try {
+                    InitialControllers initial = InitialControllers.read(config.metadataLogDir());
+                    out.println(initial == null ? "Dynamic quorum: no initial voters (this controller joins once added)"
+                            : "Dynamic quorum: initial voters " + initial + (initial.voter(config.nodeId()).isPresent()
+                            ? "" : " (this controller is not one of them: it joins once added)"));
+                } catch (MetaPropertiesException e) {
+                    problems.add(e.getMessage());
+                }
+            }
             if (problems.isEmpty()) {
                 try {
                     new MetaDirectories(files).planStart(config.nodeId(), config.isMultiNodeQuorum(),
