@@ -111,9 +111,11 @@ final class ServerCommand implements Callable<Integer> {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        if (root instanceof java.net.BindException) {
-            return "the port is in use (" + root.getMessage() + "); stop the other server or set "
-                    + "--override listeners=PLAINTEXT://localhost:PORT";
+        if (root instanceof java.net.BindException || String.valueOf(root.getMessage()).contains("Address already in use")) {
+            // the node's own message names the listener and address (Netty's native bind failure does not)
+            String what = e != root && e.getMessage() != null ? e.getMessage()
+                    : "the port is in use (" + root.getMessage() + ")";
+            return what + "; stop the other server or set --override listeners=PLAINTEXT://localhost:PORT";
         }
         return root.getMessage() != null ? root.getMessage() : root.toString();
     }

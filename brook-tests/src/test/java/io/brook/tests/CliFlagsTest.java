@@ -194,6 +194,22 @@ class CliFlagsTest {
     }
 
     @Test
+    void aServerWhosePortIsTakenSaysWhichListenerAndAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            ProcessBuilder server = new ProcessBuilder(new File(BrookFixture.ROOT, "bin/brook").getPath(), "server",
+                    "--override", "log.dirs=" + new File(work, "taken").getPath(), "--override",
+                    "listeners=PLAINTEXT://127.0.0.1:" + taken.getLocalPort());
+            Processes.Output refused = Processes.exec(server, null, java.time.Duration.ofSeconds(90));
+            assertEquals(1, refused.exitCode(), refused.all());
+            String line = refused.stderr().lines().filter(l -> l.startsWith("brook: ")).findFirst().orElse("");
+            assertTrue(line.startsWith("brook: the server could not start: cannot listen on 127.0.0.1:"
+                    + taken.getLocalPort() + " (the listener PLAINTEXT): ") && line.endsWith("; stop the other "
+                    + "server or set --override listeners=PLAINTEXT://localhost:PORT"), refused.all());
+        }
+    }
+
+    @Test
     void aServerRefusesLogDirsItCannotUse() throws Exception {
         String data = new File(work, "data").getPath();
         Result twice = run("server", "--override", "log.dirs=" + data + "," + data, "--override",

@@ -111,6 +111,10 @@ public final class BrokerConfig {
             .define("auto.create.topics.enable", BOOLEAN, true, HIGH, "Create a topic on first use by a client.")
             .define("socket.request.max.bytes", INT, 104857600, atLeast(1), HIGH, "Largest request accepted, in bytes.")
             .define("connections.max.idle.ms", LONG, 600000L, atLeast(1), MEDIUM, "Idle connections close after this.")
+            .define("socket.send.buffer.bytes", INT, -1, atLeast(-1), MEDIUM, "SO_SNDBUF of client connections; -1 "
+                    + "(Brook's default; Kafka's is 102400) leaves the OS's autotuned size.")
+            .define("socket.receive.buffer.bytes", INT, -1, atLeast(-1), MEDIUM, "SO_RCVBUF of client connections; "
+                    + "-1 (Brook's default; Kafka's is 102400) leaves the OS's autotuned size.")
             .define("quota.window.num", INT, 11, atLeast(1), LOW, "Samples a client quota's rate is kept over.")
             .define("quota.window.size.seconds", INT, 1, atLeast(1), LOW, "Length of one client quota sample.")
             .define("controller.quota.window.num", INT, 11, atLeast(1), LOW, "With controller.quota.window.size."

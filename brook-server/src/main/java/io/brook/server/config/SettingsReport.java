@@ -32,6 +32,7 @@ public final class SettingsReport {
                     + "replica.fetch.backoff.ms 1000)",
             "quota.", "of the quota settings only quota.window.num and quota.window.size.seconds are honoured "
                     + "(client quotas are set with kafka-configs --entity-type users/clients)",
+            "share.", "share groups (KIP-932) are not served, so their settings have no effect",
             "controller.quorum.", "the metadata quorum (Apache Ratis) is named by controller.quorum.voters or "
                     + "controller.quorum.bootstrap.servers and tuned by controller.quorum.election.timeout.ms and "
                     + "controller.quorum.request.timeout.ms only");

@@ -58,14 +58,19 @@ public final class NetworkServer implements AutoCloseable {
     /** Settings of the listener. */
     public record Settings(String host, int port, int maxRequestBytes, long connectionsMaxIdleMs,
                            int maxConnections, int maxConnectionsPerIp, int networkThreads,
-                           long queuedMaxRequestBytes, int writeBufferBytes) {
-        /** The listener without memory bounds beyond Brook's defaults (tests, tools). */
+                           long queuedMaxRequestBytes, int writeBufferBytes, int socketSendBufferBytes,
+                           int socketReceiveBufferBytes) {
+        /** The listener without memory bounds beyond Brook's defaults, the OS's socket buffers (tests, tools). */
         public Settings(String host, int port, int maxRequestBytes, long connectionsMaxIdleMs, int maxConnections,
                         int maxConnectionsPerIp, int networkThreads) {
             this(host, port, maxRequestBytes, connectionsMaxIdleMs, maxConnections, maxConnectionsPerIp,
-                    networkThreads, defaultQueuedMaxRequestBytes(), DEFAULT_WRITE_BUFFER_BYTES);
+                    networkThreads, defaultQueuedMaxRequestBytes(), DEFAULT_WRITE_BUFFER_BYTES, OS_DEFAULT,
+                    OS_DEFAULT);
         }
     }
+
+    /** {@code socket.send.buffer.bytes} / {@code socket.receive.buffer.bytes} of -1: the OS's (autotuned) size. */
+    public static final int OS_DEFAULT = -1;
 
     /**
      * The limits on new connections beyond {@code max.connections} and {@code max.connections.per.ip}: the
@@ -168,8 +173,17 @@ public final class NetworkServer implements AutoCloseable {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         Math.max(1, settings.writeBufferBytes() / 2), Math.max(1, settings.writeBufferBytes())))
-                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, PendingBytes.INSTANCE)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, PendingBytes.INSTANCE);
+        // as Kafka: the receive buffer on the listening socket (so that accepted connections get its TCP window
+        // scale), the send buffer on each connection; -1 leaves the OS's autotuning
+        if (settings.socketReceiveBufferBytes() != OS_DEFAULT) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, settings.socketReceiveBufferBytes())
+                    .childOption(ChannelOption.SO_RCVBUF, settings.socketReceiveBufferBytes());
+        }
+        if (settings.socketSendBufferBytes() != OS_DEFAULT) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, settings.socketSendBufferBytes());
+        }
+        bootstrap.childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ReadGate gate = new ReadGate(ch);

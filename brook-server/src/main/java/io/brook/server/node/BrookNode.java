@@ -397,18 +397,21 @@ public final class BrookNode implements AutoCloseable {
                 config.getInt("num.network.threads"),
                 config.value("queued.max.request.bytes") != null ? config.getLong("queued.max.request.bytes")
                         : NetworkServer.defaultQueuedMaxRequestBytes(),
-                config.getInt("brook.connection.write.buffer.bytes")));
+                config.getInt("brook.connection.write.buffer.bytes"), config.getInt("socket.send.buffer.bytes"),
+                config.getInt("socket.receive.buffer.bytes")));
         network.connectionLimits(connectionLimits(config));
         ApiRegistry registry = new ApiRegistry();
         LoggerLevels loggers = new LoggerLevels();
-        InetSocketAddress bound = network.start(registry, requestExecutor, listener.name(), tls.get(listener.name()));
+        InetSocketAddress bound = listen(listener, () -> network.start(registry, requestExecutor, listener.name(),
+                tls.get(listener.name())));
         int advertisedPort = listener.advertisedPort() == 0 ? bound.getPort() : listener.advertisedPort();
         // every other broker listener too, each advertising its own address (its bound port if it asked for
         // port 0); the controller listener is left to the quorum's transport
         Map<String, InetSocketAddress> advertised = new HashMap<>();
         advertised.put(listener.name(), InetSocketAddress.createUnresolved(listener.advertisedHost(), advertisedPort));
         for (BrokerConfig.Listener other : config.brokerListeners().subList(1, config.brokerListeners().size())) {
-            int port = network.bind(other.name(), other.bindHost(), other.port(), tls.get(other.name())).getPort();
+            int port = listen(other, () -> network.bind(other.name(), other.bindHost(), other.port(),
+                    tls.get(other.name()))).getPort();
             advertised.put(other.name(), InetSocketAddress.createUnresolved(other.advertisedHost(),
                     other.advertisedPort() == 0 ? port : other.advertisedPort()));
         }
@@ -617,6 +620,20 @@ public final class BrookNode implements AutoCloseable {
             }
         }
         return new NetworkServer.ConnectionLimits(rates, settings.listenerMaxConnections(), overrides);
+    }
+
+    /** Binds a broker listener; a port already taken is one line naming the listener and its address. */
+    private static InetSocketAddress listen(BrokerConfig.Listener listener,
+                                            java.util.concurrent.Callable<InetSocketAddress> bind) throws IOException {
+        try {
+            return bind.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding the listener " + listener.name(), e);
+        } catch (Exception e) { // Netty's native bind failure, unchecked-style
+            throw new IOException("cannot listen on " + (listener.bindHost() == null ? "" : listener.bindHost())
+                    + ":" + listener.port() + " (the listener " + listener.name() + "): " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -56,7 +56,8 @@ final class ControllerListener implements AutoCloseable {
         NetworkServer network = new NetworkServer(new NetworkServer.Settings(listener.bindHost(), listener.port(),
                 config.getInt("socket.request.max.bytes"), config.getLong("connections.max.idle.ms"),
                 Integer.MAX_VALUE, Integer.MAX_VALUE, 1, NetworkServer.defaultQueuedMaxRequestBytes(),
-                NetworkServer.DEFAULT_WRITE_BUFFER_BYTES));
+                NetworkServer.DEFAULT_WRITE_BUFFER_BYTES, config.getInt("socket.send.buffer.bytes"),
+                config.getInt("socket.receive.buffer.bytes")));
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = new ThreadPoolExecutor(REQUEST_THREADS, REQUEST_THREADS, 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {

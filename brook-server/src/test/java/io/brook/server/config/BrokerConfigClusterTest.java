@@ -366,6 +366,40 @@ class BrokerConfigClusterTest {
     }
 
     @Test
+    void kafka4sOwnServerPropertiesRunAsTheyAre() {
+        // the settings of Kafka 4's config/server.properties (its quickstart node, formatted --standalone)
+        BrokerConfig config = BrokerConfig.fromMap(Map.ofEntries(Map.entry("process.roles", "broker,controller"),
+                Map.entry("node.id", "1"), Map.entry("controller.quorum.bootstrap.servers", "localhost:9093"),
+                Map.entry("listeners", "PLAINTEXT://:9092,CONTROLLER://:9093"),
+                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                Map.entry("advertised.listeners", "PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093"),
+                Map.entry("controller.listener.names", "CONTROLLER"),
+                Map.entry("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,"
+                        + "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"),
+                Map.entry("num.network.threads", "3"), Map.entry("num.io.threads", "8"),
+                Map.entry("socket.send.buffer.bytes", "102400"), Map.entry("socket.receive.buffer.bytes", "102400"),
+                Map.entry("socket.request.max.bytes", "104857600"), Map.entry("log.dirs", "/tmp/kraft-combined-logs"),
+                Map.entry("num.partitions", "1"), Map.entry("num.recovery.threads.per.data.dir", "1"),
+                Map.entry("offsets.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                Map.entry("share.coordinator.state.topic.min.isr", "1"),
+                Map.entry("transaction.state.log.replication.factor", "1"),
+                Map.entry("transaction.state.log.min.isr", "1"), Map.entry("log.retention.hours", "168"),
+                Map.entry("log.segment.bytes", "1073741824"), Map.entry("log.retention.check.interval.ms", "300000")));
+        assertEquals(102400, config.getInt("socket.send.buffer.bytes"));
+        assertEquals(102400, config.getInt("socket.receive.buffer.bytes"));
+        assertTrue(config.discoversQuorumVoters());
+        assertEquals("localhost", config.controllerListener().orElseThrow().advertisedHost());
+        // only the share groups' settings are reported: Brook serves no share groups
+        List<String> warnings = config.warnings();
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.stream().allMatch(w -> w.contains("share.coordinator.state.topic.")
+                && w.contains("share groups (KIP-932) are not served")), warnings.toString());
+        // Brook's default: the OS's autotuned buffers
+        assertEquals(-1, BrokerConfig.fromMap(combined()).getInt("socket.send.buffer.bytes"));
+    }
+
+    @Test
     void clusterSettingsWithoutEffectYetAreReported() {
         BrokerConfig config = BrokerConfig.fromMap(with(combined(), "controller.quorum.voters", "1@localhost:19093",
                 "broker.session.timeout.ms", "18000", "metadata.log.dir", "/d/meta",
