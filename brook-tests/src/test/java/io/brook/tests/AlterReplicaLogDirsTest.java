@@ -80,10 +80,9 @@ class AlterReplicaLogDirsTest {
         File second = new File(root, "disk2");
         try (BrookFixture brook = new BrookFixture(root, Map.of("log.dirs", first + "," + second));
              Admin admin = brook.admin()) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1)
-                    .configs(Map.of("segment.bytes", "262144")))).all().get(30, TimeUnit.SECONDS);
-            File from = new File(first, TOPIC + "-0").isDirectory() ? first : second;
-            File to = from.equals(first) ? second : first;
+            File[] dirs = createTopic(admin);
+            File from = dirs[0];
+            File to = dirs[1];
 
             ExecutionException refused = assertThrows(ExecutionException.class, () -> admin.alterReplicaLogDirs(
                     Map.of(new TopicPartitionReplica(TOPIC, 0, 1), new File(root, "nowhere").getAbsolutePath()))
@@ -284,6 +283,14 @@ class AlterReplicaLogDirsTest {
                 .all().get(30, TimeUnit.SECONDS);
         File first = new File(root, "disk1");
         File second = new File(root, "disk2");
+        // CreateTopics answers once the topic is committed, before the log exists (as Kafka's): wait for it
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (!new File(first, TOPIC + "-0").isDirectory() && !new File(second, TOPIC + "-0").isDirectory()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("no log of " + TOPIC + "-0 in " + first + " or " + second);
+            }
+            Thread.sleep(20);
+        }
         File from = new File(first, TOPIC + "-0").isDirectory() ? first : second;
         return new File[] {from, from.equals(first) ? second : first};
     }
