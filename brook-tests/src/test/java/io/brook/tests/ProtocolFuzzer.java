@@ -35,6 +35,8 @@ final class ProtocolFuzzer {
     /** How long a request may stay unanswered, with its connection open, before it counts as hung. */
     static final int ANSWER_DEADLINE_MS = 15_000;
     private static final int MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
+    /** How many of a connection's frames before a hung one its report shows (an unanswered one may be the cause). */
+    private static final int EARLIER_FRAMES_REPORTED = 3;
 
     final LongAdder frames = new LongAdder();
     final LongAdder answered = new LongAdder();
@@ -132,13 +134,19 @@ final class ProtocolFuzzer {
                                long stopAtNanos) throws IOException {
         OutputStream out = socket.getOutputStream();
         DataInputStream in = new DataInputStream(socket.getInputStream());
+        ArrayDeque<Sent> earlier = new ArrayDeque<>(); // this connection's last frames, for a hang's report
         while (!stopped && frames.sum() < frameBudget && System.nanoTime() < stopAtNanos) {
             int burst = random.nextInt(4) == 0 ? 1 + random.nextInt(20) : 1;
             ArrayDeque<Sent> pending = new ArrayDeque<>();
             boolean halfClose = false;
             for (int i = 0; i < burst && !halfClose; i++) {
                 FrameGenerator.Frame frame = generator.next();
-                pending.add(Sent.of(frame));
+                Sent sent = Sent.of(frame);
+                pending.add(sent);
+                earlier.addLast(sent);
+                if (earlier.size() > EARLIER_FRAMES_REPORTED + 1) {
+                    earlier.removeFirst();
+                }
                 halfClose = !frame.wellFramed();
                 frames.increment();
                 if (random.nextInt(20) == 0 && frame.bytes().length > 1) {
@@ -158,7 +166,7 @@ final class ProtocolFuzzer {
             if (halfClose) {
                 socket.shutdownOutput(); // the server may wait for the rest of a frame that never comes
             }
-            if (!awaitAnswers(worker, in, pending, halfClose)) {
+            if (!awaitAnswers(worker, in, pending, halfClose, earlier)) {
                 return;
             }
         }
@@ -180,7 +188,8 @@ final class ProtocolFuzzer {
      * Reads the answers to the frames sent; returns false when the connection is over (closed by
      * the server, hung, or a legitimate long wait).
      */
-    private boolean awaitAnswers(int worker, DataInputStream in, ArrayDeque<Sent> pending, boolean halfClosed) {
+    private boolean awaitAnswers(int worker, DataInputStream in, ArrayDeque<Sent> pending, boolean halfClosed,
+                                 ArrayDeque<Sent> earlier) {
         long sentAt = System.nanoTime();
         while (halfClosed || pending.stream().anyMatch(Sent::answered)) {
             Sent head = pending.peek();
@@ -218,7 +227,8 @@ final class ProtocolFuzzer {
                 } else {
                     hung.increment();
                     fail("no answer and no close within " + ANSWER_DEADLINE_MS + " ms (sent "
-                            + (System.nanoTime() - sentAt) / 1_000_000 + " ms ago) to " + describe(head));
+                            + (System.nanoTime() - sentAt) / 1_000_000 + " ms ago) to " + describe(head)
+                            + "; this connection's frames before it, oldest first: " + describeBefore(earlier, head));
                 }
                 return false;
             } catch (IOException reset) {
@@ -227,6 +237,21 @@ final class ProtocolFuzzer {
             }
         }
         return true;
+    }
+
+    /** The frames {@code earlier} holds before {@code head} (an acks=0 produce among them gets no answer). */
+    private static String describeBefore(ArrayDeque<Sent> earlier, Sent head) {
+        if (!earlier.contains(head)) {
+            return "not kept (it came early in a long burst)";
+        }
+        List<String> before = new ArrayList<>();
+        for (Sent sent : earlier) {
+            if (sent == head) {
+                break;
+            }
+            before.add(describe(sent) + (sent.answered() ? "" : " (no answer expected)"));
+        }
+        return before.isEmpty() ? "none" : String.join("; ", before);
     }
 
     private static String describe(Sent sent) {
