@@ -111,7 +111,8 @@ final class ServerCommand implements Callable<Integer> {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        if (root instanceof java.net.BindException || String.valueOf(root.getMessage()).contains("Address already in use")) {
+        if (root instanceof java.net.BindException
+                || String.valueOf(root.getMessage()).contains("Address already in use")) {
             // the node's own message names the listener and address (Netty's native bind failure does not)
             String what = e != root && e.getMessage() != null ? e.getMessage()
                     : "the port is in use (" + root.getMessage() + ")";

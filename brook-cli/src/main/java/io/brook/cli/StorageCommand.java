@@ -139,10 +139,7 @@ final class StorageCommand {
         int run(BrokerConfig config, PrintWriter out) throws IOException {
             MetaDirectories directories = MetaDirectories.read(config.metaPropertiesDirs());
             File metadataDir = config.metadataLogDir();
-            MetaProperties formatted = directories.files().entrySet().stream()
-                    .filter(e -> e.getKey().getAbsoluteFile().toPath().normalize()
-                            .equals(metadataDir.getAbsoluteFile().toPath().normalize()))
-                    .map(Map.Entry::getValue).filter(m -> m != null).findFirst().orElse(null);
+            MetaProperties formatted = directories.fileOf(metadataDir);
             Uuid standaloneId = formatted != null && formatted.directoryId() != null ? formatted.directoryId()
                     : DirectoryId.random();
             BrokerConfig.Listener listener = config.controllerListener().orElse(null);

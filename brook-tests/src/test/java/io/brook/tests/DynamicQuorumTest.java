@@ -70,7 +70,7 @@ class DynamicQuorumTest {
         logsOnFailure.watch(cluster);
         String formatted = Files.readString(new File(cluster.node(1).dataDir, "quorum-bootstrap.properties").toPath());
         assertTrue(formatted.contains("initial.controllers=1@localhost\\:" + cluster.node(1).controllerPort() + "\\:"
-                + directoryId(cluster.node(1).dataDir)), formatted);
+                + DynamicVotersTest.directoryId(cluster.node(1).dataDir)), formatted);
         cluster.start(1);
         assertEquals(1, cluster.awaitActiveController(ELECTION));
         String controllers = "localhost:" + cluster.node(1).controllerPort();
@@ -83,7 +83,7 @@ class DynamicQuorumTest {
                 .contains("Controller 4 joins the metadata quorum of the voters 1@"));
         String added = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers,
                 "--command-config", cluster.node(4).configFile.getPath(), "add-controller");
-        assertTrue(added.contains("Added controller 4 with directory id " + directoryId(cluster.node(4).dataDir)),
+        assertTrue(added.contains("Added controller 4 with directory id " + DynamicVotersTest.directoryId(cluster.node(4).dataDir)),
                 added);
         cluster.startAll(); // node 4 now listens
         assertEquals(Set.of(1, 4), voters(controllers));
@@ -98,11 +98,9 @@ class DynamicQuorumTest {
 
         // a combined voter is not removed while it is a registered broker (its broker would stop following the
         // metadata): Kafka's admin tool shows the refusal, and the voters stay
-        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java")
-                .getPath(), "-cp", KafkaAdminToolsTest.classpath(), QUORUM_TOOL, "--bootstrap-controller",
-                controllers, "remove-controller", "--controller-id", "4", "--controller-directory-id",
-                directoryId(cluster.node(4).dataDir)));
-        Processes.Output refused = Processes.exec(new ProcessBuilder(command), null, Duration.ofSeconds(90));
+        Processes.Output refused = Processes.exec(KafkaAdminToolsTest.toolCommand(QUORUM_TOOL,
+                "--bootstrap-controller", controllers, "remove-controller", "--controller-id", "4",
+                "--controller-directory-id", DynamicVotersTest.directoryId(cluster.node(4).dataDir)), null, Duration.ofSeconds(90));
         assertTrue(refused.exitCode() != 0 && refused.all().contains("node 4 is a broker too"), refused.all());
         assertEquals(Set.of(1, 4), voters(controllers), "after the refused removal");
     }
@@ -118,9 +116,9 @@ class DynamicQuorumTest {
         overrides.put(BrookCluster.FORMAT_ARGS, "--initial-controllers " + initial);
         cluster = new BrookCluster(work, List.of("node1", "node2", "node3"), overrides, Map.of());
         logsOnFailure.watch(cluster);
-        assertEquals("MvDxzVmcRsaTz33bUuRiZg", directoryId(cluster.node(1).dataDir),
+        assertEquals("MvDxzVmcRsaTz33bUuRiZg", DynamicVotersTest.directoryId(cluster.node(1).dataDir),
                 "the metadata directory's id is the one --initial-controllers gives it");
-        assertEquals("gJjUw6Wy2RmU1VfQ9DyRmQ", directoryId(cluster.node(3).dataDir));
+        assertEquals("gJjUw6Wy2RmU1VfQ9DyRmQ", DynamicVotersTest.directoryId(cluster.node(3).dataDir));
         cluster.startAll();
         int active = cluster.awaitActiveController(ELECTION);
         String controllers = String.join(",", List.of(1, 2, 3).stream()
@@ -171,13 +169,5 @@ class DynamicQuorumTest {
             QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
             return quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toSet());
         }
-    }
-
-    private static String directoryId(File dir) throws Exception {
-        Properties meta = new Properties();
-        try (var in = Files.newInputStream(new File(dir, "meta.properties").toPath())) {
-            meta.load(in);
-        }
-        return meta.getProperty("directory.id");
     }
 }

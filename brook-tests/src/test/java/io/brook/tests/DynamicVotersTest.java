@@ -117,7 +117,8 @@ class DynamicVotersTest {
     private void addAndRemoveTheFourthController(String controllers, int active) throws Exception {
         String directoryId = directoryId(cluster.node(4).dataDir);
         // removing a controller that is no voter: Kafka's VOTER_NOT_FOUND, one line
-        Processes.Output notVoter = Processes.exec(toolCommand("--bootstrap-controller", controllers,
+        Processes.Output notVoter = Processes.exec(KafkaAdminToolsTest.toolCommand(QUORUM_TOOL,
+                "--bootstrap-controller", controllers,
                 "remove-controller", "--controller-id", "4", "--controller-directory-id", directoryId), null, TOOL);
         assertTrue(notVoter.exitCode() != 0 && notVoter.all().contains("VoterNotFoundException"), notVoter.all());
 
@@ -126,7 +127,8 @@ class DynamicVotersTest {
         assertTrue(added.contains("Added controller 4 with directory id " + directoryId), added);
         assertEquals(Set.of(1, 2, 3, 4), voters(controllerAdmin(controllers)), "after add-controller");
         // adding it again: DUPLICATE_VOTER
-        Processes.Output again = Processes.exec(toolCommand("--bootstrap-controller", controllers,
+        Processes.Output again = Processes.exec(KafkaAdminToolsTest.toolCommand(QUORUM_TOOL,
+                "--bootstrap-controller", controllers,
                 "--command-config", cluster.node(4).configFile.getPath(), "add-controller"), null, TOOL);
         assertTrue(again.exitCode() != 0 && again.all().contains("DuplicateVoterException"), again.all());
 
@@ -204,19 +206,13 @@ class DynamicVotersTest {
         }
     }
 
-    private static String directoryId(File logDir) throws Exception {
+    /** The directory id in {@code logDir}/meta.properties. */
+    static String directoryId(File logDir) throws Exception {
         Properties meta = new Properties();
         try (var in = Files.newInputStream(new File(logDir, "meta.properties").toPath())) {
             meta.load(in);
         }
         return meta.getProperty("directory.id");
-    }
-
-    private static ProcessBuilder toolCommand(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
-                "-cp", KafkaAdminToolsTest.classpath(), QUORUM_TOOL));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command);
     }
 
     private static String line(String output, String key) {

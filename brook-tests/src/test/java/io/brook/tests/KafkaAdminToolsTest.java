@@ -48,10 +48,15 @@ class KafkaAdminToolsTest {
 
     /** Runs one of Kafka's tools (main class of its core or tools jar) to completion; returns its output. */
     static String tool(String mainClass, String... args) throws Exception {
+        return Processes.run(toolCommand(mainClass, args).command(), null);
+    }
+
+    /** The command that runs one of Kafka's tools, for a test that expects it to fail ({@link Processes#exec}). */
+    static ProcessBuilder toolCommand(String mainClass, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
                 "-cp", classpath(), mainClass));
         command.addAll(List.of(args));
-        return Processes.run(command, null);
+        return new ProcessBuilder(command);
     }
 
     @Test

@@ -113,7 +113,8 @@ class LeaderElectionToolTest {
         assertFalse(brook("topics", "describe", "--unavailable-partitions", "--bootstrap-server=" + live)
                 .contains("Topic: " + TOPIC));
 
-        Processes.Output refused = Processes.exec(toolCommand(LEADER_ELECTION, "--bootstrap-server", live,
+        Processes.Output refused = Processes.exec(KafkaAdminToolsTest.toolCommand(LEADER_ELECTION,
+                "--bootstrap-server", live,
                 "--election-type", "preferred", "--topic", TOPIC, "--partition", "0"), null, Duration.ofSeconds(120));
         assertNotEquals(0, refused.exitCode(), "the preferred replica is dead: " + refused.all());
         assertTrue(refused.all().contains(TOPIC + "-0"), refused.all());
@@ -163,13 +164,6 @@ class LeaderElectionToolTest {
         TopicPartitionInfo back = awaitPartition(admin, "the preferred replica leading again, by the rebalance",
                 CATCH_UP, p -> p.leader() != null && p.leader().id() == preferred);
         assertEquals(3, back.isr().size(), "only an in-sync preferred replica is made leader: " + back);
-    }
-
-    private static ProcessBuilder toolCommand(String mainClass, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(new File(System.getProperty("java.home"), "bin/java").getPath(),
-                "-cp", KafkaAdminToolsTest.classpath(), mainClass));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command);
     }
 
     /** {@code bin/brook} in this JVM; fails unless it exits with 0. Returns what it printed. */

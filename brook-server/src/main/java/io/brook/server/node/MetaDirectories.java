@@ -45,6 +45,12 @@ public final class MetaDirectories {
         return files;
     }
 
+    /** The meta.properties of {@code dir} (however its path is spelled), or null when it has none or is not listed. */
+    public MetaProperties fileOf(File dir) {
+        return files.entrySet().stream().filter(e -> sameDir(e.getKey(), dir)).map(Map.Entry::getValue)
+                .filter(m -> m != null).findFirst().orElse(null);
+    }
+
     /** What a start or format decided: the node's cluster id and the files to write (directory to content). */
     public record Plan(String clusterId, Map<File, MetaProperties> writes) {
         public Plan {
@@ -120,8 +126,7 @@ public final class MetaDirectories {
         }
         List<Uuid> taken = new ArrayList<>(files.values().stream().filter(m -> m != null && m.directoryId() != null)
                 .map(MetaProperties::directoryId).toList());
-        if (fixedId != null && files.entrySet().stream().anyMatch(e -> sameDir(e.getKey(), fixedDir)
-                && e.getValue() == null)) {
+        if (fixedId != null && fileOf(fixedDir) == null) {
             if (taken.contains(fixedId)) {
                 throw new MetaPropertiesException("Another directory of node " + nodeId + " already has the "
                         + "directory id " + fixedId + " that --initial-controllers gives its metadata directory");
