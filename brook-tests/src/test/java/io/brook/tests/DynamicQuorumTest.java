@@ -59,7 +59,7 @@ class DynamicQuorumTest {
     }
 
     @Test
-    void aStandaloneNodeServesAndGrowsByAddingACombinedNodeThatKeepsTheVotersAcrossARestart() throws Exception {
+    void aStandaloneNodeGrowsByACombinedNodeThatKeepsTheVotersAndGoesOnAsAnObserverOnceRemoved() throws Exception {
         // config/cluster/standalone.properties formatted --standalone; node 4, both broker and controller, formatted
         // --no-initial-controllers (config/cluster/controller4.properties with a broker listener too)
         cluster = new BrookCluster(work, List.of("standalone", "controller4"), Map.of(), Map.of(
@@ -96,13 +96,35 @@ class DynamicQuorumTest {
         assertEquals(Set.of(1, 4), voters(controllers), "node 1 after its restart");
         roundTrip("after-restart", 2);
 
-        // a combined voter is not removed while it is a registered broker (its broker would stop following the
-        // metadata): Kafka's admin tool shows the refusal, and the voters stay
-        Processes.Output refused = Processes.exec(KafkaAdminToolsTest.toolCommand(QUORUM_TOOL,
-                "--bootstrap-controller", controllers, "remove-controller", "--controller-id", "4",
-                "--controller-directory-id", DynamicVotersTest.directoryId(cluster.node(4).dataDir)), null, Duration.ofSeconds(90));
-        assertTrue(refused.exitCode() != 0 && refused.all().contains("node 4 is a broker too"), refused.all());
-        assertEquals(Set.of(1, 4), voters(controllers), "after the refused removal");
+        // removed with Kafka's tool, the combined node goes on as an observer (Kafka's removed voter does): its
+        // broker follows the metadata, so an RF-2 topic created afterwards is served by both nodes
+        String directoryId = DynamicVotersTest.directoryId(cluster.node(4).dataDir);
+        String removed = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers,
+                "remove-controller", "--controller-id", "4", "--controller-directory-id", directoryId);
+        assertTrue(removed.contains("Removed") && removed.contains("controller 4 with directory id " + directoryId),
+                removed);
+        assertEquals(Set.of(1), voters(controllers), "after the removal");
+        cluster.await("node 4 listed as an observer", ELECTION, () -> observers(controllers).contains(4));
+        roundTrip("after-removal", 2);
+
+        // killed and started again, it comes back as an observer; then it is added again while it runs
+        cluster.kill(4);
+        cluster.start(4);
+        roundTrip("observer-restarted", 2);
+        String addedAgain = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers,
+                "--command-config", cluster.node(4).configFile.getPath(), "add-controller");
+        assertTrue(addedAgain.contains("Added controller 4"), addedAgain);
+        assertEquals(Set.of(1, 4), voters(controllers), "after adding it again");
+        roundTrip("added-again", 2);
+
+        // removed again, shut down and unregistered (Kafka's way to retire a broker): it is no observer any more
+        KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers, "remove-controller",
+                "--controller-id", "4", "--controller-directory-id", directoryId);
+        cluster.await("node 4 listed as an observer again", ELECTION, () -> observers(controllers).contains(4));
+        cluster.stop(4);
+        cluster.admin(cluster.bootstrap(1)).unregisterBroker(4).all().get(60, TimeUnit.SECONDS);
+        cluster.await("node 4 gone from the observers", ELECTION, () -> !observers(controllers).contains(4));
+        assertEquals(Set.of(1), voters(controllers));
     }
 
     @Test
@@ -162,12 +184,23 @@ class DynamicQuorumTest {
     }
 
     private Set<Integer> voters(String controllers) throws Exception {
+        return ids(describeQuorum(controllers).voters());
+    }
+
+    private Set<Integer> observers(String controllers) throws Exception {
+        return ids(describeQuorum(controllers).observers());
+    }
+
+    private static QuorumInfo describeQuorum(String controllers) throws Exception {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_CONTROLLERS_CONFIG, controllers);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         try (Admin admin = Admin.create(props)) {
-            QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
-            return quorum.voters().stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toSet());
+            return admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    private static Set<Integer> ids(List<QuorumInfo.ReplicaState> replicas) {
+        return replicas.stream().map(QuorumInfo.ReplicaState::replicaId).collect(Collectors.toSet());
     }
 }

@@ -1,6 +1,7 @@
 package io.brook.metadata.quorum;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -34,6 +35,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The Ratis state machine of one voter: hands committed entries, leader changes and snapshot work to the
@@ -62,6 +64,13 @@ final class QuorumStateMachine extends BaseStateMachine {
     private final ForwardedRequestHandler handler;
     private final Duration handlerTimeout;
     private final Runnable onListenerFailure;
+    private final Consumer<RaftConfigurationProto> onConfigurationChanged;
+    /**
+     * Where the listener already is when this state machine replaces an earlier one of the same run (the node
+     * reopened as a Ratis listener), or null: Ratis re-applies the log from its snapshot, and the entries up to here
+     * are not given to the listener again.
+     */
+    private final TermIndex resumeAt;
     private final SnapshotStore store = new SnapshotStore();
     private final ExecutorService listenerThread;
     private final Semaphore pending = new Semaphore(MAX_PENDING_ENTRIES);
@@ -75,13 +84,25 @@ final class QuorumStateMachine extends BaseStateMachine {
     private long announcedTerm = -1;
 
     QuorumStateMachine(int nodeId, QuorumListener listener, ForwardedRequestHandler handler,
-                       Duration handlerTimeout, Runnable onListenerFailure) {
+                       Duration handlerTimeout, Runnable onListenerFailure,
+                       Consumer<RaftConfigurationProto> onConfigurationChanged, TermIndex resumeAt,
+                       ExecutorService listenerThread) {
         this.nodeId = nodeId;
+        this.onConfigurationChanged = onConfigurationChanged;
+        this.resumeAt = resumeAt;
         this.listener = listener;
         this.handler = handler;
         this.handlerTimeout = handlerTimeout;
         this.onListenerFailure = onListenerFailure;
-        this.listenerThread = Executors.newSingleThreadExecutor(r -> {
+        this.listenerThread = listenerThread;
+    }
+
+    /**
+     * The one thread that calls the listener. The quorum owns it and hands it to each state machine of its run (a
+     * node that reopens as a listener gets a new one), so the listener sees one thread throughout.
+     */
+    static ExecutorService newListenerThread(int nodeId) {
+        return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "brook-quorum-" + nodeId + "-listener");
             t.setDaemon(true);
             return t;
@@ -106,6 +127,15 @@ final class QuorumStateMachine extends BaseStateMachine {
         return delivered.getTerm();
     }
 
+    TermIndex deliveredTermIndex() {
+        return delivered;
+    }
+
+    /** Whether Ratis re-applies an entry the listener already has (after a reopen). */
+    private boolean alreadyDelivered(long index) {
+        return resumeAt != null && index <= resumeAt.getIndex();
+    }
+
     SnapshotStore store() {
         return store;
     }
@@ -117,7 +147,11 @@ final class QuorumStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, storage);
         getLifeCycle().startAndTransition(() -> {
             store.init(storage);
-            callOnListener(this::resumeFromSnapshot);
+            if (resumeAt == null) {
+                callOnListener(this::resumeFromSnapshot);
+            } else {
+                delivered = resumeAt; // the listener's state: nothing to load
+            }
         });
     }
 
@@ -188,7 +222,7 @@ final class QuorumStateMachine extends BaseStateMachine {
             }
             TermIndex applied = getLastAppliedTermIndex();
             QuorumSnapshot current = store.latest();
-            if (applied == null || applied.getIndex() < 0
+            if (applied == null || applied.getIndex() < 0 || alreadyDelivered(applied.getIndex())
                     || (current != null && current.index() >= applied.getIndex())) {
                 return current == null ? RaftLog.INVALID_LOG_INDEX : current.index();
             }
@@ -198,14 +232,13 @@ final class QuorumStateMachine extends BaseStateMachine {
         });
     }
 
-    @Override
-    public void close() throws IOException {
-        super.close();
-        stopListenerThread();
+    /** Waits until the listener thread ran every event queued so far (by this state machine or an earlier one). */
+    void awaitListenerQueue() throws IOException {
+        callOnListener(() -> null);
     }
 
-    /** Lets the listener finish its queue, then stops its thread; idempotent (Ratis closes the state
-     *  machine when its server stops, the quorum again in case the server never started). */
+    /** Lets the listener finish its queue, then stops its thread; idempotent. The quorum calls it once it stopped
+     *  (Ratis closing this state machine leaves the thread to the quorum, which may reopen on it). */
     void stopListenerThread() {
         if (listenerThread.isTerminated()) {
             return;
@@ -230,6 +263,10 @@ final class QuorumStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         long index = entry.getIndex();
         long term = entry.getTerm();
+        if (alreadyDelivered(index)) {
+            updateLastAppliedTermIndex(term, index);
+            return CompletableFuture.completedFuture(termMessage(term));
+        }
         ByteBuffer data = ByteBuffer.wrap(entry.getStateMachineLogEntry().getLogData().toByteArray())
                 .asReadOnlyBuffer();
         try {
@@ -270,6 +307,10 @@ final class QuorumStateMachine extends BaseStateMachine {
     /** Raft's own entries (configuration, the leader's first entry) take an index but carry no data. */
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
+        if (alreadyDelivered(index)) {
+            updateLastAppliedTermIndex(term, index);
+            return;
+        }
         onListenerThread(() -> {
             updateLastAppliedTermIndex(term, index);
             delivered = TermIndex.valueOf(term, index);
@@ -292,6 +333,11 @@ final class QuorumStateMachine extends BaseStateMachine {
     static long termOf(Message message) {
         ByteString content = message == null ? null : message.getContent();
         return content == null || content.size() != Long.BYTES ? -1 : content.asReadOnlyByteBuffer().getLong();
+    }
+
+    @Override
+    public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto newConfiguration) {
+        onConfigurationChanged.accept(newConfiguration);
     }
 
     // ---- leadership ----------------------------------------------------------------------------------

@@ -9,15 +9,22 @@ import java.util.List;
  * @param leaderId     the leader this voter knows of, or -1
  * @param commitIndex  the highest Raft index known committed (the quorum's high watermark)
  * @param appliedIndex the highest index delivered to this voter's listener
+ * @param observers    the nodes that receive the log without voting (Ratis listeners: removed voters kept as
+ *                     observers), as {@code voters} describes voters
  */
 public record QuorumStatus(int nodeId, int leaderId, long term, long commitIndex, long appliedIndex,
-                           List<Voter> voters) {
+                           List<Voter> voters, List<Voter> observers) {
     public QuorumStatus {
         voters = List.copyOf(voters);
+        observers = List.copyOf(observers);
     }
 
-    /** What this voter thinks a voter is doing. */
-    public enum Role { LEADER, FOLLOWER, CANDIDATE, UNKNOWN }
+    public QuorumStatus(int nodeId, int leaderId, long term, long commitIndex, long appliedIndex, List<Voter> voters) {
+        this(nodeId, leaderId, term, commitIndex, appliedIndex, voters, List.of());
+    }
+
+    /** What this node thinks a member is doing. */
+    public enum Role { LEADER, FOLLOWER, CANDIDATE, OBSERVER, UNKNOWN }
 
     /**
      * @param logEndIndex   the last index known to be in that voter's log (the leader's match index for a

@@ -1,6 +1,7 @@
 package io.brook.metadata.quorum;
 
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -14,10 +15,12 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
@@ -38,6 +41,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,7 +51,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * One voter of the metadata quorum: a Raft log of opaque entries replicated among the controller voters
  * with Apache Ratis over its Netty transport. The leader accepts {@link #propose proposals}; every voter
  * hands each committed entry, in log order, to its {@link QuorumListener}, which also owns the snapshots.
- * The leader also answers requests other nodes forward with {@link QuorumClient}.
+ * The leader also answers requests other nodes forward with {@link QuorumClient}. A voter removed with
+ * {@link #removeVoter removeVoter(id, true)} goes on as a Ratis listener: it receives and delivers the log without
+ * voting.
  *
  * <p>Ratis listens on this voter's own address from {@code controller.quorum.voters} and keeps its log in
  * {@link QuorumConfig#storageDir()}; a voter restarted after a crash (even SIGKILL) resumes from its own
@@ -60,14 +66,21 @@ public final class RaftQuorum implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RaftQuorum.class);
     /** How long {@link #close} waits for another thread's close of the same voter. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
+    /** How long a leader that is no voter any more waits for a voter to take over before it stops leading. */
+    static final Duration HANDOVER_WAIT = Duration.ofSeconds(5);
 
     private final QuorumConfig config;
     private final RaftGroupId groupId;
     private final RaftPeerId selfId;
-    private final QuorumStateMachine stateMachine;
+    private final QuorumListener listener;
+    private final ForwardedRequestHandler handler;
+    private final ExecutorService listenerThread;
+    /** Replaced when the node reopens as a listener ({@link #reopenAsListener}). */
+    private volatile QuorumStateMachine stateMachine;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean reopening = new AtomicBoolean();
     /** Completed once {@link #close} finished, for callers that found another thread closing. */
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile RaftServer server;
@@ -80,8 +93,15 @@ public final class RaftQuorum implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.groupId = RatisProperties.groupId(config.clusterId());
         this.selfId = RatisProperties.peerId(config.nodeId());
-        this.stateMachine = new QuorumStateMachine(config.nodeId(), Objects.requireNonNull(listener, "listener"),
-                handler, config.requestTimeout(), this::stopAfterListenerFailure);
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.handler = handler;
+        this.listenerThread = QuorumStateMachine.newListenerThread(config.nodeId());
+        this.stateMachine = newStateMachine(null);
+    }
+
+    private QuorumStateMachine newStateMachine(TermIndex resumeAt) {
+        return new QuorumStateMachine(config.nodeId(), listener, handler, config.requestTimeout(),
+                this::stopAfterListenerFailure, this::onConfigurationChanged, resumeAt, listenerThread);
     }
 
     /**
@@ -98,6 +118,14 @@ public final class RaftQuorum implements AutoCloseable {
         // a joining node starts in no configuration: the leader's AddVoter brings it in (and its log the voter set)
         RaftGroup group = config.joining() ? RaftGroup.valueOf(groupId)
                 : RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
+        startServer(group);
+        log.info("metadata quorum node {} started: voters {}, storage {}", config.nodeId(), config.voters().keySet(),
+                config.storageDir());
+    }
+
+    /** Builds and starts the Ratis server on this voter's storage, with {@link #stateMachine}. */
+    private void startServer(RaftGroup group) throws IOException {
+        QuorumStateMachine stateMachine = this.stateMachine;
         RaftServer s = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(group)
@@ -117,8 +145,6 @@ public final class RaftQuorum implements AutoCloseable {
             throw new IOException("metadata quorum node " + config.nodeId() + " could not start on "
                     + address() + " with storage " + config.storageDir() + ": " + rootMessage(e), e);
         }
-        log.info("metadata quorum node {} started: voters {}, storage {}", config.nodeId(), config.voters().keySet(),
-                config.storageDir());
     }
 
     /**
@@ -267,7 +293,7 @@ public final class RaftQuorum implements AutoCloseable {
     public QuorumStatus status() {
         RaftServer.Division d = division;
         if (d == null) {
-            return new QuorumStatus(config.nodeId(), -1, -1, -1, lastAppliedIndex(), List.of());
+            return new QuorumStatus(config.nodeId(), -1, -1, -1, lastAppliedIndex(), List.of(), List.of());
         }
         long now = System.currentTimeMillis();
         RoleInfoProto role = d.getInfo().getRoleInfoProto();
@@ -291,20 +317,34 @@ public final class RaftQuorum implements AutoCloseable {
             leaderContact = now - role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
         }
         for (RaftPeer peer : d.getRaftConf().getCurrentPeers()) {
-            int id = RatisProperties.nodeId(peer.getId());
-            if (id == config.nodeId()) {
-                voters.add(new QuorumStatus.Voter(id, role(role.getRole()), ownLogEnd, now));
-            } else if (followers.containsKey(id)) {
-                long[] f = followers.get(id);
-                voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.FOLLOWER, f[0], f[1]));
-            } else if (id == leader) {
-                voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.LEADER, -1, leaderContact));
-            } else {
-                voters.add(new QuorumStatus.Voter(id, QuorumStatus.Role.UNKNOWN, -1, -1));
-            }
+            voters.add(member(RatisProperties.nodeId(peer.getId()), role, ownLogEnd, now, followers, leader,
+                    leaderContact));
         }
         voters.sort(Comparator.comparingInt(QuorumStatus.Voter::id));
-        return new QuorumStatus(config.nodeId(), leader, term(), lastCommittedIndex(), lastAppliedIndex(), voters);
+        List<QuorumStatus.Voter> observers = new ArrayList<>();
+        for (RaftPeer peer : d.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER)) {
+            QuorumStatus.Voter o = member(RatisProperties.nodeId(peer.getId()), role, ownLogEnd, now, followers,
+                    leader, leaderContact);
+            observers.add(new QuorumStatus.Voter(o.id(), QuorumStatus.Role.OBSERVER, o.logEndIndex(),
+                    o.lastContactMs()));
+        }
+        observers.sort(Comparator.comparingInt(QuorumStatus.Voter::id));
+        return new QuorumStatus(config.nodeId(), leader, term(), lastCommittedIndex(), lastAppliedIndex(), voters,
+                observers);
+    }
+
+    /** One member as this node sees it: itself exactly, the others as the leader's appends to them went. */
+    private QuorumStatus.Voter member(int id, RoleInfoProto role, long ownLogEnd, long now,
+                                     Map<Integer, long[]> followers, int leader, long leaderContact) {
+        if (id == config.nodeId()) {
+            return new QuorumStatus.Voter(id, role(role.getRole()), ownLogEnd, now);
+        } else if (followers.containsKey(id)) {
+            long[] f = followers.get(id);
+            return new QuorumStatus.Voter(id, QuorumStatus.Role.FOLLOWER, f[0], f[1]);
+        } else if (id == leader) {
+            return new QuorumStatus.Voter(id, QuorumStatus.Role.LEADER, -1, leaderContact);
+        }
+        return new QuorumStatus.Voter(id, QuorumStatus.Role.UNKNOWN, -1, -1);
     }
 
     private static QuorumStatus.Role role(RaftPeerRole role) {
@@ -312,6 +352,7 @@ public final class RaftQuorum implements AutoCloseable {
             case LEADER -> QuorumStatus.Role.LEADER;
             case FOLLOWER -> QuorumStatus.Role.FOLLOWER;
             case CANDIDATE -> QuorumStatus.Role.CANDIDATE;
+            case LISTENER -> QuorumStatus.Role.OBSERVER;
             default -> QuorumStatus.Role.UNKNOWN;
         };
     }
@@ -339,35 +380,61 @@ public final class RaftQuorum implements AutoCloseable {
     }
 
     /**
-     * Adds a voter (KIP-853's AddRaftVoter): on the leader only. The new voter must already run with a
-     * voter set that includes itself; it catches up from the leader's snapshot and log.
+     * Adds a voter (KIP-853's AddRaftVoter): on the leader only. The new voter must already run, either joining
+     * (started without a configuration) or following as a listener (a removed voter kept as one): it catches up
+     * from the leader's snapshot and log.
      */
     public CompletableFuture<Void> addVoter(int id, InetSocketAddress address) {
-        List<RaftPeer> peers = new ArrayList<>();
-        RaftServer.Division d = division;
-        if (d != null) {
-            for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
-                if (RatisProperties.nodeId(p.getId()) != id) {
-                    peers.add(p);
-                }
-            }
-        }
-        peers.add(RatisProperties.peer(id, address));
-        return setVoters(peers);
+        List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER, id);
+        voters.add(RatisProperties.peer(id, address));
+        return setConfiguration(voters, currentPeers(RaftPeerRole.LISTENER, id));
     }
 
-    /** Removes a voter (KIP-853's RemoveRaftVoter): on the leader only. */
-    public CompletableFuture<Void> removeVoter(int id) {
+    /**
+     * Removes a voter (KIP-853's RemoveRaftVoter): on the leader only. With {@code keepAsListener} the removed node
+     * goes on receiving the log as a Ratis listener (Kafka's observer: it no longer votes nor counts for commits, but
+     * its metadata keeps moving); it reopens itself in that role ({@link #reopenAsListener}), the leader handing its
+     * leadership to a voter first. Without, Ratis stops the removed node's quorum member.
+     */
+    public CompletableFuture<Void> removeVoter(int id, boolean keepAsListener) {
+        List<RaftPeer> listeners = currentPeers(RaftPeerRole.LISTENER, id);
+        if (keepAsListener) {
+            RaftServer.Division d = division;
+            RaftPeer removed = d == null ? null : d.getRaftConf().getPeer(RatisProperties.peerId(id));
+            if (removed != null) {
+                listeners.add(RaftPeer.newBuilder(removed).setStartupRole(RaftPeerRole.LISTENER).build());
+            }
+        }
+        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), listeners);
+    }
+
+    /** Drops a listener (a removed voter kept as an observer) from the configuration: on the leader only. */
+    public CompletableFuture<Void> removeListener(int id) {
+        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), currentPeers(RaftPeerRole.LISTENER, id));
+    }
+
+    /** The peers of {@code role} in the current configuration, but {@code except}. */
+    private List<RaftPeer> currentPeers(RaftPeerRole role, int except) {
         List<RaftPeer> peers = new ArrayList<>();
         RaftServer.Division d = division;
         if (d != null) {
-            for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
-                if (RatisProperties.nodeId(p.getId()) != id) {
+            for (RaftPeer p : d.getRaftConf().getCurrentPeers(role)) {
+                if (RatisProperties.nodeId(p.getId()) != except) {
                     peers.add(p);
                 }
             }
         }
-        return setVoters(peers);
+        return peers;
+    }
+
+    /** The ids of the nodes that follow the log as listeners (removed voters kept as observers). */
+    public List<Integer> listenerIds() {
+        RaftServer.Division d = division;
+        if (d == null) {
+            return List.of();
+        }
+        return d.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER).stream()
+                .map(p -> RatisProperties.nodeId(p.getId())).sorted().toList();
     }
 
     /** The voter ids of the current Raft configuration (the static voters until one is added or removed). */
@@ -399,7 +466,7 @@ public final class RaftQuorum implements AutoCloseable {
         return voters;
     }
 
-    private CompletableFuture<Void> setVoters(List<RaftPeer> peers) {
+    private CompletableFuture<Void> setConfiguration(List<RaftPeer> peers, List<RaftPeer> listeners) {
         RaftServer s = server;
         if (s == null || closed.get()) {
             return CompletableFuture.failedFuture(new QuorumException("metadata quorum node "
@@ -410,17 +477,102 @@ public final class RaftQuorum implements AutoCloseable {
         }
         SetConfigurationRequest request = new SetConfigurationRequest(clientId, selfId, groupId,
                 callIds.incrementAndGet(), SetConfigurationRequest.Arguments.newBuilder()
-                .setServersInNewConf(peers).build());
+                .setServersInNewConf(peers).setListenersInNewConf(listeners).build());
         try {
             return s.setConfigurationAsync(request).thenApply(reply -> {
                 if (!reply.isSuccess()) {
-                    throw new QuorumException("changing the voters to " + peers + " failed: "
+                    throw new QuorumException("changing the voters to " + peers + " (listeners " + listeners
+                            + ") failed: "
                             + reply.getException(), true, reply.getException());
                 }
                 return null;
             });
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new QuorumException(e.getMessage(), true, e));
+        }
+    }
+
+    /**
+     * A configuration entry was applied (on Ratis's state-machine thread). Ratis keeps a voter that a change turned
+     * into a listener in the follower role, and a follower that loses its leader runs an election, finds itself in
+     * no voter set and stops its member: so such a node reopens as a listener, on its own thread.
+     */
+    private void onConfigurationChanged(RaftConfigurationProto conf) {
+        if (conf.getOldPeersCount() > 0 || conf.getOldListenersCount() > 0) {
+            return; // joint consensus: the new configuration follows
+        }
+        boolean listenerNow = conf.getListenersList().stream()
+                .anyMatch(p -> selfId.toByteString().equals(p.getId()));
+        RaftServer.Division d = division;
+        if (!listenerNow || d == null || d.getInfo().isListener() || closed.get()
+                || !reopening.compareAndSet(false, true)) {
+            return;
+        }
+        Thread reopen = new Thread(this::reopenAsListener, "brook-quorum-" + config.nodeId() + "-reopen");
+        reopen.setDaemon(true);
+        reopen.start();
+    }
+
+    /**
+     * Closes this node's Ratis member and starts it again on the same storage, where the configuration names it a
+     * listener, so that it starts as one. The listener keeps its state: the new state machine skips the entries
+     * re-applied from the log up to the last one it was given. A leader hands its leadership to a voter first.
+     */
+    private void reopenAsListener() {
+        try {
+            synchronized (this) {
+                RaftServer old = server;
+                RaftServer.Division d = division;
+                if (closed.get() || old == null || d == null || d.getInfo().isListener()) {
+                    return;
+                }
+                if (d.getInfo().isLeader()) {
+                    handOverLeadership(old, d);
+                }
+                log.info("metadata quorum node {} is no voter any more: it goes on following the metadata log as a "
+                        + "listener (an observer)", config.nodeId());
+                division = null;
+                server = null;
+                old.close();
+                QuorumStateMachine previous = stateMachine;
+                previous.awaitListenerQueue(); // what the old one delivered is all there will be
+                stateMachine = newStateMachine(previous.deliveredTermIndex());
+                startServer(RaftGroup.valueOf(groupId)); // the stored configuration names this node a listener
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("metadata quorum node {} could not reopen as a listener and no longer follows the metadata "
+                    + "log; restart the node to resume", config.nodeId(), e);
+        } finally {
+            reopening.set(false);
+        }
+    }
+
+    /** Asks the voter furthest along to lead now, rather than waiting for an election once this one stops. */
+    private void handOverLeadership(RaftServer s, RaftServer.Division d) {
+        Map<Integer, Long> match = new HashMap<>();
+        for (QuorumStatus.Voter v : status().voters()) {
+            match.put(v.id(), v.logEndIndex());
+        }
+        RaftPeer next = d.getRaftConf().getCurrentPeers().stream()
+                .filter(p -> !p.getId().equals(selfId))
+                .max(Comparator.comparingLong(p -> match.getOrDefault(RatisProperties.nodeId(p.getId()), -1L)))
+                .orElse(null);
+        if (next == null) {
+            return;
+        }
+        long timeoutMs = HANDOVER_WAIT.toMillis();
+        try {
+            RaftClientReply reply = s.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId, groupId,
+                    callIds.incrementAndGet(), next.getId(), timeoutMs)).get(timeoutMs * 2, TimeUnit.MILLISECONDS);
+            if (!reply.isSuccess()) {
+                log.info("metadata quorum node {}: handing the leadership to node {} failed ({}); it is elected "
+                        + "instead", config.nodeId(), RatisProperties.nodeId(next.getId()), reply.getException());
+            }
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            log.info("metadata quorum node {}: handing the leadership to node {} failed ({}); it is elected instead",
+                    config.nodeId(), RatisProperties.nodeId(next.getId()), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -209,14 +209,59 @@ class ThreeVoterQuorumTest {
             // a follower refuses voter changes, naming the leader
             int followerId = leader.config().nodeId() % 3 + 1;
             ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-                    () -> cluster.node(followerId).removeVoter(4).get(30, TimeUnit.SECONDS));
+                    () -> cluster.node(followerId).removeVoter(4, false).get(30, TimeUnit.SECONDS));
             assertEquals(leader.config().nodeId(), assertInstanceOf(NotLeaderException.class, refused.getCause()).leaderId());
 
-            leader.removeVoter(4).get(60, TimeUnit.SECONDS);
+            leader.removeVoter(4, false).get(60, TimeUnit.SECONDS);
             assertEquals(List.of(1, 2, 3), leader.voterIds());
             cluster.stop(4);
             leader.propose(bytes("without-four")).get(30, TimeUnit.SECONDS);
             assertFalse(fourth.payloads().contains("without-four"));
+        }
+    }
+
+    @Test
+    void aRemovedVoterKeptAsAListenerFollowsTheLogThroughLeaderChangesAndVotesAgainOnceAdded() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 4)) {
+            cluster.startAll();
+            RaftQuorum first = cluster.awaitLeader(WAIT);
+            int removedId = first.config().nodeId();
+            first.propose(bytes("before")).get(30, TimeUnit.SECONDS);
+
+            // the leader removes itself: it hands its leadership over and goes on as a listener
+            first.removeVoter(removedId, true).get(60, TimeUnit.SECONDS);
+            RecordingListener removed = cluster.listener(removedId);
+            await("another voter leads", WAIT, () -> cluster.running().values().stream()
+                    .anyMatch(q -> q.isLeader() && q.config().nodeId() != removedId));
+            RaftQuorum second = cluster.awaitLeader(WAIT);
+            assertNotEquals(removedId, second.config().nodeId());
+            List<Integer> three = new ArrayList<>(List.of(1, 2, 3, 4));
+            three.remove(Integer.valueOf(removedId));
+            assertEquals(three, second.voterIds());
+            assertEquals(List.of(removedId), second.listenerIds());
+            await("the removed voter runs as a listener", WAIT, () -> first.status().observers().stream()
+                    .anyMatch(o -> o.id() == removedId && o.role() == QuorumStatus.Role.OBSERVER));
+            second.propose(bytes("as-listener")).get(30, TimeUnit.SECONDS);
+            await("the listener has the new leader's entry", WAIT, () -> removed.payloads().contains("as-listener"));
+
+            // its election timeout passes with no leader: a listener waits, it does not stop
+            cluster.stop(second.config().nodeId());
+            RaftQuorum third = cluster.awaitLeader(WAIT);
+            assertNotEquals(removedId, third.config().nodeId());
+            third.propose(bytes("after-leader-change")).get(30, TimeUnit.SECONDS);
+            await("the listener follows the next leader", WAIT,
+                    () -> removed.payloads().contains("after-leader-change"));
+            await("the leader lists the listener as an observer", WAIT, () -> third.status().observers().stream()
+                    .anyMatch(o -> o.id() == removedId && o.logEndIndex() > 0));
+
+            // added again while it runs, it votes: with it, two of three voters are up
+            third.addVoter(removedId, cluster.voters().get(removedId)).get(60, TimeUnit.SECONDS);
+            assertTrue(third.voterIds().contains(removedId));
+            assertEquals(List.of(), third.listenerIds());
+            third.propose(bytes("voter-again")).get(30, TimeUnit.SECONDS);
+            await("the voter again has every entry", WAIT, () -> removed.payloads().contains("voter-again"));
+            assertEquals(cluster.listener(third.config().nodeId()).payloads(), removed.payloads());
+            assertTrue(removed.violations.isEmpty(), removed.violations.toString());
         }
     }
 }

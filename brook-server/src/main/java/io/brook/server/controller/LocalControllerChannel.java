@@ -52,6 +52,7 @@ import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -80,6 +81,7 @@ public final class LocalControllerChannel implements ControllerChannel {
 
     /** Broker sessions and decisions (null: this channel takes no broker registrations); controller thread only. */
     private final ClusterControl cluster;
+    private volatile IntConsumer unregistered = id -> { };
     private final LongSupplier clock;
 
     /**
@@ -263,7 +265,13 @@ public final class LocalControllerChannel implements ControllerChannel {
         if (cluster == null) {
             return noLifecycle();
         }
-        return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)));
+        return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)))
+                .thenRun(() -> unregistered.accept(brokerId));
+    }
+
+    /** Runs {@code action} on the id of each broker this controller unregistered, once that is committed. */
+    public void whenBrokerUnregistered(IntConsumer action) {
+        this.unregistered = action;
     }
 
     /**

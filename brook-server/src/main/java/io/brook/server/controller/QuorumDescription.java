@@ -84,17 +84,34 @@ public record QuorumDescription(int leaderId, int leaderEpoch, long highWatermar
         long highWatermark = status.commitIndex() + 1;
         List<Replica> voters = new ArrayList<>();
         for (QuorumStatus.Voter voter : status.voters()) {
-            long logEnd = voter.logEndIndex() < 0 ? -1 : voter.logEndIndex() + 1;
-            long caughtUp = logEnd >= highWatermark ? voter.lastContactMs() : -1;
-            voters.add(new Replica(voter.id(), logEnd, voter.lastContactMs(), caughtUp));
+            voters.add(replica(voter, highWatermark));
+        }
+        List<Replica> observers = new ArrayList<>();
+        for (QuorumStatus.Voter observer : status.observers()) {
+            observers.add(replica(observer, highWatermark));
         }
         return new QuorumDescription(status.leaderId(), (int) Math.max(-1, status.term()), highWatermark, voters,
-                List.of());
+                observers);
     }
 
-    /** This description with {@code observers} (the broker-only nodes following the log) instead of its own. */
-    public QuorumDescription withObservers(List<Replica> observers) {
-        return new QuorumDescription(leaderId, leaderEpoch, highWatermark, voters, observers, nodes);
+    private static Replica replica(QuorumStatus.Voter member, long highWatermark) {
+        long logEnd = member.logEndIndex() < 0 ? -1 : member.logEndIndex() + 1;
+        long caughtUp = logEnd >= highWatermark ? member.lastContactMs() : -1;
+        return new Replica(member.id(), logEnd, member.lastContactMs(), caughtUp);
+    }
+
+    /**
+     * This description with {@code more} observers (the broker-only nodes following the log) after its own (the
+     * quorum's listeners); one already listed is not listed twice.
+     */
+    public QuorumDescription plusObservers(List<Replica> more) {
+        List<Replica> all = new ArrayList<>(observers);
+        for (Replica r : more) {
+            if (all.stream().noneMatch(o -> o.id() == r.id())) {
+                all.add(r);
+            }
+        }
+        return new QuorumDescription(leaderId, leaderEpoch, highWatermark, voters, all, nodes);
     }
 
     /** This description with {@code nodes} (the voters' endpoints) instead of its own. */

@@ -26,11 +26,14 @@ import java.util.function.Supplier;
  *   <li>REQUEST_TIMED_OUT while another change is in progress;</li>
  *   <li>DUPLICATE_VOTER for adding an id already voting; VOTER_NOT_FOUND for removing one that is not voting, and
  *       for removing the last voter (Kafka's voter set refuses to become empty with the same code);</li>
- *   <li>INVALID_REQUEST for removing a voter that is registered as a broker (a combined node): unlike Kafka's,
- *       whose removed voter goes on as an observer, a removed Brook voter stops following the metadata log;</li>
  *   <li>REQUEST_TIMED_OUT when the change did not commit in the request's time (a new voter that is not running
  *       cannot catch up) or Ratis refused it.</li>
  * </ol>
+ *
+ * <p>A removed voter that is registered as a broker (a combined node) goes on following the metadata log as a Ratis
+ * listener, as Kafka's removed voter goes on as an observer: its broker keeps serving with a moving image, and it can
+ * be added again while it runs. A removed controller-only node leaves the quorum (Ratis stops its member): it is
+ * expected to be shut down, and a listener nobody runs would be retried by the leader for good.
  *
  * <p>Thread-safety: one change at a time per controller ({@link #inProgress}); Ratis allows one at a time too.
  */
@@ -52,7 +55,8 @@ public final class VoterChanges {
      * @param quorum                 the controller's quorum, null while it is opening
      * @param controllerListenerName the listener whose endpoint a new voter is reached at (the first of
      *                               {@code controller.listener.names}, as Kafka's)
-     * @param registeredBroker       whether a node id is registered as a broker (a combined node, when it votes)
+     * @param registeredBroker       whether a node id is registered as a broker (a combined node, when it votes):
+     *                               such a node is kept as a listener once removed
      */
     public VoterChanges(Supplier<RaftQuorum> quorum, String clusterId, String controllerListenerName,
                         IntPredicate registeredBroker) {
@@ -100,19 +104,12 @@ public final class VoterChanges {
             return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,
                     "node " + voterId + " is not a voter of the metadata quorum " + voters));
         }
-        if (registeredBroker.test(voterId)) {
-            // its broker reads the metadata through its own voter, which Ratis stops once removed: it would go on
-            // heartbeating and being given leaderships with a metadata image that no longer moves
-            return CompletableFuture.completedFuture(new Outcome(Errors.INVALID_REQUEST, "node " + voterId
-                    + " is a broker too (process.roles=broker,controller), and a combined node stops following the "
-                    + "metadata once it is no voter in this build: stop it and unregister the broker first "
-                    + "(kafka-cluster unregister --id " + voterId + "), or keep it a voter"));
-        }
         if (voters.size() == 1) {
             return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,
                     "node " + voterId + " is the last voter of the metadata quorum; it cannot be removed"));
         }
-        return change(() -> q.removeVoter(voterId), timeoutMs, "removing voter " + voterId);
+        boolean keepAsListener = registeredBroker.test(voterId);
+        return change(() -> q.removeVoter(voterId, keepAsListener), timeoutMs, "removing voter " + voterId);
     }
 
     public String controllerListenerName() {

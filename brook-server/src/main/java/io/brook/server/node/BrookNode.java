@@ -812,18 +812,33 @@ public final class BrookNode implements AutoCloseable {
         }
         // new partitions go to the registered brokers that are neither fenced nor shutting down
         Supplier<List<Integer>> brokers = () -> usableBrokers(controller.image());
-        // DescribeQuorum: the voters as Ratis reports them, the broker-only nodes that fetch as observers
+        // DescribeQuorum: the voters and listeners (removed combined voters) as Ratis reports them, then the
+        // broker-only nodes that fetch as observers
         MetadataObservers observers = new MetadataObservers();
         Supplier<QuorumDescription> quorumDescription = () -> {
             QuorumDescription described = QuorumDescription.fromStatus(controller.quorum().status(),
                     controller.quorum().voterAddresses(), controllerListener.name());
-            return described.withObservers(observers.replicas(described.highWatermark(), System.currentTimeMillis()));
+            return described.plusObservers(observers.replicas(described.highWatermark(), System.currentTimeMillis()));
         };
         LocalControllerChannel local = new LocalControllerChannel(controller, brokers, partitions,
                 replicationFactor, Short.MAX_VALUE, quorumDescription, clusterId,
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
         local.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
                 config.getInt("min.insync.replicas"));
+        // a removed combined voter follows the log as a listener until its broker is unregistered (it was shut down)
+        local.whenBrokerUnregistered(id -> {
+            RaftQuorum raft = controller.quorum();
+            if (raft.listenerIds().contains(id)) {
+                raft.removeListener(id).whenComplete((ok, failure) -> {
+                    if (failure == null) {
+                        log.info("Node {} no longer follows the metadata quorum: its broker was unregistered", id);
+                    } else {
+                        log.warn("Node {}'s broker was unregistered but it stays a listener of the metadata quorum: {}",
+                                id, failure.toString());
+                    }
+                });
+            }
+        });
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 ActiveControllerTimer.FENCE_PASS_MS);
         server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too

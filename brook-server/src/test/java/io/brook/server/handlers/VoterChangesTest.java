@@ -74,11 +74,6 @@ class VoterChangesTest {
         assertEquals(Errors.DUPLICATE_VOTER, add(changes, CLUSTER, 1, LISTENER, localAddress(), 10_000).error);
         Answer notVoting = remove(changes, 5);
         assertEquals(Errors.VOTER_NOT_FOUND, notVoting.error, notVoting.message);
-        // a voter that is also a registered broker (a combined node) is not removed: its broker would go stale
-        VoterChanges combined = new VoterChanges(() -> quorum, CLUSTER, LISTENER, id -> id == 1);
-        Answer broker = remove(combined, 1);
-        assertEquals(Errors.INVALID_REQUEST, broker.error, broker.message);
-        assertTrue(broker.message.contains("node 1 is a broker too"), broker.message);
         Answer last = remove(changes, 1);
         assertEquals(Errors.VOTER_NOT_FOUND, last.error, "Kafka's voter set never becomes empty: " + last.message);
         assertTrue(last.message.contains("last voter"), last.message);
