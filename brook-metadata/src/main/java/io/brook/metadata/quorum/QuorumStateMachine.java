@@ -2,6 +2,7 @@ package io.brook.metadata.quorum;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -35,7 +36,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * The Ratis state machine of one voter: hands committed entries, leader changes and snapshot work to the
@@ -64,7 +64,8 @@ final class QuorumStateMachine extends BaseStateMachine {
     private final ForwardedRequestHandler handler;
     private final Duration handlerTimeout;
     private final Runnable onListenerFailure;
-    private final Consumer<RaftConfigurationProto> onConfigurationChanged;
+    /** Told when the configuration changed or Ratis stopped this member: the quorum checks its membership. */
+    private final Runnable onMembershipEvent;
     /**
      * Where the listener already is when this state machine replaces an earlier one of the same run (the node
      * reopened as a Ratis listener), or null: Ratis re-applies the log from its snapshot, and the entries up to here
@@ -85,11 +86,13 @@ final class QuorumStateMachine extends BaseStateMachine {
 
     QuorumStateMachine(int nodeId, QuorumListener listener, ForwardedRequestHandler handler,
                        Duration handlerTimeout, Runnable onListenerFailure,
-                       Consumer<RaftConfigurationProto> onConfigurationChanged, TermIndex resumeAt,
-                       ExecutorService listenerThread) {
+                       Runnable onMembershipEvent, TermIndex resumeAt, ExecutorService listenerThread) {
         this.nodeId = nodeId;
-        this.onConfigurationChanged = onConfigurationChanged;
+        this.onMembershipEvent = onMembershipEvent;
         this.resumeAt = resumeAt;
+        if (resumeAt != null) {
+            delivered = resumeAt;
+        }
         this.listener = listener;
         this.handler = handler;
         this.handlerTimeout = handlerTimeout;
@@ -150,7 +153,7 @@ final class QuorumStateMachine extends BaseStateMachine {
             if (resumeAt == null) {
                 callOnListener(this::resumeFromSnapshot);
             } else {
-                delivered = resumeAt; // the listener's state: nothing to load
+                callOnListener(this::resumeAfterReopen);
             }
         });
     }
@@ -174,6 +177,22 @@ final class QuorumStateMachine extends BaseStateMachine {
             delivered = TermIndex.valueOf(start.term(), start.index());
             log.info("metadata quorum node {} resumes from the snapshot at index {} (term {})",
                     nodeId, start.index(), start.term());
+        }
+        return null;
+    }
+
+    /**
+     * Reopened in the same run: the listener has everything up to {@link #resumeAt}, unless the leader's snapshot
+     * was being installed while the member closed and is newer: then it is given that snapshot.
+     */
+    private Void resumeAfterReopen() throws IOException {
+        QuorumSnapshot mine = store.latest();
+        if (mine != null && mine.index() > resumeAt.getIndex()) {
+            listener.installSnapshot(mine.files(), mine.index(), mine.term());
+            setLastAppliedTermIndex(TermIndex.valueOf(mine.term(), mine.index()));
+            delivered = TermIndex.valueOf(mine.term(), mine.index());
+            log.info("metadata quorum node {} reopened with the leader's snapshot at index {} (term {})", nodeId,
+                    mine.index(), mine.term());
         }
         return null;
     }
@@ -337,7 +356,12 @@ final class QuorumStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyConfigurationChanged(long term, long index, RaftConfigurationProto newConfiguration) {
-        onConfigurationChanged.accept(newConfiguration);
+        onMembershipEvent.run();
+    }
+
+    @Override
+    public void notifyServerShutdown(RoleInfoProto roleInfo, boolean allServer) {
+        onMembershipEvent.run();
     }
 
     // ---- leadership ----------------------------------------------------------------------------------

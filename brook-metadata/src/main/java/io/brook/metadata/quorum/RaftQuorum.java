@@ -1,7 +1,6 @@
 package io.brook.metadata.quorum;
 
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
-import org.apache.ratis.proto.RaftProtos.RaftConfigurationProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -19,6 +18,7 @@ import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -33,6 +33,7 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -68,6 +69,12 @@ public final class RaftQuorum implements AutoCloseable {
     static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
     /** How long a leader that is no voter any more waits for a voter to take over before it stops leading. */
     static final Duration HANDOVER_WAIT = Duration.ofSeconds(5);
+    /** How often a member that reopens as a listener is started before this node gives up. */
+    static final int REOPEN_ATTEMPTS = 3;
+    static final Duration REOPEN_BACKOFF = Duration.ofSeconds(1);
+    /** How long adding a listener as a voter waits for it to be caught up and answering. */
+    static final Duration LISTENER_CATCH_UP_WAIT = Duration.ofSeconds(30);
+    static final Duration LISTENER_CATCH_UP_POLL = Duration.ofMillis(100);
 
     private final QuorumConfig config;
     private final RaftGroupId groupId;
@@ -101,7 +108,7 @@ public final class RaftQuorum implements AutoCloseable {
 
     private QuorumStateMachine newStateMachine(TermIndex resumeAt) {
         return new QuorumStateMachine(config.nodeId(), listener, handler, config.requestTimeout(),
-                this::stopAfterListenerFailure, this::onConfigurationChanged, resumeAt, listenerThread);
+                this::stopAfterListenerFailure, this::checkMembership, resumeAt, listenerThread);
     }
 
     /**
@@ -118,7 +125,12 @@ public final class RaftQuorum implements AutoCloseable {
         // a joining node starts in no configuration: the leader's AddVoter brings it in (and its log the voter set)
         RaftGroup group = config.joining() ? RaftGroup.valueOf(groupId)
                 : RaftGroup.valueOf(groupId, RatisProperties.peers(config.voters()));
-        startServer(group);
+        try {
+            startServer(group);
+        } catch (IOException e) {
+            stateMachine.stopListenerThread();
+            throw e;
+        }
         log.info("metadata quorum node {} started: voters {}, storage {}", config.nodeId(), config.voters().keySet(),
                 config.storageDir());
     }
@@ -141,7 +153,6 @@ public final class RaftQuorum implements AutoCloseable {
             this.server = s;
         } catch (IOException | RuntimeException e) {
             abandon(s);
-            stateMachine.stopListenerThread();
             throw new IOException("metadata quorum node " + config.nodeId() + " could not start on "
                     + address() + " with storage " + config.storageDir() + ": " + rootMessage(e), e);
         }
@@ -154,7 +165,8 @@ public final class RaftQuorum implements AutoCloseable {
      */
     public CompletableFuture<Committed> propose(ByteBuffer entry) {
         RaftServer.Division d = division;
-        if (d == null || closed.get()) {
+        RaftServer s = server;
+        if (d == null || s == null || closed.get()) {
             return CompletableFuture.failedFuture(new QuorumException(
                     "metadata quorum node " + config.nodeId() + " is not running", false));
         }
@@ -179,7 +191,7 @@ public final class RaftQuorum implements AutoCloseable {
                 .build();
         CompletableFuture<RaftClientReply> reply;
         try {
-            reply = server.submitClientRequestAsync(request);
+            reply = s.submitClientRequestAsync(request);
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new QuorumException(e.getMessage(), true, e));
         }
@@ -387,7 +399,50 @@ public final class RaftQuorum implements AutoCloseable {
     public CompletableFuture<Void> addVoter(int id, InetSocketAddress address) {
         List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER, id);
         voters.add(RatisProperties.peer(id, address));
-        return setConfiguration(voters, currentPeers(RaftPeerRole.LISTENER, id));
+        List<RaftPeer> listeners = currentPeers(RaftPeerRole.LISTENER, id);
+        if (!listenerIds().contains(id)) {
+            return setConfiguration(voters, listeners);
+        }
+        // Ratis counts a listener as present and goes straight to the joint configuration, which a listener that is
+        // down or behind would keep from committing (and Ratis does not roll it back): it must be caught up first
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        addWhenCaughtUp(id, voters, listeners, System.nanoTime() + LISTENER_CATCH_UP_WAIT.toNanos(), result);
+        return result;
+    }
+
+    /**
+     * Makes listener {@code id} a voter once its log reaches the commit index; fails at once when the leader has not
+     * heard from it within two election timeouts, and after {@code deadlineNs} when it does not catch up. Stops when {@code result} completed otherwise (the
+     * caller's own time limit).
+     */
+    private void addWhenCaughtUp(int id, List<RaftPeer> voters, List<RaftPeer> listeners, long deadlineNs,
+                                 CompletableFuture<Void> result) {
+        if (result.isDone()) {
+            return;
+        }
+        QuorumStatus status = status();
+        QuorumStatus.Voter seen = status.observers().stream().filter(o -> o.id() == id).findFirst().orElse(null);
+        long sinceMs = seen == null || seen.lastContactMs() < 0 ? -1 : System.currentTimeMillis() - seen.lastContactMs();
+        boolean answering = sinceMs >= 0 && sinceMs <= 2 * config.electionTimeout().toMillis();
+        if (seen != null && answering && seen.logEndIndex() >= status.commitIndex()) {
+            setConfiguration(voters, listeners).whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    result.complete(null);
+                } else {
+                    result.completeExceptionally(failure);
+                }
+            });
+        } else if (!isLeader()) {
+            result.completeExceptionally(new NotLeaderException(config.nodeId(), otherLeader()));
+        } else if (!answering || System.nanoTime() > deadlineNs) {
+            result.completeExceptionally(new QuorumException("node " + id + " follows the metadata log as a listener "
+                    + "but is not caught up: its log ends at " + (seen == null ? -1 : seen.logEndIndex())
+                    + ", the quorum committed " + status.commitIndex() + ", last heard from "
+                    + (sinceMs < 0 ? "never" : sinceMs + " ms ago") + " (is it running?)", true));
+        } else {
+            CompletableFuture.delayedExecutor(LISTENER_CATCH_UP_POLL.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> addWhenCaughtUp(id, voters, listeners, deadlineNs, result));
+        }
     }
 
     /**
@@ -408,9 +463,11 @@ public final class RaftQuorum implements AutoCloseable {
         return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), listeners);
     }
 
-    /** Drops a listener (a removed voter kept as an observer) from the configuration: on the leader only. */
-    public CompletableFuture<Void> removeListener(int id) {
-        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), currentPeers(RaftPeerRole.LISTENER, id));
+    /** Drops listeners (removed voters kept as observers) from the configuration: on the leader only. */
+    public CompletableFuture<Void> removeListeners(Collection<Integer> ids) {
+        List<RaftPeer> listeners = currentPeers(RaftPeerRole.LISTENER, -1);
+        listeners.removeIf(p -> ids.contains(RatisProperties.nodeId(p.getId())));
+        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, -1), listeners);
     }
 
     /** The peers of {@code role} in the current configuration, but {@code except}. */
@@ -493,19 +550,15 @@ public final class RaftQuorum implements AutoCloseable {
     }
 
     /**
-     * A configuration entry was applied (on Ratis's state-machine thread). Ratis keeps a voter that a change turned
-     * into a listener in the follower role, and a follower that loses its leader runs an election, finds itself in
-     * no voter set and stops its member: so such a node reopens as a listener, on its own thread.
+     * After a configuration entry was applied, a snapshot installed or Ratis stopped this node's member by itself:
+     * Ratis keeps a voter that a change turned into a listener in the follower role, a follower that then loses its
+     * leader runs an election, finds itself in no voter set and stops its member, and a removed leader keeps leading.
+     * So a node whose current configuration names it a listener while its member does not run as one reopens as a
+     * listener, on its own thread.
      */
-    private void onConfigurationChanged(RaftConfigurationProto conf) {
-        if (conf.getOldPeersCount() > 0 || conf.getOldListenersCount() > 0) {
-            return; // joint consensus: the new configuration follows
-        }
-        boolean listenerNow = conf.getListenersList().stream()
-                .anyMatch(p -> selfId.toByteString().equals(p.getId()));
+    private void checkMembership() {
         RaftServer.Division d = division;
-        if (!listenerNow || d == null || d.getInfo().isListener() || closed.get()
-                || !reopening.compareAndSet(false, true)) {
+        if (d == null || closed.get() || !mustReopenAsListener(d) || !reopening.compareAndSet(false, true)) {
             return;
         }
         Thread reopen = new Thread(this::reopenAsListener, "brook-quorum-" + config.nodeId() + "-reopen");
@@ -514,16 +567,30 @@ public final class RaftQuorum implements AutoCloseable {
     }
 
     /**
+     * Whether the current (latest, stable) configuration names this node a listener while its member does not run
+     * as one. The latest configuration, not the entry being applied: a voter re-added after being a listener replays
+     * the listener entry after a restart.
+     */
+    private boolean mustReopenAsListener(RaftServer.Division d) {
+        RaftConfiguration conf = d.getRaftConf();
+        boolean stable = conf.getPreviousPeers().isEmpty() && conf.getPreviousPeers(RaftPeerRole.LISTENER).isEmpty();
+        boolean listener = conf.getCurrentPeers(RaftPeerRole.LISTENER).stream().anyMatch(p -> p.getId().equals(selfId));
+        return stable && listener && !(d.getInfo().isListener() && d.getInfo().isAlive());
+    }
+
+    /**
      * Closes this node's Ratis member and starts it again on the same storage, where the configuration names it a
      * listener, so that it starts as one. The listener keeps its state: the new state machine skips the entries
-     * re-applied from the log up to the last one it was given. A leader hands its leadership to a voter first.
+     * re-applied from the log up to the last one it was given. A leader hands its leadership to a voter first. A
+     * member that cannot start again is tried {@link #REOPEN_ATTEMPTS} times, then this node leaves the quorum as
+     * after a listener failure.
      */
     private void reopenAsListener() {
         try {
             synchronized (this) {
                 RaftServer old = server;
                 RaftServer.Division d = division;
-                if (closed.get() || old == null || d == null || d.getInfo().isListener()) {
+                if (closed.get() || old == null || d == null || !mustReopenAsListener(d)) {
                     return;
                 }
                 if (d.getInfo().isLeader()) {
@@ -533,17 +600,41 @@ public final class RaftQuorum implements AutoCloseable {
                         + "listener (an observer)", config.nodeId());
                 division = null;
                 server = null;
-                old.close();
+                closeQuietly(old);
                 QuorumStateMachine previous = stateMachine;
                 previous.awaitListenerQueue(); // what the old one delivered is all there will be
-                stateMachine = newStateMachine(previous.deliveredTermIndex());
-                startServer(RaftGroup.valueOf(groupId)); // the stored configuration names this node a listener
+                for (int attempt = 1; ; attempt++) {
+                    stateMachine = newStateMachine(previous.deliveredTermIndex());
+                    try {
+                        startServer(RaftGroup.valueOf(groupId)); // the stored configuration names it a listener
+                        return;
+                    } catch (IOException e) {
+                        if (attempt == REOPEN_ATTEMPTS) {
+                            throw e;
+                        }
+                        log.warn("metadata quorum node {} could not reopen as a listener ({}); trying again",
+                                config.nodeId(), e.getMessage());
+                        Thread.sleep(REOPEN_BACKOFF.toMillis());
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
-            log.error("metadata quorum node {} could not reopen as a listener and no longer follows the metadata "
-                    + "log; restart the node to resume", config.nodeId(), e);
+            log.error("metadata quorum node {} could not reopen as a listener and leaves the metadata quorum; "
+                    + "restart the node to resume", config.nodeId(), e);
+            stopAfterListenerFailure();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             reopening.set(false);
+        }
+    }
+
+    private void closeQuietly(RaftServer s) {
+        try {
+            s.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("metadata quorum node {}: closing its member before reopening it: {}", config.nodeId(),
+                    e.toString());
         }
     }
 

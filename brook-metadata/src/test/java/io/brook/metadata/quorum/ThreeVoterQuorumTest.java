@@ -264,4 +264,27 @@ class ThreeVoterQuorumTest {
             assertTrue(removed.violations.isEmpty(), removed.violations.toString());
         }
     }
+
+    @Test
+    void aListenerThatIsDownIsNotAddedAsAVoterAndTheQuorumGoesOn() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3)) {
+            cluster.startAll();
+            RaftQuorum leader = cluster.awaitLeader(WAIT);
+            int listenerId = leader.config().nodeId() % 3 + 1;
+            leader.removeVoter(listenerId, true).get(60, TimeUnit.SECONDS);
+            leader.propose(bytes("with-listener")).get(30, TimeUnit.SECONDS);
+            await("the listener has the entry", WAIT, () -> cluster.listener(listenerId).payloads()
+                    .contains("with-listener"));
+            cluster.stop(listenerId);
+            QuorumCluster.sleep(3 * QuorumCluster.ELECTION_TIMEOUT.toMillis());
+
+            // Ratis would go straight to a joint configuration that the stopped node keeps from committing
+            ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> leader.addVoter(listenerId, cluster.voters().get(listenerId)).get(60, TimeUnit.SECONDS));
+            QuorumException cause = assertInstanceOf(QuorumException.class, refused.getCause());
+            assertTrue(cause.getMessage().contains("is not caught up"), cause.getMessage());
+            assertEquals(2, leader.voterIds().size());
+            leader.propose(bytes("after-refusal")).get(30, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -266,7 +266,13 @@ public final class LocalControllerChannel implements ControllerChannel {
             return noLifecycle();
         }
         return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)))
-                .thenRun(() -> unregistered.accept(brokerId));
+                .thenRun(() -> {
+                    try {
+                        unregistered.accept(brokerId);
+                    } catch (RuntimeException e) { // the unregistration committed: it is not failed for this
+                        log.warn("After unregistering broker {}: {}", brokerId, e.toString());
+                    }
+                });
     }
 
     /** Runs {@code action} on the id of each broker this controller unregistered, once that is committed. */

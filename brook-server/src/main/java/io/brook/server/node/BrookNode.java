@@ -825,20 +825,10 @@ public final class BrookNode implements AutoCloseable {
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
         local.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
                 config.getInt("min.insync.replicas"));
-        // a removed combined voter follows the log as a listener until its broker is unregistered (it was shut down)
-        local.whenBrokerUnregistered(id -> {
-            RaftQuorum raft = controller.quorum();
-            if (raft.listenerIds().contains(id)) {
-                raft.removeListener(id).whenComplete((ok, failure) -> {
-                    if (failure == null) {
-                        log.info("Node {} no longer follows the metadata quorum: its broker was unregistered", id);
-                    } else {
-                        log.warn("Node {}'s broker was unregistered but it stays a listener of the metadata quorum: {}",
-                                id, failure.toString());
-                    }
-                });
-            }
-        });
+        // a removed combined voter follows the log as a listener while its broker is registered: dropped once the
+        // broker is unregistered (it was shut down), and by each new active controller should that have failed
+        local.whenBrokerUnregistered(id -> dropListenersOfUnregisteredBrokers(controller));
+        controller.addActivationListener(image -> dropListenersOfUnregisteredBrokers(controller));
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 ActiveControllerTimer.FENCE_PASS_MS);
         server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
@@ -994,6 +984,27 @@ public final class BrookNode implements AutoCloseable {
         }
         throw new IOException("no controller of controller.quorum.bootstrap.servers=" + bootstrap
                 + " named the voters within " + QUORUM_START_TIMEOUT.toSeconds() + " s (" + lastFailure + ")");
+    }
+
+    /**
+     * Drops from the quorum's listeners the nodes that are no registered brokers (removed combined voters whose
+     * broker was unregistered): the leader would otherwise go on sending them the log. On the active controller.
+     */
+    private static void dropListenersOfUnregisteredBrokers(QuorumMetadataController controller) {
+        RaftQuorum raft = controller.quorum();
+        List<Integer> gone = raft.listenerIds().stream()
+                .filter(id -> !controller.image().cluster().brokers().containsKey(id)).toList();
+        if (gone.isEmpty()) {
+            return;
+        }
+        raft.removeListeners(gone).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                log.info("Nodes {} no longer follow the metadata quorum: their brokers were unregistered", gone);
+            } else {
+                log.warn("Nodes {} stay listeners of the metadata quorum although their brokers were unregistered "
+                        + "(the next active controller tries again): {}", gone, failure.toString());
+            }
+        });
     }
 
     /** Voters as Kafka writes them ({@code id@host:port,...}), for messages. */
