@@ -188,9 +188,24 @@ class ClusterTest {
                 () -> adminOf(active).listTopics().names().get(10, TimeUnit.SECONDS)
                         .contains("after-failover"));
 
+        // a controlled shutdown of the node holding a partition's only replica: nothing can take that leadership
+        // over, yet the node exits, and the partition has no leader until it is back
+        TopicPartition single = new TopicPartition("after-failover", 0);
+        int owner = leaderOf(single);
+        long stopNs = System.nanoTime();
+        cluster.stop(owner);
+        System.out.printf("controlled shutdown of node %d, the only replica of %s: %d ms%n", owner, single,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopNs));
+        int witness = cluster.liveNodes().get(0);
+        cluster.await(single + " without a leader while its only replica is down", ELECTION, () -> {
+            Node leader = adminOf(witness).describeTopics(List.of(single.topic())).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(single.topic()).partitions().get(0).leader();
+            return leader == null || leader.isEmpty();
+        });
+
         // every node stopped and started again: the topics and their records are still there. The first one
         // started waits alone for its quorum past the node's 10 s progress line, and keeps waiting
-        for (int id : cluster.nodeIds()) {
+        for (int id : cluster.liveNodes()) {
             cluster.stop(id);
         }
         cluster.launch(1);
