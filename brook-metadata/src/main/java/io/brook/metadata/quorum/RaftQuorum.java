@@ -460,7 +460,8 @@ public final class RaftQuorum implements AutoCloseable {
                 listeners.add(RaftPeer.newBuilder(removed).setStartupRole(RaftPeerRole.LISTENER).build());
             }
         }
-        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), listeners);
+        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), listeners)
+                .whenComplete((ok, failure) -> checkMembership(true)); // when this leader removed itself
     }
 
     /** Drops listeners (removed voters kept as observers) from the configuration: on the leader only. */
@@ -557,8 +558,17 @@ public final class RaftQuorum implements AutoCloseable {
      * listener, on its own thread.
      */
     private void checkMembership() {
+        checkMembership(false);
+    }
+
+    /**
+     * @param afterOwnChange on the leader, after its own configuration change was answered: a leader reopens then
+     *                       only, as closing it earlier would fail the change it committed
+     */
+    private void checkMembership(boolean afterOwnChange) {
         RaftServer.Division d = division;
-        if (d == null || closed.get() || !mustReopenAsListener(d) || !reopening.compareAndSet(false, true)) {
+        if (d == null || closed.get() || (d.getInfo().isLeader() && !afterOwnChange) || !mustReopenAsListener(d)
+                || !reopening.compareAndSet(false, true)) {
             return;
         }
         Thread reopen = new Thread(this::reopenAsListener, "brook-quorum-" + config.nodeId() + "-reopen");
