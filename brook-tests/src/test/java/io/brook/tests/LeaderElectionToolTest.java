@@ -93,14 +93,21 @@ class LeaderElectionToolTest {
                 p -> p.leader() != null && p.leader().id() != preferred && p.isr().size() == 2);
 
         // DescribeTopicPartitions (what Kafka 4 admin clients describe topics with) names the offline replica,
-        // as Metadata does
+        // as Metadata does (asked until the node asked has the fencing: the leader above may have come from the
+        // other survivor, whose image can be a moment ahead)
         try (RawConnection raw = new RawConnection(cluster.node(cluster.liveNodes().get(0)).bootstrap())) {
             DescribeTopicPartitionsRequestData request = new DescribeTopicPartitionsRequestData()
                     .setResponsePartitionLimit(100);
             request.topics().add(new DescribeTopicPartitionsRequestData.TopicRequest().setName(TOPIC));
-            DescribeTopicPartitionsResponseData response = (DescribeTopicPartitionsResponseData) raw.call(
-                    ApiKeys.DESCRIBE_TOPIC_PARTITIONS, (short) 0, request);
-            assertEquals(List.of(preferred), response.topics().find(TOPIC).partitions().get(0).offlineReplicas());
+            List<Integer> offline = new ArrayList<>();
+            cluster.await("the killed broker named as an offline replica", FAILOVER, () -> {
+                DescribeTopicPartitionsResponseData response = (DescribeTopicPartitionsResponseData) raw.call(
+                        ApiKeys.DESCRIBE_TOPIC_PARTITIONS, (short) 0, request);
+                offline.clear();
+                offline.addAll(response.topics().find(TOPIC).partitions().get(0).offlineReplicas());
+                return !offline.isEmpty();
+            });
+            assertEquals(List.of(preferred), offline);
         }
         String under = KafkaAdminToolsTest.tool(TOPICS, "--bootstrap-server", live, "--describe",
                 "--under-replicated-partitions");

@@ -406,7 +406,7 @@ public final class RaftQuorum implements AutoCloseable {
         // Ratis counts a listener as present and goes straight to the joint configuration, which a listener that is
         // down or behind would keep from committing (and Ratis does not roll it back): it must be caught up first
         CompletableFuture<Void> result = new CompletableFuture<>();
-        addWhenCaughtUp(id, voters, listeners, System.nanoTime() + LISTENER_CATCH_UP_WAIT.toNanos(), result);
+        addWhenCaughtUp(id, address, System.nanoTime() + LISTENER_CATCH_UP_WAIT.toNanos(), result);
         return result;
     }
 
@@ -415,9 +415,13 @@ public final class RaftQuorum implements AutoCloseable {
      * heard from it within two election timeouts, and after {@code deadlineNs} when it does not catch up. Stops when {@code result} completed otherwise (the
      * caller's own time limit).
      */
-    private void addWhenCaughtUp(int id, List<RaftPeer> voters, List<RaftPeer> listeners, long deadlineNs,
-                                 CompletableFuture<Void> result) {
+    private void addWhenCaughtUp(int id, InetSocketAddress address, long deadlineNs, CompletableFuture<Void> result) {
         if (result.isDone()) {
+            return;
+        }
+        if (!listenerIds().contains(id)) {
+            result.completeExceptionally(new QuorumException("node " + id + " stopped being a listener of the "
+                    + "metadata quorum while it was waited for", true));
             return;
         }
         QuorumStatus status = status();
@@ -425,7 +429,10 @@ public final class RaftQuorum implements AutoCloseable {
         long sinceMs = seen == null || seen.lastContactMs() < 0 ? -1 : System.currentTimeMillis() - seen.lastContactMs();
         boolean answering = sinceMs >= 0 && sinceMs <= 2 * config.electionTimeout().toMillis();
         if (seen != null && answering && seen.logEndIndex() >= status.commitIndex()) {
-            setConfiguration(voters, listeners).whenComplete((ok, failure) -> {
+            // the configuration as it is now: Ratis replaces it whole, so a change made meanwhile is kept
+            List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER, id);
+            voters.add(RatisProperties.peer(id, address));
+            setConfiguration(voters, currentPeers(RaftPeerRole.LISTENER, id)).whenComplete((ok, failure) -> {
                 if (failure == null) {
                     result.complete(null);
                 } else {
@@ -441,7 +448,7 @@ public final class RaftQuorum implements AutoCloseable {
                     + (sinceMs < 0 ? "never" : sinceMs + " ms ago") + " (is it running?)", true));
         } else {
             CompletableFuture.delayedExecutor(LISTENER_CATCH_UP_POLL.toMillis(), TimeUnit.MILLISECONDS)
-                    .execute(() -> addWhenCaughtUp(id, voters, listeners, deadlineNs, result));
+                    .execute(() -> addWhenCaughtUp(id, address, deadlineNs, result));
         }
     }
 
@@ -483,6 +490,17 @@ public final class RaftQuorum implements AutoCloseable {
             }
         }
         return peers;
+    }
+
+    /**
+     * The listeners this leader has not heard from for {@code quiet} (or never): on the leader only (a follower knows
+     * no listener's last contact, and returns them all).
+     */
+    public List<Integer> silentListeners(Duration quiet) {
+        long now = System.currentTimeMillis();
+        return status().observers().stream()
+                .filter(o -> o.lastContactMs() < 0 || now - o.lastContactMs() > quiet.toMillis())
+                .map(QuorumStatus.Voter::id).toList();
     }
 
     /** The ids of the nodes that follow the log as listeners (removed voters kept as observers). */
@@ -585,7 +603,10 @@ public final class RaftQuorum implements AutoCloseable {
         RaftConfiguration conf = d.getRaftConf();
         boolean stable = conf.getPreviousPeers().isEmpty() && conf.getPreviousPeers(RaftPeerRole.LISTENER).isEmpty();
         boolean listener = conf.getCurrentPeers(RaftPeerRole.LISTENER).stream().anyMatch(p -> p.getId().equals(selfId));
-        return stable && listener && !(d.getInfo().isListener() && d.getInfo().isAlive());
+        boolean alive = d.getInfo().isAlive();
+        // a member Ratis stopped in a joint configuration (an election found it in no new voter set) reopens too:
+        // Ratis starts it as a listener from the new set
+        return (stable || !alive) && listener && !(d.getInfo().isListener() && alive);
     }
 
     /**
@@ -622,6 +643,8 @@ public final class RaftQuorum implements AutoCloseable {
                         if (attempt == REOPEN_ATTEMPTS) {
                             throw e;
                         }
+                        previous = stateMachine; // it may have delivered entries before its start failed
+                        previous.awaitListenerQueue();
                         log.warn("metadata quorum node {} could not reopen as a listener ({}); trying again",
                                 config.nodeId(), e.getMessage());
                         Thread.sleep(REOPEN_BACKOFF.toMillis());

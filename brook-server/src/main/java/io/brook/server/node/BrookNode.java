@@ -193,6 +193,10 @@ public final class BrookNode implements AutoCloseable {
     private static final Duration QUORUM_START_TIMEOUT = Duration.ofSeconds(120);
     private static final long QUORUM_WAIT_LOG_MS = 10_000;
     private static final long QUORUM_POLL_MS = 20;
+    /** How long an unregistered broker's node must have been silent before its quorum listener is dropped. */
+    static final Duration LISTENER_QUIET = Duration.ofSeconds(5);
+    /** How often the active controller looks again at an unregistered broker's listener that still answers. */
+    static final int LISTENER_DROP_CHECKS = 12;
     /** How long one attempt of a joining controller to learn the voters from its bootstrap servers waits. */
     private static final long DISCOVERY_ATTEMPT_MS = 5_000;
     /** Longest a stop waits for the metadata change being applied to the hosted partitions (queued ones are dropped). */
@@ -826,9 +830,10 @@ public final class BrookNode implements AutoCloseable {
         local.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
                 config.getInt("min.insync.replicas"));
         // a removed combined voter follows the log as a listener while its broker is registered: dropped once the
-        // broker is unregistered (it was shut down), and by each new active controller should that have failed
-        local.whenBrokerUnregistered(id -> dropListenersOfUnregisteredBrokers(controller));
-        controller.addActivationListener(image -> dropListenersOfUnregisteredBrokers(controller));
+        // broker is unregistered and it is quiet (shut down), and by each new active controller should that fail
+        local.whenBrokerUnregistered(id -> dropListenersOfUnregisteredBrokers(controller, LISTENER_DROP_CHECKS));
+        controller.addActivationListener(image -> dropListenersOfUnregisteredBrokers(controller,
+                LISTENER_DROP_CHECKS));
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 ActiveControllerTimer.FENCE_PASS_MS);
         server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
@@ -987,22 +992,37 @@ public final class BrookNode implements AutoCloseable {
     }
 
     /**
-     * Drops from the quorum's listeners the nodes that are no registered brokers (removed combined voters whose
-     * broker was unregistered): the leader would otherwise go on sending them the log. On the active controller.
+     * Drops from the quorum's listeners the nodes that are no registered brokers and that the leader has not heard
+     * from for {@link #LISTENER_QUIET} (removed combined voters shut down and unregistered): the leader would otherwise
+     * go on sending them the log. One that still answers is kept (its broker registers again, as a running broker
+     * unregistered by mistake does) and looked at again every {@link #LISTENER_QUIET}, up to
+     * {@link #LISTENER_DROP_CHECKS} times (a node unregistered right after it stopped goes quiet a little later). On
+     * the active controller.
      */
-    private static void dropListenersOfUnregisteredBrokers(QuorumMetadataController controller) {
+    private static void dropListenersOfUnregisteredBrokers(QuorumMetadataController controller, int checksLeft) {
         RaftQuorum raft = controller.quorum();
-        List<Integer> gone = raft.listenerIds().stream()
-                .filter(id -> !controller.image().cluster().brokers().containsKey(id)).toList();
-        if (gone.isEmpty()) {
+        if (!raft.isLeader()) {
             return;
         }
-        raft.removeListeners(gone).whenComplete((ok, failure) -> {
+        List<Integer> unregistered = raft.listenerIds().stream()
+                .filter(id -> !controller.image().cluster().brokers().containsKey(id)).toList();
+        if (unregistered.isEmpty()) {
+            return;
+        }
+        List<Integer> silent = raft.silentListeners(LISTENER_QUIET).stream().filter(unregistered::contains).toList();
+        if (silent.size() < unregistered.size() && checksLeft > 1) {
+            CompletableFuture.delayedExecutor(LISTENER_QUIET.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> dropListenersOfUnregisteredBrokers(controller, checksLeft - 1));
+        }
+        if (silent.isEmpty()) {
+            return;
+        }
+        raft.removeListeners(silent).whenComplete((ok, failure) -> {
             if (failure == null) {
-                log.info("Nodes {} no longer follow the metadata quorum: their brokers were unregistered", gone);
+                log.info("Nodes {} no longer follow the metadata quorum: their brokers were unregistered", silent);
             } else {
                 log.warn("Nodes {} stay listeners of the metadata quorum although their brokers were unregistered "
-                        + "(the next active controller tries again): {}", gone, failure.toString());
+                        + "(the next active controller tries again): {}", silent, failure.toString());
             }
         });
     }
