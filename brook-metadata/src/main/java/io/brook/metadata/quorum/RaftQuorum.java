@@ -397,11 +397,10 @@ public final class RaftQuorum implements AutoCloseable {
      * from the leader's snapshot and log.
      */
     public CompletableFuture<Void> addVoter(int id, InetSocketAddress address) {
-        List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER, id);
-        voters.add(RatisProperties.peer(id, address));
-        List<RaftPeer> listeners = currentPeers(RaftPeerRole.LISTENER, id);
         if (!listenerIds().contains(id)) {
-            return setConfiguration(voters, listeners);
+            List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER, id);
+            voters.add(RatisProperties.peer(id, address));
+            return setConfiguration(voters, currentPeers(RaftPeerRole.LISTENER, id));
         }
         // Ratis counts a listener as present and goes straight to the joint configuration, which a listener that is
         // down or behind would keep from committing (and Ratis does not roll it back): it must be caught up first
@@ -412,8 +411,8 @@ public final class RaftQuorum implements AutoCloseable {
 
     /**
      * Makes listener {@code id} a voter once its log reaches the commit index; fails at once when the leader has not
-     * heard from it within two election timeouts, and after {@code deadlineNs} when it does not catch up. Stops when {@code result} completed otherwise (the
-     * caller's own time limit).
+     * heard from it within two election timeouts, and after {@code deadlineNs} when it does not catch up. Stops when
+     * {@code result} completed otherwise (the caller's own time limit).
      */
     private void addWhenCaughtUp(int id, InetSocketAddress address, long deadlineNs, CompletableFuture<Void> result) {
         if (result.isDone()) {
@@ -426,7 +425,8 @@ public final class RaftQuorum implements AutoCloseable {
         }
         QuorumStatus status = status();
         QuorumStatus.Voter seen = status.observers().stream().filter(o -> o.id() == id).findFirst().orElse(null);
-        long sinceMs = seen == null || seen.lastContactMs() < 0 ? -1 : System.currentTimeMillis() - seen.lastContactMs();
+        long sinceMs = seen == null || seen.lastContactMs() < 0 ? -1
+                : System.currentTimeMillis() - seen.lastContactMs();
         boolean answering = sinceMs >= 0 && sinceMs <= 2 * config.electionTimeout().toMillis();
         if (seen != null && answering && seen.logEndIndex() >= status.commitIndex()) {
             // the configuration as it is now: Ratis replaces it whole, so a change made meanwhile is kept
