@@ -77,15 +77,18 @@ class DynamicQuorumTest {
         assertEquals(Set.of(1), voters(controllers));
         roundTrip("before-growing", 1);
 
-        // node 4 learns the voters, then waits to be added before it serves as a broker
+        // node 4 learns the voters and observes the quorum before it is added: its broker serves already
         cluster.launch(4);
         cluster.await("node 4 joining as an observer", ELECTION, () -> cluster.serverLog(4)
                 .contains("Controller 4 joins the metadata quorum of the voters 1@"));
+        cluster.startAll(); // node 4 now listens
+        assertEquals(Set.of(1), voters(controllers), "node 4 serves before it is added");
+        assertTrue(observers(controllers).contains(4), "node 4 observes the quorum");
+        roundTrip("observer-serves", 2);
         String added = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", controllers,
                 "--command-config", cluster.node(4).configFile.getPath(), "add-controller");
         assertTrue(added.contains("Added controller 4 with directory id " + DynamicVotersTest.directoryId(cluster.node(4).dataDir)),
                 added);
-        cluster.startAll(); // node 4 now listens
         assertEquals(Set.of(1, 4), voters(controllers));
         roundTrip("after-adding", 2);
 

@@ -110,6 +110,10 @@ class DynamicVotersTest {
             assertTrue(replication.lines().anyMatch(l -> l.trim().startsWith(id + " ") && l.contains(role)),
                     "node " + id + " is a " + role + ":\n" + replication);
         }
+        // controller 4 asked to observe the quorum before it is added (Kafka's unadded controller fetches as one)
+        cluster.await("controller 4 listed as an observer by kafka-metadata-quorum", ELECTION, () -> KafkaAdminToolsTest
+                .tool(QUORUM_TOOL, "--bootstrap-controller", controllers, "describe", "--replication").lines()
+                .anyMatch(l -> l.trim().startsWith("4 ") && l.contains("Observer")));
 
         addAndRemoveTheFourthController(controllers, active);
     }
@@ -155,6 +159,15 @@ class DynamicVotersTest {
         assertEquals(Set.of(1, 2, 3), voters(controllerAdmin(survivor)), "after remove-controller");
         admin.createTopics(List.of(new NewTopic("after-removal", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
         servesOnBroker7("after-removal-on-7");
+
+        // the removed controller goes on as an observer, and is added again while it runs
+        cluster.await("controller 4 an observer after its removal", ELECTION, () -> controllerAdmin(survivor)
+                .describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).observers().stream()
+                .anyMatch(o -> o.replicaId() == 4));
+        String addedAgain = KafkaAdminToolsTest.tool(QUORUM_TOOL, "--bootstrap-controller", survivor,
+                "--command-config", cluster.node(4).configFile.getPath(), "add-controller");
+        assertTrue(addedAgain.contains("Added controller 4"), addedAgain);
+        assertEquals(Set.of(1, 2, 3, 4), voters(controllerAdmin(survivor)), "after adding it again");
     }
 
     /**

@@ -245,6 +245,15 @@ public final class RaftQuorum implements AutoCloseable {
         return d == null ? -1 : d.getInfo().getCurrentTerm();
     }
 
+    /**
+     * Whether this node's quorum member runs: false once closed or stopped (by Ratis, or after a listener failure),
+     * and while it reopens as a listener.
+     */
+    public boolean isRunning() {
+        RaftServer.Division d = division;
+        return d != null && !closed.get() && d.getInfo().isAlive();
+    }
+
     /** True while this voter leads and has applied every entry of earlier terms: it may propose. */
     public boolean isLeader() {
         RaftServer.Division d = division;
@@ -469,6 +478,22 @@ public final class RaftQuorum implements AutoCloseable {
         }
         return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), listeners)
                 .whenComplete((ok, failure) -> checkMembership(true)); // when this leader removed itself
+    }
+
+    /**
+     * Makes node {@code id}, reached at {@code address}, a listener (Kafka's observer: it receives the log, votes in
+     * nothing): on the leader only. Ratis catches it up (snapshot, tail) before the configuration commits, so it must
+     * run, either joining (started without a configuration) or as a listener this leader dropped. Nothing changes for
+     * a node that already votes or listens.
+     */
+    public CompletableFuture<Void> addListener(int id, InetSocketAddress address) {
+        if (voterIds().contains(id) || listenerIds().contains(id)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<RaftPeer> listeners = currentPeers(RaftPeerRole.LISTENER, id);
+        listeners.add(RaftPeer.newBuilder(RatisProperties.peer(id, address)).setStartupRole(RaftPeerRole.LISTENER)
+                .build());
+        return setConfiguration(currentPeers(RaftPeerRole.FOLLOWER, id), listeners);
     }
 
     /** Drops listeners (removed voters kept as observers) from the configuration: on the leader only. */

@@ -91,6 +91,19 @@ public final class ActiveControllerTimer<T> implements AutoCloseable {
     }
 
     /**
+     * The observer sweep every {@code intervalMs}: {@code pass} drops the observers of the metadata quorum the active
+     * controller has not heard from for a while, and completes with their ids.
+     */
+    public static ActiveControllerTimer<Integer> observerSweeper(MetadataController controller,
+                                                                 Supplier<CompletableFuture<List<Integer>>> pass,
+                                                                 long intervalMs) {
+        return new ActiveControllerTimer<>("observer sweep", controller::isActive, pass,
+                dropped -> log.info("Nodes {} no longer observe the metadata quorum: not heard from for {} ms; each "
+                        + "asks again once it is back", dropped, intervalMs), intervalMs,
+                ActiveControllerTimer::monotonicMs);
+    }
+
+    /**
      * @param name      what the pass is, in log lines and the thread's name
      * @param onChanges called with what a successful pass changed, when it changed anything
      */

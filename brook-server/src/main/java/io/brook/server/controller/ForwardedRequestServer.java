@@ -30,6 +30,8 @@ import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.ListPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.ControllerRegistrationRequestData;
+import org.apache.kafka.common.message.ControllerRegistrationResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
@@ -69,9 +71,12 @@ public final class ForwardedRequestServer {
     private final io.brook.metadata.runtime.MetadataLogSource metadataLog;
     /** Where the fetching brokers are recorded for DescribeQuorum; null with {@link #metadataLog}. */
     private final MetadataObservers observers;
+    /** Answers a controller's ControllerRegistration (it is made an observer of the quorum); null: not served. */
+    private final Function<ControllerRegistrationRequestData, CompletableFuture<ControllerRegistrationResponseData>>
+            controllerRegistrations;
 
     public ForwardedRequestServer(ControllerChannel local) {
-        this(local, null, null);
+        this(local, null, null, null);
     }
 
     /**
@@ -79,10 +84,13 @@ public final class ForwardedRequestServer {
      * {@code metadataLog} and recording the fetching brokers in {@code observers}.
      */
     public ForwardedRequestServer(ControllerChannel local, io.brook.metadata.runtime.MetadataLogSource metadataLog,
-                                  MetadataObservers observers) {
+                                  MetadataObservers observers,
+                                  Function<ControllerRegistrationRequestData,
+                                          CompletableFuture<ControllerRegistrationResponseData>> registrations) {
         this.local = local;
         this.metadataLog = metadataLog;
         this.observers = observers;
+        this.controllerRegistrations = registrations;
     }
 
     /** Answers one forwarded request; a request this node cannot read fails the future. */
@@ -159,6 +167,9 @@ public final class ForwardedRequestServer {
                     new org.apache.kafka.common.message.FetchRequestData(request.body(), version), observers);
             case FETCH_SNAPSHOT -> metadataLog == null ? notServed(request) : MetadataFetches.serveFetchSnapshot(
                     metadataLog, new org.apache.kafka.common.message.FetchSnapshotRequestData(request.body(), version));
+            // a controller that votes in nothing asks to observe the quorum (issue 18)
+            case CONTROLLER_REGISTRATION -> controllerRegistrations == null ? notServed(request)
+                    : controllerRegistrations.apply(new ControllerRegistrationRequestData(request.body(), version));
             default -> CompletableFuture.failedFuture(new InvalidRequestException(
                     request.api() + " is not an operation of the controller"));
         };

@@ -50,6 +50,8 @@ import org.apache.kafka.common.message.UnregisterBrokerRequestData;
 import org.apache.kafka.common.message.UnregisterBrokerResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.message.ControllerRegistrationRequestData;
+import org.apache.kafka.common.message.ControllerRegistrationResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
 import java.nio.ByteBuffer;
@@ -335,6 +337,15 @@ public final class ForwardingControllerChannel implements ControllerChannel {
     /** A response data class read from the answer to a request of {@code version}. */
     private interface ResponseReader<R> {
         R read(org.apache.kafka.common.protocol.Readable readable, short version);
+    }
+
+    /**
+     * ControllerRegistration, sent by a controller that votes in nothing: the active controller makes it an observer of
+     * the metadata quorum. The answer carries the refusal, if any, as its error code and message.
+     */
+    public CompletableFuture<ControllerRegistrationResponseData> registerController(
+            ControllerRegistrationRequestData request) {
+        return call(ApiKeys.CONTROLLER_REGISTRATION, request, ControllerRegistrationResponseData::new);
     }
 
     private <R extends ApiMessage> CompletableFuture<R> call(ApiKeys api, ApiMessage request,

@@ -52,7 +52,6 @@ import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -81,7 +80,6 @@ public final class LocalControllerChannel implements ControllerChannel {
 
     /** Broker sessions and decisions (null: this channel takes no broker registrations); controller thread only. */
     private final ClusterControl cluster;
-    private volatile IntConsumer unregistered = id -> { };
     private final LongSupplier clock;
 
     /**
@@ -265,19 +263,7 @@ public final class LocalControllerChannel implements ControllerChannel {
         if (cluster == null) {
             return noLifecycle();
         }
-        return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)))
-                .thenRun(() -> {
-                    try {
-                        unregistered.accept(brokerId);
-                    } catch (RuntimeException e) { // the unregistration committed: it is not failed for this
-                        log.warn("After unregistering broker {}: {}", brokerId, e.toString());
-                    }
-                });
-    }
-
-    /** Runs {@code action} on the id of each broker this controller unregistered, once that is committed. */
-    public void whenBrokerUnregistered(IntConsumer action) {
-        this.unregistered = action;
+        return controller.submit(image -> result(cluster.unregister(image.cluster(), image, brokerId)));
     }
 
     /**

@@ -6,13 +6,13 @@ import io.brook.metadata.quorum.RaftQuorum;
 import org.apache.kafka.common.protocol.Errors;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -30,12 +30,16 @@ import java.util.function.Supplier;
  *       cannot catch up) or Ratis refused it.</li>
  * </ol>
  *
- * <p>A removed voter that is registered as a broker (a combined node) goes on following the metadata log as a Ratis
- * listener, as Kafka's removed voter goes on as an observer: its broker keeps serving with a moving image, and it can
- * be added again while it runs. A removed controller-only node leaves the quorum (Ratis stops its member): it is
- * expected to be shut down, and a listener nobody runs would be retried by the leader for good.
+ * <p>Observers (Kafka's non-voting replicas of the metadata log) are Ratis listeners here: a removed voter goes on as
+ * one, as Kafka's removed voter does (a combined node's broker keeps serving with a moving image), and it can be added
+ * again while it runs. A controller that votes in nothing asks the active controller to be one
+ * ({@link #addObserver}, from its ControllerRegistration) until it is, so a joining controller follows the log before
+ * it is added and an observer dropped while it was down or unreachable comes back. The active controller drops the
+ * observers it has not heard from for a while ({@link #dropSilentObservers}): Ratis's leader would otherwise go on
+ * sending the log to a node that is shut down, with a WARN every 250 ms.
  *
- * <p>Thread-safety: one change at a time per controller ({@link #inProgress}); Ratis allows one at a time too.
+ * <p>Thread-safety: one change at a time per controller ({@link #inProgress}), observer changes included; Ratis allows
+ * one at a time too.
  */
 public final class VoterChanges {
     /** The outcome of a change: Kafka's error code (NONE on success) and a message. */
@@ -48,22 +52,17 @@ public final class VoterChanges {
     private final Supplier<RaftQuorum> quorum;
     private final String clusterId;
     private final String controllerListenerName;
-    private final IntPredicate registeredBroker;
     private final AtomicBoolean inProgress = new AtomicBoolean();
 
     /**
      * @param quorum                 the controller's quorum, null while it is opening
      * @param controllerListenerName the listener whose endpoint a new voter is reached at (the first of
      *                               {@code controller.listener.names}, as Kafka's)
-     * @param registeredBroker       whether a node id is registered as a broker (a combined node, when it votes):
-     *                               such a node is kept as a listener once removed
      */
-    public VoterChanges(Supplier<RaftQuorum> quorum, String clusterId, String controllerListenerName,
-                        IntPredicate registeredBroker) {
+    public VoterChanges(Supplier<RaftQuorum> quorum, String clusterId, String controllerListenerName) {
         this.quorum = quorum;
         this.clusterId = clusterId;
         this.controllerListenerName = controllerListenerName;
-        this.registeredBroker = registeredBroker;
     }
 
     /** AddRaftVoter: {@code endpoint} is the new voter's controller listener (null when the request names none). */
@@ -108,8 +107,49 @@ public final class VoterChanges {
             return CompletableFuture.completedFuture(new Outcome(Errors.VOTER_NOT_FOUND,
                     "node " + voterId + " is the last voter of the metadata quorum; it cannot be removed"));
         }
-        boolean keepAsListener = registeredBroker.test(voterId);
-        return change(() -> q.removeVoter(voterId, keepAsListener), timeoutMs, "removing voter " + voterId);
+        return change(() -> q.removeVoter(voterId, true), timeoutMs, "removing voter " + voterId);
+    }
+
+    /**
+     * Makes controller {@code nodeId}, reached at {@code endpoint} (its controller listener), an observer, unless it
+     * votes or observes already (NONE then, at once): what a ControllerRegistration from a node that votes in nothing
+     * asks for. REQUEST_TIMED_OUT while another change runs or when Ratis could not catch the node up in time (it
+     * asks again).
+     */
+    public CompletableFuture<Outcome> addObserver(String requestClusterId, int nodeId, InetSocketAddress endpoint,
+                                                  long timeoutMs) {
+        RaftQuorum q = quorum.get();
+        Outcome refused = common(requestClusterId, q);
+        if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
+        }
+        if (q.voterIds().contains(nodeId) || q.listenerIds().contains(nodeId)) {
+            return CompletableFuture.completedFuture(Outcome.ok());
+        }
+        return change(() -> q.addListener(nodeId, endpoint), timeoutMs, "adding observer " + nodeId);
+    }
+
+    /**
+     * On the active controller: drops the observers it has not heard from for {@code quiet} (shut down, or cut off:
+     * one that comes back asks again). Completes with the ids dropped; with none while another change runs.
+     */
+    public CompletableFuture<List<Integer>> dropSilentObservers(Duration quiet) {
+        RaftQuorum q = quorum.get();
+        if (q == null || !q.isLeader()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<Integer> silent = q.silentListeners(quiet);
+        if (silent.isEmpty() || !inProgress.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        CompletableFuture<Void> removed;
+        try {
+            removed = q.removeListeners(silent);
+        } catch (RuntimeException e) {
+            inProgress.set(false);
+            throw e;
+        }
+        return removed.whenComplete((ok, failure) -> inProgress.set(false)).thenApply(ok -> silent);
     }
 
     public String controllerListenerName() {

@@ -131,6 +131,9 @@ import io.brook.storage.log.LogManager;
 import org.apache.kafka.common.DirectoryId;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ControllerRegistrationRequestData;
+import org.apache.kafka.common.message.ControllerRegistrationResponseData;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -193,10 +196,14 @@ public final class BrookNode implements AutoCloseable {
     private static final Duration QUORUM_START_TIMEOUT = Duration.ofSeconds(120);
     private static final long QUORUM_WAIT_LOG_MS = 10_000;
     private static final long QUORUM_POLL_MS = 20;
-    /** How long an unregistered broker's node must have been silent before its quorum listener is dropped. */
-    static final Duration LISTENER_QUIET = Duration.ofSeconds(5);
-    /** How often the active controller looks again at an unregistered broker's listener that still answers. */
-    static final int LISTENER_DROP_CHECKS = 12;
+    /**
+     * How long the active controller has not heard from an observer (a Ratis listener) before it drops it, and how
+     * often it looks: Ratis's leader retries a node that is down with a WARN every 250 ms. One that comes back asks
+     * again ({@link ObserverRegistration}).
+     */
+    static final Duration OBSERVER_QUIET = Duration.ofSeconds(10);
+    /** Longest the active controller tries to make a controller an observer (Ratis catches it up first). */
+    private static final Duration OBSERVER_ADD_TIMEOUT = Duration.ofSeconds(30);
     /** How long one attempt of a joining controller to learn the voters from its bootstrap servers waits. */
     private static final long DISCOVERY_ATTEMPT_MS = 5_000;
     /** Longest a stop waits for the metadata change being applied to the hosted partitions (queued ones are dropped). */
@@ -218,10 +225,11 @@ public final class BrookNode implements AutoCloseable {
     private final MetadataController controller;
     /** How this node reaches the active controller when it is not it; null on a single node. */
     private final QuorumClient quorumClient;
-    /** The fence pass while this node is the active controller; null on a single node. */
-    private final ActiveControllerTimer<Integer> fencer;
-    /** The preferred-leader rebalance while this node is the active controller; null on a single node or when off. */
-    private final ActiveControllerTimer<TopicPartition> rebalancer;
+    /**
+     * A controller's background tasks, closed in order before it: the active controller's timers (fence pass,
+     * preferred-leader rebalance, observer sweep) and its own {@link ObserverRegistration}. Empty on other nodes.
+     */
+    private final List<AutoCloseable> controllerTasks;
     /** Completed with the reason once this node can no longer serve ({@link #mustStop}). */
     private final CompletableFuture<String> mustStop = new CompletableFuture<>();
     /** This broker's registration, heartbeats and controlled shutdown; null on a single node. */
@@ -240,10 +248,10 @@ public final class BrookNode implements AutoCloseable {
                       CoordinatorLoader coordinatorLoader, TransactionMarkerSender markerSender,
                       RemoteTransactionVerifier remoteTransactions,
                       MetadataController controller, QuorumClient quorumClient,
-                      ActiveControllerTimer<Integer> fencer,
+                      List<AutoCloseable> controllerTasks,
                       BrokerLifecycle lifecycle, LogManager logManager, ReplicaManager replicas,
                       LogCleaner cleaner, NetworkServer network, InetSocketAddress boundAddress, String clusterId,
-                      ActiveControllerTimer<TopicPartition> rebalancer, ControllerListener controllerListener) {
+                      ControllerListener controllerListener) {
         this.config = config;
         this.scheduler = scheduler;
         this.delayed = delayed;
@@ -254,8 +262,7 @@ public final class BrookNode implements AutoCloseable {
         this.remoteTransactions = remoteTransactions;
         this.controller = controller;
         this.quorumClient = quorumClient;
-        this.fencer = fencer;
-        this.rebalancer = rebalancer;
+        this.controllerTasks = controllerTasks;
         this.lifecycle = lifecycle;
         this.logManager = logManager;
         this.replicas = replicas;
@@ -578,9 +585,8 @@ public final class BrookNode implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), listener.advertisedHost(), advertisedPort);
         BrookNode node = new BrookNode(config, scheduler, delayed, requestExecutor, markerExecutor, coordinatorLoader,
                 markerSender, remoteTransactions, controller,
-                controllerSetup.quorumClient(), controllerSetup.fencer(), lifecycle, logManager, replicas, cleaner, network,
-                bound,
-                meta.clusterId(), controllerSetup.rebalancer(), controllerSetup.kafkaListener());
+                controllerSetup.quorumClient(), controllerSetup.tasks(), lifecycle, logManager, replicas, cleaner,
+                network, bound, meta.clusterId(), controllerSetup.kafkaListener());
         logManager.onEveryDirOffline(() -> {
             String reason = "every log directory of node " + config.nodeId() + " (" + config.logDirs().stream()
                     .map(File::getPath).collect(java.util.stream.Collectors.joining(", ")) + ") is offline after an "
@@ -656,9 +662,7 @@ public final class BrookNode implements AutoCloseable {
      */
     private record Controller(MetadataController controller, ControllerChannel channel,
                               QuorumMetadataController quorum, QuorumClient quorumClient,
-                              ActiveControllerTimer<Integer> fencer,
-                              ActiveControllerTimer<TopicPartition> rebalancer,
-                              ControllerListener kafkaListener) {
+                              List<AutoCloseable> tasks, ControllerListener kafkaListener) {
         /** Whether this node is part of a cluster (it registers as a broker, its partitions replicate). */
         boolean cluster() {
             return quorumClient != null;
@@ -741,7 +745,7 @@ public final class BrookNode implements AutoCloseable {
             // a new single node starts with the same features as a new cluster (and Kafka's single node)
             channel.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
                     config.getInt("min.insync.replicas"));
-            return new Controller(controller, channel, null, null, null, null, null);
+            return new Controller(controller, channel, null, null, List.of(), null);
         }
         if (!config.isController()) {
             return openFollower(config, clusterId, dir);
@@ -757,10 +761,7 @@ public final class BrookNode implements AutoCloseable {
         VoterChanges voterChanges = new VoterChanges(() -> {
             QuorumMetadataController c = opened.get();
             return c == null ? null : c.quorum();
-        }, clusterId, controllerListener.name(), id -> {
-            QuorumMetadataController c = opened.get();
-            return c != null && c.image().cluster().brokers().containsKey(id);
-        });
+        }, clusterId, controllerListener.name());
         kafkaListener.register(new ControllerDescribeClusterHandler(clusterId, () -> {
                     QuorumMetadataController c = opened.get();
                     return c == null ? new java.util.TreeMap<>(config.quorumVoters()) : c.quorum().voterAddresses();
@@ -829,29 +830,40 @@ public final class BrookNode implements AutoCloseable {
                 config.brokerSessionTimeoutMs(), config.getBoolean("unclean.leader.election.enable"));
         local.bootstrapFeatures(config.getShort("brook.eligible.leader.replicas.version"),
                 config.getInt("min.insync.replicas"));
-        // a removed combined voter follows the log as a listener while its broker is registered: dropped once the
-        // broker is unregistered and it is quiet (shut down), and by each new active controller should that fail
-        local.whenBrokerUnregistered(id -> dropListenersOfUnregisteredBrokers(controller, LISTENER_DROP_CHECKS));
-        controller.addActivationListener(image -> dropListenersOfUnregisteredBrokers(controller,
-                LISTENER_DROP_CHECKS));
+        List<AutoCloseable> tasks = new ArrayList<>();
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 ActiveControllerTimer.FENCE_PASS_MS);
-        server.complete(new ForwardedRequestServer(local, controller, observers)); // brokers' metadata fetches too
+        tasks.add(fencer);
+        // observers (Ratis listeners) ask to be made ones by ControllerRegistration; silent ones are dropped
+        ActiveControllerTimer<Integer> sweeper = ActiveControllerTimer.observerSweeper(controller,
+                () -> voterChanges.dropSilentObservers(OBSERVER_QUIET), OBSERVER_QUIET.toMillis());
+        tasks.add(sweeper);
+        server.complete(new ForwardedRequestServer(local, controller, observers, registration -> voterChanges
+                .addObserver(null, registration.controllerId(), controllerEndpoint(registration, controllerListener),
+                        OBSERVER_ADD_TIMEOUT.toMillis())
+                .thenApply(outcome -> new ControllerRegistrationResponseData().setErrorCode(outcome.error().code())
+                        .setErrorMessage(outcome.message()))));
         QuorumClient client = new QuorumClient(voters, clusterId, Duration.ofMillis(config.quorumRequestTimeoutMs()));
-        ControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame, FORWARD_TIMEOUT)
-                .exceptionallyCompose(BrookNode::forwardingFailure));
+        ForwardingControllerChannel forwarding = new ForwardingControllerChannel(frame -> client.send(frame,
+                FORWARD_TIMEOUT).exceptionallyCompose(BrookNode::forwardingFailure));
         fencer.start();
-        ActiveControllerTimer<TopicPartition> rebalancer = null;
+        sweeper.start();
         if (config.getBoolean("auto.leader.rebalance.enable")) {
-            rebalancer = ActiveControllerTimer.leaderRebalancer(controller, local,
+            ActiveControllerTimer<TopicPartition> rebalancer = ActiveControllerTimer.leaderRebalancer(controller, local,
                     TimeUnit.SECONDS.toMillis(config.getLong("leader.imbalance.check.interval.seconds")),
                     config.getInt("leader.imbalance.per.broker.percentage"));
+            tasks.add(rebalancer);
             rebalancer.start();
         }
+        ObserverRegistration registration = new ObserverRegistration(config.nodeId(), Uuid.randomUuid(),
+                controllerListener.name(), new InetSocketAddress(controllerListener.advertisedHost(),
+                controllerListener.advertisedPort()), SecurityProtocol.PLAINTEXT, controller::quorum, forwarding);
+        tasks.add(registration);
+        registration.start();
         RoutingControllerChannel routing = new RoutingControllerChannel(controller, local, forwarding);
         opened.set(controller);
         routingChannel.set(routing);
-        return new Controller(controller, routing, controller, client, fencer, rebalancer, kafkaListener);
+        return new Controller(controller, routing, controller, client, tasks, kafkaListener);
     }
 
     /**
@@ -899,7 +911,7 @@ public final class BrookNode implements AutoCloseable {
         }
         log.info("Broker {} follows the metadata log of the active controller (node {}) at offset {}",
                 config.nodeId(), follower.leaderId(), follower.image().offset());
-        return new Controller(follower, forwarding, null, client, null, null, null);
+        return new Controller(follower, forwarding, null, client, List.of(), null);
     }
 
     /**
@@ -928,8 +940,8 @@ public final class BrookNode implements AutoCloseable {
                 config.nodeId(), clusterId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs),
                 listener.advertisedHost(), listener.port());
         return new BrookNode(config, null, null, null, null, null, null, null, setup.controller(),
-                setup.quorumClient(), setup.fencer(), null, null, null, null, null, bound, clusterId,
-                setup.rebalancer(), setup.kafkaListener());
+                setup.quorumClient(), setup.tasks(), null, null, null, null, null, bound, clusterId,
+                setup.kafkaListener());
     }
 
     /**
@@ -991,40 +1003,24 @@ public final class BrookNode implements AutoCloseable {
                 + " named the voters within " + QUORUM_START_TIMEOUT.toSeconds() + " s (" + lastFailure + ")");
     }
 
-    /**
-     * Drops from the quorum's listeners the nodes that are no registered brokers and that the leader has not heard
-     * from for {@link #LISTENER_QUIET} (removed combined voters shut down and unregistered): the leader would otherwise
-     * go on sending them the log. One that still answers is kept (its broker registers again, as a running broker
-     * unregistered by mistake does) and looked at again every {@link #LISTENER_QUIET}, up to
-     * {@link #LISTENER_DROP_CHECKS} times (a node unregistered right after it stopped goes quiet a little later). On
-     * the active controller.
-     */
-    private static void dropListenersOfUnregisteredBrokers(QuorumMetadataController controller, int checksLeft) {
-        RaftQuorum raft = controller.quorum();
-        if (!raft.isLeader()) {
-            return;
-        }
-        List<Integer> unregistered = raft.listenerIds().stream()
-                .filter(id -> !controller.image().cluster().brokers().containsKey(id)).toList();
-        if (unregistered.isEmpty()) {
-            return;
-        }
-        List<Integer> silent = raft.silentListeners(LISTENER_QUIET).stream().filter(unregistered::contains).toList();
-        if (silent.size() < unregistered.size() && checksLeft > 1) {
-            CompletableFuture.delayedExecutor(LISTENER_QUIET.toMillis(), TimeUnit.MILLISECONDS)
-                    .execute(() -> dropListenersOfUnregisteredBrokers(controller, checksLeft - 1));
-        }
-        if (silent.isEmpty()) {
-            return;
-        }
-        raft.removeListeners(silent).whenComplete((ok, failure) -> {
-            if (failure == null) {
-                log.info("Nodes {} no longer follow the metadata quorum: their brokers were unregistered", silent);
-            } else {
-                log.warn("Nodes {} stay listeners of the metadata quorum although their brokers were unregistered "
-                        + "(the next active controller tries again): {}", silent, failure.toString());
+    /** Closes a controller's background tasks in order; one that fails to close is logged and skipped. */
+    private static void closeAll(List<AutoCloseable> tasks) {
+        for (AutoCloseable task : tasks) {
+            try {
+                task.close();
+            } catch (Exception e) {
+                log.warn("Closing {}: {}", task, e.toString());
             }
-        });
+        }
+    }
+
+    /** The endpoint a ControllerRegistration names on the controller listener (else its first), for Ratis. */
+    private static InetSocketAddress controllerEndpoint(ControllerRegistrationRequestData registration,
+                                                        BrokerConfig.Listener controllerListener) {
+        ControllerRegistrationRequestData.Listener named = registration.listeners().stream()
+                .filter(l -> l.name().equals(controllerListener.name())).findFirst()
+                .orElseGet(() -> registration.listeners().iterator().next());
+        return InetSocketAddress.createUnresolved(named.host(), named.port());
     }
 
     /** Voters as Kafka writes them ({@code id@host:port,...}), for messages. */
@@ -1035,12 +1031,7 @@ public final class BrookNode implements AutoCloseable {
 
     private static void closeQuietly(Controller setup) {
         try {
-            if (setup.fencer() != null) {
-                setup.fencer().close();
-            }
-            if (setup.rebalancer() != null) {
-                setup.rebalancer().close();
-            }
+            closeAll(setup.tasks());
             if (setup.quorumClient() != null) {
                 setup.quorumClient().close();
             }
@@ -1085,8 +1076,9 @@ public final class BrookNode implements AutoCloseable {
      * before that controller's election ({@link io.brook.metadata.quorum.RaftQuorum#caughtUpWithLeader}): the
      * partition logs load against that image, and the internal topics are created or found through it. One line says what is
      * awaited every {@link #QUORUM_WAIT_LOG_MS}; past {@link #QUORUM_START_TIMEOUT} the start fails. A combined node
-     * that joins a dynamic quorum ({@code --no-initial-controllers}) waits without a limit until it is added (its
-     * controller listener serves meanwhile, so kafka-metadata-quorum add-controller can add it), then as any voter.
+     * that joins a dynamic quorum ({@code --no-initial-controllers}) waits without a limit until the active controller
+     * made it an observer ({@link ObserverRegistration}), then as any voter: it serves as a broker before
+     * kafka-metadata-quorum add-controller makes it a voter.
      */
     private static void awaitActiveController(QuorumMetadataController quorum, BrokerConfig config)
             throws IOException, InterruptedException {
@@ -1106,10 +1098,9 @@ public final class BrookNode implements AutoCloseable {
             }
             if (now >= nextLogNs) {
                 if (awaitingAddition) {
-                    log.info("Controller {} waits to be added to the metadata quorum's voters {} before it serves as "
-                            + "a broker: kafka-metadata-quorum --bootstrap-controller <a voter> add-controller "
-                            + "--command-config <this node's properties> (or bin/brook cluster add-controller)",
-                            config.nodeId(), describe(raft.voterAddresses()));
+                    log.info("Controller {} waits for the active controller of the voters {} to make it an observer "
+                            + "(asked every {} ms) before it serves as a broker", config.nodeId(),
+                            describe(raft.voterAddresses()), ObserverRegistration.INTERVAL_MS);
                 } else {
                     log.info("Waiting for the metadata quorum: a majority of the voters {} must be up ({})",
                             describe(raft.voterAddresses()), raft.status());
@@ -1207,12 +1198,7 @@ public final class BrookNode implements AutoCloseable {
     }
 
     private void closeController() throws IOException {
-        if (fencer != null) {
-            fencer.close();
-        }
-        if (rebalancer != null) {
-            rebalancer.close();
-        }
+        closeAll(controllerTasks);
         controller.close(); // a follower stops fetching before its client closes
         if (quorumClient != null) {
             quorumClient.close();

@@ -57,7 +57,7 @@ class MetadataFetchesTest {
     };
 
     private final MetadataFetches broker = new MetadataFetches(7,
-            new ForwardedRequestServer(null, source, observers)::serve);
+            new ForwardedRequestServer(null, source, observers, null)::serve);
 
     private static ByteBuffer batch(long baseOffset, String... topics) {
         List<ApiMessageAndVersion> records = new ArrayList<>();

@@ -69,7 +69,7 @@ class VoterChangesTest {
     void theLeaderAnswersKafkasCodesForChangesItCannotMake() throws Exception {
         quorum = start(Map.of(1, localAddress()));
         awaitLeader();
-        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER, id -> false);
+        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER);
 
         assertEquals(Errors.DUPLICATE_VOTER, add(changes, CLUSTER, 1, LISTENER, localAddress(), 10_000).error);
         Answer notVoting = remove(changes, 5);
@@ -93,13 +93,23 @@ class VoterChangesTest {
         assertTrue(meanwhile.message.contains("in progress"), meanwhile.message);
         AddRaftVoterResponseData timedOut = pending.get(60, TimeUnit.SECONDS);
         assertEquals(Errors.REQUEST_TIMED_OUT.code(), timedOut.errorCode(), timedOut.errorMessage());
+
+        // a voter asking to observe is answered at once, nothing changed; a node nobody runs is not caught up in time
+        assertEquals(Errors.NONE, changes.addObserver(null, 1, localAddress(), 10_000).get(60, TimeUnit.SECONDS)
+                .error());
+        VoterChanges.Outcome absent = changes.addObserver(null, 3, localAddress(), SHORT_TIMEOUT_MS)
+                .get(60, TimeUnit.SECONDS);
+        assertEquals(Errors.REQUEST_TIMED_OUT, absent.error(), absent.message());
+        assertEquals(List.of(), quorum.listenerIds(), "no observer was added");
+        assertEquals(List.of(), changes.dropSilentObservers(Duration.ZERO).get(60, TimeUnit.SECONDS));
+        assertEquals(List.of(1), quorum.voterIds());
     }
 
     @Test
     void aControllerThatDoesNotLeadAnswersNotLeaderOrFollower() throws Exception {
         // node 1 of two voters whose other voter never runs: it can never win an election
         quorum = start(new LinkedHashMap<>(Map.of(1, localAddress(), 2, localAddress())));
-        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER, id -> false);
+        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER);
         assertFalse(quorum.isLeader());
         Answer add = add(changes, CLUSTER, 3, LISTENER, localAddress(), 10_000);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, add.error, add.message);
@@ -107,8 +117,10 @@ class VoterChangesTest {
         // Kafka checks the leadership first: not the leader's own answers to a duplicate or an absent voter
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, add(changes, CLUSTER, 1, LISTENER, localAddress(), 10_000).error);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, remove(changes, 5).error);
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, changes.addObserver(null, 3, localAddress(), 10_000)
+                .get(60, TimeUnit.SECONDS).error());
 
-        VoterChanges starting = new VoterChanges(() -> null, CLUSTER, LISTENER, id -> false);
+        VoterChanges starting = new VoterChanges(() -> null, CLUSTER, LISTENER);
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, remove(starting, 2).error, "a controller still opening");
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER,
                 add(starting, CLUSTER, 3, LISTENER, localAddress(), 10_000).error);
