@@ -8,11 +8,14 @@ import org.apache.kafka.common.protocol.Errors;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -36,7 +39,11 @@ import java.util.function.Supplier;
  * ({@link #addObserver}, from its ControllerRegistration) until it is, so a joining controller follows the log before
  * it is added and an observer dropped while it was down or unreachable comes back. The active controller drops the
  * observers it has not heard from for a while ({@link #dropSilentObservers}): Ratis's leader would otherwise go on
- * sending the log to a node that is shut down, with a WARN every 250 ms.
+ * sending the log to a node that is shut down, with a WARN every 250 ms. A registered broker's node is kept (a
+ * combined node removed while it was down still believes it votes when it comes back, and asks for nothing: as a
+ * listener it receives the configuration that says otherwise), until its broker is unregistered. A node whose
+ * addition failed (it could not be caught up: unreachable from the leader) is not tried again for
+ * {@link #OBSERVER_RETRY_BACKOFF}, so that it does not hold up the operator's changes for good.
  *
  * <p>Thread-safety: one change at a time per controller ({@link #inProgress}), observer changes included; Ratis allows
  * one at a time too.
@@ -52,7 +59,14 @@ public final class VoterChanges {
     private final Supplier<RaftQuorum> quorum;
     private final String clusterId;
     private final String controllerListenerName;
+    /** After a failed addition of an observer, how long the same node's next request is refused at once. */
+    static final Duration OBSERVER_RETRY_BACKOFF = Duration.ofSeconds(30);
+    /** Longest the sweep waits for Ratis to drop the silent observers (it holds {@link #inProgress} meanwhile). */
+    private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
+
     private final AtomicBoolean inProgress = new AtomicBoolean();
+    /** Node id -> when its last failed addition as an observer ended (System.nanoTime()). */
+    private final Map<Integer, Long> failedObservers = new ConcurrentHashMap<>();
 
     /**
      * @param quorum                 the controller's quorum, null while it is opening
@@ -126,19 +140,41 @@ public final class VoterChanges {
         if (q.voterIds().contains(nodeId) || q.listenerIds().contains(nodeId)) {
             return CompletableFuture.completedFuture(Outcome.ok());
         }
-        return change(() -> q.addListener(nodeId, endpoint), timeoutMs, "adding observer " + nodeId);
+        String host = endpoint.getHostString();
+        if (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+            return CompletableFuture.completedFuture(new Outcome(Errors.INVALID_REQUEST, "node " + nodeId
+                    + " names no host the other controllers can reach on " + controllerListenerName + " ('" + host
+                    + "'): set its advertised.listeners for that listener"));
+        }
+        Long failedAt = failedObservers.get(nodeId);
+        long sinceMs = failedAt == null ? Long.MAX_VALUE : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt);
+        if (sinceMs < OBSERVER_RETRY_BACKOFF.toMillis()) {
+            return CompletableFuture.completedFuture(new Outcome(Errors.REQUEST_TIMED_OUT, "adding observer " + nodeId
+                    + " failed " + sinceMs + " ms ago (is " + host + ":" + endpoint.getPort()
+                    + " reachable from the active controller?); retry after " + OBSERVER_RETRY_BACKOFF.toMillis()
+                    + " ms"));
+        }
+        return change(() -> q.addListener(nodeId, endpoint), timeoutMs, "adding observer " + nodeId)
+                .thenApply(outcome -> {
+                    if (outcome.error() == Errors.NONE) {
+                        failedObservers.remove(nodeId);
+                    } else if (!outcome.message().contains("in progress")) {
+                        failedObservers.put(nodeId, System.nanoTime());
+                    }
+                    return outcome;
+                });
     }
 
     /**
      * On the active controller: drops the observers it has not heard from for {@code quiet} (shut down, or cut off:
      * one that comes back asks again). Completes with the ids dropped; with none while another change runs.
      */
-    public CompletableFuture<List<Integer>> dropSilentObservers(Duration quiet) {
+    public CompletableFuture<List<Integer>> dropSilentObservers(Duration quiet, IntPredicate registeredBroker) {
         RaftQuorum q = quorum.get();
         if (q == null || !q.isLeader()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        List<Integer> silent = q.silentListeners(quiet);
+        List<Integer> silent = q.silentListeners(quiet).stream().filter(id -> !registeredBroker.test(id)).toList();
         if (silent.isEmpty() || !inProgress.compareAndSet(false, true)) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -149,7 +185,8 @@ public final class VoterChanges {
             inProgress.set(false);
             throw e;
         }
-        return removed.whenComplete((ok, failure) -> inProgress.set(false)).thenApply(ok -> silent);
+        return removed.orTimeout(SWEEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, failure) -> inProgress.set(false)).thenApply(ok -> silent);
     }
 
     public String controllerListenerName() {
@@ -199,7 +236,7 @@ public final class VoterChanges {
             }
             if (cause instanceof TimeoutException) {
                 return new Outcome(Errors.REQUEST_TIMED_OUT, what + " did not complete within " + timeoutMs
-                        + " ms (is the new voter running and reachable?); it may still complete");
+                        + " ms (is the node running and reachable?); it may still complete");
             }
             String message = cause instanceof QuorumException ? cause.getMessage() : String.valueOf(cause);
             // Ratis refuses a change while another is in progress, and fails one the new voter never acknowledged

@@ -834,9 +834,11 @@ public final class BrookNode implements AutoCloseable {
         ActiveControllerTimer<Integer> fencer = ActiveControllerTimer.brokerFencer(controller, local,
                 ActiveControllerTimer.FENCE_PASS_MS);
         tasks.add(fencer);
-        // observers (Ratis listeners) ask to be made ones by ControllerRegistration; silent ones are dropped
+        // observers (Ratis listeners) ask to be made ones by ControllerRegistration; silent ones are dropped, but for
+        // registered brokers' nodes (see VoterChanges)
         ActiveControllerTimer<Integer> sweeper = ActiveControllerTimer.observerSweeper(controller,
-                () -> voterChanges.dropSilentObservers(OBSERVER_QUIET), OBSERVER_QUIET.toMillis());
+                () -> voterChanges.dropSilentObservers(OBSERVER_QUIET,
+                        id -> controller.image().cluster().brokers().containsKey(id)), OBSERVER_QUIET.toMillis());
         tasks.add(sweeper);
         server.complete(new ForwardedRequestServer(local, controller, observers, registration -> voterChanges
                 .addObserver(null, registration.controllerId(), controllerEndpoint(registration, controllerListener),
@@ -856,7 +858,7 @@ public final class BrookNode implements AutoCloseable {
             rebalancer.start();
         }
         ObserverRegistration registration = new ObserverRegistration(config.nodeId(), Uuid.randomUuid(),
-                controllerListener.name(), new InetSocketAddress(controllerListener.advertisedHost(),
+                controllerListener.name(), InetSocketAddress.createUnresolved(controllerListener.advertisedHost(),
                 controllerListener.advertisedPort()), SecurityProtocol.PLAINTEXT, controller::quorum, forwarding);
         tasks.add(registration);
         registration.start();

@@ -67,12 +67,16 @@ final class ObserverRegistration implements AutoCloseable {
     }
 
     private void tick() {
-        RaftQuorum q = quorum.get();
-        // a member that does not run could not take the log: the leader would retry it until the change timed out
-        if (q == null || !q.isRunning() || q.voterIds().contains(nodeId) || !inFlight.isDone()) {
-            return;
+        try {
+            RaftQuorum q = quorum.get();
+            // a member that does not run could not take the log: the leader would retry it until the change timed out
+            if (q == null || !q.isRunning() || q.voterIds().contains(nodeId) || !inFlight.isDone()) {
+                return;
+            }
+            inFlight = channel.registerController(request).whenComplete(this::answered);
+        } catch (RuntimeException e) { // a task that throws is not scheduled again
+            log.warn("Controller {} could not ask to observe the metadata quorum: {}", nodeId, e.toString());
         }
-        inFlight = channel.registerController(request).whenComplete(this::answered);
     }
 
     private void answered(ControllerRegistrationResponseData response, Throwable failure) {

@@ -93,15 +93,29 @@ class VoterChangesTest {
         assertTrue(meanwhile.message.contains("in progress"), meanwhile.message);
         AddRaftVoterResponseData timedOut = pending.get(60, TimeUnit.SECONDS);
         assertEquals(Errors.REQUEST_TIMED_OUT.code(), timedOut.errorCode(), timedOut.errorMessage());
+    }
 
+    @Test
+    void anObserverThatCannotBeCaughtUpIsRefusedThenNotTriedAgainAtOnce() throws Exception {
+        quorum = start(Map.of(1, localAddress()));
+        awaitLeader();
+        VoterChanges changes = new VoterChanges(() -> quorum, CLUSTER, LISTENER);
         // a voter asking to observe is answered at once, nothing changed; a node nobody runs is not caught up in time
         assertEquals(Errors.NONE, changes.addObserver(null, 1, localAddress(), 10_000).get(60, TimeUnit.SECONDS)
                 .error());
+        VoterChanges.Outcome wildcard = changes.addObserver(null, 4, new InetSocketAddress("0.0.0.0", 9093), 10_000)
+                .get(1, TimeUnit.SECONDS);
+        assertEquals(Errors.INVALID_REQUEST, wildcard.error(), wildcard.message());
         VoterChanges.Outcome absent = changes.addObserver(null, 3, localAddress(), SHORT_TIMEOUT_MS)
                 .get(60, TimeUnit.SECONDS);
         assertEquals(Errors.REQUEST_TIMED_OUT, absent.error(), absent.message());
         assertEquals(List.of(), quorum.listenerIds(), "no observer was added");
-        assertEquals(List.of(), changes.dropSilentObservers(Duration.ZERO).get(60, TimeUnit.SECONDS));
+        // asked again at once: refused without trying (it would hold up other changes for as long again)
+        VoterChanges.Outcome again = changes.addObserver(null, 3, localAddress(), SHORT_TIMEOUT_MS)
+                .get(1, TimeUnit.SECONDS);
+        assertEquals(Errors.REQUEST_TIMED_OUT, again.error(), again.message());
+        assertTrue(again.message().contains("retry after"), again.message());
+        assertEquals(List.of(), changes.dropSilentObservers(Duration.ZERO, id -> false).get(60, TimeUnit.SECONDS));
         assertEquals(List.of(1), quorum.voterIds());
     }
 
