@@ -6,6 +6,7 @@ import io.brook.server.config.BrokerConfig;
 import io.brook.server.controller.ControllerChannel;
 import io.brook.server.handlers.ApiVersionsHandler;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.DuplicateBrokerRegistrationException;
 import org.apache.kafka.common.errors.BrokerIdNotRegisteredException;
 import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -397,7 +398,12 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     private void failed(String what, Throwable error) {
         Throwable cause = unwrap(error);
-        String failure = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        String failure = cause instanceof DuplicateBrokerRegistrationException
+                // the answer carries no message: say what it means
+                ? "another broker is registered with node.id " + registration.brokerId() + " and its session has "
+                + "not ended: a restart within its old session goes through once it ends; a second process with "
+                + "this node.id must be stopped"
+                : cause.getClass().getSimpleName() + ": " + cause.getMessage();
         if (!failure.equals(lastFailure)) {
             log.warn("Broker {} could not {} ({}); retrying with backoff", registration.brokerId(), what, failure);
             lastFailure = failure;
