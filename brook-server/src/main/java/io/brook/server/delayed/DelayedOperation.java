@@ -2,6 +2,7 @@ package io.brook.server.delayed;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.Future;
 
 /**
  * A request parked until an event lets it complete or its timeout runs out (a long-polling fetch,
@@ -20,6 +21,8 @@ public abstract class DelayedOperation extends TimerTask {
     private volatile boolean completed;
     private volatile List<?> keys = List.of();
     private volatile Runnable unwatch = () -> { };
+    /** The expiry when it runs on a thread of its own rather than the shared timer (null until then). */
+    private volatile Future<?> ownExpiry;
 
     protected DelayedOperation(long timeoutMs) {
         this.timeoutMs = timeoutMs;
@@ -76,6 +79,10 @@ public abstract class DelayedOperation extends TimerTask {
             completed = true;
         }
         cancel(); // out of the wheel at once (outside the monitor: it takes the bucket's lock)
+        Future<?> expiry = ownExpiry;
+        if (expiry != null) {
+            expiry.cancel(false); // or out of its own thread's queue (a no-op when that expiry is what runs)
+        }
         unwatch.run(); // and out of its watch lists
         return true;
     }
@@ -85,6 +92,14 @@ public abstract class DelayedOperation extends TimerTask {
     public final void run() {
         if (claim()) {
             onExpire();
+        }
+    }
+
+    /** Its expiry runs as {@code expiry} (scheduled on a thread of its own), which completing it cancels. */
+    void expiresAs(Future<?> expiry) {
+        ownExpiry = expiry;
+        if (completed) {
+            expiry.cancel(false); // completed while it was being scheduled
         }
     }
 

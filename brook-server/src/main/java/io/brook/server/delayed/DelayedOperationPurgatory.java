@@ -7,6 +7,8 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Parked operations of one kind, watched under keys (partitions): {@link #tryCompleteElseWatch}
@@ -56,6 +58,18 @@ public final class DelayedOperationPurgatory<K> {
      * timeout. Returns true if it completed in this call.
      */
     public boolean tryCompleteElseWatch(DelayedOperation operation, Collection<K> keys) {
+        return tryCompleteElseWatch(operation, keys, null);
+    }
+
+    /**
+     * As {@link #tryCompleteElseWatch(DelayedOperation, Collection)}, but a parked operation expires on
+     * {@code expireOn} (when not null), a thread that is there anyway (the event loop that read the request), not on
+     * the shared timer's: its answer then leaves from that thread with no hand-off and no wake-up of another. Its
+     * deadline is aligned as the timer's are, on the monotonic clock, so operations parked a few ms apart on one
+     * thread expire in one wake-up of it.
+     */
+    public boolean tryCompleteElseWatch(DelayedOperation operation, Collection<K> keys,
+                                        ScheduledExecutorService expireOn) {
         if (operation.tryComplete()) {
             return true;
         }
@@ -75,7 +89,13 @@ public final class DelayedOperationPurgatory<K> {
             unwatch(operation); // it may have completed while being added
             return true;
         }
-        timer.add(operation, expiryDelayMs(operation.timeoutMs()));
+        if (expireOn == null) {
+            timer.add(operation, expiryDelayMs(operation.timeoutMs()));
+        } else {
+            operation.expiresAs(expireOn.schedule(operation,
+                    alignedDelay(System.nanoTime(), operation.timeoutMs(), TimeUnit.NANOSECONDS),
+                    TimeUnit.NANOSECONDS));
+        }
         if (operation.isCompleted()) {
             unwatch(operation); // completed (or expired) meanwhile by another thread
         }
@@ -84,12 +104,17 @@ public final class DelayedOperationPurgatory<K> {
 
     /** The delay until the operation expires: its timeout, or a little less to end on an aligned deadline. */
     long expiryDelayMs(long timeoutMs) {
+        return alignedDelay(timer.nowMs(), timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The same, on a clock that reads {@code now} in {@code unit}; the delay is in that unit. */
+    long alignedDelay(long now, long timeoutMs, TimeUnit unit) {
+        long timeout = unit.convert(timeoutMs, TimeUnit.MILLISECONDS);
         if (alignMs == 1 || timeoutMs < MIN_ALIGNED_TIMEOUTS * alignMs) {
-            return timeoutMs;
+            return timeout;
         }
-        long nowMs = timer.nowMs();
-        long deadline = nowMs + timeoutMs;
-        return deadline - Math.floorMod(deadline, alignMs) - nowMs;
+        long deadline = now + timeout;
+        return deadline - Math.floorMod(deadline, unit.convert(alignMs, TimeUnit.MILLISECONDS)) - now;
     }
 
     /** Re-checks the operations watching {@code key}; returns how many completed. */

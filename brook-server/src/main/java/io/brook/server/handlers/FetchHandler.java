@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Fetch for consumers: reads each partition up to the high watermark (or the last stable offset
@@ -168,15 +169,17 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
         String user = context.principal().getName();
         Client client = new Client(version, request.rackId(), context.listenerName(), user, context.clientId(),
                 consumer ? consumerQuota.maxBytes(user, context.clientId()) : Long.MAX_VALUE, context.threadTime());
-        return fetch(request, version, targets, session, incremental, refused(context, request, targets), client);
+        return fetch(request, version, targets, session, incremental, refused(context, request, targets), client,
+                context.networkThread());
     }
 
     /**
      * A consumer's long poll that will find nothing to read is handled on the event loop that read it, saving the hop
      * to a request thread: every partition it names, and every partition of its session, is led here and fetched at
      * the offset it may read up to (high watermark, or last stable offset under read_committed), so its first pass
-     * reads no file and it parks at once (its expiry, too, is answered without a read: {@link DelayedFetch}).
-     * Offsets only. A follower, an authorizer, an unknown session or partition, or anything to read goes to a
+     * reads no file and it parks at once. Its expiry, too, runs on that event loop and is answered without a read
+     * ({@link DelayedFetch}): an idle poll costs the loop's read and, shared with the polls expiring with it, one
+     * timer wake-up of the same loop, which writes the answer. Offsets only. A follower, an authorizer, an unknown session or partition, or anything to read goes to a
      * request thread. Should a record arrive between this check and the first pass, that pass reads it here: the
      * slice of a file just written, from the page cache.
      */
@@ -253,7 +256,8 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private CompletableFuture<FetchResponseData> fetch(FetchRequestData request, short version, List<Target> targets,
                                                        FetchSession session, boolean incremental,
-                                                       Set<String> refused, Client client) {
+                                                       Set<String> refused, Client client,
+                                                       ScheduledExecutorService expireOn) {
         boolean mayWait = request.maxWaitMs() > 0 && !targets.isEmpty();
         // the bounds are taken before the first read: bytes appended in between count twice at
         // worst (the fetch answers a little early), never not at all
@@ -272,7 +276,7 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
         }
         broker.delayed().fetches().tryCompleteElseWatch(new DelayedFetch(request, version, targets, session,
-                incremental, watches, first, result, refused, client), keys);
+                incremental, watches, first, result, refused, client), keys, expireOn);
         return result;
     }
 
@@ -340,9 +344,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * fetch: the answer's read then says what is there.
      *
      * <p>At its timeout a consumer's fetch whose partitions show exactly what its first pass found (no records, the
-     * same watermarks, log start and role) is answered with that pass, on the timer's thread: no second read and
-     * no hop to a request thread, the common case of an idle long poll. Any other expiry reads again on a
-     * request thread.
+     * same watermarks, log start and role) is answered with that pass, on the thread that expires it (the event
+     * loop that parked it, or the timer's): no second read and no hop to a request thread, the common case of an
+     * idle long poll. Any other expiry reads again on a request thread.
      */
     private final class DelayedFetch extends DelayedOperation {
         private final FetchRequestData request;

@@ -288,10 +288,12 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 softwareVersion, listenerName, securityProtocol, principal, new RequestThreadTime());
         long receivedNs = System.nanoTime();
         CompletableFuture<ApiMessage> response = new CompletableFuture<>();
+        boolean here = handlesHere(handler, context, request);
+        RequestContext handling = here ? context.onNetworkThread(ctx.channel().eventLoop()) : context;
         Runnable handle = () -> {
             try {
                 context.threadTime().start();
-                CompletableFuture<? extends ApiMessage> handled = handler.handle(context, request.data());
+                CompletableFuture<? extends ApiMessage> handled = handler.handle(handling, request.data());
                 context.threadTime().stop(); // before the response completes: seen by it
                 handled.whenComplete((r, e) -> {
                     if (e != null) {
@@ -304,7 +306,7 @@ final class KafkaChannelHandler extends ChannelInboundHandlerAdapter {
                 response.completeExceptionally(t);
             }
         };
-        if (handlesHere(handler, context, request)) {
+        if (here) {
             handle.run(); // an idle long poll: parked from here, no request-thread hop
         } else {
             try {

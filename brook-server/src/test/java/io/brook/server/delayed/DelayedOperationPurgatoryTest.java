@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Random;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -178,6 +179,11 @@ class DelayedOperationPurgatoryTest {
         clock.set(20_000);
         assertEquals(500, purgatory.expiryDelayMs(500), "a deadline already aligned is kept");
         assertEquals(490, new DelayedOperationPurgatory<Integer>("exact", timer).expiryDelayMs(490));
+        // the same on a thread of its own, whose clock reads nanoseconds: 10,003.25 ms + 500 ms ends at 10,500 ms
+        long ms = 1_000_000;
+        assertEquals(496_750_000, purgatory.alignedDelay(10_003 * ms + 250_000, 500, TimeUnit.NANOSECONDS));
+        assertEquals(95 * ms, purgatory.alignedDelay(12_003 * ms + 250_000, 95, TimeUnit.NANOSECONDS),
+                "under 10 alignments: kept exact");
     }
 
     @Test

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -61,7 +62,11 @@ class FetchOnNetworkThreadTest {
     private LogManager logManager;
     private ReplicaManager replicas;
     private HierarchicalTimer timer;
+    private DelayedOperations delayed;
     private FetchHandler handler;
+    /** Stands for the event loop that read the request. */
+    private final ScheduledThreadPoolExecutor eventLoop = new ScheduledThreadPoolExecutor(1,
+            r -> new Thread(r, "event-loop"));
 
     @BeforeEach
     void open() throws Exception {
@@ -75,7 +80,7 @@ class FetchOnNetworkThreadTest {
         replicas.onMetadataUpdate(delta, delta.apply(records.size()));
         timer = new HierarchicalTimer(1, 20, clock::get, handedToExecutor::add);
         BrokerContext broker = new BrokerContext(1, "cluster", BrokerConfig.defaults(), "localhost", 9092, replicas,
-                null, new DelayedOperations(timer, false), null, null, null, null, null, null, null, null, null,
+                null, delayed = new DelayedOperations(timer, false), null, null, null, null, null, null, null, null, null,
                 Map.of(), () -> 1, new BrokerAuthorizer(AuthorizerSettings.DISABLED, () -> AclsImage.EMPTY,
                 new DenialLog(System::currentTimeMillis)));
         handler = new FetchHandler(broker, new FetchSessionCache(10, 0));
@@ -84,6 +89,7 @@ class FetchOnNetworkThreadTest {
 
     @AfterEach
     void close() throws Exception {
+        eventLoop.shutdownNow();
         replicas.stopReplication();
         logManager.close();
     }
@@ -110,6 +116,13 @@ class FetchOnNetworkThreadTest {
     private CompletableFuture<FetchResponseData> handle(FetchRequestData request) {
         return (CompletableFuture<FetchResponseData>) handler.handle(
                 HandlerTestSupport.request(ApiKeys.FETCH, VERSION, "u"), request);
+    }
+
+    /** Handled on {@link #eventLoop}, as the network layer does once {@code handlesOnNetworkThread} said so. */
+    @SuppressWarnings("unchecked")
+    private CompletableFuture<FetchResponseData> handleOnEventLoop(FetchRequestData request) {
+        return (CompletableFuture<FetchResponseData>) handler.handle(
+                HandlerTestSupport.request(ApiKeys.FETCH, VERSION, "u").onNetworkThread(eventLoop), request);
     }
 
     private void advance(long ms) throws InterruptedException {
@@ -159,5 +172,30 @@ class FetchOnNetworkThreadTest {
         PartitionData data = only(answer.get(5, TimeUnit.SECONDS));
         assertEquals(2, data.highWatermark());
         assertTrue(data.records().sizeInBytes() > 0, "the record that arrived while it waited");
+    }
+
+    @Test
+    void aPollParkedFromTheEventLoopExpiresOnItWithItsFirstPass() throws Exception {
+        CompletableFuture<FetchResponseData> answer = handleOnEventLoop(poll(1, 300, 1));
+        CompletableFuture<String> answeredOn = answer.thenApply(r -> Thread.currentThread().getName());
+        assertEquals(0, timer.size(), "not on the shared timer");
+        assertEquals(1, eventLoop.getQueue().size(), "its expiry is queued on the event loop");
+        assertEquals("event-loop", answeredOn.get(5, TimeUnit.SECONDS));
+        assertEquals(List.of(), handedToExecutor, "no request thread needed");
+        PartitionData data = only(answer.get());
+        assertEquals(1, data.highWatermark());
+        assertEquals(0, data.records().sizeInBytes());
+    }
+
+    @Test
+    void aPollParkedFromTheEventLoopAndCompletedByAnAppendLeavesItsQueue() throws Exception {
+        eventLoop.setRemoveOnCancelPolicy(true);
+        CompletableFuture<FetchResponseData> answer = handleOnEventLoop(poll(1, 60_000, 1));
+        assertEquals(1, eventLoop.getQueue().size());
+        append("second");
+        delayed.fetches().checkAndComplete(TP);
+        PartitionData data = only(answer.get(5, TimeUnit.SECONDS));
+        assertTrue(data.records().sizeInBytes() > 0, "the appended record");
+        assertEquals(0, eventLoop.getQueue().size(), "its expiry cancelled, not left queued for a minute");
     }
 }
