@@ -18,6 +18,7 @@ import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.protocol.exceptions.ReconfigurationInProgressException;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -582,9 +583,11 @@ public final class RaftQuorum implements AutoCloseable {
         try {
             return s.setConfigurationAsync(request).thenApply(reply -> {
                 if (!reply.isSuccess()) {
-                    throw new QuorumException("changing the voters to " + peers + " (listeners " + listeners
-                            + ") failed: "
-                            + reply.getException(), true, reply.getException());
+                    String message = "changing the voters to " + peers + " (listeners " + listeners + ") failed: "
+                            + reply.getException();
+                    throw reply.getException() instanceof ReconfigurationInProgressException
+                            ? new ChangeInProgressException(message, reply.getException())
+                            : new QuorumException(message, true, reply.getException());
                 }
                 return null;
             });

@@ -1,5 +1,6 @@
 package io.brook.server.handlers;
 
+import io.brook.metadata.quorum.ChangeInProgressException;
 import io.brook.metadata.quorum.NotLeaderException;
 import io.brook.metadata.quorum.QuorumException;
 import io.brook.metadata.quorum.RaftQuorum;
@@ -49,8 +50,20 @@ import java.util.function.Supplier;
  * one at a time too.
  */
 public final class VoterChanges {
-    /** The outcome of a change: Kafka's error code (NONE on success) and a message. */
-    public record Outcome(Errors error, String message) {
+    /** After a failed addition of an observer, how long the same node's next request is refused at once. */
+    static final Duration OBSERVER_RETRY_BACKOFF = Duration.ofSeconds(30);
+    /** Longest the sweep waits for Ratis to drop the silent observers (it holds {@link #inProgress} meanwhile). */
+    private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * The outcome of a change: Kafka's error code (NONE on success), a message, and whether it was refused only
+     * because another change was in progress (here or in Ratis): nothing was tried.
+     */
+    public record Outcome(Errors error, String message, boolean busy) {
+        public Outcome(Errors error, String message) {
+            this(error, message, false);
+        }
+
         static Outcome ok() {
             return new Outcome(Errors.NONE, null);
         }
@@ -59,11 +72,6 @@ public final class VoterChanges {
     private final Supplier<RaftQuorum> quorum;
     private final String clusterId;
     private final String controllerListenerName;
-    /** After a failed addition of an observer, how long the same node's next request is refused at once. */
-    static final Duration OBSERVER_RETRY_BACKOFF = Duration.ofSeconds(30);
-    /** Longest the sweep waits for Ratis to drop the silent observers (it holds {@link #inProgress} meanwhile). */
-    private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(30);
-
     private final AtomicBoolean inProgress = new AtomicBoolean();
     /** Node id -> when its last failed addition as an observer ended (System.nanoTime()). */
     private final Map<Integer, Long> failedObservers = new ConcurrentHashMap<>();
@@ -158,7 +166,7 @@ public final class VoterChanges {
                 .thenApply(outcome -> {
                     if (outcome.error() == Errors.NONE) {
                         failedObservers.remove(nodeId);
-                    } else if (!outcome.message().contains("in progress")) {
+                    } else if (!outcome.busy()) {
                         failedObservers.put(nodeId, System.nanoTime());
                     }
                     return outcome;
@@ -210,7 +218,8 @@ public final class VoterChanges {
     }
 
     private static Outcome busy() {
-        return new Outcome(Errors.REQUEST_TIMED_OUT, "another voter change is in progress; retry once it completed");
+        return new Outcome(Errors.REQUEST_TIMED_OUT, "another voter change is in progress; retry once it completed",
+                true);
     }
 
     private CompletableFuture<Outcome> change(Supplier<CompletableFuture<Void>> change, long timeoutMs, String what) {
@@ -240,7 +249,8 @@ public final class VoterChanges {
             }
             String message = cause instanceof QuorumException ? cause.getMessage() : String.valueOf(cause);
             // Ratis refuses a change while another is in progress, and fails one the new voter never acknowledged
-            return new Outcome(Errors.REQUEST_TIMED_OUT, what + " failed: " + message);
+            return new Outcome(Errors.REQUEST_TIMED_OUT, what + " failed: " + message,
+                    cause instanceof ChangeInProgressException);
         });
     }
 }
