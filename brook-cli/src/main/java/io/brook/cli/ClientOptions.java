@@ -27,22 +27,30 @@ final class ClientOptions {
     @Option(names = "--verbose", description = "Print the full error (stack trace) when a command fails.")
     boolean verbose;
 
-    /** Fails fast, with the usual one-line hint, when nothing listens at the first bootstrap address. */
+    /**
+     * Fails fast, with the usual one-line hint, when nothing listens at any of the bootstrap addresses (a list may
+     * name brokers that are down, as for any Kafka client: one that answers is enough).
+     */
     void requireReachable() {
-        String first = bootstrapServer.split(",")[0].trim();
-        int colon = first.lastIndexOf(':');
-        String host = colon > 0 ? first.substring(0, colon) : first;
-        int port;
-        try {
-            port = Integer.parseInt(first.substring(colon + 1));
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new ErrorReporter.UsageError("--bootstrap-server takes HOST:PORT, got '" + bootstrapServer + "'");
+        for (String address : bootstrapServer.split(",")) {
+            String hostPort = address.trim();
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon > 0 ? hostPort.substring(0, colon) : hostPort;
+            int port;
+            try {
+                port = Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new ErrorReporter.UsageError("--bootstrap-server takes HOST:PORT[,HOST:PORT...], got '"
+                        + bootstrapServer + "'");
+            }
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(host, port), CONNECT_PROBE_MS);
+                return;
+            } catch (IOException e) {
+                // the next one may answer
+            }
         }
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(host, port), CONNECT_PROBE_MS);
-        } catch (IOException e) {
-            throw new org.apache.kafka.common.errors.TimeoutException("cannot connect to " + first);
-        }
+        throw new org.apache.kafka.common.errors.TimeoutException("cannot connect to " + bootstrapServer);
     }
 
     Properties properties() throws IOException {

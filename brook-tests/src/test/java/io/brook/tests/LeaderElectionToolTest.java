@@ -173,6 +173,102 @@ class LeaderElectionToolTest {
         assertEquals(3, back.isr().size(), "only an in-sync preferred replica is made leader: " + back);
     }
 
+    /**
+     * Unclean elections, with the last in-sync replica stopped and only an out-of-sync one back (three controllers,
+     * brokers 4 and 5): the partitions stay leaderless while {@code unclean.leader.election.enable} is false (the
+     * default); Kafka's {@code kafka-leader-election.sh --election-type unclean} elects the out-of-sync replica for one
+     * partition, {@code brook partitions elect-leaders --type unclean} for another, and the controller elects it by
+     * itself for a topic that sets {@code unclean.leader.election.enable=true}. What only the old leader had is gone
+     * once it is back (truncated to the new leader's log), what both had is kept: the trade Kafka's unclean election
+     * makes.
+     */
+    @Test
+    @Compat({"Kafka tools 4.3.1: kafka-leader-election --election-type unclean"})
+    void anOutOfSyncReplicaLeadsOnlyThroughAnUncleanElection() throws Exception {
+        cluster = BrookCluster.separated(work, 2, Map.of("replica.lag.time.max.ms", "6000",
+                "auto.leader.rebalance.enable", "false"));
+        logsOnFailure.watch(cluster);
+        cluster.startAll();
+        cluster.awaitActiveController(ELECTION);
+        Admin admin = cluster.admin(cluster.bootstrap(4, 5));
+        admin.createTopics(List.of(new NewTopic("forced", Map.of(0, List.of(4, 5), 1, List.of(4, 5))),
+                new NewTopic("allowed", Map.of(0, List.of(4, 5))).configs(Map.of("unclean.leader.election.enable",
+                        "true")))).all().get(30, TimeUnit.SECONDS);
+        List<TopicPartition> all = List.of(new TopicPartition("forced", 0), new TopicPartition("forced", 1),
+                new TopicPartition("allowed", 0));
+        awaitPartitions(admin, all, "both replicas in sync, 4 leading", CATCH_UP,
+                p -> p.isr().size() == 2 && p.leader() != null && p.leader().id() == 4);
+        int kept = 100;
+        produce(cluster.bootstrap(4, 5), all, kept);
+        cluster.kill(5);
+        awaitPartitions(admin, all, "5 out of the ISR", FAILOVER, p -> ids(p.isr()).equals(List.of(4)));
+        produce(cluster.bootstrap(4), all, 50); // acknowledged by 4 alone (min.insync.replicas 1)
+        cluster.stop(4);
+        cluster.start(5);
+        awaitPartitions(admin, List.of(all.get(2)), "5 elected by the controller, the topic allowing it", FAILOVER,
+                p -> p.leader() != null && p.leader().id() == 5);
+        awaitPartitions(admin, all.subList(0, 2), "no leader: 5 is not in sync", FAILOVER,
+                p -> p.leader() == null || p.leader().id() < 0);
+
+        String bootstrap = cluster.bootstrap(4, 5);
+        Processes.Output unclean = Processes.exec(KafkaAdminToolsTest.toolCommand(LEADER_ELECTION,
+                "--bootstrap-server", bootstrap, "--election-type", "unclean", "--topic", "forced", "--partition", "0"),
+                null, Duration.ofSeconds(120));
+        assertTrue(unclean.exitCode() == 0 && unclean.all().contains(
+                "Successfully completed leader election (UNCLEAN) for partitions forced-0"), unclean.all());
+        String elected = brook("partitions", "elect-leaders", "--type", "unclean", "--topic", "forced",
+                "--partition", "1", "--bootstrap-server=" + bootstrap);
+        assertTrue(elected.contains("Elected") && elected.contains("forced-1"), elected);
+        awaitPartitions(admin, all, "5 leading all three", FAILOVER, p -> p.leader() != null && p.leader().id() == 5);
+
+        cluster.start(4);
+        awaitPartitions(admin, all, "4 back in sync", CATCH_UP, p -> p.isr().size() == 2);
+        try (var consumer = cluster.consumer(bootstrap, Map.of())) {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all, Duration.ofSeconds(30));
+            for (TopicPartition tp : all) {
+                assertEquals(kept, ends.get(tp), tp + ": the records both replicas had, not the 50 only 4 had");
+            }
+        }
+    }
+
+    private static List<Integer> ids(List<Node> nodes) {
+        return nodes.stream().map(Node::id).toList();
+    }
+
+    private static void produce(String bootstrap, List<TopicPartition> partitions, int each) throws Exception {
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", bootstrap, "acks", "all"),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                for (int i = 0; i < each; i++) {
+                    sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(tp.topic(),
+                            tp.partition(), null, ("r" + i).getBytes())));
+                }
+            }
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private void awaitPartitions(Admin admin, List<TopicPartition> partitions, String what, Duration timeout,
+                                 Predicate<TopicPartitionInfo> check) throws Exception {
+        List<TopicPartitionInfo> seen = new ArrayList<>();
+        Set<String> topics = new java.util.TreeSet<>();
+        partitions.forEach(tp -> topics.add(tp.topic()));
+        cluster.await(partitions + ": " + what, timeout, () -> {
+            Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
+                    .get(10, TimeUnit.SECONDS);
+            seen.clear();
+            for (TopicPartition tp : partitions) {
+                seen.add(described.get(tp.topic()).partitions().get(tp.partition()));
+            }
+            return seen.stream().allMatch(check) ? true : null;
+        }, () -> "last seen " + seen);
+    }
+
     /** {@code bin/brook} in this JVM; fails unless it exits with 0. Returns what it printed. */
     private static String brook(String... args) {
         StringWriter out = new StringWriter();

@@ -42,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -190,6 +191,67 @@ class ReassignmentTest {
         }
         cluster.await("node 2's partition directory gone", MOVE,
                 () -> new File(cluster.node(2).dataDir, topic + "-0").exists() ? null : true, () -> "still there");
+    }
+
+    /**
+     * {@code brook partitions plan} spreads six partitions crowded on brokers 1 and 2, all led by 1, over the three
+     * brokers (four replicas each) and {@code --execute} starts it; {@code brook partitions elect-leaders} then moves
+     * leadership to the planned preferred leaders (two per broker); planned again, nothing is left to move. A broker
+     * that is not in the cluster gets one line and a non-zero exit.
+     */
+    @Test
+    void thePlanSpreadsCrowdedPartitionsAndElectLeadersEvensOutLeadership() throws Exception {
+        String topic = "crowded";
+        Map<Integer, List<Integer>> assignment = new TreeMap<>();
+        for (int p = 0; p < 6; p++) {
+            assignment.put(p, List.of(1, 2));
+        }
+        admin.createTopics(List.of(new NewTopic(topic, assignment))).all().get(30, TimeUnit.SECONDS);
+        String bootstrap = "--bootstrap-server=" + cluster.bootstrap();
+        String proposed = brook("partitions", "plan", "--topic", topic, bootstrap);
+        assertTrue(proposed.contains("Plan: ") && proposed.contains("replicas move") && proposed.contains("Not started")
+                && proposed.contains("\"topic\":\"" + topic + "\""), proposed);
+        assertTrue(proposed.contains("3\t0 -> 4\t0 -> 2"), "broker 3 gets 4 replicas and 2 preferred leaderships: "
+                + proposed);
+        String started = brook("partitions", "plan", "--topic", topic, "--execute", bootstrap);
+        assertTrue(started.contains("Reassignment started"), started);
+        AtomicReference<List<TopicPartitionInfo>> last = new AtomicReference<>();
+        cluster.await("the planned replicas, all in sync, no reassignment left", MOVE, () -> {
+            last.set(admin.describeTopics(Set.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+                    .partitions());
+            Map<Integer, Integer> replicas = new TreeMap<>();
+            for (TopicPartitionInfo p : last.get()) {
+                if (p.isr().size() != p.replicas().size() || p.replicas().size() != 2) {
+                    return null;
+                }
+                p.replicas().forEach(n -> replicas.merge(n.id(), 1, Integer::sum));
+            }
+            return replicas.equals(Map.of(1, 4, 2, 4, 3, 4))
+                    && admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS).isEmpty()
+                    ? true : null;
+        }, () -> "last seen: " + last.get());
+        String elected = brook("partitions", "elect-leaders", "--topic", topic, bootstrap);
+        assertTrue(elected.contains("Elected"), elected);
+        cluster.await("two leaders per broker, each the preferred replica", MOVE, () -> {
+            last.set(admin.describeTopics(Set.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+                    .partitions());
+            Map<Integer, Integer> leaders = new TreeMap<>();
+            for (TopicPartitionInfo p : last.get()) {
+                if (p.leader() == null || p.leader().id() != p.replicas().get(0).id()) {
+                    return null;
+                }
+                leaders.merge(p.leader().id(), 1, Integer::sum);
+            }
+            return leaders.equals(Map.of(1, 2, 2, 2, 3, 2)) ? true : null;
+        }, () -> "last seen: " + last.get());
+        assertTrue(brook("partitions", "elect-leaders", "--topic", topic, bootstrap).contains("not needed"));
+        assertTrue(brook("partitions", "plan", "--topic", topic, bootstrap).contains("Balanced already"));
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = BrookCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                .execute("partitions", "plan", "--brokers", "1,9", bootstrap);
+        assertTrue(code != 0 && err.toString().contains("--brokers names [9]"), code + ": " + out + err);
     }
 
     /**

@@ -68,7 +68,8 @@ import java.util.TreeSet;
  *       its leaderships move to other usable ISR replicas (or -1) and it leaves the ISRs. It is told
  *       {@code shouldShutDown} at once when nothing had to move, else once it leads nothing and every
  *       other usable broker has reported a metadata offset at or past the image that shows the moves
- *       (so no client is sent to it by a broker that has not heard). A fenced broker may shut down at once.</li>
+ *       (so no client is sent to it by a broker that has not heard); it is fenced with that answer, as Kafka's
+ *       {@code SHUTDOWN_NOW}, so that it is listed no more. A fenced broker may shut down at once.</li>
  *   <li>{@link #fenceStaleBrokers} fences every unfenced broker silent for longer than
  *       {@code broker.session.timeout.ms} and moves its leaderships the same way; a broker silent for
  *       the timeout or less is never fenced by it.</li>
@@ -294,6 +295,11 @@ public final class ClusterControl {
                 }
                 shouldShutDown = othersReached(cluster, id, session.shutdownOffset);
             }
+            if (shouldShutDown) {
+                // granted: fenced at once, as Kafka's SHUTDOWN_NOW, so that no client is sent to it meanwhile
+                records.add(fenceRecord(broker));
+                fenced = true;
+            }
         } else if (request.wantFence()) {
             records.add(fenceRecord(broker));
             records.addAll(awayFrom(cluster, image, Set.of(id)));
@@ -306,6 +312,10 @@ public final class ClusterControl {
             List<ApiMessageAndVersion> moves = awayFrom(cluster, image, Set.of(id));
             records.addAll(moves);
             shouldShutDown = moves.isEmpty(); // nothing moved: nobody has anything to learn first
+            if (shouldShutDown) {
+                records.add(fenceRecord(broker));
+                fenced = true;
+            }
         }
         return ClusterResult.of(records, new BrokerHeartbeatResponseData().setIsCaughtUp(caughtUp)
                 .setIsFenced(fenced).setShouldShutDown(shouldShutDown));

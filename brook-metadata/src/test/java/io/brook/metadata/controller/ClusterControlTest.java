@@ -285,7 +285,8 @@ class ClusterControlTest {
         h.heartbeat(control, 3, false, 500);
         BrokerHeartbeatResponseData done = h.heartbeat(control, 1, true, 600);
         assertTrue(done.shouldShutDown());
-        assertFalse(done.isFenced());
+        assertTrue(done.isFenced(), "fenced with the answer, as Kafka's SHUTDOWN_NOW: listed no more");
+        assertTrue(h.cluster.broker(1).fenced());
 
         h.apply(control.fenceStaleBrokers(h.cluster, h.image, 300 + TIMEOUT + 1));
         h.heartbeat(control, 3, false, 300 + TIMEOUT + 2);
@@ -299,7 +300,8 @@ class ClusterControlTest {
         h.createTopic("t", List.of(List.of(2)));
         BrokerHeartbeatResponseData response = h.heartbeat(control, 1, true, 10);
         assertTrue(response.shouldShutDown());
-        assertTrue(h.cluster.broker(1).inControlledShutdown());
+        assertTrue(response.isFenced());
+        assertTrue(h.cluster.broker(1).fenced());
 
         long epoch = h.register(control, 3, Uuid.randomUuid(), null, 10);
         ClusterResult<BrokerHeartbeatResponseData> fenced = control.heartbeat(h.cluster, h.image,
