@@ -85,8 +85,13 @@ wait_port() {
 }
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$RESULTS"; }  # system run row metric value
 
+# start_<system> DIR [keep]: 'keep' restarts on the data already there (Brook never formats its single node)
 start_brook() {
-  local dir="$1" BROOK_IDLE_MS=300000 home="${2:-$ROOT}"
+  start_brook_from "$ROOT" "$1"
+}
+
+start_brook_from() {
+  local home="$1" dir="$2" BROOK_IDLE_MS=300000
   [[ " $ROWS " == *" partitions "* ]] && BROOK_IDLE_MS=$BROOK_PARTITIONS_IDLE_MS
   local extra=() line
   while IFS= read -r line; do [ -z "$line" ] || extra+=(--override "$line"); done <<< "$EXTRA_SETTINGS"
@@ -99,7 +104,7 @@ start_brook() {
 }
 
 start_baseline() {
-  start_brook "$1" "$BASELINE"
+  start_brook_from "$BASELINE" "$1"
 }
 
 start_kafka() {

@@ -1,11 +1,12 @@
-// kafkajs against a Brook cluster after a leader change: produces with acks=-1 (all in-sync replicas) to a
-// replicated topic and reads the whole topic back in a consumer group.
-// Usage: node replicated.js HOST:PORT[,HOST:PORT...] TOPIC EXPECTED_TOTAL   (exit code 0 on success)
+// kafkajs against a Brook cluster before and after a leader change: produces with acks=-1 (all in-sync replicas) to
+// a replicated topic and reads the whole topic back in a consumer group (a new group each time it is run).
+// Usage: node replicated.js HOST:PORT[,HOST:PORT...] TOPIC EXPECTED_TOTAL [GROUP]   (exit code 0 on success)
 const { Kafka, logLevel } = require('kafkajs');
 
 const brokers = (process.argv[2] || 'localhost:9092').split(',');
 const topic = process.argv[3];
 const expected = Number(process.argv[4]);
+const groupId = process.argv[5] || 'kafkajs-replicated';
 const count = 10;
 const kafka = new Kafka({ clientId: 'brook-kafkajs-replicated', brokers, logLevel: logLevel.WARN,
   retry: { retries: 10 } });
@@ -19,7 +20,7 @@ async function main() {
   await producer.disconnect();
   console.log('producer: acks=all sent', count, 'records');
 
-  const consumer = kafka.consumer({ groupId: 'kafkajs-replicated' });
+  const consumer = kafka.consumer({ groupId });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const seen = [];

@@ -150,14 +150,37 @@ final class PartitionsCommand {
             }
             Collection<String> names = topics != null ? topics
                     : admin.listTopics().listings().get().stream().map(TopicListing::name).toList();
+            // a partition being reassigned lists its target and leaving replicas together: planned from that, its
+            // replication factor would grow; it is left out until its reassignment ends
+            Set<TopicPartition> moving = admin.listPartitionReassignments().reassignments().get().keySet();
             Map<TopicPartition, List<Integer>> current = new HashMap<>();
+            int leftOut = 0;
             for (TopicDescription d : admin.describeTopics(names).allTopicNames().get().values()) {
                 for (TopicPartitionInfo p : d.partitions()) {
-                    current.put(new TopicPartition(d.name(), p.partition()), p.replicas().stream().map(Node::id).toList());
+                    TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                    if (moving.contains(tp)) {
+                        leftOut++;
+                    } else {
+                        current.put(tp, p.replicas().stream().map(Node::id).toList());
+                    }
                 }
             }
-            ReassignmentPlan plan = ReassignmentPlan.of(current, target,
-                    racks.keySet().containsAll(target) ? racks : Map.of(), sizes(admin, live));
+            List<String> warnings = new ArrayList<>();
+            if (leftOut > 0) {
+                warnings.add(leftOut + " partitions being reassigned are left out ('brook partitions reassignments' "
+                        + "lists them); plan again once they are done");
+            }
+            boolean rackAware = racks.keySet().containsAll(target);
+            if (!rackAware && !racks.isEmpty()) {
+                warnings.add("only some of the brokers have a broker.rack: racks are not taken into account");
+            }
+            ReassignmentPlan plan = ReassignmentPlan.of(current, target, rackAware ? racks : Map.of(),
+                    sizes(admin, live));
+            if (!plan.unplaceable().isEmpty()) {
+                warnings.add(plan.unplaceable().size() + " partitions have more replicas than the " + target.size()
+                        + " brokers named and are left as they are (first: " + plan.unplaceable().get(0) + ")");
+            }
+            warnings.forEach(w -> spec.commandLine().getErr().println("Warning: " + w + "."));
             Map<String, Object> proposed = ReassignmentPlan.json(plan.changes());
             if (execute && !plan.changes().isEmpty()) {
                 Map<TopicPartition, Optional<NewPartitionReassignment>> moves = new LinkedHashMap<>();
@@ -258,7 +281,7 @@ final class PartitionsCommand {
                     row.put("topic", e.getKey().topic());
                     row.put("partition", e.getKey().partition());
                     row.put("outcome", outcome);
-                    row.put("error", "failed".equals(outcome) ? error.getMessage() : null);
+                    row.put("error", "failed".equals(outcome) ? reason(error) : null);
                     rows.add(row);
                 } else if (error == null) {
                     out().println("Elected a " + type + " leader for " + e.getKey() + ".");
@@ -266,7 +289,7 @@ final class PartitionsCommand {
                     out().println(e.getKey() + ": not needed (" + (type == Type.preferred
                             ? "the preferred replica leads already" : "it has a leader") + ").");
                 } else {
-                    out().println(e.getKey() + ": failed: " + error.getMessage());
+                    out().println(e.getKey() + ": failed: " + reason(error));
                 }
             }
             if (json()) {
@@ -275,6 +298,10 @@ final class PartitionsCommand {
                 out().println("No partition needed an election.");
             }
             return failed == 0 ? 0 : 1;
+        }
+
+        private static String reason(Throwable error) {
+            return error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
         }
     }
 }

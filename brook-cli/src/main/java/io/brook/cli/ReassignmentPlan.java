@@ -28,19 +28,23 @@ import java.util.TreeMap;
  *       swap places.</li>
  * </ul>
  *
- * The result is balanced to within one replica per broker when the replication factors allow it (a partition never
- * holds a broker twice). Partitions whose replication factor exceeds the set's size are left as they are.
+ * Without racks the result is balanced to within one replica per broker (a partition never holds a broker twice: a
+ * broker with two replicas more than another always has a partition the other lacks); the rack rule may leave more.
+ * The moves are chosen greedily, smallest first: few, not provably the fewest. Partitions whose replication factor
+ * exceeds the set's size are left as they are ({@link #unplaceable}).
  */
 final class ReassignmentPlan {
     private final Map<TopicPartition, List<Integer>> before;
     private final Map<TopicPartition, List<Integer>> after;
     private final long bytesMoved;
+    private final List<TopicPartition> unplaceable;
 
     private ReassignmentPlan(Map<TopicPartition, List<Integer>> before, Map<TopicPartition, List<Integer>> after,
-                             long bytesMoved) {
+                             long bytesMoved, List<TopicPartition> unplaceable) {
         this.before = before;
         this.after = after;
         this.bytesMoved = bytesMoved;
+        this.unplaceable = unplaceable;
     }
 
     /**
@@ -59,9 +63,11 @@ final class ReassignmentPlan {
         Map<TopicPartition, List<Integer>> plan = new TreeMap<>(ORDER);
         Map<Integer, Integer> load = new TreeMap<>();
         brokers.forEach(b -> load.put(b, 0));
+        List<TopicPartition> unplaceable = new ArrayList<>();
         for (Map.Entry<TopicPartition, List<Integer>> e : before.entrySet()) {
             if (e.getValue().size() > brokers.size()) {
-                continue; // cannot be placed on fewer brokers than its replication factor
+                unplaceable.add(e.getKey()); // cannot be placed on fewer brokers than its replication factor
+                continue;
             }
             List<Integer> replicas = new ArrayList<>(e.getValue());
             plan.put(e.getKey(), replicas);
@@ -97,7 +103,7 @@ final class ReassignmentPlan {
                 after.put(tp, List.copyOf(replicas));
             }
         });
-        return new ReassignmentPlan(before, after, moved);
+        return new ReassignmentPlan(before, after, moved, unplaceable);
     }
 
     private static final Comparator<TopicPartition> ORDER =
@@ -213,6 +219,11 @@ final class ReassignmentPlan {
     /** The replicas of every partition considered, before the plan. */
     Map<TopicPartition, List<Integer>> before() {
         return before;
+    }
+
+    /** The partitions left as they are: their replication factor exceeds the number of brokers. */
+    List<TopicPartition> unplaceable() {
+        return unplaceable;
     }
 
     /** The bytes the moved replicas hold (what the new replicas copy). */

@@ -70,8 +70,7 @@ class ReassignmentPlanTest {
 
     /**
      * Random assignments over random broker sets: every partition keeps its replication factor with distinct brokers
-     * of the set, replica counts end within one of each other, preferred leaders within one where a partition's
-     * replicas allow it, and nothing moves when the input was already balanced (the plan applied twice is a no-op).
+     * of the set, replica counts end within one of each other, and planning the result again changes nothing.
      */
     @Test
     void randomAssignmentsEndBalancedWithTheirReplicationFactors() {

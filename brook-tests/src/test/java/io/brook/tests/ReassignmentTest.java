@@ -231,7 +231,8 @@ class ReassignmentTest {
                     ? true : null;
         }, () -> "last seen: " + last.get());
         String elected = brook("partitions", "elect-leaders", "--topic", topic, bootstrap);
-        assertTrue(elected.contains("Elected"), elected);
+        // "not needed" where the controller's own leader rebalance came first
+        assertTrue(elected.contains("Elected") || elected.contains("not needed"), elected);
         cluster.await("two leaders per broker, each the preferred replica", MOVE, () -> {
             last.set(admin.describeTopics(Set.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
                     .partitions());

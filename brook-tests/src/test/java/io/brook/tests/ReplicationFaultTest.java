@@ -59,8 +59,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link BrookCluster}); a topic of {@value #PARTITIONS} partitions with replication factor
  * {@value #REPLICATION_FACTOR} and {@code min.insync.replicas={@value #MIN_INSYNC_REPLICAS}}; an idempotent
  * {@code acks=all} producer writing sequence numbers per partition from its own thread while a fault thread, on a
- * schedule, SIGKILLs the leader of a partition (found with the admin client) and restarts it, and SIGSTOPs a
- * leader past the broker session timeout then SIGCONTs it. After each fault the cluster must be whole again (every
+ * schedule, SIGKILLs the leader of a partition (found with the admin client) or the active controller (which may
+ * lead partitions too: the metadata quorum elects a new one before leaderships can move) and restarts it, SIGSTOPs a
+ * leader past the broker session timeout then SIGCONTs it, and cuts or slows its network links. After each fault the cluster must be whole again (every
  * partition led by a live node with a full ISR) and every partition must take acknowledged writes again.
  * Afterwards every partition is read from the beginning to the end and {@link AckedRecords} checks that every
  * acknowledged record is there exactly once, in order, at the offset its acknowledgement gave.
@@ -147,10 +148,14 @@ class ReplicationFaultTest {
 
         @Override
         public String toString() {
-            return kind + " leader of partition " + partition + " for " + down.toMillis() + " ms"
+            return kind + (partition == ACTIVE_CONTROLLER ? " the active controller" : " leader of partition "
+                    + partition) + " for " + down.toMillis() + " ms"
                     + (kind == Kind.SLOW ? " at " + latency.toMillis() + " ms latency" : "");
         }
     }
+
+    /** The {@link Fault#partition} of a fault that hits the active controller, whatever it leads (KILL, PAUSE only). */
+    static final int ACTIVE_CONTROLLER = -1;
 
     enum Kind {
         /** SIGKILL, then a restart on the same files and ports. */
@@ -183,14 +188,16 @@ class ReplicationFaultTest {
     }
 
     /**
-     * CI's schedule: the leaders of every partition killed, one with no time down, one paused past its session, one
+     * CI's schedule: the leaders of every partition killed, one with no time down, the active controller killed, one
+     * paused past its session, one
      * cut off from the other nodes until they moved its leadership, one cut off from the active controller only
      * (or, being it, from one other node) past its session and the replica lag, one unreachable by the others
      * while it reaches them, past the replica lag, and one whose every link to the others is 1.5 s slow for 15 s.
      */
     static List<Fault> shortSchedule() {
         Duration pastSession = SESSION_TIMEOUT.plusSeconds(3);
-        return List.of(new Fault(Kind.KILL, 0, Duration.ofSeconds(5)), new Fault(Kind.PAUSE, 1, pastSession),
+        return List.of(new Fault(Kind.KILL, 0, Duration.ofSeconds(5)),
+                new Fault(Kind.KILL, ACTIVE_CONTROLLER, Duration.ofSeconds(3)), new Fault(Kind.PAUSE, 1, pastSession),
                 new Fault(Kind.ISOLATE, 2, Duration.ofSeconds(3)),
                 new Fault(Kind.CUT, 0, SESSION_TIMEOUT.plus(REPLICA_LAG).plusSeconds(2)),
                 new Fault(Kind.ONE_WAY, 1, REPLICA_LAG.plusSeconds(3)),
@@ -199,7 +206,8 @@ class ReplicationFaultTest {
     }
 
     /**
-     * A random schedule of {@code count} faults from {@code seed}: two sevenths kills (0-10 s down), a seventh each
+     * A random schedule of {@code count} faults from {@code seed}: two sevenths kills (0-10 s down; a third of them of
+     * the active controller, the others of a partition's leader), a seventh each
      * pauses (past the session timeout by up to 5 s), network partitions (0-5 s after the leadership moved), partial
      * ones (one link cut for 0-20 s), asymmetric ones (the node unreachable for 0-20 s) and slow links (0.1-3 s of
      * latency on every link of the node for 0-20 s).
@@ -218,7 +226,8 @@ class ReplicationFaultTest {
                 case CUT, ONE_WAY, SLOW -> Duration.ofMillis(random.nextInt(20_001));
             };
             Duration latency = kind == Kind.SLOW ? Duration.ofMillis(100 + random.nextInt(2_901)) : Duration.ZERO;
-            faults.add(new Fault(kind, random.nextInt(PARTITIONS), down, latency));
+            int target = kind == Kind.KILL && random.nextInt(3) == 0 ? ACTIVE_CONTROLLER : random.nextInt(PARTITIONS);
+            faults.add(new Fault(kind, target, down, latency));
         }
         return faults;
     }
@@ -442,6 +451,9 @@ class ReplicationFaultTest {
      * no partition of the topic instead, so the run exercises the harness without making the topic unavailable.
      */
     private int victim(Fault fault) throws Exception {
+        if (fault.partition == ACTIVE_CONTROLLER) {
+            return cluster.awaitActiveController(CLIENT);
+        }
         if (REPLICATION_FACTOR > 1) {
             return cluster.leaderOf(topic, fault.partition, CLIENT);
         }

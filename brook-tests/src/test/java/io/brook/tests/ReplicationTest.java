@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Replicated partitions across three Brook processes, judged by Kafka's own clients: a topic with three replicas
  * and {@code min.insync.replicas=2} gets every replica in sync, acks=all records survive a SIGKILL of the leader
  * (a follower from the ISR takes over, every acknowledged record is read back at its offset), production goes on
- * with two replicas, and the killed broker catches up and rejoins the ISR when it returns.
+ * with two replicas, and the killed broker, its log's tail torn while it was down (a crash mid-append), recovers,
+ * catches up, rejoins the ISR and leads again with every acknowledged record. kcat and kafkajs write to a topic led by
+ * the broker killed, then produce and read it through the survivors.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ReplicationTest {
@@ -56,22 +61,29 @@ class ReplicationTest {
 
     @Test
     @Compat({"Java 4.3.1: acks=all idempotent producer through a SIGKILL of the partition leader (RF 3)",
-            "kcat: acks=all produce and consume after a leader change (RF 3)",
-            "kafkajs 2.2.4: acks=all produce and consumer group after a leader change (RF 3)"})
+            "kcat: acks=all produce to a leader, then produce and consume through its SIGKILL (RF 3)",
+            "kafkajs 2.2.4: acks=all produce and consumer group to a leader, then through its SIGKILL (RF 3)"})
     void acknowledgedRecordsSurviveTheLeadersDeathAndTheKilledBrokerRejoins() throws Exception {
         cluster = SHARED.cluster(); // whole: every node runs, an active controller, every broker unfenced
         logsOnFailure.watch(cluster);
         Admin admin = cluster.admin();
-        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")),
-                new NewTopic(CLIENTS_TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                 .all().get(30, TimeUnit.SECONDS);
         TopicPartitionInfo created = awaitPartition(admin, "three in-sync replicas", CATCH_UP,
                 p -> p.leader() != null && p.isr().size() == 3);
+        // kcat's and kafkajs's topic led by the same broker, the one killed below
+        List<Integer> clientsReplicas = new ArrayList<>(List.of(created.leader().id()));
+        created.replicas().stream().map(Node::id).filter(id -> id != created.leader().id()).forEach(clientsReplicas::add);
+        admin.createTopics(List.of(new NewTopic(CLIENTS_TOPIC, Map.of(0, clientsReplicas))
+                .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+        awaitPartition(admin, CLIENTS_TOPIC, "three in-sync replicas, led by " + clientsReplicas.get(0), CATCH_UP,
+                p -> p.leader() != null && p.leader().id() == clientsReplicas.get(0) && p.isr().size() == 3);
         // the group coordinator's topic (3 replicas) is created by the first lookup, which needs 3 live brokers, as
         // in Kafka: looked up now, while all three run, so the kafkajs group after the kill finds its coordinator
         cluster.await("the group coordinator", CATCH_UP, () -> admin.listConsumerGroupOffsets("kafkajs-replicated")
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS));
         assertEquals(3, created.replicas().size(), created.toString());
+        int written = clientsBeforeTheKill();
 
         List<Long> offsets = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
@@ -88,11 +100,18 @@ class ReplicationTest {
 
             // two replicas left of min.insync.replicas=2: acks=all goes on once the dead broker left the ISR
             offsets.addAll(produce(producer, 200, 100));
-            clientsThroughTheSurvivors(leader);
+            clientsThroughTheSurvivors(leader, written);
 
+            tearTheTail(leader);
             cluster.start(leader);
             awaitPartition(admin, "the restarted broker back in the ISR", CATCH_UP, p -> p.isr().size() == 3
                     && p.isr().stream().map(Node::id).collect(Collectors.toSet()).contains(leader));
+            if (created.replicas().get(0).id() == leader) {
+                // it leads again, so what follows is written to, and read back from, the log it recovered
+                admin.electLeaders(ElectionType.PREFERRED, Set.of(TP)).all().get(30, TimeUnit.SECONDS);
+                awaitPartition(admin, "the restarted broker leading again", FAILOVER,
+                        p -> p.leader() != null && p.leader().id() == leader);
+            }
             offsets.addAll(produce(producer, 300, 100));
         }
         assertEquals(offsets, readBack(cluster.bootstrap(), 400), "every acknowledged record, at its offset");
@@ -102,10 +121,63 @@ class ReplicationTest {
     }
 
     /**
-     * kcat (librdkafka) and kafkajs produce with acks=all through the two surviving brokers and read the replicated
-     * topic back, whichever node led it before.
+     * What a crash in the middle of an append leaves on {@code node} (stopped): the last batch of its newest segment of
+     * the topic cut short, then bytes that are no batch at all. It must recover to its last whole batch and fetch
+     * the rest from the leader.
      */
-    private void clientsThroughTheSurvivors(int killed) throws Exception {
+    private void tearTheTail(int node) throws IOException {
+        File[] segments = new File(cluster.node(node).dataDir, TP.topic() + "-" + TP.partition())
+                .listFiles((dir, name) -> name.endsWith(".log"));
+        assertTrue(segments != null && segments.length > 0, "the killed node's segments");
+        File newest = java.util.Arrays.stream(segments).max(java.util.Comparator.comparing(File::getName)).orElseThrow();
+        try (RandomAccessFile file = new RandomAccessFile(newest, "rw")) {
+            long length = file.length();
+            assertTrue(length > 100, newest + " holds " + length + " bytes");
+            file.setLength(length - 7);
+            byte[] garbage = new byte[61];
+            java.util.Arrays.fill(garbage, (byte) 0x5a);
+            file.seek(length - 7);
+            file.write(garbage);
+        }
+    }
+
+    private static boolean kafkajsInstalled() {
+        boolean kafkajs = new File(KAFKAJS, "node_modules/kafkajs").isDirectory();
+        if (!kafkajs && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("kafkajs is not installed: run npm ci in compat/kafkajs");
+        }
+        return kafkajs;
+    }
+
+    /** Runs compat/kafkajs/replicated.js: 10 records with acks=all, then the whole topic read by a new group. */
+    private static void kafkajs(String bootstrap, int expectedTotal, String group) throws Exception {
+        ProcessBuilder node = new ProcessBuilder("node", "replicated.js", bootstrap, CLIENTS_TOPIC,
+                String.valueOf(expectedTotal), group).directory(KAFKAJS);
+        node.environment().put("KAFKAJS_NO_PARTITIONER_WARNING", "1");
+        String output = Processes.run(node, null, Duration.ofSeconds(120));
+        assertTrue(output.contains("consumer: read all " + expectedTotal + " records"), output);
+    }
+
+    /** kcat and kafkajs write to the clients' topic while its leader (killed next) runs; returns how many. */
+    private int clientsBeforeTheKill() throws Exception {
+        int written = 0;
+        if (Processes.kcatAvailable()) {
+            Processes.run(List.of("kcat", "-b", cluster.bootstrap(), "-P", "-t", CLIENTS_TOPIC, "-p", "0",
+                    "-X", "request.required.acks=-1", "-X", "enable.idempotence=true"), "kcat-0\nkcat-1\nkcat-2\n");
+            written += 3;
+        }
+        if (kafkajsInstalled()) {
+            kafkajs(cluster.bootstrap(), written + 10, "kafkajs-before");
+            written += 10;
+        }
+        return written;
+    }
+
+    /**
+     * After the leader of their topic was killed, kcat (librdkafka) and kafkajs produce with acks=all through the two
+     * surviving brokers and read the topic back: what they wrote before the kill, to the old leader, and after it.
+     */
+    private void clientsThroughTheSurvivors(int killed, int writtenBefore) throws Exception {
         String survivors = cluster.bootstrap(cluster.liveNodes().stream().mapToInt(i -> i).toArray());
         Admin admin = cluster.admin(survivors);
         cluster.await("a live leader of " + CLIENTS_TOPIC, FAILOVER, () -> {
@@ -113,25 +185,19 @@ class ReplicationTest {
                     .get(CLIENTS_TOPIC).partitions().get(0).leader();
             return leader != null && leader.id() >= 0 && leader.id() != killed;
         });
-        int expected = 0;
+        int expected = writtenBefore;
         if (Processes.kcatAvailable()) {
             Processes.run(List.of("kcat", "-b", survivors, "-P", "-t", CLIENTS_TOPIC, "-p", "0",
-                    "-X", "request.required.acks=-1", "-X", "enable.idempotence=true"), "kcat-0\nkcat-1\nkcat-2\n");
+                    "-X", "request.required.acks=-1", "-X", "enable.idempotence=true"), "kcat-3\nkcat-4\nkcat-5\n");
             expected += 3;
             List<String> read = Processes.run(List.of("kcat", "-b", survivors, "-C", "-t", CLIENTS_TOPIC, "-o",
                     "beginning", "-e", "-q", "-f", "%s\\n"), null).lines().toList();
-            assertEquals(List.of("kcat-0", "kcat-1", "kcat-2"), read);
+            assertEquals(expected, read.size(), "everything written before and after the kill: " + read);
+            assertEquals(List.of("kcat-0", "kcat-1", "kcat-2", "kcat-3", "kcat-4", "kcat-5"),
+                    read.stream().filter(v -> v.startsWith("kcat-")).toList());
         }
-        boolean kafkajs = new File(KAFKAJS, "node_modules/kafkajs").isDirectory();
-        if (!kafkajs && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("kafkajs is not installed: run npm ci in compat/kafkajs");
-        }
-        if (kafkajs) {
-            ProcessBuilder node = new ProcessBuilder("node", "replicated.js", survivors, CLIENTS_TOPIC,
-                    String.valueOf(expected + 10)).directory(KAFKAJS);
-            node.environment().put("KAFKAJS_NO_PARTITIONER_WARNING", "1");
-            String output = Processes.run(node, null, Duration.ofSeconds(120));
-            assertTrue(output.contains("consumer: read all " + (expected + 10) + " records"), output);
+        if (kafkajsInstalled()) {
+            kafkajs(survivors, expected + 10, "kafkajs-replicated");
         }
     }
 
@@ -174,10 +240,15 @@ class ReplicationTest {
 
     private TopicPartitionInfo awaitPartition(Admin admin, String what, Duration timeout, PartitionCheck check)
             throws Exception {
+        return awaitPartition(admin, TOPIC, what, timeout, check);
+    }
+
+    private TopicPartitionInfo awaitPartition(Admin admin, String topic, String what, Duration timeout,
+                                              PartitionCheck check) throws Exception {
         TopicPartitionInfo[] last = new TopicPartitionInfo[1];
-        return cluster.await(what, timeout, () -> {
-            TopicDescription d = admin.describeTopics(Set.of(TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get(TOPIC);
+        return cluster.await(topic + ": " + what, timeout, () -> {
+            TopicDescription d = admin.describeTopics(Set.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(topic);
             last[0] = d.partitions().get(0);
             return check.test(last[0]) ? last[0] : null;
         }, () -> "last seen: " + last[0]);

@@ -580,17 +580,27 @@ public final class RaftQuorum implements AutoCloseable {
         SetConfigurationRequest request = new SetConfigurationRequest(clientId, selfId, groupId,
                 callIds.incrementAndGet(), SetConfigurationRequest.Arguments.newBuilder()
                 .setServersInNewConf(peers).setListenersInNewConf(listeners).build());
+        String change = "changing the voters to " + peers + " (listeners " + listeners + ") failed: ";
         try {
-            return s.setConfigurationAsync(request).thenApply(reply -> {
+            return s.setConfigurationAsync(request).handle((reply, error) -> {
+                // Ratis refuses a change while another runs by failing the future (not in the reply)
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof ReconfigurationInProgressException) {
+                    throw new ChangeInProgressException(change + cause, cause);
+                }
+                if (error != null) {
+                    throw error instanceof CompletionException c ? c : new CompletionException(error);
+                }
                 if (!reply.isSuccess()) {
-                    String message = "changing the voters to " + peers + " (listeners " + listeners + ") failed: "
-                            + reply.getException();
                     throw reply.getException() instanceof ReconfigurationInProgressException
-                            ? new ChangeInProgressException(message, reply.getException())
-                            : new QuorumException(message, true, reply.getException());
+                            ? new ChangeInProgressException(change + reply.getException(), reply.getException())
+                            : new QuorumException(change + reply.getException(), true, reply.getException());
                 }
                 return null;
             });
+        } catch (ReconfigurationInProgressException e) {
+            return CompletableFuture.failedFuture(new ChangeInProgressException(change + e, e));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new QuorumException(e.getMessage(), true, e));
         }

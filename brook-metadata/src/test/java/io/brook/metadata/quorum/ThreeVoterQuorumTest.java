@@ -220,6 +220,23 @@ class ThreeVoterQuorumTest {
         }
     }
 
+    /** Ratis runs one change at a time: a second is refused as ChangeInProgressException, which callers retry. */
+    @Test
+    void aSecondVoterChangeWhileOneRunsIsRefusedAsInProgress() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 4).initialVoters(3)) {
+            cluster.startAll();
+            RaftQuorum leader = cluster.awaitLeader(WAIT);
+            // node 4 is not running yet: Ratis's staging waits for it to catch up
+            CompletableFuture<Void> first = leader.addVoter(4, cluster.voters().get(4));
+            ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> leader.addListener(4, cluster.voters().get(4)).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ChangeInProgressException.class, refused.getCause(), refused.toString());
+            cluster.start(4);
+            first.get(60, TimeUnit.SECONDS);
+            assertEquals(List.of(1, 2, 3, 4), leader.voterIds());
+        }
+    }
+
     @Test
     void aRemovedVoterKeptAsAListenerFollowsTheLogThroughLeaderChangesAndVotesAgainOnceAdded() throws Exception {
         try (QuorumCluster cluster = new QuorumCluster(dir, 4)) {

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -176,15 +177,31 @@ class FetchOnNetworkThreadTest {
 
     @Test
     void aPollParkedFromTheEventLoopExpiresOnItWithItsFirstPass() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        eventLoop.execute(() -> { // the loop runs nothing else until the checks below are made
+            holding.countDown();
+            awaitQuietly(held);
+        });
+        assertTrue(holding.await(30, TimeUnit.SECONDS));
         CompletableFuture<FetchResponseData> answer = handleOnEventLoop(poll(1, 300, 1));
         CompletableFuture<String> answeredOn = answer.thenApply(r -> Thread.currentThread().getName());
         assertEquals(0, timer.size(), "not on the shared timer");
         assertEquals(1, eventLoop.getQueue().size(), "its expiry is queued on the event loop");
+        held.countDown();
         assertEquals("event-loop", answeredOn.get(5, TimeUnit.SECONDS));
         assertEquals(List.of(), handedToExecutor, "no request thread needed");
         PartitionData data = only(answer.get());
         assertEquals(1, data.highWatermark());
         assertEquals(0, data.records().sizeInBytes());
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
