@@ -243,7 +243,9 @@ bench_system() {
     # same single dirty section and report their own timing (bytes rewritten / whole cleaning)
     tool org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$PORT" --create --topic compact \
         --partitions 1 --replication-factor 1 --config "segment.bytes=$COMPACT_SEGMENT_BYTES" > /dev/null
-    local server_log="$OUT/$system-server.log" ms bytes mib secs rate
+    # Brook logs to LOG_DIR (start_brook_from), Kafka's stdout is its log
+    local server_log="$OUT/kafka-server.log" ms bytes mib secs rate
+    [ "$system" = kafka ] || server_log="$OUT/logs-$(basename "$dir")/server.log"
     java -Xmx1g $LOGGING -cp "$BENCH_CLASSES:$KAFKA_CP" io.brook.bench.KeyedLoad "localhost:$PORT" compact \
         "$N_COMPACT" 1024 "$((N_COMPACT / 10))" > "$OUT/$system-$run-compact.out" 2>&1
     for _ in $(seq 1 600); do
@@ -251,7 +253,7 @@ bench_system() {
       sleep 1
     done
     sleep 2
-    if [ "$system" = brook ]; then
+    if [ "$system" != kafka ]; then
       # Cleaned compact-0 up to offset N in M ms: A -> B bytes ...
       read -r ms bytes < <(grep -m1 "Cleaned compact-0" "$server_log" | sed -E 's/.* in ([0-9]+) ms: ([0-9]+) -> .*/\1 \2/')
       secs=$(awk -v m="$ms" 'BEGIN{printf "%.2f", m / 1000}')
