@@ -119,6 +119,9 @@ class LeaderElectionToolTest {
         assertTrue(brookUnder.contains("Topic: " + TOPIC) && brookUnder.contains("Offline: " + preferred), brookUnder);
         assertFalse(brook("topics", "describe", "--unavailable-partitions", "--bootstrap-server=" + live)
                 .contains("Topic: " + TOPIC));
+        int[] health = clusterHealth(live);
+        assertTrue(health[0] == 0 && health[1] >= 1, "brook cluster: offline " + health[0] + ", under-replicated "
+                + health[1]);
 
         Processes.Output refused = Processes.exec(KafkaAdminToolsTest.toolCommand(LEADER_ELECTION,
                 "--bootstrap-server", live,
@@ -211,6 +214,9 @@ class LeaderElectionToolTest {
                 p -> p.leader() == null || p.leader().id() < 0);
 
         String bootstrap = cluster.bootstrap(4, 5);
+        int[] health = clusterHealth(bootstrap);
+        assertTrue(health[0] >= 2 && health[1] >= 1, "brook cluster: offline " + health[0] + " (forced-0 and -1), "
+                + "under-replicated " + health[1] + " (allowed-0)");
         Processes.Output unclean = Processes.exec(KafkaAdminToolsTest.toolCommand(LEADER_ELECTION,
                 "--bootstrap-server", bootstrap, "--election-type", "unclean", "--topic", "forced", "--partition", "0"),
                 null, Duration.ofSeconds(120));
@@ -229,6 +235,15 @@ class LeaderElectionToolTest {
                 assertEquals(kept, ends.get(tp), tp + ": the records both replicas had, not the 50 only 4 had");
             }
         }
+    }
+
+    /** {@code brook cluster}'s counts: {offline partitions, under-replicated partitions}. */
+    private static int[] clusterHealth(String bootstrap) {
+        String view = brook("cluster", "--bootstrap-server=" + bootstrap);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Offline: (\\d+)\tUnder-replicated: (\\d+)")
+                .matcher(view);
+        assertTrue(m.find(), view);
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
     }
 
     private static List<Integer> ids(List<Node> nodes) {
