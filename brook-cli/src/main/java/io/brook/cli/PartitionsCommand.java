@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -84,8 +83,7 @@ final class PartitionsCommand {
     static final class Reassignments extends TopicsCommand.AdminCommand {
         @Override
         Integer run(Admin admin) throws Exception {
-            Map<TopicPartition, PartitionReassignment> ongoing = new TreeMap<>(
-                    java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+            Map<TopicPartition, PartitionReassignment> ongoing = new TreeMap<>(ReassignmentPlan.ORDER);
             ongoing.putAll(admin.listPartitionReassignments().reassignments().get());
             if (json()) {
                 List<Object> rows = new ArrayList<>();
@@ -264,8 +262,7 @@ final class PartitionsCommand {
                 }
             }
             ElectionType election = type == Type.unclean ? ElectionType.UNCLEAN : ElectionType.PREFERRED;
-            Map<TopicPartition, Optional<Throwable>> results = new TreeMap<>(
-                    Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+            Map<TopicPartition, Optional<Throwable>> results = new TreeMap<>(ReassignmentPlan.ORDER);
             results.putAll(admin.electLeaders(election, partitions).partitions().get());
             int failed = 0;
             List<Object> rows = new ArrayList<>();

@@ -36,14 +36,14 @@ import java.util.TreeMap;
 final class ReassignmentPlan {
     private final Map<TopicPartition, List<Integer>> before;
     private final Map<TopicPartition, List<Integer>> after;
-    private final long bytesMoved;
+    private final Map<TopicPartition, Long> bytes;
     private final List<TopicPartition> unplaceable;
 
     private ReassignmentPlan(Map<TopicPartition, List<Integer>> before, Map<TopicPartition, List<Integer>> after,
-                             long bytesMoved, List<TopicPartition> unplaceable) {
+                             Map<TopicPartition, Long> bytes, List<TopicPartition> unplaceable) {
         this.before = before;
         this.after = after;
-        this.bytesMoved = bytesMoved;
+        this.bytes = bytes;
         this.unplaceable = unplaceable;
     }
 
@@ -75,7 +75,6 @@ final class ReassignmentPlan {
                 load.computeIfPresent(b, (k, n) -> n + 1);
             }
         }
-        long moved = 0;
         // 1. off the brokers outside the set
         for (Map.Entry<TopicPartition, List<Integer>> e : plan.entrySet()) {
             List<Integer> replicas = e.getValue();
@@ -84,7 +83,6 @@ final class ReassignmentPlan {
                     int to = leastLoaded(load, replicas, racks, replicas.get(i));
                     replicas.set(i, to);
                     load.merge(to, 1, Integer::sum);
-                    moved += bytes.getOrDefault(e.getKey(), 0L);
                 }
             }
         }
@@ -94,7 +92,6 @@ final class ReassignmentPlan {
             replicas.set(replicas.indexOf(move.from()), move.to());
             load.merge(move.from(), -1, Integer::sum);
             load.merge(move.to(), 1, Integer::sum);
-            moved += bytes.getOrDefault(move.partition(), 0L);
         }
         balanceLeaders(plan, brokers);
         Map<TopicPartition, List<Integer>> after = new TreeMap<>(ORDER);
@@ -103,10 +100,11 @@ final class ReassignmentPlan {
                 after.put(tp, List.copyOf(replicas));
             }
         });
-        return new ReassignmentPlan(before, after, moved, unplaceable);
+        return new ReassignmentPlan(before, after, Map.copyOf(bytes), unplaceable);
     }
 
-    private static final Comparator<TopicPartition> ORDER =
+    /** Partitions by topic, then index. */
+    static final Comparator<TopicPartition> ORDER =
             Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
 
     /** The least loaded broker not in {@code replicas}, preferring a rack none of the others is in. */
@@ -228,17 +226,28 @@ final class ReassignmentPlan {
 
     /** The bytes the moved replicas hold (what the new replicas copy). */
     long bytesMoved() {
-        return bytesMoved;
+        long total = 0;
+        for (Map.Entry<TopicPartition, List<Integer>> e : after.entrySet()) {
+            total += newReplicas(e.getKey()) * bytes.getOrDefault(e.getKey(), 0L);
+        }
+        return total;
     }
 
     /** Replicas that move to another broker (a reordering moves none). */
     int replicasMoved() {
         int n = 0;
-        for (Map.Entry<TopicPartition, List<Integer>> e : after.entrySet()) {
-            for (int b : e.getValue()) {
-                if (!before.get(e.getKey()).contains(b)) {
-                    n++;
-                }
+        for (TopicPartition tp : after.keySet()) {
+            n += newReplicas(tp);
+        }
+        return n;
+    }
+
+    /** How many of the partition's planned replicas are on brokers that do not hold it now. */
+    private int newReplicas(TopicPartition tp) {
+        int n = 0;
+        for (int b : after.get(tp)) {
+            if (!before.get(tp).contains(b)) {
+                n++;
             }
         }
         return n;

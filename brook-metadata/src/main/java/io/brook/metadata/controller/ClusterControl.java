@@ -295,11 +295,6 @@ public final class ClusterControl {
                 }
                 shouldShutDown = othersReached(cluster, id, session.shutdownOffset);
             }
-            if (shouldShutDown) {
-                // granted: fenced at once, as Kafka's SHUTDOWN_NOW, so that no client is sent to it meanwhile
-                records.add(fenceRecord(broker));
-                fenced = true;
-            }
         } else if (request.wantFence()) {
             records.add(fenceRecord(broker));
             records.addAll(awayFrom(cluster, image, Set.of(id)));
@@ -312,10 +307,11 @@ public final class ClusterControl {
             List<ApiMessageAndVersion> moves = awayFrom(cluster, image, Set.of(id));
             records.addAll(moves);
             shouldShutDown = moves.isEmpty(); // nothing moved: nobody has anything to learn first
-            if (shouldShutDown) {
-                records.add(fenceRecord(broker));
-                fenced = true;
-            }
+        }
+        if (shouldShutDown && !fenced) {
+            // a controlled shutdown granted: fenced at once, as Kafka's SHUTDOWN_NOW, so that no client is sent to it
+            records.add(fenceRecord(broker));
+            fenced = true;
         }
         return ClusterResult.of(records, new BrokerHeartbeatResponseData().setIsCaughtUp(caughtUp)
                 .setIsFenced(fenced).setShouldShutDown(shouldShutDown));

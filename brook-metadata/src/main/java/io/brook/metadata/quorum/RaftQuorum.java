@@ -587,23 +587,28 @@ public final class RaftQuorum implements AutoCloseable {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                 if (cause instanceof ReconfigurationInProgressException) {
-                    throw new ChangeInProgressException(change + cause, cause);
+                    throw changeFailed(change, cause);
                 }
                 if (error != null) {
                     throw error instanceof CompletionException c ? c : new CompletionException(error);
                 }
                 if (!reply.isSuccess()) {
-                    throw reply.getException() instanceof ReconfigurationInProgressException
-                            ? new ChangeInProgressException(change + reply.getException(), reply.getException())
-                            : new QuorumException(change + reply.getException(), true, reply.getException());
+                    throw changeFailed(change, reply.getException());
                 }
                 return null;
             });
         } catch (ReconfigurationInProgressException e) {
-            return CompletableFuture.failedFuture(new ChangeInProgressException(change + e, e));
+            return CompletableFuture.failedFuture(changeFailed(change, e));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new QuorumException(e.getMessage(), true, e));
         }
+    }
+
+    /** A refused configuration change: ChangeInProgressException when only another change in progress refused it. */
+    private static QuorumException changeFailed(String change, Throwable cause) {
+        return cause instanceof ReconfigurationInProgressException
+                ? new ChangeInProgressException(change + cause, cause)
+                : new QuorumException(change + cause, true, cause);
     }
 
     /**

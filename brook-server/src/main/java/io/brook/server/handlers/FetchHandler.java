@@ -179,9 +179,9 @@ public final class FetchHandler implements ApiHandler<FetchRequestData> {
      * the offset it may read up to (high watermark, or last stable offset under read_committed), so its first pass
      * reads no file and it parks at once. Its expiry, too, runs on that event loop and is answered without a read
      * ({@link DelayedFetch}): an idle poll costs the loop's read and, shared with the polls expiring with it, one
-     * timer wake-up of the same loop, which writes the answer. Offsets only. A follower, an authorizer, an unknown session or partition, or anything to read goes to a
-     * request thread. Should a record arrive between this check and the first pass, that pass reads it here: the
-     * slice of a file just written, from the page cache.
+     * timer wake-up of the same loop, which writes the answer. Offsets only. A follower, an authorizer, an unknown
+     * session or partition, or anything to read goes to a request thread. Should a record arrive between this check
+     * and the first pass, that pass reads it here: the slice of a file just written, from the page cache.
      */
     @Override
     public boolean handlesOnNetworkThread(RequestContext context, FetchRequestData request) {
