@@ -93,8 +93,9 @@ public final class Partition {
         }
 
         /**
-         * Sends an ISR change for {@code state} (this leader's view) to the controller; when it fails or is refused
-         * the context calls {@link Partition#isrChangeFailed}, when it is applied the metadata brings the new state.
+         * Sends an ISR change for {@code state} (this leader's view) to the controller; when it is refused the context
+         * calls {@link Partition#isrChangeFailed}, when no answer comes {@link Partition#isrChangeUnanswered}, when it
+         * is applied the metadata brings the new state.
          */
         default void proposeIsr(Partition partition, PartitionImage state, List<Integer> newIsr) {
             partition.isrChangeFailed(state.leaderEpoch(), newIsr);
@@ -408,10 +409,13 @@ public final class Partition {
                 return false;
             }
             proposedFor = state;
-            expanded = t.expandProposal(replicaId, watermarks.highWatermark().offset(), leaderEpochStartOffset,
-                    replication::mayJoinIsr, replication.nowMs());
-            if (expanded != null) {
-                t.proposed(expanded);
+            expanded = t.resendDue(replication.nowMs());
+            if (expanded == null) {
+                expanded = t.expandProposal(replicaId, watermarks.highWatermark().offset(), leaderEpochStartOffset,
+                        replication::mayJoinIsr, replication.nowMs());
+                if (expanded != null) {
+                    t.proposed(expanded);
+                }
             }
         }
         maybeAdvanceHighWatermark();
@@ -421,7 +425,10 @@ public final class Partition {
         return true;
     }
 
-    /** As leader, proposes removing the in-sync followers that have not caught up within the lag limit. */
+    /**
+     * As leader, proposes removing the in-sync followers that have not caught up within the lag limit, or sends again
+     * a change whose answer never came.
+     */
     public void maybeShrinkIsr() {
         List<Integer> shrunk;
         PartitionImage proposedFor;
@@ -430,25 +437,40 @@ public final class Partition {
             if (t == null) {
                 return;
             }
-            shrunk = t.shrinkProposal(log.logEndOffset(), replication.nowMs(), replication.replicaLagTimeMaxMs());
-            if (shrunk == null) {
-                return;
-            }
-            t.proposed(shrunk);
             proposedFor = state;
+            shrunk = t.resendDue(replication.nowMs());
+            if (shrunk == null) {
+                shrunk = t.shrinkProposal(log.logEndOffset(), replication.nowMs(), replication.replicaLagTimeMaxMs());
+                if (shrunk == null) {
+                    return;
+                }
+                t.proposed(shrunk);
+            }
         }
         replication.proposeIsr(this, proposedFor, shrunk);
         maybeAdvanceHighWatermark(); // a removed member stops counting once the controller agrees, not before
     }
 
     /**
-     * The ISR change {@code proposedIsr}, proposed in {@code leaderEpoch}, was refused or not delivered; a later check
-     * proposes again. A failure of an older proposal than the one in flight changes nothing.
+     * The controller refused the ISR change {@code proposedIsr}, proposed in {@code leaderEpoch} (or it was never
+     * sent); a later check proposes again. A failure of an older proposal than the one in flight changes nothing.
      */
     public void isrChangeFailed(int leaderEpoch, List<Integer> proposedIsr) {
         synchronized (watermarkLock) {
             if (tracker != null && state.leaderEpoch() == leaderEpoch && tracker.isPending(proposedIsr)) {
                 tracker.proposalFailed(replication.nowMs());
+            }
+        }
+    }
+
+    /**
+     * No answer came for the ISR change {@code proposedIsr} (the controller may have applied it): it stays in flight
+     * and is sent again at the next fetch or check after a pause, until answered or settled by the metadata.
+     */
+    public void isrChangeUnanswered(int leaderEpoch, List<Integer> proposedIsr) {
+        synchronized (watermarkLock) {
+            if (tracker != null && state.leaderEpoch() == leaderEpoch && tracker.isPending(proposedIsr)) {
+                tracker.proposalUnanswered(replication.nowMs());
             }
         }
     }

@@ -35,7 +35,7 @@ final class ReplicaTracker {
     static final long UNKNOWN = -1;
     /** The last caught-up time of a replica added by a reassignment, before it fetched (far enough to never lag less). */
     private static final long NEVER = Long.MIN_VALUE / 4;
-    /** How long after a refused or undelivered ISR change the next one may be proposed. */
+    /** How long after a refused ISR change the next one may be proposed, and an unanswered one is sent again. */
     static final long PROPOSAL_RETRY_MS = 500;
 
     private final int leaderId;
@@ -46,6 +46,8 @@ final class ReplicaTracker {
     private List<Integer> pendingIsr;
     /** No proposal before this time (a refused change is not retried at every fetch). */
     private long retryAfterMs;
+    /** When the change in flight, whose answer never came, is sent again; {@link Long#MAX_VALUE} while none waits. */
+    private long resendAtMs = Long.MAX_VALUE;
 
     private static final class Follower {
         long logEnd = UNKNOWN;
@@ -179,18 +181,40 @@ final class ReplicaTracker {
 
     void proposed(List<Integer> newIsr) {
         this.pendingIsr = List.copyOf(newIsr);
+        this.resendAtMs = Long.MAX_VALUE;
     }
 
     /** The controller refused the change, or it was not sent: a check after {@link #PROPOSAL_RETRY_MS} may propose again. */
     void proposalFailed(long nowMs) {
         this.pendingIsr = null;
+        this.resendAtMs = Long.MAX_VALUE;
         this.retryAfterMs = nowMs + PROPOSAL_RETRY_MS;
+    }
+
+    /**
+     * The change in flight got no answer (a timeout, a lost connection, a controller failing over): the controller
+     * may have applied it. It stays in flight, so what it adds keeps counting for the high watermark (a member the
+     * controller may list in the ISR must hold everything below it), and {@link #resendDue} gives it to be sent again,
+     * as Kafka's AlterPartitionManager retries, until an answer or the metadata settles it.
+     */
+    void proposalUnanswered(long nowMs) {
+        this.resendAtMs = nowMs + PROPOSAL_RETRY_MS;
+    }
+
+    /** The unanswered change in flight, once it is due to be sent again (and then not again until unanswered). */
+    List<Integer> resendDue(long nowMs) {
+        if (pendingIsr == null || nowMs < resendAtMs) {
+            return null;
+        }
+        resendAtMs = Long.MAX_VALUE;
+        return pendingIsr;
     }
 
     /** The metadata's ISR for this leader's epoch; it ends any change in flight (applied, or overtaken). */
     void committed(List<Integer> newIsr) {
         this.isr = List.copyOf(newIsr);
         this.pendingIsr = null;
+        this.resendAtMs = Long.MAX_VALUE;
     }
 
     List<Integer> isr() {

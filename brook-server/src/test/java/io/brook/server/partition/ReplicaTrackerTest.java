@@ -38,6 +38,26 @@ class ReplicaTrackerTest {
     }
 
     @Test
+    void anExpansionWithNoAnswerKeepsCountingItsMemberAndIsSentAgainAfterAPause() {
+        ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2, 3), List.of(1, 2), 0);
+        t.onFollowerFetch(2, 100, 100, 0, 7);
+        t.onFollowerFetch(3, 100, 100, 0, 7);
+        List<Integer> expanded = t.expandProposal(3, 100, 0, ALL_ELIGIBLE, 0);
+        assertEquals(List.of(1, 2, 3), expanded);
+        t.proposed(expanded);
+        t.proposalUnanswered(1_000); // the controller may have applied it
+        t.onFollowerFetch(2, 150, 150, 1_000 + LAG_MS + 1, 7);
+        assertEquals(100, t.highWatermarkBound(150, 1_000 + LAG_MS + 1, LAG_MS, ALL_ELIGIBLE),
+                "member 3 lags for longer than the limit, yet the change that adds it may be applied: it counts");
+        assertNull(t.resendDue(1_000 + ReplicaTracker.PROPOSAL_RETRY_MS - 1), "not before the pause");
+        assertNull(t.expandProposal(3, 100, 0, ALL_ELIGIBLE, 2_000), "one change in flight at a time");
+        assertEquals(expanded, t.resendDue(1_000 + ReplicaTracker.PROPOSAL_RETRY_MS));
+        assertNull(t.resendDue(1_000 + ReplicaTracker.PROPOSAL_RETRY_MS), "sent again once, until unanswered again");
+        t.committed(List.of(1, 2, 3));
+        assertNull(t.resendDue(100_000), "the metadata settled it");
+    }
+
+    @Test
     void aNewLeaderCannotMoveTheHighWatermarkUntilEveryInSyncFollowerFetched() {
         ReplicaTracker t = new ReplicaTracker(1, List.of(1, 2, 3), List.of(1, 2, 3), 0);
         assertEquals(ReplicaTracker.UNKNOWN, t.highWatermarkBound(100, 0, LAG_MS, ALL_ELIGIBLE));
