@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -147,6 +148,22 @@ class KafkaAdminToolsTest {
                     assertTrue(committed.poll(java.time.Duration.ofSeconds(2)).isEmpty(), "nothing visible");
                 }
             }
+        }
+    }
+
+    @Test
+    @Compat({"Kafka tools 4.3.1: kafka-leader-election on a single node"})
+    void kafkaLeaderElectionOnASingleNodeFindsEveryPreferredReplicaLeading() throws Exception {
+        try (BrookFixture brook = new BrookFixture(dataDir)) {
+            try (Admin admin = brook.admin()) {
+                admin.createTopics(List.of(new NewTopic("elect-single", 2, (short) 1))).all().get();
+            }
+            String named = tool("org.apache.kafka.tools.LeaderElectionCommand", "--bootstrap-server",
+                    brook.bootstrap(), "--election-type", "preferred", "--topic", "elect-single", "--partition", "1");
+            assertTrue(named.contains("Valid replica already elected for partitions elect-single-1"), named);
+            String all = tool("org.apache.kafka.tools.LeaderElectionCommand", "--bootstrap-server",
+                    brook.bootstrap(), "--election-type", "unclean", "--all-topic-partitions");
+            assertFalse(all.contains("Error") || all.contains("failed"), all);
         }
     }
 

@@ -303,12 +303,12 @@ public final class LocalControllerChannel implements ControllerChannel {
 
     // ---- leader elections (issue 19) ----
 
-    /** ElectLeaders, decided against the proposed image; needs the broker lifecycle (usable brokers). */
+    /**
+     * ElectLeaders, decided against the proposed image. A single node (no broker lifecycle) answers it too, as Kafka's
+     * single combined node: its one replica per partition leads, so no election is needed.
+     */
     @Override
     public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
-        if (cluster == null) {
-            return noLifecycle();
-        }
         return controller.submit(image -> result(LeaderElection.electLeaders(image, request)));
     }
 

@@ -522,8 +522,9 @@ public final class BrookNode implements AutoCloseable {
                 .register(new DeleteAclsHandler(broker));
         if (lifecycle != null) { // a single node has no broker registrations to remove
             registry.register(new UnregisterBrokerHandler(controllerChannel));
-            registry.register(caughtUp.apply(new ElectLeadersHandler(broker)));
         }
+        // a single node too, as Kafka's: its only replicas lead, so every election is not needed
+        registry.register(caughtUp.apply(new ElectLeadersHandler(broker)));
         // a single node too: kafka-reassign-partitions moves replicas between its log directories with them
         registry.register(caughtUp.apply(new AlterPartitionReassignmentsHandler(broker)));
         registry.register(caughtUp.apply(new ListPartitionReassignmentsHandler(broker)));
