@@ -27,11 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A full disk on one broker of three (issue 19), for real: the leader's only log directory is a small tmpfs of its
+ * A full disk on one broker of three (issue 19), for real: one node's only log directory is a small tmpfs of its
  * own, filled to the last page by another file while an acks=all producer writes to a partition with three replicas
- * and {@code min.insync.replicas=2}. The leader's next append fails with ENOSPC, the directory goes offline, and since
- * no directory of the node is left it stops by itself, as Kafka's broker does; an in-sync follower leads, the producer
- * goes on there, and every acknowledged record is read back once, in order, at the offset its acknowledgement gave.
+ * and {@code min.insync.replicas=2}. That node's next append (as leader, or as follower of a fetched batch) fails with
+ * ENOSPC, the directory goes offline, and since no directory of the node is left it stops by itself, as Kafka's
+ * broker does; the partition goes on with the other two (an in-sync follower leads if the node led), and every
+ * acknowledged record is read back once, in order, at the offset its acknowledgement gave.
  *
  * <p>Mounting a tmpfs needs root with CAP_SYS_ADMIN (the CI machines and this project's development containers have
  * both); elsewhere the test is skipped and says why. {@link LogDirFailureTest} covers a failing directory without
@@ -41,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FullDiskTest {
     private static final Duration FAILOVER = Duration.ofSeconds(90);
     private static final String TOPIC = "full-disk";
-    private static final int LEADER = 1;
+    /** The node whose only log directory is the small disk. */
+    private static final int FULL = 1;
     /** Small enough to fill in a moment, large enough for the partition's files and checkpoints. */
     private static final String DISK_SIZE = "8m";
     private static final int BEFORE = 20;
@@ -58,7 +60,7 @@ class FullDiskTest {
 
     @BeforeEach
     void mountASmallDisk() throws Exception {
-        disk = new File(work, "node" + LEADER + "-disk");
+        disk = new File(work, "node" + FULL + "-disk");
         Files.createDirectories(disk.toPath());
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + DISK_SIZE, "tmpfs",
                 disk.getAbsolutePath()).redirectErrorStream(true).start();
@@ -81,18 +83,33 @@ class FullDiskTest {
     }
 
     @Test
-    void aBrokerWhoseDiskFillsUpStopsAndItsPartitionsGoOnElsewhereWithNothingAcknowledgedLost() throws Exception {
-        cluster = BrookCluster.combined(work, SharedCluster.REPLICATION, Map.of(LEADER, Map.of(
+    void aLeaderWhoseDiskFillsUpStopsAndItsPartitionGoesOnElsewhereWithNothingAcknowledgedLost() throws Exception {
+        int next = writeWhileTheDiskOfNodeOneFills(List.of(FULL, 2, 3));
+        assertNotEquals(FULL, next, "an in-sync follower leads the partition");
+    }
+
+    @Test
+    void aFollowerWhoseDiskFillsUpStopsAndTheLeaderGoesOnWithNothingAcknowledgedLost() throws Exception {
+        int next = writeWhileTheDiskOfNodeOneFills(List.of(2, FULL, 3));
+        assertEquals(2, next, "the leader keeps its partition");
+    }
+
+    /**
+     * Writes acks=all records to a partition with {@code replicas} while node {@link #FULL}'s disk fills; checks that
+     * node stops because of it and every acknowledged record is read back. Returns the partition's leader after.
+     */
+    private int writeWhileTheDiskOfNodeOneFills(List<Integer> replicas) throws Exception {
+        cluster = BrookCluster.combined(work, SharedCluster.REPLICATION, Map.of(FULL, Map.of(
                 "log.dirs", new File(disk, "data").getAbsolutePath(),
-                "metadata.log.dir", new File(work, "node" + LEADER + "/metadata").getAbsolutePath())));
+                "metadata.log.dir", new File(work, "node" + FULL + "/metadata").getAbsolutePath())));
         logsOnFailure.watch(cluster);
         cluster.startAll();
         Admin admin = cluster.admin();
-        admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(LEADER, 2, 3)))
+        admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, replicas))
                 .configs(Map.of("min.insync.replicas", "2", "segment.bytes", "65536"))))
                 .all().get(30, TimeUnit.SECONDS);
         cluster.awaitInSync(TOPIC, 3, FAILOVER);
-        assertEquals(LEADER, cluster.leaderOf(TOPIC, 0, FAILOVER));
+        assertEquals(replicas.get(0), cluster.leaderOf(TOPIC, 0, FAILOVER));
 
         AckedRecords acked = new AckedRecords(new TopicPartition(TOPIC, 0));
         try (KafkaProducer<byte[], byte[]> producer = cluster.producer(cluster.bootstrap(), Map.of(
@@ -105,14 +122,15 @@ class FullDiskTest {
             send(producer, "after", AFTER, acked);
         }
 
-        cluster.await("node " + LEADER + " stopping by itself", FAILOVER,
-                () -> cluster.node(LEADER).exitValue() != null);
-        assertEquals(1, cluster.node(LEADER).exitValue(), "the exit status of a node whose every log dir failed");
-        String log = cluster.serverLog(LEADER);
+        cluster.await("node " + FULL + " stopping by itself", FAILOVER,
+                () -> cluster.node(FULL).exitValue() != null);
+        assertEquals(1, cluster.node(FULL).exitValue(), "the exit status of a node whose every log dir failed");
+        String log = cluster.serverLog(FULL);
         assertTrue(log.contains("No space left on device"), "the node met a real full disk");
         assertTrue(log.contains("is offline after an I/O error; stopping"), "the node's log says why it stopped");
-        assertNotEquals(LEADER, cluster.leaderOf(TOPIC, 0, FAILOVER), "an in-sync follower leads the partition");
+        int leader = cluster.leaderOf(TOPIC, 0, FAILOVER);
         acked.assertReadBack(cluster, FAILOVER);
+        return leader;
     }
 
     /** Writes a file into {@code dir} until the file system refuses; returns its size. */
