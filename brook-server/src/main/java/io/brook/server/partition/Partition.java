@@ -168,7 +168,9 @@ public final class Partition {
                     if (!newState.replicas().equals(tracker.replicas())) {
                         tracker.replicasChanged(newState.replicas()); // a reassignment adds followers in this epoch
                     }
-                    tracker.committed(newState.isr());
+                    if (newState.partitionEpoch() != old.partitionEpoch()) {
+                        tracker.committed(newState.isr()); // the same state again settles no change in flight
+                    }
                 }
             }
         } finally {

@@ -48,6 +48,8 @@ final class ReplicaTracker {
     private long retryAfterMs;
     /** When the change in flight, whose answer never came, is sent again; {@link Long#MAX_VALUE} while none waits. */
     private long resendAtMs = Long.MAX_VALUE;
+    /** The broker epoch of each follower in the change in flight when it was proposed (a resend names the same). */
+    private Map<Integer, Long> pendingEpochs = Map.of();
 
     private static final class Follower {
         long logEnd = UNKNOWN;
@@ -173,14 +175,30 @@ final class ReplicaTracker {
         return expanded;
     }
 
-    /** The broker epoch a follower fetched with last (-1 before its first fetch). */
+    /**
+     * The broker epoch a follower fetched with last (-1 before its first fetch); for a member of the change in flight,
+     * the one it had when the change was proposed, so that a change sent again never names a later incarnation of a
+     * replica (which may have restarted with less) than the one that caught up (KIP-903).
+     */
     long brokerEpoch(int replica) {
+        Long proposed = pendingIsr == null ? null : pendingEpochs.get(replica);
+        if (proposed != null) {
+            return proposed;
+        }
         Follower f = followers.get(replica);
         return f == null ? -1 : f.brokerEpoch;
     }
 
     void proposed(List<Integer> newIsr) {
+        Map<Integer, Long> epochs = new HashMap<>();
+        for (int id : newIsr) {
+            Follower f = followers.get(id);
+            if (f != null) {
+                epochs.put(id, f.brokerEpoch);
+            }
+        }
         this.pendingIsr = List.copyOf(newIsr);
+        this.pendingEpochs = epochs;
         this.resendAtMs = Long.MAX_VALUE;
     }
 

@@ -43,7 +43,11 @@ class ElectLeadersHandlerTest {
     }
 
     private ElectLeadersResponseData elect(String user) throws Exception {
-        ElectLeadersRequestData request = new ElectLeadersRequestData().setElectionType((byte) 0);
+        return elect(user, (byte) 0);
+    }
+
+    private ElectLeadersResponseData elect(String user, byte type) throws Exception {
+        ElectLeadersRequestData request = new ElectLeadersRequestData().setElectionType(type);
         request.topicPartitions().add(new ElectLeadersRequestData.TopicPartitions().setTopic("t")
                 .setPartitions(List.of(0, 1)));
         return handler.handle(HandlerTestSupport.request(ApiKeys.ELECT_LEADERS, (short) 2, user), request)
@@ -64,9 +68,17 @@ class ElectLeadersHandlerTest {
     }
 
     @Test
-    void anAllowedRequestReachesTheControllerWhoseRefusalIsAnsweredPerPartition() throws Exception {
-        ElectLeadersResponseData response = elect("admin");
-        assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.errorCode());
-        assertEquals(List.of(Errors.UNSUPPORTED_VERSION.code(), Errors.UNSUPPORTED_VERSION.code()), codes(response));
+    void anAllowedRequestIsDecidedByTheControllerPerPartition() throws Exception {
+        ElectLeadersResponseData response = elect("admin", (byte) 0);
+        assertEquals(Errors.NONE.code(), response.errorCode());
+        assertEquals(List.of(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), Errors.UNKNOWN_TOPIC_OR_PARTITION.code()),
+                codes(response));
+    }
+
+    @Test
+    void aRefusalOfTheWholeRequestIsAnsweredPerPartition() throws Exception {
+        ElectLeadersResponseData response = elect("admin", (byte) 5); // no such election type
+        assertEquals(Errors.INVALID_REQUEST.code(), response.errorCode());
+        assertEquals(List.of(Errors.INVALID_REQUEST.code(), Errors.INVALID_REQUEST.code()), codes(response));
     }
 }

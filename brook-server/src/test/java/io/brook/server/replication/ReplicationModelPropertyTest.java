@@ -35,6 +35,7 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -151,8 +152,14 @@ class ReplicationModelPropertyTest {
     record FencePass() implements Op {
     }
 
-    /** SIGKILL: the files stay as written, with a half-written batch at the end of the last segment when torn. */
-    record Kill(int broker, boolean torn) implements Op {
+    /**
+     * SIGKILL: the files stay as written, with a half-written batch at the end of the last segment when {@code torn}.
+     * {@code powerLoss}: the machine went down too, and the last segment loses its last batches (never written back
+     * from the page cache). Only the fixed examples use it: drawn at random it soon meets further failures after
+     * which Kafka 4.3.1 knowingly elects a broker that lost records (the last ISR member without KIP-966, the last
+     * known leader with it), which this model's invariants, written for clean elections, would count as a loss.
+     */
+    record Kill(int broker, boolean torn, boolean powerLoss) implements Op {
     }
 
     /** A new incarnation; {@code stale}: it starts from the metadata it had, not the controller's current one. */
@@ -180,7 +187,8 @@ class ReplicationModelPropertyTest {
         Arbitrary<Op> fetch = Combinators.combine(brokerOrAny, Arbitraries.of(1, 200, 1 << 20)).as(Fetch::new);
         Arbitrary<Op> deliver = Arbitraries.of(Delivery.ANSWERED, Delivery.ANSWERED, Delivery.ANSWERED,
                 Delivery.REQUEST_LOST, Delivery.ANSWER_LOST).map(Deliver::new);
-        Arbitrary<Op> kill = Combinators.combine(broker, Arbitraries.of(false, true)).as(Kill::new);
+        Arbitrary<Op> kill = Combinators.combine(broker, Arbitraries.of(false, true))
+                .as((id, torn) -> new Kill(id, torn, false));
         Arbitrary<Op> restart = Combinators.combine(broker, Arbitraries.of(false, true)).as(Restart::new);
         return Arbitraries.frequencyOf(
                 Tuple.of(10, produce), Tuple.of(16, fetch), Tuple.of(3, broker.map(CheckIsr::new)),
@@ -236,7 +244,7 @@ class ReplicationModelPropertyTest {
     void aRestartedFollowerBehindTheHighWatermarkJoinsTheIsrOnlyOnceItCaughtUp() throws Exception {
         runModel(false, List.of(
                 new Fetch(0, 1 << 20),
-                new Kill(3, false),
+                new Kill(3, false, false),
                 new Produce(0, 2), new Produce(0, 2), new Produce(0, 2),
                 new Advance(LAG_MS + 1), new Fetch(2, 1 << 20), new Fetch(2, 1 << 20),
                 new CheckIsr(1), new Deliver(Delivery.ANSWERED), new Learn(1), // the ISR is [1, 2]: all committed
@@ -244,6 +252,27 @@ class ReplicationModelPropertyTest {
                 new Restart(3, false), new Learn(3), new Heartbeat(3), new Learn(1), new Learn(2),
                 new Fetch(3, 1), new Deliver(Delivery.ANSWERED), new Fetch(3, 1), new Deliver(Delivery.ANSWERED),
                 new Fetch(3, 1), new Deliver(Delivery.ANSWERED), new Fetch(3, 1), new Deliver(Delivery.ANSWERED)));
+    }
+
+    /**
+     * An expansion sent again after no answer names the incarnation of the follower that caught up: if that follower
+     * restarted meanwhile with less (a power loss), the controller refuses it (KIP-903) instead of listing in the ISR
+     * a broker that lacks committed records.
+     */
+    @Example
+    void aResentExpansionNamesTheIncarnationThatCaughtUp() throws Exception {
+        runModel(false, List.of(
+                new Fetch(0, 1 << 20),
+                new Produce(1, 1), new Advance(LAG_MS + 1), new Fetch(2, 1 << 20), new Fetch(2, 1 << 20),
+                new CheckIsr(1), new Deliver(Delivery.ANSWERED), new Learn(1), // the ISR is [1, 2]
+                new Produce(1, 1), new Produce(1, 1), new Fetch(2, 1 << 20), new Fetch(2, 1 << 20),
+                new Fetch(3, 1 << 20), new Fetch(3, 1 << 20), // 3 caught up: [1, 2, 3] proposed
+                new Deliver(Delivery.REQUEST_LOST),           // no answer: it stays in flight
+                new Kill(3, false, true),                     // 3 loses its last batches
+                new Advance(SESSION_MS + 1), new Heartbeat(1), new Heartbeat(2),
+                new Restart(3, false), new Learn(3), new Heartbeat(3), new Learn(1), new Learn(2),
+                new Fetch(3, 1), new Fetch(3, 1),             // the new incarnation fetches, behind
+                new CheckIsr(1), new Deliver(Delivery.ANSWERED)));
     }
 
     private static Model runModel(boolean eligibleLeaderReplicas, List<Op> ops) throws Exception {
@@ -372,6 +401,7 @@ class ReplicationModelPropertyTest {
         }
 
         void start() throws IOException {
+            trace.add("eligible leader replicas (KIP-966) " + (elr ? "on" : "off"));
             List<ApiMessageAndVersion> setup = new ArrayList<>();
             if (elr) {
                 setup.add(MetadataRecords.featureLevel(MetadataImage.ELR_FEATURE, (short) 1));
@@ -433,7 +463,7 @@ class ReplicationModelPropertyTest {
             } else if (op instanceof FencePass) {
                 apply(control.fenceStaleBrokers(image.cluster(), image, now).records());
             } else if (op instanceof Kill k) {
-                kill(nodes.get(k.broker()), k.torn());
+                kill(nodes.get(k.broker()), k.torn(), k.powerLoss());
             } else if (op instanceof Restart r) {
                 restart(nodes.get(r.broker()), r.stale());
             } else if (op instanceof ShutDown s) {
@@ -644,7 +674,7 @@ class ReplicationModelPropertyTest {
         }
 
         /** SIGKILL: the files as written so far go on in a new directory; the old process's handles are let go. */
-        private void kill(Node node, boolean torn) throws IOException {
+        private void kill(Node node, boolean torn, boolean powerLoss) throws IOException {
             if (!node.alive) {
                 return;
             }
@@ -653,9 +683,21 @@ class ReplicationModelPropertyTest {
             copyTree(node.dataDir.toPath(), copy.toPath());
             node.log.close();
             node.dataDir = copy;
+            File[] segments = new File(copy, PartitionLog.dirName(TP)).listFiles((d, n) -> n.endsWith(".log"));
+            File last = Arrays.stream(segments).max(Comparator.comparing(File::getName)).orElseThrow();
+            if (powerLoss) {
+                List<Integer> positions = new ArrayList<>();
+                try (FileRecords records = FileRecords.open(last)) {
+                    records.batches().forEach(batch -> positions.add(batch.position()));
+                }
+                if (!positions.isEmpty()) {
+                    try (RandomAccessFile file = new RandomAccessFile(last, "rw")) {
+                        file.setLength(positions.get(Math.max(0, positions.size() - 2))); // the last one or two
+                    }
+                    held = null; // it restarts with less than it held: its recovery is not compared
+                }
+            }
             if (torn) {
-                File[] segments = new File(copy, PartitionLog.dirName(TP)).listFiles((d, n) -> n.endsWith(".log"));
-                File last = Arrays.stream(segments).max(Comparator.comparing(File::getName)).orElseThrow();
                 try (RandomAccessFile file = new RandomAccessFile(last, "rw")) {
                     file.seek(file.length());
                     // a batch header promising more than was written: recovery must drop it
@@ -666,7 +708,11 @@ class ReplicationModelPropertyTest {
             node.cleanlyStopped = false;
             node.partition = null;
             node.log = null;
-            heldAtStop.put(node.id, held);
+            if (held == null) {
+                heldAtStop.remove(node.id);
+            } else {
+                heldAtStop.put(node.id, held);
+            }
         }
 
         /** A granted controlled shutdown: the log closes cleanly and the high watermark is checkpointed. */
@@ -707,8 +753,10 @@ class ReplicationModelPropertyTest {
                 assertEquals(e.getValue(), after.get(e.getKey()), "broker " + node.id + "'s recovery lost offset "
                         + e.getKey());
             }
-            assertEquals(heldAtStop.getOrDefault(node.id, Map.of()).size(), after.size(),
-                    "broker " + node.id + " recovered more records than it held");
+            if (heldAtStop.containsKey(node.id)) {
+                assertEquals(heldAtStop.get(node.id).size(), after.size(),
+                        "broker " + node.id + " recovered more records than it held");
+            }
         }
 
         private void apply(List<ApiMessageAndVersion> records) {
