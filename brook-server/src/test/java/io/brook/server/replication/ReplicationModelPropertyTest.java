@@ -132,11 +132,14 @@ class ReplicationModelPropertyTest {
     record CheckIsr(int broker) implements Op {
     }
 
-    /** The oldest AlterPartition in flight: applied and answered, lost on the way, or applied with its answer lost. */
+    /**
+     * The oldest AlterPartition in flight: applied and answered, lost on the way, applied with its answer lost, or
+     * timed out at the sender while it goes on to the controller, applied by a later delivery with nobody listening.
+     */
     record Deliver(Delivery how) implements Op {
     }
 
-    enum Delivery { ANSWERED, REQUEST_LOST, ANSWER_LOST }
+    enum Delivery { ANSWERED, REQUEST_LOST, ANSWER_LOST, LATE }
 
     /** {@code broker} heartbeats the controller (and checkpoints its high watermark, as it does periodically). */
     record Heartbeat(int broker) implements Op {
@@ -186,7 +189,7 @@ class ReplicationModelPropertyTest {
                 .as(Produce::new);
         Arbitrary<Op> fetch = Combinators.combine(brokerOrAny, Arbitraries.of(1, 200, 1 << 20)).as(Fetch::new);
         Arbitrary<Op> deliver = Arbitraries.of(Delivery.ANSWERED, Delivery.ANSWERED, Delivery.ANSWERED,
-                Delivery.REQUEST_LOST, Delivery.ANSWER_LOST).map(Deliver::new);
+                Delivery.REQUEST_LOST, Delivery.ANSWER_LOST, Delivery.LATE).map(Deliver::new);
         Arbitrary<Op> kill = Combinators.combine(broker, Arbitraries.of(false, true))
                 .as((id, torn) -> new Kill(id, torn, false));
         Arbitrary<Op> restart = Combinators.combine(broker, Arbitraries.of(false, true)).as(Restart::new);
@@ -543,15 +546,20 @@ class ReplicationModelPropertyTest {
                 follower.outOfRangeHighWatermark = -1;
             }
             Node leader = nodes.get(state.leader());
-            if (!leader.alive || !leader.partition.isLeader()) {
-                return; // NOT_LEADER_OR_FOLLOWER, or no answer
+            if (!leader.alive) {
+                return; // no answer
+            }
+            if (!leader.partition.isLeader()) {
+                follower.truncated = false; // NOT_LEADER_OR_FOLLOWER: truncates again, as ReplicaFetcher
+                return;
             }
             Partition lp = leader.partition;
             Partition fp = follower.partition;
             try {
                 lp.throwIfEpochMismatch(state.leaderEpoch());
             } catch (ApiException e) {
-                return; // FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH: the follower retries later
+                follower.truncated = false; // FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH: truncates again later
+                return;
             }
             if (!follower.truncated) {
                 // OffsetForLeaderEpoch, answered as OffsetForLeaderEpochHandler does
@@ -577,6 +585,7 @@ class ReplicationModelPropertyTest {
             }
             long fetchOffset = fp.log().logEndOffset();
             if (!lp.onFollowerFetch(follower.id, fetchOffset, follower.brokerEpoch, state.leaderEpoch())) {
+                follower.truncated = false; // NOT_LEADER_OR_FOLLOWER
                 return;
             }
             if (fetchOffset > lp.log().logEndOffset()) {
@@ -601,6 +610,11 @@ class ReplicationModelPropertyTest {
             }
             if (how == Delivery.REQUEST_LOST) {
                 next.answer().completeExceptionally(new TimeoutException("lost on the way"));
+                return;
+            }
+            if (how == Delivery.LATE) {
+                next.answer().completeExceptionally(new TimeoutException("timed out, still on its way"));
+                inFlight.add(new InFlight(next.request(), new CompletableFuture<>()));
                 return;
             }
             AlterPartitionResponseData response;

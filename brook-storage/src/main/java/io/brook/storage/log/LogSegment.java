@@ -259,6 +259,18 @@ public final class LogSegment implements AutoCloseable {
      */
     public int append(MemoryRecords records) throws IOException {
         int position = log.sizeInBytes();
+        // the records first, and all or nothing: a write that fails (a full disk) leaves neither part of its bytes
+        // (they are cut off again) nor an index entry for them
+        try {
+            log.records().append(records);
+        } catch (IOException e) {
+            try {
+                log.records().truncateTo(position);
+            } catch (IOException | RuntimeException cut) {
+                e.addSuppressed(cut);
+            }
+            throw e;
+        }
         int batchPosition = position;
         long last = -1;
         for (RecordBatch batch : records.batches()) {
@@ -266,7 +278,6 @@ public final class LogSegment implements AutoCloseable {
             batchPosition += batch.sizeInBytes();
             last = batch.lastOffset();
         }
-        log.records().append(records);
         if (last >= 0) {
             nextOffset = last + 1;
         }
